@@ -1,0 +1,77 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Where an answer was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// The widget embedded in the shop's website.
+    Web,
+    /// The full-screen widget on an in-store tablet.
+    Kiosk,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 2] = [Channel::Web, Channel::Kiosk];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Web => "web",
+            Channel::Kiosk => "kiosk",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// One respondent's answer to one survey.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Answer {
+    /// Generated once by the client when the answer is given: the idempotency key.
+    pub id: Uuid,
+    /// The shop's id (not its public key).
+    pub shop: String,
+    pub survey: String,
+    pub channel: Channel,
+    /// The shop's own pseudonymous customer id, if the shop passed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_ref: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_ref: Option<String>,
+    /// When the respondent answered, by the client's clock.
+    pub answered_at: DateTime<Utc>,
+    pub value: AnswerValue,
+}
+
+/// What was answered; the variant must match the survey's kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AnswerValue {
+    Nps {
+        score: u8,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    Csat {
+        score: u8,
+    },
+    ChurnReason {
+        /// Codes of the picked reasons.
+        reasons: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        other: Option<String>,
+    },
+}
+
+impl AnswerValue {
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            AnswerValue::Nps { .. } => "nps",
+            AnswerValue::Csat { .. } => "csat",
+            AnswerValue::ChurnReason { .. } => "churn_reason",
+        }
+    }
+}

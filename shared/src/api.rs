@@ -1,0 +1,30 @@
+//! The HTTP paths of the versioned API, so widget, server and tests build them
+//! the same way. Path parameters are ids that [`crate::validate`] restricts to
+//! URL-safe characters, so no escaping is needed.
+
+pub const PREFIX: &str = "/api/v1";
+
+/// `GET`: the active surveys of the shop with this public key ([`crate::ShopSurveys`]).
+pub fn surveys(public_key: &str) -> String {
+    format!("{PREFIX}/widget/{public_key}/surveys")
+}
+
+/// `POST` a [`crate::SyncBatch`], get a [`crate::SyncReceipt`].
+pub fn answers(public_key: &str) -> String {
+    format!("{PREFIX}/widget/{public_key}/answers")
+}
+
+/// `GET`: a customer's [`crate::LoyaltyStatus`].
+pub fn loyalty(public_key: &str, customer_ref: &str) -> String {
+    format!("{PREFIX}/widget/{public_key}/customers/{customer_ref}/loyalty")
+}
+
+/// `POST` a [`crate::RecordPurchase`] with the shop's back-office secret key.
+pub fn purchases(shop_id: &str) -> String {
+    format!("{PREFIX}/shops/{shop_id}/purchases")
+}
+
+/// `GET` the owner [`crate::Report`] with the shop's owner token.
+pub fn report(shop_id: &str) -> String {
+    format!("{PREFIX}/shops/{shop_id}/report")
+}

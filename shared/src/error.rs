@@ -1,0 +1,32 @@
+use serde::{Deserialize, Serialize};
+
+/// The body of every 4xx/5xx answer of the API: a stable code and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{code:?}: {message}")]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The request is malformed (bad JSON, bad query, a value out of range).
+    BadRequest,
+    /// No valid key or token was presented.
+    Unauthorized,
+    /// The shop, survey or customer does not exist.
+    NotFound,
+    /// The body is larger than [`crate::limits::MAX_BODY_BYTES`].
+    PayloadTooLarge,
+    /// The batch holds more than [`crate::limits::MAX_BATCH_ANSWERS`] answers.
+    BatchTooLarge,
+    /// Something failed on the server; the request may be retried.
+    Internal,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+}

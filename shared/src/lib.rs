@@ -1,0 +1,23 @@
+//! The one definition of what the Kept widget and server say to each other.
+//!
+//! Every type here is serialised with serde the same way on both sides, and every
+//! rule an answer must follow lives in [`validate`], so the widget refuses exactly
+//! what the server would refuse.
+
+pub mod api;
+pub mod answer;
+pub mod error;
+pub mod limits;
+pub mod loyalty;
+pub mod report;
+pub mod survey;
+pub mod sync;
+pub mod validate;
+
+pub use answer::{Answer, AnswerValue, Channel};
+pub use error::{ApiError, ErrorCode};
+pub use loyalty::{LoyaltyStatus, NextTier, PurchaseReceipt, RecordPurchase};
+pub use report::{ChurnSummary, CsatSummary, NpsSummary, Period, PeriodSummary, ReasonCount, Report, Summary};
+pub use survey::{ChurnReasonChoice, ShopInfo, ShopSurveys, Survey, SurveyKind, SurveyTexts};
+pub use sync::{RejectedAnswer, SyncBatch, SyncReceipt};
+pub use validate::ValidationError;

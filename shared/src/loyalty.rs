@@ -1,0 +1,82 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A customer's standing in the shop's loyalty programme.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoyaltyStatus {
+    pub customer_ref: String,
+    pub points: u64,
+    /// The tier the points reach.
+    pub tier: String,
+    /// Points at which `tier` starts.
+    pub tier_min_points: u64,
+    /// The next tier up, or `None` at the top tier.
+    pub next_tier: Option<NextTier>,
+    /// When the server computed this status (the widget shows cached ones offline).
+    pub as_of: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextTier {
+    pub name: String,
+    pub min_points: u64,
+    pub points_needed: u64,
+}
+
+impl LoyaltyStatus {
+    /// How far from this tier to the next, 0.0 to 1.0 (1.0 at the top tier).
+    pub fn progress(&self) -> f64 {
+        match &self.next_tier {
+            None => 1.0,
+            Some(next) => {
+                let span = next.min_points.saturating_sub(self.tier_min_points);
+                if span == 0 {
+                    return 1.0;
+                }
+                let done = self.points.saturating_sub(self.tier_min_points).min(span);
+                done as f64 / span as f64
+            }
+        }
+    }
+}
+
+/// The back office's record of a purchase; points are earned by its amount.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordPurchase {
+    pub customer_ref: String,
+    /// The shop's id of the purchase: recording it twice earns points once.
+    pub purchase_id: String,
+    /// The amount in minor units (cents).
+    pub amount_cents: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PurchaseReceipt {
+    pub points_earned: u64,
+    /// The purchase was recorded before; nothing changed.
+    pub duplicate: bool,
+    pub status: LoyaltyStatus,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(points: u64, tier_min: u64, next_min: Option<u64>) -> LoyaltyStatus {
+        LoyaltyStatus {
+            customer_ref: "c1".into(),
+            points,
+            tier: "Silver".into(),
+            tier_min_points: tier_min,
+            next_tier: next_min.map(|m| NextTier { name: "Gold".into(), min_points: m, points_needed: m.saturating_sub(points) }),
+            as_of: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn progress_is_the_share_of_the_way_to_the_next_tier() {
+        assert_eq!(status(150, 100, Some(200)).progress(), 0.5);
+        assert_eq!(status(100, 100, Some(200)).progress(), 0.0);
+        assert_eq!(status(5000, 1000, None).progress(), 1.0);
+    }
+}

@@ -1,0 +1,44 @@
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{Answer, ValidationError};
+
+/// What the widget posts: answers from its offline queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncBatch {
+    pub answers: Vec<Answer>,
+}
+
+/// What the server says of a batch, per answer id. Every id of the batch is in
+/// exactly one of the three lists.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncReceipt {
+    /// Stored now.
+    pub stored: Vec<Uuid>,
+    /// Already stored by an earlier batch: not an error, the client may forget them.
+    pub duplicates: Vec<Uuid>,
+    /// Refused for good: resending will not help.
+    pub rejected: Vec<RejectedAnswer>,
+}
+
+impl SyncReceipt {
+    /// The ids the client may drop from its queue (stored now or before).
+    pub fn accepted(&self) -> impl Iterator<Item = &Uuid> {
+        self.stored.iter().chain(&self.duplicates)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RejectedAnswer {
+    pub id: Uuid,
+    pub reason: ValidationError,
+    /// The reason as a sentence, for logs and people.
+    pub message: String,
+}
+
+impl RejectedAnswer {
+    pub fn new(id: Uuid, reason: ValidationError) -> Self {
+        let message = reason.to_string();
+        Self { id, reason, message }
+    }
+}
