@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks to build and test Kept. Idempotent: each step
+# is skipped when its tool is already there at the right version.
+#   scripts/setup.sh          toolchain for building the widget (wasm target, trunk, wasm-bindgen)
+#   scripts/setup.sh --browser  also Debian's Chromium and ChromeDriver (for the tests)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Versions are pinned: trunk's newest needs a newer rustc than this machine's, and
+# wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock exactly.
+TRUNK_VERSION=0.21.14
+WASM_BINDGEN_VERSION=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION\$"; then
+  step "installing trunk $TRUNK_VERSION (from crates.io, a few minutes)"
+  cargo install --locked trunk --version "$TRUNK_VERSION"
+fi
+
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
+  step "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (from crates.io, a few minutes)"
+  # Not --locked: its lock file names a crate version the registry mirror lacks.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+if [[ "${1:-}" == "--browser" ]] && ! { command -v chromium && command -v chromedriver; } >/dev/null; then
+  step "installing Debian's chromium and chromium-driver"
+  SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium chromium-driver
+fi

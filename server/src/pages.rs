@@ -1,0 +1,68 @@
+//! The HTML pages the server serves: the demo shop, the kiosk and the owner dashboard.
+//! Each is one file under `assets/`; the widget is embedded with its one script tag.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use kept_shared::validate::validate_ref;
+
+use crate::store::{self, Store};
+
+const DEMO: &str = include_str!("../assets/demo.html");
+const KIOSK: &str = include_str!("../assets/kiosk.html");
+const DASHBOARD: &str = include_str!("../assets/dashboard.html");
+
+pub fn router() -> Router<Store> {
+    Router::new()
+        .route("/", get(|| async { Redirect::temporary("/demo") }))
+        .route("/demo", get(demo))
+        .route("/kiosk/{public_key}", get(kiosk))
+        .route("/dashboard", get(|| async { Html(DASHBOARD) }))
+}
+
+/// `data-*` attributes of the widget's script tag from the page's query: only
+/// the ones a page may pass on, and only well-formed values (so nothing needs escaping).
+fn snippet_attributes(query: &BTreeMap<String, String>, names: &[&str]) -> String {
+    let mut out = String::new();
+    for name in names {
+        let Some(value) = query.get(*name) else { continue };
+        let ok = match *name {
+            "survey" => value.split(',').all(|id| validate_ref("survey", id).is_ok()),
+            "locale" => value.len() <= 16 && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
+            _ => validate_ref(name, value).is_ok(),
+        };
+        if ok {
+            out.push_str(&format!(r#" data-{name}="{value}""#));
+        }
+    }
+    out
+}
+
+async fn demo(Query(query): Query<BTreeMap<String, String>>) -> Html<String> {
+    let mut query = query;
+    query.entry("customer".into()).or_insert_with(|| "alice".into());
+    query.entry("order".into()).or_insert_with(|| "order-1001".into());
+    let attrs = snippet_attributes(&query, &["customer", "order", "survey", "locale"]);
+    Html(DEMO.replace("{{public_key}}", crate::demo::PUBLIC_KEY).replace("{{snippet_attributes}}", &attrs))
+}
+
+async fn kiosk(
+    State(store): State<Store>,
+    Path(public_key): Path<String>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
+    let known = validate_ref("public_key", &public_key).is_ok() && {
+        let key = public_key.clone();
+        matches!(store.run(move |c| store::shop_by_public_key(c, &key)).await, Ok(Some(_)))
+    };
+    if !known {
+        return (StatusCode::NOT_FOUND, Html("<!doctype html><title>Kiosk not found</title><h1>No shop has this key.</h1>"))
+            .into_response();
+    }
+    let attrs = snippet_attributes(&query, &["survey", "locale"]);
+    Html(KIOSK.replace("{{public_key}}", &public_key).replace("{{snippet_attributes}}", &attrs)).into_response()
+}
