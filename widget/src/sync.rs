@@ -1,0 +1,167 @@
+//! Sends the queue to the server: on submit, at start, when the browser says it
+//! is back online, and on a retry timer with backoff after a failure.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use gloo_timers::callback::Timeout;
+use kept_shared::limits::MAX_BATCH_ANSWERS;
+use kept_shared::{SyncBatch, SyncReceipt, api};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+
+use crate::backoff;
+use crate::browser::{self, FetchError, LocalStore};
+use crate::queue::{KeyValueStore, Queue};
+
+/// How long one tab may hold the right to send before another may take over (if
+/// the first was closed mid-send). Renewed before every batch.
+const LEASE_MS: f64 = 20_000.0;
+
+#[derive(Serialize, Deserialize)]
+struct Lease {
+    tab: String,
+    until_ms: f64,
+}
+
+pub struct Syncer {
+    pub queue: Queue<Rc<LocalStore>>,
+    storage: Option<Rc<LocalStore>>,
+    answers_url: String,
+    /// Identifies this tab in the lease.
+    tab: String,
+    running: Cell<bool>,
+    /// A sync was asked for while one ran: run again when it ends.
+    again: Cell<bool>,
+    failures: Cell<u32>,
+    retry: RefCell<Option<Timeout>>,
+}
+
+impl Syncer {
+    pub fn new(api_base: &str, public_key: &str, storage: Option<Rc<LocalStore>>) -> Rc<Syncer> {
+        let syncer = Rc::new(Syncer {
+            queue: Queue::new(storage.clone(), public_key),
+            storage,
+            answers_url: format!("{api_base}{}", api::answers(public_key)),
+            tab: browser::random_uuid().to_string(),
+            running: Cell::new(false),
+            again: Cell::new(false),
+            failures: Cell::new(0),
+            retry: RefCell::new(None),
+        });
+        let weak = Rc::downgrade(&syncer);
+        let on_online = Closure::<dyn Fn()>::new(move || {
+            if let Some(s) = weak.upgrade() {
+                s.failures.set(0);
+                s.kick();
+            }
+        });
+        if let Some(w) = web_sys::window() {
+            let _ = w.add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
+        }
+        // The listener lives as long as the page, like the widget.
+        on_online.forget();
+        syncer
+    }
+
+    /// Starts a sync now, or right after the one running.
+    pub fn kick(self: &Rc<Self>) {
+        if self.running.replace(true) {
+            self.again.set(true);
+            return;
+        }
+        let this = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            loop {
+                this.again.set(false);
+                this.send_all().await;
+                if !this.again.get() {
+                    break;
+                }
+            }
+            this.running.set(false);
+        });
+    }
+
+    async fn send_all(self: &Rc<Self>) {
+        loop {
+            let batch = self.queue.next_batch(MAX_BATCH_ANSWERS);
+            if batch.is_empty() {
+                self.failures.set(0);
+                self.release_lease();
+                return;
+            }
+            if !self.take_lease() {
+                // Another tab is sending; look again once its lease could have run out.
+                self.schedule_retry(LEASE_MS as u32);
+                return;
+            }
+            let sent = batch.len();
+            match browser::post_json::<_, SyncReceipt>(&self.answers_url, &SyncBatch { answers: batch }).await {
+                Ok(receipt) => {
+                    self.queue.apply_receipt(&receipt);
+                    self.failures.set(0);
+                    let accounted = receipt.stored.len() + receipt.duplicates.len() + receipt.rejected.len();
+                    if accounted < sent {
+                        // The server left some unnamed: don't spin, try them later.
+                        self.retry_later("the server did not account for every answer");
+                        return;
+                    }
+                }
+                Err(e) => {
+                    // Nothing is removed: network errors, 5xx and even a refused
+                    // batch keep every answer for the next try.
+                    if !matches!(e, FetchError::Network(_)) {
+                        browser::warn(&format!("sync failed, will retry: {e}"));
+                    }
+                    self.retry_later(&e.to_string());
+                    return;
+                }
+            }
+        }
+    }
+
+    fn retry_later(self: &Rc<Self>, _why: &str) {
+        let attempt = self.failures.get();
+        self.failures.set(attempt.saturating_add(1));
+        self.release_lease();
+        self.schedule_retry(backoff::delay_ms(attempt, browser::random_unit()) as u32);
+    }
+
+    fn schedule_retry(self: &Rc<Self>, delay_ms: u32) {
+        let weak = Rc::downgrade(self);
+        // Replacing the timer cancels the one pending.
+        *self.retry.borrow_mut() = Some(Timeout::new(delay_ms, move || {
+            if let Some(s) = weak.upgrade() {
+                s.kick();
+            }
+        }));
+    }
+
+    /// Takes (or renews) the right to send for this tab, unless another tab holds
+    /// it. Local storage has no compare-and-swap, so two tabs may rarely both win;
+    /// that costs a duplicate request, never a duplicate answer: the server stores
+    /// each answer id once.
+    fn take_lease(&self) -> bool {
+        let Some(storage) = &self.storage else { return true };
+        let key = self.queue.keys().lease();
+        let now = browser::now_ms();
+        if let Some(lease) = storage.get(&key).and_then(|v| serde_json::from_str::<Lease>(&v).ok()) {
+            if lease.tab != self.tab && lease.until_ms > now {
+                return false;
+            }
+        }
+        let mine = serde_json::to_string(&Lease { tab: self.tab.clone(), until_ms: now + LEASE_MS }).unwrap_or_default();
+        let _ = storage.set(&key, &mine);
+        storage.get(&key).is_none_or(|v| v == mine)
+    }
+
+    fn release_lease(&self) {
+        let Some(storage) = &self.storage else { return };
+        let key = self.queue.keys().lease();
+        if storage.get(&key).and_then(|v| serde_json::from_str::<Lease>(&v).ok()).is_some_and(|l| l.tab == self.tab) {
+            storage.remove(&key);
+        }
+    }
+}
