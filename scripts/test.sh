@@ -15,4 +15,4 @@ cargo test --workspace --locked
 printf '\n==> widget tests in headless Chromium (wasm-bindgen-test)\n'
 CHROMEDRIVER=/usr/bin/chromedriver \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test -p kept-widget --target wasm32-unknown-unknown --locked
+  cargo test -p kept-widget --target wasm32-unknown-unknown --test browser --locked
