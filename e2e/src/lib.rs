@@ -52,7 +52,10 @@ impl Env {
     pub async fn start() -> Result<Env> {
         let dist = widget_dist();
         if !dist.join("kept-widget_bg.wasm").exists() {
-            bail!("the widget is not built at {}: run scripts/build-widget.sh first", dist.display());
+            bail!(
+                "the widget is not built at {}: run scripts/build-widget.sh first",
+                dist.display()
+            );
         }
         let dir = tempfile::tempdir()?;
         let db = dir.path().join("kept.db");
@@ -76,7 +79,9 @@ impl Env {
             .nest_service("/kept", ServeDir::new(dist))
             .with_state(api.url());
         let shop_task = tokio::spawn(async move {
-            axum::serve(shop_listener, app).await.expect("shop site failed");
+            axum::serve(shop_listener, app)
+                .await
+                .expect("shop site failed");
         });
 
         let profile = dir.path().join("chromium-profile");
@@ -86,14 +91,30 @@ impl Env {
             .user_data_dir(&profile)
             .window_size(1024, 900)
             // Without these Chromium floods the closed network with background requests.
-            .args(["disable-gpu", "disable-quic", "no-first-run", "disable-background-networking"])
+            .args([
+                "disable-gpu",
+                "disable-quic",
+                "no-first-run",
+                "disable-background-networking",
+            ])
             .args(["disable-component-update", "disable-sync"])
             .build()
             .map_err(anyhow::Error::msg)?;
-        let (browser, mut handler) = Browser::launch(config).await.context("starting /usr/bin/chromium")?;
+        let (browser, mut handler) = Browser::launch(config)
+            .await
+            .context("starting /usr/bin/chromium")?;
         let browser_task = tokio::spawn(async move { while handler.next().await.is_some() {} });
 
-        Ok(Env { _dir: dir, db, api: Some(api), api_addr, shop, shop_task, browser, browser_task })
+        Ok(Env {
+            _dir: dir,
+            db,
+            api: Some(api),
+            api_addr,
+            shop,
+            shop_task,
+            browser,
+            browser_task,
+        })
     }
 
     pub fn api_url(&self) -> String {
@@ -119,7 +140,11 @@ impl Env {
 
     /// Brings the Kept server back on the same port and database.
     pub async fn restart_api(&mut self) -> Result<()> {
-        let opts = ServerOptions { db: self.db.clone(), listen: self.api_addr, widget_dir: Some(widget_dist()) };
+        let opts = ServerOptions {
+            db: self.db.clone(),
+            listen: self.api_addr,
+            widget_dir: Some(widget_dist()),
+        };
         self.api = Some(RunningServer::start(opts).await?);
         Ok(())
     }
@@ -127,7 +152,7 @@ impl Env {
     /// All answers the database holds for the demo shop.
     pub async fn stored_answers(&self) -> Result<Vec<Answer>> {
         let store = self.api().store().clone();
-        Ok(tokio::task::spawn_blocking(move || store.answers(demo::SHOP_ID)).await??)
+        tokio::task::spawn_blocking(move || store.answers(demo::SHOP_ID)).await?
     }
 
     /// Waits until the database holds `n` answers, and returns them.
@@ -139,7 +164,10 @@ impl Env {
                 return Ok(answers);
             }
             if answers.len() > n || Instant::now() > deadline {
-                bail!("expected {n} stored answers, the database holds {}: {answers:#?}", answers.len());
+                bail!(
+                    "expected {n} stored answers, the database holds {}: {answers:#?}",
+                    answers.len()
+                );
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
@@ -147,8 +175,16 @@ impl Env {
 
     /// The owner report, fetched over HTTP with the owner token.
     pub async fn report(&self) -> Result<Report> {
-        let url = format!("{}{}", self.api_url(), kept_shared::api::report(demo::SHOP_ID));
-        let resp = reqwest::Client::new().get(url).bearer_auth(demo::OWNER_TOKEN).send().await?;
+        let url = format!(
+            "{}{}",
+            self.api_url(),
+            kept_shared::api::report(demo::SHOP_ID)
+        );
+        let resp = reqwest::Client::new()
+            .get(url)
+            .bearer_auth(demo::OWNER_TOKEN)
+            .send()
+            .await?;
         let status = resp.status();
         let body = resp.text().await?;
         if !status.is_success() {
@@ -158,7 +194,11 @@ impl Env {
     }
 
     pub async fn open(&self, url: &str) -> Result<Widget> {
-        let page = self.browser.new_page(url).await.with_context(|| format!("opening {url}"))?;
+        let page = self
+            .browser
+            .new_page(url)
+            .await
+            .with_context(|| format!("opening {url}"))?;
         Ok(Widget { page })
     }
 
@@ -172,8 +212,14 @@ impl Env {
 }
 
 /// The shop's "order confirmed" page, with the widget's one script tag.
-async fn shop_page(State(api): State<String>, Query(attrs): Query<std::collections::BTreeMap<String, String>>) -> Html<String> {
-    let attrs: String = attrs.iter().map(|(k, v)| format!(r#" data-{k}="{v}""#)).collect();
+async fn shop_page(
+    State(api): State<String>,
+    Query(attrs): Query<std::collections::BTreeMap<String, String>>,
+) -> Html<String> {
+    let attrs: String = attrs
+        .iter()
+        .map(|(k, v)| format!(r#" data-{k}="{v}""#))
+        .collect();
     Html(format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Order confirmed</title></head>
 <body><h1>Thank you for your order!</h1><p>Order #1001 is on its way.</p>
@@ -190,7 +236,10 @@ pub struct Widget {
 
 /// JavaScript that finds `selector` inside the widget's shadow root (or null).
 fn find(selector: &str) -> String {
-    format!("(document.querySelector('.kept-host')?.shadowRoot?.querySelector({}) ?? null)", js_str(selector))
+    format!(
+        "(document.querySelector('.kept-host')?.shadowRoot?.querySelector({}) ?? null)",
+        js_str(selector)
+    )
 }
 
 fn js_str(s: &str) -> String {
@@ -199,7 +248,11 @@ fn js_str(s: &str) -> String {
 
 impl Widget {
     pub async fn eval(&self, js: &str) -> Result<Value> {
-        let result = self.page.evaluate(js).await.with_context(|| format!("evaluating {js}"))?;
+        let result = self
+            .page
+            .evaluate(js)
+            .await
+            .with_context(|| format!("evaluating {js}"))?;
         Ok(result.value().cloned().unwrap_or(Value::Null))
     }
 
@@ -247,34 +300,54 @@ impl Widget {
 
     /// The value of a form field inside the widget.
     pub async fn value_of(&self, selector: &str) -> Result<String> {
-        let v = self.eval(&format!("{}?.value ?? null", find(selector))).await?;
+        let v = self
+            .eval(&format!("{}?.value ?? null", find(selector)))
+            .await?;
         Ok(v.as_str().unwrap_or_default().to_string())
     }
 
     pub async fn attribute(&self, selector: &str, name: &str) -> Result<Option<String>> {
-        let v = self.eval(&format!("{}?.getAttribute({}) ?? null", find(selector), js_str(name))).await?;
+        let v = self
+            .eval(&format!(
+                "{}?.getAttribute({}) ?? null",
+                find(selector),
+                js_str(name)
+            ))
+            .await?;
         Ok(v.as_str().map(str::to_string))
     }
 
     pub async fn text(&self, selector: &str) -> Result<String> {
-        let v = self.eval(&format!("{}?.textContent ?? ''", find(selector))).await?;
+        let v = self
+            .eval(&format!("{}?.textContent ?? ''", find(selector)))
+            .await?;
         Ok(v.as_str().unwrap_or_default().to_string())
     }
 
     /// Local-storage keys of the widget with this prefix (after `kept:v1:pk_demo:`).
     pub async fn storage_keys(&self, kind: &str) -> Result<Vec<String>> {
         let prefix = format!("kept:v1:{}:{kind}:", demo::PUBLIC_KEY);
-        let js = format!("Object.keys(localStorage).filter(k => k.startsWith({})).sort()", js_str(&prefix));
+        let js = format!(
+            "Object.keys(localStorage).filter(k => k.startsWith({})).sort()",
+            js_str(&prefix)
+        );
         Ok(serde_json::from_value(self.eval(&js).await?)?)
     }
 
     pub async fn storage_get(&self, key: &str) -> Result<Option<String>> {
-        let v = self.eval(&format!("localStorage.getItem({})", js_str(key))).await?;
+        let v = self
+            .eval(&format!("localStorage.getItem({})", js_str(key)))
+            .await?;
         Ok(v.as_str().map(str::to_string))
     }
 
     pub async fn storage_set(&self, key: &str, value: &str) -> Result<()> {
-        self.eval(&format!("localStorage.setItem({}, {})", js_str(key), js_str(value))).await?;
+        self.eval(&format!(
+            "localStorage.setItem({}, {})",
+            js_str(key),
+            js_str(value)
+        ))
+        .await?;
         Ok(())
     }
 
@@ -288,7 +361,9 @@ impl Widget {
         let dir = artifacts_dir();
         std::fs::create_dir_all(&dir)?;
         let path = dir.join(format!("{name}.png"));
-        self.page.save_screenshot(ScreenshotParams::builder().full_page(true).build(), &path).await?;
+        self.page
+            .save_screenshot(ScreenshotParams::builder().full_page(true).build(), &path)
+            .await?;
         Ok(path)
     }
 }

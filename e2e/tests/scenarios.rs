@@ -3,7 +3,6 @@
 //! report holds, and saves a screenshot of the final screen under target/.
 
 use std::collections::BTreeSet;
-use std::sync::Mutex;
 
 use anyhow::Result;
 use chrono::{Duration, Utc};
@@ -14,7 +13,7 @@ use uuid::Uuid;
 
 /// One browser at a time: the machine has two cores, and timing-sensitive steps
 /// (kiosk reset, sync retries) should not compete with other Chromiums.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 const NPS: &str = demo::NPS_SURVEY;
 const CSAT: &str = demo::CSAT_SURVEY;
@@ -41,7 +40,8 @@ async fn answer_csat(w: &Widget, score: u8) -> Result<()> {
 async fn answer_churn(w: &Widget, reasons: &[&str], other: &str) -> Result<()> {
     w.wait_for(&survey_screen(CHURN)).await?;
     for code in reasons {
-        w.click(&format!(r#"input[type="checkbox"][value="{code}"]"#)).await?;
+        w.click(&format!(r#"input[type="checkbox"][value="{code}"]"#))
+            .await?;
     }
     w.type_into(r#"textarea[name="other"]"#, other).await?;
     w.click(".kept-submit").await
@@ -52,15 +52,19 @@ fn ids(answers: &[Answer]) -> BTreeSet<Uuid> {
 }
 
 fn pending_ids(keys: &[String]) -> BTreeSet<Uuid> {
-    keys.iter().map(|k| k.rsplit(':').next().unwrap().parse().unwrap()).collect()
+    keys.iter()
+        .map(|k| k.rsplit(':').next().unwrap().parse().unwrap())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn nps_answer_with_reason_is_stored_once_and_reported() -> Result<()> {
-    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = ONE_AT_A_TIME.lock().await;
     let env = Env::start().await?;
     // The demo shop page the server itself serves.
-    let w = env.open(&format!("{}/demo?survey={NPS}", env.api_url())).await?;
+    let w = env
+        .open(&format!("{}/demo?survey={NPS}", env.api_url()))
+        .await?;
 
     answer_nps(&w, 9, "Fast delivery, great beans").await?;
     w.wait_for(".kept-thanks").await?;
@@ -71,11 +75,24 @@ async fn nps_answer_with_reason_is_stored_once_and_reported() -> Result<()> {
     assert_eq!(a.channel, Channel::Web);
     assert_eq!(a.customer_ref.as_deref(), Some("alice"));
     assert_eq!(a.order_ref.as_deref(), Some("order-1001"));
-    assert_eq!(a.value, AnswerValue::Nps { score: 9, reason: Some("Fast delivery, great beans".into()) });
-    w.wait_until("the queue to empty", "Object.keys(localStorage).every(k => !k.includes(':pending:'))").await?;
+    assert_eq!(
+        a.value,
+        AnswerValue::Nps {
+            score: 9,
+            reason: Some("Fast delivery, great beans".into())
+        }
+    );
+    w.wait_until(
+        "the queue to empty",
+        "Object.keys(localStorage).every(k => !k.includes(':pending:'))",
+    )
+    .await?;
 
     let report = env.report().await?;
-    assert_eq!((report.total.nps.responses, report.total.nps.promoters), (1, 1));
+    assert_eq!(
+        (report.total.nps.responses, report.total.nps.promoters),
+        (1, 1)
+    );
     assert_eq!(report.total.nps.score, Some(100.0));
     assert_eq!(report.by_channel[&Channel::Web].nps.responses, 1);
     assert_eq!(report.by_channel[&Channel::Kiosk].nps.responses, 0);
@@ -87,7 +104,7 @@ async fn nps_answer_with_reason_is_stored_once_and_reported() -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn answers_given_offline_survive_a_reload_and_sync_once_when_back() -> Result<()> {
-    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = ONE_AT_A_TIME.lock().await;
     let mut env = Env::start().await?;
     let w = env.open(&env.shop_url(&[("customer", "bob")])).await?;
     w.wait_for(&survey_screen(NPS)).await?;
@@ -99,7 +116,11 @@ async fn answers_given_offline_survive_a_reload_and_sync_once_when_back() -> Res
     w.wait_for(".kept-thanks").await?;
 
     let before = w.storage_keys("pending").await?;
-    assert_eq!(before.len(), 3, "three answers wait in the queue: {before:?}");
+    assert_eq!(
+        before.len(),
+        3,
+        "three answers wait in the queue: {before:?}"
+    );
 
     w.reload().await?;
     // The page works from its cache while the API is down, and the queue is intact.
@@ -109,8 +130,16 @@ async fn answers_given_offline_survive_a_reload_and_sync_once_when_back() -> Res
 
     env.restart_api().await?;
     let stored = env.wait_for_answers(3).await?;
-    assert_eq!(ids(&stored), pending_ids(&before), "exactly the queued answers are stored");
-    w.wait_until("the queue to empty", "Object.keys(localStorage).every(k => !k.includes(':pending:'))").await?;
+    assert_eq!(
+        ids(&stored),
+        pending_ids(&before),
+        "exactly the queued answers are stored"
+    );
+    w.wait_until(
+        "the queue to empty",
+        "Object.keys(localStorage).every(k => !k.includes(':pending:'))",
+    )
+    .await?;
 
     // Another reload sends nothing again.
     w.reload().await?;
@@ -122,7 +151,10 @@ async fn answers_given_offline_survive_a_reload_and_sync_once_when_back() -> Res
     let churn = stored.iter().find(|a| a.survey == CHURN).unwrap();
     assert_eq!(
         churn.value,
-        AnswerValue::ChurnReason { reasons: vec!["price".into(), "quality".into()], other: Some("Found a roaster nearby".into()) }
+        AnswerValue::ChurnReason {
+            reasons: vec!["price".into(), "quality".into()],
+            other: Some("Found a roaster nearby".into())
+        }
     );
 
     w.screenshot("2-offline-synced").await?;
@@ -132,16 +164,32 @@ async fn answers_given_offline_survive_a_reload_and_sync_once_when_back() -> Res
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kiosk_serves_three_respondents_each_with_a_fresh_survey() -> Result<()> {
-    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = ONE_AT_A_TIME.lock().await;
     let env = Env::start().await?;
-    let w = env.open(&format!("{}/kiosk/{}?survey={NPS}", env.api_url(), demo::PUBLIC_KEY)).await?;
+    let w = env
+        .open(&format!(
+            "{}/kiosk/{}?survey={NPS}",
+            env.api_url(),
+            demo::PUBLIC_KEY
+        ))
+        .await?;
 
     for (i, score) in [10u8, 6, 8].into_iter().enumerate() {
         w.wait_for(&survey_screen(NPS)).await?;
         // Nothing of the previous respondent is visible.
-        assert!(!w.exists(r#"[aria-pressed="true"]"#).await?, "respondent {i} sees a picked score");
-        assert_eq!(w.value_of(r#"textarea[name="reason"]"#).await?, "", "respondent {i} sees old text");
-        assert!(!w.exists(".kept-loyalty").await?, "a kiosk shows no loyalty card");
+        assert!(
+            !w.exists(r#"[aria-pressed="true"]"#).await?,
+            "respondent {i} sees a picked score"
+        );
+        assert_eq!(
+            w.value_of(r#"textarea[name="reason"]"#).await?,
+            "",
+            "respondent {i} sees old text"
+        );
+        assert!(
+            !w.exists(".kept-loyalty").await?,
+            "a kiosk shows no loyalty card"
+        );
 
         answer_nps(&w, score, &format!("respondent {i}")).await?;
         w.wait_for(".kept-thanks").await?;
@@ -154,7 +202,11 @@ async fn kiosk_serves_three_respondents_each_with_a_fresh_survey() -> Result<()>
     assert!(!w.exists(".kept-thanks").await?);
 
     let answers = env.wait_for_answers(3).await?;
-    assert!(answers.iter().all(|a| a.channel == Channel::Kiosk && a.customer_ref.is_none()));
+    assert!(
+        answers
+            .iter()
+            .all(|a| a.channel == Channel::Kiosk && a.customer_ref.is_none())
+    );
     let scores: BTreeSet<u8> = answers
         .iter()
         .map(|a| match a.value {
@@ -163,7 +215,12 @@ async fn kiosk_serves_three_respondents_each_with_a_fresh_survey() -> Result<()>
         })
         .collect();
     assert_eq!(scores, BTreeSet::from([10, 6, 8]));
-    assert_eq!(env.report().await?.by_channel[&Channel::Kiosk].nps.responses, 3);
+    assert_eq!(
+        env.report().await?.by_channel[&Channel::Kiosk]
+            .nps
+            .responses,
+        3
+    );
 
     w.screenshot("3-kiosk-reset").await?;
     env.close().await;
@@ -172,20 +229,35 @@ async fn kiosk_serves_three_respondents_each_with_a_fresh_survey() -> Result<()>
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kiosk_resets_after_idle_time_discarding_the_unsent_answer() -> Result<()> {
-    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = ONE_AT_A_TIME.lock().await;
     let env = Env::start().await?;
-    let w = env.open(&env.shop_url(&[("mode", "kiosk"), ("survey", NPS), ("kiosk-idle-seconds", "2")])).await?;
+    let w = env
+        .open(&env.shop_url(&[
+            ("mode", "kiosk"),
+            ("survey", NPS),
+            ("kiosk-idle-seconds", "2"),
+        ]))
+        .await?;
 
     w.wait_for(&survey_screen(NPS)).await?;
     w.click(r#"[data-score="4"]"#).await?;
-    w.type_into(r#"textarea[name="reason"]"#, "half an answer").await?;
-    assert!(w.exists(r#"[aria-pressed="true"]"#).await?, "the score is picked");
-    let picked = r#"document.querySelector('.kept-host').shadowRoot.querySelector('[aria-pressed="true"]')"#;
-    w.wait_until("the idle reset", &format!("{picked} === null")).await?;
+    w.type_into(r#"textarea[name="reason"]"#, "half an answer")
+        .await?;
+    assert!(
+        w.exists(r#"[aria-pressed="true"]"#).await?,
+        "the score is picked"
+    );
+    let picked =
+        r#"document.querySelector('.kept-host').shadowRoot.querySelector('[aria-pressed="true"]')"#;
+    w.wait_until("the idle reset", &format!("{picked} === null"))
+        .await?;
     w.wait_for(&survey_screen(NPS)).await?;
     assert_eq!(w.value_of(r#"textarea[name="reason"]"#).await?, "");
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-    assert!(env.stored_answers().await?.is_empty(), "an abandoned answer is not sent");
+    assert!(
+        env.stored_answers().await?.is_empty(),
+        "an abandoned answer is not sent"
+    );
     assert!(w.storage_keys("pending").await?.is_empty());
 
     w.screenshot("3b-kiosk-idle-reset").await?;
@@ -195,24 +267,47 @@ async fn kiosk_resets_after_idle_time_discarding_the_unsent_answer() -> Result<(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn purchase_from_the_back_office_shows_as_points_and_tier() -> Result<()> {
-    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = ONE_AT_A_TIME.lock().await;
     let env = Env::start().await?;
-    let purchase = RecordPurchase { customer_ref: "dave".into(), purchase_id: "order-2001".into(), amount_cents: 55_000 };
+    let purchase = RecordPurchase {
+        customer_ref: "dave".into(),
+        purchase_id: "order-2001".into(),
+        amount_cents: 55_000,
+    };
     let resp = reqwest::Client::new()
-        .post(format!("{}{}", env.api_url(), kept_shared::api::purchases(demo::SHOP_ID)))
+        .post(format!(
+            "{}{}",
+            env.api_url(),
+            kept_shared::api::purchases(demo::SHOP_ID)
+        ))
         .bearer_auth(demo::SECRET_KEY)
         .json(&purchase)
         .send()
         .await?;
-    assert!(resp.status().is_success(), "recording the purchase: {}", resp.text().await?);
+    assert!(
+        resp.status().is_success(),
+        "recording the purchase: {}",
+        resp.text().await?
+    );
 
     let w = env.open(&env.shop_url(&[("customer", "dave")])).await?;
     w.wait_for(r#".kept-loyalty[data-points="550"]"#).await?;
-    assert_eq!(w.attribute(".kept-loyalty", "data-tier").await?.as_deref(), Some("Silver"));
+    assert_eq!(
+        w.attribute(".kept-loyalty", "data-tier").await?.as_deref(),
+        Some("Silver")
+    );
     let card = w.text(".kept-loyalty").await?;
-    assert!(card.contains("Gold"), "the card names the next tier: {card}");
-    assert!(card.contains("1450") || card.contains("1,450") || card.contains("1 450"), "points to Gold: {card}");
-    let progress = w.attribute(r#".kept-loyalty [role="progressbar"]"#, "aria-valuenow").await?;
+    assert!(
+        card.contains("Gold"),
+        "the card names the next tier: {card}"
+    );
+    assert!(
+        card.contains("1450") || card.contains("1,450") || card.contains("1 450"),
+        "points to Gold: {card}"
+    );
+    let progress = w
+        .attribute(r#".kept-loyalty [role="progressbar"]"#, "aria-valuenow")
+        .await?;
     assert!(progress.is_some(), "the card has a progress bar");
 
     w.screenshot("4-loyalty").await?;
@@ -222,7 +317,7 @@ async fn purchase_from_the_back_office_shows_as_points_and_tier() -> Result<()> 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tampered_answer_is_rejected_with_a_reason_and_does_not_block_the_queue() -> Result<()> {
-    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = ONE_AT_A_TIME.lock().await;
     let env = Env::start().await?;
     let w = env.open(&env.shop_url(&[("survey", CSAT)])).await?;
     w.wait_for(&survey_screen(CSAT)).await?;
@@ -236,7 +331,10 @@ async fn tampered_answer_is_rejected_with_a_reason_and_does_not_block_the_queue(
         customer_ref: None,
         order_ref: None,
         answered_at: Utc::now() - Duration::minutes(minutes_ago),
-        value: AnswerValue::Nps { score, reason: None },
+        value: AnswerValue::Nps {
+            score,
+            reason: None,
+        },
     };
     let (tampered, good) = (answer(11, 10), answer(7, 5));
     for a in [&tampered, &good] {
@@ -252,11 +350,23 @@ async fn tampered_answer_is_rejected_with_a_reason_and_does_not_block_the_queue(
     assert!(ids(&stored).contains(&good.id));
     assert!(!ids(&stored).contains(&tampered.id));
     let rejected_key = format!("kept:v1:{}:rejected:{}", demo::PUBLIC_KEY, tampered.id);
-    w.wait_until("the tampered answer to be set aside", &format!("localStorage.getItem('{rejected_key}') !== null")).await?;
-    let aside: serde_json::Value = serde_json::from_str(&w.storage_get(&rejected_key).await?.unwrap())?;
+    w.wait_until(
+        "the tampered answer to be set aside",
+        &format!("localStorage.getItem('{rejected_key}') !== null"),
+    )
+    .await?;
+    let aside: serde_json::Value =
+        serde_json::from_str(&w.storage_get(&rejected_key).await?.unwrap())?;
     let reason = aside["reason"].as_str().unwrap_or_default();
-    assert!(reason.contains("11"), "the reason says what is wrong: {aside}");
-    w.wait_until("the queue to empty", "Object.keys(localStorage).every(k => !k.includes(':pending:'))").await?;
+    assert!(
+        reason.contains("11"),
+        "the reason says what is wrong: {aside}"
+    );
+    w.wait_until(
+        "the queue to empty",
+        "Object.keys(localStorage).every(k => !k.includes(':pending:'))",
+    )
+    .await?;
 
     // It is not retried: a reload leaves it aside and stores nothing more.
     w.reload().await?;

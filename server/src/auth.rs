@@ -52,7 +52,9 @@ pub fn hash_token(token: &str) -> Vec<u8> {
 /// constant time so timing tells nothing about how close a guess was.
 pub fn token_matches(presented: &str, stored: &[Vec<u8>]) -> bool {
     let hash = hash_token(presented);
-    stored.iter().fold(false, |found, candidate| found | bool::from(candidate.as_slice().ct_eq(&hash)))
+    stored.iter().fold(false, |found, candidate| {
+        found | bool::from(candidate.as_slice().ct_eq(&hash))
+    })
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 use chrono::{Duration, Utc};
-use kept_shared::{Answer, AnswerValue, Channel, ChurnReasonChoice, Survey, SurveyKind, SurveyTexts};
+use kept_shared::{
+    Answer, AnswerValue, Channel, ChurnReasonChoice, Survey, SurveyKind, SurveyTexts,
+};
 use rusqlite::OptionalExtension;
 use uuid::Uuid;
 
@@ -19,17 +21,32 @@ pub const NPS_SURVEY: &str = "nps-after-purchase";
 pub const CSAT_SURVEY: &str = "csat-after-purchase";
 pub const CHURN_SURVEY: &str = "churn-why-left";
 
-fn texts(en: (&str, Option<&str>), ru: (&str, Option<&str>), uk: (&str, Option<&str>)) -> BTreeMap<String, SurveyTexts> {
+fn texts(
+    en: (&str, Option<&str>),
+    ru: (&str, Option<&str>),
+    uk: (&str, Option<&str>),
+) -> BTreeMap<String, SurveyTexts> {
     [("en", en), ("ru", ru), ("uk", uk)]
         .into_iter()
-        .map(|(l, (q, f))| (l.to_string(), SurveyTexts { question: q.into(), follow_up: f.map(Into::into) }))
+        .map(|(l, (q, f))| {
+            (
+                l.to_string(),
+                SurveyTexts {
+                    question: q.into(),
+                    follow_up: f.map(Into::into),
+                },
+            )
+        })
         .collect()
 }
 
 pub fn surveys() -> Vec<Survey> {
     let reason = |code: &str, en: &str, ru: &str, uk: &str| ChurnReasonChoice {
         code: code.into(),
-        labels: [("en", en), ("ru", ru), ("uk", uk)].into_iter().map(|(l, t)| (l.to_string(), t.to_string())).collect(),
+        labels: [("en", en), ("ru", ru), ("uk", uk)]
+            .into_iter()
+            .map(|(l, t)| (l.to_string(), t.to_string()))
+            .collect(),
     };
     vec![
         Survey {
@@ -37,9 +54,18 @@ pub fn surveys() -> Vec<Survey> {
             kind: SurveyKind::Nps { ask_reason: true },
             default_locale: "en".into(),
             texts: texts(
-                ("How likely are you to recommend us to a friend?", Some("What is the main reason for your score?")),
-                ("Насколько вероятно, что вы порекомендуете нас другу?", Some("Какова главная причина вашей оценки?")),
-                ("Наскільки ймовірно, що ви порекомендуєте нас другові?", Some("Яка головна причина вашої оцінки?")),
+                (
+                    "How likely are you to recommend us to a friend?",
+                    Some("What is the main reason for your score?"),
+                ),
+                (
+                    "Насколько вероятно, что вы порекомендуете нас другу?",
+                    Some("Какова главная причина вашей оценки?"),
+                ),
+                (
+                    "Наскільки ймовірно, що ви порекомендуєте нас другові?",
+                    Some("Яка головна причина вашої оцінки?"),
+                ),
             ),
         },
         Survey {
@@ -56,19 +82,53 @@ pub fn surveys() -> Vec<Survey> {
             id: CHURN_SURVEY.into(),
             kind: SurveyKind::ChurnReason {
                 reasons: vec![
-                    reason("price", "Prices are too high", "Слишком высокие цены", "Зависокі ціни"),
-                    reason("quality", "Quality was not what I expected", "Качество не оправдало ожиданий", "Якість не виправдала очікувань"),
-                    reason("delivery", "Delivery was slow or unreliable", "Доставка медленная или ненадёжная", "Доставка повільна або ненадійна"),
-                    reason("found_alternative", "I found another shop", "Я нашёл другой магазин", "Я знайшов інший магазин"),
-                    reason("no_longer_needed", "I no longer need these products", "Мне больше не нужны эти товары", "Мені більше не потрібні ці товари"),
+                    reason(
+                        "price",
+                        "Prices are too high",
+                        "Слишком высокие цены",
+                        "Зависокі ціни",
+                    ),
+                    reason(
+                        "quality",
+                        "Quality was not what I expected",
+                        "Качество не оправдало ожиданий",
+                        "Якість не виправдала очікувань",
+                    ),
+                    reason(
+                        "delivery",
+                        "Delivery was slow or unreliable",
+                        "Доставка медленная или ненадёжная",
+                        "Доставка повільна або ненадійна",
+                    ),
+                    reason(
+                        "found_alternative",
+                        "I found another shop",
+                        "Я нашёл другой магазин",
+                        "Я знайшов інший магазин",
+                    ),
+                    reason(
+                        "no_longer_needed",
+                        "I no longer need these products",
+                        "Мне больше не нужны эти товары",
+                        "Мені більше не потрібні ці товари",
+                    ),
                 ],
                 allow_other_text: true,
             },
             default_locale: "en".into(),
             texts: texts(
-                ("Why did you stop buying from us?", Some("Anything else you'd like to tell us?")),
-                ("Почему вы перестали у нас покупать?", Some("Хотите рассказать что-то ещё?")),
-                ("Чому ви перестали в нас купувати?", Some("Бажаєте розповісти ще щось?")),
+                (
+                    "Why did you stop buying from us?",
+                    Some("Anything else you'd like to tell us?"),
+                ),
+                (
+                    "Почему вы перестали у нас покупать?",
+                    Some("Хотите рассказать что-то ещё?"),
+                ),
+                (
+                    "Чому ви перестали в нас купувати?",
+                    Some("Бажаєте розповісти ще щось?"),
+                ),
             ),
         },
     ]
@@ -78,7 +138,10 @@ pub fn surveys() -> Vec<Survey> {
 /// to the origins allowed to call its widget API.
 pub fn seed(store: &Store, extra_origins: &[String]) -> Result<()> {
     store.with_conn(|c| {
-        let exists = c.query_row("SELECT 1 FROM shops WHERE id = ?1", [SHOP_ID], |_| Ok(())).optional()?.is_some();
+        let exists = c
+            .query_row("SELECT 1 FROM shops WHERE id = ?1", [SHOP_ID], |_| Ok(()))
+            .optional()?
+            .is_some();
         if !exists {
             store::add_shop(
                 c,
@@ -111,16 +174,30 @@ pub fn seed_sample_answers(store: &Store) -> Result<()> {
         return Ok(());
     }
     let now = Utc::now();
-    let reasons = ["price", "quality", "delivery", "found_alternative", "no_longer_needed"];
+    let reasons = [
+        "price",
+        "quality",
+        "delivery",
+        "found_alternative",
+        "no_longer_needed",
+    ];
     let answers: Vec<Answer> = (0..160u32)
         .map(|i| {
             // A deterministic spread of scores that improves over the weeks.
             let days_ago = (i % 28) as i64;
             let trend = (28 - days_ago) as u32 / 7;
             let value = match i % 4 {
-                0 | 1 => AnswerValue::Nps { score: ((i * 7 + trend * 3) % 11).max(3) as u8, reason: None },
-                2 => AnswerValue::Csat { score: ((i * 3 + trend) % 5 + 1) as u8 },
-                _ => AnswerValue::ChurnReason { reasons: vec![reasons[(i as usize / 4) % reasons.len()].into()], other: None },
+                0 | 1 => AnswerValue::Nps {
+                    score: ((i * 7 + trend * 3) % 11).max(3) as u8,
+                    reason: None,
+                },
+                2 => AnswerValue::Csat {
+                    score: ((i * 3 + trend) % 5 + 1) as u8,
+                },
+                _ => AnswerValue::ChurnReason {
+                    reasons: vec![reasons[(i as usize / 4) % reasons.len()].into()],
+                    other: None,
+                },
             };
             let survey = match value {
                 AnswerValue::Nps { .. } => NPS_SURVEY,
@@ -131,7 +208,11 @@ pub fn seed_sample_answers(store: &Store) -> Result<()> {
                 id: Uuid::new_v4(),
                 shop: SHOP_ID.into(),
                 survey: survey.into(),
-                channel: if i % 3 == 0 { Channel::Kiosk } else { Channel::Web },
+                channel: if i % 3 == 0 {
+                    Channel::Kiosk
+                } else {
+                    Channel::Web
+                },
                 customer_ref: None,
                 order_ref: None,
                 answered_at: now - Duration::days(days_ago) - Duration::minutes(i as i64),

@@ -37,7 +37,10 @@ pub fn router(store: Store, widget_dir: Option<PathBuf>) -> Router {
     let widget_api = Router::new()
         .route("/{public_key}/surveys", get(surveys))
         .route("/{public_key}/answers", post(answers))
-        .route("/{public_key}/customers/{customer_ref}/loyalty", get(loyalty))
+        .route(
+            "/{public_key}/customers/{customer_ref}/loyalty",
+            get(loyalty),
+        )
         .layer(middleware::from_fn_with_state(store.clone(), widget_cors));
     let shop_api = Router::new()
         .route("/{shop_id}/purchases", post(purchase))
@@ -45,18 +48,33 @@ pub fn router(store: Store, widget_dir: Option<PathBuf>) -> Router {
     let api = Router::new()
         .nest("/widget", widget_api)
         .nest("/shops", shop_api)
-        .fallback(|| async { Failure::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such API route") });
+        .fallback(|| async {
+            Failure::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::NotFound,
+                "no such API route",
+            )
+        });
 
     // A shop's page on another origin loads the widget's JS module and wasm, which
     // the browser fetches in CORS mode: they are public, so any origin may.
     let widget_files = match widget_dir {
         Some(dir) if dir.exists() => Router::new().fallback_service(ServeDir::new(dir)),
         _ => Router::new().fallback(|| async {
-            (StatusCode::NOT_FOUND, "The widget is not built: run scripts/build-widget.sh, or pass --widget-dir.")
+            (
+                StatusCode::NOT_FOUND,
+                "The widget is not built: run scripts/build-widget.sh, or pass --widget-dir.",
+            )
         }),
     }
-    .layer(SetResponseHeaderLayer::overriding(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")))
-    .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")));
+    .layer(SetResponseHeaderLayer::overriding(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    ))
+    .layer(SetResponseHeaderLayer::overriding(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache"),
+    ));
 
     Router::new()
         .nest("/api/v1", api)
@@ -64,7 +82,10 @@ pub fn router(store: Store, widget_dir: Option<PathBuf>) -> Router {
         .merge(pages::router())
         .with_state(store)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
         .layer(TraceLayer::new_for_http())
 }
 
@@ -82,11 +103,19 @@ impl Failure {
     }
 
     fn unauthorized() -> Self {
-        Failure::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, "a valid 'Authorization: Bearer <token>' for this shop is required")
+        Failure::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthorized,
+            "a valid 'Authorization: Bearer <token>' for this shop is required",
+        )
     }
 
     fn unknown_shop() -> Self {
-        Failure::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no shop has this public key")
+        Failure::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            "no shop has this public key",
+        )
     }
 }
 
@@ -94,7 +123,8 @@ impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         let mut resp = (self.0, Json(self.1)).into_response();
         if self.0 == StatusCode::UNAUTHORIZED {
-            resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         resp
     }
@@ -103,7 +133,11 @@ impl IntoResponse for Failure {
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Self {
         tracing::error!("internal error: {e:#}");
-        Failure::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "internal error; try again later")
+        Failure::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            "internal error; try again later",
+        )
     }
 }
 
@@ -131,14 +165,25 @@ type ApiResult<T> = Result<Json<T>, Failure>;
 /// The shop of a widget route's public key.
 async fn shop_of(store: &Store, public_key: String) -> Result<Shop, Failure> {
     validate_ref("public_key", &public_key).map_err(|e| Failure::bad_request(e.to_string()))?;
-    store.run(move |c| store::shop_by_public_key(c, &public_key)).await?.ok_or_else(Failure::unknown_shop)
+    store
+        .run(move |c| store::shop_by_public_key(c, &public_key))
+        .await?
+        .ok_or_else(Failure::unknown_shop)
 }
 
-async fn surveys(State(store): State<Store>, Path(public_key): Path<String>) -> ApiResult<ShopSurveys> {
+async fn surveys(
+    State(store): State<Store>,
+    Path(public_key): Path<String>,
+) -> ApiResult<ShopSurveys> {
     let shop = shop_of(&store, public_key).await?;
     let shop_id = shop.id.clone();
-    let surveys = store.run(move |c| store::active_surveys(c, &shop_id)).await?;
-    Ok(Json(ShopSurveys { shop: store::shop_info(&shop), surveys }))
+    let surveys = store
+        .run(move |c| store::active_surveys(c, &shop_id))
+        .await?;
+    Ok(Json(ShopSurveys {
+        shop: store::shop_info(&shop),
+        surveys,
+    }))
 }
 
 async fn answers(
@@ -148,9 +193,16 @@ async fn answers(
 ) -> ApiResult<kept_shared::SyncReceipt> {
     let shop = shop_of(&store, public_key).await?;
     let Json(batch) = body?;
-    validate_batch_len(batch.answers.len())
-        .map_err(|e| Failure::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BatchTooLarge, e.to_string()))?;
-    let receipt = store.run(move |c| store::store_batch(c, &shop.id, &batch.answers, Utc::now())).await?;
+    validate_batch_len(batch.answers.len()).map_err(|e| {
+        Failure::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::BatchTooLarge,
+            e.to_string(),
+        )
+    })?;
+    let receipt = store
+        .run(move |c| store::store_batch(c, &shop.id, &batch.answers, Utc::now()))
+        .await?;
     Ok(Json(receipt))
 }
 
@@ -160,11 +212,20 @@ async fn loyalty(
 ) -> ApiResult<kept_shared::LoyaltyStatus> {
     let shop = shop_of(&store, public_key).await?;
     validate_ref("customer_ref", &customer_ref).map_err(|e| Failure::bad_request(e.to_string()))?;
-    Ok(Json(store.run(move |c| store::loyalty(c, &shop.id, &customer_ref, Utc::now())).await?))
+    Ok(Json(
+        store
+            .run(move |c| store::loyalty(c, &shop.id, &customer_ref, Utc::now()))
+            .await?,
+    ))
 }
 
 /// Checks the bearer token of `kind` for the shop; unknown shops look like bad tokens.
-async fn authorize(store: &Store, headers: &HeaderMap, shop_id: &str, kind: TokenKind) -> Result<(), Failure> {
+async fn authorize(
+    store: &Store,
+    headers: &HeaderMap,
+    shop_id: &str,
+    kind: TokenKind,
+) -> Result<(), Failure> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -173,7 +234,14 @@ async fn authorize(store: &Store, headers: &HeaderMap, shop_id: &str, kind: Toke
         .trim()
         .to_string();
     let shop_id = shop_id.to_string();
-    if store.run(move |c| store::token_valid(c, &shop_id, kind, &token)).await? { Ok(()) } else { Err(Failure::unauthorized()) }
+    if store
+        .run(move |c| store::token_valid(c, &shop_id, kind, &token))
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(Failure::unauthorized())
+    }
 }
 
 async fn purchase(
@@ -184,12 +252,19 @@ async fn purchase(
 ) -> ApiResult<kept_shared::PurchaseReceipt> {
     authorize(&store, &headers, &shop_id, TokenKind::BackOffice).await?;
     let Json(p) = body?;
-    validate_ref("customer_ref", &p.customer_ref).map_err(|e| Failure::bad_request(e.to_string()))?;
+    validate_ref("customer_ref", &p.customer_ref)
+        .map_err(|e| Failure::bad_request(e.to_string()))?;
     validate_ref("purchase_id", &p.purchase_id).map_err(|e| Failure::bad_request(e.to_string()))?;
     if p.amount_cents > MAX_PURCHASE_CENTS {
-        return Err(Failure::bad_request(format!("amount_cents may be at most {MAX_PURCHASE_CENTS}")));
+        return Err(Failure::bad_request(format!(
+            "amount_cents may be at most {MAX_PURCHASE_CENTS}"
+        )));
     }
-    Ok(Json(store.run(move |c| store::record_purchase(c, &shop_id, &p, Utc::now())).await?))
+    Ok(Json(
+        store
+            .run(move |c| store::record_purchase(c, &shop_id, &p, Utc::now()))
+            .await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -211,12 +286,18 @@ async fn owner_report(
     let to = q.to.unwrap_or_else(|| Utc::now().date_naive());
     let from = q.from.unwrap_or(to - Days::days(29));
     if from > to {
-        return Err(Failure::bad_request(format!("from ({from}) is after to ({to})")));
+        return Err(Failure::bad_request(format!(
+            "from ({from}) is after to ({to})"
+        )));
     }
     if (to - from).num_days() >= MAX_REPORT_DAYS {
-        return Err(Failure::bad_request(format!("a report may span at most {MAX_REPORT_DAYS} days")));
+        return Err(Failure::bad_request(format!(
+            "a report may span at most {MAX_REPORT_DAYS} days"
+        )));
     }
-    let (rows, reasons) = store.run(move |c| store::report_rows(c, &shop_id, from, to, q.period)).await?;
+    let (rows, reasons) = store
+        .run(move |c| store::report_rows(c, &shop_id, from, to, q.period))
+        .await?;
     Ok(Json(report::build(from, to, q.period, &rows, &reasons)))
 }
 
@@ -224,25 +305,48 @@ async fn owner_report(
 /// a browser. Pages the server serves itself are same-origin and need nothing.
 async fn widget_cors(State(store): State<Store>, req: Request, next: Next) -> Response {
     let origin = req.headers().get(header::ORIGIN).cloned();
-    let public_key = req.uri().path().trim_start_matches('/').split('/').next().unwrap_or_default().to_string();
+    let public_key = req
+        .uri()
+        .path()
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
     let allowed = match &origin {
         Some(o) if validate_ref("public_key", &public_key).is_ok() => {
             let o = o.to_str().unwrap_or_default().to_string();
             store
-                .run(move |c| Ok(store::shop_by_public_key(c, &public_key)?.is_some_and(|s| s.allowed_origins.contains(&o))))
+                .run(move |c| {
+                    Ok(store::shop_by_public_key(c, &public_key)?
+                        .is_some_and(|s| s.allowed_origins.contains(&o)))
+                })
                 .await
                 .unwrap_or(false)
         }
         _ => false,
     };
     let mut resp = if req.method() == Method::OPTIONS {
-        let status = if allowed { StatusCode::NO_CONTENT } else { StatusCode::FORBIDDEN };
+        let status = if allowed {
+            StatusCode::NO_CONTENT
+        } else {
+            StatusCode::FORBIDDEN
+        };
         let mut r = status.into_response();
         if allowed {
             let h = r.headers_mut();
-            h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST"));
-            h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type"));
-            h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from(PREFLIGHT_MAX_AGE_SECONDS));
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("GET, POST"),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                HeaderValue::from_static("content-type"),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from(PREFLIGHT_MAX_AGE_SECONDS),
+            );
         }
         r
     } else {

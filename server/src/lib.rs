@@ -47,7 +47,9 @@ impl RunningServer {
         let store = tokio::task::spawn_blocking(move || Store::open(&db))
             .await?
             .with_context(|| format!("opening the database {}", opts.db.display()))?;
-        let listener = TcpListener::bind(opts.listen).await.with_context(|| format!("listening on {}", opts.listen))?;
+        let listener = TcpListener::bind(opts.listen)
+            .await
+            .with_context(|| format!("listening on {}", opts.listen))?;
         let addr = listener.local_addr()?;
         let app = http::router(store.clone(), opts.widget_dir);
         let (shutdown, stopped) = oneshot::channel::<()>();
@@ -59,7 +61,12 @@ impl RunningServer {
                 .await
         });
         tracing::info!(%addr, "kept-server listening");
-        Ok(RunningServer { addr, store, shutdown, task })
+        Ok(RunningServer {
+            addr,
+            store,
+            shutdown,
+            task,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -79,7 +86,10 @@ impl RunningServer {
     pub async fn stop(self) {
         let _ = self.shutdown.send(());
         let mut task = self.task;
-        if tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await.is_err() {
+        if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+            .await
+            .is_err()
+        {
             task.abort();
             let _ = task.await;
         }

@@ -52,22 +52,37 @@ enum Command {
 #[tokio::main]
 async fn main() -> Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::AddShop { id, name, origins, tiers, points_per_unit }) => {
-            add_shop(&cli.db, &id, &name, &origins, &tiers, points_per_unit)
-        }
+        Some(Command::AddShop {
+            id,
+            name,
+            origins,
+            tiers,
+            points_per_unit,
+        }) => add_shop(&cli.db, &id, &name, &origins, &tiers, points_per_unit),
         None => serve(cli).await,
     }
 }
 
 async fn serve(cli: Cli) -> Result<()> {
     if !cli.widget_dir.join("kept.js").exists() {
-        tracing::warn!("no widget at {}: run scripts/build-widget.sh (the API works without it)", cli.widget_dir.display());
+        tracing::warn!(
+            "no widget at {}: run scripts/build-widget.sh (the API works without it)",
+            cli.widget_dir.display()
+        );
     }
-    let server = RunningServer::start(ServerOptions { db: cli.db.clone(), listen: cli.listen, widget_dir: Some(cli.widget_dir) }).await?;
+    let server = RunningServer::start(ServerOptions {
+        db: cli.db.clone(),
+        listen: cli.listen,
+        widget_dir: Some(cli.widget_dir),
+    })
+    .await?;
     if cli.demo {
         demo::seed(server.store(), &[server.url()])?;
         demo::seed_sample_answers(server.store())?;
@@ -86,7 +101,8 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("installing SIGTERM handler");
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing SIGTERM handler");
         tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
     }
     #[cfg(not(unix))]
@@ -96,7 +112,7 @@ async fn shutdown_signal() {
 fn print_demo_help(url: &str) {
     println!(
         r#"
-Kept is running with the demo shop "{name}".
+Kept is running with the demo shop "Northwind Coffee Roasters".
   Shop page with the widget:  {url}/demo          (try ?locale=uk or ?customer=carol)
   Kiosk:                      {url}/kiosk/{pk}
   Owner dashboard:            {url}/dashboard     (shop "{shop}", token "{owner}")
@@ -106,7 +122,6 @@ Record a purchase of 25.00 for alice:
   curl -X POST {url}/api/v1/shops/{shop}/purchases -H 'Authorization: Bearer {secret}' \
        -H 'Content-Type: application/json' -d '{{"customer_ref":"alice","purchase_id":"order-1002","amount_cents":2500}}'
 "#,
-        name = "Northwind Coffee Roasters",
         pk = demo::PUBLIC_KEY,
         shop = demo::SHOP_ID,
         owner = demo::OWNER_TOKEN,
@@ -114,16 +129,34 @@ Record a purchase of 25.00 for alice:
     );
 }
 
-fn add_shop(db: &std::path::Path, id: &str, name: &str, origins: &[String], tiers: &[String], points_per_unit: u64) -> Result<()> {
+fn add_shop(
+    db: &std::path::Path,
+    id: &str,
+    name: &str,
+    origins: &[String],
+    tiers: &[String],
+    points_per_unit: u64,
+) -> Result<()> {
     validate_ref("id", id).map_err(|e| anyhow::anyhow!("{e}"))?;
     let tiers: Vec<(String, u64)> = if tiers.is_empty() {
-        vec![("Bronze".into(), 0), ("Silver".into(), 500), ("Gold".into(), 2000)]
+        vec![
+            ("Bronze".into(), 0),
+            ("Silver".into(), 500),
+            ("Gold".into(), 2000),
+        ]
     } else {
         tiers
             .iter()
             .map(|t| {
-                let (n, p) = t.split_once('=').with_context(|| format!("tier {t:?} is not NAME=MIN_POINTS"))?;
-                Ok((n.trim().to_string(), p.trim().parse().with_context(|| format!("tier {t:?}: bad points"))?))
+                let (n, p) = t
+                    .split_once('=')
+                    .with_context(|| format!("tier {t:?} is not NAME=MIN_POINTS"))?;
+                Ok((
+                    n.trim().to_string(),
+                    p.trim()
+                        .parse()
+                        .with_context(|| format!("tier {t:?}: bad points"))?,
+                ))
             })
             .collect::<Result<_>>()?
     };
@@ -132,7 +165,9 @@ fn add_shop(db: &std::path::Path, id: &str, name: &str, origins: &[String], tier
     }
     for o in origins {
         if !(o.starts_with("https://") || o.starts_with("http://")) || o.ends_with('/') {
-            bail!("origin {o:?} must look like https://shop.example.com (scheme and host, no path)");
+            bail!(
+                "origin {o:?} must look like https://shop.example.com (scheme and host, no path)"
+            );
         }
     }
     let store = Store::open(db)?;

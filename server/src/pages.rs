@@ -29,10 +29,16 @@ pub fn router() -> Router<Store> {
 fn snippet_attributes(query: &BTreeMap<String, String>, names: &[&str]) -> String {
     let mut out = String::new();
     for name in names {
-        let Some(value) = query.get(*name) else { continue };
+        let Some(value) = query.get(*name) else {
+            continue;
+        };
         let ok = match *name {
-            "survey" => value.split(',').all(|id| validate_ref("survey", id).is_ok()),
-            "locale" => value.len() <= 16 && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
+            "survey" => value
+                .split(',')
+                .all(|id| validate_ref("survey", id).is_ok()),
+            "locale" => {
+                value.len() <= 16 && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            }
             _ => validate_ref(name, value).is_ok(),
         };
         if ok {
@@ -44,10 +50,17 @@ fn snippet_attributes(query: &BTreeMap<String, String>, names: &[&str]) -> Strin
 
 async fn demo(Query(query): Query<BTreeMap<String, String>>) -> Html<String> {
     let mut query = query;
-    query.entry("customer".into()).or_insert_with(|| "alice".into());
-    query.entry("order".into()).or_insert_with(|| "order-1001".into());
+    query
+        .entry("customer".into())
+        .or_insert_with(|| "alice".into());
+    query
+        .entry("order".into())
+        .or_insert_with(|| "order-1001".into());
     let attrs = snippet_attributes(&query, &["customer", "order", "survey", "locale"]);
-    Html(DEMO.replace("{{public_key}}", crate::demo::PUBLIC_KEY).replace("{{snippet_attributes}}", &attrs))
+    Html(
+        DEMO.replace("{{public_key}}", crate::demo::PUBLIC_KEY)
+            .replace("{{snippet_attributes}}", &attrs),
+    )
 }
 
 async fn kiosk(
@@ -57,12 +70,23 @@ async fn kiosk(
 ) -> Response {
     let known = validate_ref("public_key", &public_key).is_ok() && {
         let key = public_key.clone();
-        matches!(store.run(move |c| store::shop_by_public_key(c, &key)).await, Ok(Some(_)))
+        matches!(
+            store.run(move |c| store::shop_by_public_key(c, &key)).await,
+            Ok(Some(_))
+        )
     };
     if !known {
-        return (StatusCode::NOT_FOUND, Html("<!doctype html><title>Kiosk not found</title><h1>No shop has this key.</h1>"))
+        return (
+            StatusCode::NOT_FOUND,
+            Html("<!doctype html><title>Kiosk not found</title><h1>No shop has this key.</h1>"),
+        )
             .into_response();
     }
     let attrs = snippet_attributes(&query, &["survey", "locale"]);
-    Html(KIOSK.replace("{{public_key}}", &public_key).replace("{{snippet_attributes}}", &attrs)).into_response()
+    Html(
+        KIOSK
+            .replace("{{public_key}}", &public_key)
+            .replace("{{snippet_attributes}}", &attrs),
+    )
+    .into_response()
 }

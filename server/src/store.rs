@@ -9,8 +9,8 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use kept_shared::{
-    Answer, AnswerValue, LoyaltyStatus, NextTier, PurchaseReceipt, RecordPurchase, RejectedAnswer, ShopInfo, Survey,
-    SyncReceipt, validate,
+    Answer, AnswerValue, LoyaltyStatus, NextTier, PurchaseReceipt, RecordPurchase, RejectedAnswer,
+    ShopInfo, Survey, SyncReceipt, validate,
 };
 use r2d2::Pool;
 use r2d2_sqlite::SqliteConnectionManager;
@@ -156,7 +156,9 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store> {
         let manager = SqliteConnectionManager::file(path).with_init(|c| {
             c.busy_timeout(BUSY_TIMEOUT)?;
-            c.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            c.execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            )
         });
         let pool = Pool::builder()
             .max_size(POOL_SIZE)
@@ -164,7 +166,9 @@ impl Store {
             .build(manager)
             .context("opening the SQLite pool")?;
         let mut conn = pool.get()?;
-        MIGRATIONS.to_latest(&mut conn).context("migrating the schema")?;
+        MIGRATIONS
+            .to_latest(&mut conn)
+            .context("migrating the schema")?;
         Ok(Store { pool })
     }
 
@@ -190,7 +194,8 @@ impl Store {
     /// Every stored answer of a shop, oldest first.
     pub fn answers(&self, shop_id: &str) -> Result<Vec<Answer>> {
         self.with_conn(|c| {
-            let mut st = c.prepare("SELECT body FROM answers WHERE shop_id = ?1 ORDER BY answered_at, id")?;
+            let mut st =
+                c.prepare("SELECT body FROM answers WHERE shop_id = ?1 ORDER BY answered_at, id")?;
             let rows = st.query_map([shop_id], |r| r.get::<_, String>(0))?;
             rows.map(|body| Ok(serde_json::from_str(&body?)?)).collect()
         })
@@ -206,14 +211,20 @@ pub fn add_shop(c: &mut Connection, shop: &NewShop) -> Result<()> {
         params![shop.id, shop.name, shop.public_key, serde_json::to_string(shop.allowed_origins)?, shop.points_per_unit, now],
     )
     .with_context(|| format!("creating shop {:?}", shop.id))?;
-    for (kind, token) in [(TokenKind::BackOffice, shop.back_office_token), (TokenKind::Owner, shop.owner_token)] {
+    for (kind, token) in [
+        (TokenKind::BackOffice, shop.back_office_token),
+        (TokenKind::Owner, shop.owner_token),
+    ] {
         tx.execute(
             "INSERT INTO tokens (shop_id, kind, hash, created_at) VALUES (?1, ?2, ?3, ?4)",
             params![shop.id, kind.as_str(), hash_token(token), now],
         )?;
     }
     for (name, min_points) in shop.tiers {
-        tx.execute("INSERT INTO tiers (shop_id, name, min_points) VALUES (?1, ?2, ?3)", params![shop.id, name, min_points])?;
+        tx.execute(
+            "INSERT INTO tiers (shop_id, name, min_points) VALUES (?1, ?2, ?3)",
+            params![shop.id, name, min_points],
+        )?;
     }
     tx.commit()?;
     Ok(())
@@ -231,7 +242,10 @@ pub fn allow_origins(c: &Connection, shop_id: &str, origins: &[String]) -> Resul
             current.push(o.clone());
         }
     }
-    c.execute("UPDATE shops SET allowed_origins = ?2 WHERE id = ?1", params![shop_id, serde_json::to_string(&current)?])?;
+    c.execute(
+        "UPDATE shops SET allowed_origins = ?2 WHERE id = ?1",
+        params![shop_id, serde_json::to_string(&current)?],
+    )?;
     Ok(())
 }
 
@@ -247,27 +261,49 @@ pub fn put_survey(c: &Connection, shop_id: &str, survey: &Survey, position: i64)
 
 pub fn shop_by_public_key(c: &Connection, public_key: &str) -> Result<Option<Shop>> {
     let row = c
-        .query_row("SELECT id, name, allowed_origins FROM shops WHERE public_key = ?1", [public_key], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
-        })
+        .query_row(
+            "SELECT id, name, allowed_origins FROM shops WHERE public_key = ?1",
+            [public_key],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            },
+        )
         .optional()?;
-    row.map(|(id, name, origins)| Ok(Shop { id, name, allowed_origins: serde_json::from_str(&origins)? })).transpose()
+    row.map(|(id, name, origins)| {
+        Ok(Shop {
+            id,
+            name,
+            allowed_origins: serde_json::from_str(&origins)?,
+        })
+    })
+    .transpose()
 }
 
 pub fn shop_info(shop: &Shop) -> ShopInfo {
-    ShopInfo { id: shop.id.clone(), name: shop.name.clone() }
+    ShopInfo {
+        id: shop.id.clone(),
+        name: shop.name.clone(),
+    }
 }
 
 /// Whether `token` is a valid token of `kind` for the shop (false for unknown shops).
 pub fn token_valid(c: &Connection, shop_id: &str, kind: TokenKind, token: &str) -> Result<bool> {
     let mut st = c.prepare_cached("SELECT hash FROM tokens WHERE shop_id = ?1 AND kind = ?2")?;
-    let hashes = st.query_map(params![shop_id, kind.as_str()], |r| r.get::<_, Vec<u8>>(0))?.collect::<Result<Vec<_>, _>>()?;
+    let hashes = st
+        .query_map(params![shop_id, kind.as_str()], |r| r.get::<_, Vec<u8>>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(token_matches(token, &hashes))
 }
 
 /// The shop's active surveys, in their order.
 pub fn active_surveys(c: &Connection, shop_id: &str) -> Result<Vec<Survey>> {
-    let mut st = c.prepare_cached("SELECT definition FROM surveys WHERE shop_id = ?1 AND active = 1 ORDER BY position, id")?;
+    let mut st = c.prepare_cached(
+        "SELECT definition FROM surveys WHERE shop_id = ?1 AND active = 1 ORDER BY position, id",
+    )?;
     let rows = st.query_map([shop_id], |r| r.get::<_, String>(0))?;
     rows.map(|d| Ok(serde_json::from_str(&d?)?)).collect()
 }
@@ -275,13 +311,20 @@ pub fn active_surveys(c: &Connection, shop_id: &str) -> Result<Vec<Survey>> {
 /// Validates and stores a batch in one transaction: each answer ends up stored,
 /// a duplicate (its id is known already — also when another shop's answer has
 /// that id: ids are random v4 UUIDs, so that is a replay, not news), or rejected.
-pub fn store_batch(c: &mut Connection, shop_id: &str, answers: &[Answer], now: DateTime<Utc>) -> Result<SyncReceipt> {
+pub fn store_batch(
+    c: &mut Connection,
+    shop_id: &str,
+    answers: &[Answer],
+    now: DateTime<Utc>,
+) -> Result<SyncReceipt> {
     let surveys = active_surveys(c, shop_id)?;
     let tx = c.transaction()?;
     let mut receipt = SyncReceipt::default();
     for answer in answers {
         if let Err(reason) = validate::validate_answer(shop_id, &surveys, answer, now) {
-            receipt.rejected.push(RejectedAnswer::new(answer.id, reason));
+            receipt
+                .rejected
+                .push(RejectedAnswer::new(answer.id, reason));
             continue;
         }
         if insert_answer(&tx, answer, now)? {
@@ -321,7 +364,12 @@ fn insert_answer(tx: &Transaction, a: &Answer, now: DateTime<Utc>) -> Result<boo
 }
 
 /// A customer's loyalty status (an unknown customer has 0 points, the lowest tier).
-pub fn loyalty(c: &Connection, shop_id: &str, customer_ref: &str, now: DateTime<Utc>) -> Result<LoyaltyStatus> {
+pub fn loyalty(
+    c: &Connection,
+    shop_id: &str,
+    customer_ref: &str,
+    now: DateTime<Utc>,
+) -> Result<LoyaltyStatus> {
     let points: u64 = c
         .query_row(
             "SELECT points FROM customers WHERE shop_id = ?1 AND customer_ref = ?2",
@@ -330,22 +378,48 @@ pub fn loyalty(c: &Connection, shop_id: &str, customer_ref: &str, now: DateTime<
         )
         .optional()?
         .unwrap_or(0);
-    let mut st = c.prepare_cached("SELECT name, min_points FROM tiers WHERE shop_id = ?1 ORDER BY min_points")?;
-    let tiers = st.query_map([shop_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+    let mut st = c.prepare_cached(
+        "SELECT name, min_points FROM tiers WHERE shop_id = ?1 ORDER BY min_points",
+    )?;
+    let tiers = st
+        .query_map([shop_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
     let reached = tiers.iter().rposition(|(_, min)| *min <= points);
-    let (tier, tier_min_points) = reached.map(|i| tiers[i].clone()).unwrap_or_else(|| (String::new(), 0));
-    let next = tiers.get(reached.map_or(0, |i| i + 1)).map(|(name, min)| NextTier {
-        name: name.clone(),
-        min_points: *min,
-        points_needed: min - points,
-    });
-    Ok(LoyaltyStatus { customer_ref: customer_ref.into(), points, tier, tier_min_points, next_tier: next, as_of: now })
+    let (tier, tier_min_points) = reached
+        .map(|i| tiers[i].clone())
+        .unwrap_or_else(|| (String::new(), 0));
+    let next = tiers
+        .get(reached.map_or(0, |i| i + 1))
+        .map(|(name, min)| NextTier {
+            name: name.clone(),
+            min_points: *min,
+            points_needed: min - points,
+        });
+    Ok(LoyaltyStatus {
+        customer_ref: customer_ref.into(),
+        points,
+        tier,
+        tier_min_points,
+        next_tier: next,
+        as_of: now,
+    })
 }
 
 /// Records a purchase once per purchase id and credits its points.
-pub fn record_purchase(c: &mut Connection, shop_id: &str, p: &RecordPurchase, now: DateTime<Utc>) -> Result<PurchaseReceipt> {
+pub fn record_purchase(
+    c: &mut Connection,
+    shop_id: &str,
+    p: &RecordPurchase,
+    now: DateTime<Utc>,
+) -> Result<PurchaseReceipt> {
     let tx = c.transaction()?;
-    let per_unit: u64 = tx.query_row("SELECT points_per_unit FROM shops WHERE id = ?1", [shop_id], |r| r.get(0))?;
+    let per_unit: u64 = tx.query_row(
+        "SELECT points_per_unit FROM shops WHERE id = ?1",
+        [shop_id],
+        |r| r.get(0),
+    )?;
     let points = p.amount_cents / 100 * per_unit;
     let inserted = tx.execute(
         "INSERT INTO purchases (shop_id, purchase_id, customer_ref, amount_cents, points, recorded_at)
@@ -362,7 +436,11 @@ pub fn record_purchase(c: &mut Connection, shop_id: &str, p: &RecordPurchase, no
     }
     let status = loyalty(&tx, shop_id, &p.customer_ref, now)?;
     tx.commit()?;
-    Ok(PurchaseReceipt { points_earned: if duplicate { 0 } else { points }, duplicate, status })
+    Ok(PurchaseReceipt {
+        points_earned: if duplicate { 0 } else { points },
+        duplicate,
+        status,
+    })
 }
 
 /// Sets a customer's points outright (demo data).
@@ -394,9 +472,15 @@ pub fn report_rows(
     period: kept_shared::Period,
 ) -> Result<(Vec<ReportRow>, Vec<ReasonRow>)> {
     let start = format!("{from}T00:00:00.000Z");
-    let end = format!("{}T00:00:00.000Z", to.succ_opt().context("date out of range")?);
+    let end = format!(
+        "{}T00:00:00.000Z",
+        to.succ_opt().context("date out of range")?
+    );
     let bucket = bucket_sql(period);
-    let parse_day = |s: String| NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()));
+    let parse_day = |s: String| {
+        NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))
+    };
 
     let mut st = c.prepare(&format!(
         "SELECT {bucket} AS bucket, channel, kind, score,
@@ -426,7 +510,12 @@ pub fn report_rows(
     ))?;
     let reasons = st
         .query_map(params![shop_id, start, end], |r| {
-            Ok(ReasonRow { bucket: parse_day(r.get(0)?)?, channel: r.get(1)?, reason: r.get(2)?, count: r.get(3)? })
+            Ok(ReasonRow {
+                bucket: parse_day(r.get(0)?)?,
+                channel: r.get(1)?,
+                reason: r.get(2)?,
+                count: r.get(3)?,
+            })
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok((rows, reasons))

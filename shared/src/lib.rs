@@ -4,8 +4,8 @@
 //! rule an answer must follow lives in [`validate`], so the widget refuses exactly
 //! what the server would refuse.
 
-pub mod api;
 pub mod answer;
+pub mod api;
 pub mod error;
 pub mod limits;
 pub mod loyalty;
@@ -17,7 +17,9 @@ pub mod validate;
 pub use answer::{Answer, AnswerValue, Channel};
 pub use error::{ApiError, ErrorCode};
 pub use loyalty::{LoyaltyStatus, NextTier, PurchaseReceipt, RecordPurchase};
-pub use report::{ChurnSummary, CsatSummary, NpsSummary, Period, PeriodSummary, ReasonCount, Report, Summary};
+pub use report::{
+    ChurnSummary, CsatSummary, NpsSummary, Period, PeriodSummary, ReasonCount, Report, Summary,
+};
 pub use survey::{ChurnReasonChoice, ShopInfo, ShopSurveys, Survey, SurveyKind, SurveyTexts};
 pub use sync::{RejectedAnswer, SyncBatch, SyncReceipt};
 pub use validate::ValidationError;

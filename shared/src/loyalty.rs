@@ -68,7 +68,11 @@ mod tests {
             points,
             tier: "Silver".into(),
             tier_min_points: tier_min,
-            next_tier: next_min.map(|m| NextTier { name: "Gold".into(), min_points: m, points_needed: m.saturating_sub(points) }),
+            next_tier: next_min.map(|m| NextTier {
+                name: "Gold".into(),
+                min_points: m,
+                points_needed: m.saturating_sub(points),
+            }),
             as_of: Utc::now(),
         }
     }

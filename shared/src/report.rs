@@ -70,7 +70,9 @@ impl NpsSummary {
             _ => self.detractors += count,
         }
         if self.responses > 0 {
-            self.score = Some((self.promoters as f64 - self.detractors as f64) * 100.0 / self.responses as f64);
+            self.score = Some(
+                (self.promoters as f64 - self.detractors as f64) * 100.0 / self.responses as f64,
+            );
         }
     }
 }
@@ -87,7 +89,10 @@ pub struct CsatSummary {
 impl CsatSummary {
     /// Counts `count` answers of `score` (1–5; others are ignored, validation keeps them out).
     pub fn add(&mut self, score: u8, count: u64) {
-        if let Some(slot) = (score as usize).checked_sub(1).and_then(|i| self.distribution.get_mut(i)) {
+        if let Some(slot) = (score as usize)
+            .checked_sub(1)
+            .and_then(|i| self.distribution.get_mut(i))
+        {
             *slot += count;
             self.responses += count;
             let sum: u64 = self.distribution.iter().zip(1..).map(|(n, s)| n * s).sum();
@@ -115,9 +120,13 @@ impl ChurnSummary {
     pub fn add_reason(&mut self, code: &str, count: u64) {
         match self.reasons.iter_mut().find(|r| r.code == code) {
             Some(r) => r.count += count,
-            None => self.reasons.push(ReasonCount { code: code.to_string(), count }),
+            None => self.reasons.push(ReasonCount {
+                code: code.to_string(),
+                count,
+            }),
         }
-        self.reasons.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.code.cmp(&b.code)));
+        self.reasons
+            .sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.code.cmp(&b.code)));
     }
 }
 
@@ -131,7 +140,10 @@ mod tests {
         for (score, count) in [(10, 5), (9, 1), (8, 2), (7, 0), (6, 1), (0, 1)] {
             n.add(score, count);
         }
-        assert_eq!((n.responses, n.promoters, n.passives, n.detractors), (10, 6, 2, 2));
+        assert_eq!(
+            (n.responses, n.promoters, n.passives, n.detractors),
+            (10, 6, 2, 2)
+        );
         assert_eq!(n.score, Some(40.0));
         assert_eq!(NpsSummary::default().score, None);
     }
@@ -154,7 +166,11 @@ mod tests {
         c.add_reason("delivery", 3);
         c.add_reason("quality", 2);
         c.add_reason("price", 2);
-        let ranked: Vec<_> = c.reasons.iter().map(|r| (r.code.as_str(), r.count)).collect();
+        let ranked: Vec<_> = c
+            .reasons
+            .iter()
+            .map(|r| (r.code.as_str(), r.count))
+            .collect();
         assert_eq!(ranked, [("price", 4), ("delivery", 3), ("quality", 2)]);
     }
 }

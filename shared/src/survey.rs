@@ -83,7 +83,11 @@ impl ChurnReasonChoice {
 }
 
 /// The value for the best match of `locale` in `by_locale`, see [`Survey::texts_for`].
-pub fn pick_locale<'a, T>(by_locale: &'a BTreeMap<String, T>, locale: &str, default_locale: &str) -> Option<&'a T> {
+pub fn pick_locale<'a, T>(
+    by_locale: &'a BTreeMap<String, T>,
+    locale: &str,
+    default_locale: &str,
+) -> Option<&'a T> {
     let language = locale.split(['-', '_']).next().unwrap_or(locale);
     by_locale
         .get(locale)
@@ -99,16 +103,30 @@ mod tests {
     fn survey() -> Survey {
         let mut texts = BTreeMap::new();
         for (l, q) in [("en", "How likely?"), ("uk", "Наскільки ймовірно?")] {
-            texts.insert(l.to_string(), SurveyTexts { question: q.into(), follow_up: None });
+            texts.insert(
+                l.to_string(),
+                SurveyTexts {
+                    question: q.into(),
+                    follow_up: None,
+                },
+            );
         }
-        Survey { id: "nps".into(), kind: SurveyKind::Nps { ask_reason: true }, default_locale: "en".into(), texts }
+        Survey {
+            id: "nps".into(),
+            kind: SurveyKind::Nps { ask_reason: true },
+            default_locale: "en".into(),
+            texts,
+        }
     }
 
     #[test]
     fn locale_falls_back_to_language_then_default() {
         let s = survey();
         assert_eq!(s.texts_for("uk").unwrap().question, "Наскільки ймовірно?");
-        assert_eq!(s.texts_for("uk-UA").unwrap().question, "Наскільки ймовірно?");
+        assert_eq!(
+            s.texts_for("uk-UA").unwrap().question,
+            "Наскільки ймовірно?"
+        );
         assert_eq!(s.texts_for("de").unwrap().question, "How likely?");
     }
 

@@ -39,6 +39,10 @@ pub struct RejectedAnswer {
 impl RejectedAnswer {
     pub fn new(id: Uuid, reason: ValidationError) -> Self {
         let message = reason.to_string();
-        Self { id, reason, message }
+        Self {
+            id,
+            reason,
+            message,
+        }
     }
 }

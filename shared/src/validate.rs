@@ -19,7 +19,11 @@ pub enum ValidationError {
     #[error("the answer is for shop {answer_shop:?}, but was sent to shop {shop:?}")]
     WrongShop { shop: String, answer_shop: String },
     #[error("survey {survey:?} is a {expected} survey, but the answer is a {got} answer")]
-    WrongKind { survey: String, expected: String, got: String },
+    WrongKind {
+        survey: String,
+        expected: String,
+        got: String,
+    },
     #[error("score {score} is outside {min}–{max}")]
     ScoreOutOfRange { score: u8, min: u8, max: u8 },
     #[error("survey {survey:?} does not ask for a reason")]
@@ -33,7 +37,11 @@ pub enum ValidationError {
     #[error("survey {survey:?} does not take free text")]
     TextNotAllowed { survey: String },
     #[error("{field} is {len} characters long, the most is {max}")]
-    TooLong { field: String, len: usize, max: usize },
+    TooLong {
+        field: String,
+        len: usize,
+        max: usize,
+    },
     #[error("{field} is empty")]
     Empty { field: String },
     #[error("{field} may hold only letters, digits and - _ . : @")]
@@ -49,14 +57,24 @@ pub enum ValidationError {
 use ValidationError as E;
 
 /// Checks `answer` against the shop's active `surveys`, at server or client time `now`.
-pub fn validate_answer(shop: &str, surveys: &[Survey], answer: &Answer, now: DateTime<Utc>) -> Result<(), ValidationError> {
+pub fn validate_answer(
+    shop: &str,
+    surveys: &[Survey],
+    answer: &Answer,
+    now: DateTime<Utc>,
+) -> Result<(), ValidationError> {
     if answer.shop != shop {
-        return Err(E::WrongShop { shop: shop.into(), answer_shop: answer.shop.clone() });
+        return Err(E::WrongShop {
+            shop: shop.into(),
+            answer_shop: answer.shop.clone(),
+        });
     }
     let survey = surveys
         .iter()
         .find(|s| s.id == answer.survey)
-        .ok_or_else(|| E::UnknownSurvey { survey: answer.survey.clone() })?;
+        .ok_or_else(|| E::UnknownSurvey {
+            survey: answer.survey.clone(),
+        })?;
     if let Some(r) = &answer.customer_ref {
         validate_ref("customer_ref", r)?;
     }
@@ -64,10 +82,14 @@ pub fn validate_answer(shop: &str, surveys: &[Survey], answer: &Answer, now: Dat
         validate_ref("order_ref", r)?;
     }
     if answer.answered_at > now + Duration::hours(MAX_CLOCK_SKEW_HOURS) {
-        return Err(E::FromTheFuture { answered_at: answer.answered_at });
+        return Err(E::FromTheFuture {
+            answered_at: answer.answered_at,
+        });
     }
     if answer.answered_at < now - Duration::days(MAX_ANSWER_AGE_DAYS) {
-        return Err(E::TooOld { answered_at: answer.answered_at });
+        return Err(E::TooOld {
+            answered_at: answer.answered_at,
+        });
     }
     validate_value(survey, &answer.value)
 }
@@ -79,29 +101,43 @@ pub fn validate_value(survey: &Survey, value: &AnswerValue) -> Result<(), Valida
             check_score(*score, 0, 10)?;
             if let Some(text) = reason {
                 if !ask_reason {
-                    return Err(E::ReasonNotAsked { survey: survey.id.clone() });
+                    return Err(E::ReasonNotAsked {
+                        survey: survey.id.clone(),
+                    });
                 }
                 check_text("reason", text)?;
             }
             Ok(())
         }
         (SurveyKind::Csat, AnswerValue::Csat { score }) => check_score(*score, 1, 5),
-        (SurveyKind::ChurnReason { reasons: choices, allow_other_text }, AnswerValue::ChurnReason { reasons, other }) => {
+        (
+            SurveyKind::ChurnReason {
+                reasons: choices,
+                allow_other_text,
+            },
+            AnswerValue::ChurnReason { reasons, other },
+        ) => {
             if reasons.is_empty() && other.as_deref().is_none_or(|t| t.trim().is_empty()) {
                 return Err(E::NoReasonPicked);
             }
             let mut seen = BTreeSet::new();
             for reason in reasons {
                 if !choices.iter().any(|c| &c.code == reason) {
-                    return Err(E::UnknownReason { reason: reason.clone() });
+                    return Err(E::UnknownReason {
+                        reason: reason.clone(),
+                    });
                 }
                 if !seen.insert(reason) {
-                    return Err(E::DuplicateReason { reason: reason.clone() });
+                    return Err(E::DuplicateReason {
+                        reason: reason.clone(),
+                    });
                 }
             }
             if let Some(text) = other {
                 if !allow_other_text {
-                    return Err(E::TextNotAllowed { survey: survey.id.clone() });
+                    return Err(E::TextNotAllowed {
+                        survey: survey.id.clone(),
+                    });
                 }
                 check_text("other", text)?;
             }
@@ -119,14 +155,25 @@ pub fn validate_value(survey: &Survey, value: &AnswerValue) -> Result<(), Valida
 /// [`MAX_REF_CHARS`] characters, URL-safe.
 pub fn validate_ref(field: &str, value: &str) -> Result<(), ValidationError> {
     if value.is_empty() {
-        return Err(E::Empty { field: field.into() });
+        return Err(E::Empty {
+            field: field.into(),
+        });
     }
     let len = value.chars().count();
     if len > MAX_REF_CHARS {
-        return Err(E::TooLong { field: field.into(), len, max: MAX_REF_CHARS });
+        return Err(E::TooLong {
+            field: field.into(),
+            len,
+            max: MAX_REF_CHARS,
+        });
     }
-    if !value.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:@".contains(c)) {
-        return Err(E::BadCharacters { field: field.into() });
+    if !value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.:@".contains(c))
+    {
+        return Err(E::BadCharacters {
+            field: field.into(),
+        });
     }
     Ok(())
 }
@@ -134,19 +181,30 @@ pub fn validate_ref(field: &str, value: &str) -> Result<(), ValidationError> {
 /// A batch holds 1 to [`MAX_BATCH_ANSWERS`] answers.
 pub fn validate_batch_len(len: usize) -> Result<(), ValidationError> {
     if len > MAX_BATCH_ANSWERS {
-        return Err(E::BatchTooLarge { len, max: MAX_BATCH_ANSWERS });
+        return Err(E::BatchTooLarge {
+            len,
+            max: MAX_BATCH_ANSWERS,
+        });
     }
     Ok(())
 }
 
 fn check_score(score: u8, min: u8, max: u8) -> Result<(), ValidationError> {
-    if (min..=max).contains(&score) { Ok(()) } else { Err(E::ScoreOutOfRange { score, min, max }) }
+    if (min..=max).contains(&score) {
+        Ok(())
+    } else {
+        Err(E::ScoreOutOfRange { score, min, max })
+    }
 }
 
 fn check_text(field: &str, text: &str) -> Result<(), ValidationError> {
     let len = text.chars().count();
     if len > MAX_TEXT_CHARS {
-        return Err(E::TooLong { field: field.into(), len, max: MAX_TEXT_CHARS });
+        return Err(E::TooLong {
+            field: field.into(),
+            len,
+            max: MAX_TEXT_CHARS,
+        });
     }
     Ok(())
 }
@@ -161,20 +219,46 @@ mod tests {
     use crate::{Channel, ChurnReasonChoice, SurveyTexts};
 
     fn survey(id: &str, kind: SurveyKind) -> Survey {
-        let texts = BTreeMap::from([("en".to_string(), SurveyTexts { question: "?".into(), follow_up: None })]);
-        Survey { id: id.into(), kind, default_locale: "en".into(), texts }
+        let texts = BTreeMap::from([(
+            "en".to_string(),
+            SurveyTexts {
+                question: "?".into(),
+                follow_up: None,
+            },
+        )]);
+        Survey {
+            id: id.into(),
+            kind,
+            default_locale: "en".into(),
+            texts,
+        }
     }
 
     fn surveys() -> Vec<Survey> {
         let reasons = ["price", "quality"]
-            .map(|code| ChurnReasonChoice { code: code.into(), labels: BTreeMap::new() })
+            .map(|code| ChurnReasonChoice {
+                code: code.into(),
+                labels: BTreeMap::new(),
+            })
             .to_vec();
         vec![
             survey("nps", SurveyKind::Nps { ask_reason: true }),
             survey("nps-plain", SurveyKind::Nps { ask_reason: false }),
             survey("csat", SurveyKind::Csat),
-            survey("churn", SurveyKind::ChurnReason { reasons: reasons.clone(), allow_other_text: true }),
-            survey("churn-closed", SurveyKind::ChurnReason { reasons, allow_other_text: false }),
+            survey(
+                "churn",
+                SurveyKind::ChurnReason {
+                    reasons: reasons.clone(),
+                    allow_other_text: true,
+                },
+            ),
+            survey(
+                "churn-closed",
+                SurveyKind::ChurnReason {
+                    reasons,
+                    allow_other_text: false,
+                },
+            ),
         ]
     }
 
@@ -196,30 +280,55 @@ mod tests {
     }
 
     fn nps(score: u8, reason: Option<&str>) -> AnswerValue {
-        AnswerValue::Nps { score, reason: reason.map(Into::into) }
+        AnswerValue::Nps {
+            score,
+            reason: reason.map(Into::into),
+        }
     }
 
     fn churn(reasons: &[&str], other: Option<&str>) -> AnswerValue {
-        AnswerValue::ChurnReason { reasons: reasons.iter().map(|r| r.to_string()).collect(), other: other.map(Into::into) }
+        AnswerValue::ChurnReason {
+            reasons: reasons.iter().map(|r| r.to_string()).collect(),
+            other: other.map(Into::into),
+        }
     }
 
     #[test]
     fn nps_scores_are_0_to_10() {
         assert_eq!(check(&answer("nps", nps(0, None))), Ok(()));
         assert_eq!(check(&answer("nps", nps(10, Some("great")))), Ok(()));
-        assert_eq!(check(&answer("nps", nps(11, None))), Err(E::ScoreOutOfRange { score: 11, min: 0, max: 10 }));
+        assert_eq!(
+            check(&answer("nps", nps(11, None))),
+            Err(E::ScoreOutOfRange {
+                score: 11,
+                min: 0,
+                max: 10
+            })
+        );
     }
 
     #[test]
     fn nps_reason_only_where_asked_and_within_the_text_limit() {
-        assert_eq!(check(&answer("nps-plain", nps(5, Some("x")))), Err(E::ReasonNotAsked { survey: "nps-plain".into() }));
+        assert_eq!(
+            check(&answer("nps-plain", nps(5, Some("x")))),
+            Err(E::ReasonNotAsked {
+                survey: "nps-plain".into()
+            })
+        );
         let long = "я".repeat(MAX_TEXT_CHARS + 1);
         assert_eq!(
             check(&answer("nps", nps(5, Some(&long)))),
-            Err(E::TooLong { field: "reason".into(), len: MAX_TEXT_CHARS + 1, max: MAX_TEXT_CHARS })
+            Err(E::TooLong {
+                field: "reason".into(),
+                len: MAX_TEXT_CHARS + 1,
+                max: MAX_TEXT_CHARS
+            })
         );
         // The limit counts characters, not bytes.
-        assert_eq!(check(&answer("nps", nps(5, Some(&"я".repeat(MAX_TEXT_CHARS))))), Ok(()));
+        assert_eq!(
+            check(&answer("nps", nps(5, Some(&"я".repeat(MAX_TEXT_CHARS))))),
+            Ok(())
+        );
     }
 
     #[test]
@@ -230,56 +339,120 @@ mod tests {
         for score in [0, 6] {
             assert_eq!(
                 check(&answer("csat", AnswerValue::Csat { score })),
-                Err(E::ScoreOutOfRange { score, min: 1, max: 5 })
+                Err(E::ScoreOutOfRange {
+                    score,
+                    min: 1,
+                    max: 5
+                })
             );
         }
     }
 
     #[test]
     fn churn_reasons_must_be_known_distinct_and_present() {
-        assert_eq!(check(&answer("churn", churn(&["price", "quality"], None))), Ok(()));
-        assert_eq!(check(&answer("churn", churn(&[], Some("moved away")))), Ok(()));
-        assert_eq!(check(&answer("churn", churn(&[], None))), Err(E::NoReasonPicked));
-        assert_eq!(check(&answer("churn", churn(&[], Some("  ")))), Err(E::NoReasonPicked));
-        assert_eq!(check(&answer("churn", churn(&["weather"], None))), Err(E::UnknownReason { reason: "weather".into() }));
-        assert_eq!(check(&answer("churn", churn(&["price", "price"], None))), Err(E::DuplicateReason { reason: "price".into() }));
+        assert_eq!(
+            check(&answer("churn", churn(&["price", "quality"], None))),
+            Ok(())
+        );
+        assert_eq!(
+            check(&answer("churn", churn(&[], Some("moved away")))),
+            Ok(())
+        );
+        assert_eq!(
+            check(&answer("churn", churn(&[], None))),
+            Err(E::NoReasonPicked)
+        );
+        assert_eq!(
+            check(&answer("churn", churn(&[], Some("  ")))),
+            Err(E::NoReasonPicked)
+        );
+        assert_eq!(
+            check(&answer("churn", churn(&["weather"], None))),
+            Err(E::UnknownReason {
+                reason: "weather".into()
+            })
+        );
+        assert_eq!(
+            check(&answer("churn", churn(&["price", "price"], None))),
+            Err(E::DuplicateReason {
+                reason: "price".into()
+            })
+        );
     }
 
     #[test]
     fn churn_free_text_only_where_allowed() {
         assert_eq!(
             check(&answer("churn-closed", churn(&["price"], Some("x")))),
-            Err(E::TextNotAllowed { survey: "churn-closed".into() })
+            Err(E::TextNotAllowed {
+                survey: "churn-closed".into()
+            })
         );
         let long = "a".repeat(MAX_TEXT_CHARS + 1);
-        assert!(matches!(check(&answer("churn", churn(&["price"], Some(&long)))), Err(E::TooLong { .. })));
+        assert!(matches!(
+            check(&answer("churn", churn(&["price"], Some(&long)))),
+            Err(E::TooLong { .. })
+        ));
     }
 
     #[test]
     fn answer_kind_must_match_the_survey() {
         assert_eq!(
             check(&answer("csat", nps(5, None))),
-            Err(E::WrongKind { survey: "csat".into(), expected: "csat".into(), got: "nps".into() })
+            Err(E::WrongKind {
+                survey: "csat".into(),
+                expected: "csat".into(),
+                got: "nps".into()
+            })
         );
     }
 
     #[test]
     fn survey_and_shop_must_be_known() {
-        assert_eq!(check(&answer("gone", nps(5, None))), Err(E::UnknownSurvey { survey: "gone".into() }));
+        assert_eq!(
+            check(&answer("gone", nps(5, None))),
+            Err(E::UnknownSurvey {
+                survey: "gone".into()
+            })
+        );
         let mut a = answer("nps", nps(5, None));
         a.shop = "other".into();
-        assert_eq!(check(&a), Err(E::WrongShop { shop: "demo".into(), answer_shop: "other".into() }));
+        assert_eq!(
+            check(&a),
+            Err(E::WrongShop {
+                shop: "demo".into(),
+                answer_shop: "other".into()
+            })
+        );
     }
 
     #[test]
     fn references_are_short_and_url_safe() {
         assert_eq!(validate_ref("customer_ref", "cust-42_a.b:c@d"), Ok(()));
-        assert_eq!(validate_ref("customer_ref", ""), Err(E::Empty { field: "customer_ref".into() }));
-        assert_eq!(validate_ref("order_ref", "a/b"), Err(E::BadCharacters { field: "order_ref".into() }));
-        assert!(matches!(validate_ref("order_ref", &"a".repeat(MAX_REF_CHARS + 1)), Err(E::TooLong { .. })));
+        assert_eq!(
+            validate_ref("customer_ref", ""),
+            Err(E::Empty {
+                field: "customer_ref".into()
+            })
+        );
+        assert_eq!(
+            validate_ref("order_ref", "a/b"),
+            Err(E::BadCharacters {
+                field: "order_ref".into()
+            })
+        );
+        assert!(matches!(
+            validate_ref("order_ref", &"a".repeat(MAX_REF_CHARS + 1)),
+            Err(E::TooLong { .. })
+        ));
         let mut a = answer("nps", nps(5, None));
         a.customer_ref = Some("../x".into());
-        assert_eq!(check(&a), Err(E::BadCharacters { field: "customer_ref".into() }));
+        assert_eq!(
+            check(&a),
+            Err(E::BadCharacters {
+                field: "customer_ref".into()
+            })
+        );
     }
 
     #[test]
@@ -287,9 +460,15 @@ mod tests {
         let now = Utc::now();
         let mut a = answer("nps", nps(5, None));
         a.answered_at = now + Duration::hours(MAX_CLOCK_SKEW_HOURS + 1);
-        assert!(matches!(validate_answer("demo", &surveys(), &a, now), Err(E::FromTheFuture { .. })));
+        assert!(matches!(
+            validate_answer("demo", &surveys(), &a, now),
+            Err(E::FromTheFuture { .. })
+        ));
         a.answered_at = now - Duration::days(MAX_ANSWER_AGE_DAYS + 1);
-        assert!(matches!(validate_answer("demo", &surveys(), &a, now), Err(E::TooOld { .. })));
+        assert!(matches!(
+            validate_answer("demo", &surveys(), &a, now),
+            Err(E::TooOld { .. })
+        ));
         a.answered_at = now - Duration::days(30);
         assert_eq!(validate_answer("demo", &surveys(), &a, now), Ok(()));
     }
@@ -297,13 +476,35 @@ mod tests {
     #[test]
     fn batch_size_is_limited() {
         assert_eq!(validate_batch_len(MAX_BATCH_ANSWERS), Ok(()));
-        assert_eq!(validate_batch_len(MAX_BATCH_ANSWERS + 1), Err(E::BatchTooLarge { len: MAX_BATCH_ANSWERS + 1, max: MAX_BATCH_ANSWERS }));
+        assert_eq!(
+            validate_batch_len(MAX_BATCH_ANSWERS + 1),
+            Err(E::BatchTooLarge {
+                len: MAX_BATCH_ANSWERS + 1,
+                max: MAX_BATCH_ANSWERS
+            })
+        );
     }
 
     #[test]
     fn errors_serialise_with_a_stable_code() {
-        let json = serde_json::to_value(E::ScoreOutOfRange { score: 11, min: 0, max: 10 }).unwrap();
-        assert_eq!(json, serde_json::json!({"code": "score_out_of_range", "score": 11, "min": 0, "max": 10}));
-        assert_eq!(E::ScoreOutOfRange { score: 11, min: 0, max: 10 }.to_string(), "score 11 is outside 0–10");
+        let json = serde_json::to_value(E::ScoreOutOfRange {
+            score: 11,
+            min: 0,
+            max: 10,
+        })
+        .unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "score_out_of_range", "score": 11, "min": 0, "max": 10})
+        );
+        assert_eq!(
+            E::ScoreOutOfRange {
+                score: 11,
+                min: 0,
+                max: 10
+            }
+            .to_string(),
+            "score 11 is outside 0–10"
+        );
     }
 }

@@ -8,7 +8,9 @@ use chrono::Utc;
 use gloo_timers::callback::{Interval, Timeout};
 use kept_shared::limits::MAX_TEXT_CHARS;
 use kept_shared::validate::validate_answer;
-use kept_shared::{Answer, AnswerValue, Channel, LoyaltyStatus, ShopSurveys, Survey, SurveyKind, api};
+use kept_shared::{
+    Answer, AnswerValue, Channel, LoyaltyStatus, ShopSurveys, Survey, SurveyKind, api,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
@@ -17,7 +19,7 @@ use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 use crate::browser::{self, LocalStore};
 use crate::config::{self, Mode, WidgetConfig};
 use crate::i18n::{self, Texts};
-use crate::queue::{KeyValueStore, Kept};
+use crate::queue::{Kept, KeyValueStore};
 use crate::sync::Syncer;
 
 const CSS: &str = include_str!("widget.css");
@@ -28,7 +30,10 @@ const CSS: &str = include_str!("widget.css");
 #[wasm_bindgen]
 pub fn mount(host: HtmlElement, attrs_json: String) {
     console_error_panic_hook::set_once();
-    let cfg = match serde_json::from_str::<BTreeMap<String, String>>(&attrs_json).map_err(|e| e.to_string()).and_then(|a| config::parse(&a)) {
+    let cfg = match serde_json::from_str::<BTreeMap<String, String>>(&attrs_json)
+        .map_err(|e| e.to_string())
+        .and_then(|a| config::parse(&a))
+    {
         Ok(cfg) => cfg,
         Err(e) => return browser::error(&format!("the widget is not shown: {e}")),
     };
@@ -38,19 +43,27 @@ pub fn mount(host: HtmlElement, attrs_json: String) {
 }
 
 fn render_into(host: &HtmlElement, cfg: WidgetConfig) -> Result<(), JsValue> {
-    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
     let root = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?;
     let style = document.create_element("style")?;
     style.set_text_content(Some(CSS));
     root.append_child(&style)?;
     let container: HtmlElement = document.create_element("div")?.unchecked_into();
-    container.set_class_name(if cfg.mode == Mode::Kiosk { "kept kept-kiosk" } else { "kept" });
+    container.set_class_name(if cfg.mode == Mode::Kiosk {
+        "kept kept-kiosk"
+    } else {
+        "kept"
+    });
     container.set_attribute("lang", i18n::language(&cfg.locale))?;
     root.append_child(&container)?;
 
     let storage = LocalStore::open().map(Rc::new);
     if storage.is_none() {
-        browser::warn("local storage is unavailable: unsent answers are kept only while this page is open");
+        browser::warn(
+            "local storage is unavailable: unsent answers are kept only while this page is open",
+        );
     }
     let syncer = Syncer::new(&cfg.api, &cfg.public_key, storage.clone());
     syncer.kick();
@@ -79,7 +92,9 @@ impl Ctx {
     }
 
     fn cache_get<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
-        self.storage.with_value(|s| s.as_ref()?.get(key)).and_then(|v| serde_json::from_str(&v).ok())
+        self.storage
+            .with_value(|s| s.as_ref()?.get(key))
+            .and_then(|v| serde_json::from_str(&v).ok())
     }
 
     fn cache_put<T: serde::Serialize>(&self, key: &str, value: &T) {
@@ -90,7 +105,8 @@ impl Ctx {
     }
 
     fn keys(&self) -> crate::queue::Keys {
-        self.cfg.with_value(|c| crate::queue::Keys::new(&c.public_key))
+        self.cfg
+            .with_value(|c| crate::queue::Keys::new(&c.public_key))
     }
 }
 
@@ -110,7 +126,9 @@ fn Widget(ctx: Ctx) -> impl IntoView {
                     surveys.set(Some(fresh));
                 }
             }
-            Err(e) => browser::warn(&format!("could not load the surveys ({e}); using the saved copy if any")),
+            Err(e) => browser::warn(&format!(
+                "could not load the surveys ({e}); using the saved copy if any"
+            )),
         }
     });
     let customer = ctx.cfg.with_value(|c| c.customer.clone());
@@ -132,13 +150,21 @@ fn Widget(ctx: Ctx) -> impl IntoView {
 fn chosen_surveys(shop: &ShopSurveys, ids: Option<Vec<String>>) -> Vec<Survey> {
     match ids {
         None => shop.surveys.clone(),
-        Some(ids) => ids.iter().filter_map(|id| shop.surveys.iter().find(|s| &s.id == id).cloned()).collect(),
+        Some(ids) => ids
+            .iter()
+            .filter_map(|id| shop.surveys.iter().find(|s| &s.id == id).cloned())
+            .collect(),
     }
 }
 
 /// One respondent's way through the surveys, then the thank-you screen.
 #[component]
-fn Flow(ctx: Ctx, shop: ShopSurveys, surveys: Vec<Survey>, on_next: Option<Callback<()>>) -> impl IntoView {
+fn Flow(
+    ctx: Ctx,
+    shop: ShopSurveys,
+    surveys: Vec<Survey>,
+    on_next: Option<Callback<()>>,
+) -> impl IntoView {
     let step = RwSignal::new(0usize);
     let shop = StoredValue::new(shop);
     let surveys = StoredValue::new(surveys);
@@ -159,21 +185,33 @@ fn Flow(ctx: Ctx, shop: ShopSurveys, surveys: Vec<Survey>, on_next: Option<Callb
 }
 
 /// Validates an answer with the shared rules, queues it, and starts a sync.
-fn queue_answer(ctx: Ctx, shop: &ShopSurveys, survey: String, value: AnswerValue) -> Result<(), String> {
+fn queue_answer(
+    ctx: Ctx,
+    shop: &ShopSurveys,
+    survey: String,
+    value: AnswerValue,
+) -> Result<(), String> {
     let answer = ctx.cfg.with_value(|c| Answer {
         id: browser::random_uuid(),
         shop: shop.shop.id.clone(),
         survey,
-        channel: if c.mode == Mode::Kiosk { Channel::Kiosk } else { Channel::Web },
+        channel: if c.mode == Mode::Kiosk {
+            Channel::Kiosk
+        } else {
+            Channel::Web
+        },
         customer_ref: c.customer.clone(),
         order_ref: c.order.clone(),
         answered_at: Utc::now(),
         value,
     });
-    validate_answer(&shop.shop.id, &shop.surveys, &answer, Utc::now()).map_err(|e| e.to_string())?;
+    validate_answer(&shop.shop.id, &shop.surveys, &answer, Utc::now())
+        .map_err(|e| e.to_string())?;
     let syncer = ctx.syncer.get_value();
     if syncer.queue.enqueue(&answer) == Kept::InMemory {
-        browser::warn("the answer could not be saved to local storage; it is kept in memory until sent");
+        browser::warn(
+            "the answer could not be saved to local storage; it is kept in memory until sent",
+        );
     }
     syncer.kick();
     Ok(())
@@ -187,7 +225,13 @@ fn non_empty(text: String) -> Option<String> {
 #[component]
 fn SurveyView(ctx: Ctx, survey: Survey, submit: Callback<Option<AnswerValue>>) -> impl IntoView {
     let locale = ctx.cfg.with_value(|c| c.locale.clone());
-    let texts = survey.texts_for(&locale).cloned().unwrap_or_else(|| kept_shared::SurveyTexts { question: String::new(), follow_up: None });
+    let texts = survey
+        .texts_for(&locale)
+        .cloned()
+        .unwrap_or_else(|| kept_shared::SurveyTexts {
+            question: String::new(),
+            follow_up: None,
+        });
     let t = ctx.texts;
     let question_id = format!("kept-q-{}", survey.id);
     let body = match survey.kind.clone() {
@@ -217,7 +261,10 @@ fn SurveyView(ctx: Ctx, survey: Survey, submit: Callback<Option<AnswerValue>>) -
             }
             .into_any()
         }
-        SurveyKind::ChurnReason { reasons, allow_other_text } => {
+        SurveyKind::ChurnReason {
+            reasons,
+            allow_other_text,
+        } => {
             let picked = RwSignal::new(Vec::<String>::new());
             let other = RwSignal::new(String::new());
             let follow_up = texts.follow_up.clone().unwrap_or_default();
@@ -269,7 +316,14 @@ fn SurveyView(ctx: Ctx, survey: Survey, submit: Callback<Option<AnswerValue>>) -
 
 /// A row of score buttons (NPS 0–10, CSAT 1–5); one may be picked.
 #[component]
-fn Scale(labelled_by: String, range: (u8, u8), score: RwSignal<Option<u8>>, low: &'static str, high: &'static str, t: &'static Texts) -> impl IntoView {
+fn Scale(
+    labelled_by: String,
+    range: (u8, u8),
+    score: RwSignal<Option<u8>>,
+    low: &'static str,
+    high: &'static str,
+    t: &'static Texts,
+) -> impl IntoView {
     let buttons = (range.0..=range.1)
         .map(|n| {
             view! {
@@ -290,7 +344,12 @@ fn Scale(labelled_by: String, range: (u8, u8), score: RwSignal<Option<u8>>, low:
 
 /// An optional free-text field with its label and the characters left.
 #[component]
-fn TextField(name: &'static str, label: String, text: RwSignal<String>, t: &'static Texts) -> impl IntoView {
+fn TextField(
+    name: &'static str,
+    label: String,
+    text: RwSignal<String>,
+    t: &'static Texts,
+) -> impl IntoView {
     let id = format!("kept-text-{name}");
     view! {
         <label class="kept-label" for=id.clone()>{label}" "<span class="kept-optional">"("{t.optional}")"</span></label>
@@ -306,7 +365,12 @@ fn TextField(name: &'static str, label: String, text: RwSignal<String>, t: &'sta
 
 /// Send (when the answer is complete) and Skip.
 #[component]
-fn Actions(t: &'static Texts, ready: Signal<bool>, value: Callback<(), Option<AnswerValue>>, submit: Callback<Option<AnswerValue>>) -> impl IntoView {
+fn Actions(
+    t: &'static Texts,
+    ready: Signal<bool>,
+    value: Callback<(), Option<AnswerValue>>,
+    submit: Callback<Option<AnswerValue>>,
+) -> impl IntoView {
     view! {
         <div class="kept-actions">
             <button type="button" class="kept-skip" on:click=move |_| submit.run(None)>{t.skip}</button>
@@ -342,7 +406,9 @@ fn Thanks(ctx: Ctx, on_next: Option<Callback<()>>) -> impl IntoView {
 /// respondent picked or typed is visible to the next.
 #[component]
 fn Kiosk(ctx: Ctx, shop: ShopSurveys, surveys: Vec<Survey>) -> impl IntoView {
-    let idle_ms = ctx.cfg.with_value(|c| f64::from(c.kiosk_idle_seconds) * 1000.0);
+    let idle_ms = ctx
+        .cfg
+        .with_value(|c| f64::from(c.kiosk_idle_seconds) * 1000.0);
     let respondent = RwSignal::new(0u32);
     let last_touch = StoredValue::new(browser::now_ms());
     let touched = StoredValue::new(false);
@@ -355,10 +421,11 @@ fn Kiosk(ctx: Ctx, shop: ShopSurveys, surveys: Vec<Survey>) -> impl IntoView {
     };
     // The kiosk lives as long as the page, so its timer does too.
     Interval::new(1_000, move || {
-        if touched.get_value() && browser::now_ms() - last_touch.get_value() > idle_ms {
-            if let Some(r) = respondent.try_get_untracked() {
-                next_respondent(r);
-            }
+        if touched.get_value()
+            && browser::now_ms() - last_touch.get_value() > idle_ms
+            && let Some(r) = respondent.try_get_untracked()
+        {
+            next_respondent(r);
         }
     })
     .forget();
@@ -384,7 +451,10 @@ fn LoyaltyCard(ctx: Ctx, customer: String) -> impl IntoView {
     let key = ctx.keys().loyalty(&customer);
     // The saved status shows at once, marked as not current, until the server answers.
     let status = RwSignal::new(ctx.cache_get::<LoyaltyStatus>(&key).map(|s| (s, false)));
-    let url = ctx.url(ctx.cfg.with_value(|c| api::loyalty(&c.public_key, &customer)));
+    let url = ctx.url(
+        ctx.cfg
+            .with_value(|c| api::loyalty(&c.public_key, &customer)),
+    );
     spawn_local(async move {
         match browser::get_json::<LoyaltyStatus>(&url).await {
             Ok(fresh) => {

@@ -33,7 +33,10 @@ mod tests {
             let ceiling = (BASE_MS << attempt).min(CAP_MS);
             for r in [0.0, 0.25, 0.5, 0.75, 0.999] {
                 let d = delay_ms(attempt, r);
-                assert!(d >= ceiling / 2 && d <= ceiling, "attempt {attempt}, r {r}: {d}");
+                assert!(
+                    d >= ceiling / 2 && d <= ceiling,
+                    "attempt {attempt}, r {r}: {d}"
+                );
             }
         }
     }

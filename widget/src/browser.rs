@@ -22,7 +22,9 @@ impl LocalStore {
     pub fn open() -> Option<LocalStore> {
         // gloo's handle throws where storage is forbidden; ask the window first.
         web_sys::window()?.local_storage().ok()??;
-        Some(LocalStore(<gloo_storage::LocalStorage as gloo_storage::Storage>::raw()))
+        Some(LocalStore(
+            <gloo_storage::LocalStorage as gloo_storage::Storage>::raw(),
+        ))
     }
 }
 
@@ -32,7 +34,9 @@ impl KeyValueStore for LocalStore {
     }
 
     fn set(&self, key: &str, value: &str) -> Result<(), StorageError> {
-        self.0.set_item(key, value).map_err(|e| StorageError(format!("{e:?}")))
+        self.0
+            .set_item(key, value)
+            .map_err(|e| StorageError(format!("{e:?}")))
     }
 
     fn remove(&self, key: &str) {
@@ -41,15 +45,22 @@ impl KeyValueStore for LocalStore {
 
     fn keys_with_prefix(&self, prefix: &str) -> Vec<String> {
         let len = self.0.length().unwrap_or(0);
-        (0..len).filter_map(|i| self.0.key(i).ok().flatten()).filter(|k| k.starts_with(prefix)).collect()
+        (0..len)
+            .filter_map(|i| self.0.key(i).ok().flatten())
+            .filter(|k| k.starts_with(prefix))
+            .collect()
     }
 }
 
 /// A random v4 UUID from the browser's CSPRNG (works on plain http pages too).
 pub fn random_uuid() -> uuid::Uuid {
     let mut bytes = [0u8; 16];
-    let crypto = web_sys::window().and_then(|w| w.crypto().ok()).expect("window.crypto");
-    crypto.get_random_values_with_u8_array(&mut bytes).expect("crypto.getRandomValues");
+    let crypto = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .expect("window.crypto");
+    crypto
+        .get_random_values_with_u8_array(&mut bytes)
+        .expect("crypto.getRandomValues");
     uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
@@ -95,14 +106,22 @@ pub async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, FetchError> {
     fetch_json("GET", url, None).await
 }
 
-pub async fn post_json<B: Serialize, T: DeserializeOwned>(url: &str, body: &B) -> Result<T, FetchError> {
+pub async fn post_json<B: Serialize, T: DeserializeOwned>(
+    url: &str,
+    body: &B,
+) -> Result<T, FetchError> {
     let body = serde_json::to_string(body).map_err(|e| FetchError::Decode(e.to_string()))?;
     fetch_json("POST", url, Some(body)).await
 }
 
-async fn fetch_json<T: DeserializeOwned>(method: &str, url: &str, body: Option<String>) -> Result<T, FetchError> {
+async fn fetch_json<T: DeserializeOwned>(
+    method: &str,
+    url: &str,
+    body: Option<String>,
+) -> Result<T, FetchError> {
     let window = web_sys::window().ok_or_else(|| FetchError::Network("no window".into()))?;
-    let network = |e: JsValue| FetchError::Network(e.as_string().unwrap_or_else(|| format!("{e:?}")));
+    let network =
+        |e: JsValue| FetchError::Network(e.as_string().unwrap_or_else(|| format!("{e:?}")));
     let controller = AbortController::new().map_err(network)?;
     let init = RequestInit::new();
     init.set_method(method);
@@ -110,18 +129,33 @@ async fn fetch_json<T: DeserializeOwned>(method: &str, url: &str, body: Option<S
     init.set_signal(Some(&controller.signal()));
     if let Some(body) = body {
         let headers = web_sys::Headers::new().map_err(network)?;
-        headers.set("content-type", "application/json").map_err(network)?;
+        headers
+            .set("content-type", "application/json")
+            .map_err(network)?;
         init.set_headers(&headers);
         init.set_body(&JsValue::from_str(&body));
     }
     // Abort when the timeout passes; dropping the timer (on completion) cancels it.
     let abort = controller.clone();
-    let _timeout = gloo_timers::callback::Timeout::new(FETCH_TIMEOUT.as_millis() as u32, move || abort.abort());
+    let _timeout =
+        gloo_timers::callback::Timeout::new(FETCH_TIMEOUT.as_millis() as u32, move || {
+            abort.abort()
+        });
 
-    let resp: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await.map_err(network)?.unchecked_into();
-    let text = JsFuture::from(resp.text().map_err(network)?).await.map_err(network)?.as_string().unwrap_or_default();
+    let resp: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(network)?
+        .unchecked_into();
+    let text = JsFuture::from(resp.text().map_err(network)?)
+        .await
+        .map_err(network)?
+        .as_string()
+        .unwrap_or_default();
     if !resp.ok() {
-        return Err(FetchError::Status(resp.status(), serde_json::from_str(&text).ok()));
+        return Err(FetchError::Status(
+            resp.status(),
+            serde_json::from_str(&text).ok(),
+        ));
     }
     serde_json::from_str(&text).map_err(|e| FetchError::Decode(e.to_string()))
 }

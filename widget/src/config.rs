@@ -36,29 +36,51 @@ pub struct WidgetConfig {
 /// in by the loader with the script's origin and the browser's language.
 pub fn parse(attrs: &BTreeMap<String, String>) -> Result<WidgetConfig, String> {
     let get = |name: &str| attrs.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
-    let public_key = get("key").ok_or("data-key (the shop's public key) is missing")?.to_string();
+    let public_key = get("key")
+        .ok_or("data-key (the shop's public key) is missing")?
+        .to_string();
     validate_ref("data-key", &public_key).map_err(|e| e.to_string())?;
-    let api = get("api").ok_or("data-api is missing")?.trim_end_matches('/').to_string();
+    let api = get("api")
+        .ok_or("data-api is missing")?
+        .trim_end_matches('/')
+        .to_string();
     if !(api.starts_with("https://") || api.starts_with("http://")) {
         return Err(format!("data-api {api:?} is not an http(s) URL"));
     }
     let reference = |name: &str| -> Result<Option<String>, String> {
         get(name)
-            .map(|v| validate_ref(&format!("data-{name}"), v).map(|_| v.to_string()).map_err(|e| e.to_string()))
+            .map(|v| {
+                validate_ref(&format!("data-{name}"), v)
+                    .map(|_| v.to_string())
+                    .map_err(|e| e.to_string())
+            })
             .transpose()
     };
     let mode = match get("mode") {
         None | Some("inline") => Mode::Inline,
         Some("kiosk") => Mode::Kiosk,
-        Some(other) => return Err(format!("data-mode {other:?} is neither \"inline\" nor \"kiosk\"")),
+        Some(other) => {
+            return Err(format!(
+                "data-mode {other:?} is neither \"inline\" nor \"kiosk\""
+            ));
+        }
     };
     let seconds = |name: &str, default: u32| -> Result<u32, String> {
         match get(name) {
             None => Ok(default),
-            Some(v) => v.parse().ok().filter(|s| (1..=3600).contains(s)).ok_or(format!("data-{name} must be 1 to 3600 seconds")),
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|s| (1..=3600).contains(s))
+                .ok_or(format!("data-{name} must be 1 to 3600 seconds")),
         }
     };
-    let surveys = get("survey").map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect());
+    let surveys = get("survey").map(|v| {
+        v.split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    });
     let kiosk = mode == Mode::Kiosk;
     Ok(WidgetConfig {
         api,
@@ -79,14 +101,25 @@ mod tests {
     use super::*;
 
     fn attrs(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn a_minimal_snippet_is_an_inline_widget_for_all_surveys() {
-        let c = parse(&attrs(&[("key", "pk_demo"), ("api", "https://kept.example/"), ("locale", "uk-UA")])).unwrap();
+        let c = parse(&attrs(&[
+            ("key", "pk_demo"),
+            ("api", "https://kept.example/"),
+            ("locale", "uk-UA"),
+        ]))
+        .unwrap();
         assert_eq!(c.api, "https://kept.example");
-        assert_eq!((c.mode, c.surveys, c.customer, c.locale.as_str()), (Mode::Inline, None, None, "uk-UA"));
+        assert_eq!(
+            (c.mode, c.surveys, c.customer, c.locale.as_str()),
+            (Mode::Inline, None, None, "uk-UA")
+        );
         assert_eq!(c.kiosk_idle_seconds, DEFAULT_KIOSK_IDLE_SECONDS);
     }
 
@@ -102,21 +135,66 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(c.surveys, Some(vec!["nps".to_string(), "csat".to_string()]));
-        assert_eq!((c.customer.as_deref(), c.order.as_deref(), c.kiosk_thanks_seconds), (Some("alice"), Some("o-1"), 2));
+        assert_eq!(
+            (
+                c.customer.as_deref(),
+                c.order.as_deref(),
+                c.kiosk_thanks_seconds
+            ),
+            (Some("alice"), Some("o-1"), 2)
+        );
     }
 
     #[test]
     fn a_kiosk_drops_personal_references() {
-        let c = parse(&attrs(&[("key", "pk_demo"), ("api", "http://x"), ("mode", "kiosk"), ("customer", "alice")])).unwrap();
+        let c = parse(&attrs(&[
+            ("key", "pk_demo"),
+            ("api", "http://x"),
+            ("mode", "kiosk"),
+            ("customer", "alice"),
+        ]))
+        .unwrap();
         assert_eq!((c.mode, c.customer), (Mode::Kiosk, None));
     }
 
     #[test]
     fn bad_snippets_say_what_is_wrong() {
-        assert!(parse(&attrs(&[("api", "http://x")])).unwrap_err().contains("data-key"));
-        assert!(parse(&attrs(&[("key", "pk"), ("api", "ftp://x")])).unwrap_err().contains("data-api"));
-        assert!(parse(&attrs(&[("key", "pk"), ("api", "http://x"), ("mode", "tv")])).unwrap_err().contains("data-mode"));
-        assert!(parse(&attrs(&[("key", "pk"), ("api", "http://x"), ("customer", "a b")])).unwrap_err().contains("data-customer"));
-        assert!(parse(&attrs(&[("key", "pk"), ("api", "http://x"), ("kiosk-idle-seconds", "0")])).unwrap_err().contains("seconds"));
+        assert!(
+            parse(&attrs(&[("api", "http://x")]))
+                .unwrap_err()
+                .contains("data-key")
+        );
+        assert!(
+            parse(&attrs(&[("key", "pk"), ("api", "ftp://x")]))
+                .unwrap_err()
+                .contains("data-api")
+        );
+        assert!(
+            parse(&attrs(&[
+                ("key", "pk"),
+                ("api", "http://x"),
+                ("mode", "tv")
+            ]))
+            .unwrap_err()
+            .contains("data-mode")
+        );
+        assert!(
+            parse(&attrs(&[
+                ("key", "pk"),
+                ("api", "http://x"),
+                ("customer", "a b")
+            ]))
+            .unwrap_err()
+            .contains("data-customer")
+        );
+        assert!(
+            parse(&attrs(&[
+                ("key", "pk"),
+                ("api", "http://x"),
+                ("kiosk-idle-seconds", "0")
+            ]))
+            .unwrap_err()
+            .contains("seconds")
+        );
     }
 }

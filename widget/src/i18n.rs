@@ -90,7 +90,13 @@ const UK: Texts = Texts {
 
 /// The language of `locale` ("uk-UA" → "uk") if the widget speaks it, else "en".
 pub fn language(locale: &str) -> &'static str {
-    match locale.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase().as_str() {
+    match locale
+        .split(['-', '_'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "ru" => "ru",
         "uk" => "uk",
         _ => "en",
@@ -107,7 +113,9 @@ pub fn texts(locale: &str) -> &'static Texts {
 
 /// Fills `{name}` placeholders.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    values.iter().fold(template.to_string(), |s, (k, v)| s.replace(&format!("{{{k}}}"), v))
+    values.iter().fold(template.to_string(), |s, (k, v)| {
+        s.replace(&format!("{{{k}}}"), v)
+    })
 }
 
 #[cfg(test)]
@@ -124,6 +132,12 @@ mod tests {
 
     #[test]
     fn placeholders_are_filled() {
-        assert_eq!(fill(texts("en").points_to_next, &[("points", "1450"), ("tier", "Gold")]), "1450 points to Gold");
+        assert_eq!(
+            fill(
+                texts("en").points_to_next,
+                &[("points", "1450"), ("tier", "Gold")]
+            ),
+            "1450 points to Gold"
+        );
     }
 }

@@ -43,7 +43,10 @@ pub struct MemoryStore {
 
 impl MemoryStore {
     pub fn with_capacity(capacity: usize) -> Self {
-        MemoryStore { map: RefCell::default(), capacity: Some(capacity) }
+        MemoryStore {
+            map: RefCell::default(),
+            capacity: Some(capacity),
+        }
     }
 }
 
@@ -54,7 +57,10 @@ impl KeyValueStore for MemoryStore {
 
     fn set(&self, key: &str, value: &str) -> Result<(), StorageError> {
         let mut map = self.map.borrow_mut();
-        if self.capacity.is_some_and(|cap| map.len() >= cap && !map.contains_key(key)) {
+        if self
+            .capacity
+            .is_some_and(|cap| map.len() >= cap && !map.contains_key(key))
+        {
             return Err(StorageError("quota exceeded".into()));
         }
         map.insert(key.to_string(), value.to_string());
@@ -66,7 +72,12 @@ impl KeyValueStore for MemoryStore {
     }
 
     fn keys_with_prefix(&self, prefix: &str) -> Vec<String> {
-        self.map.borrow().keys().filter(|k| k.starts_with(prefix)).cloned().collect()
+        self.map
+            .borrow()
+            .keys()
+            .filter(|k| k.starts_with(prefix))
+            .cloned()
+            .collect()
     }
 }
 
@@ -101,7 +112,9 @@ pub struct Keys {
 
 impl Keys {
     pub fn new(public_key: &str) -> Self {
-        Keys { prefix: format!("kept:v1:{public_key}:") }
+        Keys {
+            prefix: format!("kept:v1:{public_key}:"),
+        }
     }
     pub fn pending_prefix(&self) -> String {
         format!("{}pending:", self.prefix)
@@ -135,7 +148,11 @@ pub struct Queue<S> {
 impl<S: KeyValueStore> Queue<S> {
     /// A queue in `durable` storage (`None` where the browser has none).
     pub fn new(durable: Option<S>, public_key: &str) -> Self {
-        Queue { durable, memory: MemoryStore::default(), keys: Keys::new(public_key) }
+        Queue {
+            durable,
+            memory: MemoryStore::default(),
+            keys: Keys::new(public_key),
+        }
     }
 
     pub fn keys(&self) -> &Keys {
@@ -146,21 +163,27 @@ impl<S: KeyValueStore> Queue<S> {
     pub fn enqueue(&self, answer: &Answer) -> Kept {
         let key = self.keys.pending(&answer.id.to_string());
         let value = serde_json::to_string(answer).expect("an answer serialises");
-        if let Some(d) = &self.durable {
-            if d.keys_with_prefix(&self.keys.pending_prefix()).len() < MAX_PENDING && d.set(&key, &value).is_ok() {
-                return Kept::Durably;
-            }
+        if let Some(d) = &self.durable
+            && d.keys_with_prefix(&self.keys.pending_prefix()).len() < MAX_PENDING
+            && d.set(&key, &value).is_ok()
+        {
+            return Kept::Durably;
         }
         self.memory.set(&key, &value).expect("memory has no quota");
         Kept::InMemory
     }
 
     fn stores(&self) -> impl Iterator<Item = &dyn KeyValueStore> {
-        self.durable.iter().map(|d| d as &dyn KeyValueStore).chain(std::iter::once(&self.memory as &dyn KeyValueStore))
+        self.durable
+            .iter()
+            .map(|d| d as &dyn KeyValueStore)
+            .chain(std::iter::once(&self.memory as &dyn KeyValueStore))
     }
 
     pub fn pending_count(&self) -> usize {
-        self.stores().map(|s| s.keys_with_prefix(&self.keys.pending_prefix()).len()).sum()
+        self.stores()
+            .map(|s| s.keys_with_prefix(&self.keys.pending_prefix()).len())
+            .sum()
     }
 
     /// Up to `max` pending answers, oldest first. Entries that no longer read as
@@ -172,8 +195,15 @@ impl<S: KeyValueStore> Queue<S> {
                 let Some(raw) = store.get(&key) else { continue };
                 match serde_json::from_str::<Answer>(&raw) {
                     Ok(a) if key.ends_with(&a.id.to_string()) => answers.push(a),
-                    Ok(_) => self.set_aside(store, &key, Value::String(raw), "the answer's id does not match its key"),
-                    Err(e) => self.set_aside(store, &key, Value::String(raw), &format!("unreadable: {e}")),
+                    Ok(_) => self.set_aside(
+                        store,
+                        &key,
+                        Value::String(raw),
+                        "the answer's id does not match its key",
+                    ),
+                    Err(e) => {
+                        self.set_aside(store, &key, Value::String(raw), &format!("unreadable: {e}"))
+                    }
                 }
             }
         }
@@ -213,7 +243,11 @@ impl<S: KeyValueStore> Queue<S> {
     /// The answers set aside, with their reasons (key → entry JSON).
     pub fn rejected(&self) -> BTreeMap<String, String> {
         self.stores()
-            .flat_map(|s| s.keys_with_prefix(&self.keys.rejected_prefix()).into_iter().filter_map(move |k| s.get(&k).map(|v| (k, v))))
+            .flat_map(|s| {
+                s.keys_with_prefix(&self.keys.rejected_prefix())
+                    .into_iter()
+                    .filter_map(move |k| s.get(&k).map(|v| (k, v)))
+            })
             .collect()
     }
 }
@@ -236,8 +270,12 @@ mod tests {
             channel: Channel::Web,
             customer_ref: None,
             order_ref: None,
-            answered_at: Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap() + Duration::minutes(minutes),
-            value: AnswerValue::Nps { score: 9, reason: None },
+            answered_at: Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap()
+                + Duration::minutes(minutes),
+            value: AnswerValue::Nps {
+                score: 9,
+                reason: None,
+            },
         }
     }
 
@@ -259,7 +297,10 @@ mod tests {
         assert_eq!(ids(&q.next_batch(10)), [3, 2, 1]);
         assert_eq!(ids(&q.next_batch(2)), [3, 2]);
         let key = format!("kept:v1:pk_demo:pending:{}", Uuid::from_u128(2));
-        assert_eq!(serde_json::from_str::<Answer>(&store.get(&key).unwrap()).unwrap(), answer(2, 5));
+        assert_eq!(
+            serde_json::from_str::<Answer>(&store.get(&key).unwrap()).unwrap(),
+            answer(2, 5)
+        );
     }
 
     #[test]
@@ -277,19 +318,33 @@ mod tests {
         for n in 1..=4 {
             q.enqueue(&answer(n, n as i64));
         }
-        let reason = ValidationError::ScoreOutOfRange { score: 11, min: 0, max: 10 };
+        let reason = ValidationError::ScoreOutOfRange {
+            score: 11,
+            min: 0,
+            max: 10,
+        };
         q.apply_receipt(&SyncReceipt {
             stored: vec![Uuid::from_u128(1)],
             duplicates: vec![Uuid::from_u128(2), Uuid::from_u128(99)],
             rejected: vec![RejectedAnswer::new(Uuid::from_u128(3), reason)],
         });
-        assert_eq!(ids(&q.next_batch(10)), [4], "the id the receipt did not name stays");
+        assert_eq!(
+            ids(&q.next_batch(10)),
+            [4],
+            "the id the receipt did not name stays"
+        );
         let rejected = q.rejected();
-        let entry: Value = serde_json::from_str(&rejected[&format!("kept:v1:pk_demo:rejected:{}", Uuid::from_u128(3))]).unwrap();
+        let entry: Value = serde_json::from_str(
+            &rejected[&format!("kept:v1:pk_demo:rejected:{}", Uuid::from_u128(3))],
+        )
+        .unwrap();
         assert_eq!(entry["reason"], "score 11 is outside 0–10");
         assert_eq!(entry["answer"]["id"], Uuid::from_u128(3).to_string());
         // Applying the same receipt again changes nothing.
-        q.apply_receipt(&SyncReceipt { stored: vec![Uuid::from_u128(1)], ..Default::default() });
+        q.apply_receipt(&SyncReceipt {
+            stored: vec![Uuid::from_u128(1)],
+            ..Default::default()
+        });
         assert_eq!(q.pending_count(), 1);
     }
 
@@ -298,12 +353,24 @@ mod tests {
         let store = Rc::new(MemoryStore::default());
         let q = queue(&store);
         q.enqueue(&answer(1, 0));
-        store.set("kept:v1:pk_demo:pending:garbage", "{not json").unwrap();
+        store
+            .set("kept:v1:pk_demo:pending:garbage", "{not json")
+            .unwrap();
         let mut score_300 = serde_json::to_value(answer(2, 1)).unwrap();
         score_300["value"]["score"] = json!(300);
-        store.set(&format!("kept:v1:pk_demo:pending:{}", Uuid::from_u128(2)), &score_300.to_string()).unwrap();
+        store
+            .set(
+                &format!("kept:v1:pk_demo:pending:{}", Uuid::from_u128(2)),
+                &score_300.to_string(),
+            )
+            .unwrap();
         // A valid answer filed under another answer's id is not trusted either.
-        store.set(&format!("kept:v1:pk_demo:pending:{}", Uuid::from_u128(7)), &serde_json::to_string(&answer(8, 0)).unwrap()).unwrap();
+        store
+            .set(
+                &format!("kept:v1:pk_demo:pending:{}", Uuid::from_u128(7)),
+                &serde_json::to_string(&answer(8, 0)).unwrap(),
+            )
+            .unwrap();
 
         assert_eq!(ids(&q.next_batch(10)), [1]);
         assert_eq!(q.pending_count(), 1);
@@ -327,7 +394,10 @@ mod tests {
         let q = queue(&full);
         assert_eq!(q.enqueue(&answer(1, 0)), Kept::Durably);
         assert_eq!(q.enqueue(&answer(2, 0)), Kept::InMemory);
-        q.apply_receipt(&SyncReceipt { stored: vec![Uuid::from_u128(1), Uuid::from_u128(2)], ..Default::default() });
+        q.apply_receipt(&SyncReceipt {
+            stored: vec![Uuid::from_u128(1), Uuid::from_u128(2)],
+            ..Default::default()
+        });
         assert_eq!(q.pending_count(), 0);
     }
 
@@ -336,7 +406,10 @@ mod tests {
         let q: Queue<MemoryStore> = Queue::new(None, "pk_demo");
         assert_eq!(q.enqueue(&answer(1, 0)), Kept::InMemory);
         assert_eq!(ids(&q.next_batch(10)), [1]);
-        q.apply_receipt(&SyncReceipt { stored: vec![Uuid::from_u128(1)], ..Default::default() });
+        q.apply_receipt(&SyncReceipt {
+            stored: vec![Uuid::from_u128(1)],
+            ..Default::default()
+        });
         assert_eq!(q.pending_count(), 0);
     }
 
@@ -346,7 +419,11 @@ mod tests {
         let (tab1, tab2) = (queue(&store), queue(&store));
         // Interleaved writes: each lands under its own key.
         for n in 0..10u128 {
-            if n % 2 == 0 { tab1.enqueue(&answer(n, n as i64)) } else { tab2.enqueue(&answer(n, n as i64)) };
+            if n % 2 == 0 {
+                tab1.enqueue(&answer(n, n as i64))
+            } else {
+                tab2.enqueue(&answer(n, n as i64))
+            };
         }
         assert_eq!(tab1.pending_count(), 10);
         assert_eq!(tab2.pending_count(), 10);
@@ -356,8 +433,14 @@ mod tests {
         let batch2 = tab2.next_batch(100);
         assert_eq!(ids(&batch1), ids(&batch2));
         let all: Vec<Uuid> = batch1.iter().map(|a| a.id).collect();
-        tab1.apply_receipt(&SyncReceipt { stored: all.clone(), ..Default::default() });
-        tab2.apply_receipt(&SyncReceipt { duplicates: all, ..Default::default() });
+        tab1.apply_receipt(&SyncReceipt {
+            stored: all.clone(),
+            ..Default::default()
+        });
+        tab2.apply_receipt(&SyncReceipt {
+            duplicates: all,
+            ..Default::default()
+        });
         assert_eq!(tab1.pending_count() + tab2.pending_count(), 0);
     }
 }

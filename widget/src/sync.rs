@@ -58,7 +58,8 @@ impl Syncer {
             }
         });
         if let Some(w) = web_sys::window() {
-            let _ = w.add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
+            let _ =
+                w.add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
         }
         // The listener lives as long as the page, like the widget.
         on_online.forget();
@@ -98,11 +99,17 @@ impl Syncer {
                 return;
             }
             let sent = batch.len();
-            match browser::post_json::<_, SyncReceipt>(&self.answers_url, &SyncBatch { answers: batch }).await {
+            match browser::post_json::<_, SyncReceipt>(
+                &self.answers_url,
+                &SyncBatch { answers: batch },
+            )
+            .await
+            {
                 Ok(receipt) => {
                     self.queue.apply_receipt(&receipt);
                     self.failures.set(0);
-                    let accounted = receipt.stored.len() + receipt.duplicates.len() + receipt.rejected.len();
+                    let accounted =
+                        receipt.stored.len() + receipt.duplicates.len() + receipt.rejected.len();
                     if accounted < sent {
                         // The server left some unnamed: don't spin, try them later.
                         self.retry_later("the server did not account for every answer");
@@ -144,15 +151,24 @@ impl Syncer {
     /// that costs a duplicate request, never a duplicate answer: the server stores
     /// each answer id once.
     fn take_lease(&self) -> bool {
-        let Some(storage) = &self.storage else { return true };
+        let Some(storage) = &self.storage else {
+            return true;
+        };
         let key = self.queue.keys().lease();
         let now = browser::now_ms();
-        if let Some(lease) = storage.get(&key).and_then(|v| serde_json::from_str::<Lease>(&v).ok()) {
-            if lease.tab != self.tab && lease.until_ms > now {
-                return false;
-            }
+        if let Some(lease) = storage
+            .get(&key)
+            .and_then(|v| serde_json::from_str::<Lease>(&v).ok())
+            && lease.tab != self.tab
+            && lease.until_ms > now
+        {
+            return false;
         }
-        let mine = serde_json::to_string(&Lease { tab: self.tab.clone(), until_ms: now + LEASE_MS }).unwrap_or_default();
+        let mine = serde_json::to_string(&Lease {
+            tab: self.tab.clone(),
+            until_ms: now + LEASE_MS,
+        })
+        .unwrap_or_default();
         let _ = storage.set(&key, &mine);
         storage.get(&key).is_none_or(|v| v == mine)
     }
@@ -160,7 +176,11 @@ impl Syncer {
     fn release_lease(&self) {
         let Some(storage) = &self.storage else { return };
         let key = self.queue.keys().lease();
-        if storage.get(&key).and_then(|v| serde_json::from_str::<Lease>(&v).ok()).is_some_and(|l| l.tab == self.tab) {
+        if storage
+            .get(&key)
+            .and_then(|v| serde_json::from_str::<Lease>(&v).ok())
+            .is_some_and(|l| l.tab == self.tab)
+        {
             storage.remove(&key);
         }
     }

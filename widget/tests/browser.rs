@@ -8,7 +8,7 @@ use std::rc::Rc;
 use chrono::Utc;
 use kept_shared::{Answer, AnswerValue, Channel, SyncReceipt};
 use kept_widget::browser::{LocalStore, random_uuid};
-use kept_widget::queue::{KeyValueStore, Kept, Queue};
+use kept_widget::queue::{Kept, KeyValueStore, Queue};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -22,7 +22,10 @@ fn answer() -> Answer {
         customer_ref: None,
         order_ref: None,
         answered_at: Utc::now(),
-        value: AnswerValue::Nps { score: 8, reason: Some("ok".into()) },
+        value: AnswerValue::Nps {
+            score: 8,
+            reason: Some("ok".into()),
+        },
     }
 }
 
@@ -48,12 +51,21 @@ fn queued_answers_are_in_local_storage_for_the_next_page() {
     let q = Queue::new(Some(storage.clone()), "pk_browser_test");
     let a = answer();
     assert_eq!(q.enqueue(&a), Kept::Durably);
-    let raw = web_sys::window().unwrap().local_storage().unwrap().unwrap().get_item(&format!("kept:v1:pk_browser_test:pending:{}", a.id)).unwrap();
+    let raw = web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .get_item(&format!("kept:v1:pk_browser_test:pending:{}", a.id))
+        .unwrap();
     assert_eq!(serde_json::from_str::<Answer>(&raw.unwrap()).unwrap(), a);
 
     let next_page = Queue::new(Some(storage), "pk_browser_test");
     assert_eq!(next_page.next_batch(10), vec![a.clone()]);
-    next_page.apply_receipt(&SyncReceipt { stored: vec![a.id], ..Default::default() });
+    next_page.apply_receipt(&SyncReceipt {
+        stored: vec![a.id],
+        ..Default::default()
+    });
     assert_eq!(q.pending_count(), 0);
 }
 
@@ -64,11 +76,18 @@ fn a_full_quota_is_an_error_and_the_queue_falls_back_to_memory() {
     let mut filled = Vec::new();
     for chunk in [1 << 20, 1 << 16, 1 << 10, 16] {
         let value = "x".repeat(chunk);
-        while filled.len() < 10_000 && storage.set(&format!("kept:filler:{}", filled.len()), &value).is_ok() {
+        while filled.len() < 10_000
+            && storage
+                .set(&format!("kept:filler:{}", filled.len()), &value)
+                .is_ok()
+        {
             filled.push(format!("kept:filler:{}", filled.len()));
         }
     }
-    assert!(storage.set("kept:filler:more", "x").is_err(), "the quota is reached");
+    assert!(
+        storage.set("kept:filler:more", "x").is_err(),
+        "the quota is reached"
+    );
     let q = Queue::new(Some(storage.clone()), "pk_quota_test");
     let a = answer();
     let kept = q.enqueue(&a);
