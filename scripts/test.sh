@@ -12,6 +12,9 @@ scripts/build-widget.sh
 printf '\n==> workspace tests (unit, integration, end-to-end)\n'
 cargo test --workspace --locked
 
+printf '\n==> benchmarks compile (run them with: cargo bench -p kept-server)\n'
+cargo build -p kept-server --benches --locked
+
 printf '\n==> widget tests in headless Chromium (wasm-bindgen-test)\n'
 CHROMEDRIVER=/usr/bin/chromedriver \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \

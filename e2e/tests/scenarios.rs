@@ -379,3 +379,106 @@ async fn tampered_answer_is_rejected_with_a_reason_and_does_not_block_the_queue(
     env.close().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_tabs_of_one_shop_share_the_queue_without_losing_or_doubling_answers() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let mut env = Env::start().await?;
+    let url = env.shop_url(&[("survey", CSAT)]);
+    let (tab1, tab2) = (env.open(&url).await?, env.open(&url).await?);
+    for tab in [&tab1, &tab2] {
+        tab.wait_for(&survey_screen(CSAT)).await?;
+    }
+
+    env.stop_api().await;
+    for (tab, score) in [(&tab1, 4), (&tab2, 5), (&tab1, 3), (&tab2, 2)] {
+        answer_csat(tab, score).await?;
+        tab.wait_for(".kept-thanks").await?;
+        tab.reload().await?;
+    }
+    let pending = tab1.storage_keys("pending").await?;
+    assert_eq!(
+        pending.len(),
+        4,
+        "both tabs' answers wait in the one queue: {pending:?}"
+    );
+    assert_eq!(tab2.storage_keys("pending").await?, pending);
+
+    env.restart_api().await?;
+    let stored = env.wait_for_answers(4).await?;
+    assert_eq!(ids(&stored), pending_ids(&pending));
+    for tab in [&tab1, &tab2] {
+        tab.wait_until(
+            "the queue to empty",
+            "Object.keys(localStorage).every(k => !k.includes(':pending:'))",
+        )
+        .await?;
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(env.stored_answers().await?.len(), 4);
+    assert!(tab1.storage_keys("rejected").await?.is_empty());
+
+    tab2.screenshot("6-two-tabs").await?;
+    env.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_owner_dashboard_shows_the_report_only_with_the_owner_token() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    let w = env
+        .open(&format!("{}/demo?survey={NPS}", env.api_url()))
+        .await?;
+    answer_nps(&w, 10, "Lovely").await?;
+    env.wait_for_answers(1).await?;
+
+    let dash = env.open(&format!("{}/dashboard", env.api_url())).await?;
+    let page = &dash.page;
+    page.find_element("#token")
+        .await?
+        .click()
+        .await?
+        .type_str("ot_wrong")
+        .await?;
+    page.find_element("button").await?.click().await?;
+    dash.wait_until(
+        "the error",
+        "document.getElementById('error').textContent.includes('wrong')",
+    )
+    .await?;
+    assert_eq!(
+        dash.eval("document.getElementById('report').hidden")
+            .await?,
+        serde_json::Value::Bool(true)
+    );
+
+    dash.eval("document.getElementById('token').value = ''")
+        .await?;
+    page.find_element("#token")
+        .await?
+        .click()
+        .await?
+        .type_str(demo::OWNER_TOKEN)
+        .await?;
+    page.find_element("button").await?.click().await?;
+    dash.wait_until(
+        "the report",
+        "document.getElementById('nps').textContent === '100'",
+    )
+    .await?;
+    let counts = dash
+        .eval("document.getElementById('nps-counts').textContent")
+        .await?;
+    assert!(
+        counts
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("1 answer · 1 promoter"),
+        "{counts}"
+    );
+
+    dash.screenshot("7-dashboard").await?;
+    env.close().await;
+    Ok(())
+}

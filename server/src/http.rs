@@ -17,6 +17,7 @@ use kept_shared::limits::MAX_BODY_BYTES;
 use kept_shared::validate::{validate_batch_len, validate_ref};
 use kept_shared::{ApiError, ErrorCode, Period, RecordPurchase, ShopSurveys, SyncBatch};
 use serde::Deserialize;
+use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -74,7 +75,9 @@ pub fn router(store: Store, widget_dir: Option<PathBuf>) -> Router {
     .layer(SetResponseHeaderLayer::overriding(
         header::CACHE_CONTROL,
         HeaderValue::from_static("no-cache"),
-    ));
+    ))
+    // The wasm is about a megabyte; gzip sends about a third of it.
+    .layer(CompressionLayer::new());
 
     Router::new()
         .nest("/api/v1", api)
