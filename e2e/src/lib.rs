@@ -270,6 +270,15 @@ impl Widget {
         }
     }
 
+    /// Waits until no answer is pending in the widget's local-storage queue.
+    pub async fn wait_for_empty_queue(&self) -> Result<()> {
+        self.wait_until(
+            "the queue to empty",
+            "Object.keys(localStorage).every(k => !k.includes(':pending:'))",
+        )
+        .await
+    }
+
     /// Waits for an element matching `selector` inside the widget.
     pub async fn wait_for(&self, selector: &str) -> Result<()> {
         self.wait_until(selector, &find(selector)).await

@@ -47,6 +47,20 @@ async fn answer_churn(w: &Widget, reasons: &[&str], other: &str) -> Result<()> {
     w.click(".kept-submit").await
 }
 
+/// Reloads the page and checks, after the widget has had time to sync, that the
+/// database still holds exactly `n` answers.
+async fn reload_sends_nothing_more(env: &Env, w: &Widget, n: usize) -> Result<()> {
+    w.reload().await?;
+    w.wait_for(".kept-survey").await?;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(
+        env.stored_answers().await?.len(),
+        n,
+        "a reload stored nothing again"
+    );
+    Ok(())
+}
+
 fn ids(answers: &[Answer]) -> BTreeSet<Uuid> {
     answers.iter().map(|a| a.id).collect()
 }
@@ -82,11 +96,7 @@ async fn nps_answer_with_reason_is_stored_once_and_reported() -> Result<()> {
             reason: Some("Fast delivery, great beans".into())
         }
     );
-    w.wait_until(
-        "the queue to empty",
-        "Object.keys(localStorage).every(k => !k.includes(':pending:'))",
-    )
-    .await?;
+    w.wait_for_empty_queue().await?;
 
     let report = env.report().await?;
     assert_eq!(
@@ -135,17 +145,10 @@ async fn answers_given_offline_survive_a_reload_and_sync_once_when_back() -> Res
         pending_ids(&before),
         "exactly the queued answers are stored"
     );
-    w.wait_until(
-        "the queue to empty",
-        "Object.keys(localStorage).every(k => !k.includes(':pending:'))",
-    )
-    .await?;
+    w.wait_for_empty_queue().await?;
 
     // Another reload sends nothing again.
-    w.reload().await?;
-    w.wait_for(".kept-survey").await?;
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    assert_eq!(env.stored_answers().await?.len(), 3);
+    reload_sends_nothing_more(&env, &w, 3).await?;
     let kinds: BTreeSet<_> = stored.iter().map(|a| a.survey.as_str()).collect();
     assert_eq!(kinds, BTreeSet::from([NPS, CSAT, CHURN]));
     let churn = stored.iter().find(|a| a.survey == CHURN).unwrap();
@@ -362,17 +365,10 @@ async fn tampered_answer_is_rejected_with_a_reason_and_does_not_block_the_queue(
         reason.contains("11"),
         "the reason says what is wrong: {aside}"
     );
-    w.wait_until(
-        "the queue to empty",
-        "Object.keys(localStorage).every(k => !k.includes(':pending:'))",
-    )
-    .await?;
+    w.wait_for_empty_queue().await?;
 
     // It is not retried: a reload leaves it aside and stores nothing more.
-    w.reload().await?;
-    w.wait_for(".kept-survey").await?;
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    assert_eq!(env.stored_answers().await?.len(), 2);
+    reload_sends_nothing_more(&env, &w, 2).await?;
     assert!(w.storage_get(&rejected_key).await?.is_some());
 
     w.screenshot("5-tampered-rejected").await?;
@@ -408,11 +404,7 @@ async fn two_tabs_of_one_shop_share_the_queue_without_losing_or_doubling_answers
     let stored = env.wait_for_answers(4).await?;
     assert_eq!(ids(&stored), pending_ids(&pending));
     for tab in [&tab1, &tab2] {
-        tab.wait_until(
-            "the queue to empty",
-            "Object.keys(localStorage).every(k => !k.includes(':pending:'))",
-        )
-        .await?;
+        tab.wait_for_empty_queue().await?;
     }
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     assert_eq!(env.stored_answers().await?.len(), 4);

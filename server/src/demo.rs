@@ -183,19 +183,22 @@ pub fn seed_sample_answers(store: &Store) -> Result<()> {
     ];
     let answers: Vec<Answer> = (0..160u32)
         .map(|i| {
-            // A deterministic spread of scores that improves over the weeks.
+            // A deterministic, mostly happy spread of scores that improves over the weeks.
+            const NPS: [u8; 12] = [10, 9, 8, 10, 6, 9, 7, 10, 3, 9, 8, 10];
+            const CSAT: [u8; 8] = [5, 4, 5, 3, 4, 5, 2, 4];
             let days_ago = (i % 28) as i64;
-            let trend = (28 - days_ago) as u32 / 7;
+            let week = (28 - days_ago) as usize / 7;
+            let k = i as usize / 4;
             let value = match i % 4 {
                 0 | 1 => AnswerValue::Nps {
-                    score: ((i * 7 + trend * 3) % 11).max(3) as u8,
+                    score: NPS[(k + week) % NPS.len()],
                     reason: None,
                 },
                 2 => AnswerValue::Csat {
-                    score: ((i * 3 + trend) % 5 + 1) as u8,
+                    score: CSAT[(k + week) % CSAT.len()],
                 },
                 _ => AnswerValue::ChurnReason {
-                    reasons: vec![reasons[(i as usize / 4) % reasons.len()].into()],
+                    reasons: vec![reasons[k % reasons.len()].into()],
                     other: None,
                 },
             };

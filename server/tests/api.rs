@@ -58,14 +58,20 @@ impl Server {
         resp.json().await.unwrap()
     }
 
-    async fn report(&self, query: &str) -> Report {
-        let resp = self
-            .http
-            .get(self.url(&format!("{}?{query}", api::report(demo::SHOP_ID))))
-            .bearer_auth(demo::OWNER_TOKEN)
+    /// The owner report request of `shop` with `token`, as the server answers it.
+    async fn report_response(&self, shop: &str, token: &str, query: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(&format!("{}?{query}", api::report(shop))))
+            .bearer_auth(token)
             .send()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    async fn report(&self, query: &str) -> Report {
+        let resp = self
+            .report_response(demo::SHOP_ID, demo::OWNER_TOKEN, query)
+            .await;
         assert_eq!(resp.status(), StatusCode::OK);
         resp.json().await.unwrap()
     }
@@ -369,22 +375,10 @@ async fn back_office_and_owner_routes_refuse_missing_wrong_and_foreign_tokens() 
         .unwrap();
     assert_eq!(no_header.status(), StatusCode::UNAUTHORIZED);
     for token in ["ot_wrong", "ot_other", demo::SECRET_KEY] {
-        let resp = s
-            .http
-            .get(s.url(&api::report(demo::SHOP_ID)))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
+        let resp = s.report_response(demo::SHOP_ID, token, "").await;
         assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "token {token:?}");
     }
-    let unknown_shop = s
-        .http
-        .get(s.url(&api::report("nope")))
-        .bearer_auth(demo::OWNER_TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let unknown_shop = s.report_response("nope", demo::OWNER_TOKEN, "").await;
     assert_eq!(unknown_shop.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -659,25 +653,18 @@ async fn report_numbers_match_hand_computed_values() {
     assert_eq!(days.total.nps.responses, 2);
 
     let bad = s
-        .http
-        .get(s.url(&format!(
-            "{}?from=2026-12-01&to=2026-11-01",
-            api::report(demo::SHOP_ID)
-        )))
-        .bearer_auth(demo::OWNER_TOKEN)
-        .send()
-        .await
-        .unwrap();
+        .report_response(
+            demo::SHOP_ID,
+            demo::OWNER_TOKEN,
+            "from=2026-12-01&to=2026-11-01",
+        )
+        .await;
     let (status, err) = error_of(bad).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(err.message.contains("after"), "{}", err.message);
     let bad = s
-        .http
-        .get(s.url(&format!("{}?period=year", api::report(demo::SHOP_ID))))
-        .bearer_auth(demo::OWNER_TOKEN)
-        .send()
-        .await
-        .unwrap();
+        .report_response(demo::SHOP_ID, demo::OWNER_TOKEN, "period=year")
+        .await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
 }
 
