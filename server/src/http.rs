@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use chrono::{Duration as Days, NaiveDate, Utc};
 use kept_shared::limits::MAX_BODY_BYTES;
 use kept_shared::validate::{validate_batch_len, validate_ref};
@@ -42,7 +42,7 @@ pub fn router(store: Store, widget_dir: Option<PathBuf>) -> Router {
             "/{public_key}/customers/{customer_ref}/loyalty",
             get(loyalty),
         )
-        .layer(middleware::from_fn_with_state(store.clone(), widget_cors));
+        .layer(middleware::from_fn_with_state(store.clone(), widget_shop));
     let shop_api = Router::new()
         .route("/{shop_id}/purchases", post(purchase))
         .route("/{shop_id}/report", get(owner_report));
@@ -165,20 +165,10 @@ impl From<QueryRejection> for Failure {
 
 type ApiResult<T> = Result<Json<T>, Failure>;
 
-/// The shop of a widget route's public key.
-async fn shop_of(store: &Store, public_key: String) -> Result<Shop, Failure> {
-    validate_ref("public_key", &public_key).map_err(|e| Failure::bad_request(e.to_string()))?;
-    store
-        .run(move |c| store::shop_by_public_key(c, &public_key))
-        .await?
-        .ok_or_else(Failure::unknown_shop)
-}
-
 async fn surveys(
     State(store): State<Store>,
-    Path(public_key): Path<String>,
+    Extension(shop): Extension<Shop>,
 ) -> ApiResult<ShopSurveys> {
-    let shop = shop_of(&store, public_key).await?;
     let shop_id = shop.id.clone();
     let surveys = store
         .run(move |c| store::active_surveys(c, &shop_id))
@@ -191,10 +181,9 @@ async fn surveys(
 
 async fn answers(
     State(store): State<Store>,
-    Path(public_key): Path<String>,
+    Extension(shop): Extension<Shop>,
     body: Result<Json<SyncBatch>, JsonRejection>,
 ) -> ApiResult<kept_shared::SyncReceipt> {
-    let shop = shop_of(&store, public_key).await?;
     let Json(batch) = body?;
     validate_batch_len(batch.answers.len()).map_err(|e| {
         Failure::new(
@@ -211,9 +200,9 @@ async fn answers(
 
 async fn loyalty(
     State(store): State<Store>,
-    Path((public_key, customer_ref)): Path<(String, String)>,
+    Extension(shop): Extension<Shop>,
+    Path((_public_key, customer_ref)): Path<(String, String)>,
 ) -> ApiResult<kept_shared::LoyaltyStatus> {
-    let shop = shop_of(&store, public_key).await?;
     validate_ref("customer_ref", &customer_ref).map_err(|e| Failure::bad_request(e.to_string()))?;
     Ok(Json(
         store
@@ -304,10 +293,11 @@ async fn owner_report(
     Ok(Json(report::build(from, to, q.period, &rows, &reasons)))
 }
 
-/// CORS for the widget routes: only the origins the shop listed may call them from
-/// a browser. Pages the server serves itself are same-origin and need nothing.
-async fn widget_cors(State(store): State<Store>, req: Request, next: Next) -> Response {
-    let origin = req.headers().get(header::ORIGIN).cloned();
+/// In front of every widget route: resolves the shop of the public key in the path
+/// once (the handlers get it as an `Extension<Shop>`), and applies the shop's CORS
+/// policy: only the origins it listed may call from a browser. Pages the server
+/// serves itself are same-origin and need nothing.
+async fn widget_shop(State(store): State<Store>, mut req: Request, next: Next) -> Response {
     let public_key = req
         .uri()
         .path()
@@ -316,19 +306,23 @@ async fn widget_cors(State(store): State<Store>, req: Request, next: Next) -> Re
         .next()
         .unwrap_or_default()
         .to_string();
-    let allowed = match &origin {
-        Some(o) if validate_ref("public_key", &public_key).is_ok() => {
-            let o = o.to_str().unwrap_or_default().to_string();
-            store
-                .run(move |c| {
-                    Ok(store::shop_by_public_key(c, &public_key)?
-                        .is_some_and(|s| s.allowed_origins.contains(&o)))
-                })
-                .await
-                .unwrap_or(false)
-        }
-        _ => false,
+    if let Err(e) = validate_ref("public_key", &public_key) {
+        return Failure::bad_request(e.to_string()).into_response();
+    }
+    let shop = match store
+        .run(move |c| store::shop_by_public_key(c, &public_key))
+        .await
+    {
+        Ok(Some(shop)) => shop,
+        Ok(None) => return Failure::unknown_shop().into_response(),
+        Err(e) => return Failure::from(e).into_response(),
     };
+    let origin = req.headers().get(header::ORIGIN).cloned();
+    let allowed = origin
+        .as_ref()
+        .and_then(|o| o.to_str().ok())
+        .is_some_and(|o| shop.allowed_origins.iter().any(|a| a == o));
+    req.extensions_mut().insert(shop);
     let mut resp = if req.method() == Method::OPTIONS {
         let status = if allowed {
             StatusCode::NO_CONTENT

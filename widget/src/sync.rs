@@ -112,7 +112,7 @@ impl Syncer {
                         receipt.stored.len() + receipt.duplicates.len() + receipt.rejected.len();
                     if accounted < sent {
                         // The server left some unnamed: don't spin, try them later.
-                        self.retry_later("the server did not account for every answer");
+                        self.retry_later();
                         return;
                     }
                 }
@@ -122,14 +122,14 @@ impl Syncer {
                     if !matches!(e, FetchError::Network(_)) {
                         browser::warn(&format!("sync failed, will retry: {e}"));
                     }
-                    self.retry_later(&e.to_string());
+                    self.retry_later();
                     return;
                 }
             }
         }
     }
 
-    fn retry_later(self: &Rc<Self>, _why: &str) {
+    fn retry_later(self: &Rc<Self>) {
         let attempt = self.failures.get();
         self.failures.set(attempt.saturating_add(1));
         self.release_lease();
