@@ -44,16 +44,22 @@ impl Server {
         format!("{}{path}", self.running.url())
     }
 
-    async fn send(&self, answers: &[Answer]) -> SyncReceipt {
-        let resp = self
-            .http
+    /// Posts `body` as JSON to the demo shop's answers route.
+    async fn post_answers(&self, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.http
             .post(self.url(&api::answers(demo::PUBLIC_KEY)))
-            .json(&SyncBatch {
-                answers: answers.to_vec(),
-            })
+            .header("content-type", "application/json")
+            .body(body)
             .send()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    async fn send(&self, answers: &[Answer]) -> SyncReceipt {
+        let batch = SyncBatch {
+            answers: answers.to_vec(),
+        };
+        let resp = self.post_answers(serde_json::to_vec(&batch).unwrap()).await;
         assert_eq!(resp.status(), StatusCode::OK);
         resp.json().await.unwrap()
     }
@@ -284,12 +290,8 @@ async fn oversized_and_malformed_batches_get_a_clear_4xx_and_store_nothing() {
     let s = Server::start().await;
     let too_many: Vec<Answer> = (0..=MAX_BATCH_ANSWERS).map(|_| nps(5)).collect();
     let resp = s
-        .http
-        .post(s.url(&api::answers(demo::PUBLIC_KEY)))
-        .json(&SyncBatch { answers: too_many })
-        .send()
-        .await
-        .unwrap();
+        .post_answers(serde_json::to_vec(&SyncBatch { answers: too_many }).unwrap())
+        .await;
     let (status, err) = error_of(resp).await;
     assert_eq!(
         (status, err.code),
@@ -298,28 +300,14 @@ async fn oversized_and_malformed_batches_get_a_clear_4xx_and_store_nothing() {
     assert!(err.message.contains("at most 100"), "{}", err.message);
 
     let huge = "x".repeat(kept_shared::limits::MAX_BODY_BYTES + 1);
-    let resp = s
-        .http
-        .post(s.url(&api::answers(demo::PUBLIC_KEY)))
-        .header("content-type", "application/json")
-        .body(huge)
-        .send()
-        .await
-        .unwrap();
+    let resp = s.post_answers(huge).await;
     let (status, err) = error_of(resp).await;
     assert_eq!(
         (status, err.code),
         (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge)
     );
 
-    let resp = s
-        .http
-        .post(s.url(&api::answers(demo::PUBLIC_KEY)))
-        .header("content-type", "application/json")
-        .body(r#"{"answers": [{"id": 1}]}"#)
-        .send()
-        .await
-        .unwrap();
+    let resp = s.post_answers(r#"{"answers": [{"id": 1}]}"#).await;
     let (status, err) = error_of(resp).await;
     assert_eq!(
         (status, err.code),
