@@ -136,24 +136,19 @@ fn Widget(ctx: Ctx) -> impl IntoView {
     view! {
         {customer.map(|customer| view! { <LoyaltyCard ctx=ctx customer=customer/> })}
         {move || surveys.get().map(|shop| {
-            let chosen = chosen_surveys(&shop, ctx.cfg.with_value(|c| c.surveys.clone()));
+            let (wanted, order) = ctx.cfg.with_value(|c| (c.surveys.clone(), c.order.clone()));
+            let keys = ctx.keys();
+            let answered = |survey: &str| {
+                order.as_deref().is_some_and(|o| ctx.cache_get::<String>(&keys.answered(o, survey)).is_some())
+            };
+            // With every survey answered for this order, the visitor sees the thank-you.
+            let chosen = config::surveys_to_ask(&shop.surveys, wanted.as_deref(), answered);
             if kiosk {
                 view! { <Kiosk ctx=ctx shop=shop surveys=chosen/> }.into_any()
             } else {
                 view! { <Flow ctx=ctx shop=shop surveys=chosen on_next=None/> }.into_any()
             }
         })}
-    }
-}
-
-/// The surveys the snippet asked for, in its order (unknown ids are skipped), or all.
-fn chosen_surveys(shop: &ShopSurveys, ids: Option<Vec<String>>) -> Vec<Survey> {
-    match ids {
-        None => shop.surveys.clone(),
-        Some(ids) => ids
-            .iter()
-            .filter_map(|id| shop.surveys.iter().find(|s| &s.id == id).cloned())
-            .collect(),
     }
 }
 
@@ -208,6 +203,12 @@ fn queue_answer(
     validate_answer(&shop.shop.id, &shop.surveys, &answer, Utc::now())
         .map_err(|e| e.to_string())?;
     let syncer = ctx.syncer.get_value();
+    if let Some(order) = &answer.order_ref {
+        ctx.cache_put(
+            &ctx.keys().answered(order, &answer.survey),
+            &answer.answered_at.to_rfc3339(),
+        );
+    }
     if syncer.queue.enqueue(&answer) == Kept::InMemory {
         browser::warn(
             "the answer could not be saved to local storage; it is kept in memory until sent",

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use kept_shared::Survey;
 use kept_shared::validate::validate_ref;
 
 /// Default seconds the kiosk shows its thank-you screen before the next respondent.
@@ -96,9 +97,60 @@ pub fn parse(attrs: &BTreeMap<String, String>) -> Result<WidgetConfig, String> {
     })
 }
 
+/// The surveys to show: those the snippet names, in its order (unknown ids are
+/// skipped), or all the shop's; then without those `answered` says this visitor
+/// already answered (for this order), so nobody is asked twice.
+pub fn surveys_to_ask(
+    all: &[Survey],
+    wanted: Option<&[String]>,
+    answered: impl Fn(&str) -> bool,
+) -> Vec<Survey> {
+    let chosen: Vec<&Survey> = match wanted {
+        None => all.iter().collect(),
+        Some(ids) => ids
+            .iter()
+            .filter_map(|id| all.iter().find(|s| &s.id == id))
+            .collect(),
+    };
+    chosen
+        .into_iter()
+        .filter(|s| !answered(&s.id))
+        .cloned()
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn survey(id: &str) -> Survey {
+        Survey {
+            id: id.into(),
+            kind: kept_shared::SurveyKind::Csat,
+            default_locale: "en".into(),
+            texts: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn surveys_are_picked_in_the_snippets_order_and_answered_ones_left_out() {
+        let all = [survey("nps"), survey("csat"), survey("churn")];
+        let ids = |v: Vec<Survey>| v.into_iter().map(|s| s.id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(surveys_to_ask(&all, None, |_| false)),
+            ["nps", "csat", "churn"]
+        );
+        let wanted = ["churn".to_string(), "gone".to_string(), "nps".to_string()];
+        assert_eq!(
+            ids(surveys_to_ask(&all, Some(&wanted), |_| false)),
+            ["churn", "nps"]
+        );
+        assert_eq!(
+            ids(surveys_to_ask(&all, None, |id| id == "nps")),
+            ["csat", "churn"]
+        );
+        assert!(surveys_to_ask(&all, None, |_| true).is_empty());
+    }
 
     fn attrs(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs

@@ -134,6 +134,10 @@ impl Keys {
     pub fn loyalty(&self, customer: &str) -> String {
         format!("{}loyalty:{customer}", self.prefix)
     }
+    /// Marks that this browser answered `survey` for `order`.
+    pub fn answered(&self, order: &str, survey: &str) -> String {
+        format!("{}answered:{order}:{survey}", self.prefix)
+    }
     pub fn lease(&self) -> String {
         format!("{}lease", self.prefix)
     }
