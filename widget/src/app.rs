@@ -1,7 +1,6 @@
 //! The widget's UI: mounting into a shadow root, the three surveys, the thank-you
 //! screen, the loyalty card, and the kiosk's one-respondent-after-another loop.
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use chrono::Utc;
@@ -24,16 +23,22 @@ use crate::sync::Syncer;
 
 const CSS: &str = include_str!("widget.css");
 
-/// Mounts the widget into `host` (called by `kept.js`). `attrs_json` holds the
-/// script tag's `data-*` attributes, names without `data-`. A bad configuration
-/// is reported on the console and shows nothing: the shop's page must never break.
+/// Mounts the widget into `host` (called by `kept.js`). `config` holds the script
+/// tag's `data-*` attributes, names without `data-` (`{"key": "pk_demo", "api":
+/// "https://kept.example", "locale": "uk-UA", ...}`), as an object or as its JSON
+/// text. A bad configuration is reported on the console and shows nothing: the
+/// shop's page must never break, so this never throws.
 #[wasm_bindgen]
-pub fn mount(host: HtmlElement, attrs_json: String) {
+pub fn mount(host: HtmlElement, config: JsValue) {
     console_error_panic_hook::set_once();
-    let cfg = match serde_json::from_str::<BTreeMap<String, String>>(&attrs_json)
-        .map_err(|e| e.to_string())
-        .and_then(|a| config::parse(&a))
-    {
+    let json = match config.as_string() {
+        Some(text) => text,
+        None => js_sys::JSON::stringify(&config)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default(),
+    };
+    let cfg = match config::attrs_from_json(&json).and_then(|a| config::parse(&a)) {
         Ok(cfg) => cfg,
         Err(e) => return browser::error(&format!("the widget is not shown: {e}")),
     };
@@ -173,9 +178,18 @@ fn Flow(
         }
         step.update(|s| *s += 1);
     });
-    move || match surveys.with_value(|s| s.get(step.get()).cloned()) {
-        Some(survey) => view! { <SurveyView ctx=ctx survey=survey submit=submit/> }.into_any(),
-        None => view! { <Thanks ctx=ctx on_next=on_next/> }.into_any(),
+    move || {
+        let step = step.get();
+        // After an answer the pressed button is gone: move focus to what comes next,
+        // so keyboard and screen-reader users are not dropped at the page's top.
+        // Never on the first screen: the widget must not steal the shop page's focus.
+        let focus = step > 0;
+        match surveys.with_value(|s| s.get(step).cloned()) {
+            Some(survey) => {
+                view! { <SurveyView ctx=ctx survey=survey submit=submit focus=focus/> }.into_any()
+            }
+            None => view! { <Thanks ctx=ctx on_next=on_next focus=focus/> }.into_any(),
+        }
     }
 }
 
@@ -224,7 +238,14 @@ fn non_empty(text: String) -> Option<String> {
 }
 
 #[component]
-fn SurveyView(ctx: Ctx, survey: Survey, submit: Callback<Option<AnswerValue>>) -> impl IntoView {
+fn SurveyView(
+    ctx: Ctx,
+    survey: Survey,
+    submit: Callback<Option<AnswerValue>>,
+    focus: bool,
+) -> impl IntoView {
+    let heading = NodeRef::<leptos::html::H2>::new();
+    focus_when_mounted(heading, focus);
     let locale = ctx.cfg.with_value(|c| c.locale.clone());
     let texts = survey
         .texts_for(&locale)
@@ -309,9 +330,27 @@ fn SurveyView(ctx: Ctx, survey: Survey, submit: Callback<Option<AnswerValue>>) -
     };
     view! {
         <section class="kept-survey" data-survey=survey.id.clone() aria-labelledby=question_id.clone()>
-            <h2 class="kept-question" id=question_id.clone()>{texts.question.clone()}</h2>
+            <h2 class="kept-question" id=question_id.clone() tabindex="-1" node_ref=heading>{texts.question.clone()}</h2>
             {body}
         </section>
+    }
+}
+
+/// Focuses `heading` once it is in the page, if `focus`.
+fn focus_when_mounted(heading: NodeRef<leptos::html::H2>, focus: bool) {
+    if focus {
+        Effect::new(move |done: Option<bool>| {
+            if done == Some(true) {
+                return true;
+            }
+            match heading.get() {
+                Some(h) => {
+                    let _ = h.focus();
+                    true
+                }
+                None => false,
+            }
+        });
     }
 }
 
@@ -382,7 +421,9 @@ fn Actions(
 }
 
 #[component]
-fn Thanks(ctx: Ctx, on_next: Option<Callback<()>>) -> impl IntoView {
+fn Thanks(ctx: Ctx, on_next: Option<Callback<()>>, focus: bool) -> impl IntoView {
+    let heading = NodeRef::<leptos::html::H2>::new();
+    focus_when_mounted(heading, focus);
     let t = ctx.texts;
     if let Some(next) = on_next {
         // The kiosk moves on by itself. The timer belongs to this view: if the
@@ -393,7 +434,7 @@ fn Thanks(ctx: Ctx, on_next: Option<Callback<()>>) -> impl IntoView {
     view! {
         <section class="kept-thanks" role="status" aria-live="polite">
             <div class="kept-check" aria-hidden="true">"✓"</div>
-            <h2>{t.thanks_title}</h2>
+            <h2 tabindex="-1" node_ref=heading>{t.thanks_title}</h2>
             <p>{t.thanks_body}</p>
             {on_next.map(|next| view! {
                 <button type="button" class="kept-next" on:click=move |_| next.run(())>{t.next_customer}</button>

@@ -1,18 +1,31 @@
-//! When to retry a failed sync: exponential backoff with jitter, so that many
+//! When to retry a failed sync: exponential backoff with full jitter, so that many
 //! widgets coming back online at once do not all call the server in step.
+//!
+//! The failure count is reset after a successful sync (and on the browser's
+//! `online` event), so the next failure starts again from [`BASE_MS`].
 
-/// First retry delay.
+/// Ceiling of the first retry delay (1 second).
 pub const BASE_MS: u64 = 1_000;
 /// Longest delay between retries (5 minutes).
 pub const CAP_MS: u64 = 300_000;
 
+/// The ceiling for retry number `attempt` (0 for the first): `BASE_MS · 2^attempt`,
+/// capped at [`CAP_MS`].
+pub fn ceiling_ms(attempt: u32) -> u64 {
+    BASE_MS.saturating_mul(1u64 << attempt.min(20)).min(CAP_MS)
+}
+
 /// The delay before retry number `attempt` (0 for the first), given `random` in
-/// [0, 1): "equal jitter", uniformly between half and all of `BASE_MS · 2^attempt`
-/// (capped at `CAP_MS`), so a retry never comes at once nor later than the cap.
+/// [0, 1): "full jitter", uniformly between 0 and [`ceiling_ms`]. Values of
+/// `random` outside [0, 1] are clamped, so the delay never exceeds the ceiling.
 pub fn delay_ms(attempt: u32, random: f64) -> u64 {
-    let ceiling = BASE_MS.saturating_mul(1u64 << attempt.min(20)).min(CAP_MS);
-    let half = ceiling / 2;
-    half + (half as f64 * random.clamp(0.0, 1.0)) as u64
+    let ceiling = ceiling_ms(attempt);
+    let r = if random.is_nan() {
+        0.0
+    } else {
+        random.clamp(0.0, 1.0)
+    };
+    ((ceiling as f64 * r) as u64).min(ceiling)
 }
 
 #[cfg(test)]
@@ -20,24 +33,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn delays_double_from_one_second_up_to_five_minutes() {
-        assert_eq!((delay_ms(0, 0.0), delay_ms(0, 0.999_999)), (500, 999));
-        assert_eq!((delay_ms(1, 0.0), delay_ms(3, 0.0)), (1_000, 4_000));
-        assert_eq!(delay_ms(30, 0.0), CAP_MS / 2);
-        assert!(delay_ms(u32::MAX, 1.0) <= CAP_MS);
+    fn ceilings_double_from_one_second_up_to_five_minutes() {
+        assert_eq!(ceiling_ms(0), 1_000);
+        assert_eq!(ceiling_ms(1), 2_000);
+        assert_eq!(ceiling_ms(3), 8_000);
+        assert_eq!(ceiling_ms(8), 256_000);
+        assert_eq!(ceiling_ms(9), CAP_MS);
+        assert_eq!(ceiling_ms(30), CAP_MS);
+        assert_eq!(ceiling_ms(u32::MAX), CAP_MS);
     }
 
     #[test]
-    fn jitter_stays_within_half_to_full_ceiling() {
-        for attempt in 0..12 {
-            let ceiling = (BASE_MS << attempt).min(CAP_MS);
-            for r in [0.0, 0.25, 0.5, 0.75, 0.999] {
+    fn full_jitter_spans_zero_to_the_ceiling() {
+        assert_eq!(delay_ms(0, 0.0), 0);
+        assert_eq!(delay_ms(0, 0.5), 500);
+        assert_eq!(delay_ms(0, 0.999_999), 999);
+        assert_eq!(delay_ms(4, 0.5), 8_000);
+        assert_eq!(delay_ms(u32::MAX, 1.0), CAP_MS);
+        for attempt in 0..40 {
+            for r in [0.0, 0.1, 0.25, 0.5, 0.75, 0.999, 1.0] {
                 let d = delay_ms(attempt, r);
-                assert!(
-                    d >= ceiling / 2 && d <= ceiling,
-                    "attempt {attempt}, r {r}: {d}"
-                );
+                assert!(d <= ceiling_ms(attempt), "attempt {attempt}, r {r}: {d}");
             }
         }
+    }
+
+    #[test]
+    fn odd_random_values_are_clamped() {
+        assert_eq!(delay_ms(2, -1.0), 0);
+        assert_eq!(delay_ms(2, 7.0), 4_000);
+        assert_eq!(delay_ms(2, f64::NAN), 0);
     }
 }

@@ -80,6 +80,18 @@ pub fn error(message: &str) {
     web_sys::console::error_1(&JsValue::from_str(&format!("[kept] {message}")));
 }
 
+/// The text of a thrown JS value: an Error's "Name: message", a string, or its debug form.
+fn js_message(e: &JsValue) -> String {
+    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
+        return format!(
+            "{}: {}",
+            String::from(err.name()),
+            String::from(err.message())
+        );
+    }
+    e.as_string().unwrap_or_else(|| format!("{e:?}"))
+}
+
 /// Why a request to the API failed.
 #[derive(Debug)]
 pub enum FetchError {
@@ -120,8 +132,7 @@ async fn fetch_json<T: DeserializeOwned>(
     body: Option<String>,
 ) -> Result<T, FetchError> {
     let window = web_sys::window().ok_or_else(|| FetchError::Network("no window".into()))?;
-    let network =
-        |e: JsValue| FetchError::Network(e.as_string().unwrap_or_else(|| format!("{e:?}")));
+    let network = |e: JsValue| FetchError::Network(js_message(&e));
     let controller = AbortController::new().map_err(network)?;
     let init = RequestInit::new();
     init.set_method(method);

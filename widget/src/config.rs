@@ -33,6 +33,44 @@ pub struct WidgetConfig {
     pub kiosk_idle_seconds: u32,
 }
 
+/// Reads the configuration `mount` gets as JSON: an object of attribute names
+/// (without `data-`, either `kiosk-idle-seconds` or `kioskIdleSeconds`) to values.
+/// Numbers and booleans are taken as their text; `null` as absent.
+pub fn attrs_from_json(json: &str) -> Result<BTreeMap<String, String>, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| format!("the configuration is not JSON: {e}"))?;
+    let serde_json::Value::Object(map) = value else {
+        return Err("the configuration is not an object of data-* attributes".into());
+    };
+    let mut attrs = BTreeMap::new();
+    for (name, value) in map {
+        let name = kebab(name.strip_prefix("data-").unwrap_or(&name));
+        let text = match value {
+            serde_json::Value::Null => continue,
+            serde_json::Value::String(s) => s,
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::Bool(b) => b.to_string(),
+            other => return Err(format!("data-{name} must be text, not {other}")),
+        };
+        attrs.insert(name, text);
+    }
+    Ok(attrs)
+}
+
+/// "kioskIdleSeconds" → "kiosk-idle-seconds" (dataset names to attribute names).
+fn kebab(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('-');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Parses the attributes (names without `data-`). `api` and `locale` come filled
 /// in by the loader with the script's origin and the browser's language.
 pub fn parse(attrs: &BTreeMap<String, String>) -> Result<WidgetConfig, String> {
@@ -129,6 +167,7 @@ mod tests {
             kind: kept_shared::SurveyKind::Csat,
             default_locale: "en".into(),
             texts: BTreeMap::new(),
+            targeting: Default::default(),
         }
     }
 
@@ -207,6 +246,27 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!((c.mode, c.customer), (Mode::Kiosk, None));
+    }
+
+    #[test]
+    fn the_mount_configuration_is_read_from_json() {
+        let a = attrs_from_json(
+            r#"{"key":"pk_demo","api":"http://x","kioskIdleSeconds":30,"data-mode":"kiosk","order":null}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            a,
+            attrs(&[
+                ("key", "pk_demo"),
+                ("api", "http://x"),
+                ("kiosk-idle-seconds", "30"),
+                ("mode", "kiosk")
+            ])
+        );
+        assert_eq!(parse(&a).unwrap().kiosk_idle_seconds, 30);
+        assert!(attrs_from_json("[1]").is_err());
+        assert!(attrs_from_json("not json").is_err());
+        assert!(attrs_from_json(r#"{"key":{"a":1}}"#).is_err());
     }
 
     #[test]

@@ -22,6 +22,10 @@ use serde_json::{Value, json};
 /// answer a minute queues about 500.
 pub const MAX_PENDING: usize = 500;
 
+/// The `reason` of a set-aside entry that no longer reads as an answer (the
+/// parse error is in its `detail`).
+pub const UNREADABLE: &str = "unreadable";
+
 /// The key-value storage the queue lives in: local storage in the browser, a map in tests.
 pub trait KeyValueStore {
     fn get(&self, key: &str) -> Option<String>;
@@ -204,10 +208,15 @@ impl<S: KeyValueStore> Queue<S> {
                         &key,
                         Value::String(raw),
                         "the answer's id does not match its key",
+                        None,
                     ),
-                    Err(e) => {
-                        self.set_aside(store, &key, Value::String(raw), &format!("unreadable: {e}"))
-                    }
+                    Err(e) => self.set_aside(
+                        store,
+                        &key,
+                        Value::String(raw),
+                        UNREADABLE,
+                        Some(&e.to_string()),
+                    ),
                 }
             }
         }
@@ -229,16 +238,28 @@ impl<S: KeyValueStore> Queue<S> {
             for store in self.stores() {
                 if let Some(raw) = store.get(&key) {
                     let answer = serde_json::from_str::<Value>(&raw).unwrap_or(Value::String(raw));
-                    self.set_aside(store, &key, answer, &r.message);
+                    self.set_aside(store, &key, answer, &r.message, None);
                 }
             }
         }
     }
 
-    /// Moves a pending entry to the rejected keys, with the reason; never retried.
-    fn set_aside(&self, store: &dyn KeyValueStore, pending_key: &str, answer: Value, reason: &str) {
+    /// Moves a pending entry to the rejected keys (`{"answer", "reason"}`, plus
+    /// `"detail"` when there is one); never retried.
+    fn set_aside(
+        &self,
+        store: &dyn KeyValueStore,
+        pending_key: &str,
+        answer: Value,
+        reason: &str,
+        detail: Option<&str>,
+    ) {
         let id = pending_key.rsplit(':').next().unwrap_or_default();
-        let entry = json!({ "answer": answer, "reason": reason }).to_string();
+        let mut entry = json!({ "answer": answer, "reason": reason });
+        if let Some(detail) = detail {
+            entry["detail"] = Value::String(detail.to_string());
+        }
+        let entry = entry.to_string();
         // If even that cannot be written, dropping the bad entry still unblocks the queue.
         let _ = store.set(&self.keys.rejected(id), &entry);
         store.remove(pending_key);
@@ -380,7 +401,14 @@ mod tests {
         assert_eq!(q.pending_count(), 1);
         let rejected = q.rejected();
         assert_eq!(rejected.len(), 3);
-        assert!(rejected["kept:v1:pk_demo:rejected:garbage"].contains("unreadable"));
+        let garbage: Value =
+            serde_json::from_str(&rejected["kept:v1:pk_demo:rejected:garbage"]).unwrap();
+        assert_eq!(garbage["reason"], UNREADABLE);
+        assert_eq!(garbage["answer"], "{not json");
+        assert!(garbage["detail"].is_string());
+        // A later batch does not see them again, and they stay aside.
+        assert_eq!(ids(&q.next_batch(10)), [1]);
+        assert_eq!(q.rejected().len(), 3);
     }
 
     #[test]
@@ -403,6 +431,94 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(q.pending_count(), 0);
+    }
+
+    #[test]
+    fn a_long_queue_drains_in_full_batches_oldest_first() {
+        use kept_shared::limits::MAX_BATCH_ANSWERS;
+        let store = Rc::new(MemoryStore::default());
+        let q = queue(&store);
+        let total = 2 * MAX_BATCH_ANSWERS as u128 + 37;
+        // Queued newest first, so key order and time order differ.
+        for n in (0..total).rev() {
+            q.enqueue(&answer(n + 1, n as i64));
+        }
+        let mut sent = Vec::new();
+        loop {
+            let batch = q.next_batch(MAX_BATCH_ANSWERS);
+            if batch.is_empty() {
+                break;
+            }
+            assert!(batch.len() <= MAX_BATCH_ANSWERS);
+            assert!(
+                batch
+                    .windows(2)
+                    .all(|w| w[0].answered_at <= w[1].answered_at)
+            );
+            sent.extend(ids(&batch));
+            q.apply_receipt(&SyncReceipt {
+                stored: batch.iter().map(|a| a.id).collect(),
+                ..Default::default()
+            });
+        }
+        assert_eq!(sent, (1..=total).collect::<Vec<_>>());
+        assert_eq!(q.pending_count(), 0);
+    }
+
+    /// Storage that exists but refuses every write (Safari private mode, a full quota).
+    struct RefusingStore;
+    impl KeyValueStore for RefusingStore {
+        fn get(&self, _: &str) -> Option<String> {
+            None
+        }
+        fn set(&self, _: &str, _: &str) -> Result<(), StorageError> {
+            Err(StorageError("QuotaExceededError".into()))
+        }
+        fn remove(&self, _: &str) {}
+        fn keys_with_prefix(&self, _: &str) -> Vec<String> {
+            Vec::new()
+        }
+    }
+
+    #[test]
+    fn storage_that_refuses_writes_falls_back_to_memory() {
+        let q = Queue::new(Some(RefusingStore), "pk_demo");
+        assert_eq!(q.enqueue(&answer(1, 0)), Kept::InMemory);
+        assert_eq!(q.enqueue(&answer(2, 1)), Kept::InMemory);
+        assert_eq!(ids(&q.next_batch(10)), [1, 2]);
+        q.apply_receipt(&SyncReceipt {
+            stored: vec![Uuid::from_u128(1)],
+            ..Default::default()
+        });
+        assert_eq!(ids(&q.next_batch(10)), [2]);
+    }
+
+    #[test]
+    fn a_tab_queueing_while_another_sends_loses_nothing() {
+        let store = Rc::new(MemoryStore::default());
+        let (sender, other) = (queue(&store), queue(&store));
+        for n in 1..=3 {
+            sender.enqueue(&answer(n, n as i64));
+        }
+        let batch = sender.next_batch(100);
+        // The other tab queues while the batch is on the wire.
+        other.enqueue(&answer(4, 4));
+        sender.apply_receipt(&SyncReceipt {
+            stored: batch.iter().map(|a| a.id).collect(),
+            ..Default::default()
+        });
+        assert_eq!(ids(&sender.next_batch(100)), [4]);
+        assert_eq!(ids(&other.next_batch(100)), [4]);
+    }
+
+    #[test]
+    fn storage_keys_have_the_documented_format() {
+        let k = Keys::new("pk_demo");
+        assert_eq!(k.pending("u1"), "kept:v1:pk_demo:pending:u1");
+        assert_eq!(k.rejected("u1"), "kept:v1:pk_demo:rejected:u1");
+        assert_eq!(k.surveys(), "kept:v1:pk_demo:surveys");
+        assert_eq!(k.loyalty("alice"), "kept:v1:pk_demo:loyalty:alice");
+        assert_eq!(k.lease(), "kept:v1:pk_demo:lease");
     }
 
     #[test]

@@ -19,10 +19,17 @@ use crate::queue::{KeyValueStore, Queue};
 /// the first was closed mid-send). Renewed before every batch.
 const LEASE_MS: f64 = 20_000.0;
 
+/// The right to send, in `kept:v1:{public_key}:lease`: `{"tab": id, "expires_at": ms}`
+/// (`expires_at` in milliseconds since the epoch, like `Date.now()`).
+///
+/// Best effort: local storage has no compare-and-swap, so two tabs may rarely both
+/// believe they hold it. That is safe: every answer id is generated once, when the
+/// answer is given, and the server stores each id once (a second copy comes back
+/// as a duplicate), so the worst case is one extra request.
 #[derive(Serialize, Deserialize)]
 struct Lease {
     tab: String,
-    until_ms: f64,
+    expires_at: f64,
 }
 
 pub struct Syncer {
@@ -160,13 +167,13 @@ impl Syncer {
             .get(&key)
             .and_then(|v| serde_json::from_str::<Lease>(&v).ok())
             && lease.tab != self.tab
-            && lease.until_ms > now
+            && lease.expires_at > now
         {
             return false;
         }
         let mine = serde_json::to_string(&Lease {
             tab: self.tab.clone(),
-            until_ms: now + LEASE_MS,
+            expires_at: now + LEASE_MS,
         })
         .unwrap_or_default();
         let _ = storage.set(&key, &mine);
