@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use chrono::{Duration, Utc};
 use kept_shared::{
-    Answer, AnswerValue, Channel, ChurnReasonChoice, Survey, SurveyKind, SurveyTexts,
+    Answer, AnswerValue, Audience, Channel, ChurnReasonChoice, Survey, SurveyKind, SurveyTexts,
+    Targeting,
 };
 use rusqlite::OptionalExtension;
 use uuid::Uuid;
@@ -53,6 +54,7 @@ pub fn surveys() -> Vec<Survey> {
             id: NPS_SURVEY.into(),
             kind: SurveyKind::Nps { ask_reason: true },
             default_locale: "en".into(),
+            targeting: Targeting::default(),
             texts: texts(
                 (
                     "How likely are you to recommend us to a friend?",
@@ -72,6 +74,7 @@ pub fn surveys() -> Vec<Survey> {
             id: CSAT_SURVEY.into(),
             kind: SurveyKind::Csat,
             default_locale: "en".into(),
+            targeting: Targeting::default(),
             texts: texts(
                 ("How satisfied are you with your purchase?", None),
                 ("Насколько вы довольны покупкой?", None),
@@ -116,6 +119,9 @@ pub fn surveys() -> Vec<Survey> {
                 allow_other_text: true,
             },
             default_locale: "en".into(),
+            targeting: Targeting {
+                audience: Audience::Lapsed { days: 90 },
+            },
             texts: texts(
                 (
                     "Why did you stop buying from us?",

@@ -394,6 +394,7 @@ pub fn loyalty(
         .get(reached.map_or(0, |i| i + 1))
         .map(|(name, min)| NextTier {
             name: name.clone(),
+            labels: Default::default(),
             min_points: *min,
             points_needed: min - points,
         });
@@ -401,6 +402,7 @@ pub fn loyalty(
         customer_ref: customer_ref.into(),
         points,
         tier,
+        tier_labels: Default::default(),
         tier_min_points,
         next_tier: next,
         as_of: now,

@@ -17,6 +17,16 @@ pub enum ErrorCode {
     Unauthorized,
     /// The shop, survey or customer does not exist.
     NotFound,
+    /// No shop has the public key the widget was given (`data-key`).
+    UnknownKey,
+    /// The page's origin is not one the shop allowed to embed its widget.
+    OriginNotAllowed,
+    /// The route exists, but not with this method.
+    MethodNotAllowed,
+    /// The request (headers or body) took longer than the server waits.
+    RequestTimeout,
+    /// The request conflicts with what is stored (an id that exists, a limit it would pass).
+    Conflict,
     /// The body is larger than [`crate::limits::MAX_BODY_BYTES`].
     PayloadTooLarge,
     /// The batch holds more than [`crate::limits::MAX_BATCH_ANSWERS`] answers.

@@ -20,6 +20,8 @@ pub use loyalty::{LoyaltyStatus, NextTier, PurchaseReceipt, RecordPurchase};
 pub use report::{
     ChurnSummary, CsatSummary, NpsSummary, Period, PeriodSummary, ReasonCount, Report, Summary,
 };
-pub use survey::{ChurnReasonChoice, ShopInfo, ShopSurveys, Survey, SurveyKind, SurveyTexts};
+pub use survey::{
+    Audience, ChurnReasonChoice, ShopInfo, ShopSurveys, Survey, SurveyKind, SurveyTexts, Targeting,
+};
 pub use sync::{RejectedAnswer, SyncBatch, SyncReceipt};
 pub use validate::ValidationError;

@@ -1,13 +1,20 @@
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+use crate::survey::pick_locale;
 
 /// A customer's standing in the shop's loyalty programme.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LoyaltyStatus {
     pub customer_ref: String,
     pub points: u64,
-    /// The tier the points reach.
+    /// The tier the points reach (its name in the shop's default language).
     pub tier: String,
+    /// The tier's name by locale, where the shop gave one ("ru" → "Золото").
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tier_labels: BTreeMap<String, String>,
     /// Points at which `tier` starts.
     pub tier_min_points: u64,
     /// The next tier up, or `None` at the top tier.
@@ -19,11 +26,19 @@ pub struct LoyaltyStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NextTier {
     pub name: String,
+    /// The name by locale, like [`LoyaltyStatus::tier_labels`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
     pub min_points: u64,
     pub points_needed: u64,
 }
 
 impl LoyaltyStatus {
+    /// The tier's name for `locale` (falling back to its language, then to `tier`).
+    pub fn tier_name(&self, locale: &str) -> &str {
+        localized(&self.tier_labels, locale, &self.tier)
+    }
+
     /// How far from this tier to the next, 0.0 to 1.0 (1.0 at the top tier).
     pub fn progress(&self) -> f64 {
         match &self.next_tier {
@@ -37,6 +52,23 @@ impl LoyaltyStatus {
                 done as f64 / span as f64
             }
         }
+    }
+}
+
+impl NextTier {
+    /// The next tier's name for `locale`, like [`LoyaltyStatus::tier_name`].
+    pub fn name_for(&self, locale: &str) -> &str {
+        localized(&self.labels, locale, &self.name)
+    }
+}
+
+/// A tier name for `locale` from `labels` (exact, then the language), else `default`.
+fn localized<'a>(labels: &'a BTreeMap<String, String>, locale: &str, default: &'a str) -> &'a str {
+    let language = locale.split(['-', '_']).next().unwrap_or(locale);
+    if labels.contains_key(locale) || labels.contains_key(&language.to_ascii_lowercase()) {
+        pick_locale(labels, locale, "").map_or(default, String::as_str)
+    } else {
+        default
     }
 }
 
@@ -67,9 +99,11 @@ mod tests {
             customer_ref: "c1".into(),
             points,
             tier: "Silver".into(),
+            tier_labels: BTreeMap::from([("uk".into(), "Срібло".into())]),
             tier_min_points: tier_min,
             next_tier: next_min.map(|m| NextTier {
                 name: "Gold".into(),
+                labels: BTreeMap::new(),
                 min_points: m,
                 points_needed: m.saturating_sub(points),
             }),
@@ -82,5 +116,14 @@ mod tests {
         assert_eq!(status(150, 100, Some(200)).progress(), 0.5);
         assert_eq!(status(100, 100, Some(200)).progress(), 0.0);
         assert_eq!(status(5000, 1000, None).progress(), 1.0);
+    }
+
+    #[test]
+    fn tier_names_follow_the_locale_and_fall_back_to_the_default_name() {
+        let s = status(150, 100, Some(200));
+        assert_eq!(s.tier_name("uk-UA"), "Срібло");
+        assert_eq!(s.tier_name("uk"), "Срібло");
+        assert_eq!(s.tier_name("ru"), "Silver");
+        assert_eq!(s.next_tier.as_ref().unwrap().name_for("uk"), "Gold");
     }
 }

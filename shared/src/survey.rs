@@ -25,6 +25,39 @@ pub struct Survey {
     pub default_locale: String,
     /// Texts by locale ("en", "ru", "uk", ...).
     pub texts: BTreeMap<String, SurveyTexts>,
+    /// Who the survey is for and when it may show.
+    #[serde(default)]
+    pub targeting: Targeting,
+}
+
+/// When and to whom a survey may show. A survey the page names explicitly
+/// (`data-survey`, a personal link) is shown whatever its audience; otherwise only
+/// surveys for [`Audience::Everyone`] show on a page by default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Targeting {
+    #[serde(default)]
+    pub audience: Audience,
+}
+
+/// Which visitors a survey is meant for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Audience {
+    /// Anyone who sees the page: the post-purchase NPS and CSAT.
+    #[default]
+    Everyone,
+    /// Only visitors the shop identified (`data-customer`).
+    KnownCustomers,
+    /// Only customers who have not bought for `days` days (the churn survey): never
+    /// a buyer on an order-confirmation page.
+    Lapsed { days: u32 },
+}
+
+impl Targeting {
+    /// Whether the survey shows on a page that did not name it.
+    pub fn shown_by_default(&self) -> bool {
+        self.audience == Audience::Everyone
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,6 +149,7 @@ mod tests {
             kind: SurveyKind::Nps { ask_reason: true },
             default_locale: "en".into(),
             texts,
+            targeting: Targeting::default(),
         }
     }
 
@@ -137,5 +171,17 @@ mod tests {
         assert_eq!(json["ask_reason"], true);
         let back: Survey = serde_json::from_value(json).unwrap();
         assert_eq!(back, survey());
+    }
+
+    #[test]
+    fn targeting_defaults_to_everyone_and_reads_a_lapsed_audience() {
+        let mut json = serde_json::to_value(survey()).unwrap();
+        json.as_object_mut().unwrap().remove("targeting");
+        let s: Survey = serde_json::from_value(json.clone()).unwrap();
+        assert!(s.targeting.shown_by_default());
+        json["targeting"] = serde_json::json!({"audience": {"kind": "lapsed", "days": 90}});
+        let s: Survey = serde_json::from_value(json).unwrap();
+        assert_eq!(s.targeting.audience, Audience::Lapsed { days: 90 });
+        assert!(!s.targeting.shown_by_default());
     }
 }

@@ -231,6 +231,7 @@ mod tests {
             kind,
             default_locale: "en".into(),
             texts,
+            targeting: Default::default(),
         }
     }
 
