@@ -1,14 +1,19 @@
 //! The Kept server: serves survey definitions, ingests answer batches idempotently,
-//! answers loyalty status, records purchases and reports to shop owners, all on an
-//! embedded SQLite file. It also serves the widget files, a demo shop page, the
-//! kiosk page and the owner dashboard.
+//! answers loyalty status, records purchases and reports to shop owners, on SQLite
+//! (embedded) or PostgreSQL (several instances). It also serves the widget files,
+//! a demo shop page, the kiosk page and the owner dashboard.
 
-pub mod auth;
+pub mod calendar;
+pub mod db;
 pub mod demo;
 mod http;
+pub mod ingest;
+pub mod loyalty;
 mod pages;
 pub mod report;
-pub mod store;
+mod serve;
+pub mod shops;
+pub mod tokens;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -19,14 +24,17 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use store::Store;
+pub use db::{Database, Db};
+pub use http::app;
+pub use serve::HEADER_READ_TIMEOUT;
 
 /// How long `stop` waits for requests in flight before it cuts them off.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 pub struct ServerOptions {
-    /// The SQLite file; created, and migrated to the current schema, at start.
-    pub db: PathBuf,
+    /// The store: a SQLite file path (created and migrated at start) or a
+    /// `postgres://` URL.
+    pub db: String,
     /// Where to listen; port 0 picks a free port.
     pub listen: SocketAddr,
     /// The built widget (`widget/dist`), served under `/widget/`.
@@ -36,34 +44,39 @@ pub struct ServerOptions {
 /// A server serving in a background task until [`RunningServer::stop`].
 pub struct RunningServer {
     addr: SocketAddr,
-    store: Store,
+    db: Db,
     shutdown: oneshot::Sender<()>,
-    task: JoinHandle<std::io::Result<()>>,
+    task: JoinHandle<()>,
 }
 
 impl RunningServer {
+    /// Opens the store named in `opts` and serves it.
     pub async fn start(opts: ServerOptions) -> anyhow::Result<RunningServer> {
-        let db = opts.db.clone();
-        let store = tokio::task::spawn_blocking(move || Store::open(&db))
-            .await?
-            .with_context(|| format!("opening the database {}", opts.db.display()))?;
-        let listener = TcpListener::bind(opts.listen)
+        let db = db::open(&opts.db)
             .await
-            .with_context(|| format!("listening on {}", opts.listen))?;
+            .with_context(|| format!("opening the database {}", opts.db))?;
+        Self::serve(db, opts.listen, opts.widget_dir).await
+    }
+
+    /// Serves an open store.
+    pub async fn serve(
+        db: Db,
+        listen: SocketAddr,
+        widget_dir: Option<PathBuf>,
+    ) -> anyhow::Result<RunningServer> {
+        let listener = TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("listening on {listen}"))?;
         let addr = listener.local_addr()?;
-        let app = http::router(store.clone(), opts.widget_dir);
+        let app = http::app(db.clone(), widget_dir);
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await
-        });
-        tracing::info!(%addr, "kept-server listening");
+        let task = tokio::spawn(serve::serve(listener, app, async move {
+            let _ = stopped.await;
+        }));
+        tracing::info!(%addr, engine = db.engine(), "kept-server listening");
         Ok(RunningServer {
             addr,
-            store,
+            db,
             shutdown,
             task,
         })
@@ -77,8 +90,8 @@ impl RunningServer {
         format!("http://{}", self.addr)
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    pub fn db(&self) -> &Db {
+        &self.db
     }
 
     /// Stops accepting, lets requests in flight finish (up to a grace period), and
@@ -86,33 +99,16 @@ impl RunningServer {
     pub async fn stop(self) {
         let _ = self.shutdown.send(());
         let mut task = self.task;
-        if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
-            .await
-            .is_err()
-        {
+        if tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await.is_err() {
             task.abort();
             let _ = task.await;
         }
     }
 
-    /// Splits off the shutdown trigger, so a signal handler can stop a server that `wait`s.
-    pub fn into_parts(self) -> (ShutdownHandle, RunningServerTask) {
-        (ShutdownHandle(self.shutdown), RunningServerTask(self.task))
-    }
-}
-
-pub struct ShutdownHandle(oneshot::Sender<()>);
-
-impl ShutdownHandle {
-    pub fn shutdown(self) {
-        let _ = self.0.send(());
-    }
-}
-
-pub struct RunningServerTask(JoinHandle<std::io::Result<()>>);
-
-impl RunningServerTask {
-    pub async fn wait(self) -> anyhow::Result<()> {
-        Ok(self.0.await??)
+    /// Serves until `signal` resolves, then stops as [`RunningServer::stop`] does.
+    pub async fn run_until(self, signal: impl Future<Output = ()>) {
+        signal.await;
+        tracing::info!("shutting down");
+        self.stop().await;
     }
 }

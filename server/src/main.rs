@@ -1,31 +1,37 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
-use clap::{Parser, Subcommand};
-use kept_server::auth::{TokenKind, generate_public_key, generate_token};
-use kept_server::store::{self, NewShop};
-use kept_server::{RunningServer, ServerOptions, Store, demo};
-use kept_shared::validate::validate_ref;
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use kept_server::db::Db;
+use kept_server::shops::{self, ShopSpec};
+use kept_server::{RunningServer, demo};
 
-/// Kept: post-purchase surveys, loyalty status and offline-safe answer sync for shops.
+/// Kept: surveys, loyalty and retention for shops. Every option can also be set in
+/// the environment variable named beside it.
 #[derive(Parser)]
 #[command(version)]
 struct Cli {
-    /// The SQLite database file (created if missing).
-    #[arg(long, default_value = "kept.db", global = true)]
-    db: PathBuf,
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
-    /// The built widget (scripts/build-widget.sh), served under /widget/.
-    #[arg(long, default_value = "widget/dist")]
-    widget_dir: PathBuf,
-    /// Create the demo shop (with sample answers) if missing, and say how to try it.
-    #[arg(long)]
-    demo: bool,
+    /// The store: a SQLite file (created if missing) or a postgres:// URL.
+    #[arg(long, env = "KEPT_DB", default_value = "kept.db", global = true)]
+    db: String,
+    #[command(flatten)]
+    serve: ServeArgs,
     #[command(subcommand)]
     command: Option<Command>,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "KEPT_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The built widget (scripts/build-widget.sh), served under /widget/.
+    #[arg(long, env = "KEPT_WIDGET_DIR", default_value = "widget/dist")]
+    widget_dir: PathBuf,
+    /// Create the demo shop (with sample answers) if missing, and say how to try it.
+    #[arg(long, env = "KEPT_DEMO")]
+    demo: bool,
 }
 
 #[derive(Subcommand)]
@@ -43,9 +49,39 @@ enum Command {
         /// A loyalty tier as NAME=MIN_POINTS (repeatable); default Bronze=0, Silver=500, Gold=2000.
         #[arg(long = "tier")]
         tiers: Vec<String>,
-        /// Loyalty points earned per whole currency unit spent.
+        /// A tier's name in a language as TIER:LOCALE=NAME, e.g. Silver:uk=Срібло (repeatable).
+        #[arg(long = "tier-label")]
+        tier_labels: Vec<String>,
+        /// Loyalty points earned per whole currency unit spent (0 to 1000).
         #[arg(long, default_value_t = 1)]
         points_per_unit: u64,
+        /// The shop's IANA time zone (e.g. Europe/Kyiv): it decides which day an answer belongs to.
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+    },
+    /// Show or change an existing shop.
+    Shop {
+        #[command(subcommand)]
+        action: ShopCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ShopCommand {
+    /// Print a shop's public key and settings.
+    Show { id: String },
+    /// Change a shop's allowed origins: replace them (--origin), or add and remove some.
+    Set {
+        id: String,
+        /// The new list of allowed origins (repeatable; replaces the current ones).
+        #[arg(long = "origin")]
+        origins: Vec<String>,
+        /// An origin to allow besides the current ones (repeatable).
+        #[arg(long = "add-origin")]
+        add_origins: Vec<String>,
+        /// An origin to stop allowing (repeatable).
+        #[arg(long = "remove-origin")]
+        remove_origins: Vec<String>,
     },
 }
 
@@ -58,43 +94,97 @@ async fn main() -> Result<()> {
         )
         .init();
     let cli = Cli::parse();
+    let db = kept_server::db::open(&cli.db)
+        .await
+        .with_context(|| format!("opening the database {}", cli.db))?;
     match cli.command {
+        None => serve(db, cli.serve).await,
         Some(Command::AddShop {
             id,
             name,
             origins,
             tiers,
+            tier_labels,
             points_per_unit,
-        }) => add_shop(&cli.db, &id, &name, &origins, &tiers, points_per_unit),
-        None => serve(cli).await,
+            time_zone,
+        }) => {
+            let mut tiers = if tiers.is_empty() {
+                shops::default_tiers()
+            } else {
+                tiers.iter().map(|t| shops::parse_tier(t)).collect::<Result<_>>()?
+            };
+            for label in &tier_labels {
+                shops::add_tier_label(&mut tiers, label)?;
+            }
+            let time_zone = time_zone
+                .parse()
+                .map_err(|e| anyhow::anyhow!("--time-zone {time_zone:?}: {e}"))?;
+            let keys = shops::create(
+                db.as_ref(),
+                ShopSpec {
+                    id: id.clone(),
+                    name,
+                    origins,
+                    tiers,
+                    points_per_unit,
+                    time_zone,
+                    keys: None,
+                },
+            )
+            .await?;
+            println!("Shop {id:?} created with the standard surveys (NPS and CSAT after a purchase; churn for lapsed customers).");
+            println!("  public key (widget, data-key): {}", keys.public_key);
+            println!("  back-office secret key:        {}", keys.back_office_token);
+            println!("  owner token (dashboard):       {}", keys.owner_token);
+            println!("The secret key and owner token are stored hashed and cannot be shown again.");
+            Ok(())
+        }
+        Some(Command::Shop { action }) => shop_command(db, action).await,
     }
 }
 
-async fn serve(cli: Cli) -> Result<()> {
-    if !cli.widget_dir.join("kept.js").exists() {
+async fn serve(db: Db, args: ServeArgs) -> Result<()> {
+    if !args.widget_dir.join("kept.js").exists() {
         tracing::warn!(
             "no widget at {}: run scripts/build-widget.sh (the API works without it)",
-            cli.widget_dir.display()
+            args.widget_dir.display()
         );
     }
-    let server = RunningServer::start(ServerOptions {
-        db: cli.db.clone(),
-        listen: cli.listen,
-        widget_dir: Some(cli.widget_dir),
-    })
-    .await?;
-    if cli.demo {
-        demo::seed(server.store(), &[server.url()])?;
-        demo::seed_sample_answers(server.store())?;
+    let server = RunningServer::serve(db, args.listen, Some(args.widget_dir)).await?;
+    if args.demo {
+        demo::seed(server.db().as_ref(), &[server.url()]).await?;
+        demo::seed_sample_answers(server.db().as_ref()).await?;
         print_demo_help(&server.url());
     }
-    let (stop, task) = server.into_parts();
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down");
-        stop.shutdown();
-    });
-    task.wait().await
+    server.run_until(shutdown_signal()).await;
+    Ok(())
+}
+
+async fn shop_command(db: Db, action: ShopCommand) -> Result<()> {
+    match action {
+        ShopCommand::Show { id } => {
+            let shop = db.shop(&id).await?.with_context(|| format!("no shop has the id {id:?}"))?;
+            println!("Shop {:?}: {}", shop.id, shop.name);
+            println!("  public key:        {}", shop.public_key);
+            println!("  allowed origins:   {}", shop.allowed_origins.join(" "));
+            println!("  points per unit:   {}", shop.points_per_unit);
+            println!("  time zone:         {}", shop.time_zone);
+            println!("  churn window:      {} days", shop.churn_window_days);
+        }
+        ShopCommand::Set {
+            id,
+            origins,
+            add_origins,
+            remove_origins,
+        } => {
+            let shop = db.shop(&id).await?.with_context(|| format!("no shop has the id {id:?}"))?;
+            let set = (!origins.is_empty()).then_some(origins.as_slice());
+            let new = shops::edit_origins(&shop.allowed_origins, set, &add_origins, &remove_origins)?;
+            db.set_allowed_origins(&id, new.clone()).await?;
+            println!("Shop {id:?} now allows: {}", if new.is_empty() { "(no origin)".into() } else { new.join(" ") });
+        }
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {
@@ -127,77 +217,4 @@ Record a purchase of 25.00 for alice:
         owner = demo::OWNER_TOKEN,
         secret = demo::SECRET_KEY,
     );
-}
-
-fn add_shop(
-    db: &std::path::Path,
-    id: &str,
-    name: &str,
-    origins: &[String],
-    tiers: &[String],
-    points_per_unit: u64,
-) -> Result<()> {
-    validate_ref("id", id).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let tiers: Vec<(String, u64)> = if tiers.is_empty() {
-        vec![
-            ("Bronze".into(), 0),
-            ("Silver".into(), 500),
-            ("Gold".into(), 2000),
-        ]
-    } else {
-        tiers
-            .iter()
-            .map(|t| {
-                let (n, p) = t
-                    .split_once('=')
-                    .with_context(|| format!("tier {t:?} is not NAME=MIN_POINTS"))?;
-                Ok((
-                    n.trim().to_string(),
-                    p.trim()
-                        .parse()
-                        .with_context(|| format!("tier {t:?}: bad points"))?,
-                ))
-            })
-            .collect::<Result<_>>()?
-    };
-    if !tiers.iter().any(|(_, min)| *min == 0) {
-        bail!("one tier must start at 0 points");
-    }
-    for o in origins {
-        if !(o.starts_with("https://") || o.starts_with("http://")) || o.ends_with('/') {
-            bail!(
-                "origin {o:?} must look like https://shop.example.com (scheme and host, no path)"
-            );
-        }
-    }
-    let store = Store::open(db)?;
-    let public_key = generate_public_key();
-    let back_office = generate_token(TokenKind::BackOffice);
-    let owner = generate_token(TokenKind::Owner);
-    let tier_refs: Vec<(&str, u64)> = tiers.iter().map(|(n, p)| (n.as_str(), *p)).collect();
-    store.with_conn(|c| {
-        store::add_shop(
-            c,
-            &NewShop {
-                id,
-                name,
-                public_key: &public_key,
-                allowed_origins: origins,
-                points_per_unit,
-                tiers: &tier_refs,
-                back_office_token: &back_office,
-                owner_token: &owner,
-            },
-        )?;
-        for (position, survey) in demo::surveys().iter().enumerate() {
-            store::put_survey(c, id, survey, position as i64)?;
-        }
-        Ok(())
-    })?;
-    println!("Shop {id:?} created with the three standard surveys.");
-    println!("  public key (widget, data-key): {public_key}");
-    println!("  back-office secret key:        {back_office}");
-    println!("  owner token (dashboard):       {owner}");
-    println!("The secret key and owner token are stored hashed and cannot be shown again.");
-    Ok(())
 }

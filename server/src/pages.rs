@@ -5,23 +5,45 @@ use std::collections::BTreeMap;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use kept_shared::validate::validate_ref;
 
-use crate::store::{self, Store};
+use crate::db::Db;
 
 const DEMO: &str = include_str!("../assets/demo.html");
 const KIOSK: &str = include_str!("../assets/kiosk.html");
 const DASHBOARD: &str = include_str!("../assets/dashboard.html");
+const FAVICON_ICO: &[u8] = include_bytes!("../assets/favicon.ico");
+const FAVICON_SVG: &str = include_str!("../assets/favicon.svg");
+/// Icons change with releases only: a day of caching saves a request per page view.
+const ICON_CACHE: &str = "public, max-age=86400";
 
-pub fn router() -> Router<Store> {
+pub fn router() -> Router<Db> {
     Router::new()
         .route("/", get(|| async { Redirect::temporary("/demo") }))
         .route("/demo", get(demo))
         .route("/kiosk/{public_key}", get(kiosk))
         .route("/dashboard", get(|| async { Html(DASHBOARD) }))
+        .route(
+            "/favicon.ico",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "image/x-icon"), (header::CACHE_CONTROL, ICON_CACHE)],
+                    FAVICON_ICO,
+                )
+            }),
+        )
+        .route(
+            "/favicon.svg",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, ICON_CACHE)],
+                    FAVICON_SVG,
+                )
+            }),
+        )
 }
 
 /// `data-*` attributes of the widget's script tag from the page's query: only
@@ -64,17 +86,12 @@ async fn demo(Query(query): Query<BTreeMap<String, String>>) -> Html<String> {
 }
 
 async fn kiosk(
-    State(store): State<Store>,
+    State(db): State<Db>,
     Path(public_key): Path<String>,
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Response {
-    let known = validate_ref("public_key", &public_key).is_ok() && {
-        let key = public_key.clone();
-        matches!(
-            store.run(move |c| store::shop_by_public_key(c, &key)).await,
-            Ok(Some(_))
-        )
-    };
+    let known = validate_ref("public_key", &public_key).is_ok()
+        && matches!(db.shop_by_public_key(&public_key).await, Ok(Some(_)));
     if !known {
         return (
             StatusCode::NOT_FOUND,

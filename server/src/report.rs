@@ -1,18 +1,20 @@
-//! Folds the grouped rows of the report query into the owner [`Report`].
+//! Folds the rollups of a range of days into the owner [`Report`]: totals, per
+//! channel, per period. Its cost grows with the days in the range, not with the
+//! answers in them.
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use kept_shared::{Channel, Period, PeriodSummary, Report, Summary};
 
-use crate::store::{ReasonRow, ReportRow};
+use crate::db::{ReasonRollup, Rollup};
 
 pub fn build(
     from: NaiveDate,
     to: NaiveDate,
     period: Period,
-    rows: &[ReportRow],
-    reasons: &[ReasonRow],
+    rollups: &[Rollup],
+    reasons: &[ReasonRollup],
 ) -> Report {
     let mut report = Report {
         from,
@@ -23,43 +25,46 @@ pub fn build(
         trend: Vec::new(),
     };
     let mut trend: BTreeMap<NaiveDate, PeriodSummary> = BTreeMap::new();
-    let mut each = |bucket: NaiveDate, channel: &str, f: &dyn Fn(&mut Summary)| {
-        let Some(channel) = Channel::parse(channel) else {
-            return;
-        };
-        let p = trend.entry(bucket).or_insert_with(|| PeriodSummary {
-            start: bucket,
+    // Every group counts in four places: the total, its channel, its period, and
+    // its channel within its period.
+    let mut add = |day: NaiveDate, channel: Channel, f: &dyn Fn(&mut Summary)| {
+        let start = period.start_of(day);
+        let p = trend.entry(start).or_insert_with(|| PeriodSummary {
+            start,
             total: Summary::default(),
             by_channel: every_channel(),
         });
         for s in [
             &mut report.total,
-            report.by_channel.get_mut(&channel).unwrap(),
+            report.by_channel.entry(channel).or_default(),
             &mut p.total,
-            p.by_channel.get_mut(&channel).unwrap(),
+            p.by_channel.entry(channel).or_default(),
         ] {
             f(s);
         }
     };
-    for r in rows {
-        each(
-            r.bucket,
-            &r.channel,
-            &|s: &mut Summary| match (r.kind.as_str(), r.score) {
-                ("nps", Some(score)) => s.nps.add(score, r.count),
-                ("csat", Some(score)) => s.csat.add(score, r.count),
-                ("churn_reason", _) => {
-                    s.churn.responses += r.count;
-                    if r.with_text {
-                        s.churn.with_text += r.count;
-                    }
+    for r in rollups {
+        let k = &r.key;
+        let score = u8::try_from(k.score).ok();
+        add(k.day, k.channel, &|s: &mut Summary| match (k.kind.as_str(), score) {
+            ("nps", Some(score)) => {
+                s.nps.add(score, r.count);
+                if k.with_text {
+                    s.nps.with_text += r.count;
                 }
-                _ => {}
-            },
-        );
+            }
+            ("csat", Some(score)) => s.csat.add(score, r.count),
+            ("churn_reason", _) => {
+                s.churn.responses += r.count;
+                if k.with_text {
+                    s.churn.with_text += r.count;
+                }
+            }
+            _ => {}
+        });
     }
     for r in reasons {
-        each(r.bucket, &r.channel, &|s: &mut Summary| {
+        add(r.day, r.channel, &|s: &mut Summary| {
             s.churn.add_reason(&r.reason, r.count)
         });
     }
@@ -77,41 +82,48 @@ fn every_channel() -> BTreeMap<Channel, Summary> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::RollupKey;
+    use crate::db::rollup::NO_SCORE;
 
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
     }
 
-    fn row(d: u32, channel: &str, kind: &str, score: Option<u8>, count: u64) -> ReportRow {
-        ReportRow {
-            bucket: day(d),
-            channel: channel.into(),
-            kind: kind.into(),
-            score,
-            with_text: false,
+    fn rollup(d: u32, channel: Channel, kind: &str, score: i16, with_text: bool, count: u64) -> Rollup {
+        Rollup {
+            key: RollupKey {
+                day: day(d),
+                channel,
+                store: String::new(),
+                survey: kind.into(),
+                kind: kind.into(),
+                score,
+                with_text,
+                verified: false,
+            },
             count,
         }
     }
 
     #[test]
-    fn rows_add_up_in_total_per_channel_and_per_period() {
-        let rows = [
-            row(2, "web", "nps", Some(10), 3),
-            row(2, "kiosk", "nps", Some(2), 1),
-            row(3, "web", "csat", Some(4), 2),
-            ReportRow {
-                with_text: true,
-                ..row(3, "kiosk", "churn_reason", None, 2)
-            },
+    fn rollups_add_up_in_total_per_channel_and_per_period() {
+        let rollups = [
+            rollup(2, Channel::Web, "nps", 10, true, 3),
+            rollup(2, Channel::Kiosk, "nps", 2, false, 1),
+            rollup(3, Channel::Web, "csat", 4, false, 2),
+            rollup(3, Channel::Kiosk, "churn_reason", NO_SCORE, true, 2),
         ];
-        let reasons = [ReasonRow {
-            bucket: day(3),
-            channel: "kiosk".into(),
+        let reasons = [ReasonRollup {
+            day: day(3),
+            channel: Channel::Kiosk,
+            store: String::new(),
+            survey: "churn".into(),
             reason: "price".into(),
+            verified: false,
             count: 2,
         }];
-        let r = build(day(1), day(30), Period::Day, &rows, &reasons);
-        assert_eq!(r.total.nps.responses, 4);
+        let r = build(day(1), day(30), Period::Day, &rollups, &reasons);
+        assert_eq!((r.total.nps.responses, r.total.nps.with_text), (4, 3));
         assert_eq!(r.total.nps.score, Some(50.0));
         assert_eq!(r.by_channel[&Channel::Web].nps.score, Some(100.0));
         assert_eq!(r.by_channel[&Channel::Kiosk].nps.score, Some(-100.0));
@@ -125,5 +137,9 @@ mod tests {
         assert_eq!(r.trend[0].total.nps.responses, 4);
         assert_eq!(r.trend[1].by_channel[&Channel::Kiosk].churn.responses, 2);
         assert_eq!(r.trend[1].by_channel[&Channel::Web].churn.responses, 0);
+
+        let weekly = build(day(1), day(30), Period::Week, &rollups, &reasons);
+        assert_eq!(weekly.trend.len(), 1, "Nov 2 and 3, 2026 are one Mon–Sun week");
+        assert_eq!(weekly.trend[0].start, day(2));
     }
 }

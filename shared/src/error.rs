@@ -25,8 +25,10 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The request (headers or body) took longer than the server waits.
     RequestTimeout,
-    /// The request conflicts with what is stored (an id that exists, a limit it would pass).
+    /// The request conflicts with what is stored (an id that exists with other details).
     Conflict,
+    /// The request would take a stored value past a limit (a customer's points).
+    LimitExceeded,
     /// The body is larger than [`crate::limits::MAX_BODY_BYTES`].
     PayloadTooLarge,
     /// The batch holds more than [`crate::limits::MAX_BATCH_ANSWERS`] answers.

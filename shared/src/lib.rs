@@ -12,6 +12,8 @@ pub mod loyalty;
 pub mod report;
 pub mod survey;
 pub mod sync;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod validate;
 
 pub use answer::{Answer, AnswerValue, Channel};

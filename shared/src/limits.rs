@@ -1,7 +1,7 @@
 //! Every size limit of the product, in one place. The widget checks them before it
 //! queues an answer and the server checks them again before it stores one.
 
-/// Most answers one sync batch may carry.
+/// Most answers one sync batch may carry (and at least one).
 pub const MAX_BATCH_ANSWERS: usize = 100;
 /// Most characters of a free-text answer (NPS reason, churn "other").
 pub const MAX_TEXT_CHARS: usize = 1000;
@@ -17,3 +17,16 @@ pub const MAX_CLOCK_SKEW_HOURS: i64 = 24;
 /// How old an answer may be when it reaches the server (a kiosk offline for weeks
 /// still syncs; a tablet whose clock was reset to 1970 does not skew reports).
 pub const MAX_ANSWER_AGE_DAYS: i64 = 365;
+/// The largest purchase amount accepted, in minor units (a billion in currency).
+pub const MAX_PURCHASE_CENTS: u64 = 100_000_000_000;
+/// Most loyalty points a shop may give per whole currency unit spent.
+pub const MAX_POINTS_PER_UNIT: u64 = 1_000;
+/// Most points one customer may hold: far above any real programme, and below
+/// 2^53, so every balance is exact as a JavaScript number.
+pub const MAX_POINTS: u64 = 1_000_000_000_000_000;
+/// The earliest and latest year a report or an import may name: dates outside are
+/// typing mistakes, and refusing them keeps date arithmetic far from its limits.
+pub const MIN_YEAR: i32 = 2000;
+pub const MAX_YEAR: i32 = 2100;
+/// Longest report range, in days (ten years).
+pub const MAX_REPORT_DAYS: i64 = 3660;

@@ -80,6 +80,22 @@ pub struct RecordPurchase {
     pub purchase_id: String,
     /// The amount in minor units (cents).
     pub amount_cents: u64,
+    /// When the purchase happened; default: when it is recorded. Past purchases
+    /// (an import, a back office catching up) carry their own time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purchased_at: Option<DateTime<Utc>>,
+}
+
+impl RecordPurchase {
+    /// A purchase happening now.
+    pub fn new(customer_ref: &str, purchase_id: &str, amount_cents: u64) -> Self {
+        RecordPurchase {
+            customer_ref: customer_ref.into(),
+            purchase_id: purchase_id.into(),
+            amount_cents,
+            purchased_at: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::Channel;
@@ -17,11 +17,22 @@ pub enum Period {
     Month,
 }
 
+impl Period {
+    /// The first day of the period `day` falls in.
+    pub fn start_of(self, day: NaiveDate) -> NaiveDate {
+        match self {
+            Period::Day => day,
+            Period::Week => day - chrono::Days::new(u64::from(day.weekday().num_days_from_monday())),
+            Period::Month => day.with_day(1).unwrap_or(day),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
-    /// First day included (UTC).
+    /// First day included (the shop's local calendar day).
     pub from: NaiveDate,
-    /// Last day included (UTC).
+    /// Last day included (the shop's local calendar day).
     pub to: NaiveDate,
     pub period: Period,
     /// All answers in the range.
@@ -59,6 +70,9 @@ pub struct NpsSummary {
     pub passives: u64,
     /// Scores 0–6.
     pub detractors: u64,
+    /// Answers that gave a reason in words.
+    #[serde(default)]
+    pub with_text: u64,
 }
 
 impl NpsSummary {
@@ -146,6 +160,16 @@ mod tests {
         );
         assert_eq!(n.score, Some(40.0));
         assert_eq!(NpsSummary::default().score, None);
+    }
+
+    #[test]
+    fn periods_start_on_the_day_the_monday_and_the_first() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(); // a Thursday
+        assert_eq!(Period::Day.start_of(d), d);
+        assert_eq!(Period::Week.start_of(d), NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
+        assert_eq!(Period::Month.start_of(d), NaiveDate::from_ymd_opt(2026, 11, 1).unwrap());
+        let monday = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        assert_eq!(Period::Week.start_of(monday), monday);
     }
 
     #[test]

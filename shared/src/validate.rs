@@ -52,6 +52,10 @@ pub enum ValidationError {
     TooOld { answered_at: DateTime<Utc> },
     #[error("a batch may hold at most {max} answers, this one holds {len}")]
     BatchTooLarge { len: usize, max: usize },
+    #[error("a batch must hold at least one answer")]
+    EmptyBatch,
+    #[error("the answer id {id} is not a random id")]
+    NotRandomId { id: String },
 }
 
 use ValidationError as E;
@@ -63,6 +67,11 @@ pub fn validate_answer(
     answer: &Answer,
     now: DateTime<Utc>,
 ) -> Result<(), ValidationError> {
+    if answer.id.is_nil() || answer.id.is_max() {
+        return Err(E::NotRandomId {
+            id: answer.id.to_string(),
+        });
+    }
     if answer.shop != shop {
         return Err(E::WrongShop {
             shop: shop.into(),
@@ -180,6 +189,9 @@ pub fn validate_ref(field: &str, value: &str) -> Result<(), ValidationError> {
 
 /// A batch holds 1 to [`MAX_BATCH_ANSWERS`] answers.
 pub fn validate_batch_len(len: usize) -> Result<(), ValidationError> {
+    if len == 0 {
+        return Err(E::EmptyBatch);
+    }
     if len > MAX_BATCH_ANSWERS {
         return Err(E::BatchTooLarge {
             len,
@@ -194,6 +206,43 @@ fn check_score(score: u8, min: u8, max: u8) -> Result<(), ValidationError> {
         Ok(())
     } else {
         Err(E::ScoreOutOfRange { score, min, max })
+    }
+}
+
+/// Free text as it is stored: control characters other than newline and tab, and
+/// the invisible bidirectional embeddings, overrides and isolates (which can make
+/// text read differently from what it says, "Trojan Source"), are removed; line
+/// ends become `\n`. Applied by the widget before it queues an answer and by the
+/// server before it stores one, so both keep the same text.
+pub fn sanitize_text(text: &str) -> String {
+    let unified = text.replace("\r\n", "\n").replace('\r', "\n");
+    unified
+        .chars()
+        .filter(|&c| c == '\n' || c == '\t' || !(c.is_control() || is_bidi_control(c)))
+        .collect()
+}
+
+/// `t` without its sub-millisecond part.
+pub fn to_millis(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The answer as it is stored: its free texts passed through [`sanitize_text`],
+/// its time to the millisecond (what browsers give, and what every store keeps).
+pub fn sanitize_answer(answer: &mut Answer) {
+    answer.answered_at = to_millis(answer.answered_at);
+    match &mut answer.value {
+        AnswerValue::Nps {
+            reason: Some(text), ..
+        }
+        | AnswerValue::ChurnReason {
+            other: Some(text), ..
+        } => *text = sanitize_text(text),
+        _ => {}
     }
 }
 
@@ -265,7 +314,7 @@ mod tests {
 
     fn answer(survey: &str, value: AnswerValue) -> Answer {
         Answer {
-            id: Uuid::nil(),
+            id: Uuid::from_u128(0x1b4e_28ba_2fa1_41d2_883f_0016_d3cc_a427),
             shop: "demo".into(),
             survey: survey.into(),
             channel: Channel::Web,
@@ -475,7 +524,31 @@ mod tests {
     }
 
     #[test]
+    fn free_text_loses_control_and_bidi_override_characters_but_keeps_lines_and_tabs() {
+        assert_eq!(
+            sanitize_text("good\u{0}\u{202E}txt.exe\u{2066}\r\nnext\tcol\rlast\u{7}"),
+            "goodtxt.exe\nnext\tcol\nlast"
+        );
+        assert_eq!(sanitize_text("Привіт, café ☕"), "Привіт, café ☕");
+        let mut a = answer("nps", nps(3, Some("bad\u{0}")));
+        sanitize_answer(&mut a);
+        assert_eq!(a.value, nps(3, Some("bad")));
+    }
+
+    #[test]
+    fn the_nil_and_max_uuids_are_not_answer_ids() {
+        let mut a = answer("nps", nps(5, None));
+        a.id = Uuid::nil();
+        assert!(matches!(check(&a), Err(E::NotRandomId { .. })));
+        a.id = Uuid::max();
+        assert!(matches!(check(&a), Err(E::NotRandomId { .. })));
+        a.id = Uuid::from_u128(0x8f1c_7a52_0d4e_4b6a_9c1d_2e3f_4a5b_6c7d);
+        assert_eq!(check(&a), Ok(()));
+    }
+
+    #[test]
     fn batch_size_is_limited() {
+        assert_eq!(validate_batch_len(0), Err(E::EmptyBatch));
         assert_eq!(validate_batch_len(MAX_BATCH_ANSWERS), Ok(()));
         assert_eq!(
             validate_batch_len(MAX_BATCH_ANSWERS + 1),

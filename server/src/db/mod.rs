@@ -1,0 +1,122 @@
+//! The storage layer: one async trait, [`Database`], that names every operation the
+//! server needs, with typed records and typed errors, and two implementations of
+//! it: SQLite (embedded, the default) and PostgreSQL (for several instances).
+//! Nothing outside this module sees a driver type.
+//!
+//! What is *computed* (points earned, the local day of an answer, rollup keys,
+//! reports) is computed once, in Rust, outside the engines: the engines store and
+//! fetch. Both run the same tests (`server/tests`).
+
+mod columns;
+mod error;
+pub mod postgres;
+mod records;
+pub mod rollup;
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use kept_shared::Survey;
+
+pub use error::DbError;
+pub use records::*;
+pub use rollup::{ReasonRollup, Rollup, RollupKey, rollups_of};
+
+use crate::tokens::TokenKind;
+
+/// What every storage operation returns.
+pub type DbResult<T> = Result<T, DbError>;
+
+/// A shared handle on the store, as the HTTP layer, pages, demo and CLI hold it.
+pub type Db = Arc<dyn Database>;
+
+/// Opens the store named by `url`: `postgres://…` (or `postgresql://…`) for
+/// PostgreSQL, anything else is a SQLite file path (created if missing). Either is
+/// migrated to the current schema before this returns.
+pub async fn open(url: &str) -> anyhow::Result<Db> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PgDatabase::connect(url).await?))
+    } else {
+        let path = std::path::PathBuf::from(url);
+        let db = tokio::task::spawn_blocking(move || sqlite::SqliteDatabase::open(&path)).await??;
+        Ok(Arc::new(db))
+    }
+}
+
+/// Every operation the server needs of its store.
+#[async_trait]
+pub trait Database: Send + Sync + 'static {
+    /// Which engine this is ("sqlite" or "postgres"), for logs.
+    fn engine(&self) -> &'static str;
+
+    // --- shops and their keys ---
+
+    /// Creates a shop with its tiers and token hashes. [`DbError::Conflict`] if its
+    /// id or public key is taken.
+    async fn create_shop(&self, shop: NewShop) -> DbResult<()>;
+    async fn shop(&self, id: &str) -> DbResult<Option<Shop>>;
+    async fn shop_by_public_key(&self, public_key: &str) -> DbResult<Option<Shop>>;
+    /// Replaces the origins allowed to call the shop's widget API from a browser.
+    async fn set_allowed_origins(&self, shop_id: &str, origins: Vec<String>) -> DbResult<()>;
+    /// The stored hashes of the shop's tokens of `kind` (none for an unknown shop);
+    /// the caller compares in constant time.
+    async fn token_hashes(&self, shop_id: &str, kind: TokenKind) -> DbResult<Vec<Vec<u8>>>;
+
+    // --- surveys ---
+
+    /// Adds or replaces a survey of the shop.
+    async fn put_survey(&self, shop_id: &str, survey: SurveyRecord) -> DbResult<()>;
+    /// The shop's surveys (all, or only active ones), in their order.
+    async fn surveys(&self, shop_id: &str, only_active: bool) -> DbResult<Vec<SurveyRecord>>;
+
+    // --- answers ---
+
+    /// Stores valid answers in one durable transaction, each once: the result says,
+    /// per answer in the order given, whether it was new (`true`) or its id was
+    /// known already (`false`). The rollups the reports read are updated in the
+    /// same transaction.
+    async fn insert_answers(
+        &self,
+        shop_id: &str,
+        answers: Vec<AnswerRecord>,
+        received_at: DateTime<Utc>,
+    ) -> DbResult<Vec<bool>>;
+    /// The shop's answers, oldest first.
+    async fn answers(&self, shop_id: &str) -> DbResult<Vec<AnswerRecord>>;
+
+    // --- loyalty ---
+
+    /// The shop's tiers, lowest first.
+    async fn tiers(&self, shop_id: &str) -> DbResult<Vec<Tier>>;
+    /// A customer's points (`None` for a customer the shop never credited).
+    async fn customer_points(&self, shop_id: &str, customer_ref: &str) -> DbResult<Option<u64>>;
+    /// Records a purchase once per purchase id and credits its points.
+    /// [`DbError::Conflict`] when the id is known with other details;
+    /// [`DbError::LimitExceeded`] when the balance would pass `MAX_POINTS`.
+    async fn record_purchase(&self, shop_id: &str, purchase: NewPurchase) -> DbResult<PurchaseOutcome>;
+    /// Sets a customer's points outright (the demo's sample customers).
+    async fn set_points(&self, shop_id: &str, customer_ref: &str, points: u64) -> DbResult<()>;
+
+    // --- reports ---
+
+    /// The answer rollups of the shop's local days `from..=to`.
+    async fn rollups(&self, shop_id: &str, from: NaiveDate, to: NaiveDate) -> DbResult<Vec<Rollup>>;
+    /// The churn reason rollups of the shop's local days `from..=to`.
+    async fn reason_rollups(
+        &self,
+        shop_id: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> DbResult<Vec<ReasonRollup>>;
+}
+
+/// Surveys as stored, with the shop's choices about them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurveyRecord {
+    pub survey: Survey,
+    pub active: bool,
+    /// Order among the shop's surveys, lowest first.
+    pub position: i32,
+}

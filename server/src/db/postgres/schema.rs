@@ -1,0 +1,144 @@
+//! The PostgreSQL schema, as numbered migrations applied at start. Several
+//! instances may start at once: migrating runs under a transaction-scoped
+//! advisory lock, so one migrates and the others find it done.
+//!
+//! Every table is keyed by `shop_id` first: on Citus it is the distribution column
+//! (see the README for what that deployment would change).
+
+use deadpool_postgres::Client;
+
+use crate::db::DbResult;
+
+/// The advisory lock key of migrations (any constant unique to Kept).
+const MIGRATION_LOCK: i64 = 0x4b45_5054_0001;
+
+const MIGRATIONS: &[&str] = &[V1];
+
+const V1: &str = r#"
+CREATE TABLE shops (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    public_key TEXT NOT NULL UNIQUE,
+    allowed_origins JSONB NOT NULL,
+    points_per_unit BIGINT NOT NULL,
+    time_zone TEXT NOT NULL,
+    churn_window_days INTEGER NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE tokens (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('back_office', 'owner')),
+    hash BYTEA NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (shop_id, kind, hash)
+);
+CREATE TABLE tiers (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    min_points BIGINT NOT NULL CHECK (min_points >= 0),
+    labels JSONB NOT NULL DEFAULT '{}',
+    PRIMARY KEY (shop_id, name)
+);
+CREATE TABLE surveys (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    definition JSONB NOT NULL,
+    active BOOLEAN NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (shop_id, id)
+);
+CREATE TABLE answers (
+    id UUID PRIMARY KEY,
+    shop_id TEXT NOT NULL REFERENCES shops(id),
+    survey_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('nps', 'csat', 'churn_reason')),
+    channel TEXT NOT NULL,
+    store_id TEXT,
+    score SMALLINT,
+    text TEXT,
+    has_text BOOLEAN NOT NULL,
+    customer_ref TEXT,
+    order_ref TEXT,
+    verified BOOLEAN NOT NULL,
+    answered_at TIMESTAMPTZ NOT NULL,
+    day DATE NOT NULL,
+    received_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX answers_by_shop_and_day ON answers (shop_id, day);
+CREATE TABLE answer_reasons (
+    answer_id UUID NOT NULL REFERENCES answers(id) ON DELETE CASCADE,
+    reason TEXT NOT NULL,
+    position SMALLINT NOT NULL,
+    PRIMARY KEY (answer_id, reason)
+);
+CREATE TABLE answer_rollups (
+    shop_id TEXT NOT NULL,
+    day DATE NOT NULL,
+    channel TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    survey_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    score SMALLINT NOT NULL,
+    with_text BOOLEAN NOT NULL,
+    verified BOOLEAN NOT NULL,
+    count BIGINT NOT NULL,
+    PRIMARY KEY (shop_id, day, channel, store_id, survey_id, kind, score, with_text, verified)
+);
+CREATE TABLE reason_rollups (
+    shop_id TEXT NOT NULL,
+    day DATE NOT NULL,
+    channel TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    survey_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    verified BOOLEAN NOT NULL,
+    count BIGINT NOT NULL,
+    PRIMARY KEY (shop_id, day, channel, store_id, survey_id, reason, verified)
+);
+CREATE TABLE customers (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    customer_ref TEXT NOT NULL,
+    points BIGINT NOT NULL CHECK (points >= 0),
+    PRIMARY KEY (shop_id, customer_ref)
+);
+CREATE TABLE purchases (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    purchase_id TEXT NOT NULL,
+    customer_ref TEXT NOT NULL,
+    amount_cents BIGINT NOT NULL CHECK (amount_cents >= 0),
+    points BIGINT NOT NULL,
+    purchased_at TIMESTAMPTZ NOT NULL,
+    day DATE NOT NULL,
+    store_id TEXT,
+    recorded_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (shop_id, purchase_id)
+);
+CREATE INDEX purchases_by_customer ON purchases (shop_id, customer_ref, day);
+"#;
+
+/// Applies the migrations this database lacks.
+pub async fn migrate(client: &mut Client) -> DbResult<()> {
+    let tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS kept_migrations (
+             version INTEGER PRIMARY KEY,
+             applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+         )",
+    )
+    .await?;
+    let done: i32 = tx
+        .query_one("SELECT coalesce(max(version), 0) FROM kept_migrations", &[])
+        .await?
+        .get(0);
+    for (version, sql) in (1..).zip(MIGRATIONS) {
+        if version > done {
+            tx.batch_execute(sql).await?;
+            tx.execute("INSERT INTO kept_migrations (version) VALUES ($1)", &[&version])
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,42 @@
+//! A shop's surveys: definitions stored whole, as JSONB.
+
+use deadpool_postgres::Client;
+
+use crate::db::{DbResult, SurveyRecord};
+
+pub async fn put(client: &Client, shop_id: &str, r: &SurveyRecord) -> DbResult<()> {
+    client
+        .execute(
+            "INSERT INTO surveys (shop_id, id, definition, active, position) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (shop_id, id) DO UPDATE SET
+                 definition = excluded.definition, active = excluded.active, position = excluded.position",
+            &[
+                &shop_id,
+                &r.survey.id,
+                &serde_json::to_value(&r.survey)?,
+                &r.active,
+                &r.position,
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+pub async fn list(client: &Client, shop_id: &str, only_active: bool) -> DbResult<Vec<SurveyRecord>> {
+    let st = client
+        .prepare_cached(
+            "SELECT definition, active, position FROM surveys
+             WHERE shop_id = $1 AND (active OR NOT $2) ORDER BY position, id",
+        )
+        .await?;
+    let rows = client.query(&st, &[&shop_id, &only_active]).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(SurveyRecord {
+                survey: serde_json::from_value(r.try_get(0)?)?,
+                active: r.try_get(1)?,
+                position: r.try_get(2)?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,208 @@
+//! The SQLite store: one file, embedded, zero set-up.
+//!
+//! Reads use a small pool of connections on tokio's blocking threads (WAL lets
+//! them run beside the writer); writes go to the single [`writer::Writer`] thread.
+//! Durability: WAL with `synchronous = FULL`, so a write the server acknowledged
+//! survives `kill -9` and power loss.
+
+mod answers;
+mod loyalty;
+mod reports;
+mod schema;
+mod shops;
+mod surveys;
+pub mod writer;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use r2d2::Pool;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, OpenFlags};
+
+use super::*;
+use writer::Writer;
+
+/// Read connections: reports and lookups run beside the writer.
+const READ_POOL_SIZE: u32 = 8;
+/// How long a connection waits for a lock held by another process (the CLI).
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a read waits for a free pooled connection.
+const POOL_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct SqliteDatabase {
+    readers: Pool<SqliteConnectionManager>,
+    writer: Writer,
+}
+
+/// Settings every connection gets. `synchronous = FULL` syncs the WAL at every
+/// commit (NORMAL would lose the last commits on power loss); the WAL is kept
+/// to [`writer::WAL_CHECKPOINT_BYTES`] when it is reset.
+fn configure(c: &Connection) -> rusqlite::Result<()> {
+    c.busy_timeout(BUSY_TIMEOUT)?;
+    c.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
+         PRAGMA journal_size_limit = {};",
+        writer::WAL_CHECKPOINT_BYTES
+    ))
+}
+
+impl SqliteDatabase {
+    /// Opens (creating if needed) the file, migrates it, and starts its writer.
+    pub fn open(path: &Path) -> anyhow::Result<SqliteDatabase> {
+        let mut conn = Connection::open(path)
+            .with_context(|| format!("opening the SQLite file {}", path.display()))?;
+        configure(&conn)?;
+        schema::MIGRATIONS
+            .to_latest(&mut conn)
+            .context("migrating the SQLite schema")?;
+        let manager = SqliteConnectionManager::file(path)
+            .with_flags(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .with_init(|c| {
+                configure(c)?;
+                // Readers never write: a bug that tried would fail loudly.
+                c.execute_batch("PRAGMA query_only = ON")
+            });
+        let readers = Pool::builder()
+            .max_size(READ_POOL_SIZE)
+            .min_idle(Some(1))
+            .connection_timeout(POOL_TIMEOUT)
+            .build(manager)
+            .context("opening the SQLite read pool")?;
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let writer = Writer::start(conn, PathBuf::from(wal))?;
+        Ok(SqliteDatabase { readers, writer })
+    }
+
+    /// Runs a read on a pooled connection, off the async runtime.
+    async fn read<T, F>(&self, read: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> DbResult<T> + Send + 'static,
+    {
+        let pool = self.readers.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = pool.get().map_err(|e| DbError::Unavailable(e.into()))?;
+            read(&conn)
+        })
+        .await
+        .map_err(DbError::internal)?
+    }
+}
+
+/// Milliseconds since the epoch: how SQLite columns hold instants.
+fn millis(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn instant(ms: i64) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(ms).ok_or(rusqlite::Error::IntegralValueOutOfRange(0, ms))
+}
+
+#[async_trait]
+impl Database for SqliteDatabase {
+    fn engine(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn create_shop(&self, shop: NewShop) -> DbResult<()> {
+        self.writer
+            .write(move |c| shops::create(c, &shop, Utc::now()))
+            .await
+    }
+
+    async fn shop(&self, id: &str) -> DbResult<Option<Shop>> {
+        let id = id.to_string();
+        self.read(move |c| shops::by_id(c, &id)).await
+    }
+
+    async fn shop_by_public_key(&self, public_key: &str) -> DbResult<Option<Shop>> {
+        let key = public_key.to_string();
+        self.read(move |c| shops::by_public_key(c, &key)).await
+    }
+
+    async fn set_allowed_origins(&self, shop_id: &str, origins: Vec<String>) -> DbResult<()> {
+        let id = shop_id.to_string();
+        self.writer
+            .write(move |c| shops::set_origins(c, &id, &origins))
+            .await
+    }
+
+    async fn token_hashes(&self, shop_id: &str, kind: TokenKind) -> DbResult<Vec<Vec<u8>>> {
+        let id = shop_id.to_string();
+        self.read(move |c| shops::token_hashes(c, &id, kind)).await
+    }
+
+    async fn put_survey(&self, shop_id: &str, survey: SurveyRecord) -> DbResult<()> {
+        let id = shop_id.to_string();
+        self.writer
+            .write(move |c| surveys::put(c, &id, &survey))
+            .await
+    }
+
+    async fn surveys(&self, shop_id: &str, only_active: bool) -> DbResult<Vec<SurveyRecord>> {
+        let id = shop_id.to_string();
+        self.read(move |c| surveys::list(c, &id, only_active)).await
+    }
+
+    async fn insert_answers(
+        &self,
+        shop_id: &str,
+        answers: Vec<AnswerRecord>,
+        received_at: DateTime<Utc>,
+    ) -> DbResult<Vec<bool>> {
+        let id = shop_id.to_string();
+        self.writer
+            .write(move |c| answers::insert(c, &id, &answers, received_at))
+            .await
+    }
+
+    async fn answers(&self, shop_id: &str) -> DbResult<Vec<AnswerRecord>> {
+        let id = shop_id.to_string();
+        self.read(move |c| answers::list(c, &id)).await
+    }
+
+    async fn tiers(&self, shop_id: &str) -> DbResult<Vec<Tier>> {
+        let id = shop_id.to_string();
+        self.read(move |c| loyalty::tiers(c, &id)).await
+    }
+
+    async fn customer_points(&self, shop_id: &str, customer_ref: &str) -> DbResult<Option<u64>> {
+        let (id, customer) = (shop_id.to_string(), customer_ref.to_string());
+        self.read(move |c| loyalty::points(c, &id, &customer)).await
+    }
+
+    async fn record_purchase(&self, shop_id: &str, purchase: NewPurchase) -> DbResult<PurchaseOutcome> {
+        let id = shop_id.to_string();
+        self.writer
+            .write(move |c| loyalty::record_purchase(c, &id, &purchase, Utc::now()))
+            .await
+    }
+
+    async fn set_points(&self, shop_id: &str, customer_ref: &str, points: u64) -> DbResult<()> {
+        let (id, customer) = (shop_id.to_string(), customer_ref.to_string());
+        self.writer
+            .write(move |c| loyalty::set_points(c, &id, &customer, points))
+            .await
+    }
+
+    async fn rollups(&self, shop_id: &str, from: NaiveDate, to: NaiveDate) -> DbResult<Vec<Rollup>> {
+        let id = shop_id.to_string();
+        self.read(move |c| reports::rollups(c, &id, from, to)).await
+    }
+
+    async fn reason_rollups(
+        &self,
+        shop_id: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> DbResult<Vec<ReasonRollup>> {
+        let id = shop_id.to_string();
+        self.read(move |c| reports::reason_rollups(c, &id, from, to))
+            .await
+    }
+}

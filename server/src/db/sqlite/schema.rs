@@ -1,0 +1,251 @@
+//! The SQLite schema, as migrations run at start (`PRAGMA user_version` counts them).
+//!
+//! Typed columns, STRICT tables: timestamps are INTEGER milliseconds since the
+//! epoch (UTC); a shop's local day is TEXT `YYYY-MM-DD` (sorts and compares as a
+//! date, and SQLite's date functions read it); ids of answers are 16-byte BLOBs;
+//! booleans are 0/1. Configuration that is read whole (a survey's definition, a
+//! tier's names per locale, a shop's origins) is JSON text.
+
+use std::sync::LazyLock;
+
+use rusqlite_migration::{M, Migrations};
+
+pub static MIGRATIONS: LazyLock<Migrations<'static>> =
+    LazyLock::new(|| Migrations::new(vec![M::up(V1_FIRST_RELEASE), M::up(V2_TYPED_AND_ROLLED_UP)]));
+
+/// The schema of the first release, kept so its databases migrate.
+const V1_FIRST_RELEASE: &str = r#"
+CREATE TABLE shops (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    public_key TEXT NOT NULL UNIQUE,
+    allowed_origins TEXT NOT NULL DEFAULT '[]',
+    points_per_unit INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE tokens (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('back_office', 'owner')),
+    hash BLOB NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (shop_id, kind, hash)
+);
+CREATE TABLE tiers (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    min_points INTEGER NOT NULL,
+    PRIMARY KEY (shop_id, name)
+);
+CREATE TABLE surveys (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (shop_id, id)
+);
+CREATE TABLE answers (
+    id TEXT PRIMARY KEY,
+    shop_id TEXT NOT NULL REFERENCES shops(id),
+    survey_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    score INTEGER,
+    answered_at TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    customer_ref TEXT,
+    order_ref TEXT,
+    body TEXT NOT NULL
+);
+CREATE INDEX answers_by_shop_and_time ON answers (shop_id, answered_at);
+CREATE TABLE customers (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    customer_ref TEXT NOT NULL,
+    points INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (shop_id, customer_ref)
+);
+CREATE TABLE purchases (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    purchase_id TEXT NOT NULL,
+    customer_ref TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    points INTEGER NOT NULL,
+    recorded_at TEXT NOT NULL,
+    PRIMARY KEY (shop_id, purchase_id)
+);
+"#;
+
+/// Typed columns instead of answer JSON, churn reasons in their own table, rollups
+/// for the reports, shop time zones and churn windows. Carries the v1 data over
+/// (v1 knew no time zones: its days are UTC days, the new shops' default zone).
+///
+/// The v1 tables are renamed first (their foreign keys follow them), so the new
+/// tables take the final names and dropping the old ones cascades into nothing new.
+const V2_TYPED_AND_ROLLED_UP: &str = r#"
+ALTER TABLE purchases RENAME TO purchases_v1;
+ALTER TABLE customers RENAME TO customers_v1;
+ALTER TABLE answers RENAME TO answers_v1;
+ALTER TABLE surveys RENAME TO surveys_v1;
+ALTER TABLE tiers RENAME TO tiers_v1;
+ALTER TABLE tokens RENAME TO tokens_v1;
+ALTER TABLE shops RENAME TO shops_v1;
+
+CREATE TABLE shops (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    public_key TEXT NOT NULL UNIQUE,
+    -- JSON array of the origins allowed to call the widget API from a browser
+    allowed_origins TEXT NOT NULL,
+    points_per_unit INTEGER NOT NULL,
+    -- IANA time zone: decides the local day of answers and purchases
+    time_zone TEXT NOT NULL,
+    churn_window_days INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+) STRICT;
+INSERT INTO shops
+    SELECT id, name, public_key, allowed_origins, points_per_unit, 'UTC', 90,
+           CAST(unixepoch(created_at, 'subsec') * 1000 AS INTEGER)
+    FROM shops_v1;
+
+CREATE TABLE tokens (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('back_office', 'owner')),
+    -- SHA-256 of the token
+    hash BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (shop_id, kind, hash)
+) STRICT, WITHOUT ROWID;
+INSERT INTO tokens
+    SELECT shop_id, kind, hash, CAST(unixepoch(created_at, 'subsec') * 1000 AS INTEGER) FROM tokens_v1;
+
+CREATE TABLE tiers (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    min_points INTEGER NOT NULL CHECK (min_points >= 0),
+    -- JSON object: the tier's name by locale
+    labels TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (shop_id, name)
+) STRICT, WITHOUT ROWID;
+INSERT INTO tiers SELECT shop_id, name, min_points, '{}' FROM tiers_v1;
+
+CREATE TABLE surveys (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    -- the kept_shared::Survey as JSON
+    definition TEXT NOT NULL,
+    active INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (shop_id, id)
+) STRICT, WITHOUT ROWID;
+INSERT INTO surveys SELECT shop_id, id, definition, active, position FROM surveys_v1;
+
+CREATE TABLE answers (
+    id BLOB PRIMARY KEY,
+    shop_id TEXT NOT NULL REFERENCES shops(id),
+    survey_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('nps', 'csat', 'churn_reason')),
+    channel TEXT NOT NULL,
+    store_id TEXT,
+    -- NPS 0-10, CSAT 1-5; NULL for churn answers
+    score INTEGER,
+    -- the NPS reason or the churn "other" text
+    text TEXT,
+    has_text INTEGER NOT NULL,
+    customer_ref TEXT,
+    order_ref TEXT,
+    verified INTEGER NOT NULL,
+    answered_at INTEGER NOT NULL,
+    -- the shop's local day of answered_at
+    day TEXT NOT NULL,
+    received_at INTEGER NOT NULL
+) STRICT;
+INSERT INTO answers
+    SELECT unhex(replace(id, '-', '')), shop_id, survey_id, kind, channel, NULL, score,
+           coalesce(json_extract(body, '$.value.reason'), json_extract(body, '$.value.other')),
+           coalesce(trim(coalesce(json_extract(body, '$.value.reason'), json_extract(body, '$.value.other'))), '') <> '',
+           customer_ref, order_ref, 0,
+           CAST(unixepoch(answered_at, 'subsec') * 1000 AS INTEGER), date(answered_at),
+           CAST(unixepoch(received_at, 'subsec') * 1000 AS INTEGER)
+    FROM answers_v1;
+
+CREATE TABLE answer_reasons (
+    answer_id BLOB NOT NULL REFERENCES answers(id) ON DELETE CASCADE,
+    reason TEXT NOT NULL,
+    -- the order in which the respondent picked it
+    position INTEGER NOT NULL,
+    PRIMARY KEY (answer_id, reason)
+) STRICT, WITHOUT ROWID;
+INSERT INTO answer_reasons
+    SELECT unhex(replace(a.id, '-', '')), j.value, j.key
+    FROM answers_v1 a, json_each(a.body, '$.value.reasons') j
+    WHERE a.kind = 'churn_reason';
+
+CREATE TABLE answer_rollups (
+    shop_id TEXT NOT NULL,
+    day TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    survey_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    score INTEGER NOT NULL,
+    with_text INTEGER NOT NULL,
+    verified INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (shop_id, day, channel, store_id, survey_id, kind, score, with_text, verified)
+) STRICT, WITHOUT ROWID;
+INSERT INTO answer_rollups
+    SELECT shop_id, day, channel, coalesce(store_id, ''), survey_id, kind, coalesce(score, -1), has_text, verified, count(*)
+    FROM answers GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
+
+CREATE TABLE reason_rollups (
+    shop_id TEXT NOT NULL,
+    day TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    survey_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    verified INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (shop_id, day, channel, store_id, survey_id, reason, verified)
+) STRICT, WITHOUT ROWID;
+INSERT INTO reason_rollups
+    SELECT a.shop_id, a.day, a.channel, coalesce(a.store_id, ''), a.survey_id, r.reason, a.verified, count(*)
+    FROM answers a JOIN answer_reasons r ON r.answer_id = a.id GROUP BY 1, 2, 3, 4, 5, 6, 7;
+
+CREATE TABLE customers (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    customer_ref TEXT NOT NULL,
+    points INTEGER NOT NULL CHECK (points >= 0),
+    PRIMARY KEY (shop_id, customer_ref)
+) STRICT, WITHOUT ROWID;
+INSERT INTO customers SELECT shop_id, customer_ref, points FROM customers_v1;
+
+CREATE TABLE purchases (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    purchase_id TEXT NOT NULL,
+    customer_ref TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL CHECK (amount_cents >= 0),
+    points INTEGER NOT NULL,
+    purchased_at INTEGER NOT NULL,
+    -- the shop's local day of purchased_at
+    day TEXT NOT NULL,
+    store_id TEXT,
+    recorded_at INTEGER NOT NULL,
+    PRIMARY KEY (shop_id, purchase_id)
+) STRICT;
+INSERT INTO purchases
+    SELECT shop_id, purchase_id, customer_ref, amount_cents, points,
+           CAST(unixepoch(recorded_at, 'subsec') * 1000 AS INTEGER), date(recorded_at), NULL,
+           CAST(unixepoch(recorded_at, 'subsec') * 1000 AS INTEGER)
+    FROM purchases_v1;
+
+DROP TABLE purchases_v1;
+DROP TABLE customers_v1;
+DROP TABLE answers_v1;
+DROP TABLE surveys_v1;
+DROP TABLE tiers_v1;
+DROP TABLE tokens_v1;
+DROP TABLE shops_v1;
+CREATE INDEX answers_by_shop_and_day ON answers (shop_id, day);
+CREATE INDEX purchases_by_customer ON purchases (shop_id, customer_ref, day);
+"#;

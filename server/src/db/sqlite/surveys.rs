@@ -1,0 +1,42 @@
+//! A shop's surveys: definitions stored whole, as JSON.
+
+use rusqlite::{Connection, params};
+
+use crate::db::{DbResult, SurveyRecord};
+
+pub fn put(c: &Connection, shop_id: &str, r: &SurveyRecord) -> DbResult<()> {
+    c.execute(
+        "INSERT INTO surveys (shop_id, id, definition, active, position) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (shop_id, id) DO UPDATE SET
+             definition = excluded.definition, active = excluded.active, position = excluded.position",
+        params![
+            shop_id,
+            r.survey.id,
+            serde_json::to_string(&r.survey)?,
+            r.active,
+            r.position
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn list(c: &Connection, shop_id: &str, only_active: bool) -> DbResult<Vec<SurveyRecord>> {
+    let mut st = c.prepare_cached(
+        "SELECT definition, active, position FROM surveys
+         WHERE shop_id = ?1 AND (active = 1 OR ?2 = 0) ORDER BY position, id",
+    )?;
+    let rows = st
+        .query_map(params![shop_id, only_active], |r| {
+            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter()
+        .map(|(definition, active, position)| {
+            Ok(SurveyRecord {
+                survey: serde_json::from_str(&definition)?,
+                active,
+                position,
+            })
+        })
+        .collect()
+}

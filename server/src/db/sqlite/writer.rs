@@ -1,0 +1,228 @@
+//! The one writer of a SQLite database: a thread that owns the write connection
+//! and runs every write the server asks for.
+//!
+//! SQLite lets one transaction write at a time. Many connections taking turns
+//! through the busy handler is slow, and a deferred transaction that reads before
+//! it writes can fail at once with `SQLITE_BUSY_SNAPSHOT` when another writer moved
+//! on. Here every write runs on this thread, inside `BEGIN IMMEDIATE` (so a second
+//! process, such as the CLI, waits for the lock up front, within the busy timeout),
+//! and writes that queue up while one commits go together into the next
+//! transaction ("group commit"), each in a savepoint of its own: one fsync makes
+//! them all durable, and one that fails is rolled back alone. A caller hears of
+//! its write only after the commit, so an acknowledged write is on disk.
+//!
+//! The thread also bounds the write-ahead log: after a commit that leaves it past
+//! [`WAL_CHECKPOINT_BYTES`], and whenever the server is idle for
+//! [`IDLE_CHECKPOINT_AFTER`], it checkpoints and truncates it.
+
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+use crate::db::{DbError, DbResult};
+
+/// Most writes committed together.
+const MAX_GROUP: usize = 64;
+/// WAL size past which the writer checkpoints and truncates it after a commit.
+pub const WAL_CHECKPOINT_BYTES: u64 = 16 * 1024 * 1024;
+/// Quiet time after which the writer truncates any WAL left.
+pub const IDLE_CHECKPOINT_AFTER: Duration = Duration::from_millis(500);
+
+/// A write waiting for its turn: it runs, and hears of the commit afterwards.
+trait WriteJob: Send {
+    /// Runs the write on `conn` (inside a savepoint); returns whether it succeeded
+    /// and what to do once the commit's outcome is known.
+    fn run(self: Box<Self>, conn: &Connection) -> Ran;
+    /// The transaction could not even start: tell the caller.
+    fn fail(self: Box<Self>, error: DbError);
+}
+
+struct Ran {
+    ok: bool,
+    finish: Box<dyn FnOnce(Option<DbError>) + Send>,
+}
+
+struct Job<T, F> {
+    write: F,
+    reply: oneshot::Sender<DbResult<T>>,
+}
+
+impl<T, F> WriteJob for Job<T, F>
+where
+    T: Send + 'static,
+    F: FnOnce(&Connection) -> DbResult<T> + Send,
+{
+    fn run(self: Box<Self>, conn: &Connection) -> Ran {
+        let Job { write, reply } = *self;
+        // A panicking write must not take the writer thread (and every later write) with it.
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| write(conn))).unwrap_or_else(
+            |_| Err(DbError::internal(anyhow::anyhow!("a database write panicked"))),
+        );
+        Ran {
+            ok: result.is_ok(),
+            finish: Box::new(move |commit_error| {
+                let _ = reply.send(match commit_error {
+                    Some(e) if result.is_ok() => Err(e),
+                    _ => result,
+                });
+            }),
+        }
+    }
+
+    fn fail(self: Box<Self>, error: DbError) {
+        let _ = self.reply.send(Err(error));
+    }
+}
+
+/// The handle the store keeps: sends writes to the writer thread. When the last
+/// handle is dropped the thread finishes the queued writes and ends.
+pub struct Writer {
+    jobs: mpsc::Sender<Box<dyn WriteJob>>,
+}
+
+impl Writer {
+    /// Starts the writer thread on `conn` (already configured). `wal` is the path
+    /// of the database's write-ahead log, watched to bound it.
+    pub fn start(conn: Connection, wal: PathBuf) -> std::io::Result<Writer> {
+        let (jobs, queue) = mpsc::channel::<Box<dyn WriteJob>>();
+        std::thread::Builder::new()
+            .name("kept-sqlite-writer".into())
+            .spawn(move || run(conn, queue, wal))?;
+        Ok(Writer { jobs })
+    }
+
+    /// Runs `write` in the next transaction and returns its result once committed.
+    pub async fn write<T, F>(&self, write: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> DbResult<T> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Box::new(Job { write, reply }))
+            .map_err(|_| DbError::internal(anyhow::anyhow!("the SQLite writer has stopped")))?;
+        answer
+            .await
+            .map_err(|_| DbError::internal(anyhow::anyhow!("the SQLite writer dropped a write")))?
+    }
+
+    /// Runs `write` from a thread that may block (the CLI, tests, benches).
+    pub fn write_blocking<T, F>(&self, write: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> DbResult<T> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Box::new(Job { write, reply }))
+            .map_err(|_| DbError::internal(anyhow::anyhow!("the SQLite writer has stopped")))?;
+        answer
+            .blocking_recv()
+            .map_err(|_| DbError::internal(anyhow::anyhow!("the SQLite writer dropped a write")))?
+    }
+}
+
+fn run(conn: Connection, queue: mpsc::Receiver<Box<dyn WriteJob>>, wal: PathBuf) {
+    loop {
+        let first = match queue.recv_timeout(IDLE_CHECKPOINT_AFTER) {
+            Ok(job) => job,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                truncate_wal_if_over(&conn, &wal, 0);
+                continue;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        };
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match queue.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        commit_group(&conn, group);
+        truncate_wal_if_over(&conn, &wal, WAL_CHECKPOINT_BYTES);
+    }
+    // The store is closing: leave no WAL behind.
+    truncate_wal_if_over(&conn, &wal, 0);
+}
+
+fn commit_group(conn: &Connection, group: Vec<Box<dyn WriteJob>>) {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        let message = e.to_string();
+        let busy = DbError::from(e).is_unavailable();
+        for job in group {
+            job.fail(error_like(busy, &message));
+        }
+        return;
+    }
+    let mut finishes = Vec::with_capacity(group.len());
+    let mut broken: Option<String> = None;
+    for job in group {
+        if let Some(e) = &broken {
+            job.fail(error_like(false, e));
+            continue;
+        }
+        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+            broken = Some(e.to_string());
+            job.fail(DbError::from(e));
+            continue;
+        }
+        let ran = job.run(conn);
+        let end = if ran.ok {
+            "RELEASE job"
+        } else {
+            "ROLLBACK TO job; RELEASE job"
+        };
+        if let Err(e) = conn.execute_batch(end) {
+            broken = Some(e.to_string());
+        }
+        finishes.push(ran.finish);
+    }
+    let outcome = match &broken {
+        Some(message) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err((false, message.clone()))
+        }
+        None => conn.execute_batch("COMMIT").map_err(|e| {
+            let message = e.to_string();
+            let busy = DbError::from(e).is_unavailable();
+            let _ = conn.execute_batch("ROLLBACK");
+            (busy, message)
+        }),
+    };
+    for finish in finishes {
+        finish(outcome.as_ref().err().map(|(busy, m)| error_like(*busy, m)));
+    }
+}
+
+/// A fresh error for each caller of a failed group (errors are not `Clone`).
+fn error_like(unavailable: bool, message: &str) -> DbError {
+    let e = anyhow::anyhow!("{message}");
+    if unavailable {
+        DbError::Unavailable(e)
+    } else {
+        DbError::Internal(e)
+    }
+}
+
+/// Checkpoints the whole WAL into the database and truncates it, if it is larger
+/// than `limit` bytes. Waits (within the busy timeout) for readers still using
+/// old frames; new readers read the database file meanwhile.
+fn truncate_wal_if_over(conn: &Connection, wal: &std::path::Path, limit: u64) {
+    let size = std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0);
+    if size > limit
+        && let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+    {
+        tracing::warn!("could not checkpoint the SQLite WAL ({size} bytes): {e}");
+    }
+}
+
+impl DbError {
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, DbError::Unavailable(_))
+    }
+}

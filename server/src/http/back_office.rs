@@ -1,0 +1,72 @@
+//! The shop's back office: records purchases (points by amount, idempotent on the
+//! purchase id). Behind the back-office token.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Extension, Json, Router, middleware};
+use chrono::Utc;
+use kept_shared::limits::{MAX_PURCHASE_CENTS, MAX_YEAR, MIN_YEAR};
+use kept_shared::validate::validate_ref;
+use kept_shared::{PurchaseReceipt, RecordPurchase};
+
+use super::auth::require_token;
+use super::error::{ApiResult, Failure};
+use crate::calendar::{in_supported_years, local_day};
+use crate::db::{Db, NewPurchase, Shop};
+use crate::loyalty;
+use crate::tokens::TokenKind;
+
+pub fn router(db: Db) -> Router<Db> {
+    Router::new()
+        .route("/{shop_id}/purchases", post(record_purchase))
+        .route_layer(middleware::from_fn_with_state(
+            (db, TokenKind::BackOffice),
+            require_token,
+        ))
+}
+
+async fn record_purchase(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    body: Result<Json<RecordPurchase>, JsonRejection>,
+) -> ApiResult<PurchaseReceipt> {
+    let Json(p) = body?;
+    validate_ref("customer_ref", &p.customer_ref).map_err(|e| Failure::bad_request(e.to_string()))?;
+    validate_ref("purchase_id", &p.purchase_id).map_err(|e| Failure::bad_request(e.to_string()))?;
+    if p.amount_cents > MAX_PURCHASE_CENTS {
+        return Err(Failure::bad_request(format!(
+            "amount_cents may be at most {MAX_PURCHASE_CENTS}"
+        )));
+    }
+    let now = Utc::now();
+    let purchased_at = p.purchased_at.unwrap_or(now);
+    if !in_supported_years(purchased_at.date_naive()) || purchased_at > now + chrono::Duration::days(1) {
+        return Err(Failure::bad_request(format!(
+            "purchased_at must lie between {MIN_YEAR}-01-01 and tomorrow (at most {MAX_YEAR})"
+        )));
+    }
+    let points = loyalty::points_earned(p.amount_cents, shop.points_per_unit).ok_or_else(|| {
+        Failure::bad_request("the purchase's points cannot be computed within the limits")
+    })?;
+    let outcome = db
+        .record_purchase(
+            &shop.id,
+            NewPurchase {
+                purchase_id: p.purchase_id,
+                customer_ref: p.customer_ref.clone(),
+                amount_cents: p.amount_cents,
+                points,
+                purchased_at,
+                day: local_day(purchased_at, shop.time_zone),
+                store: None,
+            },
+        )
+        .await?;
+    let tiers = db.tiers(&shop.id).await?;
+    Ok(Json(PurchaseReceipt {
+        points_earned: if outcome.duplicate { 0 } else { points },
+        duplicate: outcome.duplicate,
+        status: loyalty::status(&p.customer_ref, outcome.points, &tiers, now),
+    }))
+}

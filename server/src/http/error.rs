@@ -1,0 +1,103 @@
+//! The API's one error type: a status and the shared `{code, message}` body.
+//! Storage errors, extractor rejections and validation failures all become one.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::http::header::{self, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use kept_shared::limits::MAX_BODY_BYTES;
+use kept_shared::{ApiError, ErrorCode};
+
+use crate::db::DbError;
+
+#[derive(Debug)]
+pub struct Failure(pub StatusCode, pub ApiError);
+
+pub type ApiResult<T> = Result<Json<T>, Failure>;
+
+impl Failure {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+        Failure(status, ApiError::new(code, message))
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Failure::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
+    }
+
+    pub fn unauthorized() -> Self {
+        Failure::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthorized,
+            "a valid 'Authorization: Bearer <token>' for this shop is required",
+        )
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Failure::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let mut resp = (self.0, Json(self.1)).into_response();
+        if self.0 == StatusCode::UNAUTHORIZED {
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        resp
+    }
+}
+
+impl From<DbError> for Failure {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::NotFound(m) => Failure::not_found(m),
+            DbError::Conflict(m) => Failure::new(StatusCode::CONFLICT, ErrorCode::Conflict, m),
+            DbError::LimitExceeded(m) => {
+                Failure::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::LimitExceeded, m)
+            }
+            DbError::Unavailable(e) => {
+                tracing::warn!("database unavailable: {e:#}");
+                Failure::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorCode::Internal,
+                    "the database is busy or unreachable; try again shortly",
+                )
+            }
+            DbError::Internal(e) => {
+                tracing::error!("internal error: {e:#}");
+                Failure::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ErrorCode::Internal,
+                    "internal error; try again later",
+                )
+            }
+        }
+    }
+}
+
+impl From<JsonRejection> for Failure {
+    fn from(r: JsonRejection) -> Self {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return Failure::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+                format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+            );
+        }
+        Failure::bad_request(r.body_text())
+    }
+}
+
+impl From<QueryRejection> for Failure {
+    fn from(r: QueryRejection) -> Self {
+        Failure::bad_request(r.body_text())
+    }
+}
+
+impl From<PathRejection> for Failure {
+    fn from(r: PathRejection) -> Self {
+        Failure::bad_request(r.body_text())
+    }
+}

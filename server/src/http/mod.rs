@@ -1,0 +1,68 @@
+//! The HTTP surface: the versioned JSON API, the widget's files and the pages, as
+//! one router over the store. Tests call [`app`] in-process.
+
+mod auth;
+mod back_office;
+pub mod error;
+mod json_errors;
+mod owner;
+mod widget;
+mod widget_files;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::{Router, middleware};
+use kept_shared::limits::MAX_BODY_BYTES;
+use tower_http::compression::CompressionLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::db::Db;
+use crate::pages;
+pub use error::Failure;
+
+/// Longest a request may take, its body included, before the server answers 408.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The whole application over the store `db`, serving the built widget from
+/// `widget_dir` (when there is one).
+pub fn app(db: Db, widget_dir: Option<PathBuf>) -> Router {
+    let api = Router::new()
+        .nest("/widget", widget::router(db.clone()))
+        .nest(
+            "/shops",
+            back_office::router(db.clone()).merge(owner::router(db.clone())),
+        )
+        .fallback(|| async { Failure::not_found("no such API route") });
+    Router::new()
+        .nest("/api/v1", api)
+        .nest("/widget", widget_files::router(widget_dir))
+        .merge(pages::router())
+        .with_state(db)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        // Outside the timeout and the body limit, so their answers become JSON too.
+        .layer(middleware::from_fn(json_errors::json_errors))
+        // Brotli or gzip for JSON and pages, as the browser offers; the widget's
+        // files are served precompressed and are not compressed again.
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+}
+
+/// The first segment of the request's path within its nested router: the public
+/// key of a widget route, the shop id of a shop route.
+fn first_segment(req: &axum::extract::Request) -> String {
+    req.uri()
+        .path()
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}

@@ -1,0 +1,188 @@
+//! The widget's routes, by the shop's public key: surveys, answer batches, loyalty
+//! status. In front of them, [`widget_shop`] resolves the key to its shop once and
+//! applies the shop's CORS policy.
+
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{Path, Request, State};
+use axum::http::header::{self, HeaderValue};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use chrono::Utc;
+use kept_shared::validate::{validate_batch_len, validate_ref};
+use kept_shared::{ErrorCode, LoyaltyStatus, ShopInfo, ShopSurveys, SyncBatch, SyncReceipt};
+
+use super::error::{ApiResult, Failure};
+use crate::db::{Db, Shop};
+use crate::{ingest, loyalty};
+
+/// How long a browser may cache a CORS preflight answer (two hours: the most
+/// Chromium honours).
+const PREFLIGHT_MAX_AGE_SECONDS: u32 = 7200;
+
+pub fn router(db: Db) -> Router<Db> {
+    Router::new()
+        .route("/{public_key}/surveys", get(surveys))
+        .route("/{public_key}/answers", post(answers))
+        .route(
+            "/{public_key}/customers/{customer_ref}/loyalty",
+            get(loyalty_status),
+        )
+        .route_layer(middleware::from_fn_with_state(db, widget_shop))
+}
+
+async fn surveys(State(db): State<Db>, Extension(shop): Extension<Shop>) -> ApiResult<ShopSurveys> {
+    let surveys = db
+        .surveys(&shop.id, true)
+        .await?
+        .into_iter()
+        .map(|r| r.survey)
+        .collect();
+    Ok(Json(ShopSurveys {
+        shop: ShopInfo {
+            id: shop.id,
+            name: shop.name,
+        },
+        surveys,
+    }))
+}
+
+async fn answers(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    body: Result<Json<SyncBatch>, JsonRejection>,
+) -> ApiResult<SyncReceipt> {
+    let Json(batch) = body?;
+    validate_batch_len(batch.answers.len()).map_err(|e| {
+        let status = if batch.answers.is_empty() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::PAYLOAD_TOO_LARGE
+        };
+        let code = if batch.answers.is_empty() {
+            ErrorCode::BadRequest
+        } else {
+            ErrorCode::BatchTooLarge
+        };
+        Failure::new(status, code, e.to_string())
+    })?;
+    Ok(Json(
+        ingest::ingest(db.as_ref(), &shop, batch.answers, Utc::now()).await?,
+    ))
+}
+
+async fn loyalty_status(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> ApiResult<LoyaltyStatus> {
+    let Path((_, customer_ref)) = path?;
+    validate_ref("customer_ref", &customer_ref).map_err(|e| Failure::bad_request(e.to_string()))?;
+    let (points, tiers) = tokio::try_join!(
+        db.customer_points(&shop.id, &customer_ref),
+        db.tiers(&shop.id)
+    )?;
+    Ok(Json(loyalty::status(
+        &customer_ref,
+        points.unwrap_or(0),
+        &tiers,
+        Utc::now(),
+    )))
+}
+
+/// Whether `origin` may call the shop's widget API from a browser: one the shop
+/// listed, or the Kept server's own (its kiosk and demo pages).
+fn origin_allowed(shop: &Shop, origin: &str, headers: &HeaderMap) -> bool {
+    if shop.allowed_origins.iter().any(|a| a == origin) {
+        return true;
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest);
+    host.is_some() && origin_host == host
+}
+
+/// In front of every widget route: resolves the shop of the public key in the path
+/// once (the handlers get it as an `Extension<Shop>`), and applies the shop's CORS
+/// policy: only origins it allows may call from a browser. Errors that reveal
+/// nothing (an unknown key, an origin not allowed) may be read by any origin, so a
+/// misconfigured embed can say what is wrong instead of failing in silence.
+async fn widget_shop(State(db): State<Db>, mut req: Request, next: Next) -> Response {
+    let public_key = super::first_segment(&req);
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .map(str::to_string);
+    let readable_by_all = |f: Failure| {
+        let mut resp = f.into_response();
+        resp.headers_mut()
+            .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        resp
+    };
+    let shop = match validate_ref("public_key", &public_key) {
+        Err(_) => None,
+        Ok(()) => match db.shop_by_public_key(&public_key).await {
+            Ok(shop) => shop,
+            Err(e) => return readable_by_all(e.into()),
+        },
+    };
+    let Some(shop) = shop else {
+        return readable_by_all(Failure::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::UnknownKey,
+            format!("no shop has the key {public_key:?}: check data-key on the kept.js script tag"),
+        ));
+    };
+    let allowed = origin
+        .as_deref()
+        .map(|o| origin_allowed(&shop, o, req.headers()));
+    if req.method() == Method::OPTIONS {
+        return preflight(allowed == Some(true), origin);
+    }
+    if let (Some(false), Some(o)) = (allowed, &origin) {
+        return readable_by_all(Failure::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::OriginNotAllowed,
+            format!(
+                "origin {o} is not allowed for shop {id}: add it with `kept-server shop set {id} --origin {o}`",
+                id = shop.id
+            ),
+        ));
+    }
+    req.extensions_mut().insert(shop);
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.append(header::VARY, HeaderValue::from_static("origin"));
+    if let Some(o) = origin.and_then(|o| HeaderValue::from_str(&o).ok()) {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+    }
+    resp
+}
+
+fn preflight(allowed: bool, origin: Option<String>) -> Response {
+    let mut resp = if allowed {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        StatusCode::FORBIDDEN.into_response()
+    };
+    let h = resp.headers_mut();
+    h.append(header::VARY, HeaderValue::from_static("origin"));
+    if let (true, Some(o)) = (allowed, origin.and_then(|o| HeaderValue::from_str(&o).ok())) {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("content-type"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from(PREFLIGHT_MAX_AGE_SECONDS),
+        );
+    }
+    resp
+}

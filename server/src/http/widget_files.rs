@@ -1,0 +1,96 @@
+//! The built widget (`widget/dist`) under `/widget/`: precompressed brotli and
+//! gzip where the build made them, readable by any origin (a shop's page on
+//! another origin loads them in CORS mode), and cached by name: files named by
+//! their content hash never change, so browsers keep them for a year; the loader
+//! `kept.js` keeps its name, so it is cached briefly and revalidated.
+
+use std::path::PathBuf;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::header::{self, HeaderValue};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::db::Db;
+
+/// How long browsers and CDNs may use `kept.js` before asking again.
+pub const LOADER_MAX_AGE_SECONDS: u32 = 300;
+
+pub fn router(dir: Option<PathBuf>) -> Router<Db> {
+    let files = match dir {
+        Some(dir) if dir.exists() => Router::new().fallback_service(
+            ServeDir::new(dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        ),
+        _ => Router::new().fallback(|| async {
+            (
+                StatusCode::NOT_FOUND,
+                "The widget is not built: run scripts/build-widget.sh, or pass --widget-dir.",
+            )
+        }),
+    };
+    files
+        .layer(middleware::from_fn(cache_by_name))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        ))
+}
+
+async fn cache_by_name(req: Request, next: Next) -> Response {
+    let policy = cache_policy(req.uri().path());
+    let mut resp = next.run(req).await;
+    if resp.status().is_success() || resp.status() == StatusCode::NOT_MODIFIED {
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_str(&policy).expect("ASCII"));
+    }
+    resp
+}
+
+/// The `Cache-Control` of a widget file, by its name.
+pub fn cache_policy(path: &str) -> String {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    if name == "kept.js" {
+        format!("public, max-age={LOADER_MAX_AGE_SECONDS}")
+    } else if has_content_hash(name) {
+        "public, max-age=31536000, immutable".to_string()
+    } else {
+        "no-cache".to_string()
+    }
+}
+
+/// A name with a part of at least 8 hex digits between `-`, `_` or `.`:
+/// `kept-widget-3f2a9c41d0e5b6a7.js`, `kept-widget-3f2a9c41d0e5b6a7_bg.wasm`.
+fn has_content_hash(name: &str) -> bool {
+    name.split(['-', '_', '.'])
+        .any(|part| part.len() >= 8 && part.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_files_are_immutable_the_loader_is_short_lived_the_rest_revalidated() {
+        assert_eq!(cache_policy("/kept.js"), "public, max-age=300");
+        assert_eq!(
+            cache_policy("/kept-widget-3f2a9c41d0e5b6a7_bg.wasm"),
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(
+            cache_policy("/kept-widget_bg-3f2a9c41d0e5b6a7.wasm"),
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(
+            cache_policy("/kept-widget-3f2a9c41.js"),
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(cache_policy("/kept-widget.js"), "no-cache");
+        assert_eq!(cache_policy("/kept-widget_bg.wasm"), "no-cache");
+    }
+}

@@ -1,0 +1,81 @@
+//! The connection loop: accepts TCP connections and serves the app on each, over
+//! HTTP/1.1 or HTTP/2, with the timeouts a public server needs, and shuts down
+//! gracefully. Written out (rather than `axum::serve`) for the header-read timeout:
+//! a client that opens a connection and never finishes its request headers would
+//! otherwise hold it, and a task, forever.
+
+use std::pin::pin;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower::ServiceExt;
+
+/// Longest a client may take to send a request's headers (on a new connection, or
+/// between requests on a kept-alive one).
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often an idle HTTP/2 connection is pinged, and how long a ping may go unanswered.
+const HTTP2_KEEP_ALIVE: Duration = Duration::from_secs(30);
+
+/// Serves `app` on `listener` until `shutdown` resolves, then lets the requests in
+/// flight finish (the caller bounds how long it waits for that).
+pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()>) {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut shutdown = pin!(shutdown);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Out of file descriptors, say: back off instead of spinning.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let mut stop = stop_rx.clone();
+        tokio::spawn(async move {
+            let service = app.map_request(move |mut req: axum::http::Request<Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(remote));
+                req.map(axum::body::Body::new)
+            });
+            let mut builder = Builder::new(TokioExecutor::new());
+            builder
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT);
+            builder
+                .http2()
+                .timer(TokioTimer::new())
+                .keep_alive_interval(HTTP2_KEEP_ALIVE)
+                .keep_alive_timeout(HTTP2_KEEP_ALIVE);
+            let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+            let mut conn = pin!(conn);
+            loop {
+                tokio::select! {
+                    result = conn.as_mut() => {
+                        if let Err(e) = result {
+                            tracing::debug!(%remote, "connection ended: {e}");
+                        }
+                        break;
+                    }
+                    _ = stop.changed() => conn.as_mut().graceful_shutdown(),
+                }
+            }
+        });
+    }
+    drop(listener);
+    let _ = stop_tx.send(true);
+    // Every connection task holds a receiver: wait until they have all ended.
+    stop_tx.closed().await;
+}

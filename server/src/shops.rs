@@ -1,0 +1,405 @@
+//! Creating shops and changing their settings, as the CLI (and the demo) do: the
+//! rules a shop's settings must follow, its keys, and the surveys a new shop starts
+//! with.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result, bail};
+use chrono_tz::Tz;
+use kept_shared::limits::{MAX_POINTS, MAX_POINTS_PER_UNIT};
+use kept_shared::validate::validate_ref;
+use kept_shared::{
+    Audience, ChurnReasonChoice, Survey, SurveyKind, SurveyTexts, Targeting,
+};
+
+use crate::db::{DEFAULT_CHURN_WINDOW_DAYS, Database, NewShop, Shop, SurveyRecord, Tier};
+use crate::tokens::{TokenKind, generate_public_key, generate_token, hash_token};
+
+pub const NPS_SURVEY: &str = "nps-after-purchase";
+pub const CSAT_SURVEY: &str = "csat-after-purchase";
+pub const CHURN_SURVEY: &str = "churn-why-left";
+
+/// What a new shop is made of; its keys are generated unless given (the demo's are fixed).
+#[derive(Debug, Clone)]
+pub struct ShopSpec {
+    pub id: String,
+    pub name: String,
+    pub origins: Vec<String>,
+    pub tiers: Vec<Tier>,
+    pub points_per_unit: u64,
+    pub time_zone: Tz,
+    pub keys: Option<ShopKeys>,
+}
+
+/// A shop's keys in clear: shown once, stored only hashed (but the public key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShopKeys {
+    pub public_key: String,
+    pub back_office_token: String,
+    pub owner_token: String,
+}
+
+/// The tiers of a shop that names none.
+pub fn default_tiers() -> Vec<Tier> {
+    vec![
+        Tier::new("Bronze", 0).with_label("ru", "Бронза").with_label("uk", "Бронза"),
+        Tier::new("Silver", 500).with_label("ru", "Серебро").with_label("uk", "Срібло"),
+        Tier::new("Gold", 2000).with_label("ru", "Золото").with_label("uk", "Золото"),
+    ]
+}
+
+/// Creates the shop with its keys and the three standard surveys; returns the keys.
+pub async fn create(db: &dyn Database, spec: ShopSpec) -> Result<ShopKeys> {
+    validate_ref("id", &spec.id).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if spec.name.trim().is_empty() {
+        bail!("the shop needs a name");
+    }
+    let origins = spec
+        .origins
+        .iter()
+        .map(|o| normalize_origin(o))
+        .collect::<Result<Vec<_>>>()?;
+    check_tiers(&spec.tiers)?;
+    check_points_per_unit(spec.points_per_unit)?;
+    let keys = spec.keys.unwrap_or_else(|| ShopKeys {
+        public_key: generate_public_key(),
+        back_office_token: generate_token(TokenKind::BackOffice),
+        owner_token: generate_token(TokenKind::Owner),
+    });
+    db.create_shop(NewShop {
+        shop: Shop {
+            id: spec.id.clone(),
+            name: spec.name.trim().to_string(),
+            public_key: keys.public_key.clone(),
+            allowed_origins: origins,
+            points_per_unit: spec.points_per_unit,
+            time_zone: spec.time_zone,
+            churn_window_days: DEFAULT_CHURN_WINDOW_DAYS,
+        },
+        tiers: spec.tiers,
+        back_office_token_hash: hash_token(&keys.back_office_token),
+        owner_token_hash: hash_token(&keys.owner_token),
+    })
+    .await?;
+    for (position, survey) in (0..).zip(standard_surveys()) {
+        db.put_survey(
+            &spec.id,
+            SurveyRecord {
+                survey,
+                active: true,
+                position,
+            },
+        )
+        .await?;
+    }
+    Ok(keys)
+}
+
+/// `https://shop.example` as a browser sends it in `Origin`: scheme and host (and
+/// a port), lower case, no path. Refuses anything else with a sentence.
+pub fn normalize_origin(origin: &str) -> Result<String> {
+    let bad = || {
+        anyhow::anyhow!(
+            "origin {origin:?} must look like https://shop.example.com (scheme, host and an optional port; no path)"
+        )
+    };
+    let (scheme, rest) = origin.trim().split_once("://").ok_or_else(bad)?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "https" && scheme != "http" {
+        return Err(bad());
+    }
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(']') || rest.starts_with('[') => (h, Some(p)),
+        _ => (rest, None),
+    };
+    let host_ok = !host.is_empty()
+        && (host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            || (host.starts_with('[')
+                && host.ends_with(']')
+                && host[1..host.len() - 1]
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() || c == ':')));
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()) && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n)));
+    if !host_ok || !port_ok {
+        return Err(bad());
+    }
+    Ok(format!("{scheme}://{}", rest.to_ascii_lowercase()))
+}
+
+/// Tiers have names, distinct ones, one starts at 0 points, none past the most points.
+pub fn check_tiers(tiers: &[Tier]) -> Result<()> {
+    if !tiers.iter().any(|t| t.min_points == 0) {
+        bail!("one tier must start at 0 points");
+    }
+    let mut names = BTreeMap::new();
+    for t in tiers {
+        if t.name.trim().is_empty() {
+            bail!("a tier needs a name");
+        }
+        if t.min_points > MAX_POINTS {
+            bail!("tier {:?} starts past the most points a customer may hold ({MAX_POINTS})", t.name);
+        }
+        if names.insert(t.name.clone(), ()).is_some() {
+            bail!("two tiers are named {:?}", t.name);
+        }
+    }
+    Ok(())
+}
+
+pub fn check_points_per_unit(points: u64) -> Result<()> {
+    if points > MAX_POINTS_PER_UNIT {
+        bail!("points per currency unit may be at most {MAX_POINTS_PER_UNIT}");
+    }
+    Ok(())
+}
+
+/// A tier as the CLI takes it: `Silver=500`.
+pub fn parse_tier(text: &str) -> Result<Tier> {
+    let (name, points) = text
+        .split_once('=')
+        .with_context(|| format!("tier {text:?} is not NAME=MIN_POINTS"))?;
+    let points = points
+        .trim()
+        .parse()
+        .with_context(|| format!("tier {text:?}: the points are not a whole number"))?;
+    Ok(Tier::new(name.trim(), points))
+}
+
+/// A tier's name in a locale as the CLI takes it: `Silver:uk=Срібло`.
+pub fn add_tier_label(tiers: &mut [Tier], text: &str) -> Result<()> {
+    let (key, label) = text
+        .split_once('=')
+        .with_context(|| format!("tier label {text:?} is not TIER:LOCALE=NAME"))?;
+    let (tier, locale) = key
+        .split_once(':')
+        .with_context(|| format!("tier label {text:?} is not TIER:LOCALE=NAME"))?;
+    let tier = tiers
+        .iter_mut()
+        .find(|t| t.name == tier.trim())
+        .with_context(|| format!("tier label {text:?}: there is no tier {tier:?}"))?;
+    tier.labels
+        .insert(locale.trim().to_ascii_lowercase(), label.trim().to_string());
+    Ok(())
+}
+
+fn texts(
+    en: (&str, Option<&str>),
+    ru: (&str, Option<&str>),
+    uk: (&str, Option<&str>),
+) -> BTreeMap<String, SurveyTexts> {
+    [("en", en), ("ru", ru), ("uk", uk)]
+        .into_iter()
+        .map(|(l, (q, f))| {
+            (
+                l.to_string(),
+                SurveyTexts {
+                    question: q.into(),
+                    follow_up: f.map(Into::into),
+                },
+            )
+        })
+        .collect()
+}
+
+/// The surveys every new shop starts with, in en/ru/uk: NPS and CSAT for anyone on
+/// the order page, and the churn survey for customers who stopped buying (shown
+/// only where a page names it or targeting finds a lapsed customer, never to a
+/// buyer by default).
+pub fn standard_surveys() -> Vec<Survey> {
+    let reason = |code: &str, en: &str, ru: &str, uk: &str| ChurnReasonChoice {
+        code: code.into(),
+        labels: [("en", en), ("ru", ru), ("uk", uk)]
+            .into_iter()
+            .map(|(l, t)| (l.to_string(), t.to_string()))
+            .collect(),
+    };
+    vec![
+        Survey {
+            id: NPS_SURVEY.into(),
+            kind: SurveyKind::Nps { ask_reason: true },
+            default_locale: "en".into(),
+            targeting: Targeting::default(),
+            texts: texts(
+                (
+                    "How likely are you to recommend us to a friend?",
+                    Some("What is the main reason for your score?"),
+                ),
+                (
+                    "Насколько вероятно, что вы порекомендуете нас другу?",
+                    Some("Какова главная причина вашей оценки?"),
+                ),
+                (
+                    "Наскільки ймовірно, що ви порекомендуєте нас другові?",
+                    Some("Яка головна причина вашої оцінки?"),
+                ),
+            ),
+        },
+        Survey {
+            id: CSAT_SURVEY.into(),
+            kind: SurveyKind::Csat,
+            default_locale: "en".into(),
+            targeting: Targeting::default(),
+            texts: texts(
+                ("How satisfied are you with your purchase?", None),
+                ("Насколько вы довольны покупкой?", None),
+                ("Наскільки ви задоволені покупкою?", None),
+            ),
+        },
+        Survey {
+            id: CHURN_SURVEY.into(),
+            kind: SurveyKind::ChurnReason {
+                reasons: vec![
+                    reason("price", "Prices are too high", "Слишком высокие цены", "Зависокі ціни"),
+                    reason(
+                        "quality",
+                        "Quality was not what I expected",
+                        "Качество не оправдало ожиданий",
+                        "Якість не виправдала очікувань",
+                    ),
+                    reason(
+                        "delivery",
+                        "Delivery was slow or unreliable",
+                        "Доставка медленная или ненадёжная",
+                        "Доставка повільна або ненадійна",
+                    ),
+                    reason(
+                        "service",
+                        "I was not treated well",
+                        "Меня плохо обслужили",
+                        "Мене погано обслужили",
+                    ),
+                    reason(
+                        "assortment",
+                        "I could not find what I wanted",
+                        "Не нашёл нужного в ассортименте",
+                        "Не знайшов потрібного в асортименті",
+                    ),
+                    reason(
+                        "found_alternative",
+                        "I found another shop",
+                        "Я нашёл другой магазин",
+                        "Я знайшов інший магазин",
+                    ),
+                    reason(
+                        "no_longer_needed",
+                        "I no longer need these products",
+                        "Мне больше не нужны эти товары",
+                        "Мені більше не потрібні ці товари",
+                    ),
+                ],
+                allow_other_text: true,
+            },
+            default_locale: "en".into(),
+            targeting: Targeting {
+                audience: Audience::Lapsed {
+                    days: DEFAULT_CHURN_WINDOW_DAYS,
+                },
+            },
+            texts: texts(
+                (
+                    "Why did you stop buying from us?",
+                    Some("Anything else you'd like to tell us?"),
+                ),
+                (
+                    "Почему вы перестали у нас покупать?",
+                    Some("Хотите рассказать что-то ещё?"),
+                ),
+                (
+                    "Чому ви перестали в нас купувати?",
+                    Some("Бажаєте розповісти ще щось?"),
+                ),
+            ),
+        },
+    ]
+}
+
+/// The shop's new origins after adding and removing some (each checked and
+/// normalised; those it has are kept once).
+pub fn edit_origins(current: &[String], set: Option<&[String]>, add: &[String], remove: &[String]) -> Result<Vec<String>> {
+    let mut origins: Vec<String> = match set {
+        Some(set) => set.iter().map(|o| normalize_origin(o)).collect::<Result<_>>()?,
+        None => current.to_vec(),
+    };
+    for o in add {
+        let o = normalize_origin(o)?;
+        if !origins.contains(&o) {
+            origins.push(o);
+        }
+    }
+    for o in remove {
+        let o = normalize_origin(o)?;
+        origins.retain(|x| *x != o);
+    }
+    Ok(origins)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_scheme_host_and_port_only() {
+        assert_eq!(normalize_origin("https://Shop.Example.com").unwrap(), "https://shop.example.com");
+        assert_eq!(normalize_origin("http://127.0.0.1:8080").unwrap(), "http://127.0.0.1:8080");
+        assert_eq!(normalize_origin("http://[::1]:3000").unwrap(), "http://[::1]:3000");
+        for bad in [
+            "shop.example.com",
+            "ftp://shop.example.com",
+            "https://shop.example.com/",
+            "https://shop.example.com/path",
+            "https://",
+            "https://shop.example.com:0",
+            "https://shop.example.com:99999",
+            "https://shop example.com",
+            "https://shop.example.com?x",
+        ] {
+            assert!(normalize_origin(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn tiers_need_a_zero_tier_distinct_names_and_sane_points() {
+        assert!(check_tiers(&default_tiers()).is_ok());
+        assert!(check_tiers(&[Tier::new("Silver", 500)]).is_err());
+        assert!(check_tiers(&[Tier::new("A", 0), Tier::new("A", 5)]).is_err());
+        assert!(check_tiers(&[Tier::new("A", 0), Tier::new("B", MAX_POINTS + 1)]).is_err());
+        assert!(check_tiers(&[Tier::new(" ", 0)]).is_err());
+        let mut tiers = vec![parse_tier("Silver = 500").unwrap(), parse_tier("Base=0").unwrap()];
+        add_tier_label(&mut tiers, "Silver:UK=Срібло").unwrap();
+        assert_eq!(tiers[0].labels["uk"], "Срібло");
+        assert!(add_tier_label(&mut tiers, "Gold:uk=Золото").is_err());
+        assert!(parse_tier("Silver").is_err());
+        assert!(parse_tier("Silver=-1").is_err());
+    }
+
+    #[test]
+    fn points_per_unit_is_bounded() {
+        assert!(check_points_per_unit(MAX_POINTS_PER_UNIT).is_ok());
+        assert!(check_points_per_unit(10_000_000_000_000).is_err());
+    }
+
+    #[test]
+    fn origins_are_set_added_and_removed_once() {
+        let current = vec!["https://a.example".to_string()];
+        let added = edit_origins(&current, None, &["https://B.example".into(), "https://a.example".into()], &[]).unwrap();
+        assert_eq!(added, ["https://a.example", "https://b.example"]);
+        let removed = edit_origins(&added, None, &[], &["https://a.example".into()]).unwrap();
+        assert_eq!(removed, ["https://b.example"]);
+        let set = edit_origins(&added, Some(&["http://c.example:8080".into()]), &[], &[]).unwrap();
+        assert_eq!(set, ["http://c.example:8080"]);
+        assert!(edit_origins(&current, None, &["nope".into()], &[]).is_err());
+    }
+
+    #[test]
+    fn the_churn_survey_is_never_shown_to_a_buyer_by_default() {
+        let surveys = standard_surveys();
+        let shown: Vec<_> = surveys
+            .iter()
+            .filter(|s| s.targeting.shown_by_default())
+            .map(|s| s.id.as_str())
+            .collect();
+        assert_eq!(shown, [NPS_SURVEY, CSAT_SURVEY]);
+    }
+}

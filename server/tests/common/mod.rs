@@ -1,0 +1,279 @@
+//! The server's test fixture: a fresh store on either engine with the demo shop,
+//! the app called in-process (`tower::ServiceExt::oneshot`), or the real server on
+//! a loopback port, or the real `kept-server` process.
+//!
+//! PostgreSQL tests run on the throw-away cluster of `scripts/pg-test-cluster.sh`:
+//! `scripts/test.sh` starts it and sets `KEPT_TEST_POSTGRES`; without that, the
+//! first test starts it (and leaves it running for the next `cargo test`; stop it
+//! with `scripts/pg-test-cluster.sh stop`). Each test gets a database of its own.
+
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use kept_server::db::Db;
+use kept_server::{RunningServer, demo};
+use kept_shared::{Answer, ApiError, SyncBatch, SyncReceipt, api};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+/// The shop site allowed to embed the demo shop's widget in these tests.
+pub const ORIGIN: &str = "https://shop.example.com";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named `async fn name(app: TestApp)` once per engine, as
+/// `sqlite::name` and `postgres::name`.
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(crate::common::TestApp::new(crate::common::Engine::Sqlite).await).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(crate::common::TestApp::new(crate::common::Engine::Postgres).await).await
+                }
+            )*
+        }
+    };
+}
+
+/// The URL of the test PostgreSQL cluster's admin database.
+fn postgres_admin_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        if let Ok(url) = std::env::var("KEPT_TEST_POSTGRES") {
+            return url;
+        }
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/pg-test-cluster.sh");
+        let out = std::process::Command::new(script)
+            .arg("start")
+            .output()
+            .expect("running scripts/pg-test-cluster.sh");
+        assert!(
+            out.status.success(),
+            "could not start the test PostgreSQL cluster: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    })
+}
+
+/// A store of its own for one test: a SQLite file in a temporary directory, or a
+/// new database in the test cluster. Returns the `--db` value and the directory to
+/// keep alive.
+pub async fn fresh_db_url(engine: Engine) -> (String, Option<TempDir>) {
+    match engine {
+        Engine::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("kept.db").to_string_lossy().into_owned();
+            (path, Some(dir))
+        }
+        Engine::Postgres => {
+            let admin = postgres_admin_url();
+            let name = format!("kept_test_{}", uuid::Uuid::new_v4().simple());
+            let (client, conn) = tokio_postgres::connect(admin, tokio_postgres::NoTls)
+                .await
+                .expect("connecting to the test PostgreSQL cluster");
+            let conn = tokio::spawn(conn);
+            client
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .await
+                .unwrap();
+            drop(client);
+            let _ = conn.await;
+            let url = match admin.rsplit_once('/') {
+                Some((base, _)) => format!("{base}/{name}"),
+                None => panic!("KEPT_TEST_POSTGRES must end in /DATABASE"),
+            };
+            (url, None)
+        }
+    }
+}
+
+/// A fresh store with the demo shop (its widget allowed on [`ORIGIN`]), and the app over it.
+pub struct TestApp {
+    pub engine: Engine,
+    pub db: Db,
+    pub db_url: String,
+    pub app: Router,
+    _dir: Option<TempDir>,
+}
+
+/// A response, read whole.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    pub fn json<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "{} is not the JSON expected ({e}): {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    /// The API error of a failed request.
+    pub fn error(&self) -> ApiError {
+        assert!(
+            !self.status.is_success(),
+            "expected an error, got {}",
+            self.status
+        );
+        self.json()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl TestApp {
+    pub async fn new(engine: Engine) -> TestApp {
+        let (db_url, dir) = fresh_db_url(engine).await;
+        let db = kept_server::db::open(&db_url).await.unwrap();
+        demo::seed(db.as_ref(), &[ORIGIN.to_string()]).await.unwrap();
+        TestApp {
+            engine,
+            app: kept_server::app(db.clone(), None),
+            db,
+            db_url,
+            _dir: dir,
+        }
+    }
+
+    /// Sends `req` to the app in-process.
+    pub async fn send(&self, req: Request<Body>) -> Reply {
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(Request::get(path).body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut req = Request::get(path);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.send(req.body(Body::empty()).unwrap()).await
+    }
+
+    /// `method` on `path` with a raw body and headers.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Body>,
+    ) -> Reply {
+        let mut req = Request::builder().method(method).uri(path);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.send(req.body(body.into()).unwrap()).await
+    }
+
+    pub async fn post_json<T: Serialize>(&self, path: &str, token: Option<&str>, body: &T) -> Reply {
+        let mut req = Request::post(path).header(header::CONTENT_TYPE, "application/json");
+        if let Some(token) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        self.send(req.body(Body::from(serde_json::to_vec(body).unwrap())).unwrap())
+            .await
+    }
+
+    /// Posts a raw body to the demo shop's answers route.
+    pub async fn post_answers_raw(&self, body: impl Into<Body>) -> Reply {
+        self.raw(
+            Method::POST,
+            &api::answers(demo::PUBLIC_KEY),
+            &[("content-type", "application/json")],
+            body,
+        )
+        .await
+    }
+
+    /// Sends answers to the demo shop; the batch must be accepted (200).
+    pub async fn send_answers(&self, answers: &[Answer]) -> SyncReceipt {
+        let reply = self
+            .post_json(
+                &api::answers(demo::PUBLIC_KEY),
+                None,
+                &SyncBatch {
+                    answers: answers.to_vec(),
+                },
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
+        reply.json()
+    }
+
+    /// The owner report of the demo shop for `query`.
+    pub async fn report_reply(&self, shop: &str, token: &str, query: &str) -> Reply {
+        self.get_with(
+            &format!("{}?{query}", api::report(shop)),
+            &[("authorization", &format!("Bearer {token}"))],
+        )
+        .await
+    }
+
+    pub async fn report(&self, query: &str) -> kept_shared::Report {
+        let reply = self
+            .report_reply(demo::SHOP_ID, demo::OWNER_TOKEN, query)
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
+        reply.json()
+    }
+
+    pub async fn purchase(&self, token: &str, shop: &str, p: &kept_shared::RecordPurchase) -> Reply {
+        self.post_json(&api::purchases(shop), Some(token), p).await
+    }
+
+    /// Every stored answer of the demo shop.
+    pub async fn stored(&self) -> Vec<Answer> {
+        self.db
+            .answers(demo::SHOP_ID)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.answer)
+            .collect()
+    }
+
+    /// The real server over this store, on a loopback port.
+    pub async fn serve(&self) -> RunningServer {
+        RunningServer::serve(self.db.clone(), "127.0.0.1:0".parse().unwrap(), None)
+            .await
+            .unwrap()
+    }
+}

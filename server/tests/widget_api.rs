@@ -1,0 +1,319 @@
+//! The widget's routes, on both engines: surveys, idempotent answer batches,
+//! validation, loyalty status and CORS.
+
+#[macro_use]
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{ORIGIN, TestApp};
+use kept_server::demo;
+use kept_shared::limits::{MAX_BATCH_ANSWERS, MAX_BODY_BYTES};
+use kept_shared::testing::AnswerBuilder;
+use kept_shared::{
+    Answer, AnswerValue, ErrorCode, LoyaltyStatus, ShopSurveys, SyncBatch, ValidationError, api,
+};
+use uuid::Uuid;
+
+fn nps(score: u8) -> AnswerBuilder {
+    AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, score)
+        .customer("alice")
+        .order("order-1")
+}
+
+fn csat(score: u8) -> AnswerBuilder {
+    AnswerBuilder::csat(demo::SHOP_ID, demo::CSAT_SURVEY, score)
+}
+
+fn churn(reasons: &[&str], other: Option<&str>) -> AnswerBuilder {
+    AnswerBuilder::churn(demo::SHOP_ID, demo::CHURN_SURVEY, reasons, other)
+}
+
+on_both_engines!(
+    surveys_are_served_by_public_key_with_their_targeting,
+    resending_a_batch_stores_each_answer_once_and_says_so,
+    the_same_id_twice_in_one_batch_is_stored_once,
+    every_answer_comes_back_as_it_was_sent,
+    bad_answers_are_rejected_with_reasons_and_good_ones_still_stored,
+    oversized_empty_and_malformed_batches_get_a_clear_4xx_and_store_nothing,
+    free_text_is_stored_without_control_or_bidi_override_characters,
+    loyalty_of_an_unknown_customer_is_zero_at_the_first_tier_and_refs_are_checked,
+    cors_allows_only_the_shops_origins_and_says_why_to_the_others,
+    an_unknown_key_is_a_404_any_page_can_read,
+);
+
+async fn surveys_are_served_by_public_key_with_their_targeting(app: TestApp) {
+    let reply = app.get(&api::surveys(demo::PUBLIC_KEY)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let got: ShopSurveys = reply.json();
+    assert_eq!(got.shop.id, "demo");
+    let ids: Vec<_> = got.surveys.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, [demo::NPS_SURVEY, demo::CSAT_SURVEY, demo::CHURN_SURVEY]);
+    assert!(got
+        .surveys
+        .iter()
+        .all(|s| ["en", "ru", "uk"].iter().all(|l| s.texts.contains_key(*l))));
+    // Buyers on an order page see NPS and CSAT; the churn survey is for lapsed customers.
+    let by_default: Vec<_> = got
+        .surveys
+        .iter()
+        .filter(|s| s.targeting.shown_by_default())
+        .map(|s| s.id.as_str())
+        .collect();
+    assert_eq!(by_default, [demo::NPS_SURVEY, demo::CSAT_SURVEY]);
+}
+
+async fn an_unknown_key_is_a_404_any_page_can_read(app: TestApp) {
+    for key in ["pk_nope", "bad%20key"] {
+        let reply = app
+            .get_with(&api::surveys(key), &[("origin", "https://anywhere.example")])
+            .await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{key}");
+        assert_eq!(reply.error().code, ErrorCode::UnknownKey);
+        assert!(reply.error().message.contains("data-key"), "{}", reply.error().message);
+        assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
+    }
+}
+
+async fn resending_a_batch_stores_each_answer_once_and_says_so(app: TestApp) {
+    let batch = vec![nps(9).build(), csat(4).build()];
+    let first = app.send_answers(&batch).await;
+    assert_eq!(first.stored, vec![batch[0].id, batch[1].id]);
+    assert!(first.duplicates.is_empty() && first.rejected.is_empty());
+
+    let second = app.send_answers(&batch).await;
+    assert!(second.stored.is_empty());
+    assert_eq!(second.duplicates, vec![batch[0].id, batch[1].id]);
+    assert_eq!(app.stored().await.len(), 2);
+}
+
+async fn the_same_id_twice_in_one_batch_is_stored_once(app: TestApp) {
+    let a = nps(7).build();
+    let receipt = app.send_answers(&[a.clone(), a.clone()]).await;
+    assert_eq!((receipt.stored, receipt.duplicates), (vec![a.id], vec![a.id]));
+    assert_eq!(app.stored().await, vec![a]);
+}
+
+async fn every_answer_comes_back_as_it_was_sent(app: TestApp) {
+    let t = chrono::Utc::now() - chrono::Duration::hours(1);
+    let answers = vec![
+        nps(3).reason("Coffee arrived stale").at(t).build(),
+        csat(5).at(t + chrono::Duration::seconds(1)).build(),
+        churn(&["quality", "price"], Some("Found a roaster nearby"))
+            .customer("bob")
+            .at(t + chrono::Duration::seconds(2))
+            .build(),
+        churn(&[], Some("moved away")).at(t + chrono::Duration::seconds(3)).build(),
+    ];
+    // A client that sends microseconds: both engines keep the millisecond.
+    let mut sent = answers.clone();
+    sent[1].answered_at += chrono::Duration::microseconds(456);
+    app.send_answers(&sent).await;
+    assert_eq!(app.stored().await, answers);
+}
+
+async fn bad_answers_are_rejected_with_reasons_and_good_ones_still_stored(app: TestApp) {
+    let good = nps(10).build();
+    let out_of_range = nps(11).build();
+    let unknown_reason = churn(&["weather"], None).build();
+    let unknown_survey = AnswerBuilder::csat(demo::SHOP_ID, "no-such-survey", 3).build();
+    let wrong_kind = AnswerBuilder::nps(demo::SHOP_ID, demo::CSAT_SURVEY, 3).build();
+    let too_long = nps(3).reason(&"x".repeat(1001)).build();
+    let nil_id = nps(5).id(Uuid::nil()).build();
+    let batch = [
+        good.clone(),
+        out_of_range.clone(),
+        unknown_reason.clone(),
+        unknown_survey.clone(),
+        wrong_kind.clone(),
+        too_long.clone(),
+        nil_id.clone(),
+    ];
+
+    let receipt = app.send_answers(&batch).await;
+    assert_eq!(receipt.stored, vec![good.id]);
+    let reasons: Vec<(Uuid, ValidationError)> = receipt
+        .rejected
+        .iter()
+        .map(|r| (r.id, r.reason.clone()))
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            (
+                out_of_range.id,
+                ValidationError::ScoreOutOfRange { score: 11, min: 0, max: 10 }
+            ),
+            (
+                unknown_reason.id,
+                ValidationError::UnknownReason { reason: "weather".into() }
+            ),
+            (
+                unknown_survey.id,
+                ValidationError::UnknownSurvey { survey: "no-such-survey".into() }
+            ),
+            (
+                wrong_kind.id,
+                ValidationError::WrongKind {
+                    survey: demo::CSAT_SURVEY.into(),
+                    expected: "csat".into(),
+                    got: "nps".into()
+                }
+            ),
+            (
+                too_long.id,
+                ValidationError::TooLong { field: "reason".into(), len: 1001, max: 1000 }
+            ),
+            (
+                nil_id.id,
+                ValidationError::NotRandomId { id: Uuid::nil().to_string() }
+            ),
+        ]
+    );
+    assert_eq!(receipt.rejected[0].message, "score 11 is outside 0–10");
+    assert_eq!(app.stored().await, vec![good]);
+}
+
+async fn oversized_empty_and_malformed_batches_get_a_clear_4xx_and_store_nothing(app: TestApp) {
+    let too_many: Vec<Answer> = (0..=MAX_BATCH_ANSWERS).map(|_| nps(5).build()).collect();
+    let reply = app
+        .post_answers_raw(serde_json::to_vec(&SyncBatch { answers: too_many }).unwrap())
+        .await;
+    assert_eq!(
+        (reply.status, reply.error().code),
+        (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BatchTooLarge)
+    );
+    assert!(reply.error().message.contains("at most 100"), "{}", reply.error().message);
+
+    let reply = app.post_answers_raw(r#"{"answers": []}"#).await;
+    assert_eq!(
+        (reply.status, reply.error().code),
+        (StatusCode::BAD_REQUEST, ErrorCode::BadRequest)
+    );
+    assert!(reply.error().message.contains("at least one"), "{}", reply.error().message);
+
+    let reply = app.post_answers_raw("x".repeat(MAX_BODY_BYTES + 1)).await;
+    assert_eq!(
+        (reply.status, reply.error().code),
+        (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge)
+    );
+
+    for body in [r#"{"answers": [{"id": 1}]}"#, "{", "null", r#"{"answers": "x"}"#] {
+        let reply = app.post_answers_raw(body).await;
+        assert_eq!(
+            (reply.status, reply.error().code),
+            (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+            "{body}"
+        );
+        assert!(!reply.error().message.is_empty());
+    }
+    assert!(app.stored().await.is_empty());
+}
+
+async fn free_text_is_stored_without_control_or_bidi_override_characters(app: TestApp) {
+    let a = nps(4)
+        .reason("slow\u{0} \u{202E}gnippihs\u{202C}\r\nand\ttepid\u{7}")
+        .build();
+    let receipt = app.send_answers(std::slice::from_ref(&a)).await;
+    assert_eq!(receipt.stored, vec![a.id]);
+    let stored = app.stored().await;
+    assert_eq!(
+        stored[0].value,
+        AnswerValue::Nps {
+            score: 4,
+            reason: Some("slow gnippihs\nand\ttepid".into())
+        }
+    );
+}
+
+async fn loyalty_of_an_unknown_customer_is_zero_at_the_first_tier_and_refs_are_checked(
+    app: TestApp,
+) {
+    let reply = app.get(&api::loyalty(demo::PUBLIC_KEY, "newcomer")).await;
+    let status: LoyaltyStatus = reply.json();
+    assert_eq!(
+        (status.points, status.tier.as_str(), status.next_tier.as_ref().unwrap().points_needed),
+        (0, "Bronze", 500)
+    );
+    assert_eq!(status.tier_name("uk"), "Бронза");
+    for bad in ["bad%20ref", "a%FFb", &"x".repeat(200)] {
+        let reply = app.get(&api::loyalty(demo::PUBLIC_KEY, bad)).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(reply.error().code, ErrorCode::BadRequest);
+    }
+}
+
+async fn cors_allows_only_the_shops_origins_and_says_why_to_the_others(app: TestApp) {
+    async fn preflight(app: &TestApp, origin: &str) -> common::Reply {
+        app.raw(
+            Method::OPTIONS,
+            &api::answers(demo::PUBLIC_KEY),
+            &[
+                ("origin", origin),
+                ("access-control-request-method", "POST"),
+                ("access-control-request-headers", "content-type"),
+            ],
+            "",
+        )
+        .await
+    }
+    let ok = preflight(&app, ORIGIN).await;
+    assert_eq!(ok.status, StatusCode::NO_CONTENT);
+    assert_eq!(ok.header("access-control-allow-origin"), Some(ORIGIN));
+    assert!(ok.header("access-control-allow-methods").unwrap().contains("POST"));
+    assert_eq!(ok.header("access-control-max-age"), Some("7200"));
+
+    let refused = preflight(&app, "https://evil.example").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.header("access-control-allow-origin").is_none());
+
+    let allowed = app
+        .get_with(&api::surveys(demo::PUBLIC_KEY), &[("origin", ORIGIN)])
+        .await;
+    assert_eq!(allowed.status, StatusCode::OK);
+    assert_eq!(allowed.header("access-control-allow-origin"), Some(ORIGIN));
+    assert!(allowed.header("vary").unwrap().to_ascii_lowercase().contains("origin"));
+
+    // Another origin gets nothing of the shop's, but may read why: the widget
+    // there says what to fix instead of failing in silence.
+    let other = app
+        .get_with(&api::surveys(demo::PUBLIC_KEY), &[("origin", "https://evil.example")])
+        .await;
+    assert_eq!(other.status, StatusCode::FORBIDDEN);
+    let e = other.error();
+    assert_eq!(e.code, ErrorCode::OriginNotAllowed);
+    assert!(
+        e.message.contains("https://evil.example") && e.message.contains("kept-server shop set demo"),
+        "{}",
+        e.message
+    );
+    assert_eq!(other.header("access-control-allow-origin"), Some("*"));
+    let answered = app
+        .raw(
+            Method::POST,
+            &api::answers(demo::PUBLIC_KEY),
+            &[("origin", "https://evil.example"), ("content-type", "application/json")],
+            serde_json::to_vec(&SyncBatch { answers: vec![nps(9).build()] }).unwrap(),
+        )
+        .await;
+    assert_eq!(answered.status, StatusCode::FORBIDDEN);
+    assert!(app.stored().await.is_empty());
+
+    // The Kept server's own pages (the kiosk) are same-origin.
+    let same = app
+        .get_with(
+            &api::surveys(demo::PUBLIC_KEY),
+            &[("origin", "http://kept.local:8080"), ("host", "kept.local:8080")],
+        )
+        .await;
+    assert_eq!(same.status, StatusCode::OK);
+
+    // Owner routes never answer cross-origin requests.
+    let report = app
+        .get_with(
+            &api::report(demo::SHOP_ID),
+            &[("origin", ORIGIN), ("authorization", &format!("Bearer {}", demo::OWNER_TOKEN))],
+        )
+        .await;
+    assert_eq!(report.status, StatusCode::OK);
+    assert!(report.header("access-control-allow-origin").is_none());
+}
