@@ -66,13 +66,13 @@ impl Env {
         let shop = shop_listener.local_addr()?;
 
         let api = RunningServer::start(ServerOptions {
-            db: db.clone(),
+            db: db.to_string_lossy().into_owned(),
             listen: "127.0.0.1:0".parse()?,
             widget_dir: Some(dist.clone()),
         })
         .await?;
         let api_addr = api.addr();
-        demo::seed(api.store(), &[format!("http://{shop}")])?;
+        demo::seed(api.db().as_ref(), &[format!("http://{shop}")]).await?;
 
         let app = Router::new()
             .route("/", axum::routing::get(shop_page))
@@ -141,7 +141,7 @@ impl Env {
     /// Brings the Kept server back on the same port and database.
     pub async fn restart_api(&mut self) -> Result<()> {
         let opts = ServerOptions {
-            db: self.db.clone(),
+            db: self.db.to_string_lossy().into_owned(),
             listen: self.api_addr,
             widget_dir: Some(widget_dist()),
         };
@@ -151,8 +151,8 @@ impl Env {
 
     /// All answers the database holds for the demo shop.
     pub async fn stored_answers(&self) -> Result<Vec<Answer>> {
-        let store = self.api().store().clone();
-        tokio::task::spawn_blocking(move || store.answers(demo::SHOP_ID)).await?
+        let records = self.api().db().answers(demo::SHOP_ID).await?;
+        Ok(records.into_iter().map(|r| r.answer).collect())
     }
 
     /// Waits until the database holds `n` answers, and returns them.

@@ -187,7 +187,7 @@ async fn kiosk_serves_three_respondents_each_with_a_fresh_survey() -> Result<()>
         w.wait_for(&survey_screen(NPS)).await?;
         // Nothing of the previous respondent is visible.
         assert!(
-            !w.exists(r#"[aria-pressed="true"]"#).await?,
+            !w.exists(r#"[aria-checked="true"]"#).await?,
             "respondent {i} sees a picked score"
         );
         assert_eq!(
@@ -253,11 +253,11 @@ async fn kiosk_resets_after_idle_time_discarding_the_unsent_answer() -> Result<(
     w.type_into(r#"textarea[name="reason"]"#, "half an answer")
         .await?;
     assert!(
-        w.exists(r#"[aria-pressed="true"]"#).await?,
+        w.exists(r#"[aria-checked="true"]"#).await?,
         "the score is picked"
     );
     let picked =
-        r#"document.querySelector('.kept-host').shadowRoot.querySelector('[aria-pressed="true"]')"#;
+        r#"document.querySelector('.kept-host').shadowRoot.querySelector('[aria-checked="true"]')"#;
     w.wait_until("the idle reset", &format!("{picked} === null"))
         .await?;
     w.wait_for(&survey_screen(NPS)).await?;
@@ -278,11 +278,7 @@ async fn kiosk_resets_after_idle_time_discarding_the_unsent_answer() -> Result<(
 async fn purchase_from_the_back_office_shows_as_points_and_tier() -> Result<()> {
     let _serial = ONE_AT_A_TIME.lock().await;
     let env = Env::start().await?;
-    let purchase = RecordPurchase {
-        customer_ref: "dave".into(),
-        purchase_id: "order-2001".into(),
-        amount_cents: 55_000,
-    };
+    let purchase = RecordPurchase::new("dave", "order-2001", 55_000);
     let resp = reqwest::Client::new()
         .post(format!(
             "{}{}",

@@ -6,7 +6,7 @@ use chrono::{Duration, Utc};
 use kept_shared::{Answer, AnswerValue, Channel};
 use uuid::Uuid;
 
-use crate::db::Database;
+use crate::db::{Database, DbError};
 use crate::shops::{self, ShopKeys, ShopSpec};
 use crate::{ingest, shops::edit_origins};
 
@@ -22,7 +22,7 @@ pub async fn seed(db: &dyn Database, extra_origins: &[String]) -> Result<()> {
     let shop = match db.shop(SHOP_ID).await? {
         Some(shop) => shop,
         None => {
-            shops::create(
+            let created = shops::create(
                 db,
                 ShopSpec {
                     id: SHOP_ID.into(),
@@ -38,9 +38,16 @@ pub async fn seed(db: &dyn Database, extra_origins: &[String]) -> Result<()> {
                     }),
                 },
             )
-            .await?;
-            for (customer, points) in [("alice", 620), ("bob", 40), ("carol", 2400)] {
-                db.set_points(SHOP_ID, customer, points).await?;
+            .await;
+            match created {
+                Ok(_) => {
+                    for (customer, points) in [("alice", 620), ("bob", 40), ("carol", 2400)] {
+                        db.set_points(SHOP_ID, customer, points).await?;
+                    }
+                }
+                // Another instance on the same database created it just now.
+                Err(e) if matches!(e.downcast_ref(), Some(DbError::Conflict(_))) => {}
+                Err(e) => return Err(e),
             }
             db.shop(SHOP_ID).await?.expect("just created")
         }
@@ -92,7 +99,8 @@ pub async fn seed_sample_answers(db: &dyn Database) -> Result<()> {
                 ),
             };
             Answer {
-                id: Uuid::new_v4(),
+                // Fixed ids: instances seeding one database at once store each once.
+                id: Uuid::from_u128(0x4b45_5054_d3e0_4000_8000_0000_0000_0000 | u128::from(i)),
                 shop: SHOP_ID.into(),
                 survey: survey.into(),
                 channel: if i % 3 == 0 { Channel::Kiosk } else { Channel::Web },

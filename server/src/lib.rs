@@ -25,11 +25,29 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use db::{Database, Db};
-pub use http::app;
+pub use http::{REQUEST_TIMEOUT, app, app_with};
 pub use serve::HEADER_READ_TIMEOUT;
 
 /// How long `stop` waits for requests in flight before it cuts them off.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// How long the server waits for a client. Both are in the README's limits table.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// For a request's headers (a new connection, or the next request on a kept-alive one).
+    pub header_read: Duration,
+    /// For a whole request, its body included, before answering 408.
+    pub request: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            header_read: HEADER_READ_TIMEOUT,
+            request: REQUEST_TIMEOUT,
+        }
+    }
+}
 
 pub struct ServerOptions {
     /// The store: a SQLite file path (created and migrated at start) or a
@@ -64,13 +82,23 @@ impl RunningServer {
         listen: SocketAddr,
         widget_dir: Option<PathBuf>,
     ) -> anyhow::Result<RunningServer> {
+        Self::serve_with(db, listen, widget_dir, Timeouts::default()).await
+    }
+
+    /// [`RunningServer::serve`] with other timeouts.
+    pub async fn serve_with(
+        db: Db,
+        listen: SocketAddr,
+        widget_dir: Option<PathBuf>,
+        timeouts: Timeouts,
+    ) -> anyhow::Result<RunningServer> {
         let listener = TcpListener::bind(listen)
             .await
             .with_context(|| format!("listening on {listen}"))?;
         let addr = listener.local_addr()?;
-        let app = http::app(db.clone(), widget_dir);
+        let app = http::app_with(db.clone(), widget_dir, timeouts.request);
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve::serve(listener, app, async move {
+        let task = tokio::spawn(serve::serve(listener, app, timeouts.header_read, async move {
             let _ = stopped.await;
         }));
         tracing::info!(%addr, engine = db.engine(), "kept-server listening");

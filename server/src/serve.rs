@@ -25,7 +25,12 @@ const HTTP2_KEEP_ALIVE: Duration = Duration::from_secs(30);
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets the requests in
 /// flight finish (the caller bounds how long it waits for that).
-pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()>) {
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    header_read_timeout: Duration,
+    shutdown: impl Future<Output = ()>,
+) {
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut shutdown = pin!(shutdown);
     loop {
@@ -53,7 +58,7 @@ pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Out
             builder
                 .http1()
                 .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_READ_TIMEOUT);
+                .header_read_timeout(header_read_timeout);
             builder
                 .http2()
                 .timer(TokioTimer::new())

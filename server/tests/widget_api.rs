@@ -197,11 +197,17 @@ async fn oversized_empty_and_malformed_batches_get_a_clear_4xx_and_store_nothing
         (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge)
     );
 
-    for body in [r#"{"answers": [{"id": 1}]}"#, "{", "null", r#"{"answers": "x"}"#] {
+    // Broken JSON is a 400; JSON of the wrong shape a 422.
+    for (body, status) in [
+        (r#"{"answers": [{"id": 1}]}"#, StatusCode::UNPROCESSABLE_ENTITY),
+        ("{", StatusCode::BAD_REQUEST),
+        ("null", StatusCode::UNPROCESSABLE_ENTITY),
+        (r#"{"answers": "x"}"#, StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
         let reply = app.post_answers_raw(body).await;
         assert_eq!(
             (reply.status, reply.error().code),
-            (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+            (status, ErrorCode::BadRequest),
             "{body}"
         );
         assert!(!reply.error().message.is_empty());

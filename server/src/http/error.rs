@@ -86,7 +86,9 @@ impl From<JsonRejection> for Failure {
                 format!("the body is larger than {MAX_BODY_BYTES} bytes"),
             );
         }
-        Failure::bad_request(r.body_text())
+        // 415 without a JSON content type, 422 for JSON of the wrong shape, 400 for
+        // broken JSON: the rejection's own status, with the API's body.
+        Failure::new(r.status(), ErrorCode::BadRequest, r.body_text())
     }
 }
 

@@ -30,6 +30,11 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The whole application over the store `db`, serving the built widget from
 /// `widget_dir` (when there is one).
 pub fn app(db: Db, widget_dir: Option<PathBuf>) -> Router {
+    app_with(db, widget_dir, REQUEST_TIMEOUT)
+}
+
+/// [`app`] with another request timeout (tests shorten it).
+pub fn app_with(db: Db, widget_dir: Option<PathBuf>, request_timeout: Duration) -> Router {
     let api = Router::new()
         .nest("/widget", widget::router(db.clone()))
         .nest(
@@ -45,7 +50,7 @@ pub fn app(db: Db, widget_dir: Option<PathBuf>) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
+            request_timeout,
         ))
         // Outside the timeout and the body limit, so their answers become JSON too.
         .layer(middleware::from_fn(json_errors::json_errors))

@@ -33,6 +33,7 @@ pub enum Engine {
 
 /// Runs each named `async fn name(app: TestApp)` once per engine, as
 /// `sqlite::name` and `postgres::name`.
+#[allow(unused_macros)]
 macro_rules! on_both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -275,5 +276,64 @@ impl TestApp {
         RunningServer::serve(self.db.clone(), "127.0.0.1:0".parse().unwrap(), None)
             .await
             .unwrap()
+    }
+}
+
+/// The real `kept-server` program, started on a store and a loopback port.
+pub struct KeptProcess {
+    pub child: tokio::process::Child,
+    pub url: String,
+    pub port: u16,
+}
+
+/// A loopback port free right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl KeptProcess {
+    /// Starts `kept-server --demo` on `db` and `port`, and waits until it answers.
+    pub async fn start(db: &str, port: u16) -> KeptProcess {
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_kept-server"))
+            .args(["--db", db, "--listen", &format!("127.0.0.1:{port}"), "--demo"])
+            .args(["--widget-dir", "/nonexistent"])
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("starting kept-server");
+        let url = format!("http://127.0.0.1:{port}");
+        let ready = format!("{url}{}", api::surveys(demo::PUBLIC_KEY));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            if let Ok(resp) = reqwest::get(&ready).await
+                && resp.status().is_success()
+            {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "kept-server did not answer on {url} within a minute"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        KeptProcess { child, url, port }
+    }
+
+    /// `kill -9`: no shutdown, no flush, nothing.
+    pub async fn kill_9(mut self) {
+        self.child.start_kill().unwrap();
+        self.child.wait().await.unwrap();
+    }
+
+    pub async fn stop(mut self) {
+        // SIGTERM: the server's graceful shutdown.
+        let pid = self.child.id().unwrap() as i32;
+        let _ = std::process::Command::new("kill").arg(pid.to_string()).status();
+        self.child.wait().await.unwrap();
     }
 }

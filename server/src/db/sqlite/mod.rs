@@ -8,7 +8,7 @@
 mod answers;
 mod loyalty;
 mod reports;
-mod schema;
+pub mod schema;
 mod shops;
 mod surveys;
 pub mod writer;

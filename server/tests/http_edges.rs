@@ -1,0 +1,173 @@
+//! What a public server meets besides well-formed requests: wrong methods, bad
+//! escapes, stalled bodies, idle connections, compression, caching, the pages.
+//! Every error under `/api/` must be the API's JSON with a stable code.
+
+#[macro_use]
+mod common;
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use common::{Engine, TestApp};
+use kept_server::{RunningServer, Timeouts, demo};
+use kept_shared::{ApiError, ErrorCode, api};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tower::ServiceExt;
+
+on_both_engines!(every_error_under_api_is_json_with_a_stable_code);
+
+async fn every_error_under_api_is_json_with_a_stable_code(app: TestApp) {
+    let owner = format!("Bearer {}", demo::OWNER_TOKEN);
+    let back_office = format!("Bearer {}", demo::SECRET_KEY);
+    let cases: Vec<(Method, String, Vec<(&str, &str)>, &str, StatusCode, ErrorCode)> = vec![
+        (Method::DELETE, api::surveys(demo::PUBLIC_KEY), vec![], "", StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
+        (Method::GET, api::answers(demo::PUBLIC_KEY), vec![], "", StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
+        (Method::PUT, api::loyalty(demo::PUBLIC_KEY, "alice"), vec![], "", StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
+        (Method::GET, api::purchases(demo::SHOP_ID), vec![("authorization", &back_office)], "", StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
+        (Method::POST, api::report(demo::SHOP_ID), vec![("authorization", &owner)], "", StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
+        (Method::GET, api::loyalty(demo::PUBLIC_KEY, "a%FFb"), vec![], "", StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+        (Method::GET, api::loyalty(demo::PUBLIC_KEY, "%"), vec![], "", StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+        (Method::GET, "/api/v1/nothing-here".into(), vec![], "", StatusCode::NOT_FOUND, ErrorCode::NotFound),
+        (Method::GET, "/api/v2/widget/pk_demo/surveys".into(), vec![], "", StatusCode::NOT_FOUND, ErrorCode::NotFound),
+        (Method::POST, api::answers(demo::PUBLIC_KEY), vec![("content-type", "text/plain")], "{}", StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::BadRequest),
+        (Method::POST, api::answers(demo::PUBLIC_KEY), vec![], "{}", StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::BadRequest),
+        (Method::POST, api::purchases(demo::SHOP_ID), vec![("authorization", &back_office), ("content-type", "application/json")], "[]", StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::BadRequest),
+        (Method::GET, format!("{}?from=2026-13-01", api::report(demo::SHOP_ID)), vec![("authorization", &owner)], "", StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+    ];
+    for (method, path, headers, body, status, code) in cases {
+        let reply = app.raw(method.clone(), &path, &headers, body.to_string()).await;
+        assert_eq!(reply.status, status, "{method} {path}: {}", String::from_utf8_lossy(&reply.body));
+        assert_eq!(reply.header("content-type"), Some("application/json"), "{method} {path}");
+        let e: ApiError = reply.json();
+        assert_eq!(e.code, code, "{method} {path}: {}", e.message);
+        assert!(!e.message.is_empty());
+        if status == StatusCode::METHOD_NOT_ALLOWED {
+            assert!(reply.header("allow").is_some(), "{method} {path} names the methods it takes");
+        }
+    }
+}
+
+/// A request whose body never finishes is answered 408, as JSON, after the timeout.
+#[tokio::test]
+async fn a_stalled_request_body_gets_a_json_408() {
+    let app = TestApp::new(Engine::Sqlite).await;
+    let router = kept_server::app_with(app.db.clone(), None, Duration::from_millis(300));
+    let never = Body::new(NeverEnds);
+    let req = Request::post(api::answers(demo::PUBLIC_KEY))
+        .header("content-type", "application/json")
+        .header("content-length", "1000")
+        .body(never)
+        .unwrap();
+    let resp = router.oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::REQUEST_TIMEOUT);
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    let e: ApiError = serde_json::from_slice(&body).unwrap();
+    assert_eq!(e.code, ErrorCode::RequestTimeout);
+}
+
+/// A request body that never yields: a client that stopped sending.
+struct NeverEnds;
+
+impl axum::body::HttpBody for NeverEnds {
+    type Data = axum::body::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Pending
+    }
+}
+
+/// A client that connects and never finishes its headers is cut off.
+#[tokio::test]
+async fn a_connection_that_never_sends_its_headers_is_closed() {
+    let app = TestApp::new(Engine::Sqlite).await;
+    let server = RunningServer::serve_with(
+        app.db.clone(),
+        "127.0.0.1:0".parse().unwrap(),
+        None,
+        Timeouts {
+            header_read: Duration::from_millis(300),
+            ..Timeouts::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut conn = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    conn.write_all(b"GET /api/v1/widget/pk_demo/surveys HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    // The server closes the connection (EOF, perhaps after a 408); the deadline
+    // only bounds a failing test.
+    let read = tokio::time::timeout(Duration::from_secs(10), conn.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "the idle connection was still open after 10 s");
+    // A well-behaved client on another connection is served meanwhile.
+    let ok = reqwest::get(format!("{}{}", server.url(), api::surveys(demo::PUBLIC_KEY)))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn json_and_pages_are_compressed_as_the_browser_offers() {
+    let app = TestApp::new(Engine::Sqlite).await;
+    for (encoding, expected) in [("br", Some("br")), ("gzip", Some("gzip")), ("identity", None)] {
+        let reply = app
+            .get_with(&api::surveys(demo::PUBLIC_KEY), &[("accept-encoding", encoding)])
+            .await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.header("content-encoding"), expected, "{encoding}");
+        let page = app.get_with("/demo", &[("accept-encoding", encoding)]).await;
+        assert_eq!(page.header("content-encoding"), expected, "/demo {encoding}");
+    }
+}
+
+#[tokio::test]
+async fn pages_icons_and_widget_files_are_served_with_their_caching() {
+    let app = TestApp::new(Engine::Sqlite).await;
+    let demo_page = String::from_utf8(app.get("/demo?customer=carol&locale=uk").await.body.to_vec()).unwrap();
+    assert!(demo_page.contains(r#"data-key="pk_demo""#) && demo_page.contains(r#"data-customer="carol""#));
+    assert!(demo_page.contains(r#"data-locale="uk""#));
+    let hostile = String::from_utf8(app.get("/demo?customer=%22%3E%3Cscript%3E").await.body.to_vec()).unwrap();
+    assert!(!hostile.contains("\"><script>"));
+    let kiosk = app.get("/kiosk/pk_demo").await;
+    assert_eq!(kiosk.status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&kiosk.body).contains(r#"data-mode="kiosk""#));
+    assert_eq!(app.get("/kiosk/pk_nope").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/dashboard").await.status, StatusCode::OK);
+    let icon = app.get("/favicon.ico").await;
+    assert_eq!((icon.status, icon.header("content-type")), (StatusCode::OK, Some("image/x-icon")));
+    assert_eq!(&icon.body[..4], &[0, 0, 1, 0], "an ICO file");
+    assert_eq!(app.get("/favicon.svg").await.status, StatusCode::OK);
+    assert_eq!(app.get("/widget/kept.js").await.status, StatusCode::NOT_FOUND, "no widget built here");
+
+    // A built widget: the loader briefly cached, hashed files for a year, brotli where made.
+    let dist = tempfile::tempdir().unwrap();
+    std::fs::write(dist.path().join("kept.js"), "/* loader */").unwrap();
+    std::fs::write(dist.path().join("kept-widget-0123456789abcdef.js"), "/* glue */").unwrap();
+    std::fs::write(dist.path().join("kept-widget-0123456789abcdef.js.br"), "brotli bytes").unwrap();
+    let router = kept_server::app(app.db.clone(), Some(dist.path().to_path_buf()));
+    let get = |path: &str, enc: &str| {
+        router.clone().oneshot(
+            Request::get(path)
+                .header("accept-encoding", enc)
+                .header("origin", "https://any.example")
+                .body(Body::empty())
+                .unwrap(),
+        )
+    };
+    let loader = get("/widget/kept.js", "br").await.unwrap();
+    assert_eq!(loader.status(), StatusCode::OK);
+    assert_eq!(loader.headers()["cache-control"], "public, max-age=300");
+    assert_eq!(loader.headers()["access-control-allow-origin"], "*");
+    let glue = get("/widget/kept-widget-0123456789abcdef.js", "gzip, br").await.unwrap();
+    assert_eq!(glue.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(glue.headers()["content-encoding"], "br");
+    let body = axum::body::to_bytes(glue.into_body(), usize::MAX).await.unwrap();
+    assert_eq!(&body[..], b"brotli bytes", "the precompressed file, not compressed again");
+}
