@@ -3,6 +3,8 @@
 # is skipped when its tool is already there at the right version.
 #   scripts/setup.sh          toolchain for building the widget (wasm target, trunk, wasm-bindgen)
 #   scripts/setup.sh --browser  also Debian's Chromium and ChromeDriver (for the tests)
+#   scripts/setup.sh --postgres also Debian's PostgreSQL server (for the tests)
+# The flags may be combined.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,9 +32,23 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; th
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
-if [[ "${1:-}" == "--browser" ]] && ! { command -v chromium && command -v chromedriver; } >/dev/null; then
+FLAGS=" $* "
+SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo
+APT_UPDATED=""
+apt_install() {
+  [[ -n "$APT_UPDATED" ]] || { $SUDO apt-get update -q; APT_UPDATED=1; }
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "$@"
+}
+
+if [[ "$FLAGS" == *" --postgres "* ]] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  step "installing Debian's PostgreSQL (the tests start a throw-away cluster of their own)"
+  # No cluster of its own: the package would otherwise create and start one.
+  $SUDO mkdir -p /etc/postgresql-common/createcluster.d
+  echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.d/kept.conf >/dev/null
+  apt_install postgresql
+fi
+
+if [[ "$FLAGS" == *" --browser "* ]] && ! { command -v chromium && command -v chromedriver; } >/dev/null; then
   step "installing Debian's chromium and chromium-driver"
-  SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium chromium-driver
+  apt_install chromium chromium-driver
 fi

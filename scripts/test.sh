@@ -6,14 +6,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-scripts/setup.sh --browser
+scripts/setup.sh --browser --postgres
 scripts/build-widget.sh
+
+printf '\n==> a throw-away PostgreSQL cluster for the tests\n'
+KEPT_TEST_POSTGRES=$(scripts/pg-test-cluster.sh start)
+export KEPT_TEST_POSTGRES
+trap 'scripts/pg-test-cluster.sh stop' EXIT
+echo "$KEPT_TEST_POSTGRES"
 
 printf '\n==> workspace tests (unit, integration, end-to-end)\n'
 cargo test --workspace --locked
 
-printf '\n==> benchmarks compile (run them with: cargo bench -p kept-server)\n'
-cargo build -p kept-server --benches --locked
+printf '\n==> benchmarks compile (run them with: cargo bench -p kept-server --bench storage)\n'
+# With the dev profile, so the test build is reused rather than rebuilt for release.
+cargo build -p kept-server --benches --profile dev --locked
 
 printf '\n==> widget tests in headless Chromium (wasm-bindgen-test)\n'
 CHROMEDRIVER=/usr/bin/chromedriver \

@@ -110,7 +110,10 @@ async fn nps_answer_with_reason_is_stored_once_and_reported() -> Result<()> {
     // Answered for this order: a reload thanks the visitor instead of asking again.
     w.reload().await?;
     w.wait_for(".kept-thanks").await?;
-    assert!(!w.exists(".kept-survey").await?, "the survey is not asked twice for one order");
+    assert!(
+        !w.exists(".kept-survey").await?,
+        "the survey is not asked twice for one order"
+    );
     assert_eq!(env.stored_answers().await?.len(), 1);
 
     w.screenshot("1-nps-answered").await?;

@@ -32,11 +32,21 @@ fn answers(n: usize, seed: usize) -> Vec<Answer> {
             let k = seed * n + i;
             let b = match k % 5 {
                 0 => AnswerBuilder::csat(demo::SHOP_ID, demo::CSAT_SURVEY, (k % 5 + 1) as u8),
-                1 => AnswerBuilder::churn(demo::SHOP_ID, demo::CHURN_SURVEY, &["price", "quality"], Some("too far")),
-                _ => AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, (k % 11) as u8).reason("because"),
+                1 => AnswerBuilder::churn(
+                    demo::SHOP_ID,
+                    demo::CHURN_SURVEY,
+                    &["price", "quality"],
+                    Some("too far"),
+                ),
+                _ => AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, (k % 11) as u8)
+                    .reason("because"),
             };
             b.customer(&format!("c{}", k % 5000))
-                .channel(if k % 3 == 0 { Channel::Kiosk } else { Channel::Web })
+                .channel(if k.is_multiple_of(3) {
+                    Channel::Kiosk
+                } else {
+                    Channel::Web
+                })
                 .build()
         })
         .collect()
@@ -53,31 +63,57 @@ async fn fresh(engine: &'static str) -> Engine {
         "sqlite" => {
             let dir = tempfile::tempdir().unwrap();
             let url = dir.path().join("bench.db").to_string_lossy().into_owned();
-            Engine { name: "SQLite", url, _dir: Some(dir) }
+            Engine {
+                name: "SQLite",
+                url,
+                _dir: Some(dir),
+            }
         }
         _ => {
-            let admin = std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/pg-test-cluster.sh"))
-                .arg("start")
-                .output()
-                .unwrap();
-            assert!(admin.status.success(), "{}", String::from_utf8_lossy(&admin.stderr));
+            let admin = std::process::Command::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../scripts/pg-test-cluster.sh"
+            ))
+            .arg("start")
+            .output()
+            .unwrap();
+            assert!(
+                admin.status.success(),
+                "{}",
+                String::from_utf8_lossy(&admin.stderr)
+            );
             let admin = String::from_utf8(admin.stdout).unwrap().trim().to_string();
             let name = format!("kept_bench_{}", uuid::Uuid::new_v4().simple());
-            let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls).await.unwrap();
+            let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+                .await
+                .unwrap();
             tokio::spawn(conn);
-            client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+            client
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .await
+                .unwrap();
             let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
-            Engine { name: "PostgreSQL", url, _dir: None }
+            Engine {
+                name: "PostgreSQL",
+                url,
+                _dir: None,
+            }
         }
     }
 }
 
 /// Answers per second through the HTTP API.
 async fn http_ingest(db: Db) -> f64 {
-    let server = RunningServer::serve(db, "127.0.0.1:0".parse().unwrap(), None).await.unwrap();
+    let server = RunningServer::serve(db, "127.0.0.1:0".parse().unwrap(), None)
+        .await
+        .unwrap();
     let url = format!("{}{}", server.url(), api::answers(demo::PUBLIC_KEY));
     let batches: Vec<Vec<Vec<Answer>>> = (0..CLIENTS)
-        .map(|c| (0..BATCHES_PER_CLIENT).map(|b| answers(BATCH, 1_000_000 + c * 1000 + b)).collect())
+        .map(|c| {
+            (0..BATCHES_PER_CLIENT)
+                .map(|b| answers(BATCH, 1_000_000 + c * 1000 + b))
+                .collect()
+        })
         .collect();
     let http = reqwest::Client::new();
     let start = Instant::now();
@@ -111,7 +147,9 @@ async fn http_ingest(db: Db) -> f64 {
 
 /// The same rows inserted straight into the engine, 100 per transaction.
 async fn raw_insert(engine: &Engine) -> f64 {
-    let rows: Vec<Vec<Answer>> = (0..CLIENTS * BATCHES_PER_CLIENT).map(|b| answers(BATCH, 2_000_000 + b)).collect();
+    let rows: Vec<Vec<Answer>> = (0..CLIENTS * BATCHES_PER_CLIENT)
+        .map(|b| answers(BATCH, 2_000_000 + b))
+        .collect();
     let total = rows.len() * BATCH;
     if engine.name == "SQLite" {
         let path = engine.url.clone();
@@ -145,9 +183,14 @@ async fn raw_insert(engine: &Engine) -> f64 {
         .await
         .unwrap();
     }
-    let (mut client, conn) = tokio_postgres::connect(&engine.url, tokio_postgres::NoTls).await.unwrap();
+    let (mut client, conn) = tokio_postgres::connect(&engine.url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
     tokio::spawn(conn);
-    client.batch_execute("SET synchronous_commit = on").await.unwrap();
+    client
+        .batch_execute("SET synchronous_commit = on")
+        .await
+        .unwrap();
     let st = client
         .prepare(
             "INSERT INTO answers (shop_id, received_at, id, survey_id, kind, channel, score, text, has_text,
@@ -163,7 +206,10 @@ async fn raw_insert(engine: &Engine) -> f64 {
         let surveys: Vec<_> = batch.iter().map(|a| a.survey.clone()).collect();
         let kinds: Vec<_> = batch.iter().map(|a| a.value.kind_name()).collect();
         let channels: Vec<_> = batch.iter().map(|a| a.channel.as_str()).collect();
-        let scores: Vec<Option<i16>> = batch.iter().map(|a| score_and_text(a).0.map(i16::from)).collect();
+        let scores: Vec<Option<i16>> = batch
+            .iter()
+            .map(|a| score_and_text(a).0.map(i16::from))
+            .collect();
         let texts: Vec<Option<&str>> = batch.iter().map(|a| score_and_text(a).1).collect();
         let has: Vec<bool> = texts.iter().map(Option::is_some).collect();
         let customers: Vec<_> = batch.iter().map(|a| a.customer_ref.clone()).collect();
@@ -171,9 +217,15 @@ async fn raw_insert(engine: &Engine) -> f64 {
         let at: Vec<_> = batch.iter().map(|a| a.answered_at).collect();
         let days: Vec<_> = batch.iter().map(|a| a.answered_at.date_naive()).collect();
         let tx = client.transaction().await.unwrap();
-        tx.execute(&st, &[&ids, &surveys, &kinds, &channels, &scores, &texts, &has, &customers, &verified, &at, &days])
-            .await
-            .unwrap();
+        tx.execute(
+            &st,
+            &[
+                &ids, &surveys, &kinds, &channels, &scores, &texts, &has, &customers, &verified,
+                &at, &days,
+            ],
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
     }
     total as f64 / start.elapsed().as_secs_f64()
@@ -198,7 +250,8 @@ async fn report_over_a_year(db: Db) -> (Duration, Duration) {
             .into_iter()
             .enumerate()
             .map(|(i, mut answer)| {
-                answer.answered_at = Utc::now() - chrono::Duration::minutes(((c * chunk + i) % (365 * 24 * 60)) as i64);
+                answer.answered_at = Utc::now()
+                    - chrono::Duration::minutes(((c * chunk + i) % (365 * 24 * 60)) as i64);
                 AnswerRecord {
                     day: calendar::local_day(answer.answered_at, shop.time_zone),
                     answer,
@@ -207,7 +260,9 @@ async fn report_over_a_year(db: Db) -> (Duration, Duration) {
                 }
             })
             .collect();
-        db.insert_answers(demo::SHOP_ID, records, Utc::now()).await.unwrap();
+        db.insert_answers(demo::SHOP_ID, records, Utc::now())
+            .await
+            .unwrap();
     }
     let from: NaiveDate = today - chrono::Days::new(364);
     let mut times = Vec::new();
@@ -233,10 +288,16 @@ async fn report_over_a_year(db: Db) -> (Duration, Duration) {
 #[tokio::main]
 async fn main() {
     let engines = std::env::var("KEPT_BENCH_ENGINES").unwrap_or_else(|_| "sqlite,postgres".into());
-    println!("| engine | HTTP ingest (answers/s) | raw insert, same rows (answers/s) | HTTP ÷ raw | report over 1 000 000 answers, by day | by month |");
+    println!(
+        "| engine | HTTP ingest (answers/s) | raw insert, same rows (answers/s) | HTTP ÷ raw | report over 1 000 000 answers, by day | by month |"
+    );
     println!("|---|---|---|---|---|---|");
     for name in engines.split(',').map(str::trim) {
-        let name: &'static str = if name == "sqlite" { "sqlite" } else { "postgres" };
+        let name: &'static str = if name == "sqlite" {
+            "sqlite"
+        } else {
+            "postgres"
+        };
         let engine = fresh(name).await;
         let db = kept_server::db::open(&engine.url).await.unwrap();
         demo::seed(db.as_ref(), &[]).await.unwrap();

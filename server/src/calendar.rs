@@ -76,14 +76,22 @@ mod tests {
     #[test]
     fn report_ranges_default_to_thirty_days_and_refuse_odd_dates() {
         let today = d(2026, 11, 28);
-        assert_eq!(report_range(None, None, today), Ok((d(2026, 10, 30), today)));
+        assert_eq!(
+            report_range(None, None, today),
+            Ok((d(2026, 10, 30), today))
+        );
         assert_eq!(
             report_range(Some(d(2026, 1, 1)), None, today),
             Ok((d(2026, 1, 1), today))
         );
         assert!(report_range(Some(d(2026, 2, 1)), Some(d(2026, 1, 1)), today).is_err());
         assert!(report_range(Some(d(2000, 1, 1)), Some(d(2026, 1, 1)), today).is_err());
-        for far in [NaiveDate::MIN, NaiveDate::MAX, d(1999, 12, 31), d(2101, 1, 1)] {
+        for far in [
+            NaiveDate::MIN,
+            NaiveDate::MAX,
+            d(1999, 12, 31),
+            d(2101, 1, 1),
+        ] {
             let e = report_range(Some(far), Some(far), today).unwrap_err();
             assert!(e.contains("2000-01-01"), "{e}");
             assert!(report_range(None, Some(far), today).is_err());

@@ -65,9 +65,18 @@ pub async fn seed_sample_answers(db: &dyn Database) -> Result<()> {
     if !db.answers(SHOP_ID).await?.is_empty() {
         return Ok(());
     }
-    let shop = db.shop(SHOP_ID).await?.expect("the demo shop is seeded first");
+    let shop = db
+        .shop(SHOP_ID)
+        .await?
+        .expect("the demo shop is seeded first");
     let now = Utc::now();
-    let reasons = ["price", "quality", "delivery", "found_alternative", "no_longer_needed"];
+    let reasons = [
+        "price",
+        "quality",
+        "delivery",
+        "found_alternative",
+        "no_longer_needed",
+    ];
     let answers: Vec<Answer> = (0..160u32)
         .map(|i| {
             // A deterministic, mostly happy spread of scores that improves over the weeks.
@@ -103,7 +112,11 @@ pub async fn seed_sample_answers(db: &dyn Database) -> Result<()> {
                 id: Uuid::from_u128(0x4b45_5054_d3e0_4000_8000_0000_0000_0000 | u128::from(i)),
                 shop: SHOP_ID.into(),
                 survey: survey.into(),
-                channel: if i % 3 == 0 { Channel::Kiosk } else { Channel::Web },
+                channel: if i % 3 == 0 {
+                    Channel::Kiosk
+                } else {
+                    Channel::Web
+                },
                 customer_ref: None,
                 order_ref: None,
                 answered_at: now - Duration::days(days_ago) - Duration::minutes(i as i64),

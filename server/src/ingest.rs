@@ -32,7 +32,9 @@ pub async fn ingest(
                 verified: false,
                 store: None,
             }),
-            Err(reason) => receipt.rejected.push(RejectedAnswer::new(answer.id, reason)),
+            Err(reason) => receipt
+                .rejected
+                .push(RejectedAnswer::new(answer.id, reason)),
         }
     }
     if valid.is_empty() {

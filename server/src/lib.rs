@@ -98,9 +98,14 @@ impl RunningServer {
         let addr = listener.local_addr()?;
         let app = http::app_with(db.clone(), widget_dir, timeouts.request);
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve::serve(listener, app, timeouts.header_read, async move {
-            let _ = stopped.await;
-        }));
+        let task = tokio::spawn(serve::serve(
+            listener,
+            app,
+            timeouts.header_read,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
         tracing::info!(%addr, engine = db.engine(), "kept-server listening");
         Ok(RunningServer {
             addr,
@@ -127,7 +132,10 @@ impl RunningServer {
     pub async fn stop(self) {
         let _ = self.shutdown.send(());
         let mut task = self.task;
-        if tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await.is_err() {
+        if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+            .await
+            .is_err()
+        {
             task.abort();
             let _ = task.await;
         }

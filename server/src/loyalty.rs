@@ -109,8 +109,14 @@ mod tests {
     #[test]
     fn balances_stop_at_the_maximum() {
         assert_eq!(add_points(MAX_POINTS - 1, 1).unwrap(), MAX_POINTS);
-        assert!(matches!(add_points(MAX_POINTS, 1), Err(DbError::LimitExceeded(_))));
-        assert!(matches!(add_points(u64::MAX, u64::MAX), Err(DbError::LimitExceeded(_))));
+        assert!(matches!(
+            add_points(MAX_POINTS, 1),
+            Err(DbError::LimitExceeded(_))
+        ));
+        assert!(matches!(
+            add_points(u64::MAX, u64::MAX),
+            Err(DbError::LimitExceeded(_))
+        ));
     }
 
     #[test]
@@ -124,6 +130,9 @@ mod tests {
         let top = status("c", 5000, &tiers(), now);
         assert_eq!((top.tier.as_str(), top.next_tier), ("Gold", None));
         let none = status("c", 10, &[Tier::new("Silver", 500)], now);
-        assert_eq!((none.tier.as_str(), none.next_tier.unwrap().points_needed), ("", 490));
+        assert_eq!(
+            (none.tier.as_str(), none.next_tier.unwrap().points_needed),
+            ("", 490)
+        );
     }
 }

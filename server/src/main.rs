@@ -111,7 +111,10 @@ async fn main() -> Result<()> {
             let mut tiers = if tiers.is_empty() {
                 shops::default_tiers()
             } else {
-                tiers.iter().map(|t| shops::parse_tier(t)).collect::<Result<_>>()?
+                tiers
+                    .iter()
+                    .map(|t| shops::parse_tier(t))
+                    .collect::<Result<_>>()?
             };
             for label in &tier_labels {
                 shops::add_tier_label(&mut tiers, label)?;
@@ -132,9 +135,14 @@ async fn main() -> Result<()> {
                 },
             )
             .await?;
-            println!("Shop {id:?} created with the standard surveys (NPS and CSAT after a purchase; churn for lapsed customers).");
+            println!(
+                "Shop {id:?} created with the standard surveys (NPS and CSAT after a purchase; churn for lapsed customers)."
+            );
             println!("  public key (widget, data-key): {}", keys.public_key);
-            println!("  back-office secret key:        {}", keys.back_office_token);
+            println!(
+                "  back-office secret key:        {}",
+                keys.back_office_token
+            );
             println!("  owner token (dashboard):       {}", keys.owner_token);
             println!("The secret key and owner token are stored hashed and cannot be shown again.");
             Ok(())
@@ -163,7 +171,10 @@ async fn serve(db: Db, args: ServeArgs) -> Result<()> {
 async fn shop_command(db: Db, action: ShopCommand) -> Result<()> {
     match action {
         ShopCommand::Show { id } => {
-            let shop = db.shop(&id).await?.with_context(|| format!("no shop has the id {id:?}"))?;
+            let shop = db
+                .shop(&id)
+                .await?
+                .with_context(|| format!("no shop has the id {id:?}"))?;
             println!("Shop {:?}: {}", shop.id, shop.name);
             println!("  public key:        {}", shop.public_key);
             println!("  allowed origins:   {}", shop.allowed_origins.join(" "));
@@ -177,11 +188,22 @@ async fn shop_command(db: Db, action: ShopCommand) -> Result<()> {
             add_origins,
             remove_origins,
         } => {
-            let shop = db.shop(&id).await?.with_context(|| format!("no shop has the id {id:?}"))?;
+            let shop = db
+                .shop(&id)
+                .await?
+                .with_context(|| format!("no shop has the id {id:?}"))?;
             let set = (!origins.is_empty()).then_some(origins.as_slice());
-            let new = shops::edit_origins(&shop.allowed_origins, set, &add_origins, &remove_origins)?;
+            let new =
+                shops::edit_origins(&shop.allowed_origins, set, &add_origins, &remove_origins)?;
             db.set_allowed_origins(&id, new.clone()).await?;
-            println!("Shop {id:?} now allows: {}", if new.is_empty() { "(no origin)".into() } else { new.join(" ") });
+            println!(
+                "Shop {id:?} now allows: {}",
+                if new.is_empty() {
+                    "(no origin)".into()
+                } else {
+                    new.join(" ")
+                }
+            );
         }
     }
     Ok(())

@@ -30,7 +30,10 @@ pub fn router() -> Router<Db> {
             "/favicon.ico",
             get(|| async {
                 (
-                    [(header::CONTENT_TYPE, "image/x-icon"), (header::CACHE_CONTROL, ICON_CACHE)],
+                    [
+                        (header::CONTENT_TYPE, "image/x-icon"),
+                        (header::CACHE_CONTROL, ICON_CACHE),
+                    ],
                     FAVICON_ICO,
                 )
             }),
@@ -39,7 +42,10 @@ pub fn router() -> Router<Db> {
             "/favicon.svg",
             get(|| async {
                 (
-                    [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, ICON_CACHE)],
+                    [
+                        (header::CONTENT_TYPE, "image/svg+xml"),
+                        (header::CACHE_CONTROL, ICON_CACHE),
+                    ],
                     FAVICON_SVG,
                 )
             }),

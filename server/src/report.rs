@@ -46,22 +46,26 @@ pub fn build(
     for r in rollups {
         let k = &r.key;
         let score = u8::try_from(k.score).ok();
-        add(k.day, k.channel, &|s: &mut Summary| match (k.kind.as_str(), score) {
-            ("nps", Some(score)) => {
-                s.nps.add(score, r.count);
-                if k.with_text {
-                    s.nps.with_text += r.count;
+        add(
+            k.day,
+            k.channel,
+            &|s: &mut Summary| match (k.kind.as_str(), score) {
+                ("nps", Some(score)) => {
+                    s.nps.add(score, r.count);
+                    if k.with_text {
+                        s.nps.with_text += r.count;
+                    }
                 }
-            }
-            ("csat", Some(score)) => s.csat.add(score, r.count),
-            ("churn_reason", _) => {
-                s.churn.responses += r.count;
-                if k.with_text {
-                    s.churn.with_text += r.count;
+                ("csat", Some(score)) => s.csat.add(score, r.count),
+                ("churn_reason", _) => {
+                    s.churn.responses += r.count;
+                    if k.with_text {
+                        s.churn.with_text += r.count;
+                    }
                 }
-            }
-            _ => {}
-        });
+                _ => {}
+            },
+        );
     }
     for r in reasons {
         add(r.day, r.channel, &|s: &mut Summary| {
@@ -89,7 +93,14 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
     }
 
-    fn rollup(d: u32, channel: Channel, kind: &str, score: i16, with_text: bool, count: u64) -> Rollup {
+    fn rollup(
+        d: u32,
+        channel: Channel,
+        kind: &str,
+        score: i16,
+        with_text: bool,
+        count: u64,
+    ) -> Rollup {
         Rollup {
             key: RollupKey {
                 day: day(d),
@@ -139,7 +150,11 @@ mod tests {
         assert_eq!(r.trend[1].by_channel[&Channel::Web].churn.responses, 0);
 
         let weekly = build(day(1), day(30), Period::Week, &rollups, &reasons);
-        assert_eq!(weekly.trend.len(), 1, "Nov 2 and 3, 2026 are one Mon–Sun week");
+        assert_eq!(
+            weekly.trend.len(),
+            1,
+            "Nov 2 and 3, 2026 are one Mon–Sun week"
+        );
         assert_eq!(weekly.trend[0].start, day(2));
     }
 }

@@ -64,7 +64,8 @@ pub async fn serve(
                 .timer(TokioTimer::new())
                 .keep_alive_interval(HTTP2_KEEP_ALIVE)
                 .keep_alive_timeout(HTTP2_KEEP_ALIVE);
-            let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+            let conn =
+                builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
             let mut conn = pin!(conn);
             loop {
                 tokio::select! {

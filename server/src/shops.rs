@@ -8,9 +8,7 @@ use anyhow::{Context, Result, bail};
 use chrono_tz::Tz;
 use kept_shared::limits::{MAX_POINTS, MAX_POINTS_PER_UNIT};
 use kept_shared::validate::validate_ref;
-use kept_shared::{
-    Audience, ChurnReasonChoice, Survey, SurveyKind, SurveyTexts, Targeting,
-};
+use kept_shared::{Audience, ChurnReasonChoice, Survey, SurveyKind, SurveyTexts, Targeting};
 
 use crate::db::{DEFAULT_CHURN_WINDOW_DAYS, Database, NewShop, Shop, SurveyRecord, Tier};
 use crate::tokens::{TokenKind, generate_public_key, generate_token, hash_token};
@@ -42,9 +40,15 @@ pub struct ShopKeys {
 /// The tiers of a shop that names none.
 pub fn default_tiers() -> Vec<Tier> {
     vec![
-        Tier::new("Bronze", 0).with_label("ru", "Бронза").with_label("uk", "Бронза"),
-        Tier::new("Silver", 500).with_label("ru", "Серебро").with_label("uk", "Срібло"),
-        Tier::new("Gold", 2000).with_label("ru", "Золото").with_label("uk", "Золото"),
+        Tier::new("Bronze", 0)
+            .with_label("ru", "Бронза")
+            .with_label("uk", "Бронза"),
+        Tier::new("Silver", 500)
+            .with_label("ru", "Серебро")
+            .with_label("uk", "Срібло"),
+        Tier::new("Gold", 2000)
+            .with_label("ru", "Золото")
+            .with_label("uk", "Золото"),
     ]
 }
 
@@ -121,7 +125,12 @@ pub fn normalize_origin(origin: &str) -> Result<String> {
                 && host[1..host.len() - 1]
                     .chars()
                     .all(|c| c.is_ascii_hexdigit() || c == ':')));
-    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()) && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n)));
+    let port_ok = port.is_none_or(|p| {
+        !p.is_empty()
+            && p.len() <= 5
+            && p.chars().all(|c| c.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n))
+    });
     if !host_ok || !port_ok {
         return Err(bad());
     }
@@ -139,7 +148,10 @@ pub fn check_tiers(tiers: &[Tier]) -> Result<()> {
             bail!("a tier needs a name");
         }
         if t.min_points > MAX_POINTS {
-            bail!("tier {:?} starts past the most points a customer may hold ({MAX_POINTS})", t.name);
+            bail!(
+                "tier {:?} starts past the most points a customer may hold ({MAX_POINTS})",
+                t.name
+            );
         }
         if names.insert(t.name.clone(), ()).is_some() {
             bail!("two tiers are named {:?}", t.name);
@@ -251,7 +263,12 @@ pub fn standard_surveys() -> Vec<Survey> {
             id: CHURN_SURVEY.into(),
             kind: SurveyKind::ChurnReason {
                 reasons: vec![
-                    reason("price", "Prices are too high", "Слишком высокие цены", "Зависокі ціни"),
+                    reason(
+                        "price",
+                        "Prices are too high",
+                        "Слишком высокие цены",
+                        "Зависокі ціни",
+                    ),
                     reason(
                         "quality",
                         "Quality was not what I expected",
@@ -317,9 +334,17 @@ pub fn standard_surveys() -> Vec<Survey> {
 
 /// The shop's new origins after adding and removing some (each checked and
 /// normalised; those it has are kept once).
-pub fn edit_origins(current: &[String], set: Option<&[String]>, add: &[String], remove: &[String]) -> Result<Vec<String>> {
+pub fn edit_origins(
+    current: &[String],
+    set: Option<&[String]>,
+    add: &[String],
+    remove: &[String],
+) -> Result<Vec<String>> {
     let mut origins: Vec<String> = match set {
-        Some(set) => set.iter().map(|o| normalize_origin(o)).collect::<Result<_>>()?,
+        Some(set) => set
+            .iter()
+            .map(|o| normalize_origin(o))
+            .collect::<Result<_>>()?,
         None => current.to_vec(),
     };
     for o in add {
@@ -341,9 +366,18 @@ mod tests {
 
     #[test]
     fn origins_are_scheme_host_and_port_only() {
-        assert_eq!(normalize_origin("https://Shop.Example.com").unwrap(), "https://shop.example.com");
-        assert_eq!(normalize_origin("http://127.0.0.1:8080").unwrap(), "http://127.0.0.1:8080");
-        assert_eq!(normalize_origin("http://[::1]:3000").unwrap(), "http://[::1]:3000");
+        assert_eq!(
+            normalize_origin("https://Shop.Example.com").unwrap(),
+            "https://shop.example.com"
+        );
+        assert_eq!(
+            normalize_origin("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            normalize_origin("http://[::1]:3000").unwrap(),
+            "http://[::1]:3000"
+        );
         for bad in [
             "shop.example.com",
             "ftp://shop.example.com",
@@ -366,7 +400,10 @@ mod tests {
         assert!(check_tiers(&[Tier::new("A", 0), Tier::new("A", 5)]).is_err());
         assert!(check_tiers(&[Tier::new("A", 0), Tier::new("B", MAX_POINTS + 1)]).is_err());
         assert!(check_tiers(&[Tier::new(" ", 0)]).is_err());
-        let mut tiers = vec![parse_tier("Silver = 500").unwrap(), parse_tier("Base=0").unwrap()];
+        let mut tiers = vec![
+            parse_tier("Silver = 500").unwrap(),
+            parse_tier("Base=0").unwrap(),
+        ];
         add_tier_label(&mut tiers, "Silver:UK=Срібло").unwrap();
         assert_eq!(tiers[0].labels["uk"], "Срібло");
         assert!(add_tier_label(&mut tiers, "Gold:uk=Золото").is_err());
@@ -383,7 +420,13 @@ mod tests {
     #[test]
     fn origins_are_set_added_and_removed_once() {
         let current = vec!["https://a.example".to_string()];
-        let added = edit_origins(&current, None, &["https://B.example".into(), "https://a.example".into()], &[]).unwrap();
+        let added = edit_origins(
+            &current,
+            None,
+            &["https://B.example".into(), "https://a.example".into()],
+            &[],
+        )
+        .unwrap();
         assert_eq!(added, ["https://a.example", "https://b.example"]);
         let removed = edit_origins(&added, None, &[], &["https://a.example".into()]).unwrap();
         assert_eq!(removed, ["https://b.example"]);

@@ -49,7 +49,9 @@ async fn back_office_and_owner_routes_refuse_missing_wrong_and_foreign_tokens(ap
             "token {token:?}"
         );
     }
-    let no_header = app.post_json(&api::purchases(demo::SHOP_ID), None, &p).await;
+    let no_header = app
+        .post_json(&api::purchases(demo::SHOP_ID), None, &p)
+        .await;
     assert_eq!(no_header.status, StatusCode::UNAUTHORIZED);
     for token in ["ot_wrong", &other.owner_token, demo::SECRET_KEY] {
         let reply = app.report_reply(demo::SHOP_ID, token, "").await;
@@ -66,34 +68,69 @@ async fn back_office_and_owner_routes_refuse_missing_wrong_and_foreign_tokens(ap
         )
         .await;
     assert_eq!(lower.status, StatusCode::OK);
-    assert!(app.db.customer_points(demo::SHOP_ID, "alice").await.unwrap() == Some(620));
+    assert!(
+        app.db
+            .customer_points(demo::SHOP_ID, "alice")
+            .await
+            .unwrap()
+            == Some(620)
+    );
 }
 
 async fn purchases_earn_points_once_and_move_customers_up_tiers(app: TestApp) {
     let p = RecordPurchase::new("dave", "order-7", 55_099);
-    let first: PurchaseReceipt = app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &p).await.json();
-    assert_eq!((first.points_earned, first.duplicate, first.status.points), (550, false, 550));
+    let first: PurchaseReceipt = app
+        .purchase(demo::SECRET_KEY, demo::SHOP_ID, &p)
+        .await
+        .json();
+    assert_eq!(
+        (first.points_earned, first.duplicate, first.status.points),
+        (550, false, 550)
+    );
     assert_eq!(first.status.tier, "Silver");
     assert_eq!(first.status.tier_name("uk"), "Срібло");
     let next = first.status.next_tier.clone().unwrap();
-    assert_eq!((next.name.as_str(), next.min_points, next.points_needed), ("Gold", 2000, 1450));
+    assert_eq!(
+        (next.name.as_str(), next.min_points, next.points_needed),
+        ("Gold", 2000, 1450)
+    );
     assert_eq!(next.name_for("ru"), "Золото");
 
-    let again: PurchaseReceipt = app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &p).await.json();
-    assert_eq!((again.points_earned, again.duplicate, again.status.points), (0, true, 550));
+    let again: PurchaseReceipt = app
+        .purchase(demo::SECRET_KEY, demo::SHOP_ID, &p)
+        .await
+        .json();
+    assert_eq!(
+        (again.points_earned, again.duplicate, again.status.points),
+        (0, true, 550)
+    );
 
     let big = RecordPurchase::new("dave", "order-8", 200_000);
-    let gold: PurchaseReceipt = app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &big).await.json();
+    let gold: PurchaseReceipt = app
+        .purchase(demo::SECRET_KEY, demo::SHOP_ID, &big)
+        .await
+        .json();
     assert_eq!(
-        (gold.status.points, gold.status.tier.as_str(), gold.status.next_tier),
+        (
+            gold.status.points,
+            gold.status.tier.as_str(),
+            gold.status.next_tier
+        ),
         (2550, "Gold", None)
     );
-    let status: LoyaltyStatus = app.get(&api::loyalty(demo::PUBLIC_KEY, "dave")).await.json();
+    let status: LoyaltyStatus = app
+        .get(&api::loyalty(demo::PUBLIC_KEY, "dave"))
+        .await
+        .json();
     assert_eq!((status.points, status.tier.as_str()), (2550, "Gold"));
 
     for (amount, what) in [(u64::MAX, "huge"), (MAX_PURCHASE_CENTS + 1, "just over")] {
         let reply = app
-            .purchase(demo::SECRET_KEY, demo::SHOP_ID, &RecordPurchase::new("dave", "order-9", amount))
+            .purchase(
+                demo::SECRET_KEY,
+                demo::SHOP_ID,
+                &RecordPurchase::new("dave", "order-9", amount),
+            )
             .await;
         assert_eq!(
             (reply.status, reply.error().code),
@@ -105,12 +142,20 @@ async fn purchases_earn_points_once_and_move_customers_up_tiers(app: TestApp) {
     old.purchased_at = Some("1970-01-01T00:00:00Z".parse().unwrap());
     let reply = app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &old).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert_eq!(app.db.customer_points(demo::SHOP_ID, "dave").await.unwrap(), Some(2550));
+    assert_eq!(
+        app.db.customer_points(demo::SHOP_ID, "dave").await.unwrap(),
+        Some(2550)
+    );
 }
 
 async fn a_purchase_id_reused_for_another_purchase_is_a_conflict(app: TestApp) {
     let p = RecordPurchase::new("erin", "order-1", 1000);
-    assert_eq!(app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &p).await.status, StatusCode::OK);
+    assert_eq!(
+        app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &p)
+            .await
+            .status,
+        StatusCode::OK
+    );
     for other in [
         RecordPurchase::new("frank", "order-1", 1000),
         RecordPurchase::new("erin", "order-1", 2000),
@@ -121,8 +166,17 @@ async fn a_purchase_id_reused_for_another_purchase_is_a_conflict(app: TestApp) {
             (StatusCode::CONFLICT, ErrorCode::Conflict)
         );
     }
-    assert_eq!(app.db.customer_points(demo::SHOP_ID, "erin").await.unwrap(), Some(10));
-    assert_eq!(app.db.customer_points(demo::SHOP_ID, "frank").await.unwrap(), None);
+    assert_eq!(
+        app.db.customer_points(demo::SHOP_ID, "erin").await.unwrap(),
+        Some(10)
+    );
+    assert_eq!(
+        app.db
+            .customer_points(demo::SHOP_ID, "frank")
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 async fn points_never_overflow_and_a_purchase_past_the_limit_changes_nothing(app: TestApp) {
@@ -146,22 +200,38 @@ async fn points_never_overflow_and_a_purchase_past_the_limit_changes_nothing(app
     // The most a purchase can earn, on a balance just below the most a customer may hold.
     let max_purchase = RecordPurchase::new("rich", "p-1", MAX_PURCHASE_CENTS);
     let earned = MAX_PURCHASE_CENTS / 100 * MAX_POINTS_PER_UNIT;
-    app.db.set_points("other", "rich", MAX_POINTS - earned).await.unwrap();
-    let ok: PurchaseReceipt = app.purchase(&keys.back_office_token, "other", &max_purchase).await.json();
+    app.db
+        .set_points("other", "rich", MAX_POINTS - earned)
+        .await
+        .unwrap();
+    let ok: PurchaseReceipt = app
+        .purchase(&keys.back_office_token, "other", &max_purchase)
+        .await
+        .json();
     assert_eq!((ok.points_earned, ok.status.points), (earned, MAX_POINTS));
 
     let one_more = RecordPurchase::new("rich", "p-2", 100);
-    let reply = app.purchase(&keys.back_office_token, "other", &one_more).await;
+    let reply = app
+        .purchase(&keys.back_office_token, "other", &one_more)
+        .await;
     assert_eq!(
         (reply.status, reply.error().code),
         (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::LimitExceeded)
     );
     assert!(reply.error().message.contains(&MAX_POINTS.to_string()));
     // Nothing changed, and the customer's other purchases still work (a duplicate, say).
-    assert_eq!(app.db.customer_points("other", "rich").await.unwrap(), Some(MAX_POINTS));
-    let dup: PurchaseReceipt = app.purchase(&keys.back_office_token, "other", &max_purchase).await.json();
+    assert_eq!(
+        app.db.customer_points("other", "rich").await.unwrap(),
+        Some(MAX_POINTS)
+    );
+    let dup: PurchaseReceipt = app
+        .purchase(&keys.back_office_token, "other", &max_purchase)
+        .await
+        .json();
     assert!(dup.duplicate);
-    let retry = app.purchase(&keys.back_office_token, "other", &one_more).await;
+    let retry = app
+        .purchase(&keys.back_office_token, "other", &one_more)
+        .await;
     assert_eq!(retry.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -201,8 +271,12 @@ async fn concurrent_purchases_for_one_customer_and_ingest_give_exact_points_and_
             for n in 0..10 {
                 let answers = (0..50)
                     .map(|i| {
-                        AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, ((client + n + i) % 11) as u8)
-                            .build()
+                        AnswerBuilder::nps(
+                            demo::SHOP_ID,
+                            demo::NPS_SURVEY,
+                            ((client + n + i) % 11) as u8,
+                        )
+                        .build()
                     })
                     .collect();
                 let resp = http

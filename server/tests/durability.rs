@@ -44,13 +44,19 @@ async fn acknowledged_answers_survive_kill_9(engine: Engine) {
             let http = reqwest::Client::new();
             while !stop.load(Ordering::Relaxed) {
                 let answers: Vec<_> = (0..BATCH)
-                    .map(|i| AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, (i % 11) as u8).build())
+                    .map(|i| {
+                        AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, (i % 11) as u8).build()
+                    })
                     .collect();
-                sent.lock().unwrap().push(answers.iter().map(|a| a.id).collect());
+                sent.lock()
+                    .unwrap()
+                    .push(answers.iter().map(|a| a.id).collect());
                 let Ok(resp) = http.post(&url).json(&SyncBatch { answers }).send().await else {
                     break; // the server is gone
                 };
-                let Ok(receipt) = resp.json::<SyncReceipt>().await else { break };
+                let Ok(receipt) = resp.json::<SyncReceipt>().await else {
+                    break;
+                };
                 acked.lock().unwrap().extend(receipt.stored);
             }
         }));
@@ -58,7 +64,10 @@ async fn acknowledged_answers_survive_kill_9(engine: Engine) {
     // Kill it once it has acknowledged a good number of batches, mid-stream.
     let deadline = Instant::now() + Duration::from_secs(60);
     while acked.lock().unwrap().len() < 40 * BATCH {
-        assert!(Instant::now() < deadline, "the server acknowledged too little");
+        assert!(
+            Instant::now() < deadline,
+            "the server acknowledged too little"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     server.kill_9().await;
@@ -78,7 +87,11 @@ async fn acknowledged_answers_survive_kill_9(engine: Engine) {
         .collect();
     let acked = acked.lock().unwrap().clone();
     let lost: Vec<_> = acked.iter().filter(|id| !stored.contains(id)).collect();
-    assert!(lost.is_empty(), "{} acknowledged answers are gone after kill -9", lost.len());
+    assert!(
+        lost.is_empty(),
+        "{} acknowledged answers are gone after kill -9",
+        lost.len()
+    );
     for batch in sent.lock().unwrap().iter() {
         let present = batch.iter().filter(|id| stored.contains(id)).count();
         assert!(

@@ -17,33 +17,151 @@ use tower::ServiceExt;
 
 on_both_engines!(every_error_under_api_is_json_with_a_stable_code);
 
+/// A request (method, path, headers, body) and the status and code it must get.
+type ErrorCase<'a> = (
+    Method,
+    String,
+    Vec<(&'a str, &'a str)>,
+    &'a str,
+    StatusCode,
+    ErrorCode,
+);
+
 async fn every_error_under_api_is_json_with_a_stable_code(app: TestApp) {
     let owner = format!("Bearer {}", demo::OWNER_TOKEN);
     let back_office = format!("Bearer {}", demo::SECRET_KEY);
-    let cases: Vec<(Method, String, Vec<(&str, &str)>, &str, StatusCode, ErrorCode)> = vec![
-        (Method::DELETE, api::surveys(demo::PUBLIC_KEY), vec![], "", StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
-        (Method::GET, api::answers(demo::PUBLIC_KEY), vec![], "", StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
-        (Method::PUT, api::loyalty(demo::PUBLIC_KEY, "alice"), vec![], "", StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
-        (Method::GET, api::purchases(demo::SHOP_ID), vec![("authorization", &back_office)], "", StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
-        (Method::POST, api::report(demo::SHOP_ID), vec![("authorization", &owner)], "", StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
-        (Method::GET, api::loyalty(demo::PUBLIC_KEY, "a%FFb"), vec![], "", StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
-        (Method::GET, api::loyalty(demo::PUBLIC_KEY, "%"), vec![], "", StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
-        (Method::GET, "/api/v1/nothing-here".into(), vec![], "", StatusCode::NOT_FOUND, ErrorCode::NotFound),
-        (Method::GET, "/api/v2/widget/pk_demo/surveys".into(), vec![], "", StatusCode::NOT_FOUND, ErrorCode::NotFound),
-        (Method::POST, api::answers(demo::PUBLIC_KEY), vec![("content-type", "text/plain")], "{}", StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::BadRequest),
-        (Method::POST, api::answers(demo::PUBLIC_KEY), vec![], "{}", StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::BadRequest),
-        (Method::POST, api::purchases(demo::SHOP_ID), vec![("authorization", &back_office), ("content-type", "application/json")], "[]", StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::BadRequest),
-        (Method::GET, format!("{}?from=2026-13-01", api::report(demo::SHOP_ID)), vec![("authorization", &owner)], "", StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+    let cases: Vec<ErrorCase> = vec![
+        (
+            Method::DELETE,
+            api::surveys(demo::PUBLIC_KEY),
+            vec![],
+            "",
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::MethodNotAllowed,
+        ),
+        (
+            Method::GET,
+            api::answers(demo::PUBLIC_KEY),
+            vec![],
+            "",
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::MethodNotAllowed,
+        ),
+        (
+            Method::PUT,
+            api::loyalty(demo::PUBLIC_KEY, "alice"),
+            vec![],
+            "",
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::MethodNotAllowed,
+        ),
+        (
+            Method::GET,
+            api::purchases(demo::SHOP_ID),
+            vec![("authorization", &back_office)],
+            "",
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::MethodNotAllowed,
+        ),
+        (
+            Method::POST,
+            api::report(demo::SHOP_ID),
+            vec![("authorization", &owner)],
+            "",
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::MethodNotAllowed,
+        ),
+        (
+            Method::GET,
+            api::loyalty(demo::PUBLIC_KEY, "a%FFb"),
+            vec![],
+            "",
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+        ),
+        (
+            Method::GET,
+            api::loyalty(demo::PUBLIC_KEY, "%"),
+            vec![],
+            "",
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+        ),
+        (
+            Method::GET,
+            "/api/v1/nothing-here".into(),
+            vec![],
+            "",
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+        ),
+        (
+            Method::GET,
+            "/api/v2/widget/pk_demo/surveys".into(),
+            vec![],
+            "",
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+        ),
+        (
+            Method::POST,
+            api::answers(demo::PUBLIC_KEY),
+            vec![("content-type", "text/plain")],
+            "{}",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::BadRequest,
+        ),
+        (
+            Method::POST,
+            api::answers(demo::PUBLIC_KEY),
+            vec![],
+            "{}",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::BadRequest,
+        ),
+        (
+            Method::POST,
+            api::purchases(demo::SHOP_ID),
+            vec![
+                ("authorization", &back_office),
+                ("content-type", "application/json"),
+            ],
+            "[]",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::BadRequest,
+        ),
+        (
+            Method::GET,
+            format!("{}?from=2026-13-01", api::report(demo::SHOP_ID)),
+            vec![("authorization", &owner)],
+            "",
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+        ),
     ];
     for (method, path, headers, body, status, code) in cases {
-        let reply = app.raw(method.clone(), &path, &headers, body.to_string()).await;
-        assert_eq!(reply.status, status, "{method} {path}: {}", String::from_utf8_lossy(&reply.body));
-        assert_eq!(reply.header("content-type"), Some("application/json"), "{method} {path}");
+        let reply = app
+            .raw(method.clone(), &path, &headers, body.to_string())
+            .await;
+        assert_eq!(
+            reply.status,
+            status,
+            "{method} {path}: {}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        assert_eq!(
+            reply.header("content-type"),
+            Some("application/json"),
+            "{method} {path}"
+        );
         let e: ApiError = reply.json();
         assert_eq!(e.code, code, "{method} {path}: {}", e.message);
         assert!(!e.message.is_empty());
         if status == StatusCode::METHOD_NOT_ALLOWED {
-            assert!(reply.header("allow").is_some(), "{method} {path} names the methods it takes");
+            assert!(
+                reply.header("allow").is_some(),
+                "{method} {path} names the methods it takes"
+            );
         }
     }
 }
@@ -61,7 +179,9 @@ async fn a_stalled_request_body_gets_a_json_408() {
         .unwrap();
     let resp = router.oneshot(req).await.unwrap();
     assert_eq!(resp.status(), StatusCode::REQUEST_TIMEOUT);
-    let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
     let e: ApiError = serde_json::from_slice(&body).unwrap();
     assert_eq!(e.code, ErrorCode::RequestTimeout);
 }
@@ -104,11 +224,18 @@ async fn a_connection_that_never_sends_its_headers_is_closed() {
     // The server closes the connection (EOF, perhaps after a 408); the deadline
     // only bounds a failing test.
     let read = tokio::time::timeout(Duration::from_secs(10), conn.read_to_end(&mut buf)).await;
-    assert!(read.is_ok(), "the idle connection was still open after 10 s");
+    assert!(
+        read.is_ok(),
+        "the idle connection was still open after 10 s"
+    );
     // A well-behaved client on another connection is served meanwhile.
-    let ok = reqwest::get(format!("{}{}", server.url(), api::surveys(demo::PUBLIC_KEY)))
-        .await
-        .unwrap();
+    let ok = reqwest::get(format!(
+        "{}{}",
+        server.url(),
+        api::surveys(demo::PUBLIC_KEY)
+    ))
+    .await
+    .unwrap();
     assert_eq!(ok.status(), StatusCode::OK);
     server.stop().await;
 }
@@ -116,41 +243,87 @@ async fn a_connection_that_never_sends_its_headers_is_closed() {
 #[tokio::test]
 async fn json_and_pages_are_compressed_as_the_browser_offers() {
     let app = TestApp::new(Engine::Sqlite).await;
-    for (encoding, expected) in [("br", Some("br")), ("gzip", Some("gzip")), ("identity", None)] {
+    for (encoding, expected) in [
+        ("br", Some("br")),
+        ("gzip", Some("gzip")),
+        ("identity", None),
+    ] {
         let reply = app
-            .get_with(&api::surveys(demo::PUBLIC_KEY), &[("accept-encoding", encoding)])
+            .get_with(
+                &api::surveys(demo::PUBLIC_KEY),
+                &[("accept-encoding", encoding)],
+            )
             .await;
         assert_eq!(reply.status, StatusCode::OK);
         assert_eq!(reply.header("content-encoding"), expected, "{encoding}");
-        let page = app.get_with("/demo", &[("accept-encoding", encoding)]).await;
-        assert_eq!(page.header("content-encoding"), expected, "/demo {encoding}");
+        let page = app
+            .get_with("/demo", &[("accept-encoding", encoding)])
+            .await;
+        assert_eq!(
+            page.header("content-encoding"),
+            expected,
+            "/demo {encoding}"
+        );
     }
 }
 
 #[tokio::test]
 async fn pages_icons_and_widget_files_are_served_with_their_caching() {
     let app = TestApp::new(Engine::Sqlite).await;
-    let demo_page = String::from_utf8(app.get("/demo?customer=carol&locale=uk").await.body.to_vec()).unwrap();
-    assert!(demo_page.contains(r#"data-key="pk_demo""#) && demo_page.contains(r#"data-customer="carol""#));
+    let demo_page = String::from_utf8(
+        app.get("/demo?customer=carol&locale=uk")
+            .await
+            .body
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(
+        demo_page.contains(r#"data-key="pk_demo""#)
+            && demo_page.contains(r#"data-customer="carol""#)
+    );
     assert!(demo_page.contains(r#"data-locale="uk""#));
-    let hostile = String::from_utf8(app.get("/demo?customer=%22%3E%3Cscript%3E").await.body.to_vec()).unwrap();
+    let hostile = String::from_utf8(
+        app.get("/demo?customer=%22%3E%3Cscript%3E")
+            .await
+            .body
+            .to_vec(),
+    )
+    .unwrap();
     assert!(!hostile.contains("\"><script>"));
     let kiosk = app.get("/kiosk/pk_demo").await;
     assert_eq!(kiosk.status, StatusCode::OK);
     assert!(String::from_utf8_lossy(&kiosk.body).contains(r#"data-mode="kiosk""#));
-    assert_eq!(app.get("/kiosk/pk_nope").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/kiosk/pk_nope").await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(app.get("/dashboard").await.status, StatusCode::OK);
     let icon = app.get("/favicon.ico").await;
-    assert_eq!((icon.status, icon.header("content-type")), (StatusCode::OK, Some("image/x-icon")));
+    assert_eq!(
+        (icon.status, icon.header("content-type")),
+        (StatusCode::OK, Some("image/x-icon"))
+    );
     assert_eq!(&icon.body[..4], &[0, 0, 1, 0], "an ICO file");
     assert_eq!(app.get("/favicon.svg").await.status, StatusCode::OK);
-    assert_eq!(app.get("/widget/kept.js").await.status, StatusCode::NOT_FOUND, "no widget built here");
+    assert_eq!(
+        app.get("/widget/kept.js").await.status,
+        StatusCode::NOT_FOUND,
+        "no widget built here"
+    );
 
     // A built widget: the loader briefly cached, hashed files for a year, brotli where made.
     let dist = tempfile::tempdir().unwrap();
     std::fs::write(dist.path().join("kept.js"), "/* loader */").unwrap();
-    std::fs::write(dist.path().join("kept-widget-0123456789abcdef.js"), "/* glue */").unwrap();
-    std::fs::write(dist.path().join("kept-widget-0123456789abcdef.js.br"), "brotli bytes").unwrap();
+    std::fs::write(
+        dist.path().join("kept-widget-0123456789abcdef.js"),
+        "/* glue */",
+    )
+    .unwrap();
+    std::fs::write(
+        dist.path().join("kept-widget-0123456789abcdef.js.br"),
+        "brotli bytes",
+    )
+    .unwrap();
     let router = kept_server::app(app.db.clone(), Some(dist.path().to_path_buf()));
     let get = |path: &str, enc: &str| {
         router.clone().oneshot(
@@ -165,9 +338,20 @@ async fn pages_icons_and_widget_files_are_served_with_their_caching() {
     assert_eq!(loader.status(), StatusCode::OK);
     assert_eq!(loader.headers()["cache-control"], "public, max-age=300");
     assert_eq!(loader.headers()["access-control-allow-origin"], "*");
-    let glue = get("/widget/kept-widget-0123456789abcdef.js", "gzip, br").await.unwrap();
-    assert_eq!(glue.headers()["cache-control"], "public, max-age=31536000, immutable");
+    let glue = get("/widget/kept-widget-0123456789abcdef.js", "gzip, br")
+        .await
+        .unwrap();
+    assert_eq!(
+        glue.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
     assert_eq!(glue.headers()["content-encoding"], "br");
-    let body = axum::body::to_bytes(glue.into_body(), usize::MAX).await.unwrap();
-    assert_eq!(&body[..], b"brotli bytes", "the precompressed file, not compressed again");
+    let body = axum::body::to_bytes(glue.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(
+        &body[..],
+        b"brotli bytes",
+        "the precompressed file, not compressed again"
+    );
 }

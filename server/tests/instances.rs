@@ -22,9 +22,14 @@ async fn two_instances_on_one_postgres_store_once_count_exactly_and_report_alike
     // The same batches to both instances at once, many times over.
     for round in 0..20 {
         let answers: Vec<_> = (0..50)
-            .map(|i| AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, ((round + i) % 11) as u8).build())
+            .map(|i| {
+                AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, ((round + i) % 11) as u8)
+                    .build()
+            })
             .collect();
-        let batch = SyncBatch { answers: answers.clone() };
+        let batch = SyncBatch {
+            answers: answers.clone(),
+        };
         let send = |base: &str| {
             http.post(format!("{base}{}", api::answers(demo::PUBLIC_KEY)))
                 .json(&batch)
@@ -41,12 +46,19 @@ async fn two_instances_on_one_postgres_store_once_count_exactly_and_report_alike
     }
     let db = kept_server::db::open(&db_url).await.unwrap();
     let sample = 160; // the demo's sample answers
-    assert_eq!(db.answers(demo::SHOP_ID).await.unwrap().len(), 20 * 50 + sample);
+    assert_eq!(
+        db.answers(demo::SHOP_ID).await.unwrap().len(),
+        20 * 50 + sample
+    );
 
     // Purchases for one customer through both instances at once.
     let mut tasks = Vec::new();
     for client in 0..16 {
-        let base = if client % 2 == 0 { a.url.clone() } else { b.url.clone() };
+        let base = if client % 2 == 0 {
+            a.url.clone()
+        } else {
+            b.url.clone()
+        };
         let http = http.clone();
         tasks.push(tokio::spawn(async move {
             for n in 0..12 {
@@ -65,7 +77,10 @@ async fn two_instances_on_one_postgres_store_once_count_exactly_and_report_alike
     for t in tasks {
         t.await.unwrap();
     }
-    assert_eq!(db.customer_points(demo::SHOP_ID, "shared").await.unwrap(), Some(16 * 12 * 5));
+    assert_eq!(
+        db.customer_points(demo::SHOP_ID, "shared").await.unwrap(),
+        Some(16 * 12 * 5)
+    );
 
     let report = |base: String| {
         let http = http.clone();

@@ -47,11 +47,15 @@ async fn surveys_are_served_by_public_key_with_their_targeting(app: TestApp) {
     let got: ShopSurveys = reply.json();
     assert_eq!(got.shop.id, "demo");
     let ids: Vec<_> = got.surveys.iter().map(|s| s.id.as_str()).collect();
-    assert_eq!(ids, [demo::NPS_SURVEY, demo::CSAT_SURVEY, demo::CHURN_SURVEY]);
-    assert!(got
-        .surveys
-        .iter()
-        .all(|s| ["en", "ru", "uk"].iter().all(|l| s.texts.contains_key(*l))));
+    assert_eq!(
+        ids,
+        [demo::NPS_SURVEY, demo::CSAT_SURVEY, demo::CHURN_SURVEY]
+    );
+    assert!(
+        got.surveys
+            .iter()
+            .all(|s| ["en", "ru", "uk"].iter().all(|l| s.texts.contains_key(*l)))
+    );
     // Buyers on an order page see NPS and CSAT; the churn survey is for lapsed customers.
     let by_default: Vec<_> = got
         .surveys
@@ -65,11 +69,18 @@ async fn surveys_are_served_by_public_key_with_their_targeting(app: TestApp) {
 async fn an_unknown_key_is_a_404_any_page_can_read(app: TestApp) {
     for key in ["pk_nope", "bad%20key"] {
         let reply = app
-            .get_with(&api::surveys(key), &[("origin", "https://anywhere.example")])
+            .get_with(
+                &api::surveys(key),
+                &[("origin", "https://anywhere.example")],
+            )
             .await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{key}");
         assert_eq!(reply.error().code, ErrorCode::UnknownKey);
-        assert!(reply.error().message.contains("data-key"), "{}", reply.error().message);
+        assert!(
+            reply.error().message.contains("data-key"),
+            "{}",
+            reply.error().message
+        );
         assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
     }
 }
@@ -89,7 +100,10 @@ async fn resending_a_batch_stores_each_answer_once_and_says_so(app: TestApp) {
 async fn the_same_id_twice_in_one_batch_is_stored_once(app: TestApp) {
     let a = nps(7).build();
     let receipt = app.send_answers(&[a.clone(), a.clone()]).await;
-    assert_eq!((receipt.stored, receipt.duplicates), (vec![a.id], vec![a.id]));
+    assert_eq!(
+        (receipt.stored, receipt.duplicates),
+        (vec![a.id], vec![a.id])
+    );
     assert_eq!(app.stored().await, vec![a]);
 }
 
@@ -102,7 +116,9 @@ async fn every_answer_comes_back_as_it_was_sent(app: TestApp) {
             .customer("bob")
             .at(t + chrono::Duration::seconds(2))
             .build(),
-        churn(&[], Some("moved away")).at(t + chrono::Duration::seconds(3)).build(),
+        churn(&[], Some("moved away"))
+            .at(t + chrono::Duration::seconds(3))
+            .build(),
     ];
     // A client that sends microseconds: both engines keep the millisecond.
     let mut sent = answers.clone();
@@ -141,15 +157,23 @@ async fn bad_answers_are_rejected_with_reasons_and_good_ones_still_stored(app: T
         vec![
             (
                 out_of_range.id,
-                ValidationError::ScoreOutOfRange { score: 11, min: 0, max: 10 }
+                ValidationError::ScoreOutOfRange {
+                    score: 11,
+                    min: 0,
+                    max: 10
+                }
             ),
             (
                 unknown_reason.id,
-                ValidationError::UnknownReason { reason: "weather".into() }
+                ValidationError::UnknownReason {
+                    reason: "weather".into()
+                }
             ),
             (
                 unknown_survey.id,
-                ValidationError::UnknownSurvey { survey: "no-such-survey".into() }
+                ValidationError::UnknownSurvey {
+                    survey: "no-such-survey".into()
+                }
             ),
             (
                 wrong_kind.id,
@@ -161,11 +185,17 @@ async fn bad_answers_are_rejected_with_reasons_and_good_ones_still_stored(app: T
             ),
             (
                 too_long.id,
-                ValidationError::TooLong { field: "reason".into(), len: 1001, max: 1000 }
+                ValidationError::TooLong {
+                    field: "reason".into(),
+                    len: 1001,
+                    max: 1000
+                }
             ),
             (
                 nil_id.id,
-                ValidationError::NotRandomId { id: Uuid::nil().to_string() }
+                ValidationError::NotRandomId {
+                    id: Uuid::nil().to_string()
+                }
             ),
         ]
     );
@@ -182,14 +212,22 @@ async fn oversized_empty_and_malformed_batches_get_a_clear_4xx_and_store_nothing
         (reply.status, reply.error().code),
         (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BatchTooLarge)
     );
-    assert!(reply.error().message.contains("at most 100"), "{}", reply.error().message);
+    assert!(
+        reply.error().message.contains("at most 100"),
+        "{}",
+        reply.error().message
+    );
 
     let reply = app.post_answers_raw(r#"{"answers": []}"#).await;
     assert_eq!(
         (reply.status, reply.error().code),
         (StatusCode::BAD_REQUEST, ErrorCode::BadRequest)
     );
-    assert!(reply.error().message.contains("at least one"), "{}", reply.error().message);
+    assert!(
+        reply.error().message.contains("at least one"),
+        "{}",
+        reply.error().message
+    );
 
     let reply = app.post_answers_raw("x".repeat(MAX_BODY_BYTES + 1)).await;
     assert_eq!(
@@ -199,7 +237,10 @@ async fn oversized_empty_and_malformed_batches_get_a_clear_4xx_and_store_nothing
 
     // Broken JSON is a 400; JSON of the wrong shape a 422.
     for (body, status) in [
-        (r#"{"answers": [{"id": 1}]}"#, StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            r#"{"answers": [{"id": 1}]}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
         ("{", StatusCode::BAD_REQUEST),
         ("null", StatusCode::UNPROCESSABLE_ENTITY),
         (r#"{"answers": "x"}"#, StatusCode::UNPROCESSABLE_ENTITY),
@@ -237,7 +278,11 @@ async fn loyalty_of_an_unknown_customer_is_zero_at_the_first_tier_and_refs_are_c
     let reply = app.get(&api::loyalty(demo::PUBLIC_KEY, "newcomer")).await;
     let status: LoyaltyStatus = reply.json();
     assert_eq!(
-        (status.points, status.tier.as_str(), status.next_tier.as_ref().unwrap().points_needed),
+        (
+            status.points,
+            status.tier.as_str(),
+            status.next_tier.as_ref().unwrap().points_needed
+        ),
         (0, "Bronze", 500)
     );
     assert_eq!(status.tier_name("uk"), "Бронза");
@@ -265,7 +310,11 @@ async fn cors_allows_only_the_shops_origins_and_says_why_to_the_others(app: Test
     let ok = preflight(&app, ORIGIN).await;
     assert_eq!(ok.status, StatusCode::NO_CONTENT);
     assert_eq!(ok.header("access-control-allow-origin"), Some(ORIGIN));
-    assert!(ok.header("access-control-allow-methods").unwrap().contains("POST"));
+    assert!(
+        ok.header("access-control-allow-methods")
+            .unwrap()
+            .contains("POST")
+    );
     assert_eq!(ok.header("access-control-max-age"), Some("7200"));
 
     let refused = preflight(&app, "https://evil.example").await;
@@ -277,18 +326,28 @@ async fn cors_allows_only_the_shops_origins_and_says_why_to_the_others(app: Test
         .await;
     assert_eq!(allowed.status, StatusCode::OK);
     assert_eq!(allowed.header("access-control-allow-origin"), Some(ORIGIN));
-    assert!(allowed.header("vary").unwrap().to_ascii_lowercase().contains("origin"));
+    assert!(
+        allowed
+            .header("vary")
+            .unwrap()
+            .to_ascii_lowercase()
+            .contains("origin")
+    );
 
     // Another origin gets nothing of the shop's, but may read why: the widget
     // there says what to fix instead of failing in silence.
     let other = app
-        .get_with(&api::surveys(demo::PUBLIC_KEY), &[("origin", "https://evil.example")])
+        .get_with(
+            &api::surveys(demo::PUBLIC_KEY),
+            &[("origin", "https://evil.example")],
+        )
         .await;
     assert_eq!(other.status, StatusCode::FORBIDDEN);
     let e = other.error();
     assert_eq!(e.code, ErrorCode::OriginNotAllowed);
     assert!(
-        e.message.contains("https://evil.example") && e.message.contains("kept-server shop set demo"),
+        e.message.contains("https://evil.example")
+            && e.message.contains("kept-server shop set demo"),
         "{}",
         e.message
     );
@@ -297,8 +356,14 @@ async fn cors_allows_only_the_shops_origins_and_says_why_to_the_others(app: Test
         .raw(
             Method::POST,
             &api::answers(demo::PUBLIC_KEY),
-            &[("origin", "https://evil.example"), ("content-type", "application/json")],
-            serde_json::to_vec(&SyncBatch { answers: vec![nps(9).build()] }).unwrap(),
+            &[
+                ("origin", "https://evil.example"),
+                ("content-type", "application/json"),
+            ],
+            serde_json::to_vec(&SyncBatch {
+                answers: vec![nps(9).build()],
+            })
+            .unwrap(),
         )
         .await;
     assert_eq!(answered.status, StatusCode::FORBIDDEN);
@@ -308,7 +373,10 @@ async fn cors_allows_only_the_shops_origins_and_says_why_to_the_others(app: Test
     let same = app
         .get_with(
             &api::surveys(demo::PUBLIC_KEY),
-            &[("origin", "http://kept.local:8080"), ("host", "kept.local:8080")],
+            &[
+                ("origin", "http://kept.local:8080"),
+                ("host", "kept.local:8080"),
+            ],
         )
         .await;
     assert_eq!(same.status, StatusCode::OK);
@@ -317,7 +385,10 @@ async fn cors_allows_only_the_shops_origins_and_says_why_to_the_others(app: Test
     let report = app
         .get_with(
             &api::report(demo::SHOP_ID),
-            &[("origin", ORIGIN), ("authorization", &format!("Bearer {}", demo::OWNER_TOKEN))],
+            &[
+                ("origin", ORIGIN),
+                ("authorization", &format!("Bearer {}", demo::OWNER_TOKEN)),
+            ],
         )
         .await;
     assert_eq!(report.status, StatusCode::OK);

@@ -12,7 +12,7 @@ pub mod loyalty;
 pub mod report;
 pub mod survey;
 pub mod sync;
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod validate;
 

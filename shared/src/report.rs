@@ -22,7 +22,9 @@ impl Period {
     pub fn start_of(self, day: NaiveDate) -> NaiveDate {
         match self {
             Period::Day => day,
-            Period::Week => day - chrono::Days::new(u64::from(day.weekday().num_days_from_monday())),
+            Period::Week => {
+                day - chrono::Days::new(u64::from(day.weekday().num_days_from_monday()))
+            }
             Period::Month => day.with_day(1).unwrap_or(day),
         }
     }
@@ -166,8 +168,14 @@ mod tests {
     fn periods_start_on_the_day_the_monday_and_the_first() {
         let d = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(); // a Thursday
         assert_eq!(Period::Day.start_of(d), d);
-        assert_eq!(Period::Week.start_of(d), NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
-        assert_eq!(Period::Month.start_of(d), NaiveDate::from_ymd_opt(2026, 11, 1).unwrap());
+        assert_eq!(
+            Period::Week.start_of(d),
+            NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+        );
+        assert_eq!(
+            Period::Month.start_of(d),
+            NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()
+        );
         let monday = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         assert_eq!(Period::Week.start_of(monday), monday);
     }

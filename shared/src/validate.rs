@@ -265,7 +265,8 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
-    use crate::{Channel, ChurnReasonChoice, SurveyTexts};
+    use crate::testing::AnswerBuilder;
+    use crate::{ChurnReasonChoice, SurveyTexts};
 
     fn survey(id: &str, kind: SurveyKind) -> Survey {
         let texts = BTreeMap::from([(
@@ -313,16 +314,7 @@ mod tests {
     }
 
     fn answer(survey: &str, value: AnswerValue) -> Answer {
-        Answer {
-            id: Uuid::from_u128(0x1b4e_28ba_2fa1_41d2_883f_0016_d3cc_a427),
-            shop: "demo".into(),
-            survey: survey.into(),
-            channel: Channel::Web,
-            customer_ref: None,
-            order_ref: None,
-            answered_at: Utc::now(),
-            value,
-        }
+        AnswerBuilder::new("demo", survey, value).build()
     }
 
     fn check(a: &Answer) -> Result<(), ValidationError> {

@@ -38,7 +38,6 @@ pub fn value_of(
     })
 }
 
-
 pub fn channel_of(name: &str) -> Result<Channel, DbError> {
     Channel::parse(name)
         .ok_or_else(|| DbError::internal(anyhow::anyhow!("a stored row has channel {name:?}")))

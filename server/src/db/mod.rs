@@ -95,14 +95,19 @@ pub trait Database: Send + Sync + 'static {
     /// Records a purchase once per purchase id and credits its points.
     /// [`DbError::Conflict`] when the id is known with other details;
     /// [`DbError::LimitExceeded`] when the balance would pass `MAX_POINTS`.
-    async fn record_purchase(&self, shop_id: &str, purchase: NewPurchase) -> DbResult<PurchaseOutcome>;
+    async fn record_purchase(
+        &self,
+        shop_id: &str,
+        purchase: NewPurchase,
+    ) -> DbResult<PurchaseOutcome>;
     /// Sets a customer's points outright (the demo's sample customers).
     async fn set_points(&self, shop_id: &str, customer_ref: &str, points: u64) -> DbResult<()>;
 
     // --- reports ---
 
     /// The answer rollups of the shop's local days `from..=to`.
-    async fn rollups(&self, shop_id: &str, from: NaiveDate, to: NaiveDate) -> DbResult<Vec<Rollup>>;
+    async fn rollups(&self, shop_id: &str, from: NaiveDate, to: NaiveDate)
+    -> DbResult<Vec<Rollup>>;
     /// The churn reason rollups of the shop's local days `from..=to`.
     async fn reason_rollups(
         &self,

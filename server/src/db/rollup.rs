@@ -82,7 +82,10 @@ pub fn rollups_of<'a>(
     let mut reasons: BTreeMap<ReasonRollup, u64> = BTreeMap::new();
     for r in records {
         let key = RollupKey::of(r);
-        if let AnswerValue::ChurnReason { reasons: picked, .. } = &r.answer.value {
+        if let AnswerValue::ChurnReason {
+            reasons: picked, ..
+        } = &r.answer.value
+        {
             for reason in picked {
                 let group = ReasonRollup {
                     day: key.day,
@@ -136,12 +139,23 @@ mod tests {
                 AnswerBuilder::churn("s", "churn", &["price", "quality"], Some("x")).build(),
                 2,
             ),
-            record(AnswerBuilder::churn("s", "churn", &["price"], None).build(), 2),
+            record(
+                AnswerBuilder::churn("s", "churn", &["price"], None).build(),
+                2,
+            ),
         ];
         let (rollups, reasons) = rollups_of(&records);
         let flat: Vec<_> = rollups
             .iter()
-            .map(|r| (r.key.day.format("%d").to_string(), r.key.kind.as_str(), r.key.score, r.key.with_text, r.count))
+            .map(|r| {
+                (
+                    r.key.day.format("%d").to_string(),
+                    r.key.kind.as_str(),
+                    r.key.score,
+                    r.key.with_text,
+                    r.count,
+                )
+            })
             .collect();
         assert_eq!(
             flat,
@@ -153,7 +167,10 @@ mod tests {
                 ("02".to_string(), "nps", 9, true, 1),
             ]
         );
-        let reasons: Vec<_> = reasons.iter().map(|r| (r.reason.as_str(), r.count)).collect();
+        let reasons: Vec<_> = reasons
+            .iter()
+            .map(|r| (r.reason.as_str(), r.count))
+            .collect();
         assert_eq!(reasons, [("price", 2), ("quality", 1)]);
     }
 }

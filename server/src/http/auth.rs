@@ -36,7 +36,8 @@ pub async fn require_token(
     if validate_ref("shop_id", &shop_id).is_err() {
         return Failure::unauthorized().into_response();
     }
-    let (hashes, shop) = match tokio::try_join!(db.token_hashes(&shop_id, kind), db.shop(&shop_id)) {
+    let (hashes, shop) = match tokio::try_join!(db.token_hashes(&shop_id, kind), db.shop(&shop_id))
+    {
         Ok(found) => found,
         Err(e) => return Failure::from(e).into_response(),
     };

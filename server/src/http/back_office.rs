@@ -1,8 +1,8 @@
 //! The shop's back office: records purchases (points by amount, idempotent on the
 //! purchase id). Behind the back-office token.
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
 use axum::routing::post;
 use axum::{Extension, Json, Router, middleware};
 use chrono::Utc;
@@ -32,7 +32,8 @@ async fn record_purchase(
     body: Result<Json<RecordPurchase>, JsonRejection>,
 ) -> ApiResult<PurchaseReceipt> {
     let Json(p) = body?;
-    validate_ref("customer_ref", &p.customer_ref).map_err(|e| Failure::bad_request(e.to_string()))?;
+    validate_ref("customer_ref", &p.customer_ref)
+        .map_err(|e| Failure::bad_request(e.to_string()))?;
     validate_ref("purchase_id", &p.purchase_id).map_err(|e| Failure::bad_request(e.to_string()))?;
     if p.amount_cents > MAX_PURCHASE_CENTS {
         return Err(Failure::bad_request(format!(
@@ -41,7 +42,9 @@ async fn record_purchase(
     }
     let now = Utc::now();
     let purchased_at = p.purchased_at.unwrap_or(now);
-    if !in_supported_years(purchased_at.date_naive()) || purchased_at > now + chrono::Duration::days(1) {
+    if !in_supported_years(purchased_at.date_naive())
+        || purchased_at > now + chrono::Duration::days(1)
+    {
         return Err(Failure::bad_request(format!(
             "purchased_at must lie between {MIN_YEAR}-01-01 and tomorrow (at most {MAX_YEAR})"
         )));

@@ -1,11 +1,11 @@
 //! The API's one error type: a status and the shared `{code, message}` body.
 //! Storage errors, extractor rejections and validation failures all become one.
 
+use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::http::header::{self, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use kept_shared::limits::MAX_BODY_BYTES;
 use kept_shared::{ApiError, ErrorCode};
 
@@ -54,9 +54,11 @@ impl From<DbError> for Failure {
         match e {
             DbError::NotFound(m) => Failure::not_found(m),
             DbError::Conflict(m) => Failure::new(StatusCode::CONFLICT, ErrorCode::Conflict, m),
-            DbError::LimitExceeded(m) => {
-                Failure::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::LimitExceeded, m)
-            }
+            DbError::LimitExceeded(m) => Failure::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::LimitExceeded,
+                m,
+            ),
             DbError::Unavailable(e) => {
                 tracing::warn!("database unavailable: {e:#}");
                 Failure::new(

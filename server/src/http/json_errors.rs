@@ -75,8 +75,9 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
             fixed.headers_mut().append(name.clone(), value.clone());
         }
     }
-    fixed
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    fixed.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     fixed
 }

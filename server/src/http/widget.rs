@@ -117,8 +117,10 @@ async fn widget_shop(State(db): State<Db>, mut req: Request, next: Next) -> Resp
         .map(str::to_string);
     let readable_by_all = |f: Failure| {
         let mut resp = f.into_response();
-        resp.headers_mut()
-            .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        resp.headers_mut().insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
         resp
     };
     let shop = match validate_ref("public_key", &public_key) {

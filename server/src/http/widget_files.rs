@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use axum::Router;
 use axum::extract::Request;
-use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
+use axum::http::header::{self, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use tower_http::services::ServeDir;
@@ -22,11 +22,8 @@ pub const LOADER_MAX_AGE_SECONDS: u32 = 300;
 
 pub fn router(dir: Option<PathBuf>) -> Router<Db> {
     let files = match dir {
-        Some(dir) if dir.exists() => Router::new().fallback_service(
-            ServeDir::new(dir)
-                .precompressed_br()
-                .precompressed_gzip(),
-        ),
+        Some(dir) if dir.exists() => Router::new()
+            .fallback_service(ServeDir::new(dir).precompressed_br().precompressed_gzip()),
         _ => Router::new().fallback(|| async {
             (
                 StatusCode::NOT_FOUND,
@@ -46,8 +43,10 @@ async fn cache_by_name(req: Request, next: Next) -> Response {
     let policy = cache_policy(req.uri().path());
     let mut resp = next.run(req).await;
     if resp.status().is_success() || resp.status() == StatusCode::NOT_MODIFIED {
-        resp.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_str(&policy).expect("ASCII"));
+        resp.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_str(&policy).expect("ASCII"),
+        );
     }
     resp
 }

@@ -154,7 +154,9 @@ impl TestApp {
     pub async fn new(engine: Engine) -> TestApp {
         let (db_url, dir) = fresh_db_url(engine).await;
         let db = kept_server::db::open(&db_url).await.unwrap();
-        demo::seed(db.as_ref(), &[ORIGIN.to_string()]).await.unwrap();
+        demo::seed(db.as_ref(), &[ORIGIN.to_string()])
+            .await
+            .unwrap();
         TestApp {
             engine,
             app: kept_server::app(db.clone(), None),
@@ -169,7 +171,9 @@ impl TestApp {
         let resp = self.app.clone().oneshot(req).await.unwrap();
         let status = resp.status();
         let headers = resp.headers().clone();
-        let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
         Reply {
             status,
             headers,
@@ -178,7 +182,8 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> Reply {
-        self.send(Request::get(path).body(Body::empty()).unwrap()).await
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
     }
 
     pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
@@ -204,13 +209,21 @@ impl TestApp {
         self.send(req.body(body.into()).unwrap()).await
     }
 
-    pub async fn post_json<T: Serialize>(&self, path: &str, token: Option<&str>, body: &T) -> Reply {
+    pub async fn post_json<T: Serialize>(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &T,
+    ) -> Reply {
         let mut req = Request::post(path).header(header::CONTENT_TYPE, "application/json");
         if let Some(token) = token {
             req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }
-        self.send(req.body(Body::from(serde_json::to_vec(body).unwrap())).unwrap())
-            .await
+        self.send(
+            req.body(Body::from(serde_json::to_vec(body).unwrap()))
+                .unwrap(),
+        )
+        .await
     }
 
     /// Posts a raw body to the demo shop's answers route.
@@ -235,7 +248,12 @@ impl TestApp {
                 },
             )
             .await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(&reply.body)
+        );
         reply.json()
     }
 
@@ -252,11 +270,21 @@ impl TestApp {
         let reply = self
             .report_reply(demo::SHOP_ID, demo::OWNER_TOKEN, query)
             .await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(&reply.body)
+        );
         reply.json()
     }
 
-    pub async fn purchase(&self, token: &str, shop: &str, p: &kept_shared::RecordPurchase) -> Reply {
+    pub async fn purchase(
+        &self,
+        token: &str,
+        shop: &str,
+        p: &kept_shared::RecordPurchase,
+    ) -> Reply {
         self.post_json(&api::purchases(shop), Some(token), p).await
     }
 
@@ -299,7 +327,13 @@ impl KeptProcess {
     /// Starts `kept-server --demo` on `db` and `port`, and waits until it answers.
     pub async fn start(db: &str, port: u16) -> KeptProcess {
         let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_kept-server"))
-            .args(["--db", db, "--listen", &format!("127.0.0.1:{port}"), "--demo"])
+            .args([
+                "--db",
+                db,
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--demo",
+            ])
             .args(["--widget-dir", "/nonexistent"])
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::null())
@@ -333,7 +367,9 @@ impl KeptProcess {
     pub async fn stop(mut self) {
         // SIGTERM: the server's graceful shutdown.
         let pid = self.child.id().unwrap() as i32;
-        let _ = std::process::Command::new("kill").arg(pid.to_string()).status();
+        let _ = std::process::Command::new("kill")
+            .arg(pid.to_string())
+            .status();
         self.child.wait().await.unwrap();
     }
 }

@@ -38,7 +38,10 @@ pub async fn insert(
         .iter()
         .map(|t| t.is_some_and(|t| !t.trim().is_empty()))
         .collect();
-    let customers: Vec<Option<&str>> = rows.iter().map(|r| r.answer.customer_ref.as_deref()).collect();
+    let customers: Vec<Option<&str>> = rows
+        .iter()
+        .map(|r| r.answer.customer_ref.as_deref())
+        .collect();
     let orders: Vec<Option<&str>> = rows.iter().map(|r| r.answer.order_ref.as_deref()).collect();
     let verified: Vec<bool> = rows.iter().map(|r| r.verified).collect();
     let answered: Vec<DateTime<Utc>> = rows.iter().map(|r| r.answer.answered_at).collect();
@@ -160,7 +163,10 @@ pub async fn list(client: &Client, shop_id: &str) -> DbResult<Vec<AnswerRecord>>
     rows.iter()
         .map(|r| {
             let score: Option<i16> = r.try_get(5)?;
-            let score = score.map(|s| u8::try_from(s)).transpose().map_err(crate::db::DbError::internal)?;
+            let score = score
+                .map(u8::try_from)
+                .transpose()
+                .map_err(crate::db::DbError::internal)?;
             Ok(AnswerRecord {
                 answer: Answer {
                     id: r.try_get(0)?,

@@ -121,7 +121,12 @@ async fn known_purchase(
     .transpose()
 }
 
-pub async fn set_points(client: &Client, shop_id: &str, customer_ref: &str, points: u64) -> DbResult<()> {
+pub async fn set_points(
+    client: &Client,
+    shop_id: &str,
+    customer_ref: &str,
+    points: u64,
+) -> DbResult<()> {
     client
         .execute(
             "INSERT INTO customers (shop_id, customer_ref, points) VALUES ($1, $2, $3)

@@ -148,7 +148,11 @@ impl Database for PgDatabase {
         loyalty::points(&self.client().await?, shop_id, customer_ref).await
     }
 
-    async fn record_purchase(&self, shop_id: &str, purchase: NewPurchase) -> DbResult<PurchaseOutcome> {
+    async fn record_purchase(
+        &self,
+        shop_id: &str,
+        purchase: NewPurchase,
+    ) -> DbResult<PurchaseOutcome> {
         loyalty::record_purchase(&mut self.client().await?, shop_id, &purchase, Utc::now()).await
     }
 
@@ -156,7 +160,12 @@ impl Database for PgDatabase {
         loyalty::set_points(&self.client().await?, shop_id, customer_ref, points).await
     }
 
-    async fn rollups(&self, shop_id: &str, from: NaiveDate, to: NaiveDate) -> DbResult<Vec<Rollup>> {
+    async fn rollups(
+        &self,
+        shop_id: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> DbResult<Vec<Rollup>> {
         reports::rollups(&self.client().await?, shop_id, from, to).await
     }
 

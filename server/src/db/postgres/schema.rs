@@ -135,8 +135,11 @@ pub async fn migrate(client: &mut Client) -> DbResult<()> {
     for (version, sql) in (1..).zip(MIGRATIONS) {
         if version > done {
             tx.batch_execute(sql).await?;
-            tx.execute("INSERT INTO kept_migrations (version) VALUES ($1)", &[&version])
-                .await?;
+            tx.execute(
+                "INSERT INTO kept_migrations (version) VALUES ($1)",
+                &[&version],
+            )
+            .await?;
         }
     }
     tx.commit().await?;

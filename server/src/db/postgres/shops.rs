@@ -1,9 +1,9 @@
 //! Shops, their origins and their token hashes.
 
 use chrono::{DateTime, Utc};
-use tokio_postgres::error::SqlState;
 use deadpool_postgres::Client;
 use tokio_postgres::Row;
+use tokio_postgres::error::SqlState;
 
 use super::{signed, unsigned};
 use crate::db::{DbError, DbResult, NewShop, Shop};
@@ -51,7 +51,10 @@ pub async fn create(client: &mut Client, new: &NewShop, now: DateTime<Utc>) -> D
         .await;
     if let Err(e) = inserted {
         return Err(if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {
-            DbError::Conflict(format!("a shop with the id {:?} or its public key exists", s.id))
+            DbError::Conflict(format!(
+                "a shop with the id {:?} or its public key exists",
+                s.id
+            ))
         } else {
             e.into()
         });
@@ -86,9 +89,15 @@ pub async fn create(client: &mut Client, new: &NewShop, now: DateTime<Utc>) -> D
 pub async fn by_column(client: &Client, column: &str, value: &str) -> DbResult<Option<Shop>> {
     debug_assert!(matches!(column, "id" | "public_key"));
     let st = client
-        .prepare_cached(&format!("SELECT {SHOP_COLUMNS} FROM shops WHERE {column} = $1"))
+        .prepare_cached(&format!(
+            "SELECT {SHOP_COLUMNS} FROM shops WHERE {column} = $1"
+        ))
         .await?;
-    client.query_opt(&st, &[&value]).await?.map(|r| shop_of(&r)).transpose()
+    client
+        .query_opt(&st, &[&value])
+        .await?
+        .map(|r| shop_of(&r))
+        .transpose()
 }
 
 pub async fn set_origins(client: &Client, id: &str, origins: &[String]) -> DbResult<()> {
@@ -104,7 +113,11 @@ pub async fn set_origins(client: &Client, id: &str, origins: &[String]) -> DbRes
     Ok(())
 }
 
-pub async fn token_hashes(client: &Client, shop_id: &str, kind: TokenKind) -> DbResult<Vec<Vec<u8>>> {
+pub async fn token_hashes(
+    client: &Client,
+    shop_id: &str,
+    kind: TokenKind,
+) -> DbResult<Vec<Vec<u8>>> {
     let st = client
         .prepare_cached("SELECT hash FROM tokens WHERE shop_id = $1 AND kind = $2")
         .await?;

@@ -22,7 +22,11 @@ pub async fn put(client: &Client, shop_id: &str, r: &SurveyRecord) -> DbResult<(
     Ok(())
 }
 
-pub async fn list(client: &Client, shop_id: &str, only_active: bool) -> DbResult<Vec<SurveyRecord>> {
+pub async fn list(
+    client: &Client,
+    shop_id: &str,
+    only_active: bool,
+) -> DbResult<Vec<SurveyRecord>> {
     let st = client
         .prepare_cached(
             "SELECT definition, active, position FROM surveys

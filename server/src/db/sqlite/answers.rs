@@ -56,7 +56,13 @@ pub fn insert(
         }
         inserted.push(new);
     }
-    let (rollups, reasons) = rollups_of(records.iter().zip(&inserted).filter(|(_, new)| **new).map(|(r, _)| r));
+    let (rollups, reasons) = rollups_of(
+        records
+            .iter()
+            .zip(&inserted)
+            .filter(|(_, new)| **new)
+            .map(|(r, _)| r),
+    );
     let mut bump = c.prepare_cached(
         "INSERT INTO answer_rollups (shop_id, day, channel, store_id, survey_id, kind, score, with_text, verified, count)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
@@ -65,7 +71,16 @@ pub fn insert(
     for r in &rollups {
         let k = &r.key;
         bump.execute(params![
-            shop_id, k.day, k.channel.as_str(), k.store, k.survey, k.kind, k.score, k.with_text, k.verified, r.count
+            shop_id,
+            k.day,
+            k.channel.as_str(),
+            k.store,
+            k.survey,
+            k.kind,
+            k.score,
+            k.with_text,
+            k.verified,
+            r.count
         ])?;
     }
     let mut bump = c.prepare_cached(
@@ -75,7 +90,14 @@ pub fn insert(
     )?;
     for r in &reasons {
         bump.execute(params![
-            shop_id, r.day, r.channel.as_str(), r.store, r.survey, r.reason, r.verified, r.count
+            shop_id,
+            r.day,
+            r.channel.as_str(),
+            r.store,
+            r.survey,
+            r.reason,
+            r.verified,
+            r.count
         ])?;
     }
     Ok(inserted)
@@ -114,8 +136,20 @@ pub fn list(c: &Connection, shop_id: &str) -> DbResult<Vec<AnswerRecord>> {
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, survey, kind, channel, store, score, text, customer_ref, order_ref, verified, answered_at, day) =
-            row?;
+        let (
+            id,
+            survey,
+            kind,
+            channel,
+            store,
+            score,
+            text,
+            customer_ref,
+            order_ref,
+            verified,
+            answered_at,
+            day,
+        ) = row?;
         let value = value_of(&kind, score, text, reasons.remove(&id).unwrap_or_default())?;
         out.push(AnswerRecord {
             answer: Answer {

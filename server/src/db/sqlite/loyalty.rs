@@ -13,7 +13,11 @@ pub fn tiers(c: &Connection, shop_id: &str) -> DbResult<Vec<Tier>> {
     )?;
     let rows = st
         .query_map([shop_id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?, r.get::<_, String>(2)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, u64>(1)?,
+                r.get::<_, String>(2)?,
+            ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     rows.into_iter()

@@ -176,7 +176,11 @@ impl Database for SqliteDatabase {
         self.read(move |c| loyalty::points(c, &id, &customer)).await
     }
 
-    async fn record_purchase(&self, shop_id: &str, purchase: NewPurchase) -> DbResult<PurchaseOutcome> {
+    async fn record_purchase(
+        &self,
+        shop_id: &str,
+        purchase: NewPurchase,
+    ) -> DbResult<PurchaseOutcome> {
         let id = shop_id.to_string();
         self.writer
             .write(move |c| loyalty::record_purchase(c, &id, &purchase, Utc::now()))
@@ -190,7 +194,12 @@ impl Database for SqliteDatabase {
             .await
     }
 
-    async fn rollups(&self, shop_id: &str, from: NaiveDate, to: NaiveDate) -> DbResult<Vec<Rollup>> {
+    async fn rollups(
+        &self,
+        shop_id: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> DbResult<Vec<Rollup>> {
         let id = shop_id.to_string();
         self.read(move |c| reports::rollups(c, &id, from, to)).await
     }

@@ -6,7 +6,12 @@ use rusqlite::{Connection, params};
 use crate::db::columns::channel_of;
 use crate::db::{DbResult, ReasonRollup, Rollup, RollupKey};
 
-pub fn rollups(c: &Connection, shop_id: &str, from: NaiveDate, to: NaiveDate) -> DbResult<Vec<Rollup>> {
+pub fn rollups(
+    c: &Connection,
+    shop_id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> DbResult<Vec<Rollup>> {
     let mut st = c.prepare_cached(
         "SELECT day, channel, store_id, survey_id, kind, score, with_text, verified, count
          FROM answer_rollups WHERE shop_id = ?1 AND day BETWEEN ?2 AND ?3",
@@ -27,21 +32,23 @@ pub fn rollups(c: &Connection, shop_id: &str, from: NaiveDate, to: NaiveDate) ->
         })?
         .collect::<Result<Vec<_>, _>>()?;
     rows.into_iter()
-        .map(|(day, channel, store, survey, kind, score, with_text, verified, count)| {
-            Ok(Rollup {
-                key: RollupKey {
-                    day,
-                    channel: channel_of(&channel)?,
-                    store,
-                    survey,
-                    kind,
-                    score,
-                    with_text,
-                    verified,
-                },
-                count,
-            })
-        })
+        .map(
+            |(day, channel, store, survey, kind, score, with_text, verified, count)| {
+                Ok(Rollup {
+                    key: RollupKey {
+                        day,
+                        channel: channel_of(&channel)?,
+                        store,
+                        survey,
+                        kind,
+                        score,
+                        with_text,
+                        verified,
+                    },
+                    count,
+                })
+            },
+        )
         .collect()
 }
 

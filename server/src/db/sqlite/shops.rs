@@ -22,7 +22,9 @@ fn shop_of(r: &Row) -> rusqlite::Result<Shop> {
         public_key: r.get(2)?,
         allowed_origins: serde_json::from_str(&origins).map_err(|e| bad(3, e.into()))?,
         points_per_unit: r.get(4)?,
-        time_zone: zone.parse().map_err(|e: chrono_tz::ParseError| bad(5, e.to_string().into()))?,
+        time_zone: zone
+            .parse()
+            .map_err(|e: chrono_tz::ParseError| bad(5, e.to_string().into()))?,
         churn_window_days: r.get(6)?,
     })
 }
@@ -44,7 +46,9 @@ pub fn create(c: &Connection, new: &NewShop, now: DateTime<Utc>) -> DbResult<()>
         }));
     }
     c.execute(
-        &format!("INSERT INTO shops ({SHOP_COLUMNS}, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+        &format!(
+            "INSERT INTO shops ({SHOP_COLUMNS}, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        ),
         params![
             s.id,
             s.name,
@@ -68,7 +72,12 @@ pub fn create(c: &Connection, new: &NewShop, now: DateTime<Utc>) -> DbResult<()>
     for tier in &new.tiers {
         c.execute(
             "INSERT INTO tiers (shop_id, name, min_points, labels) VALUES (?1, ?2, ?3, ?4)",
-            params![s.id, tier.name, tier.min_points, serde_json::to_string(&tier.labels)?],
+            params![
+                s.id,
+                tier.name,
+                tier.min_points,
+                serde_json::to_string(&tier.labels)?
+            ],
         )?;
     }
     Ok(())
@@ -80,8 +89,9 @@ pub fn by_id(c: &Connection, id: &str) -> DbResult<Option<Shop>> {
 }
 
 pub fn by_public_key(c: &Connection, key: &str) -> DbResult<Option<Shop>> {
-    let mut st =
-        c.prepare_cached(&format!("SELECT {SHOP_COLUMNS} FROM shops WHERE public_key = ?1"))?;
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {SHOP_COLUMNS} FROM shops WHERE public_key = ?1"
+    ))?;
     Ok(st.query_row([key], shop_of).optional()?)
 }
 

@@ -59,9 +59,12 @@ where
     fn run(self: Box<Self>, conn: &Connection) -> Ran {
         let Job { write, reply } = *self;
         // A panicking write must not take the writer thread (and every later write) with it.
-        let result = std::panic::catch_unwind(AssertUnwindSafe(|| write(conn))).unwrap_or_else(
-            |_| Err(DbError::internal(anyhow::anyhow!("a database write panicked"))),
-        );
+        let result =
+            std::panic::catch_unwind(AssertUnwindSafe(|| write(conn))).unwrap_or_else(|_| {
+                Err(DbError::internal(anyhow::anyhow!(
+                    "a database write panicked"
+                )))
+            });
         Ran {
             ok: result.is_ok(),
             finish: Box::new(move |commit_error| {
