@@ -428,6 +428,26 @@ impl Widget {
         self.console.lock().expect("console lock").clone()
     }
 
+    /// Waits until the console has a line for which `wanted` is true (console
+    /// events arrive a moment after the page acts), and returns every line so far.
+    pub async fn wait_for_console(
+        &self,
+        what: &str,
+        wanted: impl Fn(&ConsoleLine) -> bool,
+    ) -> Result<Vec<ConsoleLine>> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let lines = self.console();
+            if lines.iter().any(&wanted) {
+                return Ok(lines);
+            }
+            if Instant::now() > deadline {
+                bail!("waited {WAIT:?} for {what} in the console: {lines:#?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Sets the window's size in CSS pixels (narrow ones as a phone: mobile
     /// viewport, touch-sized layout).
     pub async fn set_viewport(&self, width: u32, height: u32) -> Result<()> {

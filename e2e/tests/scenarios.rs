@@ -221,7 +221,7 @@ async fn kiosk_serves_three_respondents_each_with_a_fresh_survey() -> Result<()>
         w.wait_for(&survey_screen(NPS)).await?;
         // Nothing of the previous respondent is visible.
         assert!(
-            !w.exists(r#"[aria-pressed="true"]"#).await?,
+            !w.exists(r#"[aria-checked="true"]"#).await?,
             "respondent {i} sees a picked score"
         );
         assert_eq!(
@@ -278,20 +278,21 @@ async fn kiosk_resets_after_idle_time_discarding_the_unsent_answer() -> Result<(
         .open(&env.shop_url(&[
             ("mode", "kiosk"),
             ("survey", NPS),
-            ("kiosk-idle-seconds", "2"),
+            ("kiosk-idle-seconds", "3"),
         ]))
         .await?;
 
     w.wait_for(&survey_screen(NPS)).await?;
     w.click(r#"[data-score="4"]"#).await?;
-    w.type_into(r#"textarea[name="reason"]"#, "half an answer")
-        .await?;
+    // Checked before typing, well within the idle time even on a busy machine.
     assert!(
-        w.exists(r#"[aria-pressed="true"]"#).await?,
+        w.exists(r#"[aria-checked="true"]"#).await?,
         "the score is picked"
     );
+    w.type_into(r#"textarea[name="reason"]"#, "half an answer")
+        .await?;
     let picked =
-        r#"document.querySelector('.kept-host').shadowRoot.querySelector('[aria-pressed="true"]')"#;
+        r#"document.querySelector('.kept-host').shadowRoot.querySelector('[aria-checked="true"]')"#;
     w.wait_until("the idle reset", &format!("{picked} === null"))
         .await?;
     w.wait_for(&survey_screen(NPS)).await?;
@@ -724,6 +725,18 @@ async fn the_widget_and_the_kiosk_pass_axe_core_checks() -> Result<()> {
     let w = env.open(&format!("{}/demo", env.api_url())).await?;
     w.wait_for(&survey_screen(NPS)).await?;
     w.wait_for(r#".kept-loyalty[data-current="true"]"#).await?;
+    // The check itself can fail: an image without a text alternative is found.
+    w.eval(
+        "document.body.insertAdjacentHTML('beforeend', '<img id=\"axe-probe\" src=\"data:,\">')",
+    )
+    .await?;
+    let found = w.axe_violations().await?;
+    assert!(
+        found.iter().any(|v| v.starts_with("image-alt")),
+        "axe-core finds a missing alt: {found:#?}"
+    );
+    w.eval("document.getElementById('axe-probe').remove()")
+        .await?;
     assert_accessible(&w, "the demo page with the widget and the loyalty card").await?;
     w.click(r#"[data-score="8"]"#).await?;
     w.wait_for(r#"textarea[name="reason"]"#).await?;
@@ -877,7 +890,11 @@ async fn refused_in_one_line(w: &Widget, expected: &str) -> Result<()> {
         "document.querySelector('.kept-host') === null",
     )
     .await?;
-    let console = w.console();
+    let console = w
+        .wait_for_console("the widget's line", |l| {
+            l.from_script() && l.text.starts_with("[kept] ")
+        })
+        .await?;
     let kept: Vec<_> = console
         .iter()
         .filter(|l| l.from_script() && l.text.starts_with("[kept] "))
