@@ -875,6 +875,13 @@ async fn on_a_phone_the_nps_scale_and_skip_and_send_each_keep_one_row() -> Resul
                 )
                 .await?;
             assert_eq!(tops[0], tops[1], "{what}: Skip and Send side by side");
+            let widths = w
+                .eval("[document.documentElement.scrollWidth, innerWidth, document.querySelector('.kept-host').getBoundingClientRect().right]")
+                .await?;
+            assert!(
+                widths[0] == widths[1] && widths[2].as_f64() <= widths[1].as_f64(),
+                "{what}: no sideways scrolling (page width, window width, widget's right edge): {widths}"
+            );
             w.screenshot(&format!("11-phone-{width}-{locale}")).await?;
         }
     }

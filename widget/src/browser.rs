@@ -114,7 +114,9 @@ pub fn warn_unreachable(api: &str, error: &str) {
     } else if error.contains("AbortError") {
         format!("no answer within {} s", FETCH_TIMEOUT.as_secs())
     } else {
-        format!("{error} (the server is down, or the network is)")
+        format!(
+            "{error} (the server or the network is down, or the server does not allow this page's origin)"
+        )
     };
     warn(&format!(
         "could not reach {api}: {why}; answers are kept and sent later"
