@@ -80,6 +80,22 @@ async fn nps_answer_with_reason_is_stored_once_and_reported() -> Result<()> {
         .open(&format!("{}/demo?survey={NPS}", env.api_url()))
         .await?;
 
+    w.wait_for(&survey_screen(NPS)).await?;
+    // kept.js asked for the surveys while the wasm was still downloading, and the
+    // widget took that answer instead of asking again.
+    let timing = w
+        .eval(
+            "(() => { const r = performance.getEntriesByType('resource'); \
+             const surveys = r.filter(e => e.name.endsWith('/surveys')); \
+             const wasm = r.find(e => e.name.endsWith('.wasm')); \
+             return [surveys.length, surveys.length > 0 && !!wasm && surveys[0].startTime < wasm.responseEnd]; })()",
+        )
+        .await?;
+    assert_eq!(
+        timing,
+        serde_json::json!([1, true]),
+        "one surveys request, in parallel with the wasm"
+    );
     answer_nps(&w, 9, "Fast delivery, great beans").await?;
     w.wait_for(".kept-thanks").await?;
     // Send is gone with its question: focus moves to the thanks, not to the page's body.
