@@ -1,8 +1,55 @@
 #!/usr/bin/env bash
-# Builds the widget into widget/dist (kept.js, kept-widget.js, kept-widget_bg.wasm),
-# offline: trunk uses the wasm-bindgen that setup.sh installed and fetches nothing.
+# Builds the widget into widget/dist, offline, with no bundler:
+#   1. cargo builds the wasm (the wasm-release profile: opt-level "z", LTO);
+#   2. wasm-bindgen writes the ES-module glue, without the debug name section;
+#   3. binaryen's wasm-opt -Oz shrinks the wasm further;
+#   4. the glue and the wasm get content-hashed names (cached for a year by
+#      browsers and CDNs), and dist's copy of kept.js, the one stable name, learns them;
+#   5. every file gets a brotli (.br, quality 11) and a gzip (.gz) twin next to it,
+#      for a server that sends precompressed files.
+# setup.sh installs wasm-bindgen (the version in Cargo.lock) and wasm-opt (npm binaryen).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
-trunk build --release --offline
-ls -l widget/dist
+
+WASM_OPT=target/npm/node_modules/binaryen/bin/wasm-opt
+[[ -x $WASM_OPT ]] || { echo "wasm-opt is missing: run scripts/setup.sh" >&2; exit 1; }
+STAGE=target/widget-build
+DIST=widget/dist
+
+cargo build -p kept-widget --target wasm32-unknown-unknown --profile wasm-release --locked
+
+rm -rf "$STAGE" && mkdir -p "$STAGE"
+wasm-bindgen target/wasm32-unknown-unknown/wasm-release/kept_widget.wasm \
+  --target web --out-dir "$STAGE" --out-name kept-widget \
+  --no-typescript --remove-name-section --remove-producers-section
+# Rust enables these wasm features by default; binaryen must be told it may keep them.
+node "$WASM_OPT" -Oz --strip-debug --strip-producers \
+  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  "$STAGE/kept-widget_bg.wasm" -o "$STAGE/kept-widget_bg.opt.wasm"
+
+hash() { sha256sum "$1" | cut -c1-16; }
+GLUE="kept-widget.$(hash "$STAGE/kept-widget.js").js"
+WASM="kept-widget_bg.$(hash "$STAGE/kept-widget_bg.opt.wasm").wasm"
+
+rm -rf "$DIST" && mkdir -p "$DIST"
+cp "$STAGE/kept-widget.js" "$DIST/$GLUE"
+cp "$STAGE/kept-widget_bg.opt.wasm" "$DIST/$WASM"
+sed -e "s/__KEPT_GLUE__/$GLUE/" -e "s/__KEPT_WASM__/$WASM/" widget/kept.js > "$DIST/kept.js"
+grep -q "$WASM" "$DIST/kept.js" || { echo "kept.js has no __KEPT_WASM__ placeholder" >&2; exit 1; }
+
+# Node's zlib has brotli: no extra tool. Text mode for JS, generic for wasm.
+node - "$DIST" <<'JS'
+const fs = require('fs'), path = require('path'), zlib = require('zlib');
+const dir = process.argv[2];
+for (const name of fs.readdirSync(dir)) {
+  const file = path.join(dir, name), raw = fs.readFileSync(file);
+  const mode = name.endsWith('.js') ? zlib.constants.BROTLI_MODE_TEXT : zlib.constants.BROTLI_MODE_GENERIC;
+  fs.writeFileSync(file + '.br', zlib.brotliCompressSync(raw, { params: {
+    [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_MODE]: mode,
+    [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }));
+  fs.writeFileSync(file + '.gz', zlib.gzipSync(raw, { level: 9 }));
+}
+JS
+ls -l "$DIST"

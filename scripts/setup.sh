@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks to build and test Kept. Idempotent: each step
 # is skipped when its tool is already there at the right version.
-#   scripts/setup.sh          toolchain for building the widget (wasm target, trunk, wasm-bindgen)
+#   scripts/setup.sh            toolchain for building the widget (wasm target,
+#                               wasm-bindgen, binaryen's wasm-opt, axe-core)
 #   scripts/setup.sh --browser  also Debian's Chromium and ChromeDriver (for the tests)
 #   scripts/setup.sh --postgres also Debian's PostgreSQL server (for the tests)
 # The flags may be combined.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Versions are pinned: trunk's newest needs a newer rustc than this machine's, and
 # wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock exactly.
-TRUNK_VERSION=0.21.14
 WASM_BINDGEN_VERSION=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
+# From the npm registry, into target/npm (git-ignored), run by the machine's Node.js:
+# binaryen ships a current wasm-opt (Debian's is too old for today's Rust wasm);
+# axe-core is the accessibility checker the end-to-end tests inject into pages.
+NPM_DIR=target/npm
+BINARYEN_VERSION=132.0.0
+AXE_CORE_VERSION=4.14.1
 export PATH="$HOME/.cargo/bin:$PATH"
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -21,15 +26,18 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION\$"; then
-  step "installing trunk $TRUNK_VERSION (from crates.io, a few minutes)"
-  cargo install --locked trunk --version "$TRUNK_VERSION"
-fi
-
 if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
   step "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (from crates.io, a few minutes)"
   # Not --locked: its lock file names a crate version the registry mirror lacks.
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+npm_version() { node -p "require('./$NPM_DIR/node_modules/$1/package.json').version" 2>/dev/null || true; }
+if [[ $(npm_version binaryen) != "$BINARYEN_VERSION" || $(npm_version axe-core) != "$AXE_CORE_VERSION" ]]; then
+  step "installing binaryen $BINARYEN_VERSION and axe-core $AXE_CORE_VERSION (npm) into $NPM_DIR"
+  mkdir -p "$NPM_DIR"
+  npm install --prefix "$NPM_DIR" --no-audit --no-fund --save-exact \
+    "binaryen@$BINARYEN_VERSION" "axe-core@$AXE_CORE_VERSION"
 fi
 
 FLAGS=" $* "

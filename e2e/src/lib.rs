@@ -4,13 +4,20 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::response::Html;
-use chromiumoxide::cdp::browser_protocol::input::InsertTextParams;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse};
+use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
+use chromiumoxide::cdp::browser_protocol::input::{
+    DispatchKeyEventParams, DispatchKeyEventType, InsertTextParams,
+};
+use chromiumoxide::cdp::browser_protocol::log::EventEntryAdded;
+use chromiumoxide::cdp::js_protocol::runtime::EventConsoleApiCalled;
 use chromiumoxide::layout::Point;
 use chromiumoxide::page::ScreenshotParams;
 use chromiumoxide::{Browser, BrowserConfig, Page};
@@ -29,6 +36,11 @@ pub const WAIT: Duration = Duration::from_secs(30);
 /// Where the built widget is (scripts/build-widget.sh puts it there).
 pub fn widget_dist() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../widget/dist")
+}
+
+/// axe-core's script, which scripts/setup.sh installs from the npm registry.
+pub fn axe_script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/npm/node_modules/axe-core/axe.min.js")
 }
 
 /// Where screenshots of each scenario's final screen go, for a person to look at.
@@ -51,7 +63,7 @@ pub struct Env {
 impl Env {
     pub async fn start() -> Result<Env> {
         let dist = widget_dist();
-        if !dist.join("kept-widget_bg.wasm").exists() {
+        if !dist.join("kept.js").exists() {
             bail!(
                 "the widget is not built at {}: run scripts/build-widget.sh first",
                 dist.display()
@@ -76,6 +88,10 @@ impl Env {
 
         let app = Router::new()
             .route("/", axum::routing::get(shop_page))
+            .route(
+                "/refusing-api/api/v1/widget/{key}/{*rest}",
+                axum::routing::any(refusing_api),
+            )
             .nest_service("/kept", ServeDir::new(dist))
             .with_state(api.url());
         let shop_task = tokio::spawn(async move {
@@ -125,6 +141,23 @@ impl Env {
     pub fn shop_url(&self, attrs: &[(&str, &str)]) -> String {
         let query: Vec<String> = attrs.iter().map(|(k, v)| format!("{k}={v}")).collect();
         format!("http://{}/?{}", self.shop, query.join("&"))
+    }
+
+    /// The same page on an origin the shop never listed: `localhost` instead of
+    /// `127.0.0.1` (same site, other origin).
+    pub fn unlisted_shop_url(&self, attrs: &[(&str, &str)]) -> String {
+        self.shop_url(attrs).replacen(
+            &format!("http://{}", self.shop),
+            &format!("http://localhost:{}", self.shop.port()),
+            1,
+        )
+    }
+
+    /// A stand-in for a Kept API that refuses the widget the way issue 8 specifies
+    /// (`data-api` for a shop page): key `pk_unknown` gets 404 `unknown_key`, any
+    /// other key 403 `origin_not_allowed`, both readable from any origin.
+    pub fn refusing_api_url(&self) -> String {
+        format!("http://{}/refusing-api", self.shop)
     }
 
     pub fn api(&self) -> &RunningServer {
@@ -193,13 +226,36 @@ impl Env {
         Ok(serde_json::from_str(&body)?)
     }
 
+    /// Opens `url` in a new tab, recording its console from the start.
     pub async fn open(&self, url: &str) -> Result<Widget> {
-        let page = self
-            .browser
-            .new_page(url)
+        let page = self.browser.new_page("about:blank").await?;
+        let console = Arc::new(Mutex::new(Vec::new()));
+        let mut calls = page.event_listener::<EventConsoleApiCalled>().await?;
+        let mut entries = page.event_listener::<EventEntryAdded>().await?;
+        page.enable_log().await?;
+        let sink = console.clone();
+        let listener = tokio::spawn(async move {
+            loop {
+                let line = tokio::select! {
+                    Some(call) = calls.next() => ConsoleLine::from_call(&call),
+                    Some(entry) = entries.next() => ConsoleLine {
+                        source: format!("log:{:?}", entry.entry.source).to_lowercase(),
+                        text: entry.entry.text.clone(),
+                    },
+                    else => break,
+                };
+                sink.lock().expect("console lock").push(line);
+            }
+        });
+        page.goto(url)
             .await
             .with_context(|| format!("opening {url}"))?;
-        Ok(Widget { page })
+        Ok(Widget {
+            page,
+            console,
+            viewport: Mutex::new(None),
+            _console_listener: AbortOnDrop(listener),
+        })
     }
 
     pub async fn close(mut self) {
@@ -211,27 +267,147 @@ impl Env {
     }
 }
 
-/// The shop's "order confirmed" page, with the widget's one script tag.
+/// The shop's "order confirmed" page, with the widget's one script tag (`api` and
+/// `key` are the real server's and the demo shop's unless the query says otherwise).
 async fn shop_page(
     State(api): State<String>,
-    Query(attrs): Query<std::collections::BTreeMap<String, String>>,
+    Query(mut attrs): Query<std::collections::BTreeMap<String, String>>,
 ) -> Html<String> {
+    let api = attrs.remove("api").unwrap_or(api);
+    let key = attrs
+        .remove("key")
+        .unwrap_or_else(|| demo::PUBLIC_KEY.to_string());
     let attrs: String = attrs
         .iter()
         .map(|(k, v)| format!(r#" data-{k}="{v}""#))
         .collect();
     Html(format!(
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Order confirmed</title></head>
-<body><h1>Thank you for your order!</h1><p>Order #1001 is on its way.</p>
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Order confirmed</title></head>
+<body><main><h1>Thank you for your order!</h1><p>Order #1001 is on its way.</p>
 <script src="/kept/kept.js" defer data-api="{api}" data-key="{key}"{attrs}></script>
-</body></html>"#,
-        key = demo::PUBLIC_KEY
+<p id="after-widget">Questions? Write to us.</p></main>
+</body></html>"#
     ))
+}
+
+/// See [`Env::refusing_api_url`].
+async fn refusing_api(
+    axum::extract::Path((key, _rest)): axum::extract::Path<(String, String)>,
+) -> impl IntoResponse {
+    let (status, code, message) = if key == "pk_unknown" {
+        (
+            StatusCode::NOT_FOUND,
+            "unknown_key",
+            format!("no shop has the key {key}"),
+        )
+    } else {
+        (
+            StatusCode::FORBIDDEN,
+            "origin_not_allowed",
+            "origin http://localhost is not allowed for shop demo: add it with `kept-server shop set demo --origin http://localhost`".to_string(),
+        )
+    };
+    let body = serde_json::json!({ "code": code, "message": message }).to_string();
+    (
+        status,
+        [
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            (header::CONTENT_TYPE, "application/json"),
+        ],
+        body,
+    )
+}
+
+/// One line of the page's console: a `console.*` call from a script
+/// (`source` "console:error", ...) or an entry the browser itself logged
+/// (`source` "log:network", "log:javascript", ...).
+#[derive(Debug, Clone)]
+pub struct ConsoleLine {
+    pub source: String,
+    pub text: String,
+}
+
+impl ConsoleLine {
+    fn from_call(call: &EventConsoleApiCalled) -> ConsoleLine {
+        let text = call
+            .args
+            .iter()
+            .map(|a| match &a.value {
+                Some(Value::String(s)) => s.clone(),
+                Some(v) => v.to_string(),
+                None => a.description.clone().unwrap_or_default(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        ConsoleLine {
+            source: format!("console:{:?}", call.r#type).to_lowercase(),
+            text,
+        }
+    }
+
+    /// Whether a script wrote it (rather than the browser reporting, say, a 403).
+    pub fn from_script(&self) -> bool {
+        self.source.starts_with("console:")
+    }
+}
+
+/// Aborts the task when dropped: the console listener ends with its page object.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// A page with the widget, reached through its open shadow root.
 pub struct Widget {
     pub page: Page,
+    console: Arc<Mutex<Vec<ConsoleLine>>>,
+    /// The size [`Widget::set_viewport`] set, if any (a full-page screenshot resets it).
+    viewport: Mutex<Option<(u32, u32)>>,
+    _console_listener: AbortOnDrop,
+}
+
+/// A viewport to test layouts at (CSS pixels).
+#[derive(Debug, Clone, Copy)]
+pub struct Viewport {
+    pub name: &'static str,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Viewport {
+    /// Landscape and portrait tablets and a phone: every screen must fit or scroll at these.
+    pub const ALL: [Viewport; 4] = [
+        Viewport::new("tablet-1024x768", 1024, 768),
+        Viewport::new("tablet-1280x800", 1280, 800),
+        Viewport::new("tablet-768x1024", 768, 1024),
+        Viewport::new("phone-375x740", 375, 740),
+    ];
+
+    pub const fn new(name: &'static str, width: u32, height: u32) -> Viewport {
+        Viewport {
+            name,
+            width,
+            height,
+        }
+    }
+}
+
+/// Where an element inside the widget is after `scrollIntoView`, and what a
+/// click at its centre would hit.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Reach {
+    /// The element lies wholly inside the window.
+    pub in_view: bool,
+    /// `elementFromPoint` at its centre (inside the shadow root) is the element or inside it.
+    pub hit: bool,
+    /// What was hit instead, for the failure message.
+    pub hit_instead: String,
+    pub x: f64,
+    pub y: f64,
 }
 
 /// JavaScript that finds `selector` inside the widget's shadow root (or null).
@@ -247,6 +423,129 @@ fn js_str(s: &str) -> String {
 }
 
 impl Widget {
+    /// Everything the page logged to its console so far.
+    pub fn console(&self) -> Vec<ConsoleLine> {
+        self.console.lock().expect("console lock").clone()
+    }
+
+    /// Waits until the console has a line for which `wanted` is true (console
+    /// events arrive a moment after the page acts), and returns every line so far.
+    pub async fn wait_for_console(
+        &self,
+        what: &str,
+        wanted: impl Fn(&ConsoleLine) -> bool,
+    ) -> Result<Vec<ConsoleLine>> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let lines = self.console();
+            if lines.iter().any(&wanted) {
+                return Ok(lines);
+            }
+            if Instant::now() > deadline {
+                bail!("waited {WAIT:?} for {what} in the console: {lines:#?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Sets the window's size in CSS pixels (narrow ones as a phone: mobile
+    /// viewport, touch-sized layout).
+    pub async fn set_viewport(&self, width: u32, height: u32) -> Result<()> {
+        *self.viewport.lock().expect("viewport lock") = Some((width, height));
+        self.page
+            .execute(SetDeviceMetricsOverrideParams::new(
+                width,
+                height,
+                1.0,
+                width <= 480,
+            ))
+            .await?;
+        Ok(())
+    }
+
+    /// Opens another URL in this tab.
+    pub async fn goto(&self, url: &str) -> Result<()> {
+        self.page
+            .goto(url)
+            .await
+            .with_context(|| format!("opening {url}"))?;
+        Ok(())
+    }
+
+    /// Presses a key (`"Tab"`, `"ArrowRight"`, `"End"`, ...) as the keyboard
+    /// would, into whatever has focus.
+    pub async fn press(&self, key: &str) -> Result<()> {
+        let def = chromiumoxide::keys::get_key_definition(key)
+            .with_context(|| format!("no key {key}"))?;
+        let mut down = DispatchKeyEventParams::builder()
+            .key(def.key)
+            .code(def.code)
+            .windows_virtual_key_code(def.key_code)
+            .native_virtual_key_code(def.key_code);
+        let down_type = match def.text {
+            Some(text) => {
+                down = down.text(text);
+                DispatchKeyEventType::KeyDown
+            }
+            None => DispatchKeyEventType::RawKeyDown,
+        };
+        let up = down.clone().r#type(DispatchKeyEventType::KeyUp);
+        self.page
+            .execute(down.r#type(down_type).build().map_err(anyhow::Error::msg)?)
+            .await?;
+        self.page
+            .execute(up.build().map_err(anyhow::Error::msg)?)
+            .await?;
+        Ok(())
+    }
+
+    /// What has focus: `None` unless it is inside the widget's shadow root (the
+    /// document's active element is then the widget's host); else the focused
+    /// element's tag, text and `data-score`, like `"H2 Thank you!"` or `"BUTTON 7"`.
+    pub async fn focused(&self) -> Result<Option<String>> {
+        let js = "(() => { const host = document.querySelector('.kept-host');                   if (!host || document.activeElement !== host) return null;                   const e = host.shadowRoot.activeElement; if (!e) return null;                   return e.tagName + ' ' + (e.dataset.score ?? e.textContent.trim()); })()";
+        Ok(self.eval(js).await?.as_str().map(str::to_string))
+    }
+
+    /// Scrolls the element into view as a person would look for it, then says
+    /// whether it is in the window and whether a tap at its centre lands on it.
+    pub async fn reach(&self, selector: &str) -> Result<Reach> {
+        self.wait_for(selector).await?;
+        let js = format!(
+            "(() => {{ const e = {}; e.scrollIntoView({{block: 'nearest'}});              const r = e.getBoundingClientRect(); const x = r.x + r.width / 2, y = r.y + r.height / 2;              const root = document.querySelector('.kept-host').shadowRoot;              const hit = root.elementFromPoint(x, y);              return {{ in_view: r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth,                        hit: !!hit && (hit === e || e.contains(hit)),                        hit_instead: hit ? hit.outerHTML.slice(0, 120) : 'nothing', x, y }}; }})()",
+            find(selector)
+        );
+        Ok(serde_json::from_value(self.eval(&js).await?)?)
+    }
+
+    /// A real click at a point of the window.
+    pub async fn click_at(&self, x: f64, y: f64) -> Result<()> {
+        self.page.click(Point { x, y }).await?;
+        Ok(())
+    }
+
+    /// Runs axe-core over the whole document (the widget's open shadow root
+    /// included) and returns its violations, one line each: rule, impact, help
+    /// and the elements. Any page object can call it: the dashboard too.
+    pub async fn axe_violations(&self) -> Result<Vec<String>> {
+        if self.eval("typeof window.axe").await? != Value::String("object".into()) {
+            let script = std::fs::read_to_string(axe_script()).with_context(|| {
+                format!(
+                    "axe-core is not installed at {}: run scripts/setup.sh",
+                    axe_script().display()
+                )
+            })?;
+            // As a plain expression: chromiumoxide would take a script that starts
+            // like a function for one.
+            self.page
+                .evaluate_expression(script.as_str())
+                .await
+                .context("injecting axe-core")?;
+        }
+        let js = "axe.run(document, { resultTypes: ['violations'] }).then(r => r.violations.map(v =>                   v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.map(n => JSON.stringify(n.target)).join(', ')))";
+        Ok(serde_json::from_value(self.eval(js).await?)?)
+    }
+
     pub async fn eval(&self, js: &str) -> Result<Value> {
         let result = self
             .page
@@ -373,6 +672,12 @@ impl Widget {
         self.page
             .save_screenshot(ScreenshotParams::builder().full_page(true).build(), &path)
             .await?;
+        // chromiumoxide clears the device metrics after a full-page shot: put the
+        // size under test back.
+        let viewport = *self.viewport.lock().expect("viewport lock");
+        if let Some((width, height)) = viewport {
+            self.set_viewport(width, height).await?;
+        }
         Ok(path)
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use anyhow::Result;
 use chrono::{Duration, Utc};
-use kept_e2e::{Env, Widget};
+use kept_e2e::{Env, Viewport, Widget};
 use kept_server::demo;
 use kept_shared::{Answer, AnswerValue, Channel, RecordPurchase};
 use uuid::Uuid;
@@ -47,12 +47,12 @@ async fn answer_churn(w: &Widget, reasons: &[&str], other: &str) -> Result<()> {
     w.click(".kept-submit").await
 }
 
-/// Reloads the page and checks, after the widget has had time to sync, that the
-/// database still holds exactly `n` answers.
+/// Reloads the page and checks, once the widget's queue is empty (so it has
+/// nothing left it could send), that the database still holds exactly `n` answers.
 async fn reload_sends_nothing_more(env: &Env, w: &Widget, n: usize) -> Result<()> {
     w.reload().await?;
-    w.wait_for(".kept-survey").await?;
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    w.wait_for(".kept-survey, .kept-thanks").await?;
+    w.wait_for_empty_queue().await?;
     assert_eq!(
         env.stored_answers().await?.len(),
         n,
@@ -80,8 +80,31 @@ async fn nps_answer_with_reason_is_stored_once_and_reported() -> Result<()> {
         .open(&format!("{}/demo?survey={NPS}", env.api_url()))
         .await?;
 
+    w.wait_for(&survey_screen(NPS)).await?;
+    // kept.js asked for the surveys while the wasm was still downloading, and the
+    // widget took that answer instead of asking again.
+    let timing = w
+        .eval(
+            "(() => { const r = performance.getEntriesByType('resource'); \
+             const surveys = r.filter(e => e.name.endsWith('/surveys')); \
+             const wasm = r.find(e => e.name.endsWith('.wasm')); \
+             return [surveys.length, surveys.length > 0 && !!wasm && surveys[0].startTime < wasm.responseEnd]; })()",
+        )
+        .await?;
+    assert_eq!(
+        timing,
+        serde_json::json!([1, true]),
+        "one surveys request, in parallel with the wasm"
+    );
     answer_nps(&w, 9, "Fast delivery, great beans").await?;
     w.wait_for(".kept-thanks").await?;
+    // Send is gone with its question: focus moves to the thanks, not to the page's body.
+    w.wait_until(
+        "focus on the thanks heading",
+        "document.activeElement?.shadowRoot?.activeElement?.tagName === 'H2'",
+    )
+    .await?;
+    assert_eq!(w.focused().await?.as_deref(), Some("H2 Thank you!"));
 
     let answers = env.wait_for_answers(1).await?;
     let a = &answers[0];
@@ -125,8 +148,13 @@ async fn nps_answer_with_reason_is_stored_once_and_reported() -> Result<()> {
 async fn answers_given_offline_survive_a_reload_and_sync_once_when_back() -> Result<()> {
     let _serial = ONE_AT_A_TIME.lock().await;
     let mut env = Env::start().await?;
-    let w = env.open(&env.shop_url(&[("customer", "bob")])).await?;
+    // The churn survey is for lapsed customers: only a page that names it asks it.
+    let all_three = format!("{NPS},{CSAT},{CHURN}");
+    let w = env
+        .open(&env.shop_url(&[("customer", "bob"), ("survey", &all_three)]))
+        .await?;
     w.wait_for(&survey_screen(NPS)).await?;
+    w.wait_for(".kept-loyalty").await?;
 
     env.stop_api().await;
     answer_nps(&w, 3, "Coffee arrived stale").await?;
@@ -140,10 +168,29 @@ async fn answers_given_offline_survive_a_reload_and_sync_once_when_back() -> Res
         3,
         "three answers wait in the queue: {before:?}"
     );
+    // Three sends failed (one per answer, then retries): the console says so once,
+    // in words, without a Rust dump.
+    let script_lines: Vec<String> = w
+        .console()
+        .into_iter()
+        .filter(|l| l.from_script())
+        .map(|l| l.text)
+        .collect();
+    let unreachable: Vec<_> = script_lines
+        .iter()
+        .filter(|l| l.starts_with("[kept] could not reach"))
+        .collect();
+    assert_eq!(unreachable.len(), 1, "said once: {script_lines:#?}");
+    assert!(unreachable[0].contains(&env.api_url()), "{unreachable:?}");
+    assert!(
+        script_lines.iter().all(|l| !l.contains("JsValue")),
+        "{script_lines:#?}"
+    );
 
     w.reload().await?;
-    // The page works from its cache while the API is down, and the queue is intact.
-    w.wait_for(".kept-survey").await?;
+    // The page works from its cache while the API is down (everything is answered:
+    // the thanks), and the queue is intact.
+    w.wait_for(".kept-thanks").await?;
     let after = w.storage_keys("pending").await?;
     assert_eq!(after, before, "the queue survives the reload");
 
@@ -247,30 +294,31 @@ async fn kiosk_resets_after_idle_time_discarding_the_unsent_answer() -> Result<(
         .open(&env.shop_url(&[
             ("mode", "kiosk"),
             ("survey", NPS),
-            ("kiosk-idle-seconds", "2"),
+            ("kiosk-idle-seconds", "3"),
         ]))
         .await?;
 
     w.wait_for(&survey_screen(NPS)).await?;
     w.click(r#"[data-score="4"]"#).await?;
-    w.type_into(r#"textarea[name="reason"]"#, "half an answer")
-        .await?;
+    // Checked before typing, well within the idle time even on a busy machine.
     assert!(
         w.exists(r#"[aria-checked="true"]"#).await?,
         "the score is picked"
     );
+    w.type_into(r#"textarea[name="reason"]"#, "half an answer")
+        .await?;
     let picked =
         r#"document.querySelector('.kept-host').shadowRoot.querySelector('[aria-checked="true"]')"#;
     w.wait_until("the idle reset", &format!("{picked} === null"))
         .await?;
     w.wait_for(&survey_screen(NPS)).await?;
     assert_eq!(w.value_of(r#"textarea[name="reason"]"#).await?, "");
-    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    // Nothing was queued, so nothing can be sent later.
+    assert!(w.storage_keys("pending").await?.is_empty());
     assert!(
         env.stored_answers().await?.is_empty(),
         "an abandoned answer is not sent"
     );
-    assert!(w.storage_keys("pending").await?.is_empty());
 
     w.screenshot("3b-kiosk-idle-reset").await?;
     env.close().await;
@@ -385,17 +433,27 @@ async fn tampered_answer_is_rejected_with_a_reason_and_does_not_block_the_queue(
 async fn two_tabs_of_one_shop_share_the_queue_without_losing_or_doubling_answers() -> Result<()> {
     let _serial = ONE_AT_A_TIME.lock().await;
     let mut env = Env::start().await?;
-    let url = env.shop_url(&[("survey", CSAT)]);
-    let (tab1, tab2) = (env.open(&url).await?, env.open(&url).await?);
+    // Each answer is for another order: one answered is not asked again.
+    let pages: Vec<String> = (0..=4)
+        .map(|n| env.shop_url(&[("survey", CSAT), ("order", &format!("o-{n}"))]))
+        .collect();
+    let order_page = |n: usize| pages[n].clone();
+    let (tab1, tab2) = (
+        env.open(&order_page(1)).await?,
+        env.open(&order_page(2)).await?,
+    );
     for tab in [&tab1, &tab2] {
         tab.wait_for(&survey_screen(CSAT)).await?;
     }
 
     env.stop_api().await;
-    for (tab, score) in [(&tab1, 4), (&tab2, 5), (&tab1, 3), (&tab2, 2)] {
+    for (n, tab, score) in [(1, &tab1, 4), (2, &tab2, 5), (3, &tab1, 3), (4, &tab2, 2)] {
         answer_csat(tab, score).await?;
         tab.wait_for(".kept-thanks").await?;
-        tab.reload().await?;
+        // The next order in the same tab (the first two tabs are open already).
+        if n <= 2 {
+            tab.goto(&order_page(n + 2)).await?;
+        }
     }
     let pending = tab1.storage_keys("pending").await?;
     assert_eq!(
@@ -408,10 +466,10 @@ async fn two_tabs_of_one_shop_share_the_queue_without_losing_or_doubling_answers
     env.restart_api().await?;
     let stored = env.wait_for_answers(4).await?;
     assert_eq!(ids(&stored), pending_ids(&pending));
+    // With both queues empty neither tab has anything left to send twice.
     for tab in [&tab1, &tab2] {
         tab.wait_for_empty_queue().await?;
     }
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     assert_eq!(env.stored_answers().await?.len(), 4);
     assert!(tab1.storage_keys("rejected").await?.is_empty());
 
@@ -476,6 +534,447 @@ async fn the_owner_dashboard_shows_the_report_only_with_the_owner_token() -> Res
     );
 
     dash.screenshot("7-dashboard").await?;
+    env.close().await;
+    Ok(())
+}
+
+/// Asserts that axe-core finds no accessibility violation on the page as it is now.
+async fn assert_accessible(w: &Widget, what: &str) -> Result<()> {
+    let violations = w.axe_violations().await?;
+    assert!(violations.is_empty(), "axe-core on {what}: {violations:#?}");
+    Ok(())
+}
+
+/// The survey ids a visitor is asked on this page, skipping each, until the closing.
+async fn skip_through(w: &Widget) -> Result<Vec<String>> {
+    let mut asked = Vec::new();
+    loop {
+        w.wait_for(".kept-survey, .kept-thanks").await?;
+        let Some(id) = w.attribute(".kept-survey", "data-survey").await? else {
+            return Ok(asked);
+        };
+        asked.push(id.clone());
+        w.click(".kept-skip").await?;
+        w.wait_until(
+            "the next screen",
+            &format!(
+                "document.querySelector('.kept-host').shadowRoot.querySelector('.kept-survey[data-survey=\"{id}\"]') === null"
+            ),
+        )
+        .await?;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn default_pages_and_the_kiosk_never_ask_the_churn_survey() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    let demo = env.open(&format!("{}/demo", env.api_url())).await?;
+    assert_eq!(skip_through(&demo).await?, [NPS, CSAT]);
+    let kiosk = env
+        .open(&format!("{}/kiosk/{}", env.api_url(), demo::PUBLIC_KEY))
+        .await?;
+    assert_eq!(skip_through(&kiosk).await?, [NPS, CSAT]);
+    // Named, it is asked whatever its audience.
+    let named = env.open(&env.shop_url(&[("survey", CHURN)])).await?;
+    named.wait_for(&survey_screen(CHURN)).await?;
+    env.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn skipping_everything_is_remembered_and_thanked_for_the_time_not_the_answer() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    for attrs in [vec![("order", "o-skip")], vec![]] {
+        let w = env.open(&env.shop_url(&attrs)).await?;
+        assert_eq!(skip_through(&w).await?, [NPS, CSAT], "{attrs:?}");
+        assert_eq!(
+            w.attribute(".kept-thanks", "data-answered")
+                .await?
+                .as_deref(),
+            Some("false")
+        );
+        let closing = w.text(".kept-thanks").await?;
+        assert!(closing.contains("Thanks for your time"), "{closing}");
+        assert!(!closing.contains("answer"), "{closing}");
+        if attrs.is_empty() {
+            w.screenshot("8-skipped-everything").await?;
+        }
+        // Asked again after a reload? No: not for this order, nor (without an
+        // order) for 30 days. And no "thanks" greets the visitor again either.
+        w.reload().await?;
+        w.wait_until(
+            "the widget",
+            "document.querySelector('.kept-host')?.shadowRoot?.querySelector('.kept') != null",
+        )
+        .await?;
+        assert!(!w.exists(".kept-survey").await?, "{attrs:?}: asked again");
+        assert!(!w.exists(".kept-thanks").await?, "{attrs:?}");
+    }
+    assert!(env.stored_answers().await?.is_empty());
+
+    // A kiosk remembers nobody: the next respondent is asked again.
+    let kiosk = env
+        .open(&env.shop_url(&[("mode", "kiosk"), ("survey", CSAT)]))
+        .await?;
+    assert_eq!(skip_through(&kiosk).await?, [CSAT]);
+    assert!(
+        kiosk
+            .text(".kept-thanks")
+            .await?
+            .contains("Thanks for your time")
+    );
+    kiosk.click(".kept-next").await?;
+    kiosk.wait_for(&survey_screen(CSAT)).await?;
+    env.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keyboard_users_pick_scores_with_arrow_keys_and_keep_their_place_after_send() -> Result<()>
+{
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    let w = env
+        .open(&env.shop_url(&[("survey", &format!("{NPS},{CSAT}"))]))
+        .await?;
+    w.wait_for(&survey_screen(NPS)).await?;
+    let checked = r#"[role="radio"][aria-checked="true"]"#;
+
+    // The scale is one tab stop: the first score until one is picked.
+    w.press("Tab").await?;
+    assert_eq!(w.focused().await?.as_deref(), Some("BUTTON 0"));
+    assert!(!w.exists(checked).await?, "focus alone picks nothing");
+    for (key, score) in [
+        ("ArrowRight", "1"),
+        ("ArrowRight", "2"),
+        ("End", "10"),
+        ("ArrowRight", "0"),
+        ("ArrowLeft", "10"),
+        ("ArrowUp", "9"),
+        ("Home", "0"),
+        ("ArrowDown", "1"),
+        ("ArrowRight", "2"),
+    ] {
+        w.press(key).await?;
+        assert_eq!(
+            w.focused().await?,
+            Some(format!("BUTTON {score}")),
+            "after {key}"
+        );
+        assert_eq!(
+            w.attribute(checked, "data-score").await?.as_deref(),
+            Some(score)
+        );
+    }
+    let tab_stops = w
+        .eval("[...document.querySelector('.kept-host').shadowRoot.querySelectorAll('[role=radio]')].filter(r => r.tabIndex === 0).length")
+        .await?;
+    assert_eq!(tab_stops, 1);
+
+    // Tab leaves the scale for the reason field, then Skip, then Send.
+    w.press("Tab").await?;
+    assert_eq!(
+        w.focused().await?.as_deref().map(|f| &f[..8]),
+        Some("TEXTAREA")
+    );
+    w.press("Tab").await?;
+    w.press("Tab").await?;
+    assert_eq!(w.focused().await?.as_deref(), Some("BUTTON Send"));
+    w.press("Enter").await?;
+
+    // Focus moves to the next question's heading, inside the widget.
+    w.wait_for(&survey_screen(CSAT)).await?;
+    w.wait_until(
+        "focus on the next heading",
+        "document.activeElement?.shadowRoot?.activeElement?.tagName === 'H2'",
+    )
+    .await?;
+    assert_eq!(
+        w.focused().await?.as_deref(),
+        Some("H2 How satisfied are you with your purchase?")
+    );
+    w.press("Tab").await?;
+    assert_eq!(w.focused().await?.as_deref(), Some("BUTTON 1"));
+    w.press("ArrowRight").await?;
+    w.press("Tab").await?;
+    w.press("Tab").await?;
+    assert_eq!(w.focused().await?.as_deref(), Some("BUTTON Send"));
+    w.press("Enter").await?;
+    w.wait_for(".kept-thanks").await?;
+    w.wait_until(
+        "focus on the thanks heading",
+        "document.activeElement?.shadowRoot?.activeElement?.tagName === 'H2'",
+    )
+    .await?;
+    assert_eq!(w.focused().await?.as_deref(), Some("H2 Thank you!"));
+
+    let answers = env.wait_for_answers(2).await?;
+    let values: BTreeSet<String> = answers.iter().map(|a| format!("{:?}", a.value)).collect();
+    assert_eq!(
+        values,
+        BTreeSet::from([
+            format!(
+                "{:?}",
+                AnswerValue::Nps {
+                    score: 2,
+                    reason: None
+                }
+            ),
+            format!("{:?}", AnswerValue::Csat { score: 2 }),
+        ])
+    );
+    env.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_widget_and_the_kiosk_pass_axe_core_checks() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    // The demo shop page, themed in the shop's colours, with the loyalty card.
+    let w = env.open(&format!("{}/demo", env.api_url())).await?;
+    w.wait_for(&survey_screen(NPS)).await?;
+    w.wait_for(r#".kept-loyalty[data-current="true"]"#).await?;
+    // The check itself can fail: an image without a text alternative is found.
+    w.eval(
+        "document.body.insertAdjacentHTML('beforeend', '<img id=\"axe-probe\" src=\"data:,\">')",
+    )
+    .await?;
+    let found = w.axe_violations().await?;
+    assert!(
+        found.iter().any(|v| v.starts_with("image-alt")),
+        "axe-core finds a missing alt: {found:#?}"
+    );
+    w.eval("document.getElementById('axe-probe').remove()")
+        .await?;
+    assert_accessible(&w, "the demo page with the widget and the loyalty card").await?;
+    w.click(r#"[data-score="8"]"#).await?;
+    w.wait_for(r#"textarea[name="reason"]"#).await?;
+    assert_accessible(&w, "the NPS question with its reason field").await?;
+    w.screenshot("9-demo-themed").await?;
+    w.click(".kept-submit").await?;
+    w.wait_for(&survey_screen(CSAT)).await?;
+    w.click(".kept-skip").await?;
+    w.wait_for(".kept-thanks").await?;
+    assert_accessible(&w, "the thank-you screen").await?;
+
+    let churn = env
+        .open(&format!(
+            "{}/demo?survey={CHURN}&order=o-axe",
+            env.api_url()
+        ))
+        .await?;
+    churn.wait_for(&survey_screen(CHURN)).await?;
+    assert_accessible(&churn, "the churn question").await?;
+
+    let kiosk = env
+        .open(&format!("{}/kiosk/{}", env.api_url(), demo::PUBLIC_KEY))
+        .await?;
+    kiosk.wait_for(&survey_screen(NPS)).await?;
+    assert_accessible(&kiosk, "the kiosk").await?;
+    kiosk.click(r#"[data-score="3"]"#).await?;
+    assert_accessible(&kiosk, "the kiosk with the reason field").await?;
+    env.close().await;
+    Ok(())
+}
+
+/// Checks that Send is in view after scrolling to it and that a tap at its centre
+/// lands on it, then taps it.
+async fn send_is_reachable(w: &Widget, what: &str) -> Result<()> {
+    let reach = w.reach(".kept-submit:not([disabled])").await?;
+    assert!(reach.in_view, "{what}: Send is not in view: {reach:?}");
+    assert!(
+        reach.hit,
+        "{what}: a tap on Send lands elsewhere: {reach:?}"
+    );
+    w.click_at(reach.x, reach.y).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn send_is_reachable_on_tablets_and_phones_in_the_kiosk_and_inline() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    let w = env.open("about:blank").await?;
+    let both = format!("{CHURN},{NPS}");
+    for size in Viewport::ALL {
+        w.set_viewport(size.width, size.height).await?;
+        for mode in ["kiosk", "inline"] {
+            let url = match mode {
+                "kiosk" => format!("{}/kiosk/{}?survey={both}", env.api_url(), demo::PUBLIC_KEY),
+                _ => format!(
+                    "{}/demo?survey={both}&order=reach-{}",
+                    env.api_url(),
+                    size.name
+                ),
+            };
+            w.goto(&url).await?;
+            let what = format!("{mode} at {}", size.name);
+            assert_eq!(
+                w.eval("[innerWidth, innerHeight]").await?,
+                serde_json::json!([size.width, size.height]),
+                "{what}"
+            );
+            // The longest question: five reasons, the free-text field, then Send.
+            w.wait_for(&survey_screen(CHURN)).await?;
+            w.click(r#"input[type="checkbox"][value="delivery"]"#)
+                .await?;
+            w.eval("window.scrollTo(0, 0); document.querySelector('.kept-host').scrollTop = 0")
+                .await?;
+            w.screenshot(&format!("10-reach-{mode}-{}", size.name))
+                .await?;
+            send_is_reachable(&w, &format!("churn, {what}")).await?;
+            // NPS once the reason field shows.
+            w.wait_for(&survey_screen(NPS)).await?;
+            w.click(r#"[data-score="9"]"#).await?;
+            w.wait_for(r#"textarea[name="reason"]"#).await?;
+            send_is_reachable(&w, &format!("NPS, {what}")).await?;
+            w.wait_for(".kept-thanks").await?;
+        }
+    }
+    env.wait_for_answers(2 * 2 * Viewport::ALL.len()).await?;
+    env.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_phone_the_nps_scale_and_skip_and_send_each_keep_one_row() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    let w = env.open("about:blank").await?;
+    for width in [320u32, 375] {
+        w.set_viewport(width, 740).await?;
+        for locale in ["en", "ru", "uk"] {
+            let what = format!("{width} px, {locale}");
+            w.goto(&format!(
+                "{}/demo?survey={NPS}&locale={locale}&order=phone-{width}-{locale}",
+                env.api_url()
+            ))
+            .await?;
+            assert_eq!(
+                w.eval("innerWidth").await?,
+                serde_json::json!(width),
+                "{what}"
+            );
+            w.wait_for(&survey_screen(NPS)).await?;
+            w.click(r#"[data-score="7"]"#).await?;
+            w.wait_for(r#"textarea[name="reason"]"#).await?;
+            // Each score's box: [top, centre x, width, height].
+            let boxes: Vec<[f64; 4]> = serde_json::from_value(
+                w.eval(
+                    "[...document.querySelector('.kept-host').shadowRoot.querySelectorAll('.kept-score')]\
+                     .map(b => { const r = b.getBoundingClientRect(); return [r.top, r.x + r.width / 2, r.width, r.height]; })",
+                )
+                .await?,
+            )?;
+            assert_eq!(boxes.len(), 11);
+            assert!(
+                boxes.iter().all(|b| b[0] == boxes[0][0]),
+                "{what}: 0–10 on one row: {boxes:?}"
+            );
+            // WCAG 2.2 2.5.8: 24 px targets, or 24 px circles around each that do not overlap.
+            for pair in boxes.windows(2) {
+                assert!(
+                    pair[1][1] - pair[0][1] >= 24.0,
+                    "{what}: scores closer than 24 px: {pair:?}"
+                );
+            }
+            assert!(boxes.iter().all(|b| b[3] >= 24.0), "{what}: {boxes:?}");
+            let tops = w
+                .eval(
+                    "['.kept-skip', '.kept-submit'].map(s => document.querySelector('.kept-host').shadowRoot.querySelector(s).getBoundingClientRect().top)",
+                )
+                .await?;
+            assert_eq!(tops[0], tops[1], "{what}: Skip and Send side by side");
+            let widths = w
+                .eval("[document.documentElement.scrollWidth, innerWidth, document.querySelector('.kept-host').getBoundingClientRect().right]")
+                .await?;
+            assert!(
+                widths[0] == widths[1] && widths[2].as_f64() <= widths[1].as_f64(),
+                "{what}: no sideways scrolling (page width, window width, widget's right edge): {widths}"
+            );
+            w.screenshot(&format!("11-phone-{width}-{locale}")).await?;
+        }
+    }
+    env.close().await;
+    Ok(())
+}
+
+/// Checks that a refused widget said so in exactly one `[kept] ` line containing
+/// `expected`, without Rust debug dumps, and left nothing on the page.
+async fn refused_in_one_line(w: &Widget, expected: &str) -> Result<()> {
+    w.wait_until(
+        "the widget to give up",
+        "document.querySelector('.kept-host') === null",
+    )
+    .await?;
+    let console = w
+        .wait_for_console("the widget's line", |l| {
+            l.from_script() && l.text.starts_with("[kept] ")
+        })
+        .await?;
+    let kept: Vec<_> = console
+        .iter()
+        .filter(|l| l.from_script() && l.text.starts_with("[kept] "))
+        .collect();
+    assert_eq!(kept.len(), 1, "one line: {console:#?}");
+    assert!(kept[0].text.contains(expected), "{console:#?}");
+    assert!(
+        console
+            .iter()
+            .all(|l| !l.text.contains("JsValue") && !l.text.contains("panicked")),
+        "{console:#?}"
+    );
+    // No box: what follows the script tag sits right under the text before it.
+    let gap = w
+        .eval("document.getElementById('after-widget').getBoundingClientRect().top - document.querySelector('main > p').getBoundingClientRect().bottom")
+        .await?;
+    assert!(
+        gap.as_f64().unwrap_or(f64::MAX) <= 20.0,
+        "a gap of {gap} px"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_widget_the_api_refuses_says_why_in_one_line_and_shows_nothing() -> Result<()> {
+    // Against a stand-in that answers as issue 8 specifies for the server, so the
+    // widget's side is tested whatever the server does today.
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    let api = env.refusing_api_url();
+    let w = env
+        .open(&env.shop_url(&[("api", &api), ("key", "pk_unknown"), ("customer", "alice")]))
+        .await?;
+    refused_in_one_line(&w, "no shop has the key pk_unknown").await?;
+    let w = env
+        .open(&env.shop_url(&[("api", &api), ("mode", "kiosk")]))
+        .await?;
+    refused_in_one_line(&w, "is not allowed for shop demo").await?;
+    w.screenshot("12-refused-kiosk").await?;
+    env.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_on_an_origin_the_shop_did_not_list_shows_nothing_and_says_why() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    let w = env
+        .open(&env.unlisted_shop_url(&[("customer", "alice")]))
+        .await?;
+    refused_in_one_line(&w, "is not allowed").await?;
+    env.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mistyped_key_shows_nothing_and_says_why() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    let w = env.open(&env.shop_url(&[("key", "pk_dmeo")])).await?;
+    refused_in_one_line(&w, "pk_dmeo").await?;
     env.close().await;
     Ok(())
 }

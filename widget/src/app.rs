@@ -15,8 +15,9 @@ use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 
-use crate::browser::{self, LocalStore};
-use crate::config::{self, Mode, WidgetConfig};
+use crate::asked::{self, Asked, Closing, Outcome};
+use crate::browser::{self, FetchError, LocalStore};
+use crate::config::{self, Mode, Plan, WidgetConfig};
 use crate::i18n::{self, Texts};
 use crate::queue::{Kept, KeyValueStore};
 use crate::sync::Syncer;
@@ -26,10 +27,14 @@ const CSS: &str = include_str!("widget.css");
 /// Mounts the widget into `host` (called by `kept.js`). `config` holds the script
 /// tag's `data-*` attributes, names without `data-` (`{"key": "pk_demo", "api":
 /// "https://kept.example", "locale": "uk-UA", ...}`), as an object or as its JSON
-/// text. A bad configuration is reported on the console and shows nothing: the
-/// shop's page must never break, so this never throws.
+/// text. `surveys`, if given, is the `fetch` of the surveys that `kept.js` started
+/// while the wasm was downloading; without it the widget asks itself.
+///
+/// A bad configuration is reported in one console line and the host element is
+/// removed, so the shop's page shows no empty box: the page must never break, so
+/// this never throws.
 #[wasm_bindgen]
-pub fn mount(host: HtmlElement, config: JsValue) {
+pub fn mount(host: HtmlElement, config: JsValue, surveys: Option<js_sys::Promise>) {
     console_error_panic_hook::set_once();
     let json = match config.as_string() {
         Some(text) => text,
@@ -40,14 +45,25 @@ pub fn mount(host: HtmlElement, config: JsValue) {
     };
     let cfg = match config::attrs_from_json(&json).and_then(|a| config::parse(&a)) {
         Ok(cfg) => cfg,
-        Err(e) => return browser::error(&format!("the widget is not shown: {e}")),
+        Err(e) => {
+            host.remove();
+            return browser::error(&format!("the widget is not shown: {e}"));
+        }
     };
-    if let Err(e) = render_into(&host, cfg) {
-        browser::error(&format!("the widget could not start: {e:?}"));
+    if let Err(e) = render_into(&host, cfg, surveys) {
+        host.remove();
+        browser::error(&format!(
+            "the widget could not start: {}",
+            browser::js_message(&e)
+        ));
     }
 }
 
-fn render_into(host: &HtmlElement, cfg: WidgetConfig) -> Result<(), JsValue> {
+fn render_into(
+    host: &HtmlElement,
+    cfg: WidgetConfig,
+    surveys: Option<js_sys::Promise>,
+) -> Result<(), JsValue> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;
@@ -77,8 +93,13 @@ fn render_into(host: &HtmlElement, cfg: WidgetConfig) -> Result<(), JsValue> {
         cfg: StoredValue::new(cfg),
         syncer: StoredValue::new_local(syncer),
         storage: StoredValue::new_local(storage),
+        host: StoredValue::new_local(host.clone()),
     };
-    leptos::mount::mount_to(container, move || view! { <Widget ctx=ctx/> }).forget();
+    let prefetched = StoredValue::new_local(surveys);
+    leptos::mount::mount_to(container, move || {
+        view! { <Widget ctx=ctx prefetched=prefetched.get_value()/> }
+    })
+    .forget();
     Ok(())
 }
 
@@ -89,6 +110,8 @@ struct Ctx {
     texts: &'static Texts,
     syncer: StoredValue<Rc<Syncer>, LocalStorage>,
     storage: StoredValue<Option<Rc<LocalStore>>, LocalStorage>,
+    /// The element `kept.js` made for the widget in the shop's page.
+    host: StoredValue<HtmlElement, LocalStorage>,
 }
 
 impl Ctx {
@@ -113,17 +136,40 @@ impl Ctx {
         self.cfg
             .with_value(|c| crate::queue::Keys::new(&c.public_key))
     }
+
+    /// The server will not serve this widget as configured (unknown key, origin
+    /// not allowed, ...): say so in one console line, in the server's words, and
+    /// leave nothing on the page.
+    fn give_up(&self, error: &FetchError) {
+        browser::error(&format!("the widget is not shown: {}", error.message()));
+        self.syncer.with_value(|s| s.stop());
+        self.host.with_value(|h| h.remove());
+    }
+
+    /// Reports a failed request: once per page when the server cannot be reached.
+    fn report(&self, what: &str, error: &FetchError) {
+        match error {
+            FetchError::Network(e) => self
+                .cfg
+                .with_value(|c| browser::warn_unreachable(&c.api, e)),
+            other => browser::warn(&format!("could not load {what}: {other}")),
+        }
+    }
 }
 
 #[component]
-fn Widget(ctx: Ctx) -> impl IntoView {
+fn Widget(ctx: Ctx, prefetched: Option<js_sys::Promise>) -> impl IntoView {
     // Render the cached surveys at once (they make the widget work offline), then
     // refresh them from the server.
     let surveys_key = ctx.keys().surveys();
     let surveys = RwSignal::new(ctx.cache_get::<ShopSurveys>(&surveys_key));
     let url = ctx.url(ctx.cfg.with_value(|c| api::surveys(&c.public_key)));
     spawn_local(async move {
-        match browser::get_json::<ShopSurveys>(&url).await {
+        let fresh = match prefetched {
+            Some(response) => browser::read_json::<ShopSurveys>(response).await,
+            None => browser::get_json::<ShopSurveys>(&url).await,
+        };
+        match fresh {
             Ok(fresh) => {
                 ctx.cache_put(&surveys_key, &fresh);
                 // Only a real change re-renders: a visitor mid-answer keeps their place.
@@ -131,9 +177,12 @@ fn Widget(ctx: Ctx) -> impl IntoView {
                     surveys.set(Some(fresh));
                 }
             }
-            Err(e) => browser::warn(&format!(
-                "could not load the surveys ({e}); using the saved copy if any"
-            )),
+            Err(e) if e.is_config_error() => {
+                ctx.storage
+                    .with_value(|s| s.as_ref().map(|s| s.remove(&surveys_key)));
+                ctx.give_up(&e);
+            }
+            Err(e) => ctx.report("the surveys (the saved copy is used, if any)", &e),
         }
     });
     let customer = ctx.cfg.with_value(|c| c.customer.clone());
@@ -143,15 +192,20 @@ fn Widget(ctx: Ctx) -> impl IntoView {
         {move || surveys.get().map(|shop| {
             let (wanted, order) = ctx.cfg.with_value(|c| (c.surveys.clone(), c.order.clone()));
             let keys = ctx.keys();
-            let answered = |survey: &str| {
-                order.as_deref().is_some_and(|o| ctx.cache_get::<String>(&keys.answered(o, survey)).is_some())
+            // A kiosk asks every respondent everything: it remembers nobody.
+            let earlier = |survey: &str| {
+                if kiosk {
+                    return None;
+                }
+                ctx.cache_get::<Asked>(&keys.asked(order.as_deref(), survey))
+                    .filter(|a| a.still_holds(order.is_some(), Utc::now()))
+                    .map(|a| a.outcome)
             };
-            // With every survey answered for this order, the visitor sees the thank-you.
-            let chosen = config::surveys_to_ask(&shop.surveys, wanted.as_deref(), answered);
+            let plan = config::surveys_to_ask(&shop.surveys, wanted.as_deref(), earlier);
             if kiosk {
-                view! { <Kiosk ctx=ctx shop=shop surveys=chosen/> }.into_any()
+                view! { <Kiosk ctx=ctx shop=shop plan=plan/> }.into_any()
             } else {
-                view! { <Flow ctx=ctx shop=shop surveys=chosen on_next=None/> }.into_any()
+                view! { <Flow ctx=ctx shop=shop plan=plan on_next=None/> }.into_any()
             }
         })}
     }
@@ -159,23 +213,29 @@ fn Widget(ctx: Ctx) -> impl IntoView {
 
 /// One respondent's way through the surveys, then the thank-you screen.
 #[component]
-fn Flow(
-    ctx: Ctx,
-    shop: ShopSurveys,
-    surveys: Vec<Survey>,
-    on_next: Option<Callback<()>>,
-) -> impl IntoView {
+fn Flow(ctx: Ctx, shop: ShopSurveys, plan: Plan, on_next: Option<Callback<()>>) -> impl IntoView {
     let step = RwSignal::new(0usize);
     let shop = StoredValue::new(shop);
-    let surveys = StoredValue::new(surveys);
+    let Plan { ask, earlier } = plan;
+    let surveys = StoredValue::new(ask);
+    // How each survey of this visit ended, for the closing screen.
+    let outcomes = StoredValue::new(Vec::<Outcome>::new());
     let submit = Callback::new(move |value: Option<AnswerValue>| {
-        if let Some(value) = value {
-            let survey = surveys.with_value(|s| s[step.get_untracked()].id.clone());
-            if let Err(e) = shop.with_value(|shop| queue_answer(ctx, shop, survey, value)) {
-                // The form only offers valid answers; this is a bug, not the visitor's fault.
-                return browser::error(&format!("answer not queued: {e}"));
+        let survey = surveys.with_value(|s| s[step.get_untracked()].id.clone());
+        let outcome = match value {
+            Some(value) => {
+                if let Err(e) =
+                    shop.with_value(|shop| queue_answer(ctx, shop, survey.clone(), value))
+                {
+                    // The form only offers valid answers; this is a bug, not the visitor's fault.
+                    return browser::error(&format!("answer not queued: {e}"));
+                }
+                Outcome::Answered
             }
-        }
+            None => Outcome::Skipped,
+        };
+        remember(ctx, &survey, outcome);
+        outcomes.update_value(|o| o.push(outcome));
         step.update(|s| *s += 1);
     });
     move || {
@@ -188,8 +248,30 @@ fn Flow(
             Some(survey) => {
                 view! { <SurveyView ctx=ctx survey=survey submit=submit focus=focus/> }.into_any()
             }
-            None => view! { <Thanks ctx=ctx on_next=on_next focus=focus/> }.into_any(),
+            None => {
+                let closing = outcomes.with_value(|now| asked::closing(&earlier, now));
+                view! { <ClosingScreen ctx=ctx closing=closing on_next=on_next focus=focus/> }
+                    .into_any()
+            }
         }
+    }
+}
+
+/// Remembers how `survey` ended for this visitor (see [`crate::asked`]), so it is
+/// not asked again; a kiosk remembers nothing, each respondent is a stranger.
+fn remember(ctx: Ctx, survey: &str, outcome: Outcome) {
+    let (kiosk, order) = ctx
+        .cfg
+        .with_value(|c| (c.mode == Mode::Kiosk, c.order.clone()));
+    if !kiosk {
+        let key = ctx.keys().asked(order.as_deref(), survey);
+        ctx.cache_put(
+            &key,
+            &Asked {
+                outcome,
+                at: Utc::now(),
+            },
+        );
     }
 }
 
@@ -217,12 +299,6 @@ fn queue_answer(
     validate_answer(&shop.shop.id, &shop.surveys, &answer, Utc::now())
         .map_err(|e| e.to_string())?;
     let syncer = ctx.syncer.get_value();
-    if let Some(order) = &answer.order_ref {
-        ctx.cache_put(
-            &ctx.keys().answered(order, &answer.survey),
-            &answer.answered_at.to_rfc3339(),
-        );
-    }
     if syncer.queue.enqueue(&answer) == Kept::InMemory {
         browser::warn(
             "the answer could not be saved to local storage; it is kept in memory until sent",
@@ -262,7 +338,7 @@ fn SurveyView(
             let reason = RwSignal::new(String::new());
             let follow_up = texts.follow_up.clone().unwrap_or_default();
             view! {
-                <Scale labelled_by=question_id.clone() range=(0, 10) score=score low=t.not_likely high=t.very_likely t=t/>
+                <Scale labelled_by=question_id.clone() range=(0, 10) score=score low=t.not_likely high=t.very_likely/>
                 <Show when=move || ask_reason && score.get().is_some()>
                     <TextField name="reason" label=follow_up.clone() text=reason t=t/>
                 </Show>
@@ -277,7 +353,7 @@ fn SurveyView(
         SurveyKind::Csat => {
             let score = RwSignal::new(None::<u8>);
             view! {
-                <Scale labelled_by=question_id.clone() range=(1, 5) score=score low=t.very_unsatisfied high=t.very_satisfied t=t/>
+                <Scale labelled_by=question_id.clone() range=(1, 5) score=score low=t.very_unsatisfied high=t.very_satisfied/>
                 <Actions t=t ready=Signal::derive(move || score.get().is_some()) submit=submit
                     value=Callback::new(move |_| score.get_untracked().map(|score| AnswerValue::Csat { score }))/>
             }
@@ -312,8 +388,10 @@ fn SurveyView(
                 })
                 .collect_view();
             view! {
-                <fieldset class="kept-choices" aria-describedby=format!("{question_id}-hint")>
-                    <legend class="kept-visually-hidden">{texts.question.clone()}</legend>
+                // Named by the heading above (not a hidden legend repeating it), so
+                // a screen reader reads the question once.
+                <fieldset class="kept-choices" aria-labelledby=question_id.clone()
+                    aria-describedby=format!("{question_id}-hint")>
                     <p class="kept-hint" id=format!("{question_id}-hint")>{t.reasons_hint}</p>
                     {choices}
                 </fieldset>
@@ -354,7 +432,9 @@ fn focus_when_mounted(heading: NodeRef<leptos::html::H2>, focus: bool) {
     }
 }
 
-/// A row of score buttons (NPS 0–10, CSAT 1–5); one may be picked.
+/// The score scale (NPS 0–10, CSAT 1–5) as a WAI-ARIA radio group: one tab stop
+/// (the picked score, else the first), arrow keys move and pick, Home and End
+/// jump to the ends, a click or Space picks.
 #[component]
 fn Scale(
     labelled_by: String,
@@ -362,22 +442,53 @@ fn Scale(
     score: RwSignal<Option<u8>>,
     low: &'static str,
     high: &'static str,
-    t: &'static Texts,
 ) -> impl IntoView {
-    let buttons = (range.0..=range.1)
+    let (first, last) = range;
+    let radios = StoredValue::new(
+        (first..=last)
+            .map(|_| NodeRef::<leptos::html::Button>::new())
+            .collect::<Vec<_>>(),
+    );
+    let radio = move |n: u8| radios.with_value(|r| r[usize::from(n - first)]);
+    let pick_and_focus = move |n: u8| {
+        score.set(Some(n));
+        if let Some(button) = radio(n).get() {
+            let _ = button.focus();
+        }
+    };
+    let buttons = (first..=last)
         .map(|n| {
+            // The ends say what they mean; the labels under the scale are only visual.
+            let label = match n {
+                _ if n == first => format!("{n}, {low}"),
+                _ if n == last => format!("{n}, {high}"),
+                _ => n.to_string(),
+            };
             view! {
-                <button type="button" class="kept-score" data-score=n.to_string()
-                    aria-pressed=move || if score.get() == Some(n) { "true" } else { "false" }
-                    aria-label=i18n::fill(t.score_label, &[("score", &n.to_string())])
-                    on:click=move |_| score.set(Some(n))>
+                <button type="button" role="radio" class="kept-score" data-score=n.to_string()
+                    node_ref=radio(n)
+                    aria-checked=move || if score.get() == Some(n) { "true" } else { "false" }
+                    aria-label=label
+                    tabindex=move || if score.get().unwrap_or(first) == n { "0" } else { "-1" }
+                    on:click=move |_| score.set(Some(n))
+                    on:keydown=move |ev| {
+                        let to = match ev.key().as_str() {
+                            "ArrowRight" | "ArrowDown" => if n == last { first } else { n + 1 },
+                            "ArrowLeft" | "ArrowUp" => if n == first { last } else { n - 1 },
+                            "Home" => first,
+                            "End" => last,
+                            _ => return,
+                        };
+                        ev.prevent_default();
+                        pick_and_focus(to);
+                    }>
                     {n.to_string()}
                 </button>
             }
         })
         .collect_view();
     view! {
-        <div class="kept-scale" role="group" aria-labelledby=labelled_by data-size=(range.1 - range.0 + 1).to_string()>{buttons}</div>
+        <div class="kept-scale" role="radiogroup" aria-labelledby=labelled_by data-size=(last - first + 1).to_string()>{buttons}</div>
         <div class="kept-scale-ends" aria-hidden="true"><span>{low}</span><span>{high}</span></div>
     }
 }
@@ -420,34 +531,48 @@ fn Actions(
     }
 }
 
+/// The screen after the last question: thanks for the answer, or for the time
+/// when everything was skipped, or nothing (see [`asked::closing`]).
 #[component]
-fn Thanks(ctx: Ctx, on_next: Option<Callback<()>>, focus: bool) -> impl IntoView {
+fn ClosingScreen(
+    ctx: Ctx,
+    closing: Closing,
+    on_next: Option<Callback<()>>,
+    focus: bool,
+) -> impl IntoView {
     let heading = NodeRef::<leptos::html::H2>::new();
-    focus_when_mounted(heading, focus);
     let t = ctx.texts;
+    let (title, body) = match closing {
+        Closing::Thanks => (t.thanks_title, Some(t.thanks_body)),
+        Closing::ThanksForYourTime => (t.skipped_title, None),
+        Closing::Nothing => return ().into_any(),
+    };
+    focus_when_mounted(heading, focus);
     if let Some(next) = on_next {
         // The kiosk moves on by itself. The timer belongs to this view: if the
         // respondent taps "Next customer" first, the view goes and the timer with it.
         let ms = ctx.cfg.with_value(|c| c.kiosk_thanks_seconds * 1000);
         let _timer = StoredValue::new_local(Timeout::new(ms, move || next.run(())));
     }
+    let answered = closing == Closing::Thanks;
     view! {
-        <section class="kept-thanks" role="status" aria-live="polite">
+        <section class="kept-thanks" role="status" aria-live="polite" data-answered=answered.to_string()>
             <div class="kept-check" aria-hidden="true">"✓"</div>
-            <h2 tabindex="-1" node_ref=heading>{t.thanks_title}</h2>
-            <p>{t.thanks_body}</p>
+            <h2 tabindex="-1" node_ref=heading>{title}</h2>
+            {body.map(|body| view! { <p>{body}</p> })}
             {on_next.map(|next| view! {
                 <button type="button" class="kept-next" on:click=move |_| next.run(())>{t.next_customer}</button>
             })}
         </section>
     }
+    .into_any()
 }
 
 /// The kiosk: one respondent after another. Each gets a new `Flow` (all its state
 /// created afresh), after the thank-you screen or after idle time, so nothing one
 /// respondent picked or typed is visible to the next.
 #[component]
-fn Kiosk(ctx: Ctx, shop: ShopSurveys, surveys: Vec<Survey>) -> impl IntoView {
+fn Kiosk(ctx: Ctx, shop: ShopSurveys, plan: Plan) -> impl IntoView {
     let idle_ms = ctx
         .cfg
         .with_value(|c| f64::from(c.kiosk_idle_seconds) * 1000.0);
@@ -476,13 +601,13 @@ fn Kiosk(ctx: Ctx, shop: ShopSurveys, surveys: Vec<Survey>) -> impl IntoView {
         last_touch.set_value(browser::now_ms());
     };
     let shop = StoredValue::new(shop);
-    let surveys = StoredValue::new(surveys);
+    let plan = StoredValue::new(plan);
     view! {
         <div class="kept-stage" on:pointerdown=move |_| touch() on:keydown=move |_| touch() on:input=move |_| touch()>
             {move || {
                 let r = respondent.get();
                 let on_next = Callback::new(move |_| next_respondent(r));
-                view! { <Flow ctx=ctx shop=shop.get_value() surveys=surveys.get_value() on_next=Some(on_next)/> }
+                view! { <Flow ctx=ctx shop=shop.get_value() plan=plan.get_value() on_next=Some(on_next)/> }
             }}
         </div>
     }
@@ -503,15 +628,18 @@ fn LoyaltyCard(ctx: Ctx, customer: String) -> impl IntoView {
                 ctx.cache_put(&key, &fresh);
                 status.set(Some((fresh, true)));
             }
-            Err(e) => browser::warn(&format!("could not load the loyalty status: {e}")),
+            // The surveys request says it when the server refuses the widget.
+            Err(e) if e.refuses_the_widget() => {}
+            Err(e) => ctx.report("the loyalty status", &e),
         }
     });
     let t = ctx.texts;
+    let locale = ctx.cfg.with_value(|c| c.locale.clone());
     move || {
         status.get().map(|(s, current)| {
             let percent = (s.progress() * 100.0).round() as u32;
             let next = match &s.next_tier {
-                Some(n) => i18n::fill(t.points_to_next, &[("points", &n.points_needed.to_string()), ("tier", &n.name)]),
+                Some(n) => t.points_to_next(n.points_needed, n.name_for(&locale)),
                 None => t.top_tier.to_string(),
             };
             let as_of = (!current).then(|| {
@@ -521,8 +649,8 @@ fn LoyaltyCard(ctx: Ctx, customer: String) -> impl IntoView {
             view! {
                 <aside class="kept-loyalty" data-points=s.points.to_string() data-tier=s.tier.clone() data-current=current.to_string()>
                     <div class="kept-loyalty-head">
-                        <span class="kept-tier">{t.tier}" "<strong>{s.tier.clone()}</strong></span>
-                        <span class="kept-points"><strong>{s.points.to_string()}</strong>" "{t.points}</span>
+                        <span class="kept-tier">{t.tier}" "<strong>{s.tier_name(&locale).to_string()}</strong></span>
+                        <span class="kept-points"><strong>{s.points.to_string()}</strong>" "{t.points_word(s.points)}</span>
                     </div>
                     <div class="kept-progress" role="progressbar" aria-valuemin="0" aria-valuemax="100"
                         aria-valuenow=percent.to_string() aria-label=next.clone()>

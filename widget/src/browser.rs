@@ -1,8 +1,9 @@
 //! What only a browser has: local storage, fetch, randomness, the clock.
 
+use std::cell::Cell;
 use std::time::Duration;
 
-use kept_shared::ApiError;
+use kept_shared::{ApiError, ErrorCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
@@ -36,7 +37,7 @@ impl KeyValueStore for LocalStore {
     fn set(&self, key: &str, value: &str) -> Result<(), StorageError> {
         self.0
             .set_item(key, value)
-            .map_err(|e| StorageError(format!("{e:?}")))
+            .map_err(|e| StorageError(js_message(&e)))
     }
 
     fn remove(&self, key: &str) {
@@ -80,8 +81,10 @@ pub fn error(message: &str) {
     web_sys::console::error_1(&JsValue::from_str(&format!("[kept] {message}")));
 }
 
-/// The text of a thrown JS value: an Error's "Name: message", a string, or its debug form.
-fn js_message(e: &JsValue) -> String {
+/// The text of a thrown JS value, for people: an Error's "Name: message", a
+/// string, or the value as JSON. Never Rust's debug
+/// form (`JsValue(TypeError: …)`): that is noise in a shop's console.
+pub fn js_message(e: &JsValue) -> String {
     if let Some(err) = e.dyn_ref::<js_sys::Error>() {
         return format!(
             "{}: {}",
@@ -89,7 +92,35 @@ fn js_message(e: &JsValue) -> String {
             String::from(err.message())
         );
     }
-    e.as_string().unwrap_or_else(|| format!("{e:?}"))
+    e.as_string()
+        .or_else(|| js_sys::JSON::stringify(e).ok()?.as_string())
+        .unwrap_or_else(|| "an unknown error".to_string())
+}
+
+thread_local! {
+    /// Whether this page already said that the Kept server cannot be reached.
+    static TOLD_UNREACHABLE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Says, once per page, that the server at `api` cannot be reached (the widget
+/// retries quietly after that; answers wait in the queue meanwhile).
+pub fn warn_unreachable(api: &str, error: &str) {
+    if TOLD_UNREACHABLE.replace(true) {
+        return;
+    }
+    let offline = web_sys::window().is_some_and(|w| !w.navigator().on_line());
+    let why = if offline {
+        "offline".to_string()
+    } else if error.contains("AbortError") {
+        format!("no answer within {} s", FETCH_TIMEOUT.as_secs())
+    } else {
+        format!(
+            "{error} (the server or the network is down, or the server does not allow this page's origin)"
+        )
+    };
+    warn(&format!(
+        "could not reach {api}: {why}; answers are kept and sent later"
+    ));
 }
 
 /// Why a request to the API failed.
@@ -101,6 +132,37 @@ pub enum FetchError {
     Status(u16, Option<ApiError>),
     /// The answer was not what the API promises.
     Decode(String),
+}
+
+impl FetchError {
+    /// An answer that no retry will change: the key is unknown, the page's origin
+    /// is not allowed, the request is malformed. The snippet or the shop's settings
+    /// are wrong (timeouts and rate limits are not that: 408 and 429 are retried).
+    pub fn is_config_error(&self) -> bool {
+        matches!(self, FetchError::Status(s, _) if (400..500).contains(s) && *s != 408 && *s != 429)
+    }
+
+    /// The server refused this shop's widget altogether (unknown key, origin not allowed).
+    pub fn refuses_the_widget(&self) -> bool {
+        matches!(
+            self,
+            FetchError::Status(
+                _,
+                Some(ApiError {
+                    code: ErrorCode::UnknownKey | ErrorCode::OriginNotAllowed,
+                    ..
+                })
+            )
+        )
+    }
+
+    /// The server's own sentence when it gave one, else what happened.
+    pub fn message(&self) -> String {
+        match self {
+            FetchError::Status(_, Some(e)) => e.message.clone(),
+            other => other.to_string(),
+        }
+    }
 }
 
 impl std::fmt::Display for FetchError {
@@ -152,8 +214,14 @@ async fn fetch_json<T: DeserializeOwned>(
         gloo_timers::callback::Timeout::new(FETCH_TIMEOUT.as_millis() as u32, move || {
             abort.abort()
         });
+    read_json(window.fetch_with_str_and_init(url, &init)).await
+}
 
-    let resp: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+/// The JSON answer of a `fetch` already started: by [`fetch_json`], or by
+/// `kept.js`, which asks for the surveys while the wasm downloads.
+pub async fn read_json<T: DeserializeOwned>(response: js_sys::Promise) -> Result<T, FetchError> {
+    let network = |e: JsValue| FetchError::Network(js_message(&e));
+    let resp: Response = JsFuture::from(response)
         .await
         .map_err(network)?
         .unchecked_into();

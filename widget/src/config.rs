@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use kept_shared::Survey;
 use kept_shared::validate::validate_ref;
 
+use crate::asked::Outcome;
+
 /// Default seconds the kiosk shows its thank-you screen before the next respondent.
 pub const DEFAULT_KIOSK_THANKS_SECONDS: u32 = 6;
 /// Default seconds without a touch after which a half-answered kiosk survey is discarded.
@@ -135,60 +137,109 @@ pub fn parse(attrs: &BTreeMap<String, String>) -> Result<WidgetConfig, String> {
     })
 }
 
-/// The surveys to show: those the snippet names, in its order (unknown ids are
-/// skipped), or all the shop's; then without those `answered` says this visitor
-/// already answered (for this order), so nobody is asked twice.
+/// Which surveys to ask this visitor, and how the ones not asked ended before.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The surveys to ask, in order.
+    pub ask: Vec<Survey>,
+    /// The outcomes of the chosen surveys this visitor already answered or skipped.
+    pub earlier: Vec<Outcome>,
+}
+
+/// The surveys for this page: those the snippet names (`data-survey`), in its
+/// order, whatever their audience (unknown ids are skipped); without names, the
+/// shop's surveys that show by default ([`kept_shared::Targeting::shown_by_default`]:
+/// never the churn survey, which is for lapsed customers, on an order page).
+/// Then those `earlier` says this visitor already answered or skipped are left
+/// out, so nobody is asked twice.
 pub fn surveys_to_ask(
     all: &[Survey],
     wanted: Option<&[String]>,
-    answered: impl Fn(&str) -> bool,
-) -> Vec<Survey> {
+    earlier: impl Fn(&str) -> Option<Outcome>,
+) -> Plan {
     let chosen: Vec<&Survey> = match wanted {
-        None => all.iter().collect(),
+        None => all
+            .iter()
+            .filter(|s| s.targeting.shown_by_default())
+            .collect(),
         Some(ids) => ids
             .iter()
             .filter_map(|id| all.iter().find(|s| &s.id == id))
             .collect(),
     };
-    chosen
-        .into_iter()
-        .filter(|s| !answered(&s.id))
-        .cloned()
-        .collect()
+    let mut plan = Plan {
+        ask: Vec::new(),
+        earlier: Vec::new(),
+    };
+    for survey in chosen {
+        match earlier(&survey.id) {
+            Some(outcome) => plan.earlier.push(outcome),
+            None => plan.ask.push(survey.clone()),
+        }
+    }
+    plan
 }
 
 #[cfg(test)]
 mod tests {
+    use kept_shared::{Audience, Targeting};
+
     use super::*;
 
-    fn survey(id: &str) -> Survey {
+    fn survey(id: &str, audience: Audience) -> Survey {
         Survey {
             id: id.into(),
             kind: kept_shared::SurveyKind::Csat,
             default_locale: "en".into(),
             texts: BTreeMap::new(),
-            targeting: Default::default(),
+            targeting: Targeting { audience },
         }
     }
 
+    fn ids(v: &[Survey]) -> Vec<&str> {
+        v.iter().map(|s| s.id.as_str()).collect()
+    }
+
+    fn shop() -> [Survey; 3] {
+        [
+            survey("nps", Audience::Everyone),
+            survey("csat", Audience::Everyone),
+            survey("churn", Audience::Lapsed { days: 90 }),
+        ]
+    }
+
     #[test]
-    fn surveys_are_picked_in_the_snippets_order_and_answered_ones_left_out() {
-        let all = [survey("nps"), survey("csat"), survey("churn")];
-        let ids = |v: Vec<Survey>| v.into_iter().map(|s| s.id).collect::<Vec<_>>();
-        assert_eq!(
-            ids(surveys_to_ask(&all, None, |_| false)),
-            ["nps", "csat", "churn"]
-        );
+    fn without_names_only_surveys_shown_by_default_are_asked() {
+        let all = shop();
+        let plan = surveys_to_ask(&all, None, |_| None);
+        assert_eq!(ids(&plan.ask), ["nps", "csat"], "never the churn survey");
+        assert!(plan.earlier.is_empty());
+        let known = [survey("vip", Audience::KnownCustomers)];
+        assert!(surveys_to_ask(&known, None, |_| None).ask.is_empty());
+    }
+
+    #[test]
+    fn named_surveys_are_asked_in_the_snippets_order_whatever_their_audience() {
+        let all = shop();
         let wanted = ["churn".to_string(), "gone".to_string(), "nps".to_string()];
-        assert_eq!(
-            ids(surveys_to_ask(&all, Some(&wanted), |_| false)),
-            ["churn", "nps"]
-        );
-        assert_eq!(
-            ids(surveys_to_ask(&all, None, |id| id == "nps")),
-            ["csat", "churn"]
-        );
-        assert!(surveys_to_ask(&all, None, |_| true).is_empty());
+        let plan = surveys_to_ask(&all, Some(&wanted), |_| None);
+        assert_eq!(ids(&plan.ask), ["churn", "nps"]);
+    }
+
+    #[test]
+    fn surveys_answered_or_skipped_before_are_left_out_and_their_outcomes_kept() {
+        let all = shop();
+        let earlier = |id: &str| match id {
+            "nps" => Some(Outcome::Skipped),
+            "churn" => Some(Outcome::Answered),
+            _ => None,
+        };
+        let plan = surveys_to_ask(&all, None, earlier);
+        assert_eq!(ids(&plan.ask), ["csat"]);
+        assert_eq!(plan.earlier, [Outcome::Skipped]);
+        let plan = surveys_to_ask(&all, None, |_| Some(Outcome::Skipped));
+        assert!(plan.ask.is_empty());
+        assert_eq!(plan.earlier, [Outcome::Skipped, Outcome::Skipped]);
     }
 
     fn attrs(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {

@@ -138,9 +138,13 @@ impl Keys {
     pub fn loyalty(&self, customer: &str) -> String {
         format!("{}loyalty:{customer}", self.prefix)
     }
-    /// Marks that this browser answered `survey` for `order`.
-    pub fn answered(&self, order: &str, survey: &str) -> String {
-        format!("{}answered:{order}:{survey}", self.prefix)
+    /// What became of `survey` for `order`, or for this browser without an order
+    /// (an [`crate::asked::Asked`]).
+    pub fn asked(&self, order: Option<&str>, survey: &str) -> String {
+        match order {
+            Some(order) => format!("{}asked:order:{order}:{survey}", self.prefix),
+            None => format!("{}asked:visitor:{survey}", self.prefix),
+        }
     }
     pub fn lease(&self) -> String {
         format!("{}lease", self.prefix)
@@ -519,6 +523,11 @@ mod tests {
         assert_eq!(k.surveys(), "kept:v1:pk_demo:surveys");
         assert_eq!(k.loyalty("alice"), "kept:v1:pk_demo:loyalty:alice");
         assert_eq!(k.lease(), "kept:v1:pk_demo:lease");
+        assert_eq!(
+            k.asked(Some("o-1"), "nps"),
+            "kept:v1:pk_demo:asked:order:o-1:nps"
+        );
+        assert_eq!(k.asked(None, "nps"), "kept:v1:pk_demo:asked:visitor:nps");
     }
 
     #[test]

@@ -35,10 +35,13 @@ struct Lease {
 pub struct Syncer {
     pub queue: Queue<Rc<LocalStore>>,
     storage: Option<Rc<LocalStore>>,
+    api_base: String,
     answers_url: String,
     /// Identifies this tab in the lease.
     tab: String,
     running: Cell<bool>,
+    /// The server refused this widget (unknown key, origin not allowed): send nothing more.
+    stopped: Cell<bool>,
     /// A sync was asked for while one ran: run again when it ends.
     again: Cell<bool>,
     failures: Cell<u32>,
@@ -50,9 +53,11 @@ impl Syncer {
         let syncer = Rc::new(Syncer {
             queue: Queue::new(storage.clone(), public_key),
             storage,
+            api_base: api_base.to_string(),
             answers_url: format!("{api_base}{}", api::answers(public_key)),
             tab: browser::random_uuid().to_string(),
             running: Cell::new(false),
+            stopped: Cell::new(false),
             again: Cell::new(false),
             failures: Cell::new(0),
             retry: RefCell::new(None),
@@ -73,8 +78,18 @@ impl Syncer {
         syncer
     }
 
+    /// Stops sending for good (this page): the answers stay queued for a page
+    /// whose widget the server accepts.
+    pub fn stop(&self) {
+        self.stopped.set(true);
+        self.retry.borrow_mut().take();
+    }
+
     /// Starts a sync now, or right after the one running.
     pub fn kick(self: &Rc<Self>) {
+        if self.stopped.get() {
+            return;
+        }
         if self.running.replace(true) {
             self.again.set(true);
             return;
@@ -93,7 +108,7 @@ impl Syncer {
     }
 
     async fn send_all(self: &Rc<Self>) {
-        loop {
+        while !self.stopped.get() {
             let batch = self.queue.next_batch(MAX_BATCH_ANSWERS);
             if batch.is_empty() {
                 self.failures.set(0);
@@ -123,11 +138,21 @@ impl Syncer {
                         return;
                     }
                 }
+                Err(e) if e.refuses_the_widget() => {
+                    // The surveys request tells the shop why, once; retrying cannot help.
+                    self.stop();
+                    self.release_lease();
+                    return;
+                }
                 Err(e) => {
                     // Nothing is removed: network errors, 5xx and even a refused
-                    // batch keep every answer for the next try.
-                    if !matches!(e, FetchError::Network(_)) {
-                        browser::warn(&format!("sync failed, will retry: {e}"));
+                    // batch keep every answer for the next try. Said once per
+                    // run of failures, not on every retry.
+                    if self.failures.get() == 0 {
+                        match &e {
+                            FetchError::Network(e) => browser::warn_unreachable(&self.api_base, e),
+                            other => browser::warn(&format!("sync failed, will retry: {other}")),
+                        }
                     }
                     self.retry_later();
                     return;
