@@ -3,6 +3,7 @@
 //! (embedded) or PostgreSQL (several instances). It also serves the widget files,
 //! a demo shop page, the kiosk page and the owner dashboard.
 
+pub mod analytics;
 pub mod calendar;
 pub mod db;
 pub mod demo;

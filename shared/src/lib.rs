@@ -4,6 +4,7 @@
 //! rule an answer must follow lives in [`validate`], so the widget refuses exactly
 //! what the server would refuse.
 
+pub mod analytics;
 pub mod answer;
 pub mod api;
 pub mod error;
@@ -16,6 +17,13 @@ pub mod sync;
 pub mod testing;
 pub mod validate;
 
+pub use analytics::{
+    AnswerItem, Cohort, CohortReport, CustomerDetail, CustomerSummary, FollowUp, FollowUpStatus,
+    FollowUpUpdate, FunnelReport, FunnelRow, ImportReport, ImportRow, ImportRowError,
+    LoyaltyReport, Page, PurchaseItem, RetentionPeriod, RetentionReport, RfmReport, RfmScores,
+    Satisfaction, SatisfactionReport, Segment, SegmentSummary, TierMembers, WidgetEvent,
+    WidgetEventKind, WidgetEvents, WinBackEntry,
+};
 pub use answer::{Answer, AnswerValue, Channel};
 pub use error::{ApiError, ErrorCode};
 pub use loyalty::{LoyaltyStatus, NextTier, PurchaseReceipt, RecordPurchase};

@@ -7,7 +7,8 @@
 //! reports) is computed once, in Rust, outside the engines: the engines store and
 //! fetch. Both run the same tests (`server/tests`).
 
-mod columns;
+pub mod answer_filter;
+pub mod columns;
 mod error;
 pub mod postgres;
 mod records;
@@ -84,7 +85,10 @@ pub trait Database: Send + Sync + 'static {
         received_at: DateTime<Utc>,
     ) -> DbResult<Vec<bool>>;
     /// The shop's answers, oldest first.
-    async fn answers(&self, shop_id: &str) -> DbResult<Vec<AnswerRecord>>;
+    async fn answers(&self, shop_id: &str) -> DbResult<Vec<AnswerRecord>> {
+        let (found, _) = self.find_answers(shop_id, AnswerQuery::default()).await?;
+        Ok(found.into_iter().map(|a| a.record).collect())
+    }
 
     // --- loyalty ---
 
@@ -92,16 +96,102 @@ pub trait Database: Send + Sync + 'static {
     async fn tiers(&self, shop_id: &str) -> DbResult<Vec<Tier>>;
     /// A customer's points (`None` for a customer the shop never credited).
     async fn customer_points(&self, shop_id: &str, customer_ref: &str) -> DbResult<Option<u64>>;
-    /// Records a purchase once per purchase id and credits its points.
-    /// [`DbError::Conflict`] when the id is known with other details;
-    /// [`DbError::LimitExceeded`] when the balance would pass `MAX_POINTS`.
+    /// Records a purchase once per purchase id and credits its points, and brings
+    /// the customer's facts and the shop's rollups up to date (`window_days`: the
+    /// shop's churn window). [`DbError::Conflict`] when the id is known with other
+    /// details; [`DbError::LimitExceeded`] when the balance would pass `MAX_POINTS`.
     async fn record_purchase(
         &self,
         shop_id: &str,
         purchase: NewPurchase,
+        window_days: u32,
     ) -> DbResult<PurchaseOutcome>;
+    /// Records many purchases in one transaction, all or none: each new purchase
+    /// id is stored and credited, a known one with the same details counts as a
+    /// duplicate, one with other details fails the whole import with
+    /// [`DbError::Conflict`]. `progress` hears how many are written so far.
+    async fn import_purchases(
+        &self,
+        shop_id: &str,
+        purchases: Vec<NewPurchase>,
+        window_days: u32,
+        progress: Progress,
+    ) -> DbResult<ImportOutcome>;
     /// Sets a customer's points outright (the demo's sample customers).
     async fn set_points(&self, shop_id: &str, customer_ref: &str, points: u64) -> DbResult<()>;
+
+    // --- the customer base ---
+
+    async fn customer(&self, shop_id: &str, customer_ref: &str)
+    -> DbResult<Option<CustomerRecord>>;
+    /// A page of the customer base, and how many customers match in all.
+    async fn customers(
+        &self,
+        shop_id: &str,
+        query: CustomerQuery,
+    ) -> DbResult<(Vec<CustomerRecord>, u64)>;
+    /// Every customer with a purchase up to `at`, with their figures up to `at`.
+    async fn customers_at(&self, shop_id: &str, at: NaiveDate) -> DbResult<Vec<CustomerRecord>>;
+    /// A customer's purchases, newest first.
+    async fn purchases_of(
+        &self,
+        shop_id: &str,
+        customer_ref: &str,
+    ) -> DbResult<Vec<PurchaseRecord>>;
+    /// The shop's spells of customer activity (for its churn window).
+    async fn spells(&self, shop_id: &str) -> DbResult<Vec<SpellRecord>>;
+    /// The days on which each customer bought in `store` (spells of one store).
+    async fn store_purchase_days(
+        &self,
+        shop_id: &str,
+        store: &str,
+    ) -> DbResult<Vec<(String, NaiveDate)>>;
+    /// The revenue rollups of days `from..=to` (of one store, or all stores summed).
+    async fn revenue(
+        &self,
+        shop_id: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        store: Option<String>,
+    ) -> DbResult<Vec<RevenueRecord>>;
+    /// Cohort rollup cells `(cohort month, month, customers)` of cohorts from
+    /// `from_month` to `to_month`.
+    async fn cohort_cells(
+        &self,
+        shop_id: &str,
+        from_month: NaiveDate,
+        to_month: NaiveDate,
+    ) -> DbResult<Vec<(NaiveDate, NaiveDate, u64)>>;
+
+    // --- answers for the owner ---
+
+    /// The answers `query` selects (a page of them), and how many match in all.
+    async fn find_answers(
+        &self,
+        shop_id: &str,
+        query: AnswerQuery,
+    ) -> DbResult<(Vec<StoredAnswer>, u64)>;
+    /// Sets the follow-up of an inbox answer. [`DbError::NotFound`] for an answer
+    /// of another shop or one that is not in the inbox.
+    async fn set_follow_up(
+        &self,
+        shop_id: &str,
+        answer_id: uuid::Uuid,
+        follow_up: kept_shared::FollowUp,
+    ) -> DbResult<()>;
+    /// Adds to the counts of what the widget did.
+    async fn record_widget_events(
+        &self,
+        shop_id: &str,
+        counts: Vec<WidgetEventCount>,
+    ) -> DbResult<()>;
+    /// The widget's counts of days `from..=to`.
+    async fn widget_events(
+        &self,
+        shop_id: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> DbResult<Vec<WidgetEventCount>>;
 
     // --- reports ---
 

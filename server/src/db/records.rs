@@ -95,3 +95,124 @@ pub struct PurchaseOutcome {
     /// The customer's balance afterwards.
     pub points: u64,
 }
+
+/// A customer of the base: the loyalty balance and the facts of their purchases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerRecord {
+    pub customer_ref: String,
+    pub points: u64,
+    pub first_day: Option<NaiveDate>,
+    pub last_day: Option<NaiveDate>,
+    pub purchases: u64,
+    pub total_cents: u64,
+    pub points_earned: u64,
+}
+
+/// A recorded purchase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurchaseRecord {
+    pub purchase_id: String,
+    pub customer_ref: String,
+    pub amount_cents: u64,
+    pub points: u64,
+    pub purchased_at: DateTime<Utc>,
+    pub day: NaiveDate,
+    pub store: Option<String>,
+}
+
+/// A spell of a customer's activity, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpellRecord {
+    pub customer_ref: String,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub first: bool,
+}
+
+/// A revenue rollup row (see `analytics::facts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RevenueRecord {
+    pub day: NaiveDate,
+    pub age: i16,
+    pub purchases: u64,
+    pub amount_cents: u64,
+    pub points: u64,
+}
+
+/// How to order a list of customers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CustomerSort {
+    #[default]
+    LastPurchase,
+    FirstPurchase,
+    Total,
+    Purchases,
+    Points,
+    Reference,
+}
+
+/// A page of the customer base.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerQuery {
+    /// Part of a customer reference (case-insensitive).
+    pub search: Option<String>,
+    pub sort: CustomerSort,
+    pub descending: bool,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// Which answers to list. Every condition that is set must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnswerQuery {
+    pub survey: Option<String>,
+    /// "nps", "csat" or "churn_reason".
+    pub kind: Option<String>,
+    pub min_score: Option<u8>,
+    pub max_score: Option<u8>,
+    pub channel: Option<kept_shared::Channel>,
+    pub store: Option<String>,
+    pub customer: Option<String>,
+    /// Shop-local days, inclusive.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Words the free text must contain (case-insensitive).
+    pub text: Option<String>,
+    /// Only the inbox: NPS 0–6, and churn answers (with or without text).
+    pub inbox: bool,
+    /// Only inbox answers with this follow-up status (answers never followed up are "new").
+    pub status: Option<kept_shared::FollowUpStatus>,
+    /// Newest first (else oldest first).
+    pub newest_first: bool,
+    pub offset: u64,
+    /// `0`: no limit.
+    pub limit: u64,
+}
+
+/// An answer with the owner's follow-up of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredAnswer {
+    pub record: AnswerRecord,
+    pub follow_up: Option<kept_shared::FollowUp>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportOutcome {
+    pub imported: u64,
+    pub duplicates: u64,
+    pub customers: u64,
+}
+
+/// Reports an import's progress: purchases written so far.
+pub type Progress = std::sync::Arc<dyn Fn(u64) + Send + Sync>;
+
+/// How many times the widget did something on one day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WidgetEventCount {
+    pub day: NaiveDate,
+    pub survey: String,
+    pub channel: kept_shared::Channel,
+    pub kind: kept_shared::WidgetEventKind,
+    pub count: u64,
+}

@@ -64,6 +64,7 @@ async fn record_purchase(
                 day: local_day(purchased_at, shop.time_zone),
                 store: None,
             },
+            shop.churn_window_days,
         )
         .await?;
     let tiers = db.tiers(&shop.id).await?;

@@ -5,12 +5,16 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::Client;
-use kept_shared::Answer;
+use kept_shared::{Answer, FollowUp, FollowUpStatus};
+use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
-use super::signed;
-use crate::db::columns::{channel_of, columns, value_of};
-use crate::db::{AnswerRecord, DbResult, rollups_of};
+use super::{signed, unsigned};
+use crate::db::answer_filter::{Param, answer_filter, answer_order};
+use crate::db::columns::{channel_of, columns, event_kind, event_kind_of, fold_text, value_of};
+use crate::db::{
+    AnswerQuery, AnswerRecord, DbError, DbResult, StoredAnswer, WidgetEventCount, rollups_of,
+};
 
 pub async fn insert(
     client: &mut Client,
@@ -46,20 +50,21 @@ pub async fn insert(
     let verified: Vec<bool> = rows.iter().map(|r| r.verified).collect();
     let answered: Vec<DateTime<Utc>> = rows.iter().map(|r| r.answer.answered_at).collect();
     let days: Vec<NaiveDate> = rows.iter().map(|r| r.day).collect();
+    let folded: Vec<Option<String>> = texts.iter().map(|t| t.map(fold_text)).collect();
 
     let tx = client.transaction().await?;
     let stored: HashSet<Uuid> = tx
         .query(
             "INSERT INTO answers (shop_id, received_at, id, survey_id, kind, channel, store_id, score, text,
-                                  has_text, customer_ref, order_ref, verified, answered_at, day)
+                                  has_text, customer_ref, order_ref, verified, answered_at, day, text_folded)
              SELECT $1, $2, * FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
                                           $8::smallint[], $9::text[], $10::bool[], $11::text[], $12::text[],
-                                          $13::bool[], $14::timestamptz[], $15::date[])
+                                          $13::bool[], $14::timestamptz[], $15::date[], $16::text[])
              ON CONFLICT (id) DO NOTHING
              RETURNING id",
             &[
                 &shop_id, &received_at, &ids, &surveys, &kinds, &channels, &stores, &scores, &texts,
-                &has_text, &customers, &orders, &verified, &answered, &days,
+                &has_text, &customers, &orders, &verified, &answered, &days, &folded,
             ],
         )
         .await?
@@ -149,38 +154,164 @@ pub async fn insert(
     Ok(inserted)
 }
 
-pub async fn list(client: &Client, shop_id: &str) -> DbResult<Vec<AnswerRecord>> {
+/// The answers `q` selects, with their follow-ups, and how many match in all.
+pub async fn find(
+    client: &Client,
+    shop_id: &str,
+    q: &AnswerQuery,
+) -> DbResult<(Vec<StoredAnswer>, u64)> {
+    let (filter, params) = answer_filter(q, |n| format!("${n}"));
+    let mut args: Vec<Box<dyn ToSql + Sync + Send>> = vec![Box::new(shop_id.to_string())];
+    for p in params {
+        args.push(match p {
+            Param::Text(t) => Box::new(t),
+            Param::Int(i) => Box::new(i as i16),
+            Param::Day(d) => Box::new(d),
+        });
+    }
+    let args: Vec<&(dyn ToSql + Sync)> = args
+        .iter()
+        .map(|a| a.as_ref() as &(dyn ToSql + Sync))
+        .collect();
+    let from = "FROM answers a LEFT JOIN answer_follow_ups f ON f.answer_id = a.id";
+    let total: i64 = client
+        .query_one(&format!("SELECT count(*) {from} WHERE {filter}"), &args)
+        .await?
+        .try_get(0)?;
+    let limit = if q.limit == 0 {
+        "ALL".to_string()
+    } else {
+        q.limit.to_string()
+    };
     let rows = client
         .query(
-            "SELECT a.id, a.survey_id, a.kind, a.channel, a.store_id, a.score, a.text, a.customer_ref,
-                    a.order_ref, a.verified, a.answered_at, a.day,
-                    coalesce((SELECT array_agg(r.reason ORDER BY r.position)
-                              FROM answer_reasons r WHERE r.answer_id = a.id), '{}')
-             FROM answers a WHERE a.shop_id = $1 ORDER BY a.answered_at, a.id",
-            &[&shop_id],
+            &format!(
+                "SELECT a.id, a.survey_id, a.kind, a.channel, a.store_id, a.score, a.text, a.customer_ref,
+                        a.order_ref, a.verified, a.answered_at, a.day,
+                        coalesce((SELECT array_agg(r.reason ORDER BY r.position)
+                                  FROM answer_reasons r WHERE r.answer_id = a.id), '{{}}'),
+                        f.status, f.note, f.updated_at
+                 {from} WHERE {filter} ORDER BY {} LIMIT {limit} OFFSET {}",
+                answer_order(q),
+                q.offset
+            ),
+            &args,
         )
         .await?;
-    rows.iter()
+    let found = rows
+        .iter()
         .map(|r| {
             let score: Option<i16> = r.try_get(5)?;
             let score = score
                 .map(u8::try_from)
                 .transpose()
-                .map_err(crate::db::DbError::internal)?;
-            Ok(AnswerRecord {
-                answer: Answer {
-                    id: r.try_get(0)?,
-                    shop: shop_id.to_string(),
-                    survey: r.try_get(1)?,
-                    channel: channel_of(r.try_get(3)?)?,
-                    customer_ref: r.try_get(7)?,
-                    order_ref: r.try_get(8)?,
-                    answered_at: r.try_get(10)?,
-                    value: value_of(r.try_get(2)?, score, r.try_get(6)?, r.try_get(12)?)?,
+                .map_err(DbError::internal)?;
+            let status: Option<String> = r.try_get(13)?;
+            Ok(StoredAnswer {
+                record: AnswerRecord {
+                    answer: Answer {
+                        id: r.try_get(0)?,
+                        shop: shop_id.to_string(),
+                        survey: r.try_get(1)?,
+                        channel: channel_of(r.try_get(3)?)?,
+                        customer_ref: r.try_get(7)?,
+                        order_ref: r.try_get(8)?,
+                        answered_at: r.try_get(10)?,
+                        value: value_of(r.try_get(2)?, score, r.try_get(6)?, r.try_get(12)?)?,
+                    },
+                    day: r.try_get(11)?,
+                    verified: r.try_get(9)?,
+                    store: r.try_get(4)?,
                 },
-                day: r.try_get(11)?,
-                verified: r.try_get(9)?,
-                store: r.try_get(4)?,
+                follow_up: status
+                    .map(|status| -> DbResult<FollowUp> {
+                        Ok(FollowUp {
+                            status: FollowUpStatus::parse(&status).unwrap_or_default(),
+                            note: r.try_get(14)?,
+                            updated_at: r.try_get(15)?,
+                        })
+                    })
+                    .transpose()?,
+            })
+        })
+        .collect::<DbResult<Vec<_>>>()?;
+    Ok((found, unsigned(total)?))
+}
+
+/// Sets an inbox answer's follow-up; the answer must be the shop's and in the inbox.
+pub async fn set_follow_up(
+    client: &Client,
+    shop_id: &str,
+    answer_id: Uuid,
+    follow_up: &FollowUp,
+    now: DateTime<Utc>,
+) -> DbResult<()> {
+    let changed = client
+        .execute(
+            "INSERT INTO answer_follow_ups (answer_id, status, note, updated_at)
+             SELECT id, $3, $4, $5 FROM answers
+             WHERE id = $1 AND shop_id = $2 AND ((kind = 'nps' AND score <= 6) OR kind = 'churn_reason')
+             ON CONFLICT (answer_id) DO UPDATE SET status = excluded.status, note = excluded.note,
+                 updated_at = excluded.updated_at",
+            &[&answer_id, &shop_id, &follow_up.status.as_str(), &follow_up.note, &now],
+        )
+        .await?;
+    if changed == 0 {
+        return Err(DbError::NotFound(format!(
+            "answer {answer_id} is not a detractor or churn answer of this shop"
+        )));
+    }
+    Ok(())
+}
+
+pub async fn record_widget_events(
+    client: &Client,
+    shop_id: &str,
+    counts: &[WidgetEventCount],
+) -> DbResult<()> {
+    let mut sorted: Vec<&WidgetEventCount> = counts.iter().collect();
+    sorted.sort_by(|a, b| {
+        (a.day, &a.survey, a.channel, event_kind(a.kind)).cmp(&(
+            b.day,
+            &b.survey,
+            b.channel,
+            event_kind(b.kind),
+        ))
+    });
+    for e in sorted {
+        client
+            .execute(
+                "INSERT INTO widget_event_rollups AS r (shop_id, day, survey_id, channel, kind, count)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (shop_id, day, survey_id, channel, kind) DO UPDATE SET count = r.count + excluded.count",
+                &[&shop_id, &e.day, &e.survey, &e.channel.as_str(), &event_kind(e.kind), &signed(e.count)?],
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn widget_events(
+    client: &Client,
+    shop_id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> DbResult<Vec<WidgetEventCount>> {
+    client
+        .query(
+            "SELECT day, survey_id, channel, kind, count FROM widget_event_rollups
+             WHERE shop_id = $1 AND day BETWEEN $2 AND $3",
+            &[&shop_id, &from, &to],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(WidgetEventCount {
+                day: r.try_get(0)?,
+                survey: r.try_get(1)?,
+                channel: channel_of(r.try_get(2)?)?,
+                kind: event_kind_of(r.try_get(3)?)?,
+                count: unsigned(r.try_get(4)?)?,
             })
         })
         .collect()

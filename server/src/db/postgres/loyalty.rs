@@ -2,11 +2,14 @@
 //! at once: the customer's row is locked (`FOR UPDATE`) before the balance is
 //! read, so the increments serialise and none is lost.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Client;
 
+use super::customers::refresh_customers;
 use super::{signed, unsigned};
-use crate::db::{DbResult, NewPurchase, PurchaseOutcome, Tier};
+use crate::db::{DbResult, ImportOutcome, NewPurchase, Progress, PurchaseOutcome, Tier};
 use crate::loyalty::{add_points, conflicting_purchase, repeated_purchase};
 
 pub async fn tiers(client: &Client, shop_id: &str) -> DbResult<Vec<Tier>> {
@@ -40,86 +43,142 @@ pub async fn points(client: &Client, shop_id: &str, customer_ref: &str) -> DbRes
         .transpose()
 }
 
-pub async fn record_purchase(
+/// Records purchases (one, or an import's many) in one transaction, in a few
+/// multi-row statements whatever their number: the customers' rows are locked
+/// first, in order (so instances recording for the same customers queue instead
+/// of deadlocking), balances are read, checked and written, then the customers'
+/// facts and the rollups are brought up to date.
+pub async fn record_purchases(
     client: &mut Client,
     shop_id: &str,
-    p: &NewPurchase,
+    purchases: &[NewPurchase],
+    window_days: u32,
     now: DateTime<Utc>,
-) -> DbResult<PurchaseOutcome> {
+    progress: Option<&Progress>,
+) -> DbResult<(Vec<PurchaseOutcome>, ImportOutcome)> {
     let tx = client.transaction().await?;
+    let mut customers: Vec<&str> = purchases.iter().map(|p| p.customer_ref.as_str()).collect();
+    customers.sort_unstable();
+    customers.dedup();
     tx.execute(
-        "INSERT INTO customers (shop_id, customer_ref, points) VALUES ($1, $2, 0)
+        "INSERT INTO customers (shop_id, customer_ref, points)
+         SELECT $1, c, 0 FROM unnest($2::text[]) AS c ORDER BY c
          ON CONFLICT (shop_id, customer_ref) DO NOTHING",
-        &[&shop_id, &p.customer_ref],
+        &[&shop_id, &customers],
     )
     .await?;
-    let balance = unsigned(
-        tx.query_one(
-            "SELECT points FROM customers WHERE shop_id = $1 AND customer_ref = $2 FOR UPDATE",
-            &[&shop_id, &p.customer_ref],
+    let mut balances: HashMap<String, u64> = HashMap::new();
+    for r in tx
+        .query(
+            "SELECT customer_ref, points FROM customers WHERE shop_id = $1 AND customer_ref = ANY($2)
+             ORDER BY customer_ref FOR UPDATE",
+            &[&shop_id, &customers],
         )
         .await?
-        .try_get(0)?,
-    )?;
-    if let Some(known) = known_purchase(&tx, shop_id, &p.purchase_id).await? {
-        tx.rollback().await?;
-        return repeated_purchase(known, p, balance);
+    {
+        balances.insert(r.try_get(0)?, unsigned(r.try_get(1)?)?);
     }
-    let total = add_points(balance, p.points)?;
-    let inserted = tx
-        .execute(
-            "INSERT INTO purchases (shop_id, purchase_id, customer_ref, amount_cents, points, purchased_at, day, store_id, recorded_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-             ON CONFLICT (shop_id, purchase_id) DO NOTHING",
-            &[
-                &shop_id,
-                &p.purchase_id,
-                &p.customer_ref,
-                &signed(p.amount_cents)?,
-                &signed(p.points)?,
-                &p.purchased_at,
-                &p.day,
-                &p.store,
-                &now,
-            ],
+    let ids: Vec<&str> = purchases.iter().map(|p| p.purchase_id.as_str()).collect();
+    let mut known: HashMap<String, (String, u64)> = HashMap::new();
+    for r in tx
+        .query(
+            "SELECT purchase_id, customer_ref, amount_cents FROM purchases
+             WHERE shop_id = $1 AND purchase_id = ANY($2)",
+            &[&shop_id, &ids],
         )
-        .await?;
-    if inserted == 0 {
-        // Another transaction recorded this id since we looked (for another
-        // customer, whose row we did not lock).
-        let known = known_purchase(&tx, shop_id, &p.purchase_id).await?;
-        tx.rollback().await?;
-        return match known {
-            Some(known) => repeated_purchase(known, p, balance),
-            None => Err(conflicting_purchase(&p.purchase_id)),
-        };
+        .await?
+    {
+        known.insert(r.try_get(0)?, (r.try_get(1)?, unsigned(r.try_get(2)?)?));
     }
+    let mut outcomes = Vec::with_capacity(purchases.len());
+    let mut summary = ImportOutcome::default();
+    let mut fresh: Vec<&NewPurchase> = Vec::new();
+    for p in purchases {
+        let balance = balances[&p.customer_ref];
+        if let Some(recorded) = known.get(&p.purchase_id) {
+            outcomes.push(repeated_purchase(recorded.clone(), p, balance)?);
+            summary.duplicates += 1;
+            continue;
+        }
+        let total = add_points(balance, p.points)?;
+        balances.insert(p.customer_ref.clone(), total);
+        known.insert(
+            p.purchase_id.clone(),
+            (p.customer_ref.clone(), p.amount_cents),
+        );
+        fresh.push(p);
+        outcomes.push(PurchaseOutcome {
+            duplicate: false,
+            points: total,
+        });
+    }
+    for chunk in fresh.chunks(INSERT_CHUNK) {
+        let inserted = tx
+            .query(
+                "INSERT INTO purchases (shop_id, recorded_at, purchase_id, customer_ref, amount_cents, points,
+                                        purchased_at, day, store_id)
+                 SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::bigint[], $6::bigint[],
+                                              $7::timestamptz[], $8::date[], $9::text[])
+                 ON CONFLICT (shop_id, purchase_id) DO NOTHING RETURNING purchase_id",
+                &[
+                    &shop_id,
+                    &now,
+                    &chunk.iter().map(|p| p.purchase_id.as_str()).collect::<Vec<_>>(),
+                    &chunk.iter().map(|p| p.customer_ref.as_str()).collect::<Vec<_>>(),
+                    &chunk.iter().map(|p| signed(p.amount_cents)).collect::<DbResult<Vec<_>>>()?,
+                    &chunk.iter().map(|p| signed(p.points)).collect::<DbResult<Vec<_>>>()?,
+                    &chunk.iter().map(|p| p.purchased_at).collect::<Vec<_>>(),
+                    &chunk.iter().map(|p| p.day).collect::<Vec<_>>(),
+                    &chunk.iter().map(|p| p.store.as_deref()).collect::<Vec<_>>(),
+                ],
+            )
+            .await?;
+        if inserted.len() < chunk.len() {
+            // Another transaction recorded one of these ids since we looked (for a
+            // customer whose row we did not lock): a conflict the caller may retry.
+            let lost = chunk
+                .iter()
+                .find(|p| {
+                    !inserted
+                        .iter()
+                        .any(|r| r.get::<_, &str>(0) == p.purchase_id)
+                })
+                .map_or("", |p| p.purchase_id.as_str());
+            return Err(conflicting_purchase(lost));
+        }
+        summary.imported += chunk.len() as u64;
+        if let Some(progress) = progress {
+            progress(summary.imported);
+        }
+    }
+    let touched: Vec<&str> = {
+        let mut t: Vec<&str> = fresh.iter().map(|p| p.customer_ref.as_str()).collect();
+        t.sort_unstable();
+        t.dedup();
+        t
+    };
+    summary.customers = touched.len() as u64;
     tx.execute(
-        "UPDATE customers SET points = $3 WHERE shop_id = $1 AND customer_ref = $2",
-        &[&shop_id, &p.customer_ref, &signed(total)?],
+        "UPDATE customers c SET points = b.points FROM unnest($2::text[], $3::bigint[]) AS b(customer_ref, points)
+         WHERE c.shop_id = $1 AND c.customer_ref = b.customer_ref",
+        &[
+            &shop_id,
+            &touched,
+            &touched
+                .iter()
+                .map(|c| signed(balances[*c]))
+                .collect::<DbResult<Vec<_>>>()?,
+        ],
     )
     .await?;
+    let new_ids: HashSet<&str> = fresh.iter().map(|p| p.purchase_id.as_str()).collect();
+    refresh_customers(&tx, shop_id, &touched, &new_ids, window_days).await?;
     tx.commit().await?;
-    Ok(PurchaseOutcome {
-        duplicate: false,
-        points: total,
-    })
+    Ok((outcomes, summary))
 }
 
-/// The customer and amount a purchase id is recorded with, if it is.
-async fn known_purchase(
-    tx: &deadpool_postgres::Transaction<'_>,
-    shop_id: &str,
-    purchase_id: &str,
-) -> DbResult<Option<(String, u64)>> {
-    tx.query_opt(
-        "SELECT customer_ref, amount_cents FROM purchases WHERE shop_id = $1 AND purchase_id = $2",
-        &[&shop_id, &purchase_id],
-    )
-    .await?
-    .map(|r| Ok((r.try_get(0)?, unsigned(r.try_get(1)?)?)))
-    .transpose()
-}
+/// Purchases written per statement.
+const INSERT_CHUNK: usize = 5_000;
 
 pub async fn set_points(
     client: &Client,

@@ -15,6 +15,7 @@
 //! and a customer's balance is read `FOR UPDATE` before it changes.
 
 mod answers;
+mod customers;
 mod loyalty;
 mod reports;
 mod schema;
@@ -136,8 +137,104 @@ impl Database for PgDatabase {
         answers::insert(&mut self.client().await?, shop_id, &answers, received_at).await
     }
 
-    async fn answers(&self, shop_id: &str) -> DbResult<Vec<AnswerRecord>> {
-        answers::list(&self.client().await?, shop_id).await
+    async fn find_answers(
+        &self,
+        shop_id: &str,
+        query: AnswerQuery,
+    ) -> DbResult<(Vec<StoredAnswer>, u64)> {
+        answers::find(&self.client().await?, shop_id, &query).await
+    }
+
+    async fn set_follow_up(
+        &self,
+        shop_id: &str,
+        answer_id: uuid::Uuid,
+        follow_up: kept_shared::FollowUp,
+    ) -> DbResult<()> {
+        answers::set_follow_up(
+            &self.client().await?,
+            shop_id,
+            answer_id,
+            &follow_up,
+            Utc::now(),
+        )
+        .await
+    }
+
+    async fn record_widget_events(
+        &self,
+        shop_id: &str,
+        counts: Vec<WidgetEventCount>,
+    ) -> DbResult<()> {
+        answers::record_widget_events(&self.client().await?, shop_id, &counts).await
+    }
+
+    async fn widget_events(
+        &self,
+        shop_id: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> DbResult<Vec<WidgetEventCount>> {
+        answers::widget_events(&self.client().await?, shop_id, from, to).await
+    }
+
+    async fn customer(
+        &self,
+        shop_id: &str,
+        customer_ref: &str,
+    ) -> DbResult<Option<CustomerRecord>> {
+        customers::customer(&self.client().await?, shop_id, customer_ref).await
+    }
+
+    async fn customers(
+        &self,
+        shop_id: &str,
+        query: CustomerQuery,
+    ) -> DbResult<(Vec<CustomerRecord>, u64)> {
+        customers::customers(&self.client().await?, shop_id, &query).await
+    }
+
+    async fn customers_at(&self, shop_id: &str, at: NaiveDate) -> DbResult<Vec<CustomerRecord>> {
+        customers::customers_at(&self.client().await?, shop_id, at).await
+    }
+
+    async fn purchases_of(
+        &self,
+        shop_id: &str,
+        customer_ref: &str,
+    ) -> DbResult<Vec<PurchaseRecord>> {
+        customers::purchases_of(&self.client().await?, shop_id, customer_ref).await
+    }
+
+    async fn spells(&self, shop_id: &str) -> DbResult<Vec<SpellRecord>> {
+        customers::spells(&self.client().await?, shop_id).await
+    }
+
+    async fn store_purchase_days(
+        &self,
+        shop_id: &str,
+        store: &str,
+    ) -> DbResult<Vec<(String, NaiveDate)>> {
+        customers::store_purchase_days(&self.client().await?, shop_id, store).await
+    }
+
+    async fn revenue(
+        &self,
+        shop_id: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        store: Option<String>,
+    ) -> DbResult<Vec<RevenueRecord>> {
+        customers::revenue(&self.client().await?, shop_id, from, to, store.as_deref()).await
+    }
+
+    async fn cohort_cells(
+        &self,
+        shop_id: &str,
+        from_month: NaiveDate,
+        to_month: NaiveDate,
+    ) -> DbResult<Vec<(NaiveDate, NaiveDate, u64)>> {
+        customers::cohort_cells(&self.client().await?, shop_id, from_month, to_month).await
     }
 
     async fn tiers(&self, shop_id: &str) -> DbResult<Vec<Tier>> {
@@ -152,8 +249,37 @@ impl Database for PgDatabase {
         &self,
         shop_id: &str,
         purchase: NewPurchase,
+        window_days: u32,
     ) -> DbResult<PurchaseOutcome> {
-        loyalty::record_purchase(&mut self.client().await?, shop_id, &purchase, Utc::now()).await
+        let (mut outcomes, _) = loyalty::record_purchases(
+            &mut self.client().await?,
+            shop_id,
+            std::slice::from_ref(&purchase),
+            window_days,
+            Utc::now(),
+            None,
+        )
+        .await?;
+        Ok(outcomes.remove(0))
+    }
+
+    async fn import_purchases(
+        &self,
+        shop_id: &str,
+        purchases: Vec<NewPurchase>,
+        window_days: u32,
+        progress: Progress,
+    ) -> DbResult<ImportOutcome> {
+        let (_, summary) = loyalty::record_purchases(
+            &mut self.client().await?,
+            shop_id,
+            &purchases,
+            window_days,
+            Utc::now(),
+            Some(&progress),
+        )
+        .await?;
+        Ok(summary)
     }
 
     async fn set_points(&self, shop_id: &str, customer_ref: &str, points: u64) -> DbResult<()> {

@@ -57,6 +57,7 @@ CREATE TABLE answers (
     score SMALLINT,
     text TEXT,
     has_text BOOLEAN NOT NULL,
+    text_folded TEXT,
     customer_ref TEXT,
     order_ref TEXT,
     verified BOOLEAN NOT NULL,
@@ -99,6 +100,11 @@ CREATE TABLE customers (
     shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
     customer_ref TEXT NOT NULL,
     points BIGINT NOT NULL CHECK (points >= 0),
+    first_day DATE,
+    last_day DATE,
+    purchases BIGINT NOT NULL DEFAULT 0,
+    total_cents BIGINT NOT NULL DEFAULT 0,
+    points_earned BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (shop_id, customer_ref)
 );
 CREATE TABLE purchases (
@@ -114,6 +120,50 @@ CREATE TABLE purchases (
     PRIMARY KEY (shop_id, purchase_id)
 );
 CREATE INDEX purchases_by_customer ON purchases (shop_id, customer_ref, day);
+CREATE INDEX purchases_by_day ON purchases (shop_id, day);
+CREATE INDEX answers_by_customer ON answers (shop_id, customer_ref, answered_at);
+CREATE TABLE customer_spells (
+    shop_id TEXT NOT NULL,
+    customer_ref TEXT NOT NULL,
+    start_day DATE NOT NULL,
+    end_day DATE NOT NULL,
+    first BOOLEAN NOT NULL,
+    start_store TEXT,
+    end_store TEXT,
+    PRIMARY KEY (shop_id, customer_ref, start_day)
+);
+CREATE TABLE revenue_rollups (
+    shop_id TEXT NOT NULL,
+    day DATE NOT NULL,
+    store_id TEXT NOT NULL,
+    age SMALLINT NOT NULL,
+    purchases BIGINT NOT NULL,
+    amount_cents BIGINT NOT NULL,
+    points BIGINT NOT NULL,
+    PRIMARY KEY (shop_id, day, store_id, age)
+);
+CREATE TABLE cohort_rollups (
+    shop_id TEXT NOT NULL,
+    cohort_month DATE NOT NULL,
+    month DATE NOT NULL,
+    customers BIGINT NOT NULL,
+    PRIMARY KEY (shop_id, cohort_month, month)
+);
+CREATE TABLE answer_follow_ups (
+    answer_id UUID PRIMARY KEY REFERENCES answers(id) ON DELETE CASCADE,
+    status TEXT NOT NULL CHECK (status IN ('new', 'contacted', 'resolved')),
+    note TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE widget_event_rollups (
+    shop_id TEXT NOT NULL,
+    day DATE NOT NULL,
+    survey_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('shown', 'skipped')),
+    count BIGINT NOT NULL,
+    PRIMARY KEY (shop_id, day, survey_id, channel, kind)
+);
 "#;
 
 /// Applies the migrations this database lacks.

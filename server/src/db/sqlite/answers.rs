@@ -2,14 +2,18 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
-use kept_shared::Answer;
-use rusqlite::{Connection, params};
+use chrono::{DateTime, NaiveDate, Utc};
+use kept_shared::{Answer, FollowUp, FollowUpStatus};
+use rusqlite::types::ToSql;
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use uuid::Uuid;
 
 use super::{instant, millis};
-use crate::db::columns::{channel_of, columns, value_of};
-use crate::db::{AnswerRecord, DbResult, rollups_of};
+use crate::db::answer_filter::{Param, answer_filter, answer_order};
+use crate::db::columns::{channel_of, columns, event_kind, event_kind_of, fold_text, value_of};
+use crate::db::{
+    AnswerQuery, AnswerRecord, DbError, DbResult, StoredAnswer, WidgetEventCount, rollups_of,
+};
 
 /// Inserts each answer once (by id, across all shops), its reasons and its rollup
 /// increments; runs inside the writer's transaction.
@@ -21,8 +25,8 @@ pub fn insert(
 ) -> DbResult<Vec<bool>> {
     let mut insert_answer = c.prepare_cached(
         "INSERT INTO answers (id, shop_id, survey_id, kind, channel, store_id, score, text, has_text,
-                              customer_ref, order_ref, verified, answered_at, day, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                              customer_ref, order_ref, verified, answered_at, day, received_at, text_folded)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
          ON CONFLICT (id) DO NOTHING",
     )?;
     let mut insert_reason = c.prepare_cached(
@@ -48,6 +52,7 @@ pub fn insert(
             millis(a.answered_at),
             r.day,
             millis(received_at),
+            text.map(fold_text),
         ])? == 1;
         if new {
             for (position, reason) in reasons.iter().enumerate() {
@@ -103,69 +108,232 @@ pub fn insert(
     Ok(inserted)
 }
 
-pub fn list(c: &Connection, shop_id: &str) -> DbResult<Vec<AnswerRecord>> {
-    let mut reasons: BTreeMap<Uuid, Vec<String>> = BTreeMap::new();
-    let mut st = c.prepare(
-        "SELECT r.answer_id, r.reason FROM answer_reasons r JOIN answers a ON a.id = r.answer_id
-         WHERE a.shop_id = ?1 ORDER BY r.answer_id, r.position",
-    )?;
-    for row in st.query_map([shop_id], |r| Ok((r.get::<_, Uuid>(0)?, r.get(1)?)))? {
-        let (id, reason) = row?;
-        reasons.entry(id).or_default().push(reason);
-    }
-    let mut st = c.prepare(
-        "SELECT id, survey_id, kind, channel, store_id, score, text, customer_ref, order_ref,
-                verified, answered_at, day
-         FROM answers WHERE shop_id = ?1 ORDER BY answered_at, id",
-    )?;
-    let rows = st.query_map([shop_id], |r| {
-        Ok((
-            r.get::<_, Uuid>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, Option<String>>(4)?,
-            r.get::<_, Option<u8>>(5)?,
-            r.get::<_, Option<String>>(6)?,
-            r.get::<_, Option<String>>(7)?,
-            r.get::<_, Option<String>>(8)?,
-            r.get::<_, bool>(9)?,
-            instant(r.get(10)?)?,
-            r.get(11)?,
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (
-            id,
-            survey,
-            kind,
-            channel,
-            store,
-            score,
-            text,
-            customer_ref,
-            order_ref,
-            verified,
-            answered_at,
-            day,
-        ) = row?;
-        let value = value_of(&kind, score, text, reasons.remove(&id).unwrap_or_default())?;
-        out.push(AnswerRecord {
-            answer: Answer {
-                id,
-                shop: shop_id.to_string(),
-                survey,
-                channel: channel_of(&channel)?,
-                customer_ref,
-                order_ref,
-                answered_at,
-                value,
-            },
-            day,
-            verified,
-            store,
+/// The answers `q` selects, with their follow-ups, and how many match in all.
+pub fn find(c: &Connection, shop_id: &str, q: &AnswerQuery) -> DbResult<(Vec<StoredAnswer>, u64)> {
+    let (filter, params) = answer_filter(q, |n| format!("?{n}"));
+    let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(shop_id.to_string())];
+    for p in params {
+        args.push(match p {
+            Param::Text(t) => Box::new(t),
+            Param::Int(i) => Box::new(i),
+            Param::Day(d) => Box::new(d),
         });
     }
-    Ok(out)
+    let from = "FROM answers a LEFT JOIN answer_follow_ups f ON f.answer_id = a.id";
+    let total: u64 = c
+        .prepare_cached(&format!("SELECT count(*) {from} WHERE {filter}"))?
+        .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
+    let limit = if q.limit == 0 { -1 } else { q.limit as i64 };
+    let mut st = c.prepare_cached(&format!(
+        "SELECT a.id, a.survey_id, a.kind, a.channel, a.store_id, a.score, a.text, a.customer_ref,
+                a.order_ref, a.verified, a.answered_at, a.day, f.status, f.note, f.updated_at
+         {from} WHERE {filter} ORDER BY {} LIMIT {limit} OFFSET {}",
+        answer_order(q),
+        q.offset
+    ))?;
+    let rows = st
+        .query_map(params_from_iter(args.iter()), |r| {
+            Ok((
+                r.get::<_, Uuid>(0)?,
+                (
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ),
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<u8>>(5)?,
+                r.get::<_, Option<String>>(6)?,
+                (
+                    r.get::<_, Option<String>>(7)?,
+                    r.get::<_, Option<String>>(8)?,
+                ),
+                r.get::<_, bool>(9)?,
+                instant(r.get(10)?)?,
+                r.get(11)?,
+                (
+                    r.get::<_, Option<String>>(12)?,
+                    r.get::<_, Option<String>>(13)?,
+                    r.get::<_, Option<i64>>(14)?,
+                ),
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+    let mut reasons = reasons_of(c, shop_id, &ids, q.limit == 0)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (
+        id,
+        (survey, kind, channel),
+        store,
+        score,
+        text,
+        (customer_ref, order_ref),
+        verified,
+        answered_at,
+        day,
+        follow_up,
+    ) in rows
+    {
+        let value = value_of(&kind, score, text, reasons.remove(&id).unwrap_or_default())?;
+        out.push(StoredAnswer {
+            record: AnswerRecord {
+                answer: Answer {
+                    id,
+                    shop: shop_id.to_string(),
+                    survey,
+                    channel: channel_of(&channel)?,
+                    customer_ref,
+                    order_ref,
+                    answered_at,
+                    value,
+                },
+                day,
+                verified,
+                store,
+            },
+            follow_up: match follow_up {
+                (Some(status), note, at) => Some(FollowUp {
+                    status: FollowUpStatus::parse(&status).unwrap_or_default(),
+                    note: note.unwrap_or_default(),
+                    updated_at: at.map(instant).transpose()?,
+                }),
+                _ => None,
+            },
+        });
+    }
+    Ok((out, total))
+}
+
+/// The churn reasons of answers `ids` (or, for a whole listing, of every answer
+/// of the shop), each in the order picked.
+fn reasons_of(
+    c: &Connection,
+    shop_id: &str,
+    ids: &[Uuid],
+    all: bool,
+) -> DbResult<BTreeMap<Uuid, Vec<String>>> {
+    let mut reasons: BTreeMap<Uuid, Vec<String>> = BTreeMap::new();
+    if all {
+        let mut st = c.prepare_cached(
+            "SELECT r.answer_id, r.reason FROM answer_reasons r JOIN answers a ON a.id = r.answer_id
+             WHERE a.shop_id = ?1 ORDER BY r.answer_id, r.position",
+        )?;
+        for row in st.query_map([shop_id], |r| Ok((r.get::<_, Uuid>(0)?, r.get(1)?)))? {
+            let (id, reason) = row?;
+            reasons.entry(id).or_default().push(reason);
+        }
+    } else {
+        let mut st = c.prepare_cached(
+            "SELECT reason FROM answer_reasons WHERE answer_id = ?1 ORDER BY position",
+        )?;
+        for id in ids {
+            let list = st
+                .query_map([id], |r| r.get(0))?
+                .collect::<Result<Vec<String>, _>>()?;
+            if !list.is_empty() {
+                reasons.insert(*id, list);
+            }
+        }
+    }
+    Ok(reasons)
+}
+
+/// Sets an inbox answer's follow-up; the answer must be the shop's and in the inbox.
+pub fn set_follow_up(
+    c: &Connection,
+    shop_id: &str,
+    answer_id: Uuid,
+    follow_up: &FollowUp,
+    now: DateTime<Utc>,
+) -> DbResult<()> {
+    let in_inbox: bool = c
+        .query_row(
+            "SELECT (kind = 'nps' AND score <= 6) OR kind = 'churn_reason' FROM answers
+             WHERE id = ?1 AND shop_id = ?2",
+            params![answer_id, shop_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(false);
+    if !in_inbox {
+        return Err(DbError::NotFound(format!(
+            "answer {answer_id} is not a detractor or churn answer of this shop"
+        )));
+    }
+    c.execute(
+        "INSERT INTO answer_follow_ups (answer_id, status, note, updated_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (answer_id) DO UPDATE SET status = excluded.status, note = excluded.note,
+             updated_at = excluded.updated_at",
+        params![answer_id, follow_up.status.as_str(), follow_up.note, millis(now)],
+    )?;
+    Ok(())
+}
+
+pub fn record_widget_events(
+    c: &Connection,
+    shop_id: &str,
+    counts: &[WidgetEventCount],
+) -> DbResult<()> {
+    let mut st = c.prepare_cached(
+        "INSERT INTO widget_event_rollups (shop_id, day, survey_id, channel, kind, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT DO UPDATE SET count = count + excluded.count",
+    )?;
+    for e in counts {
+        st.execute(params![
+            shop_id,
+            e.day,
+            e.survey,
+            e.channel.as_str(),
+            event_kind(e.kind),
+            e.count
+        ])?;
+    }
+    Ok(())
+}
+
+pub fn widget_events(
+    c: &Connection,
+    shop_id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> DbResult<Vec<WidgetEventCount>> {
+    let mut st = c.prepare_cached(
+        "SELECT day, survey_id, channel, kind, count FROM widget_event_rollups
+         WHERE shop_id = ?1 AND day BETWEEN ?2 AND ?3",
+    )?;
+    let rows = st
+        .query_map(params![shop_id, from, to], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get(4)?,
+            ))
+        })?
+        .collect::<Result<Vec<(NaiveDate, String, String, String, u64)>, _>>()?;
+    rows.into_iter()
+        .map(|(day, survey, channel, kind, count)| {
+            Ok(WidgetEventCount {
+                day,
+                survey,
+                channel: channel_of(&channel)?,
+                kind: event_kind_of(&kind)?,
+                count,
+            })
+        })
+        .collect()
+}
+
+/// Folds the text of answers that have none folded yet (the v2 migration).
+pub fn fold_all_texts(c: &Connection) -> DbResult<()> {
+    let texts: Vec<(Uuid, String)> = c
+        .prepare("SELECT id, text FROM answers WHERE text IS NOT NULL AND text_folded IS NULL")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut st = c.prepare("UPDATE answers SET text_folded = ?2 WHERE id = ?1")?;
+    for (id, text) in texts {
+        st.execute(params![id, fold_text(&text)])?;
+    }
+    Ok(())
 }

@@ -1,10 +1,13 @@
 //! Tiers, points and purchases.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::customers::{purchases_by_customer, refresh_customers};
 use super::millis;
-use crate::db::{DbResult, NewPurchase, PurchaseOutcome, Tier};
+use crate::db::{DbResult, ImportOutcome, NewPurchase, Progress, PurchaseOutcome, Tier};
 use crate::loyalty::{add_points, repeated_purchase};
 
 pub fn tiers(c: &Connection, shop_id: &str) -> DbResult<Vec<Tier>> {
@@ -39,30 +42,46 @@ pub fn points(c: &Connection, shop_id: &str, customer_ref: &str) -> DbResult<Opt
         .optional()?)
 }
 
-/// Runs inside the writer's IMMEDIATE transaction, so reading the balance and
-/// writing the new one cannot interleave with another purchase.
-pub fn record_purchase(
+/// Records purchases (one, or an import's many) inside the writer's IMMEDIATE
+/// transaction, so reading a balance and writing the new one cannot interleave
+/// with another write; then brings the customers' facts and the rollups up to
+/// date. A purchase id known with other details fails the whole call.
+pub fn record_purchases(
     c: &Connection,
     shop_id: &str,
-    p: &NewPurchase,
+    purchases: &[NewPurchase],
+    window_days: u32,
     now: DateTime<Utc>,
-) -> DbResult<PurchaseOutcome> {
-    let known: Option<(String, u64)> = c
-        .query_row(
-            "SELECT customer_ref, amount_cents FROM purchases WHERE shop_id = ?1 AND purchase_id = ?2",
-            params![shop_id, p.purchase_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let balance = points(c, shop_id, &p.customer_ref)?.unwrap_or(0);
-    if let Some(known) = known {
-        return repeated_purchase(known, p, balance);
-    }
-    let total = add_points(balance, p.points)?;
-    c.execute(
+    progress: Option<&Progress>,
+) -> DbResult<(Vec<PurchaseOutcome>, ImportOutcome)> {
+    let mut known = c.prepare_cached(
+        "SELECT customer_ref, amount_cents FROM purchases WHERE shop_id = ?1 AND purchase_id = ?2",
+    )?;
+    let mut insert = c.prepare_cached(
         "INSERT INTO purchases (shop_id, purchase_id, customer_ref, amount_cents, points, purchased_at, day, store_id, recorded_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
+    )?;
+    let mut balances: HashMap<String, u64> = HashMap::new();
+    let mut new_ids: HashMap<String, HashSet<String>> = HashMap::new();
+    let mut outcomes = Vec::with_capacity(purchases.len());
+    let mut summary = ImportOutcome::default();
+    for (n, p) in purchases.iter().enumerate() {
+        let balance = match balances.get(&p.customer_ref) {
+            Some(b) => *b,
+            None => points(c, shop_id, &p.customer_ref)?.unwrap_or(0),
+        };
+        let recorded: Option<(String, u64)> = known
+            .query_row(params![shop_id, p.purchase_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        if let Some(recorded) = recorded {
+            outcomes.push(repeated_purchase(recorded, p, balance)?);
+            summary.duplicates += 1;
+            continue;
+        }
+        let total = add_points(balance, p.points)?;
+        insert.execute(params![
             shop_id,
             p.purchase_id,
             p.customer_ref,
@@ -72,14 +91,47 @@ pub fn record_purchase(
             p.day,
             p.store,
             millis(now)
-        ],
-    )?;
-    set_points(c, shop_id, &p.customer_ref, total)?;
-    Ok(PurchaseOutcome {
-        duplicate: false,
-        points: total,
-    })
+        ])?;
+        balances.insert(p.customer_ref.clone(), total);
+        new_ids
+            .entry(p.customer_ref.clone())
+            .or_default()
+            .insert(p.purchase_id.clone());
+        outcomes.push(PurchaseOutcome {
+            duplicate: false,
+            points: total,
+        });
+        summary.imported += 1;
+        if let Some(progress) = progress
+            && (n + 1) % PROGRESS_EVERY == 0
+        {
+            progress(summary.imported);
+        }
+    }
+    for (customer, total) in &balances {
+        set_points(c, shop_id, customer, *total)?;
+    }
+    summary.customers = new_ids.len() as u64;
+    let after = purchases_by_customer(c, shop_id, new_ids.keys().cloned())?;
+    let mut before = HashMap::new();
+    let mut now_ = HashMap::new();
+    for (customer, list) in after {
+        let fresh = &new_ids[&customer];
+        before.insert(
+            customer.clone(),
+            list.iter()
+                .filter(|(id, _)| !fresh.contains(id))
+                .map(|(_, p)| p.clone())
+                .collect(),
+        );
+        now_.insert(customer, list.into_iter().map(|(_, p)| p).collect());
+    }
+    refresh_customers(c, shop_id, &before, &now_, window_days)?;
+    Ok((outcomes, summary))
 }
+
+/// How often an import reports its progress, in purchases.
+const PROGRESS_EVERY: usize = 1000;
 
 pub fn set_points(c: &Connection, shop_id: &str, customer_ref: &str, points: u64) -> DbResult<()> {
     c.execute(

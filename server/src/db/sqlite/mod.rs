@@ -6,6 +6,7 @@
 //! survives `kill -9` and power loss.
 
 mod answers;
+pub mod customers;
 mod loyalty;
 mod reports;
 pub mod schema;
@@ -161,9 +162,121 @@ impl Database for SqliteDatabase {
             .await
     }
 
-    async fn answers(&self, shop_id: &str) -> DbResult<Vec<AnswerRecord>> {
+    async fn find_answers(
+        &self,
+        shop_id: &str,
+        query: AnswerQuery,
+    ) -> DbResult<(Vec<StoredAnswer>, u64)> {
         let id = shop_id.to_string();
-        self.read(move |c| answers::list(c, &id)).await
+        self.read(move |c| answers::find(c, &id, &query)).await
+    }
+
+    async fn set_follow_up(
+        &self,
+        shop_id: &str,
+        answer_id: uuid::Uuid,
+        follow_up: kept_shared::FollowUp,
+    ) -> DbResult<()> {
+        let id = shop_id.to_string();
+        self.writer
+            .write(move |c| answers::set_follow_up(c, &id, answer_id, &follow_up, Utc::now()))
+            .await
+    }
+
+    async fn record_widget_events(
+        &self,
+        shop_id: &str,
+        counts: Vec<WidgetEventCount>,
+    ) -> DbResult<()> {
+        let id = shop_id.to_string();
+        self.writer
+            .write(move |c| answers::record_widget_events(c, &id, &counts))
+            .await
+    }
+
+    async fn widget_events(
+        &self,
+        shop_id: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> DbResult<Vec<WidgetEventCount>> {
+        let id = shop_id.to_string();
+        self.read(move |c| answers::widget_events(c, &id, from, to))
+            .await
+    }
+
+    async fn customer(
+        &self,
+        shop_id: &str,
+        customer_ref: &str,
+    ) -> DbResult<Option<CustomerRecord>> {
+        let (id, customer) = (shop_id.to_string(), customer_ref.to_string());
+        self.read(move |c| customers::customer(c, &id, &customer))
+            .await
+    }
+
+    async fn customers(
+        &self,
+        shop_id: &str,
+        query: CustomerQuery,
+    ) -> DbResult<(Vec<CustomerRecord>, u64)> {
+        let id = shop_id.to_string();
+        self.read(move |c| customers::customers(c, &id, &query))
+            .await
+    }
+
+    async fn customers_at(&self, shop_id: &str, at: NaiveDate) -> DbResult<Vec<CustomerRecord>> {
+        let id = shop_id.to_string();
+        self.read(move |c| customers::customers_at(c, &id, at))
+            .await
+    }
+
+    async fn purchases_of(
+        &self,
+        shop_id: &str,
+        customer_ref: &str,
+    ) -> DbResult<Vec<PurchaseRecord>> {
+        let (id, customer) = (shop_id.to_string(), customer_ref.to_string());
+        self.read(move |c| customers::purchases_of(c, &id, &customer))
+            .await
+    }
+
+    async fn spells(&self, shop_id: &str) -> DbResult<Vec<SpellRecord>> {
+        let id = shop_id.to_string();
+        self.read(move |c| customers::spells(c, &id)).await
+    }
+
+    async fn store_purchase_days(
+        &self,
+        shop_id: &str,
+        store: &str,
+    ) -> DbResult<Vec<(String, NaiveDate)>> {
+        let (id, store) = (shop_id.to_string(), store.to_string());
+        self.read(move |c| customers::store_purchase_days(c, &id, &store))
+            .await
+    }
+
+    async fn revenue(
+        &self,
+        shop_id: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        store: Option<String>,
+    ) -> DbResult<Vec<RevenueRecord>> {
+        let id = shop_id.to_string();
+        self.read(move |c| customers::revenue(c, &id, from, to, store.as_deref()))
+            .await
+    }
+
+    async fn cohort_cells(
+        &self,
+        shop_id: &str,
+        from_month: NaiveDate,
+        to_month: NaiveDate,
+    ) -> DbResult<Vec<(NaiveDate, NaiveDate, u64)>> {
+        let id = shop_id.to_string();
+        self.read(move |c| customers::cohort_cells(c, &id, from_month, to_month))
+            .await
     }
 
     async fn tiers(&self, shop_id: &str) -> DbResult<Vec<Tier>> {
@@ -180,10 +293,44 @@ impl Database for SqliteDatabase {
         &self,
         shop_id: &str,
         purchase: NewPurchase,
+        window_days: u32,
     ) -> DbResult<PurchaseOutcome> {
         let id = shop_id.to_string();
         self.writer
-            .write(move |c| loyalty::record_purchase(c, &id, &purchase, Utc::now()))
+            .write(move |c| {
+                let (mut outcomes, _) = loyalty::record_purchases(
+                    c,
+                    &id,
+                    std::slice::from_ref(&purchase),
+                    window_days,
+                    Utc::now(),
+                    None,
+                )?;
+                Ok(outcomes.remove(0))
+            })
+            .await
+    }
+
+    async fn import_purchases(
+        &self,
+        shop_id: &str,
+        purchases: Vec<NewPurchase>,
+        window_days: u32,
+        progress: Progress,
+    ) -> DbResult<ImportOutcome> {
+        let id = shop_id.to_string();
+        self.writer
+            .write(move |c| {
+                loyalty::record_purchases(
+                    c,
+                    &id,
+                    &purchases,
+                    window_days,
+                    Utc::now(),
+                    Some(&progress),
+                )
+                .map(|(_, summary)| summary)
+            })
             .await
     }
 

@@ -8,10 +8,19 @@
 
 use std::sync::LazyLock;
 
-use rusqlite_migration::{M, Migrations};
+use rusqlite_migration::{HookError, M, Migrations};
 
-pub static MIGRATIONS: LazyLock<Migrations<'static>> =
-    LazyLock::new(|| Migrations::new(vec![M::up(V1_FIRST_RELEASE), M::up(V2_TYPED_AND_ROLLED_UP)]));
+pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
+    Migrations::new(vec![
+        M::up(V1_FIRST_RELEASE),
+        M::up_with_hook(V2_TYPED_AND_ROLLED_UP, |tx: &rusqlite::Transaction| {
+            // What SQL cannot derive: each customer's facts and rollups (computed
+            // in Rust, as for every purchase), and the folded text searched.
+            super::customers::rebuild_all(tx).map_err(|e| HookError::Hook(e.to_string()))?;
+            super::answers::fold_all_texts(tx).map_err(|e| HookError::Hook(e.to_string()))
+        }),
+    ])
+});
 
 /// The schema of the first release, kept so its databases migrate.
 const V1_FIRST_RELEASE: &str = r#"
@@ -151,6 +160,8 @@ CREATE TABLE answers (
     -- the NPS reason or the churn "other" text
     text TEXT,
     has_text INTEGER NOT NULL,
+    -- the text in lower case, for search (folded in Rust: SQLite's lower() is ASCII-only)
+    text_folded TEXT,
     customer_ref TEXT,
     order_ref TEXT,
     verified INTEGER NOT NULL,
@@ -163,6 +174,7 @@ INSERT INTO answers
     SELECT unhex(replace(id, '-', '')), shop_id, survey_id, kind, channel, NULL, score,
            coalesce(json_extract(body, '$.value.reason'), json_extract(body, '$.value.other')),
            coalesce(trim(coalesce(json_extract(body, '$.value.reason'), json_extract(body, '$.value.other'))), '') <> '',
+           NULL,
            customer_ref, order_ref, 0,
            CAST(unixepoch(answered_at, 'subsec') * 1000 AS INTEGER), date(answered_at),
            CAST(unixepoch(received_at, 'subsec') * 1000 AS INTEGER)
@@ -212,13 +224,20 @@ INSERT INTO reason_rollups
     SELECT a.shop_id, a.day, a.channel, coalesce(a.store_id, ''), a.survey_id, r.reason, a.verified, count(*)
     FROM answers a JOIN answer_reasons r ON r.answer_id = a.id GROUP BY 1, 2, 3, 4, 5, 6, 7;
 
+-- The customer base: the loyalty balance, and each customer's facts from their
+-- purchases (kept by the server on every purchase; see analytics/facts.rs).
 CREATE TABLE customers (
     shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
     customer_ref TEXT NOT NULL,
     points INTEGER NOT NULL CHECK (points >= 0),
+    first_day TEXT,
+    last_day TEXT,
+    purchases INTEGER NOT NULL DEFAULT 0,
+    total_cents INTEGER NOT NULL DEFAULT 0,
+    points_earned INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (shop_id, customer_ref)
 ) STRICT, WITHOUT ROWID;
-INSERT INTO customers SELECT shop_id, customer_ref, points FROM customers_v1;
+INSERT INTO customers (shop_id, customer_ref, points) SELECT shop_id, customer_ref, points FROM customers_v1;
 
 CREATE TABLE purchases (
     shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
@@ -247,5 +266,61 @@ DROP TABLE tiers_v1;
 DROP TABLE tokens_v1;
 DROP TABLE shops_v1;
 CREATE INDEX answers_by_shop_and_day ON answers (shop_id, day);
+CREATE INDEX answers_by_customer ON answers (shop_id, customer_ref, answered_at);
 CREATE INDEX purchases_by_customer ON purchases (shop_id, customer_ref, day);
+CREATE INDEX purchases_by_day ON purchases (shop_id, day);
+
+-- Runs of activity: a customer's purchase days no more than the churn window apart.
+CREATE TABLE customer_spells (
+    shop_id TEXT NOT NULL,
+    customer_ref TEXT NOT NULL,
+    start_day TEXT NOT NULL,
+    end_day TEXT NOT NULL,
+    -- the customer's first spell: its start is an acquisition, not a win-back
+    first INTEGER NOT NULL,
+    start_store TEXT,
+    end_store TEXT,
+    PRIMARY KEY (shop_id, customer_ref, start_day)
+) STRICT, WITHOUT ROWID;
+
+-- Purchases per local day, store and age (days since the customer's first
+-- purchase, 31 meaning 31 or more): revenue from new and returning customers.
+CREATE TABLE revenue_rollups (
+    shop_id TEXT NOT NULL,
+    day TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    age INTEGER NOT NULL,
+    purchases INTEGER NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    points INTEGER NOT NULL,
+    PRIMARY KEY (shop_id, day, store_id, age)
+) STRICT, WITHOUT ROWID;
+
+-- Customers of a cohort (month of first purchase) who bought in a month.
+CREATE TABLE cohort_rollups (
+    shop_id TEXT NOT NULL,
+    cohort_month TEXT NOT NULL,
+    month TEXT NOT NULL,
+    customers INTEGER NOT NULL,
+    PRIMARY KEY (shop_id, cohort_month, month)
+) STRICT, WITHOUT ROWID;
+
+-- The owner's follow-up of detractor and churn answers.
+CREATE TABLE answer_follow_ups (
+    answer_id BLOB PRIMARY KEY REFERENCES answers(id) ON DELETE CASCADE,
+    status TEXT NOT NULL CHECK (status IN ('new', 'contacted', 'resolved')),
+    note TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+
+-- How often the widget showed a survey, and how often it was skipped.
+CREATE TABLE widget_event_rollups (
+    shop_id TEXT NOT NULL,
+    day TEXT NOT NULL,
+    survey_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('shown', 'skipped')),
+    count INTEGER NOT NULL,
+    PRIMARY KEY (shop_id, day, survey_id, channel, kind)
+) STRICT, WITHOUT ROWID;
 "#;
