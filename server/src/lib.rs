@@ -10,6 +10,7 @@ pub mod demo;
 mod http;
 pub mod ingest;
 pub mod loyalty;
+pub mod owner;
 mod pages;
 pub mod report;
 mod serve;

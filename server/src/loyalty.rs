@@ -57,13 +57,23 @@ pub fn repeated_purchase(
 
 /// Where `points` stand among `tiers` (lowest first): the tier reached, the next
 /// one and the points still needed. Below the lowest tier, the tier is empty.
+/// The index of the tier `points` reach among `tiers` (lowest first), if any.
+pub fn tier_index(points: u64, tiers: &[Tier]) -> Option<usize> {
+    tiers.iter().rposition(|t| t.min_points <= points)
+}
+
+/// The name of the tier `points` reach ("" below the lowest).
+pub fn tier_name(points: u64, tiers: &[Tier]) -> String {
+    tier_index(points, tiers).map_or_else(String::new, |i| tiers[i].name.clone())
+}
+
 pub fn status(
     customer_ref: &str,
     points: u64,
     tiers: &[Tier],
     as_of: DateTime<Utc>,
 ) -> LoyaltyStatus {
-    let reached = tiers.iter().rposition(|t| t.min_points <= points);
+    let reached = tier_index(points, tiers);
     let current = reached.map(|i| &tiers[i]);
     let next = tiers.get(reached.map_or(0, |i| i + 1)).map(|t| NextTier {
         name: t.name.clone(),

@@ -161,7 +161,7 @@ async fn serve(db: Db, args: ServeArgs) -> Result<()> {
     let server = RunningServer::serve(db, args.listen, Some(args.widget_dir)).await?;
     if args.demo {
         demo::seed(server.db().as_ref(), &[server.url()]).await?;
-        demo::seed_sample_answers(server.db().as_ref()).await?;
+        demo::seed_history(server.db().as_ref()).await?;
         print_demo_help(&server.url());
     }
     server.run_until(shutdown_signal()).await;

@@ -23,10 +23,9 @@ pub struct RetentionReport {
     /// The store the figures are limited to, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<String>,
-    /// One entry per period of `from..=to`, oldest first (empty ones included).
+    /// One entry per period of `from..=to` (calendar weeks or months, the first
+    /// and last cut to the range), oldest first, empty ones included.
     pub periods: Vec<RetentionPeriod>,
-    /// The whole range as one period.
-    pub total: RetentionPeriod,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

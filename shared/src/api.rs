@@ -14,6 +14,11 @@ pub fn answers(public_key: &str) -> String {
     format!("{PREFIX}/widget/{public_key}/answers")
 }
 
+/// `POST` [`crate::WidgetEvents`]: what the widget showed and what was skipped.
+pub fn events(public_key: &str) -> String {
+    format!("{PREFIX}/widget/{public_key}/events")
+}
+
 /// `GET`: a customer's [`crate::LoyaltyStatus`].
 pub fn loyalty(public_key: &str, customer_ref: &str) -> String {
     format!("{PREFIX}/widget/{public_key}/customers/{customer_ref}/loyalty")
@@ -27,4 +32,10 @@ pub fn purchases(shop_id: &str) -> String {
 /// `GET` the owner [`crate::Report`] with the shop's owner token.
 pub fn report(shop_id: &str) -> String {
     format!("{PREFIX}/shops/{shop_id}/report")
+}
+
+/// The owner API of a shop: `{PREFIX}/shops/{shop_id}/{rest}` (analytics,
+/// customers, answers, inbox, import, win-back).
+pub fn owner(shop_id: &str, rest: &str) -> String {
+    format!("{PREFIX}/shops/{shop_id}/{rest}")
 }

@@ -63,6 +63,9 @@ pub fn answer_filter(
         let p = bind(Param::Text(like_pattern(&word)));
         conditions.push(format!("a.text_folded LIKE {p} ESCAPE '\\'"));
     }
+    if q.latest_per_customer {
+        conditions.push("a.latest = 1".into());
+    }
     if q.inbox {
         conditions.push("((a.kind = 'nps' AND a.score <= 6) OR a.kind = 'churn_reason')".into());
     }
@@ -73,6 +76,18 @@ pub fn answer_filter(
         ));
     }
     (conditions.join(" AND "), params)
+}
+
+/// What the clause selects from, as `a`: the answers, or (for
+/// `latest_per_customer`) each customer's latest answer of each kind.
+pub fn answer_source(q: &AnswerQuery) -> &'static str {
+    if q.latest_per_customer {
+        "(SELECT *, row_number() OVER (PARTITION BY shop_id, customer_ref, kind
+                                       ORDER BY answered_at DESC, id DESC) AS latest
+          FROM answers WHERE customer_ref IS NOT NULL) a"
+    } else {
+        "answers a"
+    }
 }
 
 /// The ORDER BY of a list of answers.

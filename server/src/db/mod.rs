@@ -130,7 +130,9 @@ pub trait Database: Send + Sync + 'static {
         shop_id: &str,
         query: CustomerQuery,
     ) -> DbResult<(Vec<CustomerRecord>, u64)>;
-    /// Every customer with a purchase up to `at`, with their figures up to `at`.
+    /// Every customer with a purchase up to `at`, with their figures up to `at`
+    /// (`points`: their balance when `at` is on or after the shop's last purchase
+    /// day, else the points their purchases up to `at` earned).
     async fn customers_at(&self, shop_id: &str, at: NaiveDate) -> DbResult<Vec<CustomerRecord>>;
     /// A customer's purchases, newest first.
     async fn purchases_of(

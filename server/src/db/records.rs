@@ -182,6 +182,8 @@ pub struct AnswerQuery {
     pub inbox: bool,
     /// Only inbox answers with this follow-up status (answers never followed up are "new").
     pub status: Option<kept_shared::FollowUpStatus>,
+    /// Only each customer's latest answer of each kind (answers with a customer).
+    pub latest_per_customer: bool,
     /// Newest first (else oldest first).
     pub newest_first: bool,
     pub offset: u64,

@@ -12,10 +12,12 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use chrono::Utc;
 use kept_shared::validate::{validate_batch_len, validate_ref};
-use kept_shared::{ErrorCode, LoyaltyStatus, ShopInfo, ShopSurveys, SyncBatch, SyncReceipt};
+use kept_shared::{
+    ErrorCode, LoyaltyStatus, ShopInfo, ShopSurveys, SyncBatch, SyncReceipt, WidgetEvents,
+};
 
 use super::error::{ApiResult, Failure};
-use crate::db::{Db, Shop};
+use crate::db::{Db, Shop, WidgetEventCount};
 use crate::{ingest, loyalty};
 
 /// How long a browser may cache a CORS preflight answer (two hours: the most
@@ -26,6 +28,7 @@ pub fn router(db: Db) -> Router<Db> {
     Router::new()
         .route("/{public_key}/surveys", get(surveys))
         .route("/{public_key}/answers", post(answers))
+        .route("/{public_key}/events", post(events))
         .route(
             "/{public_key}/customers/{customer_ref}/loyalty",
             get(loyalty_status),
@@ -71,6 +74,55 @@ async fn answers(
     Ok(Json(
         ingest::ingest(db.as_ref(), &shop, batch.answers, Utc::now()).await?,
     ))
+}
+
+/// Most events one report of the widget may carry.
+pub const MAX_EVENTS: usize = 50;
+
+/// What the widget did (a survey shown, a survey skipped): counts for the survey
+/// funnel, nothing about the visitor.
+async fn events(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    body: Result<Json<WidgetEvents>, JsonRejection>,
+) -> Result<StatusCode, Failure> {
+    let Json(report) = body?;
+    if report.events.is_empty() || report.events.len() > MAX_EVENTS {
+        return Err(Failure::bad_request(format!(
+            "a report holds 1 to {MAX_EVENTS} events"
+        )));
+    }
+    let known: Vec<String> = db
+        .surveys(&shop.id, false)
+        .await?
+        .into_iter()
+        .map(|r| r.survey.id)
+        .collect();
+    let day = crate::calendar::today(shop.time_zone);
+    let mut counts: Vec<WidgetEventCount> = Vec::new();
+    for e in report.events {
+        if !known.contains(&e.survey) {
+            return Err(Failure::bad_request(format!(
+                "survey {:?} is not a survey of this shop",
+                e.survey
+            )));
+        }
+        match counts
+            .iter_mut()
+            .find(|c| c.survey == e.survey && c.channel == e.channel && c.kind == e.kind)
+        {
+            Some(c) => c.count += 1,
+            None => counts.push(WidgetEventCount {
+                day,
+                survey: e.survey,
+                channel: e.channel,
+                kind: e.kind,
+                count: 1,
+            }),
+        }
+    }
+    db.record_widget_events(&shop.id, counts).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn loyalty_status(

@@ -10,7 +10,7 @@ use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
 use super::{signed, unsigned};
-use crate::db::answer_filter::{Param, answer_filter, answer_order};
+use crate::db::answer_filter::{Param, answer_filter, answer_order, answer_source};
 use crate::db::columns::{channel_of, columns, event_kind, event_kind_of, fold_text, value_of};
 use crate::db::{
     AnswerQuery, AnswerRecord, DbError, DbResult, StoredAnswer, WidgetEventCount, rollups_of,
@@ -173,7 +173,10 @@ pub async fn find(
         .iter()
         .map(|a| a.as_ref() as &(dyn ToSql + Sync))
         .collect();
-    let from = "FROM answers a LEFT JOIN answer_follow_ups f ON f.answer_id = a.id";
+    let from = format!(
+        "FROM {} LEFT JOIN answer_follow_ups f ON f.answer_id = a.id",
+        answer_source(q)
+    );
     let total: i64 = client
         .query_one(&format!("SELECT count(*) {from} WHERE {filter}"), &args)
         .await?

@@ -264,10 +264,9 @@ pub async fn customers_at(
     } else {
         client
             .query(
-                "SELECT p.customer_ref, coalesce(max(c.points), 0), min(p.day), max(p.day), count(*),
-                        sum(p.amount_cents)::bigint, sum(p.points)::bigint
-                 FROM purchases p LEFT JOIN customers c ON c.shop_id = p.shop_id AND c.customer_ref = p.customer_ref
-                 WHERE p.shop_id = $1 AND p.day <= $2 GROUP BY p.customer_ref",
+                "SELECT customer_ref, sum(points)::bigint, min(day), max(day), count(*),
+                        sum(amount_cents)::bigint, sum(points)::bigint
+                 FROM purchases WHERE shop_id = $1 AND day <= $2 GROUP BY customer_ref",
                 &[&shop_id, &at],
             )
             .await?

@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use uuid::Uuid;
 
 use super::{instant, millis};
-use crate::db::answer_filter::{Param, answer_filter, answer_order};
+use crate::db::answer_filter::{Param, answer_filter, answer_order, answer_source};
 use crate::db::columns::{channel_of, columns, event_kind, event_kind_of, fold_text, value_of};
 use crate::db::{
     AnswerQuery, AnswerRecord, DbError, DbResult, StoredAnswer, WidgetEventCount, rollups_of,
@@ -119,7 +119,10 @@ pub fn find(c: &Connection, shop_id: &str, q: &AnswerQuery) -> DbResult<(Vec<Sto
             Param::Day(d) => Box::new(d),
         });
     }
-    let from = "FROM answers a LEFT JOIN answer_follow_ups f ON f.answer_id = a.id";
+    let from = format!(
+        "FROM {} LEFT JOIN answer_follow_ups f ON f.answer_id = a.id",
+        answer_source(q)
+    );
     let total: u64 = c
         .prepare_cached(&format!("SELECT count(*) {from} WHERE {filter}"))?
         .query_row(params_from_iter(args.iter()), |r| r.get(0))?;

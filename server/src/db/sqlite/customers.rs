@@ -258,9 +258,8 @@ pub fn customers_at(c: &Connection, shop_id: &str, at: NaiveDate) -> DbResult<Ve
         .collect::<Result<_, _>>()?
     } else {
         c.prepare_cached(
-            "SELECT p.customer_ref, coalesce(c.points, 0), min(p.day), max(p.day), count(*), sum(p.amount_cents), sum(p.points)
-             FROM purchases p LEFT JOIN customers c ON c.shop_id = p.shop_id AND c.customer_ref = p.customer_ref
-             WHERE p.shop_id = ?1 AND p.day <= ?2 GROUP BY p.customer_ref",
+            "SELECT customer_ref, sum(points), min(day), max(day), count(*), sum(amount_cents), sum(points)
+             FROM purchases WHERE shop_id = ?1 AND day <= ?2 GROUP BY customer_ref",
         )?
         .query_map(params![shop_id, at], customer_of)?
         .collect::<Result<_, _>>()?

@@ -1,38 +1,26 @@
-//! The shop owner's reports. Behind the owner token.
+//! The survey report: NPS, CSAT and churn reasons per channel and period.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Extension, Json, Router, middleware};
+use axum::{Extension, Json};
 use chrono::NaiveDate;
 use kept_shared::{Period, Report};
 use serde::Deserialize;
 
-use super::auth::require_token;
-use super::error::{ApiResult, Failure};
 use crate::calendar::{report_range, today};
 use crate::db::{Db, Shop};
+use crate::http::error::{ApiResult, Failure};
 use crate::report;
-use crate::tokens::TokenKind;
-
-pub fn router(db: Db) -> Router<Db> {
-    Router::new()
-        .route("/{shop_id}/report", get(owner_report))
-        .route_layer(middleware::from_fn_with_state(
-            (db, TokenKind::Owner),
-            require_token,
-        ))
-}
 
 #[derive(Deserialize)]
-struct ReportQuery {
+pub struct ReportQuery {
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
     #[serde(default)]
     period: Period,
 }
 
-async fn owner_report(
+pub async fn owner_report(
     State(db): State<Db>,
     Extension(shop): Extension<Shop>,
     query: Result<Query<ReportQuery>, QueryRejection>,

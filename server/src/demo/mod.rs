@@ -1,0 +1,105 @@
+//! The demo shop, so a new user sees something at once: the standard surveys in
+//! three languages, loyalty tiers, a few named customers, and (with `--demo`) a
+//! year of history. Its keys are fixed and public.
+
+pub mod history;
+
+use std::sync::Arc;
+
+use anyhow::Result;
+use chrono::Utc;
+
+use crate::db::{AnswerQuery, Database, DbError};
+use crate::shops::{self, ShopKeys, ShopSpec};
+use crate::{calendar, loyalty};
+use crate::{ingest, shops::edit_origins};
+
+pub const SHOP_ID: &str = "demo";
+pub const PUBLIC_KEY: &str = "pk_demo";
+pub const SECRET_KEY: &str = "sk_demo_backoffice";
+pub const OWNER_TOKEN: &str = "ot_demo_owner";
+pub use crate::shops::{CHURN_SURVEY, CSAT_SURVEY, NPS_SURVEY};
+
+/// Creates the demo shop if it is missing (idempotent), and adds `extra_origins`
+/// to the origins allowed to call its widget API.
+pub async fn seed(db: &dyn Database, extra_origins: &[String]) -> Result<()> {
+    let shop = match db.shop(SHOP_ID).await? {
+        Some(shop) => shop,
+        None => {
+            let created = shops::create(
+                db,
+                ShopSpec {
+                    id: SHOP_ID.into(),
+                    name: "Northwind Coffee Roasters".into(),
+                    origins: Vec::new(),
+                    tiers: shops::default_tiers(),
+                    points_per_unit: 1,
+                    time_zone: chrono_tz::UTC,
+                    keys: Some(ShopKeys {
+                        public_key: PUBLIC_KEY.into(),
+                        back_office_token: SECRET_KEY.into(),
+                        owner_token: OWNER_TOKEN.into(),
+                    }),
+                },
+            )
+            .await;
+            match created {
+                Ok(_) => {
+                    for (customer, points) in [("alice", 620), ("bob", 40), ("carol", 2400)] {
+                        db.set_points(SHOP_ID, customer, points).await?;
+                    }
+                }
+                // Another instance on the same database created it just now.
+                Err(e) if matches!(e.downcast_ref(), Some(DbError::Conflict(_))) => {}
+                Err(e) => return Err(e),
+            }
+            db.shop(SHOP_ID).await?.expect("just created")
+        }
+    };
+    let origins = edit_origins(&shop.allowed_origins, None, extra_origins, &[])?;
+    if origins != shop.allowed_origins {
+        db.set_allowed_origins(SHOP_ID, origins).await?;
+    }
+    Ok(())
+}
+
+/// A year of made-up history (see [`history`]): only for `--demo`, and only
+/// while the demo shop has no answers.
+pub async fn seed_history(db: &dyn Database) -> Result<()> {
+    let (_, answered) = db
+        .find_answers(
+            SHOP_ID,
+            AnswerQuery {
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .await?;
+    if answered > 0 {
+        return Ok(());
+    }
+    let shop = db
+        .shop(SHOP_ID)
+        .await?
+        .expect("the demo shop is seeded first");
+    let now = Utc::now();
+    let mut h = history::history(SHOP_ID, calendar::today(shop.time_zone));
+    for p in &mut h.purchases {
+        p.points = loyalty::points_earned(p.amount_cents, shop.points_per_unit).unwrap_or(0);
+    }
+    db.import_purchases(
+        SHOP_ID,
+        h.purchases,
+        shop.churn_window_days,
+        Arc::new(|_| {}),
+    )
+    .await?;
+    for chunk in h.answers.chunks(kept_shared::limits::MAX_BATCH_ANSWERS) {
+        ingest::ingest(db, &shop, chunk.to_vec(), now).await?;
+    }
+    for (id, follow_up) in h.follow_ups {
+        db.set_follow_up(SHOP_ID, id, follow_up).await?;
+    }
+    db.record_widget_events(SHOP_ID, h.events).await?;
+    Ok(())
+}

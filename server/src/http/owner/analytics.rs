@@ -1,0 +1,123 @@
+//! The retention analytics: retention per period, cohorts, RFM segments,
+//! satisfaction joined with behaviour, the survey funnel, loyalty, win-back.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::{Extension, Json};
+use kept_shared::{
+    CohortReport, FunnelReport, LoyaltyReport, Period, RetentionReport, RfmReport,
+    SatisfactionReport, WinBackEntry,
+};
+
+use super::RangeQuery;
+use crate::db::{Db, Shop};
+use crate::http::error::{ApiResult, Failure};
+use crate::owner;
+
+pub async fn retention(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    query: Result<Query<RangeQuery>, QueryRejection>,
+) -> ApiResult<RetentionReport> {
+    let Query(q) = query?;
+    let (from, to) = q.range(&shop)?;
+    let period = match q.period.unwrap_or(Period::Month) {
+        Period::Day => return Err(Failure::bad_request("retention is by week or by month")),
+        p => p,
+    };
+    Ok(Json(
+        owner::retention::retention_report(db.as_ref(), &shop, from, to, period, q.store()?)
+            .await?,
+    ))
+}
+
+pub async fn cohorts(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    query: Result<Query<RangeQuery>, QueryRejection>,
+) -> ApiResult<CohortReport> {
+    let Query(q) = query?;
+    let (from, to) = q.range(&shop)?;
+    Ok(Json(
+        owner::retention::cohort_report(db.as_ref(), &shop, from, to).await?,
+    ))
+}
+
+pub async fn rfm(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    query: Result<Query<RangeQuery>, QueryRejection>,
+) -> ApiResult<RfmReport> {
+    let Query(q) = query?;
+    let (_, at) = q.range(&shop)?;
+    let scored = owner::rfm::scored(db.as_ref(), &shop, at).await?;
+    Ok(Json(owner::rfm::rfm_report(at, &scored)))
+}
+
+pub async fn satisfaction(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    query: Result<Query<RangeQuery>, QueryRejection>,
+) -> ApiResult<SatisfactionReport> {
+    let Query(q) = query?;
+    let (from, to) = q.range(&shop)?;
+    Ok(Json(
+        owner::satisfaction::satisfaction_report(db.as_ref(), &shop, from, to).await?,
+    ))
+}
+
+pub async fn funnel(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    query: Result<Query<RangeQuery>, QueryRejection>,
+) -> ApiResult<FunnelReport> {
+    let Query(q) = query?;
+    let (from, to) = q.range(&shop)?;
+    Ok(Json(
+        owner::funnel::funnel_report(db.as_ref(), &shop, from, to).await?,
+    ))
+}
+
+pub async fn loyalty(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    query: Result<Query<RangeQuery>, QueryRejection>,
+) -> ApiResult<LoyaltyReport> {
+    let Query(q) = query?;
+    let (from, to) = q.range(&shop)?;
+    Ok(Json(
+        owner::loyalty::loyalty_report(db.as_ref(), &shop, from, to).await?,
+    ))
+}
+
+pub async fn win_back(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    query: Result<Query<RangeQuery>, QueryRejection>,
+) -> ApiResult<Vec<WinBackEntry>> {
+    let Query(q) = query?;
+    let (_, at) = q.range(&shop)?;
+    Ok(Json(owner::rfm::win_back(db.as_ref(), &shop, at).await?))
+}
+
+pub async fn win_back_csv(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    query: Result<Query<RangeQuery>, QueryRejection>,
+) -> Result<impl IntoResponse, Failure> {
+    let Query(q) = query?;
+    let (_, at) = q.range(&shop)?;
+    let list = owner::rfm::win_back(db.as_ref(), &shop, at).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}-win-back-{at}.csv\"", shop.id),
+            ),
+        ],
+        owner::exports::win_back_csv(&list),
+    ))
+}

@@ -1,0 +1,151 @@
+//! Answers as the owner reads them: every answer with its text, filtered and
+//! searched; the inbox of detractors and churn answers with their follow-up.
+
+use axum::body::Body;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::{Extension, Json};
+use chrono::NaiveDate;
+use futures_util::TryStreamExt;
+use kept_shared::{AnswerItem, Channel, FollowUpStatus, FollowUpUpdate, Page};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::paging;
+use crate::calendar::in_supported_years;
+use crate::db::{AnswerQuery, Db, Shop};
+use crate::http::error::{ApiResult, Failure};
+use crate::owner;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    survey: Option<String>,
+    /// `nps`, `csat` or `churn_reason`.
+    kind: Option<String>,
+    min_score: Option<u8>,
+    max_score: Option<u8>,
+    channel: Option<Channel>,
+    store: Option<String>,
+    customer: Option<String>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    /// Words the text must contain.
+    q: Option<String>,
+    /// Inbox only: `new`, `contacted` or `resolved`.
+    status: Option<FollowUpStatus>,
+    offset: Option<u64>,
+    limit: Option<u64>,
+}
+
+impl ListQuery {
+    fn query(self, inbox: bool, paged: bool) -> Result<AnswerQuery, Failure> {
+        if let Some(kind) = &self.kind
+            && !["nps", "csat", "churn_reason"].contains(&kind.as_str())
+        {
+            return Err(Failure::bad_request(format!(
+                "kind {kind:?} is not nps, csat or churn_reason"
+            )));
+        }
+        for day in [self.from, self.to].into_iter().flatten() {
+            if !in_supported_years(day) {
+                return Err(Failure::bad_request(format!(
+                    "{day} is outside the supported years"
+                )));
+            }
+        }
+        for (name, value) in [
+            ("survey", &self.survey),
+            ("store", &self.store),
+            ("customer", &self.customer),
+        ] {
+            if let Some(v) = value {
+                kept_shared::validate::validate_ref(name, v)
+                    .map_err(|e| Failure::bad_request(e.to_string()))?;
+            }
+        }
+        if self
+            .q
+            .as_ref()
+            .is_some_and(|q| q.chars().count() > kept_shared::limits::MAX_TEXT_CHARS)
+        {
+            return Err(Failure::bad_request("the search is too long"));
+        }
+        let (offset, limit) = if paged {
+            paging(self.offset, self.limit)?
+        } else {
+            (0, 0)
+        };
+        Ok(AnswerQuery {
+            survey: self.survey,
+            kind: self.kind,
+            min_score: self.min_score,
+            max_score: self.max_score,
+            channel: self.channel,
+            store: self.store,
+            customer: self.customer,
+            from: self.from,
+            to: self.to,
+            text: self.q,
+            inbox,
+            status: self.status,
+            latest_per_customer: false,
+            newest_first: true,
+            offset,
+            limit,
+        })
+    }
+}
+
+pub async fn list(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult<Page<AnswerItem>> {
+    let Query(q) = query?;
+    Ok(Json(
+        owner::inbox::answer_page(db.as_ref(), &shop.id, q.query(false, true)?).await?,
+    ))
+}
+
+pub async fn inbox(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult<Page<AnswerItem>> {
+    let Query(q) = query?;
+    Ok(Json(
+        owner::inbox::answer_page(db.as_ref(), &shop.id, q.query(true, true)?).await?,
+    ))
+}
+
+pub async fn export(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<impl IntoResponse, Failure> {
+    let Query(q) = query?;
+    let filename = format!("attachment; filename=\"{}-answers.csv\"", shop.id);
+    let stream = owner::exports::answers_csv(db, shop.id, q.query(false, false)?)
+        .map_err(std::io::Error::other);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, filename),
+        ],
+        Body::from_stream(stream),
+    ))
+}
+
+pub async fn follow_up(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    path: Result<Path<(String, Uuid)>, PathRejection>,
+    body: Result<Json<FollowUpUpdate>, JsonRejection>,
+) -> Result<StatusCode, Failure> {
+    let Path((_, answer_id)) = path?;
+    let Json(update) = body?;
+    owner::inbox::follow_up(db.as_ref(), &shop.id, answer_id, update).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,107 @@
+//! The customer base: search, sort and page it; one customer's page; export it.
+
+use axum::body::Body;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::{Extension, Json};
+use futures_util::TryStreamExt;
+use kept_shared::validate::validate_ref;
+use kept_shared::{CustomerDetail, CustomerSummary, Page};
+use serde::Deserialize;
+
+use super::paging;
+use crate::db::{CustomerQuery, CustomerSort, Db, Shop};
+use crate::http::error::{ApiResult, Failure};
+use crate::owner;
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    /// Part of a customer reference.
+    q: Option<String>,
+    /// `last_purchase` (default), `first_purchase`, `total`, `purchases`, `points`, `customer_ref`.
+    sort: Option<String>,
+    /// `asc` or `desc` (default: `desc`, but `asc` for `customer_ref`).
+    order: Option<String>,
+    offset: Option<u64>,
+    limit: Option<u64>,
+}
+
+impl ListQuery {
+    fn query(&self, paged: bool) -> Result<CustomerQuery, Failure> {
+        let sort = match self.sort.as_deref().unwrap_or("last_purchase") {
+            "last_purchase" => CustomerSort::LastPurchase,
+            "first_purchase" => CustomerSort::FirstPurchase,
+            "total" => CustomerSort::Total,
+            "purchases" => CustomerSort::Purchases,
+            "points" => CustomerSort::Points,
+            "customer_ref" => CustomerSort::Reference,
+            other => return Err(Failure::bad_request(format!("cannot sort by {other:?}"))),
+        };
+        let descending = match self.order.as_deref() {
+            None => sort != CustomerSort::Reference,
+            Some("desc") => true,
+            Some("asc") => false,
+            Some(other) => {
+                return Err(Failure::bad_request(format!(
+                    "order {other:?} is neither asc nor desc"
+                )));
+            }
+        };
+        let (offset, limit) = if paged {
+            paging(self.offset, self.limit)?
+        } else {
+            (0, 0)
+        };
+        Ok(CustomerQuery {
+            search: self.q.clone(),
+            sort,
+            descending,
+            offset,
+            limit,
+        })
+    }
+}
+
+pub async fn list(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult<Page<CustomerSummary>> {
+    let Query(q) = query?;
+    Ok(Json(
+        owner::customers::customer_list(db.as_ref(), &shop, q.query(true)?).await?,
+    ))
+}
+
+pub async fn detail(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> ApiResult<CustomerDetail> {
+    let Path((_, customer_ref)) = path?;
+    validate_ref("customer_ref", &customer_ref).map_err(|e| Failure::bad_request(e.to_string()))?;
+    owner::customers::customer_detail(db.as_ref(), &shop, &customer_ref)
+        .await?
+        .map(Json)
+        .ok_or_else(|| Failure::not_found(format!("the shop has no customer {customer_ref:?}")))
+}
+
+pub async fn export(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<impl IntoResponse, Failure> {
+    let Query(q) = query?;
+    let filename = format!("attachment; filename=\"{}-customers.csv\"", shop.id);
+    let stream =
+        owner::exports::customers_csv(db, shop, q.query(false)?).map_err(std::io::Error::other);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, filename),
+        ],
+        Body::from_stream(stream),
+    ))
+}

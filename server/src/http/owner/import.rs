@@ -1,0 +1,107 @@
+//! Importing a customer base (CSV or JSON), all or nothing, with progress.
+//!
+//! `Content-Type: text/csv` or `application/json`. The answer is the import's
+//! report: 200 when stored, 422 listing the bad rows when nothing was. With
+//! `Accept: application/x-ndjson` the answer streams instead, one JSON object a
+//! line: `{"stage":"checked","rows":N}`, then `{"stage":"writing","written":k,"rows":N}`
+//! as purchases are written, and last `{"stage":"done","report":…}` or
+//! `{"stage":"failed","status":422|409|…,"report"|"error":…}`.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use chrono::Utc;
+use kept_shared::ErrorCode;
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use crate::db::{Db, Progress, Shop};
+use crate::http::error::Failure;
+use crate::owner::import::{Format, ImportFailure, import as run_import, parse};
+
+/// Largest import file, in bytes (a million purchases of CSV fit).
+pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+
+fn format_of(headers: &HeaderMap) -> Result<Format, Failure> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if ct.starts_with("text/csv") {
+        Ok(Format::Csv)
+    } else if ct.starts_with("application/json") {
+        Ok(Format::Json)
+    } else {
+        Err(Failure::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::BadRequest,
+            "send the import as text/csv or application/json",
+        ))
+    }
+}
+
+pub async fn import(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Failure> {
+    let format = format_of(&headers)?;
+    let streaming = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/x-ndjson"));
+    let parse_shop = shop.clone();
+    // Reading a large file is CPU work: off the async threads.
+    let parsed = tokio::task::spawn_blocking(move || parse(&body, format, &parse_shop, Utc::now()))
+        .await
+        .map_err(|e| Failure::from(crate::db::DbError::internal(e)))?;
+    let rows = (parsed.rows.len() + parsed.errors.len()) as u64;
+    if !streaming {
+        return Ok(
+            match run_import(db.as_ref(), &shop, parsed, Arc::new(|_| {})).await {
+                Ok(report) => Json(report).into_response(),
+                Err(ImportFailure::Rows(report)) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, Json(report)).into_response()
+                }
+                Err(ImportFailure::Store(e)) => Failure::from(e).into_response(),
+            },
+        );
+    }
+    let (lines, received) = mpsc::unbounded_channel::<serde_json::Value>();
+    let _ = lines.send(json!({"stage": "checked", "rows": rows}));
+    let progress_lines = lines.clone();
+    let progress: Progress = Arc::new(move |written| {
+        let _ = progress_lines.send(json!({"stage": "writing", "written": written, "rows": rows}));
+    });
+    tokio::spawn(async move {
+        let last = match run_import(db.as_ref(), &shop, parsed, progress).await {
+            Ok(report) => json!({"stage": "done", "report": report}),
+            Err(ImportFailure::Rows(report)) => {
+                json!({"stage": "failed", "status": 422, "report": report})
+            }
+            Err(ImportFailure::Store(e)) => {
+                let Failure(status, error) = Failure::from(e);
+                json!({"stage": "failed", "status": status.as_u16(), "error": error})
+            }
+        };
+        let _ = lines.send(last);
+    });
+    let stream = futures_util::stream::unfold(received, |mut received| async move {
+        let line = received.recv().await?;
+        Some((
+            Ok::<_, std::io::Error>(Bytes::from(format!("{line}\n"))),
+            received,
+        ))
+    });
+    Ok((
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}

@@ -1,0 +1,102 @@
+//! The shop owner's API, behind the owner token: reports, the retention
+//! analytics, the customer base, answers and the inbox, imports and exports.
+
+mod analytics;
+mod answers;
+mod customers;
+mod import;
+mod report;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, patch, post};
+use axum::{Router, middleware};
+use chrono::NaiveDate;
+use kept_shared::Period;
+use serde::Deserialize;
+
+use super::auth::require_token;
+use super::error::Failure;
+use crate::calendar::today;
+use crate::db::{Db, Shop};
+use crate::owner::analytics_range;
+use crate::tokens::TokenKind;
+
+pub fn router(db: Db) -> Router<Db> {
+    Router::new()
+        .route("/{shop_id}/report", get(report::owner_report))
+        .route("/{shop_id}/analytics/retention", get(analytics::retention))
+        .route("/{shop_id}/analytics/cohorts", get(analytics::cohorts))
+        .route("/{shop_id}/analytics/rfm", get(analytics::rfm))
+        .route(
+            "/{shop_id}/analytics/satisfaction",
+            get(analytics::satisfaction),
+        )
+        .route("/{shop_id}/analytics/funnel", get(analytics::funnel))
+        .route("/{shop_id}/analytics/loyalty", get(analytics::loyalty))
+        .route("/{shop_id}/win-back", get(analytics::win_back))
+        .route("/{shop_id}/win-back.csv", get(analytics::win_back_csv))
+        .route("/{shop_id}/customers", get(customers::list))
+        .route("/{shop_id}/customers.csv", get(customers::export))
+        .route(
+            "/{shop_id}/customers/{customer_ref}",
+            get(customers::detail),
+        )
+        .route("/{shop_id}/answers", get(answers::list))
+        .route("/{shop_id}/answers.csv", get(answers::export))
+        .route("/{shop_id}/inbox", get(answers::inbox))
+        .route("/{shop_id}/inbox/{answer_id}", patch(answers::follow_up))
+        .route(
+            "/{shop_id}/import",
+            post(import::import).layer(DefaultBodyLimit::max(import::MAX_IMPORT_BYTES)),
+        )
+        .route_layer(middleware::from_fn_with_state(
+            (db, TokenKind::Owner),
+            require_token,
+        ))
+}
+
+/// The range (and period, and store) of an analytics view, as the query gives it.
+#[derive(Debug, Default, Deserialize)]
+pub struct RangeQuery {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub period: Option<Period>,
+    pub store: Option<String>,
+}
+
+impl RangeQuery {
+    /// The range checked, defaulting to the last twelve months in the shop's days.
+    pub fn range(&self, shop: &Shop) -> Result<(NaiveDate, NaiveDate), Failure> {
+        analytics_range(self.from, self.to, today(shop.time_zone)).map_err(Failure::bad_request)
+    }
+
+    pub fn store(&self) -> Result<Option<String>, Failure> {
+        match self
+            .store
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => Ok(None),
+            Some(s) => kept_shared::validate::validate_ref("store", s)
+                .map(|_| Some(s.to_string()))
+                .map_err(|e| Failure::bad_request(e.to_string())),
+        }
+    }
+}
+
+/// Most items one page of a list may hold.
+pub const MAX_PAGE: u64 = 500;
+/// Items in a page when the query names no limit.
+pub const DEFAULT_PAGE: u64 = 50;
+
+/// `offset` and `limit` of a list, bounded.
+pub fn paging(offset: Option<u64>, limit: Option<u64>) -> Result<(u64, u64), Failure> {
+    let limit = limit.unwrap_or(DEFAULT_PAGE);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(Failure::bad_request(format!(
+            "limit must be 1 to {MAX_PAGE}"
+        )));
+    }
+    Ok((offset.unwrap_or(0), limit))
+}

@@ -1,0 +1,112 @@
+//! The customer base as the owner browses it: a page of customers, and one
+//! customer's page.
+
+use chrono::NaiveDate;
+use kept_shared::{AnswerItem, CustomerDetail, CustomerSummary, Page, PurchaseItem};
+
+use super::inbox::answer_item;
+use crate::analytics::rfm::{Value, scores};
+use crate::calendar;
+use crate::db::{AnswerQuery, CustomerQuery, CustomerRecord, Database, DbResult, Shop, Tier};
+use crate::loyalty::tier_name;
+
+/// A customer's line: their facts, tier and whether they are active today.
+pub fn summary(
+    c: &CustomerRecord,
+    tiers: &[Tier],
+    today: NaiveDate,
+    window_days: u32,
+) -> CustomerSummary {
+    CustomerSummary {
+        customer_ref: c.customer_ref.clone(),
+        first_purchase: c.first_day,
+        last_purchase: c.last_day,
+        purchases: c.purchases,
+        total_cents: c.total_cents,
+        average_check_cents: (c.purchases > 0).then(|| c.total_cents / c.purchases),
+        points: c.points,
+        tier: tier_name(c.points, tiers),
+        active: c.last_day.is_some_and(|last| {
+            (today - last).num_days() < i64::from(window_days) && last <= today
+        }),
+    }
+}
+
+pub async fn customer_list(
+    db: &dyn Database,
+    shop: &Shop,
+    query: CustomerQuery,
+) -> DbResult<Page<CustomerSummary>> {
+    let (offset, limit) = (query.offset, query.limit);
+    let (records, total) = db.customers(&shop.id, query).await?;
+    let tiers = db.tiers(&shop.id).await?;
+    let today = calendar::today(shop.time_zone);
+    Ok(Page {
+        items: records
+            .iter()
+            .map(|c| summary(c, &tiers, today, shop.churn_window_days))
+            .collect(),
+        total,
+        offset,
+        limit,
+    })
+}
+
+/// One customer's page; `None` for a customer the shop does not know.
+pub async fn customer_detail(
+    db: &dyn Database,
+    shop: &Shop,
+    customer_ref: &str,
+) -> DbResult<Option<CustomerDetail>> {
+    let Some(customer) = db.customer(&shop.id, customer_ref).await? else {
+        return Ok(None);
+    };
+    let tiers = db.tiers(&shop.id).await?;
+    let today = calendar::today(shop.time_zone);
+    let purchases = db.purchases_of(&shop.id, customer_ref).await?;
+    let (answers, _) = db
+        .find_answers(
+            &shop.id,
+            AnswerQuery {
+                customer: Some(customer_ref.to_string()),
+                newest_first: true,
+                ..Default::default()
+            },
+        )
+        .await?;
+    // The customer's standing among all customers today.
+    let rfm = if customer.purchases > 0 {
+        let all = db.customers_at(&shop.id, today).await?;
+        let values: Vec<Value> = all
+            .iter()
+            .map(|c| Value {
+                last_day: c.last_day.unwrap_or(today),
+                purchases: c.purchases,
+                total_cents: c.total_cents,
+            })
+            .collect();
+        all.iter()
+            .position(|c| c.customer_ref == customer_ref)
+            .map(|i| scores(&values, today)[i])
+    } else {
+        None
+    };
+    Ok(Some(CustomerDetail {
+        summary: summary(&customer, &tiers, today, shop.churn_window_days),
+        rfm,
+        purchases: purchases
+            .into_iter()
+            .map(|p| PurchaseItem {
+                purchase_id: p.purchase_id,
+                purchased_at: p.purchased_at,
+                amount_cents: p.amount_cents,
+                points: p.points,
+                store: p.store,
+            })
+            .collect(),
+        answers: answers
+            .into_iter()
+            .map(answer_item)
+            .collect::<Vec<AnswerItem>>(),
+    }))
+}

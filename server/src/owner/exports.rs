@@ -1,0 +1,251 @@
+//! CSV exports of customers, answers and the win-back list. Customers and answers
+//! are read and written a page at a time, so a large export never sits whole in
+//! memory; cells a spreadsheet would run as a formula are quoted.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use futures_util::Stream;
+use kept_shared::{AnswerItem, AnswerValue, CustomerSummary, WinBackEntry};
+
+use super::customers::customer_list;
+use super::inbox::answer_page;
+use crate::db::{AnswerQuery, CustomerQuery, Database, DbError, Shop};
+
+/// Rows fetched per page of an export.
+pub const EXPORT_PAGE: u64 = 1000;
+
+/// A cell as written: text a spreadsheet would take for a formula (`=`, `+`, `-`,
+/// `@`, tab, carriage return first) gets a leading `'` (OWASP's CSV injection advice).
+pub fn cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
+fn money(cents: u64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
+}
+
+fn csv_line(cells: &[String]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(cells).expect("writing to memory");
+    w.into_inner().expect("flushing to memory")
+}
+
+pub const CUSTOMER_HEADER: [&str; 9] = [
+    "customer_ref",
+    "first_purchase",
+    "last_purchase",
+    "purchases",
+    "total",
+    "average_check",
+    "points",
+    "tier",
+    "active",
+];
+
+pub fn customer_row(c: &CustomerSummary) -> Vec<String> {
+    vec![
+        cell(&c.customer_ref),
+        c.first_purchase.map(|d| d.to_string()).unwrap_or_default(),
+        c.last_purchase.map(|d| d.to_string()).unwrap_or_default(),
+        c.purchases.to_string(),
+        money(c.total_cents),
+        c.average_check_cents.map(money).unwrap_or_default(),
+        c.points.to_string(),
+        cell(&c.tier),
+        c.active.to_string(),
+    ]
+}
+
+pub const ANSWER_HEADER: [&str; 13] = [
+    "answered_at",
+    "survey",
+    "kind",
+    "score",
+    "reasons",
+    "text",
+    "channel",
+    "store",
+    "customer_ref",
+    "order_ref",
+    "follow_up",
+    "note",
+    "id",
+];
+
+pub fn answer_row(a: &AnswerItem) -> Vec<String> {
+    let (kind, score, reasons, text) = match &a.value {
+        AnswerValue::Nps { score, reason } => ("nps", Some(*score), String::new(), reason.clone()),
+        AnswerValue::Csat { score } => ("csat", Some(*score), String::new(), None),
+        AnswerValue::ChurnReason { reasons, other } => {
+            ("churn_reason", None, reasons.join(" "), other.clone())
+        }
+    };
+    vec![
+        a.answered_at.to_rfc3339(),
+        cell(&a.survey),
+        kind.into(),
+        score.map(|s| s.to_string()).unwrap_or_default(),
+        cell(&reasons),
+        cell(text.as_deref().unwrap_or("")),
+        a.channel.as_str().into(),
+        cell(a.store.as_deref().unwrap_or("")),
+        cell(a.customer_ref.as_deref().unwrap_or("")),
+        cell(a.order_ref.as_deref().unwrap_or("")),
+        a.follow_up
+            .as_ref()
+            .map(|f| f.status.as_str().to_string())
+            .unwrap_or_default(),
+        cell(a.follow_up.as_ref().map_or("", |f| f.note.as_str())),
+        a.id.to_string(),
+    ]
+}
+
+pub const WIN_BACK_HEADER: [&str; 12] = [
+    "customer_ref",
+    "segment",
+    "last_purchase",
+    "days_since",
+    "purchases",
+    "total",
+    "points",
+    "tier",
+    "r_f_m",
+    "last_nps",
+    "last_csat",
+    "last_churn_reasons",
+];
+
+pub fn win_back_row(w: &WinBackEntry) -> Vec<String> {
+    vec![
+        cell(&w.customer_ref),
+        w.segment.as_str().into(),
+        w.last_purchase.to_string(),
+        w.rfm.recency_days.to_string(),
+        w.rfm.frequency.to_string(),
+        money(w.total_cents),
+        w.points.to_string(),
+        cell(&w.tier),
+        format!("{}{}{}", w.rfm.r, w.rfm.f, w.rfm.m),
+        w.last_nps.map(|s| s.to_string()).unwrap_or_default(),
+        w.last_csat.map(|s| s.to_string()).unwrap_or_default(),
+        cell(&w.last_churn_reasons.join(" ")),
+    ]
+}
+
+fn header(names: &[&str]) -> Bytes {
+    Bytes::from(csv_line(
+        &names.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
+    ))
+}
+
+/// Pages `page(offset)` until one comes back short, as CSV chunks after `header`.
+fn paged<T, F, Fut>(
+    header_line: Bytes,
+    page: F,
+    row: fn(&T) -> Vec<String>,
+) -> impl Stream<Item = Result<Bytes, DbError>>
+where
+    F: Fn(u64) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Vec<T>, DbError>> + Send,
+    T: Send,
+{
+    futures_util::stream::unfold(Some((0u64, Some(header_line))), move |state| {
+        let next = state.map(|(offset, head)| (offset, head, page(offset)));
+        async move {
+            let (offset, head, fetch) = next?;
+            if let Some(head) = head {
+                return Some((Ok(head), Some((offset, None))));
+            }
+            match fetch.await {
+                Err(e) => Some((Err(e), None)),
+                Ok(items) if items.is_empty() => None,
+                Ok(items) => {
+                    let mut chunk = Vec::new();
+                    for item in &items {
+                        chunk.extend(csv_line(&row(item)));
+                    }
+                    let more = items.len() as u64 == EXPORT_PAGE;
+                    let following = more.then(|| (offset + EXPORT_PAGE, None));
+                    Some((Ok(Bytes::from(chunk)), following))
+                }
+            }
+        }
+    })
+}
+
+/// Every customer matching `query` (its paging ignored), as CSV.
+pub fn customers_csv(
+    db: Arc<dyn Database>,
+    shop: Shop,
+    query: CustomerQuery,
+) -> impl Stream<Item = Result<Bytes, DbError>> {
+    paged(
+        header(&CUSTOMER_HEADER),
+        move |offset| {
+            let (db, shop, query) = (db.clone(), shop.clone(), query.clone());
+            async move {
+                let page = CustomerQuery {
+                    offset,
+                    limit: EXPORT_PAGE,
+                    ..query
+                };
+                Ok(customer_list(db.as_ref(), &shop, page).await?.items)
+            }
+        },
+        customer_row,
+    )
+}
+
+/// Every answer matching `query` (its paging ignored), as CSV.
+pub fn answers_csv(
+    db: Arc<dyn Database>,
+    shop_id: String,
+    query: AnswerQuery,
+) -> impl Stream<Item = Result<Bytes, DbError>> {
+    paged(
+        header(&ANSWER_HEADER),
+        move |offset| {
+            let (db, shop_id, query) = (db.clone(), shop_id.clone(), query.clone());
+            async move {
+                let page = AnswerQuery {
+                    offset,
+                    limit: EXPORT_PAGE,
+                    ..query
+                };
+                Ok(answer_page(db.as_ref(), &shop_id, page).await?.items)
+            }
+        },
+        answer_row,
+    )
+}
+
+/// The win-back list as CSV (computed whole: it is a ranking).
+pub fn win_back_csv(entries: &[WinBackEntry]) -> Vec<u8> {
+    let mut out = header(&WIN_BACK_HEADER).to_vec();
+    for e in entries {
+        out.extend(csv_line(&win_back_row(e)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_defused_and_money_has_two_decimals() {
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(cell("-2+3"), "'-2+3");
+        assert_eq!(cell("great coffee"), "great coffee");
+        assert_eq!(money(1205), "12.05");
+        assert_eq!(
+            String::from_utf8(csv_line(&["a,b".into(), "c\"d".into()])).unwrap(),
+            "\"a,b\",\"c\"\"d\"\n"
+        );
+    }
+}

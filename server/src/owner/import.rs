@@ -1,0 +1,470 @@
+//! Importing an existing customer base: customers with their past purchases, as
+//! CSV or JSON. Every row is checked first; with any bad row nothing is imported
+//! and the report says which rows and why. A clean file is written in one
+//! transaction, idempotent on purchase id (a re-import stores nothing twice).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use kept_shared::limits::{MAX_PURCHASE_CENTS, MAX_YEAR, MIN_YEAR};
+use kept_shared::validate::validate_ref;
+use kept_shared::{ImportReport, ImportRow, ImportRowError};
+use serde_json::Value;
+
+use crate::calendar::{in_supported_years, local_day};
+use crate::db::{Database, DbError, NewPurchase, Progress, Shop};
+use crate::loyalty::points_earned;
+
+/// Most purchases one import may hold.
+pub const MAX_IMPORT_ROWS: usize = 1_000_000;
+/// Most bad rows listed in a report (all are counted).
+pub const MAX_LISTED_ERRORS: usize = 100;
+
+/// The file's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Json,
+}
+
+/// Rows read from a file, each with its row number, and the bad ones.
+pub struct Parsed {
+    pub rows: Vec<(u64, ImportRow)>,
+    pub errors: Vec<ImportRowError>,
+}
+
+fn error(row: u64, field: Option<&str>, message: impl Into<String>) -> ImportRowError {
+    ImportRowError {
+        row,
+        field: field.map(Into::into),
+        message: message.into(),
+    }
+}
+
+/// Reads a file. CSV needs a header row naming its columns: `customer_ref`,
+/// `purchase_id`, `amount` (in currency units, `12.50`) or `amount_cents`,
+/// `purchased_at` (RFC 3339, or a date `YYYY-MM-DD` meaning noon of that day in
+/// the shop's time zone) and optionally `store`; other columns are ignored.
+/// JSON is an array of objects with the same fields (`amount_cents` only).
+pub fn parse(body: &[u8], format: Format, shop: &Shop, now: DateTime<Utc>) -> Parsed {
+    let mut parsed = Parsed {
+        rows: Vec::new(),
+        errors: Vec::new(),
+    };
+    match format {
+        Format::Csv => parse_csv(body, shop, now, &mut parsed),
+        Format::Json => parse_json(body, shop, now, &mut parsed),
+    }
+    if parsed.rows.len() + parsed.errors.len() > MAX_IMPORT_ROWS {
+        parsed.errors.insert(
+            0,
+            error(
+                0,
+                None,
+                format!("an import may hold at most {MAX_IMPORT_ROWS} purchases"),
+            ),
+        );
+    }
+    check_repeated_ids(&mut parsed);
+    parsed
+}
+
+fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(body);
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
+            .collect(),
+        Err(e) => {
+            return out.errors.push(error(
+                1,
+                None,
+                format!("the header row cannot be read: {e}"),
+            ));
+        }
+    };
+    let column = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
+    let customer = column(&["customer_ref", "customer"]);
+    let purchase = column(&["purchase_id", "order_id", "order"]);
+    let amount = column(&["amount"]);
+    let cents = column(&["amount_cents"]);
+    let at = column(&["purchased_at", "date"]);
+    let store = column(&["store"]);
+    for (name, found) in [
+        ("customer_ref", customer),
+        ("purchase_id", purchase),
+        ("purchased_at", at),
+        ("amount or amount_cents", amount.or(cents)),
+    ] {
+        if found.is_none() {
+            out.errors.push(error(
+                1,
+                Some(name),
+                format!("the header has no {name} column"),
+            ));
+        }
+    }
+    if !out.errors.is_empty() {
+        return;
+    }
+    for (i, record) in reader.records().enumerate() {
+        let row = i as u64 + 2; // the header is row 1
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                out.errors
+                    .push(error(row, None, format!("the row cannot be read: {e}")));
+                continue;
+            }
+        };
+        let get = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").to_string();
+        let amount_cents = match (amount, cents) {
+            (Some(i), _) if !get(Some(i)).is_empty() => parse_amount(&get(Some(i))),
+            (_, Some(i)) => get(Some(i)).parse::<u64>().map_err(|_| {
+                format!(
+                    "amount_cents {:?} is not a whole number of cents",
+                    get(Some(i))
+                )
+            }),
+            _ => Err("the amount is missing".to_string()),
+        };
+        let amount_cents = match amount_cents {
+            Ok(a) => a,
+            Err(e) => {
+                out.errors.push(error(row, Some("amount"), e));
+                continue;
+            }
+        };
+        let purchased_at = match parse_time(&get(at), shop) {
+            Ok(t) => t,
+            Err(e) => {
+                out.errors.push(error(row, Some("purchased_at"), e));
+                continue;
+            }
+        };
+        let store = Some(get(store)).filter(|s| !s.is_empty());
+        check_row(
+            row,
+            ImportRow {
+                customer_ref: get(customer),
+                purchase_id: get(purchase),
+                amount_cents,
+                purchased_at,
+                store,
+            },
+            now,
+            out,
+        );
+    }
+}
+
+fn parse_json(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => {
+            return out
+                .errors
+                .push(error(0, None, format!("the file is not JSON: {e}")));
+        }
+    };
+    let items = match value {
+        Value::Array(items) => items,
+        Value::Object(mut o) => match o.remove("purchases") {
+            Some(Value::Array(items)) => items,
+            _ => {
+                return out.errors.push(error(
+                    0,
+                    None,
+                    "expected an array of purchases, or {\"purchases\": [...]}",
+                ));
+            }
+        },
+        _ => {
+            return out
+                .errors
+                .push(error(0, None, "expected an array of purchases"));
+        }
+    };
+    for (i, item) in items.into_iter().enumerate() {
+        let row = i as u64 + 1;
+        // A date without a time is noon of that day in the shop's zone, as in CSV.
+        let mut item = item;
+        if let Some(Value::String(at)) = item.get("purchased_at")
+            && at.len() == 10
+            && let Ok(t) = parse_time(at, shop)
+        {
+            item["purchased_at"] = Value::String(t.to_rfc3339());
+        }
+        match serde_json::from_value::<ImportRow>(item) {
+            Ok(r) => check_row(row, r, now, out),
+            Err(e) => out.errors.push(error(row, None, e.to_string())),
+        }
+    }
+}
+
+/// `12.50` (or `12,50`) currency units as cents.
+fn parse_amount(text: &str) -> Result<u64, String> {
+    let bad = || format!("amount {text:?} is not an amount like 12.50");
+    let normalized = text.replace(',', ".");
+    let (units, fraction) = normalized.split_once('.').unwrap_or((&normalized, ""));
+    if units.is_empty() || fraction.len() > 2 || !fraction.chars().all(|c| c.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let units: u64 = units.parse().map_err(|_| bad())?;
+    let cents: u64 = format!("{fraction:0<2}").parse().map_err(|_| bad())?;
+    units
+        .checked_mul(100)
+        .and_then(|u| u.checked_add(cents))
+        .ok_or_else(bad)
+}
+
+fn parse_time(text: &str, shop: &Shop) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        format!("{text:?} is neither a date (2026-03-01) nor a time (2026-03-01T10:30:00Z)")
+    })?;
+    shop.time_zone
+        .from_local_datetime(&day.and_time(NaiveTime::from_hms_opt(12, 0, 0).expect("noon")))
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| format!("{text:?} has no noon in the shop's time zone"))
+}
+
+fn check_row(row: u64, r: ImportRow, now: DateTime<Utc>, out: &mut Parsed) {
+    let mut fail = |field: &str, message: String| out.errors.push(error(row, Some(field), message));
+    if let Err(e) = validate_ref("customer_ref", &r.customer_ref) {
+        return fail("customer_ref", e.to_string());
+    }
+    if let Err(e) = validate_ref("purchase_id", &r.purchase_id) {
+        return fail("purchase_id", e.to_string());
+    }
+    if r.amount_cents > MAX_PURCHASE_CENTS {
+        return fail(
+            "amount",
+            format!("the amount is over the limit of {MAX_PURCHASE_CENTS} cents"),
+        );
+    }
+    if !in_supported_years(r.purchased_at.date_naive()) || r.purchased_at > now + Duration::days(1)
+    {
+        return fail(
+            "purchased_at",
+            format!(
+                "{} is not between {MIN_YEAR}-01-01 and tomorrow (at most {MAX_YEAR})",
+                r.purchased_at.to_rfc3339()
+            ),
+        );
+    }
+    if let Some(store) = &r.store
+        && let Err(e) = validate_ref("store", store)
+    {
+        return fail("store", e.to_string());
+    }
+    out.rows.push((row, r));
+}
+
+/// A purchase id twice in one file must be the same purchase both times.
+fn check_repeated_ids(parsed: &mut Parsed) {
+    let mut seen: HashMap<&str, (u64, &ImportRow)> = HashMap::new();
+    let mut errors = Vec::new();
+    for (row, r) in &parsed.rows {
+        match seen.get(r.purchase_id.as_str()) {
+            Some((first, earlier))
+                if (earlier.customer_ref.as_str(), earlier.amount_cents)
+                    != (r.customer_ref.as_str(), r.amount_cents) =>
+            {
+                errors.push(error(
+                    *row,
+                    Some("purchase_id"),
+                    format!(
+                        "purchase {:?} is on row {first} with another customer or amount",
+                        r.purchase_id
+                    ),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                seen.insert(&r.purchase_id, (*row, r));
+            }
+        }
+    }
+    let bad: std::collections::HashSet<u64> = errors.iter().map(|e| e.row).collect();
+    parsed.rows.retain(|(row, _)| !bad.contains(row));
+    parsed.errors.extend(errors);
+    parsed.errors.sort_by_key(|e| e.row);
+}
+
+/// Imports a checked file into the shop; `progress` hears how many purchases are
+/// written. Refuses the whole file if any row is bad (the report lists them).
+pub async fn import(
+    db: &dyn Database,
+    shop: &Shop,
+    parsed: Parsed,
+    progress: Progress,
+) -> Result<ImportReport, ImportFailure> {
+    let rows = (parsed.rows.len() + parsed.errors.len()) as u64;
+    if !parsed.errors.is_empty() {
+        return Err(ImportFailure::Rows(ImportReport {
+            rows,
+            error_count: parsed.errors.len() as u64,
+            errors: parsed.errors.into_iter().take(MAX_LISTED_ERRORS).collect(),
+            ..Default::default()
+        }));
+    }
+    let mut purchases = Vec::with_capacity(parsed.rows.len());
+    for (row, r) in parsed.rows {
+        let Some(points) = points_earned(r.amount_cents, shop.points_per_unit) else {
+            return Err(ImportFailure::Rows(ImportReport {
+                rows,
+                error_count: 1,
+                errors: vec![error(
+                    row,
+                    Some("amount"),
+                    "the purchase's points cannot be computed within the limits",
+                )],
+                ..Default::default()
+            }));
+        };
+        purchases.push(NewPurchase {
+            day: local_day(r.purchased_at, shop.time_zone),
+            purchase_id: r.purchase_id,
+            customer_ref: r.customer_ref,
+            amount_cents: r.amount_cents,
+            points,
+            purchased_at: r.purchased_at,
+            store: r.store,
+        });
+    }
+    let outcome = db
+        .import_purchases(&shop.id, purchases, shop.churn_window_days, progress)
+        .await
+        .map_err(ImportFailure::Store)?;
+    Ok(ImportReport {
+        rows,
+        imported: outcome.imported,
+        duplicates: outcome.duplicates,
+        customers: outcome.customers,
+        ..Default::default()
+    })
+}
+
+/// Why an import stored nothing.
+#[derive(Debug)]
+pub enum ImportFailure {
+    /// Bad rows: the report lists them.
+    Rows(ImportReport),
+    /// The store refused (a purchase id known with other details, points past the
+    /// limit) or failed.
+    Store(DbError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shop() -> Shop {
+        Shop {
+            id: "s".into(),
+            name: "S".into(),
+            public_key: "pk".into(),
+            allowed_origins: vec![],
+            points_per_unit: 1,
+            time_zone: chrono_tz::Europe::Kyiv,
+            churn_window_days: 90,
+        }
+    }
+
+    #[test]
+    fn csv_rows_are_read_with_their_row_numbers_and_every_bad_one_is_named() {
+        let csv = "\u{feff}Customer_Ref,purchase_id,amount,purchased_at,store,extra\n\
+                   alice,o-1,12.50,2026-03-01,riga,x\n\
+                   bob,o-2,7,2026-03-02T10:00:00Z,,y\n\
+                   bad ref,o-3,1.00,2026-03-03,,\n\
+                   carol,o-4,12.345,2026-03-03,,\n\
+                   dave,o-5,1.00,yesterday,,\n\
+                   erin,o-1,1.00,2026-03-01,,\n\
+                   alice,o-1,12.50,2026-03-01,riga,x\n";
+        let p = parse(csv.as_bytes(), Format::Csv, &shop(), Utc::now());
+        let errors: Vec<_> = p
+            .errors
+            .iter()
+            .map(|e| (e.row, e.field.clone().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                (4, "customer_ref".to_string()),
+                (5, "amount".to_string()),
+                (6, "purchased_at".to_string()),
+                (7, "purchase_id".to_string())
+            ]
+        );
+        assert!(
+            p.errors[3].message.contains("row 2"),
+            "{}",
+            p.errors[3].message
+        );
+        assert_eq!(
+            p.rows.len(),
+            3,
+            "the same purchase twice is not an error (the import skips it)"
+        );
+        let (row, alice) = &p.rows[0];
+        assert_eq!(
+            (*row, alice.amount_cents, alice.store.as_deref()),
+            (2, 1250, Some("riga"))
+        );
+        // Noon in Kyiv (UTC+2 in March) is 10:00 UTC.
+        assert_eq!(alice.purchased_at.to_rfc3339(), "2026-03-01T10:00:00+00:00");
+        assert_eq!(p.rows[1].1.amount_cents, 700);
+    }
+
+    #[test]
+    fn a_csv_without_the_needed_columns_says_which() {
+        let p = parse(
+            b"customer,when\nalice,2026-01-01\n",
+            Format::Csv,
+            &shop(),
+            Utc::now(),
+        );
+        let fields: Vec<_> = p.errors.iter().filter_map(|e| e.field.clone()).collect();
+        assert_eq!(
+            fields,
+            ["purchase_id", "purchased_at", "amount or amount_cents"]
+        );
+    }
+
+    #[test]
+    fn json_rows_are_objects_with_cents() {
+        let json = r#"[{"customer_ref":"alice","purchase_id":"o-1","amount_cents":1250,"purchased_at":"2026-03-01"},
+                       {"customer_ref":"bob","purchase_id":"o-2","amount_cents":-5,"purchased_at":"2026-03-01T00:00:00Z"}]"#;
+        let p = parse(json.as_bytes(), Format::Json, &shop(), Utc::now());
+        assert_eq!(p.rows.len(), 1);
+        assert_eq!((p.errors[0].row, p.errors[0].field.as_deref()), (2, None));
+        let p = parse(b"{\"nope\": 1}", Format::Json, &shop(), Utc::now());
+        assert_eq!(p.errors.len(), 1);
+    }
+
+    #[test]
+    fn amounts_are_units_and_cents() {
+        assert_eq!(parse_amount("12.5"), Ok(1250));
+        assert_eq!(parse_amount("12,05"), Ok(1205));
+        assert_eq!(parse_amount("3"), Ok(300));
+        for bad in [
+            "",
+            "1.234",
+            "-1",
+            "1e3",
+            "a.b",
+            ".5",
+            "99999999999999999999",
+        ] {
+            assert!(parse_amount(bad).is_err(), "{bad}");
+        }
+    }
+}

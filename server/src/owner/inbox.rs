@@ -1,0 +1,73 @@
+//! The inbox of unhappy customers (every NPS 0–6 and every churn answer), with
+//! the owner's follow-up of each; and answer lists in general.
+
+use kept_shared::{AnswerItem, FollowUp, FollowUpUpdate, Page};
+use uuid::Uuid;
+
+use crate::db::{AnswerQuery, Database, DbResult, StoredAnswer};
+
+/// An answer as the owner's lists show it. Inbox answers never followed up are "new".
+pub fn answer_item(a: StoredAnswer) -> AnswerItem {
+    let r = a.record;
+    let in_inbox = match &r.answer.value {
+        kept_shared::AnswerValue::Nps { score, .. } => *score <= 6,
+        kept_shared::AnswerValue::ChurnReason { .. } => true,
+        kept_shared::AnswerValue::Csat { .. } => false,
+    };
+    AnswerItem {
+        id: r.answer.id,
+        survey: r.answer.survey,
+        channel: r.answer.channel,
+        store: r.store,
+        customer_ref: r.answer.customer_ref,
+        order_ref: r.answer.order_ref,
+        answered_at: r.answer.answered_at,
+        value: r.answer.value,
+        follow_up: a.follow_up.or_else(|| {
+            in_inbox.then(|| FollowUp {
+                status: Default::default(),
+                note: String::new(),
+                updated_at: None,
+            })
+        }),
+    }
+}
+
+/// A page of the answers `query` selects.
+pub async fn answer_page(
+    db: &dyn Database,
+    shop_id: &str,
+    query: AnswerQuery,
+) -> DbResult<Page<AnswerItem>> {
+    let (offset, limit) = (query.offset, query.limit);
+    let (found, total) = db.find_answers(shop_id, query).await?;
+    Ok(Page {
+        items: found.into_iter().map(answer_item).collect(),
+        total,
+        offset,
+        limit,
+    })
+}
+
+/// Sets the follow-up of an inbox answer (its note trimmed and bounded).
+pub async fn follow_up(
+    db: &dyn Database,
+    shop_id: &str,
+    answer_id: Uuid,
+    update: FollowUpUpdate,
+) -> DbResult<()> {
+    let note: String = kept_shared::validate::sanitize_text(update.note.trim())
+        .chars()
+        .take(kept_shared::limits::MAX_TEXT_CHARS)
+        .collect();
+    db.set_follow_up(
+        shop_id,
+        answer_id,
+        FollowUp {
+            status: update.status,
+            note,
+            updated_at: None,
+        },
+    )
+    .await
+}
