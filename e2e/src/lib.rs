@@ -227,6 +227,26 @@ impl Env {
     }
 
     /// Opens `url` in a new tab, recording its console from the start.
+    /// A view of the demo shop's owner API (`rest` after `/shops/demo/`).
+    pub async fn owner_get<T: serde::de::DeserializeOwned>(&self, rest: &str) -> Result<T> {
+        let url = format!(
+            "{}{}",
+            self.api_url(),
+            kept_shared::api::owner(demo::SHOP_ID, rest)
+        );
+        let resp = reqwest::Client::new()
+            .get(url)
+            .bearer_auth(demo::OWNER_TOKEN)
+            .send()
+            .await?;
+        let status = resp.status();
+        let body = resp.text().await?;
+        if !status.is_success() {
+            bail!("{rest}: {status}: {body}");
+        }
+        Ok(serde_json::from_str(&body)?)
+    }
+
     pub async fn open(&self, url: &str) -> Result<Widget> {
         let page = self.browser.new_page("about:blank").await?;
         let console = Arc::new(Mutex::new(Vec::new()));

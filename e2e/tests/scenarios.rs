@@ -627,6 +627,32 @@ async fn skipping_everything_is_remembered_and_thanked_for_the_time_not_the_answ
     );
     kiosk.click(".kept-next").await?;
     kiosk.wait_for(&survey_screen(CSAT)).await?;
+
+    // The owner's survey funnel counted what the widget showed and what was skipped
+    // (two pages skipped NPS and CSAT; the kiosk showed CSAT twice, skipped it once).
+    let deadline = std::time::Instant::now() + kept_e2e::WAIT;
+    loop {
+        let funnel: kept_shared::FunnelReport = env.owner_get("analytics/funnel").await?;
+        let row = |id: &str| {
+            funnel
+                .surveys
+                .iter()
+                .find(|r| r.survey == id)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let (nps, csat) = (row(NPS), row(CSAT));
+        if (nps.shown, nps.skipped, csat.shown, csat.skipped) == (2, 2, 4, 3) {
+            assert_eq!((nps.answered, csat.answered), (0, 0));
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "funnel: {:?}",
+            funnel.surveys
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     env.close().await;
     Ok(())
 }

@@ -8,7 +8,8 @@ use gloo_timers::callback::{Interval, Timeout};
 use kept_shared::limits::MAX_TEXT_CHARS;
 use kept_shared::validate::validate_answer;
 use kept_shared::{
-    Answer, AnswerValue, Channel, LoyaltyStatus, ShopSurveys, Survey, SurveyKind, api,
+    Answer, AnswerValue, Channel, LoyaltyStatus, ShopSurveys, Survey, SurveyKind, WidgetEvent,
+    WidgetEventKind, WidgetEvents, api,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -232,7 +233,10 @@ fn Flow(ctx: Ctx, shop: ShopSurveys, plan: Plan, on_next: Option<Callback<()>>) 
                 }
                 Outcome::Answered
             }
-            None => Outcome::Skipped,
+            None => {
+                report(ctx, &survey, WidgetEventKind::Skipped);
+                Outcome::Skipped
+            }
         };
         remember(ctx, &survey, outcome);
         outcomes.update_value(|o| o.push(outcome));
@@ -255,6 +259,31 @@ fn Flow(ctx: Ctx, shop: ShopSurveys, plan: Plan, on_next: Option<Callback<()>>) 
             }
         }
     }
+}
+
+/// Tells the server the widget showed or skipped `survey`: counts for the owner's
+/// survey funnel, nothing about the visitor.
+fn report(ctx: Ctx, survey: &str, kind: WidgetEventKind) {
+    let (url, channel) = ctx.cfg.with_value(|c| {
+        (
+            format!("{}{}", c.api, api::events(&c.public_key)),
+            if c.mode == Mode::Kiosk {
+                Channel::Kiosk
+            } else {
+                Channel::Web
+            },
+        )
+    });
+    browser::post_and_forget(
+        &url,
+        &WidgetEvents {
+            events: vec![WidgetEvent {
+                survey: survey.to_string(),
+                kind,
+                channel,
+            }],
+        },
+    );
 }
 
 /// Remembers how `survey` ended for this visitor (see [`crate::asked`]), so it is
@@ -320,6 +349,7 @@ fn SurveyView(
     submit: Callback<Option<AnswerValue>>,
     focus: bool,
 ) -> impl IntoView {
+    report(ctx, &survey.id, WidgetEventKind::Shown);
     let heading = NodeRef::<leptos::html::H2>::new();
     focus_when_mounted(heading, focus);
     let locale = ctx.cfg.with_value(|c| c.locale.clone());

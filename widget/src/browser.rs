@@ -176,6 +176,27 @@ impl std::fmt::Display for FetchError {
     }
 }
 
+/// Posts `body` as JSON and forgets it: the request outlives the page
+/// (`keepalive`), and nothing is retried (counts for the owner's funnel, where a
+/// lost one costs nothing).
+pub fn post_and_forget<B: Serialize>(url: &str, body: &B) {
+    let (Some(window), Ok(body)) = (web_sys::window(), serde_json::to_string(body)) else {
+        return;
+    };
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_mode(RequestMode::Cors);
+    // web-sys has no setter for it; the dictionary takes it as a plain property.
+    let _ = js_sys::Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE);
+    if let Ok(headers) = web_sys::Headers::new() {
+        let _ = headers.set("content-type", "application/json");
+        init.set_headers(&headers);
+    }
+    init.set_body(&JsValue::from_str(&body));
+    // The promise is dropped: a failure is not worth a console line.
+    let _ = window.fetch_with_str_and_init(url, &init);
+}
+
 pub async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, FetchError> {
     fetch_json("GET", url, None).await
 }

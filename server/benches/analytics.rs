@@ -1,0 +1,248 @@
+//! Owner-view benchmarks, both engines, in one run:
+//!
+//! - every owner API view over the demo year (2 000 customers, ~15 000 purchases,
+//!   ~4 000 answers), through the in-process app with the owner token, median of
+//!   15 requests each; the goal is 100 ms;
+//! - retention (twelve months) and RFM over 100 000 customers and 1 000 000
+//!   purchases, median of 5; the goal is 500 ms.
+//!
+//! `cargo bench -p kept-server --bench analytics` (`KEPT_BENCH_ENGINES=sqlite`
+//! skips PostgreSQL; `KEPT_BENCH_SKIP_LARGE=1` skips the million purchases).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::{Days, TimeZone, Utc};
+use kept_server::db::{Db, NewPurchase};
+use kept_server::{calendar, demo, owner};
+use kept_shared::{Period, api};
+use tower::ServiceExt;
+
+async fn fresh(engine: &str) -> (String, Option<tempfile::TempDir>) {
+    if engine == "sqlite" {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("bench.db").to_string_lossy().into_owned();
+        return (url, Some(dir));
+    }
+    let out = std::process::Command::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../scripts/pg-test-cluster.sh"
+    ))
+    .arg("start")
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let admin = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let name = format!("kept_bench_{}", uuid::Uuid::new_v4().simple());
+    let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    (
+        format!("{}/{name}", admin.rsplit_once('/').unwrap().0),
+        None,
+    )
+}
+
+fn median(mut runs: Vec<Duration>) -> Duration {
+    runs.sort();
+    runs[runs.len() / 2]
+}
+
+async fn demo_year(engine: &str) -> Vec<(&'static str, Duration)> {
+    let (url, _dir) = fresh(engine).await;
+    let db: Db = kept_server::db::open(&url).await.unwrap();
+    demo::seed(db.as_ref(), &[]).await.unwrap();
+    let seeding = Instant::now();
+    demo::seed_history(db.as_ref()).await.unwrap();
+    eprintln!(
+        "{engine}: the demo year seeded in {:.1} s",
+        seeding.elapsed().as_secs_f64()
+    );
+    let app = kept_server::app(db.clone(), None);
+    let views: [(&str, String); 13] = [
+        ("survey report, 30 days", "report?period=day".into()),
+        ("retention, 12 months", "analytics/retention".into()),
+        (
+            "retention of one store",
+            "analytics/retention?store=old-town".into(),
+        ),
+        ("cohorts", "analytics/cohorts".into()),
+        ("RFM segments", "analytics/rfm".into()),
+        ("satisfaction × behaviour", "analytics/satisfaction".into()),
+        ("survey funnel", "analytics/funnel".into()),
+        ("loyalty", "analytics/loyalty".into()),
+        ("win-back list", "win-back".into()),
+        ("customers, by total", "customers?sort=total".into()),
+        ("one customer", "customers/cust-0001".into()),
+        ("answers, text search", "answers?q=delivery".into()),
+        ("inbox, new", "inbox?status=new".into()),
+    ];
+    let mut out = Vec::new();
+    for (name, rest) in views {
+        let mut runs = Vec::new();
+        for _ in 0..15 {
+            let req = Request::get(api::owner(demo::SHOP_ID, &rest))
+                .header("authorization", format!("Bearer {}", demo::OWNER_TOKEN))
+                .body(Body::empty())
+                .unwrap();
+            let start = Instant::now();
+            let resp = app.clone().oneshot(req).await.unwrap();
+            let status = resp.status();
+            axum::body::to_bytes(resp.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            runs.push(start.elapsed());
+            assert_eq!(status, StatusCode::OK, "{rest}");
+        }
+        out.push((name, median(runs)));
+    }
+    out
+}
+
+/// 100 000 customers with 10 purchases each over the last year.
+async fn large(engine: &str) -> (Duration, Duration, Duration) {
+    const CUSTOMERS: u64 = 100_000;
+    const EACH: u64 = 10;
+    let (url, _dir) = fresh(engine).await;
+    let db: Db = kept_server::db::open(&url).await.unwrap();
+    demo::seed(db.as_ref(), &[]).await.unwrap();
+    let shop = db.shop(demo::SHOP_ID).await.unwrap().unwrap();
+    let today = calendar::today(shop.time_zone);
+    let loading = Instant::now();
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for chunk in 0..(CUSTOMERS / 10_000) {
+        let mut purchases = Vec::new();
+        for c in chunk * 10_000..(chunk + 1) * 10_000 {
+            for k in 0..EACH {
+                let day = today - Days::new(next() % 365);
+                purchases.push(NewPurchase {
+                    purchase_id: format!("p{c}-{k}"),
+                    customer_ref: format!("c{c}"),
+                    amount_cents: 500 + next() % 10_000,
+                    points: 10,
+                    purchased_at: Utc.from_utc_datetime(&day.and_hms_opt(12, 0, 0).unwrap()),
+                    day,
+                    store: None,
+                });
+            }
+        }
+        db.import_purchases(
+            demo::SHOP_ID,
+            purchases,
+            shop.churn_window_days,
+            Arc::new(|_| {}),
+        )
+        .await
+        .unwrap();
+    }
+    let load = loading.elapsed();
+    eprintln!(
+        "{engine}: {} purchases loaded in {:.0} s",
+        CUSTOMERS * EACH,
+        load.as_secs_f64()
+    );
+    let from = Period::Month.start_of(today) - chrono::Months::new(11);
+    let mut retention = Vec::new();
+    let mut rfm = Vec::new();
+    for _ in 0..5 {
+        let start = Instant::now();
+        let r = owner::retention::retention_report(
+            db.as_ref(),
+            &shop,
+            from,
+            today,
+            Period::Month,
+            None,
+        )
+        .await
+        .unwrap();
+        retention.push(start.elapsed());
+        assert_eq!(r.periods.len(), 12);
+        let start = Instant::now();
+        let scored = owner::rfm::scored(db.as_ref(), &shop, today).await.unwrap();
+        let report = owner::rfm::rfm_report(today, &scored);
+        rfm.push(start.elapsed());
+        assert!(report.customers >= CUSTOMERS);
+    }
+    (median(retention), median(rfm), load)
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let engines: Vec<String> = std::env::var("KEPT_BENCH_ENGINES")
+        .unwrap_or_else(|_| "sqlite,postgres".into())
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .collect();
+    let mut columns = Vec::new();
+    for engine in &engines {
+        columns.push(demo_year(engine).await);
+    }
+    let names: Vec<&str> = engines
+        .iter()
+        .map(|e| {
+            if e == "sqlite" {
+                "SQLite"
+            } else {
+                "PostgreSQL"
+            }
+        })
+        .collect();
+    println!(
+        "| owner view over the demo year (median of 15) | {} |",
+        names.join(" | ")
+    );
+    println!("|---|{}", "---|".repeat(names.len()));
+    for (i, (view, _)) in columns[0].iter().enumerate() {
+        let cells: Vec<String> = columns.iter().map(|c| ms(c[i].1)).collect();
+        println!("| {view} | {} |", cells.join(" | "));
+    }
+    if std::env::var("KEPT_BENCH_SKIP_LARGE").is_ok() {
+        return;
+    }
+    println!();
+    println!(
+        "| 100 000 customers, 1 000 000 purchases (median of 5) | {} |",
+        names.join(" | ")
+    );
+    println!("|---|{}", "---|".repeat(names.len()));
+    let mut large_results = Vec::new();
+    for engine in &engines {
+        large_results.push(large(engine).await);
+    }
+    let row = |name: &str, f: fn(&(Duration, Duration, Duration)) -> Duration| {
+        let cells: Vec<String> = large_results.iter().map(|r| ms(f(r))).collect();
+        println!("| {name} | {} |", cells.join(" | "));
+    };
+    row("retention, 12 months by month", |r| r.0);
+    row("RFM scores and segments, today", |r| r.1);
+    let cells: Vec<String> = large_results
+        .iter()
+        .map(|r| format!("{:.0} s", r.2.as_secs_f64()))
+        .collect();
+    println!(
+        "| (loading them: import in 10 batches of 100 000) | {} |",
+        cells.join(" | ")
+    );
+}
