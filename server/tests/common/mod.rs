@@ -324,16 +324,15 @@ pub fn free_port() -> u16 {
 }
 
 impl KeptProcess {
-    /// Starts `kept-server --demo` on `db` and `port`, and waits until it answers.
+    /// Starts `kept-server` on `db` (with the demo shop, without its history) and
+    /// `port`, and waits until it answers.
     pub async fn start(db: &str, port: u16) -> KeptProcess {
+        {
+            let store = kept_server::db::open(db).await.unwrap();
+            demo::seed(store.as_ref(), &[]).await.unwrap();
+        }
         let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_kept-server"))
-            .args([
-                "--db",
-                db,
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--demo",
-            ])
+            .args(["--db", db, "--listen", &format!("127.0.0.1:{port}")])
             .args(["--widget-dir", "/nonexistent"])
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::null())
