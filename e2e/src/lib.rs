@@ -2,6 +2,8 @@
 //! "shop website" on another origin that embeds the widget with its one script tag,
 //! and headless Chromium driven over the DevTools protocol.
 
+pub mod dashboard;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

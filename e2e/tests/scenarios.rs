@@ -478,66 +478,6 @@ async fn two_tabs_of_one_shop_share_the_queue_without_losing_or_doubling_answers
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_owner_dashboard_shows_the_report_only_with_the_owner_token() -> Result<()> {
-    let _serial = ONE_AT_A_TIME.lock().await;
-    let env = Env::start().await?;
-    let w = env
-        .open(&format!("{}/demo?survey={NPS}", env.api_url()))
-        .await?;
-    answer_nps(&w, 10, "Lovely").await?;
-    env.wait_for_answers(1).await?;
-
-    let dash = env.open(&format!("{}/dashboard", env.api_url())).await?;
-    let page = &dash.page;
-    page.find_element("#token")
-        .await?
-        .click()
-        .await?
-        .type_str("ot_wrong")
-        .await?;
-    page.find_element("button").await?.click().await?;
-    dash.wait_until(
-        "the error",
-        "document.getElementById('error').textContent.includes('wrong')",
-    )
-    .await?;
-    assert_eq!(
-        dash.eval("document.getElementById('report').hidden")
-            .await?,
-        serde_json::Value::Bool(true)
-    );
-
-    dash.eval("document.getElementById('token').value = ''")
-        .await?;
-    page.find_element("#token")
-        .await?
-        .click()
-        .await?
-        .type_str(demo::OWNER_TOKEN)
-        .await?;
-    page.find_element("button").await?.click().await?;
-    dash.wait_until(
-        "the report",
-        "document.getElementById('nps').textContent === '100'",
-    )
-    .await?;
-    let counts = dash
-        .eval("document.getElementById('nps-counts').textContent")
-        .await?;
-    assert!(
-        counts
-            .as_str()
-            .unwrap_or_default()
-            .starts_with("1 answer · 1 promoter"),
-        "{counts}"
-    );
-
-    dash.screenshot("7-dashboard").await?;
-    env.close().await;
-    Ok(())
-}
-
 /// Asserts that axe-core finds no accessibility violation on the page as it is now.
 async fn assert_accessible(w: &Widget, what: &str) -> Result<()> {
     let violations = w.axe_violations().await?;

@@ -5,6 +5,7 @@
 
 pub mod analytics;
 pub mod calendar;
+mod dashboard;
 pub mod db;
 pub mod demo;
 mod http;

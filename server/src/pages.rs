@@ -14,7 +14,6 @@ use crate::db::Db;
 
 const DEMO: &str = include_str!("../assets/demo.html");
 const KIOSK: &str = include_str!("../assets/kiosk.html");
-const DASHBOARD: &str = include_str!("../assets/dashboard.html");
 const FAVICON_ICO: &[u8] = include_bytes!("../assets/favicon.ico");
 const FAVICON_SVG: &str = include_str!("../assets/favicon.svg");
 /// Icons change with releases only: a day of caching saves a request per page view.
@@ -25,7 +24,6 @@ pub fn router() -> Router<Db> {
         .route("/", get(|| async { Redirect::temporary("/demo") }))
         .route("/demo", get(demo))
         .route("/kiosk/{public_key}", get(kiosk))
-        .route("/dashboard", get(|| async { Html(DASHBOARD) }))
         .route(
             "/favicon.ico",
             get(|| async {

@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// For `invalid`: every field that is wrong, for a form to show.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<crate::FieldError>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -13,6 +16,8 @@ pub struct ApiError {
 pub enum ErrorCode {
     /// The request is malformed (bad JSON, bad query, a value out of range).
     BadRequest,
+    /// A change breaks the rules: `fields` says which fields and why.
+    Invalid,
     /// No valid key or token was presented.
     Unauthorized,
     /// The shop, survey or customer does not exist.
@@ -42,6 +47,7 @@ impl ApiError {
         Self {
             code,
             message: message.into(),
+            fields: Vec::new(),
         }
     }
 }

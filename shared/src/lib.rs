@@ -11,6 +11,7 @@ pub mod error;
 pub mod limits;
 pub mod loyalty;
 pub mod report;
+pub mod settings;
 pub mod survey;
 pub mod sync;
 #[cfg(any(test, feature = "testing"))]
@@ -30,8 +31,12 @@ pub use loyalty::{LoyaltyStatus, NextTier, PurchaseReceipt, RecordPurchase};
 pub use report::{
     ChurnSummary, CsatSummary, NpsSummary, Period, PeriodSummary, ReasonCount, Report, Summary,
 };
+pub use settings::{
+    AuditEntry, FieldError, RotatedSecret, ShopSettings, ShopView, SurveyDefinition, TierSetting,
+};
 pub use survey::{
     Audience, ChurnReasonChoice, ShopInfo, ShopSurveys, Survey, SurveyKind, SurveyTexts, Targeting,
+    pick_locale_label,
 };
 pub use sync::{RejectedAnswer, SyncBatch, SyncReceipt};
 pub use validate::ValidationError;

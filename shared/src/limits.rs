@@ -30,3 +30,20 @@ pub const MIN_YEAR: i32 = 2000;
 pub const MAX_YEAR: i32 = 2100;
 /// Longest report range, in days (ten years).
 pub const MAX_REPORT_DAYS: i64 = 3660;
+/// Most characters of a shop's or a tier's name.
+pub const MAX_NAME_CHARS: usize = 100;
+/// Most origins a shop may allow.
+pub const MAX_ORIGINS: usize = 20;
+/// Most loyalty tiers of a shop.
+pub const MAX_TIERS: usize = 10;
+/// The shortest and longest churn window, in days.
+pub const MIN_CHURN_WINDOW_DAYS: u32 = 7;
+pub const MAX_CHURN_WINDOW_DAYS: u32 = 730;
+/// Most locales a survey may speak.
+pub const MAX_LOCALES: usize = 20;
+/// Most characters of a survey's question or follow-up.
+pub const MAX_QUESTION_CHARS: usize = 300;
+/// Most reasons a churn survey offers.
+pub const MAX_REASONS: usize = 20;
+/// Most characters of a reason's label.
+pub const MAX_LABEL_CHARS: usize = 120;

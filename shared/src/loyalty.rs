@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::survey::pick_locale;
+use crate::survey::pick_locale_label;
 
 /// A customer's standing in the shop's loyalty programme.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,12 +64,7 @@ impl NextTier {
 
 /// A tier name for `locale` from `labels` (exact, then the language), else `default`.
 fn localized<'a>(labels: &'a BTreeMap<String, String>, locale: &str, default: &'a str) -> &'a str {
-    let language = locale.split(['-', '_']).next().unwrap_or(locale);
-    if labels.contains_key(locale) || labels.contains_key(&language.to_ascii_lowercase()) {
-        pick_locale(labels, locale, "").map_or(default, String::as_str)
-    } else {
-        default
-    }
+    pick_locale_label(labels, locale).unwrap_or(default)
 }
 
 /// The back office's record of a purchase; points are earned by its amount.

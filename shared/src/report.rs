@@ -75,11 +75,17 @@ pub struct NpsSummary {
     /// Answers that gave a reason in words.
     #[serde(default)]
     pub with_text: u64,
+    /// How many answered 0, 1, … 10.
+    #[serde(default)]
+    pub distribution: [u64; 11],
 }
 
 impl NpsSummary {
     pub fn add(&mut self, score: u8, count: u64) {
         self.responses += count;
+        if let Some(slot) = self.distribution.get_mut(usize::from(score)) {
+            *slot += count;
+        }
         match score {
             9.. => self.promoters += count,
             7 | 8 => self.passives += count,

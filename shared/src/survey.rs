@@ -115,6 +115,19 @@ impl ChurnReasonChoice {
     }
 }
 
+/// A label for `locale` (exactly, or its language) if `labels` has one; no
+/// fallback to another language.
+pub fn pick_locale_label<'a>(
+    labels: &'a BTreeMap<String, String>,
+    locale: &str,
+) -> Option<&'a str> {
+    let language = locale.split(['-', '_']).next().unwrap_or(locale);
+    labels
+        .get(locale)
+        .or_else(|| labels.get(&language.to_ascii_lowercase()))
+        .map(String::as_str)
+}
+
 /// The value for the best match of `locale` in `by_locale`, see [`Survey::texts_for`].
 pub fn pick_locale<'a, T>(
     by_locale: &'a BTreeMap<String, T>,

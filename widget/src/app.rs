@@ -264,6 +264,9 @@ fn Flow(ctx: Ctx, shop: ShopSurveys, plan: Plan, on_next: Option<Callback<()>>) 
 /// Tells the server the widget showed or skipped `survey`: counts for the owner's
 /// survey funnel, nothing about the visitor.
 fn report(ctx: Ctx, survey: &str, kind: WidgetEventKind) {
+    if ctx.cfg.with_value(|c| c.preview) {
+        return;
+    }
     let (url, channel) = ctx.cfg.with_value(|c| {
         (
             format!("{}{}", c.api, api::events(&c.public_key)),
@@ -289,10 +292,10 @@ fn report(ctx: Ctx, survey: &str, kind: WidgetEventKind) {
 /// Remembers how `survey` ended for this visitor (see [`crate::asked`]), so it is
 /// not asked again; a kiosk remembers nothing, each respondent is a stranger.
 fn remember(ctx: Ctx, survey: &str, outcome: Outcome) {
-    let (kiosk, order) = ctx
+    let (kiosk, order, preview) = ctx
         .cfg
-        .with_value(|c| (c.mode == Mode::Kiosk, c.order.clone()));
-    if !kiosk {
+        .with_value(|c| (c.mode == Mode::Kiosk, c.order.clone(), c.preview));
+    if !kiosk && !preview {
         let key = ctx.keys().asked(order.as_deref(), survey);
         ctx.cache_put(
             &key,
@@ -327,6 +330,9 @@ fn queue_answer(
     });
     validate_answer(&shop.shop.id, &shop.surveys, &answer, Utc::now())
         .map_err(|e| e.to_string())?;
+    if ctx.cfg.with_value(|c| c.preview) {
+        return Ok(());
+    }
     let syncer = ctx.syncer.get_value();
     if syncer.queue.enqueue(&answer) == Kept::InMemory {
         browser::warn(

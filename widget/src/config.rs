@@ -33,6 +33,9 @@ pub struct WidgetConfig {
     pub mode: Mode,
     pub kiosk_thanks_seconds: u32,
     pub kiosk_idle_seconds: u32,
+    /// The owner's preview (`data-preview="true"`): nothing is queued, counted or
+    /// remembered.
+    pub preview: bool,
 }
 
 /// Reads the configuration `mount` gets as JSON: an object of attribute names
@@ -134,6 +137,7 @@ pub fn parse(attrs: &BTreeMap<String, String>) -> Result<WidgetConfig, String> {
         mode,
         kiosk_thanks_seconds: seconds("kiosk-thanks-seconds", DEFAULT_KIOSK_THANKS_SECONDS)?,
         kiosk_idle_seconds: seconds("kiosk-idle-seconds", DEFAULT_KIOSK_IDLE_SECONDS)?,
+        preview: get("preview") == Some("true"),
     })
 }
 

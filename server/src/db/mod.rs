@@ -64,6 +64,25 @@ pub trait Database: Send + Sync + 'static {
     /// The stored hashes of the shop's tokens of `kind` (none for an unknown shop);
     /// the caller compares in constant time.
     async fn token_hashes(&self, shop_id: &str, kind: TokenKind) -> DbResult<Vec<Vec<u8>>>;
+    /// Changes the shop's settings and tiers. When the time zone or the churn
+    /// window changes, everything derived from them (the local days of answers and
+    /// purchases, the rollups, the customers' facts and spells) is recomputed in
+    /// the same transaction.
+    async fn update_shop(&self, shop_id: &str, update: ShopUpdate) -> DbResult<()>;
+    /// Replaces every token of `kind` by the one hashed `hash` (the old ones stop
+    /// working at once); replacing the owner token also ends the shop's sessions.
+    async fn replace_token(&self, shop_id: &str, kind: TokenKind, hash: Vec<u8>) -> DbResult<()>;
+    /// Adds a line to the shop's audit log.
+    async fn record_audit(&self, shop_id: &str, entry: AuditRecord) -> DbResult<()>;
+    /// The shop's audit log, newest first.
+    async fn audit_log(&self, shop_id: &str, limit: u64) -> DbResult<Vec<AuditRecord>>;
+
+    // --- the owner's dashboard sessions ---
+
+    async fn create_session(&self, session: SessionRecord) -> DbResult<()>;
+    /// The unexpired session whose id hashes to `id_hash`.
+    async fn session(&self, id_hash: &[u8], now: DateTime<Utc>) -> DbResult<Option<SessionRecord>>;
+    async fn delete_session(&self, id_hash: &[u8]) -> DbResult<()>;
 
     // --- surveys ---
 

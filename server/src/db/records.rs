@@ -218,3 +218,35 @@ pub struct WidgetEventCount {
     pub kind: kept_shared::WidgetEventKind,
     pub count: u64,
 }
+
+/// A shop's settings as the owner changes them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShopUpdate {
+    pub name: String,
+    pub allowed_origins: Vec<String>,
+    pub points_per_unit: u64,
+    pub churn_window_days: u32,
+    pub time_zone: Tz,
+    pub tiers: Vec<Tier>,
+}
+
+/// An owner's dashboard session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// SHA-256 of the session id the cookie holds.
+    pub id_hash: Vec<u8>,
+    pub shop_id: String,
+    /// The token forms must echo (against cross-site request forgery).
+    pub csrf: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// One line of a shop's audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}

@@ -23,7 +23,7 @@ impl Dice {
         Dice(seed)
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn roll(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -33,7 +33,7 @@ impl Dice {
 
     /// A number in `0..n`.
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+        self.roll() % n.max(1)
     }
 
     /// A number in `lo..=hi`.
@@ -43,7 +43,7 @@ impl Dice {
 
     /// True with probability `p`.
     pub fn chance(&mut self, p: f64) -> bool {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+        (self.roll() >> 11) as f64 / (1u64 << 53) as f64 <= p
     }
 
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
@@ -52,7 +52,7 @@ impl Dice {
 
     /// A random (version 4) UUID.
     pub fn uuid(&mut self) -> Uuid {
-        let bytes = (u128::from(self.next()) << 64) | u128::from(self.next());
+        let bytes = (u128::from(self.roll()) << 64) | u128::from(self.roll());
         uuid::Builder::from_random_bytes(bytes.to_be_bytes()).into_uuid()
     }
 }

@@ -46,6 +46,7 @@ pub fn app_with(db: Db, widget_dir: Option<PathBuf>, request_timeout: Duration) 
         .nest("/api/v1", api)
         .nest("/widget", widget_files::router(widget_dir))
         .merge(pages::router())
+        .merge(crate::dashboard::router())
         .with_state(db)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(

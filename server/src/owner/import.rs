@@ -15,6 +15,8 @@ use crate::calendar::{in_supported_years, local_day};
 use crate::db::{Database, DbError, NewPurchase, Progress, Shop};
 use crate::loyalty::points_earned;
 
+/// Largest import file, in bytes (a million purchases of CSV fit).
+pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
 /// Most purchases one import may hold.
 pub const MAX_IMPORT_ROWS: usize = 1_000_000;
 /// Most bad rows listed in a report (all are counted).

@@ -11,6 +11,7 @@ pub mod loyalty;
 pub mod retention;
 pub mod rfm;
 pub mod satisfaction;
+pub mod settings;
 
 use chrono::{Days, Months, NaiveDate};
 use kept_shared::limits::MAX_REPORT_DAYS;

@@ -13,7 +13,8 @@ use super::{signed, unsigned};
 use crate::db::answer_filter::{Param, answer_filter, answer_order, answer_source};
 use crate::db::columns::{channel_of, columns, event_kind, event_kind_of, fold_text, value_of};
 use crate::db::{
-    AnswerQuery, AnswerRecord, DbError, DbResult, StoredAnswer, WidgetEventCount, rollups_of,
+    AnswerQuery, AnswerRecord, DbError, DbResult, ReasonRollup, Rollup, StoredAnswer,
+    WidgetEventCount, rollups_of,
 };
 
 pub async fn insert(
@@ -103,6 +104,18 @@ pub async fn insert(
     }
 
     let (rollups, reason_rollups) = rollups_of(new.iter().copied());
+    add_rollups(&tx, shop_id, &rollups, &reason_rollups).await?;
+    tx.commit().await?;
+    Ok(inserted)
+}
+
+/// Adds rollup increments (of answers just stored, or of a rebuild), in key order.
+pub async fn add_rollups(
+    tx: &deadpool_postgres::Transaction<'_>,
+    shop_id: &str,
+    rollups: &[Rollup],
+    reason_rollups: &[ReasonRollup],
+) -> DbResult<()> {
     if !rollups.is_empty() {
         let keys: Vec<_> = rollups.iter().map(|r| &r.key).collect();
         let days: Vec<NaiveDate> = keys.iter().map(|k| k.day).collect();
@@ -150,13 +163,12 @@ pub async fn insert(
         )
         .await?;
     }
-    tx.commit().await?;
-    Ok(inserted)
+    Ok(())
 }
 
 /// The answers `q` selects, with their follow-ups, and how many match in all.
 pub async fn find(
-    client: &Client,
+    client: &impl deadpool_postgres::GenericClient,
     shop_id: &str,
     q: &AnswerQuery,
 ) -> DbResult<(Vec<StoredAnswer>, u64)> {

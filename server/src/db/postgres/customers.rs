@@ -54,6 +54,34 @@ pub async fn refresh_customers(
     store_facts(tx, shop_id, &refresh(&before, &after, window_days)).await
 }
 
+/// Recomputes every customer's facts and the shop's revenue and cohort rollups
+/// from its purchases (the churn window or the time zone changed).
+pub async fn refresh_all(tx: &Transaction<'_>, shop_id: &str, window_days: u32) -> DbResult<()> {
+    for table in ["customer_spells", "revenue_rollups", "cohort_rollups"] {
+        tx.execute(
+            &format!("DELETE FROM {table} WHERE shop_id = $1"),
+            &[&shop_id],
+        )
+        .await?;
+    }
+    let mut after: HashMap<String, Vec<Purchase>> = HashMap::new();
+    for r in tx
+        .query(
+            "SELECT customer_ref, day, amount_cents, points, store_id FROM purchases WHERE shop_id = $1",
+            &[&shop_id],
+        )
+        .await?
+    {
+        after.entry(r.try_get(0)?).or_default().push(Purchase {
+            day: r.try_get(1)?,
+            amount_cents: unsigned(r.try_get(2)?)?,
+            points: unsigned(r.try_get(3)?)?,
+            store: r.try_get(4)?,
+        });
+    }
+    store_facts(tx, shop_id, &refresh(&HashMap::new(), &after, window_days)).await
+}
+
 async fn store_facts(
     tx: &Transaction<'_>,
     shop_id: &str,

@@ -19,6 +19,7 @@ mod customers;
 mod loyalty;
 mod reports;
 mod schema;
+mod settings;
 mod shops;
 mod surveys;
 
@@ -118,6 +119,34 @@ impl Database for PgDatabase {
 
     async fn token_hashes(&self, shop_id: &str, kind: TokenKind) -> DbResult<Vec<Vec<u8>>> {
         shops::token_hashes(&self.client().await?, shop_id, kind).await
+    }
+
+    async fn update_shop(&self, shop_id: &str, update: ShopUpdate) -> DbResult<()> {
+        settings::update_shop(&mut self.client().await?, shop_id, &update).await
+    }
+
+    async fn replace_token(&self, shop_id: &str, kind: TokenKind, hash: Vec<u8>) -> DbResult<()> {
+        settings::replace_token(&mut self.client().await?, shop_id, kind, &hash, Utc::now()).await
+    }
+
+    async fn record_audit(&self, shop_id: &str, entry: AuditRecord) -> DbResult<()> {
+        settings::record_audit(&self.client().await?, shop_id, &entry).await
+    }
+
+    async fn audit_log(&self, shop_id: &str, limit: u64) -> DbResult<Vec<AuditRecord>> {
+        settings::audit_log(&self.client().await?, shop_id, limit).await
+    }
+
+    async fn create_session(&self, session: SessionRecord) -> DbResult<()> {
+        settings::create_session(&self.client().await?, &session).await
+    }
+
+    async fn session(&self, id_hash: &[u8], now: DateTime<Utc>) -> DbResult<Option<SessionRecord>> {
+        settings::session(&self.client().await?, id_hash, now).await
+    }
+
+    async fn delete_session(&self, id_hash: &[u8]) -> DbResult<()> {
+        settings::delete_session(&self.client().await?, id_hash).await
     }
 
     async fn put_survey(&self, shop_id: &str, survey: SurveyRecord) -> DbResult<()> {

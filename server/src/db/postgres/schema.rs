@@ -155,6 +155,21 @@ CREATE TABLE answer_follow_ups (
     note TEXT NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL
 );
+CREATE TABLE owner_sessions (
+    id_hash BYTEA PRIMARY KEY,
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    csrf TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE audit_log (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    at TIMESTAMPTZ NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX audit_log_by_shop ON audit_log (shop_id, at);
 CREATE TABLE widget_event_rollups (
     shop_id TEXT NOT NULL,
     day DATE NOT NULL,

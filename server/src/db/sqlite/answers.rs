@@ -12,7 +12,8 @@ use super::{instant, millis};
 use crate::db::answer_filter::{Param, answer_filter, answer_order, answer_source};
 use crate::db::columns::{channel_of, columns, event_kind, event_kind_of, fold_text, value_of};
 use crate::db::{
-    AnswerQuery, AnswerRecord, DbError, DbResult, StoredAnswer, WidgetEventCount, rollups_of,
+    AnswerQuery, AnswerRecord, DbError, DbResult, ReasonRollup, Rollup, StoredAnswer,
+    WidgetEventCount, rollups_of,
 };
 
 /// Inserts each answer once (by id, across all shops), its reasons and its rollup
@@ -68,12 +69,23 @@ pub fn insert(
             .filter(|(_, new)| **new)
             .map(|(r, _)| r),
     );
+    add_rollups(c, shop_id, &rollups, &reasons)?;
+    Ok(inserted)
+}
+
+/// Adds rollup increments (of answers just stored, or of a rebuild).
+pub fn add_rollups(
+    c: &Connection,
+    shop_id: &str,
+    rollups: &[Rollup],
+    reasons: &[ReasonRollup],
+) -> DbResult<()> {
     let mut bump = c.prepare_cached(
         "INSERT INTO answer_rollups (shop_id, day, channel, store_id, survey_id, kind, score, with_text, verified, count)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT DO UPDATE SET count = count + excluded.count",
     )?;
-    for r in &rollups {
+    for r in rollups {
         let k = &r.key;
         bump.execute(params![
             shop_id,
@@ -93,7 +105,7 @@ pub fn insert(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT DO UPDATE SET count = count + excluded.count",
     )?;
-    for r in &reasons {
+    for r in reasons {
         bump.execute(params![
             shop_id,
             r.day,
@@ -105,7 +117,7 @@ pub fn insert(
             r.count
         ])?;
     }
-    Ok(inserted)
+    Ok(())
 }
 
 /// The answers `q` selects, with their follow-ups, and how many match in all.

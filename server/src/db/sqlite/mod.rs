@@ -10,6 +10,7 @@ pub mod customers;
 mod loyalty;
 mod reports;
 pub mod schema;
+mod settings;
 mod shops;
 mod surveys;
 pub mod writer;
@@ -136,6 +137,50 @@ impl Database for SqliteDatabase {
     async fn token_hashes(&self, shop_id: &str, kind: TokenKind) -> DbResult<Vec<Vec<u8>>> {
         let id = shop_id.to_string();
         self.read(move |c| shops::token_hashes(c, &id, kind)).await
+    }
+
+    async fn update_shop(&self, shop_id: &str, update: ShopUpdate) -> DbResult<()> {
+        let id = shop_id.to_string();
+        self.writer
+            .write(move |c| settings::update_shop(c, &id, &update))
+            .await
+    }
+
+    async fn replace_token(&self, shop_id: &str, kind: TokenKind, hash: Vec<u8>) -> DbResult<()> {
+        let id = shop_id.to_string();
+        self.writer
+            .write(move |c| settings::replace_token(c, &id, kind, &hash, Utc::now()))
+            .await
+    }
+
+    async fn record_audit(&self, shop_id: &str, entry: AuditRecord) -> DbResult<()> {
+        let id = shop_id.to_string();
+        self.writer
+            .write(move |c| settings::record_audit(c, &id, &entry))
+            .await
+    }
+
+    async fn audit_log(&self, shop_id: &str, limit: u64) -> DbResult<Vec<AuditRecord>> {
+        let id = shop_id.to_string();
+        self.read(move |c| settings::audit_log(c, &id, limit)).await
+    }
+
+    async fn create_session(&self, session: SessionRecord) -> DbResult<()> {
+        self.writer
+            .write(move |c| settings::create_session(c, &session))
+            .await
+    }
+
+    async fn session(&self, id_hash: &[u8], now: DateTime<Utc>) -> DbResult<Option<SessionRecord>> {
+        let id = id_hash.to_vec();
+        self.read(move |c| settings::session(c, &id, now)).await
+    }
+
+    async fn delete_session(&self, id_hash: &[u8]) -> DbResult<()> {
+        let id = id_hash.to_vec();
+        self.writer
+            .write(move |c| settings::delete_session(c, &id))
+            .await
     }
 
     async fn put_survey(&self, shop_id: &str, survey: SurveyRecord) -> DbResult<()> {

@@ -313,6 +313,25 @@ CREATE TABLE answer_follow_ups (
     updated_at INTEGER NOT NULL
 ) STRICT;
 
+-- The owner's dashboard sessions: the cookie's id hashed, its CSRF token, expiry.
+CREATE TABLE owner_sessions (
+    id_hash BLOB PRIMARY KEY,
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    csrf TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT;
+
+-- Who changed a shop's settings, surveys or keys, and when.
+CREATE TABLE audit_log (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_log_by_shop ON audit_log (shop_id, at);
+
 -- How often the widget showed a survey, and how often it was skipped.
 CREATE TABLE widget_event_rollups (
     shop_id TEXT NOT NULL,

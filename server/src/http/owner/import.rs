@@ -23,8 +23,7 @@ use crate::db::{Db, Progress, Shop};
 use crate::http::error::Failure;
 use crate::owner::import::{Format, ImportFailure, import as run_import, parse};
 
-/// Largest import file, in bytes (a million purchases of CSV fit).
-pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+pub use crate::owner::import::MAX_IMPORT_BYTES;
 
 fn format_of(headers: &HeaderMap) -> Result<Format, Failure> {
     let ct = headers

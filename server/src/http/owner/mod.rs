@@ -6,9 +6,10 @@ mod answers;
 mod customers;
 mod import;
 mod report;
+mod settings;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, put};
 use axum::{Router, middleware};
 use chrono::NaiveDate;
 use kept_shared::Period;
@@ -45,6 +46,14 @@ pub fn router(db: Db) -> Router<Db> {
         .route("/{shop_id}/answers.csv", get(answers::export))
         .route("/{shop_id}/inbox", get(answers::inbox))
         .route("/{shop_id}/inbox/{answer_id}", patch(answers::follow_up))
+        .route(
+            "/{shop_id}/settings",
+            get(settings::show).put(settings::update),
+        )
+        .route("/{shop_id}/surveys", get(settings::surveys))
+        .route("/{shop_id}/surveys/{survey_id}", put(settings::put_survey))
+        .route("/{shop_id}/keys/{kind}", post(settings::rotate))
+        .route("/{shop_id}/audit", get(settings::audit))
         .route(
             "/{shop_id}/import",
             post(import::import).layer(DefaultBodyLimit::max(import::MAX_IMPORT_BYTES)),

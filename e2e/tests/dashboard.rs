@@ -1,0 +1,260 @@
+//! The owner's dashboard in the real browser, against the real server with the
+//! demo year: sign in, read the overview, every page at desktop and phone size
+//! (screenshots under target/e2e-screenshots/, and no axe-core violations), edit
+//! the NPS question and see it in the widget, follow up a detractor, import a
+//! file with a bad row, export the win-back list, make a new back-office key, and
+//! sign out.
+
+use anyhow::{Context, Result};
+use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
+use kept_e2e::dashboard::Dashboard;
+use kept_e2e::{Env, WAIT};
+use kept_server::demo;
+use kept_shared::{RecordPurchase, WinBackEntry, api};
+
+const DESKTOP: (u32, u32) = (1280, 900);
+const PHONE: (u32, u32) = (375, 740);
+
+/// Every page of the dashboard, with the name its screenshots get.
+const PAGES: [(&str, &str); 10] = [
+    ("/dashboard", "overview"),
+    ("/dashboard/responses", "responses"),
+    ("/dashboard/customers", "customers"),
+    ("/dashboard/customers/cust-0001", "customer"),
+    ("/dashboard/win-back", "win-back"),
+    ("/dashboard/inbox", "inbox"),
+    ("/dashboard/surveys", "surveys"),
+    ("/dashboard/surveys/churn-why-left", "survey-editor"),
+    ("/dashboard/settings", "settings"),
+    ("/dashboard/import", "import"),
+];
+
+async fn purchase_status(env: &Env, token: &str, id: &str) -> Result<u16> {
+    let resp = reqwest::Client::new()
+        .post(format!(
+            "{}{}",
+            env.api_url(),
+            api::purchases(demo::SHOP_ID)
+        ))
+        .bearer_auth(token)
+        .json(&RecordPurchase::new("rotated", id, 1000))
+        .send()
+        .await?;
+    Ok(resp.status().as_u16())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_owner_reads_the_year_acts_on_it_and_changes_the_shop() -> Result<()> {
+    let env = Env::start().await?;
+    demo::seed_history(env.api().db().as_ref()).await?;
+    let d = Dashboard::new(
+        env.open(&format!("{}/dashboard", env.api_url())).await?,
+        &env.api_url(),
+    );
+
+    // Signed out, the dashboard asks to sign in first; a wrong token is refused.
+    d.wait_for_path("/dashboard/login").await?;
+    d.fill("input[name=shop]", "demo").await?;
+    d.fill("input[name=token]", "ot_wrong").await?;
+    d.submit("form button[type=submit]").await?;
+    assert!(d.text("[role=alert]").await?.contains("wrong"));
+    d.sign_in("demo", demo::OWNER_TOKEN).await?;
+
+    // The overview of the demo year states its range and draws its charts.
+    let range = d.text("p.range").await?;
+    assert!(
+        range.contains('–') && range.contains("compared with"),
+        "{range}"
+    );
+    for chart in [
+        "#c-nps",
+        "#c-ppd",
+        "#c-spread",
+        "#c-csat",
+        "#c-reasons",
+        "#c-customers",
+        "#c-segments",
+    ] {
+        assert!(d.exists(chart).await?, "{chart}");
+    }
+    let nps = d.text(".card .big").await?;
+    assert!(
+        nps.starts_with('+') || nps.starts_with('−') || nps == "0",
+        "{nps}"
+    );
+
+    // Every page, at desktop and phone size: looked at, and checked by axe.
+    for (size, (w, h)) in [("desktop", DESKTOP), ("phone", PHONE)] {
+        d.tab.set_viewport(w, h).await?;
+        for (path, name) in PAGES {
+            d.visit(path).await?;
+            let violations = d.tab.axe_violations().await?;
+            assert!(violations.is_empty(), "{path} at {size}: {violations:#?}");
+            let overflow = d
+                .tab
+                .eval("document.documentElement.scrollWidth > innerWidth + 1")
+                .await?;
+            assert_eq!(
+                overflow,
+                serde_json::Value::Bool(false),
+                "{path} scrolls sideways at {size}"
+            );
+            d.tab
+                .screenshot(&format!("11-dashboard-{name}-{size}"))
+                .await?;
+        }
+    }
+    d.tab.set_viewport(DESKTOP.0, DESKTOP.1).await?;
+
+    // In Ukrainian.
+    d.visit("/dashboard").await?;
+    d.click("a[hreflang=uk]").await?;
+    d.tab
+        .wait_until(
+            "the Ukrainian page",
+            "document.documentElement.lang === 'uk'",
+        )
+        .await?;
+    assert_eq!(d.text("main h1").await?, "Огляд");
+    assert!(d.tab.axe_violations().await?.is_empty());
+    d.tab.screenshot("11-dashboard-overview-uk").await?;
+    d.click("a[hreflang=en]").await?;
+    d.tab
+        .wait_until("the English page", "document.documentElement.lang === 'en'")
+        .await?;
+
+    // The NPS question, edited here, is what the widget asks on its next load.
+    let question = "How likely are you to recommend Northwind to a friend?";
+    d.visit("/dashboard/surveys/nps-after-purchase").await?;
+    d.fill("input[name='q.en']", question).await?;
+    d.submit("button[value=save]").await?;
+    assert!(d.text("[role=status]").await?.contains("Saved"));
+    let shop = env
+        .open(&env.shop_url(&[("survey", demo::NPS_SURVEY)]))
+        .await?;
+    shop.wait_until(
+        "the edited question",
+        &format!(
+            "document.querySelector('.kept-host')?.shadowRoot?.querySelector('.kept-question')?.textContent === {}",
+            serde_json::to_string(question)?
+        ),
+    )
+    .await?;
+    // A rule broken is named, and nothing is saved.
+    d.fill("input[name='q.en']", " ").await?;
+    d.submit("button[value=save]").await?;
+    assert!(d.text("#errors").await?.contains("texts.en.question"));
+
+    // A detractor marked contacted stays so after a reload.
+    d.visit("/dashboard/inbox?status=new").await?;
+    let id: String = d
+        .tab
+        .eval("document.querySelector('ol.inbox article').id")
+        .await?
+        .as_str()
+        .context("an inbox item")?
+        .to_string();
+    d.fill(&format!("#{id} select[name=status]"), "contacted")
+        .await?;
+    d.fill(
+        &format!("#{id} textarea[name=note]"),
+        "Called; sent a fresh bag",
+    )
+    .await?;
+    d.submit(&format!("#{id} button[type=submit]")).await?;
+    assert!(d.text("[data-testid=saved]").await?.contains("Saved"));
+    assert!(!d.exists(&format!("#{id}")).await?, "no longer new");
+    d.visit("/dashboard/inbox?status=contacted").await?;
+    d.tab.reload().await?;
+    d.wait_for(&format!("#{id}")).await?;
+    let status = d
+        .tab
+        .eval(&format!(
+            "document.querySelector('#{id} select[name=status]').value"
+        ))
+        .await?;
+    assert_eq!(status, "contacted");
+    assert_eq!(
+        d.text(&format!("#{id} textarea[name=note]")).await?.trim(),
+        ""
+    );
+    let note = d
+        .tab
+        .eval(&format!(
+            "document.querySelector('#{id} textarea[name=note]').value"
+        ))
+        .await?;
+    assert_eq!(note, "Called; sent a fresh bag");
+    d.tab.screenshot("11-dashboard-inbox-saved").await?;
+
+    // An import with one bad row names the row and stores nothing.
+    let csv = "customer_ref,purchase_id,amount,purchased_at\n\
+               new-1,imp-1,10.00,2026-02-01\n\
+               new-2,imp-2,ten,2026-02-02\n";
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("customers.csv");
+    std::fs::write(&file, csv)?;
+    d.visit("/dashboard/import").await?;
+    let input = d.tab.page.find_element("input[type=file]").await?;
+    d.tab
+        .page
+        .execute(
+            SetFileInputFilesParams::builder()
+                .file(file.to_string_lossy().into_owned())
+                .object_id(input.remote_object_id.clone())
+                .build()
+                .map_err(anyhow::Error::msg)?,
+        )
+        .await?;
+    d.click("form[data-import] button[type=submit]").await?;
+    d.wait_for("[data-testid=import-error]").await?;
+    let row = d.texts("[data-testid=import-error] td").await?;
+    assert_eq!(row[0], "3", "{row:?}");
+    assert!(row[2].contains("ten"), "{row:?}");
+    d.tab.screenshot("11-dashboard-import-failed").await?;
+    assert_eq!(env.api().db().customer(demo::SHOP_ID, "new-1").await?, None);
+
+    // The win-back list exported is the list the owner API gives.
+    let exported = d.download("/dashboard/win-back.csv").await?;
+    let expected: Vec<WinBackEntry> = env.owner_get("win-back").await?;
+    let mut rows = csv::Reader::from_reader(exported.as_bytes());
+    let refs: Vec<String> = rows
+        .records()
+        .map(|r| r.map(|r| r[0].to_string()))
+        .collect::<Result<_, _>>()?;
+    assert!(!refs.is_empty());
+    assert_eq!(
+        refs,
+        expected
+            .iter()
+            .map(|w| w.customer_ref.clone())
+            .collect::<Vec<_>>()
+    );
+
+    // A new back-office key: shown once; the old one stops working at once.
+    assert_eq!(
+        purchase_status(&env, demo::SECRET_KEY, "before").await?,
+        200
+    );
+    d.visit("/dashboard/settings").await?;
+    d.submit("form[action='/dashboard/settings/keys/back-office'] button")
+        .await?;
+    let secret = d.text("[data-testid=new-secret]").await?;
+    assert!(secret.starts_with("sk_"), "{secret}");
+    assert_eq!(purchase_status(&env, demo::SECRET_KEY, "after").await?, 401);
+    assert_eq!(purchase_status(&env, &secret, "after").await?, 200);
+    assert!(
+        d.text("main").await?.contains("back-office key"),
+        "the change is in the log"
+    );
+    d.tab.screenshot("11-dashboard-new-key").await?;
+
+    // Signing out ends the session.
+    d.submit("form.signout button").await?;
+    d.wait_for_path("/dashboard/login").await?;
+    d.visit("/dashboard/customers").await.ok();
+    d.wait_for_path("/dashboard/login").await?;
+    let _ = WAIT;
+    env.close().await;
+    Ok(())
+}

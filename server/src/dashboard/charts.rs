@@ -1,0 +1,306 @@
+//! Charts as SVG, drawn in Rust on the server: with axes, dates, legends and the
+//! numbers themselves, and each with its data as a table for screen readers and
+//! anyone who prefers numbers. No script draws anything.
+
+use maud::{Markup, html};
+
+/// Width and height of a chart's drawing (it scales to its box).
+const W: f64 = 640.0;
+const H: f64 = 240.0;
+/// Room for the axes' labels.
+const LEFT: f64 = 44.0;
+const RIGHT: f64 = 28.0;
+const TOP: f64 = 12.0;
+const BOTTOM: f64 = 34.0;
+
+/// One line or one kind of bar, with its CSS class (its colour).
+pub struct Series<'a> {
+    pub label: &'a str,
+    pub class: &'a str,
+    pub values: Vec<Option<f64>>,
+}
+
+fn x_of(i: usize, n: usize) -> f64 {
+    if n <= 1 {
+        LEFT + (W - LEFT - RIGHT) / 2.0
+    } else {
+        LEFT + i as f64 * (W - LEFT - RIGHT) / (n - 1) as f64
+    }
+}
+
+fn y_of(v: f64, lo: f64, hi: f64) -> f64 {
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    H - BOTTOM - (v - lo) / span * (H - TOP - BOTTOM)
+}
+
+/// At most about six x labels, evenly spread, so dates never overlap.
+fn label_every(n: usize) -> usize {
+    n.div_ceil(6).max(1)
+}
+
+/// Round tick values from `lo` to `hi`.
+pub fn ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let span = (hi - lo).max(1e-9);
+    let raw = span / 4.0;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(raw);
+    let mut t = (lo / step).ceil() * step;
+    let mut out = Vec::new();
+    while t <= hi + step * 1e-9 {
+        out.push(if t.abs() < step * 1e-9 { 0.0 } else { t });
+        t += step;
+    }
+    out
+}
+
+fn axes(
+    x_labels: &[String],
+    y_ticks: &[f64],
+    lo: f64,
+    hi: f64,
+    y_format: &dyn Fn(f64) -> String,
+    bars: bool,
+) -> Markup {
+    let n = x_labels.len();
+    let every = label_every(n);
+    let x_at = |i: usize| if bars { bar_center(i, n) } else { x_of(i, n) };
+    html! {
+        g class="chart-grid" aria-hidden="true" {
+            @for t in y_ticks {
+                line x1=(LEFT) x2=(W - RIGHT) y1=(y_of(*t, lo, hi)) y2=(y_of(*t, lo, hi)) {}
+                text x=(LEFT - 6.0) y=(y_of(*t, lo, hi) + 4.0) text-anchor="end" { (y_format(*t)) }
+            }
+            line class="chart-axis" x1=(LEFT) x2=(W - RIGHT) y1=(H - BOTTOM) y2=(H - BOTTOM) {}
+            @for (i, label) in x_labels.iter().enumerate() {
+                @if i % every == 0 || i + 1 == n {
+                    text x=(x_at(i)) y=(H - BOTTOM + 18.0) text-anchor="middle" { (label) }
+                }
+            }
+        }
+    }
+}
+
+fn bar_slot(n: usize) -> f64 {
+    (W - LEFT - RIGHT) / n.max(1) as f64
+}
+
+fn bar_center(i: usize, n: usize) -> f64 {
+    LEFT + bar_slot(n) * (i as f64 + 0.5)
+}
+
+fn legend(series: &[(&str, &str)]) -> Markup {
+    html! {
+        ul class="chart-legend" {
+            @for (label, class) in series {
+                li { span class={"swatch " (class)} aria-hidden="true" {} (label) }
+            }
+        }
+    }
+}
+
+fn data_table(
+    caption: &str,
+    x_head: &str,
+    x_labels: &[String],
+    columns: &[(&str, Vec<String>)],
+) -> Markup {
+    html! {
+        details class="chart-data" {
+            summary { (caption) }
+            table {
+                thead { tr { th scope="col" { (x_head) } @for (name, _) in columns { th scope="col" { (name) } } } }
+                tbody {
+                    @for (i, x) in x_labels.iter().enumerate() {
+                        tr { th scope="row" { (x) } @for (_, values) in columns { td { (values.get(i).map(String::as_str).unwrap_or("")) } } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Labels a chart needs in the reader's language.
+pub struct ChartWords<'a> {
+    /// "Show the numbers".
+    pub table: &'a str,
+    /// The x axis' heading in the table ("Period").
+    pub x_head: &'a str,
+}
+
+/// Lines over periods (NPS, CSAT): points where there are values, gaps where none.
+pub fn line_chart(
+    id: &str,
+    title: &str,
+    words: &ChartWords,
+    x_labels: &[String],
+    series: &[Series],
+    (lo, hi): (f64, f64),
+    y_format: &dyn Fn(f64) -> String,
+) -> Markup {
+    let n = x_labels.len();
+    let y_ticks = ticks(lo, hi);
+    html! {
+        figure class="chart" {
+            figcaption id=(id) { (title) }
+            svg viewBox={"0 0 " (W) " " (H)} role="img" aria-labelledby=(id) preserveAspectRatio="xMidYMid meet" {
+                (axes(x_labels, &y_ticks, lo, hi, y_format, false))
+                @for s in series {
+                    @let points: Vec<String> = s.values.iter().enumerate()
+                        .filter_map(|(i, v)| v.map(|v| format!("{:.1},{:.1}", x_of(i, n), y_of(v, lo, hi)))).collect();
+                    polyline class={"chart-line " (s.class)} points=(points.join(" ")) fill="none" {}
+                    @for (i, v) in s.values.iter().enumerate() {
+                        @if let Some(v) = v {
+                            circle class={"chart-dot " (s.class)} cx=(x_of(i, n)) cy=(y_of(*v, lo, hi)) r="3.5" {
+                                title { (x_labels[i]) ": " (y_format(*v)) }
+                            }
+                        }
+                    }
+                }
+            }
+            @if series.len() > 1 { (legend(&series.iter().map(|s| (s.label, s.class)).collect::<Vec<_>>())) }
+            (data_table(words.table, words.x_head, x_labels, &series.iter()
+                .map(|s| (s.label, s.values.iter().map(|v| v.map(y_format).unwrap_or_else(|| "—".into())).collect()))
+                .collect::<Vec<_>>()))
+        }
+    }
+}
+
+/// Bars per period, stacked (promoters, passives, detractors) or side by side
+/// (acquired and lost), with their counts.
+pub fn bar_chart(
+    id: &str,
+    title: &str,
+    words: &ChartWords,
+    x_labels: &[String],
+    series: &[Series],
+    stacked: bool,
+) -> Markup {
+    let n = x_labels.len();
+    let value = |s: &Series, i: usize| s.values.get(i).copied().flatten().unwrap_or(0.0);
+    let hi = (0..n)
+        .map(|i| {
+            if stacked {
+                series.iter().map(|s| value(s, i)).sum::<f64>()
+            } else {
+                series.iter().map(|s| value(s, i)).fold(0.0, f64::max)
+            }
+        })
+        .fold(0.0, f64::max)
+        .max(1.0);
+    let y_ticks = ticks(0.0, hi);
+    let hi = y_ticks.last().copied().unwrap_or(hi).max(hi);
+    let slot = bar_slot(n);
+    let width = if stacked {
+        slot * 0.6
+    } else {
+        slot * 0.8 / series.len().max(1) as f64
+    };
+    // Each bar: x, top, height, class, and what it says on hover.
+    let mut rects: Vec<(f64, f64, f64, &str, String)> = Vec::new();
+    for (i, x_label) in x_labels.iter().enumerate() {
+        let mut base = 0.0;
+        for (k, s) in series.iter().enumerate() {
+            let v = value(s, i);
+            let x = if stacked {
+                bar_center(i, n) - width / 2.0
+            } else {
+                bar_center(i, n) - slot * 0.4 + k as f64 * width
+            };
+            let (y0, y1) = if stacked { (base, base + v) } else { (0.0, v) };
+            if v > 0.0 {
+                let top = y_of(y1, 0.0, hi);
+                rects.push((
+                    x,
+                    top,
+                    y_of(y0, 0.0, hi) - top,
+                    s.class,
+                    format!("{x_label} — {}: {v:.0}", s.label),
+                ));
+            }
+            if stacked {
+                base += v;
+            }
+        }
+    }
+    html! {
+        figure class="chart" {
+            figcaption id=(id) { (title) }
+            svg viewBox={"0 0 " (W) " " (H)} role="img" aria-labelledby=(id) preserveAspectRatio="xMidYMid meet" {
+                (axes(x_labels, &y_ticks, 0.0, hi, &|v| format!("{v:.0}"), true))
+                @for (x, top, height, class, hint) in &rects {
+                    rect class={"chart-bar " (class)} x=(x) width=(width) y=(top) height=(height) { title { (hint) } }
+                }
+            }
+            (legend(&series.iter().map(|s| (s.label, s.class)).collect::<Vec<_>>()))
+            (data_table(words.table, words.x_head, x_labels, &series.iter()
+                .map(|s| (s.label, (0..n).map(|i| format!("{:.0}", value(s, i))).collect()))
+                .collect::<Vec<_>>()))
+        }
+    }
+}
+
+/// Horizontal bars with their labels and counts (churn reasons, the 0–10 spread,
+/// segments): readable on a phone, the numbers written beside each bar.
+pub fn ranked_bars(id: &str, title: &str, rows: &[(String, u64)], class: &str) -> Markup {
+    let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
+    html! {
+        figure class="chart" {
+            figcaption id=(id) { (title) }
+            ol class="ranked" aria-labelledby=(id) {
+                @for (label, n) in rows {
+                    li {
+                        span class="ranked-label" { (label) }
+                        span class="ranked-track" aria-hidden="true" {
+                            svg viewBox="0 0 100 10" preserveAspectRatio="none" focusable="false" {
+                                rect class="bg" width="100" height="10" {}
+                                rect class={"ranked-bar " (class)} width=(format!("{:.1}", *n as f64 * 100.0 / max as f64)) height="10" {}
+                            }
+                        }
+                        span class="ranked-count" { (n) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_round_numbers_covering_the_range() {
+        assert_eq!(ticks(-100.0, 100.0), [-100.0, -50.0, 0.0, 50.0, 100.0]);
+        assert_eq!(ticks(0.0, 7.0), [0.0, 2.0, 4.0, 6.0]);
+        assert_eq!(ticks(1.0, 5.0), [1.0, 2.0, 3.0, 4.0, 5.0]);
+    }
+
+    #[test]
+    fn a_line_chart_has_axes_a_labelled_image_and_its_numbers_as_a_table() {
+        let words = ChartWords {
+            table: "Show the numbers",
+            x_head: "Week",
+        };
+        let svg = line_chart(
+            "nps",
+            "NPS by week",
+            &words,
+            &["Nov 2".into(), "Nov 9".into()],
+            &[Series {
+                label: "NPS",
+                class: "c1",
+                values: vec![Some(40.0), None],
+            }],
+            (-100.0, 100.0),
+            &|v| format!("{v:.0}"),
+        )
+        .into_string();
+        assert!(svg.contains(r#"role="img" aria-labelledby="nps""#));
+        assert!(svg.contains(">Nov 2<") && svg.contains(">-100<") && svg.contains(">100<"));
+        assert!(svg.contains("<td>40</td>") && svg.contains("<td>—</td>"));
+    }
+}

@@ -1,0 +1,305 @@
+//! The customer base: search, sort and page it; one customer's page; and the
+//! customers to win back.
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::TryStreamExt;
+use kept_shared::Survey;
+use maud::html;
+use serde::Deserialize;
+
+use super::format;
+use super::layout::{Section, enc, pagination, shell};
+use super::responses::answers_table;
+use super::session::Session;
+use crate::calendar::today;
+use crate::db::{CustomerQuery, CustomerSort, Db};
+use crate::http::Failure;
+use crate::owner;
+
+/// Customers on one page.
+const PAGE: u64 = 50;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListForm {
+    q: Option<String>,
+    sort: Option<String>,
+    order: Option<String>,
+    offset: Option<u64>,
+}
+
+const SORTS: [(&str, CustomerSort); 6] = [
+    ("customer_ref", CustomerSort::Reference),
+    ("last_purchase", CustomerSort::LastPurchase),
+    ("first_purchase", CustomerSort::FirstPurchase),
+    ("purchases", CustomerSort::Purchases),
+    ("total", CustomerSort::Total),
+    ("points", CustomerSort::Points),
+];
+
+impl ListForm {
+    fn sort(&self) -> (&'static str, CustomerSort) {
+        SORTS
+            .iter()
+            .find(|(name, _)| Some(*name) == self.sort.as_deref())
+            .copied()
+            .unwrap_or(SORTS[1])
+    }
+
+    fn descending(&self) -> bool {
+        match self.order.as_deref() {
+            Some("asc") => false,
+            Some("desc") => true,
+            _ => self.sort().1 != CustomerSort::Reference,
+        }
+    }
+
+    fn query(&self, offset: u64, limit: u64) -> CustomerQuery {
+        CustomerQuery {
+            search: self
+                .q
+                .clone()
+                .filter(|q| !q.trim().is_empty())
+                .map(|q| q.chars().take(128).collect()),
+            sort: self.sort().1,
+            descending: self.descending(),
+            offset,
+            limit,
+        }
+    }
+}
+
+pub async fn list(
+    State(db): State<Db>,
+    session: Session,
+    Query(f): Query<ListForm>,
+) -> Result<Response, Failure> {
+    let lang = session.lang;
+    let t = lang.texts();
+    let offset = f.offset.unwrap_or(0);
+    let found =
+        owner::customers::customer_list(db.as_ref(), &session.shop, f.query(offset, PAGE)).await?;
+    let (sort, _) = f.sort();
+    let desc = f.descending();
+    let q = f.q.clone().unwrap_or_default();
+    let mut pairs = vec![
+        ("sort".to_string(), sort.to_string()),
+        ("order".into(), if desc { "desc" } else { "asc" }.into()),
+    ];
+    if !q.is_empty() {
+        pairs.push(("q".into(), q.clone()));
+    }
+    // A column heading sorts by its column; again, the other way round.
+    let heading = |name: &str, label: &str, numeric: bool| {
+        let current = name == sort;
+        let next = if current && desc { "asc" } else { "desc" };
+        let aria = if current {
+            if desc { "descending" } else { "ascending" }
+        } else {
+            "none"
+        };
+        html! {
+            th scope="col" class=[numeric.then_some("num")] aria-sort=(aria) {
+                a href={"/dashboard/customers?sort=" (name) "&order=" (next) "&q=" (enc(&q))} { (label) @if current { (if desc { " ▼" } else { " ▲" }) } }
+            }
+        }
+    };
+    let export = format!(
+        "/dashboard/customers.csv?sort={sort}&order={}&q={}",
+        if desc { "desc" } else { "asc" },
+        enc(&q)
+    );
+    let content = html! {
+        form class="filters" method="get" action="/dashboard/customers" role="search" {
+            label { (t.search) input type="search" name="q" value=(q); }
+            input type="hidden" name="sort" value=(sort);
+            button type="submit" { (t.show) }
+        }
+        p { a class="button secondary" href=(export) download { (t.download_csv) } }
+        @if found.items.is_empty() {
+            p role="status" { (t.nothing_found) }
+        } @else {
+            p role="status" { (lang.count(found.total, &t.customers_count)) }
+            div class="table-wrap" {
+                table {
+                    thead { tr {
+                        (heading("customer_ref", t.customer, false))
+                        (heading("first_purchase", t.first_purchase, false))
+                        (heading("last_purchase", t.last_purchase, false))
+                        (heading("purchases", t.purchases, true))
+                        (heading("total", t.total, true))
+                        th scope="col" class="num" { (t.average_check) }
+                        (heading("points", t.points, true))
+                        th scope="col" { (t.tier) }
+                        th scope="col" { (t.status) }
+                    } }
+                    tbody {
+                        @for c in &found.items {
+                            tr {
+                                td { a href={"/dashboard/customers/" (enc(&c.customer_ref))} { (c.customer_ref) } }
+                                td { (c.first_purchase.map(|d| format::date(lang, d)).unwrap_or_else(|| "—".into())) }
+                                td { (c.last_purchase.map(|d| format::date(lang, d)).unwrap_or_else(|| "—".into())) }
+                                td class="num" { (c.purchases) }
+                                td class="num" { (format::money(c.total_cents)) }
+                                td class="num" { (c.average_check_cents.map(format::money).unwrap_or_else(|| "—".into())) }
+                                td class="num" { (c.points) }
+                                td { (c.tier) }
+                                td { @if c.active { span class="pill good" { (t.active) } } @else if c.purchases > 0 { span class="pill bad" { (t.lapsed) } } }
+                            }
+                        }
+                    }
+                }
+            }
+            (pagination(t, "/dashboard/customers", &pairs, offset, PAGE, found.total))
+        }
+    };
+    Ok(shell(&session, Section::Customers, t.customers, content))
+}
+
+pub async fn export(State(db): State<Db>, session: Session, Query(f): Query<ListForm>) -> Response {
+    let filename = format!("attachment; filename=\"{}-customers.csv\"", session.shop.id);
+    let stream = owner::exports::customers_csv(db, session.shop, f.query(0, 0))
+        .map_err(std::io::Error::other);
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, filename),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+pub async fn detail(
+    State(db): State<Db>,
+    session: Session,
+    Path(customer_ref): Path<String>,
+) -> Result<Response, Failure> {
+    let lang = session.lang;
+    let t = lang.texts();
+    let valid = kept_shared::validate::validate_ref("customer", &customer_ref).is_ok();
+    let found = if valid {
+        owner::customers::customer_detail(db.as_ref(), &session.shop, &customer_ref).await?
+    } else {
+        None
+    };
+    let Some(c) = found else {
+        let mut resp = shell(
+            &session,
+            Section::Customers,
+            t.customer,
+            html! { p role="alert" { (t.no_customer) } },
+        );
+        *resp.status_mut() = StatusCode::NOT_FOUND;
+        return Ok(resp);
+    };
+    let surveys: Vec<Survey> = owner::settings::surveys(db.as_ref(), &session.shop)
+        .await?
+        .into_iter()
+        .map(|s| s.survey)
+        .collect();
+    let s = &c.summary;
+    let content = html! {
+        dl class="facts" {
+            dt { (t.first_purchase) } dd { (s.first_purchase.map(|d| format::date(lang, d)).unwrap_or_else(|| "—".into())) }
+            dt { (t.last_purchase) } dd { (s.last_purchase.map(|d| format::date(lang, d)).unwrap_or_else(|| "—".into())) }
+            dt { (t.purchases) } dd { (s.purchases) }
+            dt { (t.total) } dd { (format::money(s.total_cents)) }
+            dt { (t.average_check) } dd { (s.average_check_cents.map(format::money).unwrap_or_else(|| "—".into())) }
+            dt { (t.points) } dd { (s.points) }
+            dt { (t.tier) } dd { (s.tier) }
+            dt { (t.status) } dd { (if s.active { t.active } else { t.lapsed }) }
+            @if let Some(r) = &c.rfm {
+                dt { (t.segment) } dd { (format::segment(lang, r.segment)) }
+                dt { (t.rfm) } dd { (r.r) " " (r.f) " " (r.m) }
+            }
+        }
+        h2 { (t.purchases) }
+        @if c.purchases.is_empty() { p { (t.nothing_found) } } @else {
+            div class="table-wrap" { table {
+                thead { tr { th scope="col" { (t.when) } th scope="col" { (t.purchase) } th scope="col" class="num" { (t.amount) } th scope="col" class="num" { (t.points) } th scope="col" { (t.store) } } }
+                tbody { @for p in &c.purchases { tr {
+                    td { (format::date_time(lang, p.purchased_at, session.shop.time_zone)) }
+                    td { (p.purchase_id) }
+                    td class="num" { (format::money(p.amount_cents)) }
+                    td class="num" { (p.points) }
+                    td { (p.store.as_deref().unwrap_or("—")) }
+                } } }
+            } }
+        }
+        h2 { (t.responses) }
+        @if c.answers.is_empty() { p { (t.nothing_found) } } @else {
+            (answers_table(&session, &c.answers, &surveys, false))
+        }
+    };
+    Ok(shell(
+        &session,
+        Section::Customers,
+        &format!("{}: {}", t.customer, s.customer_ref),
+        content,
+    ))
+}
+
+pub async fn win_back(State(db): State<Db>, session: Session) -> Result<Response, Failure> {
+    let lang = session.lang;
+    let t = lang.texts();
+    let at = today(session.shop.time_zone);
+    let list = owner::rfm::win_back(db.as_ref(), &session.shop, at).await?;
+    let surveys: Vec<Survey> = owner::settings::surveys(db.as_ref(), &session.shop)
+        .await?
+        .into_iter()
+        .map(|s| s.survey)
+        .collect();
+    let content = html! {
+        p class="intro" { (t.win_back_intro) }
+        p { a class="button secondary" href="/dashboard/win-back.csv" download { (t.download_csv) } }
+        @if list.is_empty() { p role="status" { (t.nothing_found) } } @else {
+            p role="status" { (lang.count(list.len() as u64, &t.customers_count)) }
+            div class="table-wrap" { table {
+                thead { tr {
+                    th scope="col" { (t.customer) } th scope="col" { (t.segment) } th scope="col" { (t.last_purchase) }
+                    th scope="col" class="num" { (t.days_since) } th scope="col" class="num" { (t.purchases) }
+                    th scope="col" class="num" { (t.total) } th scope="col" { (t.tier) } th scope="col" class="num" { (t.points) }
+                    th scope="col" { (t.last_answers) }
+                } }
+                tbody { @for w in &list { tr {
+                    td { a href={"/dashboard/customers/" (enc(&w.customer_ref))} { (w.customer_ref) } }
+                    td { (format::segment(lang, w.segment)) }
+                    td { (format::date(lang, w.last_purchase)) }
+                    td class="num" { (w.rfm.recency_days) }
+                    td class="num" { (w.rfm.frequency) }
+                    td class="num" { (format::money(w.total_cents)) }
+                    td { (w.tier) }
+                    td class="num" { (w.points) }
+                    td {
+                        @if let Some(n) = w.last_nps { span class={"pill " (if n <= 6 { "bad" } else { "" })} { "NPS " (n) } " " }
+                        @if let Some(c) = w.last_csat { span class="pill" { "CSAT " (c) } " " }
+                        @for r in &w.last_churn_reasons { span class="pill bad" { (format::reason(lang, r, &surveys)) } " " }
+                    }
+                } } }
+            } }
+        }
+    };
+    Ok(shell(&session, Section::WinBack, t.win_back, content))
+}
+
+pub async fn win_back_csv(State(db): State<Db>, session: Session) -> Result<Response, Failure> {
+    let at = today(session.shop.time_zone);
+    let list = owner::rfm::win_back(db.as_ref(), &session.shop, at).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{}-win-back-{at}.csv\"",
+                    session.shop.id
+                ),
+            ),
+        ],
+        owner::exports::win_back_csv(&list),
+    )
+        .into_response())
+}

@@ -1,0 +1,203 @@
+//! Numbers, dates and names as the dashboard writes them, in the reader's language.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono_tz::Tz;
+use kept_shared::{Period, Segment, Survey, SurveyKind};
+
+use super::i18n::Lang;
+
+const MONTHS_EN: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+const MONTHS_RU: [&str; 12] = [
+    "янв.",
+    "февр.",
+    "мар.",
+    "апр.",
+    "мая",
+    "июн.",
+    "июл.",
+    "авг.",
+    "сент.",
+    "окт.",
+    "нояб.",
+    "дек.",
+];
+const MONTHS_RU_ALONE: [&str; 12] = [
+    "янв.",
+    "февр.",
+    "март",
+    "апр.",
+    "май",
+    "июнь",
+    "июль",
+    "авг.",
+    "сент.",
+    "окт.",
+    "нояб.",
+    "дек.",
+];
+const MONTHS_UK: [&str; 12] = [
+    "січ.",
+    "лют.",
+    "бер.",
+    "квіт.",
+    "трав.",
+    "черв.",
+    "лип.",
+    "серп.",
+    "вер.",
+    "жовт.",
+    "лист.",
+    "груд.",
+];
+
+fn month(lang: Lang, m: u32, alone: bool) -> &'static str {
+    let i = (m as usize).saturating_sub(1).min(11);
+    match (lang, alone) {
+        (Lang::En, _) => MONTHS_EN[i],
+        (Lang::Ru, true) => MONTHS_RU_ALONE[i],
+        (Lang::Ru, false) => MONTHS_RU[i],
+        (Lang::Uk, _) => MONTHS_UK[i],
+    }
+}
+
+/// "28 Nov 2026", "28 нояб. 2026".
+pub fn date(lang: Lang, d: NaiveDate) -> String {
+    format!("{} {} {}", d.day(), month(lang, d.month(), false), d.year())
+}
+
+/// A date and time in the shop's zone: "28 Nov 2026, 14:05".
+pub fn date_time(lang: Lang, t: DateTime<Utc>, zone: Tz) -> String {
+    let local = t.with_timezone(&zone);
+    format!(
+        "{}, {}",
+        date(lang, local.date_naive()),
+        local.format("%H:%M")
+    )
+}
+
+/// A period's label on a chart: "Nov 2026" for a month, "23 Nov" for a week.
+pub fn period_label(lang: Lang, start: NaiveDate, period: Period) -> String {
+    match period {
+        Period::Month => format!("{} {}", month(lang, start.month(), true), start.year()),
+        _ => format!("{} {}", start.day(), month(lang, start.month(), false)),
+    }
+}
+
+/// An amount in minor units: "1 234.50" (thin spaces between thousands).
+pub fn money(cents: u64) -> String {
+    let units = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in units.chars().enumerate() {
+        if i > 0 && (units.len() - i).is_multiple_of(3) {
+            grouped.push('\u{202f}');
+        }
+        grouped.push(c);
+    }
+    format!("{grouped}.{:02}", cents % 100)
+}
+
+/// An NPS: "+38", "−12", "0"; a dash without answers.
+pub fn nps(score: Option<f64>) -> String {
+    match score {
+        None => "—".into(),
+        Some(s) if s.round() > 0.0 => format!("+{:.0}", s),
+        Some(s) if s.round() < 0.0 => format!("−{:.0}", -s),
+        Some(_) => "0".into(),
+    }
+}
+
+/// A share as a percentage: "12.5 %".
+pub fn percent(share: Option<f64>) -> String {
+    share.map_or_else(|| "—".into(), |s| format!("{:.1} %", s * 100.0))
+}
+
+/// A change against the period before: "▲ 4", "▼ 2", "±0", with words for
+/// screen readers inside the text.
+pub fn delta(now: f64, before: f64, decimals: usize) -> String {
+    let d = now - before;
+    if d.abs() < 0.5 * 10f64.powi(-(decimals as i32)) {
+        "±0".into()
+    } else if d > 0.0 {
+        format!("▲ {:.*}", decimals, d)
+    } else {
+        format!("▼ {:.*}", decimals, -d)
+    }
+}
+
+/// A segment's name.
+pub fn segment(lang: Lang, s: Segment) -> &'static str {
+    use Segment::*;
+    match (lang, s) {
+        (Lang::En, Champions) => "Champions",
+        (Lang::En, Loyal) => "Loyal",
+        (Lang::En, Promising) => "Promising",
+        (Lang::En, New) => "New",
+        (Lang::En, Hibernating) => "Hibernating",
+        (Lang::En, AtRisk) => "At risk",
+        (Lang::En, CantLose) => "Can't lose",
+        (Lang::En, Lost) => "Lost",
+        (Lang::Ru, Champions) => "Чемпионы",
+        (Lang::Ru, Loyal) => "Лояльные",
+        (Lang::Ru, Promising) => "Перспективные",
+        (Lang::Ru, New) => "Новые",
+        (Lang::Ru, Hibernating) => "Спящие",
+        (Lang::Ru, AtRisk) => "Под угрозой",
+        (Lang::Ru, CantLose) => "Нельзя потерять",
+        (Lang::Ru, Lost) => "Ушедшие",
+        (Lang::Uk, Champions) => "Чемпіони",
+        (Lang::Uk, Loyal) => "Лояльні",
+        (Lang::Uk, Promising) => "Перспективні",
+        (Lang::Uk, New) => "Нові",
+        (Lang::Uk, Hibernating) => "Сплячі",
+        (Lang::Uk, AtRisk) => "Під загрозою",
+        (Lang::Uk, CantLose) => "Не можна втратити",
+        (Lang::Uk, Lost) => "Втрачені",
+    }
+}
+
+/// A churn reason's label from the shop's survey, in the reader's language (the
+/// code itself when no survey names it).
+pub fn reason(lang: Lang, code: &str, surveys: &[Survey]) -> String {
+    surveys
+        .iter()
+        .find_map(|s| match &s.kind {
+            SurveyKind::ChurnReason { reasons, .. } => reasons
+                .iter()
+                .find(|r| r.code == code)
+                .map(|r| r.label_for(lang.code(), &s.default_locale).to_string()),
+            _ => None,
+        })
+        .unwrap_or_else(|| code.replace('_', " "))
+}
+
+/// A survey's question in the reader's language, or its id.
+pub fn survey_name(lang: Lang, id: &str, surveys: &[Survey]) -> String {
+    surveys
+        .iter()
+        .find(|s| s.id == id)
+        .and_then(|s| s.texts_for(lang.code()).map(|t| t.question.clone()))
+        .unwrap_or_else(|| id.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_money_and_scores_read_naturally() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        assert_eq!(date(Lang::En, d), "28 Nov 2026");
+        assert_eq!(date(Lang::Uk, d), "28 лист. 2026");
+        assert_eq!(period_label(Lang::Ru, d, Period::Month), "нояб. 2026");
+        assert_eq!(money(123_456_789), "1\u{202f}234\u{202f}567.89");
+        assert_eq!(money(5), "0.05");
+        assert_eq!(
+            (nps(Some(38.2)), nps(Some(-12.0)), nps(Some(0.2)), nps(None)),
+            ("+38".into(), "−12".into(), "0".into(), "—".into())
+        );
+        assert_eq!(delta(40.0, 36.0, 0), "▲ 4");
+        assert_eq!(delta(3.9, 4.1, 1), "▼ 0.2");
+    }
+}

@@ -1,0 +1,190 @@
+//! Importing an existing customer base from a CSV file: a plain upload form whose
+//! answer is the outcome (every bad row named, or what was imported); with the
+//! page's script, the file goes up as a stream and a progress bar follows it.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use kept_shared::ImportReport;
+use maud::{Markup, html};
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use super::form_allowed;
+use super::layout::{Section, shell};
+use super::session::Session;
+use crate::db::{Db, Progress};
+use crate::http::Failure;
+use crate::owner::import::{Format, ImportFailure, import, parse};
+
+/// The outcome of an import, as the page shows it (also sent, rendered, to the script).
+fn outcome(
+    session: &Session,
+    result: &Result<ImportReport, (u16, ImportReport, String)>,
+) -> Markup {
+    let t = session.lang.texts();
+    html! {
+        @match result {
+            Ok(r) => {
+                div role="status" {
+                    p class="status-message" { (t.import_done) }
+                    dl class="facts" {
+                        dt { (t.imported) } dd data-testid="imported" { (r.imported) }
+                        dt { (t.duplicates) } dd { (r.duplicates) }
+                        dt { (t.customers) } dd { (r.customers) }
+                    }
+                }
+            }
+            Err((_, r, message)) => {
+                div class="errors" role="alert" {
+                    h2 { (t.import_failed) }
+                    @if !message.is_empty() { p { (message) } }
+                    @if !r.errors.is_empty() {
+                        div class="table-wrap" { table {
+                            thead { tr { th scope="col" { (t.row) } th scope="col" { (t.field) } th scope="col" { (t.problem) } } }
+                            tbody { @for e in &r.errors { tr data-testid="import-error" {
+                                td { (e.row) } td { (e.field.as_deref().unwrap_or("—")) } td { (e.message) }
+                            } } }
+                        } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn form(session: &Session, result: Option<Markup>) -> Markup {
+    let t = session.lang.texts();
+    html! {
+        p class="intro" { (t.import_intro) }
+        form method="post" action="/dashboard/import" enctype="multipart/form-data" data-import {
+            input type="hidden" name="csrf" value=(session.csrf);
+            p { label { (t.file) input type="file" name="file" accept=".csv,text/csv" required; } }
+            p { button type="submit" { (t.import_button) } }
+        }
+        div id="import-progress" hidden aria-live="polite" {
+            progress max="1" value="0" {}
+            span data-progress-text {}
+        }
+        div id="import-result" tabindex="-1" { @if let Some(r) = result { (r) } }
+    }
+}
+
+pub async fn page(session: Session) -> Response {
+    let t = session.lang.texts();
+    shell(&session, Section::Import, t.import, form(&session, None))
+}
+
+async fn run(
+    db: &Db,
+    session: &Session,
+    body: &[u8],
+    progress: Progress,
+) -> Result<ImportReport, (u16, ImportReport, String)> {
+    let parsed = parse(body, Format::Csv, &session.shop, Utc::now());
+    match import(db.as_ref(), &session.shop, parsed, progress).await {
+        Ok(r) => Ok(r),
+        Err(ImportFailure::Rows(r)) => Err((422, r, String::new())),
+        Err(ImportFailure::Store(e)) => {
+            let Failure(status, error) = Failure::from(e);
+            Err((status.as_u16(), ImportReport::default(), error.message))
+        }
+    }
+}
+
+/// The form's upload (multipart), or the script's (the CSV itself, answered with
+/// the progress as NDJSON and the outcome rendered in its last line).
+pub async fn upload(
+    State(db): State<Db>,
+    session: Session,
+    headers: HeaderMap,
+    request: Request,
+) -> Result<Response, Failure> {
+    let t = session.lang.texts();
+    let streaming = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/x-ndjson"));
+    if streaming {
+        let token = headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !form_allowed(&session, &headers, token) {
+            return Ok(StatusCode::FORBIDDEN.into_response());
+        }
+        let body = Bytes::from_request(request, &db).await.map_err(|e| {
+            Failure::new(
+                e.status(),
+                kept_shared::ErrorCode::PayloadTooLarge,
+                e.body_text(),
+            )
+        })?;
+        let (lines, received) = mpsc::unbounded_channel::<serde_json::Value>();
+        let progress_lines = lines.clone();
+        let progress: Progress = Arc::new(move |written| {
+            let _ = progress_lines.send(json!({"stage": "writing", "written": written}));
+        });
+        tokio::spawn(async move {
+            let result = run(&db, &session, &body, progress).await;
+            let html = outcome(&session, &result).into_string();
+            let _ = lines.send(
+                json!({"stage": if result.is_ok() { "done" } else { "failed" }, "html": html}),
+            );
+        });
+        let stream = futures_util::stream::unfold(received, |mut received| async move {
+            let line = received.recv().await?;
+            Some((
+                Ok::<_, std::io::Error>(Bytes::from(format!("{line}\n"))),
+                received,
+            ))
+        });
+        return Ok((
+            [(header::CONTENT_TYPE, "application/x-ndjson")],
+            Body::from_stream(stream),
+        )
+            .into_response());
+    }
+    let mut multipart = Multipart::from_request(request, &db)
+        .await
+        .map_err(|e| Failure::bad_request(e.body_text()))?;
+    let (mut csrf, mut file) = (String::new(), None);
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| Failure::bad_request(e.body_text()))?
+    {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                file = Some(
+                    field
+                        .bytes()
+                        .await
+                        .map_err(|e| Failure::bad_request(e.body_text()))?,
+                )
+            }
+            _ => {}
+        }
+    }
+    if !form_allowed(&session, &headers, &csrf) {
+        return Ok(StatusCode::FORBIDDEN.into_response());
+    }
+    let result = run(&db, &session, &file.unwrap_or_default(), Arc::new(|_| {})).await;
+    let status = match &result {
+        Ok(_) => StatusCode::OK,
+        Err((s, _, _)) => StatusCode::from_u16(*s).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    let mut resp = shell(
+        &session,
+        Section::Import,
+        t.import,
+        form(&session, Some(outcome(&session, &result))),
+    );
+    *resp.status_mut() = status;
+    Ok(resp)
+}

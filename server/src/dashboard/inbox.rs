@@ -1,0 +1,165 @@
+//! The inbox: every detractor and every answer about leaving, with its follow-up
+//! status and note, changed in place (each item is its own small form; after
+//! saving, the page comes back to that item and says so).
+
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use kept_shared::{FollowUpStatus, FollowUpUpdate, Survey};
+use maud::html;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::form_allowed;
+use super::format;
+use super::layout::{Section, enc, pagination, shell};
+use super::responses::value;
+use super::session::Session;
+use crate::db::{AnswerQuery, Db};
+use crate::http::Failure;
+use crate::owner;
+
+const PAGE: u64 = 30;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Filter {
+    status: Option<String>,
+    offset: Option<u64>,
+    saved: Option<Uuid>,
+}
+
+fn status_name(t: &super::i18n::Texts, s: FollowUpStatus) -> &'static str {
+    match s {
+        FollowUpStatus::New => t.status_new,
+        FollowUpStatus::Contacted => t.status_contacted,
+        FollowUpStatus::Resolved => t.status_resolved,
+    }
+}
+
+pub async fn page(
+    State(db): State<Db>,
+    session: Session,
+    Query(filter): Query<Filter>,
+) -> Result<Response, Failure> {
+    let lang = session.lang;
+    let t = lang.texts();
+    let status = filter.status.as_deref().and_then(FollowUpStatus::parse);
+    let offset = filter.offset.unwrap_or(0);
+    let saved = filter.saved;
+    let query = AnswerQuery {
+        inbox: true,
+        status,
+        newest_first: true,
+        offset,
+        limit: PAGE,
+        ..Default::default()
+    };
+    let found = owner::inbox::answer_page(db.as_ref(), &session.shop.id, query).await?;
+    let surveys: Vec<Survey> = owner::settings::surveys(db.as_ref(), &session.shop)
+        .await?
+        .into_iter()
+        .map(|s| s.survey)
+        .collect();
+    let here = |s: Option<FollowUpStatus>| match s {
+        Some(s) => format!("/dashboard/inbox?status={}", s.as_str()),
+        None => "/dashboard/inbox".into(),
+    };
+    let pairs: Vec<(String, String)> = status
+        .map(|s| vec![("status".to_string(), s.as_str().to_string())])
+        .unwrap_or_default();
+    let content = html! {
+        p class="intro" { (t.inbox_intro) }
+        @if let Some(id) = saved {
+            p class="status-message" role="status" data-testid="saved" {
+                (t.saved) " " a href={"/dashboard/inbox#a-" (id)} { (t.inbox) }
+            }
+        }
+        ul class="tabs" {
+            li { a href=(here(None)) aria-current=[status.is_none().then_some("page")] { (t.any) } }
+            @for s in FollowUpStatus::ALL {
+                li { a href=(here(Some(s))) aria-current=[(status == Some(s)).then_some("page")] { (status_name(t, s)) } }
+            }
+        }
+        @if found.items.is_empty() { p role="status" { (t.nothing_found) } } @else {
+            p role="status" { (lang.count(found.total, &t.answers)) }
+            ol class="inbox" {
+                @for a in &found.items {
+                    @let fu = a.follow_up.clone().unwrap_or(kept_shared::FollowUp { status: FollowUpStatus::New, note: String::new(), updated_at: None });
+                    @let id = a.id.to_string();
+                    li {
+                        article id={"a-" (id)} aria-labelledby={"h-" (id)} {
+                            h2 id={"h-" (id)} class="inline" {
+                                (format::survey_name(lang, &a.survey, &surveys))
+                            }
+                            p {
+                                (format::date_time(lang, a.answered_at, session.shop.time_zone)) " · "
+                                @if let Some(c) = &a.customer_ref { a href={"/dashboard/customers/" (enc(c))} { (c) } } @else { "—" }
+                            }
+                            p { (value(lang, &a.value, &surveys)) }
+                            form method="post" action={"/dashboard/inbox/" (id)} {
+                                input type="hidden" name="csrf" value=(session.csrf);
+                                input type="hidden" name="back" value=(status.map(|s| s.as_str()).unwrap_or(""));
+                                label { (t.status)
+                                    select name="status" {
+                                        @for s in FollowUpStatus::ALL {
+                                            option value=(s.as_str()) selected[s == fu.status] { (status_name(t, s)) }
+                                        }
+                                    }
+                                }
+                                label { (t.note) textarea name="note" rows="2" maxlength="1000" { (fu.note) } }
+                                button type="submit" { (t.save) }
+                            }
+                            @if let Some(at) = fu.updated_at {
+                                p class="intro" { (status_name(t, fu.status)) " · " (format::date_time(lang, at, session.shop.time_zone)) }
+                            }
+                        }
+                    }
+                }
+            }
+            (pagination(t, "/dashboard/inbox", &pairs, offset, PAGE, found.total))
+        }
+    };
+    Ok(shell(&session, Section::Inbox, t.inbox, content))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SaveForm {
+    csrf: String,
+    status: String,
+    note: String,
+    back: Option<String>,
+}
+
+pub async fn save(
+    State(db): State<Db>,
+    session: Session,
+    headers: HeaderMap,
+    Path(answer_id): Path<Uuid>,
+    Form(f): Form<SaveForm>,
+) -> Result<Response, Failure> {
+    if !form_allowed(&session, &headers, &f.csrf) {
+        return Ok(StatusCode::FORBIDDEN.into_response());
+    }
+    let Some(status) = FollowUpStatus::parse(&f.status) else {
+        return Err(Failure::bad_request(
+            "status must be new, contacted or resolved",
+        ));
+    };
+    owner::inbox::follow_up(
+        db.as_ref(),
+        &session.shop.id,
+        answer_id,
+        FollowUpUpdate {
+            status,
+            note: f.note,
+        },
+    )
+    .await?;
+    let back = f.back.as_deref().and_then(FollowUpStatus::parse);
+    let mut to = "/dashboard/inbox?".to_string();
+    if let Some(b) = back {
+        to.push_str(&format!("status={}&", b.as_str()));
+    }
+    to.push_str(&format!("saved={answer_id}#a-{answer_id}"));
+    Ok(Redirect::to(&to).into_response())
+}

@@ -1,0 +1,214 @@
+//! The page around every dashboard view: landmarks, the sections, the language
+//! switcher, signing out; and the pieces forms share (errors, pagination).
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use kept_shared::FieldError;
+use maud::{DOCTYPE, Markup, html};
+
+use super::i18n::{Lang, Texts, fill};
+use super::session::Session;
+
+/// The dashboard's stylesheet and its one script (progressive: every page works
+/// without it).
+pub const CSS: &str = include_str!("../../assets/dashboard.css");
+pub const JS: &str = include_str!("../../assets/dashboard.js");
+
+/// The sections, in the navigation's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Overview,
+    Responses,
+    Customers,
+    WinBack,
+    Inbox,
+    Surveys,
+    Settings,
+    Import,
+}
+
+impl Section {
+    const ALL: [Section; 8] = [
+        Section::Overview,
+        Section::Responses,
+        Section::Customers,
+        Section::WinBack,
+        Section::Inbox,
+        Section::Surveys,
+        Section::Settings,
+        Section::Import,
+    ];
+
+    fn path(self) -> &'static str {
+        match self {
+            Section::Overview => "/dashboard",
+            Section::Responses => "/dashboard/responses",
+            Section::Customers => "/dashboard/customers",
+            Section::WinBack => "/dashboard/win-back",
+            Section::Inbox => "/dashboard/inbox",
+            Section::Surveys => "/dashboard/surveys",
+            Section::Settings => "/dashboard/settings",
+            Section::Import => "/dashboard/import",
+        }
+    }
+
+    fn name(self, t: &Texts) -> &'static str {
+        match self {
+            Section::Overview => t.overview,
+            Section::Responses => t.responses,
+            Section::Customers => t.customers,
+            Section::WinBack => t.win_back,
+            Section::Inbox => t.inbox,
+            Section::Surveys => t.surveys,
+            Section::Settings => t.settings,
+            Section::Import => t.import,
+        }
+    }
+}
+
+/// The document around a page's content.
+fn document(lang: Lang, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — Kept" }
+                link rel="icon" href="/favicon.svg" type="image/svg+xml";
+                link rel="stylesheet" href="/dashboard/assets/dashboard.css";
+                script src="/dashboard/assets/dashboard.js" defer {}
+            }
+            body { (body) }
+        }
+    }
+}
+
+/// A signed-in page: header, navigation, and `content` under its heading.
+pub fn shell(session: &Session, section: Section, title: &str, content: Markup) -> Response {
+    let t = session.lang.texts();
+    let body = html! {
+        a class="skip" href="#main" { (t.skip_to_content) }
+        header class="top" {
+            div class="brand" { span aria-hidden="true" { "✓ " } "Kept · " (session.shop.name) }
+            nav aria-label=(t.language) class="langs" {
+                @for l in Lang::ALL {
+                    @if l == session.lang {
+                        span aria-current="true" lang=(l.code()) { (l.name()) }
+                    } @else {
+                        a href={"/dashboard/language/" (l.code())} lang=(l.code()) hreflang=(l.code()) { (l.name()) }
+                    }
+                }
+            }
+            form method="post" action="/dashboard/logout" class="signout" {
+                input type="hidden" name="csrf" value=(session.csrf);
+                button type="submit" { (t.sign_out) }
+            }
+        }
+        nav aria-label=(t.nav_label) class="sections" {
+            ul {
+                @for s in Section::ALL {
+                    li {
+                        @if s == section {
+                            a href=(s.path()) aria-current="page" { (s.name(t)) }
+                        } @else {
+                            a href=(s.path()) { (s.name(t)) }
+                        }
+                    }
+                }
+            }
+        }
+        main id="main" tabindex="-1" {
+            h1 { (title) }
+            (content)
+        }
+    };
+    html_response(document(session.lang, title, body))
+}
+
+/// A page without the navigation (signing in).
+pub fn bare_page(lang: Lang, title: &str, content: Markup) -> Response {
+    let body = html! {
+        main id="main" class="bare" {
+            h1 { (title) }
+            (content)
+        }
+    };
+    html_response(document(lang, title, body))
+}
+
+/// HTML with the headers every dashboard page carries: it may not be framed
+/// elsewhere, runs only its own script, and is never cached (it shows a shop's data).
+pub fn html_response(markup: Markup) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                 connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::REFERRER_POLICY, "same-origin"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        markup.into_string(),
+    )
+        .into_response()
+}
+
+/// The list of fields a form got wrong, each linking to its field.
+pub fn errors(t: &Texts, errors: &[FieldError], field_id: impl Fn(&str) -> String) -> Markup {
+    html! {
+        @if !errors.is_empty() {
+            div class="errors" role="alert" tabindex="-1" id="errors" {
+                h2 { (t.errors_title) }
+                ul {
+                    @for e in errors {
+                        li { a href={"#" (field_id(&e.field))} { (e.field) ": " (e.message) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// "1–50 of 312", Previous and Next, keeping the other query parameters.
+pub fn pagination(
+    t: &Texts,
+    base: &str,
+    query: &[(String, String)],
+    offset: u64,
+    limit: u64,
+    total: u64,
+) -> Markup {
+    let link = |offset: u64| {
+        let mut q: Vec<String> = query
+            .iter()
+            .filter(|(k, _)| k != "offset")
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect();
+        q.push(format!("offset={offset}"));
+        format!("{base}?{}", q.join("&"))
+    };
+    let shown_to = (offset + limit).min(total);
+    html! {
+        nav class="pager" aria-label=(fill(t.page_of, &[("from", &(offset + 1).min(total).to_string()), ("to", &shown_to.to_string()), ("total", &total.to_string())])) {
+            span { (fill(t.page_of, &[("from", &(offset + 1).min(total).to_string()), ("to", &shown_to.to_string()), ("total", &total.to_string())])) }
+            @if offset > 0 { a href=(link(offset.saturating_sub(limit))) rel="prev" { (t.previous) } }
+            @if offset + limit < total { a href=(link(offset + limit)) rel="next" { (t.next) } }
+        }
+    }
+}
+
+/// Percent-encodes a query component.
+pub fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

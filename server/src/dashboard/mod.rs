@@ -1,0 +1,219 @@
+//! The owner's dashboard: server-rendered pages (maud) on the owner API's own
+//! functions, in English, Russian and Ukrainian, usable by keyboard and screen
+//! reader, from a 320 px phone to a desktop. Charts are SVG drawn in Rust; the one
+//! script only shows an import's progress.
+
+mod charts;
+mod customers;
+mod format;
+mod i18n;
+mod import;
+mod inbox;
+mod layout;
+mod overview;
+mod responses;
+mod session;
+mod settings;
+mod surveys;
+
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::html;
+use serde::Deserialize;
+
+use crate::db::Db;
+pub use i18n::Lang;
+use layout::{CSS, JS, bare_page};
+use session::{LANG_COOKIE, Session, language, same_origin, set_cookie, sign_in, sign_out};
+
+pub fn router() -> Router<Db> {
+    Router::new()
+        .route("/dashboard", get(overview::page))
+        .route("/dashboard/login", get(login_form).post(login))
+        .route("/dashboard/logout", post(logout))
+        .route("/dashboard/language/{code}", get(set_language))
+        .route(
+            "/dashboard/assets/dashboard.css",
+            get(|| async { asset("text/css", CSS) }),
+        )
+        .route(
+            "/dashboard/assets/dashboard.js",
+            get(|| async { asset("text/javascript", JS) }),
+        )
+        .route("/dashboard/responses", get(responses::page))
+        .route("/dashboard/responses.csv", get(responses::export))
+        .route("/dashboard/customers", get(customers::list))
+        .route("/dashboard/customers.csv", get(customers::export))
+        .route(
+            "/dashboard/customers/{customer_ref}",
+            get(customers::detail),
+        )
+        .route("/dashboard/win-back", get(customers::win_back))
+        .route("/dashboard/win-back.csv", get(customers::win_back_csv))
+        .route("/dashboard/inbox", get(inbox::page))
+        .route("/dashboard/inbox/{answer_id}", post(inbox::save))
+        .route("/dashboard/surveys", get(surveys::list))
+        .route(
+            "/dashboard/surveys/{survey_id}",
+            get(surveys::edit).post(surveys::save),
+        )
+        .route(
+            "/dashboard/surveys/{survey_id}/arrange",
+            post(surveys::arrange),
+        )
+        .route(
+            "/dashboard/surveys/{survey_id}/preview",
+            get(surveys::preview),
+        )
+        .route(
+            "/dashboard/settings",
+            get(settings::page).post(settings::save),
+        )
+        .route("/dashboard/settings/keys/{kind}", post(settings::rotate))
+        .route(
+            "/dashboard/import",
+            get(import::page)
+                .post(import::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::owner::import::MAX_IMPORT_BYTES,
+                )),
+        )
+}
+
+/// A stylesheet or script of the dashboard: cached a while, revalidated after.
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct Next {
+    next: Option<String>,
+    failed: Option<String>,
+}
+
+/// Only a path of the dashboard itself may follow signing in (no open redirect).
+fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(n) if n.starts_with("/dashboard") && !n.starts_with("//") && !n.contains("://") => n,
+        _ => "/dashboard",
+    }
+}
+
+async fn login_form(
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<Next>,
+    session: Option<Session>,
+) -> Response {
+    if session.is_some() {
+        return Redirect::to(safe_next(q.next.as_deref())).into_response();
+    }
+    let lang = language(&headers);
+    let t = lang.texts();
+    bare_page(
+        lang,
+        t.sign_in,
+        html! {
+            p class="intro" { (t.sign_in_intro) }
+            @if q.failed.is_some() {
+                p class="errors" role="alert" { (t.sign_in_failed) }
+            }
+            form method="post" action="/dashboard/login" {
+                input type="hidden" name="next" value=(safe_next(q.next.as_deref()));
+                p { label { (t.shop_id) input name="shop" required autocomplete="username" autocapitalize="none" spellcheck="false"; } }
+                p { label { (t.owner_token) input name="token" type="password" required autocomplete="current-password"; } }
+                p { button type="submit" { (t.sign_in) } }
+            }
+            p class="intro" { (t.demo_hint) }
+            nav aria-label=(t.language) class="langs" {
+                @for l in Lang::ALL {
+                    a href={"/dashboard/language/" (l.code())} lang=(l.code()) hreflang=(l.code()) { (l.name()) } " "
+                }
+            }
+        },
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginForm {
+    shop: String,
+    token: String,
+    next: Option<String>,
+}
+
+async fn login(State(db): State<Db>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+    let next = safe_next(f.next.as_deref()).to_string();
+    // A login form posted from another site would sign the victim into the
+    // attacker's shop: only the dashboard's own form may sign in.
+    if !same_origin(&headers) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    match sign_in(&db, &f.shop, &f.token, &headers).await {
+        Some((cookie, _)) => ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response(),
+        None => Redirect::to(&format!(
+            "/dashboard/login?failed=1&next={}",
+            layout::enc(&next)
+        ))
+        .into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
+/// Whether a form that changes something may: from the dashboard's own page, with
+/// the session's token.
+pub fn form_allowed(session: &Session, headers: &HeaderMap, csrf: &str) -> bool {
+    same_origin(headers) && session.csrf_matches(csrf)
+}
+
+async fn logout(
+    State(db): State<Db>,
+    session: Session,
+    headers: HeaderMap,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if !form_allowed(&session, &headers, &f.csrf) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let cookie = sign_out(&db, &session, &headers).await;
+    (
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to("/dashboard/login"),
+    )
+        .into_response()
+}
+
+async fn set_language(Path(code): Path<String>, headers: HeaderMap) -> Response {
+    let Some(lang) = Lang::parse(&code) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    // Back to where the reader was, if that was a dashboard page.
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
+        .map(|p| safe_next(Some(p)).to_string())
+        .unwrap_or_else(|| "/dashboard".into());
+    (
+        [(
+            header::SET_COOKIE,
+            set_cookie(LANG_COOKIE, lang.code(), 365 * 24 * 3600, &headers),
+        )],
+        Redirect::to(&back),
+    )
+        .into_response()
+}

@@ -1,0 +1,266 @@
+//! The overview: NPS and its trend, the 0–10 spread, CSAT over time, why customers
+//! left, who came and who was lost, the segments; each figure against the period
+//! before, and the range always stated.
+
+use axum::extract::{Query, State};
+use axum::response::Response;
+use chrono::{Days, NaiveDate};
+use kept_shared::{Period, Report, RetentionReport, Survey};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::charts::{ChartWords, Series, bar_chart, line_chart, ranked_bars};
+use super::format;
+use super::i18n::{Lang, fill};
+use super::layout::{Section, shell};
+use super::session::Session;
+use crate::calendar::today;
+use crate::db::{Db, Shop};
+use crate::http::Failure;
+use crate::owner::{self, analytics_range};
+use crate::report;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RangeForm {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub period: Option<String>,
+    pub store: Option<String>,
+}
+
+impl RangeForm {
+    pub fn period(&self) -> Period {
+        match self.period.as_deref() {
+            Some("week") => Period::Week,
+            _ => Period::Month,
+        }
+    }
+
+    pub fn store(&self) -> Option<String> {
+        self.store
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && kept_shared::validate::validate_ref("store", s).is_ok())
+            .map(str::to_string)
+    }
+
+    /// The range asked for, or the last twelve months when it makes no sense.
+    pub fn range(&self, shop: &Shop) -> (NaiveDate, NaiveDate) {
+        let today = today(shop.time_zone);
+        analytics_range(self.from, self.to, today)
+            .or_else(|_| analytics_range(None, None, today))
+            .expect("the default range is valid")
+    }
+}
+
+/// The range just before `from..=to`, as long.
+fn previous(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let days = (to - from).num_days() as u64 + 1;
+    let end = from.pred_opt().unwrap_or(from);
+    (
+        end.checked_sub_days(Days::new(days - 1)).unwrap_or(end),
+        end,
+    )
+}
+
+struct Figures {
+    report: Report,
+    retention: RetentionReport,
+}
+
+async fn figures(
+    db: &Db,
+    shop: &Shop,
+    from: NaiveDate,
+    to: NaiveDate,
+    period: Period,
+    store: Option<String>,
+) -> Result<Figures, Failure> {
+    let (rollups, reasons, retention) = tokio::try_join!(
+        db.rollups(&shop.id, from, to),
+        db.reason_rollups(&shop.id, from, to),
+        owner::retention::retention_report(db.as_ref(), shop, from, to, period, store),
+    )?;
+    Ok(Figures {
+        report: report::build(from, to, period, &rollups, &reasons),
+        retention,
+    })
+}
+
+fn sums(r: &RetentionReport) -> (u64, u64, u64, u64) {
+    let acquired = r.periods.iter().map(|p| p.acquired).sum();
+    let lost = r.periods.iter().map(|p| p.lost).sum();
+    let won_back = r.periods.iter().map(|p| p.won_back).sum();
+    let active = r.periods.first().map_or(0, |p| p.active_at_start);
+    (acquired, lost, won_back, active)
+}
+
+fn card(title: &str, value: String, delta: Option<String>, than_before: &str) -> Markup {
+    html! {
+        section class="card" {
+            h2 { (title) }
+            div class="big" { (value) }
+            @if let Some(d) = delta {
+                div class="delta" { (d) " " (than_before) }
+            }
+        }
+    }
+}
+
+pub async fn page(
+    State(db): State<Db>,
+    session: Session,
+    Query(q): Query<RangeForm>,
+) -> Result<Response, Failure> {
+    let lang = session.lang;
+    let t = lang.texts();
+    let shop = &session.shop;
+    let (from, to) = q.range(shop);
+    let period = q.period();
+    let store = q.store();
+    let (prev_from, prev_to) = previous(from, to);
+    let (now, before, surveys, scored) = tokio::try_join!(
+        figures(&db, shop, from, to, period, store.clone()),
+        figures(&db, shop, prev_from, prev_to, period, store.clone()),
+        async { Ok::<_, Failure>(owner::settings::surveys(db.as_ref(), shop).await?) },
+        async { Ok::<_, Failure>(owner::rfm::scored(db.as_ref(), shop, to).await?) },
+    )?;
+    let surveys: Vec<Survey> = surveys.into_iter().map(|s| s.survey).collect();
+    let rfm = owner::rfm::rfm_report(to, &scored);
+    let compared = format!(
+        "{} {}",
+        t.compared_with,
+        fill(
+            t.range,
+            &[
+                ("from", &format::date(lang, prev_from)),
+                ("to", &format::date(lang, prev_to))
+            ]
+        )
+    );
+    let total = &now.report.total;
+    let earlier = &before.report.total;
+    let (acquired, lost, won_back, active) = sums(&now.retention);
+    let (acquired0, lost0, won_back0, active0) = sums(&before.retention);
+    // The periods' churn rates, averaged (a range's losses over its first day's
+    // actives would count the customers it acquired as if they were there).
+    let churn = |r: &RetentionReport| {
+        let rates: Vec<f64> = r.periods.iter().filter_map(|p| p.churn_rate).collect();
+        (!rates.is_empty()).then(|| rates.iter().sum::<f64>() / rates.len() as f64)
+    };
+    let words = ChartWords {
+        table: t.show_numbers,
+        x_head: t.period,
+    };
+    let labels: Vec<String> = now
+        .retention
+        .periods
+        .iter()
+        .map(|p| format::period_label(lang, p.start, period))
+        .collect();
+    // The survey report's trend lists periods with answers; line them up with all.
+    let by_start = |f: &dyn Fn(&kept_shared::Summary) -> Option<f64>| -> Vec<Option<f64>> {
+        now.retention
+            .periods
+            .iter()
+            .map(|p| {
+                now.report
+                    .trend
+                    .iter()
+                    .find(|s| s.start == period.start_of(p.start))
+                    .and_then(|s| f(&s.total))
+            })
+            .collect()
+    };
+    let count_of = |f: &dyn Fn(&kept_shared::Summary) -> u64| by_start(&|s| Some(f(s) as f64));
+    let content = html! {
+        p class="range" {
+            (fill(t.range, &[("from", &format::date(lang, from)), ("to", &format::date(lang, to))]))
+            " · " (if period == Period::Week { t.week } else { t.month })
+            @if let Some(s) = &store { " · " (t.store) ": " (s) }
+            " · " (compared)
+        }
+        (range_form(lang, from, to, period, store.as_deref(), "/dashboard"))
+        div class="cards" {
+            (card(t.nps, format::nps(total.nps.score), total.nps.score.zip(earlier.nps.score).map(|(a, b)| format::delta(a, b, 0)), t.than_before))
+            (card(t.csat, total.csat.average.map_or("—".into(), |a| format!("{a:.2}")), total.csat.average.zip(earlier.csat.average).map(|(a, b)| format::delta(a, b, 2)), t.than_before))
+            (card(t.acquired, acquired.to_string(), Some(format::delta(acquired as f64, acquired0 as f64, 0)), t.than_before))
+            (card(t.lost, lost.to_string(), Some(format::delta(lost as f64, lost0 as f64, 0)), t.than_before))
+            (card(t.won_back, won_back.to_string(), Some(format::delta(won_back as f64, won_back0 as f64, 0)), t.than_before))
+            (card(t.active_at_start, active.to_string(), Some(format::delta(active as f64, active0 as f64, 0)), t.than_before))
+            (card(t.churn_rate_average, format::percent(churn(&now.retention)), churn(&now.retention).zip(churn(&before.retention)).map(|(a, b)| format::delta(a * 100.0, b * 100.0, 1)), t.than_before))
+        }
+        p class="range" { (lang.count(total.nps.responses + total.csat.responses + total.churn.responses, &t.answers)) }
+        div class="charts" {
+            (line_chart("c-nps", t.nps_trend, &words, &labels,
+                &[Series { label: t.nps, class: "c1", values: by_start(&|s| s.nps.score) }],
+                (-100.0, 100.0), &|v| format::nps(Some(v))))
+            (bar_chart("c-ppd", t.nps_groups, &words, &labels, &[
+                Series { label: t.promoters, class: "c1", values: count_of(&|s| s.nps.promoters) },
+                Series { label: t.passives, class: "c2", values: count_of(&|s| s.nps.passives) },
+                Series { label: t.detractors, class: "c3", values: count_of(&|s| s.nps.detractors) },
+            ], true))
+            (bar_chart("c-spread", t.nps_spread, &ChartWords { table: t.show_numbers, x_head: t.score },
+                &(0..=10).map(|s| s.to_string()).collect::<Vec<_>>(),
+                &[Series { label: t.nps_spread, class: "c1", values: total.nps.distribution.iter().map(|n| Some(*n as f64)).collect() }],
+                false))
+            (line_chart("c-csat", t.csat_trend, &words, &labels,
+                &[Series { label: t.csat, class: "c4", values: by_start(&|s| s.csat.average) }],
+                (1.0, 5.0), &|v| format!("{v:.1}")))
+            (ranked_bars("c-reasons", t.churn_reasons,
+                &total.churn.reasons.iter().map(|r| (format::reason(lang, &r.code, &surveys), r.count)).collect::<Vec<_>>(), "c3"))
+            (bar_chart("c-customers", t.acquired_vs_lost, &words, &labels, &[
+                Series { label: t.acquired, class: "c1", values: now.retention.periods.iter().map(|p| Some(p.acquired as f64)).collect() },
+                Series { label: t.won_back, class: "c4", values: now.retention.periods.iter().map(|p| Some(p.won_back as f64)).collect() },
+                Series { label: t.lost, class: "c3", values: now.retention.periods.iter().map(|p| Some(p.lost as f64)).collect() },
+            ], false))
+            (ranked_bars("c-segments", t.segments,
+                &rfm.segments.iter().map(|s| (
+                    format!("{} ({} {})", format::segment(lang, s.segment), format::percent(s.share_of_revenue), t.revenue_share.to_lowercase()),
+                    s.customers,
+                )).collect::<Vec<_>>(), "c1"))
+        }
+        @if total.nps.responses + total.csat.responses + total.churn.responses == 0 && acquired == 0 {
+            p { (t.no_data) }
+        }
+    };
+    Ok(shell(&session, Section::Overview, t.overview, content))
+}
+
+/// The range, period and store form (shared by the overview).
+pub fn range_form(
+    lang: Lang,
+    from: NaiveDate,
+    to: NaiveDate,
+    period: Period,
+    store: Option<&str>,
+    action: &str,
+) -> Markup {
+    let t = lang.texts();
+    html! {
+        form class="filters" method="get" action=(action) {
+            label { (t.from) input type="date" name="from" value=(from.to_string()); }
+            label { (t.to) input type="date" name="to" value=(to.to_string()); }
+            label { (t.period)
+                select name="period" {
+                    option value="month" selected[period == Period::Month] { (t.month) }
+                    option value="week" selected[period == Period::Week] { (t.week) }
+                }
+            }
+            label { (t.store) input name="store" value=(store.unwrap_or("")) placeholder=(t.all_stores); }
+            button type="submit" { (t.show) }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_period_before_is_as_long() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        assert_eq!(previous(d(3, 1), d(3, 31)), (d(1, 29), d(2, 28)));
+        assert_eq!(previous(d(1, 5), d(1, 5)), (d(1, 4), d(1, 4)));
+    }
+}

@@ -1,0 +1,300 @@
+//! Settings: the shop's name, the sites allowed to show the widget, loyalty tiers
+//! (with their names per language) and points, the churn window, the time zone;
+//! the keys (the public one shown, the secret ones made anew and shown once); and
+//! who changed what, when.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kept_shared::{FieldError, ShopSettings, TierSetting};
+use maud::{Markup, html};
+
+use super::form_allowed;
+use super::format;
+use super::layout::{Section, errors, shell};
+use super::session::{Session, sign_in};
+use super::surveys::dashboard_actor;
+use crate::db::Db;
+use crate::http::Failure;
+use crate::owner::settings::{self as owner_settings, ChangeError};
+use crate::tokens::TokenKind;
+
+/// Lines of the audit log shown.
+const AUDIT_LINES: u64 = 50;
+
+fn field_id(path: &str) -> String {
+    format!(
+        "s-{}",
+        path.replace(['.', '[', ']'], "-").trim_end_matches('-')
+    )
+}
+
+/// `uk=Золото, ru=Золото` ↔ a tier's names by locale.
+fn labels_text(labels: &BTreeMap<String, String>) -> String {
+    labels
+        .iter()
+        .map(|(l, n)| format!("{l}={n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn parse_labels(text: &str) -> BTreeMap<String, String> {
+    text.split(',')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(l, n)| (l.trim().to_ascii_lowercase(), n.trim().to_string()))
+        .filter(|(l, n)| !l.is_empty() && !n.is_empty())
+        .collect()
+}
+
+async fn render(
+    db: &Db,
+    session: &Session,
+    s: &ShopSettings,
+    errs: &[FieldError],
+    notice: Option<Markup>,
+) -> Result<Response, Failure> {
+    let lang = session.lang;
+    let t = lang.texts();
+    let audit = owner_settings::audit_log(db.as_ref(), &session.shop, AUDIT_LINES).await?;
+    let invalid = |path: &str| {
+        errs.iter().any(|e| {
+            e.field == path
+                || e.field.starts_with(&format!("{path}["))
+                || e.field.starts_with(&format!("{path}."))
+        })
+    };
+    let zones = chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|z| z.name())
+        .collect::<Vec<_>>();
+    let content = html! {
+        @if let Some(n) = notice { (n) }
+        (errors(t, errs, field_id))
+        form method="post" action="/dashboard/settings" {
+            input type="hidden" name="csrf" value=(session.csrf);
+            div class="grid2" {
+                label { (t.shop_name) input id=(field_id("name")) name="name" value=(s.name) required maxlength="100" aria-invalid=[invalid("name").then_some("true")]; }
+                label { (t.time_zone)
+                    select id=(field_id("time_zone")) name="time_zone" {
+                        @for z in &zones { option value=(z) selected[*z == s.time_zone] { (z) } }
+                    }
+                }
+                label { (t.points_per_unit) input id=(field_id("points_per_unit")) name="points_per_unit" type="number" min="0" max="1000" value=(s.points_per_unit) aria-invalid=[invalid("points_per_unit").then_some("true")]; }
+                label { (t.churn_window) input id=(field_id("churn_window_days")) name="churn_window_days" type="number" min="7" max="730" value=(s.churn_window_days) aria-describedby="churn-hint" aria-invalid=[invalid("churn_window_days").then_some("true")]; }
+            }
+            p class="intro" id="churn-hint" { (t.churn_window_hint) }
+            label { (t.allowed_origins)
+                textarea id=(field_id("allowed_origins")) name="allowed_origins" rows="3" aria-describedby="origins-hint" aria-invalid=[invalid("allowed_origins").then_some("true")] { (s.allowed_origins.join("\n")) }
+            }
+            p class="intro" id="origins-hint" { (t.allowed_origins_hint) }
+            fieldset {
+                legend { (t.tiers) }
+                div class="table-wrap" { table {
+                    thead { tr { th scope="col" { (t.tier_name) } th scope="col" { (t.min_points) } th scope="col" { (t.tier_labels_hint) } } }
+                    tbody {
+                        @for (i, tier) in s.tiers.iter().chain(std::iter::once(&TierSetting { name: String::new(), min_points: 0, labels: BTreeMap::new() })).enumerate() {
+                            @let blank = i == s.tiers.len();
+                            tr {
+                                td { input id=(field_id(&format!("tiers[{i}].name"))) name={"tier." (i) ".name"} value=(tier.name) aria-label={(t.tier_name) " " (i + 1)} aria-invalid=[invalid(&format!("tiers[{i}]")).then_some("true")]; }
+                                td { input id=(field_id(&format!("tiers[{i}].min_points"))) name={"tier." (i) ".min_points"} type="number" min="0" value=(if blank { String::new() } else { tier.min_points.to_string() }) aria-label={(t.min_points) " " (i + 1)}; }
+                                td { input id=(field_id(&format!("tiers[{i}].labels"))) name={"tier." (i) ".labels"} value=(labels_text(&tier.labels)) aria-label={(t.tier_labels_hint) " " (i + 1)}; }
+                            }
+                        }
+                    }
+                } }
+                p class="intro" { (t.add_tier) }
+            }
+            div class="actions" { button type="submit" { (t.save) } }
+        }
+        h2 { (t.keys) }
+        dl class="facts" {
+            dt { (t.public_key) } dd { code { (session.shop.public_key) } }
+        }
+        @for (kind, name) in [("back-office", t.back_office_key), ("owner", t.owner_token)] {
+            form method="post" action={"/dashboard/settings/keys/" (kind)} class="actions" {
+                input type="hidden" name="csrf" value=(session.csrf);
+                span { (name) " — " (t.rotate_warning) }
+                button type="submit" class="danger" { (t.rotate) ": " (name) }
+            }
+        }
+        h2 { (t.changes) }
+        @if audit.is_empty() { p { (t.nothing_found) } } @else {
+            div class="table-wrap" { table {
+                thead { tr { th scope="col" { (t.when) } th scope="col" { (t.who) } th scope="col" { (t.what) } } }
+                tbody { @for a in &audit { tr {
+                    td { (format::date_time(lang, a.at, session.shop.time_zone)) }
+                    td { (a.actor) }
+                    td { strong { (a.action) } br; span class="answer-text" { (a.detail) } }
+                } } }
+            } }
+        }
+    };
+    Ok(shell(session, Section::Settings, t.settings, content))
+}
+
+pub async fn page(State(db): State<Db>, session: Session) -> Result<Response, Failure> {
+    let view = owner_settings::view(db.as_ref(), &session.shop).await?;
+    render(&db, &session, &view.settings, &[], None).await
+}
+
+fn settings_from_form(fields: &[(String, String)]) -> ShopSettings {
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    let mut rows: BTreeMap<usize, (String, String, String)> = BTreeMap::new();
+    for (k, v) in fields {
+        let Some(rest) = k.strip_prefix("tier.") else {
+            continue;
+        };
+        let Some((i, what)) = rest.split_once('.') else {
+            continue;
+        };
+        let Ok(i) = i.parse::<usize>() else { continue };
+        let row = rows.entry(i).or_default();
+        match what {
+            "name" => row.0 = v.clone(),
+            "min_points" => row.1 = v.clone(),
+            "labels" => row.2 = v.clone(),
+            _ => {}
+        }
+    }
+    ShopSettings {
+        name: get("name").to_string(),
+        allowed_origins: get("allowed_origins")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect(),
+        tiers: rows
+            .into_values()
+            .filter(|(name, points, _)| !name.trim().is_empty() || !points.trim().is_empty())
+            .map(|(name, points, labels)| TierSetting {
+                name,
+                // An unreadable number becomes one the rules refuse, named in the errors.
+                min_points: points.trim().parse().unwrap_or(u64::MAX),
+                labels: parse_labels(&labels),
+            })
+            .collect(),
+        points_per_unit: get("points_per_unit").trim().parse().unwrap_or(u64::MAX),
+        churn_window_days: get("churn_window_days").trim().parse().unwrap_or(0),
+        time_zone: get("time_zone").to_string(),
+    }
+}
+
+pub async fn save(
+    State(db): State<Db>,
+    session: Session,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, Failure> {
+    let csrf = fields
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    if !form_allowed(&session, &headers, csrf) {
+        return Ok(StatusCode::FORBIDDEN.into_response());
+    }
+    let t = session.lang.texts();
+    let settings = settings_from_form(&fields);
+    match owner_settings::update_settings(
+        db.as_ref(),
+        &session.shop,
+        settings.clone(),
+        &dashboard_actor(&session),
+    )
+    .await
+    {
+        Ok(()) => {
+            let mut session = session;
+            if let Some(shop) = db.shop(&session.shop.id).await? {
+                session.shop = shop;
+            }
+            let view = owner_settings::view(db.as_ref(), &session.shop).await?;
+            render(
+                &db,
+                &session,
+                &view.settings,
+                &[],
+                Some(html! { p class="status-message" role="status" { (t.saved) } }),
+            )
+            .await
+        }
+        Err(ChangeError::Invalid(errs)) => {
+            let mut resp = render(&db, &session, &settings, &errs, None).await?;
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+        Err(ChangeError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// Makes a new secret and shows it once. A new owner token ends every session,
+/// this one too: the owner is signed in again with the new token.
+pub async fn rotate(
+    State(db): State<Db>,
+    session: Session,
+    headers: HeaderMap,
+    Path(kind): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, Failure> {
+    let csrf = fields
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    if !form_allowed(&session, &headers, csrf) {
+        return Ok(StatusCode::FORBIDDEN.into_response());
+    }
+    let kind = match kind.as_str() {
+        "back-office" => TokenKind::BackOffice,
+        "owner" => TokenKind::Owner,
+        _ => return Ok(StatusCode::NOT_FOUND.into_response()),
+    };
+    let t = session.lang.texts();
+    let secret =
+        owner_settings::rotate(db.as_ref(), &session.shop, kind, &dashboard_actor(&session))
+            .await?;
+    let mut session = session;
+    let mut cookie = None;
+    if kind == TokenKind::Owner
+        && let Some((new_cookie, opened)) =
+            sign_in(&db, &session.shop.id, &secret.secret, &headers).await
+    {
+        // The page shown now carries the new session's CSRF token.
+        session.csrf = opened.csrf;
+        session.id_hash = opened.id_hash;
+        cookie = Some(new_cookie);
+    }
+    let view = owner_settings::view(db.as_ref(), &session.shop).await?;
+    let notice = html! {
+        section class="card" role="status" aria-labelledby="new-secret" {
+            h2 id="new-secret" { (t.new_secret) }
+            p class="secret" data-testid="new-secret" { (secret.secret) }
+            p { (t.new_secret_hint) }
+        }
+    };
+    let mut resp = render(&db, &session, &view.settings, &[], Some(notice)).await?;
+    if let Some(c) = cookie {
+        resp.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tier_names_per_language_are_written_and_read_back() {
+        let labels = parse_labels(" uk = Золото ,ru=Золото, bad, =x ");
+        assert_eq!(labels_text(&labels), "ru=Золото, uk=Золото");
+    }
+}

@@ -1,0 +1,482 @@
+//! The surveys editor: what each survey asks in each language, the reasons a churn
+//! survey offers, whether NPS asks why, which surveys are on and in what order,
+//! who sees them; with a preview of the widget as visitors see it. Changes go
+//! through the owner API's functions and the shared rules.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use kept_shared::settings::valid_locale;
+use kept_shared::{
+    Audience, ChurnReasonChoice, FieldError, SurveyDefinition, SurveyKind, SurveyTexts, Targeting,
+};
+use maud::{DOCTYPE, Markup, html};
+
+use super::form_allowed;
+use super::i18n::Texts;
+use super::layout::{Section, errors, shell};
+use super::session::Session;
+use crate::db::Db;
+use crate::http::Failure;
+use crate::owner::settings::{self as owner_settings, Actor, ChangeError};
+
+/// The dashboard as the audit log names it, with the session.
+pub fn dashboard_actor(session: &Session) -> Actor {
+    Actor(format!(
+        "dashboard (session {})",
+        &hex::encode(&session.id_hash)[..8]
+    ))
+}
+
+fn kind_name(t: &Texts, kind: &SurveyKind) -> &'static str {
+    match kind {
+        SurveyKind::Nps { .. } => t.nps,
+        SurveyKind::Csat => t.csat,
+        SurveyKind::ChurnReason { .. } => t.churn_reasons,
+    }
+}
+
+fn audience_name(t: &Texts, a: &Audience) -> String {
+    match a {
+        Audience::Everyone => t.audience_everyone.into(),
+        Audience::KnownCustomers => t.audience_known.into(),
+        Audience::Lapsed { days } => format!("{} ({days})", t.audience_lapsed),
+    }
+}
+
+pub async fn list(State(db): State<Db>, session: Session) -> Result<Response, Failure> {
+    let t = session.lang.texts();
+    let surveys = owner_settings::surveys(db.as_ref(), &session.shop).await?;
+    let n = surveys.len();
+    let content = html! {
+        p class="intro" { (t.surveys_intro) }
+        div class="table-wrap" { table {
+            thead { tr {
+                th scope="col" { (t.question) } th scope="col" { (t.survey) } th scope="col" { (t.audience) }
+                th scope="col" { (t.active_survey) } th scope="col" { span class="sr-only" { (t.edit) } }
+            } }
+            tbody { @for (i, s) in surveys.iter().enumerate() {
+                @let question = s.survey.texts_for(session.lang.code()).map(|t| t.question.clone()).unwrap_or_default();
+                tr {
+                    td { a href={"/dashboard/surveys/" (s.survey.id)} { (question) } br; small { (s.survey.id) } }
+                    td { (kind_name(t, &s.survey.kind)) }
+                    td { (audience_name(t, &s.survey.targeting.audience)) }
+                    td { (if s.active { t.active } else { "—" }) }
+                    td {
+                        form method="post" action={"/dashboard/surveys/" (s.survey.id) "/arrange"} class="actions" {
+                            input type="hidden" name="csrf" value=(session.csrf);
+                            @if i > 0 { button type="submit" class="secondary" name="move" value="up" aria-label={(t.move_up) ": " (question)} { "↑ " (t.move_up) } }
+                            @if i + 1 < n { button type="submit" class="secondary" name="move" value="down" aria-label={(t.move_down) ": " (question)} { "↓ " (t.move_down) } }
+                            button type="submit" class="secondary" name="move" value="toggle" { (if s.active { "⏸ " } else { "▶ " }) (t.active_survey) }
+                        }
+                    }
+                }
+            } }
+        } }
+    };
+    Ok(shell(&session, Section::Surveys, t.surveys, content))
+}
+
+/// A field's id in the form, from its path in a [`FieldError`].
+fn field_id(path: &str) -> String {
+    format!(
+        "f-{}",
+        path.replace(['.', '[', ']'], "-").trim_end_matches('-')
+    )
+}
+
+fn edit_form(session: &Session, d: &SurveyDefinition, errs: &[FieldError], saved: bool) -> Markup {
+    let t = session.lang.texts();
+    let s = &d.survey;
+    let id = &s.id;
+    let locales: Vec<&String> = s.texts.keys().collect();
+    let reason_locales: Vec<String> = {
+        let mut l: Vec<String> = s.texts.keys().cloned().collect();
+        if let SurveyKind::ChurnReason { reasons, .. } = &s.kind {
+            for r in reasons {
+                for k in r.labels.keys() {
+                    if !l.contains(k) {
+                        l.push(k.clone());
+                    }
+                }
+            }
+        }
+        l
+    };
+    let invalid = |path: &str| {
+        errs.iter()
+            .any(|e| e.field == path || e.field.starts_with(&format!("{path}.")))
+    };
+    html! {
+        (errors(t, errs, field_id))
+        @if saved { p class="status-message" role="status" { (t.saved) } }
+        form method="post" action={"/dashboard/surveys/" (id)} {
+            input type="hidden" name="csrf" value=(session.csrf);
+            input type="hidden" name="position" value=(d.position);
+            div class="grid2" {
+                label class="check" { input type="checkbox" name="active" checked[d.active]; (t.active_survey) }
+                label { (t.default_locale)
+                    select name="default_locale" id="f-default_locale" {
+                        @for l in &locales { option value=(l) selected[**l == s.default_locale] { (l) } }
+                    }
+                }
+                label { (t.audience)
+                    select name="audience" {
+                        option value="everyone" selected[s.targeting.audience == Audience::Everyone] { (t.audience_everyone) }
+                        option value="known" selected[s.targeting.audience == Audience::KnownCustomers] { (t.audience_known) }
+                        option value="lapsed" selected[matches!(s.targeting.audience, Audience::Lapsed { .. })] { (t.audience_lapsed) }
+                    }
+                }
+                label { (t.churn_window)
+                    input type="number" name="lapsed_days" min="1" max="3650"
+                        value=(match s.targeting.audience { Audience::Lapsed { days } => days, _ => session.shop.churn_window_days });
+                }
+            }
+            @match &s.kind {
+                SurveyKind::Nps { ask_reason } => {
+                    label class="check" { input type="checkbox" name="ask_reason" checked[*ask_reason]; (t.ask_why) }
+                }
+                SurveyKind::ChurnReason { allow_other_text, .. } => {
+                    label class="check" { input type="checkbox" name="allow_other" checked[*allow_other_text]; (t.allow_other_text) }
+                }
+                SurveyKind::Csat => {}
+            }
+            @for l in &locales {
+                @let texts = &s.texts[*l];
+                fieldset {
+                    legend { (l) }
+                    label { (t.question)
+                        input id=(field_id(&format!("texts.{l}.question"))) name={"q." (l)} value=(texts.question) maxlength="300"
+                            aria-invalid=[invalid(&format!("texts.{l}.question")).then_some("true")];
+                    }
+                    @if !matches!(s.kind, SurveyKind::Csat) {
+                        label { (t.follow_up)
+                            input id=(field_id(&format!("texts.{l}.follow_up"))) name={"f." (l)} value=(texts.follow_up.clone().unwrap_or_default()) maxlength="300";
+                        }
+                    }
+                }
+            }
+            @if let SurveyKind::ChurnReason { reasons, .. } = &s.kind {
+                fieldset {
+                    legend { (t.reasons) }
+                    div class="table-wrap" { table {
+                        thead { tr {
+                            th scope="col" { (t.reason_code) }
+                            @for l in &reason_locales { th scope="col" { (t.label) " (" (l) ")" } }
+                        } }
+                        tbody {
+                            @for (i, r) in reasons.iter().chain(std::iter::once(&ChurnReasonChoice { code: String::new(), labels: BTreeMap::new() })).enumerate() {
+                                tr {
+                                    td { input id=(field_id(&format!("reasons[{i}].code"))) name={"reason." (i) ".code"} value=(r.code) aria-label={(t.reason_code) " " (i + 1)}
+                                        aria-invalid=[invalid(&format!("reasons[{i}].code")).then_some("true")]; }
+                                    @for l in &reason_locales {
+                                        td { input id=(field_id(&format!("reasons[{i}].labels.{l}"))) name={"reason." (i) ".label." (l)} value=(r.labels.get(l).cloned().unwrap_or_default())
+                                            aria-label={(t.label) " " (i + 1) " (" (l) ")"}; }
+                                    }
+                                }
+                            }
+                        }
+                    } }
+                    p class="intro" { (t.add_reason) ": " (t.reason_code) " + " (t.label) }
+                }
+            }
+            fieldset {
+                legend { (t.add_locale) }
+                label { (t.locale_code) input name="new_locale" id="f-new_locale" pattern="[a-z]{2,3}(-[A-Za-z0-9]{2,3})?" maxlength="7"; }
+                button type="submit" class="secondary" name="action" value="add_locale" { (t.add_locale) }
+            }
+            div class="actions" {
+                button type="submit" name="action" value="save" { (t.save) }
+                a class="button secondary" href={"/dashboard/surveys/" (id) "/preview"} target="_blank" { (t.preview) }
+            }
+        }
+        h2 { (t.preview) }
+        iframe class="preview" src={"/dashboard/surveys/" (id) "/preview"} title={(t.preview) ": " (id)} {}
+    }
+}
+
+pub async fn edit(
+    State(db): State<Db>,
+    session: Session,
+    Path(survey_id): Path<String>,
+) -> Result<Response, Failure> {
+    let t = session.lang.texts();
+    let Some(d) = owner_settings::surveys(db.as_ref(), &session.shop)
+        .await?
+        .into_iter()
+        .find(|s| s.survey.id == survey_id)
+    else {
+        return Ok((StatusCode::NOT_FOUND, "no such survey").into_response());
+    };
+    Ok(shell(
+        &session,
+        Section::Surveys,
+        &format!("{}: {}", t.edit, d.survey.id),
+        edit_form(&session, &d, &[], false),
+    ))
+}
+
+/// The definition the form describes, built on the stored one (whose kind and
+/// id it cannot change).
+fn from_form(stored: &SurveyDefinition, fields: &[(String, String)]) -> (SurveyDefinition, bool) {
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let mut d = stored.clone();
+    d.active = get("active").is_some();
+    if let Some(l) = get("default_locale") {
+        d.survey.default_locale = l.to_string();
+    }
+    let mut texts = BTreeMap::new();
+    for (k, v) in fields {
+        if let Some(l) = k.strip_prefix("q.") {
+            let follow_up = get(&format!("f.{l}"))
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .map(str::to_string);
+            texts.insert(
+                l.to_string(),
+                SurveyTexts {
+                    question: v.trim().to_string(),
+                    follow_up,
+                },
+            );
+        }
+    }
+    let adding = get("action") == Some("add_locale");
+    if let Some(new) = get("new_locale").map(str::trim).filter(|l| !l.is_empty()) {
+        texts.entry(new.to_string()).or_insert(SurveyTexts {
+            question: String::new(),
+            follow_up: None,
+        });
+    }
+    d.survey.texts = texts;
+    d.survey.targeting = Targeting {
+        audience: match get("audience") {
+            Some("known") => Audience::KnownCustomers,
+            Some("lapsed") => Audience::Lapsed {
+                days: get("lapsed_days")
+                    .and_then(|d| d.parse().ok())
+                    .unwrap_or(90),
+            },
+            _ => Audience::Everyone,
+        },
+    };
+    match &mut d.survey.kind {
+        SurveyKind::Nps { ask_reason } => *ask_reason = get("ask_reason").is_some(),
+        SurveyKind::ChurnReason {
+            reasons,
+            allow_other_text,
+        } => {
+            *allow_other_text = get("allow_other").is_some();
+            let mut rows: BTreeMap<usize, ChurnReasonChoice> = BTreeMap::new();
+            for (k, v) in fields {
+                let Some(rest) = k.strip_prefix("reason.") else {
+                    continue;
+                };
+                let mut parts = rest.splitn(3, '.');
+                let (Some(i), Some(what)) =
+                    (parts.next().and_then(|i| i.parse().ok()), parts.next())
+                else {
+                    continue;
+                };
+                let row = rows.entry(i).or_insert(ChurnReasonChoice {
+                    code: String::new(),
+                    labels: BTreeMap::new(),
+                });
+                match (what, parts.next()) {
+                    ("code", None) => row.code = v.trim().to_string(),
+                    ("label", Some(locale)) if !v.trim().is_empty() => {
+                        row.labels.insert(locale.to_string(), v.trim().to_string());
+                    }
+                    _ => {}
+                }
+            }
+            // A row without a code is not a reason (clearing the code removes one).
+            *reasons = rows.into_values().filter(|r| !r.code.is_empty()).collect();
+        }
+        SurveyKind::Csat => {}
+    }
+    (d, adding)
+}
+
+pub async fn save(
+    State(db): State<Db>,
+    session: Session,
+    headers: HeaderMap,
+    Path(survey_id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, Failure> {
+    let csrf = fields
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    if !form_allowed(&session, &headers, csrf) {
+        return Ok(StatusCode::FORBIDDEN.into_response());
+    }
+    let t = session.lang.texts();
+    let Some(stored) = owner_settings::surveys(db.as_ref(), &session.shop)
+        .await?
+        .into_iter()
+        .find(|s| s.survey.id == survey_id)
+    else {
+        return Ok((StatusCode::NOT_FOUND, "no such survey").into_response());
+    };
+    let (draft, adding_locale) = from_form(&stored, &fields);
+    let title = format!("{}: {}", t.edit, survey_id);
+    if adding_locale {
+        let new = fields
+            .iter()
+            .find(|(k, _)| k == "new_locale")
+            .map(|(_, v)| v.trim())
+            .unwrap_or("");
+        let errs = if valid_locale(new) {
+            vec![]
+        } else {
+            vec![FieldError {
+                field: "new_locale".into(),
+                message: format!("{new:?} is not a locale code like de or pt-BR"),
+            }]
+        };
+        let shown = if errs.is_empty() {
+            draft
+        } else {
+            from_form(
+                &stored,
+                &fields
+                    .iter()
+                    .filter(|(k, _)| k != "new_locale")
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            )
+            .0
+        };
+        return Ok(shell(
+            &session,
+            Section::Surveys,
+            &title,
+            edit_form(&session, &shown, &errs, false),
+        ));
+    }
+    match owner_settings::put_survey(
+        db.as_ref(),
+        &session.shop,
+        draft.clone(),
+        &dashboard_actor(&session),
+    )
+    .await
+    {
+        Ok(()) => Ok(shell(
+            &session,
+            Section::Surveys,
+            &title,
+            edit_form(&session, &draft, &[], true),
+        )),
+        Err(ChangeError::Invalid(errs)) => {
+            let mut resp = shell(
+                &session,
+                Section::Surveys,
+                &title,
+                edit_form(&session, &draft, &errs, false),
+            );
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+        Err(ChangeError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// Moves a survey up or down, or switches it on or off.
+pub async fn arrange(
+    State(db): State<Db>,
+    session: Session,
+    headers: HeaderMap,
+    Path(survey_id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, Failure> {
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    if !form_allowed(&session, &headers, get("csrf")) {
+        return Ok(StatusCode::FORBIDDEN.into_response());
+    }
+    let mut surveys = owner_settings::surveys(db.as_ref(), &session.shop).await?;
+    let Some(i) = surveys.iter().position(|s| s.survey.id == survey_id) else {
+        return Ok((StatusCode::NOT_FOUND, "no such survey").into_response());
+    };
+    let actor = dashboard_actor(&session);
+    match get("move") {
+        "toggle" => surveys[i].active = !surveys[i].active,
+        "up" if i > 0 => surveys.swap(i, i - 1),
+        "down" if i + 1 < surveys.len() => surveys.swap(i, i + 1),
+        _ => return Ok(Redirect::to("/dashboard/surveys").into_response()),
+    }
+    // Positions follow the list's order; only surveys whose place or state changed are written.
+    let before = owner_settings::surveys(db.as_ref(), &session.shop).await?;
+    for (position, mut d) in surveys.into_iter().enumerate() {
+        d.position = position as i32;
+        if before.iter().find(|b| b.survey.id == d.survey.id) != Some(&d) {
+            owner_settings::put_survey(db.as_ref(), &session.shop, d, &actor)
+                .await
+                .map_err(|e| match e {
+                    ChangeError::Store(e) => Failure::from(e),
+                    ChangeError::Invalid(_) => {
+                        Failure::bad_request("a stored survey breaks the rules")
+                    }
+                })?;
+        }
+    }
+    Ok(Redirect::to("/dashboard/surveys").into_response())
+}
+
+/// The widget as visitors see it, showing this survey, in preview mode: nothing
+/// answered here is stored or counted.
+pub async fn preview(session: Session, Path(survey_id): Path<String>) -> Response {
+    if kept_shared::validate::validate_ref("survey", &survey_id).is_err() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let t = session.lang.texts();
+    let markup = html! {
+        (DOCTYPE)
+        html lang=(session.lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (t.preview) ": " (survey_id) }
+                link rel="stylesheet" href="/dashboard/assets/dashboard.css";
+            }
+            body {
+                main {
+                    h1 class="sr-only" { (t.preview) }
+                    script src="/widget/kept.js" defer data-key=(session.shop.public_key) data-survey=(survey_id)
+                        data-locale=(session.lang.code()) data-preview="true" {}
+                }
+            }
+        }
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            // The widget's wasm needs 'wasm-unsafe-eval'; the editor frames this page.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+                 connect-src 'self'; img-src 'self' data:; frame-ancestors 'self'; base-uri 'none'",
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        markup.into_string(),
+    )
+        .into_response()
+}

@@ -1,0 +1,327 @@
+//! What the owner changes: the shop's settings, its surveys, its secret keys.
+//! Every change is checked by the shared rules, and written to the audit log
+//! with who made it and what changed (never a secret).
+
+use chrono::Utc;
+use chrono_tz::Tz;
+use kept_shared::settings::validate_survey;
+use kept_shared::{
+    AuditEntry, FieldError, RotatedSecret, ShopSettings, ShopView, SurveyDefinition, TierSetting,
+};
+
+use crate::db::{AuditRecord, Database, DbError, Shop, ShopUpdate, SurveyRecord, Tier};
+use crate::tokens::{TokenKind, generate_token, hash_token};
+
+/// Who is making a change, as the audit log says it: "dashboard" or "owner API",
+/// with the client's address where known.
+#[derive(Debug, Clone)]
+pub struct Actor(pub String);
+
+/// Why a change was not made.
+#[derive(Debug)]
+pub enum ChangeError {
+    /// It breaks the rules: each field and why.
+    Invalid(Vec<FieldError>),
+    Store(DbError),
+}
+
+impl From<DbError> for ChangeError {
+    fn from(e: DbError) -> Self {
+        ChangeError::Store(e)
+    }
+}
+
+fn tier_setting(t: &Tier) -> TierSetting {
+    TierSetting {
+        name: t.name.clone(),
+        min_points: t.min_points,
+        labels: t.labels.clone(),
+    }
+}
+
+/// The shop as its owner sees its settings.
+pub async fn view(db: &dyn Database, shop: &Shop) -> Result<ShopView, DbError> {
+    let tiers = db.tiers(&shop.id).await?;
+    Ok(ShopView {
+        id: shop.id.clone(),
+        public_key: shop.public_key.clone(),
+        settings: ShopSettings {
+            name: shop.name.clone(),
+            allowed_origins: shop.allowed_origins.clone(),
+            tiers: tiers.iter().map(tier_setting).collect(),
+            points_per_unit: shop.points_per_unit,
+            churn_window_days: shop.churn_window_days,
+            time_zone: shop.time_zone.name().to_string(),
+        },
+    })
+}
+
+async fn audit(
+    db: &dyn Database,
+    shop_id: &str,
+    actor: &Actor,
+    action: &str,
+    detail: String,
+) -> Result<(), DbError> {
+    db.record_audit(
+        shop_id,
+        AuditRecord {
+            at: Utc::now(),
+            actor: actor.0.clone(),
+            action: action.to_string(),
+            detail,
+        },
+    )
+    .await
+}
+
+/// Checks and stores new settings; the audit log says what changed.
+pub async fn update_settings(
+    db: &dyn Database,
+    shop: &Shop,
+    mut settings: ShopSettings,
+    actor: &Actor,
+) -> Result<(), ChangeError> {
+    let mut errors = settings.validate().err().unwrap_or_default();
+    let zone: Option<Tz> = settings.time_zone.trim().parse().ok();
+    if zone.is_none() {
+        errors.push(FieldError {
+            field: "time_zone".into(),
+            message: format!(
+                "{:?} is not an IANA time zone such as Europe/Kyiv",
+                settings.time_zone
+            ),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(ChangeError::Invalid(errors));
+    }
+    let zone = zone.expect("checked above");
+    let before = view(db, shop).await?.settings;
+    let mut changes = Vec::new();
+    let mut note = |name: &str, old: String, new: String| {
+        if old != new {
+            changes.push(format!("{name}: {old} → {new}"));
+        }
+    };
+    note("name", before.name.clone(), settings.name.clone());
+    note(
+        "origins",
+        before.allowed_origins.join(" "),
+        settings.allowed_origins.join(" "),
+    );
+    let tiers = |t: &[TierSetting]| {
+        t.iter()
+            .map(|t| {
+                let labels: Vec<String> =
+                    t.labels.iter().map(|(l, n)| format!("{l}={n}")).collect();
+                format!("{}≥{} [{}]", t.name, t.min_points, labels.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    note("tiers", tiers(&before.tiers), tiers(&settings.tiers));
+    note(
+        "points per unit",
+        before.points_per_unit.to_string(),
+        settings.points_per_unit.to_string(),
+    );
+    note(
+        "churn window",
+        format!("{} days", before.churn_window_days),
+        format!("{} days", settings.churn_window_days),
+    );
+    note(
+        "time zone",
+        before.time_zone.clone(),
+        zone.name().to_string(),
+    );
+    db.update_shop(
+        &shop.id,
+        ShopUpdate {
+            name: settings.name,
+            allowed_origins: settings.allowed_origins,
+            points_per_unit: settings.points_per_unit,
+            churn_window_days: settings.churn_window_days,
+            time_zone: zone,
+            tiers: settings
+                .tiers
+                .into_iter()
+                .map(|t| Tier {
+                    name: t.name,
+                    min_points: t.min_points,
+                    labels: t.labels,
+                })
+                .collect(),
+        },
+    )
+    .await?;
+    if !changes.is_empty() {
+        audit(db, &shop.id, actor, "settings", changes.join("\n")).await?;
+    }
+    Ok(())
+}
+
+/// The shop's surveys, active or not, in their order.
+pub async fn surveys(db: &dyn Database, shop: &Shop) -> Result<Vec<SurveyDefinition>, DbError> {
+    Ok(db
+        .surveys(&shop.id, false)
+        .await?
+        .into_iter()
+        .map(|r| SurveyDefinition {
+            survey: r.survey,
+            active: r.active,
+            position: r.position,
+        })
+        .collect())
+}
+
+/// Checks and stores a survey (new, or changed: its kind stays what it was, so its
+/// answers keep their meaning).
+pub async fn put_survey(
+    db: &dyn Database,
+    shop: &Shop,
+    definition: SurveyDefinition,
+    actor: &Actor,
+) -> Result<(), ChangeError> {
+    let mut errors = validate_survey(&definition.survey)
+        .err()
+        .unwrap_or_default();
+    let existing = surveys(db, shop)
+        .await?
+        .into_iter()
+        .find(|s| s.survey.id == definition.survey.id);
+    if let Some(old) = &existing
+        && old.survey.kind.name() != definition.survey.kind.name()
+    {
+        errors.push(FieldError {
+            field: "kind".into(),
+            message: format!(
+                "a {} survey cannot become a {} survey: create a new survey instead",
+                old.survey.kind.name(),
+                definition.survey.kind.name()
+            ),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(ChangeError::Invalid(errors));
+    }
+    let detail = match &existing {
+        None => "created".to_string(),
+        Some(old) => describe_survey_change(old, &definition),
+    };
+    let id = definition.survey.id.clone();
+    db.put_survey(
+        &shop.id,
+        SurveyRecord {
+            survey: definition.survey,
+            active: definition.active,
+            position: definition.position,
+        },
+    )
+    .await?;
+    audit(db, &shop.id, actor, &format!("survey {id}"), detail).await?;
+    Ok(())
+}
+
+/// What changed in a survey, in words.
+fn describe_survey_change(old: &SurveyDefinition, new: &SurveyDefinition) -> String {
+    let mut changes = Vec::new();
+    if old.active != new.active {
+        changes.push(
+            if new.active {
+                "switched on"
+            } else {
+                "switched off"
+            }
+            .to_string(),
+        );
+    }
+    if old.position != new.position {
+        changes.push(format!("order: {} → {}", old.position, new.position));
+    }
+    for (locale, texts) in &new.survey.texts {
+        match old.survey.texts.get(locale) {
+            None => changes.push(format!("{locale}: added")),
+            Some(before) if before != texts => {
+                if before.question != texts.question {
+                    changes.push(format!(
+                        "{locale} question: {} → {}",
+                        before.question, texts.question
+                    ));
+                }
+                if before.follow_up != texts.follow_up {
+                    changes.push(format!("{locale} follow-up changed"));
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    for locale in old
+        .survey
+        .texts
+        .keys()
+        .filter(|l| !new.survey.texts.contains_key(*l))
+    {
+        changes.push(format!("{locale}: removed"));
+    }
+    if old.survey.kind != new.survey.kind {
+        changes.push("options changed".into());
+    }
+    if old.survey.targeting != new.survey.targeting {
+        changes.push("audience changed".into());
+    }
+    if changes.is_empty() {
+        "saved unchanged".into()
+    } else {
+        changes.join("\n")
+    }
+}
+
+/// Makes a new secret of `kind`: the old one stops working at once (a new owner
+/// token also ends every dashboard session). The secret is returned this once.
+pub async fn rotate(
+    db: &dyn Database,
+    shop: &Shop,
+    kind: TokenKind,
+    actor: &Actor,
+) -> Result<RotatedSecret, DbError> {
+    let secret = generate_token(kind);
+    db.replace_token(&shop.id, kind, hash_token(&secret))
+        .await?;
+    let what = match kind {
+        TokenKind::BackOffice => "back-office key",
+        TokenKind::Owner => "owner token",
+    };
+    audit(
+        db,
+        &shop.id,
+        actor,
+        what,
+        "replaced (the old one no longer works)".into(),
+    )
+    .await?;
+    Ok(RotatedSecret {
+        kind: kind.as_str().to_string(),
+        secret,
+    })
+}
+
+/// The audit log, newest first.
+pub async fn audit_log(
+    db: &dyn Database,
+    shop: &Shop,
+    limit: u64,
+) -> Result<Vec<AuditEntry>, DbError> {
+    Ok(db
+        .audit_log(&shop.id, limit)
+        .await?
+        .into_iter()
+        .map(|a| AuditEntry {
+            at: a.at,
+            actor: a.actor,
+            action: a.action,
+            detail: a.detail,
+        })
+        .collect())
+}

@@ -1,0 +1,448 @@
+//! What a shop's owner may change — the shop's settings and its surveys — and the
+//! rules every change must follow, checked the same way by the owner API and the
+//! dashboard. A failed check lists every field that is wrong, for a form to show.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::limits::*;
+use crate::validate::validate_ref;
+use crate::{Survey, SurveyKind};
+
+/// A shop's settings, as the owner edits them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShopSettings {
+    pub name: String,
+    /// Origins allowed to embed the widget: `https://shop.example` (scheme, host, port).
+    pub allowed_origins: Vec<String>,
+    /// Loyalty tiers; one starts at 0 points.
+    pub tiers: Vec<TierSetting>,
+    /// Points per whole currency unit spent.
+    pub points_per_unit: u64,
+    /// Days without a purchase after which a customer counts as lost.
+    pub churn_window_days: u32,
+    /// IANA time zone (`Europe/Kyiv`): decides the day of answers and purchases.
+    pub time_zone: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TierSetting {
+    pub name: String,
+    pub min_points: u64,
+    /// The tier's name by locale.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+}
+
+/// The settings with what the owner may read but not set directly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShopView {
+    pub id: String,
+    pub public_key: String,
+    pub settings: ShopSettings,
+}
+
+/// A survey with the shop's choices about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyDefinition {
+    pub survey: Survey,
+    pub active: bool,
+    /// Order among the shop's surveys, lowest first.
+    pub position: i32,
+}
+
+/// Who changed what, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    /// "dashboard" or "owner API", with the client address where known.
+    pub actor: String,
+    /// What was changed: "settings", "survey nps-after-purchase", "back-office key", …
+    pub action: String,
+    /// The change in words (old → new), secrets never included.
+    pub detail: String,
+}
+
+/// A secret made anew: shown this once, stored only hashed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotatedSecret {
+    /// "back_office" or "owner".
+    pub kind: String,
+    pub secret: String,
+}
+
+/// One field that fails its rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The field, as a path: `name`, `tiers[1].min_points`, `texts.uk.question`.
+    pub field: String,
+    pub message: String,
+}
+
+fn err(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// `https://shop.example` as a browser sends it in `Origin`: scheme and host (and
+/// a port), lower case, no path. `None` for anything else.
+pub fn normalize_origin(origin: &str) -> Option<String> {
+    let (scheme, rest) = origin.trim().split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "https" && scheme != "http" {
+        return None;
+    }
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(']') || rest.starts_with('[') => (h, Some(p)),
+        _ => (rest, None),
+    };
+    let host_ok = !host.is_empty()
+        && (host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            || (host.starts_with('[')
+                && host.ends_with(']')
+                && host[1..host.len() - 1]
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() || c == ':')));
+    let port_ok = port.is_none_or(|p| {
+        !p.is_empty()
+            && p.len() <= 5
+            && p.chars().all(|c| c.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n))
+    });
+    (host_ok && port_ok).then(|| format!("{scheme}://{}", rest.to_ascii_lowercase()))
+}
+
+/// A locale code: `en`, `uk`, `pt-BR` (2–3 letters, optionally a region).
+pub fn valid_locale(code: &str) -> bool {
+    let mut parts = code.split('-');
+    let language = parts.next().unwrap_or_default();
+    let region_ok = match parts.next() {
+        None => true,
+        Some(r) => (2..=3).contains(&r.len()) && r.chars().all(|c| c.is_ascii_alphanumeric()),
+    };
+    (2..=3).contains(&language.len())
+        && language.chars().all(|c| c.is_ascii_lowercase())
+        && region_ok
+        && parts.next().is_none()
+}
+
+fn check_len(field: &str, text: &str, max: usize, errors: &mut Vec<FieldError>) {
+    let len = text.trim().chars().count();
+    if len == 0 {
+        errors.push(err(field, "must not be empty"));
+    } else if len > max {
+        errors.push(err(
+            field,
+            format!("is {len} characters long, the most is {max}"),
+        ));
+    }
+}
+
+fn check_labels(
+    field: &str,
+    labels: &BTreeMap<String, String>,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) {
+    for (locale, label) in labels {
+        if !valid_locale(locale) {
+            errors.push(err(
+                format!("{field}.{locale}"),
+                format!("{locale:?} is not a locale code like en or pt-BR"),
+            ));
+        }
+        check_len(&format!("{field}.{locale}"), label, max, errors);
+    }
+}
+
+impl ShopSettings {
+    /// Checks every rule (but the time zone's name, which the server knows) and
+    /// normalises the origins; on failure, every field that is wrong.
+    pub fn validate(&mut self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        self.name = self.name.trim().to_string();
+        check_len("name", &self.name, MAX_NAME_CHARS, &mut errors);
+        if self.allowed_origins.len() > MAX_ORIGINS {
+            errors.push(err(
+                "allowed_origins",
+                format!("at most {MAX_ORIGINS} origins"),
+            ));
+        }
+        let mut origins = Vec::new();
+        for (i, o) in self.allowed_origins.iter().enumerate() {
+            match normalize_origin(o) {
+                Some(o) if !origins.contains(&o) => origins.push(o),
+                Some(_) => {}
+                None => errors.push(err(
+                    format!("allowed_origins[{i}]"),
+                    format!("{o:?} must look like https://shop.example.com (scheme, host and an optional port; no path)"),
+                )),
+            }
+        }
+        self.allowed_origins = origins;
+        if self.tiers.is_empty() || self.tiers.len() > MAX_TIERS {
+            errors.push(err("tiers", format!("1 to {MAX_TIERS} tiers")));
+        }
+        if !self.tiers.iter().any(|t| t.min_points == 0) {
+            errors.push(err("tiers", "one tier must start at 0 points"));
+        }
+        let mut names = BTreeSet::new();
+        for (i, t) in self.tiers.iter_mut().enumerate() {
+            t.name = t.name.trim().to_string();
+            check_len(
+                &format!("tiers[{i}].name"),
+                &t.name,
+                MAX_NAME_CHARS,
+                &mut errors,
+            );
+            if !names.insert(t.name.clone()) {
+                errors.push(err(
+                    format!("tiers[{i}].name"),
+                    format!("two tiers are named {:?}", t.name),
+                ));
+            }
+            if t.min_points > MAX_POINTS {
+                errors.push(err(
+                    format!("tiers[{i}].min_points"),
+                    format!("at most {MAX_POINTS}"),
+                ));
+            }
+            check_labels(
+                &format!("tiers[{i}].labels"),
+                &t.labels,
+                MAX_NAME_CHARS,
+                &mut errors,
+            );
+        }
+        self.tiers.sort_by_key(|t| t.min_points);
+        if self.points_per_unit > MAX_POINTS_PER_UNIT {
+            errors.push(err(
+                "points_per_unit",
+                format!("0 to {MAX_POINTS_PER_UNIT}"),
+            ));
+        }
+        if !(MIN_CHURN_WINDOW_DAYS..=MAX_CHURN_WINDOW_DAYS).contains(&self.churn_window_days) {
+            errors.push(err(
+                "churn_window_days",
+                format!("{MIN_CHURN_WINDOW_DAYS} to {MAX_CHURN_WINDOW_DAYS} days"),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Checks a survey definition: its id, a text in its default locale, texts and
+/// labels of sane length in valid locales, distinct reason codes.
+pub fn validate_survey(s: &Survey) -> Result<(), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    if let Err(e) = validate_ref("id", &s.id) {
+        errors.push(err("id", e.to_string()));
+    } else if s.id.chars().count() > MAX_ID_CHARS {
+        errors.push(err("id", format!("at most {MAX_ID_CHARS} characters")));
+    }
+    if !valid_locale(&s.default_locale) {
+        errors.push(err(
+            "default_locale",
+            "is not a locale code like en or pt-BR",
+        ));
+    }
+    if !s.texts.contains_key(&s.default_locale) {
+        errors.push(err(
+            format!("texts.{}", s.default_locale),
+            "the default locale needs its texts",
+        ));
+    }
+    if s.texts.len() > MAX_LOCALES {
+        errors.push(err("texts", format!("at most {MAX_LOCALES} locales")));
+    }
+    for (locale, t) in &s.texts {
+        if !valid_locale(locale) {
+            errors.push(err(
+                format!("texts.{locale}"),
+                format!("{locale:?} is not a locale code like en or pt-BR"),
+            ));
+        }
+        check_len(
+            &format!("texts.{locale}.question"),
+            &t.question,
+            MAX_QUESTION_CHARS,
+            &mut errors,
+        );
+        if let Some(f) = &t.follow_up
+            && !f.trim().is_empty()
+        {
+            check_len(
+                &format!("texts.{locale}.follow_up"),
+                f,
+                MAX_QUESTION_CHARS,
+                &mut errors,
+            );
+        }
+    }
+    if let SurveyKind::ChurnReason { reasons, .. } = &s.kind {
+        if reasons.is_empty() || reasons.len() > MAX_REASONS {
+            errors.push(err("reasons", format!("1 to {MAX_REASONS} reasons")));
+        }
+        let mut codes = BTreeSet::new();
+        for (i, r) in reasons.iter().enumerate() {
+            if let Err(e) = validate_ref("code", &r.code) {
+                errors.push(err(format!("reasons[{i}].code"), e.to_string()));
+            }
+            if !codes.insert(&r.code) {
+                errors.push(err(
+                    format!("reasons[{i}].code"),
+                    format!("two reasons have the code {:?}", r.code),
+                ));
+            }
+            if r.labels.is_empty() {
+                errors.push(err(
+                    format!("reasons[{i}].labels"),
+                    "a reason needs a label",
+                ));
+            }
+            check_labels(
+                &format!("reasons[{i}].labels"),
+                &r.labels,
+                MAX_LABEL_CHARS,
+                &mut errors,
+            );
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ChurnReasonChoice, SurveyTexts};
+
+    fn settings() -> ShopSettings {
+        ShopSettings {
+            name: " Northwind ".into(),
+            allowed_origins: vec!["https://Shop.Example".into(), "https://shop.example".into()],
+            tiers: vec![
+                TierSetting {
+                    name: "Gold".into(),
+                    min_points: 2000,
+                    labels: BTreeMap::new(),
+                },
+                TierSetting {
+                    name: "Base".into(),
+                    min_points: 0,
+                    labels: BTreeMap::new(),
+                },
+            ],
+            points_per_unit: 1,
+            churn_window_days: 90,
+            time_zone: "UTC".into(),
+        }
+    }
+
+    #[test]
+    fn settings_are_normalised_and_every_bad_field_is_named() {
+        let mut s = settings();
+        s.validate().unwrap();
+        assert_eq!(s.name, "Northwind");
+        assert_eq!(s.allowed_origins, ["https://shop.example"]);
+        assert_eq!(s.tiers[0].name, "Base", "tiers sorted by points");
+
+        let mut bad = settings();
+        bad.name = "".into();
+        bad.allowed_origins.push("shop.example/path".into());
+        bad.tiers[1].min_points = 5;
+        bad.tiers[0]
+            .labels
+            .insert("ukrainian".into(), "Золото".into());
+        bad.points_per_unit = MAX_POINTS_PER_UNIT + 1;
+        bad.churn_window_days = 1;
+        let fields: Vec<_> = bad
+            .validate()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "name",
+                "allowed_origins[2]",
+                "tiers",
+                "tiers[0].labels.ukrainian",
+                "points_per_unit",
+                "churn_window_days"
+            ]
+        );
+    }
+
+    #[test]
+    fn surveys_need_texts_in_their_default_locale_and_distinct_reasons() {
+        let texts = |q: &str| SurveyTexts {
+            question: q.into(),
+            follow_up: None,
+        };
+        let mut s = Survey {
+            id: "churn".into(),
+            kind: SurveyKind::ChurnReason {
+                reasons: vec![
+                    ChurnReasonChoice {
+                        code: "price".into(),
+                        labels: BTreeMap::from([("en".into(), "Price".into())]),
+                    },
+                    ChurnReasonChoice {
+                        code: "price".into(),
+                        labels: BTreeMap::new(),
+                    },
+                ],
+                allow_other_text: true,
+            },
+            default_locale: "en".into(),
+            texts: BTreeMap::from([("uk".into(), texts("Чому?")), ("xx-?".into(), texts(" "))]),
+            targeting: Default::default(),
+        };
+        let fields: Vec<_> = validate_survey(&s)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "texts.en",
+                "texts.xx-?",
+                "texts.xx-?.question",
+                "reasons[1].code",
+                "reasons[1].labels"
+            ]
+        );
+        s.texts = BTreeMap::from([("en".into(), texts("Why?"))]);
+        if let SurveyKind::ChurnReason { reasons, .. } = &mut s.kind {
+            reasons.pop();
+        }
+        assert_eq!(validate_survey(&s), Ok(()));
+    }
+
+    #[test]
+    fn origins_and_locales() {
+        assert_eq!(
+            normalize_origin("http://[::1]:3000").as_deref(),
+            Some("http://[::1]:3000")
+        );
+        assert_eq!(normalize_origin("https://shop.example:0"), None);
+        assert!(valid_locale("en") && valid_locale("pt-BR") && valid_locale("uk"));
+        assert!(!valid_locale("EN") && !valid_locale("english") && !valid_locale("en-"));
+    }
+}
