@@ -1,0 +1,492 @@
+//! What the owner changes, through the owner API and the dashboard's forms, on
+//! both engines: settings (and what a new time zone or churn window recomputes),
+//! surveys, keys, the audit log; and the dashboard's sessions and their guards.
+
+#[macro_use]
+mod common;
+
+use axum::http::{Method, StatusCode};
+use chrono::{TimeZone, Utc};
+use common::TestApp;
+use kept_server::demo;
+use kept_shared::testing::AnswerBuilder;
+use kept_shared::{
+    AuditEntry, ErrorCode, RecordPurchase, Report, RetentionReport, RotatedSecret, ShopView,
+    SurveyDefinition, api,
+};
+
+on_both_engines!(
+    settings_are_checked_saved_and_logged,
+    a_new_time_zone_moves_answers_and_purchases_to_their_new_days,
+    a_new_churn_window_recomputes_who_was_lost,
+    a_survey_edited_is_what_the_widget_gets_and_its_kind_cannot_change,
+    a_new_secret_works_at_once_and_the_old_one_never_again,
+    the_dashboard_signs_in_with_the_owner_token_and_guards_its_forms,
+);
+
+async fn owner(
+    app: &TestApp,
+    method: Method,
+    rest: &str,
+    body: Option<serde_json::Value>,
+) -> common::Reply {
+    let path = api::owner(demo::SHOP_ID, rest);
+    app.raw(
+        method,
+        &path,
+        &[
+            ("authorization", &format!("Bearer {}", demo::OWNER_TOKEN)),
+            ("content-type", "application/json"),
+        ],
+        body.map(|b| serde_json::to_vec(&b).unwrap())
+            .unwrap_or_default(),
+    )
+    .await
+}
+
+async fn settings_are_checked_saved_and_logged(app: TestApp) {
+    let view: ShopView = owner(&app, Method::GET, "settings", None).await.json();
+    assert_eq!(view.public_key, demo::PUBLIC_KEY);
+    let mut s = view.settings;
+    s.name = "Northwind Roasters".into();
+    s.allowed_origins.push("https://Northwind.Example".into());
+    s.tiers[1].labels.insert("de".into(), "Silber".into());
+    let reply = owner(
+        &app,
+        Method::PUT,
+        "settings",
+        Some(serde_json::to_value(&s).unwrap()),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let saved: ShopView = reply.json();
+    assert_eq!(saved.settings.name, "Northwind Roasters");
+    assert!(
+        saved
+            .settings
+            .allowed_origins
+            .contains(&"https://northwind.example".to_string())
+    );
+    // The widget sees the new origin and the tier's new name.
+    let cors = app
+        .get_with(
+            &api::surveys(demo::PUBLIC_KEY),
+            &[("origin", "https://northwind.example")],
+        )
+        .await;
+    assert_eq!(cors.status, StatusCode::OK);
+    let status: kept_shared::LoyaltyStatus = app
+        .get(&api::loyalty(demo::PUBLIC_KEY, "alice"))
+        .await
+        .json();
+    assert_eq!(status.tier_name("de"), "Silber");
+
+    let mut bad = s.clone();
+    bad.time_zone = "Mars/Olympus".into();
+    bad.churn_window_days = 3;
+    bad.tiers.retain(|t| t.min_points > 0);
+    let reply = owner(
+        &app,
+        Method::PUT,
+        "settings",
+        Some(serde_json::to_value(&bad).unwrap()),
+    )
+    .await;
+    assert_eq!(
+        (reply.status, reply.error().code),
+        (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::Invalid)
+    );
+    let fields: Vec<String> = reply.error().fields.into_iter().map(|f| f.field).collect();
+    assert_eq!(fields, ["tiers", "churn_window_days", "time_zone"]);
+    let unchanged: ShopView = owner(&app, Method::GET, "settings", None).await.json();
+    assert_eq!(unchanged.settings.churn_window_days, 90);
+
+    let log: Vec<AuditEntry> = owner(&app, Method::GET, "audit", None).await.json();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].action, "settings");
+    assert!(
+        log[0]
+            .detail
+            .contains("name: Northwind Coffee Roasters → Northwind Roasters"),
+        "{}",
+        log[0].detail
+    );
+    assert!(log[0].actor.starts_with("owner API"));
+}
+
+async fn a_new_time_zone_moves_answers_and_purchases_to_their_new_days(app: TestApp) {
+    // 23:30 UTC on Mar 31: still March in UTC, already April 1 in Kyiv (UTC+3 in summer time).
+    let late = Utc.with_ymd_and_hms(2026, 3, 31, 23, 30, 0).unwrap();
+    let shop = app.db.shop(demo::SHOP_ID).await.unwrap().unwrap();
+    kept_server::ingest::ingest(
+        app.db.as_ref(),
+        &shop,
+        vec![
+            AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 10)
+                .at(late)
+                .build(),
+        ],
+        late,
+    )
+    .await
+    .unwrap();
+    let mut p = RecordPurchase::new("tz", "tz-1", 100);
+    p.purchased_at = Some(late);
+    assert_eq!(
+        app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &p)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let month = |r: &Report| {
+        r.trend
+            .iter()
+            .map(|p| p.start.to_string())
+            .collect::<Vec<_>>()
+    };
+    let before = app
+        .report("from=2026-03-01&to=2026-04-30&period=month")
+        .await;
+    assert_eq!(month(&before), ["2026-03-01"]);
+
+    let mut s: ShopView = owner(&app, Method::GET, "settings", None).await.json();
+    s.settings.time_zone = "Europe/Kyiv".into();
+    let reply = owner(
+        &app,
+        Method::PUT,
+        "settings",
+        Some(serde_json::to_value(&s.settings).unwrap()),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let after = app
+        .report("from=2026-03-01&to=2026-04-30&period=month")
+        .await;
+    assert_eq!(month(&after), ["2026-04-01"], "the answer's day moved");
+    let r: RetentionReport = owner(
+        &app,
+        Method::GET,
+        "analytics/retention?from=2026-03-01&to=2026-04-30",
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(
+        (r.periods[0].acquired, r.periods[1].acquired),
+        (0, 1),
+        "so did the purchase's"
+    );
+}
+
+async fn a_new_churn_window_recomputes_who_was_lost(app: TestApp) {
+    for (id, day) in [("w-1", 1), ("w-2", 20)] {
+        let mut p = RecordPurchase::new("win", id, 100);
+        p.purchased_at = Some(Utc.with_ymd_and_hms(2026, 3, day, 12, 0, 0).unwrap());
+        app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &p).await;
+    }
+    let lost = |r: &RetentionReport| r.periods.iter().map(|p| p.lost).collect::<Vec<_>>();
+    let q = "analytics/retention?from=2026-03-01&to=2026-06-30";
+    let r: RetentionReport = owner(&app, Method::GET, q, None).await.json();
+    assert_eq!(lost(&r), [0, 0, 0, 1], "lost June 18 with W = 90");
+    let mut s: ShopView = owner(&app, Method::GET, "settings", None).await.json();
+    s.settings.churn_window_days = 14;
+    assert_eq!(
+        owner(
+            &app,
+            Method::PUT,
+            "settings",
+            Some(serde_json::to_value(&s.settings).unwrap())
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    let r: RetentionReport = owner(&app, Method::GET, q, None).await.json();
+    // W = 14: lost on Mar 15 (Mar 1 + 14), won back Mar 20, lost again Apr 3.
+    assert_eq!(lost(&r), [1, 1, 0, 0]);
+    assert_eq!(r.periods[0].won_back, 1);
+}
+
+async fn a_survey_edited_is_what_the_widget_gets_and_its_kind_cannot_change(app: TestApp) {
+    let surveys: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
+    let mut nps = surveys[0].clone();
+    nps.survey.texts.get_mut("en").unwrap().question = "Would you recommend us?".into();
+    nps.survey.texts.insert(
+        "de".into(),
+        kept_shared::SurveyTexts {
+            question: "Würden Sie uns empfehlen?".into(),
+            follow_up: None,
+        },
+    );
+    let path = format!("surveys/{}", nps.survey.id);
+    let reply = owner(
+        &app,
+        Method::PUT,
+        &path,
+        Some(serde_json::to_value(&nps).unwrap()),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let widget: kept_shared::ShopSurveys = app.get(&api::surveys(demo::PUBLIC_KEY)).await.json();
+    assert_eq!(
+        widget.surveys[0].texts["en"].question,
+        "Would you recommend us?"
+    );
+    assert_eq!(
+        widget.surveys[0].texts_for("de-AT").unwrap().question,
+        "Würden Sie uns empfehlen?"
+    );
+
+    let mut changed_kind = nps.clone();
+    changed_kind.survey.kind = kept_shared::SurveyKind::Csat;
+    let reply = owner(
+        &app,
+        Method::PUT,
+        &path,
+        Some(serde_json::to_value(&changed_kind).unwrap()),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reply.error().fields[0].field, "kind");
+    let mut empty = nps.clone();
+    empty.survey.texts.get_mut("en").unwrap().question = " ".into();
+    let reply = owner(
+        &app,
+        Method::PUT,
+        &path,
+        Some(serde_json::to_value(&empty).unwrap()),
+    )
+    .await;
+    assert_eq!(reply.error().fields[0].field, "texts.en.question");
+    let wrong_path = owner(
+        &app,
+        Method::PUT,
+        "surveys/other",
+        Some(serde_json::to_value(&nps).unwrap()),
+    )
+    .await;
+    assert_eq!(wrong_path.status, StatusCode::BAD_REQUEST);
+
+    // Switched off, it is not offered to the widget; its answers are then refused.
+    let mut off = nps.clone();
+    off.active = false;
+    owner(
+        &app,
+        Method::PUT,
+        &path,
+        Some(serde_json::to_value(&off).unwrap()),
+    )
+    .await;
+    let widget: kept_shared::ShopSurveys = app.get(&api::surveys(demo::PUBLIC_KEY)).await.json();
+    assert!(widget.surveys.iter().all(|s| s.id != nps.survey.id));
+    let log: Vec<AuditEntry> = owner(&app, Method::GET, "audit", None).await.json();
+    assert!(log.iter().any(|e| e.detail.contains(
+        "en question: How likely are you to recommend us to a friend? → Would you recommend us?"
+    )));
+    assert!(log.iter().any(|e| e.detail.contains("switched off")));
+}
+
+async fn a_new_secret_works_at_once_and_the_old_one_never_again(app: TestApp) {
+    let p = RecordPurchase::new("k", "k-1", 100);
+    let reply = owner(&app, Method::POST, "keys/back-office", None).await;
+    let secret: RotatedSecret = reply.json();
+    assert!(secret.secret.starts_with("sk_"));
+    assert_eq!(
+        app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &p)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.purchase(&secret.secret, demo::SHOP_ID, &p).await.status,
+        StatusCode::OK
+    );
+    let owner_token: RotatedSecret = owner(&app, Method::POST, "keys/owner", None).await.json();
+    assert_eq!(
+        owner(&app, Method::GET, "settings", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let log = app
+        .get_with(
+            &api::owner(demo::SHOP_ID, "audit"),
+            &[("authorization", &format!("Bearer {}", owner_token.secret))],
+        )
+        .await;
+    let log: Vec<AuditEntry> = log.json();
+    let actions: Vec<_> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["owner token", "back-office key"]);
+    assert!(
+        log.iter().all(|e| !e.detail.contains(&secret.secret)),
+        "no secret in the log"
+    );
+    assert_eq!(
+        owner(&app, Method::POST, "keys/front-door", None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+/// The session cookie of a reply's `Set-Cookie`.
+fn session_cookie(reply: &common::Reply) -> String {
+    let set = reply.header("set-cookie").expect("a cookie");
+    assert!(
+        set.contains("HttpOnly")
+            && set.contains("SameSite=Strict")
+            && set.contains("Path=/dashboard"),
+        "{set}"
+    );
+    set.split(';').next().unwrap().to_string()
+}
+
+async fn the_dashboard_signs_in_with_the_owner_token_and_guards_its_forms(app: TestApp) {
+    let form = "application/x-www-form-urlencoded";
+    let here = [
+        ("host", "kept.test"),
+        ("origin", "http://kept.test"),
+        ("content-type", form),
+    ];
+    // Signed out: to the sign-in page, which remembers where the owner was going.
+    let reply = app.get("/dashboard/inbox").await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        reply.header("location"),
+        Some("/dashboard/login?next=/dashboard/inbox")
+    );
+    // A wrong token, a sign-in from another site, a redirect elsewhere: refused.
+    let wrong = app
+        .raw(
+            Method::POST,
+            "/dashboard/login",
+            &here,
+            "shop=demo&token=ot_wrong",
+        )
+        .await;
+    assert!(wrong.header("location").unwrap().contains("failed"));
+    assert!(wrong.header("set-cookie").is_none());
+    let forged = [
+        ("host", "kept.test"),
+        ("origin", "https://evil.example"),
+        ("content-type", form),
+    ];
+    let reply = app
+        .raw(
+            Method::POST,
+            "/dashboard/login",
+            &forged,
+            format!("shop=demo&token={}", demo::OWNER_TOKEN),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let reply = app
+        .raw(
+            Method::POST,
+            "/dashboard/login",
+            &here,
+            format!(
+                "shop=demo&token={}&next=https://evil.example",
+                demo::OWNER_TOKEN
+            ),
+        )
+        .await;
+    assert_eq!(reply.header("location"), Some("/dashboard"));
+    let cookie = session_cookie(&reply);
+
+    let page = app
+        .get_with("/dashboard/settings", &[("cookie", &cookie)])
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csp = page.header("content-security-policy").unwrap();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
+        "{csp}"
+    );
+    assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+    let html = String::from_utf8(page.body.to_vec()).unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+
+    // A form without the session's CSRF token, or from another site, changes nothing.
+    let with_cookie = |origin: &'static str| {
+        vec![
+            ("host", "kept.test"),
+            ("origin", origin),
+            ("content-type", form),
+            ("cookie", cookie.as_str()),
+        ]
+    };
+    let body = |token: &str| {
+        format!(
+            "csrf={token}&name=Hacked&time_zone=UTC&points_per_unit=1&churn_window_days=90&allowed_origins=&tier.0.name=Base&tier.0.min_points=0&tier.0.labels="
+        )
+    };
+    for (origin, token) in [
+        ("http://kept.test", "nope"),
+        ("https://evil.example", csrf.as_str()),
+    ] {
+        let reply = app
+            .raw(
+                Method::POST,
+                "/dashboard/settings",
+                &with_cookie(origin),
+                body(token),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{origin}");
+    }
+    assert_eq!(
+        app.db.shop(demo::SHOP_ID).await.unwrap().unwrap().name,
+        "Northwind Coffee Roasters"
+    );
+    let ok = app
+        .raw(
+            Method::POST,
+            "/dashboard/settings",
+            &with_cookie("http://kept.test"),
+            body(&csrf),
+        )
+        .await;
+    assert_eq!(
+        ok.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&ok.body)
+    );
+    assert_eq!(
+        app.db.shop(demo::SHOP_ID).await.unwrap().unwrap().name,
+        "Hacked"
+    );
+    let log: Vec<AuditEntry> = owner(&app, Method::GET, "audit", None).await.json();
+    assert!(log[0].actor.starts_with("dashboard"));
+
+    // Signing out ends the session: the cookie no longer opens anything.
+    let out = app
+        .raw(
+            Method::POST,
+            "/dashboard/logout",
+            &with_cookie("http://kept.test"),
+            format!("csrf={csrf}"),
+        )
+        .await;
+    assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
+    let after = app
+        .get_with("/dashboard/settings", &[("cookie", &cookie)])
+        .await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER);
+}
