@@ -22,6 +22,7 @@ on_both_engines!(
     a_survey_edited_is_what_the_widget_gets_and_its_kind_cannot_change,
     a_new_secret_works_at_once_and_the_old_one_never_again,
     the_dashboard_signs_in_with_the_owner_token_and_guards_its_forms,
+    a_new_owner_token_ends_every_dashboard_session,
 );
 
 async fn owner(
@@ -489,4 +490,27 @@ async fn the_dashboard_signs_in_with_the_owner_token_and_guards_its_forms(app: T
         .get_with("/dashboard/settings", &[("cookie", &cookie)])
         .await;
     assert_eq!(after.status, StatusCode::SEE_OTHER);
+}
+
+async fn a_new_owner_token_ends_every_dashboard_session(app: TestApp) {
+    let reply = app
+        .raw(
+            Method::POST,
+            "/dashboard/login",
+            &[
+                ("host", "kept.test"),
+                ("origin", "http://kept.test"),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            format!("shop=demo&token={}", demo::OWNER_TOKEN),
+        )
+        .await;
+    let cookie = session_cookie(&reply);
+    let open = app.get_with("/dashboard", &[("cookie", &cookie)]).await;
+    assert_eq!(open.status, StatusCode::OK);
+
+    let rotated = owner(&app, Method::POST, "keys/owner", None).await;
+    assert_eq!(rotated.status, StatusCode::OK);
+    let closed = app.get_with("/dashboard", &[("cookie", &cookie)]).await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER);
 }
