@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# Builds the widget into widget/dist, offline, with no bundler:
-#   1. cargo builds the wasm (the wasm-release profile: opt-level "z", LTO);
+# Builds the widget into widget/dist, offline:
+#   1. cargo builds the wasm (the wasm-release profile: opt-level "z", LTO, panic=abort);
 #   2. wasm-bindgen writes the ES-module glue, without the debug name section;
 #   3. binaryen's wasm-opt -Oz shrinks the wasm further;
 #   4. the glue and the wasm get content-hashed names (cached for a year by
-#      browsers and CDNs), and dist's copy of kept.js, the one stable name, learns them;
-#   5. every file gets a brotli (.br, quality 11) and a gzip (.gz) twin next to it,
+#      browsers and CDNs);
+#   5. esbuild bundles and minifies the loader (widget/loader/) into kept.js, the
+#      one stable name, which learns the hashed names;
+#   6. every file gets a brotli (.br, quality 11) and a gzip (.gz) twin next to it,
 #      for a server that sends precompressed files.
-# setup.sh installs wasm-bindgen (the version in Cargo.lock) and wasm-opt (npm binaryen).
+# setup.sh installs wasm-bindgen (the version in Cargo.lock), and wasm-opt (npm
+# binaryen) and esbuild from the npm registry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 WASM_OPT=target/npm/node_modules/binaryen/bin/wasm-opt
-[[ -x $WASM_OPT ]] || { echo "wasm-opt is missing: run scripts/setup.sh" >&2; exit 1; }
+ESBUILD=target/npm/node_modules/.bin/esbuild
+[[ -x $WASM_OPT && -x $ESBUILD ]] || { echo "wasm-opt or esbuild is missing: run scripts/setup.sh" >&2; exit 1; }
 STAGE=target/widget-build
 DIST=widget/dist
 
@@ -36,7 +40,9 @@ WASM="kept-widget_bg.$(hash "$STAGE/kept-widget_bg.opt.wasm").wasm"
 rm -rf "$DIST" && mkdir -p "$DIST"
 cp "$STAGE/kept-widget.js" "$DIST/$GLUE"
 cp "$STAGE/kept-widget_bg.opt.wasm" "$DIST/$WASM"
-sed -e "s/__KEPT_GLUE__/$GLUE/" -e "s/__KEPT_WASM__/$WASM/" widget/kept.js > "$DIST/kept.js"
+"$ESBUILD" widget/loader/main.js --bundle --minify --format=iife --target=es2017 \
+  --log-level=warning --outfile="$STAGE/kept.js"
+sed -e "s/__KEPT_GLUE__/$GLUE/" -e "s/__KEPT_WASM__/$WASM/" "$STAGE/kept.js" > "$DIST/kept.js"
 grep -q "$WASM" "$DIST/kept.js" || { echo "kept.js has no __KEPT_WASM__ placeholder" >&2; exit 1; }
 
 # Node's zlib has brotli: no extra tool. Text mode for JS, generic for wasm.

@@ -13,10 +13,12 @@ cd "$(dirname "$0")/.."
 WASM_BINDGEN_VERSION=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
 # From the npm registry, into target/npm (git-ignored), run by the machine's Node.js:
 # binaryen ships a current wasm-opt (Debian's is too old for today's Rust wasm);
-# axe-core is the accessibility checker the end-to-end tests inject into pages.
+# axe-core is the accessibility checker the end-to-end tests inject into pages;
+# esbuild bundles and minifies the loader (widget/loader/) into kept.js.
 NPM_DIR=target/npm
 BINARYEN_VERSION=132.0.0
 AXE_CORE_VERSION=4.14.1
+ESBUILD_VERSION=0.28.2
 export PATH="$HOME/.cargo/bin:$PATH"
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -33,11 +35,12 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; th
 fi
 
 npm_version() { node -p "require('./$NPM_DIR/node_modules/$1/package.json').version" 2>/dev/null || true; }
-if [[ $(npm_version binaryen) != "$BINARYEN_VERSION" || $(npm_version axe-core) != "$AXE_CORE_VERSION" ]]; then
-  step "installing binaryen $BINARYEN_VERSION and axe-core $AXE_CORE_VERSION (npm) into $NPM_DIR"
+if [[ $(npm_version binaryen) != "$BINARYEN_VERSION" || $(npm_version axe-core) != "$AXE_CORE_VERSION" \
+      || $(npm_version esbuild) != "$ESBUILD_VERSION" ]]; then
+  step "installing binaryen $BINARYEN_VERSION, axe-core $AXE_CORE_VERSION and esbuild $ESBUILD_VERSION (npm) into $NPM_DIR"
   mkdir -p "$NPM_DIR"
   npm install --prefix "$NPM_DIR" --no-audit --no-fund --save-exact \
-    "binaryen@$BINARYEN_VERSION" "axe-core@$AXE_CORE_VERSION"
+    "binaryen@$BINARYEN_VERSION" "axe-core@$AXE_CORE_VERSION" "esbuild@$ESBUILD_VERSION"
 fi
 
 FLAGS=" $* "

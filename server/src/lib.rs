@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod loyalty;
 pub mod owner;
 mod pages;
+pub mod plan;
 pub mod report;
 mod serve;
 pub mod shops;

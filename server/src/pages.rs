@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
+use chrono::Utc;
 use kept_shared::validate::validate_ref;
 
 use crate::db::Db;
@@ -79,9 +80,10 @@ async fn demo(Query(query): Query<BTreeMap<String, String>>) -> Html<String> {
     query
         .entry("customer".into())
         .or_insert_with(|| "alice".into());
+    // Each view is a new order (unless the query names one): the demo asks again.
     query
         .entry("order".into())
-        .or_insert_with(|| "order-1001".into());
+        .or_insert_with(|| format!("order-{}", Utc::now().timestamp_millis()));
     let attrs = snippet_attributes(&query, &["customer", "order", "survey", "locale"]);
     Html(
         DEMO.replace("{{public_key}}", crate::demo::PUBLIC_KEY)

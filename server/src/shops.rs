@@ -79,6 +79,7 @@ pub async fn create(db: &dyn Database, spec: ShopSpec) -> Result<ShopKeys> {
             points_per_unit: spec.points_per_unit,
             time_zone: spec.time_zone,
             churn_window_days: DEFAULT_CHURN_WINDOW_DAYS,
+            survey_cooldown_days: kept_shared::targeting::DEFAULT_COOLDOWN_DAYS,
         },
         tiers: spec.tiers,
         back_office_token_hash: hash_token(&keys.back_office_token),
@@ -232,7 +233,11 @@ pub fn standard_surveys() -> Vec<Survey> {
             id: NPS_SURVEY.into(),
             kind: SurveyKind::Nps { ask_reason: true },
             default_locale: "en".into(),
-            targeting: Targeting::default(),
+            // How a customer feels about the shop changes slowly: ask a quarter apart.
+            targeting: Targeting {
+                recontact_days: 90,
+                ..Targeting::default()
+            },
             texts: texts(
                 (
                     "How likely are you to recommend us to a friend?",
@@ -313,6 +318,7 @@ pub fn standard_surveys() -> Vec<Survey> {
                 audience: Audience::Lapsed {
                     days: DEFAULT_CHURN_WINDOW_DAYS,
                 },
+                ..Targeting::default()
             },
             texts: texts(
                 (
@@ -440,7 +446,7 @@ mod tests {
         let surveys = standard_surveys();
         let shown: Vec<_> = surveys
             .iter()
-            .filter(|s| s.targeting.shown_by_default())
+            .filter(|s| s.targeting.audience == Audience::Everyone)
             .map(|s| s.id.as_str())
             .collect();
         assert_eq!(shown, [NPS_SURVEY, CSAT_SURVEY]);

@@ -297,7 +297,9 @@ async fn pages_icons_and_widget_files_are_served_with_their_caching() {
         app.get("/kiosk/pk_nope").await.status,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(app.get("/dashboard").await.status, StatusCode::OK);
+    // Signed out, the dashboard sends the owner to its sign-in page.
+    assert_eq!(app.get("/dashboard").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.get("/dashboard/login").await.status, StatusCode::OK);
     let icon = app.get("/favicon.ico").await;
     assert_eq!(
         (icon.status, icon.header("content-type")),

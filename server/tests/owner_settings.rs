@@ -434,7 +434,7 @@ async fn the_dashboard_signs_in_with_the_owner_token_and_guards_its_forms(app: T
     };
     let body = |token: &str| {
         format!(
-            "csrf={token}&name=Hacked&time_zone=UTC&points_per_unit=1&churn_window_days=90&allowed_origins=&tier.0.name=Base&tier.0.min_points=0&tier.0.labels="
+            "csrf={token}&name=Hacked&time_zone=UTC&points_per_unit=1&churn_window_days=90&survey_cooldown_days=7&allowed_origins=&tier.0.name=Base&tier.0.min_points=0&tier.0.labels="
         )
     };
     for (origin, token) in [

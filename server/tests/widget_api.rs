@@ -60,7 +60,7 @@ async fn surveys_are_served_by_public_key_with_their_targeting(app: TestApp) {
     let by_default: Vec<_> = got
         .surveys
         .iter()
-        .filter(|s| s.targeting.shown_by_default())
+        .filter(|s| s.targeting.audience == kept_shared::Audience::Everyone)
         .map(|s| s.id.as_str())
         .collect();
     assert_eq!(by_default, [demo::NPS_SURVEY, demo::CSAT_SURVEY]);

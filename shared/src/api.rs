@@ -9,6 +9,12 @@ pub fn surveys(public_key: &str) -> String {
     format!("{PREFIX}/widget/{public_key}/surveys")
 }
 
+/// `GET`: the loader's display plan ([`crate::DisplayPlan`]; `?locale=&customer=&order=`),
+/// see `shared/targeting.md`.
+pub fn plan(public_key: &str) -> String {
+    format!("{PREFIX}/widget/{public_key}/plan")
+}
+
 /// `POST` a [`crate::SyncBatch`], get a [`crate::SyncReceipt`].
 pub fn answers(public_key: &str) -> String {
     format!("{PREFIX}/widget/{public_key}/answers")

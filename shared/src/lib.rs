@@ -8,12 +8,14 @@ pub mod analytics;
 pub mod answer;
 pub mod api;
 pub mod error;
+pub mod json;
 pub mod limits;
 pub mod loyalty;
 pub mod report;
 pub mod settings;
 pub mod survey;
 pub mod sync;
+pub mod targeting;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod validate;
@@ -35,8 +37,8 @@ pub use settings::{
     AuditEntry, FieldError, RotatedSecret, ShopSettings, ShopView, SurveyDefinition, TierSetting,
 };
 pub use survey::{
-    Audience, ChurnReasonChoice, ShopInfo, ShopSurveys, Survey, SurveyKind, SurveyTexts, Targeting,
-    pick_locale_label,
+    ChurnReasonChoice, ShopInfo, ShopSurveys, Survey, SurveyKind, SurveyTexts, pick_locale_label,
 };
 pub use sync::{RejectedAnswer, SyncBatch, SyncReceipt};
+pub use targeting::{Audience, DisplayPlan, PageMatch, PageRule, PlannedSurvey, Targeting};
 pub use validate::ValidationError;

@@ -47,3 +47,11 @@ pub const MAX_QUESTION_CHARS: usize = 300;
 pub const MAX_REASONS: usize = 20;
 /// Most characters of a reason's label.
 pub const MAX_LABEL_CHARS: usize = 120;
+/// Most page rules a survey may have, and the longest path of one.
+pub const MAX_PAGE_RULES: usize = 20;
+pub const MAX_PAGE_PATH_CHARS: usize = 200;
+/// The longest delay before a survey appears, in seconds.
+pub const MAX_DELAY_SECONDS: u32 = 600;
+/// The longest recontact period of a survey, and the longest cooldown of a
+/// shop between any two surveys, in days.
+pub const MAX_RECONTACT_DAYS: u32 = 365;

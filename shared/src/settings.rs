@@ -25,6 +25,14 @@ pub struct ShopSettings {
     pub churn_window_days: u32,
     /// IANA time zone (`Europe/Kyiv`): decides the day of answers and purchases.
     pub time_zone: String,
+    /// Days after any survey during which a visitor is shown no other
+    /// (`shared/targeting.md`).
+    #[serde(default = "default_cooldown")]
+    pub survey_cooldown_days: u32,
+}
+
+fn default_cooldown() -> u32 {
+    crate::targeting::DEFAULT_COOLDOWN_DAYS
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -233,6 +241,12 @@ impl ShopSettings {
                 format!("{MIN_CHURN_WINDOW_DAYS} to {MAX_CHURN_WINDOW_DAYS} days"),
             ));
         }
+        if self.survey_cooldown_days > MAX_RECONTACT_DAYS {
+            errors.push(err(
+                "survey_cooldown_days",
+                format!("0 to {MAX_RECONTACT_DAYS} days"),
+            ));
+        }
         if errors.is_empty() {
             Ok(())
         } else {
@@ -289,6 +303,7 @@ pub fn validate_survey(s: &Survey) -> Result<(), Vec<FieldError>> {
             );
         }
     }
+    crate::targeting::validate_targeting(&s.targeting, &mut errors);
     if let SurveyKind::ChurnReason { reasons, .. } = &s.kind {
         if reasons.is_empty() || reasons.len() > MAX_REASONS {
             errors.push(err("reasons", format!("1 to {MAX_REASONS} reasons")));
@@ -349,6 +364,7 @@ mod tests {
             points_per_unit: 1,
             churn_window_days: 90,
             time_zone: "UTC".into(),
+            survey_cooldown_days: 7,
         }
     }
 
@@ -369,6 +385,7 @@ mod tests {
             .insert("ukrainian".into(), "Золото".into());
         bad.points_per_unit = MAX_POINTS_PER_UNIT + 1;
         bad.churn_window_days = 1;
+        bad.survey_cooldown_days = MAX_RECONTACT_DAYS + 1;
         let fields: Vec<_> = bad
             .validate()
             .unwrap_err()
@@ -383,7 +400,8 @@ mod tests {
                 "tiers",
                 "tiers[0].labels.ukrainian",
                 "points_per_unit",
-                "churn_window_days"
+                "churn_window_days",
+                "survey_cooldown_days"
             ]
         );
     }

@@ -2,6 +2,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::targeting::Targeting;
+
 /// The shop as the widget sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShopInfo {
@@ -28,36 +30,6 @@ pub struct Survey {
     /// Who the survey is for and when it may show.
     #[serde(default)]
     pub targeting: Targeting,
-}
-
-/// When and to whom a survey may show. A survey the page names explicitly
-/// (`data-survey`, a personal link) is shown whatever its audience; otherwise only
-/// surveys for [`Audience::Everyone`] show on a page by default.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Targeting {
-    #[serde(default)]
-    pub audience: Audience,
-}
-
-/// Which visitors a survey is meant for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Audience {
-    /// Anyone who sees the page: the post-purchase NPS and CSAT.
-    #[default]
-    Everyone,
-    /// Only visitors the shop identified (`data-customer`).
-    KnownCustomers,
-    /// Only customers who have not bought for `days` days (the churn survey): never
-    /// a buyer on an order-confirmation page.
-    Lapsed { days: u32 },
-}
-
-impl Targeting {
-    /// Whether the survey shows on a page that did not name it.
-    pub fn shown_by_default(&self) -> bool {
-        self.audience == Audience::Everyone
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,10 +163,10 @@ mod tests {
         let mut json = serde_json::to_value(survey()).unwrap();
         json.as_object_mut().unwrap().remove("targeting");
         let s: Survey = serde_json::from_value(json.clone()).unwrap();
-        assert!(s.targeting.shown_by_default());
+        assert_eq!(s.targeting, Targeting::default());
         json["targeting"] = serde_json::json!({"audience": {"kind": "lapsed", "days": 90}});
         let s: Survey = serde_json::from_value(json).unwrap();
-        assert_eq!(s.targeting.audience, Audience::Lapsed { days: 90 });
-        assert!(!s.targeting.shown_by_default());
+        assert_eq!(s.targeting.audience, crate::Audience::Lapsed { days: 90 });
+        assert_eq!(s.targeting.sample_percent, 100);
     }
 }

@@ -1,19 +1,24 @@
-//! What only a browser has: local storage, fetch, randomness, the clock.
+//! What only a browser has: local storage, fetch, timers, randomness, the clock,
+//! the console.
 
 use std::cell::Cell;
-use std::time::Duration;
 
-use kept_shared::{ApiError, ErrorCode};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use chrono::{DateTime, Utc};
+use kept_shared::json::{FromJson, Json, ToJson};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, RequestInit, RequestMode, Response};
 
 use crate::queue::{KeyValueStore, StorageError};
 
-/// Longest a request to the API may take before it counts as failed.
-pub const FETCH_TIMEOUT: Duration = Duration::from_secs(15);
+/// Longest a request to the API may take before it counts as failed (the loader
+/// waits as long for the plan).
+pub const FETCH_TIMEOUT_MS: i32 = 15_000;
+
+pub fn window() -> web_sys::Window {
+    web_sys::window().expect("a window")
+}
 
 /// The browser's local storage, if this page may use it (private modes and
 /// sandboxed frames may not).
@@ -21,11 +26,7 @@ pub struct LocalStore(web_sys::Storage);
 
 impl LocalStore {
     pub fn open() -> Option<LocalStore> {
-        // gloo's handle throws where storage is forbidden; ask the window first.
-        web_sys::window()?.local_storage().ok()??;
-        Some(LocalStore(
-            <gloo_storage::LocalStorage as gloo_storage::Storage>::raw(),
-        ))
+        window().local_storage().ok()?.map(LocalStore)
     }
 }
 
@@ -56,12 +57,9 @@ impl KeyValueStore for LocalStore {
 /// A random v4 UUID from the browser's CSPRNG (works on plain http pages too).
 pub fn random_uuid() -> uuid::Uuid {
     let mut bytes = [0u8; 16];
-    let crypto = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .expect("window.crypto");
-    crypto
-        .get_random_values_with_u8_array(&mut bytes)
-        .expect("crypto.getRandomValues");
+    if let Ok(crypto) = window().crypto() {
+        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    }
     uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
@@ -73,28 +71,37 @@ pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
+/// Now, to the millisecond (what an answer records).
+pub fn now() -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(now_ms() as i64).unwrap_or_default()
+}
+
+fn console(error: bool, message: &str) {
+    let line = JsValue::from_str(&(String::from("[kept] ") + message));
+    if error {
+        web_sys::console::error_1(&line);
+    } else {
+        web_sys::console::warn_1(&line);
+    }
+}
+
 pub fn warn(message: &str) {
-    web_sys::console::warn_1(&JsValue::from_str(&format!("[kept] {message}")));
+    console(false, message);
 }
 
 pub fn error(message: &str) {
-    web_sys::console::error_1(&JsValue::from_str(&format!("[kept] {message}")));
+    console(true, message);
 }
 
 /// The text of a thrown JS value, for people: an Error's "Name: message", a
-/// string, or the value as JSON. Never Rust's debug
-/// form (`JsValue(TypeError: …)`): that is noise in a shop's console.
+/// string, or its `String()`. Never Rust's debug form (`JsValue(TypeError: …)`):
+/// that is noise in a shop's console.
 pub fn js_message(e: &JsValue) -> String {
     if let Some(err) = e.dyn_ref::<js_sys::Error>() {
-        return format!(
-            "{}: {}",
-            String::from(err.name()),
-            String::from(err.message())
-        );
+        return String::from(err.name()) + ": " + &String::from(err.message());
     }
     e.as_string()
-        .or_else(|| js_sys::JSON::stringify(e).ok()?.as_string())
-        .unwrap_or_else(|| "an unknown error".to_string())
+        .unwrap_or_else(|| String::from(js_sys::JsString::from(e.clone())))
 }
 
 thread_local! {
@@ -108,19 +115,61 @@ pub fn warn_unreachable(api: &str, error: &str) {
     if TOLD_UNREACHABLE.replace(true) {
         return;
     }
-    let offline = web_sys::window().is_some_and(|w| !w.navigator().on_line());
-    let why = if offline {
+    let why = if !window().navigator().on_line() {
         "offline".to_string()
     } else if error.contains("AbortError") {
-        format!("no answer within {} s", FETCH_TIMEOUT.as_secs())
+        "no answer within 15 s".to_string()
     } else {
-        format!(
-            "{error} (the server or the network is down, or the server does not allow this page's origin)"
-        )
+        String::from(error)
+            + " (the server or the network is down, or the server does not allow this page's origin)"
     };
-    warn(&format!(
-        "could not reach {api}: {why}; answers are kept and sent later"
-    ));
+    warn(
+        &(String::from("could not reach ")
+            + api
+            + ": "
+            + &why
+            + "; answers are kept and sent later"),
+    );
+}
+
+/// A `setTimeout` that is cleared when dropped.
+pub struct Timer {
+    id: i32,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Timer {
+    pub fn new(ms: u32, f: impl FnOnce() + 'static) -> Timer {
+        let mut f = Some(f);
+        let callback = Closure::<dyn FnMut()>::new(move || {
+            if let Some(f) = f.take() {
+                f()
+            }
+        });
+        let id = window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                callback.as_ref().unchecked_ref(),
+                ms.min(i32::MAX as u32) as i32,
+            )
+            .unwrap_or(0);
+        Timer {
+            id,
+            _callback: callback,
+        }
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        window().clear_timeout_with_handle(self.id);
+    }
+}
+
+/// Calls `f` on every `event` of the window, for the page's life.
+pub fn on_window_event(event: &str, f: impl FnMut() + 'static) {
+    let callback = Closure::<dyn FnMut()>::new(f);
+    let _ = window().add_event_listener_with_callback(event, callback.as_ref().unchecked_ref());
+    callback.forget();
 }
 
 /// Why a request to the API failed.
@@ -128,121 +177,80 @@ pub fn warn_unreachable(api: &str, error: &str) {
 pub enum FetchError {
     /// No answer: offline, server down, CORS refused, or timed out. Worth retrying.
     Network(String),
-    /// The server answered with an error status.
-    Status(u16, Option<ApiError>),
+    /// The server answered with an error status, and its error's code and message.
+    Status(u16, Option<(String, String)>),
     /// The answer was not what the API promises.
     Decode(String),
 }
 
 impl FetchError {
-    /// An answer that no retry will change: the key is unknown, the page's origin
-    /// is not allowed, the request is malformed. The snippet or the shop's settings
-    /// are wrong (timeouts and rate limits are not that: 408 and 429 are retried).
-    pub fn is_config_error(&self) -> bool {
-        matches!(self, FetchError::Status(s, _) if (400..500).contains(s) && *s != 408 && *s != 429)
-    }
-
     /// The server refused this shop's widget altogether (unknown key, origin not allowed).
     pub fn refuses_the_widget(&self) -> bool {
-        matches!(
-            self,
-            FetchError::Status(
-                _,
-                Some(ApiError {
-                    code: ErrorCode::UnknownKey | ErrorCode::OriginNotAllowed,
-                    ..
-                })
-            )
-        )
+        matches!(self, FetchError::Status(_, Some((code, _))) if code == "unknown_key" || code == "origin_not_allowed")
     }
 
-    /// The server's own sentence when it gave one, else what happened.
+    /// What happened, for a console line.
     pub fn message(&self) -> String {
         match self {
-            FetchError::Status(_, Some(e)) => e.message.clone(),
-            other => other.to_string(),
+            FetchError::Network(e) => String::from("network: ") + e,
+            FetchError::Status(_, Some((_, message))) => message.clone(),
+            FetchError::Status(status, None) => {
+                String::from("HTTP ") + &kept_shared::json::u64_text(u64::from(*status))
+            }
+            FetchError::Decode(e) => String::from("unexpected answer: ") + e,
         }
     }
 }
 
-impl std::fmt::Display for FetchError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            FetchError::Network(e) => write!(f, "network: {e}"),
-            FetchError::Status(s, Some(e)) => write!(f, "HTTP {s}: {}", e.message),
-            FetchError::Status(s, None) => write!(f, "HTTP {s}"),
-            FetchError::Decode(e) => write!(f, "unexpected answer: {e}"),
-        }
-    }
-}
-
-/// Posts `body` as JSON and forgets it: the request outlives the page
-/// (`keepalive`), and nothing is retried (counts for the owner's funnel, where a
-/// lost one costs nothing).
-pub fn post_and_forget<B: Serialize>(url: &str, body: &B) {
-    let (Some(window), Ok(body)) = (web_sys::window(), serde_json::to_string(body)) else {
-        return;
-    };
+/// The options of a JSON request.
+fn request(method: &str, body: Option<&str>, keepalive: bool) -> RequestInit {
     let init = RequestInit::new();
-    init.set_method("POST");
+    init.set_method(method);
     init.set_mode(RequestMode::Cors);
-    // web-sys has no setter for it; the dictionary takes it as a plain property.
-    let _ = js_sys::Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE);
-    if let Ok(headers) = web_sys::Headers::new() {
-        let _ = headers.set("content-type", "application/json");
-        init.set_headers(&headers);
+    if let Some(body) = body {
+        if let Ok(headers) = web_sys::Headers::new() {
+            let _ = headers.set("content-type", "application/json");
+            init.set_headers(&headers);
+        }
+        init.set_body(&JsValue::from_str(body));
     }
-    init.set_body(&JsValue::from_str(&body));
-    // The promise is dropped: a failure is not worth a console line.
-    let _ = window.fetch_with_str_and_init(url, &init);
+    if keepalive {
+        // web-sys has no setter for it; the dictionary takes it as a plain property.
+        let _ = js_sys::Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE);
+    }
+    init
 }
 
-pub async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, FetchError> {
+/// Posts `body` and forgets it: the request outlives the page (`keepalive`) and
+/// nothing is retried or read back.
+pub fn post_and_forget(url: &str, body: &str) {
+    // The promise is dropped: a failure is not worth a console line.
+    let _ = window().fetch_with_str_and_init(url, &request("POST", Some(body), true));
+}
+
+pub async fn get_json<T: FromJson>(url: &str) -> Result<T, FetchError> {
     fetch_json("GET", url, None).await
 }
 
-pub async fn post_json<B: Serialize, T: DeserializeOwned>(
+pub async fn post_json<B: ToJson + ?Sized, T: FromJson>(
     url: &str,
     body: &B,
 ) -> Result<T, FetchError> {
-    let body = serde_json::to_string(body).map_err(|e| FetchError::Decode(e.to_string()))?;
-    fetch_json("POST", url, Some(body)).await
+    fetch_json("POST", url, Some(body.to_json())).await
 }
 
-async fn fetch_json<T: DeserializeOwned>(
+async fn fetch_json<T: FromJson>(
     method: &str,
     url: &str,
     body: Option<String>,
 ) -> Result<T, FetchError> {
-    let window = web_sys::window().ok_or_else(|| FetchError::Network("no window".into()))?;
     let network = |e: JsValue| FetchError::Network(js_message(&e));
     let controller = AbortController::new().map_err(network)?;
-    let init = RequestInit::new();
-    init.set_method(method);
-    init.set_mode(RequestMode::Cors);
+    let init = request(method, body.as_deref(), false);
     init.set_signal(Some(&controller.signal()));
-    if let Some(body) = body {
-        let headers = web_sys::Headers::new().map_err(network)?;
-        headers
-            .set("content-type", "application/json")
-            .map_err(network)?;
-        init.set_headers(&headers);
-        init.set_body(&JsValue::from_str(&body));
-    }
     // Abort when the timeout passes; dropping the timer (on completion) cancels it.
-    let abort = controller.clone();
-    let _timeout =
-        gloo_timers::callback::Timeout::new(FETCH_TIMEOUT.as_millis() as u32, move || {
-            abort.abort()
-        });
-    read_json(window.fetch_with_str_and_init(url, &init)).await
-}
-
-/// The JSON answer of a `fetch` already started: by [`fetch_json`], or by
-/// `kept.js`, which asks for the surveys while the wasm downloads.
-pub async fn read_json<T: DeserializeOwned>(response: js_sys::Promise) -> Result<T, FetchError> {
-    let network = |e: JsValue| FetchError::Network(js_message(&e));
-    let resp: Response = JsFuture::from(response)
+    let _timeout = Timer::new(FETCH_TIMEOUT_MS as u32, move || controller.abort());
+    let resp: Response = JsFuture::from(window().fetch_with_str_and_init(url, &init))
         .await
         .map_err(network)?
         .unchecked_into();
@@ -252,10 +260,13 @@ pub async fn read_json<T: DeserializeOwned>(response: js_sys::Promise) -> Result
         .as_string()
         .unwrap_or_default();
     if !resp.ok() {
-        return Err(FetchError::Status(
-            resp.status(),
-            serde_json::from_str(&text).ok(),
-        ));
+        let error = Json::parse(&text).ok().and_then(|e| {
+            Some((
+                e.get("code")?.as_str()?.to_string(),
+                e.get("message")?.as_str()?.to_string(),
+            ))
+        });
+        return Err(FetchError::Status(resp.status(), error));
     }
-    serde_json::from_str(&text).map_err(|e| FetchError::Decode(e.to_string()))
+    T::from_json_text(&text).map_err(|e| FetchError::Decode(e.0))
 }

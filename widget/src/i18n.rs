@@ -152,14 +152,20 @@ impl Texts {
         let template = self
             .points_to_next
             .pick(plural::category(self.language, points));
-        fill(template, &[("points", &points.to_string()), ("tier", tier)])
+        fill(
+            template,
+            &[
+                ("points", &kept_shared::json::u64_text(points)),
+                ("tier", tier),
+            ],
+        )
     }
 }
 
 /// Fills `{name}` placeholders.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     values.iter().fold(template.to_string(), |s, (k, v)| {
-        s.replace(&format!("{{{k}}}"), v)
+        s.replace(&(String::from("{") + k + "}"), v)
     })
 }
 

@@ -13,8 +13,10 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use kept_shared::{Answer, SyncReceipt};
-use serde_json::{Value, json};
+use kept_shared::Answer;
+use kept_shared::json::{FromJson, Json, JsonError, JsonWriter, ToJson, uuid_text};
+use kept_shared::limits::MAX_BATCH_ANSWERS;
+use uuid::Uuid;
 
 /// Most answers kept waiting in local storage per shop. At ≤ 4 KB for the
 /// longest answer this stays well below the 5 MB a browser gives an origin,
@@ -117,37 +119,70 @@ pub struct Keys {
 impl Keys {
     pub fn new(public_key: &str) -> Self {
         Keys {
-            prefix: format!("kept:v1:{public_key}:"),
+            prefix: String::from("kept:v1:") + public_key + ":",
         }
     }
     pub fn pending_prefix(&self) -> String {
-        format!("{}pending:", self.prefix)
+        self.prefix.clone() + "pending:"
     }
     pub fn pending(&self, id: &str) -> String {
-        format!("{}pending:{id}", self.prefix)
+        self.prefix.clone() + "pending:" + id
     }
     pub fn rejected(&self, id: &str) -> String {
-        format!("{}rejected:{id}", self.prefix)
+        self.prefix.clone() + "rejected:" + id
     }
     pub fn rejected_prefix(&self) -> String {
-        format!("{}rejected:", self.prefix)
-    }
-    pub fn surveys(&self) -> String {
-        format!("{}surveys", self.prefix)
+        self.prefix.clone() + "rejected:"
     }
     pub fn loyalty(&self, customer: &str) -> String {
-        format!("{}loyalty:{customer}", self.prefix)
-    }
-    /// What became of `survey` for `order`, or for this browser without an order
-    /// (an [`crate::asked::Asked`]).
-    pub fn asked(&self, order: Option<&str>, survey: &str) -> String {
-        match order {
-            Some(order) => format!("{}asked:order:{order}:{survey}", self.prefix),
-            None => format!("{}asked:visitor:{survey}", self.prefix),
-        }
+        self.prefix.clone() + "loyalty:" + customer
     }
     pub fn lease(&self) -> String {
-        format!("{}lease", self.prefix)
+        self.prefix.clone() + "lease"
+    }
+    /// Keys an earlier widget wrote and nothing reads any more (its copy of the
+    /// surveys, what it asked): removed once, by [`Queue::forget_legacy`].
+    pub fn legacy_prefixes(&self) -> [String; 2] {
+        [
+            self.prefix.clone() + "surveys",
+            self.prefix.clone() + "asked:",
+        ]
+    }
+}
+
+/// What the server says of a batch (the widget's reading of a
+/// [`kept_shared::SyncReceipt`]: the ids, and each rejection's sentence).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Receipt {
+    pub stored: Vec<Uuid>,
+    pub duplicates: Vec<Uuid>,
+    /// Rejected answers' ids with the reason as a sentence.
+    pub rejected: Vec<(Uuid, String)>,
+}
+
+impl Receipt {
+    /// How many answers the receipt names.
+    pub fn len(&self) -> usize {
+        self.stored.len() + self.duplicates.len() + self.rejected.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl FromJson for Receipt {
+    fn from_json(v: &Json) -> Result<Self, JsonError> {
+        let rejected = v
+            .field::<Vec<Json>>("rejected")?
+            .iter()
+            .map(|r| Ok((r.field("id")?, r.field("message")?)))
+            .collect::<Result<_, JsonError>>()?;
+        Ok(Receipt {
+            stored: v.field("stored")?,
+            duplicates: v.field("duplicates")?,
+            rejected,
+        })
     }
 }
 
@@ -173,8 +208,8 @@ impl<S: KeyValueStore> Queue<S> {
 
     /// Queues an answer; it stays until a receipt accounts for it.
     pub fn enqueue(&self, answer: &Answer) -> Kept {
-        let key = self.keys.pending(&answer.id.to_string());
-        let value = serde_json::to_string(answer).expect("an answer serialises");
+        let key = self.keys.pending(&uuid_text(&answer.id));
+        let value = answer.to_json();
         if let Some(d) = &self.durable
             && d.keys_with_prefix(&self.keys.pending_prefix()).len() < MAX_PENDING
             && d.set(&key, &value).is_ok()
@@ -205,26 +240,20 @@ impl<S: KeyValueStore> Queue<S> {
         for store in self.stores() {
             for key in store.keys_with_prefix(&self.keys.pending_prefix()) {
                 let Some(raw) = store.get(&key) else { continue };
-                match serde_json::from_str::<Answer>(&raw) {
-                    Ok(a) if key.ends_with(&a.id.to_string()) => answers.push(a),
+                match Answer::from_json_text(&raw) {
+                    Ok(a) if key.ends_with(&uuid_text(&a.id)) => answers.push(a),
                     Ok(_) => self.set_aside(
                         store,
                         &key,
-                        Value::String(raw),
+                        &raw,
                         "the answer's id does not match its key",
                         None,
                     ),
-                    Err(e) => self.set_aside(
-                        store,
-                        &key,
-                        Value::String(raw),
-                        UNREADABLE,
-                        Some(&e.to_string()),
-                    ),
+                    Err(e) => self.set_aside(store, &key, &raw, UNREADABLE, Some(&e.0)),
                 }
             }
         }
-        answers.sort_by(|a, b| a.answered_at.cmp(&b.answered_at).then(a.id.cmp(&b.id)));
+        oldest_first(&mut answers);
         answers.dedup_by_key(|a| a.id);
         answers.truncate(max);
         answers
@@ -232,38 +261,56 @@ impl<S: KeyValueStore> Queue<S> {
 
     /// Applies the server's receipt: stored and duplicate ids leave the queue,
     /// rejected ones are set aside with their reason; ids it does not name stay.
-    pub fn apply_receipt(&self, receipt: &SyncReceipt) {
-        for id in receipt.accepted() {
-            let key = self.keys.pending(&id.to_string());
+    pub fn apply_receipt(&self, receipt: &Receipt) {
+        for id in receipt.stored.iter().chain(&receipt.duplicates) {
+            let key = self.keys.pending(&uuid_text(id));
             self.stores().for_each(|s| s.remove(&key));
         }
-        for r in &receipt.rejected {
-            let key = self.keys.pending(&r.id.to_string());
+        for (id, message) in &receipt.rejected {
+            let key = self.keys.pending(&uuid_text(id));
             for store in self.stores() {
                 if let Some(raw) = store.get(&key) {
-                    let answer = serde_json::from_str::<Value>(&raw).unwrap_or(Value::String(raw));
-                    self.set_aside(store, &key, answer, &r.message, None);
+                    self.set_aside(store, &key, &raw, message, None);
                 }
             }
         }
     }
 
+    /// Removes what an earlier widget left in storage (see [`Keys::legacy_prefixes`]).
+    pub fn forget_legacy(&self) {
+        if let Some(d) = &self.durable {
+            for prefix in self.keys.legacy_prefixes() {
+                d.keys_with_prefix(&prefix).iter().for_each(|k| d.remove(k));
+            }
+        }
+    }
+
     /// Moves a pending entry to the rejected keys (`{"answer", "reason"}`, plus
-    /// `"detail"` when there is one); never retried.
+    /// `"detail"` when there is one; the answer as JSON when it reads as JSON,
+    /// else as the text it is); never retried.
     fn set_aside(
         &self,
         store: &dyn KeyValueStore,
         pending_key: &str,
-        answer: Value,
+        raw: &str,
         reason: &str,
         detail: Option<&str>,
     ) {
         let id = pending_key.rsplit(':').next().unwrap_or_default();
-        let mut entry = json!({ "answer": answer, "reason": reason });
-        if let Some(detail) = detail {
-            entry["detail"] = Value::String(detail.to_string());
+        let mut w = JsonWriter::default();
+        w.begin_object();
+        w.key("answer");
+        if Json::parse(raw).is_ok() {
+            w.raw(raw);
+        } else {
+            w.string(raw);
         }
-        let entry = entry.to_string();
+        w.member("reason", reason);
+        if let Some(detail) = detail {
+            w.member("detail", detail);
+        }
+        w.end_object();
+        let entry = w.into_string();
         // If even that cannot be written, dropping the bad entry still unblocks the queue.
         let _ = store.set(&self.keys.rejected(id), &entry);
         store.remove(pending_key);
@@ -281,15 +328,84 @@ impl<S: KeyValueStore> Queue<S> {
     }
 }
 
+/// Sorts answers by when they were given (then by id): an insertion sort, as
+/// the queue holds a few hundred at most and the standard sorts' code would add
+/// kilobytes to every visitor's download.
+fn oldest_first(answers: &mut [Answer]) {
+    for i in 1..answers.len() {
+        let mut j = i;
+        while j > 0
+            && (answers[j - 1].answered_at, answers[j - 1].id)
+                > (answers[j].answered_at, answers[j].id)
+        {
+            answers.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
+/// What the requests sent as the page goes away may carry in all: browsers give
+/// `keepalive` requests 64 KiB together; this leaves room for the headers.
+pub const FLUSH_BUDGET_BYTES: usize = 60 * 1024;
+
+/// A batch as the API takes it (`SyncBatch`), written from borrowed answers.
+pub struct Batch<'a>(pub &'a [Answer]);
+
+impl ToJson for Batch<'_> {
+    fn write_json(&self, w: &mut JsonWriter) {
+        w.begin_object();
+        w.key("answers");
+        w.raw("[");
+        for (i, a) in self.0.iter().enumerate() {
+            if i > 0 {
+                w.raw(",");
+            }
+            a.write_json(w);
+        }
+        w.raw("]");
+        w.end_object();
+    }
+}
+
+/// The bodies of the requests that flush `answers` as the page goes away: batches
+/// of at most [`MAX_BATCH_ANSWERS`], oldest first, as many as fit in `budget`
+/// bytes together (what does not fit waits for the next page).
+pub fn flush_bodies(answers: &[Answer], budget: usize) -> Vec<String> {
+    let mut bodies = Vec::new();
+    let mut used = 0;
+    for chunk in answers.chunks(MAX_BATCH_ANSWERS) {
+        // Shrink a batch until it fits what is left of the budget.
+        let mut n = chunk.len();
+        while n > 0 {
+            let body = Batch(&chunk[..n]).to_json();
+            if used + body.len() <= budget {
+                used += body.len();
+                bodies.push(body);
+                break;
+            }
+            n /= 2;
+        }
+        if n < chunk.len() {
+            break;
+        }
+    }
+    bodies
+}
+
 #[cfg(test)]
 mod tests {
     use std::rc::Rc;
 
     use chrono::{Duration, TimeZone, Utc};
-    use kept_shared::{AnswerValue, Channel, RejectedAnswer, ValidationError};
-    use uuid::Uuid;
+    use kept_shared::{AnswerValue, Channel, RejectedAnswer, SyncReceipt, ValidationError};
+    use serde_json::{Value, json};
 
     use super::*;
+
+    /// The widget's reading of what the server would send.
+    fn receipt(r: SyncReceipt) -> Receipt {
+        Receipt::from_json_text(&serde_json::to_string(&r).unwrap()).unwrap()
+    }
 
     fn answer(n: u128, minutes: i64) -> Answer {
         Answer {
@@ -352,11 +468,11 @@ mod tests {
             min: 0,
             max: 10,
         };
-        q.apply_receipt(&SyncReceipt {
+        q.apply_receipt(&receipt(SyncReceipt {
             stored: vec![Uuid::from_u128(1)],
             duplicates: vec![Uuid::from_u128(2), Uuid::from_u128(99)],
             rejected: vec![RejectedAnswer::new(Uuid::from_u128(3), reason)],
-        });
+        }));
         assert_eq!(
             ids(&q.next_batch(10)),
             [4],
@@ -370,10 +486,10 @@ mod tests {
         assert_eq!(entry["reason"], "score 11 is outside 0–10");
         assert_eq!(entry["answer"]["id"], Uuid::from_u128(3).to_string());
         // Applying the same receipt again changes nothing.
-        q.apply_receipt(&SyncReceipt {
+        q.apply_receipt(&receipt(SyncReceipt {
             stored: vec![Uuid::from_u128(1)],
             ..Default::default()
-        });
+        }));
         assert_eq!(q.pending_count(), 1);
     }
 
@@ -430,10 +546,10 @@ mod tests {
         let q = queue(&full);
         assert_eq!(q.enqueue(&answer(1, 0)), Kept::Durably);
         assert_eq!(q.enqueue(&answer(2, 0)), Kept::InMemory);
-        q.apply_receipt(&SyncReceipt {
+        q.apply_receipt(&receipt(SyncReceipt {
             stored: vec![Uuid::from_u128(1), Uuid::from_u128(2)],
             ..Default::default()
-        });
+        }));
         assert_eq!(q.pending_count(), 0);
     }
 
@@ -460,10 +576,10 @@ mod tests {
                     .all(|w| w[0].answered_at <= w[1].answered_at)
             );
             sent.extend(ids(&batch));
-            q.apply_receipt(&SyncReceipt {
+            q.apply_receipt(&receipt(SyncReceipt {
                 stored: batch.iter().map(|a| a.id).collect(),
                 ..Default::default()
-            });
+            }));
         }
         assert_eq!(sent, (1..=total).collect::<Vec<_>>());
         assert_eq!(q.pending_count(), 0);
@@ -490,10 +606,10 @@ mod tests {
         assert_eq!(q.enqueue(&answer(1, 0)), Kept::InMemory);
         assert_eq!(q.enqueue(&answer(2, 1)), Kept::InMemory);
         assert_eq!(ids(&q.next_batch(10)), [1, 2]);
-        q.apply_receipt(&SyncReceipt {
+        q.apply_receipt(&receipt(SyncReceipt {
             stored: vec![Uuid::from_u128(1)],
             ..Default::default()
-        });
+        }));
         assert_eq!(ids(&q.next_batch(10)), [2]);
     }
 
@@ -507,10 +623,10 @@ mod tests {
         let batch = sender.next_batch(100);
         // The other tab queues while the batch is on the wire.
         other.enqueue(&answer(4, 4));
-        sender.apply_receipt(&SyncReceipt {
+        sender.apply_receipt(&receipt(SyncReceipt {
             stored: batch.iter().map(|a| a.id).collect(),
             ..Default::default()
-        });
+        }));
         assert_eq!(ids(&sender.next_batch(100)), [4]);
         assert_eq!(ids(&other.next_batch(100)), [4]);
     }
@@ -520,14 +636,8 @@ mod tests {
         let k = Keys::new("pk_demo");
         assert_eq!(k.pending("u1"), "kept:v1:pk_demo:pending:u1");
         assert_eq!(k.rejected("u1"), "kept:v1:pk_demo:rejected:u1");
-        assert_eq!(k.surveys(), "kept:v1:pk_demo:surveys");
         assert_eq!(k.loyalty("alice"), "kept:v1:pk_demo:loyalty:alice");
         assert_eq!(k.lease(), "kept:v1:pk_demo:lease");
-        assert_eq!(
-            k.asked(Some("o-1"), "nps"),
-            "kept:v1:pk_demo:asked:order:o-1:nps"
-        );
-        assert_eq!(k.asked(None, "nps"), "kept:v1:pk_demo:asked:visitor:nps");
     }
 
     #[test]
@@ -535,10 +645,10 @@ mod tests {
         let q: Queue<MemoryStore> = Queue::new(None, "pk_demo");
         assert_eq!(q.enqueue(&answer(1, 0)), Kept::InMemory);
         assert_eq!(ids(&q.next_batch(10)), [1]);
-        q.apply_receipt(&SyncReceipt {
+        q.apply_receipt(&receipt(SyncReceipt {
             stored: vec![Uuid::from_u128(1)],
             ..Default::default()
-        });
+        }));
         assert_eq!(q.pending_count(), 0);
     }
 
@@ -562,14 +672,89 @@ mod tests {
         let batch2 = tab2.next_batch(100);
         assert_eq!(ids(&batch1), ids(&batch2));
         let all: Vec<Uuid> = batch1.iter().map(|a| a.id).collect();
-        tab1.apply_receipt(&SyncReceipt {
+        tab1.apply_receipt(&receipt(SyncReceipt {
             stored: all.clone(),
             ..Default::default()
-        });
-        tab2.apply_receipt(&SyncReceipt {
+        }));
+        tab2.apply_receipt(&receipt(SyncReceipt {
             duplicates: all,
             ..Default::default()
-        });
+        }));
         assert_eq!(tab1.pending_count() + tab2.pending_count(), 0);
+    }
+
+    #[test]
+    fn a_batch_is_written_as_the_api_reads_it() {
+        let answers: Vec<Answer> = (1..=3).map(|n| answer(n, n as i64)).collect();
+        assert_eq!(
+            Batch(&answers).to_json(),
+            serde_json::to_string(&kept_shared::SyncBatch {
+                answers: answers.clone()
+            })
+            .unwrap()
+        );
+    }
+
+    #[test]
+    fn the_flush_as_the_page_goes_sends_oldest_first_within_the_budget() {
+        let answers: Vec<Answer> = (1..=250).map(|n| answer(n, n as i64)).collect();
+        let one = Batch(&answers[..1]).to_json().len();
+        // Room for everything: batches of 100, 100 and 50, in order.
+        let bodies = flush_bodies(&answers, usize::MAX);
+        let sizes: Vec<usize> = bodies
+            .iter()
+            .map(|b| {
+                serde_json::from_str::<kept_shared::SyncBatch>(b)
+                    .unwrap()
+                    .answers
+                    .len()
+            })
+            .collect();
+        assert_eq!(sizes, [100, 100, 50]);
+        // A budget for about 130 answers: the first batch whole, then as much of
+        // the second as fits, halving; never past the budget, never out of order.
+        let budget = one * 130;
+        let bodies = flush_bodies(&answers, budget);
+        assert!(bodies.iter().map(String::len).sum::<usize>() <= budget);
+        let sent: Vec<u128> = bodies
+            .iter()
+            .flat_map(|b| {
+                serde_json::from_str::<kept_shared::SyncBatch>(b)
+                    .unwrap()
+                    .answers
+                    .into_iter()
+                    .map(|a| a.id.as_u128())
+            })
+            .collect();
+        assert!(sent.len() >= 100 && sent.len() < 130, "{}", sent.len());
+        assert_eq!(sent, (1..=sent.len() as u128).collect::<Vec<_>>());
+        // The real budget holds a full batch of long answers.
+        assert!(one * MAX_BATCH_ANSWERS < FLUSH_BUDGET_BYTES);
+        assert!(flush_bodies(&[], FLUSH_BUDGET_BYTES).is_empty());
+    }
+
+    #[test]
+    fn what_an_earlier_widget_left_is_removed_and_nothing_else() {
+        let store = Rc::new(MemoryStore::default());
+        for key in [
+            "kept:v1:pk_demo:surveys",
+            "kept:v1:pk_demo:asked:order:o-1:nps",
+            "kept:v1:pk_demo:asked:visitor:csat",
+            "kept:v1:pk_demo:seen",
+            "kept:v1:other:surveys",
+        ] {
+            store.set(key, "{}").unwrap();
+        }
+        let q = queue(&store);
+        q.enqueue(&answer(1, 0));
+        q.forget_legacy();
+        assert_eq!(
+            store.keys_with_prefix("kept:"),
+            [
+                "kept:v1:other:surveys",
+                &format!("kept:v1:pk_demo:pending:{}", Uuid::from_u128(1)),
+                "kept:v1:pk_demo:seen",
+            ]
+        );
     }
 }

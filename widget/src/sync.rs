@@ -1,35 +1,46 @@
 //! Sends the queue to the server: on submit, at start, when the browser says it
-//! is back online, and on a retry timer with backoff after a failure.
+//! is back online, on a retry timer with backoff after a failure, and one last
+//! time as the page goes away.
+//!
+//! One tab sends at a time: it holds the Web Lock `kept:v1:{public_key}:send`
+//! where the browser has Web Locks, else a lease in local storage. Either way a
+//! second sender would only cost a request: every answer id is made once, when the
+//! answer is given, and the server stores each id once.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use gloo_timers::callback::Timeout;
+use kept_shared::api;
+use kept_shared::json::{Json, JsonWriter};
 use kept_shared::limits::MAX_BATCH_ANSWERS;
-use kept_shared::{SyncBatch, SyncReceipt, api};
-use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 
 use crate::backoff;
-use crate::browser::{self, FetchError, LocalStore};
-use crate::queue::{KeyValueStore, Queue};
+use crate::browser::{self, FetchError, LocalStore, Timer};
+use crate::queue::{Batch, FLUSH_BUDGET_BYTES, KeyValueStore, Queue, Receipt, flush_bodies};
 
-/// How long one tab may hold the right to send before another may take over (if
+/// How long one tab may hold the storage lease before another may take over (if
 /// the first was closed mid-send). Renewed before every batch.
 const LEASE_MS: f64 = 20_000.0;
 
-/// The right to send, in `kept:v1:{public_key}:lease`: `{"tab": id, "expires_at": ms}`
-/// (`expires_at` in milliseconds since the epoch, like `Date.now()`).
-///
-/// Best effort: local storage has no compare-and-swap, so two tabs may rarely both
-/// believe they hold it. That is safe: every answer id is generated once, when the
-/// answer is given, and the server stores each id once (a second copy comes back
-/// as a duplicate), so the worst case is one extra request.
-#[derive(Serialize, Deserialize)]
-struct Lease {
-    tab: String,
-    expires_at: f64,
+#[wasm_bindgen]
+extern "C" {
+    /// `navigator.locks` (web-sys has it only behind its unstable flag).
+    type LockManager;
+    #[wasm_bindgen(method)]
+    fn request(
+        this: &LockManager,
+        name: &str,
+        options: &JsValue,
+        callback: &JsValue,
+    ) -> js_sys::Promise;
+}
+
+fn lock_manager() -> Option<LockManager> {
+    let locks =
+        js_sys::Reflect::get(&browser::window().navigator(), &JsValue::from_str("locks")).ok()?;
+    (!locks.is_undefined()).then(|| locks.unchecked_into())
 }
 
 pub struct Syncer {
@@ -37,7 +48,8 @@ pub struct Syncer {
     storage: Option<Rc<LocalStore>>,
     api_base: String,
     answers_url: String,
-    /// Identifies this tab in the lease.
+    lock_name: String,
+    /// Identifies this tab in the storage lease.
     tab: String,
     running: Cell<bool>,
     /// The server refused this widget (unknown key, origin not allowed): send nothing more.
@@ -45,17 +57,31 @@ pub struct Syncer {
     /// A sync was asked for while one ran: run again when it ends.
     again: Cell<bool>,
     failures: Cell<u32>,
-    retry: RefCell<Option<Timeout>>,
+    retry: RefCell<Option<Timer>>,
+}
+
+/// How a turn at sending ended.
+#[derive(Clone, Copy)]
+enum Turn {
+    /// Nothing is left to send.
+    Done,
+    /// Another tab holds the right to send.
+    Busy,
+    /// A failure: try again after a backoff.
+    Failed,
 }
 
 impl Syncer {
     pub fn new(api_base: &str, public_key: &str, storage: Option<Rc<LocalStore>>) -> Rc<Syncer> {
+        let queue = Queue::new(storage.clone(), public_key);
+        let lock_name = queue.keys().lease() + ":send";
         let syncer = Rc::new(Syncer {
-            queue: Queue::new(storage.clone(), public_key),
+            queue,
             storage,
             api_base: api_base.to_string(),
-            answers_url: format!("{api_base}{}", api::answers(public_key)),
-            tab: browser::random_uuid().to_string(),
+            answers_url: String::from(api_base) + &api::answers(public_key),
+            lock_name,
+            tab: kept_shared::json::uuid_text(&browser::random_uuid()),
             running: Cell::new(false),
             stopped: Cell::new(false),
             again: Cell::new(false),
@@ -63,18 +89,18 @@ impl Syncer {
             retry: RefCell::new(None),
         });
         let weak = Rc::downgrade(&syncer);
-        let on_online = Closure::<dyn Fn()>::new(move || {
+        browser::on_window_event("online", move || {
             if let Some(s) = weak.upgrade() {
                 s.failures.set(0);
                 s.kick();
             }
         });
-        if let Some(w) = web_sys::window() {
-            let _ =
-                w.add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
-        }
-        // The listener lives as long as the page, like the widget.
-        on_online.forget();
+        let weak = Rc::downgrade(&syncer);
+        browser::on_window_event("pagehide", move || {
+            if let Some(s) = weak.upgrade() {
+                s.flush();
+            }
+        });
         syncer
     }
 
@@ -98,8 +124,20 @@ impl Syncer {
         wasm_bindgen_futures::spawn_local(async move {
             loop {
                 this.again.set(false);
-                this.send_all().await;
-                if !this.again.get() {
+                let turn = this.take_a_turn().await;
+                match turn {
+                    Turn::Done => this.failures.set(0),
+                    // Look again once the other tab could have finished.
+                    Turn::Busy => this.schedule_retry(LEASE_MS as u32 / 4),
+                    Turn::Failed => {
+                        let attempt = this.failures.get();
+                        this.failures.set(attempt.saturating_add(1));
+                        this.schedule_retry(
+                            backoff::delay_ms(attempt, browser::random_unit()) as u32
+                        );
+                    }
+                }
+                if !this.again.get() || !matches!(turn, Turn::Done) {
                     break;
                 }
             }
@@ -107,42 +145,62 @@ impl Syncer {
         });
     }
 
-    async fn send_all(self: &Rc<Self>) {
+    /// Sends while holding the right to: the Web Lock, else the storage lease.
+    async fn take_a_turn(self: &Rc<Self>) -> Turn {
+        if self.queue.pending_count() == 0 {
+            return Turn::Done;
+        }
+        let Some(locks) = lock_manager() else {
+            if !self.take_lease() {
+                return Turn::Busy;
+            }
+            let turn = self.send_all().await;
+            self.release_lease();
+            return turn;
+        };
+        let outcome = Rc::new(Cell::new(Turn::Busy));
+        let this = self.clone();
+        let out = outcome.clone();
+        let callback = Closure::once_into_js(move |lock: JsValue| -> js_sys::Promise {
+            if lock.is_null() {
+                // Another tab holds it: `ifAvailable` gives no lock rather than waiting.
+                return js_sys::Promise::resolve(&JsValue::UNDEFINED);
+            }
+            wasm_bindgen_futures::future_to_promise(async move {
+                out.set(this.send_all().await);
+                Ok(JsValue::UNDEFINED)
+            })
+        });
+        let options = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE);
+        // The lock is held until the callback's promise settles: the whole turn.
+        let _ = JsFuture::from(locks.request(&self.lock_name, &options, &callback)).await;
+        outcome.get()
+    }
+
+    async fn send_all(&self) -> Turn {
         while !self.stopped.get() {
             let batch = self.queue.next_batch(MAX_BATCH_ANSWERS);
             if batch.is_empty() {
-                self.failures.set(0);
-                self.release_lease();
-                return;
+                return Turn::Done;
             }
-            if !self.take_lease() {
-                // Another tab is sending; look again once its lease could have run out.
-                self.schedule_retry(LEASE_MS as u32);
-                return;
+            if self.storage.is_some() && lock_manager().is_none() && !self.take_lease() {
+                return Turn::Busy;
             }
             let sent = batch.len();
-            match browser::post_json::<_, SyncReceipt>(
-                &self.answers_url,
-                &SyncBatch { answers: batch },
-            )
-            .await
-            {
+            match browser::post_json::<_, Receipt>(&self.answers_url, &Batch(&batch)).await {
                 Ok(receipt) => {
                     self.queue.apply_receipt(&receipt);
                     self.failures.set(0);
-                    let accounted =
-                        receipt.stored.len() + receipt.duplicates.len() + receipt.rejected.len();
-                    if accounted < sent {
+                    if receipt.len() < sent {
                         // The server left some unnamed: don't spin, try them later.
-                        self.retry_later();
-                        return;
+                        return Turn::Failed;
                     }
                 }
                 Err(e) if e.refuses_the_widget() => {
-                    // The surveys request tells the shop why, once; retrying cannot help.
+                    // The loader told the shop why, once; retrying cannot help.
                     self.stop();
-                    self.release_lease();
-                    return;
+                    return Turn::Done;
                 }
                 Err(e) => {
                     // Nothing is removed: network errors, 5xx and even a refused
@@ -151,56 +209,62 @@ impl Syncer {
                     if self.failures.get() == 0 {
                         match &e {
                             FetchError::Network(e) => browser::warn_unreachable(&self.api_base, e),
-                            other => browser::warn(&format!("sync failed, will retry: {other}")),
+                            other => browser::warn(
+                                &(String::from("sync failed, will retry: ") + &other.message()),
+                            ),
                         }
                     }
-                    self.retry_later();
-                    return;
+                    return Turn::Failed;
                 }
             }
         }
+        Turn::Done
     }
 
-    fn retry_later(self: &Rc<Self>) {
-        let attempt = self.failures.get();
-        self.failures.set(attempt.saturating_add(1));
-        self.release_lease();
-        self.schedule_retry(backoff::delay_ms(attempt, browser::random_unit()) as u32);
+    /// As the page goes away: sends what is queued in `keepalive` requests that
+    /// outlive it, within the browser's budget for them. Nothing is removed from
+    /// the queue (no receipt will be read): the next page sends them again and
+    /// the server answers "duplicate".
+    fn flush(&self) {
+        if self.stopped.get() {
+            return;
+        }
+        for body in flush_bodies(&self.queue.next_batch(usize::MAX), FLUSH_BUDGET_BYTES) {
+            browser::post_and_forget(&self.answers_url, &body);
+        }
     }
 
     fn schedule_retry(self: &Rc<Self>, delay_ms: u32) {
         let weak = Rc::downgrade(self);
         // Replacing the timer cancels the one pending.
-        *self.retry.borrow_mut() = Some(Timeout::new(delay_ms, move || {
+        *self.retry.borrow_mut() = Some(Timer::new(delay_ms, move || {
             if let Some(s) = weak.upgrade() {
                 s.kick();
             }
         }));
     }
 
-    /// Takes (or renews) the right to send for this tab, unless another tab holds
-    /// it. Local storage has no compare-and-swap, so two tabs may rarely both win;
-    /// that costs a duplicate request, never a duplicate answer: the server stores
-    /// each answer id once.
+    /// Takes (or renews) the storage lease for this tab, unless another tab holds
+    /// it (`{"tab": id, "expires_at": ms}` in `kept:v1:{public_key}:lease`). Local
+    /// storage has no compare-and-swap, so two tabs may rarely both win.
     fn take_lease(&self) -> bool {
         let Some(storage) = &self.storage else {
             return true;
         };
         let key = self.queue.keys().lease();
         let now = browser::now_ms();
-        if let Some(lease) = storage
-            .get(&key)
-            .and_then(|v| serde_json::from_str::<Lease>(&v).ok())
-            && lease.tab != self.tab
-            && lease.expires_at > now
+        if let Some((tab, expires_at)) = storage.get(&key).and_then(|v| read_lease(&v))
+            && tab != self.tab
+            && expires_at > now
         {
             return false;
         }
-        let mine = serde_json::to_string(&Lease {
-            tab: self.tab.clone(),
-            expires_at: now + LEASE_MS,
-        })
-        .unwrap_or_default();
+        let mut w = JsonWriter::default();
+        w.begin_object();
+        w.member("tab", &self.tab);
+        w.member("expires_at", &((now + LEASE_MS) as i64));
+        w.end_object();
+        let mine = w.into_string();
         let _ = storage.set(&key, &mine);
         storage.get(&key).is_none_or(|v| v == mine)
     }
@@ -210,10 +274,20 @@ impl Syncer {
         let key = self.queue.keys().lease();
         if storage
             .get(&key)
-            .and_then(|v| serde_json::from_str::<Lease>(&v).ok())
-            .is_some_and(|l| l.tab == self.tab)
+            .and_then(|v| read_lease(&v))
+            .is_some_and(|(tab, _)| tab == self.tab)
         {
             storage.remove(&key);
         }
     }
+}
+
+fn read_lease(text: &str) -> Option<(String, f64)> {
+    let v = Json::parse(text).ok()?;
+    let expires_at = match v.get("expires_at")? {
+        Json::Int(n) => *n as f64,
+        Json::Float(f) => *f,
+        _ => return None,
+    };
+    Some((v.get("tab")?.as_str()?.to_string(), expires_at))
 }

@@ -6,9 +6,9 @@
 use std::rc::Rc;
 
 use chrono::Utc;
-use kept_shared::{Answer, AnswerValue, Channel, SyncReceipt};
+use kept_shared::{Answer, AnswerValue, Channel};
 use kept_widget::browser::{LocalStore, random_uuid};
-use kept_widget::queue::{Kept, KeyValueStore, Queue};
+use kept_widget::queue::{Kept, KeyValueStore, Queue, Receipt};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -62,7 +62,7 @@ fn queued_answers_are_in_local_storage_for_the_next_page() {
 
     let next_page = Queue::new(Some(storage), "pk_browser_test");
     assert_eq!(next_page.next_batch(10), vec![a.clone()]);
-    next_page.apply_receipt(&SyncReceipt {
+    next_page.apply_receipt(&Receipt {
         stored: vec![a.id],
         ..Default::default()
     });

@@ -83,8 +83,10 @@ async fn render(
                 }
                 label { (t.points_per_unit) input id=(field_id("points_per_unit")) name="points_per_unit" type="number" min="0" max="1000" value=(s.points_per_unit) aria-invalid=[invalid("points_per_unit").then_some("true")]; }
                 label { (t.churn_window) input id=(field_id("churn_window_days")) name="churn_window_days" type="number" min="7" max="730" value=(s.churn_window_days) aria-describedby="churn-hint" aria-invalid=[invalid("churn_window_days").then_some("true")]; }
+                label { (t.survey_cooldown) input id=(field_id("survey_cooldown_days")) name="survey_cooldown_days" type="number" min="0" max="365" value=(s.survey_cooldown_days) aria-describedby="cooldown-hint" aria-invalid=[invalid("survey_cooldown_days").then_some("true")]; }
             }
             p class="intro" id="churn-hint" { (t.churn_window_hint) }
+            p class="intro" id="cooldown-hint" { (t.survey_cooldown_hint) }
             label { (t.allowed_origins)
                 textarea id=(field_id("allowed_origins")) name="allowed_origins" rows="3" aria-describedby="origins-hint" aria-invalid=[invalid("allowed_origins").then_some("true")] { (s.allowed_origins.join("\n")) }
             }
@@ -185,6 +187,10 @@ fn settings_from_form(fields: &[(String, String)]) -> ShopSettings {
         points_per_unit: get("points_per_unit").trim().parse().unwrap_or(u64::MAX),
         churn_window_days: get("churn_window_days").trim().parse().unwrap_or(0),
         time_zone: get("time_zone").to_string(),
+        survey_cooldown_days: get("survey_cooldown_days")
+            .trim()
+            .parse()
+            .unwrap_or(u32::MAX),
     }
 }
 

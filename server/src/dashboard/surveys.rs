@@ -10,7 +10,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kept_shared::settings::valid_locale;
 use kept_shared::{
-    Audience, ChurnReasonChoice, FieldError, SurveyDefinition, SurveyKind, SurveyTexts, Targeting,
+    Audience, ChurnReasonChoice, FieldError, PageMatch, PageRule, SurveyDefinition, SurveyKind,
+    SurveyTexts, Targeting,
 };
 use maud::{DOCTYPE, Markup, html};
 
@@ -129,10 +130,41 @@ fn edit_form(session: &Session, d: &SurveyDefinition, errs: &[FieldError], saved
                         option value="lapsed" selected[matches!(s.targeting.audience, Audience::Lapsed { .. })] { (t.audience_lapsed) }
                     }
                 }
-                label { (t.churn_window)
-                    input type="number" name="lapsed_days" min="1" max="3650"
+                label { (t.lapsed_days)
+                    input type="number" name="lapsed_days" id=(field_id("targeting.audience.days")) min="7" max="730"
                         value=(match s.targeting.audience { Audience::Lapsed { days } => days, _ => session.shop.churn_window_days });
                 }
+            }
+            fieldset {
+                legend { (t.when_it_shows) }
+                div class="grid2" {
+                    label { (t.delay_seconds) input type="number" name="delay_seconds" id=(field_id("targeting.delay_seconds")) min="0" max="600" value=(s.targeting.delay_seconds)
+                        aria-invalid=[invalid("targeting.delay_seconds").then_some("true")]; }
+                    label { (t.sample_percent) input type="number" name="sample_percent" id=(field_id("targeting.sample_percent")) min="0" max="100" value=(s.targeting.sample_percent)
+                        aria-invalid=[invalid("targeting.sample_percent").then_some("true")]; }
+                    label { (t.recontact_days) input type="number" name="recontact_days" id=(field_id("targeting.recontact_days")) min="0" max="365" value=(s.targeting.recontact_days)
+                        aria-invalid=[invalid("targeting.recontact_days").then_some("true")]; }
+                    label class="check" { input type="checkbox" name="once_per_order" checked[s.targeting.once_per_order]; (t.once_per_order) }
+                }
+                div class="table-wrap" { table {
+                    caption { (t.pages) }
+                    thead { tr { th scope="col" { (t.page_match) } th scope="col" { (t.page_path) } } }
+                    tbody {
+                        @for (i, rule) in s.targeting.pages.iter().chain(std::iter::once(&PageRule { kind: PageMatch::Exact, path: String::new() })).enumerate() {
+                            tr {
+                                td { select name={"page." (i) ".match"} aria-label={(t.page_match) " " (i + 1)} {
+                                    @for (m, name) in [(PageMatch::Exact, t.match_exact), (PageMatch::Prefix, t.match_prefix), (PageMatch::Glob, t.match_glob)] {
+                                        option value=(m.as_str()) selected[rule.kind == m] { (name) }
+                                    }
+                                } }
+                                td { input id=(field_id(&format!("targeting.pages[{i}].path"))) name={"page." (i) ".path"} value=(rule.path) placeholder="/thank-you"
+                                    aria-label={(t.page_path) " " (i + 1)} aria-describedby="pages-hint"
+                                    aria-invalid=[invalid(&format!("targeting.pages[{i}].path")).then_some("true")]; }
+                            }
+                        }
+                    }
+                } }
+                p class="intro" id="pages-hint" { (t.pages_hint) }
             }
             @match &s.kind {
                 SurveyKind::Nps { ask_reason } => {
@@ -256,16 +288,43 @@ fn from_form(stored: &SurveyDefinition, fields: &[(String, String)]) -> (SurveyD
         });
     }
     d.survey.texts = texts;
+    // An unreadable number becomes one the rules refuse, named in the errors; a
+    // missing one keeps its value.
+    let number = |name: &str, current: u32| {
+        get(name).map_or(current, |v| v.trim().parse().unwrap_or(u32::MAX))
+    };
+    let before = stored.survey.targeting.clone();
+    let mut pages: BTreeMap<usize, PageRule> = BTreeMap::new();
+    for (k, v) in fields {
+        let Some((i, what)) = k.strip_prefix("page.").and_then(|r| r.split_once('.')) else {
+            continue;
+        };
+        let Ok(i) = i.parse::<usize>() else { continue };
+        let rule = pages.entry(i).or_insert(PageRule {
+            kind: PageMatch::Exact,
+            path: String::new(),
+        });
+        match what {
+            "match" => rule.kind = PageMatch::parse(v).unwrap_or(PageMatch::Exact),
+            "path" => rule.path = v.trim().to_string(),
+            _ => {}
+        }
+    }
     d.survey.targeting = Targeting {
         audience: match get("audience") {
             Some("known") => Audience::KnownCustomers,
             Some("lapsed") => Audience::Lapsed {
-                days: get("lapsed_days")
-                    .and_then(|d| d.parse().ok())
-                    .unwrap_or(90),
+                days: number("lapsed_days", 90),
             },
             _ => Audience::Everyone,
         },
+        // A row without a path is not a rule (clearing the path removes one).
+        pages: pages.into_values().filter(|r| !r.path.is_empty()).collect(),
+        delay_seconds: number("delay_seconds", before.delay_seconds),
+        sample_percent: u8::try_from(number("sample_percent", before.sample_percent.into()))
+            .unwrap_or(u8::MAX),
+        recontact_days: number("recontact_days", before.recontact_days),
+        once_per_order: get("once_per_order").is_some(),
     };
     match &mut d.survey.kind {
         SurveyKind::Nps { ask_reason } => *ask_reason = get("ask_reason").is_some(),

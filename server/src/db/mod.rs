@@ -103,6 +103,13 @@ pub trait Database: Send + Sync + 'static {
         answers: Vec<AnswerRecord>,
         received_at: DateTime<Utc>,
     ) -> DbResult<Vec<bool>>;
+    /// The surveys with an answer stored for `order_ref` (the display plan's
+    /// "answered", `shared/targeting.md`).
+    async fn surveys_answered_for_order(
+        &self,
+        shop_id: &str,
+        order_ref: &str,
+    ) -> DbResult<Vec<String>>;
     /// The shop's answers, oldest first.
     async fn answers(&self, shop_id: &str) -> DbResult<Vec<AnswerRecord>> {
         let (found, _) = self.find_answers(shop_id, AnswerQuery::default()).await?;

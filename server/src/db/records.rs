@@ -25,6 +25,8 @@ pub struct Shop {
     pub time_zone: Tz,
     /// Days without a purchase after which a customer counts as lost.
     pub churn_window_days: u32,
+    /// Days after any survey during which a visitor is shown no other.
+    pub survey_cooldown_days: u32,
 }
 
 /// A shop to create, with its tiers and the hashes of its first tokens.
@@ -226,6 +228,7 @@ pub struct ShopUpdate {
     pub allowed_origins: Vec<String>,
     pub points_per_unit: u64,
     pub churn_window_days: u32,
+    pub survey_cooldown_days: u32,
     pub time_zone: Tz,
     pub tiers: Vec<Tier>,
 }

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use anyhow::Result;
 use chrono::Utc;
 
-use crate::db::{AnswerQuery, Database, DbError};
+use kept_shared::Audience;
+
+use crate::db::{AnswerQuery, Database, DbError, ShopUpdate};
 use crate::shops::{self, ShopKeys, ShopSpec};
 use crate::{calendar, loyalty};
 use crate::{ingest, shops::edit_origins};
@@ -48,6 +50,7 @@ pub async fn seed(db: &dyn Database, extra_origins: &[String]) -> Result<()> {
                     for (customer, points) in [("alice", 620), ("bob", 40), ("carol", 2400)] {
                         db.set_points(SHOP_ID, customer, points).await?;
                     }
+                    ask_on_every_order(db).await?;
                 }
                 // Another instance on the same database created it just now.
                 Err(e) if matches!(e.downcast_ref(), Some(DbError::Conflict(_))) => {}
@@ -59,6 +62,33 @@ pub async fn seed(db: &dyn Database, extra_origins: &[String]) -> Result<()> {
     let origins = edit_origins(&shop.allowed_origins, None, extra_origins, &[])?;
     if origins != shop.allowed_origins {
         db.set_allowed_origins(SHOP_ID, origins).await?;
+    }
+    Ok(())
+}
+
+/// The demo shop asks again on every new order (no pause between surveys, no
+/// recontact period), so whoever tries it sees the surveys each time; a real
+/// shop's defaults pause for days (`shared/targeting.md`).
+async fn ask_on_every_order(db: &dyn Database) -> Result<()> {
+    let shop = db.shop(SHOP_ID).await?.expect("just created");
+    db.update_shop(
+        SHOP_ID,
+        ShopUpdate {
+            name: shop.name,
+            allowed_origins: shop.allowed_origins,
+            points_per_unit: shop.points_per_unit,
+            churn_window_days: shop.churn_window_days,
+            survey_cooldown_days: 0,
+            time_zone: shop.time_zone,
+            tiers: db.tiers(SHOP_ID).await?,
+        },
+    )
+    .await?;
+    for mut record in db.surveys(SHOP_ID, false).await? {
+        if record.survey.targeting.audience == Audience::Everyone {
+            record.survey.targeting.recontact_days = 0;
+            db.put_survey(SHOP_ID, record).await?;
+        }
     }
     Ok(())
 }

@@ -2,8 +2,8 @@
 //! status. In front of them, [`widget_shop`] resolves the key to its shop once and
 //! applies the shop's CORS policy.
 
-use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{Path, Request, State};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::header::{self, HeaderValue};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -16,8 +16,12 @@ use kept_shared::{
     ErrorCode, LoyaltyStatus, ShopInfo, ShopSurveys, SyncBatch, SyncReceipt, WidgetEvents,
 };
 
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
 use super::error::{ApiResult, Failure};
-use crate::db::{Db, Shop, WidgetEventCount};
+use crate::db::{Db, DbError, Shop, WidgetEventCount};
+use crate::plan::{PlanRequest, display_plan};
 use crate::{ingest, loyalty};
 
 /// How long a browser may cache a CORS preflight answer (two hours: the most
@@ -27,6 +31,7 @@ const PREFLIGHT_MAX_AGE_SECONDS: u32 = 7200;
 pub fn router(db: Db) -> Router<Db> {
     Router::new()
         .route("/{public_key}/surveys", get(surveys))
+        .route("/{public_key}/plan", get(plan))
         .route("/{public_key}/answers", post(answers))
         .route("/{public_key}/events", post(events))
         .route(
@@ -50,6 +55,76 @@ async fn surveys(State(db): State<Db>, Extension(shop): Extension<Shop>) -> ApiR
         },
         surveys,
     }))
+}
+
+/// How long a browser may reuse a display plan without asking again: short, so
+/// a survey the owner changes reaches visitors within a minute; revalidating
+/// then costs a 304 when nothing changed (the `ETag`).
+const PLAN_MAX_AGE_SECONDS: u32 = 60;
+
+#[derive(Debug, Deserialize)]
+struct PlanQuery {
+    locale: Option<String>,
+    customer: Option<String>,
+    order: Option<String>,
+}
+
+/// The loader's display plan for this visitor (`shared/targeting.md`).
+async fn plan(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    headers: HeaderMap,
+    query: Result<Query<PlanQuery>, QueryRejection>,
+) -> Result<Response, Failure> {
+    let Query(q) = query?;
+    let reference = |name: &str, v: Option<String>| -> Result<Option<String>, Failure> {
+        match v.filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => validate_ref(name, &v)
+                .map(|_| Some(v))
+                .map_err(|e| Failure::bad_request(e.to_string())),
+        }
+    };
+    // Browsers' language tags (`en-US`, `zh-Hans-CN`): only their shape is checked.
+    let locale = q.locale.filter(|l| !l.is_empty());
+    if let Some(l) = &locale
+        && (l.len() > 35
+            || !l
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    {
+        return Err(Failure::bad_request(format!(
+            "locale {l:?} is not a language tag like en or pt-BR"
+        )));
+    }
+    let request = PlanRequest {
+        locale,
+        customer: reference("customer", q.customer)?,
+        order: reference("order", q.order)?,
+    };
+    let plan = display_plan(db.as_ref(), &shop, &request).await?;
+    let body = serde_json::to_vec(&plan).map_err(DbError::internal)?;
+    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
+    let cache = [
+        (header::ETAG, etag.clone()),
+        (
+            header::CACHE_CONTROL,
+            format!("private, max-age={PLAN_MAX_AGE_SECONDS}"),
+        ),
+    ];
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if unchanged {
+        return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
+    }
+    Ok((
+        cache,
+        [(header::CONTENT_TYPE, "application/json".to_string())],
+        body,
+    )
+        .into_response())
 }
 
 async fn answers(

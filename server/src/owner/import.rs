@@ -378,6 +378,7 @@ mod tests {
             points_per_unit: 1,
             time_zone: chrono_tz::Europe::Kyiv,
             churn_window_days: 90,
+            survey_cooldown_days: 7,
         }
     }
 

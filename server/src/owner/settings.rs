@@ -52,6 +52,7 @@ pub async fn view(db: &dyn Database, shop: &Shop) -> Result<ShopView, DbError> {
             points_per_unit: shop.points_per_unit,
             churn_window_days: shop.churn_window_days,
             time_zone: shop.time_zone.name().to_string(),
+            survey_cooldown_days: shop.survey_cooldown_days,
         },
     })
 }
@@ -132,6 +133,11 @@ pub async fn update_settings(
         format!("{} days", settings.churn_window_days),
     );
     note(
+        "survey cooldown",
+        format!("{} days", before.survey_cooldown_days),
+        format!("{} days", settings.survey_cooldown_days),
+    );
+    note(
         "time zone",
         before.time_zone.clone(),
         zone.name().to_string(),
@@ -143,6 +149,7 @@ pub async fn update_settings(
             allowed_origins: settings.allowed_origins,
             points_per_unit: settings.points_per_unit,
             churn_window_days: settings.churn_window_days,
+            survey_cooldown_days: settings.survey_cooldown_days,
             time_zone: zone,
             tiers: settings
                 .tiers

@@ -331,3 +331,22 @@ pub async fn widget_events(
         })
         .collect()
 }
+
+/// The surveys with an answer for `order_ref`.
+pub async fn answered_for_order(
+    client: &Client,
+    shop_id: &str,
+    order_ref: &str,
+) -> DbResult<Vec<String>> {
+    let st = client
+        .prepare_cached(
+            "SELECT DISTINCT survey_id FROM answers WHERE shop_id = $1 AND order_ref = $2",
+        )
+        .await?;
+    Ok(client
+        .query(&st, &[&shop_id, &order_ref])
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?)
+}

@@ -166,6 +166,14 @@ impl Database for PgDatabase {
         answers::insert(&mut self.client().await?, shop_id, &answers, received_at).await
     }
 
+    async fn surveys_answered_for_order(
+        &self,
+        shop_id: &str,
+        order_ref: &str,
+    ) -> DbResult<Vec<String>> {
+        answers::answered_for_order(&self.client().await?, shop_id, order_ref).await
+    }
+
     async fn find_answers(
         &self,
         shop_id: &str,

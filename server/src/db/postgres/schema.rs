@@ -12,7 +12,14 @@ use crate::db::DbResult;
 /// The advisory lock key of migrations (any constant unique to Kept).
 const MIGRATION_LOCK: i64 = 0x4b45_5054_0001;
 
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2_TARGETING];
+
+/// Survey targeting: the shop's cooldown between any two surveys, and the
+/// lookup of what was answered for an order (the display plan's "answered").
+const V2_TARGETING: &str = r#"
+ALTER TABLE shops ADD COLUMN survey_cooldown_days INTEGER NOT NULL DEFAULT 7;
+CREATE INDEX answers_by_order ON answers (shop_id, order_ref) WHERE order_ref IS NOT NULL;
+"#;
 
 const V1: &str = r#"
 CREATE TABLE shops (

@@ -27,7 +27,7 @@ pub async fn update_shop(client: &mut Client, shop_id: &str, u: &ShopUpdate) -> 
     let new_window = i32::try_from(u.churn_window_days).map_err(DbError::internal)?;
     tx.execute(
         "UPDATE shops SET name = $2, allowed_origins = $3, points_per_unit = $4, churn_window_days = $5,
-                          time_zone = $6 WHERE id = $1",
+                          time_zone = $6, survey_cooldown_days = $7 WHERE id = $1",
         &[
             &shop_id,
             &u.name,
@@ -35,6 +35,7 @@ pub async fn update_shop(client: &mut Client, shop_id: &str, u: &ShopUpdate) -> 
             &signed(u.points_per_unit)?,
             &new_window,
             &u.time_zone.name(),
+            &i32::try_from(u.survey_cooldown_days).map_err(DbError::internal)?,
         ],
     )
     .await?;

@@ -9,13 +9,13 @@ use super::{signed, unsigned};
 use crate::db::{DbError, DbResult, NewShop, Shop};
 use crate::tokens::TokenKind;
 
-const SHOP_COLUMNS: &str =
-    "id, name, public_key, allowed_origins, points_per_unit, time_zone, churn_window_days";
+const SHOP_COLUMNS: &str = "id, name, public_key, allowed_origins, points_per_unit, time_zone, churn_window_days, survey_cooldown_days";
 
 fn shop_of(r: &Row) -> DbResult<Shop> {
     let origins: serde_json::Value = r.try_get(3)?;
     let zone: String = r.try_get(5)?;
     let window: i32 = r.try_get(6)?;
+    let cooldown: i32 = r.try_get(7)?;
     Ok(Shop {
         id: r.try_get(0)?,
         name: r.try_get(1)?,
@@ -26,6 +26,7 @@ fn shop_of(r: &Row) -> DbResult<Shop> {
             .parse()
             .map_err(|e: chrono_tz::ParseError| DbError::internal(anyhow::anyhow!("{e}")))?,
         churn_window_days: u32::try_from(window).map_err(DbError::internal)?,
+        survey_cooldown_days: u32::try_from(cooldown).map_err(DbError::internal)?,
     })
 }
 
@@ -35,7 +36,7 @@ pub async fn create(client: &mut Client, new: &NewShop, now: DateTime<Utc>) -> D
     let inserted = tx
         .execute(
             &format!(
-                "INSERT INTO shops ({SHOP_COLUMNS}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                "INSERT INTO shops ({SHOP_COLUMNS}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
             ),
             &[
                 &s.id,
@@ -45,6 +46,7 @@ pub async fn create(client: &mut Client, new: &NewShop, now: DateTime<Utc>) -> D
                 &signed(s.points_per_unit)?,
                 &s.time_zone.name(),
                 &i32::try_from(s.churn_window_days).map_err(DbError::internal)?,
+                &i32::try_from(s.survey_cooldown_days).map_err(DbError::internal)?,
                 &now,
             ],
         )

@@ -352,3 +352,12 @@ pub fn fold_all_texts(c: &Connection) -> DbResult<()> {
     }
     Ok(())
 }
+
+/// The surveys with an answer for `order_ref`.
+pub fn answered_for_order(c: &Connection, shop_id: &str, order_ref: &str) -> DbResult<Vec<String>> {
+    let mut st = c.prepare_cached(
+        "SELECT DISTINCT survey_id FROM answers WHERE shop_id = ?1 AND order_ref = ?2",
+    )?;
+    let rows = st.query_map(params![shop_id, order_ref], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -207,6 +207,16 @@ impl Database for SqliteDatabase {
             .await
     }
 
+    async fn surveys_answered_for_order(
+        &self,
+        shop_id: &str,
+        order_ref: &str,
+    ) -> DbResult<Vec<String>> {
+        let (id, order) = (shop_id.to_string(), order_ref.to_string());
+        self.read(move |c| answers::answered_for_order(c, &id, &order))
+            .await
+    }
+
     async fn find_answers(
         &self,
         shop_id: &str,

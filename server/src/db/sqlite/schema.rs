@@ -19,8 +19,16 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
             super::customers::rebuild_all(tx).map_err(|e| HookError::Hook(e.to_string()))?;
             super::answers::fold_all_texts(tx).map_err(|e| HookError::Hook(e.to_string()))
         }),
+        M::up(V3_TARGETING),
     ])
 });
+
+/// Survey targeting: the shop's cooldown between any two surveys, and the
+/// lookup of what was answered for an order (the display plan's "answered").
+const V3_TARGETING: &str = r#"
+ALTER TABLE shops ADD COLUMN survey_cooldown_days INTEGER NOT NULL DEFAULT 7;
+CREATE INDEX answers_by_order ON answers (shop_id, order_ref) WHERE order_ref IS NOT NULL;
+"#;
 
 /// The schema of the first release, kept so its databases migrate.
 const V1_FIRST_RELEASE: &str = r#"

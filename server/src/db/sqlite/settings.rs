@@ -24,14 +24,15 @@ pub fn update_shop(c: &Connection, shop_id: &str, u: &ShopUpdate) -> DbResult<()
         .ok_or_else(|| DbError::NotFound(format!("no shop has the id {shop_id:?}")))?;
     c.execute(
         "UPDATE shops SET name = ?2, allowed_origins = ?3, points_per_unit = ?4, churn_window_days = ?5,
-                          time_zone = ?6 WHERE id = ?1",
+                          time_zone = ?6, survey_cooldown_days = ?7 WHERE id = ?1",
         params![
             shop_id,
             u.name,
             serde_json::to_string(&u.allowed_origins)?,
             u.points_per_unit,
             u.churn_window_days,
-            u.time_zone.name()
+            u.time_zone.name(),
+            u.survey_cooldown_days
         ],
     )?;
     c.execute("DELETE FROM tiers WHERE shop_id = ?1", [shop_id])?;

@@ -7,8 +7,7 @@ use super::millis;
 use crate::db::{DbError, DbResult, NewShop, Shop};
 use crate::tokens::TokenKind;
 
-const SHOP_COLUMNS: &str =
-    "id, name, public_key, allowed_origins, points_per_unit, time_zone, churn_window_days";
+const SHOP_COLUMNS: &str = "id, name, public_key, allowed_origins, points_per_unit, time_zone, churn_window_days, survey_cooldown_days";
 
 fn shop_of(r: &Row) -> rusqlite::Result<Shop> {
     let origins: String = r.get(3)?;
@@ -26,6 +25,7 @@ fn shop_of(r: &Row) -> rusqlite::Result<Shop> {
             .parse()
             .map_err(|e: chrono_tz::ParseError| bad(5, e.to_string().into()))?,
         churn_window_days: r.get(6)?,
+        survey_cooldown_days: r.get(7)?,
     })
 }
 
@@ -47,7 +47,7 @@ pub fn create(c: &Connection, new: &NewShop, now: DateTime<Utc>) -> DbResult<()>
     }
     c.execute(
         &format!(
-            "INSERT INTO shops ({SHOP_COLUMNS}, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            "INSERT INTO shops ({SHOP_COLUMNS}, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
         ),
         params![
             s.id,
@@ -57,6 +57,7 @@ pub fn create(c: &Connection, new: &NewShop, now: DateTime<Utc>) -> DbResult<()>
             s.points_per_unit,
             s.time_zone.name(),
             s.churn_window_days,
+            s.survey_cooldown_days,
             millis(now)
         ],
     )?;

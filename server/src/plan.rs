@@ -1,0 +1,120 @@
+//! The display plan the widget's loader reads on every page of a shop
+//! (`GET /api/v1/widget/{public_key}/plan`): the shop's active surveys in order,
+//! each with its targeting rules and the server's verdict for this visitor
+//! (`shared/targeting.md`), and the shop's cooldown. With a locale, each survey
+//! carries only the texts that locale shows, to keep the plan small.
+
+use std::collections::BTreeMap;
+
+use kept_shared::survey::pick_locale;
+use kept_shared::targeting::{self, Visitor};
+use kept_shared::{DisplayPlan, PlannedSurvey, ShopInfo, Survey, SurveyKind};
+
+use crate::calendar;
+use crate::db::{Database, DbError, Shop};
+
+/// Who is on the page, as the loader says.
+#[derive(Debug, Default)]
+pub struct PlanRequest {
+    pub locale: Option<String>,
+    pub customer: Option<String>,
+    pub order: Option<String>,
+}
+
+pub async fn display_plan(
+    db: &dyn Database,
+    shop: &Shop,
+    request: &PlanRequest,
+) -> Result<DisplayPlan, DbError> {
+    let visitor = Visitor {
+        customer: request.customer.as_deref(),
+        order: request.order.as_deref(),
+    };
+    let last_purchase = match visitor.customer {
+        Some(c) => db.customer(&shop.id, c).await?.and_then(|c| c.last_day),
+        None => None,
+    };
+    let answered = match visitor.order {
+        Some(o) => db.surveys_answered_for_order(&shop.id, o).await?,
+        None => Vec::new(),
+    };
+    let today = calendar::today(shop.time_zone);
+    let surveys = db
+        .surveys(&shop.id, true)
+        .await?
+        .into_iter()
+        .map(|record| {
+            let survey = record.survey;
+            let verdict = targeting::verdict(
+                survey.targeting.audience,
+                visitor,
+                last_purchase,
+                today,
+                answered.contains(&survey.id),
+            );
+            PlannedSurvey {
+                survey: match &request.locale {
+                    Some(locale) => only_for(survey, locale),
+                    None => survey,
+                },
+                verdict,
+            }
+        })
+        .collect();
+    Ok(DisplayPlan {
+        shop: ShopInfo {
+            id: shop.id.clone(),
+            name: shop.name.clone(),
+        },
+        cooldown_days: shop.survey_cooldown_days,
+        surveys,
+    })
+}
+
+/// Keeps, of each text and label, only the one `locale` shows (by the widget's
+/// own fallbacks: the locale, its language, the survey's default, any).
+fn only_for(mut survey: Survey, locale: &str) -> Survey {
+    fn keep_one<T: Clone>(
+        by_locale: &BTreeMap<String, T>,
+        locale: &str,
+        default: &str,
+    ) -> BTreeMap<String, T> {
+        by_locale
+            .iter()
+            .find(|(_, v)| {
+                pick_locale(by_locale, locale, default).is_some_and(|p| std::ptr::eq(p, *v))
+            })
+            .map(|(k, v)| BTreeMap::from([(k.clone(), v.clone())]))
+            .unwrap_or_default()
+    }
+    let default = survey.default_locale.clone();
+    survey.texts = keep_one(&survey.texts, locale, &default);
+    if let SurveyKind::ChurnReason { reasons, .. } = &mut survey.kind {
+        for r in reasons {
+            r.labels = keep_one(&r.labels, locale, &default);
+        }
+    }
+    survey
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shops::standard_surveys;
+
+    #[test]
+    fn a_plan_for_a_locale_keeps_what_that_locale_shows() {
+        let churn = standard_surveys().pop().unwrap();
+        let uk = only_for(churn.clone(), "uk-UA");
+        assert_eq!(uk.texts.keys().collect::<Vec<_>>(), ["uk"]);
+        assert_eq!(uk.texts_for("uk-UA"), churn.texts_for("uk-UA"));
+        let SurveyKind::ChurnReason { reasons, .. } = &uk.kind else {
+            panic!()
+        };
+        assert_eq!(reasons[0].label_for("uk-UA", "en"), "Зависокі ціни");
+        assert_eq!(reasons[0].labels.len(), 1);
+        // A language the survey does not speak: its default locale's texts.
+        let de = only_for(churn.clone(), "de");
+        assert_eq!(de.texts.keys().collect::<Vec<_>>(), ["en"]);
+    }
+}

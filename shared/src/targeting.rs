@@ -1,0 +1,325 @@
+//! When and to whom a survey shows: the rules' types, their validation, the display
+//! plan the widget's loader reads, and the server's part of the decision. The rules
+//! themselves are described once, in `shared/targeting.md`, and tested against the
+//! table of cases `shared/targeting-cases.json`.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::limits::{
+    MAX_CHURN_WINDOW_DAYS, MAX_DELAY_SECONDS, MAX_PAGE_PATH_CHARS, MAX_PAGE_RULES,
+    MAX_RECONTACT_DAYS, MIN_CHURN_WINDOW_DAYS,
+};
+use crate::settings::FieldError;
+use crate::survey::{ShopInfo, Survey};
+
+/// Days a visitor is not shown a survey again after being shown it, by default.
+pub const DEFAULT_RECONTACT_DAYS: u32 = 30;
+/// Days after any survey during which a visitor is shown no other, by default.
+pub const DEFAULT_COOLDOWN_DAYS: u32 = 7;
+
+/// When and to whom a survey may show (see `shared/targeting.md`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Targeting {
+    #[serde(default)]
+    pub audience: Audience,
+    /// The pages it may show on; empty: every page.
+    #[serde(default)]
+    pub pages: Vec<PageRule>,
+    /// Seconds after the page loads before it appears.
+    #[serde(default)]
+    pub delay_seconds: u32,
+    /// The share of visitors (0–100) ever asked.
+    #[serde(default = "all_visitors")]
+    pub sample_percent: u8,
+    /// Days before a visitor shown it may be shown it again.
+    #[serde(default = "default_recontact_days")]
+    pub recontact_days: u32,
+    /// Answered or skipped for an order: never again for that order.
+    #[serde(default = "yes")]
+    pub once_per_order: bool,
+}
+
+fn all_visitors() -> u8 {
+    100
+}
+fn default_recontact_days() -> u32 {
+    DEFAULT_RECONTACT_DAYS
+}
+fn yes() -> bool {
+    true
+}
+
+impl Default for Targeting {
+    fn default() -> Self {
+        Targeting {
+            audience: Audience::Everyone,
+            pages: Vec::new(),
+            delay_seconds: 0,
+            sample_percent: all_visitors(),
+            recontact_days: DEFAULT_RECONTACT_DAYS,
+            once_per_order: true,
+        }
+    }
+}
+
+/// Which visitors a survey is meant for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Audience {
+    /// Anyone who sees the page: the post-purchase NPS and CSAT.
+    #[default]
+    Everyone,
+    /// Only visitors the shop identified (`data-customer`).
+    KnownCustomers,
+    /// Only customers whose last purchase is `days` days old or more (the churn
+    /// survey): never a buyer on an order page.
+    Lapsed { days: u32 },
+}
+
+/// A page a survey may show on, by its path (`location.pathname`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageRule {
+    #[serde(rename = "match")]
+    pub kind: PageMatch,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PageMatch {
+    /// The path is exactly this.
+    Exact,
+    /// The path starts with this.
+    Prefix,
+    /// The whole path matches: `*` any characters but `/`, `**` any characters.
+    Glob,
+}
+
+impl PageMatch {
+    pub const ALL: [PageMatch; 3] = [PageMatch::Exact, PageMatch::Prefix, PageMatch::Glob];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PageMatch::Exact => "exact",
+            PageMatch::Prefix => "prefix",
+            PageMatch::Glob => "glob",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PageMatch> {
+        PageMatch::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+/// Checks a survey's targeting; the errors name the fields (`targeting.pages[2].path`).
+pub fn validate_targeting(t: &Targeting, errors: &mut Vec<FieldError>) {
+    let mut err = |field: String, message: String| errors.push(FieldError { field, message });
+    if let Audience::Lapsed { days } = t.audience
+        && !(MIN_CHURN_WINDOW_DAYS..=MAX_CHURN_WINDOW_DAYS).contains(&days)
+    {
+        err(
+            "targeting.audience.days".into(),
+            format!("{MIN_CHURN_WINDOW_DAYS} to {MAX_CHURN_WINDOW_DAYS} days"),
+        );
+    }
+    if t.pages.len() > MAX_PAGE_RULES {
+        err(
+            "targeting.pages".into(),
+            format!("at most {MAX_PAGE_RULES} page rules"),
+        );
+    }
+    for (i, rule) in t.pages.iter().enumerate() {
+        let p = &rule.path;
+        let message = if !p.starts_with('/') {
+            Some("a path starts with / (like /thank-you)".to_string())
+        } else if p.chars().count() > MAX_PAGE_PATH_CHARS {
+            Some(format!("at most {MAX_PAGE_PATH_CHARS} characters"))
+        } else if p.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            Some("no spaces or control characters".into())
+        } else if p.contains(['?', '#']) {
+            Some("only the path: no ?query or #fragment".into())
+        } else if rule.kind != PageMatch::Glob && p.contains('*') {
+            Some("* is a wildcard only in a glob".into())
+        } else {
+            None
+        };
+        if let Some(m) = message {
+            err(format!("targeting.pages[{i}].path"), m);
+        }
+    }
+    if t.delay_seconds > MAX_DELAY_SECONDS {
+        err(
+            "targeting.delay_seconds".into(),
+            format!("0 to {MAX_DELAY_SECONDS} seconds"),
+        );
+    }
+    if t.sample_percent > 100 {
+        err("targeting.sample_percent".into(), "0 to 100".into());
+    }
+    if t.recontact_days > MAX_RECONTACT_DAYS {
+        err(
+            "targeting.recontact_days".into(),
+            format!("0 to {MAX_RECONTACT_DAYS} days"),
+        );
+    }
+}
+
+/// What the loader reads on every page (`GET api::plan`): the shop's active
+/// surveys in order, each with its rules and the server's verdict for this
+/// visitor, and the shop's cooldown. Texts are only the visitor's locale's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisplayPlan {
+    pub shop: ShopInfo,
+    pub cooldown_days: u32,
+    pub surveys: Vec<PlannedSurvey>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedSurvey {
+    #[serde(flatten)]
+    pub survey: Survey,
+    #[serde(flatten)]
+    pub verdict: Verdict,
+}
+
+/// The server's part of the decision (see `shared/targeting.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// The visitor is in the survey's audience.
+    pub audience_match: bool,
+    /// An answer to the survey for this page's order is stored.
+    pub answered: bool,
+}
+
+/// Who the page says the visitor is, as the plan request carries it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Visitor<'a> {
+    pub customer: Option<&'a str>,
+    pub order: Option<&'a str>,
+}
+
+/// The server's verdict on one survey for `visitor`: `last_purchase` is the
+/// customer's last purchase day known to Kept, `today` the shop's local day,
+/// `answered_for_order` whether an answer to the survey for the page's order is stored.
+pub fn verdict(
+    audience: Audience,
+    visitor: Visitor<'_>,
+    last_purchase: Option<NaiveDate>,
+    today: NaiveDate,
+    answered_for_order: bool,
+) -> Verdict {
+    let audience_match = match audience {
+        Audience::Everyone => true,
+        Audience::KnownCustomers => visitor.customer.is_some(),
+        Audience::Lapsed { days } => {
+            visitor.customer.is_some()
+                && visitor.order.is_none()
+                && last_purchase.is_some_and(|last| (today - last).num_days() >= i64::from(days))
+        }
+    };
+    Verdict {
+        audience_match,
+        answered: visitor.order.is_some() && answered_for_order,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+
+    /// The server's cases of the one table (`plan_cases`).
+    #[test]
+    fn the_servers_verdicts_follow_the_table_of_cases() {
+        let table: serde_json::Value =
+            serde_json::from_str(include_str!("../targeting-cases.json")).unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let cases = table["plan_cases"].as_array().unwrap();
+        assert!(cases.len() >= 10);
+        for case in cases {
+            let name = case["name"].as_str().unwrap();
+            let audience: Audience = serde_json::from_value(case["audience"].clone()).unwrap();
+            let visitor = Visitor {
+                customer: case["customer"].as_str(),
+                order: case["order"].as_str(),
+            };
+            let last = case["last_purchase_days_ago"]
+                .as_i64()
+                .map(|d| today - Duration::days(d));
+            let got = verdict(
+                audience,
+                visitor,
+                last,
+                today,
+                case["answered_for_order"].as_bool().unwrap(),
+            );
+            let expected: Verdict = serde_json::from_value(case["expect"].clone()).unwrap();
+            assert_eq!(got, expected, "{name}");
+        }
+    }
+
+    /// The table's defaults are this type's: the loader's tests fill them in.
+    #[test]
+    fn the_tables_defaults_are_the_rules_defaults() {
+        let table: serde_json::Value =
+            serde_json::from_str(include_str!("../targeting-cases.json")).unwrap();
+        let defaults: Targeting = serde_json::from_value(table["defaults"].clone()).unwrap();
+        assert_eq!(defaults, Targeting::default());
+        assert_eq!(
+            serde_json::to_value(Targeting::default()).unwrap(),
+            table["defaults"]
+        );
+        // A survey stored before targeting had rules reads as the defaults.
+        let old: Targeting = serde_json::from_str(r#"{"audience":{"kind":"everyone"}}"#).unwrap();
+        assert_eq!(old, Targeting::default());
+    }
+
+    #[test]
+    fn rules_out_of_range_are_named() {
+        let t = Targeting {
+            audience: Audience::Lapsed { days: 0 },
+            pages: vec![
+                PageRule {
+                    kind: PageMatch::Exact,
+                    path: "thanks".into(),
+                },
+                PageRule {
+                    kind: PageMatch::Prefix,
+                    path: "/a/*".into(),
+                },
+                PageRule {
+                    kind: PageMatch::Glob,
+                    path: "/orders/*/done?x=1".into(),
+                },
+                PageRule {
+                    kind: PageMatch::Glob,
+                    path: "/orders/**".into(),
+                },
+            ],
+            delay_seconds: MAX_DELAY_SECONDS + 1,
+            sample_percent: 101,
+            recontact_days: MAX_RECONTACT_DAYS + 1,
+            once_per_order: true,
+        };
+        let mut errors = Vec::new();
+        validate_targeting(&t, &mut errors);
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "targeting.audience.days",
+                "targeting.pages[0].path",
+                "targeting.pages[1].path",
+                "targeting.pages[2].path",
+                "targeting.delay_seconds",
+                "targeting.sample_percent",
+                "targeting.recontact_days",
+            ]
+        );
+        let mut none = Vec::new();
+        validate_targeting(&Targeting::default(), &mut none);
+        assert!(none.is_empty());
+    }
+}

@@ -1,0 +1,158 @@
+// kept.js, the one script a shop embeds on every page:
+//   <script src="https://kept.example.com/widget/kept.js" defer data-key="pk_..."></script>
+// Attributes: data-key (required), data-api (default: the origin of this script),
+// data-customer, data-order, data-locale (default: navigator.language),
+// data-survey (comma-separated ids: this page asks these), data-loyalty (show the
+// customer's loyalty card here), data-mode ("inline" or "kiosk"), data-preview
+// ("true": the owner's preview, nothing is sent), data-target (CSS selector to
+// mount into; default: right after this script), data-kiosk-thanks-seconds (6),
+// data-kiosk-idle-seconds (60).
+//
+// It asks the server for this visitor's display plan, decides with the rules of
+// shared/targeting.md (decide.js) whether a survey is due on this page, and loads
+// the widget (wasm) only when something is to be shown: a due survey, a loyalty
+// card, or answers waiting in this browser to be sent. Otherwise it costs the page
+// this file and one small, cacheable request.
+//
+// It never throws into the shop's page: whatever goes wrong is said in one console
+// line starting with "[kept] ", and nothing empty is left on the page.
+import { decide, draw } from './decide.js';
+
+// scripts/build-widget.sh writes the content-hashed names of the glue and the
+// wasm here; they may be cached for a year.
+var GLUE = '__KEPT_GLUE__';
+var WASM = '__KEPT_WASM__';
+// As long as the widget's own requests may take (widget/src/browser.rs).
+var TIMEOUT_MS = 15e3;
+
+function say(how, what) {
+  console[how]('[kept] ' + what);
+}
+
+try {
+  var script = document.currentScript, attrs = {}, store;
+  if (!script || !script.src) throw 'kept.js must be loaded with a plain <script src> tag';
+  var base = new URL('.', script.src);
+  [].forEach.call(script.attributes, function (a) {
+    if (!a.name.indexOf('data-')) attrs[a.name.slice(5)] = a.value.trim();
+  });
+  var key = attrs.key, order = attrs.order, mode = attrs.mode;
+  if (!key) throw 'the widget is not shown: data-key (the shop\'s public key) is missing on the kept.js script tag';
+  var api = attrs.api = (attrs.api || base.origin).replace(/\/+$/, '');
+  var locale = attrs.locale = attrs.locale || navigator.language || 'en';
+  var preview = attrs.preview == 'true';
+  var remembers = !preview && mode != 'kiosk';
+  var prefix = 'kept:v1:' + key + ':';
+  try { store = localStorage; } catch (e) {}
+
+  var read = function (name) {
+    try { return JSON.parse(store.getItem(prefix + name)) || {}; } catch (e) { return {}; }
+  };
+  var write = function (name, value) {
+    try { store.setItem(prefix + name, JSON.stringify(value)); } catch (e) {}
+  };
+  // The visitor's display history (shared/targeting.md), read afresh before each
+  // change: another tab may have written it.
+  var seen = function () {
+    var h = read('seen');
+    h.surveys = h.surveys || {};
+    if (h.seed == null) { h.seed = Math.floor(Math.random() * 1e9); write('seen', h); }
+    return h;
+  };
+  // The widget calls this when a visitor answers or skips a survey.
+  var record = function (survey) {
+    if (!remembers) return;
+    var h = seen(), s = h.surveys[survey];
+    if (s) {
+      s.outcome = true;
+      if (order && s.orders.indexOf(order) < 0) s.orders = s.orders.concat(order).slice(-50);
+      write('seen', h);
+    }
+  };
+  var pending = false;
+  try {
+    for (var i = 0; i < store.length; i++) if (!store.key(i).indexOf(prefix + 'pending:')) pending = true;
+  } catch (e) {}
+
+  var query = '?locale=' + encodeURIComponent(locale) +
+    (attrs.customer ? '&customer=' + encodeURIComponent(attrs.customer) : '') +
+    (order && mode != 'kiosk' ? '&order=' + encodeURIComponent(order) : '');
+  var controller = new AbortController();
+  setTimeout(function () { controller.abort(); }, TIMEOUT_MS);
+  fetch(api + '/api/v1/widget/' + encodeURIComponent(key) + '/plan' + query, { signal: controller.signal })
+    .then(function (response) {
+      return response.text().then(function (text) {
+        if (response.ok) {
+          write('plan', { q: query, text: text });
+          return text;
+        }
+        // The server will not serve this widget (unknown key, origin not allowed):
+        // its own words say why.
+        var message = text;
+        try { message = JSON.parse(text).message; } catch (e) {}
+        throw 'the widget is not shown: ' + message;
+      });
+    }, function (e) {
+      // Offline or unreachable: the last plan this page got, if any, still works
+      // (and the widget says once that the server could not be reached).
+      // Said here only without one: a widget that loads says it itself, once.
+      var cached = read('plan');
+      if (cached.q == query) return cached.text;
+      say('warn', 'could not reach ' + api + ' (' + (e.message || e) + ')');
+    })
+    .then(function (text) {
+      var plan = text ? JSON.parse(text) : { cooldown_days: 0, surveys: [] };
+      var history = remembers ? seen() : { surveys: {} };
+      var named = attrs.survey && attrs.survey.split(',').map(function (s) { return s.trim(); }).filter(Boolean);
+      var decision = decide(plan, {
+        path: location.pathname, order: order, named: named, mode: preview ? 'preview' : mode,
+      }, history, Date.now(), function (id) { return draw(history.seed, id); });
+      var show = decision.show;
+      var card = attrs.customer && attrs.loyalty != null && attrs.loyalty != 'false' && mode != 'kiosk';
+      if (!show.length && !card && !pending && mode != 'kiosk') return;
+
+      var host;
+      if (show.length || card || mode == 'kiosk') {
+        host = document.createElement('div');
+        host.className = 'kept-host';
+        if (mode == 'kiosk') host.setAttribute('data-mode', 'kiosk');
+      }
+      // The wasm downloads alongside the glue, not after it.
+      var wasm = fetch(new URL(WASM, base));
+      var widget = import(new URL(GLUE, base).href).then(function (m) {
+        return m.default({ module_or_path: wasm }).then(function () { return m; });
+      });
+      var ready = new Promise(function (done) {
+        if (document.readyState == 'loading') document.addEventListener('DOMContentLoaded', done);
+        else done();
+      });
+      // The delay counts from when the page began to load; the widget downloads meanwhile.
+      setTimeout(function () {
+        Promise.all([widget, ready]).then(function (loaded) {
+          var m = loaded[0];
+          if (host) {
+            var target = attrs.target && document.querySelector(attrs.target);
+            if (attrs.target && !target) say('warn', 'data-target ' + attrs.target + ' not found; mounting after the script');
+            if (target) target.appendChild(host);
+            else script.parentNode.insertBefore(host, script.nextSibling);
+          }
+          if (show.length && remembers) {
+            var h = seen(), now = Date.now();
+            h.last = now;
+            show.forEach(function (id) {
+              var s = h.surveys[id] || { orders: [] };
+              h.surveys[id] = { shown_at: now, order: order || null, outcome: false, orders: s.orders };
+            });
+            write('seen', h);
+          }
+          m.mount(host, attrs, text || null, show, card, record);
+        }).catch(function (e) {
+          if (host && host.parentNode) host.parentNode.removeChild(host);
+          say('error', 'the widget could not load: ' + (e.message || e));
+        });
+      }, Math.max(0, decision.delay_seconds * 1e3 - performance.now()));
+    })
+    .catch(function (e) { say('error', e.message || e); });
+} catch (e) {
+  say('error', e.message || e);
+}

@@ -1,0 +1,122 @@
+//! The widget's entry point, called by the loader (`kept.js`) once it decided
+//! something is to be shown or sent.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use kept_shared::json::FromJson;
+use kept_shared::targeting::DisplayPlan;
+use wasm_bindgen::prelude::*;
+use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
+
+use crate::browser::{self, LocalStore};
+use crate::config::{self, Mode};
+use crate::dom::{El, el};
+use crate::i18n;
+use crate::sync::Syncer;
+use crate::view::{self, Ctx};
+
+const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.min.css"));
+
+/// Mounts the widget. `host` is the element the loader put in the page (none
+/// when there is only the queue to send); `attrs` the script tag's `data-*`
+/// attributes, names without `data-`; `plan` the display plan's JSON text;
+/// `show` the ids of the surveys due, in order; `card` whether to show the
+/// loyalty card; `record(survey, outcome)` the loader's history.
+///
+/// A bad configuration is reported in one console line and the host element is
+/// removed, so the shop's page shows no empty box: the page must never break, so
+/// this never throws.
+#[wasm_bindgen]
+pub fn mount(
+    host: Option<HtmlElement>,
+    attrs: JsValue,
+    plan: Option<String>,
+    show: Vec<String>,
+    card: bool,
+    record: Option<js_sys::Function>,
+) {
+    if let Err(e) = start(host.clone(), &attrs, plan, show, card, record) {
+        if let Some(h) = host {
+            h.remove();
+        }
+        browser::error(&(String::from("the widget is not shown: ") + &e));
+    }
+}
+
+fn start(
+    host: Option<HtmlElement>,
+    attrs: &JsValue,
+    plan: Option<String>,
+    show: Vec<String>,
+    card: bool,
+    record: Option<js_sys::Function>,
+) -> Result<(), String> {
+    let mut map = BTreeMap::new();
+    for entry in js_sys::Object::entries(attrs.unchecked_ref()).iter() {
+        let pair: js_sys::Array = entry.unchecked_into();
+        if let (Some(k), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+            map.insert(k, v);
+        }
+    }
+    let cfg = config::parse(&map)?;
+    let plan = match plan {
+        Some(text) => Some(DisplayPlan::from_json_text(&text).map_err(|e| e.0)?),
+        None => None,
+    };
+    let storage = LocalStore::open().map(Rc::new);
+    if storage.is_none() {
+        browser::warn(
+            "local storage is unavailable: unsent answers are kept only while this page is open",
+        );
+    }
+    let syncer = Syncer::new(&cfg.api, &cfg.public_key, storage.clone());
+    syncer.queue.forget_legacy();
+    syncer.kick();
+    let (Some(host), Some(plan)) = (host, plan) else {
+        // Nothing to show (or nothing known to show it with): only the queue to send.
+        return Ok(());
+    };
+    let surveys: Vec<_> = show
+        .iter()
+        .filter_map(|id| plan.surveys.iter().find(|s| &s.survey.id == id))
+        .map(|s| s.survey.clone())
+        .collect();
+    let texts = i18n::texts(&cfg.locale);
+    let root = host
+        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+        .map_err(|e| browser::js_message(&e))?;
+    let container = el("div")
+        .class(if cfg.mode == Mode::Kiosk {
+            "kept kept-kiosk"
+        } else {
+            "kept"
+        })
+        .attr("lang", i18n::language(&cfg.locale));
+    let _ = root.append_child(&el("style").text(CSS).0);
+    let _ = root.append_child(&container.0);
+    let kiosk = cfg.mode == Mode::Kiosk;
+    let customer = cfg.customer.clone();
+    let ctx = Rc::new(Ctx {
+        cfg,
+        texts,
+        shop: plan.shop,
+        syncer,
+        storage,
+        record,
+    });
+    if kiosk {
+        view::kiosk(&ctx, &container, surveys);
+        return Ok(());
+    }
+    if card && let Some(customer) = customer {
+        view::loyalty_card(&ctx, &container, &customer);
+    }
+    if !surveys.is_empty() {
+        let stage: El = el("div").class("kept-flow");
+        container.clone().child(&stage);
+        // The flow lives as long as the page.
+        std::mem::forget(view::flow(&ctx, &stage, Rc::new(surveys), None));
+    }
+    Ok(())
+}
