@@ -95,6 +95,8 @@ impl Env {
                 axum::routing::any(refusing_api),
             )
             .nest_service("/kept", ServeDir::new(dist))
+            // Any other path is the same page: targeting rules match paths.
+            .fallback(shop_page)
             .with_state(api.url());
         let shop_task = tokio::spawn(async move {
             axum::serve(shop_listener, app)
@@ -141,8 +143,13 @@ impl Env {
 
     /// The shop's order page with the widget; `attrs` become `data-*` attributes of its script tag.
     pub fn shop_url(&self, attrs: &[(&str, &str)]) -> String {
+        self.shop_url_at("/", attrs)
+    }
+
+    /// The same page at another path of the shop's site (targeting matches paths).
+    pub fn shop_url_at(&self, path: &str, attrs: &[(&str, &str)]) -> String {
         let query: Vec<String> = attrs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        format!("http://{}/?{}", self.shop, query.join("&"))
+        format!("http://{}{path}?{}", self.shop, query.join("&"))
     }
 
     /// The same page on an origin the shop never listed: `localhost` instead of
@@ -247,6 +254,58 @@ impl Env {
             bail!("{rest}: {status}: {body}");
         }
         Ok(serde_json::from_str(&body)?)
+    }
+
+    /// Sends `body` to the demo shop's owner API (`rest` after `/shops/demo/`).
+    pub async fn owner_send<T: serde::Serialize>(
+        &self,
+        method: reqwest::Method,
+        rest: &str,
+        body: &T,
+    ) -> Result<()> {
+        let url = format!(
+            "{}{}",
+            self.api_url(),
+            kept_shared::api::owner(demo::SHOP_ID, rest)
+        );
+        let resp = reqwest::Client::new()
+            .request(method, url)
+            .bearer_auth(demo::OWNER_TOKEN)
+            .json(body)
+            .send()
+            .await?;
+        let status = resp.status();
+        if !status.is_success() {
+            bail!("{rest}: {status}: {}", resp.text().await?);
+        }
+        Ok(())
+    }
+
+    /// Changes one of the demo shop's surveys as its owner would.
+    pub async fn edit_survey(
+        &self,
+        id: &str,
+        change: impl FnOnce(&mut kept_shared::SurveyDefinition),
+    ) -> Result<()> {
+        let surveys: Vec<kept_shared::SurveyDefinition> = self.owner_get("surveys").await?;
+        let mut survey = surveys
+            .into_iter()
+            .find(|s| s.survey.id == id)
+            .with_context(|| format!("no survey {id}"))?;
+        change(&mut survey);
+        self.owner_send(reqwest::Method::PUT, &format!("surveys/{id}"), &survey)
+            .await
+    }
+
+    /// Changes the demo shop's settings as its owner would.
+    pub async fn edit_settings(
+        &self,
+        change: impl FnOnce(&mut kept_shared::ShopSettings),
+    ) -> Result<()> {
+        let mut view: kept_shared::ShopView = self.owner_get("settings").await?;
+        change(&mut view.settings);
+        self.owner_send(reqwest::Method::PUT, "settings", &view.settings)
+            .await
     }
 
     pub async fn open(&self, url: &str) -> Result<Widget> {
@@ -575,6 +634,69 @@ impl Widget {
             .await
             .with_context(|| format!("evaluating {js}"))?;
         Ok(result.value().cloned().unwrap_or(Value::Null))
+    }
+
+    /// Waits for the loader's decision on this page (`data-kept-due` on its script
+    /// tag) and returns the surveys due, in order.
+    pub async fn decision(&self) -> Result<Vec<String>> {
+        let due = "document.querySelector('script[data-kept-due]')";
+        self.wait_until("the loader's decision", &format!("{due} !== null"))
+            .await?;
+        let v = self
+            .eval(&format!("{due}.getAttribute('data-kept-due')"))
+            .await?;
+        Ok(v.as_str()
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect())
+    }
+
+    /// What this page downloaded (its resource timing entries): URL and bytes
+    /// over the network (header and body).
+    pub async fn downloads(&self) -> Result<Vec<(String, u64)>> {
+        let v = self
+            .eval("performance.getEntriesByType('resource').map(e => [e.name, e.transferSize])")
+            .await?;
+        Ok(serde_json::from_value(v)?)
+    }
+
+    /// Runs `script` in every document this tab loads from now on, before the
+    /// page's own scripts (a clock, a watcher); returns its id for
+    /// [`Widget::forget_script`].
+    pub async fn run_before_each_page(&self, script: &str) -> Result<String> {
+        use chromiumoxide::cdp::browser_protocol::page::AddScriptToEvaluateOnNewDocumentParams;
+        let added = self
+            .page
+            .execute(AddScriptToEvaluateOnNewDocumentParams::new(script))
+            .await?;
+        Ok(added.result.identifier.inner().clone())
+    }
+
+    pub async fn forget_script(&self, id: &str) -> Result<()> {
+        use chromiumoxide::cdp::browser_protocol::page::RemoveScriptToEvaluateOnNewDocumentParams;
+        self.page
+            .execute(RemoveScriptToEvaluateOnNewDocumentParams::new(
+                id.to_string(),
+            ))
+            .await?;
+        Ok(())
+    }
+
+    /// Moves this tab's clock (`Date.now()`, `new Date()`) `days` ahead for the
+    /// pages it loads next, replacing an earlier move; returns the script's id.
+    pub async fn set_clock_days_ahead(&self, days: i64, earlier: Option<&str>) -> Result<String> {
+        if let Some(id) = earlier {
+            self.forget_script(id).await?;
+        }
+        let offset = days * 86_400_000;
+        self.run_before_each_page(&format!(
+            "(() => {{ const Real = Date, offset = {offset}; \
+             class Shifted extends Real {{ constructor(...a) {{ super(...(a.length ? a : [Real.now() + offset])); }} \
+               static now() {{ return Real.now() + offset; }} }} \
+             window.Date = Shifted; }})()"
+        ))
+        .await
     }
 
     /// Waits until the JavaScript expression `condition` is true.

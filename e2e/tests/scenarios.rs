@@ -51,7 +51,7 @@ async fn answer_churn(w: &Widget, reasons: &[&str], other: &str) -> Result<()> {
 /// nothing left it could send), that the database still holds exactly `n` answers.
 async fn reload_sends_nothing_more(env: &Env, w: &Widget, n: usize) -> Result<()> {
     w.reload().await?;
-    w.wait_for(".kept-survey, .kept-thanks").await?;
+    w.decision().await?;
     w.wait_for_empty_queue().await?;
     assert_eq!(
         env.stored_answers().await?.len(),
@@ -77,24 +77,30 @@ async fn nps_answer_with_reason_is_stored_once_and_reported() -> Result<()> {
     let env = Env::start().await?;
     // The demo shop page the server itself serves.
     let w = env
-        .open(&format!("{}/demo?survey={NPS}", env.api_url()))
+        .open(&format!(
+            "{}/demo?survey={NPS}&order=order-1001",
+            env.api_url()
+        ))
         .await?;
 
     w.wait_for(&survey_screen(NPS)).await?;
-    // kept.js asked for the surveys while the wasm was still downloading, and the
-    // widget took that answer instead of asking again.
+    assert_eq!(w.decision().await?, [NPS]);
+    // kept.js asked for the plan once; then the glue and the wasm downloaded side
+    // by side, and the widget asked for nothing more before showing the question.
     let timing = w
         .eval(
             "(() => { const r = performance.getEntriesByType('resource'); \
-             const surveys = r.filter(e => e.name.endsWith('/surveys')); \
+             const plan = r.filter(e => e.name.includes('/plan?')); \
+             const glue = r.find(e => /kept-widget\\.[0-9a-f]+\\.js$/.test(e.name)); \
              const wasm = r.find(e => e.name.endsWith('.wasm')); \
-             return [surveys.length, surveys.length > 0 && !!wasm && surveys[0].startTime < wasm.responseEnd]; })()",
+             const surveys = r.filter(e => e.name.endsWith('/surveys')); \
+             return [plan.length, surveys.length, !!glue && !!wasm && wasm.startTime < glue.responseEnd]; })()",
         )
         .await?;
     assert_eq!(
         timing,
-        serde_json::json!([1, true]),
-        "one surveys request, in parallel with the wasm"
+        serde_json::json!([1, 0, true]),
+        "one plan request, the wasm alongside the glue"
     );
     answer_nps(&w, 9, "Fast delivery, great beans").await?;
     w.wait_for(".kept-thanks").await?;
@@ -105,6 +111,7 @@ async fn nps_answer_with_reason_is_stored_once_and_reported() -> Result<()> {
     )
     .await?;
     assert_eq!(w.focused().await?.as_deref(), Some("H2 Thank you!"));
+    w.screenshot("1-nps-answered").await?;
 
     let answers = env.wait_for_answers(1).await?;
     let a = &answers[0];
@@ -130,16 +137,18 @@ async fn nps_answer_with_reason_is_stored_once_and_reported() -> Result<()> {
     assert_eq!(report.by_channel[&Channel::Web].nps.responses, 1);
     assert_eq!(report.by_channel[&Channel::Kiosk].nps.responses, 0);
 
-    // Answered for this order: a reload thanks the visitor instead of asking again.
+    // Answered for this order: after a reload nothing is due, and nothing but the
+    // plan is downloaded.
     w.reload().await?;
-    w.wait_for(".kept-thanks").await?;
     assert!(
-        !w.exists(".kept-survey").await?,
+        w.decision().await?.is_empty(),
         "the survey is not asked twice for one order"
     );
+    // (The demo page still shows the loyalty card.)
+    w.wait_for(".kept-loyalty").await?;
+    assert!(!w.exists(".kept-survey").await?);
     assert_eq!(env.stored_answers().await?.len(), 1);
-
-    w.screenshot("1-nps-answered").await?;
+    w.screenshot("1b-nothing-due").await?;
     env.close().await;
     Ok(())
 }
@@ -151,7 +160,12 @@ async fn answers_given_offline_survive_a_reload_and_sync_once_when_back() -> Res
     // The churn survey is for lapsed customers: only a page that names it asks it.
     let all_three = format!("{NPS},{CSAT},{CHURN}");
     let w = env
-        .open(&env.shop_url(&[("customer", "bob"), ("survey", &all_three)]))
+        .open(&env.shop_url(&[
+            ("customer", "bob"),
+            ("order", "o-offline"),
+            ("loyalty", "card"),
+            ("survey", &all_three),
+        ]))
         .await?;
     w.wait_for(&survey_screen(NPS)).await?;
     w.wait_for(".kept-loyalty").await?;
@@ -188,9 +202,12 @@ async fn answers_given_offline_survive_a_reload_and_sync_once_when_back() -> Res
     );
 
     w.reload().await?;
-    // The page works from its cache while the API is down (everything is answered:
-    // the thanks), and the queue is intact.
-    w.wait_for(".kept-thanks").await?;
+    // The page works from its saved plan while the API is down: everything is
+    // answered for this order, so no survey; the loyalty card from its saved copy,
+    // marked as not current; and the queue is intact.
+    assert!(w.decision().await?.is_empty());
+    w.wait_for(r#".kept-loyalty[data-current="false"]"#).await?;
+    assert!(!w.exists(".kept-survey").await?);
     let after = w.storage_keys("pending").await?;
     assert_eq!(after, before, "the queue survives the reload");
 
@@ -346,7 +363,9 @@ async fn purchase_from_the_back_office_shows_as_points_and_tier() -> Result<()> 
         resp.text().await?
     );
 
-    let w = env.open(&env.shop_url(&[("customer", "dave")])).await?;
+    let w = env
+        .open(&env.shop_url(&[("customer", "dave"), ("loyalty", "card")]))
+        .await?;
     w.wait_for(r#".kept-loyalty[data-points="550"]"#).await?;
     assert_eq!(
         w.attribute(".kept-loyalty", "data-tier").await?.as_deref(),
@@ -526,6 +545,11 @@ async fn default_pages_and_the_kiosk_never_ask_the_churn_survey() -> Result<()> 
 async fn skipping_everything_is_remembered_and_thanked_for_the_time_not_the_answer() -> Result<()> {
     let _serial = ONE_AT_A_TIME.lock().await;
     let env = Env::start().await?;
+    // A real shop's pause: not again for 30 days (the demo shop asks every time).
+    for id in [NPS, CSAT] {
+        env.edit_survey(id, |s| s.survey.targeting.recontact_days = 30)
+            .await?;
+    }
     for attrs in [vec![("order", "o-skip")], vec![]] {
         let w = env.open(&env.shop_url(&attrs)).await?;
         assert_eq!(skip_through(&w).await?, [NPS, CSAT], "{attrs:?}");
@@ -541,16 +565,19 @@ async fn skipping_everything_is_remembered_and_thanked_for_the_time_not_the_answ
         if attrs.is_empty() {
             w.screenshot("8-skipped-everything").await?;
         }
+        let forget = "localStorage.removeItem('kept:v1:pk_demo:seen')";
         // Asked again after a reload? No: not for this order, nor (without an
-        // order) for 30 days. And no "thanks" greets the visitor again either.
+        // order) for 30 days. And no "thanks" greets the visitor again either:
+        // nothing is shown, nothing but the plan downloaded.
         w.reload().await?;
-        w.wait_until(
-            "the widget",
-            "document.querySelector('.kept-host')?.shadowRoot?.querySelector('.kept') != null",
-        )
-        .await?;
-        assert!(!w.exists(".kept-survey").await?, "{attrs:?}: asked again");
-        assert!(!w.exists(".kept-thanks").await?, "{attrs:?}");
+        assert!(w.decision().await?.is_empty(), "{attrs:?}: asked again");
+        assert_eq!(
+            w.eval("document.querySelector('.kept-host')").await?,
+            serde_json::Value::Null,
+            "{attrs:?}"
+        );
+        // The next round is another visitor.
+        w.eval(forget).await?;
     }
     assert!(env.stored_answers().await?.is_empty());
 
@@ -775,6 +802,10 @@ async fn send_is_reachable_on_tablets_and_phones_in_the_kiosk_and_inline() -> Re
                     size.name
                 ),
             };
+            // Each size is another visitor: the surveys shown are forgotten (the
+            // answers still waiting to be sent are not).
+            w.eval("(() => { try { localStorage.removeItem('kept:v1:pk_demo:seen') } catch (e) {} })()")
+                .await?;
             w.goto(&url).await?;
             let what = format!("{mode} at {}", size.name);
             assert_eq!(

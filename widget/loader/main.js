@@ -74,16 +74,16 @@ try {
     for (var i = 0; i < store.length; i++) if (!store.key(i).indexOf(prefix + 'pending:')) pending = true;
   } catch (e) {}
 
-  var query = '?locale=' + encodeURIComponent(locale) +
-    (attrs.customer ? '&customer=' + encodeURIComponent(attrs.customer) : '') +
-    (order && mode != 'kiosk' ? '&order=' + encodeURIComponent(order) : '');
+  var visitor = '?locale=' + encodeURIComponent(locale) +
+    (attrs.customer ? '&customer=' + encodeURIComponent(attrs.customer) : '');
+  var query = visitor + (order && mode != 'kiosk' ? '&order=' + encodeURIComponent(order) : '');
   var controller = new AbortController();
   setTimeout(function () { controller.abort(); }, TIMEOUT_MS);
   fetch(api + '/api/v1/widget/' + encodeURIComponent(key) + '/plan' + query, { signal: controller.signal })
     .then(function (response) {
       return response.text().then(function (text) {
         if (response.ok) {
-          write('plan', { q: query, text: text });
+          write('plan', { q: visitor, o: order, text: text });
           return text;
         }
         // The server will not serve this widget (unknown key, origin not allowed):
@@ -93,11 +93,17 @@ try {
         throw 'the widget is not shown: ' + message;
       });
     }, function (e) {
-      // Offline or unreachable: the last plan this page got, if any, still works
-      // (and the widget says once that the server could not be reached).
+      // Offline or unreachable: the last plan for this visitor still works (for
+      // another order, without the server's word on what that order answered;
+      // this browser's history still keeps each order to one answer).
       // Said here only without one: a widget that loads says it itself, once.
       var cached = read('plan');
-      if (cached.q == query) return cached.text;
+      if (cached.q == visitor) {
+        if (cached.o == order) return cached.text;
+        var plan = JSON.parse(cached.text);
+        plan.surveys.forEach(function (s) { s.answered = false; });
+        return JSON.stringify(plan);
+      }
       say('warn', 'could not reach ' + api + ' (' + (e.message || e) + ')');
     })
     .then(function (text) {
@@ -108,6 +114,8 @@ try {
         path: location.pathname, order: order, named: named, mode: preview ? 'preview' : mode,
       }, history, Date.now(), function (id) { return draw(history.seed, id); });
       var show = decision.show;
+      // What was decided, on the script tag: for the shop's developer (and the tests).
+      script.setAttribute('data-kept-due', show.join(' '));
       var card = attrs.customer && attrs.loyalty != null && attrs.loyalty != 'false' && mode != 'kiosk';
       if (!show.length && !card && !pending && mode != 'kiosk') return;
 

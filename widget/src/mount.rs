@@ -71,6 +71,9 @@ fn start(
         );
     }
     let syncer = Syncer::new(&cfg.api, &cfg.public_key, storage.clone());
+    // The syncer retries until the page goes, whatever the screens do: it is
+    // never freed (its timers and listeners hold it only weakly).
+    std::mem::forget(syncer.clone());
     syncer.queue.forget_legacy();
     syncer.kick();
     let (Some(host), Some(plan)) = (host, plan) else {
