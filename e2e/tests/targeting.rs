@@ -1,0 +1,354 @@
+//! When the widget loads and what it shows (`shared/targeting.md`), in the real
+//! browser: nothing but the plan on a page with nothing due; a survey after its
+//! delay and only on its pages; recontact and cooldown over days (a moved clock);
+//! the sample; lapsed customers; answers sent from a later page; the last flush as
+//! the page goes away.
+
+use anyhow::Result;
+use chromiumoxide::cdp::browser_protocol::fetch::{
+    ContinueRequestParams, EnableParams, EventRequestPaused, RequestPattern,
+};
+use chrono::{Duration, Utc};
+use futures::StreamExt;
+use kept_e2e::{Env, Widget};
+use kept_server::demo;
+use kept_shared::{PageMatch, PageRule, RecordPurchase};
+
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+const NPS: &str = demo::NPS_SURVEY;
+const CSAT: &str = demo::CSAT_SURVEY;
+const CHURN: &str = demo::CHURN_SURVEY;
+
+fn rule(kind: PageMatch, path: &str) -> PageRule {
+    PageRule {
+        kind,
+        path: path.into(),
+    }
+}
+
+/// The NPS and CSAT surveys show only on the order-confirmation page `/thanks`.
+async fn only_on_thanks(env: &Env) -> Result<()> {
+    for id in [NPS, CSAT] {
+        env.edit_survey(id, |s| {
+            s.survey.targeting.pages = vec![rule(PageMatch::Exact, "/thanks")]
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+/// Skips every survey shown, until the closing screen.
+async fn skip_all(w: &Widget) -> Result<()> {
+    while w.exists(".kept-survey").await? || !w.exists(".kept-thanks").await? {
+        w.wait_for(".kept-survey, .kept-thanks").await?;
+        if w.exists(".kept-thanks").await? {
+            break;
+        }
+        let id = w.attribute(".kept-survey", "data-survey").await?.unwrap();
+        w.click(".kept-skip").await?;
+        w.wait_until(
+            "the next screen",
+            &format!(
+                "document.querySelector('.kept-host').shadowRoot.querySelector('.kept-survey[data-survey=\"{id}\"]') === null"
+            ),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Forgets this browser's display history: the next page is a new visitor's.
+async fn new_visitor(w: &Widget) -> Result<()> {
+    w.eval("localStorage.removeItem('kept:v1:pk_demo:seen')")
+        .await?;
+    Ok(())
+}
+
+fn widget_code(downloads: &[(String, u64)]) -> Vec<&str> {
+    downloads
+        .iter()
+        .map(|(url, _)| url.as_str())
+        .filter(|u| u.contains("kept-widget"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_with_nothing_due_downloads_the_loader_and_the_plan_only() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    only_on_thanks(&env).await?;
+    let w = env
+        .open(&env.shop_url_at("/products/espresso", &[("customer", "alice")]))
+        .await?;
+    assert!(w.decision().await?.is_empty());
+    let downloads = w.downloads().await?;
+    assert!(widget_code(&downloads).is_empty(), "{downloads:#?}");
+    let from_kept: Vec<_> = downloads
+        .iter()
+        .filter(|(url, _)| url.contains("/kept/") || url.contains("/api/"))
+        .collect();
+    assert_eq!(from_kept.len(), 2, "kept.js and the plan: {downloads:#?}");
+    assert!(from_kept[0].0.ends_with("/kept/kept.js"));
+    assert!(from_kept[1].0.contains("/plan?"));
+    assert_eq!(
+        w.eval("document.querySelector('.kept-host')").await?,
+        serde_json::Value::Null
+    );
+    // The order page of the same shop shows them.
+    w.goto(&env.shop_url_at("/thanks", &[("order", "o-1")]))
+        .await?;
+    assert_eq!(w.decision().await?, [NPS, CSAT]);
+    w.wait_for(".kept-survey").await?;
+    assert_eq!(widget_code(&w.downloads().await?).len(), 2, "glue and wasm");
+    env.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_due_survey_appears_after_its_delay_and_only_on_its_pages() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    env.edit_survey(CSAT, |s| {
+        s.survey.targeting.pages = vec![rule(PageMatch::Glob, "/orders/*/done")];
+        s.survey.targeting.delay_seconds = 2;
+    })
+    .await?;
+    env.edit_survey(NPS, |s| s.active = false).await?;
+    let w = env.open("about:blank").await?;
+    // When the first question is first on screen, in ms since the page began to load.
+    w.run_before_each_page(
+        "(() => { const tick = () => { const h = document.querySelector('.kept-host'); \
+         if (h && h.shadowRoot && h.shadowRoot.querySelector('.kept-survey')) { \
+           window.__keptFirstQuestion = performance.now(); return; } \
+         requestAnimationFrame(tick); }; requestAnimationFrame(tick); })()",
+    )
+    .await?;
+    w.goto(&env.shop_url_at("/orders/1001/done", &[("order", "o-1001")]))
+        .await?;
+    assert_eq!(w.decision().await?, [CSAT]);
+    w.wait_for(".kept-survey").await?;
+    let shown_at = w.eval("window.__keptFirstQuestion").await?;
+    assert!(
+        shown_at.as_f64().unwrap() >= 2000.0,
+        "shown {shown_at} ms after the page began to load"
+    );
+    w.screenshot("13-delayed-survey").await?;
+    for other in [
+        "/orders/1001/done/",
+        "/orders/1001",
+        "/orders/10/01/done",
+        "/",
+    ] {
+        new_visitor(&w).await?;
+        w.goto(&env.shop_url_at(other, &[("order", "o-1002")]))
+            .await?;
+        assert!(w.decision().await?.is_empty(), "{other}");
+    }
+    env.close().await;
+    Ok(())
+}
+
+/// The tab's clock, moved ahead a number of days for the pages it loads.
+#[derive(Default)]
+struct Clock(Option<String>);
+
+impl Clock {
+    /// Opens the order page of `order` on `day` and returns the surveys due.
+    async fn visit(&mut self, env: &Env, w: &Widget, day: i64, order: &str) -> Result<Vec<String>> {
+        self.0 = Some(w.set_clock_days_ahead(day, self.0.as_deref()).await?);
+        w.goto(&env.shop_url_at("/thanks", &[("order", order)]))
+            .await?;
+        w.decision().await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recontact_and_cooldown_hold_across_reloads_and_days() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    env.edit_survey(NPS, |s| s.survey.targeting.recontact_days = 30)
+        .await?;
+    env.edit_survey(CSAT, |s| s.survey.targeting.recontact_days = 0)
+        .await?;
+    env.edit_settings(|s| s.survey_cooldown_days = 7).await?;
+    let w = env.open("about:blank").await?;
+    let mut clock = Clock::default();
+    let due = clock.visit(&env, &w, 0, "o-1").await?;
+    assert_eq!(due, [NPS, CSAT], "day 0");
+    skip_all(&w).await?;
+    for (day, order, expected, what) in [
+        (3, "o-2", vec![], "within the cooldown"),
+        (8, "o-3", vec![CSAT], "NPS within its recontact days"),
+        (9, "o-4", vec![], "within the cooldown again"),
+        (31, "o-5", vec![NPS, CSAT], "both due"),
+    ] {
+        let due = clock.visit(&env, &w, day, order).await?;
+        assert_eq!(due, expected, "day {day}: {what}");
+        if !due.is_empty() {
+            skip_all(&w).await?;
+        }
+    }
+    // Shown for an order and left unanswered, a survey is there again when the
+    // visitor comes back to that order's page, cooldown or not.
+    let due = clock.visit(&env, &w, 62, "o-6").await?;
+    assert_eq!(due, [NPS, CSAT]);
+    w.reload().await?;
+    assert_eq!(w.decision().await?, [NPS, CSAT], "the reload continues");
+    skip_all(&w).await?;
+    w.reload().await?;
+    assert!(w.decision().await?.is_empty(), "skipped for this order");
+    env.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sample_of_none_never_shows_and_of_all_always_shows() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    env.edit_survey(NPS, |s| s.survey.targeting.sample_percent = 0)
+        .await?;
+    env.edit_survey(CSAT, |s| s.survey.targeting.sample_percent = 100)
+        .await?;
+    let w = env.open("about:blank").await?;
+    for visitor in 0..6 {
+        if visitor > 0 {
+            new_visitor(&w).await?;
+        }
+        let order = format!("o-{visitor}");
+        w.goto(&env.shop_url_at("/thanks", &[("order", &order)]))
+            .await?;
+        assert_eq!(w.decision().await?, [CSAT], "visitor {visitor}");
+    }
+    env.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lapsed_customer_is_asked_why_they_left_and_an_active_one_is_not() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    only_on_thanks(&env).await?;
+    let client = reqwest::Client::new();
+    for (customer, id, days_ago) in [("gone", "p-1", 120), ("regular", "p-2", 5)] {
+        let mut p = RecordPurchase::new(customer, id, 2500);
+        p.purchased_at = Some(Utc::now() - Duration::days(days_ago));
+        let resp = client
+            .post(format!(
+                "{}{}",
+                env.api_url(),
+                kept_shared::api::purchases(demo::SHOP_ID)
+            ))
+            .bearer_auth(demo::SECRET_KEY)
+            .json(&p)
+            .send()
+            .await?;
+        assert!(resp.status().is_success());
+    }
+    let w = env
+        .open(&env.shop_url_at("/account", &[("customer", "gone")]))
+        .await?;
+    assert_eq!(w.decision().await?, [CHURN]);
+    w.wait_for(r#".kept-survey[data-survey="churn-why-left"]"#)
+        .await?;
+    w.screenshot("14-lapsed-customer").await?;
+    new_visitor(&w).await?;
+    w.goto(&env.shop_url_at("/account", &[("customer", "regular")]))
+        .await?;
+    assert!(w.decision().await?.is_empty(), "an active customer");
+    // Buying again, on the order page: thanked and asked how it went, not why they left.
+    new_visitor(&w).await?;
+    w.goto(&env.shop_url_at("/thanks", &[("customer", "gone"), ("order", "o-9")]))
+        .await?;
+    assert_eq!(w.decision().await?, [NPS, CSAT]);
+    env.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn answers_queued_offline_are_sent_from_a_later_page_with_nothing_to_show() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let mut env = Env::start().await?;
+    only_on_thanks(&env).await?;
+    let w = env
+        .open(&env.shop_url_at("/thanks", &[("order", "o-1")]))
+        .await?;
+    w.wait_for(r#".kept-survey[data-survey="nps-after-purchase"]"#)
+        .await?;
+    env.stop_api().await;
+    w.click(r#"[data-score="9"]"#).await?;
+    w.click(".kept-submit").await?;
+    w.wait_for(r#".kept-survey[data-survey="csat-after-purchase"]"#)
+        .await?;
+    assert_eq!(w.storage_keys("pending").await?.len(), 1);
+
+    // Another page of the shop, nothing due there; the server is back later.
+    w.goto(&env.shop_url_at("/products", &[])).await?;
+    assert!(w.decision().await?.is_empty());
+    env.restart_api().await?;
+    let stored = env.wait_for_answers(1).await?;
+    assert_eq!(stored[0].order_ref.as_deref(), Some("o-1"));
+    w.wait_for_empty_queue().await?;
+    assert_eq!(
+        w.eval("document.querySelector('.kept-host')").await?,
+        serde_json::Value::Null
+    );
+    env.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn what_is_queued_is_sent_as_the_page_goes_away() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    let w = env
+        .open(&env.shop_url_at("/thanks", &[("order", "o-1"), ("survey", CSAT)]))
+        .await?;
+    w.wait_for(".kept-survey").await?;
+    // Every answers request waits, unanswered, until the test lets it go: the
+    // widget's own sync is stuck in flight when the page goes.
+    w.page
+        .execute(
+            EnableParams::builder()
+                .pattern(RequestPattern::builder().url_pattern("*/answers").build())
+                .build(),
+        )
+        .await?;
+    let mut paused = w.page.event_listener::<EventRequestPaused>().await?;
+    // The next POST of answers; CORS preflights go on at once.
+    let next_post = async |paused: &mut (
+                                    dyn futures::Stream<Item = std::sync::Arc<EventRequestPaused>>
+                                        + Unpin
+                                )|
+           -> Result<std::sync::Arc<EventRequestPaused>> {
+        loop {
+            let event = tokio::time::timeout(kept_e2e::WAIT, paused.next())
+                .await?
+                .expect("a request");
+            if event.request.method == "POST" {
+                return Ok(event);
+            }
+            w.page
+                .execute(ContinueRequestParams::new(event.request_id.clone()))
+                .await?;
+        }
+    };
+    w.click(r#"[data-score="4"]"#).await?;
+    w.click(".kept-submit").await?;
+    let first = next_post(&mut paused).await?;
+
+    w.goto("about:blank").await?;
+    // As the page went, the widget sent the queue once more, with `keepalive`:
+    // that request outlives the page; the first one died with it.
+    let last = next_post(&mut paused).await?;
+    for held in [first, last] {
+        let _ = w
+            .page
+            .execute(ContinueRequestParams::new(held.request_id.clone()))
+            .await;
+    }
+    let stored = env.wait_for_answers(1).await?;
+    assert_eq!(stored[0].survey, CSAT);
+    env.close().await;
+    Ok(())
+}
