@@ -34,11 +34,12 @@ node "$WASM_OPT" -Oz --strip-debug --strip-producers \
   "$STAGE/kept-widget_bg.wasm" -o "$STAGE/kept-widget_bg.opt.wasm"
 
 hash() { sha256sum "$1" | cut -c1-16; }
-GLUE="kept-widget.$(hash "$STAGE/kept-widget.js").js"
+GLUE="kept-widget.$(hash "$STAGE/kept-widget.js").js"  # named by the unminified glue: the same input, the same name
 WASM="kept-widget_bg.$(hash "$STAGE/kept-widget_bg.opt.wasm").wasm"
 
 rm -rf "$DIST" && mkdir -p "$DIST"
-cp "$STAGE/kept-widget.js" "$DIST/$GLUE"
+# The glue minified too: its imports keep their names (the wasm calls them by name).
+"$ESBUILD" "$STAGE/kept-widget.js" --minify --format=esm --log-level=warning --outfile="$DIST/$GLUE"
 cp "$STAGE/kept-widget_bg.opt.wasm" "$DIST/$WASM"
 "$ESBUILD" widget/loader/main.js --bundle --minify --format=iife --target=es2017 \
   --log-level=warning --outfile="$STAGE/kept.js"

@@ -39,20 +39,29 @@ impl LoyaltyStatus {
         localized(&self.tier_labels, locale, &self.tier)
     }
 
-    /// How far from this tier to the next, 0.0 to 1.0 (1.0 at the top tier).
-    pub fn progress(&self) -> f64 {
-        match &self.next_tier {
-            None => 1.0,
-            Some(next) => {
-                let span = next.min_points.saturating_sub(self.tier_min_points);
-                if span == 0 {
-                    return 1.0;
-                }
-                let done = self.points.saturating_sub(self.tier_min_points).min(span);
-                done as f64 / span as f64
-            }
-        }
+    /// How far from this tier to the next, in whole percent (100 at the top tier).
+    pub fn progress_percent(&self) -> u64 {
+        progress_percent(
+            self.points,
+            self.tier_min_points,
+            self.next_tier.as_ref().map(|n| n.min_points),
+        )
     }
+}
+
+/// How far `points` are from a tier starting at `tier_min` to the next one
+/// starting at `next_min`, in whole percent, rounded (100 at the top tier).
+pub fn progress_percent(points: u64, tier_min: u64, next_min: Option<u64>) -> u64 {
+    let Some(next_min) = next_min else {
+        return 100;
+    };
+    let span = next_min.saturating_sub(tier_min);
+    if span == 0 {
+        return 100;
+    }
+    let done = points.saturating_sub(tier_min).min(span);
+    // In u128: a span near the points limit times 100 overflows u64.
+    ((u128::from(done) * 100 + u128::from(span) / 2) / u128::from(span)) as u64
 }
 
 impl NextTier {
@@ -124,9 +133,12 @@ mod tests {
 
     #[test]
     fn progress_is_the_share_of_the_way_to_the_next_tier() {
-        assert_eq!(status(150, 100, Some(200)).progress(), 0.5);
-        assert_eq!(status(100, 100, Some(200)).progress(), 0.0);
-        assert_eq!(status(5000, 1000, None).progress(), 1.0);
+        assert_eq!(status(150, 100, Some(200)).progress_percent(), 50);
+        assert_eq!(status(100, 100, Some(200)).progress_percent(), 0);
+        assert_eq!(status(5000, 1000, None).progress_percent(), 100);
+        assert_eq!(progress_percent(101, 100, Some(400)), 0);
+        assert_eq!(progress_percent(102, 100, Some(400)), 1, "0.67 % rounds up");
+        assert_eq!(progress_percent(u64::MAX, 0, Some(u64::MAX)), 100);
     }
 
     #[test]

@@ -87,30 +87,37 @@ impl ChurnReasonChoice {
     }
 }
 
+/// The best entry for `locale` that `get` finds: the locale itself, then its
+/// language ("uk-UA" → "uk"), then `default` when given. The one rule of which
+/// language a visitor sees, whatever holds the entries.
+pub fn find_locale<'a, T: ?Sized + 'a>(
+    get: impl Fn(&str) -> Option<&'a T>,
+    locale: &str,
+    default: Option<&str>,
+) -> Option<&'a T> {
+    let language = locale.split(['-', '_']).next().unwrap_or(locale);
+    get(locale)
+        .or_else(|| get(&language.to_ascii_lowercase()))
+        .or_else(|| default.and_then(&get))
+}
+
 /// A label for `locale` (exactly, or its language) if `labels` has one; no
 /// fallback to another language.
 pub fn pick_locale_label<'a>(
     labels: &'a BTreeMap<String, String>,
     locale: &str,
 ) -> Option<&'a str> {
-    let language = locale.split(['-', '_']).next().unwrap_or(locale);
-    labels
-        .get(locale)
-        .or_else(|| labels.get(&language.to_ascii_lowercase()))
-        .map(String::as_str)
+    find_locale(|k| labels.get(k).map(String::as_str), locale, None)
 }
 
-/// The value for the best match of `locale` in `by_locale`, see [`Survey::texts_for`].
+/// The value for the best match of `locale` in `by_locale`, see [`Survey::texts_for`]:
+/// [`find_locale`] with the survey's default, then any.
 pub fn pick_locale<'a, T>(
     by_locale: &'a BTreeMap<String, T>,
     locale: &str,
     default_locale: &str,
 ) -> Option<&'a T> {
-    let language = locale.split(['-', '_']).next().unwrap_or(locale);
-    by_locale
-        .get(locale)
-        .or_else(|| by_locale.get(&language.to_ascii_lowercase()))
-        .or_else(|| by_locale.get(default_locale))
+    find_locale(|k| by_locale.get(k), locale, Some(default_locale))
         .or_else(|| by_locale.values().next())
 }
 

@@ -228,22 +228,20 @@ pub fn post_and_forget(url: &str, body: &str) {
     let _ = window().fetch_with_str_and_init(url, &request("POST", Some(body), true));
 }
 
-pub async fn get_json<T: FromJson>(url: &str) -> Result<T, FetchError> {
-    fetch_json("GET", url, None).await
+/// The text of a successful `GET`.
+pub async fn get_text(url: &str) -> Result<String, FetchError> {
+    fetch_text("GET", url, None).await
 }
 
 pub async fn post_json<B: ToJson + ?Sized, T: FromJson>(
     url: &str,
     body: &B,
 ) -> Result<T, FetchError> {
-    fetch_json("POST", url, Some(body.to_json())).await
+    let text = fetch_text("POST", url, Some(body.to_json())).await?;
+    T::from_json_text(&text).map_err(|e| FetchError::Decode(e.0))
 }
 
-async fn fetch_json<T: FromJson>(
-    method: &str,
-    url: &str,
-    body: Option<String>,
-) -> Result<T, FetchError> {
+async fn fetch_text(method: &str, url: &str, body: Option<String>) -> Result<String, FetchError> {
     let network = |e: JsValue| FetchError::Network(js_message(&e));
     let controller = AbortController::new().map_err(network)?;
     let init = request(method, body.as_deref(), false);
@@ -268,5 +266,5 @@ async fn fetch_json<T: FromJson>(
         });
         return Err(FetchError::Status(resp.status(), error));
     }
-    T::from_json_text(&text).map_err(|e| FetchError::Decode(e.0))
+    Ok(text)
 }

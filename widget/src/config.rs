@@ -1,7 +1,5 @@
 //! The widget's configuration, from the `data-*` attributes of its script tag.
 
-use std::collections::BTreeMap;
-
 use kept_shared::validate::validate_ref;
 
 /// Default seconds the kiosk shows its thank-you screen before the next respondent.
@@ -35,8 +33,14 @@ pub struct WidgetConfig {
 
 /// Parses the attributes (names without `data-`). `api` and `locale` come filled
 /// in by the loader with the script's origin and the browser's language.
-pub fn parse(attrs: &BTreeMap<String, String>) -> Result<WidgetConfig, String> {
-    let get = |name: &str| attrs.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+pub fn parse(attrs: &[(String, String)]) -> Result<WidgetConfig, String> {
+    let get = |name: &str| {
+        attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    };
     let public_key = get("key")
         .ok_or("data-key (the shop's public key) is missing")?
         .to_string();
@@ -100,7 +104,7 @@ pub fn parse(attrs: &BTreeMap<String, String>) -> Result<WidgetConfig, String> {
 mod tests {
     use super::*;
 
-    fn attrs(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    fn attrs(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

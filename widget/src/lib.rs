@@ -11,6 +11,8 @@ pub mod backoff;
 pub mod closing;
 pub mod config;
 pub mod i18n;
+pub mod loyalty;
+pub mod plan;
 pub mod plural;
 pub mod queue;
 

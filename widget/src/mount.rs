@@ -1,11 +1,8 @@
 //! The widget's entry point, called by the loader (`kept.js`) once it decided
 //! something is to be shown or sent.
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use kept_shared::json::FromJson;
-use kept_shared::targeting::DisplayPlan;
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 
@@ -13,6 +10,7 @@ use crate::browser::{self, LocalStore};
 use crate::config::{self, Mode};
 use crate::dom::{El, el};
 use crate::i18n;
+use crate::plan::PlanView;
 use crate::sync::Syncer;
 use crate::view::{self, Ctx};
 
@@ -52,16 +50,16 @@ fn start(
     card: bool,
     record: Option<js_sys::Function>,
 ) -> Result<(), String> {
-    let mut map = BTreeMap::new();
+    let mut pairs = Vec::new();
     for entry in js_sys::Object::entries(attrs.unchecked_ref()).iter() {
         let pair: js_sys::Array = entry.unchecked_into();
         if let (Some(k), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
-            map.insert(k, v);
+            pairs.push((k, v));
         }
     }
-    let cfg = config::parse(&map)?;
+    let cfg = config::parse(&pairs)?;
     let plan = match plan {
-        Some(text) => Some(DisplayPlan::from_json_text(&text).map_err(|e| e.0)?),
+        Some(text) => Some(PlanView::read(&text, &show, &cfg.locale).map_err(|e| e.0)?),
         None => None,
     };
     let storage = LocalStore::open().map(Rc::new);
@@ -80,11 +78,7 @@ fn start(
         // Nothing to show (or nothing known to show it with): only the queue to send.
         return Ok(());
     };
-    let surveys: Vec<_> = show
-        .iter()
-        .filter_map(|id| plan.surveys.iter().find(|s| &s.survey.id == id))
-        .map(|s| s.survey.clone())
-        .collect();
+    let surveys = plan.surveys;
     let texts = i18n::texts(&cfg.locale);
     let root = host
         .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
@@ -103,7 +97,7 @@ fn start(
     let ctx = Rc::new(Ctx {
         cfg,
         texts,
-        shop: plan.shop,
+        shop_id: plan.shop_id,
         syncer,
         storage,
         record,

@@ -592,15 +592,18 @@ impl<T: ToJson> ToJson for Vec<T> {
 
 impl<T: FromJson> FromJson for std::collections::BTreeMap<String, T> {
     fn from_json(v: &Json) -> Result<Self, JsonError> {
-        v.as_object()
+        // Inserted one by one: collecting would link a sort (kilobytes of wasm).
+        let mut map = std::collections::BTreeMap::new();
+        for (k, v) in v
+            .as_object()
             .ok_or_else(|| JsonError("not an object".into()))?
-            .iter()
-            .map(|(k, v)| {
-                T::from_json(v)
-                    .map(|v| (k.clone(), v))
-                    .map_err(|e| JsonError::at(&e.0, k))
-            })
-            .collect()
+        {
+            map.insert(
+                k.clone(),
+                T::from_json(v).map_err(|e| JsonError::at(&e.0, k))?,
+            );
+        }
+        Ok(map)
     }
 }
 

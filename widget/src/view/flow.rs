@@ -4,7 +4,9 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use kept_shared::validate::validate_answer;
-use kept_shared::{Answer, AnswerValue, Survey, WidgetEventKind};
+use kept_shared::{Answer, AnswerValue, WidgetEventKind};
+
+use crate::plan::SurveyView;
 
 use super::Ctx;
 use super::closing::closing_screen;
@@ -21,7 +23,7 @@ use crate::queue::Kept;
 pub fn flow(
     ctx: &Rc<Ctx>,
     stage: &El,
-    surveys: Rc<Vec<Survey>>,
+    surveys: Rc<Vec<SurveyView>>,
     next: Option<Rc<dyn Fn()>>,
 ) -> Listeners {
     let state = Rc::new(Flow {
@@ -40,7 +42,7 @@ pub fn flow(
 struct Flow {
     ctx: Rc<Ctx>,
     stage: El,
-    surveys: Rc<Vec<Survey>>,
+    surveys: Rc<Vec<SurveyView>>,
     step: Cell<usize>,
     outcomes: RefCell<Vec<Outcome>>,
     listeners: Listeners,
@@ -57,7 +59,7 @@ impl Flow {
                 ctx.report(&survey.id, WidgetEventKind::Shown);
                 let this = self.clone();
                 let submit: Submit = Rc::new(move |value| this.submit(value));
-                survey_screen(survey, &ctx.cfg.locale, ctx.texts, &self.listeners, submit)
+                survey_screen(survey, ctx.texts, &self.listeners, submit)
             }
             None => {
                 let next = self.next.clone().map(|n| {
@@ -107,11 +109,11 @@ impl Flow {
 }
 
 /// Validates an answer with the shared rules, queues it, and starts a sync.
-fn queue_answer(ctx: &Ctx, survey: &Survey, value: AnswerValue) -> Result<(), String> {
+fn queue_answer(ctx: &Ctx, survey: &SurveyView, value: AnswerValue) -> Result<(), String> {
     let now = browser::now();
     let answer = Answer {
         id: browser::random_uuid(),
-        shop: ctx.shop.id.clone(),
+        shop: ctx.shop_id.clone(),
         survey: survey.id.clone(),
         channel: ctx.channel(),
         customer_ref: ctx.cfg.customer.clone(),
@@ -121,7 +123,7 @@ fn queue_answer(ctx: &Ctx, survey: &Survey, value: AnswerValue) -> Result<(), St
     };
     // Said without the rule's own words: formatting them would cost every
     // visitor's download more than this (a bug's) line is worth.
-    if validate_answer(&ctx.shop.id, std::slice::from_ref(survey), &answer, now).is_err() {
+    if validate_answer(&ctx.shop_id, &[survey.rules()], &answer, now).is_err() {
         return Err("it breaks the shared rules (kept_shared::validate)".into());
     }
     if ctx.cfg.preview {

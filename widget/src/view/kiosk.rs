@@ -5,7 +5,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use kept_shared::Survey;
+use crate::plan::SurveyView;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
@@ -16,7 +16,7 @@ use crate::dom::{El, Listeners, el};
 struct Kiosk {
     ctx: Rc<Ctx>,
     stage: El,
-    surveys: Rc<Vec<Survey>>,
+    surveys: Rc<Vec<SurveyView>>,
     /// The respondent being served; a late timer for an earlier one does nothing.
     respondent: Cell<u32>,
     last_touch: Cell<f64>,
@@ -25,7 +25,7 @@ struct Kiosk {
 }
 
 /// Mounts the kiosk into `container`, for the page's life.
-pub fn kiosk(ctx: &Rc<Ctx>, container: &El, surveys: Vec<Survey>) {
+pub fn kiosk(ctx: &Rc<Ctx>, container: &El, surveys: Vec<SurveyView>) {
     let stage = el("div").class("kept-stage");
     container.clone().child(&stage);
     let kiosk = Rc::new(Kiosk {

@@ -11,8 +11,8 @@ mod text_field;
 
 use std::rc::Rc;
 
-use kept_shared::json::{FromJson, ToJson};
-use kept_shared::{Channel, ShopInfo, WidgetEvent, WidgetEventKind, WidgetEvents, api};
+use kept_shared::json::ToJson;
+use kept_shared::{Channel, WidgetEvent, WidgetEventKind, WidgetEvents, api};
 
 use crate::browser::{self, LocalStore};
 use crate::closing::Outcome;
@@ -29,7 +29,7 @@ pub use loyalty::loyalty_card;
 pub struct Ctx {
     pub cfg: WidgetConfig,
     pub texts: &'static Texts,
-    pub shop: ShopInfo,
+    pub shop_id: String,
     pub syncer: Rc<Syncer>,
     pub storage: Option<Rc<LocalStore>>,
     /// The loader's record of outcomes (the visitor's display history).
@@ -53,14 +53,15 @@ impl Ctx {
         }
     }
 
-    pub fn cache_get<T: FromJson>(&self, key: &str) -> Option<T> {
-        T::from_json_text(&self.storage.as_ref()?.get(key)?).ok()
+    /// A copy saved for offline use (the text the server sent).
+    pub fn saved(&self, key: &str) -> Option<String> {
+        self.storage.as_ref()?.get(key)
     }
 
-    pub fn cache_put<T: ToJson>(&self, key: &str, value: &T) {
+    pub fn save(&self, key: &str, text: &str) {
         if let Some(s) = &self.storage {
             // A full storage only costs the offline copy.
-            let _ = s.set(key, &value.to_json());
+            let _ = s.set(key, text);
         }
     }
 

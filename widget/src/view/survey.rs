@@ -4,12 +4,13 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use kept_shared::{AnswerValue, Survey, SurveyKind, SurveyTexts};
+use kept_shared::AnswerValue;
 
 use super::scale::scale;
 use super::text_field::text_field;
 use crate::dom::{El, Listeners, el, event_checked};
 use crate::i18n::Texts;
+use crate::plan::{SurveyView, ViewKind};
 
 /// What a screen hands back: the answer, or `None` for Skip.
 pub type Submit = Rc<dyn Fn(Option<AnswerValue>)>;
@@ -24,28 +25,23 @@ fn non_empty(text: &str) -> Option<String> {
 
 /// The survey's section and its heading (to move focus to).
 pub fn survey_screen(
-    survey: &Survey,
-    locale: &str,
+    survey: &SurveyView,
     t: &'static Texts,
     listeners: &Listeners,
     submit: Submit,
 ) -> (El, El) {
-    let texts = survey.texts_for(locale).cloned().unwrap_or(SurveyTexts {
-        question: String::new(),
-        follow_up: None,
-    });
     let question_id = String::from("kept-q-") + &survey.id;
     let heading = el("h2")
         .class("kept-question")
         .attr("id", &question_id)
         .attr("tabindex", "-1")
-        .text(&texts.question);
+        .text(&survey.question);
     let section = el("section")
         .class("kept-survey")
         .attr("data-survey", &survey.id)
         .attr("aria-labelledby", &question_id)
         .child(&heading);
-    let follow_up = texts.follow_up.unwrap_or_default();
+    let follow_up = &survey.follow_up;
 
     // Send, enabled once the answer is complete; `answer` builds it.
     let answer: AnswerOf = Rc::new(RefCell::new(Box::new(|| None)));
@@ -77,12 +73,12 @@ pub fn survey_screen(
     };
 
     match &survey.kind {
-        SurveyKind::Nps { ask_reason } => {
+        ViewKind::Nps { ask_reason } => {
             let ask_reason = *ask_reason;
             let score = Rc::new(Cell::new(None::<u8>));
             let reason = Rc::new(RefCell::new(String::new()));
             // The "why?" appears with the first score picked.
-            let why = text_field("reason", &follow_up, t, reason.clone(), listeners, || {});
+            let why = text_field("reason", follow_up, t, reason.clone(), listeners, || {});
             let shown = Cell::new(false);
             let (s, place, actions_el) = (score.clone(), section.clone(), actions.clone());
             let [group, ends] = scale(
@@ -112,7 +108,7 @@ pub fn survey_screen(
                 })
             });
         }
-        SurveyKind::Csat => {
+        ViewKind::Csat => {
             let score = Rc::new(Cell::new(None::<u8>));
             let s = score.clone();
             let [group, ends] = scale(
@@ -129,12 +125,12 @@ pub fn survey_screen(
             *answer.borrow_mut() =
                 Box::new(move || score.get().map(|score| AnswerValue::Csat { score }));
         }
-        SurveyKind::ChurnReason {
+        ViewKind::Churn {
             reasons,
             allow_other_text,
         } => {
             let allow_other = *allow_other_text;
-            let codes: Vec<String> = reasons.iter().map(|r| r.code.clone()).collect();
+            let codes: Vec<String> = reasons.iter().map(|(code, _)| code.clone()).collect();
             let picked = Rc::new(RefCell::new(vec![false; codes.len()]));
             let other = Rc::new(RefCell::new(String::new()));
             let complete = {
@@ -157,33 +153,30 @@ pub fn survey_screen(
                         .attr("id", &hint_id)
                         .text(t.reasons_hint),
                 );
-            for (i, r) in reasons.iter().enumerate() {
+            for (i, (code, label)) in reasons.iter().enumerate() {
                 let (picked, complete, ready) = (picked.clone(), complete.clone(), ready.clone());
-                let input = el("input")
-                    .attr("type", "checkbox")
-                    .attr("value", &r.code)
-                    .on("change", listeners, move |e| {
+                let input = el("input").attr("type", "checkbox").attr("value", code).on(
+                    "change",
+                    listeners,
+                    move |e| {
                         picked.borrow_mut()[i] = event_checked(&e);
                         ready(complete());
-                    });
+                    },
+                );
                 fieldset.clone().child(
                     &el("label")
                         .class("kept-choice")
                         .child(&input)
-                        .child(&el("span").text(r.label_for(locale, &survey.default_locale))),
+                        .child(&el("span").text(label)),
                 );
             }
             section.clone().child(&fieldset);
             if allow_other {
                 let (complete, ready) = (complete.clone(), ready.clone());
-                let parts = text_field(
-                    "other",
-                    &follow_up,
-                    t,
-                    other.clone(),
-                    listeners,
-                    move || ready(complete()),
-                );
+                let parts =
+                    text_field("other", follow_up, t, other.clone(), listeners, move || {
+                        ready(complete())
+                    });
                 section.clone().children(&parts);
             }
             *answer.borrow_mut() = Box::new(move || {
