@@ -15,12 +15,15 @@ export KEPT_TEST_POSTGRES
 trap 'scripts/pg-test-cluster.sh stop' EXIT
 echo "$KEPT_TEST_POSTGRES"
 
+printf '\n==> the loader'"'"'s targeting rules against their table of cases (node --test)\n'
+node --test widget/loader/
+
 printf '\n==> workspace tests (unit, integration, end-to-end)\n'
 cargo test --workspace --locked
 
-printf '\n==> benchmarks compile (run them with: cargo bench -p kept-server --bench storage)\n'
+printf '\n==> benchmarks compile (run them with cargo bench, see the README)\n'
 # With the dev profile, so the test build is reused rather than rebuilt for release.
-cargo build -p kept-server --benches --profile dev --locked
+cargo build -p kept-server -p kept-e2e --benches --profile dev --locked
 
 printf '\n==> widget tests in headless Chromium (wasm-bindgen-test)\n'
 CHROMEDRIVER=/usr/bin/chromedriver \

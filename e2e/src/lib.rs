@@ -94,7 +94,11 @@ impl Env {
                 "/refusing-api/api/v1/widget/{key}/{*rest}",
                 axum::routing::any(refusing_api),
             )
-            .nest_service("/kept", ServeDir::new(dist))
+            // Compressed as a CDN would serve them (scripts/build-widget.sh makes the twins).
+            .nest_service(
+                "/kept",
+                ServeDir::new(dist).precompressed_br().precompressed_gzip(),
+            )
             // Any other path is the same page: targeting rules match paths.
             .fallback(shop_page)
             .with_state(api.url());
@@ -350,6 +354,8 @@ impl Env {
 
 /// The shop's "order confirmed" page, with the widget's one script tag (`api` and
 /// `key` are the real server's and the demo shop's unless the query says otherwise).
+/// `page=bare` leaves the widget out; `page=plain` puts in its place the same NPS
+/// question as a plain HTML form (the references of the page-load benchmark).
 async fn shop_page(
     State(api): State<String>,
     Query(mut attrs): Query<std::collections::BTreeMap<String, String>>,
@@ -358,19 +364,41 @@ async fn shop_page(
     let key = attrs
         .remove("key")
         .unwrap_or_else(|| demo::PUBLIC_KEY.to_string());
+    let page = attrs.remove("page");
     let attrs: String = attrs
         .iter()
         .map(|(k, v)| format!(r#" data-{k}="{v}""#))
         .collect();
+    let widget = match page.as_deref() {
+        Some("bare") => String::new(),
+        Some("plain") => PLAIN_FORM.to_string(),
+        _ => format!(
+            r#"<script src="/kept/kept.js" defer data-api="{api}" data-key="{key}"{attrs}></script>"#
+        ),
+    };
     Html(format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Order confirmed</title></head>
 <body><main><h1>Thank you for your order!</h1><p>Order #1001 is on its way.</p>
-<script src="/kept/kept.js" defer data-api="{api}" data-key="{key}"{attrs}></script>
+{widget}
 <p id="after-widget">Questions? Write to us.</p></main>
 </body></html>"#
     ))
 }
+
+/// The NPS question as the plainest HTML can ask it: what a survey costs a page
+/// without any script (the benchmark's reference).
+const PLAIN_FORM: &str = r#"<form class="plain-survey" method="post" action="/answers">
+<h2 class="kept-question">How likely are you to recommend us to a friend?</h2>
+<fieldset><legend>0 = not likely, 10 = very likely</legend>
+<label><input type="radio" name="score" value="0">0</label> <label><input type="radio" name="score" value="1">1</label>
+<label><input type="radio" name="score" value="2">2</label> <label><input type="radio" name="score" value="3">3</label>
+<label><input type="radio" name="score" value="4">4</label> <label><input type="radio" name="score" value="5">5</label>
+<label><input type="radio" name="score" value="6">6</label> <label><input type="radio" name="score" value="7">7</label>
+<label><input type="radio" name="score" value="8">8</label> <label><input type="radio" name="score" value="9">9</label>
+<label><input type="radio" name="score" value="10">10</label></fieldset>
+<label>What is the main reason for your score? <textarea name="reason"></textarea></label>
+<button type="submit">Send</button></form>"#;
 
 /// See [`Env::refusing_api_url`].
 async fn refusing_api(

@@ -1,0 +1,227 @@
+//! What the widget costs a shop's page, measured side by side in headless Chromium
+//! with a 4× slower CPU and a slow 3G network, cache disabled (a first visit):
+//!
+//! - (a) a shop page where nothing is due: kept.js and the plan only;
+//! - (b) the same page where the NPS question is due;
+//! - (c) the same page with the NPS question as a plain HTML form (the reference
+//!   for (b): a survey with no script at all);
+//! - (d) the same page without Kept (the reference for (a)).
+//!
+//! For each: bytes over the network (everything, and from Kept), time until the
+//! question is on screen, and main-thread time (Chromium's `TaskDuration`), the
+//! median of `RUNS` loads. Prints Markdown for the README.
+//!
+//! `cargo bench -p kept-e2e --bench page_load` (needs the built widget:
+//! scripts/build-widget.sh).
+
+use anyhow::{Context, Result};
+use chromiumoxide::cdp::browser_protocol::emulation::SetCpuThrottlingRateParams;
+use chromiumoxide::cdp::browser_protocol::network::{
+    EmulateNetworkConditionsByRuleParams, EnableParams as NetworkEnable, NetworkConditions,
+    SetCacheDisabledParams,
+};
+use chromiumoxide::cdp::browser_protocol::performance::{
+    EnableParams as PerformanceEnable, GetMetricsParams,
+};
+use kept_e2e::{Env, Widget};
+use kept_server::demo;
+use kept_shared::{PageMatch, PageRule};
+
+/// Loads of each page; the median is reported.
+const RUNS: usize = 7;
+/// Chromium's CPU slowdown (DevTools' "4x slowdown", a mid-range phone).
+const CPU_SLOWDOWN: f64 = 4.0;
+/// Slow 3G as DevTools defines it: 400 ms round trip, 400 kbit/s each way.
+const LATENCY_MS: f64 = 400.0;
+const BYTES_PER_SECOND: f64 = 400_000.0 / 8.0;
+
+struct Load {
+    bytes: u64,
+    kept_bytes: u64,
+    question_ms: Option<f64>,
+    main_thread_ms: f64,
+}
+
+/// What "the question is on screen" means on each page: the widget's question
+/// in its shadow root, or the plain form's heading.
+const WATCH: &str = "(() => { const tick = () => { \
+    const h = document.querySelector('.kept-host'); \
+    const q = (h && h.shadowRoot && h.shadowRoot.querySelector('.kept-question')) \
+      || document.querySelector('.plain-survey .kept-question'); \
+    if (q && q.getBoundingClientRect().height > 0) { window.__question = performance.now(); return; } \
+    requestAnimationFrame(tick); }; requestAnimationFrame(tick); })()";
+
+async fn load(env: &Env, url: &str, until: &str) -> Result<Load> {
+    let w: Widget = env.open("about:blank").await?;
+    w.page.execute(NetworkEnable::default()).await?;
+    w.page.execute(SetCacheDisabledParams::new(true)).await?;
+    w.page
+        .execute(EmulateNetworkConditionsByRuleParams::new(
+            false,
+            // An empty pattern: every request.
+            vec![NetworkConditions::new(
+                "",
+                LATENCY_MS,
+                BYTES_PER_SECOND,
+                BYTES_PER_SECOND,
+            )],
+        ))
+        .await?;
+    w.page
+        .execute(SetCpuThrottlingRateParams::new(CPU_SLOWDOWN))
+        .await?;
+    w.page.execute(PerformanceEnable::default()).await?;
+    w.run_before_each_page(WATCH).await?;
+    w.goto(url).await?;
+    // Waited for inside the page (polling from here would itself cost the page
+    // main-thread time), then until the network has been idle for a second.
+    w.eval(&format!(
+        "new Promise(done => {{ const check = () => ({until}) ? idle() : setTimeout(check, 50); \
+           const idle = () => {{ let n = -1; const quiet = () => {{ const m = performance.getEntriesByType('resource').length; \
+             if (m === n) done(true); else {{ n = m; setTimeout(quiet, 1000); }} }}; quiet(); }}; check(); }})"
+    ))
+    .await?;
+    let bytes: Vec<(String, u64)> = serde_json::from_value(
+        w.eval(
+            "[[location.href, performance.getEntriesByType('navigation')[0].transferSize]]\
+             .concat(performance.getEntriesByType('resource').map(e => [e.name, e.transferSize]))",
+        )
+        .await?,
+    )?;
+    let metrics = w.page.execute(GetMetricsParams::default()).await?;
+    let task = metrics
+        .result
+        .metrics
+        .iter()
+        .find(|m| m.name == "TaskDuration")
+        .context("TaskDuration")?
+        .value;
+    let question = w.eval("window.__question ?? null").await?.as_f64();
+    let load = Load {
+        bytes: bytes.iter().map(|(_, b)| b).sum(),
+        kept_bytes: bytes
+            .iter()
+            .filter(|(u, _)| u.contains("/kept/") || u.contains("/api/"))
+            .map(|(_, b)| b)
+            .sum(),
+        question_ms: question,
+        main_thread_ms: task * 1000.0,
+    };
+    w.page.clone().close().await?;
+    Ok(load)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+struct Row {
+    name: &'static str,
+    bytes: f64,
+    kept_bytes: f64,
+    question_ms: Option<f64>,
+    main_thread_ms: f64,
+}
+
+async fn measure(
+    env: &Env,
+    name: &'static str,
+    url: impl Fn(usize) -> String,
+    until: &str,
+) -> Result<Row> {
+    let mut loads = Vec::new();
+    for run in 0..RUNS {
+        loads.push(load(env, &url(run), until).await?);
+    }
+    let question: Vec<f64> = loads.iter().filter_map(|l| l.question_ms).collect();
+    Ok(Row {
+        name,
+        bytes: median(loads.iter().map(|l| l.bytes as f64).collect()),
+        kept_bytes: median(loads.iter().map(|l| l.kept_bytes as f64).collect()),
+        question_ms: (!question.is_empty()).then(|| median(question)),
+        main_thread_ms: median(loads.iter().map(|l| l.main_thread_ms).collect()),
+    })
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let env = Env::start().await?;
+    // The post-purchase surveys only on the order page; NPS alone there.
+    env.edit_survey(demo::CSAT_SURVEY, |s| s.active = false)
+        .await?;
+    env.edit_survey(demo::NPS_SURVEY, |s| {
+        s.survey.targeting.pages = vec![PageRule {
+            kind: PageMatch::Exact,
+            path: "/thanks".into(),
+        }]
+    })
+    .await?;
+    let decided = "document.readyState === 'complete' && document.querySelector('script[data-kept-due]') !== null";
+    let loaded = "document.readyState === 'complete'";
+    let shown = "window.__question != null";
+    let nothing_due = measure(
+        &env,
+        "(a) nothing due",
+        |_| env.shop_url_at("/products", &[]),
+        decided,
+    )
+    .await?;
+    let due = measure(
+        &env,
+        "(b) NPS due",
+        |run| env.shop_url_at("/thanks", &[("order", &format!("bench-{run}"))]),
+        shown,
+    )
+    .await?;
+    let plain = measure(
+        &env,
+        "(c) plain HTML form",
+        |_| env.shop_url_at("/thanks", &[("page", "plain")]),
+        shown,
+    )
+    .await?;
+    let bare = measure(
+        &env,
+        "(d) no Kept",
+        |_| env.shop_url_at("/products", &[("page", "bare")]),
+        loaded,
+    )
+    .await?;
+
+    println!(
+        "Headless Chromium, CPU {CPU_SLOWDOWN}× slower, {LATENCY_MS} ms round trip and {} kbit/s, cache off; median of {RUNS} loads.\n",
+        BYTES_PER_SECOND * 8.0 / 1000.0
+    );
+    println!(
+        "| page | bytes over the network | of which from Kept | question on screen | main-thread time |"
+    );
+    println!("|---|---|---|---|---|");
+    for r in [&nothing_due, &due, &plain, &bare] {
+        println!(
+            "| {} | {:.0} B | {:.0} B | {} | {:.1} ms |",
+            r.name,
+            r.bytes,
+            r.kept_bytes,
+            r.question_ms
+                .map_or("—".to_string(), |q| format!("{q:.0} ms")),
+            r.main_thread_ms
+        );
+    }
+    let (q_due, q_plain) = (
+        due.question_ms.unwrap_or(f64::NAN),
+        plain.question_ms.unwrap_or(f64::NAN),
+    );
+    println!();
+    println!(
+        "- (a) − (d): {:.0} B more and {:+.1} ms of main-thread time (goal: ≤ 2 kB, ≤ 5 ms).",
+        nothing_due.bytes - bare.bytes,
+        nothing_due.main_thread_ms - bare.main_thread_ms
+    );
+    println!(
+        "- (b) ÷ (c): the question on screen {:.2}× as late as the plain form's (goal: ≤ 1.5×).",
+        q_due / q_plain
+    );
+    env.close().await;
+    Ok(())
+}
