@@ -23,6 +23,7 @@ on_both_engines!(
     a_new_secret_works_at_once_and_the_old_one_never_again,
     the_dashboard_signs_in_with_the_owner_token_and_guards_its_forms,
     a_new_owner_token_ends_every_dashboard_session,
+    the_survey_editor_sets_targeting_and_names_what_is_wrong,
 );
 
 async fn owner(
@@ -513,4 +514,122 @@ async fn a_new_owner_token_ends_every_dashboard_session(app: TestApp) {
     assert_eq!(rotated.status, StatusCode::OK);
     let closed = app.get_with("/dashboard", &[("cookie", &cookie)]).await;
     assert_eq!(closed.status, StatusCode::SEE_OTHER);
+}
+
+/// Signs in to the dashboard: the session cookie and the CSRF token its forms carry.
+async fn sign_in(app: &TestApp) -> (String, String) {
+    let reply = app
+        .raw(
+            Method::POST,
+            "/dashboard/login",
+            &[
+                ("host", "kept.test"),
+                ("origin", "http://kept.test"),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            format!("shop=demo&token={}", demo::OWNER_TOKEN),
+        )
+        .await;
+    let cookie = session_cookie(&reply);
+    let page = app
+        .get_with("/dashboard/surveys", &[("cookie", &cookie)])
+        .await;
+    let html = String::from_utf8(page.body.to_vec()).unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    (cookie, csrf)
+}
+
+async fn the_survey_editor_sets_targeting_and_names_what_is_wrong(app: TestApp) {
+    let (cookie, csrf) = sign_in(&app).await;
+    let url = format!("/dashboard/surveys/{}", demo::CSAT_SURVEY);
+    let editor = app.get_with(&url, &[("cookie", &cookie)]).await;
+    let html = String::from_utf8(editor.body.to_vec()).unwrap();
+    for field in [
+        "name=\"delay_seconds\"",
+        "name=\"sample_percent\"",
+        "name=\"recontact_days\"",
+        "name=\"once_per_order\"",
+        "name=\"page.0.path\"",
+    ] {
+        assert!(html.contains(field), "the editor has {field}");
+    }
+    let post = |body: String| {
+        let (app, cookie, url) = (&app, cookie.clone(), url.clone());
+        async move {
+            app.raw(
+                Method::POST,
+                &url,
+                &[
+                    ("host", "kept.test"),
+                    ("origin", "http://kept.test"),
+                    ("content-type", "application/x-www-form-urlencoded"),
+                    ("cookie", &cookie),
+                ],
+                body,
+            )
+            .await
+        }
+    };
+    let form = |delay: &str, sample: &str, page: &str| {
+        format!(
+            "csrf={csrf}&position=1&active=on&default_locale=en&audience=everyone&lapsed_days=90\
+             &delay_seconds={delay}&sample_percent={sample}&recontact_days=14\
+             &page.0.match=glob&page.0.path={page}&page.1.match=exact&page.1.path=\
+             &q.en=How+was+it%3F&q.ru=%D0%9A%D0%B0%D0%BA%3F&q.uk=%D0%AF%D0%BA%3F"
+        )
+    };
+    let saved = post(form("3", "25", "%2Forders%2F*%2Fdone")).await;
+    assert_eq!(saved.status, StatusCode::OK);
+    let surveys: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
+    let csat = surveys
+        .iter()
+        .find(|s| s.survey.id == demo::CSAT_SURVEY)
+        .unwrap();
+    let t = &csat.survey.targeting;
+    assert_eq!(
+        (
+            t.delay_seconds,
+            t.sample_percent,
+            t.recontact_days,
+            t.once_per_order
+        ),
+        (3, 25, 14, false),
+        "an unticked box is false; the empty page row is no rule"
+    );
+    assert_eq!(
+        t.pages,
+        [kept_shared::PageRule {
+            kind: kept_shared::PageMatch::Glob,
+            path: "/orders/*/done".into()
+        }]
+    );
+    // Wrong values: each named, nothing saved.
+    let refused = post(form("601", "abc", "orders")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = String::from_utf8(refused.body.to_vec()).unwrap();
+    for field in [
+        "targeting.delay_seconds",
+        "targeting.sample_percent",
+        "targeting.pages[0].path",
+    ] {
+        assert!(html.contains(field), "the errors name {field}");
+    }
+    let again: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
+    assert_eq!(
+        again
+            .iter()
+            .find(|s| s.survey.id == demo::CSAT_SURVEY)
+            .unwrap()
+            .survey
+            .targeting
+            .delay_seconds,
+        3
+    );
 }
