@@ -24,6 +24,7 @@ use chromiumoxide::layout::Point;
 use chromiumoxide::page::ScreenshotParams;
 use chromiumoxide::{Browser, BrowserConfig, Page};
 use futures::StreamExt;
+use kept_server::signatures::{Signed, sign};
 use kept_server::{RunningServer, ServerOptions, demo};
 use kept_shared::{Answer, Report};
 use serde_json::Value;
@@ -356,6 +357,8 @@ impl Env {
 /// `key` are the real server's and the demo shop's unless the query says otherwise).
 /// `page=bare` leaves the widget out; `page=plain` puts in its place the same NPS
 /// question as a plain HTML form (the references of the page-load benchmark).
+/// As a shop's server does, the page signs its customer and order with the demo
+/// shop's widget secret, unless `sign=no` (or the query gives its own signatures).
 async fn shop_page(
     State(api): State<String>,
     Query(mut attrs): Query<std::collections::BTreeMap<String, String>>,
@@ -365,6 +368,15 @@ async fn shop_page(
         .remove("key")
         .unwrap_or_else(|| demo::PUBLIC_KEY.to_string());
     let page = attrs.remove("page");
+    if attrs.remove("sign").as_deref() != Some("no") {
+        for (name, what) in [("customer", Signed::Customer), ("order", Signed::Order)] {
+            if let Some(value) = attrs.get(name).cloned() {
+                attrs
+                    .entry(format!("{name}-sig"))
+                    .or_insert_with(|| sign(demo::WIDGET_SECRET, what, &value));
+            }
+        }
+    }
     let attrs: String = attrs
         .iter()
         .map(|(k, v)| format!(r#" data-{k}="{v}""#))

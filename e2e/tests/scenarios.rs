@@ -405,6 +405,8 @@ async fn tampered_answer_is_rejected_with_a_reason_and_does_not_block_the_queue(
         channel: Channel::Web,
         customer_ref: None,
         order_ref: None,
+        customer_sig: None,
+        order_sig: None,
         answered_at: Utc::now() - Duration::minutes(minutes_ago),
         value: AnswerValue::Nps {
             score,

@@ -1,13 +1,34 @@
 //! Taking in a batch of answers: each is sanitised, checked by the shared rules
-//! against the shop's active surveys, given its local day, and the valid ones are
-//! stored in one transaction. The receipt accounts for every id of the batch.
+//! against the shop's active surveys, verified when the shop signed its
+//! references, given its local day, and the valid ones are stored in one
+//! transaction (refused unverified where the shop takes only verified ones). The receipt accounts for every id of the batch.
 
 use chrono::{DateTime, Utc};
-use kept_shared::validate::{sanitize_answer, validate_answer};
+use kept_shared::validate::{ValidationError, sanitize_answer, validate_answer};
 use kept_shared::{Answer, RejectedAnswer, Survey, SyncReceipt};
 
 use crate::calendar::local_day;
 use crate::db::{AnswerRecord, Database, DbResult, Shop};
+use crate::signatures::{Signed, verified};
+
+/// Whether `answer` is verified: every reference it carries is signed by the
+/// shop, and it carries at least one.
+fn is_verified(shop: &Shop, answer: &Answer) -> bool {
+    let signed = |what, reference: &Option<String>, sig: &Option<String>| {
+        verified(
+            &shop.widget_secret,
+            what,
+            reference.as_deref(),
+            sig.as_deref(),
+        )
+    };
+    let customer = signed(Signed::Customer, &answer.customer_ref, &answer.customer_sig);
+    let order = signed(Signed::Order, &answer.order_ref, &answer.order_sig);
+    match (&answer.customer_ref, &answer.order_ref) {
+        (None, None) => false,
+        (c, o) => (c.is_none() || customer) && (o.is_none() || order),
+    }
+}
 
 pub async fn ingest(
     db: &dyn Database,
@@ -25,11 +46,16 @@ pub async fn ingest(
     let mut valid = Vec::with_capacity(answers.len());
     for mut answer in answers {
         sanitize_answer(&mut answer);
-        match validate_answer(&shop.id, &surveys, &answer, now) {
-            Ok(()) => valid.push(AnswerRecord {
+        let checked =
+            validate_answer(&shop.id, &surveys, &answer, now).map(|()| is_verified(shop, &answer));
+        match checked {
+            Ok(false) if shop.require_verified => receipt
+                .rejected
+                .push(RejectedAnswer::new(answer.id, ValidationError::NotVerified)),
+            Ok(verified) => valid.push(AnswerRecord {
                 day: local_day(answer.answered_at, shop.time_zone),
                 answer,
-                verified: false,
+                verified,
                 store: None,
             }),
             Err(reason) => receipt

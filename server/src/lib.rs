@@ -14,9 +14,11 @@ pub mod loyalty;
 pub mod owner;
 mod pages;
 pub mod plan;
+pub mod rate_limit;
 pub mod report;
 mod serve;
 pub mod shops;
+pub mod signatures;
 pub mod tokens;
 
 use std::net::SocketAddr;
@@ -29,29 +31,11 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use db::{Database, Db};
-pub use http::{REQUEST_TIMEOUT, app, app_with};
+pub use http::{AppConfig, REQUEST_TIMEOUT, app, app_with};
 pub use serve::HEADER_READ_TIMEOUT;
 
 /// How long `stop` waits for requests in flight before it cuts them off.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-
-/// How long the server waits for a client. Both are in the README's limits table.
-#[derive(Debug, Clone, Copy)]
-pub struct Timeouts {
-    /// For a request's headers (a new connection, or the next request on a kept-alive one).
-    pub header_read: Duration,
-    /// For a whole request, its body included, before answering 408.
-    pub request: Duration,
-}
-
-impl Default for Timeouts {
-    fn default() -> Self {
-        Timeouts {
-            header_read: HEADER_READ_TIMEOUT,
-            request: REQUEST_TIMEOUT,
-        }
-    }
-}
 
 pub struct ServerOptions {
     /// The store: a SQLite file path (created and migrated at start) or a
@@ -69,6 +53,8 @@ pub struct RunningServer {
     db: Db,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<()>,
+    /// Deletes free text past its shop's retention, while the server runs.
+    sweeper: JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -86,36 +72,39 @@ impl RunningServer {
         listen: SocketAddr,
         widget_dir: Option<PathBuf>,
     ) -> anyhow::Result<RunningServer> {
-        Self::serve_with(db, listen, widget_dir, Timeouts::default()).await
+        let config = AppConfig {
+            widget_dir,
+            ..AppConfig::default()
+        };
+        Self::serve_with(db, listen, config, HEADER_READ_TIMEOUT).await
     }
 
-    /// [`RunningServer::serve`] with other timeouts.
+    /// [`RunningServer::serve`] as `config` says, waiting `header_read` at most
+    /// for a request's headers (on a new connection, or the next request on a
+    /// kept-alive one).
     pub async fn serve_with(
         db: Db,
         listen: SocketAddr,
-        widget_dir: Option<PathBuf>,
-        timeouts: Timeouts,
+        config: AppConfig,
+        header_read: Duration,
     ) -> anyhow::Result<RunningServer> {
         let listener = TcpListener::bind(listen)
             .await
             .with_context(|| format!("listening on {listen}"))?;
         let addr = listener.local_addr()?;
-        let app = http::app_with(db.clone(), widget_dir, timeouts.request);
+        let app = http::app_with(db.clone(), config);
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve::serve(
-            listener,
-            app,
-            timeouts.header_read,
-            async move {
-                let _ = stopped.await;
-            },
-        ));
+        let task = tokio::spawn(serve::serve(listener, app, header_read, async move {
+            let _ = stopped.await;
+        }));
         tracing::info!(%addr, engine = db.engine(), "kept-server listening");
+        let sweeper = tokio::spawn(owner::privacy::sweep_expired_texts(db.clone()));
         Ok(RunningServer {
             addr,
             db,
             shutdown,
             task,
+            sweeper,
         })
     }
 
@@ -134,6 +123,7 @@ impl RunningServer {
     /// Stops accepting, lets requests in flight finish (up to a grace period), and
     /// releases the port.
     pub async fn stop(self) {
+        self.sweeper.abort();
         let _ = self.shutdown.send(());
         let mut task = self.task;
         if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)

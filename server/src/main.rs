@@ -1,11 +1,12 @@
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use kept_server::db::Db;
+use kept_server::rate_limit::{Quota, RateLimits};
 use kept_server::shops::{self, ShopSpec};
-use kept_server::{RunningServer, demo};
+use kept_server::{AppConfig, HEADER_READ_TIMEOUT, RunningServer, demo};
 
 /// Kept: surveys, loyalty and retention for shops. Every option can also be set in
 /// the environment variable named beside it.
@@ -32,6 +33,23 @@ struct ServeArgs {
     /// Create the demo shop (with sample answers) if missing, and say how to try it.
     #[arg(long, env = "KEPT_DEMO")]
     demo: bool,
+    /// The widget's routes, per client address: RATE/min[,burst=N].
+    #[arg(long, env = "KEPT_RATE_WIDGET_CLIENT", default_value_t = RateLimits::default().widget_per_client)]
+    rate_widget_client: Quota,
+    /// The widget's routes, per shop over all its clients.
+    #[arg(long, env = "KEPT_RATE_WIDGET_SHOP", default_value_t = RateLimits::default().widget_per_shop)]
+    rate_widget_shop: Quota,
+    /// The owner and back-office routes and the dashboard, per token or session.
+    #[arg(long, env = "KEPT_RATE_TOKEN", default_value_t = RateLimits::default().per_token)]
+    rate_token: Quota,
+    /// The address of a reverse proxy whose X-Forwarded-For names the client
+    /// (repeatable; comma-separated in the environment).
+    #[arg(
+        long = "trusted-proxy",
+        env = "KEPT_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<IpAddr>,
 }
 
 #[derive(Subcommand)]
@@ -144,7 +162,13 @@ async fn main() -> Result<()> {
                 keys.back_office_token
             );
             println!("  owner token (dashboard):       {}", keys.owner_token);
-            println!("The secret key and owner token are stored hashed and cannot be shown again.");
+            println!(
+                "  widget secret (signs data-customer-sig, data-order-sig; keep it on your server):"
+            );
+            println!("                                 {}", keys.widget_secret);
+            println!(
+                "The secret key and owner token are stored hashed and cannot be shown again; a new widget secret can be made from the dashboard's settings."
+            );
             Ok(())
         }
         Some(Command::Shop { action }) => shop_command(db, action).await,
@@ -158,7 +182,17 @@ async fn serve(db: Db, args: ServeArgs) -> Result<()> {
             args.widget_dir.display()
         );
     }
-    let server = RunningServer::serve(db, args.listen, Some(args.widget_dir)).await?;
+    let config = AppConfig {
+        widget_dir: Some(args.widget_dir),
+        rate_limits: RateLimits {
+            widget_per_client: args.rate_widget_client,
+            widget_per_shop: args.rate_widget_shop,
+            per_token: args.rate_token,
+        },
+        trusted_proxies: args.trusted_proxies,
+        ..AppConfig::default()
+    };
+    let server = RunningServer::serve_with(db, args.listen, config, HEADER_READ_TIMEOUT).await?;
     if args.demo {
         demo::seed(server.db().as_ref(), &[server.url()]).await?;
         demo::seed_history(server.db().as_ref()).await?;

@@ -12,6 +12,7 @@ use chrono::Utc;
 use kept_shared::validate::validate_ref;
 
 use crate::db::Db;
+use crate::signatures::{Signed, sign};
 
 const DEMO: &str = include_str!("../assets/demo.html");
 const KIOSK: &str = include_str!("../assets/kiosk.html");
@@ -75,7 +76,37 @@ fn snippet_attributes(query: &BTreeMap<String, String>, names: &[&str]) -> Strin
     out
 }
 
-async fn demo(Query(query): Query<BTreeMap<String, String>>) -> Html<String> {
+/// The demo and kiosk pages' policy: their own files only, the widget's wasm
+/// compiled (`'wasm-unsafe-eval'`), inline styles (the pages' own and the
+/// widget's, in its shadow root), and no framing by other sites.
+const PAGE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+     frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'";
+
+/// A page of the widget's with [`PAGE_CSP`].
+fn widget_page(html: String) -> Response {
+    ([(header::CONTENT_SECURITY_POLICY, PAGE_CSP)], Html(html)).into_response()
+}
+
+/// `data-customer-sig` and `data-order-sig` for the references in `attrs`, as
+/// a shop's server signs them (here with the demo shop's own secret).
+fn signatures(secret: &str, query: &BTreeMap<String, String>, attrs: &str) -> String {
+    let mut out = String::new();
+    for (name, what) in [("customer", Signed::Customer), ("order", Signed::Order)] {
+        // Only references that made it into the attributes (well-formed ones).
+        if let Some(value) = query.get(name)
+            && attrs.contains(&format!(r#" data-{name}="{value}""#))
+        {
+            out.push_str(&format!(
+                r#" data-{name}-sig="{}""#,
+                sign(secret, what, value)
+            ));
+        }
+    }
+    out
+}
+
+async fn demo(State(db): State<Db>, Query(query): Query<BTreeMap<String, String>>) -> Response {
     let mut query = query;
     query
         .entry("customer".into())
@@ -84,8 +115,13 @@ async fn demo(Query(query): Query<BTreeMap<String, String>>) -> Html<String> {
     query
         .entry("order".into())
         .or_insert_with(|| format!("order-{}", Utc::now().timestamp_millis()));
-    let attrs = snippet_attributes(&query, &["customer", "order", "survey", "locale"]);
-    Html(
+    let mut attrs = snippet_attributes(&query, &["customer", "order", "survey", "locale"]);
+    let secret = match db.shop(crate::demo::SHOP_ID).await {
+        Ok(Some(shop)) => shop.widget_secret,
+        _ => String::new(),
+    };
+    attrs += &signatures(&secret, &query, &attrs);
+    widget_page(
         DEMO.replace("{{public_key}}", crate::demo::PUBLIC_KEY)
             .replace("{{snippet_attributes}}", &attrs),
     )
@@ -106,10 +142,9 @@ async fn kiosk(
             .into_response();
     }
     let attrs = snippet_attributes(&query, &["survey", "locale"]);
-    Html(
+    widget_page(
         KIOSK
             .replace("{{public_key}}", &public_key)
             .replace("{{snippet_attributes}}", &attrs),
     )
-    .into_response()
 }

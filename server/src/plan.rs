@@ -12,6 +12,7 @@ use kept_shared::{DisplayPlan, PlannedSurvey, ShopInfo, Survey, SurveyKind};
 
 use crate::calendar;
 use crate::db::{Database, DbError, Shop};
+use crate::signatures::{Signed, verify};
 
 /// Who is on the page, as the loader says.
 #[derive(Debug, Default)]
@@ -19,6 +20,9 @@ pub struct PlanRequest {
     pub locale: Option<String>,
     pub customer: Option<String>,
     pub order: Option<String>,
+    /// The shop's signatures of them (`signatures.rs`).
+    pub customer_sig: Option<String>,
+    pub order_sig: Option<String>,
 }
 
 pub async fn display_plan(
@@ -30,11 +34,27 @@ pub async fn display_plan(
         customer: request.customer.as_deref(),
         order: request.order.as_deref(),
     };
-    let last_purchase = match visitor.customer {
+    // What only the server knows of a reference (when the customer last bought,
+    // what was answered for the order) is told only for references the shop
+    // signed: anyone can put any reference in a request.
+    fn signed<'a>(
+        shop: &Shop,
+        what: Signed,
+        reference: Option<&'a str>,
+        sig: &Option<String>,
+    ) -> Option<&'a str> {
+        reference.filter(|r| verify(&shop.widget_secret, what, r, sig.as_deref().unwrap_or("")))
+    }
+    let last_purchase = match signed(
+        shop,
+        Signed::Customer,
+        visitor.customer,
+        &request.customer_sig,
+    ) {
         Some(c) => db.customer(&shop.id, c).await?.and_then(|c| c.last_day),
         None => None,
     };
-    let answered = match visitor.order {
+    let answered = match signed(shop, Signed::Order, visitor.order, &request.order_sig) {
         Some(o) => db.surveys_answered_for_order(&shop.id, o).await?,
         None => Vec::new(),
     };

@@ -35,6 +35,8 @@ pub struct ShopKeys {
     pub public_key: String,
     pub back_office_token: String,
     pub owner_token: String,
+    /// Signs customer and order references for the widget (`signatures.rs`).
+    pub widget_secret: String,
 }
 
 /// The tiers of a shop that names none.
@@ -69,6 +71,7 @@ pub async fn create(db: &dyn Database, spec: ShopSpec) -> Result<ShopKeys> {
         public_key: generate_public_key(),
         back_office_token: generate_token(TokenKind::BackOffice),
         owner_token: generate_token(TokenKind::Owner),
+        widget_secret: crate::signatures::generate_widget_secret(),
     });
     db.create_shop(NewShop {
         shop: Shop {
@@ -80,6 +83,9 @@ pub async fn create(db: &dyn Database, spec: ShopSpec) -> Result<ShopKeys> {
             time_zone: spec.time_zone,
             churn_window_days: DEFAULT_CHURN_WINDOW_DAYS,
             survey_cooldown_days: kept_shared::targeting::DEFAULT_COOLDOWN_DAYS,
+            widget_secret: keys.widget_secret.clone(),
+            require_verified: false,
+            text_retention_days: 0,
         },
         tiers: spec.tiers,
         back_office_token_hash: hash_token(&keys.back_office_token),

@@ -118,10 +118,7 @@ async fn purchases_earn_points_once_and_move_customers_up_tiers(app: TestApp) {
         ),
         (2550, "Gold", None)
     );
-    let status: LoyaltyStatus = app
-        .get(&api::loyalty(demo::PUBLIC_KEY, "dave"))
-        .await
-        .json();
+    let status: LoyaltyStatus = app.get(&common::signed_loyalty("dave")).await.json();
     assert_eq!((status.points, status.tier.as_str()), (2550, "Gold"));
 
     for (amount, what) in [(u64::MAX, "huge"), (MAX_PURCHASE_CENTS + 1, "just over")] {

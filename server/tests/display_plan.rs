@@ -20,8 +20,22 @@ on_both_engines!(
     bad_plan_requests_get_a_clear_400,
 );
 
+/// The plan's URL for `query`, its customer and order signed as the shop's page
+/// signs them (what an unsigned plan tells is in `verified.rs`).
 fn plan_url(query: &str) -> String {
-    format!("{}?{query}", api::plan(demo::PUBLIC_KEY))
+    use kept_server::signatures::{Signed, sign};
+    let mut url = format!("{}?{query}", api::plan(demo::PUBLIC_KEY));
+    for pair in query.split('&') {
+        let what = match pair.split_once('=') {
+            Some(("customer", v)) => Some(("customer_sig", Signed::Customer, v)),
+            Some(("order", v)) => Some(("order_sig", Signed::Order, v)),
+            _ => None,
+        };
+        if let Some((name, what, value)) = what {
+            url += &format!("&{name}={}", sign(demo::WIDGET_SECRET, what, value));
+        }
+    }
+    url
 }
 
 async fn plan(app: &TestApp, query: &str) -> DisplayPlan {

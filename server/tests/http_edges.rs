@@ -10,7 +10,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use common::{Engine, TestApp};
-use kept_server::{RunningServer, Timeouts, demo};
+use kept_server::{AppConfig, RunningServer, demo};
 use kept_shared::{ApiError, ErrorCode, api};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
@@ -170,7 +170,13 @@ async fn every_error_under_api_is_json_with_a_stable_code(app: TestApp) {
 #[tokio::test]
 async fn a_stalled_request_body_gets_a_json_408() {
     let app = TestApp::new(Engine::Sqlite).await;
-    let router = kept_server::app_with(app.db.clone(), None, Duration::from_millis(300));
+    let router = kept_server::app_with(
+        app.db.clone(),
+        AppConfig {
+            request_timeout: Duration::from_millis(300),
+            ..AppConfig::default()
+        },
+    );
     let never = Body::new(NeverEnds);
     let req = Request::post(api::answers(demo::PUBLIC_KEY))
         .header("content-type", "application/json")
@@ -208,11 +214,8 @@ async fn a_connection_that_never_sends_its_headers_is_closed() {
     let server = RunningServer::serve_with(
         app.db.clone(),
         "127.0.0.1:0".parse().unwrap(),
-        None,
-        Timeouts {
-            header_read: Duration::from_millis(300),
-            ..Timeouts::default()
-        },
+        AppConfig::default(),
+        Duration::from_millis(300),
     )
     .await
     .unwrap();

@@ -82,10 +82,7 @@ async fn settings_are_checked_saved_and_logged(app: TestApp) {
         )
         .await;
     assert_eq!(cors.status, StatusCode::OK);
-    let status: kept_shared::LoyaltyStatus = app
-        .get(&api::loyalty(demo::PUBLIC_KEY, "alice"))
-        .await
-        .json();
+    let status: kept_shared::LoyaltyStatus = app.get(&common::signed_loyalty("alice")).await.json();
     assert_eq!(status.tier_name("de"), "Silber");
 
     let mut bad = s.clone();

@@ -275,7 +275,7 @@ async fn free_text_is_stored_without_control_or_bidi_override_characters(app: Te
 async fn loyalty_of_an_unknown_customer_is_zero_at_the_first_tier_and_refs_are_checked(
     app: TestApp,
 ) {
-    let reply = app.get(&api::loyalty(demo::PUBLIC_KEY, "newcomer")).await;
+    let reply = app.get(&common::signed_loyalty("newcomer")).await;
     let status: LoyaltyStatus = reply.json();
     assert_eq!(
         (

@@ -41,6 +41,13 @@ pub struct Answer {
     pub customer_ref: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_ref: Option<String>,
+    /// The shop's signature of `customer_ref` (`data-customer-sig`): HMAC-SHA256
+    /// under the shop's widget secret, hex. With it the answer is verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_sig: Option<String>,
+    /// The shop's signature of `order_ref` (`data-order-sig`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_sig: Option<String>,
     /// When the respondent answered, by the client's clock.
     pub answered_at: DateTime<Utc>,
     pub value: AnswerValue,

@@ -38,6 +38,8 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// The batch holds more than [`crate::limits::MAX_BATCH_ANSWERS`] answers.
     BatchTooLarge,
+    /// Too many requests from this client, shop or token: wait as `Retry-After` says.
+    RateLimited,
     /// Something failed on the server; the request may be retried.
     Internal,
 }

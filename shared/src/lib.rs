@@ -11,6 +11,7 @@ pub mod error;
 pub mod json;
 pub mod limits;
 pub mod loyalty;
+pub mod privacy;
 pub mod report;
 pub mod settings;
 pub mod survey;
@@ -30,6 +31,7 @@ pub use analytics::{
 pub use answer::{Answer, AnswerValue, Channel};
 pub use error::{ApiError, ErrorCode};
 pub use loyalty::{LoyaltyStatus, NextTier, PurchaseReceipt, RecordPurchase};
+pub use privacy::{CustomerExport, ErasedCustomer};
 pub use report::{
     ChurnSummary, CsatSummary, NpsSummary, Period, PeriodSummary, ReasonCount, Report, Summary,
 };

@@ -7,6 +7,11 @@ pub const MAX_BATCH_ANSWERS: usize = 100;
 pub const MAX_TEXT_CHARS: usize = 1000;
 /// Most characters of a customer or order reference.
 pub const MAX_REF_CHARS: usize = 128;
+/// Longest a shop may keep free-text answers before they are deleted (days; 0
+/// keeps them).
+pub const MAX_TEXT_RETENTION_DAYS: u32 = 3650;
+/// Characters of a reference's signature: HMAC-SHA256 in lowercase hex.
+pub const SIGNATURE_HEX_CHARS: usize = 64;
 /// Most characters of a survey id, shop id or reason code.
 pub const MAX_ID_CHARS: usize = 64;
 /// Largest request body the server reads, in bytes. A full batch of maximal

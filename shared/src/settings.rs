@@ -29,6 +29,13 @@ pub struct ShopSettings {
     /// (`shared/targeting.md`).
     #[serde(default = "default_cooldown")]
     pub survey_cooldown_days: u32,
+    /// Store only verified answers: ones whose customer or order reference the
+    /// shop's page signed (`data-customer-sig`, `data-order-sig`).
+    #[serde(default)]
+    pub require_verified: bool,
+    /// Days after which free-text answers are deleted (the scores stay); 0 keeps them.
+    #[serde(default)]
+    pub text_retention_days: u32,
 }
 
 fn default_cooldown() -> u32 {
@@ -73,10 +80,10 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
-/// A secret made anew: shown this once, stored only hashed.
+/// A secret made anew: shown this once (the tokens are stored only hashed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RotatedSecret {
-    /// "back_office" or "owner".
+    /// "back_office", "owner" or "widget".
     pub kind: String,
     pub secret: String,
 }
@@ -241,6 +248,12 @@ impl ShopSettings {
                 format!("{MIN_CHURN_WINDOW_DAYS} to {MAX_CHURN_WINDOW_DAYS} days"),
             ));
         }
+        if self.text_retention_days > MAX_TEXT_RETENTION_DAYS {
+            errors.push(err(
+                "text_retention_days",
+                format!("0 (keep) to {MAX_TEXT_RETENTION_DAYS} days"),
+            ));
+        }
         if self.survey_cooldown_days > MAX_RECONTACT_DAYS {
             errors.push(err(
                 "survey_cooldown_days",
@@ -365,6 +378,8 @@ mod tests {
             churn_window_days: 90,
             time_zone: "UTC".into(),
             survey_cooldown_days: 7,
+            require_verified: false,
+            text_retention_days: 0,
         }
     }
 

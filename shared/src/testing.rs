@@ -20,6 +20,8 @@ impl AnswerBuilder {
             channel: Channel::Web,
             customer_ref: None,
             order_ref: None,
+            customer_sig: None,
+            order_sig: None,
             // To the millisecond, as a browser gives it and the stores keep it.
             answered_at: crate::validate::to_millis(Utc::now()),
             value,
@@ -77,6 +79,16 @@ impl AnswerBuilder {
 
     pub fn order(mut self, order_ref: &str) -> Self {
         self.0.order_ref = Some(order_ref.into());
+        self
+    }
+
+    pub fn customer_sig(mut self, sig: &str) -> Self {
+        self.0.customer_sig = Some(sig.into());
+        self
+    }
+
+    pub fn order_sig(mut self, sig: &str) -> Self {
+        self.0.order_sig = Some(sig.into());
         self
     }
 

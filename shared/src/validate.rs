@@ -56,6 +56,14 @@ pub enum ValidationError {
     EmptyBatch,
     #[error("the answer id {id} is not a random id")]
     NotRandomId { id: String },
+    #[error("{field} is not {SIGNATURE_HEX_CHARS} lowercase hex digits (HMAC-SHA256)")]
+    BadSignature { field: String },
+    #[error("{field} comes without the reference it signs")]
+    SignatureWithoutReference { field: String },
+    #[error(
+        "this shop takes only verified answers: its page must sign the customer or order reference (data-customer-sig, data-order-sig)"
+    )]
+    NotVerified,
 }
 
 use ValidationError as E;
@@ -90,6 +98,19 @@ pub fn validate_answer(
     if let Some(r) = &answer.order_ref {
         validate_ref("order_ref", r)?;
     }
+    for (field, sig, reference) in [
+        ("customer_sig", &answer.customer_sig, &answer.customer_ref),
+        ("order_sig", &answer.order_sig, &answer.order_ref),
+    ] {
+        if let Some(sig) = sig {
+            validate_signature(field, sig)?;
+            if reference.is_none() {
+                return Err(E::SignatureWithoutReference {
+                    field: field.into(),
+                });
+            }
+        }
+    }
     if answer.answered_at > now + Duration::hours(MAX_CLOCK_SKEW_HOURS) {
         return Err(E::FromTheFuture {
             answered_at: answer.answered_at,
@@ -101,6 +122,22 @@ pub fn validate_answer(
         });
     }
     validate_value(survey, &answer.value)
+}
+
+/// Checks the shape of a reference's signature (whether it is the shop's is for
+/// the server to tell, with the shop's secret).
+pub fn validate_signature(field: &str, sig: &str) -> Result<(), ValidationError> {
+    let hex = sig.len() == SIGNATURE_HEX_CHARS
+        && sig
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if hex {
+        Ok(())
+    } else {
+        Err(E::BadSignature {
+            field: field.into(),
+        })
+    }
 }
 
 /// Checks that `value` answers `survey`: its kind, score range, reasons and texts.
@@ -464,6 +501,40 @@ mod tests {
             Err(E::WrongShop {
                 shop: "demo".into(),
                 answer_shop: "other".into()
+            })
+        );
+    }
+
+    #[test]
+    fn signatures_are_hmac_hex_and_sign_a_reference_the_answer_carries() {
+        let sig = "0123456789abcdef".repeat(4);
+        let signed = AnswerBuilder::nps("demo", "nps", 9)
+            .customer("cust-42")
+            .customer_sig(&sig)
+            .order("o-1")
+            .order_sig(&sig)
+            .build();
+        assert_eq!(check(&signed), Ok(()));
+        for bad in [
+            "",
+            "ABCDEF",
+            &sig.to_uppercase(),
+            &format!("{sig}0"),
+            &sig.replace('0', "g"),
+        ] {
+            assert_eq!(
+                validate_signature("order_sig", bad),
+                Err(E::BadSignature {
+                    field: "order_sig".into()
+                }),
+                "{bad:?}"
+            );
+        }
+        let orphan = AnswerBuilder::nps("demo", "nps", 9).order_sig(&sig).build();
+        assert_eq!(
+            check(&orphan),
+            Err(E::SignatureWithoutReference {
+                field: "order_sig".into()
             })
         );
     }

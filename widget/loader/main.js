@@ -1,7 +1,9 @@
 // kept.js, the one script a shop embeds on every page:
 //   <script src="https://kept.example.com/widget/kept.js" defer data-key="pk_..."></script>
 // Attributes: data-key (required), data-api (default: the origin of this script),
-// data-customer, data-order, data-locale (default: navigator.language),
+// data-customer, data-order, data-customer-sig and data-order-sig (the shop's
+// signatures of them: the loyalty card and what only the server knows of them
+// need these), data-locale (default: navigator.language),
 // data-survey (comma-separated ids: this page asks these), data-loyalty (show the
 // customer's loyalty card here), data-mode ("inline" or "kiosk"), data-preview
 // ("true": the owner's preview, nothing is sent), data-target (CSS selector to
@@ -74,9 +76,10 @@ try {
     for (var i = 0; i < store.length; i++) if (!store.key(i).indexOf(prefix + 'pending:')) pending = true;
   } catch (e) {}
 
-  var visitor = '?locale=' + encodeURIComponent(locale) +
-    (attrs.customer ? '&customer=' + encodeURIComponent(attrs.customer) : '');
-  var query = visitor + (order && mode != 'kiosk' ? '&order=' + encodeURIComponent(order) : '');
+  var param = function (name, value) { return value ? '&' + name + '=' + encodeURIComponent(value) : ''; };
+  var visitor = '?locale=' + encodeURIComponent(locale) + param('customer', attrs.customer) +
+    param('customer_sig', attrs.customer && attrs['customer-sig']);
+  var query = visitor + (order && mode != 'kiosk' ? param('order', order) + param('order_sig', attrs['order-sig']) : '');
   var controller = new AbortController();
   setTimeout(function () { controller.abort(); }, TIMEOUT_MS);
   fetch(api + '/api/v1/widget/' + encodeURIComponent(key) + '/plan' + query, { signal: controller.signal })
@@ -117,6 +120,10 @@ try {
       // What was decided, on the script tag: for the shop's developer (and the tests).
       script.setAttribute('data-kept-due', show.join(' '));
       var card = attrs.customer && attrs.loyalty != null && attrs.loyalty != 'false' && mode != 'kiosk';
+      if (card && !attrs['customer-sig']) {
+        say('warn', 'data-loyalty needs data-customer-sig');
+        card = false;
+      }
       if (!show.length && !card && !pending && mode != 'kiosk') return;
 
       var host;

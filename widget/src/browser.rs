@@ -179,6 +179,9 @@ pub enum FetchError {
     Network(String),
     /// The server answered with an error status, and its error's code and message.
     Status(u16, Option<(String, String)>),
+    /// Too many requests (429): come back after this many milliseconds, as the
+    /// server's `Retry-After` says.
+    Throttled(u32),
     /// The answer was not what the API promises.
     Decode(String),
 }
@@ -197,6 +200,7 @@ impl FetchError {
             FetchError::Status(status, None) => {
                 String::from("HTTP ") + &kept_shared::json::u64_text(u64::from(*status))
             }
+            FetchError::Throttled(_) => String::from("too many requests"),
             FetchError::Decode(e) => String::from("unexpected answer: ") + e,
         }
     }
@@ -241,6 +245,20 @@ pub async fn post_json<B: ToJson + ?Sized, T: FromJson>(
     T::from_json_text(&text).map_err(|e| FetchError::Decode(e.0))
 }
 
+/// How long a 429 asks to wait: `Retry-After` in seconds (the server exposes it
+/// to every origin), else a minute; an HTTP date is read as a minute too.
+fn retry_after_ms(resp: &Response) -> u32 {
+    const DEFAULT_SECONDS: u32 = 60;
+    let seconds = resp
+        .headers()
+        .get("retry-after")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .unwrap_or(DEFAULT_SECONDS);
+    seconds.min(3600).saturating_mul(1000)
+}
+
 async fn fetch_text(method: &str, url: &str, body: Option<String>) -> Result<String, FetchError> {
     let network = |e: JsValue| FetchError::Network(js_message(&e));
     let controller = AbortController::new().map_err(network)?;
@@ -257,6 +275,9 @@ async fn fetch_text(method: &str, url: &str, body: Option<String>) -> Result<Str
         .map_err(network)?
         .as_string()
         .unwrap_or_default();
+    if resp.status() == 429 {
+        return Err(FetchError::Throttled(retry_after_ms(&resp)));
+    }
     if !resp.ok() {
         let error = Json::parse(&text).ok().and_then(|e| {
             Some((

@@ -1,6 +1,6 @@
 //! The widget's configuration, from the `data-*` attributes of its script tag.
 
-use kept_shared::validate::validate_ref;
+use kept_shared::validate::{validate_ref, validate_signature};
 
 /// Default seconds the kiosk shows its thank-you screen before the next respondent.
 pub const DEFAULT_KIOSK_THANKS_SECONDS: u32 = 6;
@@ -22,6 +22,10 @@ pub struct WidgetConfig {
     pub public_key: String,
     pub customer: Option<String>,
     pub order: Option<String>,
+    /// The shop's signatures of `customer` and `order` (`data-customer-sig`,
+    /// `data-order-sig`): sent with the answers and the loyalty request.
+    pub customer_sig: Option<String>,
+    pub order_sig: Option<String>,
     pub locale: String,
     pub mode: Mode,
     pub kiosk_thanks_seconds: u32,
@@ -86,7 +90,22 @@ pub fn parse(attrs: &[(String, String)]) -> Result<WidgetConfig, String> {
         }
     };
     let kiosk = mode == Mode::Kiosk;
+    let signature = |name: &str, signs: &str| -> Result<Option<String>, String> {
+        match get(name) {
+            None => Ok(None),
+            Some(_) if kiosk || get(signs).is_none() => Ok(None),
+            Some(v) => validate_signature(name, v)
+                .map(|_| Some(v.to_string()))
+                .map_err(|_| {
+                    String::from("data-")
+                        + name
+                        + " must be the shop's HMAC-SHA256 signature: 64 lowercase hex digits"
+                }),
+        }
+    };
     Ok(WidgetConfig {
+        customer_sig: signature("customer-sig", "customer")?,
+        order_sig: signature("order-sig", "order")?,
         api,
         public_key,
         // A kiosk serves strangers one after another: it never carries a person's references.
@@ -157,6 +176,31 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!((c.mode, c.customer), (Mode::Kiosk, None));
+    }
+
+    #[test]
+    fn signatures_go_with_their_references() {
+        let sig = "0f".repeat(32);
+        let c = parse(&attrs(&[
+            ("key", "pk_demo"),
+            ("api", "http://x"),
+            ("customer", "alice"),
+            ("customer-sig", &sig),
+            ("order-sig", &sig),
+        ]))
+        .unwrap();
+        // An order's signature without the order signs nothing.
+        assert_eq!(
+            (c.customer_sig.as_deref(), c.order_sig),
+            (Some(&*sig), None)
+        );
+        let bad = parse(&attrs(&[
+            ("key", "pk_demo"),
+            ("api", "http://x"),
+            ("customer", "alice"),
+            ("customer-sig", "secret"),
+        ]));
+        assert!(bad.unwrap_err().contains("data-customer-sig"));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! exist only for wasm32.
 
 pub mod backoff;
+pub mod batch_size;
 pub mod closing;
 pub mod config;
 pub mod i18n;

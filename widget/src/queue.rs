@@ -425,6 +425,8 @@ mod tests {
             channel: Channel::Web,
             customer_ref: None,
             order_ref: None,
+            customer_sig: None,
+            order_sig: None,
             answered_at: Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap()
                 + Duration::minutes(minutes),
             value: AnswerValue::Nps {

@@ -12,11 +12,11 @@ use std::rc::Rc;
 
 use kept_shared::api;
 use kept_shared::json::{Json, JsonWriter};
-use kept_shared::limits::MAX_BATCH_ANSWERS;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::backoff;
+use crate::batch_size::{self, BatchSize};
 use crate::browser::{self, FetchError, LocalStore, Timer};
 use crate::queue::{Batch, FLUSH_BUDGET_BYTES, KeyValueStore, Queue, Receipt, flush_bodies};
 
@@ -58,6 +58,12 @@ pub struct Syncer {
     again: Cell<bool>,
     failures: Cell<u32>,
     retry: RefCell<Option<Timer>>,
+    /// Smaller than the API's maximum while a batch the server refused is
+    /// being split (`batch_size.rs`).
+    batch_size: Cell<BatchSize>,
+    /// After a 429, nothing is sent before this time (ms since the epoch), not
+    /// even for a new answer.
+    not_before: Cell<f64>,
 }
 
 /// How a turn at sending ended.
@@ -69,6 +75,8 @@ enum Turn {
     Busy,
     /// A failure: try again after a backoff.
     Failed,
+    /// The server asked to wait this many milliseconds (429).
+    Throttled(u32),
 }
 
 impl Syncer {
@@ -87,6 +95,8 @@ impl Syncer {
             again: Cell::new(false),
             failures: Cell::new(0),
             retry: RefCell::new(None),
+            batch_size: Cell::new(BatchSize::default()),
+            not_before: Cell::new(0.0),
         });
         let weak = Rc::downgrade(&syncer);
         browser::on_window_event("online", move || {
@@ -136,6 +146,11 @@ impl Syncer {
                             backoff::delay_ms(attempt, browser::random_unit()) as u32
                         );
                     }
+                    // As long as asked, plus up to a second so that the widgets
+                    // the server turned away do not all come back at once.
+                    Turn::Throttled(wait_ms) => this.schedule_retry(
+                        wait_ms.saturating_add((browser::random_unit() * 1000.0) as u32),
+                    ),
                 }
                 if !this.again.get() || !matches!(turn, Turn::Done) {
                     break;
@@ -149,6 +164,10 @@ impl Syncer {
     async fn take_a_turn(self: &Rc<Self>) -> Turn {
         if self.queue.pending_count() == 0 {
             return Turn::Done;
+        }
+        let wait = self.not_before.get() - browser::now_ms();
+        if wait > 0.0 {
+            return Turn::Throttled(wait as u32);
         }
         let Some(locks) = lock_manager() else {
             if !self.take_lease() {
@@ -180,7 +199,7 @@ impl Syncer {
 
     async fn send_all(&self) -> Turn {
         while !self.stopped.get() {
-            let batch = self.queue.next_batch(MAX_BATCH_ANSWERS);
+            let batch = self.queue.next_batch(self.batch_size.get().get());
             if batch.is_empty() {
                 return Turn::Done;
             }
@@ -201,6 +220,16 @@ impl Syncer {
                     // The loader told the shop why, once; retrying cannot help.
                     self.stop();
                     return Turn::Done;
+                }
+                Err(FetchError::Throttled(wait_ms)) => {
+                    self.not_before.set(browser::now_ms() + f64::from(wait_ms));
+                    return Turn::Throttled(wait_ms);
+                }
+                Err(e @ FetchError::Status(status, _)) if batch_size::refuses_the_batch(status) => {
+                    // Sent again as it is, it would be refused again: split it.
+                    let mut size = self.batch_size.get();
+                    size.refused(&self.queue, &batch, &e.message());
+                    self.batch_size.set(size);
                 }
                 Err(e) => {
                     // Nothing is removed: network errors, 5xx and even a refused

@@ -21,6 +21,8 @@ fn answer() -> Answer {
         channel: Channel::Web,
         customer_ref: None,
         order_ref: None,
+        customer_sig: None,
+        order_sig: None,
         answered_at: Utc::now(),
         value: AnswerValue::Nps {
             score: 8,

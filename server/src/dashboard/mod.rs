@@ -27,6 +27,7 @@ use serde::Deserialize;
 use crate::db::Db;
 pub use i18n::Lang;
 use layout::{CSS, JS, bare_page};
+pub use session::{COOKIE as SESSION_COOKIE, cookie};
 use session::{LANG_COOKIE, Session, language, same_origin, set_cookie, sign_in, sign_out};
 
 pub fn router() -> Router<Db> {

@@ -87,6 +87,10 @@ async fn render(
             }
             p class="intro" id="churn-hint" { (t.churn_window_hint) }
             p class="intro" id="cooldown-hint" { (t.survey_cooldown_hint) }
+            label { (t.text_retention) input id=(field_id("text_retention_days")) name="text_retention_days" type="number" min="0" max="3650" value=(s.text_retention_days) aria-describedby="retention-hint" aria-invalid=[invalid("text_retention_days").then_some("true")]; }
+            p class="intro" id="retention-hint" { (t.text_retention_hint) }
+            label class="check" { input id=(field_id("require_verified")) name="require_verified" type="checkbox" value="on" checked[s.require_verified] aria-describedby="verified-hint"; (t.require_verified) }
+            p class="intro" id="verified-hint" { (t.require_verified_hint) }
             label { (t.allowed_origins)
                 textarea id=(field_id("allowed_origins")) name="allowed_origins" rows="3" aria-describedby="origins-hint" aria-invalid=[invalid("allowed_origins").then_some("true")] { (s.allowed_origins.join("\n")) }
             }
@@ -114,7 +118,7 @@ async fn render(
         dl class="facts" {
             dt { (t.public_key) } dd { code { (session.shop.public_key) } }
         }
-        @for (kind, name) in [("back-office", t.back_office_key), ("owner", t.owner_token)] {
+        @for (kind, name) in [("back-office", t.back_office_key), ("owner", t.owner_token), ("widget", t.widget_secret)] {
             form method="post" action={"/dashboard/settings/keys/" (kind)} class="actions" {
                 input type="hidden" name="csrf" value=(session.csrf);
                 span { (name) " — " (t.rotate_warning) }
@@ -191,6 +195,11 @@ fn settings_from_form(fields: &[(String, String)]) -> ShopSettings {
             .trim()
             .parse()
             .unwrap_or(u32::MAX),
+        require_verified: get("require_verified") == "on",
+        text_retention_days: get("text_retention_days")
+            .trim()
+            .parse()
+            .unwrap_or(u32::MAX),
     }
 }
 
@@ -259,10 +268,8 @@ pub async fn rotate(
     if !form_allowed(&session, &headers, csrf) {
         return Ok(StatusCode::FORBIDDEN.into_response());
     }
-    let kind = match kind.as_str() {
-        "back-office" => TokenKind::BackOffice,
-        "owner" => TokenKind::Owner,
-        _ => return Ok(StatusCode::NOT_FOUND.into_response()),
+    let Some(kind) = owner_settings::Secret::from_path(&kind) else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
     };
     let t = session.lang.texts();
     let secret =
@@ -270,7 +277,7 @@ pub async fn rotate(
             .await?;
     let mut session = session;
     let mut cookie = None;
-    if kind == TokenKind::Owner
+    if kind == owner_settings::Secret::Token(TokenKind::Owner)
         && let Some((new_cookie, opened)) =
             sign_in(&db, &session.shop.id, &secret.secret, &headers).await
     {

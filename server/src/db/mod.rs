@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use kept_shared::Survey;
+use kept_shared::{ErasedCustomer, Survey};
 
 pub use error::DbError;
 pub use records::*;
@@ -72,6 +72,9 @@ pub trait Database: Send + Sync + 'static {
     /// Replaces every token of `kind` by the one hashed `hash` (the old ones stop
     /// working at once); replacing the owner token also ends the shop's sessions.
     async fn replace_token(&self, shop_id: &str, kind: TokenKind, hash: Vec<u8>) -> DbResult<()>;
+    /// Replaces the shop's widget secret (signatures made with the old one stop
+    /// verifying at once).
+    async fn set_widget_secret(&self, shop_id: &str, secret: String) -> DbResult<()>;
     /// Adds a line to the shop's audit log.
     async fn record_audit(&self, shop_id: &str, entry: AuditRecord) -> DbResult<()>;
     /// The shop's audit log, newest first.
@@ -94,8 +97,9 @@ pub trait Database: Send + Sync + 'static {
     // --- answers ---
 
     /// Stores valid answers in one durable transaction, each once: the result says,
-    /// per answer in the order given, whether it was new (`true`) or its id was
-    /// known already (`false`). The rollups the reports read are updated in the
+    /// per answer in the order given, whether it was new (`true`) or known
+    /// already (`false`): its id, or, for a verified answer, a verified answer to
+    /// the same survey for the same order. The rollups the reports read are updated in the
     /// same transaction.
     async fn insert_answers(
         &self,
@@ -220,6 +224,17 @@ pub trait Database: Send + Sync + 'static {
         from: NaiveDate,
         to: NaiveDate,
     ) -> DbResult<Vec<WidgetEventCount>>;
+
+    // --- privacy ---
+
+    /// Erases a customer in one transaction: their purchases, balance and
+    /// facts, and the link from their answers (and their orders' answers) to
+    /// them. The anonymous rollups stay. Erasing an unknown customer removes
+    /// nothing and is not an error.
+    async fn erase_customer(&self, shop_id: &str, customer_ref: &str) -> DbResult<ErasedCustomer>;
+    /// Deletes the free text of answers older than their shop's retention at
+    /// `now` (shops that keep texts are left alone); returns how many.
+    async fn purge_expired_texts(&self, now: DateTime<Utc>) -> DbResult<u64>;
 
     // --- reports ---
 

@@ -27,6 +27,13 @@ pub struct Shop {
     pub churn_window_days: u32,
     /// Days after any survey during which a visitor is shown no other.
     pub survey_cooldown_days: u32,
+    /// Signs customer and order references (`signatures.rs`). Never shown after
+    /// it is made, and never sent to a browser.
+    pub widget_secret: String,
+    /// Store only verified answers (signed references).
+    pub require_verified: bool,
+    /// Days after which free-text answers are deleted; 0 keeps them.
+    pub text_retention_days: u32,
 }
 
 /// A shop to create, with its tiers and the hashes of its first tokens.
@@ -229,6 +236,8 @@ pub struct ShopUpdate {
     pub points_per_unit: u64,
     pub churn_window_days: u32,
     pub survey_cooldown_days: u32,
+    pub require_verified: bool,
+    pub text_retention_days: u32,
     pub time_zone: Tz,
     pub tiers: Vec<Tier>,
 }

@@ -269,6 +269,8 @@ pub fn history(shop: &str, today: NaiveDate) -> History {
                 channel,
                 customer_ref: Some(customer.clone()),
                 order_ref: Some(format!("order-{:04}-{:02}", n + 1, i + 1)),
+                customer_sig: None,
+                order_sig: None,
                 answered_at,
                 value: AnswerValue::Nps { score, reason },
             });
@@ -307,6 +309,8 @@ pub fn history(shop: &str, today: NaiveDate) -> History {
                     channel,
                     customer_ref: Some(customer.clone()),
                     order_ref: Some(format!("order-{:04}-{:02}", n + 1, i + 1)),
+                    customer_sig: None,
+                    order_sig: None,
                     answered_at: answered_at + Duration::seconds(20),
                     value: AnswerValue::Csat {
                         score: csat.clamp(1, 5) as u8,
@@ -339,6 +343,8 @@ pub fn history(shop: &str, today: NaiveDate) -> History {
                     channel: Channel::Web,
                     customer_ref: Some(customer.clone()),
                     order_ref: None,
+                    customer_sig: None,
+                    order_sig: None,
                     answered_at: at(lapsed, &mut dice),
                     value: AnswerValue::ChurnReason {
                         reasons,

@@ -20,6 +20,8 @@ pub const SHOP_ID: &str = "demo";
 pub const PUBLIC_KEY: &str = "pk_demo";
 pub const SECRET_KEY: &str = "sk_demo_backoffice";
 pub const OWNER_TOKEN: &str = "ot_demo_owner";
+/// The demo shop's widget secret: its pages sign the demo customers with it.
+pub const WIDGET_SECRET: &str = "ws_demo_widget_secret";
 pub use crate::shops::{CHURN_SURVEY, CSAT_SURVEY, NPS_SURVEY};
 
 /// Creates the demo shop if it is missing (idempotent), and adds `extra_origins`
@@ -41,6 +43,7 @@ pub async fn seed(db: &dyn Database, extra_origins: &[String]) -> Result<()> {
                         public_key: PUBLIC_KEY.into(),
                         back_office_token: SECRET_KEY.into(),
                         owner_token: OWNER_TOKEN.into(),
+                        widget_secret: WIDGET_SECRET.into(),
                     }),
                 },
             )
@@ -79,6 +82,8 @@ async fn ask_on_every_order(db: &dyn Database) -> Result<()> {
             points_per_unit: shop.points_per_unit,
             churn_window_days: shop.churn_window_days,
             survey_cooldown_days: 0,
+            require_verified: shop.require_verified,
+            text_retention_days: shop.text_retention_days,
             time_zone: shop.time_zone,
             tiers: db.tiers(SHOP_ID).await?,
         },

@@ -6,9 +6,12 @@ mod back_office;
 pub mod error;
 mod json_errors;
 mod owner;
+mod security_headers;
+mod throttle;
 mod widget;
 mod widget_files;
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -22,31 +25,79 @@ use tower_http::trace::TraceLayer;
 
 use crate::db::Db;
 use crate::pages;
+use crate::rate_limit::RateLimits;
 pub use error::Failure;
 
 /// Longest a request may take, its body included, before the server answers 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How the application behaves, beyond its store.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// The built widget (`widget/dist`), served under `/widget/`.
+    pub widget_dir: Option<PathBuf>,
+    /// Longest a request may take before the server answers 408.
+    pub request_timeout: Duration,
+    pub rate_limits: RateLimits,
+    /// Proxies whose `X-Forwarded-For` names the client (see `http/throttle.rs`).
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            widget_dir: None,
+            request_timeout: REQUEST_TIMEOUT,
+            rate_limits: RateLimits::default(),
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
 /// The whole application over the store `db`, serving the built widget from
 /// `widget_dir` (when there is one).
 pub fn app(db: Db, widget_dir: Option<PathBuf>) -> Router {
-    app_with(db, widget_dir, REQUEST_TIMEOUT)
+    app_with(
+        db,
+        AppConfig {
+            widget_dir,
+            ..AppConfig::default()
+        },
+    )
 }
 
-/// [`app`] with another request timeout (tests shorten it).
-pub fn app_with(db: Db, widget_dir: Option<PathBuf>, request_timeout: Duration) -> Router {
+/// [`app`] as `config` says.
+pub fn app_with(db: Db, config: AppConfig) -> Router {
+    let throttle = throttle::Throttle::new(&config.rate_limits, config.trusted_proxies);
+    let request_timeout = config.request_timeout;
     let api = Router::new()
-        .nest("/widget", widget::router(db.clone()))
+        .nest(
+            "/widget",
+            widget::router(db.clone()).layer(middleware::from_fn_with_state(
+                throttle.clone(),
+                throttle::widget,
+            )),
+        )
         .nest(
             "/shops",
-            back_office::router(db.clone()).merge(owner::router(db.clone())),
+            back_office::router(db.clone())
+                .merge(owner::router(db.clone()))
+                .layer(middleware::from_fn_with_state(
+                    throttle.clone(),
+                    throttle::per_token,
+                )),
         )
         .fallback(|| async { Failure::not_found("no such API route") });
     Router::new()
         .nest("/api/v1", api)
-        .nest("/widget", widget_files::router(widget_dir))
+        .nest("/widget", widget_files::router(config.widget_dir))
         .merge(pages::router())
-        .merge(crate::dashboard::router())
+        .merge(
+            crate::dashboard::router().layer(middleware::from_fn_with_state(
+                throttle,
+                throttle::per_token,
+            )),
+        )
         .with_state(db)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
@@ -55,6 +106,7 @@ pub fn app_with(db: Db, widget_dir: Option<PathBuf>, request_timeout: Duration) 
         ))
         // Outside the timeout and the body limit, so their answers become JSON too.
         .layer(middleware::from_fn(json_errors::json_errors))
+        .layer(middleware::from_fn(security_headers::defaults))
         // Brotli or gzip for JSON and pages, as the browser offers; the widget's
         // files are served precompressed and are not compressed again.
         .layer(CompressionLayer::new())

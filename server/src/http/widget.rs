@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use chrono::Utc;
-use kept_shared::validate::{validate_batch_len, validate_ref};
+use kept_shared::validate::{validate_batch_len, validate_ref, validate_signature};
 use kept_shared::{
     ErrorCode, LoyaltyStatus, ShopInfo, ShopSurveys, SyncBatch, SyncReceipt, WidgetEvents,
 };
@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 use super::error::{ApiResult, Failure};
 use crate::db::{Db, DbError, Shop, WidgetEventCount};
 use crate::plan::{PlanRequest, display_plan};
+use crate::signatures::{self, Signed};
 use crate::{ingest, loyalty};
 
 /// How long a browser may cache a CORS preflight answer (two hours: the most
@@ -67,6 +68,8 @@ struct PlanQuery {
     locale: Option<String>,
     customer: Option<String>,
     order: Option<String>,
+    customer_sig: Option<String>,
+    order_sig: Option<String>,
 }
 
 /// The loader's display plan for this visitor (`shared/targeting.md`).
@@ -97,10 +100,20 @@ async fn plan(
             "locale {l:?} is not a language tag like en or pt-BR"
         )));
     }
+    let signature = |name: &str, v: Option<String>| -> Result<Option<String>, Failure> {
+        match v.filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => validate_signature(name, &v)
+                .map(|_| Some(v))
+                .map_err(|e| Failure::bad_request(e.to_string())),
+        }
+    };
     let request = PlanRequest {
         locale,
         customer: reference("customer", q.customer)?,
         order: reference("order", q.order)?,
+        customer_sig: signature("customer_sig", q.customer_sig)?,
+        order_sig: signature("order_sig", q.order_sig)?,
     };
     let plan = display_plan(db.as_ref(), &shop, &request).await?;
     let body = serde_json::to_vec(&plan).map_err(DbError::internal)?;
@@ -200,13 +213,31 @@ async fn events(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Debug, Deserialize)]
+struct LoyaltyQuery {
+    sig: Option<String>,
+}
+
+/// A customer's loyalty status, for the customer the shop's page signed
+/// (`?sig=`, `data-customer-sig`). Without the shop's signature the answer is the
+/// same 404 whether the customer exists or not, so references cannot be probed.
 async fn loyalty_status(
     State(db): State<Db>,
     Extension(shop): Extension<Shop>,
     path: Result<Path<(String, String)>, PathRejection>,
+    query: Result<Query<LoyaltyQuery>, QueryRejection>,
 ) -> ApiResult<LoyaltyStatus> {
     let Path((_, customer_ref)) = path?;
+    let Query(q) = query?;
     validate_ref("customer_ref", &customer_ref).map_err(|e| Failure::bad_request(e.to_string()))?;
+    let signed = q.sig.as_deref().is_some_and(|sig| {
+        signatures::verify(&shop.widget_secret, Signed::Customer, &customer_ref, sig)
+    });
+    if !signed {
+        return Err(Failure::not_found(
+            "no loyalty status for this customer: the page must sign the customer reference (data-customer-sig)",
+        ));
+    }
     let (points, tiers) = tokio::try_join!(
         db.customer_points(&shop.id, &customer_ref),
         db.tiers(&shop.id)

@@ -379,6 +379,9 @@ mod tests {
             time_zone: chrono_tz::Europe::Kyiv,
             churn_window_days: 90,
             survey_cooldown_days: 7,
+            widget_secret: String::new(),
+            require_verified: false,
+            text_retention_days: 0,
         }
     }
 

@@ -8,6 +8,7 @@ pub mod funnel;
 pub mod import;
 pub mod inbox;
 pub mod loyalty;
+pub mod privacy;
 pub mod retention;
 pub mod rfm;
 pub mod satisfaction;

@@ -53,11 +53,13 @@ pub async fn view(db: &dyn Database, shop: &Shop) -> Result<ShopView, DbError> {
             churn_window_days: shop.churn_window_days,
             time_zone: shop.time_zone.name().to_string(),
             survey_cooldown_days: shop.survey_cooldown_days,
+            require_verified: shop.require_verified,
+            text_retention_days: shop.text_retention_days,
         },
     })
 }
 
-async fn audit(
+pub(crate) async fn audit(
     db: &dyn Database,
     shop_id: &str,
     actor: &Actor,
@@ -137,6 +139,24 @@ pub async fn update_settings(
         format!("{} days", before.survey_cooldown_days),
         format!("{} days", settings.survey_cooldown_days),
     );
+    let only = |v: bool| if v { "verified only" } else { "all" }.to_string();
+    note(
+        "answers stored",
+        only(before.require_verified),
+        only(settings.require_verified),
+    );
+    let kept = |d: u32| {
+        if d == 0 {
+            "always".to_string()
+        } else {
+            format!("{d} days")
+        }
+    };
+    note(
+        "free text kept",
+        kept(before.text_retention_days),
+        kept(settings.text_retention_days),
+    );
     note(
         "time zone",
         before.time_zone.clone(),
@@ -150,6 +170,8 @@ pub async fn update_settings(
             points_per_unit: settings.points_per_unit,
             churn_window_days: settings.churn_window_days,
             survey_cooldown_days: settings.survey_cooldown_days,
+            require_verified: settings.require_verified,
+            text_retention_days: settings.text_retention_days,
             time_zone: zone,
             tiers: settings
                 .tiers
@@ -285,20 +307,53 @@ fn describe_survey_change(old: &SurveyDefinition, new: &SurveyDefinition) -> Str
     }
 }
 
+/// A secret of the shop that its owner can replace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secret {
+    /// A token, stored hashed.
+    Token(TokenKind),
+    /// The widget secret that signs customer and order references.
+    Widget,
+}
+
+impl Secret {
+    /// The secret a URL names: `back-office`, `owner` or `widget`.
+    pub fn from_path(name: &str) -> Option<Secret> {
+        match name {
+            "back-office" => Some(Secret::Token(TokenKind::BackOffice)),
+            "owner" => Some(Secret::Token(TokenKind::Owner)),
+            "widget" => Some(Secret::Widget),
+            _ => None,
+        }
+    }
+}
+
 /// Makes a new secret of `kind`: the old one stops working at once (a new owner
-/// token also ends every dashboard session). The secret is returned this once.
+/// token also ends every dashboard session; a new widget secret makes the
+/// signatures on the shop's pages fail until its server signs with the new one).
+/// The secret is returned this once.
 pub async fn rotate(
     db: &dyn Database,
     shop: &Shop,
-    kind: TokenKind,
+    kind: Secret,
     actor: &Actor,
 ) -> Result<RotatedSecret, DbError> {
-    let secret = generate_token(kind);
-    db.replace_token(&shop.id, kind, hash_token(&secret))
-        .await?;
-    let what = match kind {
-        TokenKind::BackOffice => "back-office key",
-        TokenKind::Owner => "owner token",
+    let (secret, what, name) = match kind {
+        Secret::Token(token) => {
+            let secret = generate_token(token);
+            db.replace_token(&shop.id, token, hash_token(&secret))
+                .await?;
+            let what = match token {
+                TokenKind::BackOffice => "back-office key",
+                TokenKind::Owner => "owner token",
+            };
+            (secret, what, token.as_str())
+        }
+        Secret::Widget => {
+            let secret = crate::signatures::generate_widget_secret();
+            db.set_widget_secret(&shop.id, secret.clone()).await?;
+            (secret, "widget secret", "widget")
+        }
     };
     audit(
         db,
@@ -309,7 +364,7 @@ pub async fn rotate(
     )
     .await?;
     Ok(RotatedSecret {
-        kind: kind.as_str().to_string(),
+        kind: name.to_string(),
         secret,
     })
 }

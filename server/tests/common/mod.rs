@@ -108,6 +108,16 @@ pub async fn fresh_db_url(engine: Engine) -> (String, Option<TempDir>) {
     }
 }
 
+/// The demo shop's loyalty route for `customer`, signed as the shop's page signs it.
+pub fn signed_loyalty(customer: &str) -> String {
+    use kept_server::signatures::{Signed, sign};
+    format!(
+        "{}?sig={}",
+        api::loyalty(demo::PUBLIC_KEY, customer),
+        sign(demo::WIDGET_SECRET, Signed::Customer, customer)
+    )
+}
+
 /// A fresh store with the demo shop (its widget allowed on [`ORIGIN`]), and the app over it.
 pub struct TestApp {
     pub engine: Engine,

@@ -89,6 +89,8 @@ impl FromJson for Answer {
             channel: v.field("channel")?,
             customer_ref: v.optional("customer_ref")?,
             order_ref: v.optional("order_ref")?,
+            customer_sig: v.optional("customer_sig")?,
+            order_sig: v.optional("order_sig")?,
             answered_at: v.field("answered_at")?,
             value: v.field("value")?,
         })
@@ -104,6 +106,8 @@ impl ToJson for Answer {
         w.member("channel", &self.channel);
         w.member_if("customer_ref", &self.customer_ref);
         w.member_if("order_ref", &self.order_ref);
+        w.member_if("customer_sig", &self.customer_sig);
+        w.member_if("order_sig", &self.order_sig);
         w.member("answered_at", &self.answered_at);
         w.member("value", &self.value);
         w.end_object();
@@ -497,6 +501,8 @@ mod tests {
                 },
                 customer_ref: (i % 2 == 0).then(|| "alice@x".into()),
                 order_ref: (i % 3 == 0).then(|| "o-1".into()),
+                customer_sig: None,
+                order_sig: None,
                 answered_at: at + chrono::Duration::milliseconds(i as i64 * 1001),
                 value,
             })

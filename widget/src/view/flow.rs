@@ -118,6 +118,8 @@ fn queue_answer(ctx: &Ctx, survey: &SurveyView, value: AnswerValue) -> Result<()
         channel: ctx.channel(),
         customer_ref: ctx.cfg.customer.clone(),
         order_ref: ctx.cfg.order.clone(),
+        customer_sig: ctx.cfg.customer_sig.clone(),
+        order_sig: ctx.cfg.order_sig.clone(),
         answered_at: now,
         value,
     };

@@ -27,7 +27,8 @@ pub fn loyalty_card(ctx: &Rc<Ctx>, container: &El, customer: &str) {
     if let Some(saved) = ctx.saved(&key) {
         show(&saved, false);
     }
-    let url = ctx.url(&api::loyalty(&ctx.cfg.public_key, customer));
+    let sig = ctx.cfg.customer_sig.as_deref().unwrap_or_default();
+    let url = ctx.url(&(api::loyalty(&ctx.cfg.public_key, customer) + "?sig=" + sig));
     let ctx = ctx.clone();
     wasm_bindgen_futures::spawn_local(async move {
         match browser::get_text(&url).await {

@@ -61,7 +61,7 @@ pub async fn insert(
              SELECT $1, $2, * FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
                                           $8::smallint[], $9::text[], $10::bool[], $11::text[], $12::text[],
                                           $13::bool[], $14::timestamptz[], $15::date[], $16::text[])
-             ON CONFLICT (id) DO NOTHING
+             ON CONFLICT DO NOTHING
              RETURNING id",
             &[
                 &shop_id, &received_at, &ids, &surveys, &kinds, &channels, &stores, &scores, &texts,
@@ -231,6 +231,8 @@ pub async fn find(
                         channel: channel_of(r.try_get(3)?)?,
                         customer_ref: r.try_get(7)?,
                         order_ref: r.try_get(8)?,
+                        customer_sig: None,
+                        order_sig: None,
                         answered_at: r.try_get(10)?,
                         value: value_of(r.try_get(2)?, score, r.try_get(6)?, r.try_get(12)?)?,
                     },

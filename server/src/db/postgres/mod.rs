@@ -17,6 +17,7 @@
 mod answers;
 mod customers;
 mod loyalty;
+mod privacy;
 mod reports;
 mod schema;
 mod settings;
@@ -127,6 +128,18 @@ impl Database for PgDatabase {
 
     async fn replace_token(&self, shop_id: &str, kind: TokenKind, hash: Vec<u8>) -> DbResult<()> {
         settings::replace_token(&mut self.client().await?, shop_id, kind, &hash, Utc::now()).await
+    }
+
+    async fn erase_customer(&self, shop_id: &str, customer_ref: &str) -> DbResult<ErasedCustomer> {
+        privacy::erase_customer(&mut self.client().await?, shop_id, customer_ref).await
+    }
+
+    async fn purge_expired_texts(&self, now: DateTime<Utc>) -> DbResult<u64> {
+        privacy::purge_expired_texts(&self.client().await?, now).await
+    }
+
+    async fn set_widget_secret(&self, shop_id: &str, secret: String) -> DbResult<()> {
+        settings::set_widget_secret(&self.client().await?, shop_id, &secret).await
     }
 
     async fn record_audit(&self, shop_id: &str, entry: AuditRecord) -> DbResult<()> {

@@ -12,13 +12,30 @@ use crate::db::DbResult;
 /// The advisory lock key of migrations (any constant unique to Kept).
 const MIGRATION_LOCK: i64 = 0x4b45_5054_0001;
 
-const MIGRATIONS: &[&str] = &[V1, V2_TARGETING];
+const MIGRATIONS: &[&str] = &[V1, V2_TARGETING, V3_VERIFIED, V4_TEXT_RETENTION];
 
 /// Survey targeting: the shop's cooldown between any two surveys, and the
 /// lookup of what was answered for an order (the display plan's "answered").
 const V2_TARGETING: &str = r#"
 ALTER TABLE shops ADD COLUMN survey_cooldown_days INTEGER NOT NULL DEFAULT 7;
 CREATE INDEX answers_by_order ON answers (shop_id, order_ref) WHERE order_ref IS NOT NULL;
+"#;
+
+/// Verified customers and orders: each shop's widget secret (one made for the
+/// shops that exist), the setting that takes only verified answers, and one
+/// verified answer per survey and order.
+const V3_VERIFIED: &str = r#"
+ALTER TABLE shops ADD COLUMN widget_secret TEXT NOT NULL DEFAULT '';
+ALTER TABLE shops ADD COLUMN require_verified BOOLEAN NOT NULL DEFAULT false;
+UPDATE shops SET widget_secret = 'ws_' || replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '');
+CREATE UNIQUE INDEX one_verified_answer_per_order ON answers (shop_id, survey_id, order_ref)
+    WHERE verified AND order_ref IS NOT NULL;
+"#;
+
+/// Privacy: how long a shop keeps free-text answers (0: always).
+const V4_TEXT_RETENTION: &str = r#"
+ALTER TABLE shops ADD COLUMN text_retention_days INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX answers_with_text_by_time ON answers (answered_at) WHERE text IS NOT NULL;
 "#;
 
 const V1: &str = r#"

@@ -27,7 +27,8 @@ pub async fn update_shop(client: &mut Client, shop_id: &str, u: &ShopUpdate) -> 
     let new_window = i32::try_from(u.churn_window_days).map_err(DbError::internal)?;
     tx.execute(
         "UPDATE shops SET name = $2, allowed_origins = $3, points_per_unit = $4, churn_window_days = $5,
-                          time_zone = $6, survey_cooldown_days = $7 WHERE id = $1",
+                          time_zone = $6, survey_cooldown_days = $7, require_verified = $8,
+                          text_retention_days = $9 WHERE id = $1",
         &[
             &shop_id,
             &u.name,
@@ -36,6 +37,8 @@ pub async fn update_shop(client: &mut Client, shop_id: &str, u: &ShopUpdate) -> 
             &new_window,
             &u.time_zone.name(),
             &i32::try_from(u.survey_cooldown_days).map_err(DbError::internal)?,
+            &u.require_verified,
+            &i32::try_from(u.text_retention_days).map_err(DbError::internal)?,
         ],
     )
     .await?;
@@ -107,6 +110,19 @@ async fn redo_days(tx: &Transaction<'_>, shop_id: &str, zone: Tz) -> DbResult<()
     let (stored, _) = answers::find(tx, shop_id, &AnswerQuery::default()).await?;
     let (rollups, reasons) = rollups_of(stored.iter().map(|a| &a.record));
     answers::add_rollups(tx, shop_id, &rollups, &reasons).await
+}
+
+pub async fn set_widget_secret(client: &Client, shop_id: &str, secret: &str) -> DbResult<()> {
+    let changed = client
+        .execute(
+            "UPDATE shops SET widget_secret = $2 WHERE id = $1",
+            &[&shop_id, &secret],
+        )
+        .await?;
+    if changed == 0 {
+        return Err(DbError::NotFound(format!("no shop has the id {shop_id:?}")));
+    }
+    Ok(())
 }
 
 pub async fn replace_token(

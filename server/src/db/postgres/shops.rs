@@ -9,7 +9,7 @@ use super::{signed, unsigned};
 use crate::db::{DbError, DbResult, NewShop, Shop};
 use crate::tokens::TokenKind;
 
-const SHOP_COLUMNS: &str = "id, name, public_key, allowed_origins, points_per_unit, time_zone, churn_window_days, survey_cooldown_days";
+const SHOP_COLUMNS: &str = "id, name, public_key, allowed_origins, points_per_unit, time_zone, churn_window_days, survey_cooldown_days, widget_secret, require_verified, text_retention_days";
 
 fn shop_of(r: &Row) -> DbResult<Shop> {
     let origins: serde_json::Value = r.try_get(3)?;
@@ -27,6 +27,9 @@ fn shop_of(r: &Row) -> DbResult<Shop> {
             .map_err(|e: chrono_tz::ParseError| DbError::internal(anyhow::anyhow!("{e}")))?,
         churn_window_days: u32::try_from(window).map_err(DbError::internal)?,
         survey_cooldown_days: u32::try_from(cooldown).map_err(DbError::internal)?,
+        widget_secret: r.try_get(8)?,
+        require_verified: r.try_get(9)?,
+        text_retention_days: u32::try_from(r.try_get::<_, i32>(10)?).map_err(DbError::internal)?,
     })
 }
 
@@ -36,7 +39,7 @@ pub async fn create(client: &mut Client, new: &NewShop, now: DateTime<Utc>) -> D
     let inserted = tx
         .execute(
             &format!(
-                "INSERT INTO shops ({SHOP_COLUMNS}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                "INSERT INTO shops ({SHOP_COLUMNS}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
             ),
             &[
                 &s.id,
@@ -47,6 +50,9 @@ pub async fn create(client: &mut Client, new: &NewShop, now: DateTime<Utc>) -> D
                 &s.time_zone.name(),
                 &i32::try_from(s.churn_window_days).map_err(DbError::internal)?,
                 &i32::try_from(s.survey_cooldown_days).map_err(DbError::internal)?,
+                &s.widget_secret,
+                &s.require_verified,
+                &i32::try_from(s.text_retention_days).map_err(DbError::internal)?,
                 &now,
             ],
         )

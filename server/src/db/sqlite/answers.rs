@@ -16,8 +16,9 @@ use crate::db::{
     WidgetEventCount, rollups_of,
 };
 
-/// Inserts each answer once (by id, across all shops), its reasons and its rollup
-/// increments; runs inside the writer's transaction.
+/// Inserts each answer once (by id, across all shops; and a verified one once per
+/// survey and order), its reasons and its rollup increments; runs inside the
+/// writer's transaction.
 pub fn insert(
     c: &Connection,
     shop_id: &str,
@@ -28,7 +29,7 @@ pub fn insert(
         "INSERT INTO answers (id, shop_id, survey_id, kind, channel, store_id, score, text, has_text,
                               customer_ref, order_ref, verified, answered_at, day, received_at, text_folded)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
-         ON CONFLICT (id) DO NOTHING",
+         ON CONFLICT DO NOTHING",
     )?;
     let mut insert_reason = c.prepare_cached(
         "INSERT INTO answer_reasons (answer_id, reason, position) VALUES (?1, ?2, ?3)",
@@ -199,6 +200,8 @@ pub fn find(c: &Connection, shop_id: &str, q: &AnswerQuery) -> DbResult<(Vec<Sto
                     channel: channel_of(&channel)?,
                     customer_ref,
                     order_ref,
+                    customer_sig: None,
+                    order_sig: None,
                     answered_at,
                     value,
                 },

@@ -8,6 +8,7 @@
 mod answers;
 pub mod customers;
 mod loyalty;
+mod privacy;
 mod reports;
 pub mod schema;
 mod settings;
@@ -150,6 +151,26 @@ impl Database for SqliteDatabase {
         let id = shop_id.to_string();
         self.writer
             .write(move |c| settings::replace_token(c, &id, kind, &hash, Utc::now()))
+            .await
+    }
+
+    async fn erase_customer(&self, shop_id: &str, customer_ref: &str) -> DbResult<ErasedCustomer> {
+        let (id, customer) = (shop_id.to_string(), customer_ref.to_string());
+        self.writer
+            .write(move |c| privacy::erase_customer(c, &id, &customer))
+            .await
+    }
+
+    async fn purge_expired_texts(&self, now: DateTime<Utc>) -> DbResult<u64> {
+        self.writer
+            .write(move |c| privacy::purge_expired_texts(c, now))
+            .await
+    }
+
+    async fn set_widget_secret(&self, shop_id: &str, secret: String) -> DbResult<()> {
+        let id = shop_id.to_string();
+        self.writer
+            .write(move |c| settings::set_widget_secret(c, &id, &secret))
             .await
     }
 

@@ -20,6 +20,8 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
             super::answers::fold_all_texts(tx).map_err(|e| HookError::Hook(e.to_string()))
         }),
         M::up(V3_TARGETING),
+        M::up(V4_VERIFIED),
+        M::up(V5_TEXT_RETENTION),
     ])
 });
 
@@ -28,6 +30,23 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
 const V3_TARGETING: &str = r#"
 ALTER TABLE shops ADD COLUMN survey_cooldown_days INTEGER NOT NULL DEFAULT 7;
 CREATE INDEX answers_by_order ON answers (shop_id, order_ref) WHERE order_ref IS NOT NULL;
+"#;
+
+/// Verified customers and orders: each shop's widget secret (one made for the
+/// shops that exist), the setting that takes only verified answers, and one
+/// verified answer per survey and order.
+const V4_VERIFIED: &str = r#"
+ALTER TABLE shops ADD COLUMN widget_secret TEXT NOT NULL DEFAULT '';
+ALTER TABLE shops ADD COLUMN require_verified INTEGER NOT NULL DEFAULT 0;
+UPDATE shops SET widget_secret = 'ws_' || lower(hex(randomblob(32)));
+CREATE UNIQUE INDEX one_verified_answer_per_order ON answers (shop_id, survey_id, order_ref)
+    WHERE verified = 1 AND order_ref IS NOT NULL;
+"#;
+
+/// Privacy: how long a shop keeps free-text answers (0: always).
+const V5_TEXT_RETENTION: &str = r#"
+ALTER TABLE shops ADD COLUMN text_retention_days INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX answers_with_text_by_time ON answers (answered_at) WHERE text IS NOT NULL;
 "#;
 
 /// The schema of the first release, kept so its databases migrate.

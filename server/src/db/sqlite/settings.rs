@@ -24,7 +24,8 @@ pub fn update_shop(c: &Connection, shop_id: &str, u: &ShopUpdate) -> DbResult<()
         .ok_or_else(|| DbError::NotFound(format!("no shop has the id {shop_id:?}")))?;
     c.execute(
         "UPDATE shops SET name = ?2, allowed_origins = ?3, points_per_unit = ?4, churn_window_days = ?5,
-                          time_zone = ?6, survey_cooldown_days = ?7 WHERE id = ?1",
+                          time_zone = ?6, survey_cooldown_days = ?7, require_verified = ?8,
+                          text_retention_days = ?9 WHERE id = ?1",
         params![
             shop_id,
             u.name,
@@ -32,7 +33,9 @@ pub fn update_shop(c: &Connection, shop_id: &str, u: &ShopUpdate) -> DbResult<()
             u.points_per_unit,
             u.churn_window_days,
             u.time_zone.name(),
-            u.survey_cooldown_days
+            u.survey_cooldown_days,
+            u.require_verified,
+            u.text_retention_days
         ],
     )?;
     c.execute("DELETE FROM tiers WHERE shop_id = ?1", [shop_id])?;
@@ -82,6 +85,17 @@ fn redo_days(c: &Connection, shop_id: &str, zone: Tz) -> DbResult<()> {
     let (stored, _) = answers::find(c, shop_id, &AnswerQuery::default())?;
     let (rollups, reasons) = rollups_of(stored.iter().map(|a| &a.record));
     answers::add_rollups(c, shop_id, &rollups, &reasons)
+}
+
+pub fn set_widget_secret(c: &Connection, shop_id: &str, secret: &str) -> DbResult<()> {
+    let changed = c.execute(
+        "UPDATE shops SET widget_secret = ?2 WHERE id = ?1",
+        params![shop_id, secret],
+    )?;
+    if changed == 0 {
+        return Err(DbError::NotFound(format!("no shop has the id {shop_id:?}")));
+    }
+    Ok(())
 }
 
 pub fn replace_token(

@@ -7,7 +7,7 @@ use super::millis;
 use crate::db::{DbError, DbResult, NewShop, Shop};
 use crate::tokens::TokenKind;
 
-const SHOP_COLUMNS: &str = "id, name, public_key, allowed_origins, points_per_unit, time_zone, churn_window_days, survey_cooldown_days";
+const SHOP_COLUMNS: &str = "id, name, public_key, allowed_origins, points_per_unit, time_zone, churn_window_days, survey_cooldown_days, widget_secret, require_verified, text_retention_days";
 
 fn shop_of(r: &Row) -> rusqlite::Result<Shop> {
     let origins: String = r.get(3)?;
@@ -26,6 +26,9 @@ fn shop_of(r: &Row) -> rusqlite::Result<Shop> {
             .map_err(|e: chrono_tz::ParseError| bad(5, e.to_string().into()))?,
         churn_window_days: r.get(6)?,
         survey_cooldown_days: r.get(7)?,
+        widget_secret: r.get(8)?,
+        require_verified: r.get(9)?,
+        text_retention_days: r.get(10)?,
     })
 }
 
@@ -47,7 +50,7 @@ pub fn create(c: &Connection, new: &NewShop, now: DateTime<Utc>) -> DbResult<()>
     }
     c.execute(
         &format!(
-            "INSERT INTO shops ({SHOP_COLUMNS}, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+            "INSERT INTO shops ({SHOP_COLUMNS}, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
         ),
         params![
             s.id,
@@ -58,6 +61,9 @@ pub fn create(c: &Connection, new: &NewShop, now: DateTime<Utc>) -> DbResult<()>
             s.time_zone.name(),
             s.churn_window_days,
             s.survey_cooldown_days,
+            s.widget_secret,
+            s.require_verified,
+            s.text_retention_days,
             millis(now)
         ],
     )?;

@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use futures_util::TryStreamExt;
 use kept_shared::validate::validate_ref;
-use kept_shared::{CustomerDetail, CustomerSummary, Page};
+use kept_shared::{CustomerDetail, CustomerSummary, ErasedCustomer, Page};
 use serde::Deserialize;
 
 use super::paging;
@@ -86,6 +86,34 @@ pub async fn detail(
         .await?
         .map(Json)
         .ok_or_else(|| Failure::not_found(format!("the shop has no customer {customer_ref:?}")))
+}
+
+/// Everything stored about one customer, as JSON (for a subject access request).
+pub async fn export_one(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<impl IntoResponse, Failure> {
+    let Path((_, customer_ref)) = path?;
+    validate_ref("customer_ref", &customer_ref).map_err(|e| Failure::bad_request(e.to_string()))?;
+    let export = owner::privacy::export(db.as_ref(), &shop, &customer_ref).await?;
+    let filename = format!("attachment; filename=\"{}-{customer_ref}.json\"", shop.id);
+    Ok(([(header::CONTENT_DISPOSITION, filename)], Json(export)))
+}
+
+/// Erases one customer: their purchases and points, and their answers' link to them.
+pub async fn erase(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    parts: axum::http::request::Parts,
+) -> ApiResult<ErasedCustomer> {
+    let Path((_, customer_ref)) = path?;
+    validate_ref("customer_ref", &customer_ref).map_err(|e| Failure::bad_request(e.to_string()))?;
+    let actor = super::settings::api_actor(&parts);
+    Ok(Json(
+        owner::privacy::erase(db.as_ref(), &shop, &customer_ref, &actor).await?,
+    ))
 }
 
 pub async fn export(

@@ -40,7 +40,11 @@ pub fn router(db: Db) -> Router<Db> {
         .route("/{shop_id}/customers.csv", get(customers::export))
         .route(
             "/{shop_id}/customers/{customer_ref}",
-            get(customers::detail),
+            get(customers::detail).delete(customers::erase),
+        )
+        .route(
+            "/{shop_id}/customers/{customer_ref}/export",
+            get(customers::export_one),
         )
         .route("/{shop_id}/answers", get(answers::list))
         .route("/{shop_id}/answers.csv", get(answers::export))

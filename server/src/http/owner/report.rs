@@ -18,6 +18,9 @@ pub struct ReportQuery {
     to: Option<NaiveDate>,
     #[serde(default)]
     period: Period,
+    /// `true`: only verified answers (signed references) count.
+    #[serde(default)]
+    verified: bool,
 }
 
 pub async fn owner_report(
@@ -28,9 +31,14 @@ pub async fn owner_report(
     let Query(q) = query?;
     let (from, to) =
         report_range(q.from, q.to, today(shop.time_zone)).map_err(Failure::bad_request)?;
-    let (rollups, reasons) = tokio::try_join!(
+    let (mut rollups, mut reasons) = tokio::try_join!(
         db.rollups(&shop.id, from, to),
         db.reason_rollups(&shop.id, from, to)
     )?;
+    // The rollups are kept per verified flag, so this costs no answer reading.
+    if q.verified {
+        rollups.retain(|r| r.key.verified);
+        reasons.retain(|r| r.verified);
+    }
     Ok(Json(report::build(from, to, q.period, &rollups, &reasons)))
 }

@@ -11,7 +11,6 @@ use kept_shared::{AuditEntry, ErrorCode, RotatedSecret, ShopSettings, ShopView, 
 use crate::db::{Db, Shop};
 use crate::http::error::{ApiResult, Failure};
 use crate::owner::settings::{self, Actor, ChangeError};
-use crate::tokens::TokenKind;
 
 /// Most entries of the audit log one request returns.
 const AUDIT_PAGE: u64 = 200;
@@ -97,14 +96,10 @@ pub async fn rotate(
     parts: Parts,
 ) -> ApiResult<RotatedSecret> {
     let Path((_, kind)) = path?;
-    let kind = match kind.as_str() {
-        "back-office" => TokenKind::BackOffice,
-        "owner" => TokenKind::Owner,
-        other => {
-            return Err(Failure::not_found(format!(
-                "no key is called {other:?}: back-office or owner"
-            )));
-        }
+    let Some(kind) = settings::Secret::from_path(&kind) else {
+        return Err(Failure::not_found(format!(
+            "no key is called {kind:?}: back-office, owner or widget"
+        )));
     };
     Ok(Json(
         settings::rotate(db.as_ref(), &shop, kind, &api_actor(&parts)).await?,

@@ -1,0 +1,65 @@
+//! Erasing a customer and deleting free text past a shop's retention.
+
+use chrono::{DateTime, Utc};
+use deadpool_postgres::Client;
+use kept_shared::ErasedCustomer;
+
+use crate::db::DbResult;
+
+/// In one transaction: the customer's answers lose their link to them and to
+/// their orders (before the purchases that name those orders go), then their
+/// purchases, spells and balance are deleted. The rollups, which count no one,
+/// stay.
+pub async fn erase_customer(
+    client: &mut Client,
+    shop_id: &str,
+    customer_ref: &str,
+) -> DbResult<ErasedCustomer> {
+    let tx = client.transaction().await?;
+    let answers_unlinked = tx
+        .execute(
+            "UPDATE answers SET customer_ref = NULL, order_ref = NULL
+             WHERE shop_id = $1 AND (customer_ref = $2 OR order_ref IN
+                   (SELECT purchase_id FROM purchases WHERE shop_id = $1 AND customer_ref = $2))",
+            &[&shop_id, &customer_ref],
+        )
+        .await?;
+    let purchases = tx
+        .execute(
+            "DELETE FROM purchases WHERE shop_id = $1 AND customer_ref = $2",
+            &[&shop_id, &customer_ref],
+        )
+        .await?;
+    tx.execute(
+        "DELETE FROM customer_spells WHERE shop_id = $1 AND customer_ref = $2",
+        &[&shop_id, &customer_ref],
+    )
+    .await?;
+    let customer = tx
+        .execute(
+            "DELETE FROM customers WHERE shop_id = $1 AND customer_ref = $2",
+            &[&shop_id, &customer_ref],
+        )
+        .await?
+        > 0;
+    tx.commit().await?;
+    Ok(ErasedCustomer {
+        purchases,
+        customer,
+        answers_unlinked,
+    })
+}
+
+/// Deletes the text (and its folded copy) of every answer older than its shop's
+/// retention at `now`; the scores, reasons and the "with text" counts stay.
+pub async fn purge_expired_texts(client: &Client, now: DateTime<Utc>) -> DbResult<u64> {
+    Ok(client
+        .execute(
+            "UPDATE answers a SET text = NULL, text_folded = NULL
+             FROM shops s
+             WHERE s.id = a.shop_id AND s.text_retention_days > 0 AND a.text IS NOT NULL
+               AND a.answered_at < $1::timestamptz - make_interval(days => s.text_retention_days)",
+            &[&now],
+        )
+        .await?)
+}

@@ -1,0 +1,54 @@
+//! Erasing a customer and deleting free text past a shop's retention.
+
+use chrono::{DateTime, Utc};
+use kept_shared::ErasedCustomer;
+use rusqlite::{Connection, params};
+
+use super::millis;
+use crate::db::DbResult;
+
+/// Runs inside the writer's transaction: the customer's answers lose their
+/// link to them and to their orders (before the purchases that name those
+/// orders go), then their purchases, spells and balance are deleted. The
+/// rollups, which count no one, stay.
+pub fn erase_customer(
+    c: &Connection,
+    shop_id: &str,
+    customer_ref: &str,
+) -> DbResult<ErasedCustomer> {
+    let answers_unlinked = c.execute(
+        "UPDATE answers SET customer_ref = NULL, order_ref = NULL
+         WHERE shop_id = ?1 AND (customer_ref = ?2 OR order_ref IN
+               (SELECT purchase_id FROM purchases WHERE shop_id = ?1 AND customer_ref = ?2))",
+        params![shop_id, customer_ref],
+    )? as u64;
+    let purchases = c.execute(
+        "DELETE FROM purchases WHERE shop_id = ?1 AND customer_ref = ?2",
+        params![shop_id, customer_ref],
+    )? as u64;
+    c.execute(
+        "DELETE FROM customer_spells WHERE shop_id = ?1 AND customer_ref = ?2",
+        params![shop_id, customer_ref],
+    )?;
+    let customer = c.execute(
+        "DELETE FROM customers WHERE shop_id = ?1 AND customer_ref = ?2",
+        params![shop_id, customer_ref],
+    )? > 0;
+    Ok(ErasedCustomer {
+        purchases,
+        customer,
+        answers_unlinked,
+    })
+}
+
+/// Deletes the text (and its folded copy) of every answer older than its shop's
+/// retention at `now`; the scores, reasons and the "with text" counts stay.
+pub fn purge_expired_texts(c: &Connection, now: DateTime<Utc>) -> DbResult<u64> {
+    Ok(c.execute(
+        "UPDATE answers SET text = NULL, text_folded = NULL
+         WHERE text IS NOT NULL
+           AND answered_at < ?1 - 86400000 * (SELECT s.text_retention_days FROM shops s
+                                              WHERE s.id = answers.shop_id AND s.text_retention_days > 0)",
+        params![millis(now)],
+    )? as u64)
+}

@@ -1,0 +1,203 @@
+//! The abuse limits in front of the routes (`rate_limit.rs` keeps the buckets):
+//! the widget's routes spend from the client address's bucket and the shop's;
+//! the owner and back-office routes and the dashboard from the presented token's
+//! (or session's). A refused request is a `429` with `Retry-After`, readable by
+//! any origin so the widget can honour it, and costs nothing else: it is refused
+//! before the store is asked anything.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::StatusCode;
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use kept_shared::ErrorCode;
+use sha2::{Digest, Sha256};
+
+use super::error::Failure;
+use crate::dashboard::SESSION_COOKIE;
+use crate::rate_limit::{Buckets, Limiter, RateLimits};
+
+/// The limits and how to tell a client's address.
+#[derive(Debug)]
+pub struct Throttle {
+    limiter: Limiter,
+    /// Proxies whose `X-Forwarded-For` is believed (the addresses they connect from).
+    trusted_proxies: Vec<IpAddr>,
+}
+
+impl Throttle {
+    pub fn new(limits: &RateLimits, trusted_proxies: Vec<IpAddr>) -> Arc<Throttle> {
+        Arc::new(Throttle {
+            limiter: Limiter::new(limits),
+            trusted_proxies,
+        })
+    }
+
+    /// The client's address: the connection's peer, or, when the peer is a
+    /// trusted proxy, the nearest address in `X-Forwarded-For` that is not one
+    /// (each proxy appends the address it was reached from, so only the entries
+    /// the trusted proxies added can be believed). In-process tests have no peer.
+    fn client(&self, req: &Request) -> Option<IpAddr> {
+        let peer = req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())?;
+        if !self.trusted_proxies.contains(&peer) {
+            return Some(peer);
+        }
+        let forwarded = forwarded_for(req.headers());
+        Some(
+            forwarded
+                .into_iter()
+                .rev()
+                .find(|ip| !self.trusted_proxies.contains(ip))
+                .unwrap_or(peer),
+        )
+    }
+}
+
+/// The addresses in every `X-Forwarded-For` header, in order; an entry that is
+/// not an address drops everything before it (nothing before it can be trusted).
+fn forwarded_for(headers: &HeaderMap) -> Vec<IpAddr> {
+    let mut all = Vec::new();
+    for value in headers.get_all("x-forwarded-for") {
+        let Ok(value) = value.to_str() else {
+            return all;
+        };
+        for entry in value.split(',') {
+            match entry.trim().parse() {
+                Ok(ip) => all.push(ip),
+                Err(_) => all.clear(),
+            }
+        }
+    }
+    all
+}
+
+/// Spends one request of `key`; `Err` holds how long to wait.
+fn spend(buckets: &Buckets, key: &str) -> Result<(), Duration> {
+    buckets.spend(key, Instant::now())
+}
+
+/// `429` with whole seconds to wait (rounded up) in `Retry-After` and the message,
+/// readable by any origin: it says nothing about the shop.
+fn too_many_requests(wait: Duration) -> Response {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let mut resp = Failure::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited,
+        format!("too many requests; try again in {seconds} s"),
+    )
+    .into_response();
+    let h = resp.headers_mut();
+    h.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("retry-after"),
+    );
+    resp
+}
+
+/// In front of the widget's routes: the client's bucket, then the shop's (the
+/// public key in the path; unknown keys have buckets too, so guessing them is
+/// limited as well).
+pub async fn widget(State(t): State<Arc<Throttle>>, req: Request, next: Next) -> Response {
+    if let Some(ip) = t.client(&req)
+        && let Err(wait) = spend(&t.limiter.widget_per_client, &ip.to_string())
+    {
+        return too_many_requests(wait);
+    }
+    let shop = super::first_segment(&req);
+    if let Err(wait) = spend(&t.limiter.widget_per_shop, &shop) {
+        return too_many_requests(wait);
+    }
+    next.run(req).await
+}
+
+/// In front of the owner and back-office routes and the dashboard: the bucket of
+/// the credential presented (a bearer token or a session cookie, by its hash),
+/// or of the client's address when there is none.
+pub async fn per_token(State(t): State<Arc<Throttle>>, req: Request, next: Next) -> Response {
+    let credential = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| {
+            crate::dashboard::cookie(req.headers(), SESSION_COOKIE).map(|c| format!("session {c}"))
+        });
+    let key = match credential {
+        Some(c) => format!("token:{}", hex::encode(&Sha256::digest(c.as_bytes())[..16])),
+        None => match t.client(&req) {
+            Some(ip) => format!("client:{ip}"),
+            None => "client:unknown".to_string(),
+        },
+    };
+    if let Err(wait) = spend(&t.limiter.per_token, &key) {
+        return too_many_requests(wait);
+    }
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+
+    fn request(peer: &str, forwarded: &[&str]) -> Request {
+        let mut req = Request::builder().uri("/x");
+        for f in forwarded {
+            req = req.header("x-forwarded-for", *f);
+        }
+        let mut req = req.body(Body::empty()).unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::new(peer.parse().unwrap(), 1)));
+        req
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+        let t = Throttle::new(&RateLimits::default(), vec!["10.0.0.1".parse().unwrap()]);
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        // Not through the proxy: the header is the client's to forge.
+        assert_eq!(
+            t.client(&request("203.0.113.9", &["1.2.3.4"])),
+            ip("203.0.113.9")
+        );
+        // Through the proxy: the address it appended, not what the client wrote before it.
+        assert_eq!(
+            t.client(&request("10.0.0.1", &["1.2.3.4, 198.51.100.7"])),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            t.client(&request("10.0.0.1", &["1.2.3.4", "198.51.100.7, 10.0.0.1"])),
+            ip("198.51.100.7")
+        );
+        // Nothing usable: the proxy itself.
+        assert_eq!(t.client(&request("10.0.0.1", &[])), ip("10.0.0.1"));
+        assert_eq!(
+            t.client(&request("10.0.0.1", &["1.2.3.4, garbage"])),
+            ip("10.0.0.1")
+        );
+    }
+
+    #[test]
+    fn a_refusal_says_when_to_come_back_to_any_origin() {
+        let resp = too_many_requests(Duration::from_millis(1500));
+        assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(resp.headers()[header::RETRY_AFTER], "2");
+        assert_eq!(resp.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+        assert_eq!(
+            resp.headers()[header::ACCESS_CONTROL_EXPOSE_HEADERS],
+            "retry-after"
+        );
+    }
+}

@@ -1,0 +1,80 @@
+//! A customer's privacy: everything stored about them, erasing them, and
+//! deleting free text past the shop's retention (in the background, for every
+//! shop).
+
+use std::time::Duration;
+
+use chrono::Utc;
+use kept_shared::{CustomerExport, ErasedCustomer};
+
+use super::customers::customer_detail;
+use super::inbox::answer_item;
+use super::settings::{Actor, audit};
+use crate::db::{AnswerQuery, Database, Db, DbError, Shop};
+
+/// How often free text past its shop's retention is looked for (and once at start).
+pub const TEXT_RETENTION_SWEEP: Duration = Duration::from_secs(3600);
+
+/// Everything stored about `customer_ref`: their purchases, points and
+/// figures, and every answer linked to them with its text and follow-up.
+pub async fn export(
+    db: &dyn Database,
+    shop: &Shop,
+    customer_ref: &str,
+) -> Result<CustomerExport, DbError> {
+    let customer = customer_detail(db, shop, customer_ref).await?;
+    let (answers, _) = db
+        .find_answers(
+            &shop.id,
+            AnswerQuery {
+                customer: Some(customer_ref.to_string()),
+                ..Default::default()
+            },
+        )
+        .await?;
+    Ok(CustomerExport {
+        shop: shop.id.clone(),
+        customer_ref: customer_ref.to_string(),
+        exported_at: Utc::now(),
+        customer,
+        answers: answers.into_iter().map(answer_item).collect(),
+    })
+}
+
+/// Erases `customer_ref` (see [`Database::erase_customer`]) and says so in the
+/// audit log, by what was removed rather than by the reference itself.
+pub async fn erase(
+    db: &dyn Database,
+    shop: &Shop,
+    customer_ref: &str,
+    actor: &Actor,
+) -> Result<ErasedCustomer, DbError> {
+    let erased = db.erase_customer(&shop.id, customer_ref).await?;
+    audit(
+        db,
+        &shop.id,
+        actor,
+        "customer erased",
+        format!(
+            "{} purchases deleted, {} answers unlinked",
+            erased.purchases, erased.answers_unlinked
+        ),
+    )
+    .await?;
+    Ok(erased)
+}
+
+/// Deletes expired free text now and every [`TEXT_RETENTION_SWEEP`] after, for
+/// as long as the server runs. Several instances may all do it: the update is
+/// the same whoever runs it.
+pub async fn sweep_expired_texts(db: Db) {
+    let mut every = tokio::time::interval(TEXT_RETENTION_SWEEP);
+    loop {
+        every.tick().await;
+        match db.purge_expired_texts(Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(answers = n, "free text past its retention deleted"),
+            Err(e) => tracing::warn!("deleting free text past its retention failed: {e}"),
+        }
+    }
+}

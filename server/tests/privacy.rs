@@ -1,0 +1,196 @@
+//! A customer's privacy, on both engines: everything stored about them as JSON;
+//! erasing them (purchases, points, the link from their answers) while the
+//! shop's anonymous figures stay; free text deleted past the shop's retention,
+//! by the running server too.
+
+#[macro_use]
+mod common;
+
+use std::time::{Duration as StdDuration, Instant};
+
+use axum::http::{Method, StatusCode};
+use chrono::{Duration, Utc};
+use common::TestApp;
+use kept_server::demo;
+use kept_shared::testing::AnswerBuilder;
+use kept_shared::{CustomerExport, ErasedCustomer, RecordPurchase, ShopSettings};
+
+async fn owner(app: &TestApp, method: Method, rest: &str, body: &str) -> common::Reply {
+    app.raw(
+        method,
+        &format!("/api/v1/shops/{}/{rest}", demo::SHOP_ID),
+        &[
+            ("authorization", &format!("Bearer {}", demo::OWNER_TOKEN)),
+            ("content-type", "application/json"),
+        ],
+        body.to_string(),
+    )
+    .await
+}
+
+/// Dana bought twice and answered twice: once as herself, once only by her order.
+async fn dana(app: &TestApp) {
+    for (id, days) in [("p-1", 20), ("p-2", 5)] {
+        let mut p = RecordPurchase::new("dana", id, 4_200);
+        p.purchased_at = Some(Utc::now() - Duration::days(days));
+        let reply = app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &p).await;
+        assert_eq!(reply.status, StatusCode::OK);
+    }
+    app.send_answers(&[
+        AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 3)
+            .customer("dana")
+            .reason("The queue was long")
+            .build(),
+        AnswerBuilder::csat(demo::SHOP_ID, demo::CSAT_SURVEY, 4)
+            .order("p-2")
+            .build(),
+        AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 10)
+            .customer("erin")
+            .build(),
+    ])
+    .await;
+}
+
+async fn everything_about_a_customer_exports_as_json(app: TestApp) {
+    dana(&app).await;
+    let reply = owner(&app, Method::GET, "customers/dana/export", "").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(
+        reply
+            .header("content-disposition")
+            .unwrap()
+            .contains("demo-dana.json")
+    );
+    let export: CustomerExport = reply.json();
+    let customer = export.customer.unwrap();
+    assert_eq!(customer.purchases.len(), 2);
+    assert_eq!(customer.summary.total_cents, 8_400);
+    assert_eq!(export.answers.len(), 1);
+    assert!(format!("{:?}", export.answers[0].value).contains("The queue was long"));
+    // Someone who only answered has answers and no purchases.
+    let erin: CustomerExport = owner(&app, Method::GET, "customers/erin/export", "")
+        .await
+        .json();
+    assert!(erin.customer.is_none());
+    assert_eq!(erin.answers.len(), 1);
+}
+
+async fn an_erased_customer_is_gone_and_the_figures_stay(app: TestApp) {
+    dana(&app).await;
+    let report_before = app.report("").await;
+    let answers_before = app.stored().await.len();
+    let erased: ErasedCustomer = owner(&app, Method::DELETE, "customers/dana", "")
+        .await
+        .json();
+    assert_eq!(
+        erased,
+        ErasedCustomer {
+            purchases: 2,
+            customer: true,
+            answers_unlinked: 2,
+        }
+    );
+    assert_eq!(
+        owner(&app, Method::GET, "customers/dana", "").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let stored = app.stored().await;
+    assert_eq!(stored.len(), answers_before);
+    assert!(
+        stored
+            .iter()
+            .all(|a| a.customer_ref.as_deref() != Some("dana"))
+    );
+    assert!(stored.iter().all(|a| a.order_ref.as_deref() != Some("p-2")));
+    assert_eq!(app.report("").await, report_before);
+    let export: CustomerExport = owner(&app, Method::GET, "customers/dana/export", "")
+        .await
+        .json();
+    assert!(export.customer.is_none() && export.answers.is_empty());
+    // The log says a customer was erased, not who.
+    let log =
+        String::from_utf8_lossy(&owner(&app, Method::GET, "audit", "").await.body).to_string();
+    assert!(
+        log.contains("customer erased") && !log.contains("dana"),
+        "{log}"
+    );
+    // Again: nothing more to remove.
+    let again: ErasedCustomer = owner(&app, Method::DELETE, "customers/dana", "")
+        .await
+        .json();
+    assert_eq!(again, ErasedCustomer::default());
+}
+
+async fn set_retention(app: &TestApp, days: u32) {
+    let view: serde_json::Value = owner(app, Method::GET, "settings", "").await.json();
+    let mut settings: ShopSettings = serde_json::from_value(view["settings"].clone()).unwrap();
+    settings.text_retention_days = days;
+    let reply = owner(
+        app,
+        Method::PUT,
+        "settings",
+        &serde_json::to_string(&settings).unwrap(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+}
+
+fn texts(answers: &[kept_shared::Answer]) -> Vec<Option<String>> {
+    answers
+        .iter()
+        .map(|a| match &a.value {
+            kept_shared::AnswerValue::Nps { reason, .. } => reason.clone(),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn free_text_is_deleted_past_the_shops_retention(app: TestApp) {
+    let old = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 2)
+        .reason("old words")
+        .at(Utc::now() - Duration::days(40))
+        .build();
+    let recent = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 2)
+        .reason("recent words")
+        .at(Utc::now() - Duration::days(10))
+        .build();
+    app.send_answers(&[old, recent]).await;
+    // Keeping texts (the default), nothing goes.
+    assert_eq!(app.db.purge_expired_texts(Utc::now()).await.unwrap(), 0);
+    let range = format!(
+        "from={}&to={}",
+        (Utc::now() - Duration::days(60)).date_naive(),
+        Utc::now().date_naive()
+    );
+    let report_before = app.report(&range).await;
+    set_retention(&app, 30).await;
+    // The running server sweeps at start.
+    let server = app.serve().await;
+    let deadline = Instant::now() + StdDuration::from_secs(30);
+    while texts(&app.stored().await) != [None, Some("recent words".to_string())] {
+        assert!(
+            Instant::now() < deadline,
+            "{:?}",
+            texts(&app.stored().await)
+        );
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
+    server.stop().await;
+    // The scores and the counts of answers with text stay.
+    assert_eq!(app.report(&range).await, report_before);
+    assert_eq!(app.db.purge_expired_texts(Utc::now()).await.unwrap(), 0);
+    let bad = owner(&app, Method::PUT, "settings", &{
+        let view: serde_json::Value = owner(&app, Method::GET, "settings", "").await.json();
+        let mut s = view["settings"].clone();
+        s["text_retention_days"] = serde_json::json!(5000);
+        s.to_string()
+    })
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+on_both_engines!(
+    everything_about_a_customer_exports_as_json,
+    an_erased_customer_is_gone_and_the_figures_stay,
+    free_text_is_deleted_past_the_shops_retention,
+);

@@ -1,0 +1,199 @@
+//! Verified customers and orders (`server/src/signatures.rs`), on both engines:
+//! loyalty needs the shop's signature and tells nothing without it; signed
+//! answers are stored as verified, once per survey and order from any device;
+//! a shop can take only verified answers; a new widget secret voids the old
+//! signatures; the plan tells what only the server knows only of signed references.
+
+#[macro_use]
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::TestApp;
+use kept_server::db::AnswerQuery;
+use kept_server::demo;
+use kept_server::signatures::{Signed, sign};
+use kept_shared::testing::AnswerBuilder;
+use kept_shared::{ErrorCode, RotatedSecret, ShopSettings, api};
+
+fn sig(what: Signed, reference: &str) -> String {
+    sign(demo::WIDGET_SECRET, what, reference)
+}
+
+async fn loyalty_needs_the_shops_signature_and_tells_nothing_without_it(app: TestApp) {
+    // alice has points; nobody is a stranger. Without a good signature both read alike.
+    let forged = "0".repeat(64);
+    let mut refusals = Vec::new();
+    for customer in ["alice", "nobody"] {
+        for query in [
+            String::new(),
+            format!("?sig={forged}"),
+            format!("?sig={}", sig(Signed::Order, customer)),
+        ] {
+            let reply = app
+                .get(&format!(
+                    "{}{query}",
+                    api::loyalty(demo::PUBLIC_KEY, customer)
+                ))
+                .await;
+            assert_eq!(reply.status, StatusCode::NOT_FOUND, "{customer}{query}");
+            assert_eq!(reply.error().code, ErrorCode::NotFound);
+            refusals.push(reply.body.clone());
+        }
+    }
+    assert!(refusals.windows(2).all(|w| w[0] == w[1]), "refusals differ");
+    let status: kept_shared::LoyaltyStatus = app.get(&common::signed_loyalty("alice")).await.json();
+    assert_eq!(status.points, 620);
+}
+
+async fn signed_answers_are_verified_and_kept_once_per_survey_and_order(app: TestApp) {
+    let signed = || {
+        AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 9)
+            .customer("alice")
+            .customer_sig(&sig(Signed::Customer, "alice"))
+            .order("o-77")
+            .order_sig(&sig(Signed::Order, "o-77"))
+            .build()
+    };
+    let first = signed();
+    let receipt = app.send_answers(std::slice::from_ref(&first)).await;
+    assert_eq!(receipt.stored, vec![first.id]);
+    // The same order answered again from another browser (another id): a duplicate.
+    let (again, in_one_batch) = (signed(), signed());
+    let receipt = app
+        .send_answers(&[again.clone(), in_one_batch.clone()])
+        .await;
+    assert_eq!(receipt.duplicates, vec![again.id, in_one_batch.id]);
+    // Unsigned, or signed wrongly: stored, as unverified.
+    let unsigned = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 3)
+        .order("o-77")
+        .build();
+    let forged = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 2)
+        .order("o-77")
+        .order_sig(&sig(Signed::Order, "o-78"))
+        .build();
+    // Half signed (the customer signed, the order not): not verified either.
+    let half = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 5)
+        .customer("alice")
+        .customer_sig(&sig(Signed::Customer, "alice"))
+        .order("o-79")
+        .build();
+    let receipt = app
+        .send_answers(&[unsigned.clone(), forged.clone(), half.clone()])
+        .await;
+    assert_eq!(receipt.stored.len(), 3);
+    let (found, _) = app
+        .db
+        .find_answers(demo::SHOP_ID, AnswerQuery::default())
+        .await
+        .unwrap();
+    let verified: Vec<_> = found
+        .iter()
+        .filter(|a| a.record.verified)
+        .map(|a| a.record.answer.id)
+        .collect();
+    assert_eq!(verified, vec![first.id]);
+    // The report can count only verified answers.
+    let report = |query: &'static str| {
+        let app = &app;
+        async move { app.report(query).await.total.nps.responses }
+    };
+    assert_eq!(report("verified=true").await, 1);
+    assert!(report("verified=false").await >= 4);
+}
+
+async fn owner(app: &TestApp, method: Method, rest: &str, body: Option<&str>) -> common::Reply {
+    app.raw(
+        method,
+        &format!("/api/v1/shops/{}/{rest}", demo::SHOP_ID),
+        &[
+            ("authorization", &format!("Bearer {}", demo::OWNER_TOKEN)),
+            ("content-type", "application/json"),
+        ],
+        body.unwrap_or("").to_string(),
+    )
+    .await
+}
+
+async fn a_shop_can_take_only_verified_answers_and_make_a_new_secret(app: TestApp) {
+    let view: serde_json::Value = owner(&app, Method::GET, "settings", None).await.json();
+    let mut settings: ShopSettings = serde_json::from_value(view["settings"].clone()).unwrap();
+    assert!(!settings.require_verified);
+    settings.require_verified = true;
+    let saved = owner(
+        &app,
+        Method::PUT,
+        "settings",
+        Some(&serde_json::to_string(&settings).unwrap()),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::OK, "{:?}", saved.body);
+    let unsigned = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 9).build();
+    let signed = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 9)
+        .order("o-1")
+        .order_sig(&sig(Signed::Order, "o-1"))
+        .build();
+    let receipt = app.send_answers(&[unsigned.clone(), signed.clone()]).await;
+    assert_eq!(receipt.stored, vec![signed.id]);
+    assert_eq!(receipt.rejected.len(), 1);
+    assert_eq!(receipt.rejected[0].id, unsigned.id);
+    assert!(receipt.rejected[0].message.contains("verified"));
+
+    // A new widget secret: the old signatures stop verifying at once.
+    let rotated: RotatedSecret = owner(&app, Method::POST, "keys/widget", None).await.json();
+    assert_eq!(rotated.kind, "widget");
+    assert!(rotated.secret.starts_with("ws_") && rotated.secret.len() == 3 + 64);
+    let reply = app.get(&common::signed_loyalty("alice")).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let fresh = format!(
+        "{}?sig={}",
+        api::loyalty(demo::PUBLIC_KEY, "alice"),
+        sign(&rotated.secret, Signed::Customer, "alice")
+    );
+    assert_eq!(app.get(&fresh).await.status, StatusCode::OK);
+    let log = owner(&app, Method::GET, "audit", None).await;
+    let log = String::from_utf8_lossy(&log.body).to_string();
+    assert!(
+        log.contains("widget secret") && log.contains("verified only"),
+        "{log}"
+    );
+}
+
+async fn the_plan_tells_what_only_the_server_knows_only_of_signed_references(app: TestApp) {
+    let answer = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 9)
+        .order("o-5")
+        .order_sig(&sig(Signed::Order, "o-5"))
+        .build();
+    app.send_answers(&[answer]).await;
+    let answered = |query: String| {
+        let app = &app;
+        async move {
+            let plan: kept_shared::DisplayPlan = app
+                .get(&format!("{}?order=o-5{query}", api::plan(demo::PUBLIC_KEY)))
+                .await
+                .json();
+            plan.surveys
+                .iter()
+                .find(|s| s.survey.id == demo::NPS_SURVEY)
+                .unwrap()
+                .verdict
+                .answered
+        }
+    };
+    assert!(!answered(String::new()).await);
+    assert!(!answered(format!("&order_sig={}", "0".repeat(64))).await);
+    assert!(answered(format!("&order_sig={}", sig(Signed::Order, "o-5"))).await);
+    let bad = app
+        .get(&format!(
+            "{}?order=o-5&order_sig=xyz",
+            api::plan(demo::PUBLIC_KEY)
+        ))
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
+on_both_engines!(
+    loyalty_needs_the_shops_signature_and_tells_nothing_without_it,
+    signed_answers_are_verified_and_kept_once_per_survey_and_order,
+    a_shop_can_take_only_verified_answers_and_make_a_new_secret,
+    the_plan_tells_what_only_the_server_knows_only_of_signed_references,
+);
