@@ -260,7 +260,7 @@ async fn report_over_a_year(db: Db) -> (Duration, Duration) {
                 }
             })
             .collect();
-        db.insert_answers(demo::SHOP_ID, records, Utc::now())
+        db.insert_answers(demo::SHOP_ID, records, Utc::now(), Vec::new())
             .await
             .unwrap();
     }

@@ -67,7 +67,8 @@ pub async fn ingest(
         return Ok(receipt);
     }
     let ids: Vec<_> = valid.iter().map(|r| r.answer.id).collect();
-    let inserted = db.insert_answers(&shop.id, valid, now).await?;
+    let events = crate::webhooks::events_of(shop, &valid, now);
+    let inserted = db.insert_answers(&shop.id, valid, now, events).await?;
     for (id, new) in ids.into_iter().zip(inserted) {
         if new {
             receipt.stored.push(id);

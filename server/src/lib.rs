@@ -20,6 +20,7 @@ mod serve;
 pub mod shops;
 pub mod signatures;
 pub mod tokens;
+pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -55,6 +56,8 @@ pub struct RunningServer {
     task: JoinHandle<()>,
     /// Deletes free text past its shop's retention, while the server runs.
     sweeper: JoinHandle<()>,
+    /// Sends the webhook deliveries that are due, while the server runs.
+    deliverer: JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -92,6 +95,7 @@ impl RunningServer {
             .await
             .with_context(|| format!("listening on {listen}"))?;
         let addr = listener.local_addr()?;
+        let timing = config.webhook_timing;
         let app = http::app_with(db.clone(), config);
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(serve::serve(listener, app, header_read, async move {
@@ -99,12 +103,14 @@ impl RunningServer {
         }));
         tracing::info!(%addr, engine = db.engine(), "kept-server listening");
         let sweeper = tokio::spawn(owner::privacy::sweep_expired_texts(db.clone()));
+        let deliverer = tokio::spawn(webhooks::deliver_forever(db.clone(), timing));
         Ok(RunningServer {
             addr,
             db,
             shutdown,
             task,
             sweeper,
+            deliverer,
         })
     }
 
@@ -124,6 +130,7 @@ impl RunningServer {
     /// releases the port.
     pub async fn stop(self) {
         self.sweeper.abort();
+        self.deliverer.abort();
         let _ = self.shutdown.send(());
         let mut task = self.task;
         if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)

@@ -337,17 +337,6 @@ async fn a_new_secret_works_at_once_and_the_old_one_never_again(app: TestApp) {
 }
 
 /// The session cookie of a reply's `Set-Cookie`.
-fn session_cookie(reply: &common::Reply) -> String {
-    let set = reply.header("set-cookie").expect("a cookie");
-    assert!(
-        set.contains("HttpOnly")
-            && set.contains("SameSite=Strict")
-            && set.contains("Path=/dashboard"),
-        "{set}"
-    );
-    set.split(';').next().unwrap().to_string()
-}
-
 async fn the_dashboard_signs_in_with_the_owner_token_and_guards_its_forms(app: TestApp) {
     let form = "application/x-www-form-urlencoded";
     let here = [
@@ -399,7 +388,7 @@ async fn the_dashboard_signs_in_with_the_owner_token_and_guards_its_forms(app: T
         )
         .await;
     assert_eq!(reply.header("location"), Some("/dashboard"));
-    let cookie = session_cookie(&reply);
+    let cookie = common::session_cookie(&reply);
 
     let page = app
         .get_with("/dashboard/settings", &[("cookie", &cookie)])
@@ -503,7 +492,7 @@ async fn a_new_owner_token_ends_every_dashboard_session(app: TestApp) {
             format!("shop=demo&token={}", demo::OWNER_TOKEN),
         )
         .await;
-    let cookie = session_cookie(&reply);
+    let cookie = common::session_cookie(&reply);
     let open = app.get_with("/dashboard", &[("cookie", &cookie)]).await;
     assert_eq!(open.status, StatusCode::OK);
 
@@ -513,38 +502,8 @@ async fn a_new_owner_token_ends_every_dashboard_session(app: TestApp) {
     assert_eq!(closed.status, StatusCode::SEE_OTHER);
 }
 
-/// Signs in to the dashboard: the session cookie and the CSRF token its forms carry.
-async fn sign_in(app: &TestApp) -> (String, String) {
-    let reply = app
-        .raw(
-            Method::POST,
-            "/dashboard/login",
-            &[
-                ("host", "kept.test"),
-                ("origin", "http://kept.test"),
-                ("content-type", "application/x-www-form-urlencoded"),
-            ],
-            format!("shop=demo&token={}", demo::OWNER_TOKEN),
-        )
-        .await;
-    let cookie = session_cookie(&reply);
-    let page = app
-        .get_with("/dashboard/surveys", &[("cookie", &cookie)])
-        .await;
-    let html = String::from_utf8(page.body.to_vec()).unwrap();
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
-    (cookie, csrf)
-}
-
 async fn the_survey_editor_sets_targeting_and_names_what_is_wrong(app: TestApp) {
-    let (cookie, csrf) = sign_in(&app).await;
+    let (cookie, csrf) = common::sign_in(&app).await;
     let url = format!("/dashboard/surveys/{}", demo::CSAT_SURVEY);
     let editor = app.get_with(&url, &[("cookie", &cookie)]).await;
     let html = String::from_utf8(editor.body.to_vec()).unwrap();

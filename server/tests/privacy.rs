@@ -13,6 +13,7 @@ use chrono::{Duration, Utc};
 use common::TestApp;
 use kept_server::demo;
 use kept_shared::testing::AnswerBuilder;
+use kept_shared::webhooks::{Delivery, Webhook};
 use kept_shared::{CustomerExport, ErasedCustomer, RecordPurchase, ShopSettings};
 
 async fn owner(app: &TestApp, method: Method, rest: &str, body: &str) -> common::Reply {
@@ -76,7 +77,19 @@ async fn everything_about_a_customer_exports_as_json(app: TestApp) {
 }
 
 async fn an_erased_customer_is_gone_and_the_figures_stay(app: TestApp) {
+    // Her detractor answer is queued for a webhook: the delivery carries her reference.
+    let hook: Webhook = owner(
+        &app,
+        Method::POST,
+        "webhooks",
+        r#"{"url":"https://hooks.example.com/k","events":["answer.detractor"]}"#,
+    )
+    .await
+    .json();
     dana(&app).await;
+    let deliveries = format!("webhooks/{}/deliveries", hook.id);
+    let queued: Vec<Delivery> = owner(&app, Method::GET, &deliveries, "").await.json();
+    assert_eq!(queued.len(), 1);
     let report_before = app.report("").await;
     let answers_before = app.stored().await.len();
     let erased: ErasedCustomer = owner(&app, Method::DELETE, "customers/dana", "")
@@ -102,6 +115,8 @@ async fn an_erased_customer_is_gone_and_the_figures_stay(app: TestApp) {
             .all(|a| a.customer_ref.as_deref() != Some("dana"))
     );
     assert!(stored.iter().all(|a| a.order_ref.as_deref() != Some("p-2")));
+    let queued: Vec<Delivery> = owner(&app, Method::GET, &deliveries, "").await.json();
+    assert!(queued.is_empty(), "her webhook deliveries go with her");
     assert_eq!(app.report("").await, report_before);
     let export: CustomerExport = owner(&app, Method::GET, "customers/dana/export", "")
         .await

@@ -20,6 +20,7 @@ pub mod targeting;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod validate;
+pub mod webhooks;
 
 pub use analytics::{
     AnswerItem, Cohort, CohortReport, CustomerDetail, CustomerSummary, FollowUp, FollowUpStatus,

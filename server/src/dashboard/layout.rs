@@ -24,11 +24,12 @@ pub enum Section {
     Inbox,
     Surveys,
     Settings,
+    Webhooks,
     Import,
 }
 
 impl Section {
-    const ALL: [Section; 8] = [
+    const ALL: [Section; 9] = [
         Section::Overview,
         Section::Responses,
         Section::Customers,
@@ -36,6 +37,7 @@ impl Section {
         Section::Inbox,
         Section::Surveys,
         Section::Settings,
+        Section::Webhooks,
         Section::Import,
     ];
 
@@ -48,6 +50,7 @@ impl Section {
             Section::Inbox => "/dashboard/inbox",
             Section::Surveys => "/dashboard/surveys",
             Section::Settings => "/dashboard/settings",
+            Section::Webhooks => "/dashboard/webhooks",
             Section::Import => "/dashboard/import",
         }
     }
@@ -61,6 +64,7 @@ impl Section {
             Section::Inbox => t.inbox,
             Section::Surveys => t.surveys,
             Section::Settings => t.settings,
+            Section::Webhooks => t.webhooks,
             Section::Import => t.import,
         }
     }

@@ -15,6 +15,7 @@ mod responses;
 mod session;
 mod settings;
 mod surveys;
+mod webhooks;
 
 use axum::Router;
 use axum::extract::{Form, Path, State};
@@ -56,6 +57,11 @@ pub fn router() -> Router<Db> {
         .route("/dashboard/win-back.csv", get(customers::win_back_csv))
         .route("/dashboard/inbox", get(inbox::page))
         .route("/dashboard/inbox/{answer_id}", post(inbox::save))
+        .route(
+            "/dashboard/webhooks",
+            get(webhooks::page).post(webhooks::add),
+        )
+        .route("/dashboard/webhooks/{id}/delete", post(webhooks::remove))
         .route("/dashboard/surveys", get(surveys::list))
         .route(
             "/dashboard/surveys/{survey_id}",

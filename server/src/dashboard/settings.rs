@@ -196,10 +196,11 @@ fn settings_from_form(fields: &[(String, String)]) -> ShopSettings {
             .parse()
             .unwrap_or(u32::MAX),
         require_verified: get("require_verified") == "on",
-        text_retention_days: get("text_retention_days")
-            .trim()
-            .parse()
-            .unwrap_or(u32::MAX),
+        // Empty keeps them, as 0 does.
+        text_retention_days: match get("text_retention_days").trim() {
+            "" => 0,
+            days => days.parse().unwrap_or(u32::MAX),
+        },
     }
 }
 

@@ -101,11 +101,15 @@ pub trait Database: Send + Sync + 'static {
     /// already (`false`): its id, or, for a verified answer, a verified answer to
     /// the same survey for the same order. The rollups the reports read are updated in the
     /// same transaction.
+    ///
+    /// Each of `events` whose answer is new is queued, in the same transaction,
+    /// for every webhook endpoint of the shop that takes its kind.
     async fn insert_answers(
         &self,
         shop_id: &str,
         answers: Vec<AnswerRecord>,
         received_at: DateTime<Utc>,
+        events: Vec<NewEvent>,
     ) -> DbResult<Vec<bool>>;
     /// The surveys with an answer stored for `order_ref` (the display plan's
     /// "answered", `shared/targeting.md`).
@@ -224,6 +228,35 @@ pub trait Database: Send + Sync + 'static {
         from: NaiveDate,
         to: NaiveDate,
     ) -> DbResult<Vec<WidgetEventCount>>;
+
+    // --- webhooks ---
+
+    async fn create_webhook(&self, shop_id: &str, webhook: WebhookRecord) -> DbResult<()>;
+    async fn webhooks(&self, shop_id: &str) -> DbResult<Vec<WebhookRecord>>;
+    /// [`DbError::NotFound`] for an endpoint of another shop.
+    async fn delete_webhook(&self, shop_id: &str, id: &str) -> DbResult<()>;
+    /// Takes up to `limit` deliveries due at `now` (of every shop), leased until
+    /// `lease_until`: no deliverer (of any instance) takes them again before.
+    async fn take_due_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> DbResult<Vec<DueDelivery>>;
+    /// Logs an attempt and settles what becomes of its delivery.
+    async fn record_delivery_attempt(
+        &self,
+        delivery_id: &str,
+        attempt: kept_shared::webhooks::DeliveryAttempt,
+        outcome: AttemptOutcome,
+    ) -> DbResult<()>;
+    /// An endpoint's latest deliveries, newest first, with their attempts.
+    async fn deliveries(
+        &self,
+        shop_id: &str,
+        webhook_id: &str,
+        limit: u32,
+    ) -> DbResult<Vec<kept_shared::webhooks::Delivery>>;
 
     // --- privacy ---
 

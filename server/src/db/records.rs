@@ -262,3 +262,64 @@ pub struct AuditRecord {
     pub action: String,
     pub detail: String,
 }
+
+/// A webhook endpoint as stored (`webhooks.rs` delivers to it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookRecord {
+    pub id: String,
+    pub url: String,
+    pub events: Vec<kept_shared::webhooks::EventKind>,
+    /// Signs each delivery (`Kept-Signature`).
+    pub secret: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An event for each of the shop's endpoints that takes its kind, written in
+/// the transaction that stores its answer (and only if the answer is new).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    pub answer_id: uuid::Uuid,
+    pub event_id: String,
+    pub kind: kept_shared::webhooks::EventKind,
+    /// The body to send, as JSON.
+    pub payload: String,
+}
+
+/// A delivery taken for an attempt: no other deliverer takes it until the
+/// attempt is recorded or its lease ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueDelivery {
+    pub id: String,
+    pub url: String,
+    pub secret: String,
+    pub event_id: String,
+    pub payload: String,
+    /// Attempts made before this one.
+    pub attempts: u32,
+    pub created_at: DateTime<Utc>,
+}
+
+/// How an attempt ended, and so what becomes of its delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    Delivered,
+    RetryAt(DateTime<Utc>),
+    GaveUp,
+}
+
+/// The list of event kinds as webhooks store it: `,a,b,`, so that SQL finds a
+/// kind by looking for `,kind,`.
+pub fn encode_event_kinds(kinds: &[kept_shared::webhooks::EventKind]) -> String {
+    let mut s = String::from(",");
+    for k in kinds {
+        s.push_str(k.as_str());
+        s.push(',');
+    }
+    s
+}
+
+pub fn decode_event_kinds(s: &str) -> Vec<kept_shared::webhooks::EventKind> {
+    s.split(',')
+        .filter_map(kept_shared::webhooks::EventKind::parse)
+        .collect()
+}

@@ -41,6 +41,8 @@ pub struct AppConfig {
     pub rate_limits: RateLimits,
     /// Proxies whose `X-Forwarded-For` names the client (see `http/throttle.rs`).
     pub trusted_proxies: Vec<IpAddr>,
+    /// How the running server's webhook deliverer paces itself.
+    pub webhook_timing: crate::webhooks::DeliveryTiming,
 }
 
 impl Default for AppConfig {
@@ -50,6 +52,7 @@ impl Default for AppConfig {
             request_timeout: REQUEST_TIMEOUT,
             rate_limits: RateLimits::default(),
             trusted_proxies: Vec::new(),
+            webhook_timing: Default::default(),
         }
     }
 }

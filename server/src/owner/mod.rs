@@ -13,6 +13,7 @@ pub mod retention;
 pub mod rfm;
 pub mod satisfaction;
 pub mod settings;
+pub mod webhooks;
 
 use chrono::{Days, Months, NaiveDate};
 use kept_shared::limits::MAX_REPORT_DAYS;

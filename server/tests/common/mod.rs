@@ -108,6 +108,48 @@ pub async fn fresh_db_url(engine: Engine) -> (String, Option<TempDir>) {
     }
 }
 
+/// The session cookie a dashboard sign-in set, checked for its attributes.
+pub fn session_cookie(reply: &Reply) -> String {
+    let set = reply.header("set-cookie").expect("a cookie");
+    assert!(
+        set.contains("HttpOnly")
+            && set.contains("SameSite=Strict")
+            && set.contains("Path=/dashboard"),
+        "{set}"
+    );
+    set.split(';').next().unwrap().to_string()
+}
+
+/// Signs in to the dashboard: the session cookie and the CSRF token its forms carry.
+pub async fn sign_in(app: &TestApp) -> (String, String) {
+    let reply = app
+        .raw(
+            Method::POST,
+            "/dashboard/login",
+            &[
+                ("host", "kept.test"),
+                ("origin", "http://kept.test"),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            format!("shop=demo&token={}", demo::OWNER_TOKEN),
+        )
+        .await;
+    let cookie = session_cookie(&reply);
+    let page = app
+        .get_with("/dashboard/surveys", &[("cookie", &cookie)])
+        .await;
+    let html = String::from_utf8(page.body.to_vec()).unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    (cookie, csrf)
+}
+
 /// The demo shop's loyalty route for `customer`, signed as the shop's page signs it.
 pub fn signed_loyalty(customer: &str) -> String {
     use kept_server::signatures::{Signed, sign};

@@ -13,7 +13,7 @@ use super::{signed, unsigned};
 use crate::db::answer_filter::{Param, answer_filter, answer_order, answer_source};
 use crate::db::columns::{channel_of, columns, event_kind, event_kind_of, fold_text, value_of};
 use crate::db::{
-    AnswerQuery, AnswerRecord, DbError, DbResult, ReasonRollup, Rollup, StoredAnswer,
+    AnswerQuery, AnswerRecord, DbError, DbResult, NewEvent, ReasonRollup, Rollup, StoredAnswer,
     WidgetEventCount, rollups_of,
 };
 
@@ -22,6 +22,7 @@ pub async fn insert(
     shop_id: &str,
     records: &[AnswerRecord],
     received_at: DateTime<Utc>,
+    events: &[NewEvent],
 ) -> DbResult<Vec<bool>> {
     // Rows are locked in id order, so batches sharing answers (the same batch sent
     // to two instances) queue behind each other instead of deadlocking.
@@ -105,6 +106,11 @@ pub async fn insert(
 
     let (rollups, reason_rollups) = rollups_of(new.iter().copied());
     add_rollups(&tx, shop_id, &rollups, &reason_rollups).await?;
+    let new_events: Vec<&NewEvent> = events
+        .iter()
+        .filter(|e| new.iter().any(|r| r.answer.id == e.answer_id))
+        .collect();
+    super::webhooks::enqueue(&tx, shop_id, &new_events, received_at).await?;
     tx.commit().await?;
     Ok(inserted)
 }

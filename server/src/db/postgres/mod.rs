@@ -23,6 +23,7 @@ mod schema;
 mod settings;
 mod shops;
 mod surveys;
+mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -130,6 +131,45 @@ impl Database for PgDatabase {
         settings::replace_token(&mut self.client().await?, shop_id, kind, &hash, Utc::now()).await
     }
 
+    async fn create_webhook(&self, shop_id: &str, webhook: WebhookRecord) -> DbResult<()> {
+        webhooks::create(&self.client().await?, shop_id, &webhook).await
+    }
+
+    async fn webhooks(&self, shop_id: &str) -> DbResult<Vec<WebhookRecord>> {
+        webhooks::list(&self.client().await?, shop_id).await
+    }
+
+    async fn delete_webhook(&self, shop_id: &str, webhook_id: &str) -> DbResult<()> {
+        webhooks::delete(&self.client().await?, shop_id, webhook_id).await
+    }
+
+    async fn take_due_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> DbResult<Vec<DueDelivery>> {
+        webhooks::take_due(&self.client().await?, now, lease_until, limit).await
+    }
+
+    async fn record_delivery_attempt(
+        &self,
+        delivery_id: &str,
+        attempt: kept_shared::webhooks::DeliveryAttempt,
+        outcome: AttemptOutcome,
+    ) -> DbResult<()> {
+        webhooks::record_attempt(&mut self.client().await?, delivery_id, &attempt, outcome).await
+    }
+
+    async fn deliveries(
+        &self,
+        shop_id: &str,
+        webhook_id: &str,
+        limit: u32,
+    ) -> DbResult<Vec<kept_shared::webhooks::Delivery>> {
+        webhooks::deliveries(&self.client().await?, shop_id, webhook_id, limit).await
+    }
+
     async fn erase_customer(&self, shop_id: &str, customer_ref: &str) -> DbResult<ErasedCustomer> {
         privacy::erase_customer(&mut self.client().await?, shop_id, customer_ref).await
     }
@@ -175,8 +215,16 @@ impl Database for PgDatabase {
         shop_id: &str,
         answers: Vec<AnswerRecord>,
         received_at: DateTime<Utc>,
+        events: Vec<NewEvent>,
     ) -> DbResult<Vec<bool>> {
-        answers::insert(&mut self.client().await?, shop_id, &answers, received_at).await
+        answers::insert(
+            &mut self.client().await?,
+            shop_id,
+            &answers,
+            received_at,
+            &events,
+        )
+        .await
     }
 
     async fn surveys_answered_for_order(

@@ -16,6 +16,16 @@ pub async fn erase_customer(
     customer_ref: &str,
 ) -> DbResult<ErasedCustomer> {
     let tx = client.transaction().await?;
+    // Webhook deliveries carry the answer, references included: they go (their
+    // log with them).
+    tx.execute(
+        "DELETE FROM webhook_deliveries WHERE shop_id = $1
+           AND (strpos(payload, '\"customer_ref\":\"' || $2 || '\"') > 0
+                OR EXISTS (SELECT 1 FROM purchases p WHERE p.shop_id = $1 AND p.customer_ref = $2
+                           AND strpos(payload, '\"order_ref\":\"' || p.purchase_id || '\"') > 0))",
+        &[&shop_id, &customer_ref],
+    )
+    .await?;
     let answers_unlinked = tx
         .execute(
             "UPDATE answers SET customer_ref = NULL, order_ref = NULL

@@ -12,7 +12,13 @@ use crate::db::DbResult;
 /// The advisory lock key of migrations (any constant unique to Kept).
 const MIGRATION_LOCK: i64 = 0x4b45_5054_0001;
 
-const MIGRATIONS: &[&str] = &[V1, V2_TARGETING, V3_VERIFIED, V4_TEXT_RETENTION];
+const MIGRATIONS: &[&str] = &[
+    V1,
+    V2_TARGETING,
+    V3_VERIFIED,
+    V4_TEXT_RETENTION,
+    V5_WEBHOOKS,
+];
 
 /// Survey targeting: the shop's cooldown between any two surveys, and the
 /// lookup of what was answered for an order (the display plan's "answered").
@@ -36,6 +42,43 @@ CREATE UNIQUE INDEX one_verified_answer_per_order ON answers (shop_id, survey_id
 const V4_TEXT_RETENTION: &str = r#"
 ALTER TABLE shops ADD COLUMN text_retention_days INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX answers_with_text_by_time ON answers (answered_at) WHERE text IS NOT NULL;
+"#;
+
+/// Webhooks: the owner's endpoints, the outbox of deliveries (written in the
+/// transaction that stores the answer), and every attempt.
+const V5_WEBHOOKS: &str = r#"
+CREATE TABLE webhooks (
+    id TEXT PRIMARY KEY,
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX webhooks_by_shop ON webhooks (shop_id);
+CREATE TABLE webhook_deliveries (
+    id TEXT PRIMARY KEY,
+    shop_id TEXT NOT NULL,
+    webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+    event_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    next_attempt_at TIMESTAMPTZ,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    delivered_at TIMESTAMPTZ,
+    gave_up_at TIMESTAMPTZ
+);
+CREATE INDEX deliveries_due ON webhook_deliveries (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+CREATE INDEX deliveries_by_webhook ON webhook_deliveries (webhook_id, created_at);
+CREATE TABLE webhook_attempts (
+    delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+    attempt INTEGER NOT NULL,
+    at TIMESTAMPTZ NOT NULL,
+    status INTEGER,
+    error TEXT,
+    PRIMARY KEY (delivery_id, attempt)
+);
 "#;
 
 const V1: &str = r#"

@@ -14,6 +14,7 @@ pub mod schema;
 mod settings;
 mod shops;
 mod surveys;
+mod webhooks;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
@@ -154,6 +155,59 @@ impl Database for SqliteDatabase {
             .await
     }
 
+    async fn create_webhook(&self, shop_id: &str, webhook: WebhookRecord) -> DbResult<()> {
+        let id = shop_id.to_string();
+        self.writer
+            .write(move |c| webhooks::create(c, &id, &webhook))
+            .await
+    }
+
+    async fn webhooks(&self, shop_id: &str) -> DbResult<Vec<WebhookRecord>> {
+        let id = shop_id.to_string();
+        self.read(move |c| webhooks::list(c, &id)).await
+    }
+
+    async fn delete_webhook(&self, shop_id: &str, webhook_id: &str) -> DbResult<()> {
+        let (id, webhook) = (shop_id.to_string(), webhook_id.to_string());
+        self.writer
+            .write(move |c| webhooks::delete(c, &id, &webhook))
+            .await
+    }
+
+    async fn take_due_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> DbResult<Vec<DueDelivery>> {
+        self.writer
+            .write(move |c| webhooks::take_due(c, now, lease_until, limit))
+            .await
+    }
+
+    async fn record_delivery_attempt(
+        &self,
+        delivery_id: &str,
+        attempt: kept_shared::webhooks::DeliveryAttempt,
+        outcome: AttemptOutcome,
+    ) -> DbResult<()> {
+        let id = delivery_id.to_string();
+        self.writer
+            .write(move |c| webhooks::record_attempt(c, &id, &attempt, outcome))
+            .await
+    }
+
+    async fn deliveries(
+        &self,
+        shop_id: &str,
+        webhook_id: &str,
+        limit: u32,
+    ) -> DbResult<Vec<kept_shared::webhooks::Delivery>> {
+        let (id, webhook) = (shop_id.to_string(), webhook_id.to_string());
+        self.read(move |c| webhooks::deliveries(c, &id, &webhook, limit))
+            .await
+    }
+
     async fn erase_customer(&self, shop_id: &str, customer_ref: &str) -> DbResult<ErasedCustomer> {
         let (id, customer) = (shop_id.to_string(), customer_ref.to_string());
         self.writer
@@ -221,10 +275,23 @@ impl Database for SqliteDatabase {
         shop_id: &str,
         answers: Vec<AnswerRecord>,
         received_at: DateTime<Utc>,
+        events: Vec<NewEvent>,
     ) -> DbResult<Vec<bool>> {
         let id = shop_id.to_string();
         self.writer
-            .write(move |c| answers::insert(c, &id, &answers, received_at))
+            .write(move |c| {
+                let inserted = answers::insert(c, &id, &answers, received_at)?;
+                for event in &events {
+                    let new = answers
+                        .iter()
+                        .zip(&inserted)
+                        .any(|(a, new)| *new && a.answer.id == event.answer_id);
+                    if new {
+                        webhooks::enqueue(c, &id, event, received_at)?;
+                    }
+                }
+                Ok(inserted)
+            })
             .await
     }
 

@@ -16,6 +16,15 @@ pub fn erase_customer(
     shop_id: &str,
     customer_ref: &str,
 ) -> DbResult<ErasedCustomer> {
+    // Webhook deliveries carry the answer, references included: they go (their
+    // log with them).
+    c.execute(
+        "DELETE FROM webhook_deliveries WHERE shop_id = ?1
+           AND (instr(payload, '\"customer_ref\":\"' || ?2 || '\"') > 0
+                OR EXISTS (SELECT 1 FROM purchases p WHERE p.shop_id = ?1 AND p.customer_ref = ?2
+                           AND instr(payload, '\"order_ref\":\"' || p.purchase_id || '\"') > 0))",
+        params![shop_id, customer_ref],
+    )?;
     let answers_unlinked = c.execute(
         "UPDATE answers SET customer_ref = NULL, order_ref = NULL
          WHERE shop_id = ?1 AND (customer_ref = ?2 OR order_ref IN

@@ -22,6 +22,7 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(V3_TARGETING),
         M::up(V4_VERIFIED),
         M::up(V5_TEXT_RETENTION),
+        M::up(V6_WEBHOOKS),
     ])
 });
 
@@ -47,6 +48,43 @@ CREATE UNIQUE INDEX one_verified_answer_per_order ON answers (shop_id, survey_id
 const V5_TEXT_RETENTION: &str = r#"
 ALTER TABLE shops ADD COLUMN text_retention_days INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX answers_with_text_by_time ON answers (answered_at) WHERE text IS NOT NULL;
+"#;
+
+/// Webhooks: the owner's endpoints, the outbox of deliveries (written in the
+/// transaction that stores the answer), and every attempt.
+const V6_WEBHOOKS: &str = r#"
+CREATE TABLE webhooks (
+    id TEXT PRIMARY KEY,
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX webhooks_by_shop ON webhooks (shop_id);
+CREATE TABLE webhook_deliveries (
+    id TEXT PRIMARY KEY,
+    shop_id TEXT NOT NULL,
+    webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+    event_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    next_attempt_at INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    delivered_at INTEGER,
+    gave_up_at INTEGER
+) STRICT;
+CREATE INDEX deliveries_due ON webhook_deliveries (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+CREATE INDEX deliveries_by_webhook ON webhook_deliveries (webhook_id, created_at);
+CREATE TABLE webhook_attempts (
+    delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+    attempt INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    status INTEGER,
+    error TEXT,
+    PRIMARY KEY (delivery_id, attempt)
+) STRICT;
 "#;
 
 /// The schema of the first release, kept so its databases migrate.

@@ -7,9 +7,10 @@ mod customers;
 mod import;
 mod report;
 mod settings;
+mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, patch, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use axum::{Router, middleware};
 use chrono::NaiveDate;
 use kept_shared::Period;
@@ -58,6 +59,15 @@ pub fn router(db: Db) -> Router<Db> {
         .route("/{shop_id}/surveys/{survey_id}", put(settings::put_survey))
         .route("/{shop_id}/keys/{kind}", post(settings::rotate))
         .route("/{shop_id}/audit", get(settings::audit))
+        .route(
+            "/{shop_id}/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route("/{shop_id}/webhooks/{id}", delete(webhooks::remove))
+        .route(
+            "/{shop_id}/webhooks/{id}/deliveries",
+            get(webhooks::deliveries),
+        )
         .route(
             "/{shop_id}/import",
             post(import::import).layer(DefaultBodyLimit::max(import::MAX_IMPORT_BYTES)),

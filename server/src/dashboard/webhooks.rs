@@ -1,0 +1,161 @@
+//! Webhooks in the dashboard: the shop's endpoints with their recent
+//! deliveries and every attempt, adding one (its secret shown once), removing one.
+
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use kept_shared::FieldError;
+use kept_shared::webhooks::{DeliveryState, EventKind, NewWebhook};
+use maud::{Markup, html};
+
+use super::form_allowed;
+use super::format;
+use super::i18n::Texts;
+use super::layout::{Section, errors, shell};
+use super::session::Session;
+use super::surveys::dashboard_actor;
+use crate::db::Db;
+use crate::http::Failure;
+use crate::owner::settings::ChangeError;
+use crate::owner::webhooks;
+
+fn event_name(t: &Texts, k: EventKind) -> &'static str {
+    match k {
+        EventKind::Detractor => t.event_detractor,
+        EventKind::Churn => t.event_churn,
+        EventKind::LowCsat => t.event_low_csat,
+    }
+}
+
+fn field_id(field: &str) -> String {
+    format!("w-{field}")
+}
+
+async fn render(
+    db: &Db,
+    session: &Session,
+    invalid: &[FieldError],
+    notice: Option<Markup>,
+) -> Result<Response, Failure> {
+    let lang = session.lang;
+    let t = lang.texts();
+    let zone = session.shop.time_zone;
+    let hooks = webhooks::list(db.as_ref(), &session.shop).await?;
+    let mut logs = Vec::with_capacity(hooks.len());
+    for h in &hooks {
+        logs.push(webhooks::deliveries(db.as_ref(), &session.shop, &h.id).await?);
+    }
+    let content = html! {
+        p class="intro" { (t.webhooks_intro) }
+        @if let Some(n) = notice { (n) }
+        (errors(t, invalid, field_id))
+        @for (h, log) in hooks.iter().zip(&logs) {
+            section class="card" aria-labelledby={"h-" (h.id)} data-testid="webhook" {
+                h2 id={"h-" (h.id)} class="inline" { code { (h.url) } }
+                p { @for (i, k) in h.events.iter().enumerate() { @if i > 0 { ", " } (event_name(t, *k)) } }
+                @if log.is_empty() { p { (t.no_deliveries) } } @else {
+                    div class="table-wrap" { table {
+                        caption { (t.deliveries) }
+                        thead { tr { th scope="col" { (t.when) } th scope="col" { (t.event) } th scope="col" { (t.state) } th scope="col" { (t.attempts) } } }
+                        tbody { @for d in log { tr data-testid="delivery" {
+                            td { (format::date_time(lang, d.created_at, zone)) }
+                            td { (event_name(t, d.kind)) br; code { (d.event_id) } }
+                            td { (match d.state {
+                                DeliveryState::Delivered => t.delivered,
+                                DeliveryState::Pending => t.pending,
+                                DeliveryState::GaveUp => t.gave_up,
+                            })
+                            @if let Some(next) = d.next_attempt_at { br; (t.next_attempt) " " (format::date_time(lang, next, zone)) } }
+                            td { ol { @for a in &d.attempts { li {
+                                (format::date_time(lang, a.at, zone)) " — "
+                                @if let Some(s) = a.status { "HTTP " (s) } @else { "—" }
+                                @if let Some(e) = &a.error { " · " (e) }
+                            } } } }
+                        } } }
+                    } }
+                }
+                form method="post" action={"/dashboard/webhooks/" (h.id) "/delete"} class="actions" {
+                    input type="hidden" name="csrf" value=(session.csrf);
+                    button type="submit" class="danger" { (t.remove_webhook) }
+                }
+            }
+        }
+        h2 { (t.add_webhook) }
+        form method="post" action="/dashboard/webhooks" class="card" {
+            input type="hidden" name="csrf" value=(session.csrf);
+            label { (t.webhook_url) input id=(field_id("url")) name="url" type="url" required placeholder="https://" aria-invalid=[invalid.iter().any(|e| e.field == "url").then_some("true")]; }
+            fieldset id=(field_id("events")) {
+                legend { (t.webhook_events) }
+                @for k in EventKind::ALL {
+                    label class="check" { input type="checkbox" name="events" value=(k.as_str()) checked; (event_name(t, k)) }
+                }
+            }
+            div class="actions" { button type="submit" { (t.add_webhook) } }
+        }
+    };
+    Ok(shell(session, Section::Webhooks, t.webhooks, content))
+}
+
+pub async fn page(State(db): State<Db>, session: Session) -> Result<Response, Failure> {
+    render(&db, &session, &[], None).await
+}
+
+pub async fn add(
+    State(db): State<Db>,
+    session: Session,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, Failure> {
+    fn all<'a>(fields: &'a [(String, String)], name: &'a str) -> impl Iterator<Item = &'a str> {
+        fields
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+    let get = |name: &'static str| all(&fields, name);
+    if !form_allowed(&session, &headers, get("csrf").next().unwrap_or("")) {
+        return Ok(StatusCode::FORBIDDEN.into_response());
+    }
+    let new = NewWebhook {
+        url: get("url").next().unwrap_or("").trim().to_string(),
+        events: get("events").filter_map(EventKind::parse).collect(),
+    };
+    let t = session.lang.texts();
+    match webhooks::create(db.as_ref(), &session.shop, new, &dashboard_actor(&session)).await {
+        Ok(made) => {
+            let notice = html! {
+                section class="card" role="status" aria-labelledby="new-secret" {
+                    h2 id="new-secret" { (t.webhook_secret) }
+                    p class="secret" data-testid="new-secret" { (made.secret.unwrap_or_default()) }
+                    p { (t.new_secret_hint) }
+                }
+            };
+            render(&db, &session, &[], Some(notice)).await
+        }
+        Err(ChangeError::Invalid(invalid)) => {
+            let mut resp = render(&db, &session, &invalid, None).await?;
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+        Err(ChangeError::Store(e)) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct CsrfOnly {
+    csrf: String,
+}
+
+pub async fn remove(
+    State(db): State<Db>,
+    session: Session,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, Failure> {
+    if !form_allowed(&session, &headers, &f.csrf) {
+        return Ok(StatusCode::FORBIDDEN.into_response());
+    }
+    webhooks::remove(db.as_ref(), &session.shop, &id, &dashboard_actor(&session)).await?;
+    Ok(Redirect::to("/dashboard/webhooks").into_response())
+}

@@ -1,0 +1,201 @@
+//! Webhook endpoints, the outbox of deliveries and their attempts. Several
+//! instances may deliver at once: taking due deliveries skips the rows another
+//! instance has locked, and leases what it takes.
+
+use chrono::{DateTime, Utc};
+use deadpool_postgres::{Client, Transaction};
+use kept_shared::webhooks::{Delivery, DeliveryAttempt, DeliveryState, EventKind};
+
+use crate::db::{
+    AttemptOutcome, DbError, DbResult, DueDelivery, NewEvent, WebhookRecord, decode_event_kinds,
+    encode_event_kinds,
+};
+
+pub async fn create(client: &Client, shop_id: &str, w: &WebhookRecord) -> DbResult<()> {
+    client
+        .execute(
+            "INSERT INTO webhooks (id, shop_id, url, events, secret, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&w.id, &shop_id, &w.url, &encode_event_kinds(&w.events), &w.secret, &w.created_at],
+        )
+        .await?;
+    Ok(())
+}
+
+pub async fn list(client: &Client, shop_id: &str) -> DbResult<Vec<WebhookRecord>> {
+    let rows = client
+        .query(
+            "SELECT id, url, events, secret, created_at FROM webhooks WHERE shop_id = $1 ORDER BY created_at, id",
+            &[&shop_id],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(WebhookRecord {
+                id: r.try_get(0)?,
+                url: r.try_get(1)?,
+                events: decode_event_kinds(r.try_get(2)?),
+                secret: r.try_get(3)?,
+                created_at: r.try_get(4)?,
+            })
+        })
+        .collect()
+}
+
+pub async fn delete(client: &Client, shop_id: &str, id: &str) -> DbResult<()> {
+    let n = client
+        .execute(
+            "DELETE FROM webhooks WHERE shop_id = $1 AND id = $2",
+            &[&shop_id, &id],
+        )
+        .await?;
+    if n == 0 {
+        return Err(DbError::NotFound(format!("the shop has no webhook {id:?}")));
+    }
+    Ok(())
+}
+
+/// Queues `events` for each of the shop's endpoints that takes their kind; runs
+/// in the transaction that stored their answers.
+pub async fn enqueue(
+    tx: &Transaction<'_>,
+    shop_id: &str,
+    events: &[&NewEvent],
+    now: DateTime<Utc>,
+) -> DbResult<()> {
+    for event in events {
+        tx.execute(
+            "INSERT INTO webhook_deliveries (id, shop_id, webhook_id, event_id, kind, payload, created_at, next_attempt_at)
+             SELECT $1 || ':' || w.id, w.shop_id, w.id, $1, $2, $3, $4, $4 FROM webhooks w
+             WHERE w.shop_id = $5 AND strpos(w.events, ',' || $2 || ',') > 0
+             ON CONFLICT DO NOTHING",
+            &[&event.event_id, &event.kind.as_str(), &event.payload, &now, &shop_id],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Takes up to `limit` deliveries due at `now`, leasing them until `lease_until`.
+pub async fn take_due(
+    client: &Client,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: u32,
+) -> DbResult<Vec<DueDelivery>> {
+    let rows = client
+        .query(
+            "UPDATE webhook_deliveries d SET next_attempt_at = $2
+             FROM webhooks w
+             WHERE w.id = d.webhook_id AND d.id IN (
+                 SELECT id FROM webhook_deliveries
+                 WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $1
+                 ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+             RETURNING d.id, w.url, w.secret, d.event_id, d.payload, d.attempts, d.created_at",
+            &[&now, &lease_until, &i64::from(limit)],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DueDelivery {
+                id: r.try_get(0)?,
+                url: r.try_get(1)?,
+                secret: r.try_get(2)?,
+                event_id: r.try_get(3)?,
+                payload: r.try_get(4)?,
+                attempts: u32::try_from(r.try_get::<_, i32>(5)?).map_err(DbError::internal)?,
+                created_at: r.try_get(6)?,
+            })
+        })
+        .collect()
+}
+
+pub async fn record_attempt(
+    client: &mut Client,
+    delivery_id: &str,
+    attempt: &DeliveryAttempt,
+    outcome: AttemptOutcome,
+) -> DbResult<()> {
+    let tx = client.transaction().await?;
+    let (next, delivered, gave_up) = match outcome {
+        AttemptOutcome::Delivered => (None, Some(attempt.at), None),
+        AttemptOutcome::RetryAt(t) => (Some(t), None, None),
+        AttemptOutcome::GaveUp => (None, None, Some(attempt.at)),
+    };
+    let row = tx
+        .query_one(
+            "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = $2,
+                    delivered_at = $3, gave_up_at = $4 WHERE id = $1 RETURNING attempts",
+            &[&delivery_id, &next, &delivered, &gave_up],
+        )
+        .await?;
+    let number: i32 = row.try_get(0)?;
+    tx.execute(
+        "INSERT INTO webhook_attempts (delivery_id, attempt, at, status, error) VALUES ($1, $2, $3, $4, $5)",
+        &[
+            &delivery_id,
+            &number,
+            &attempt.at,
+            &attempt.status.map(i32::from),
+            &attempt.error,
+        ],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The endpoint's deliveries, newest first, each with its attempts.
+pub async fn deliveries(
+    client: &Client,
+    shop_id: &str,
+    webhook_id: &str,
+    limit: u32,
+) -> DbResult<Vec<Delivery>> {
+    let rows = client
+        .query(
+            "SELECT id, event_id, kind, created_at, next_attempt_at, delivered_at, gave_up_at
+             FROM webhook_deliveries WHERE shop_id = $1 AND webhook_id = $2
+             ORDER BY created_at DESC, id LIMIT $3",
+            &[&shop_id, &webhook_id, &i64::from(limit)],
+        )
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id: String = r.try_get(0)?;
+        let kind: String = r.try_get(2)?;
+        let delivered: Option<DateTime<Utc>> = r.try_get(5)?;
+        let gave_up: Option<DateTime<Utc>> = r.try_get(6)?;
+        let attempts = client
+            .query(
+                "SELECT at, status, error FROM webhook_attempts WHERE delivery_id = $1 ORDER BY attempt",
+                &[&id],
+            )
+            .await?
+            .iter()
+            .map(|a| {
+                Ok(DeliveryAttempt {
+                    at: a.try_get(0)?,
+                    status: a
+                        .try_get::<_, Option<i32>>(1)?
+                        .map(|s| u16::try_from(s).map_err(DbError::internal))
+                        .transpose()?,
+                    error: a.try_get(2)?,
+                })
+            })
+            .collect::<DbResult<Vec<_>>>()?;
+        out.push(Delivery {
+            event_id: r.try_get(1)?,
+            kind: EventKind::parse(&kind)
+                .ok_or_else(|| DbError::internal(anyhow::anyhow!("event kind {kind:?}")))?,
+            created_at: r.try_get(3)?,
+            state: match (delivered, gave_up) {
+                (Some(_), _) => DeliveryState::Delivered,
+                (None, Some(_)) => DeliveryState::GaveUp,
+                (None, None) => DeliveryState::Pending,
+            },
+            next_attempt_at: r.try_get(4)?,
+            attempts,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,216 @@
+//! Webhook endpoints, the outbox of deliveries and their attempts.
+
+use chrono::{DateTime, Utc};
+use kept_shared::webhooks::{Delivery, DeliveryAttempt, DeliveryState, EventKind};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{instant, millis};
+use crate::db::{
+    AttemptOutcome, DbError, DbResult, DueDelivery, NewEvent, WebhookRecord, decode_event_kinds,
+    encode_event_kinds,
+};
+
+pub fn create(c: &Connection, shop_id: &str, w: &WebhookRecord) -> DbResult<()> {
+    c.execute(
+        "INSERT INTO webhooks (id, shop_id, url, events, secret, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            w.id,
+            shop_id,
+            w.url,
+            encode_event_kinds(&w.events),
+            w.secret,
+            millis(w.created_at)
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn list(c: &Connection, shop_id: &str) -> DbResult<Vec<WebhookRecord>> {
+    let mut st = c.prepare_cached(
+        "SELECT id, url, events, secret, created_at FROM webhooks WHERE shop_id = ?1 ORDER BY created_at, id",
+    )?;
+    let rows = st.query_map([shop_id], |r| {
+        Ok(WebhookRecord {
+            id: r.get(0)?,
+            url: r.get(1)?,
+            events: decode_event_kinds(&r.get::<_, String>(2)?),
+            secret: r.get(3)?,
+            created_at: instant(r.get(4)?)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn delete(c: &Connection, shop_id: &str, id: &str) -> DbResult<()> {
+    let n = c.execute(
+        "DELETE FROM webhooks WHERE shop_id = ?1 AND id = ?2",
+        params![shop_id, id],
+    )?;
+    if n == 0 {
+        return Err(DbError::NotFound(format!("the shop has no webhook {id:?}")));
+    }
+    Ok(())
+}
+
+/// Queues `event` for each of the shop's endpoints that takes its kind; runs in
+/// the transaction that stored its answer.
+pub fn enqueue(
+    c: &Connection,
+    shop_id: &str,
+    event: &NewEvent,
+    now: DateTime<Utc>,
+) -> DbResult<()> {
+    let mut st = c.prepare_cached(
+        "INSERT INTO webhook_deliveries (id, shop_id, webhook_id, event_id, kind, payload, created_at, next_attempt_at)
+         SELECT ?1 || ':' || w.id, w.shop_id, w.id, ?1, ?2, ?3, ?4, ?4 FROM webhooks w
+         WHERE w.shop_id = ?5 AND instr(w.events, ',' || ?2 || ',') > 0
+         ON CONFLICT DO NOTHING",
+    )?;
+    st.execute(params![
+        event.event_id,
+        event.kind.as_str(),
+        event.payload,
+        millis(now),
+        shop_id
+    ])?;
+    Ok(())
+}
+
+/// Takes up to `limit` deliveries due at `now`, leasing them until `lease_until`.
+pub fn take_due(
+    c: &Connection,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: u32,
+) -> DbResult<Vec<DueDelivery>> {
+    let mut st = c.prepare_cached(
+        "UPDATE webhook_deliveries SET next_attempt_at = ?2
+         WHERE id IN (SELECT id FROM webhook_deliveries
+                      WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ?1
+                      ORDER BY next_attempt_at LIMIT ?3)
+         RETURNING id, webhook_id, event_id, payload, attempts, created_at",
+    )?;
+    let taken = st
+        .query_map(params![millis(now), millis(lease_until), limit], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, u32>(4)?,
+                instant(r.get(5)?)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut endpoint = c.prepare_cached("SELECT url, secret FROM webhooks WHERE id = ?1")?;
+    let mut due = Vec::with_capacity(taken.len());
+    for (id, webhook, event_id, payload, attempts, created_at) in taken {
+        let Some((url, secret)) = endpoint
+            .query_row([&webhook], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+        else {
+            continue;
+        };
+        due.push(DueDelivery {
+            id,
+            url,
+            secret,
+            event_id,
+            payload,
+            attempts,
+            created_at,
+        });
+    }
+    Ok(due)
+}
+
+pub fn record_attempt(
+    c: &Connection,
+    delivery_id: &str,
+    attempt: &DeliveryAttempt,
+    outcome: AttemptOutcome,
+) -> DbResult<()> {
+    let number: u32 = c.query_row(
+        "SELECT attempts FROM webhook_deliveries WHERE id = ?1",
+        [delivery_id],
+        |r| r.get(0),
+    )?;
+    c.execute(
+        "INSERT INTO webhook_attempts (delivery_id, attempt, at, status, error) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            delivery_id,
+            number + 1,
+            millis(attempt.at),
+            attempt.status,
+            attempt.error
+        ],
+    )?;
+    let (next, delivered, gave_up) = match outcome {
+        AttemptOutcome::Delivered => (None, Some(millis(attempt.at)), None),
+        AttemptOutcome::RetryAt(t) => (Some(millis(t)), None, None),
+        AttemptOutcome::GaveUp => (None, None, Some(millis(attempt.at))),
+    };
+    c.execute(
+        "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ?2,
+                delivered_at = ?3, gave_up_at = ?4 WHERE id = ?1",
+        params![delivery_id, next, delivered, gave_up],
+    )?;
+    Ok(())
+}
+
+/// The endpoint's deliveries, newest first, each with its attempts.
+pub fn deliveries(
+    c: &Connection,
+    shop_id: &str,
+    webhook_id: &str,
+    limit: u32,
+) -> DbResult<Vec<Delivery>> {
+    let mut st = c.prepare_cached(
+        "SELECT id, event_id, kind, created_at, next_attempt_at, delivered_at, gave_up_at
+         FROM webhook_deliveries WHERE shop_id = ?1 AND webhook_id = ?2
+         ORDER BY created_at DESC, id LIMIT ?3",
+    )?;
+    let rows = st
+        .query_map(params![shop_id, webhook_id, limit], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, Option<i64>>(4)?,
+                r.get::<_, Option<i64>>(5)?,
+                r.get::<_, Option<i64>>(6)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut attempts_of = c.prepare_cached(
+        "SELECT at, status, error FROM webhook_attempts WHERE delivery_id = ?1 ORDER BY attempt",
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, event_id, kind, created_at, next, delivered, gave_up) in rows {
+        let attempts = attempts_of
+            .query_map([&id], |r| {
+                Ok(DeliveryAttempt {
+                    at: instant(r.get(0)?)?,
+                    status: r.get(1)?,
+                    error: r.get(2)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let state = match (delivered, gave_up) {
+            (Some(_), _) => DeliveryState::Delivered,
+            (None, Some(_)) => DeliveryState::GaveUp,
+            (None, None) => DeliveryState::Pending,
+        };
+        out.push(Delivery {
+            event_id,
+            kind: EventKind::parse(&kind)
+                .ok_or_else(|| DbError::internal(anyhow::anyhow!("event kind {kind:?}")))?,
+            created_at: instant(created_at)?,
+            state,
+            next_attempt_at: next.map(instant).transpose()?,
+            attempts,
+        });
+    }
+    Ok(out)
+}

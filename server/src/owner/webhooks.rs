@@ -1,0 +1,118 @@
+//! The owner's webhook endpoints: register (the secret shown once), list,
+//! remove, and read each one's delivery log.
+
+use chrono::Utc;
+use kept_shared::FieldError;
+use kept_shared::webhooks::{Delivery, MAX_WEBHOOK_URL_CHARS, MAX_WEBHOOKS, NewWebhook, Webhook};
+use rand::RngCore;
+
+use super::settings::{Actor, ChangeError, audit};
+use crate::db::{Database, DbError, Shop, WebhookRecord};
+use crate::webhooks::generate_secret;
+
+/// Deliveries the log shows, newest first.
+pub const DELIVERY_LOG: u32 = 50;
+
+fn view(w: WebhookRecord, with_secret: bool) -> Webhook {
+    Webhook {
+        id: w.id,
+        url: w.url,
+        events: w.events,
+        created_at: w.created_at,
+        secret: with_secret.then_some(w.secret),
+    }
+}
+
+/// Checks `new` as the rules say: an absolute http(s) URL with a host, at most
+/// [`MAX_WEBHOOK_URL_CHARS`]; at least one event.
+fn check(new: &NewWebhook) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let field = |name: &str, message: &str| FieldError {
+        field: name.into(),
+        message: message.into(),
+    };
+    let url_ok = new.url.chars().count() <= MAX_WEBHOOK_URL_CHARS
+        && reqwest::Url::parse(&new.url).is_ok_and(|u| {
+            matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
+        });
+    if !url_ok {
+        errors.push(field(
+            "url",
+            "an http:// or https:// address of at most 2000 characters",
+        ));
+    }
+    if new.events.is_empty() {
+        errors.push(field("events", "at least one event"));
+    }
+    errors
+}
+
+pub async fn create(
+    db: &dyn Database,
+    shop: &Shop,
+    new: NewWebhook,
+    actor: &Actor,
+) -> Result<Webhook, ChangeError> {
+    let errors = check(&new);
+    if !errors.is_empty() {
+        return Err(ChangeError::Invalid(errors));
+    }
+    if db.webhooks(&shop.id).await?.len() >= MAX_WEBHOOKS {
+        return Err(ChangeError::Invalid(vec![FieldError {
+            field: "url".into(),
+            message: format!("a shop may have at most {MAX_WEBHOOKS} webhooks"),
+        }]));
+    }
+    let mut id = [0u8; 8];
+    rand::rng().fill_bytes(&mut id);
+    let mut events = new.events;
+    events.sort();
+    events.dedup();
+    let record = WebhookRecord {
+        id: format!("wh_{}", hex::encode(id)),
+        url: new.url,
+        events,
+        secret: generate_secret(),
+        created_at: Utc::now(),
+    };
+    db.create_webhook(&shop.id, record.clone()).await?;
+    audit(db, &shop.id, actor, "webhook added", record.url.clone()).await?;
+    Ok(view(record, true))
+}
+
+pub async fn list(db: &dyn Database, shop: &Shop) -> Result<Vec<Webhook>, DbError> {
+    Ok(db
+        .webhooks(&shop.id)
+        .await?
+        .into_iter()
+        .map(|w| view(w, false))
+        .collect())
+}
+
+pub async fn remove(
+    db: &dyn Database,
+    shop: &Shop,
+    id: &str,
+    actor: &Actor,
+) -> Result<(), DbError> {
+    let url = db
+        .webhooks(&shop.id)
+        .await?
+        .into_iter()
+        .find(|w| w.id == id)
+        .map(|w| w.url)
+        .ok_or_else(|| DbError::NotFound(format!("the shop has no webhook {id:?}")))?;
+    db.delete_webhook(&shop.id, id).await?;
+    audit(db, &shop.id, actor, "webhook removed", url).await
+}
+
+pub async fn deliveries(
+    db: &dyn Database,
+    shop: &Shop,
+    id: &str,
+) -> Result<Vec<Delivery>, DbError> {
+    if !db.webhooks(&shop.id).await?.iter().any(|w| w.id == id) {
+        return Err(DbError::NotFound(format!("the shop has no webhook {id:?}")));
+    }
+    db.deliveries(&shop.id, id, DELIVERY_LOG).await
+}

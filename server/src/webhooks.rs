@@ -1,0 +1,244 @@
+//! Close the loop: an unhappy answer reaches the shop's own systems as a
+//! webhook. The event is written to an outbox in the transaction that stores
+//! its answer (`Database::insert_answers`), so no acknowledged answer's event
+//! is lost, whatever happens to the server after; a background deliverer sends
+//! each one, signed, with exponential backoff for up to three days, and logs
+//! every attempt. The event id is the receiver's idempotency key: a delivery
+//! may arrive twice (a timeout after the receiver took it), never differently.
+//!
+//! The signature is Stripe's scheme: `Kept-Signature: t=<unix seconds>,v1=<hex
+//! HMAC-SHA256 of "<t>.<body>" under the endpoint's secret>`; the receiver
+//! recomputes it and refuses old timestamps.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use kept_shared::AnswerValue;
+use kept_shared::webhooks::{DeliveryAttempt, EventKind, WebhookEvent};
+use rand::RngCore;
+use sha2::Sha256;
+
+use crate::db::{AnswerRecord, AttemptOutcome, Db, DueDelivery, NewEvent, Shop, StoredAnswer};
+
+/// The header that carries the signature.
+pub const SIGNATURE_HEADER: &str = "kept-signature";
+/// The header that carries the event id.
+pub const EVENT_ID_HEADER: &str = "kept-event-id";
+
+/// How the deliverer paces itself (the README's limits table lists the defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryTiming {
+    /// How often due deliveries are looked for.
+    pub poll: Duration,
+    /// The wait after the first failure; it doubles with each failure.
+    pub first_retry: Duration,
+    /// Longest wait between two attempts.
+    pub max_retry: Duration,
+    /// After this long since the event, a failure is the last attempt.
+    pub give_up_after: Duration,
+    /// Longest a receiver may take to answer.
+    pub request_timeout: Duration,
+}
+
+impl Default for DeliveryTiming {
+    fn default() -> Self {
+        DeliveryTiming {
+            poll: Duration::from_secs(1),
+            first_retry: Duration::from_secs(30),
+            max_retry: Duration::from_secs(6 * 3600),
+            give_up_after: Duration::from_secs(3 * 24 * 3600),
+            request_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Deliveries one look takes.
+const BATCH: u32 = 20;
+
+/// What kind of event an answer is, if any: a detractor (NPS 0–6), a low CSAT
+/// (1–2), any churn answer.
+pub fn event_kind(value: &AnswerValue) -> Option<EventKind> {
+    match value {
+        AnswerValue::Nps { score, .. } if *score <= 6 => Some(EventKind::Detractor),
+        AnswerValue::Csat { score } if *score <= 2 => Some(EventKind::LowCsat),
+        AnswerValue::ChurnReason { .. } => Some(EventKind::Churn),
+        _ => None,
+    }
+}
+
+/// The events of answers about to be stored.
+pub fn events_of(shop: &Shop, records: &[AnswerRecord], now: DateTime<Utc>) -> Vec<NewEvent> {
+    records
+        .iter()
+        .filter_map(|r| {
+            let kind = event_kind(&r.answer.value)?;
+            let event = WebhookEvent {
+                id: format!("evt_{}", r.answer.id.simple()),
+                kind,
+                created_at: now,
+                shop: shop.id.clone(),
+                answer: crate::owner::inbox::answer_item(StoredAnswer {
+                    record: r.clone(),
+                    follow_up: None,
+                }),
+            };
+            Some(NewEvent {
+                answer_id: r.answer.id,
+                event_id: event.id.clone(),
+                kind,
+                payload: serde_json::to_string(&event).ok()?,
+            })
+        })
+        .collect()
+}
+
+/// The `Kept-Signature` value of `body` sent at `t`.
+pub fn signature(secret: &str, t: i64, body: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
+    mac.update(t.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body.as_bytes());
+    format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// A new endpoint secret: `whsec_` and 256 random bits in hex.
+pub fn generate_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("whsec_{}", hex::encode(bytes))
+}
+
+/// The wait after failure number `failures` (1 for the first).
+pub fn retry_delay(timing: &DeliveryTiming, failures: u32) -> Duration {
+    timing
+        .first_retry
+        .saturating_mul(1 << failures.saturating_sub(1).min(20))
+        .min(timing.max_retry)
+}
+
+/// Delivers what is due, for as long as the server runs.
+pub async fn deliver_forever(db: Db, timing: DeliveryTiming) {
+    let http = reqwest::Client::builder()
+        .timeout(timing.request_timeout)
+        // A receiver answers for itself; a redirect elsewhere is not followed.
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("Kept-Webhooks/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("an HTTP client");
+    let lease = timing.request_timeout * 2;
+    let mut tick = tokio::time::interval(timing.poll);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let now = Utc::now();
+        let due = match db.take_due_deliveries(now, now + lease, BATCH).await {
+            Ok(due) => due,
+            Err(e) => {
+                tracing::warn!("looking for webhook deliveries failed: {e}");
+                continue;
+            }
+        };
+        for delivery in due {
+            attempt(&db, &http, &timing, delivery).await;
+        }
+    }
+}
+
+async fn attempt(db: &Db, http: &reqwest::Client, timing: &DeliveryTiming, d: DueDelivery) {
+    let at = Utc::now();
+    let sent = http
+        .post(&d.url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(
+            SIGNATURE_HEADER,
+            signature(&d.secret, at.timestamp(), &d.payload),
+        )
+        .header(EVENT_ID_HEADER, &d.event_id)
+        .body(d.payload.clone())
+        .send()
+        .await;
+    let (status, error) = match &sent {
+        Ok(resp) if resp.status().is_success() => (Some(resp.status().as_u16()), None),
+        Ok(resp) => (
+            Some(resp.status().as_u16()),
+            Some(format!("the receiver answered {}", resp.status())),
+        ),
+        Err(e) => (None, Some(describe(e))),
+    };
+    let failures = d.attempts + 1;
+    let outcome = if error.is_none() {
+        AttemptOutcome::Delivered
+    } else {
+        let next = at + retry_delay(timing, failures);
+        let deadline = d.created_at + timing.give_up_after;
+        if next > deadline {
+            AttemptOutcome::GaveUp
+        } else {
+            AttemptOutcome::RetryAt(next)
+        }
+    };
+    let logged = db
+        .record_delivery_attempt(&d.id, DeliveryAttempt { at, status, error }, outcome)
+        .await;
+    if let Err(e) = logged {
+        // The lease runs out and the delivery is tried again: sent twice, same id.
+        tracing::warn!(delivery = d.id, "logging a webhook attempt failed: {e}");
+    }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "the receiver did not answer in time".into()
+    } else if e.is_connect() {
+        "could not connect to the receiver".into()
+    } else {
+        format!("the request failed: {e}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_double_from_the_first_up_to_the_longest() {
+        let t = DeliveryTiming::default();
+        let waits: Vec<u64> = (1..=12).map(|n| retry_delay(&t, n).as_secs()).collect();
+        assert_eq!(
+            waits,
+            [
+                30, 60, 120, 240, 480, 960, 1920, 3840, 7680, 15360, 21600, 21600
+            ]
+        );
+    }
+
+    #[test]
+    fn signatures_are_stripe_style_and_match_openssl() {
+        // printf '1700000000.{}' | openssl dgst -sha256 -hmac whsec_x
+        assert_eq!(
+            signature("whsec_x", 1_700_000_000, "{}"),
+            "t=1700000000,v1=be8cb8325f2202445260a855532f967e30ad2a9394ce28da66ee02880ddcb661"
+        );
+    }
+
+    #[test]
+    fn only_unhappy_answers_are_events() {
+        let nps = |score| AnswerValue::Nps {
+            score,
+            reason: None,
+        };
+        assert_eq!(event_kind(&nps(6)), Some(EventKind::Detractor));
+        assert_eq!(event_kind(&nps(7)), None);
+        assert_eq!(
+            event_kind(&AnswerValue::Csat { score: 2 }),
+            Some(EventKind::LowCsat)
+        );
+        assert_eq!(event_kind(&AnswerValue::Csat { score: 3 }), None);
+        let churn = AnswerValue::ChurnReason {
+            reasons: vec!["price".into()],
+            other: None,
+        };
+        assert_eq!(event_kind(&churn), Some(EventKind::Churn));
+    }
+}

@@ -1,0 +1,373 @@
+//! Webhooks against a local receiver, on both engines: a detractor's answer is
+//! delivered, signed, after the receiver failed twice (three attempts in the
+//! log, one event id); an event queued while no deliverer runs is delivered
+//! after a restart; the receiver can tell a forged body by the signature.
+
+#[macro_use]
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::routing::post;
+use common::TestApp;
+use kept_server::webhooks::{DeliveryTiming, EVENT_ID_HEADER, SIGNATURE_HEADER, signature};
+use kept_server::{AppConfig, HEADER_READ_TIMEOUT, RunningServer, demo};
+use kept_shared::testing::AnswerBuilder;
+use kept_shared::webhooks::{
+    Delivery, DeliveryState, EventKind, NewWebhook, Webhook, WebhookEvent,
+};
+
+/// What the receiver got: each request's event id, signature and body.
+type Received = Arc<Mutex<Vec<(String, String, String)>>>;
+
+struct Receiver {
+    url: String,
+    received: Received,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// A receiver that answers 500 to its first `failures` requests, then 200.
+async fn receiver(failures: usize) -> Receiver {
+    let received: Received = Arc::default();
+    let state = (received.clone(), Arc::new(Mutex::new(failures)));
+    let app = Router::new()
+        .route(
+            "/hook",
+            post(
+                |State((received, left)): State<(Received, Arc<Mutex<usize>>)>,
+                 headers: HeaderMap,
+                 body: Bytes| async move {
+                    let header = |n: &str| {
+                        headers
+                            .get(n)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default()
+                            .to_string()
+                    };
+                    received.lock().unwrap().push((
+                        header(EVENT_ID_HEADER),
+                        header(SIGNATURE_HEADER),
+                        String::from_utf8_lossy(&body).to_string(),
+                    ));
+                    let mut left = left.lock().unwrap();
+                    if *left > 0 {
+                        *left -= 1;
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    } else {
+                        StatusCode::OK
+                    }
+                },
+            ),
+        )
+        .with_state(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    Receiver {
+        url,
+        received,
+        task,
+    }
+}
+
+/// The receiver's check: the signature is the one the endpoint's secret makes
+/// of this body at its timestamp.
+fn signed_by(secret: &str, header: &str, body: &str) -> bool {
+    let Some(t) = header
+        .split(',')
+        .find_map(|p| p.strip_prefix("t="))
+        .and_then(|t| t.parse::<i64>().ok())
+    else {
+        return false;
+    };
+    signature(secret, t, body) == header
+}
+
+async fn register(app: &TestApp, url: &str, events: Vec<EventKind>) -> Webhook {
+    let reply = app
+        .raw(
+            Method::POST,
+            &format!("/api/v1/shops/{}/webhooks", demo::SHOP_ID),
+            &[
+                ("authorization", &format!("Bearer {}", demo::OWNER_TOKEN)),
+                ("content-type", "application/json"),
+            ],
+            serde_json::to_string(&NewWebhook {
+                url: url.into(),
+                events,
+            })
+            .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    reply.json()
+}
+
+async fn log(app: &TestApp, webhook: &str) -> Vec<Delivery> {
+    app.get_with(
+        &format!(
+            "/api/v1/shops/{}/webhooks/{webhook}/deliveries",
+            demo::SHOP_ID
+        ),
+        &[("authorization", &format!("Bearer {}", demo::OWNER_TOKEN))],
+    )
+    .await
+    .json()
+}
+
+async fn serve(app: &TestApp) -> RunningServer {
+    let timing = DeliveryTiming {
+        poll: Duration::from_millis(20),
+        first_retry: Duration::from_millis(100),
+        ..DeliveryTiming::default()
+    };
+    RunningServer::serve_with(
+        app.db.clone(),
+        "127.0.0.1:0".parse().unwrap(),
+        AppConfig {
+            webhook_timing: timing,
+            ..AppConfig::default()
+        },
+        HEADER_READ_TIMEOUT,
+    )
+    .await
+    .unwrap()
+}
+
+async fn wait_for(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done().await {
+        assert!(Instant::now() < deadline, "waited too long for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn a_detractor_is_delivered_signed_after_two_failures(app: TestApp) {
+    let receiver = receiver(2).await;
+    let hook = register(
+        &app,
+        &receiver.url,
+        vec![EventKind::Detractor, EventKind::Churn],
+    )
+    .await;
+    let secret = hook.secret.clone().expect("the secret, shown once");
+    assert!(secret.starts_with("whsec_"));
+    let server = serve(&app).await;
+    let unhappy = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 3)
+        .reason("Cold coffee")
+        .build();
+    app.send_answers(&[
+        unhappy.clone(),
+        // Not events, or not of a kind the endpoint takes.
+        AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 10).build(),
+        AnswerBuilder::csat(demo::SHOP_ID, demo::CSAT_SURVEY, 1).build(),
+    ])
+    .await;
+    wait_for("the delivery", async || {
+        log(&app, &hook.id)
+            .await
+            .first()
+            .is_some_and(|d| d.state == DeliveryState::Delivered)
+    })
+    .await;
+    server.stop().await;
+    let deliveries = log(&app, &hook.id).await;
+    assert_eq!(deliveries.len(), 1);
+    let statuses: Vec<_> = deliveries[0].attempts.iter().map(|a| a.status).collect();
+    assert_eq!(statuses, [Some(500), Some(500), Some(200)]);
+    assert_eq!(deliveries[0].next_attempt_at, None);
+    // Three requests, one event: the same id and body each time, each signed.
+    let received = receiver.received.lock().unwrap().clone();
+    assert_eq!(received.len(), 3);
+    assert!(
+        received
+            .iter()
+            .all(|(id, _, body)| *id == deliveries[0].event_id && *body == received[0].2)
+    );
+    for (_, sig, body) in &received {
+        assert!(signed_by(&secret, sig, body), "{sig}");
+        assert!(!signed_by(&secret, sig, &body.replace("Cold", "Warm")));
+        assert!(!signed_by("whsec_other", sig, body));
+    }
+    let event: WebhookEvent = serde_json::from_str(&received[0].2).unwrap();
+    assert_eq!(
+        (event.kind, event.answer.id),
+        (EventKind::Detractor, unhappy.id)
+    );
+    assert_eq!(event.shop, demo::SHOP_ID);
+    receiver.task.abort();
+}
+
+async fn an_event_queued_while_no_deliverer_runs_survives_a_restart(app: TestApp) {
+    let receiver = receiver(0).await;
+    let hook = register(&app, &receiver.url, vec![EventKind::Churn]).await;
+    // Acknowledged by the in-process app: no deliverer runs, as if the server
+    // had died right after the receipt.
+    let churn = AnswerBuilder::churn(demo::SHOP_ID, demo::CHURN_SURVEY, &["price"], None).build();
+    let receipt = app.send_answers(std::slice::from_ref(&churn)).await;
+    assert_eq!(receipt.stored, vec![churn.id]);
+    assert_eq!(log(&app, &hook.id).await[0].state, DeliveryState::Pending);
+    let server = serve(&app).await;
+    wait_for("the delivery", async || {
+        receiver.received.lock().unwrap().len() == 1
+    })
+    .await;
+    wait_for("the log", async || {
+        log(&app, &hook.id).await[0].state == DeliveryState::Delivered
+    })
+    .await;
+    server.stop().await;
+    // The same answer again is a duplicate: no second event.
+    app.send_answers(&[churn]).await;
+    assert_eq!(log(&app, &hook.id).await.len(), 1);
+    receiver.task.abort();
+}
+
+async fn endpoints_are_checked_listed_and_removed(app: TestApp) {
+    let owner = |method: Method, rest: String, body: String| {
+        let app = &app;
+        async move {
+            app.raw(
+                method,
+                &format!("/api/v1/shops/{}/{rest}", demo::SHOP_ID),
+                &[
+                    ("authorization", &format!("Bearer {}", demo::OWNER_TOKEN)),
+                    ("content-type", "application/json"),
+                ],
+                body,
+            )
+            .await
+        }
+    };
+    for bad in [
+        r#"{"url":"ftp://x.example/h","events":["answer.churn"]}"#,
+        r#"{"url":"not a url","events":["answer.churn"]}"#,
+        r#"{"url":"https://x.example/h","events":[]}"#,
+    ] {
+        let reply = owner(Method::POST, "webhooks".into(), bad.into()).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    let unknown = owner(
+        Method::POST,
+        "webhooks".into(),
+        r#"{"url":"https://x.example/h","events":["answer.praise"]}"#.into(),
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let made = register(
+        &app,
+        "https://hooks.example.com/kept",
+        vec![EventKind::LowCsat],
+    )
+    .await;
+    let listed: Vec<Webhook> = owner(Method::GET, "webhooks".into(), String::new())
+        .await
+        .json();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].secret, None, "the secret is shown only once");
+    let gone = owner(
+        Method::DELETE,
+        format!("webhooks/{}", made.id),
+        String::new(),
+    )
+    .await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT);
+    let again = owner(
+        Method::DELETE,
+        format!("webhooks/{}", made.id),
+        String::new(),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+}
+
+on_both_engines!(
+    a_detractor_is_delivered_signed_after_two_failures,
+    an_event_queued_while_no_deliverer_runs_survives_a_restart,
+    endpoints_are_checked_listed_and_removed,
+);
+
+/// The dashboard's webhooks page: adding an endpoint shows its secret once,
+/// the log shows each delivery with its attempts, removing it asks for the
+/// session's CSRF token.
+#[tokio::test]
+async fn the_dashboard_adds_shows_and_removes_webhooks() {
+    let app = TestApp::new(common::Engine::Sqlite).await;
+    let (cookie, csrf) = common::sign_in(&app).await;
+    let form = |path: &str, body: String| {
+        let (app, cookie, path) = (&app, cookie.clone(), path.to_string());
+        async move {
+            app.raw(
+                Method::POST,
+                &path,
+                &[
+                    ("host", "kept.test"),
+                    ("origin", "http://kept.test"),
+                    ("content-type", "application/x-www-form-urlencoded"),
+                    ("cookie", &cookie),
+                ],
+                body,
+            )
+            .await
+        }
+    };
+    let bad = form(
+        "/dashboard/webhooks",
+        format!("csrf={csrf}&url=ftp%3A%2F%2Fx&events=answer.churn"),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(String::from_utf8_lossy(&bad.body).contains("role=\"alert\""));
+    let added = form(
+        "/dashboard/webhooks",
+        format!("csrf={csrf}&url=https%3A%2F%2Fhooks.example.com%2Fkept&events=answer.detractor"),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::OK);
+    let html = String::from_utf8_lossy(&added.body).to_string();
+    assert!(
+        html.contains("data-testid=\"new-secret\"") && html.contains("whsec_"),
+        "{html}"
+    );
+    // A detractor answer is queued for it, and the page shows it waiting.
+    app.send_answers(&[AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 0).build()])
+        .await;
+    let page = app
+        .get_with("/dashboard/webhooks", &[("cookie", &cookie)])
+        .await;
+    let html = String::from_utf8_lossy(&page.body).to_string();
+    assert!(html.contains("https://hooks.example.com/kept"));
+    assert_eq!(html.matches("data-testid=\"delivery\"").count(), 1);
+    assert!(!html.contains("whsec_"), "the secret is shown only once");
+    let id = html
+        .split("/dashboard/webhooks/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let forged = form(
+        &format!("/dashboard/webhooks/{id}/delete"),
+        "csrf=nope".into(),
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let removed = form(
+        &format!("/dashboard/webhooks/{id}/delete"),
+        format!("csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    let page = app
+        .get_with("/dashboard/webhooks", &[("cookie", &cookie)])
+        .await;
+    assert!(!String::from_utf8_lossy(&page.body).contains("hooks.example.com"));
+}
