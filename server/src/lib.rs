@@ -4,6 +4,7 @@
 //! a demo shop page, the kiosk page and the owner dashboard.
 
 pub mod analytics;
+pub mod at_risk;
 pub mod calendar;
 mod dashboard;
 pub mod db;
@@ -58,6 +59,8 @@ pub struct RunningServer {
     sweeper: JoinHandle<()>,
     /// Sends the webhook deliveries that are due, while the server runs.
     deliverer: JoinHandle<()>,
+    /// Looks for customers entering an at-risk segment, while the server runs.
+    risk: JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -104,6 +107,7 @@ impl RunningServer {
         tracing::info!(%addr, engine = db.engine(), "kept-server listening");
         let sweeper = tokio::spawn(owner::privacy::sweep_expired_texts(db.clone()));
         let deliverer = tokio::spawn(webhooks::deliver_forever(db.clone(), timing));
+        let risk = tokio::spawn(at_risk::look_forever(db.clone()));
         Ok(RunningServer {
             addr,
             db,
@@ -111,6 +115,7 @@ impl RunningServer {
             task,
             sweeper,
             deliverer,
+            risk,
         })
     }
 
@@ -131,6 +136,7 @@ impl RunningServer {
     pub async fn stop(self) {
         self.sweeper.abort();
         self.deliverer.abort();
+        self.risk.abort();
         let _ = self.shutdown.send(());
         let mut task = self.task;
         if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)

@@ -78,10 +78,11 @@ pub fn events_of(shop: &Shop, records: &[AnswerRecord], now: DateTime<Utc>) -> V
                 kind,
                 created_at: now,
                 shop: shop.id.clone(),
-                answer: crate::owner::inbox::answer_item(StoredAnswer {
+                answer: Some(crate::owner::inbox::answer_item(StoredAnswer {
                     record: r.clone(),
                     follow_up: None,
-                }),
+                })),
+                customer: None,
             };
             Some(NewEvent {
                 answer_id: r.answer.id,

@@ -99,6 +99,21 @@ async fn signed_answers_are_verified_and_kept_once_per_survey_and_order(app: Tes
     };
     assert_eq!(report("verified=true").await, 1);
     assert!(report("verified=false").await >= 4);
+    // So can the owner's list of answers, and the analytics that read answers.
+    let listed = owner(&app, Method::GET, "answers?verified=true", None).await;
+    let page: kept_shared::Page<kept_shared::AnswerItem> = listed.json();
+    assert_eq!(
+        page.items.iter().map(|a| a.id).collect::<Vec<_>>(),
+        vec![first.id]
+    );
+    let satisfaction = owner(
+        &app,
+        Method::GET,
+        "analytics/satisfaction?verified=true",
+        None,
+    )
+    .await;
+    assert_eq!(satisfaction.status, StatusCode::OK);
 }
 
 async fn owner(app: &TestApp, method: Method, rest: &str, body: Option<&str>) -> common::Reply {

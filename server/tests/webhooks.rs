@@ -198,8 +198,8 @@ async fn a_detractor_is_delivered_signed_after_two_failures(app: TestApp) {
     }
     let event: WebhookEvent = serde_json::from_str(&received[0].2).unwrap();
     assert_eq!(
-        (event.kind, event.answer.id),
-        (EventKind::Detractor, unhappy.id)
+        (event.kind, event.answer.map(|a| a.id)),
+        (EventKind::Detractor, Some(unhappy.id))
     );
     assert_eq!(event.shop, demo::SHOP_ID);
     receiver.task.abort();
@@ -288,7 +288,81 @@ async fn endpoints_are_checked_listed_and_removed(app: TestApp) {
     assert_eq!(again.status, StatusCode::NOT_FOUND);
 }
 
+async fn a_good_customer_entering_an_at_risk_segment_is_an_event_once(app: TestApp) {
+    use chrono::{Duration as Days, Utc};
+    use kept_shared::{CustomerDetail, RecordPurchase, Segment};
+    let buy = |customer: &'static str, id: String, days_ago: i64, cents: u64| {
+        let app = &app;
+        async move {
+            let mut p = RecordPurchase::new(customer, &id, cents);
+            p.purchased_at = Some(Utc::now() - Days::days(days_ago));
+            let reply = app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &p).await;
+            assert_eq!(reply.status, StatusCode::OK);
+        }
+    };
+    // Frank bought a dozen times, much, and then stopped; the others bought once, lately.
+    for n in 0..12 {
+        buy("frank", format!("f-{n}"), 300 - n * 10, 50_000).await;
+    }
+    for (n, c) in ["g1", "g2", "g3", "g4", "g5", "g6", "g7", "g8", "g9"]
+        .into_iter()
+        .enumerate()
+    {
+        buy(c, format!("g-{n}"), 3 + n as i64, 1_000).await;
+    }
+    let owner_get = |rest: String| {
+        let app = &app;
+        async move {
+            app.get_with(
+                &format!("/api/v1/shops/{}/{rest}", demo::SHOP_ID),
+                &[("authorization", &format!("Bearer {}", demo::OWNER_TOKEN))],
+            )
+            .await
+        }
+    };
+    let frank: CustomerDetail = owner_get("customers/frank".into()).await.json();
+    let segment = frank.rfm.unwrap().segment;
+    assert!(
+        matches!(segment, Segment::AtRisk | Segment::CantLose),
+        "{segment:?}"
+    );
+
+    let hook = register(
+        &app,
+        "https://hooks.example.com/risk",
+        vec![EventKind::AtRisk],
+    )
+    .await;
+    assert_eq!(
+        kept_server::at_risk::look(app.db.as_ref()).await.unwrap(),
+        1
+    );
+    let queued = log(&app, &hook.id).await;
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].kind, EventKind::AtRisk);
+    // Still at risk an hour later: no second event.
+    assert_eq!(
+        kept_server::at_risk::look(app.db.as_ref()).await.unwrap(),
+        0
+    );
+    // Back, and then away again: an event again when he enters again.
+    buy("frank", "f-back".into(), 0, 50_000).await;
+    assert_eq!(
+        kept_server::at_risk::look(app.db.as_ref()).await.unwrap(),
+        0
+    );
+    assert!(
+        app.db
+            .customers_at_risk(demo::SHOP_ID)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(log(&app, &hook.id).await.len(), 1);
+}
+
 on_both_engines!(
+    a_good_customer_entering_an_at_risk_segment_is_an_event_once,
     a_detractor_is_delivered_signed_after_two_failures,
     an_event_queued_while_no_deliverer_runs_survives_a_restart,
     endpoints_are_checked_listed_and_removed,

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::analytics::AnswerItem;
+use crate::analytics::{AnswerItem, CustomerSummary, RfmScores};
 
 /// Most webhook endpoints a shop may register.
 pub const MAX_WEBHOOKS: usize = 10;
@@ -22,16 +22,26 @@ pub enum EventKind {
     /// A CSAT answer of 1 or 2.
     #[serde(rename = "answer.low_csat")]
     LowCsat,
+    /// A customer entered the "at risk" or "can't lose" RFM segment: they
+    /// bought often or much, and not lately (`retention-definitions.md`).
+    #[serde(rename = "customer.at_risk")]
+    AtRisk,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 3] = [EventKind::Detractor, EventKind::Churn, EventKind::LowCsat];
+    pub const ALL: [EventKind; 4] = [
+        EventKind::Detractor,
+        EventKind::Churn,
+        EventKind::LowCsat,
+        EventKind::AtRisk,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::Detractor => "answer.detractor",
             EventKind::Churn => "answer.churn",
             EventKind::LowCsat => "answer.low_csat",
+            EventKind::AtRisk => "customer.at_risk",
         }
     }
 
@@ -68,7 +78,19 @@ pub struct WebhookEvent {
     pub kind: EventKind,
     pub created_at: DateTime<Utc>,
     pub shop: String,
-    pub answer: AnswerItem,
+    /// The answer, for `answer.*` events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<AnswerItem>,
+    /// The customer and their RFM standing, for `customer.*` events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<AtRiskCustomer>,
+}
+
+/// A customer who entered an at-risk segment, with what they did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AtRiskCustomer {
+    pub summary: CustomerSummary,
+    pub rfm: RfmScores,
 }
 
 /// One try at delivering an event.

@@ -24,6 +24,7 @@ fn event_name(t: &Texts, k: EventKind) -> &'static str {
         EventKind::Detractor => t.event_detractor,
         EventKind::Churn => t.event_churn,
         EventKind::LowCsat => t.event_low_csat,
+        EventKind::AtRisk => t.event_at_risk,
     }
 }
 

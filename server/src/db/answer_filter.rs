@@ -66,6 +66,10 @@ pub fn answer_filter(
     if q.latest_per_customer {
         conditions.push("a.latest = 1".into());
     }
+    if q.verified_only {
+        // A boolean in PostgreSQL, 0/1 in SQLite: true as a condition in both.
+        conditions.push("a.verified".into());
+    }
     if q.inbox {
         conditions.push("((a.kind = 'nps' AND a.score <= 6) OR a.kind = 'churn_reason')".into());
     }

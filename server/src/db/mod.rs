@@ -258,6 +258,17 @@ pub trait Database: Send + Sync + 'static {
         limit: u32,
     ) -> DbResult<Vec<kept_shared::webhooks::Delivery>>;
 
+    /// The shops with an endpoint that takes `kind`.
+    async fn shops_listening(
+        &self,
+        kind: kept_shared::webhooks::EventKind,
+    ) -> DbResult<Vec<String>>;
+    /// The customers last seen at risk.
+    async fn customers_at_risk(&self, shop_id: &str) -> DbResult<Vec<String>>;
+    /// Records who entered and left the at-risk segments, and queues the
+    /// events of those who entered, in one transaction.
+    async fn mark_at_risk(&self, shop_id: &str, change: RiskChange) -> DbResult<()>;
+
     // --- privacy ---
 
     /// Erases a customer in one transaction: their purchases, balance and

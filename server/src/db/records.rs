@@ -189,6 +189,8 @@ pub struct AnswerQuery {
     pub text: Option<String>,
     /// Only the inbox: NPS 0–6, and churn answers (with or without text).
     pub inbox: bool,
+    /// Only verified answers (signed references).
+    pub verified_only: bool,
     /// Only inbox answers with this follow-up status (answers never followed up are "new").
     pub status: Option<kept_shared::FollowUpStatus>,
     /// Only each customer's latest answer of each kind (answers with a customer).
@@ -322,4 +324,14 @@ pub fn decode_event_kinds(s: &str) -> Vec<kept_shared::webhooks::EventKind> {
     s.split(',')
         .filter_map(kept_shared::webhooks::EventKind::parse)
         .collect()
+}
+
+/// Who entered and who left the at-risk segments at `day`, with the events of
+/// those who entered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RiskChange {
+    pub day: NaiveDate,
+    pub entered: Vec<String>,
+    pub left: Vec<String>,
+    pub events: Vec<NewEvent>,
 }

@@ -15,6 +15,7 @@ pub async fn satisfaction_report(
     shop: &Shop,
     from: NaiveDate,
     to: NaiveDate,
+    verified_only: bool,
 ) -> DbResult<SatisfactionReport> {
     let (answers, _) = db
         .find_answers(
@@ -22,6 +23,7 @@ pub async fn satisfaction_report(
             AnswerQuery {
                 from: Some(from),
                 to: Some(to),
+                verified_only,
                 ..Default::default()
             },
         )

@@ -170,6 +170,21 @@ impl Database for PgDatabase {
         webhooks::deliveries(&self.client().await?, shop_id, webhook_id, limit).await
     }
 
+    async fn shops_listening(
+        &self,
+        kind: kept_shared::webhooks::EventKind,
+    ) -> DbResult<Vec<String>> {
+        webhooks::shops_listening(&self.client().await?, kind).await
+    }
+
+    async fn customers_at_risk(&self, shop_id: &str) -> DbResult<Vec<String>> {
+        webhooks::customers_at_risk(&self.client().await?, shop_id).await
+    }
+
+    async fn mark_at_risk(&self, shop_id: &str, change: RiskChange) -> DbResult<()> {
+        webhooks::mark_at_risk(&mut self.client().await?, shop_id, &change, Utc::now()).await
+    }
+
     async fn erase_customer(&self, shop_id: &str, customer_ref: &str) -> DbResult<ErasedCustomer> {
         privacy::erase_customer(&mut self.client().await?, shop_id, customer_ref).await
     }

@@ -45,6 +45,11 @@ pub async fn erase_customer(
         &[&shop_id, &customer_ref],
     )
     .await?;
+    tx.execute(
+        "DELETE FROM customers_at_risk WHERE shop_id = $1 AND customer_ref = $2",
+        &[&shop_id, &customer_ref],
+    )
+    .await?;
     let customer = tx
         .execute(
             "DELETE FROM customers WHERE shop_id = $1 AND customer_ref = $2",

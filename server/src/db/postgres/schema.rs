@@ -45,7 +45,8 @@ CREATE INDEX answers_with_text_by_time ON answers (answered_at) WHERE text IS NO
 "#;
 
 /// Webhooks: the owner's endpoints, the outbox of deliveries (written in the
-/// transaction that stores the answer), and every attempt.
+/// transaction that stores the answer), every attempt, and the customers last
+/// seen at risk (an event when one enters).
 const V5_WEBHOOKS: &str = r#"
 CREATE TABLE webhooks (
     id TEXT PRIMARY KEY,
@@ -78,6 +79,12 @@ CREATE TABLE webhook_attempts (
     status INTEGER,
     error TEXT,
     PRIMARY KEY (delivery_id, attempt)
+);
+CREATE TABLE customers_at_risk (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    customer_ref TEXT NOT NULL,
+    since DATE NOT NULL,
+    PRIMARY KEY (shop_id, customer_ref)
 );
 "#;
 

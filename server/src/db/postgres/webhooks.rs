@@ -199,3 +199,51 @@ pub async fn deliveries(
     }
     Ok(out)
 }
+
+/// The shops with an endpoint that takes `kind`.
+pub async fn shops_listening(client: &Client, kind: EventKind) -> DbResult<Vec<String>> {
+    let rows = client
+        .query(
+            "SELECT DISTINCT shop_id FROM webhooks WHERE strpos(events, ',' || $1 || ',') > 0 ORDER BY shop_id",
+            &[&kind.as_str()],
+        )
+        .await?;
+    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+}
+
+pub async fn customers_at_risk(client: &Client, shop_id: &str) -> DbResult<Vec<String>> {
+    let rows = client
+        .query(
+            "SELECT customer_ref FROM customers_at_risk WHERE shop_id = $1 ORDER BY customer_ref",
+            &[&shop_id],
+        )
+        .await?;
+    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+}
+
+/// In one transaction: who entered is flagged and their events queued, who
+/// left is no longer flagged (and may enter again).
+pub async fn mark_at_risk(
+    client: &mut Client,
+    shop_id: &str,
+    change: &crate::db::RiskChange,
+    now: DateTime<Utc>,
+) -> DbResult<()> {
+    let tx = client.transaction().await?;
+    tx.execute(
+        "INSERT INTO customers_at_risk (shop_id, customer_ref, since)
+         SELECT $1, c, $3 FROM unnest($2::text[]) AS c
+         ON CONFLICT DO NOTHING",
+        &[&shop_id, &change.entered, &change.day],
+    )
+    .await?;
+    tx.execute(
+        "DELETE FROM customers_at_risk WHERE shop_id = $1 AND customer_ref = ANY($2)",
+        &[&shop_id, &change.left],
+    )
+    .await?;
+    let events: Vec<&NewEvent> = change.events.iter().collect();
+    enqueue(&tx, shop_id, &events, now).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -208,6 +208,26 @@ impl Database for SqliteDatabase {
             .await
     }
 
+    async fn shops_listening(
+        &self,
+        kind: kept_shared::webhooks::EventKind,
+    ) -> DbResult<Vec<String>> {
+        self.read(move |c| webhooks::shops_listening(c, kind)).await
+    }
+
+    async fn customers_at_risk(&self, shop_id: &str) -> DbResult<Vec<String>> {
+        let id = shop_id.to_string();
+        self.read(move |c| webhooks::customers_at_risk(c, &id))
+            .await
+    }
+
+    async fn mark_at_risk(&self, shop_id: &str, change: RiskChange) -> DbResult<()> {
+        let id = shop_id.to_string();
+        self.writer
+            .write(move |c| webhooks::mark_at_risk(c, &id, &change, Utc::now()))
+            .await
+    }
+
     async fn erase_customer(&self, shop_id: &str, customer_ref: &str) -> DbResult<ErasedCustomer> {
         let (id, customer) = (shop_id.to_string(), customer_ref.to_string());
         self.writer

@@ -39,6 +39,10 @@ pub fn erase_customer(
         "DELETE FROM customer_spells WHERE shop_id = ?1 AND customer_ref = ?2",
         params![shop_id, customer_ref],
     )?;
+    c.execute(
+        "DELETE FROM customers_at_risk WHERE shop_id = ?1 AND customer_ref = ?2",
+        params![shop_id, customer_ref],
+    )?;
     let customer = c.execute(
         "DELETE FROM customers WHERE shop_id = ?1 AND customer_ref = ?2",
         params![shop_id, customer_ref],

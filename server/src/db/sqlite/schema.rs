@@ -51,7 +51,8 @@ CREATE INDEX answers_with_text_by_time ON answers (answered_at) WHERE text IS NO
 "#;
 
 /// Webhooks: the owner's endpoints, the outbox of deliveries (written in the
-/// transaction that stores the answer), and every attempt.
+/// transaction that stores the answer), every attempt, and the customers last
+/// seen at risk (an event when one enters).
 const V6_WEBHOOKS: &str = r#"
 CREATE TABLE webhooks (
     id TEXT PRIMARY KEY,
@@ -84,6 +85,12 @@ CREATE TABLE webhook_attempts (
     status INTEGER,
     error TEXT,
     PRIMARY KEY (delivery_id, attempt)
+) STRICT;
+CREATE TABLE customers_at_risk (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    customer_ref TEXT NOT NULL,
+    since TEXT NOT NULL,
+    PRIMARY KEY (shop_id, customer_ref)
 ) STRICT;
 "#;
 

@@ -214,3 +214,46 @@ pub fn deliveries(
     }
     Ok(out)
 }
+
+/// The shops with an endpoint that takes `kind`.
+pub fn shops_listening(c: &Connection, kind: EventKind) -> DbResult<Vec<String>> {
+    let mut st = c.prepare_cached(
+        "SELECT DISTINCT shop_id FROM webhooks WHERE instr(events, ',' || ?1 || ',') > 0 ORDER BY shop_id",
+    )?;
+    let rows = st.query_map([kind.as_str()], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn customers_at_risk(c: &Connection, shop_id: &str) -> DbResult<Vec<String>> {
+    let mut st = c.prepare_cached(
+        "SELECT customer_ref FROM customers_at_risk WHERE shop_id = ?1 ORDER BY customer_ref",
+    )?;
+    let rows = st.query_map([shop_id], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Runs in one transaction: who entered is flagged and their events queued,
+/// who left is no longer flagged (and may enter again).
+pub fn mark_at_risk(
+    c: &Connection,
+    shop_id: &str,
+    change: &crate::db::RiskChange,
+    now: DateTime<Utc>,
+) -> DbResult<()> {
+    let mut enter = c.prepare_cached(
+        "INSERT INTO customers_at_risk (shop_id, customer_ref, since) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
+    )?;
+    for customer in &change.entered {
+        enter.execute(params![shop_id, customer, change.day.to_string()])?;
+    }
+    let mut leave =
+        c.prepare_cached("DELETE FROM customers_at_risk WHERE shop_id = ?1 AND customer_ref = ?2")?;
+    for customer in &change.left {
+        leave.execute(params![shop_id, customer])?;
+    }
+    for event in &change.events {
+        enqueue(c, shop_id, event, now)?;
+    }
+    Ok(())
+}

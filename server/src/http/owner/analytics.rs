@@ -64,7 +64,7 @@ pub async fn satisfaction(
     let Query(q) = query?;
     let (from, to) = q.range(&shop)?;
     Ok(Json(
-        owner::satisfaction::satisfaction_report(db.as_ref(), &shop, from, to).await?,
+        owner::satisfaction::satisfaction_report(db.as_ref(), &shop, from, to, q.verified).await?,
     ))
 }
 

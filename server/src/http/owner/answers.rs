@@ -35,6 +35,9 @@ pub struct ListQuery {
     q: Option<String>,
     /// Inbox only: `new`, `contacted` or `resolved`.
     status: Option<FollowUpStatus>,
+    /// `true`: only verified answers.
+    #[serde(default)]
+    verified: bool,
     offset: Option<u64>,
     limit: Option<u64>,
 }
@@ -89,6 +92,7 @@ impl ListQuery {
             to: self.to,
             text: self.q,
             inbox,
+            verified_only: self.verified,
             status: self.status,
             latest_per_customer: false,
             newest_first: true,

@@ -85,6 +85,9 @@ pub struct RangeQuery {
     pub to: Option<NaiveDate>,
     pub period: Option<Period>,
     pub store: Option<String>,
+    /// `true`: only verified answers count (where answers are counted).
+    #[serde(default)]
+    pub verified: bool,
 }
 
 impl RangeQuery {
