@@ -10,13 +10,15 @@ use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
 use kept_e2e::dashboard::Dashboard;
 use kept_e2e::{Env, WAIT};
 use kept_server::demo;
-use kept_shared::{RecordPurchase, WinBackEntry, api};
+use kept_shared::testing::AnswerBuilder;
+use kept_shared::webhooks::{Delivery, EventKind, NewWebhook, Webhook};
+use kept_shared::{RecordPurchase, SyncBatch, WinBackEntry, api};
 
 const DESKTOP: (u32, u32) = (1280, 900);
 const PHONE: (u32, u32) = (375, 740);
 
 /// Every page of the dashboard, with the name its screenshots get.
-const PAGES: [(&str, &str); 10] = [
+const PAGES: [(&str, &str); 11] = [
     ("/dashboard", "overview"),
     ("/dashboard/responses", "responses"),
     ("/dashboard/customers", "customers"),
@@ -26,8 +28,51 @@ const PAGES: [(&str, &str); 10] = [
     ("/dashboard/surveys", "surveys"),
     ("/dashboard/surveys/churn-why-left", "survey-editor"),
     ("/dashboard/settings", "settings"),
+    ("/dashboard/webhooks", "webhooks"),
     ("/dashboard/import", "import"),
 ];
+
+/// A webhook to a receiver that is not there, and a detractor's answer for it:
+/// the webhooks page then shows an endpoint with a failed attempt in its log.
+async fn a_webhook_that_fails(env: &Env) -> Result<()> {
+    env.owner_send(
+        reqwest::Method::POST,
+        "webhooks",
+        &NewWebhook {
+            // Nothing listens on the discard port: the connection is refused.
+            url: "http://127.0.0.1:9/kept-events".into(),
+            events: vec![EventKind::Detractor, EventKind::Churn],
+        },
+    )
+    .await?;
+    let answer = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 2)
+        .reason("The order came a week late")
+        .build();
+    let resp = reqwest::Client::new()
+        .post(format!(
+            "{}{}",
+            env.api_url(),
+            api::answers(demo::PUBLIC_KEY)
+        ))
+        .json(&SyncBatch {
+            answers: vec![answer],
+        })
+        .send()
+        .await?;
+    anyhow::ensure!(resp.status().is_success(), "{}", resp.status());
+    let hooks: Vec<Webhook> = env.owner_get("webhooks").await?;
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let log: Vec<Delivery> = env
+            .owner_get(&format!("webhooks/{}/deliveries", hooks[0].id))
+            .await?;
+        if log.first().is_some_and(|d| !d.attempts.is_empty()) {
+            return Ok(());
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "no attempt was made");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
 
 async fn purchase_status(env: &Env, token: &str, id: &str) -> Result<u16> {
     let resp = reqwest::Client::new()
@@ -83,6 +128,7 @@ async fn the_owner_reads_the_year_acts_on_it_and_changes_the_shop() -> Result<()
         "{nps}"
     );
 
+    a_webhook_that_fails(&env).await?;
     // Every page, at desktop and phone size: looked at, and checked by axe.
     for (size, (w, h)) in [("desktop", DESKTOP), ("phone", PHONE)] {
         d.tab.set_viewport(w, h).await?;

@@ -518,20 +518,7 @@ async fn the_survey_editor_sets_targeting_and_names_what_is_wrong(app: TestApp) 
     }
     let post = |body: String| {
         let (app, cookie, url) = (&app, cookie.clone(), url.clone());
-        async move {
-            app.raw(
-                Method::POST,
-                &url,
-                &[
-                    ("host", "kept.test"),
-                    ("origin", "http://kept.test"),
-                    ("content-type", "application/x-www-form-urlencoded"),
-                    ("cookie", &cookie),
-                ],
-                body,
-            )
-            .await
-        }
+        async move { common::dashboard_post(app, &cookie, &url, body).await }
     };
     let form = |delay: &str, sample: &str, page: &str| {
         format!(

@@ -377,20 +377,7 @@ async fn the_dashboard_adds_shows_and_removes_webhooks() {
     let (cookie, csrf) = common::sign_in(&app).await;
     let form = |path: &str, body: String| {
         let (app, cookie, path) = (&app, cookie.clone(), path.to_string());
-        async move {
-            app.raw(
-                Method::POST,
-                &path,
-                &[
-                    ("host", "kept.test"),
-                    ("origin", "http://kept.test"),
-                    ("content-type", "application/x-www-form-urlencoded"),
-                    ("cookie", &cookie),
-                ],
-                body,
-            )
-            .await
-        }
+        async move { common::dashboard_post(app, &cookie, &path, body).await }
     };
     let bad = form(
         "/dashboard/webhooks",

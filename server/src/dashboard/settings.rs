@@ -84,10 +84,10 @@ async fn render(
                 label { (t.points_per_unit) input id=(field_id("points_per_unit")) name="points_per_unit" type="number" min="0" max="1000" value=(s.points_per_unit) aria-invalid=[invalid("points_per_unit").then_some("true")]; }
                 label { (t.churn_window) input id=(field_id("churn_window_days")) name="churn_window_days" type="number" min="7" max="730" value=(s.churn_window_days) aria-describedby="churn-hint" aria-invalid=[invalid("churn_window_days").then_some("true")]; }
                 label { (t.survey_cooldown) input id=(field_id("survey_cooldown_days")) name="survey_cooldown_days" type="number" min="0" max="365" value=(s.survey_cooldown_days) aria-describedby="cooldown-hint" aria-invalid=[invalid("survey_cooldown_days").then_some("true")]; }
+                label { (t.text_retention) input id=(field_id("text_retention_days")) name="text_retention_days" type="number" min="0" max="3650" value=(s.text_retention_days) aria-describedby="retention-hint" aria-invalid=[invalid("text_retention_days").then_some("true")]; }
             }
             p class="intro" id="churn-hint" { (t.churn_window_hint) }
             p class="intro" id="cooldown-hint" { (t.survey_cooldown_hint) }
-            label { (t.text_retention) input id=(field_id("text_retention_days")) name="text_retention_days" type="number" min="0" max="3650" value=(s.text_retention_days) aria-describedby="retention-hint" aria-invalid=[invalid("text_retention_days").then_some("true")]; }
             p class="intro" id="retention-hint" { (t.text_retention_hint) }
             label class="check" { input id=(field_id("require_verified")) name="require_verified" type="checkbox" value="on" checked[s.require_verified] aria-describedby="verified-hint"; (t.require_verified) }
             p class="intro" id="verified-hint" { (t.require_verified_hint) }

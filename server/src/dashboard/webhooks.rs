@@ -55,25 +55,34 @@ async fn render(
                 h2 id={"h-" (h.id)} class="inline" { code { (h.url) } }
                 p { @for (i, k) in h.events.iter().enumerate() { @if i > 0 { ", " } (event_name(t, *k)) } }
                 @if log.is_empty() { p { (t.no_deliveries) } } @else {
-                    div class="table-wrap" { table {
-                        caption { (t.deliveries) }
-                        thead { tr { th scope="col" { (t.when) } th scope="col" { (t.event) } th scope="col" { (t.state) } th scope="col" { (t.attempts) } } }
-                        tbody { @for d in log { tr data-testid="delivery" {
-                            td { (format::date_time(lang, d.created_at, zone)) }
-                            td { (event_name(t, d.kind)) br; code { (d.event_id) } }
-                            td { (match d.state {
-                                DeliveryState::Delivered => t.delivered,
-                                DeliveryState::Pending => t.pending,
-                                DeliveryState::GaveUp => t.gave_up,
-                            })
-                            @if let Some(next) = d.next_attempt_at { br; (t.next_attempt) " " (format::date_time(lang, next, zone)) } }
-                            td { ol { @for a in &d.attempts { li {
+                    // A list rather than a table: it reads the same on a phone.
+                    h3 { (t.deliveries) }
+                    ol class="deliveries" {
+                        @for d in log { li data-testid="delivery" {
+                            p {
+                                strong { (event_name(t, d.kind)) } " · "
+                                (match d.state {
+                                    DeliveryState::Delivered => t.delivered,
+                                    DeliveryState::Pending => t.pending,
+                                    DeliveryState::GaveUp => t.gave_up,
+                                })
+                                " · " (format::date_time(lang, d.created_at, zone))
+                            }
+                            p class="intro" {
+                                code { (d.event_id) }
+                                @if let Some(next) = d.next_attempt_at { " · " (t.next_attempt) " " (format::date_time(lang, next, zone)) }
+                            }
+                            ol class="attempts" aria-label=(t.attempts) { @for a in &d.attempts { li {
                                 (format::date_time(lang, a.at, zone)) " — "
-                                @if let Some(s) = a.status { "HTTP " (s) } @else { "—" }
-                                @if let Some(e) = &a.error { " · " (e) }
-                            } } } }
-                        } } }
-                    } }
+                                @match (a.status, &a.error) {
+                                    (Some(s), Some(e)) => { "HTTP " (s) " · " (e) }
+                                    (Some(s), None) => { "HTTP " (s) }
+                                    (None, Some(e)) => { (e) }
+                                    (None, None) => { "—" }
+                                }
+                            } } }
+                        } }
+                    }
                 }
                 form method="post" action={"/dashboard/webhooks/" (h.id) "/delete"} class="actions" {
                     input type="hidden" name="csrf" value=(session.csrf);

@@ -150,6 +150,23 @@ pub async fn sign_in(app: &TestApp) -> (String, String) {
     (cookie, csrf)
 }
 
+/// Posts a dashboard form as the signed-in owner's browser does (same origin,
+/// the session cookie).
+pub async fn dashboard_post(app: &TestApp, cookie: &str, path: &str, body: String) -> Reply {
+    app.raw(
+        Method::POST,
+        path,
+        &[
+            ("host", "kept.test"),
+            ("origin", "http://kept.test"),
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("cookie", cookie),
+        ],
+        body,
+    )
+    .await
+}
+
 /// The demo shop's loyalty route for `customer`, signed as the shop's page signs it.
 pub fn signed_loyalty(customer: &str) -> String {
     use kept_server::signatures::{Signed, sign};
