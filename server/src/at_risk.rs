@@ -11,6 +11,7 @@ use std::time::Duration;
 use chrono::Utc;
 use kept_shared::Segment;
 use kept_shared::webhooks::{AtRiskCustomer, EventKind, WebhookEvent};
+use sha2::{Digest, Sha256};
 
 use crate::calendar;
 use crate::db::{Database, Db, DbError, NewEvent, RiskChange};
@@ -54,8 +55,14 @@ pub async fn look(db: &dyn Database) -> Result<usize, DbError> {
             .iter()
             .filter(|s| at_risk(s.scores.segment) && !flagged.contains(&s.customer.customer_ref))
         {
+            // One id per customer, shop and day: instances that look at the
+            // same moment queue the same event, which the outbox keeps once.
+            let key = format!("{}\n{}\n{today}", shop.id, s.customer.customer_ref);
             let event = WebhookEvent {
-                id: format!("evt_{}", uuid::Uuid::new_v4().simple()),
+                id: format!(
+                    "evt_risk_{}",
+                    &hex::encode(Sha256::digest(key.as_bytes()))[..32]
+                ),
                 kind: EventKind::AtRisk,
                 created_at: Utc::now(),
                 shop: shop.id.clone(),

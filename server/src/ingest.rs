@@ -9,25 +9,27 @@ use kept_shared::{Answer, RejectedAnswer, Survey, SyncReceipt};
 
 use crate::calendar::local_day;
 use crate::db::{AnswerRecord, Database, DbResult, Shop};
-use crate::signatures::{Signed, verified};
+use crate::signatures::{Signed, signed};
 
-/// Whether `answer` is verified: every reference it carries is signed by the
-/// shop, and it carries at least one.
+/// Whether `answer` is verified: the shop signed its order (so it counts once
+/// per survey and order), and its customer too when it names one. A signed
+/// customer alone does not verify: a customer could replay their own
+/// signature with any number of answers.
 fn is_verified(shop: &Shop, answer: &Answer) -> bool {
-    let signed = |what, reference: &Option<String>, sig: &Option<String>| {
-        verified(
-            &shop.widget_secret,
-            what,
-            reference.as_deref(),
-            sig.as_deref(),
-        )
-    };
-    let customer = signed(Signed::Customer, &answer.customer_ref, &answer.customer_sig);
-    let order = signed(Signed::Order, &answer.order_ref, &answer.order_sig);
-    match (&answer.customer_ref, &answer.order_ref) {
-        (None, None) => false,
-        (c, o) => (c.is_none() || customer) && (o.is_none() || order),
-    }
+    let secret = &shop.widget_secret;
+    let order = signed(
+        secret,
+        Signed::Order,
+        answer.order_ref.as_deref(),
+        answer.order_sig.as_deref(),
+    );
+    let customer = signed(
+        secret,
+        Signed::Customer,
+        answer.customer_ref.as_deref(),
+        answer.customer_sig.as_deref(),
+    );
+    order.is_some() && (answer.customer_ref.is_none() || customer.is_some())
 }
 
 pub async fn ingest(

@@ -12,7 +12,7 @@ use kept_shared::{DisplayPlan, PlannedSurvey, ShopInfo, Survey, SurveyKind};
 
 use crate::calendar;
 use crate::db::{Database, DbError, Shop};
-use crate::signatures::{Signed, verify};
+use crate::signatures::{Signed, signed};
 
 /// Who is on the page, as the loader says.
 #[derive(Debug, Default)]
@@ -37,24 +37,23 @@ pub async fn display_plan(
     // What only the server knows of a reference (when the customer last bought,
     // what was answered for the order) is told only for references the shop
     // signed: anyone can put any reference in a request.
-    fn signed<'a>(
-        shop: &Shop,
-        what: Signed,
-        reference: Option<&'a str>,
-        sig: &Option<String>,
-    ) -> Option<&'a str> {
-        reference.filter(|r| verify(&shop.widget_secret, what, r, sig.as_deref().unwrap_or("")))
-    }
-    let last_purchase = match signed(
-        shop,
+    let secret = &shop.widget_secret;
+    let customer = signed(
+        secret,
         Signed::Customer,
         visitor.customer,
-        &request.customer_sig,
-    ) {
+        request.customer_sig.as_deref(),
+    );
+    let last_purchase = match customer {
         Some(c) => db.customer(&shop.id, c).await?.and_then(|c| c.last_day),
         None => None,
     };
-    let answered = match signed(shop, Signed::Order, visitor.order, &request.order_sig) {
+    let answered = match signed(
+        secret,
+        Signed::Order,
+        visitor.order,
+        request.order_sig.as_deref(),
+    ) {
         Some(o) => db.surveys_answered_for_order(&shop.id, o).await?,
         None => Vec::new(),
     };

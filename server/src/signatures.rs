@@ -10,7 +10,6 @@
 //! order's where the two references happen to be equal.
 
 use hmac::{Hmac, Mac};
-use rand::RngCore;
 use sha2::Sha256;
 
 /// What a signature vouches for.
@@ -29,12 +28,19 @@ impl Signed {
     }
 }
 
-fn mac(secret: &str, what: Signed, reference: &str) -> Hmac<Sha256> {
+/// HMAC-SHA256 under `key` of the concatenated `parts` (the widget's
+/// signatures here, the webhooks' in `webhooks.rs`).
+pub fn hmac_sha256(key: &str, parts: &[&[u8]]) -> Hmac<Sha256> {
     // HMAC takes a key of any length: this cannot fail.
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
-    mac.update(what.prefix().as_bytes());
-    mac.update(reference.as_bytes());
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes any key");
+    for part in parts {
+        mac.update(part);
+    }
     mac
+}
+
+fn mac(secret: &str, what: Signed, reference: &str) -> Hmac<Sha256> {
+    hmac_sha256(secret, &[what.prefix().as_bytes(), reference.as_bytes()])
 }
 
 /// The signature the shop's server puts in the page for `reference`.
@@ -54,21 +60,24 @@ pub fn verify(secret: &str, what: Signed, reference: &str, signature: &str) -> b
     mac(secret, what, reference).verify_slice(&bytes).is_ok()
 }
 
-/// Whether an optional reference comes with a valid signature.
-pub fn verified(
+/// `reference` when it comes with the shop's signature of it, else `None`: the
+/// one check behind verified answers, the plan's server-side verdicts and the
+/// loyalty status.
+pub fn signed<'a>(
     secret: &str,
     what: Signed,
-    reference: Option<&str>,
+    reference: Option<&'a str>,
     signature: Option<&str>,
-) -> bool {
-    matches!((reference, signature), (Some(r), Some(s)) if verify(secret, what, r, s))
+) -> Option<&'a str> {
+    match (reference, signature) {
+        (Some(r), Some(s)) if verify(secret, what, r, s) => Some(r),
+        _ => None,
+    }
 }
 
 /// A new widget secret: `ws_` and 256 random bits in hex.
 pub fn generate_widget_secret() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    format!("ws_{}", hex::encode(bytes))
+    crate::tokens::random_secret("ws_")
 }
 
 #[cfg(test)]
@@ -104,13 +113,14 @@ mod tests {
             "cust-42",
             &sign("", Signed::Customer, "cust-42")
         ));
-        assert!(verified(
-            &secret,
-            Signed::Customer,
-            Some("cust-42"),
-            Some(&sig)
-        ));
-        assert!(!verified(&secret, Signed::Customer, None, Some(&sig)));
-        assert!(!verified(&secret, Signed::Customer, Some("cust-42"), None));
+        assert_eq!(
+            signed(&secret, Signed::Customer, Some("cust-42"), Some(&sig)),
+            Some("cust-42")
+        );
+        assert_eq!(signed(&secret, Signed::Customer, None, Some(&sig)), None);
+        assert_eq!(
+            signed(&secret, Signed::Customer, Some("cust-42"), None),
+            None
+        );
     }
 }

@@ -30,11 +30,17 @@ impl TokenKind {
     }
 }
 
-/// A new random token: a kind prefix and 256 random bits in hex.
-pub fn generate_token(kind: TokenKind) -> String {
+/// A new random secret: `prefix` and 256 random bits in hex (tokens, the widget
+/// secret, webhook secrets).
+pub fn random_secret(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    format!("{}{}", kind.prefix(), hex::encode(bytes))
+    format!("{prefix}{}", hex::encode(bytes))
+}
+
+/// A new random token: a kind prefix and 256 random bits in hex.
+pub fn generate_token(kind: TokenKind) -> String {
+    random_secret(kind.prefix())
 }
 
 /// A new random public key for the widget (identifies a shop; grants no reading).

@@ -6,6 +6,10 @@
 //! every attempt. The event id is the receiver's idempotency key: a delivery
 //! may arrive twice (a timeout after the receiver took it), never differently.
 //!
+//! A delivery taken for an attempt is leased for twice the request timeout;
+//! the attempts of one look run together, so each ends inside its lease, and
+//! recording an attempt never reopens a delivery already settled.
+//!
 //! The signature is Stripe's scheme: `Kept-Signature: t=<unix seconds>,v1=<hex
 //! HMAC-SHA256 of "<t>.<body>" under the endpoint's secret>`; the receiver
 //! recomputes it and refuses old timestamps.
@@ -13,13 +17,12 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, Mac};
+use hmac::Mac;
 use kept_shared::AnswerValue;
 use kept_shared::webhooks::{DeliveryAttempt, EventKind, WebhookEvent};
-use rand::RngCore;
-use sha2::Sha256;
 
 use crate::db::{AnswerRecord, AttemptOutcome, Db, DueDelivery, NewEvent, Shop, StoredAnswer};
+use crate::signatures::hmac_sha256;
 
 /// The header that carries the signature.
 pub const SIGNATURE_HEADER: &str = "kept-signature";
@@ -96,18 +99,13 @@ pub fn events_of(shop: &Shop, records: &[AnswerRecord], now: DateTime<Utc>) -> V
 
 /// The `Kept-Signature` value of `body` sent at `t`.
 pub fn signature(secret: &str, t: i64, body: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
-    mac.update(t.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body.as_bytes());
+    let mac = hmac_sha256(secret, &[t.to_string().as_bytes(), b".", body.as_bytes()]);
     format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
 /// A new endpoint secret: `whsec_` and 256 random bits in hex.
 pub fn generate_secret() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    format!("whsec_{}", hex::encode(bytes))
+    crate::tokens::random_secret("whsec_")
 }
 
 /// The wait after failure number `failures` (1 for the first).
@@ -140,9 +138,13 @@ pub async fn deliver_forever(db: Db, timing: DeliveryTiming) {
                 continue;
             }
         };
-        for delivery in due {
-            attempt(&db, &http, &timing, delivery).await;
-        }
+        // All at once: each attempt ends within the request timeout, well
+        // inside the lease, and one slow receiver holds up no other.
+        futures_util::future::join_all(
+            due.into_iter()
+                .map(|delivery| attempt(&db, &http, &timing, delivery)),
+        )
+        .await;
     }
 }
 

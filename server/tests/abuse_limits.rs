@@ -189,14 +189,41 @@ async fn each_token_has_its_own_limit() {
     let refused = report(demo::OWNER_TOKEN).await.unwrap();
     assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(refused.headers().contains_key("retry-after"));
-    // Another credential from the same address is not limited by the first one's use
-    // (a wrong token is refused as unauthorized, not as too many).
-    assert_eq!(
-        report("ot_not_a_token").await.unwrap().status(),
-        StatusCode::UNAUTHORIZED
-    );
     // The widget's routes are limited apart from the owner's.
     let (statuses, _) = flood(&http, &plan_url(&server), 1, None).await;
     assert_eq!(statuses, [StatusCode::OK]);
+    // The same token from another address is still over its limit.
+    let elsewhere = client_from("127.0.0.3");
+    let url = format!("{}{}", server.url(), api::report(demo::SHOP_ID));
+    let reply = elsewhere
+        .get(&url)
+        .bearer_auth(demo::OWNER_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Guessing, a new token each time, is limited by the address: each guess
+    // is refused as unauthorized until the address is cut.
+    let guesser = client_from("127.0.0.4");
+    let mut statuses = Vec::new();
+    for n in 0..5 {
+        let reply = guesser
+            .get(&url)
+            .bearer_auth(format!("ot_guess_{n}"))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(reply.status());
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::TOO_MANY_REQUESTS,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
     server.stop().await;
 }

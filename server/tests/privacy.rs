@@ -66,8 +66,9 @@ async fn everything_about_a_customer_exports_as_json(app: TestApp) {
     let customer = export.customer.unwrap();
     assert_eq!(customer.purchases.len(), 2);
     assert_eq!(customer.summary.total_cents, 8_400);
-    assert_eq!(export.answers.len(), 1);
-    assert!(format!("{:?}", export.answers[0].value).contains("The queue was long"));
+    // Her own answer, and the one given for her order.
+    assert_eq!(export.answers.len(), 2);
+    assert!(format!("{:?}", export.answers).contains("The queue was long"));
     // Someone who only answered has answers and no purchases.
     let erin: CustomerExport = owner(&app, Method::GET, "customers/erin/export", "")
         .await
@@ -115,6 +116,8 @@ async fn an_erased_customer_is_gone_and_the_figures_stay(app: TestApp) {
             .all(|a| a.customer_ref.as_deref() != Some("dana"))
     );
     assert!(stored.iter().all(|a| a.order_ref.as_deref() != Some("p-2")));
+    // What she wrote goes too: the scores stay, anonymous.
+    assert!(!format!("{stored:?}").contains("The queue was long"));
     let queued: Vec<Delivery> = owner(&app, Method::GET, &deliveries, "").await.json();
     assert!(queued.is_empty(), "her webhook deliveries go with her");
     assert_eq!(app.report("").await, report_before);
@@ -194,6 +197,30 @@ async fn free_text_is_deleted_past_the_shops_retention(app: TestApp) {
     // The scores and the counts of answers with text stay.
     assert_eq!(app.report(&range).await, report_before);
     assert_eq!(app.db.purge_expired_texts(Utc::now()).await.unwrap(), 0);
+    // Webhook deliveries carry the text: they go once as old as the retention.
+    let hook: Webhook = owner(
+        &app,
+        Method::POST,
+        "webhooks",
+        r#"{"url":"https://hooks.example.com/k","events":["answer.detractor"]}"#,
+    )
+    .await
+    .json();
+    app.send_answers(&[AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 1)
+        .reason("fresh words")
+        .build()])
+        .await;
+    let deliveries = format!("webhooks/{}/deliveries", hook.id);
+    let logged = async |app: &TestApp| {
+        let log: Vec<Delivery> = owner(app, Method::GET, &deliveries, "").await.json();
+        log.len()
+    };
+    assert_eq!(logged(&app).await, 1);
+    app.db
+        .purge_expired_texts(Utc::now() + Duration::days(31))
+        .await
+        .unwrap();
+    assert_eq!(logged(&app).await, 0);
     let bad = owner(&app, Method::PUT, "settings", &{
         let view: serde_json::Value = owner(&app, Method::GET, "settings", "").await.json();
         let mut s = view["settings"].clone();

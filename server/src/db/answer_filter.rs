@@ -51,7 +51,16 @@ pub fn answer_filter(
         conditions.push(format!("a.store_id = {}", bind(Param::Text(s.clone()))));
     }
     if let Some(c) = &q.customer {
-        conditions.push(format!("a.customer_ref = {}", bind(Param::Text(c.clone()))));
+        let customer = bind(Param::Text(c.clone()));
+        if q.with_their_orders {
+            let again = bind(Param::Text(c.clone()));
+            conditions.push(format!(
+                "(a.customer_ref = {customer} OR a.order_ref IN \
+                 (SELECT p.purchase_id FROM purchases p WHERE p.shop_id = a.shop_id AND p.customer_ref = {again}))"
+            ));
+        } else {
+            conditions.push(format!("a.customer_ref = {customer}"));
+        }
     }
     if let Some(from) = q.from {
         conditions.push(format!("a.day >= {}", bind(Param::Day(from))));

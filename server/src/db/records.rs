@@ -191,6 +191,9 @@ pub struct AnswerQuery {
     pub inbox: bool,
     /// Only verified answers (signed references).
     pub verified_only: bool,
+    /// With `customer`: their answers given for their orders (by purchase id)
+    /// count as theirs too.
+    pub with_their_orders: bool,
     /// Only inbox answers with this follow-up status (answers never followed up are "new").
     pub status: Option<kept_shared::FollowUpStatus>,
     /// Only each customer's latest answer of each kind (answers with a customer).
@@ -335,3 +338,7 @@ pub struct RiskChange {
     pub left: Vec<String>,
     pub events: Vec<NewEvent>,
 }
+
+/// Days a settled webhook delivery (delivered, or given up) stays in its
+/// endpoint's log.
+pub const DELIVERY_LOG_DAYS: i64 = 30;

@@ -94,7 +94,10 @@ pub fn app_with(db: Db, config: AppConfig) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .nest("/widget", widget_files::router(config.widget_dir))
-        .merge(pages::router())
+        .merge(pages::router().layer(middleware::from_fn_with_state(
+            throttle.clone(),
+            throttle::pages,
+        )))
         .merge(
             crate::dashboard::router().layer(middleware::from_fn_with_state(
                 throttle,

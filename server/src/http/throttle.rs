@@ -10,11 +10,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::StatusCode;
 use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use kept_shared::ErrorCode;
+use kept_shared::validate::validate_ref;
 use sha2::{Digest, Sha256};
 
 use super::error::Failure;
@@ -42,10 +43,11 @@ impl Throttle {
     /// (each proxy appends the address it was reached from, so only the entries
     /// the trusted proxies added can be believed). In-process tests have no peer.
     fn client(&self, req: &Request) -> Option<IpAddr> {
+        // A dual-stack listener sees IPv4 clients as `::ffff:a.b.c.d`.
         let peer = req
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())?;
+            .map(|c| c.0.ip().to_canonical())?;
         if !self.trusted_proxies.contains(&peer) {
             return Some(peer);
         }
@@ -69,13 +71,25 @@ fn forwarded_for(headers: &HeaderMap) -> Vec<IpAddr> {
             return all;
         };
         for entry in value.split(',') {
-            match entry.trim().parse() {
-                Ok(ip) => all.push(ip),
+            match entry.trim().parse::<IpAddr>() {
+                Ok(ip) => all.push(ip.to_canonical()),
                 Err(_) => all.clear(),
             }
         }
     }
     all
+}
+
+/// The bucket key of a client address: an IPv4 address, or an IPv6 address's
+/// /64 (one subscriber's network holds billions of addresses).
+fn client_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
 }
 
 /// Spends one request of `key`; `Err` holds how long to wait.
@@ -107,25 +121,52 @@ fn too_many_requests(wait: Duration) -> Response {
 }
 
 /// In front of the widget's routes: the client's bucket, then the shop's (the
-/// public key in the path; unknown keys have buckets too, so guessing them is
-/// limited as well).
+/// public key in the path; a key that cannot be one shares one bucket). CORS
+/// preflights are let through: a refused one reaches the widget as a network
+/// error, without its `Retry-After`, and browsers cache them for two hours.
 pub async fn widget(State(t): State<Arc<Throttle>>, req: Request, next: Next) -> Response {
+    if req.method() == Method::OPTIONS {
+        return next.run(req).await;
+    }
     if let Some(ip) = t.client(&req)
-        && let Err(wait) = spend(&t.limiter.widget_per_client, &ip.to_string())
+        && let Err(wait) = spend(&t.limiter.widget_per_client, &client_key(ip))
     {
         return too_many_requests(wait);
     }
     let shop = super::first_segment(&req);
+    let shop = if validate_ref("public_key", &shop).is_ok() {
+        shop
+    } else {
+        String::from("(not a key)")
+    };
     if let Err(wait) = spend(&t.limiter.widget_per_shop, &shop) {
         return too_many_requests(wait);
     }
     next.run(req).await
 }
 
-/// In front of the owner and back-office routes and the dashboard: the bucket of
-/// the credential presented (a bearer token or a session cookie, by its hash),
-/// or of the client's address when there is none.
+/// In front of the pages that read the store (the kiosk, the demo): the
+/// client's widget bucket, as the widget those pages load spends from.
+pub async fn pages(State(t): State<Arc<Throttle>>, req: Request, next: Next) -> Response {
+    if let Some(ip) = t.client(&req)
+        && let Err(wait) = spend(&t.limiter.widget_per_client, &client_key(ip))
+    {
+        return too_many_requests(wait);
+    }
+    next.run(req).await
+}
+
+/// In front of the owner and back-office routes and the dashboard: the client
+/// address's bucket first (so that guessing tokens or sessions, each a new
+/// credential, is limited too), then the bucket of the credential presented (a
+/// bearer token or a session cookie, by its hash), so that one token used
+/// from many addresses is limited as well.
 pub async fn per_token(State(t): State<Arc<Throttle>>, req: Request, next: Next) -> Response {
+    if let Some(ip) = t.client(&req)
+        && let Err(wait) = spend(&t.limiter.per_token, &format!("client:{}", client_key(ip)))
+    {
+        return too_many_requests(wait);
+    }
     let credential = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -134,15 +175,11 @@ pub async fn per_token(State(t): State<Arc<Throttle>>, req: Request, next: Next)
         .or_else(|| {
             crate::dashboard::cookie(req.headers(), SESSION_COOKIE).map(|c| format!("session {c}"))
         });
-    let key = match credential {
-        Some(c) => format!("token:{}", hex::encode(&Sha256::digest(c.as_bytes())[..16])),
-        None => match t.client(&req) {
-            Some(ip) => format!("client:{ip}"),
-            None => "client:unknown".to_string(),
-        },
-    };
-    if let Err(wait) = spend(&t.limiter.per_token, &key) {
-        return too_many_requests(wait);
+    if let Some(c) = credential {
+        let key = format!("token:{}", hex::encode(&Sha256::digest(c.as_bytes())[..16]));
+        if let Err(wait) = spend(&t.limiter.per_token, &key) {
+            return too_many_requests(wait);
+        }
     }
     next.run(req).await
 }
@@ -186,6 +223,20 @@ mod tests {
         assert_eq!(
             t.client(&request("10.0.0.1", &["1.2.3.4, garbage"])),
             ip("10.0.0.1")
+        );
+    }
+
+    #[test]
+    fn clients_are_ipv4_addresses_and_ipv6_networks() {
+        let key = |s: &str| client_key(s.parse::<IpAddr>().unwrap());
+        assert_eq!(key("203.0.113.9"), "203.0.113.9");
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:ffff::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        // Seen through a dual-stack listener, an IPv4 client is still itself.
+        let t = Throttle::new(&RateLimits::default(), vec![]);
+        assert_eq!(
+            t.client(&request("::ffff:203.0.113.9", &[])),
+            Some("203.0.113.9".parse().unwrap())
         );
     }
 

@@ -230,10 +230,13 @@ async fn loyalty_status(
     let Path((_, customer_ref)) = path?;
     let Query(q) = query?;
     validate_ref("customer_ref", &customer_ref).map_err(|e| Failure::bad_request(e.to_string()))?;
-    let signed = q.sig.as_deref().is_some_and(|sig| {
-        signatures::verify(&shop.widget_secret, Signed::Customer, &customer_ref, sig)
-    });
-    if !signed {
+    let signed = signatures::signed(
+        &shop.widget_secret,
+        Signed::Customer,
+        Some(&customer_ref),
+        q.sig.as_deref(),
+    );
+    if signed.is_none() {
         return Err(Failure::not_found(
             "no loyalty status for this customer: the page must sign the customer reference (data-customer-sig)",
         ));

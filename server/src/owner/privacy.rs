@@ -16,7 +16,8 @@ use crate::db::{AnswerQuery, Database, Db, DbError, Shop};
 pub const TEXT_RETENTION_SWEEP: Duration = Duration::from_secs(3600);
 
 /// Everything stored about `customer_ref`: their purchases, points and
-/// figures, and every answer linked to them with its text and follow-up.
+/// figures, and every answer linked to them (by them or by one of their
+/// orders: what erasing them unlinks) with its text and follow-up.
 pub async fn export(
     db: &dyn Database,
     shop: &Shop,
@@ -28,6 +29,7 @@ pub async fn export(
             &shop.id,
             AnswerQuery {
                 customer: Some(customer_ref.to_string()),
+                with_their_orders: true,
                 ..Default::default()
             },
         )

@@ -4,11 +4,12 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::Client;
 use kept_shared::ErasedCustomer;
 
-use crate::db::DbResult;
+use crate::db::{DELIVERY_LOG_DAYS, DbResult};
 
 /// In one transaction: the customer's answers lose their link to them and to
-/// their orders (before the purchases that name those orders go), then their
-/// purchases, spells and balance are deleted. The rollups, which count no one,
+/// their orders, their text and the owner's notes on them (before the
+/// purchases that name those orders go), then their purchases, spells and
+/// balance are deleted. The rollups, which count no one,
 /// stay.
 pub async fn erase_customer(
     client: &mut Client,
@@ -26,9 +27,17 @@ pub async fn erase_customer(
         &[&shop_id, &customer_ref],
     )
     .await?;
+    // The owner's notes on their answers name them as often as not.
+    tx.execute(
+        "UPDATE answer_follow_ups SET note = '' WHERE answer_id IN
+           (SELECT id FROM answers WHERE shop_id = $1 AND (customer_ref = $2 OR order_ref IN
+              (SELECT purchase_id FROM purchases WHERE shop_id = $1 AND customer_ref = $2)))",
+        &[&shop_id, &customer_ref],
+    )
+    .await?;
     let answers_unlinked = tx
         .execute(
-            "UPDATE answers SET customer_ref = NULL, order_ref = NULL
+            "UPDATE answers SET customer_ref = NULL, order_ref = NULL, text = NULL, text_folded = NULL
              WHERE shop_id = $1 AND (customer_ref = $2 OR order_ref IN
                    (SELECT purchase_id FROM purchases WHERE shop_id = $1 AND customer_ref = $2))",
             &[&shop_id, &customer_ref],
@@ -66,15 +75,29 @@ pub async fn erase_customer(
 }
 
 /// Deletes the text (and its folded copy) of every answer older than its shop's
-/// retention at `now`; the scores, reasons and the "with text" counts stay.
+/// retention at `now`, and the webhook deliveries as old (they carry the text);
+/// the scores, reasons and the "with text" counts stay. Settled deliveries go
+/// after [`DELIVERY_LOG_DAYS`] whatever the shop keeps.
 pub async fn purge_expired_texts(client: &Client, now: DateTime<Utc>) -> DbResult<u64> {
-    Ok(client
+    let texts = client
         .execute(
             "UPDATE answers a SET text = NULL, text_folded = NULL
              FROM shops s
              WHERE s.id = a.shop_id AND s.text_retention_days > 0 AND a.text IS NOT NULL
-               AND a.answered_at < $1::timestamptz - make_interval(days => s.text_retention_days)",
+               AND a.answered_at < $1::timestamptz - make_interval(secs => s.text_retention_days * 86400)",
             &[&now],
         )
-        .await?)
+        .await?;
+    client
+        .execute(
+            "DELETE FROM webhook_deliveries d USING shops s
+             WHERE s.id = d.shop_id
+               AND ((s.text_retention_days > 0
+                     AND d.created_at < $1::timestamptz - make_interval(secs => s.text_retention_days * 86400))
+                    OR (d.next_attempt_at IS NULL
+                        AND d.created_at < $1::timestamptz - make_interval(days => $2)))",
+            &[&now, &(DELIVERY_LOG_DAYS as i32)],
+        )
+        .await?;
+    Ok(texts)
 }

@@ -121,16 +121,25 @@ pub async fn record_attempt(
         AttemptOutcome::RetryAt(t) => (Some(t), None, None),
         AttemptOutcome::GaveUp => (None, None, Some(attempt.at)),
     };
-    let row = tx
-        .query_one(
-            "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = $2,
-                    delivered_at = $3, gave_up_at = $4 WHERE id = $1 RETURNING attempts",
-            &[&delivery_id, &next, &delivered, &gave_up],
-        )
-        .await?;
-    let number: i32 = row.try_get(0)?;
+    // A delivery already settled (by an attempt whose lease another outlived)
+    // stays as it is; the attempt is logged all the same.
     tx.execute(
-        "INSERT INTO webhook_attempts (delivery_id, attempt, at, status, error) VALUES ($1, $2, $3, $4, $5)",
+        "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = $2,
+                delivered_at = $3, gave_up_at = $4
+         WHERE id = $1 AND delivered_at IS NULL AND gave_up_at IS NULL",
+        &[&delivery_id, &next, &delivered, &gave_up],
+    )
+    .await?;
+    let number: i32 = tx
+        .query_one(
+            "SELECT coalesce(max(attempt), 0) + 1 FROM webhook_attempts WHERE delivery_id = $1",
+            &[&delivery_id],
+        )
+        .await?
+        .try_get(0)?;
+    tx.execute(
+        "INSERT INTO webhook_attempts (delivery_id, attempt, at, status, error) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT DO NOTHING",
         &[
             &delivery_id,
             &number,

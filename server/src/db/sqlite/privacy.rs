@@ -5,11 +5,12 @@ use kept_shared::ErasedCustomer;
 use rusqlite::{Connection, params};
 
 use super::millis;
-use crate::db::DbResult;
+use crate::db::{DELIVERY_LOG_DAYS, DbResult};
 
 /// Runs inside the writer's transaction: the customer's answers lose their
-/// link to them and to their orders (before the purchases that name those
-/// orders go), then their purchases, spells and balance are deleted. The
+/// link to them and to their orders, their text and the owner's notes on them
+/// (before the purchases that name those orders go), then their purchases,
+/// spells and balance are deleted. The
 /// rollups, which count no one, stay.
 pub fn erase_customer(
     c: &Connection,
@@ -25,8 +26,15 @@ pub fn erase_customer(
                            AND instr(payload, '\"order_ref\":\"' || p.purchase_id || '\"') > 0))",
         params![shop_id, customer_ref],
     )?;
+    // The owner's notes on their answers name them as often as not.
+    c.execute(
+        "UPDATE answer_follow_ups SET note = '' WHERE answer_id IN
+           (SELECT id FROM answers WHERE shop_id = ?1 AND (customer_ref = ?2 OR order_ref IN
+              (SELECT purchase_id FROM purchases WHERE shop_id = ?1 AND customer_ref = ?2)))",
+        params![shop_id, customer_ref],
+    )?;
     let answers_unlinked = c.execute(
-        "UPDATE answers SET customer_ref = NULL, order_ref = NULL
+        "UPDATE answers SET customer_ref = NULL, order_ref = NULL, text = NULL, text_folded = NULL
          WHERE shop_id = ?1 AND (customer_ref = ?2 OR order_ref IN
                (SELECT purchase_id FROM purchases WHERE shop_id = ?1 AND customer_ref = ?2))",
         params![shop_id, customer_ref],
@@ -55,13 +63,24 @@ pub fn erase_customer(
 }
 
 /// Deletes the text (and its folded copy) of every answer older than its shop's
-/// retention at `now`; the scores, reasons and the "with text" counts stay.
+/// retention at `now`, and the webhook deliveries as old (they carry the text);
+/// the scores, reasons and the "with text" counts stay. Settled deliveries go
+/// after [`DELIVERY_LOG_DAYS`] whatever the shop keeps.
 pub fn purge_expired_texts(c: &Connection, now: DateTime<Utc>) -> DbResult<u64> {
-    Ok(c.execute(
+    let now = millis(now);
+    let texts = c.execute(
         "UPDATE answers SET text = NULL, text_folded = NULL
          WHERE text IS NOT NULL
            AND answered_at < ?1 - 86400000 * (SELECT s.text_retention_days FROM shops s
                                               WHERE s.id = answers.shop_id AND s.text_retention_days > 0)",
-        params![millis(now)],
-    )? as u64)
+        params![now],
+    )? as u64;
+    c.execute(
+        "DELETE FROM webhook_deliveries
+         WHERE created_at < ?1 - 86400000 * (SELECT s.text_retention_days FROM shops s
+                                             WHERE s.id = webhook_deliveries.shop_id AND s.text_retention_days > 0)
+            OR (next_attempt_at IS NULL AND created_at < ?1 - 86400000 * ?2)",
+        params![now, DELIVERY_LOG_DAYS],
+    )?;
+    Ok(texts)
 }

@@ -131,12 +131,13 @@ pub fn record_attempt(
     outcome: AttemptOutcome,
 ) -> DbResult<()> {
     let number: u32 = c.query_row(
-        "SELECT attempts FROM webhook_deliveries WHERE id = ?1",
+        "SELECT coalesce(max(attempt), 0) FROM webhook_attempts WHERE delivery_id = ?1",
         [delivery_id],
         |r| r.get(0),
     )?;
     c.execute(
-        "INSERT INTO webhook_attempts (delivery_id, attempt, at, status, error) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO webhook_attempts (delivery_id, attempt, at, status, error) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT DO NOTHING",
         params![
             delivery_id,
             number + 1,
@@ -150,9 +151,12 @@ pub fn record_attempt(
         AttemptOutcome::RetryAt(t) => (Some(millis(t)), None, None),
         AttemptOutcome::GaveUp => (None, None, Some(millis(attempt.at))),
     };
+    // A delivery already settled (by an attempt whose lease another outlived)
+    // stays as it is; the attempt is logged all the same.
     c.execute(
         "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ?2,
-                delivered_at = ?3, gave_up_at = ?4 WHERE id = ?1",
+                delivered_at = ?3, gave_up_at = ?4
+         WHERE id = ?1 AND delivered_at IS NULL AND gave_up_at IS NULL",
         params![delivery_id, next, delivered, gave_up],
     )?;
     Ok(())

@@ -93,6 +93,7 @@ impl ListQuery {
             text: self.q,
             inbox,
             verified_only: self.verified,
+            with_their_orders: false,
             status: self.status,
             latest_per_customer: false,
             newest_first: true,
