@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
 use kept_server::db::{AnswerRecord, Db};
-use kept_server::{RunningServer, calendar, demo, report};
+use kept_server::rate_limit::RateLimits;
+use kept_server::{AppConfig, HEADER_READ_TIMEOUT, RunningServer, calendar, demo, report};
 use kept_shared::testing::AnswerBuilder;
 use kept_shared::{Answer, Channel, Period, SyncBatch, SyncReceipt, api};
 
@@ -104,9 +105,19 @@ async fn fresh(engine: &'static str) -> Engine {
 
 /// Answers per second through the HTTP API.
 async fn http_ingest(db: Db) -> f64 {
-    let server = RunningServer::serve(db, "127.0.0.1:0".parse().unwrap(), None)
-        .await
-        .unwrap();
+    // Eight clients on one address would be cut by the per-address limit.
+    let config = AppConfig {
+        rate_limits: RateLimits::unlimited(),
+        ..AppConfig::default()
+    };
+    let server = RunningServer::serve_with(
+        db,
+        "127.0.0.1:0".parse().unwrap(),
+        config,
+        HEADER_READ_TIMEOUT,
+    )
+    .await
+    .unwrap();
     let url = format!("{}{}", server.url(), api::answers(demo::PUBLIC_KEY));
     let batches: Vec<Vec<Vec<Answer>>> = (0..CLIENTS)
         .map(|c| {

@@ -54,24 +54,29 @@ pub async fn delete(client: &Client, shop_id: &str, id: &str) -> DbResult<()> {
     Ok(())
 }
 
-/// Queues `events` for each of the shop's endpoints that takes their kind; runs
-/// in the transaction that stored their answers.
+/// Queues `events` for each of the shop's endpoints that takes their kind, in
+/// one statement; runs in the transaction that stored their answers.
 pub async fn enqueue(
     tx: &Transaction<'_>,
     shop_id: &str,
     events: &[&NewEvent],
     now: DateTime<Utc>,
 ) -> DbResult<()> {
-    for event in events {
-        tx.execute(
-            "INSERT INTO webhook_deliveries (id, shop_id, webhook_id, event_id, kind, payload, created_at, next_attempt_at)
-             SELECT $1 || ':' || w.id, w.shop_id, w.id, $1, $2, $3, $4, $4 FROM webhooks w
-             WHERE w.shop_id = $5 AND strpos(w.events, ',' || $2 || ',') > 0
-             ON CONFLICT DO NOTHING",
-            &[&event.event_id, &event.kind.as_str(), &event.payload, &now, &shop_id],
-        )
-        .await?;
+    if events.is_empty() {
+        return Ok(());
     }
+    let ids: Vec<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    let payloads: Vec<&str> = events.iter().map(|e| e.payload.as_str()).collect();
+    tx.execute(
+        "INSERT INTO webhook_deliveries (id, shop_id, webhook_id, event_id, kind, payload, created_at, next_attempt_at)
+         SELECT e.id || ':' || w.id, w.shop_id, w.id, e.id, e.kind, e.payload, $4, $4
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS e(id, kind, payload)
+         JOIN webhooks w ON w.shop_id = $5 AND strpos(w.events, ',' || e.kind || ',') > 0
+         ON CONFLICT DO NOTHING",
+        &[&ids, &kinds, &payloads, &now, &shop_id],
+    )
+    .await?;
     Ok(())
 }
 
