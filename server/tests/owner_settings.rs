@@ -480,19 +480,7 @@ async fn the_dashboard_signs_in_with_the_owner_token_and_guards_its_forms(app: T
 }
 
 async fn a_new_owner_token_ends_every_dashboard_session(app: TestApp) {
-    let reply = app
-        .raw(
-            Method::POST,
-            "/dashboard/login",
-            &[
-                ("host", "kept.test"),
-                ("origin", "http://kept.test"),
-                ("content-type", "application/x-www-form-urlencoded"),
-            ],
-            format!("shop=demo&token={}", demo::OWNER_TOKEN),
-        )
-        .await;
-    let cookie = common::session_cookie(&reply);
+    let (cookie, _) = common::sign_in(&app).await;
     let open = app.get_with("/dashboard", &[("cookie", &cookie)]).await;
     assert_eq!(open.status, StatusCode::OK);
 

@@ -57,12 +57,11 @@ impl BatchSize {
 mod tests {
     use std::rc::Rc;
 
-    use chrono::{Duration, TimeZone, Utc};
-    use kept_shared::{AnswerValue, Channel};
     use uuid::Uuid;
 
     use super::*;
     use crate::queue::MemoryStore;
+    use crate::queue::tests::answer;
 
     /// Drains `queue` as the syncer does, against a server that refuses any
     /// batch holding one of `poison` and stores everything else; returns the
@@ -94,22 +93,7 @@ mod tests {
         let queue = Queue::new(Some(Rc::new(MemoryStore::default())), "pk_demo");
         let mut ids = Vec::new();
         for i in 0..n {
-            let answer = Answer {
-                id: Uuid::from_u128(i as u128 + 1),
-                shop: "demo".into(),
-                survey: "nps".into(),
-                channel: Channel::Web,
-                customer_ref: None,
-                order_ref: None,
-                customer_sig: None,
-                order_sig: None,
-                answered_at: Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap()
-                    + Duration::minutes(i as i64),
-                value: AnswerValue::Nps {
-                    score: (i % 11) as u8,
-                    reason: None,
-                },
-            };
+            let answer = answer(i as u128 + 1, i as i64);
             ids.push(answer.id);
             queue.enqueue(&answer);
         }

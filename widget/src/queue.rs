@@ -403,7 +403,7 @@ pub fn flush_bodies(answers: &[Answer], budget: usize) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::rc::Rc;
 
     use chrono::{Duration, TimeZone, Utc};
@@ -417,7 +417,9 @@ mod tests {
         Receipt::from_json_text(&serde_json::to_string(&r).unwrap()).unwrap()
     }
 
-    fn answer(n: u128, minutes: i64) -> Answer {
+    /// A valid NPS answer with id `n`, given `minutes` after a fixed moment (the
+    /// other modules' tests use it too).
+    pub(crate) fn answer(n: u128, minutes: i64) -> Answer {
         Answer {
             id: Uuid::from_u128(n),
             shop: "demo".into(),

@@ -342,3 +342,36 @@ pub struct RiskChange {
 /// Days a settled webhook delivery (delivered, or given up) stays in its
 /// endpoint's log.
 pub const DELIVERY_LOG_DAYS: i64 = 30;
+
+/// The events of the answers the store found new (`inserted` says, per record
+/// in order, whether it was), the ones both engines queue for webhooks.
+pub fn events_of_new<'a>(
+    records: &[AnswerRecord],
+    inserted: &[bool],
+    events: &'a [NewEvent],
+) -> Vec<&'a NewEvent> {
+    let new: std::collections::HashSet<uuid::Uuid> = records
+        .iter()
+        .zip(inserted)
+        .filter(|(_, new)| **new)
+        .map(|(r, _)| r.answer.id)
+        .collect();
+    events
+        .iter()
+        .filter(|e| new.contains(&e.answer_id))
+        .collect()
+}
+
+/// Where a delivery stands, from when it was delivered or given up (neither:
+/// still pending).
+pub fn delivery_state<T>(
+    delivered: Option<T>,
+    gave_up: Option<T>,
+) -> kept_shared::webhooks::DeliveryState {
+    use kept_shared::webhooks::DeliveryState;
+    match (delivered, gave_up) {
+        (Some(_), _) => DeliveryState::Delivered,
+        (None, Some(_)) => DeliveryState::GaveUp,
+        (None, None) => DeliveryState::Pending,
+    }
+}

@@ -62,6 +62,17 @@ impl Throttle {
     }
 }
 
+impl Throttle {
+    /// Spends one request of the client's bucket in `buckets` (nothing for a
+    /// request without a peer: the in-process tests).
+    fn spend_client(&self, buckets: &Buckets, req: &Request) -> Result<(), Duration> {
+        match self.client(req) {
+            Some(ip) => spend(buckets, &client_key(ip)),
+            None => Ok(()),
+        }
+    }
+}
+
 /// The addresses in every `X-Forwarded-For` header, in order; an entry that is
 /// not an address drops everything before it (nothing before it can be trusted).
 fn forwarded_for(headers: &HeaderMap) -> Vec<IpAddr> {
@@ -128,9 +139,7 @@ pub async fn widget(State(t): State<Arc<Throttle>>, req: Request, next: Next) ->
     if req.method() == Method::OPTIONS {
         return next.run(req).await;
     }
-    if let Some(ip) = t.client(&req)
-        && let Err(wait) = spend(&t.limiter.widget_per_client, &client_key(ip))
-    {
+    if let Err(wait) = t.spend_client(&t.limiter.widget_per_client, &req) {
         return too_many_requests(wait);
     }
     let shop = super::first_segment(&req);
@@ -148,9 +157,7 @@ pub async fn widget(State(t): State<Arc<Throttle>>, req: Request, next: Next) ->
 /// In front of the pages that read the store (the kiosk, the demo): the
 /// client's widget bucket, as the widget those pages load spends from.
 pub async fn pages(State(t): State<Arc<Throttle>>, req: Request, next: Next) -> Response {
-    if let Some(ip) = t.client(&req)
-        && let Err(wait) = spend(&t.limiter.widget_per_client, &client_key(ip))
-    {
+    if let Err(wait) = t.spend_client(&t.limiter.widget_per_client, &req) {
         return too_many_requests(wait);
     }
     next.run(req).await
@@ -162,9 +169,8 @@ pub async fn pages(State(t): State<Arc<Throttle>>, req: Request, next: Next) -> 
 /// bearer token or a session cookie, by its hash), so that one token used
 /// from many addresses is limited as well.
 pub async fn per_token(State(t): State<Arc<Throttle>>, req: Request, next: Next) -> Response {
-    if let Some(ip) = t.client(&req)
-        && let Err(wait) = spend(&t.limiter.per_token, &format!("client:{}", client_key(ip)))
-    {
+    // Token keys start `token:`, which no address does.
+    if let Err(wait) = t.spend_client(&t.limiter.per_token, &req) {
         return too_many_requests(wait);
     }
     let credential = req

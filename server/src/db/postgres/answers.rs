@@ -14,7 +14,7 @@ use crate::db::answer_filter::{Param, answer_filter, answer_order, answer_source
 use crate::db::columns::{channel_of, columns, event_kind, event_kind_of, fold_text, value_of};
 use crate::db::{
     AnswerQuery, AnswerRecord, DbError, DbResult, NewEvent, ReasonRollup, Rollup, StoredAnswer,
-    WidgetEventCount, rollups_of,
+    WidgetEventCount, events_of_new, rollups_of,
 };
 
 pub async fn insert(
@@ -106,10 +106,7 @@ pub async fn insert(
 
     let (rollups, reason_rollups) = rollups_of(new.iter().copied());
     add_rollups(&tx, shop_id, &rollups, &reason_rollups).await?;
-    let new_events: Vec<&NewEvent> = events
-        .iter()
-        .filter(|e| new.iter().any(|r| r.answer.id == e.answer_id))
-        .collect();
+    let new_events = events_of_new(records, &inserted, events);
     super::webhooks::enqueue(&tx, shop_id, &new_events, received_at).await?;
     tx.commit().await?;
     Ok(inserted)

@@ -4,11 +4,11 @@
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Client, Transaction};
-use kept_shared::webhooks::{Delivery, DeliveryAttempt, DeliveryState, EventKind};
+use kept_shared::webhooks::{Delivery, DeliveryAttempt, EventKind};
 
 use crate::db::{
     AttemptOutcome, DbError, DbResult, DueDelivery, NewEvent, WebhookRecord, decode_event_kinds,
-    encode_event_kinds,
+    delivery_state, encode_event_kinds,
 };
 
 pub async fn create(client: &Client, shop_id: &str, w: &WebhookRecord) -> DbResult<()> {
@@ -202,11 +202,7 @@ pub async fn deliveries(
             kind: EventKind::parse(&kind)
                 .ok_or_else(|| DbError::internal(anyhow::anyhow!("event kind {kind:?}")))?,
             created_at: r.try_get(3)?,
-            state: match (delivered, gave_up) {
-                (Some(_), _) => DeliveryState::Delivered,
-                (None, Some(_)) => DeliveryState::GaveUp,
-                (None, None) => DeliveryState::Pending,
-            },
+            state: delivery_state(delivered, gave_up),
             next_attempt_at: r.try_get(4)?,
             attempts,
         });

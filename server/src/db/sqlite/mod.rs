@@ -301,14 +301,8 @@ impl Database for SqliteDatabase {
         self.writer
             .write(move |c| {
                 let inserted = answers::insert(c, &id, &answers, received_at)?;
-                for event in &events {
-                    let new = answers
-                        .iter()
-                        .zip(&inserted)
-                        .any(|(a, new)| *new && a.answer.id == event.answer_id);
-                    if new {
-                        webhooks::enqueue(c, &id, event, received_at)?;
-                    }
+                for event in events_of_new(&answers, &inserted, &events) {
+                    webhooks::enqueue(c, &id, event, received_at)?;
                 }
                 Ok(inserted)
             })

@@ -1,13 +1,13 @@
 //! Webhook endpoints, the outbox of deliveries and their attempts.
 
 use chrono::{DateTime, Utc};
-use kept_shared::webhooks::{Delivery, DeliveryAttempt, DeliveryState, EventKind};
+use kept_shared::webhooks::{Delivery, DeliveryAttempt, EventKind};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{instant, millis};
 use crate::db::{
     AttemptOutcome, DbError, DbResult, DueDelivery, NewEvent, WebhookRecord, decode_event_kinds,
-    encode_event_kinds,
+    delivery_state, encode_event_kinds,
 };
 
 pub fn create(c: &Connection, shop_id: &str, w: &WebhookRecord) -> DbResult<()> {
@@ -201,11 +201,7 @@ pub fn deliveries(
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        let state = match (delivered, gave_up) {
-            (Some(_), _) => DeliveryState::Delivered,
-            (None, Some(_)) => DeliveryState::GaveUp,
-            (None, None) => DeliveryState::Pending,
-        };
+        let state = delivery_state(delivered, gave_up);
         out.push(Delivery {
             event_id,
             kind: EventKind::parse(&kind)
