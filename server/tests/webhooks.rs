@@ -123,11 +123,18 @@ async fn log(app: &TestApp, webhook: &str) -> Vec<Delivery> {
 }
 
 async fn serve(app: &TestApp) -> RunningServer {
-    let timing = DeliveryTiming {
-        poll: Duration::from_millis(20),
-        first_retry: Duration::from_millis(100),
-        ..DeliveryTiming::default()
-    };
+    serve_with(
+        app,
+        DeliveryTiming {
+            poll: Duration::from_millis(20),
+            first_retry: Duration::from_millis(100),
+            ..DeliveryTiming::default()
+        },
+    )
+    .await
+}
+
+async fn serve_with(app: &TestApp, timing: DeliveryTiming) -> RunningServer {
     RunningServer::serve_with(
         app.db.clone(),
         "127.0.0.1:0".parse().unwrap(),
@@ -361,7 +368,43 @@ async fn a_good_customer_entering_an_at_risk_segment_is_an_event_once(app: TestA
     assert_eq!(log(&app, &hook.id).await.len(), 1);
 }
 
+/// Failing past the time allowed (three days by default; moments here), the
+/// delivery is given up: no more attempts, and the log says so.
+async fn a_delivery_that_keeps_failing_is_given_up_in_time(app: TestApp) {
+    // Nothing listens on the discard port: every attempt is refused.
+    let hook = register(&app, "http://127.0.0.1:9/hook", vec![EventKind::Churn]).await;
+    app.send_answers(&[
+        AnswerBuilder::churn(demo::SHOP_ID, demo::CHURN_SURVEY, &["price"], None).build(),
+    ])
+    .await;
+    let server = serve_with(
+        &app,
+        DeliveryTiming {
+            poll: Duration::from_millis(20),
+            first_retry: Duration::from_millis(50),
+            give_up_after: Duration::from_millis(400),
+            ..DeliveryTiming::default()
+        },
+    )
+    .await;
+    wait_for("giving up", async || {
+        log(&app, &hook.id).await[0].state == DeliveryState::GaveUp
+    })
+    .await;
+    server.stop().await;
+    let delivery = &log(&app, &hook.id).await[0];
+    assert_eq!(delivery.next_attempt_at, None);
+    assert!(delivery.attempts.len() >= 2, "{:?}", delivery.attempts);
+    assert!(
+        delivery
+            .attempts
+            .iter()
+            .all(|a| a.status.is_none() && a.error.is_some())
+    );
+}
+
 on_both_engines!(
+    a_delivery_that_keeps_failing_is_given_up_in_time,
     a_good_customer_entering_an_at_risk_segment_is_an_event_once,
     a_detractor_is_delivered_signed_after_two_failures,
     an_event_queued_while_no_deliverer_runs_survives_a_restart,
