@@ -407,6 +407,7 @@ async fn tampered_answer_is_rejected_with_a_reason_and_does_not_block_the_queue(
         order_ref: None,
         customer_sig: None,
         order_sig: None,
+        store: None,
         answered_at: Utc::now() - Duration::minutes(minutes_ago),
         value: AnswerValue::Nps {
             score,

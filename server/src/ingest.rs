@@ -55,10 +55,10 @@ pub async fn ingest(
                 .rejected
                 .push(RejectedAnswer::new(answer.id, ValidationError::NotVerified)),
             Ok(verified) => valid.push(AnswerRecord {
+                store: answer.store.clone(),
                 day: local_day(answer.answered_at, shop.time_zone),
                 answer,
                 verified,
-                store: None,
             }),
             Err(reason) => receipt
                 .rejected

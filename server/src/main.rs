@@ -50,6 +50,10 @@ struct ServeArgs {
         value_delimiter = ','
     )]
     trusted_proxies: Vec<IpAddr>,
+    /// Where the server is reached from outside (https://kept.example.com): the
+    /// base of the personal survey links it writes. Default: the request's host.
+    #[arg(long, env = "KEPT_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -190,6 +194,7 @@ async fn serve(db: Db, args: ServeArgs) -> Result<()> {
             per_token: args.rate_token,
         },
         trusted_proxies: args.trusted_proxies,
+        public_url: args.public_url,
         ..AppConfig::default()
     };
     let server = RunningServer::serve_with(db, args.listen, config, HEADER_READ_TIMEOUT).await?;

@@ -22,12 +22,16 @@ pub fn build(
         period,
         total: Summary::default(),
         by_channel: every_channel(),
+        by_store: BTreeMap::new(),
         trend: Vec::new(),
     };
     let mut trend: BTreeMap<NaiveDate, PeriodSummary> = BTreeMap::new();
     // Every group counts in four places: the total, its channel, its period, and
-    // its channel within its period.
-    let mut add = |day: NaiveDate, channel: Channel, f: &dyn Fn(&mut Summary)| {
+    // its channel within its period; and in its store's, if it names one.
+    let mut add = |day: NaiveDate, channel: Channel, store: &str, f: &dyn Fn(&mut Summary)| {
+        if !store.is_empty() {
+            f(report.by_store.entry(store.to_string()).or_default());
+        }
         let start = period.start_of(day);
         let p = trend.entry(start).or_insert_with(|| PeriodSummary {
             start,
@@ -49,6 +53,7 @@ pub fn build(
         add(
             k.day,
             k.channel,
+            &k.store,
             &|s: &mut Summary| match (k.kind.as_str(), score) {
                 ("nps", Some(score)) => {
                     s.nps.add(score, r.count);
@@ -68,7 +73,7 @@ pub fn build(
         );
     }
     for r in reasons {
-        add(r.day, r.channel, &|s: &mut Summary| {
+        add(r.day, r.channel, &r.store, &|s: &mut Summary| {
             s.churn.add_reason(&r.reason, r.count)
         });
     }

@@ -17,6 +17,8 @@ use sha2::Sha256;
 pub enum Signed {
     Customer,
     Order,
+    /// A kiosk tablet's id, signed by Kept when the tablet is set up with the PIN.
+    Device,
 }
 
 impl Signed {
@@ -24,6 +26,7 @@ impl Signed {
         match self {
             Signed::Customer => "customer:",
             Signed::Order => "order:",
+            Signed::Device => "device:",
         }
     }
 }

@@ -295,7 +295,8 @@ async fn pages_icons_and_widget_files_are_served_with_their_caching() {
     assert!(!hostile.contains("\"><script>"));
     let kiosk = app.get("/kiosk/pk_demo").await;
     assert_eq!(kiosk.status, StatusCode::OK);
-    assert!(String::from_utf8_lossy(&kiosk.body).contains(r#"data-mode="kiosk""#));
+    assert!(String::from_utf8_lossy(&kiosk.body).contains(r#"data-key="pk_demo""#));
+    assert!(String::from_utf8_lossy(&kiosk.body).contains(r#"src="/kiosk/app.js""#));
     assert_eq!(
         app.get("/kiosk/pk_nope").await.status,
         StatusCode::NOT_FOUND

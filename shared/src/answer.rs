@@ -10,15 +10,18 @@ pub enum Channel {
     Web,
     /// The full-screen widget on an in-store tablet.
     Kiosk,
+    /// A personal link (`/s/{token}`) sent by e-mail or SMS or printed on a receipt.
+    Link,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 2] = [Channel::Web, Channel::Kiosk];
+    pub const ALL: [Channel; 3] = [Channel::Web, Channel::Kiosk, Channel::Link];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Web => "web",
             Channel::Kiosk => "kiosk",
+            Channel::Link => "link",
         }
     }
 
@@ -48,6 +51,9 @@ pub struct Answer {
     /// The shop's signature of `order_ref` (`data-order-sig`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_sig: Option<String>,
+    /// The shop's store (location) the answer was given in: a kiosk's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
     /// When the respondent answered, by the client's clock.
     pub answered_at: DateTime<Utc>,
     pub value: AnswerValue,

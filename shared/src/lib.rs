@@ -9,7 +9,9 @@ pub mod answer;
 pub mod api;
 pub mod error;
 pub mod json;
+pub mod kiosk;
 pub mod limits;
+pub mod links;
 pub mod loyalty;
 pub mod privacy;
 pub mod report;
@@ -31,6 +33,11 @@ pub use analytics::{
 };
 pub use answer::{Answer, AnswerValue, Channel};
 pub use error::{ApiError, ErrorCode};
+pub use kiosk::{
+    Device, DeviceReport, Devices, KioskPin, KioskSetup, KioskSetupRequest, KioskSurveyChoice,
+    Store, StoreName,
+};
+pub use links::{BulkLinksRequest, LinkRequest, PersonalLink};
 pub use loyalty::{LoyaltyStatus, NextTier, PurchaseReceipt, RecordPurchase};
 pub use privacy::{CustomerExport, ErasedCustomer};
 pub use report::{

@@ -60,3 +60,19 @@ pub const MAX_DELAY_SECONDS: u32 = 600;
 /// The longest recontact period of a survey, and the longest cooldown of a
 /// shop between any two surveys, in days.
 pub const MAX_RECONTACT_DAYS: u32 = 365;
+/// Days a personal link stays valid when the request does not say, and at most.
+pub const DEFAULT_LINK_DAYS: u32 = 30;
+pub const MAX_LINK_DAYS: u32 = 365;
+/// Most links one bulk request makes.
+pub const MAX_BULK_LINKS: usize = 10_000;
+/// Digits of a kiosk PIN: six at least, as guessing is limited per shop but not stopped.
+pub const MIN_PIN_DIGITS: usize = 6;
+pub const MAX_PIN_DIGITS: usize = 12;
+/// Most stores a shop may have.
+pub const MAX_STORES: usize = 500;
+/// Most characters of a kiosk app's version.
+pub const MAX_VERSION_CHARS: usize = 64;
+/// Hours without a sync after which a kiosk tablet is flagged, unless the owner asks otherwise.
+pub const DEFAULT_DEVICE_STALE_HOURS: u32 = 4;
+/// The longest such period an owner may ask for: 90 days.
+pub const MAX_DEVICE_STALE_HOURS: u32 = 24 * 90;

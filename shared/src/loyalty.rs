@@ -88,6 +88,9 @@ pub struct RecordPurchase {
     /// (an import, a back office catching up) carry their own time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purchased_at: Option<DateTime<Utc>>,
+    /// The store (location) it was made in, where the shop has several.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
 }
 
 impl RecordPurchase {
@@ -98,6 +101,7 @@ impl RecordPurchase {
             purchase_id: purchase_id.into(),
             amount_cents,
             purchased_at: None,
+            store: None,
         }
     }
 }

@@ -41,6 +41,9 @@ pub struct Report {
     pub total: Summary,
     /// The same, per channel (every channel is present, empty or not).
     pub by_channel: BTreeMap<Channel, Summary>,
+    /// The same, per store, for the answers that name one (kiosk answers).
+    #[serde(default)]
+    pub by_store: BTreeMap<String, Summary>,
     /// One entry per period that has answers, oldest first.
     pub trend: Vec<PeriodSummary>,
 }

@@ -22,6 +22,7 @@ impl AnswerBuilder {
             order_ref: None,
             customer_sig: None,
             order_sig: None,
+            store: None,
             // To the millisecond, as a browser gives it and the stores keep it.
             answered_at: crate::validate::to_millis(Utc::now()),
             value,

@@ -98,6 +98,9 @@ pub fn validate_answer(
     if let Some(r) = &answer.order_ref {
         validate_ref("order_ref", r)?;
     }
+    if let Some(r) = &answer.store {
+        validate_ref("store", r)?;
+    }
     for (field, sig, reference) in [
         ("customer_sig", &answer.customer_sig, &answer.customer_ref),
         ("order_sig", &answer.order_sig, &answer.order_ref),

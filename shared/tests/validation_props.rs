@@ -113,13 +113,14 @@ prop_compose! {
         order_ref in reference(),
         customer_sig in signature(),
         order_sig in signature(),
+        store in reference(),
         minutes in -800_000i64..100_000,
         value in value(),
     ) -> Answer {
         Answer {
             id, shop, survey,
             channel: if kiosk { Channel::Kiosk } else { Channel::Web },
-            customer_ref, order_ref, customer_sig, order_sig,
+            customer_ref, order_ref, customer_sig, order_sig, store,
             answered_at: now() - Duration::minutes(minutes) + Duration::microseconds(123),
             value,
         }
@@ -145,7 +146,7 @@ proptest! {
         if validate_answer("demo", &surveys, &a, now()).is_ok() {
             prop_assert!(!a.id.is_nil() && !a.id.is_max());
             prop_assert_eq!(&a.shop, "demo");
-            prop_assert!(reference_ok(&a.customer_ref) && reference_ok(&a.order_ref));
+            prop_assert!(reference_ok(&a.customer_ref) && reference_ok(&a.order_ref) && reference_ok(&a.store));
             for (sig, r) in [(&a.customer_sig, &a.customer_ref), (&a.order_sig, &a.order_ref)] {
                 if let Some(sig) = sig {
                     prop_assert!(r.is_some());

@@ -28,7 +28,7 @@ export function decide(plan, page, history, now, drawFor) {
   var picked = named
     ? named.map(function (id) { return all.filter(function (s) { return s.id == id; })[0]; }).filter(Boolean)
     : all;
-  var free = page.mode == 'kiosk' || page.mode == 'preview';
+  var free = /^(kiosk|preview|link)$/.test(page.mode);
   var due = picked.filter(function (s) {
     var t = s.targeting, h = seen[s.id];
     if (!named && !s.audience_match) return false;

@@ -13,6 +13,8 @@ pub enum Mode {
     Inline,
     /// Full screen on an in-store tablet, one respondent after another.
     Kiosk,
+    /// The page of a personal link (`/s/{token}`): inline, its answers on the link channel.
+    Link,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +28,8 @@ pub struct WidgetConfig {
     /// `data-order-sig`): sent with the answers and the loyalty request.
     pub customer_sig: Option<String>,
     pub order_sig: Option<String>,
+    /// The store (location) the answers are given in (`data-store`: a kiosk's).
+    pub store: Option<String>,
     pub locale: String,
     pub mode: Mode,
     pub kiosk_thanks_seconds: u32,
@@ -73,10 +77,11 @@ pub fn parse(attrs: &[(String, String)]) -> Result<WidgetConfig, String> {
     let mode = match get("mode") {
         None | Some("inline") => Mode::Inline,
         Some("kiosk") => Mode::Kiosk,
+        Some("link") => Mode::Link,
         Some(other) => {
             return Err(String::from("data-mode \"")
                 + other
-                + "\" is neither \"inline\" nor \"kiosk\"");
+                + "\" is not \"inline\", \"kiosk\" or \"link\"");
         }
     };
     let seconds = |name: &str, default: u32| -> Result<u32, String> {
@@ -111,6 +116,7 @@ pub fn parse(attrs: &[(String, String)]) -> Result<WidgetConfig, String> {
         // A kiosk serves strangers one after another: it never carries a person's references.
         customer: if kiosk { None } else { reference("customer")? },
         order: if kiosk { None } else { reference("order")? },
+        store: reference("store")?,
         locale: get("locale").unwrap_or("en").to_string(),
         mode,
         kiosk_thanks_seconds: seconds("kiosk-thanks-seconds", DEFAULT_KIOSK_THANKS_SECONDS)?,

@@ -147,6 +147,10 @@ impl Keys {
     pub fn lease(&self) -> String {
         self.prefix.clone() + "lease"
     }
+    /// When a batch was last accepted (ms since the epoch): the kiosk app reports it.
+    pub fn synced(&self) -> String {
+        self.prefix.clone() + "synced"
+    }
     /// Keys an earlier widget wrote and nothing reads any more (its copy of the
     /// surveys, what it asked): removed once, by [`Queue::forget_legacy`].
     pub fn legacy_prefixes(&self) -> [String; 2] {
@@ -429,6 +433,7 @@ pub(crate) mod tests {
             order_ref: None,
             customer_sig: None,
             order_sig: None,
+            store: None,
             answered_at: Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap()
                 + Duration::minutes(minutes),
             value: AnswerValue::Nps {
@@ -652,6 +657,7 @@ pub(crate) mod tests {
         assert_eq!(k.rejected("u1"), "kept:v1:pk_demo:rejected:u1");
         assert_eq!(k.loyalty("alice"), "kept:v1:pk_demo:loyalty:alice");
         assert_eq!(k.lease(), "kept:v1:pk_demo:lease");
+        assert_eq!(k.synced(), "kept:v1:pk_demo:synced");
     }
 
     #[test]

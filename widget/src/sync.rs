@@ -210,6 +210,12 @@ impl Syncer {
             match browser::post_json::<_, Receipt>(&self.answers_url, &Batch(&batch)).await {
                 Ok(receipt) => {
                     self.queue.apply_receipt(&receipt);
+                    if let Some(storage) = &self.storage {
+                        let _ = storage.set(
+                            &self.queue.keys().synced(),
+                            &(browser::now_ms() as i64).to_string(),
+                        );
+                    }
                     self.failures.set(0);
                     if receipt.len() < sent {
                         // The server left some unnamed: don't spin, try them later.

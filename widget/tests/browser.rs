@@ -23,6 +23,7 @@ fn answer() -> Answer {
         order_ref: None,
         customer_sig: None,
         order_sig: None,
+        store: None,
         answered_at: Utc::now(),
         value: AnswerValue::Nps {
             score: 8,

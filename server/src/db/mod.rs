@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use kept_shared::{ErasedCustomer, Survey};
+use kept_shared::{ErasedCustomer, Store, Survey};
 
 pub use error::DbError;
 pub use records::*;
@@ -279,6 +279,20 @@ pub trait Database: Send + Sync + 'static {
     /// Deletes the free text of answers older than their shop's retention at
     /// `now` (shops that keep texts are left alone); returns how many.
     async fn purge_expired_texts(&self, now: DateTime<Utc>) -> DbResult<u64>;
+
+    // --- stores, kiosks and their tablets ---
+
+    /// Adds the store, or renames it.
+    async fn put_store(&self, shop_id: &str, store: Store) -> DbResult<()>;
+    /// The shop's stores, by id.
+    async fn stores(&self, shop_id: &str) -> DbResult<Vec<Store>>;
+    /// Sets the hash of the shop's kiosk PIN (`None` removes it).
+    async fn set_kiosk_pin(&self, shop_id: &str, hash: Option<Vec<u8>>) -> DbResult<()>;
+    async fn kiosk_pin(&self, shop_id: &str) -> DbResult<Option<Vec<u8>>>;
+    /// Records a tablet's report; its `synced_at` never goes back.
+    async fn record_device(&self, shop_id: &str, device: DeviceRecord) -> DbResult<()>;
+    /// The shop's tablets, by id.
+    async fn devices(&self, shop_id: &str) -> DbResult<Vec<DeviceRecord>>;
 
     // --- reports ---
 

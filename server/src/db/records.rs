@@ -375,3 +375,15 @@ pub fn delivery_state<T>(
         (None, None) => DeliveryState::Pending,
     }
 }
+
+/// A kiosk tablet as its last report left it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRecord {
+    pub id: String,
+    pub store: Option<String>,
+    pub version: String,
+    pub pending: u32,
+    /// When its queue was last known to be sent.
+    pub synced_at: Option<DateTime<Utc>>,
+    pub last_seen_at: DateTime<Utc>,
+}

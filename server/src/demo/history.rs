@@ -123,6 +123,13 @@ const BAD_REASONS: [(&str, &str); 6] = [
     ),
 ];
 
+/// The store of an answer given on the store's kiosk.
+fn kiosk_store(channel: Channel, store: Option<&str>) -> Option<String> {
+    (channel == Channel::Kiosk)
+        .then(|| store.map(str::to_string))
+        .flatten()
+}
+
 fn at(day: NaiveDate, dice: &mut Dice) -> DateTime<Utc> {
     let time = NaiveTime::from_hms_opt(
         8 + dice.below(12) as u32,
@@ -271,6 +278,7 @@ pub fn history(shop: &str, today: NaiveDate) -> History {
                 order_ref: Some(format!("order-{:04}-{:02}", n + 1, i + 1)),
                 customer_sig: None,
                 order_sig: None,
+                store: kiosk_store(channel, store),
                 answered_at,
                 value: AnswerValue::Nps { score, reason },
             });
@@ -311,6 +319,7 @@ pub fn history(shop: &str, today: NaiveDate) -> History {
                     order_ref: Some(format!("order-{:04}-{:02}", n + 1, i + 1)),
                     customer_sig: None,
                     order_sig: None,
+                    store: kiosk_store(channel, store),
                     answered_at: answered_at + Duration::seconds(20),
                     value: AnswerValue::Csat {
                         score: csat.clamp(1, 5) as u8,
@@ -345,6 +354,7 @@ pub fn history(shop: &str, today: NaiveDate) -> History {
                     order_ref: None,
                     customer_sig: None,
                     order_sig: None,
+                    store: None,
                     answered_at: at(lapsed, &mut dice),
                     value: AnswerValue::ChurnReason {
                         reasons,

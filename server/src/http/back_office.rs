@@ -1,14 +1,17 @@
 //! The shop's back office: records purchases (points by amount, idempotent on the
 //! purchase id). Behind the back-office token.
 
+use crate::pages::link::PublicUrl;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Extension, Json, Router, middleware};
 use chrono::Utc;
 use kept_shared::limits::{MAX_PURCHASE_CENTS, MAX_YEAR, MIN_YEAR};
 use kept_shared::validate::validate_ref;
-use kept_shared::{PurchaseReceipt, RecordPurchase};
+use kept_shared::{LinkRequest, PersonalLink, PurchaseReceipt, RecordPurchase};
+use std::sync::Arc;
 
 use super::auth::require_token;
 use super::error::{ApiResult, Failure};
@@ -20,6 +23,7 @@ use crate::tokens::TokenKind;
 pub fn router(db: Db) -> Router<Db> {
     Router::new()
         .route("/{shop_id}/purchases", post(record_purchase))
+        .route("/{shop_id}/links", post(personal_link))
         .route_layer(middleware::from_fn_with_state(
             (db, TokenKind::BackOffice),
             require_token,
@@ -35,6 +39,9 @@ async fn record_purchase(
     validate_ref("customer_ref", &p.customer_ref)
         .map_err(|e| Failure::bad_request(e.to_string()))?;
     validate_ref("purchase_id", &p.purchase_id).map_err(|e| Failure::bad_request(e.to_string()))?;
+    if let Some(store) = &p.store {
+        validate_ref("store", store).map_err(|e| Failure::bad_request(e.to_string()))?;
+    }
     if p.amount_cents > MAX_PURCHASE_CENTS {
         return Err(Failure::bad_request(format!(
             "amount_cents may be at most {MAX_PURCHASE_CENTS}"
@@ -62,7 +69,7 @@ async fn record_purchase(
                 points,
                 purchased_at,
                 day: local_day(purchased_at, shop.time_zone),
-                store: None,
+                store: p.store.clone(),
             },
             shop.churn_window_days,
         )
@@ -73,4 +80,20 @@ async fn record_purchase(
         duplicate: outcome.duplicate,
         status: loyalty::status(&p.customer_ref, outcome.points, &tiers, now),
     }))
+}
+
+/// `POST /api/v1/shops/{shop}/links`: a personal survey link for a customer's
+/// order, with its QR codes (for a receipt, an e-mail, an SMS).
+async fn personal_link(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    Extension(public_url): Extension<Arc<PublicUrl>>,
+    headers: HeaderMap,
+    body: Result<Json<LinkRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<PersonalLink>), Failure> {
+    let Json(req) = body?;
+    let link =
+        crate::owner::links::personal_link(db.as_ref(), &shop, &req, &public_url.base(&headers))
+            .await?;
+    Ok((StatusCode::CREATED, Json(link)))
 }

@@ -5,6 +5,7 @@ mod auth;
 mod back_office;
 pub mod error;
 mod json_errors;
+mod kiosk;
 mod owner;
 mod security_headers;
 mod throttle;
@@ -24,7 +25,9 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::db::Db;
+use crate::kiosk::KioskBuild;
 use crate::pages;
+use crate::pages::link::PublicUrl;
 use crate::rate_limit::RateLimits;
 pub use error::Failure;
 
@@ -43,6 +46,9 @@ pub struct AppConfig {
     pub trusted_proxies: Vec<IpAddr>,
     /// How the running server's webhook deliverer paces itself.
     pub webhook_timing: crate::webhooks::DeliveryTiming,
+    /// Where the server is reached from outside (`https://kept.example.com`),
+    /// for the personal links it writes; without it, the request's host.
+    pub public_url: Option<String>,
 }
 
 impl Default for AppConfig {
@@ -53,6 +59,7 @@ impl Default for AppConfig {
             rate_limits: RateLimits::default(),
             trusted_proxies: Vec::new(),
             webhook_timing: Default::default(),
+            public_url: None,
         }
     }
 }
@@ -73,6 +80,8 @@ pub fn app(db: Db, widget_dir: Option<PathBuf>) -> Router {
 pub fn app_with(db: Db, config: AppConfig) -> Router {
     let throttle = throttle::Throttle::new(&config.rate_limits, config.trusted_proxies);
     let request_timeout = config.request_timeout;
+    let kiosk_build = std::sync::Arc::new(KioskBuild::of_widget_dir(config.widget_dir.as_deref()));
+    let public_url = PublicUrl(config.public_url.clone());
     let api = Router::new()
         .nest(
             "/widget",
@@ -90,14 +99,17 @@ pub fn app_with(db: Db, config: AppConfig) -> Router {
                     throttle::per_token,
                 )),
         )
+        .layer(axum::Extension(std::sync::Arc::new(public_url)))
         .fallback(|| async { Failure::not_found("no such API route") });
     Router::new()
         .nest("/api/v1", api)
         .nest("/widget", widget_files::router(config.widget_dir))
-        .merge(pages::router().layer(middleware::from_fn_with_state(
-            throttle.clone(),
-            throttle::pages,
-        )))
+        .merge(
+            pages::router(kiosk_build, config.public_url).layer(middleware::from_fn_with_state(
+                throttle.clone(),
+                throttle::pages,
+            )),
+        )
         .merge(
             crate::dashboard::router().layer(middleware::from_fn_with_state(
                 throttle,

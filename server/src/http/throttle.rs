@@ -110,7 +110,7 @@ fn spend(buckets: &Buckets, key: &str) -> Result<(), Duration> {
 
 /// `429` with whole seconds to wait (rounded up) in `Retry-After` and the message,
 /// readable by any origin: it says nothing about the shop.
-fn too_many_requests(wait: Duration) -> Response {
+pub(super) fn too_many_requests(wait: Duration) -> Response {
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let mut resp = Failure::new(
         StatusCode::TOO_MANY_REQUESTS,

@@ -20,10 +20,13 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::error::{ApiResult, Failure};
+use super::kiosk;
 use crate::db::{Db, DbError, Shop, WidgetEventCount};
 use crate::plan::{PlanRequest, display_plan};
+use crate::rate_limit::Buckets;
 use crate::signatures::{self, Signed};
 use crate::{ingest, loyalty};
+use std::sync::Arc;
 
 /// How long a browser may cache a CORS preflight answer (two hours: the most
 /// Chromium honours).
@@ -39,7 +42,12 @@ pub fn router(db: Db) -> Router<Db> {
             "/{public_key}/customers/{customer_ref}/loyalty",
             get(loyalty_status),
         )
+        .route("/{public_key}/kiosk", post(kiosk::setup))
+        .route("/{public_key}/devices/{device}", post(kiosk::report))
         .route_layer(middleware::from_fn_with_state(db, widget_shop))
+        .layer(Extension(kiosk::PinAttempts(Arc::new(Buckets::new(
+            crate::kiosk::PIN_ATTEMPTS,
+        )))))
 }
 
 async fn surveys(State(db): State<Db>, Extension(shop): Extension<Shop>) -> ApiResult<ShopSurveys> {

@@ -233,6 +233,42 @@ pub fn win_back_csv(entries: &[WinBackEntry]) -> Vec<u8> {
     out
 }
 
+/// One row of a bulk request for personal links (`owner/links.rs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRow {
+    pub customer_ref: String,
+    pub order_ref: Option<String>,
+    pub last_purchase: Option<chrono::NaiveDate>,
+    pub url: Option<String>,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Why this customer has no link.
+    pub error: Option<String>,
+}
+
+pub const LINK_HEADER: [&str; 6] = [
+    "customer_ref",
+    "order_ref",
+    "last_purchase",
+    "url",
+    "expires_at",
+    "error",
+];
+
+pub fn links_csv(rows: &[LinkRow]) -> Vec<u8> {
+    let mut out = header(&LINK_HEADER).to_vec();
+    for r in rows {
+        out.extend(csv_line(&[
+            cell(&r.customer_ref),
+            r.order_ref.as_deref().map(cell).unwrap_or_default(),
+            r.last_purchase.map(|d| d.to_string()).unwrap_or_default(),
+            r.url.clone().unwrap_or_default(),
+            r.expires_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            r.error.clone().unwrap_or_default(),
+        ]));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,8 @@ pub mod exports;
 pub mod funnel;
 pub mod import;
 pub mod inbox;
+pub mod kiosks;
+pub mod links;
 pub mod loyalty;
 pub mod privacy;
 pub mod retention;

@@ -91,6 +91,7 @@ impl FromJson for Answer {
             order_ref: v.optional("order_ref")?,
             customer_sig: v.optional("customer_sig")?,
             order_sig: v.optional("order_sig")?,
+            store: v.optional("store")?,
             answered_at: v.field("answered_at")?,
             value: v.field("value")?,
         })
@@ -108,6 +109,7 @@ impl ToJson for Answer {
         w.member_if("order_ref", &self.order_ref);
         w.member_if("customer_sig", &self.customer_sig);
         w.member_if("order_sig", &self.order_sig);
+        w.member_if("store", &self.store);
         w.member("answered_at", &self.answered_at);
         w.member("value", &self.value);
         w.end_object();
@@ -503,6 +505,7 @@ mod tests {
                 order_ref: (i % 3 == 0).then(|| "o-1".into()),
                 customer_sig: None,
                 order_sig: None,
+                store: None,
                 answered_at: at + chrono::Duration::milliseconds(i as i64 * 1001),
                 value,
             })

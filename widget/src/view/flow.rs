@@ -120,6 +120,7 @@ fn queue_answer(ctx: &Ctx, survey: &SurveyView, value: AnswerValue) -> Result<()
         order_ref: ctx.cfg.order.clone(),
         customer_sig: ctx.cfg.customer_sig.clone(),
         order_sig: ctx.cfg.order_sig.clone(),
+        store: ctx.cfg.store.clone(),
         answered_at: now,
         value,
     };

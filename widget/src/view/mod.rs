@@ -46,10 +46,10 @@ impl Ctx {
     }
 
     pub fn channel(&self) -> Channel {
-        if self.cfg.mode == Mode::Kiosk {
-            Channel::Kiosk
-        } else {
-            Channel::Web
+        match self.cfg.mode {
+            Mode::Kiosk => Channel::Kiosk,
+            Mode::Link => Channel::Link,
+            Mode::Inline => Channel::Web,
         }
     }
 

@@ -236,6 +236,7 @@ pub async fn find(
                         order_ref: r.try_get(8)?,
                         customer_sig: None,
                         order_sig: None,
+                        store: r.try_get(4)?,
                         answered_at: r.try_get(10)?,
                         value: value_of(r.try_get(2)?, score, r.try_get(6)?, r.try_get(12)?)?,
                     },

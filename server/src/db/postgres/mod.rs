@@ -22,6 +22,7 @@ mod reports;
 mod schema;
 mod settings;
 mod shops;
+mod stores;
 mod surveys;
 mod webhooks;
 
@@ -129,6 +130,30 @@ impl Database for PgDatabase {
 
     async fn replace_token(&self, shop_id: &str, kind: TokenKind, hash: Vec<u8>) -> DbResult<()> {
         settings::replace_token(&mut self.client().await?, shop_id, kind, &hash, Utc::now()).await
+    }
+
+    async fn put_store(&self, shop_id: &str, store: Store) -> DbResult<()> {
+        stores::put_store(&self.client().await?, shop_id, &store).await
+    }
+
+    async fn stores(&self, shop_id: &str) -> DbResult<Vec<Store>> {
+        stores::stores(&self.client().await?, shop_id).await
+    }
+
+    async fn set_kiosk_pin(&self, shop_id: &str, hash: Option<Vec<u8>>) -> DbResult<()> {
+        stores::set_kiosk_pin(&self.client().await?, shop_id, hash.as_deref()).await
+    }
+
+    async fn kiosk_pin(&self, shop_id: &str) -> DbResult<Option<Vec<u8>>> {
+        stores::kiosk_pin(&self.client().await?, shop_id).await
+    }
+
+    async fn record_device(&self, shop_id: &str, device: DeviceRecord) -> DbResult<()> {
+        stores::record_device(&self.client().await?, shop_id, &device).await
+    }
+
+    async fn devices(&self, shop_id: &str) -> DbResult<Vec<DeviceRecord>> {
+        stores::devices(&self.client().await?, shop_id).await
     }
 
     async fn create_webhook(&self, shop_id: &str, webhook: WebhookRecord) -> DbResult<()> {

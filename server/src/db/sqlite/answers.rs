@@ -202,6 +202,7 @@ pub fn find(c: &Connection, shop_id: &str, q: &AnswerQuery) -> DbResult<(Vec<Sto
                     order_ref,
                     customer_sig: None,
                     order_sig: None,
+                    store: store.clone(),
                     answered_at,
                     value,
                 },

@@ -13,6 +13,7 @@ mod reports;
 pub mod schema;
 mod settings;
 mod shops;
+mod stores;
 mod surveys;
 mod webhooks;
 pub mod writer;
@@ -153,6 +154,42 @@ impl Database for SqliteDatabase {
         self.writer
             .write(move |c| settings::replace_token(c, &id, kind, &hash, Utc::now()))
             .await
+    }
+
+    async fn put_store(&self, shop_id: &str, store: Store) -> DbResult<()> {
+        let id = shop_id.to_string();
+        self.writer
+            .write(move |c| stores::put_store(c, &id, &store))
+            .await
+    }
+
+    async fn stores(&self, shop_id: &str) -> DbResult<Vec<Store>> {
+        let id = shop_id.to_string();
+        self.read(move |c| stores::stores(c, &id)).await
+    }
+
+    async fn set_kiosk_pin(&self, shop_id: &str, hash: Option<Vec<u8>>) -> DbResult<()> {
+        let id = shop_id.to_string();
+        self.writer
+            .write(move |c| stores::set_kiosk_pin(c, &id, hash.as_deref()))
+            .await
+    }
+
+    async fn kiosk_pin(&self, shop_id: &str) -> DbResult<Option<Vec<u8>>> {
+        let id = shop_id.to_string();
+        self.read(move |c| stores::kiosk_pin(c, &id)).await
+    }
+
+    async fn record_device(&self, shop_id: &str, device: DeviceRecord) -> DbResult<()> {
+        let id = shop_id.to_string();
+        self.writer
+            .write(move |c| stores::record_device(c, &id, &device))
+            .await
+    }
+
+    async fn devices(&self, shop_id: &str) -> DbResult<Vec<DeviceRecord>> {
+        let id = shop_id.to_string();
+        self.read(move |c| stores::devices(c, &id)).await
     }
 
     async fn create_webhook(&self, shop_id: &str, webhook: WebhookRecord) -> DbResult<()> {

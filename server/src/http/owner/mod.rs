@@ -5,6 +5,7 @@ mod analytics;
 mod answers;
 mod customers;
 mod import;
+mod kiosks;
 mod report;
 mod settings;
 mod webhooks;
@@ -68,6 +69,11 @@ pub fn router(db: Db) -> Router<Db> {
             "/{shop_id}/webhooks/{id}/deliveries",
             get(webhooks::deliveries),
         )
+        .route("/{shop_id}/stores", get(kiosks::stores))
+        .route("/{shop_id}/stores/{store_id}", put(kiosks::put_store))
+        .route("/{shop_id}/kiosk-pin", put(kiosks::set_pin))
+        .route("/{shop_id}/devices", get(kiosks::devices))
+        .route("/{shop_id}/links.csv", post(kiosks::bulk_links))
         .route(
             "/{shop_id}/import",
             post(import::import).layer(DefaultBodyLimit::max(import::MAX_IMPORT_BYTES)),

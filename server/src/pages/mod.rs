@@ -1,31 +1,38 @@
-//! The HTML pages the server serves: the demo shop, the kiosk and the owner dashboard.
-//! Each is one file under `assets/`; the widget is embedded with its one script tag.
+//! The HTML pages the server serves: the demo shop, the kiosk app (`kiosk.rs`)
+//! and the personal links' page (`link.rs`); the owner's dashboard has its own
+//! module. Each page is one file under `assets/`; the widget is embedded with its
+//! one script tag.
+
+pub mod kiosk;
+pub mod link;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{Query, State};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::Utc;
 use kept_shared::validate::validate_ref;
 
 use crate::db::Db;
+use crate::kiosk::KioskBuild;
 use crate::signatures::{Signed, sign};
 
-const DEMO: &str = include_str!("../assets/demo.html");
-const KIOSK: &str = include_str!("../assets/kiosk.html");
-const FAVICON_ICO: &[u8] = include_bytes!("../assets/favicon.ico");
-const FAVICON_SVG: &str = include_str!("../assets/favicon.svg");
+const DEMO: &str = include_str!("../../assets/demo.html");
+const FAVICON_ICO: &[u8] = include_bytes!("../../assets/favicon.ico");
+const FAVICON_SVG: &str = include_str!("../../assets/favicon.svg");
 /// Icons change with releases only: a day of caching saves a request per page view.
 const ICON_CACHE: &str = "public, max-age=86400";
 
-pub fn router() -> Router<Db> {
+pub fn router(build: Arc<KioskBuild>, public_url: Option<String>) -> Router<Db> {
     Router::new()
         .route("/", get(|| async { Redirect::temporary("/demo") }))
         .route("/demo", get(demo))
-        .route("/kiosk/{public_key}", get(kiosk))
+        .merge(kiosk::router(build))
+        .merge(link::router(public_url))
         .route(
             "/favicon.ico",
             get(|| async {
@@ -55,7 +62,16 @@ pub fn router() -> Router<Db> {
 /// `data-*` attributes of the widget's script tag from the page's query: only
 /// the ones a page may pass on, and only well-formed values (so nothing needs escaping).
 fn snippet_attributes(query: &BTreeMap<String, String>, names: &[&str]) -> String {
-    let mut out = String::new();
+    page_attributes(query, names)
+        .into_iter()
+        .map(|(name, value)| format!(r#" data-{name}="{value}""#))
+        .collect()
+}
+
+/// The widget attributes (names without `data-`) a page passes on from its
+/// query, as [`snippet_attributes`] takes them.
+fn page_attributes(query: &BTreeMap<String, String>, names: &[&str]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
     for name in names {
         let Some(value) = query.get(*name) else {
             continue;
@@ -70,7 +86,7 @@ fn snippet_attributes(query: &BTreeMap<String, String>, names: &[&str]) -> Strin
             _ => validate_ref(name, value).is_ok(),
         };
         if ok {
-            out.push_str(&format!(r#" data-{name}="{value}""#));
+            out.push((name.to_string(), value.clone()));
         }
     }
     out
@@ -123,28 +139,6 @@ async fn demo(State(db): State<Db>, Query(query): Query<BTreeMap<String, String>
     attrs += &signatures(&secret, &query, &attrs);
     widget_page(
         DEMO.replace("{{public_key}}", crate::demo::PUBLIC_KEY)
-            .replace("{{snippet_attributes}}", &attrs),
-    )
-}
-
-async fn kiosk(
-    State(db): State<Db>,
-    Path(public_key): Path<String>,
-    Query(query): Query<BTreeMap<String, String>>,
-) -> Response {
-    let known = validate_ref("public_key", &public_key).is_ok()
-        && matches!(db.shop_by_public_key(&public_key).await, Ok(Some(_)));
-    if !known {
-        return (
-            StatusCode::NOT_FOUND,
-            Html("<!doctype html><title>Kiosk not found</title><h1>No shop has this key.</h1>"),
-        )
-            .into_response();
-    }
-    let attrs = snippet_attributes(&query, &["survey", "locale"]);
-    widget_page(
-        KIOSK
-            .replace("{{public_key}}", &public_key)
             .replace("{{snippet_attributes}}", &attrs),
     )
 }

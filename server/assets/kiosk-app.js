@@ -1,0 +1,229 @@
+// The kiosk app around the widget (/kiosk/{public_key}): installs the service
+// worker that keeps the kiosk working offline (kiosk-sw.js), sets the tablet up
+// behind the owner's PIN (store, surveys, language, idle times), keeps the screen
+// on and full, reports the device's state to the owner, and starts the widget.
+//
+// What a tablet keeps, in localStorage["kept-kiosk:v1:{public_key}"]:
+//   {device, device_sig, pin: {salt, hash}, store, surveys, locale, idle, thanks,
+//    choices: {stores, surveys}}
+// The PIN is kept only as a salted SHA-256, so that leaving the kiosk can be
+// checked offline.
+(function () {
+  'use strict';
+  var root = document.getElementById('kiosk');
+  var key = root.getAttribute('data-key');
+  var version = root.getAttribute('data-version');
+  var pinSet = root.getAttribute('data-pin') == 'set';
+  var page = JSON.parse(root.getAttribute('data-widget') || '{}');
+  var heartbeatSeconds = +root.getAttribute('data-heartbeat-seconds') || 60;
+  var api = location.origin + '/api/v1/widget/' + encodeURIComponent(key);
+  var storeKey = 'kept-kiosk:v1:' + key;
+  var queuePrefix = 'kept:v1:' + key + ':';
+  var $ = function (id) { return document.getElementById(id); };
+
+  function load() {
+    try { return JSON.parse(localStorage.getItem(storeKey)) || {}; } catch (e) { return {}; }
+  }
+  function save(setup) {
+    try { localStorage.setItem(storeKey, JSON.stringify(setup)); } catch (e) {}
+  }
+
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register('/kiosk/sw.js', { scope: '/kiosk/' }).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (reg) {
+      // The page itself and this kiosk's plan, as this page fetched them: the
+      // worker keeps them for a reload without network.
+      if (reg.active) reg.active.postMessage({ keep: [location.href] });
+    }).catch(function (e) { console.warn('[kept] the kiosk will not work offline: ' + e); });
+  }
+
+  function hex(buffer) {
+    return [].map.call(new Uint8Array(buffer), function (b) { return (b + 256).toString(16).slice(1); }).join('');
+  }
+  function pinHash(salt, pin) {
+    return crypto.subtle.digest('SHA-256', new TextEncoder().encode(salt + ':' + pin)).then(hex);
+  }
+
+  // --- Setup -----------------------------------------------------------------
+  function showPinForm() {
+    $('setup').hidden = false;
+    $('pin-form').hidden = false;
+    $('setup-form').hidden = true;
+    $('pin').focus();
+  }
+
+  $('pin-form').addEventListener('submit', function (event) {
+    event.preventDefault();
+    var pin = $('pin').value.trim(), setup = load();
+    setup.device = setup.device || crypto.randomUUID();
+    $('pin-error').textContent = '';
+    fetch(api + '/kiosk', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pin: pin, device: setup.device }),
+    }).then(function (response) {
+      return response.json().then(function (body) {
+        if (!response.ok) throw body.message || response.statusText;
+        var salt = hex(crypto.getRandomValues(new Uint8Array(16)));
+        return pinHash(salt, pin).then(function (hash) {
+          setup.device_sig = body.device_sig;
+          setup.pin = { salt: salt, hash: hash };
+          setup.choices = { stores: body.stores, surveys: body.surveys };
+          save(setup);
+          showSetupForm(setup);
+        });
+      });
+    }).catch(function (e) {
+      $('pin-error').textContent = typeof e == 'string' ? e : 'The server cannot be reached: the first setup needs the network.';
+    });
+  });
+
+  function option(value, label, selected) {
+    var o = document.createElement('option');
+    o.value = value;
+    o.textContent = label;
+    o.selected = !!selected;
+    return o;
+  }
+
+  function showSetupForm(setup) {
+    $('setup').hidden = false;
+    $('pin-form').hidden = true;
+    $('setup-form').hidden = false;
+    var stores = $('store'), surveys = $('surveys-list');
+    stores.textContent = '';
+    stores.appendChild(option('', '—', !setup.store));
+    setup.choices.stores.forEach(function (s) { stores.appendChild(option(s.id, s.name, s.id == setup.store)); });
+    surveys.textContent = '';
+    setup.choices.surveys.forEach(function (s) {
+      var label = document.createElement('label'), box = document.createElement('input');
+      box.type = 'checkbox';
+      box.value = s.id;
+      box.name = 'survey';
+      box.checked = setup.surveys ? setup.surveys.indexOf(s.id) >= 0 : s.kind != 'churn_reason';
+      label.appendChild(box);
+      label.appendChild(document.createTextNode(' ' + s.title));
+      surveys.appendChild(label);
+    });
+    if (setup.locale) $('locale').value = setup.locale;
+    $('idle').value = setup.idle || 60;
+    $('thanks').value = setup.thanks || 6;
+    $('store').focus();
+  }
+
+  $('setup-form').addEventListener('submit', function (event) {
+    event.preventDefault();
+    var setup = load();
+    setup.store = $('store').value || null;
+    setup.surveys = [].filter.call(document.querySelectorAll('#surveys-list input'), function (b) { return b.checked; })
+      .map(function (b) { return b.value; });
+    setup.locale = $('locale').value;
+    setup.idle = Math.min(3600, Math.max(1, +$('idle').value || 60));
+    setup.thanks = Math.min(3600, Math.max(1, +$('thanks').value || 6));
+    save(setup);
+    sessionStorage.removeItem(storeKey + ':unlocked');
+    fullScreen();
+    $('setup').hidden = true;
+    start(setup);
+  });
+
+  $('leave').addEventListener('click', function () {
+    if (document.fullscreenElement) document.exitFullscreen();
+  });
+
+  // --- Running -----------------------------------------------------------------
+  function fullScreen() {
+    var el = document.documentElement;
+    if (el.requestFullscreen && !document.fullscreenElement) el.requestFullscreen().catch(function () {});
+  }
+
+  var wakeLock = null;
+  function keepAwake() {
+    if (!navigator.wakeLock || wakeLock || document.visibilityState != 'visible') return;
+    navigator.wakeLock.request('screen').then(function (lock) {
+      wakeLock = lock;
+      lock.addEventListener('release', function () { wakeLock = null; });
+    }).catch(function () {});
+  }
+
+  function pending() {
+    var n = 0;
+    try {
+      for (var i = 0; i < localStorage.length; i++) if (!localStorage.key(i).indexOf(queuePrefix + 'pending:')) n++;
+    } catch (e) {}
+    return n;
+  }
+
+  function heartbeat(setup) {
+    var synced = null;
+    try { synced = +localStorage.getItem(queuePrefix + 'synced') || null; } catch (e) {}
+    fetch(api + '/devices/' + encodeURIComponent(setup.device), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        sig: setup.device_sig, version: version, store: setup.store || null,
+        pending: pending(), last_sync_ms: synced,
+      }),
+    }).catch(function () {});
+  }
+
+  function start(setup) {
+    var attrs = {};
+    Object.keys(page).forEach(function (k) { attrs[k] = page[k]; });
+    if (setup.device_sig) {
+      if (setup.store) attrs.store = setup.store;
+      if (setup.surveys && setup.surveys.length) attrs.survey = setup.surveys.join(',');
+      if (setup.locale) attrs.locale = setup.locale;
+      attrs['kiosk-idle-seconds'] = String(setup.idle);
+      attrs['kiosk-thanks-seconds'] = String(setup.thanks);
+    }
+    var script = document.createElement('script');
+    script.src = '/widget/kept.js';
+    script.setAttribute('data-key', key);
+    script.setAttribute('data-mode', 'kiosk');
+    Object.keys(attrs).forEach(function (k) { script.setAttribute('data-' + k, attrs[k]); });
+    document.body.appendChild(script);
+
+    keepAwake();
+    document.addEventListener('visibilitychange', keepAwake);
+    // After a reload the browser leaves full screen; the next touch restores it.
+    document.addEventListener('pointerdown', fullScreen);
+    if (setup.device_sig) {
+      $('unlock-open').hidden = false;
+      heartbeat(setup);
+      setInterval(function () { heartbeat(setup); }, heartbeatSeconds * 1e3);
+      addEventListener('online', function () { heartbeat(setup); });
+    }
+  }
+
+  // --- Leaving: the PIN, checked on the tablet (it works offline) --------------
+  $('unlock-open').addEventListener('click', function () {
+    $('unlock-pin').value = '';
+    $('unlock-error').textContent = '';
+    $('unlock').hidden = false;
+    $('unlock-pin').focus();
+  });
+  $('unlock-cancel').addEventListener('click', function () { $('unlock').hidden = true; });
+  $('unlock').addEventListener('submit', function (event) {
+    event.preventDefault();
+    var setup = load();
+    pinHash(setup.pin.salt, $('unlock-pin').value.trim()).then(function (hash) {
+      if (hash != setup.pin.hash) {
+        $('unlock-error').textContent = 'Wrong PIN.';
+        return;
+      }
+      // The widget goes with the page: the settings open on a fresh one.
+      sessionStorage.setItem(storeKey + ':unlocked', '1');
+      location.reload();
+    });
+  });
+
+  var setup = load();
+  if (pinSet && (!setup.device_sig || sessionStorage.getItem(storeKey + ':unlocked'))) {
+    if (setup.device_sig && setup.choices) showSetupForm(setup);
+    else showPinForm();
+  } else {
+    start(setup);
+  }
+})();

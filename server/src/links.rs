@@ -1,0 +1,187 @@
+//! Personal survey links (`/s/{token}`), for receipts, e-mail and SMS: the shop's
+//! back office asks for one for a customer, an order and a survey, and Kept
+//! answers a short token it signed itself, with an expiry. The token carries
+//! everything the hosted page needs, so no table of links is kept: the page
+//! checks the signature and the expiry, and signs the customer and the order as
+//! the shop's server would, so that the answer is stored verified and once per
+//! survey and order (the unique index of verified answers).
+//!
+//! A token is `{payload}.{mac}` in base64url without padding: the payload is
+//! `shop\nsurvey\ncustomer\norder\nexpires` (expires in Unix seconds); the mac is
+//! the first 16 bytes (128 bits) of HMAC-SHA256 under the shop's widget secret of
+//! `link:` and the payload. Rotating the widget secret therefore voids the links
+//! given out before.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, TimeZone, Utc};
+use kept_shared::validate::validate_ref;
+use subtle::ConstantTimeEq;
+
+use crate::signatures::hmac_sha256;
+
+/// Bytes of the MAC kept in a token: 128 bits, as many as a random token's.
+const MAC_BYTES: usize = 16;
+
+/// What a personal link asks and of whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub shop: String,
+    pub survey: String,
+    pub customer: String,
+    pub order: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Why a token is not honoured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkError {
+    /// Not a token Kept made (cut, typed wrong, tampered with, or signed with a
+    /// secret the shop has since rotated).
+    Invalid,
+    /// A genuine link whose time is past.
+    Expired(DateTime<Utc>),
+}
+
+fn mac(secret: &str, payload: &[u8]) -> Vec<u8> {
+    use hmac::Mac;
+    let full = hmac_sha256(secret, &[b"link:", payload])
+        .finalize()
+        .into_bytes();
+    full[..MAC_BYTES].to_vec()
+}
+
+impl Link {
+    /// The token for this link, signed with the shop's widget secret.
+    pub fn token(&self, secret: &str) -> String {
+        let payload = format!(
+            "{}\n{}\n{}\n{}\n{}",
+            self.shop,
+            self.survey,
+            self.customer,
+            self.order,
+            self.expires_at.timestamp()
+        );
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(payload.as_bytes()),
+            URL_SAFE_NO_PAD.encode(mac(secret, payload.as_bytes()))
+        )
+    }
+}
+
+/// The shop a token names, read before its signature can be checked (the
+/// secret is the shop's). Nothing here is trusted yet.
+pub fn claimed_shop(token: &str) -> Option<String> {
+    let (payload, _) = split(token)?;
+    Some(payload.split('\n').next()?.to_string())
+}
+
+fn split(token: &str) -> Option<(String, Vec<u8>)> {
+    let (payload, mac) = token.split_once('.')?;
+    let payload = String::from_utf8(URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+    let mac = URL_SAFE_NO_PAD.decode(mac).ok()?;
+    Some((payload, mac))
+}
+
+/// The link `token` stands for, if the shop's `secret` signed it and it has not
+/// expired at `now`.
+pub fn open(token: &str, secret: &str, now: DateTime<Utc>) -> Result<Link, LinkError> {
+    let (payload, given) = split(token).ok_or(LinkError::Invalid)?;
+    if secret.is_empty() || !bool::from(mac(secret, payload.as_bytes()).ct_eq(&given)) {
+        return Err(LinkError::Invalid);
+    }
+    let parts: Vec<&str> = payload.split('\n').collect();
+    let [shop, survey, customer, order, expires] = parts[..] else {
+        return Err(LinkError::Invalid);
+    };
+    // Signed by Kept, so well-formed; checked anyway, as everything put in a page is.
+    let well_formed = [
+        ("shop", shop),
+        ("survey", survey),
+        ("customer", customer),
+        ("order", order),
+    ]
+    .iter()
+    .all(|(name, value)| validate_ref(name, value).is_ok());
+    let expires_at = expires
+        .parse::<i64>()
+        .ok()
+        .and_then(|s| Utc.timestamp_opt(s, 0).single());
+    let (true, Some(expires_at)) = (well_formed, expires_at) else {
+        return Err(LinkError::Invalid);
+    };
+    if expires_at <= now {
+        return Err(LinkError::Expired(expires_at));
+    }
+    Ok(Link {
+        shop: shop.into(),
+        survey: survey.into(),
+        customer: customer.into(),
+        order: order.into(),
+        expires_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    fn link(expires_at: DateTime<Utc>) -> Link {
+        Link {
+            shop: "demo".into(),
+            survey: "churn".into(),
+            customer: "alice".into(),
+            order: "o-1001".into(),
+            expires_at,
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn a_token_opens_to_its_link_until_it_expires() {
+        let l = link(now() + Duration::days(30));
+        let token = l.token("ws_secret");
+        assert_eq!(open(&token, "ws_secret", now()), Ok(l.clone()));
+        assert_eq!(claimed_shop(&token).as_deref(), Some("demo"));
+        assert_eq!(
+            open(&token, "ws_secret", now() + Duration::days(30)),
+            Err(LinkError::Expired(l.expires_at))
+        );
+        // Short enough for a QR code on a receipt.
+        assert!(token.len() < 100, "{} characters", token.len());
+    }
+
+    #[test]
+    fn a_token_changed_in_any_way_or_under_another_secret_is_invalid() {
+        let token = link(now() + Duration::days(30)).token("ws_secret");
+        assert_eq!(open(&token, "ws_other", now()), Err(LinkError::Invalid));
+        assert_eq!(open(&token, "", now()), Err(LinkError::Invalid));
+        // Another customer in the payload, the same MAC.
+        let (_, mac_part) = token.split_once('.').unwrap();
+        let forged = format!(
+            "{}.{mac_part}",
+            URL_SAFE_NO_PAD.encode("demo\nchurn\nbob\no-1001\n4102444800")
+        );
+        assert_eq!(open(&forged, "ws_secret", now()), Err(LinkError::Invalid));
+        for bad in ["", ".", "abc", "abc.def", &token[..token.len() - 1]] {
+            assert_eq!(
+                open(bad, "ws_secret", now()),
+                Err(LinkError::Invalid),
+                "{bad:?}"
+            );
+        }
+        // A payload Kept would never sign, signed: still refused.
+        let odd = "demo\nchurn\nal ice\no-1\n4102444800";
+        let signed = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(odd),
+            URL_SAFE_NO_PAD.encode(mac("ws_secret", odd.as_bytes()))
+        );
+        assert_eq!(open(&signed, "ws_secret", now()), Err(LinkError::Invalid));
+    }
+}

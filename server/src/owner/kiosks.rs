@@ -1,0 +1,110 @@
+//! The owner's stores, kiosk PIN and kiosk tablets: the API and the dashboard
+//! both change them here, by the shared rules, with the audit log.
+
+use chrono::Utc;
+use kept_shared::kiosk::{validate_pin, validate_store_name};
+use kept_shared::limits::{DEFAULT_DEVICE_STALE_HOURS, MAX_DEVICE_STALE_HOURS, MAX_STORES};
+use kept_shared::validate::validate_ref;
+use kept_shared::{Devices, FieldError, Store};
+
+use super::settings::{Actor, ChangeError, audit};
+use crate::db::{Database, DbError, Shop};
+use crate::kiosk::{device_view, pin_hash};
+
+fn invalid(field: &str, message: impl Into<String>) -> ChangeError {
+    ChangeError::Invalid(vec![FieldError {
+        field: field.into(),
+        message: message.into(),
+    }])
+}
+
+/// Adds the store `id`, or renames it.
+pub async fn put_store(
+    db: &dyn Database,
+    shop: &Shop,
+    id: &str,
+    name: &str,
+    actor: &Actor,
+) -> Result<Store, ChangeError> {
+    validate_ref("id", id).map_err(|e| invalid("id", e.to_string()))?;
+    let name = validate_store_name(name).map_err(|e| invalid("name", e))?;
+    let stores = db.stores(&shop.id).await?;
+    if stores.len() >= MAX_STORES && !stores.iter().any(|s| s.id == id) {
+        return Err(invalid(
+            "id",
+            format!("a shop may have at most {MAX_STORES} stores"),
+        ));
+    }
+    let store = Store {
+        id: id.to_string(),
+        name,
+    };
+    db.put_store(&shop.id, store.clone()).await?;
+    audit(
+        db,
+        &shop.id,
+        actor,
+        "store saved",
+        format!("{}: {}", store.id, store.name),
+    )
+    .await?;
+    Ok(store)
+}
+
+/// Sets the kiosk PIN, or removes it (`None`). Tablets set up before keep
+/// working; leaving one still takes the PIN it was set up with.
+pub async fn set_pin(
+    db: &dyn Database,
+    shop: &Shop,
+    pin: Option<&str>,
+    actor: &Actor,
+) -> Result<(), ChangeError> {
+    if let Some(pin) = pin {
+        validate_pin(pin).map_err(|e| invalid("pin", e))?;
+    }
+    db.set_kiosk_pin(&shop.id, pin.map(|p| pin_hash(&shop.id, p)))
+        .await?;
+    let what = if pin.is_some() {
+        "kiosk PIN set"
+    } else {
+        "kiosk PIN removed"
+    };
+    audit(db, &shop.id, actor, what, String::new()).await?;
+    Ok(())
+}
+
+/// The hours after which a tablet that has not synced is flagged: the owner's
+/// choice within bounds, else the default.
+pub fn stale_hours(asked: Option<u32>) -> Result<u32, String> {
+    match asked {
+        None => Ok(DEFAULT_DEVICE_STALE_HOURS),
+        Some(h) if (1..=MAX_DEVICE_STALE_HOURS).contains(&h) => Ok(h),
+        Some(_) => Err(format!(
+            "stale_after_hours must be 1 to {MAX_DEVICE_STALE_HOURS}"
+        )),
+    }
+}
+
+pub async fn devices(
+    db: &dyn Database,
+    shop: &Shop,
+    stale_after_hours: u32,
+) -> Result<Devices, DbError> {
+    let now = Utc::now();
+    let mut devices: Vec<_> = db
+        .devices(&shop.id)
+        .await?
+        .into_iter()
+        .map(|d| device_view(d, stale_after_hours, now))
+        .collect();
+    // The ones to look at first, then the most recently seen.
+    devices.sort_by(|a, b| {
+        b.stale
+            .cmp(&a.stale)
+            .then(b.last_seen_at.cmp(&a.last_seen_at))
+    });
+    Ok(Devices {
+        stale_after_hours,
+        devices,
+    })
+}

@@ -1,0 +1,184 @@
+//! Personal survey links (`links.rs` makes and opens their tokens): one for a
+//! customer's order, asked by the back office; or many, asked by the owner, for
+//! a list of customers or for every customer who has not bought for some days,
+//! each for the customer's last purchase.
+
+use chrono::{DateTime, Days, Duration, Utc};
+use kept_shared::limits::{DEFAULT_LINK_DAYS, MAX_BULK_LINKS, MAX_LINK_DAYS};
+use kept_shared::validate::validate_ref;
+use kept_shared::{BulkLinksRequest, FieldError, LinkRequest, PersonalLink};
+
+use super::exports::LinkRow;
+use super::settings::ChangeError;
+use crate::calendar::today;
+use crate::db::{Database, Shop};
+use crate::links::Link;
+
+fn invalid(field: &str, message: impl Into<String>) -> ChangeError {
+    ChangeError::Invalid(vec![FieldError {
+        field: field.into(),
+        message: message.into(),
+    }])
+}
+
+fn expires_at(days: Option<u32>, now: DateTime<Utc>) -> Result<DateTime<Utc>, ChangeError> {
+    let days = days.unwrap_or(DEFAULT_LINK_DAYS);
+    if !(1..=MAX_LINK_DAYS).contains(&days) {
+        return Err(invalid(
+            "expires_in_days",
+            format!("a link lasts 1 to {MAX_LINK_DAYS} days"),
+        ));
+    }
+    Ok(now + Duration::days(i64::from(days)))
+}
+
+/// The survey must be one of the shop's (active or not: a link may be made
+/// before the survey starts; its page says when it is closed).
+async fn check_survey(db: &dyn Database, shop: &Shop, survey: &str) -> Result<(), ChangeError> {
+    validate_ref("survey", survey).map_err(|e| invalid("survey", e.to_string()))?;
+    if !db
+        .surveys(&shop.id, false)
+        .await?
+        .iter()
+        .any(|r| r.survey.id == survey)
+    {
+        return Err(invalid(
+            "survey",
+            format!("the shop has no survey {survey:?}"),
+        ));
+    }
+    Ok(())
+}
+
+fn link(
+    shop: &Shop,
+    survey: &str,
+    customer: &str,
+    order: &str,
+    expires_at: DateTime<Utc>,
+    base: &str,
+) -> PersonalLink {
+    let token = Link {
+        shop: shop.id.clone(),
+        survey: survey.to_string(),
+        customer: customer.to_string(),
+        order: order.to_string(),
+        expires_at,
+    }
+    .token(&shop.widget_secret);
+    let url = format!("{base}/s/{token}");
+    PersonalLink {
+        qr_svg: format!("{url}/qr.svg"),
+        qr_png: format!("{url}/qr.png"),
+        url,
+        token,
+        expires_at,
+    }
+}
+
+/// One link, for the back office (a receipt, an order e-mail).
+pub async fn personal_link(
+    db: &dyn Database,
+    shop: &Shop,
+    req: &LinkRequest,
+    base: &str,
+) -> Result<PersonalLink, ChangeError> {
+    validate_ref("customer_ref", &req.customer_ref)
+        .map_err(|e| invalid("customer_ref", e.to_string()))?;
+    validate_ref("order_ref", &req.order_ref).map_err(|e| invalid("order_ref", e.to_string()))?;
+    check_survey(db, shop, &req.survey).await?;
+    let expires_at = expires_at(req.expires_in_days, Utc::now())?;
+    Ok(link(
+        shop,
+        &req.survey,
+        &req.customer_ref,
+        &req.order_ref,
+        expires_at,
+        base,
+    ))
+}
+
+/// Links in bulk: a row per customer, with the link or why there is none.
+pub async fn bulk(
+    db: &dyn Database,
+    shop: &Shop,
+    req: &BulkLinksRequest,
+    base: &str,
+) -> Result<Vec<LinkRow>, ChangeError> {
+    check_survey(db, shop, &req.survey).await?;
+    let expires_at = expires_at(req.expires_in_days, Utc::now())?;
+    let customers: Vec<String> = match (req.customers.is_empty(), req.lapsed_days) {
+        (false, None) => req.customers.clone(),
+        (true, Some(days)) => {
+            let today = today(shop.time_zone);
+            let before = today
+                .checked_sub_days(Days::new(u64::from(days)))
+                .ok_or_else(|| invalid("lapsed_days", "too many days"))?;
+            db.customers_at(&shop.id, today)
+                .await?
+                .into_iter()
+                .filter(|c| c.last_day.is_some_and(|d| d <= before))
+                .map(|c| c.customer_ref)
+                .collect()
+        }
+        _ => {
+            return Err(invalid(
+                "customers",
+                "give either customers (a list of references) or lapsed_days",
+            ));
+        }
+    };
+    if customers.len() > MAX_BULK_LINKS {
+        return Err(invalid(
+            "customers",
+            format!(
+                "{} customers; one request makes at most {MAX_BULK_LINKS} links",
+                customers.len()
+            ),
+        ));
+    }
+    let mut rows = Vec::with_capacity(customers.len());
+    for customer in customers {
+        let mut row = LinkRow {
+            customer_ref: customer.clone(),
+            order_ref: None,
+            last_purchase: None,
+            url: None,
+            expires_at: None,
+            error: None,
+        };
+        if let Err(e) = validate_ref("customer_ref", &customer) {
+            row.error = Some(e.to_string());
+            rows.push(row);
+            continue;
+        }
+        let last = db
+            .purchases_of(&shop.id, &customer)
+            .await?
+            .into_iter()
+            .max_by(|a, b| {
+                a.purchased_at
+                    .cmp(&b.purchased_at)
+                    .then(a.purchase_id.cmp(&b.purchase_id))
+            });
+        match last {
+            None => row.error = Some("no purchase recorded for this customer".into()),
+            Some(p) => {
+                let made = link(
+                    shop,
+                    &req.survey,
+                    &customer,
+                    &p.purchase_id,
+                    expires_at,
+                    base,
+                );
+                row.order_ref = Some(p.purchase_id);
+                row.last_purchase = Some(p.day);
+                row.url = Some(made.url);
+                row.expires_at = Some(made.expires_at);
+            }
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}

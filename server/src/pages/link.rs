@@ -1,0 +1,247 @@
+//! The personal links' page (`/s/{token}`, see `links.rs`): phone-sized, the
+//! shop's name and the widget asking the link's survey, for the link's customer
+//! and order, signed here as the shop's server would sign them; or, in the
+//! respondent's language, why it cannot: the link is not valid, has expired,
+//! was answered already, or its survey is closed. Also the link's QR code.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+use chrono::Utc;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use serde::Deserialize;
+
+use super::PAGE_CSP;
+use crate::db::{Db, Shop};
+use crate::links::{self, Link, LinkError};
+use crate::qr;
+use crate::signatures::{Signed, sign};
+
+/// Where the server is reached from outside, for the links it writes
+/// (`--public-url`); without it, the request's own host over http.
+#[derive(Debug, Clone)]
+pub struct PublicUrl(pub Option<String>);
+
+impl PublicUrl {
+    pub fn base(&self, headers: &HeaderMap) -> String {
+        match &self.0 {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!(
+                "http://{}",
+                headers
+                    .get(header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .unwrap_or("localhost")
+            ),
+        }
+    }
+
+    pub fn link(&self, headers: &HeaderMap, token: &str) -> String {
+        format!("{}/s/{token}", self.base(headers))
+    }
+}
+
+pub fn router(public_url: Option<String>) -> Router<Db> {
+    Router::new()
+        .route("/s/{token}", get(page))
+        .route("/s/{token}/qr.svg", get(qr_svg))
+        .route("/s/{token}/qr.png", get(qr_png))
+        .layer(Extension(Arc::new(PublicUrl(public_url))))
+}
+
+/// The link a token stands for, with its shop.
+async fn open(db: &Db, token: &str) -> Result<(Shop, Link), LinkError> {
+    let shop_id = links::claimed_shop(token).ok_or(LinkError::Invalid)?;
+    let shop = db
+        .shop(&shop_id)
+        .await
+        .ok()
+        .flatten()
+        .ok_or(LinkError::Invalid)?;
+    let link = links::open(token, &shop.widget_secret, Utc::now())?;
+    Ok((shop, link))
+}
+
+#[derive(Debug, Deserialize)]
+struct PageQuery {
+    locale: Option<String>,
+}
+
+/// The few sentences of this page, in the widget's languages.
+struct Texts {
+    lang: &'static str,
+    invalid: &'static str,
+    expired: &'static str,
+    answered: &'static str,
+    closed: &'static str,
+}
+
+const EN: Texts = Texts {
+    lang: "en",
+    invalid: "This link is not valid. Please check that it was copied in full, or ask the shop for a new one.",
+    expired: "This link has expired. Please ask the shop for a new one.",
+    answered: "You have already answered this survey. Thank you!",
+    closed: "This survey is closed. Thank you for your interest.",
+};
+const RU: Texts = Texts {
+    lang: "ru",
+    invalid: "Ссылка недействительна. Проверьте, что она скопирована полностью, или попросите у магазина новую.",
+    expired: "Срок действия ссылки истёк. Попросите у магазина новую.",
+    answered: "Вы уже ответили на этот опрос. Спасибо!",
+    closed: "Этот опрос закрыт. Спасибо за интерес.",
+};
+const UK: Texts = Texts {
+    lang: "uk",
+    invalid: "Посилання недійсне. Перевірте, що його скопійовано повністю, або попросіть у магазину нове.",
+    expired: "Термін дії посилання минув. Попросіть у магазину нове.",
+    answered: "Ви вже відповіли на це опитування. Дякуємо!",
+    closed: "Це опитування закрито. Дякуємо за інтерес.",
+};
+
+/// The page's language: `?locale=`, else the browser's first choice, else English.
+fn texts(query: &PageQuery, headers: &HeaderMap) -> &'static Texts {
+    let wanted = query.locale.clone().or_else(|| {
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|h| h.to_str().ok())
+            .map(|s| s.to_string())
+    });
+    let wanted = wanted.unwrap_or_default().to_ascii_lowercase();
+    match wanted.get(..2) {
+        Some("ru") => &RU,
+        Some("uk") => &UK,
+        _ => &EN,
+    }
+}
+
+fn layout(t: &Texts, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(t.lang) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                link rel="icon" href="/favicon.svg" type="image/svg+xml";
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                main {
+                    h1 { (title) }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
+const STYLE: &str = "body{margin:0;font:17px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;\
+color:#2b2118;background:#faf6f1}main{max-width:34rem;margin:0 auto;padding:1.5rem 1rem}\
+h1{font:600 1.4rem/1.3 Georgia,'DejaVu Serif',serif;margin:0 0 1rem}\
+.note{background:#fff;border-radius:12px;padding:1.25rem;box-shadow:0 1px 3px rgba(0,0,0,.08)}";
+
+fn message(status: StatusCode, t: &Texts, title: &str, text: &str) -> Response {
+    let page = layout(
+        t,
+        title,
+        html! { p.note data-testid="link-message" { (text) } },
+    );
+    (status, [(header::CONTENT_SECURITY_POLICY, PAGE_CSP)], page).into_response()
+}
+
+async fn page(
+    State(db): State<Db>,
+    Path(token): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let t = texts(&query, &headers);
+    let (shop, link) = match open(&db, &token).await {
+        Ok(opened) => opened,
+        Err(LinkError::Invalid) => return message(StatusCode::NOT_FOUND, t, "Kept", t.invalid),
+        Err(LinkError::Expired(_)) => return message(StatusCode::GONE, t, "Kept", t.expired),
+    };
+    let active = db
+        .surveys(&shop.id, true)
+        .await
+        .map(|s| s.iter().any(|r| r.survey.id == link.survey));
+    match active {
+        Ok(true) => {}
+        Ok(false) => return message(StatusCode::GONE, t, &shop.name, t.closed),
+        Err(e) => return crate::http::Failure::from(e).into_response(),
+    }
+    match db.surveys_answered_for_order(&shop.id, &link.order).await {
+        Ok(answered) if answered.contains(&link.survey) => {
+            return message(StatusCode::OK, t, &shop.name, t.answered);
+        }
+        Ok(_) => {}
+        Err(e) => return crate::http::Failure::from(e).into_response(),
+    }
+    let secret = &shop.widget_secret;
+    let widget = html! {
+        script src="/widget/kept.js" defer
+            data-key=(shop.public_key)
+            data-mode="link"
+            data-survey=(link.survey)
+            data-customer=(link.customer)
+            data-customer-sig=(sign(secret, Signed::Customer, &link.customer))
+            data-order=(link.order)
+            data-order-sig=(sign(secret, Signed::Order, &link.order))
+            data-locale=[query.locale.as_deref()] {}
+    };
+    let page = layout(t, &shop.name, widget);
+    (
+        [
+            (header::CONTENT_SECURITY_POLICY, PAGE_CSP),
+            // A personal page: not for shared caches, not for search engines.
+            (header::CACHE_CONTROL, "private, no-store"),
+        ],
+        [(header::HeaderName::from_static("x-robots-tag"), "noindex")],
+        page,
+    )
+        .into_response()
+}
+
+/// The link itself for a QR code: only a genuine, unexpired one.
+async fn link_url(
+    db: &Db,
+    public_url: &PublicUrl,
+    headers: &HeaderMap,
+    token: &str,
+) -> Result<String, Response> {
+    match open(db, token).await {
+        Ok(_) => Ok(public_url.link(headers, token)),
+        Err(LinkError::Invalid) => Err((StatusCode::NOT_FOUND, "not a valid link").into_response()),
+        Err(LinkError::Expired(at)) => {
+            Err((StatusCode::GONE, format!("the link expired at {at}")).into_response())
+        }
+    }
+}
+
+async fn qr_svg(
+    State(db): State<Db>,
+    Extension(public_url): Extension<Arc<PublicUrl>>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match link_url(&db, &public_url, &headers, &token).await {
+        Ok(url) => ([(header::CONTENT_TYPE, "image/svg+xml")], qr::svg(&url)).into_response(),
+        Err(resp) => resp,
+    }
+}
+
+async fn qr_png(
+    State(db): State<Db>,
+    Extension(public_url): Extension<Arc<PublicUrl>>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match link_url(&db, &public_url, &headers, &token).await {
+        Ok(url) => ([(header::CONTENT_TYPE, "image/png")], qr::png(&url)).into_response(),
+        Err(resp) => resp,
+    }
+}
