@@ -73,6 +73,11 @@ impl AnswerBuilder {
         self
     }
 
+    pub fn store(mut self, store: &str) -> Self {
+        self.0.store = Some(store.into());
+        self
+    }
+
     pub fn customer(mut self, customer_ref: &str) -> Self {
         self.0.customer_ref = Some(customer_ref.into());
         self

@@ -1,0 +1,337 @@
+//! Stores, the kiosk PIN and kiosk tablets, on both engines: the owner names
+//! stores and sets the PIN; a tablet is set up with the PIN (a wrong one, or too
+//! many tries, get nothing), reports while online, and the owner sees it with
+//! its store, pending count and a warning when it has not synced; kiosk answers
+//! carry their store into the report.
+
+#[macro_use]
+mod common;
+
+use axum::http::{Method, StatusCode, header};
+use chrono::{Duration, Utc};
+use common::TestApp;
+use kept_server::demo;
+use kept_shared::testing::AnswerBuilder;
+use kept_shared::{
+    Channel, DeviceReport, Devices, ErrorCode, KioskPin, KioskSetup, KioskSetupRequest, Store,
+    StoreName,
+};
+
+const PIN: &str = "246810";
+
+async fn put(app: &TestApp, path: &str, body: &impl serde::Serialize) -> common::Reply {
+    app.raw(
+        Method::PUT,
+        &format!("/api/v1/shops/demo/{path}"),
+        &[
+            (header::CONTENT_TYPE.as_str(), "application/json"),
+            (
+                header::AUTHORIZATION.as_str(),
+                &format!("Bearer {}", demo::OWNER_TOKEN),
+            ),
+        ],
+        serde_json::to_vec(body).unwrap(),
+    )
+    .await
+}
+
+async fn owner_get(app: &TestApp, path: &str) -> common::Reply {
+    app.get_with(
+        &format!("/api/v1/shops/demo/{path}"),
+        &[(
+            header::AUTHORIZATION.as_str(),
+            &format!("Bearer {}", demo::OWNER_TOKEN),
+        )],
+    )
+    .await
+}
+
+async fn set_up(app: &TestApp, pin: &str, device: &str) -> common::Reply {
+    app.post_json(
+        "/api/v1/widget/pk_demo/kiosk",
+        None,
+        &KioskSetupRequest {
+            pin: pin.into(),
+            device: device.into(),
+        },
+    )
+    .await
+}
+
+fn report(sig: &str, store: Option<&str>, pending: u32, last_sync_ms: Option<i64>) -> DeviceReport {
+    DeviceReport {
+        sig: sig.into(),
+        version: "0.1.0-test".into(),
+        store: store.map(str::to_string),
+        pending,
+        last_sync_ms,
+    }
+}
+
+async fn stores_are_named_and_checked(app: TestApp) {
+    let saved = put(
+        &app,
+        "stores/old-town",
+        &StoreName {
+            name: "  Old town ".into(),
+        },
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::OK);
+    assert_eq!(saved.json::<Store>().name, "Old town");
+    put(
+        &app,
+        "stores/harbour",
+        &StoreName {
+            name: "Harbour".into(),
+        },
+    )
+    .await;
+    // Renamed in place.
+    put(
+        &app,
+        "stores/harbour",
+        &StoreName {
+            name: "The harbour".into(),
+        },
+    )
+    .await;
+    let stores: Vec<Store> = owner_get(&app, "stores").await.json();
+    assert_eq!(
+        stores,
+        [
+            Store {
+                id: "harbour".into(),
+                name: "The harbour".into()
+            },
+            Store {
+                id: "old-town".into(),
+                name: "Old town".into()
+            },
+        ]
+    );
+    for (path, name) in [
+        ("stores/bad%20id", "A"),
+        ("stores/x", "   "),
+        ("stores/y", "a\u{7}"),
+    ] {
+        let refused = put(&app, path, &StoreName { name: name.into() }).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert_eq!(refused.error().code, ErrorCode::Invalid);
+    }
+    // Without the owner token: nothing.
+    let anonymous = app
+        .raw(
+            Method::PUT,
+            "/api/v1/shops/demo/stores/z",
+            &[(header::CONTENT_TYPE.as_str(), "application/json")],
+            r#"{"name":"Z"}"#,
+        )
+        .await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+}
+
+async fn a_tablet_is_set_up_only_with_the_pin(app: TestApp) {
+    // No PIN yet: the tablet is told the owner must set one.
+    let none = set_up(&app, PIN, "tablet-1").await;
+    assert_eq!(none.status, StatusCode::CONFLICT);
+    for bad in ["12345", "12a456"] {
+        let refused = put(
+            &app,
+            "kiosk-pin",
+            &KioskPin {
+                pin: Some(bad.into()),
+            },
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    assert_eq!(
+        put(
+            &app,
+            "kiosk-pin",
+            &KioskPin {
+                pin: Some(PIN.into())
+            }
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    put(
+        &app,
+        "stores/old-town",
+        &StoreName {
+            name: "Old town".into(),
+        },
+    )
+    .await;
+    let wrong = set_up(&app, "135790", "tablet-1").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.error().code, ErrorCode::Unauthorized);
+    let setup: KioskSetup = set_up(&app, PIN, "tablet-1").await.json();
+    assert_eq!(setup.stores[0].id, "old-town");
+    let kinds: Vec<&str> = setup.surveys.iter().map(|s| s.kind.as_str()).collect();
+    assert!(
+        kinds.contains(&"nps") && kinds.contains(&"csat"),
+        "{kinds:?}"
+    );
+    assert_eq!(setup.device_sig.len(), 64);
+    // The owner changing the PIN and reading the audit log.
+    let audit = owner_get(&app, "audit").await;
+    assert!(String::from_utf8_lossy(&audit.body).contains("kiosk PIN set"));
+}
+
+async fn guessing_the_pin_is_cut_short(app: TestApp) {
+    put(
+        &app,
+        "kiosk-pin",
+        &KioskPin {
+            pin: Some(PIN.into()),
+        },
+    )
+    .await;
+    let mut statuses = Vec::new();
+    for guess in 0..12 {
+        statuses.push(
+            set_up(&app, &format!("{:06}", guess), "tablet-x")
+                .await
+                .status,
+        );
+    }
+    assert!(
+        statuses[..10]
+            .iter()
+            .all(|s| *s == StatusCode::UNAUTHORIZED),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[11], StatusCode::TOO_MANY_REQUESTS);
+    // Even the right PIN waits now: the limit is the shop's, not the guess's.
+    let right = set_up(&app, PIN, "tablet-x").await;
+    assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(right.header("retry-after").is_some());
+}
+
+async fn tablets_report_and_the_owner_sees_which_need_looking_at(app: TestApp) {
+    put(
+        &app,
+        "kiosk-pin",
+        &KioskPin {
+            pin: Some(PIN.into()),
+        },
+    )
+    .await;
+    let one: KioskSetup = set_up(&app, PIN, "tablet-1").await.json();
+    let two: KioskSetup = set_up(&app, PIN, "tablet-2").await.json();
+    let send = |device: &'static str, r: DeviceReport| {
+        let app = &app;
+        async move {
+            app.post_json(
+                &format!("/api/v1/widget/pk_demo/devices/{device}"),
+                None,
+                &r,
+            )
+            .await
+        }
+    };
+    // Tablet 1 synced everything; tablet 2 has answers waiting since five hours ago.
+    let five_hours_ago = (Utc::now() - Duration::hours(5)).timestamp_millis();
+    assert_eq!(
+        send(
+            "tablet-1",
+            report(&one.device_sig, Some("old-town"), 0, None)
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    send(
+        "tablet-2",
+        report(&two.device_sig, Some("harbour"), 3, Some(five_hours_ago)),
+    )
+    .await;
+    // A made-up device, or one tablet's signature on another: refused.
+    let forged = send("tablet-3", report(&one.device_sig, None, 0, None)).await;
+    assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
+    let bad = send(
+        "tablet-1",
+        DeviceReport {
+            version: "a b".into(),
+            ..report(&one.device_sig, None, 0, None)
+        },
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+
+    let devices: Devices = owner_get(&app, "devices").await.json();
+    assert_eq!(devices.stale_after_hours, 4);
+    let ids: Vec<(&str, bool, u32)> = devices
+        .devices
+        .iter()
+        .map(|d| (d.id.as_str(), d.stale, d.pending))
+        .collect();
+    // The one to look at first.
+    assert_eq!(ids, [("tablet-2", true, 3), ("tablet-1", false, 0)]);
+    assert_eq!(devices.devices[1].store.as_deref(), Some("old-town"));
+    // Asked with a longer patience, nothing is stale.
+    let patient: Devices = owner_get(&app, "devices?stale_after_hours=6").await.json();
+    assert!(patient.devices.iter().all(|d| !d.stale));
+    assert_eq!(
+        owner_get(&app, "devices?stale_after_hours=0").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    // Tablet 2 comes back and sends its queue: no longer stale, and its sync
+    // time never goes back even if a later report says an older one.
+    send(
+        "tablet-2",
+        report(&two.device_sig, Some("harbour"), 0, Some(five_hours_ago)),
+    )
+    .await;
+    let devices: Devices = owner_get(&app, "devices").await.json();
+    assert!(devices.devices.iter().all(|d| !d.stale && d.pending == 0));
+}
+
+async fn kiosk_answers_carry_their_store_into_the_report(app: TestApp) {
+    let at = |store: Option<&str>, score| {
+        let b = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, score).channel(Channel::Kiosk);
+        match store {
+            Some(s) => b.store(s).build(),
+            None => b.build(),
+        }
+    };
+    let answers = [
+        at(Some("old-town"), 10),
+        at(Some("old-town"), 9),
+        at(Some("harbour"), 2),
+        at(None, 8),
+    ];
+    let receipt = app.send_answers(&answers).await;
+    assert_eq!(receipt.stored.len(), 4);
+    let stored = app.stored().await;
+    assert_eq!(
+        stored
+            .iter()
+            .filter(|a| a.store.as_deref() == Some("old-town"))
+            .count(),
+        2
+    );
+    let report = app.report("").await;
+    assert_eq!(report.by_store.len(), 2);
+    assert_eq!(report.by_store["old-town"].nps.score, Some(100.0));
+    assert_eq!(report.by_store["harbour"].nps.score, Some(-100.0));
+    assert_eq!(report.by_channel[&Channel::Kiosk].nps.responses, 4);
+    // A store that is not a reference is refused with the answer's reason.
+    let bad = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 7)
+        .store("old town")
+        .build();
+    let receipt = app.send_answers(&[bad]).await;
+    assert_eq!(receipt.rejected.len(), 1);
+}
+
+on_both_engines!(
+    stores_are_named_and_checked,
+    a_tablet_is_set_up_only_with_the_pin,
+    guessing_the_pin_is_cut_short,
+    tablets_report_and_the_owner_sees_which_need_looking_at,
+    kiosk_answers_carry_their_store_into_the_report,
+);
