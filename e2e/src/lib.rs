@@ -19,6 +19,7 @@ use chromiumoxide::cdp::browser_protocol::input::{
     DispatchKeyEventParams, DispatchKeyEventType, InsertTextParams,
 };
 use chromiumoxide::cdp::browser_protocol::log::EventEntryAdded;
+use chromiumoxide::cdp::browser_protocol::target::SetAutoAttachParams;
 use chromiumoxide::cdp::js_protocol::runtime::EventConsoleApiCalled;
 use chromiumoxide::layout::Point;
 use chromiumoxide::page::ScreenshotParams;
@@ -333,6 +334,18 @@ impl Env {
                 sink.lock().expect("console lock").push(line);
             }
         });
+        // chromiumoxide attaches to every target the page starts and holds it until
+        // it says "run"; service workers it lets go of without saying it, so they
+        // would never install (the kiosk's offline worker). Nothing waits here.
+        page.execute(
+            SetAutoAttachParams::builder()
+                .auto_attach(true)
+                .flatten(true)
+                .wait_for_debugger_on_start(false)
+                .build()
+                .map_err(anyhow::Error::msg)?,
+        )
+        .await?;
         page.goto(url)
             .await
             .with_context(|| format!("opening {url}"))?;
@@ -537,6 +550,11 @@ fn find(selector: &str) -> String {
         "(document.querySelector('.kept-host')?.shadowRoot?.querySelector({}) ?? null)",
         js_str(selector)
     )
+}
+
+/// An element of the page itself (outside the widget's shadow root).
+fn find_in_page(selector: &str) -> String {
+    format!("document.querySelector({})", js_str(selector))
 }
 
 fn js_str(s: &str) -> String {
@@ -774,9 +792,13 @@ impl Widget {
     /// Clicks the element as a person would: a real mouse click at its centre.
     pub async fn click(&self, selector: &str) -> Result<()> {
         self.wait_for(selector).await?;
+        self.click_found(&find(selector)).await
+    }
+
+    /// Clicks the element the JavaScript expression `element` finds.
+    async fn click_found(&self, element: &str) -> Result<()> {
         let js = format!(
-            "(() => {{ const e = {}; e.scrollIntoView({{block: 'center'}}); const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()",
-            find(selector)
+            "(() => {{ const e = {element}; e.scrollIntoView({{block: 'center'}}); const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()"
         );
         let xy: Vec<f64> = serde_json::from_value(self.eval(&js).await?)?;
         self.page.click(Point { x: xy[0], y: xy[1] }).await?;
@@ -787,6 +809,42 @@ impl Widget {
     pub async fn type_into(&self, selector: &str, text: &str) -> Result<()> {
         self.click(selector).await?;
         self.page.execute(InsertTextParams::new(text)).await?;
+        Ok(())
+    }
+
+    /// Waits for an element of the page itself (outside the widget), shown.
+    pub async fn wait_for_in_page(&self, selector: &str) -> Result<()> {
+        self.wait_until(
+            selector,
+            &format!("{}?.checkVisibility() === true", find_in_page(selector)),
+        )
+        .await
+    }
+
+    /// Clicks an element of the page itself (outside the widget), as a person would.
+    pub async fn click_in_page(&self, selector: &str) -> Result<()> {
+        self.wait_for_in_page(selector).await?;
+        self.click_found(&find_in_page(selector)).await
+    }
+
+    /// Types `text` into a field of the page itself, replacing what it holds.
+    pub async fn type_in_page(&self, selector: &str, text: &str) -> Result<()> {
+        self.click_in_page(selector).await?;
+        self.eval(&format!("{}.select()", find_in_page(selector)))
+            .await?;
+        self.page.execute(InsertTextParams::new(text)).await?;
+        Ok(())
+    }
+
+    /// Picks `value` in a `<select>` of the page itself.
+    pub async fn select_in_page(&self, selector: &str, value: &str) -> Result<()> {
+        self.wait_for_in_page(selector).await?;
+        self.eval(&format!(
+            "(() => {{ const s = {}; s.value = {}; s.dispatchEvent(new Event('change', {{bubbles: true}})); }})()",
+            find_in_page(selector),
+            js_str(value)
+        ))
+        .await?;
         Ok(())
     }
 

@@ -1,0 +1,177 @@
+//! The kiosk as an installed app, in the real browser: set up behind the owner's
+//! PIN, it keeps working through a reload with the server gone (its service
+//! worker), takes three respondents' answers, and sends them once when the
+//! server is back, with the store; the tablet then shows as seen with nothing
+//! pending. Leaving the kiosk takes the PIN, checked on the tablet.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+use kept_e2e::{Env, WAIT, Widget};
+use kept_server::demo;
+use kept_shared::{AnswerValue, Channel, Devices, KioskPin, StoreName};
+
+const NPS: &str = demo::NPS_SURVEY;
+const PIN: &str = "246810";
+
+fn survey_screen(id: &str) -> String {
+    format!(r#".kept-survey[data-survey="{id}"]"#)
+}
+
+/// The owner's part: a store, and the PIN.
+async fn owner_prepares(env: &Env) -> Result<()> {
+    env.owner_send(
+        reqwest::Method::PUT,
+        "kiosk-pin",
+        &KioskPin {
+            pin: Some(PIN.into()),
+        },
+    )
+    .await?;
+    env.owner_send(
+        reqwest::Method::PUT,
+        "stores/old-town",
+        &StoreName {
+            name: "Old town".into(),
+        },
+    )
+    .await
+}
+
+/// The staff's part on the tablet: the PIN, then the store and the NPS survey only.
+async fn set_up(w: &Widget) -> Result<()> {
+    w.wait_for_in_page("#pin").await?;
+    w.type_in_page("#pin", "135790").await?;
+    w.click_in_page("[data-testid=kiosk-pin-submit]").await?;
+    w.wait_until(
+        "the wrong PIN to be refused",
+        "document.getElementById('pin-error').textContent.includes('wrong PIN')",
+    )
+    .await?;
+    w.type_in_page("#pin", PIN).await?;
+    w.click_in_page("[data-testid=kiosk-pin-submit]").await?;
+    w.wait_for_in_page("#store").await?;
+    w.select_in_page("#store", "old-town").await?;
+    w.eval(&format!(
+        "document.querySelectorAll('#surveys-list input').forEach(b => b.checked = b.value == '{NPS}')"
+    ))
+    .await?;
+    w.screenshot("14-kiosk-setup").await?;
+    w.click_in_page("[data-testid=kiosk-start]").await
+}
+
+async fn answer_nps(w: &Widget, score: u8) -> Result<()> {
+    w.wait_for(&survey_screen(NPS)).await?;
+    w.click(&format!(r#"[data-score="{score}"]"#)).await?;
+    w.click(".kept-submit").await?;
+    w.wait_for(".kept-thanks").await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_installed_kiosk_reloads_offline_and_keeps_every_answer() -> Result<()> {
+    let mut env = Env::start().await?;
+    owner_prepares(&env).await?;
+    let w = env
+        .open(&format!(
+            "{}/kiosk/{}?heartbeat=1",
+            env.api_url(),
+            demo::PUBLIC_KEY
+        ))
+        .await?;
+    w.set_viewport(1280, 800).await?;
+    set_up(&w).await?;
+    w.wait_for(&survey_screen(NPS)).await?;
+    // Installed: the worker controls the page and keeps the page itself.
+    w.wait_until(
+        "the service worker to control the kiosk",
+        "navigator.serviceWorker.controller !== null",
+    )
+    .await?;
+    w.wait_until(
+        "the kiosk page to be kept",
+        "(caches.match(location.href).then(r => window.keptPageKept = !!r), window.keptPageKept === true)",
+    )
+    .await?;
+
+    // The shop's network goes down, and the tablet reloads.
+    env.stop_api().await;
+    w.reload().await?;
+    w.wait_for(&survey_screen(NPS)).await?;
+    for (i, score) in [9u8, 4, 10].into_iter().enumerate() {
+        answer_nps(&w, score).await?;
+        if i < 2 {
+            w.click(".kept-next").await?;
+        }
+    }
+    assert_eq!(w.storage_keys("pending").await?.len(), 3);
+    w.screenshot("14-kiosk-offline-three-answers").await?;
+
+    env.restart_api().await?;
+    let answers = env.wait_for_answers(3).await?;
+    assert!(
+        answers.iter().all(|a| a.channel == Channel::Kiosk
+            && a.store.as_deref() == Some("old-town")
+            && a.customer_ref.is_none()),
+        "{answers:#?}"
+    );
+    let mut scores: Vec<u8> = answers
+        .iter()
+        .map(|a| match a.value {
+            AnswerValue::Nps { score, .. } => score,
+            _ => panic!("not an NPS answer"),
+        })
+        .collect();
+    scores.sort();
+    assert_eq!(scores, [4, 9, 10]);
+    assert_eq!(env.report().await?.by_store["old-town"].nps.responses, 3);
+
+    // The tablet reports itself: seen, in its store, nothing pending, not stale.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let devices: Devices = env.owner_get("devices").await?;
+        if let [d] = &devices.devices[..]
+            && d.pending == 0
+            && !d.stale
+            && d.store.as_deref() == Some("old-town")
+        {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("the tablet never showed as synced: {devices:#?}");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    env.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn leaving_the_kiosk_takes_the_pin() -> Result<()> {
+    let env = Env::start().await?;
+    owner_prepares(&env).await?;
+    let w = env
+        .open(&format!("{}/kiosk/{}", env.api_url(), demo::PUBLIC_KEY))
+        .await?;
+    set_up(&w).await?;
+    w.wait_for(&survey_screen(NPS)).await?;
+    w.click_in_page("[data-testid=kiosk-unlock-open]").await?;
+    w.type_in_page("[data-testid=kiosk-unlock-pin]", "000000").await?;
+    w.click_in_page("[data-testid=kiosk-unlock]").await?;
+    w.wait_until(
+        "the wrong PIN to be refused",
+        "document.getElementById('unlock-error').textContent == 'Wrong PIN.'",
+    )
+    .await?;
+    w.screenshot("14-kiosk-unlock").await?;
+    w.type_in_page("[data-testid=kiosk-unlock-pin]", PIN).await?;
+    w.click_in_page("[data-testid=kiosk-unlock]").await?;
+    // The settings again, with the store chosen before.
+    w.wait_for_in_page("#store").await?;
+    assert_eq!(
+        w.eval("document.getElementById('store').value").await?,
+        "old-town"
+    );
+    assert!(!w.exists(&survey_screen(NPS)).await?);
+    env.close().await;
+    Ok(())
+}
