@@ -18,7 +18,7 @@ const DESKTOP: (u32, u32) = (1280, 900);
 const PHONE: (u32, u32) = (375, 740);
 
 /// Every page of the dashboard, with the name its screenshots get.
-const PAGES: [(&str, &str); 11] = [
+const PAGES: [(&str, &str); 12] = [
     ("/dashboard", "overview"),
     ("/dashboard/responses", "responses"),
     ("/dashboard/customers", "customers"),
@@ -29,6 +29,7 @@ const PAGES: [(&str, &str); 11] = [
     ("/dashboard/surveys/churn-why-left", "survey-editor"),
     ("/dashboard/settings", "settings"),
     ("/dashboard/webhooks", "webhooks"),
+    ("/dashboard/kiosks", "kiosks"),
     ("/dashboard/import", "import"),
 ];
 

@@ -155,7 +155,8 @@ async fn leaving_the_kiosk_takes_the_pin() -> Result<()> {
     set_up(&w).await?;
     w.wait_for(&survey_screen(NPS)).await?;
     w.click_in_page("[data-testid=kiosk-unlock-open]").await?;
-    w.type_in_page("[data-testid=kiosk-unlock-pin]", "000000").await?;
+    w.type_in_page("[data-testid=kiosk-unlock-pin]", "000000")
+        .await?;
     w.click_in_page("[data-testid=kiosk-unlock]").await?;
     w.wait_until(
         "the wrong PIN to be refused",
@@ -163,7 +164,8 @@ async fn leaving_the_kiosk_takes_the_pin() -> Result<()> {
     )
     .await?;
     w.screenshot("14-kiosk-unlock").await?;
-    w.type_in_page("[data-testid=kiosk-unlock-pin]", PIN).await?;
+    w.type_in_page("[data-testid=kiosk-unlock-pin]", PIN)
+        .await?;
     w.click_in_page("[data-testid=kiosk-unlock]").await?;
     // The settings again, with the store chosen before.
     w.wait_for_in_page("#store").await?;

@@ -12,7 +12,11 @@ const CHURN: &str = demo::CHURN_SURVEY;
 
 async fn ask_for_link(env: &Env) -> Result<PersonalLink> {
     let resp = reqwest::Client::new()
-        .post(format!("{}/api/v1/shops/{}/links", env.api_url(), demo::SHOP_ID))
+        .post(format!(
+            "{}/api/v1/shops/{}/links",
+            env.api_url(),
+            demo::SHOP_ID
+        ))
         .bearer_auth(demo::SECRET_KEY)
         .json(&LinkRequest {
             customer_ref: "carol".into(),
@@ -34,11 +38,13 @@ async fn message(w: &Widget) -> Result<String> {
         "document.querySelector('[data-testid=link-message]') !== null",
     )
     .await?;
-    Ok(w.eval("document.querySelector('[data-testid=link-message]').textContent")
-        .await?
-        .as_str()
-        .unwrap_or_default()
-        .to_string())
+    Ok(
+        w.eval("document.querySelector('[data-testid=link-message]').textContent")
+            .await?
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -328,7 +328,76 @@ async fn kiosk_answers_carry_their_store_into_the_report(app: TestApp) {
     assert_eq!(receipt.rejected.len(), 1);
 }
 
+async fn the_dashboard_names_stores_sets_the_pin_and_flags_tablets(app: TestApp) {
+    let (cookie, csrf) = common::sign_in(&app).await;
+    let form = |path: &str, body: String| {
+        let (app, cookie, path) = (&app, cookie.clone(), path.to_string());
+        async move { common::dashboard_post(app, &cookie, &path, body).await }
+    };
+    let page = app
+        .get_with("/dashboard/kiosks", &[("cookie", &cookie)])
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = String::from_utf8_lossy(&page.body).to_string();
+    assert!(
+        html.contains("/kiosk/pk_demo") && html.contains("No PIN yet"),
+        "{html}"
+    );
+
+    let bad = form("/dashboard/kiosks/pin", format!("csrf={csrf}&pin=12")).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(String::from_utf8_lossy(&bad.body).contains("role=\"alert\""));
+    let forged = form("/dashboard/kiosks/pin", format!("csrf=nope&pin={PIN}")).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        form("/dashboard/kiosks/pin", format!("csrf={csrf}&pin={PIN}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let saved = form(
+        "/dashboard/kiosks/stores",
+        format!("csrf={csrf}&id=old-town&name=Old+town"),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::OK);
+
+    // A tablet that reported answers waiting since yesterday is flagged, by its store's name.
+    let setup: KioskSetup = set_up(&app, PIN, "tablet-9").await.json();
+    let yesterday = (Utc::now() - Duration::hours(26)).timestamp_millis();
+    app.post_json(
+        "/api/v1/widget/pk_demo/devices/tablet-9",
+        None,
+        &report(&setup.device_sig, Some("old-town"), 2, Some(yesterday)),
+    )
+    .await;
+    let page = app
+        .get_with("/dashboard/kiosks", &[("cookie", &cookie)])
+        .await;
+    let html = String::from_utf8_lossy(&page.body).to_string();
+    assert!(html.contains("A PIN is set."));
+    assert!(
+        html.contains("data-stale=\"true\"") && html.contains("Not synced for 4 h"),
+        "{html}"
+    );
+    assert!(html.contains("<td>Old town</td>"), "{html}");
+
+    // The win-back page offers the links, and they download as CSV.
+    let links = app
+        .get_with(
+            &format!(
+                "/dashboard/win-back/links.csv?survey={}&lapsed_days=30",
+                demo::CHURN_SURVEY
+            ),
+            &[("cookie", &cookie)],
+        )
+        .await;
+    assert_eq!(links.status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&links.body).starts_with("customer_ref,order_ref"));
+}
+
 on_both_engines!(
+    the_dashboard_names_stores_sets_the_pin_and_flags_tablets,
     stores_are_named_and_checked,
     a_tablet_is_set_up_only_with_the_pin,
     guessing_the_pin_is_cut_short,

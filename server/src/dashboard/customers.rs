@@ -281,8 +281,60 @@ pub async fn win_back(State(db): State<Db>, session: Session) -> Result<Response
                 } } }
             } }
         }
+        h2 { (t.links_title) }
+        form method="get" action="/dashboard/win-back/links.csv" class="card" data-testid="links-form" {
+            p class="intro" { (t.links_hint) }
+            label { (t.link_survey)
+                select name="survey" { @for s in &surveys {
+                    option value=(s.id) selected[s.kind.name() == "churn_reason"] {
+                        (s.texts_for(lang.code()).map_or(s.id.as_str(), |x| x.question.as_str()))
+                    }
+                } }
+            }
+            label { (t.lapsed_days) input name="lapsed_days" type="number" min="1" max="3650" value=(session.shop.churn_window_days) required; }
+            div class="actions" { button type="submit" { (t.download_links) } }
+        }
     };
     Ok(shell(&session, Section::WinBack, t.win_back, content))
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct LinksQuery {
+    survey: String,
+    lapsed_days: u32,
+}
+
+/// Personal links for the customers who stopped buying, as CSV (`owner/links.rs`).
+pub async fn win_back_links(
+    State(db): State<Db>,
+    session: Session,
+    axum::Extension(public_url): axum::Extension<std::sync::Arc<crate::pages::link::PublicUrl>>,
+    headers: axum::http::HeaderMap,
+    query: Result<axum::extract::Query<LinksQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, Failure> {
+    let axum::extract::Query(q) = query?;
+    let req = kept_shared::BulkLinksRequest {
+        survey: q.survey,
+        customers: Vec::new(),
+        lapsed_days: Some(q.lapsed_days),
+        expires_in_days: None,
+    };
+    let rows =
+        owner::links::bulk(db.as_ref(), &session.shop, &req, &public_url.base(&headers)).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{}-links-{}.csv\"",
+                    session.shop.id, req.survey
+                ),
+            ),
+        ],
+        owner::exports::links_csv(&rows),
+    )
+        .into_response())
 }
 
 pub async fn win_back_csv(State(db): State<Db>, session: Session) -> Result<Response, Failure> {

@@ -25,11 +25,12 @@ pub enum Section {
     Surveys,
     Settings,
     Webhooks,
+    Kiosks,
     Import,
 }
 
 impl Section {
-    const ALL: [Section; 9] = [
+    const ALL: [Section; 10] = [
         Section::Overview,
         Section::Responses,
         Section::Customers,
@@ -38,6 +39,7 @@ impl Section {
         Section::Surveys,
         Section::Settings,
         Section::Webhooks,
+        Section::Kiosks,
         Section::Import,
     ];
 
@@ -51,6 +53,7 @@ impl Section {
             Section::Surveys => "/dashboard/surveys",
             Section::Settings => "/dashboard/settings",
             Section::Webhooks => "/dashboard/webhooks",
+            Section::Kiosks => "/dashboard/kiosks",
             Section::Import => "/dashboard/import",
         }
     }
@@ -65,6 +68,7 @@ impl Section {
             Section::Surveys => t.surveys,
             Section::Settings => t.settings,
             Section::Webhooks => t.webhooks,
+            Section::Kiosks => t.kiosks,
             Section::Import => t.import,
         }
     }

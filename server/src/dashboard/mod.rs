@@ -9,6 +9,7 @@ mod format;
 mod i18n;
 mod import;
 mod inbox;
+mod kiosks;
 mod layout;
 mod overview;
 mod responses;
@@ -55,6 +56,13 @@ pub fn router() -> Router<Db> {
         )
         .route("/dashboard/win-back", get(customers::win_back))
         .route("/dashboard/win-back.csv", get(customers::win_back_csv))
+        .route(
+            "/dashboard/win-back/links.csv",
+            get(customers::win_back_links),
+        )
+        .route("/dashboard/kiosks", get(kiosks::page))
+        .route("/dashboard/kiosks/stores", post(kiosks::save_store))
+        .route("/dashboard/kiosks/pin", post(kiosks::set_pin))
         .route("/dashboard/inbox", get(inbox::page))
         .route("/dashboard/inbox/{answer_id}", post(inbox::save))
         .route(

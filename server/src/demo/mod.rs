@@ -54,6 +54,17 @@ pub async fn seed(db: &dyn Database, extra_origins: &[String]) -> Result<()> {
                         db.set_points(SHOP_ID, customer, points).await?;
                     }
                     ask_on_every_order(db).await?;
+                    // The stores of the demo year's purchases and kiosk answers.
+                    for (id, name) in [("old-town", "Old town"), ("harbour", "Harbour")] {
+                        db.put_store(
+                            SHOP_ID,
+                            kept_shared::Store {
+                                id: id.into(),
+                                name: name.into(),
+                            },
+                        )
+                        .await?;
+                    }
                 }
                 // Another instance on the same database created it just now.
                 Err(e) if matches!(e.downcast_ref(), Some(DbError::Conflict(_))) => {}

@@ -81,7 +81,7 @@ pub fn app_with(db: Db, config: AppConfig) -> Router {
     let throttle = throttle::Throttle::new(&config.rate_limits, config.trusted_proxies);
     let request_timeout = config.request_timeout;
     let kiosk_build = std::sync::Arc::new(KioskBuild::of_widget_dir(config.widget_dir.as_deref()));
-    let public_url = PublicUrl(config.public_url.clone());
+    let public_url = std::sync::Arc::new(PublicUrl(config.public_url.clone()));
     let api = Router::new()
         .nest(
             "/widget",
@@ -99,7 +99,7 @@ pub fn app_with(db: Db, config: AppConfig) -> Router {
                     throttle::per_token,
                 )),
         )
-        .layer(axum::Extension(std::sync::Arc::new(public_url)))
+        .layer(axum::Extension(public_url.clone()))
         .fallback(|| async { Failure::not_found("no such API route") });
     Router::new()
         .nest("/api/v1", api)
@@ -111,10 +111,12 @@ pub fn app_with(db: Db, config: AppConfig) -> Router {
             )),
         )
         .merge(
-            crate::dashboard::router().layer(middleware::from_fn_with_state(
-                throttle,
-                throttle::per_token,
-            )),
+            crate::dashboard::router()
+                .layer(axum::Extension(public_url))
+                .layer(middleware::from_fn_with_state(
+                    throttle,
+                    throttle::per_token,
+                )),
         )
         .with_state(db)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -1,0 +1,178 @@
+//! Stores and kiosks in the dashboard: the shop's stores (add, rename), the
+//! kiosk PIN, and every tablet with its store, when it was last seen, what waits
+//! in its queue, and a warning when it has not synced.
+
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use kept_shared::FieldError;
+use kept_shared::limits::DEFAULT_DEVICE_STALE_HOURS;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::form_allowed;
+use super::format;
+use super::i18n::fill;
+use super::layout::{Section, errors, shell};
+use super::session::Session;
+use super::surveys::dashboard_actor;
+use crate::db::Db;
+use crate::http::Failure;
+use crate::owner::kiosks;
+use crate::owner::settings::ChangeError;
+
+fn field_id(field: &str) -> String {
+    format!("k-{field}")
+}
+
+async fn render(
+    db: &Db,
+    session: &Session,
+    invalid: &[FieldError],
+    notice: Option<Markup>,
+) -> Result<Response, Failure> {
+    let lang = session.lang;
+    let t = lang.texts();
+    let zone = session.shop.time_zone;
+    let shop = &session.shop;
+    let stores = db.stores(&shop.id).await?;
+    let pin_set = db.kiosk_pin(&shop.id).await?.is_some();
+    let devices = kiosks::devices(db.as_ref(), shop, DEFAULT_DEVICE_STALE_HOURS).await?;
+    let store_name = |id: &Option<String>| -> String {
+        match id {
+            None => "—".into(),
+            Some(id) => stores
+                .iter()
+                .find(|s| &s.id == id)
+                .map_or_else(|| id.clone(), |s| s.name.clone()),
+        }
+    };
+    let kiosk_path = format!("/kiosk/{}", shop.public_key);
+    let hours = devices.stale_after_hours.to_string();
+    let content = html! {
+        p class="intro" { (t.kiosks_intro) }
+        @if let Some(n) = notice { (n) }
+        (errors(t, invalid, field_id))
+        p { (t.kiosk_address) ": " a href=(kiosk_path) data-testid="kiosk-address" { code { (kiosk_path) } } }
+
+        h2 { (t.tablets) }
+        @if devices.devices.is_empty() { p role="status" { (t.no_tablets) } } @else {
+            div class="table-wrap" { table data-testid="tablets" {
+                thead { tr {
+                    th scope="col" { "ID" } th scope="col" { (t.tablet_store) } th scope="col" { (t.tablet_last_seen) }
+                    th scope="col" { (t.tablet_synced) } th scope="col" class="num" { (t.tablet_pending) } th scope="col" { (t.tablet_version) }
+                } }
+                tbody { @for d in &devices.devices { tr data-testid="tablet" data-stale=(d.stale) {
+                    td { code { (d.id.chars().take(8).collect::<String>()) } }
+                    td { (store_name(&d.store)) }
+                    td { (format::date_time(lang, d.last_seen_at, zone)) }
+                    td {
+                        @match d.synced_at { Some(at) => { (format::date_time(lang, at, zone)) }, None => { "—" } }
+                        @if d.stale { br; span class="pill bad" { (fill(t.tablet_needs_look, &[("hours", &hours)])) } }
+                    }
+                    td class="num" { (d.pending) }
+                    td { code { (d.version) } }
+                } } }
+            } }
+        }
+
+        h2 { (t.stores) }
+        @if stores.is_empty() { p { (t.no_stores) } } @else {
+            ul data-testid="stores" { @for s in &stores { li { (s.name) " · " code { (s.id) } } } }
+        }
+        form method="post" action="/dashboard/kiosks/stores" class="card" {
+            input type="hidden" name="csrf" value=(session.csrf);
+            label { (t.store_id) input id=(field_id("id")) name="id" required maxlength="128" pattern="[A-Za-z0-9_.:@\\-]+" aria-invalid=[invalid.iter().any(|e| e.field == "id").then_some("true")]; }
+            label { (t.store_name) input id=(field_id("name")) name="name" required maxlength="100" aria-invalid=[invalid.iter().any(|e| e.field == "name").then_some("true")]; }
+            div class="actions" { button type="submit" { (t.save_store) } }
+        }
+
+        h2 { (t.kiosk_pin) }
+        p role="status" data-testid="pin-state" { (if pin_set { t.pin_is_set } else { t.pin_not_set }) }
+        form method="post" action="/dashboard/kiosks/pin" class="card" {
+            input type="hidden" name="csrf" value=(session.csrf);
+            label { (t.kiosk_pin) input id=(field_id("pin")) name="pin" type="password" inputmode="numeric" autocomplete="new-password" required minlength="6" maxlength="12" pattern="[0-9]{6,12}" aria-describedby="pin-hint" aria-invalid=[invalid.iter().any(|e| e.field == "pin").then_some("true")]; }
+            p id="pin-hint" class="intro" { (t.kiosk_pin_hint) }
+            div class="actions" { button type="submit" { (t.set_pin) } }
+        }
+    };
+    Ok(shell(session, Section::Kiosks, t.kiosks, content))
+}
+
+pub async fn page(State(db): State<Db>, session: Session) -> Result<Response, Failure> {
+    render(&db, &session, &[], None).await
+}
+
+/// The outcome of a form: the page again, with what was wrong (422) or a notice.
+async fn after(
+    db: &Db,
+    session: &Session,
+    outcome: Result<(), ChangeError>,
+) -> Result<Response, Failure> {
+    match outcome {
+        Ok(()) => {
+            let t = session.lang.texts();
+            let notice = html! { p role="status" class="card" { (t.saved) } };
+            render(db, session, &[], Some(notice)).await
+        }
+        Err(ChangeError::Invalid(invalid)) => {
+            let mut resp = render(db, session, &invalid, None).await?;
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+        Err(ChangeError::Store(e)) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StoreForm {
+    csrf: String,
+    id: String,
+    name: String,
+}
+
+pub async fn save_store(
+    State(db): State<Db>,
+    session: Session,
+    headers: HeaderMap,
+    Form(f): Form<StoreForm>,
+) -> Result<Response, Failure> {
+    if !form_allowed(&session, &headers, &f.csrf) {
+        return Ok(StatusCode::FORBIDDEN.into_response());
+    }
+    let outcome = kiosks::put_store(
+        db.as_ref(),
+        &session.shop,
+        f.id.trim(),
+        &f.name,
+        &dashboard_actor(&session),
+    )
+    .await
+    .map(|_| ());
+    after(&db, &session, outcome).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PinForm {
+    csrf: String,
+    pin: String,
+}
+
+pub async fn set_pin(
+    State(db): State<Db>,
+    session: Session,
+    headers: HeaderMap,
+    Form(f): Form<PinForm>,
+) -> Result<Response, Failure> {
+    if !form_allowed(&session, &headers, &f.csrf) {
+        return Ok(StatusCode::FORBIDDEN.into_response());
+    }
+    let outcome = kiosks::set_pin(
+        db.as_ref(),
+        &session.shop,
+        Some(f.pin.trim()),
+        &dashboard_actor(&session),
+    )
+    .await;
+    after(&db, &session, outcome).await
+}
