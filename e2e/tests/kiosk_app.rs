@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail};
 use kept_e2e::{Env, WAIT, Widget};
 use kept_server::demo;
-use kept_shared::{AnswerValue, Channel, Devices, KioskPin, StoreName};
+use kept_shared::{AnswerValue, Channel, Devices, KioskPin, LinkRequest, PersonalLink, StoreName};
 
 const NPS: &str = demo::NPS_SURVEY;
 const PIN: &str = "246810";
@@ -174,6 +174,97 @@ async fn leaving_the_kiosk_takes_the_pin() -> Result<()> {
         "old-town"
     );
     assert!(!w.exists(&survey_screen(NPS)).await?);
+    env.close().await;
+    Ok(())
+}
+
+/// The personal link a till prints on a receipt, as its QR code.
+async fn receipt_link(env: &Env, customer: &str, order: &str) -> Result<PersonalLink> {
+    let resp = reqwest::Client::new()
+        .post(format!(
+            "{}/api/v1/shops/{}/links",
+            env.api_url(),
+            demo::SHOP_ID
+        ))
+        .bearer_auth(demo::SECRET_KEY)
+        .json(&LinkRequest {
+            customer_ref: customer.into(),
+            order_ref: order.into(),
+            survey: NPS.into(),
+            expires_in_days: None,
+        })
+        .send()
+        .await?;
+    if !resp.status().is_success() {
+        bail!("{}: {}", resp.status(), resp.text().await?);
+    }
+    Ok(resp.json().await?)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_receipt_identifies_the_respondent_for_their_answer_only() -> Result<()> {
+    let env = Env::start().await?;
+    owner_prepares(&env).await?;
+    let link = receipt_link(&env, "carol", "o-5151").await?;
+    let w = env
+        .open(&format!("{}/kiosk/{}", env.api_url(), demo::PUBLIC_KEY))
+        .await?;
+    w.set_viewport(1024, 768).await?;
+    set_up(&w).await?;
+    w.wait_for(&survey_screen(NPS)).await?;
+    assert!(!w.exists(".kept-loyalty").await?);
+
+    // A hand scanner types what the QR code holds; a wrong code is told apart.
+    w.click_in_page("[data-testid=kiosk-scan-open]").await?;
+    w.type_in_page("#scan-code", "not-a-receipt").await?;
+    w.click_in_page("[data-testid=kiosk-scan-use]").await?;
+    w.wait_until(
+        "the wrong code to be refused",
+        "document.getElementById('scan-error').textContent.includes('not one of our receipts')",
+    )
+    .await?;
+    w.type_in_page("#scan-code", &link.url).await?;
+    w.click_in_page("[data-testid=kiosk-scan-use]").await?;
+    // Carol's card shows, and her answer goes with her order.
+    w.wait_for(".kept-loyalty").await?;
+    w.wait_for(&survey_screen(NPS)).await?;
+    w.screenshot("14-kiosk-identified").await?;
+    answer_nps(&w, 7).await?;
+    let answers = env.wait_for_answers(1).await?;
+    let a = &answers[0];
+    assert_eq!(
+        (
+            a.channel,
+            a.store.as_deref(),
+            a.customer_ref.as_deref(),
+            a.order_ref.as_deref()
+        ),
+        (
+            Channel::Kiosk,
+            Some("old-town"),
+            Some("carol"),
+            Some("o-5151")
+        )
+    );
+    assert!(env.api().db().answers(demo::SHOP_ID).await?[0].verified);
+
+    // The next respondent sees nothing of hers: an anonymous kiosk again.
+    w.click(".kept-next").await?;
+    w.wait_until(
+        "a fresh anonymous kiosk",
+        "!document.querySelector('script[data-customer]') && document.querySelector('.kept-host')?.shadowRoot?.querySelector('.kept-survey') != null",
+    )
+    .await?;
+    assert!(!w.exists(".kept-loyalty").await?);
+    // Her receipt again: answered already, so no second survey for it.
+    w.click_in_page("[data-testid=kiosk-scan-open]").await?;
+    w.type_in_page("#scan-code", &link.url).await?;
+    w.click_in_page("[data-testid=kiosk-scan-use]").await?;
+    w.wait_until(
+        "the receipt to be known as answered",
+        "document.getElementById('scan-error').textContent.includes('already answered')",
+    )
+    .await?;
     env.close().await;
     Ok(())
 }

@@ -8,6 +8,12 @@
 //    choices: {stores, surveys}}
 // The PIN is kept only as a salted SHA-256, so that leaving the kiosk can be
 // checked offline.
+//
+// A respondent may identify themselves by the QR code of their receipt (a
+// personal link, /s/{token}): the camera reads it where the browser has the
+// BarcodeDetector, a hand scanner types it into the field. The server vouches for
+// the link; the widget is then started for that respondent alone (their order,
+// their loyalty card), and the kiosk starts afresh, anonymous, once they are done.
 (function () {
   'use strict';
   var root = document.getElementById('kiosk');
@@ -132,6 +138,115 @@
     if (document.fullscreenElement) document.exitFullscreen();
   });
 
+  // --- Identifying a respondent by their receipt ---------------------------------
+  var SCAN_TEXTS = {
+    en: { open: 'Scan your receipt', title: 'Scan your receipt',
+      hint: 'Hold the QR code on your receipt to the camera: your answer then counts for your order, and your points show.',
+      code: 'Or type the code under it', use: 'Continue', cancel: 'Answer without it',
+      invalid: 'This code is not one of our receipts.', expired: 'This receipt\'s survey has expired.',
+      answered: 'You have already answered for this receipt. Thank you!',
+      offline: 'Receipts cannot be checked right now: please answer without it.' },
+    ru: { open: 'Сканировать чек', title: 'Сканируйте чек',
+      hint: 'Поднесите QR-код с чека к камере: ответ будет засчитан к вашему заказу, и вы увидите свои баллы.',
+      code: 'Или введите код под ним', use: 'Продолжить', cancel: 'Ответить без чека',
+      invalid: 'Этот код не с нашего чека.', expired: 'Опрос по этому чеку уже закрыт.',
+      answered: 'Вы уже ответили по этому чеку. Спасибо!',
+      offline: 'Сейчас чек не проверить: ответьте, пожалуйста, без него.' },
+    uk: { open: 'Сканувати чек', title: 'Скануйте чек',
+      hint: 'Піднесіть QR-код із чека до камери: відповідь буде зараховано до вашого замовлення, і ви побачите свої бали.',
+      code: 'Або введіть код під ним', use: 'Продовжити', cancel: 'Відповісти без чека',
+      invalid: 'Цей код не з нашого чека.', expired: 'Опитування за цим чеком уже закрите.',
+      answered: 'Ви вже відповіли за цим чеком. Дякуємо!',
+      offline: 'Зараз чек не перевірити: дайте відповідь, будь ласка, без нього.' },
+  };
+  var scanTexts = SCAN_TEXTS.en, stream = null, scanning = false, identified = false;
+
+  function showScanTexts(locale) {
+    scanTexts = SCAN_TEXTS[(locale || 'en').slice(0, 2)] || SCAN_TEXTS.en;
+    $('scan-open').textContent = scanTexts.open;
+    $('scan-title').textContent = scanTexts.title;
+    $('scan-hint').textContent = scanTexts.hint;
+    $('scan-code-label').textContent = scanTexts.code;
+    $('scan-use').textContent = scanTexts.use;
+    $('scan-cancel').textContent = scanTexts.cancel;
+  }
+
+  function closeScan() {
+    scanning = false;
+    if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
+    stream = null;
+    $('scan-video').hidden = true;
+    $('scan').hidden = true;
+  }
+
+  // The camera, where the browser can read QR codes itself.
+  function watchCamera() {
+    if (!('BarcodeDetector' in window) || !navigator.mediaDevices) return;
+    var detector = new BarcodeDetector({ formats: ['qr_code'] }), video = $('scan-video');
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } }).then(function (s) {
+      if (!scanning) { s.getTracks().forEach(function (t) { t.stop(); }); return; }
+      stream = s;
+      video.srcObject = s;
+      video.hidden = false;
+      return video.play().then(function look() {
+        if (!scanning) return;
+        return detector.detect(video).then(function (codes) {
+          if (codes.length) identify(codes[0].rawValue);
+          else setTimeout(look, 250);
+        });
+      });
+    }).catch(function () { video.hidden = true; });
+  }
+
+  $('scan-open').addEventListener('click', function () {
+    $('scan-code').value = '';
+    $('scan-error').textContent = '';
+    $('scan').hidden = false;
+    scanning = true;
+    $('scan-code').focus();
+    watchCamera();
+  });
+  $('scan-cancel').addEventListener('click', closeScan);
+  $('scan-form').addEventListener('submit', function (event) {
+    event.preventDefault();
+    identify($('scan-code').value);
+  });
+
+  // The link's token from what was read: the whole link, or the token alone.
+  function tokenOf(text) {
+    text = text.trim();
+    var at = text.indexOf('/s/');
+    return (at >= 0 ? text.slice(at + 3) : text).split(/[?#/]/)[0];
+  }
+
+  function identify(text) {
+    var token = tokenOf(text);
+    if (!token) return;
+    fetch(api + '/links/' + encodeURIComponent(token)).then(function (response) {
+      if (response.status == 404) throw scanTexts.invalid;
+      if (response.status == 410) throw scanTexts.expired;
+      if (!response.ok) throw scanTexts.offline;
+      return response.json();
+    }, function () { throw scanTexts.offline; }).then(function (who) {
+      if (who.answered) throw scanTexts.answered;
+      closeScan();
+      startWidget(load(), {
+        customer: who.customer, 'customer-sig': who.customer_sig,
+        order: who.order, 'order-sig': who.order_sig, survey: who.survey, loyalty: 'card',
+      });
+      identified = true;
+      $('scan-open').hidden = true;
+    }).catch(function (message) {
+      $('scan-error').textContent = typeof message == 'string' ? message : scanTexts.offline;
+    });
+  }
+
+  // The identified respondent is done: nothing of theirs stays for the next one.
+  // (Only a widget on the page says so: the one taken off for them cannot.)
+  document.addEventListener('kept:next', function () {
+    if (identified) location.reload();
+  });
+
   // --- Running -----------------------------------------------------------------
   function fullScreen() {
     var el = document.documentElement;
@@ -168,7 +283,12 @@
     }).catch(function () {});
   }
 
-  function start(setup) {
+  // Starts the widget (again) in kiosk mode with the tablet's setup, and for an
+  // identified respondent their references (`person`).
+  function startWidget(setup, person) {
+    [].forEach.call(document.querySelectorAll('.kept-host, script[data-mode=kiosk]'), function (el) {
+      el.parentNode.removeChild(el);
+    });
     var attrs = {};
     Object.keys(page).forEach(function (k) { attrs[k] = page[k]; });
     if (setup.device_sig) {
@@ -178,12 +298,19 @@
       attrs['kiosk-idle-seconds'] = String(setup.idle);
       attrs['kiosk-thanks-seconds'] = String(setup.thanks);
     }
+    Object.keys(person || {}).forEach(function (k) { attrs[k] = person[k]; });
     var script = document.createElement('script');
     script.src = '/widget/kept.js';
     script.setAttribute('data-key', key);
     script.setAttribute('data-mode', 'kiosk');
     Object.keys(attrs).forEach(function (k) { script.setAttribute('data-' + k, attrs[k]); });
     document.body.appendChild(script);
+    return attrs;
+  }
+
+  function start(setup) {
+    var attrs = startWidget(setup);
+    showScanTexts(attrs.locale || navigator.language);
 
     keepAwake();
     document.addEventListener('visibilitychange', keepAwake);
@@ -191,6 +318,8 @@
     document.addEventListener('pointerdown', fullScreen);
     if (setup.device_sig) {
       $('unlock-open').hidden = false;
+      $('scan-open').hidden = false;
+      document.body.classList.add('scannable');
       heartbeat(setup);
       setInterval(function () { heartbeat(setup); }, heartbeatSeconds * 1e3);
       addEventListener('online', function () { heartbeat(setup); });

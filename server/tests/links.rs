@@ -16,7 +16,8 @@ use kept_server::demo;
 use kept_server::links::Link;
 use kept_shared::testing::AnswerBuilder;
 use kept_shared::{
-    BulkLinksRequest, Channel, ErrorCode, LinkRequest, PersonalLink, RecordPurchase,
+    BulkLinksRequest, Channel, ErrorCode, KioskRespondent, LinkRequest, PersonalLink,
+    RecordPurchase,
 };
 
 fn request(customer: &str, order: &str, survey: &str) -> LinkRequest {
@@ -309,7 +310,72 @@ async fn the_owner_gets_links_in_bulk_for_customers_who_stopped_buying(app: Test
     assert_eq!(both.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
+async fn a_kiosk_identifies_the_respondent_of_a_receipt(app: TestApp) {
+    let link: PersonalLink = make_link(&app, &request("carol", "o-88", demo::NPS_SURVEY))
+        .await
+        .json();
+    let lookup = |token: String| {
+        let app = &app;
+        async move {
+            app.get(&format!("/api/v1/widget/pk_demo/links/{token}"))
+                .await
+        }
+    };
+    let who: KioskRespondent = lookup(link.token.clone()).await.json();
+    assert_eq!(
+        (who.customer.as_str(), who.order.as_str(), who.answered),
+        ("carol", "o-88", false)
+    );
+    // The widget sends these signatures with the kiosk's answer: verified, once.
+    let answer = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 8)
+        .channel(Channel::Kiosk)
+        .store("old-town")
+        .customer(&who.customer)
+        .customer_sig(&who.customer_sig)
+        .order(&who.order)
+        .order_sig(&who.order_sig)
+        .build();
+    assert_eq!(
+        app.send_answers(std::slice::from_ref(&answer)).await.stored,
+        [answer.id]
+    );
+    let stored = app
+        .db
+        .find_answers(demo::SHOP_ID, AnswerQuery::default())
+        .await
+        .unwrap()
+        .0;
+    assert!(stored[0].record.verified);
+    let who: KioskRespondent = lookup(link.token.clone()).await.json();
+    assert!(who.answered);
+    // Not a link, or expired: said apart.
+    assert_eq!(
+        lookup("nonsense".into()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let expired = Link {
+        shop: demo::SHOP_ID.into(),
+        survey: demo::NPS_SURVEY.into(),
+        customer: "carol".into(),
+        order: "o-89".into(),
+        expires_at: Utc::now() - Duration::days(1),
+    }
+    .token(demo::WIDGET_SECRET);
+    assert_eq!(lookup(expired).await.status, StatusCode::GONE);
+    // Another shop's link, at this shop's kiosk: not one of its receipts.
+    let other = Link {
+        shop: "other".into(),
+        survey: demo::NPS_SURVEY.into(),
+        customer: "carol".into(),
+        order: "o-90".into(),
+        expires_at: Utc::now() + Duration::days(1),
+    }
+    .token(demo::WIDGET_SECRET);
+    assert_eq!(lookup(other).await.status, StatusCode::NOT_FOUND);
+}
+
 on_both_engines!(
+    a_kiosk_identifies_the_respondent_of_a_receipt,
     a_link_is_answered_once_and_verified,
     expired_tampered_and_rotated_links_say_why,
     bad_link_requests_are_refused_by_field,

@@ -52,6 +52,20 @@ pub struct KioskSurveyChoice {
     pub title: String,
 }
 
+/// `GET /api/v1/widget/{public_key}/links/{token}`: the respondent a kiosk
+/// identified by the personal link on their receipt (its QR code), with the
+/// shop's signatures the widget sends with the answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KioskRespondent {
+    pub survey: String,
+    pub customer: String,
+    pub customer_sig: String,
+    pub order: String,
+    pub order_sig: String,
+    /// The link's survey is answered already for this order.
+    pub answered: bool,
+}
+
 /// `POST /api/v1/widget/{public_key}/devices/{device}`: a tablet's report, sent
 /// while it is online.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

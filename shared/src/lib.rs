@@ -34,8 +34,8 @@ pub use analytics::{
 pub use answer::{Answer, AnswerValue, Channel};
 pub use error::{ApiError, ErrorCode};
 pub use kiosk::{
-    Device, DeviceReport, Devices, KioskPin, KioskSetup, KioskSetupRequest, KioskSurveyChoice,
-    Store, StoreName,
+    Device, DeviceReport, Devices, KioskPin, KioskRespondent, KioskSetup, KioskSetupRequest,
+    KioskSurveyChoice, Store, StoreName,
 };
 pub use links::{BulkLinksRequest, LinkRequest, PersonalLink};
 pub use loyalty::{LoyaltyStatus, NextTier, PurchaseReceipt, RecordPurchase};

@@ -5,7 +5,8 @@
 // signatures of them: the loyalty card and what only the server knows of them
 // need these), data-locale (default: navigator.language),
 // data-survey (comma-separated ids: this page asks these), data-loyalty (show the
-// customer's loyalty card here), data-mode ("inline" or "kiosk"), data-preview
+// customer's loyalty card here), data-mode ("inline", "kiosk" or "link": a personal
+// link's page), data-store (the store a kiosk stands in), data-preview
 // ("true": the owner's preview, nothing is sent), data-target (CSS selector to
 // mount into; default: right after this script), data-kiosk-thanks-seconds (6),
 // data-kiosk-idle-seconds (60).
@@ -119,7 +120,7 @@ try {
       var show = decision.show;
       // What was decided, on the script tag: for the shop's developer (and the tests).
       script.setAttribute('data-kept-due', show.join(' '));
-      var card = attrs.customer && attrs.loyalty != null && attrs.loyalty != 'false' && mode != 'kiosk';
+      var card = attrs.customer && attrs.loyalty != null && attrs.loyalty != 'false';
       if (card && !attrs['customer-sig']) {
         say('warn', 'data-loyalty needs data-customer-sig');
         card = false;

@@ -98,7 +98,7 @@ pub fn parse(attrs: &[(String, String)]) -> Result<WidgetConfig, String> {
     let signature = |name: &str, signs: &str| -> Result<Option<String>, String> {
         match get(name) {
             None => Ok(None),
-            Some(_) if kiosk || get(signs).is_none() => Ok(None),
+            Some(_) if get(signs).is_none() => Ok(None),
             Some(v) => validate_signature(name, v)
                 .map(|_| Some(v.to_string()))
                 .map_err(|_| {
@@ -108,14 +108,25 @@ pub fn parse(attrs: &[(String, String)]) -> Result<WidgetConfig, String> {
                 }),
         }
     };
+    let customer_sig = signature("customer-sig", "customer")?;
+    let order_sig = signature("order-sig", "order")?;
+    // A kiosk serves strangers one after another: it carries a person's
+    // reference only when the kiosk app identified them (their receipt's
+    // signed link), for that respondent alone.
+    let personal = |name: &str, sig: &Option<String>| -> Result<Option<String>, String> {
+        if kiosk && sig.is_none() {
+            Ok(None)
+        } else {
+            reference(name)
+        }
+    };
     Ok(WidgetConfig {
-        customer_sig: signature("customer-sig", "customer")?,
-        order_sig: signature("order-sig", "order")?,
+        customer: personal("customer", &customer_sig)?,
+        order: personal("order", &order_sig)?,
+        customer_sig,
+        order_sig,
         api,
         public_key,
-        // A kiosk serves strangers one after another: it never carries a person's references.
-        customer: if kiosk { None } else { reference("customer")? },
-        order: if kiosk { None } else { reference("order")? },
         store: reference("store")?,
         locale: get("locale").unwrap_or("en").to_string(),
         mode,
@@ -182,6 +193,18 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!((c.mode, c.customer), (Mode::Kiosk, None));
+        // Identified by their receipt, with the shop's signatures: kept.
+        let sig = "0f".repeat(32);
+        let c = parse(&attrs(&[
+            ("key", "pk_demo"),
+            ("api", "http://x"),
+            ("mode", "kiosk"),
+            ("customer", "alice"),
+            ("customer-sig", &sig),
+            ("order", "o-1"),
+        ]))
+        .unwrap();
+        assert_eq!((c.customer.as_deref(), c.order), (Some("alice"), None));
     }
 
     #[test]

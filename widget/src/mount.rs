@@ -102,12 +102,12 @@ fn start(
         storage,
         record,
     });
+    if card && let Some(customer) = customer {
+        view::loyalty_card(&ctx, &container, &customer);
+    }
     if kiosk {
         view::kiosk(&ctx, &container, surveys);
         return Ok(());
-    }
-    if card && let Some(customer) = customer {
-        view::loyalty_card(&ctx, &container, &customer);
     }
     if !surveys.is_empty() {
         let stage: El = el("div").class("kept-flow");

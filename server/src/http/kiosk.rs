@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::links::LinkError;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -12,7 +13,9 @@ use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use kept_shared::kiosk::{validate_pin, validate_version};
 use kept_shared::validate::{validate_ref, validate_signature};
-use kept_shared::{DeviceReport, ErrorCode, KioskSetup, KioskSetupRequest, KioskSurveyChoice};
+use kept_shared::{
+    DeviceReport, ErrorCode, KioskRespondent, KioskSetup, KioskSetupRequest, KioskSurveyChoice,
+};
 
 use super::error::Failure;
 use super::throttle::too_many_requests;
@@ -125,4 +128,39 @@ pub async fn report(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/v1/widget/{public_key}/links/{token}`: the respondent of a receipt's
+/// personal link, scanned at this shop's kiosk: their references signed, and
+/// whether the link's survey is answered for the order already.
+pub async fn respondent(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    Path((_, token)): Path<(String, String)>,
+) -> Result<Json<KioskRespondent>, Failure> {
+    let not_ours = || Failure::not_found("this code is not one of the shop's survey links");
+    let link = match crate::pages::link::open(&db, &token).await {
+        Ok((owner, link)) if owner.id == shop.id => link,
+        Ok(_) | Err(LinkError::Invalid) => return Err(not_ours()),
+        Err(LinkError::Expired(at)) => {
+            return Err(Failure::new(
+                StatusCode::GONE,
+                ErrorCode::NotFound,
+                format!("the link expired at {at}"),
+            ));
+        }
+    };
+    let answered = db
+        .surveys_answered_for_order(&shop.id, &link.order)
+        .await?
+        .contains(&link.survey);
+    let secret = &shop.widget_secret;
+    Ok(Json(KioskRespondent {
+        customer_sig: sign(secret, Signed::Customer, &link.customer),
+        order_sig: sign(secret, Signed::Order, &link.order),
+        survey: link.survey,
+        customer: link.customer,
+        order: link.order,
+        answered,
+    }))
 }

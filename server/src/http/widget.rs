@@ -44,6 +44,7 @@ pub fn router(db: Db) -> Router<Db> {
         )
         .route("/{public_key}/kiosk", post(kiosk::setup))
         .route("/{public_key}/devices/{device}", post(kiosk::report))
+        .route("/{public_key}/links/{token}", get(kiosk::respondent))
         .route_layer(middleware::from_fn_with_state(db, widget_shop))
         .layer(Extension(kiosk::PinAttempts(Arc::new(Buckets::new(
             crate::kiosk::PIN_ATTEMPTS,

@@ -54,7 +54,7 @@ pub fn router(public_url: Option<String>) -> Router<Db> {
 }
 
 /// The link a token stands for, with its shop.
-async fn open(db: &Db, token: &str) -> Result<(Shop, Link), LinkError> {
+pub(crate) async fn open(db: &Db, token: &str) -> Result<(Shop, Link), LinkError> {
     let shop_id = links::claimed_shop(token).ok_or(LinkError::Invalid)?;
     let shop = db
         .shop(&shop_id)

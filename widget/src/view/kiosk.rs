@@ -78,6 +78,15 @@ impl Kiosk {
         }
         self.touched.set(false);
         self.current.borrow().clear();
+        // For the kiosk app: a respondent it identified is done (it starts an
+        // anonymous kiosk again). From the stage, out of the shadow root: a
+        // widget the app has taken off the page tells nobody.
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        init.set_composed(true);
+        if let Ok(done) = web_sys::Event::new_with_event_init_dict("kept:next", &init) {
+            let _ = self.stage.0.dispatch_event(&done);
+        }
         self.respondent.set(from + 1);
         self.serve();
     }
