@@ -188,10 +188,16 @@ impl Env {
 
     /// Brings the Kept server back on the same port and database.
     pub async fn restart_api(&mut self) -> Result<()> {
+        self.restart_api_serving(widget_dist()).await
+    }
+
+    /// Brings the Kept server back on the same port and database, serving the
+    /// widget built in `widget_dir` (another release).
+    pub async fn restart_api_serving(&mut self, widget_dir: PathBuf) -> Result<()> {
         let opts = ServerOptions {
             db: self.db.to_string_lossy().into_owned(),
             listen: self.api_addr,
-            widget_dir: Some(widget_dist()),
+            widget_dir: Some(widget_dir),
         };
         self.api = Some(RunningServer::start(opts).await?);
         Ok(())
@@ -285,6 +291,36 @@ impl Env {
             bail!("{rest}: {status}: {}", resp.text().await?);
         }
         Ok(())
+    }
+
+    /// A personal survey link, as the demo shop's back office asks for one
+    /// (for a receipt, an e-mail, an SMS).
+    pub async fn personal_link(
+        &self,
+        customer: &str,
+        order: &str,
+        survey: &str,
+    ) -> Result<kept_shared::PersonalLink> {
+        let resp = reqwest::Client::new()
+            .post(format!(
+                "{}/api/v1/shops/{}/links",
+                self.api_url(),
+                demo::SHOP_ID
+            ))
+            .bearer_auth(demo::SECRET_KEY)
+            .json(&kept_shared::LinkRequest {
+                customer_ref: customer.into(),
+                order_ref: order.into(),
+                survey: survey.into(),
+                expires_in_days: None,
+            })
+            .send()
+            .await?;
+        let status = resp.status();
+        if !status.is_success() {
+            bail!("a personal link: {status}: {}", resp.text().await?);
+        }
+        Ok(resp.json().await?)
     }
 
     /// Changes one of the demo shop's surveys as its owner would.

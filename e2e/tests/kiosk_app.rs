@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail};
 use kept_e2e::{Env, WAIT, Widget};
 use kept_server::demo;
-use kept_shared::{AnswerValue, Channel, Devices, KioskPin, LinkRequest, PersonalLink, StoreName};
+use kept_shared::{AnswerValue, Channel, Devices, KioskPin, StoreName};
 
 const NPS: &str = demo::NPS_SURVEY;
 const PIN: &str = "246810";
@@ -178,34 +178,12 @@ async fn leaving_the_kiosk_takes_the_pin() -> Result<()> {
     Ok(())
 }
 
-/// The personal link a till prints on a receipt, as its QR code.
-async fn receipt_link(env: &Env, customer: &str, order: &str) -> Result<PersonalLink> {
-    let resp = reqwest::Client::new()
-        .post(format!(
-            "{}/api/v1/shops/{}/links",
-            env.api_url(),
-            demo::SHOP_ID
-        ))
-        .bearer_auth(demo::SECRET_KEY)
-        .json(&LinkRequest {
-            customer_ref: customer.into(),
-            order_ref: order.into(),
-            survey: NPS.into(),
-            expires_in_days: None,
-        })
-        .send()
-        .await?;
-    if !resp.status().is_success() {
-        bail!("{}: {}", resp.status(), resp.text().await?);
-    }
-    Ok(resp.json().await?)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_receipt_identifies_the_respondent_for_their_answer_only() -> Result<()> {
     let env = Env::start().await?;
     owner_prepares(&env).await?;
-    let link = receipt_link(&env, "carol", "o-5151").await?;
+    // The personal link a till prints on the receipt, as its QR code.
+    let link = env.personal_link("carol", "o-5151", NPS).await?;
     let w = env
         .open(&format!("{}/kiosk/{}", env.api_url(), demo::PUBLIC_KEY))
         .await?;
@@ -263,6 +241,69 @@ async fn a_receipt_identifies_the_respondent_for_their_answer_only() -> Result<(
     w.wait_until(
         "the receipt to be known as answered",
         "document.getElementById('scan-error').textContent.includes('already answered')",
+    )
+    .await?;
+    env.close().await;
+    Ok(())
+}
+
+/// The names of the kiosk's caches in the page, once there are some.
+async fn kiosk_caches(w: &Widget, what: &str, condition: &str) -> Result<Vec<String>> {
+    w.wait_until(
+        what,
+        &format!(
+            "(caches.keys().then(k => window.keptCaches = k.filter(n => n.startsWith('kept-kiosk-'))), \
+             window.keptCaches && ({condition}))"
+        ),
+    )
+    .await?;
+    Ok(serde_json::from_value(w.eval("window.keptCaches").await?)?)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_release_replaces_the_kiosks_worker_and_its_cache() -> Result<()> {
+    let mut env = Env::start().await?;
+    let w = env
+        .open(&format!("{}/kiosk/{}", env.api_url(), demo::PUBLIC_KEY))
+        .await?;
+    w.wait_for(&survey_screen(NPS)).await?;
+    let first = kiosk_caches(
+        &w,
+        "the first worker's cache",
+        "window.keptCaches.length == 1",
+    )
+    .await?;
+
+    // A release: the widget rebuilt (a new content-hashed file among its own).
+    let release = tempfile::tempdir()?;
+    for entry in std::fs::read_dir(kept_e2e::widget_dist())? {
+        let entry = entry?;
+        std::fs::copy(entry.path(), release.path().join(entry.file_name()))?;
+    }
+    std::fs::write(
+        release.path().join("kept-extra.0123456789abcdef.js"),
+        "// a file of the new release\n",
+    )?;
+    env.stop_api().await;
+    env.restart_api_serving(release.path().to_path_buf())
+        .await?;
+
+    // Started online, the kiosk picks the new worker up; it drops the old cache.
+    w.reload().await?;
+    w.wait_for(&survey_screen(NPS)).await?;
+    let now = kiosk_caches(
+        &w,
+        "the new worker to replace the old cache",
+        &format!(
+            "window.keptCaches.length == 1 && window.keptCaches[0] != {:?}",
+            first[0]
+        ),
+    )
+    .await?;
+    assert_ne!(now, first);
+    w.wait_until(
+        "the new release's files to be kept",
+        "(caches.match('/widget/kept-extra.0123456789abcdef.js').then(r => window.keptExtra = !!r), window.keptExtra === true)",
     )
     .await?;
     env.close().await;

@@ -3,34 +3,12 @@
 //! opens it, answers, and the answer is stored once, verified, on the link
 //! channel; opened again, the link says it was answered.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use kept_e2e::{Env, Widget};
 use kept_server::demo;
-use kept_shared::{AnswerValue, Channel, LinkRequest, PersonalLink};
+use kept_shared::{AnswerValue, Channel};
 
 const CHURN: &str = demo::CHURN_SURVEY;
-
-async fn ask_for_link(env: &Env) -> Result<PersonalLink> {
-    let resp = reqwest::Client::new()
-        .post(format!(
-            "{}/api/v1/shops/{}/links",
-            env.api_url(),
-            demo::SHOP_ID
-        ))
-        .bearer_auth(demo::SECRET_KEY)
-        .json(&LinkRequest {
-            customer_ref: "carol".into(),
-            order_ref: "o-4242".into(),
-            survey: CHURN.into(),
-            expires_in_days: Some(14),
-        })
-        .send()
-        .await?;
-    if !resp.status().is_success() {
-        bail!("{}: {}", resp.status(), resp.text().await?);
-    }
-    Ok(resp.json().await?)
-}
 
 async fn message(w: &Widget) -> Result<String> {
     w.wait_until(
@@ -50,7 +28,7 @@ async fn message(w: &Widget) -> Result<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_personal_link_is_answered_once_on_a_phone() -> Result<()> {
     let env = Env::start().await?;
-    let link = ask_for_link(&env).await?;
+    let link = env.personal_link("carol", "o-4242", CHURN).await?;
     let w = env.open("about:blank").await?;
     w.set_viewport(375, 740).await?;
     w.goto(&link.url).await?;

@@ -106,6 +106,40 @@ mod tests {
     }
 
     #[test]
+    fn a_rebuilt_widget_is_a_new_kiosk_version_and_its_files_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, body) in [
+            ("kept.js", "loader"),
+            ("kept-widget.0123456789abcdef.js", "glue"),
+            ("kept-widget_bg.0123456789abcdef.wasm", "wasm"),
+            ("kept-widget_bg.0123456789abcdef.wasm.br", "compressed"),
+            ("index.html", "not the widget's"),
+        ] {
+            std::fs::write(dir.path().join(name), body).unwrap();
+        }
+        let before = KioskBuild::of_widget_dir(Some(dir.path()));
+        assert_eq!(
+            before.widget_files,
+            [
+                "/widget/kept-widget.0123456789abcdef.js",
+                "/widget/kept-widget_bg.0123456789abcdef.wasm",
+                "/widget/kept.js"
+            ]
+        );
+        assert!(before.version.starts_with(env!("CARGO_PKG_VERSION")));
+        // The same build: the same version; a loader changed in place: a new one.
+        assert_eq!(
+            KioskBuild::of_widget_dir(Some(dir.path())).version,
+            before.version
+        );
+        std::fs::write(dir.path().join("kept.js"), "loader 2").unwrap();
+        assert_ne!(
+            KioskBuild::of_widget_dir(Some(dir.path())).version,
+            before.version
+        );
+    }
+
+    #[test]
     fn a_device_is_stale_when_not_synced_within_the_hours_asked() {
         let now = Utc::now();
         let device = |synced_at| DeviceRecord {

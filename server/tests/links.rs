@@ -40,6 +40,27 @@ fn attribute(page: &str, name: &str) -> Option<String> {
     Some(page[start..].split('"').next()?.to_string())
 }
 
+/// The demo shop's answers as stored (with whether each is verified).
+async fn records(app: &TestApp) -> Vec<kept_server::db::StoredAnswer> {
+    app.db
+        .find_answers(demo::SHOP_ID, AnswerQuery::default())
+        .await
+        .unwrap()
+        .0
+}
+
+/// A token as Kept signs it, for any shop, order and expiry.
+fn token(shop: &str, survey: &str, order: &str, expires_at: chrono::DateTime<Utc>) -> String {
+    Link {
+        shop: shop.into(),
+        survey: survey.into(),
+        customer: "carol".into(),
+        order: order.into(),
+        expires_at,
+    }
+    .token(demo::WIDGET_SECRET)
+}
+
 fn path_of(link: &PersonalLink) -> String {
     format!("/s/{}", link.token)
 }
@@ -94,12 +115,7 @@ async fn a_link_is_answered_once_and_verified(app: TestApp) {
             .duplicates,
         [second.id]
     );
-    let stored = app
-        .db
-        .find_answers(demo::SHOP_ID, AnswerQuery::default())
-        .await
-        .unwrap()
-        .0;
+    let stored = records(&app).await;
     assert_eq!(stored.len(), 1);
     let record = &stored[0].record;
     assert!(record.verified);
@@ -120,14 +136,12 @@ async fn a_link_is_answered_once_and_verified(app: TestApp) {
 }
 
 async fn expired_tampered_and_rotated_links_say_why(app: TestApp) {
-    let expired = Link {
-        shop: demo::SHOP_ID.into(),
-        survey: demo::CHURN_SURVEY.into(),
-        customer: "alice".into(),
-        order: "o-1".into(),
-        expires_at: Utc::now() - Duration::minutes(1),
-    }
-    .token(demo::WIDGET_SECRET);
+    let expired = token(
+        demo::SHOP_ID,
+        demo::CHURN_SURVEY,
+        "o-1",
+        Utc::now() - Duration::minutes(1),
+    );
     let (status, html) = page(&app, &format!("/s/{expired}")).await;
     assert_eq!(status, StatusCode::GONE);
     assert!(html.contains("This link has expired"), "{html}");
@@ -339,12 +353,7 @@ async fn a_kiosk_identifies_the_respondent_of_a_receipt(app: TestApp) {
         app.send_answers(std::slice::from_ref(&answer)).await.stored,
         [answer.id]
     );
-    let stored = app
-        .db
-        .find_answers(demo::SHOP_ID, AnswerQuery::default())
-        .await
-        .unwrap()
-        .0;
+    let stored = records(&app).await;
     assert!(stored[0].record.verified);
     let who: KioskRespondent = lookup(link.token.clone()).await.json();
     assert!(who.answered);
@@ -353,24 +362,20 @@ async fn a_kiosk_identifies_the_respondent_of_a_receipt(app: TestApp) {
         lookup("nonsense".into()).await.status,
         StatusCode::NOT_FOUND
     );
-    let expired = Link {
-        shop: demo::SHOP_ID.into(),
-        survey: demo::NPS_SURVEY.into(),
-        customer: "carol".into(),
-        order: "o-89".into(),
-        expires_at: Utc::now() - Duration::days(1),
-    }
-    .token(demo::WIDGET_SECRET);
+    let expired = token(
+        demo::SHOP_ID,
+        demo::NPS_SURVEY,
+        "o-89",
+        Utc::now() - Duration::days(1),
+    );
     assert_eq!(lookup(expired).await.status, StatusCode::GONE);
     // Another shop's link, at this shop's kiosk: not one of its receipts.
-    let other = Link {
-        shop: "other".into(),
-        survey: demo::NPS_SURVEY.into(),
-        customer: "carol".into(),
-        order: "o-90".into(),
-        expires_at: Utc::now() + Duration::days(1),
-    }
-    .token(demo::WIDGET_SECRET);
+    let other = token(
+        "other",
+        demo::NPS_SURVEY,
+        "o-90",
+        Utc::now() + Duration::days(1),
+    );
     assert_eq!(lookup(other).await.status, StatusCode::NOT_FOUND);
 }
 

@@ -48,8 +48,7 @@ impl PublicUrl {
 pub fn router(public_url: Option<String>) -> Router<Db> {
     Router::new()
         .route("/s/{token}", get(page))
-        .route("/s/{token}/qr.svg", get(qr_svg))
-        .route("/s/{token}/qr.png", get(qr_png))
+        .route("/s/{token}/{file}", get(qr))
         .layer(Extension(Arc::new(PublicUrl(public_url))))
 }
 
@@ -222,26 +221,25 @@ async fn link_url(
     }
 }
 
-async fn qr_svg(
+/// `/s/{token}/qr.svg` or `/s/{token}/qr.png`: the link's QR code.
+async fn qr(
     State(db): State<Db>,
     Extension(public_url): Extension<Arc<PublicUrl>>,
-    Path(token): Path<String>,
+    Path((token, file)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
+    let render: fn(&str) -> Vec<u8> = match file.as_str() {
+        "qr.svg" => |url| qr::svg(url).into_bytes(),
+        "qr.png" => qr::png,
+        _ => return (StatusCode::NOT_FOUND, "qr.svg or qr.png").into_response(),
+    };
+    let kind = if file == "qr.svg" {
+        "image/svg+xml"
+    } else {
+        "image/png"
+    };
     match link_url(&db, &public_url, &headers, &token).await {
-        Ok(url) => ([(header::CONTENT_TYPE, "image/svg+xml")], qr::svg(&url)).into_response(),
-        Err(resp) => resp,
-    }
-}
-
-async fn qr_png(
-    State(db): State<Db>,
-    Extension(public_url): Extension<Arc<PublicUrl>>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    match link_url(&db, &public_url, &headers, &token).await {
-        Ok(url) => ([(header::CONTENT_TYPE, "image/png")], qr::png(&url)).into_response(),
+        Ok(url) => ([(header::CONTENT_TYPE, kind)], render(&url)).into_response(),
         Err(resp) => resp,
     }
 }
