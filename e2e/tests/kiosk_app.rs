@@ -38,8 +38,9 @@ async fn owner_prepares(env: &Env) -> Result<()> {
     .await
 }
 
-/// The staff's part on the tablet: the PIN, then the store and the NPS survey only.
-async fn set_up(w: &Widget) -> Result<()> {
+/// The staff's part on the tablet: the PIN, then the store, the NPS survey only,
+/// and the seconds without a touch before the next respondent.
+async fn set_up(w: &Widget, idle_seconds: u32) -> Result<()> {
     w.wait_for_in_page("#pin").await?;
     w.type_in_page("#pin", "135790").await?;
     w.click_in_page("[data-testid=kiosk-pin-submit]").await?;
@@ -56,6 +57,7 @@ async fn set_up(w: &Widget) -> Result<()> {
         "document.querySelectorAll('#surveys-list input').forEach(b => b.checked = b.value == '{NPS}')"
     ))
     .await?;
+    w.type_in_page("#idle", &idle_seconds.to_string()).await?;
     w.screenshot("14-kiosk-setup").await?;
     w.click_in_page("[data-testid=kiosk-start]").await
 }
@@ -79,7 +81,7 @@ async fn an_installed_kiosk_reloads_offline_and_keeps_every_answer() -> Result<(
         ))
         .await?;
     w.set_viewport(1280, 800).await?;
-    set_up(&w).await?;
+    set_up(&w, 60).await?;
     w.wait_for(&survey_screen(NPS)).await?;
     // Installed: the worker controls the page and keeps the page itself.
     w.wait_until(
@@ -152,7 +154,7 @@ async fn leaving_the_kiosk_takes_the_pin() -> Result<()> {
     let w = env
         .open(&format!("{}/kiosk/{}", env.api_url(), demo::PUBLIC_KEY))
         .await?;
-    set_up(&w).await?;
+    set_up(&w, 60).await?;
     w.wait_for(&survey_screen(NPS)).await?;
     w.click_in_page("[data-testid=kiosk-unlock-open]").await?;
     w.type_in_page("[data-testid=kiosk-unlock-pin]", "000000")
@@ -188,7 +190,7 @@ async fn a_receipt_identifies_the_respondent_for_their_answer_only() -> Result<(
         .open(&format!("{}/kiosk/{}", env.api_url(), demo::PUBLIC_KEY))
         .await?;
     w.set_viewport(1024, 768).await?;
-    set_up(&w).await?;
+    set_up(&w, 8).await?;
     w.wait_for(&survey_screen(NPS)).await?;
     assert!(!w.exists(".kept-loyalty").await?);
 
@@ -241,6 +243,18 @@ async fn a_receipt_identifies_the_respondent_for_their_answer_only() -> Result<(
     w.wait_until(
         "the receipt to be known as answered",
         "document.getElementById('scan-error').textContent.includes('already answered')",
+    )
+    .await?;
+
+    // Another customer scans their receipt and walks away without a touch: after
+    // the idle time the kiosk is anonymous again, their card gone.
+    let walked_away = env.personal_link("bob", "o-5152", NPS).await?;
+    w.type_in_page("#scan-code", &walked_away.url).await?;
+    w.click_in_page("[data-testid=kiosk-scan-use]").await?;
+    w.wait_for(".kept-loyalty").await?;
+    w.wait_until(
+        "the kiosk to forget the respondent who walked away",
+        "!document.querySelector('script[data-customer]') && document.querySelector('.kept-host')?.shadowRoot?.querySelector('.kept-survey') != null && !document.querySelector('.kept-host').shadowRoot.querySelector('.kept-loyalty')",
     )
     .await?;
     env.close().await;
@@ -301,6 +315,12 @@ async fn a_new_release_replaces_the_kiosks_worker_and_its_cache() -> Result<()> 
     )
     .await?;
     assert_ne!(now, first);
+    // The page itself moved to the new cache: a restart offline still shows it.
+    w.wait_until(
+        "the kiosk page kept across the release",
+        "(caches.open(window.keptCaches[0]).then(c => c.match(location.href)).then(r => window.keptPage = !!r), window.keptPage === true)",
+    )
+    .await?;
     w.wait_until(
         "the new release's files to be kept",
         "(caches.match('/widget/kept-extra.0123456789abcdef.js').then(r => window.keptExtra = !!r), window.keptExtra === true)",

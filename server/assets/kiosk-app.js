@@ -38,17 +38,26 @@
     navigator.serviceWorker.register('/kiosk/sw.js', { scope: '/kiosk/' }).then(function () {
       return navigator.serviceWorker.ready;
     }).then(function (reg) {
-      // The page itself and this kiosk's plan, as this page fetched them: the
-      // worker keeps them for a reload without network.
-      if (reg.active) reg.active.postMessage({ keep: [location.href] });
+      // The page itself, loaded before any worker ran: the worker keeps it for a
+      // reload without network; and again for each new worker (a release).
+      var keep = function (worker) { if (worker) worker.postMessage({ keep: [location.href] }); };
+      keep(reg.active);
+      navigator.serviceWorker.addEventListener('controllerchange', function () {
+        keep(navigator.serviceWorker.controller);
+      });
     }).catch(function (e) { console.warn('[kept] the kiosk will not work offline: ' + e); });
   }
 
   function hex(buffer) {
     return [].map.call(new Uint8Array(buffer), function (b) { return (b + 256).toString(16).slice(1); }).join('');
   }
+  // PBKDF2 (SHA-256, 200 000 rounds): a PIN is short, so what the tablet keeps
+  // must be slow to try against; leaving the kiosk also waits after wrong tries.
   function pinHash(salt, pin) {
-    return crypto.subtle.digest('SHA-256', new TextEncoder().encode(salt + ':' + pin)).then(hex);
+    var text = new TextEncoder();
+    return crypto.subtle.importKey('raw', text.encode(pin), 'PBKDF2', false, ['deriveBits']).then(function (k) {
+      return crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: text.encode(salt), iterations: 2e5 }, k, 256);
+    }).then(hex);
   }
 
   // --- Setup -----------------------------------------------------------------
@@ -188,12 +197,14 @@
       stream = s;
       video.srcObject = s;
       video.hidden = false;
+      // Looks until the dialog closes; each new code is tried once.
+      var tried = null;
       return video.play().then(function look() {
         if (!scanning) return;
-        return detector.detect(video).then(function (codes) {
-          if (codes.length) identify(codes[0].rawValue);
-          else setTimeout(look, 250);
-        });
+        detector.detect(video).then(function (codes) {
+          var code = codes.length && codes[0].rawValue;
+          if (code && code != tried) identify(tried = code);
+        }, function () {}).then(function () { setTimeout(look, 250); });
       });
     }).catch(function () { video.hidden = true; });
   }
@@ -235,6 +246,7 @@
         order: who.order, 'order-sig': who.order_sig, survey: who.survey, loyalty: 'card',
       });
       identified = true;
+      lastTouch = Date.now();
       $('scan-open').hidden = true;
     }).catch(function (message) {
       $('scan-error').textContent = typeof message == 'string' ? message : scanTexts.offline;
@@ -246,6 +258,15 @@
   document.addEventListener('kept:next', function () {
     if (identified) location.reload();
   });
+  // Nor when they walk away without a touch: after the kiosk's idle time, the
+  // kiosk starts again, anonymous. (Touches in the widget reach the document.)
+  var lastTouch = Date.now();
+  ['pointerdown', 'keydown', 'input'].forEach(function (name) {
+    document.addEventListener(name, function () { lastTouch = Date.now(); }, true);
+  });
+  setInterval(function () {
+    if (identified && Date.now() - lastTouch > (load().idle || 60) * 1e3) location.reload();
+  }, 1e3);
 
   // --- Running -----------------------------------------------------------------
   function fullScreen() {
@@ -334,11 +355,19 @@
     $('unlock-pin').focus();
   });
   $('unlock-cancel').addEventListener('click', function () { $('unlock').hidden = true; });
+  // After three wrong PINs, each further try waits twice as long (from 30 s).
+  var wrongTries = 0, notBefore = 0;
   $('unlock').addEventListener('submit', function (event) {
     event.preventDefault();
-    var setup = load();
+    var setup = load(), wait = Math.ceil((notBefore - Date.now()) / 1e3);
+    if (wait > 0) {
+      $('unlock-error').textContent = 'Too many wrong PINs: try again in ' + wait + ' s.';
+      return;
+    }
     pinHash(setup.pin.salt, $('unlock-pin').value.trim()).then(function (hash) {
       if (hash != setup.pin.hash) {
+        wrongTries++;
+        if (wrongTries >= 3) notBefore = Date.now() + 30e3 * Math.pow(2, wrongTries - 3);
         $('unlock-error').textContent = 'Wrong PIN.';
         return;
       }
@@ -348,11 +377,8 @@
     });
   });
 
-  var setup = load();
-  if (pinSet && (!setup.device_sig || sessionStorage.getItem(storeKey + ':unlocked'))) {
-    if (setup.device_sig && setup.choices) showSetupForm(setup);
-    else showPinForm();
-  } else {
-    start(setup);
-  }
+  var setup = load(), unlocked = sessionStorage.getItem(storeKey + ':unlocked');
+  if (unlocked && setup.choices) showSetupForm(setup);
+  else if (pinSet && !setup.device_sig) showPinForm();
+  else start(setup);
 })();

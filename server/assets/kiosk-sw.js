@@ -17,11 +17,26 @@ self.addEventListener('install', function (event) {
   }).then(function () { return self.skipWaiting(); }));
 });
 
+// The kiosk pages the old version kept move to the new cache (a release must not
+// leave a tablet that restarts offline without its page); the rest goes with it.
 self.addEventListener('activate', function (event) {
-  event.waitUntil(caches.keys().then(function (names) {
-    return Promise.all(names.filter(function (name) {
+  event.waitUntil(Promise.all([caches.open(CACHE), caches.keys()]).then(function (opened) {
+    var cache = opened[0], old = opened[1].filter(function (name) {
       return name.indexOf('kept-kiosk-') == 0 && name != CACHE;
-    }).map(function (name) { return caches.delete(name); }));
+    });
+    return Promise.all(old.map(function (name) {
+      return caches.open(name).then(function (previous) {
+        return previous.keys().then(function (requests) {
+          return Promise.all(requests.filter(function (r) {
+            return /^\/kiosk\/[^/]+$/.test(new URL(r.url).pathname) && !/\.js$/.test(r.url);
+          }).map(function (r) {
+            return cache.match(r).then(function (hit) {
+              return hit || previous.match(r).then(function (page) { return cache.put(r, page); });
+            });
+          }));
+        }).then(function () { return caches.delete(name); });
+      });
+    }));
   }).then(function () { return self.clients.claim(); }));
 });
 
@@ -39,10 +54,12 @@ self.addEventListener('message', function (event) {
 
 // What the kiosk needs to start: its pages and app, the widget's files, and the
 // widget's reads (the plan); answers and heartbeats (POST) are never cached.
+// A respondent's own plan (the kiosk identified them by their receipt) is never
+// kept: nothing of theirs stays on the tablet.
 function kept(url) {
-  var path = new URL(url, self.location.href).pathname;
-  return path.indexOf('/kiosk/') == 0 || path.indexOf('/widget/') == 0 ||
-    /^\/api\/v1\/widget\/[^/]+\/(plan|surveys)$/.test(path) || path == '/favicon.svg';
+  var u = new URL(url, self.location.href), path = u.pathname;
+  return path.indexOf('/kiosk/') == 0 || path.indexOf('/widget/') == 0 || path == '/favicon.svg' ||
+    (/^\/api\/v1\/widget\/[^/]+\/(plan|surveys)$/.test(path) && !u.searchParams.has('customer'));
 }
 
 // Files named by their content never change: from the cache first.

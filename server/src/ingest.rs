@@ -44,12 +44,28 @@ pub async fn ingest(
         .into_iter()
         .map(|r| r.survey)
         .collect();
+    // Only kiosks name a store: the shop's stores are read only for their batches.
+    let stores: Vec<String> = if answers.iter().any(|a| a.store.is_some()) {
+        db.stores(&shop.id)
+            .await?
+            .into_iter()
+            .map(|s| s.id)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut receipt = SyncReceipt::default();
     let mut valid = Vec::with_capacity(answers.len());
     for mut answer in answers {
         sanitize_answer(&mut answer);
-        let checked =
-            validate_answer(&shop.id, &surveys, &answer, now).map(|()| is_verified(shop, &answer));
+        let checked = validate_answer(&shop.id, &surveys, &answer, now)
+            .and_then(|()| match &answer.store {
+                Some(store) if !stores.contains(store) => Err(ValidationError::UnknownStore {
+                    store: store.clone(),
+                }),
+                _ => Ok(()),
+            })
+            .map(|()| is_verified(shop, &answer));
         match checked {
             Ok(false) if shop.require_verified => receipt
                 .rejected

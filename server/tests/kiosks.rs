@@ -241,6 +241,12 @@ async fn tablets_report_and_the_owner_sees_which_need_looking_at(app: TestApp) {
     // A made-up device, or one tablet's signature on another: refused.
     let forged = send("tablet-3", report(&one.device_sig, None, 0, None)).await;
     assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
+    let elsewhere = send(
+        "tablet-1",
+        report(&one.device_sig, Some("moon-base"), 0, None),
+    )
+    .await;
+    assert_eq!(elsewhere.status, StatusCode::BAD_REQUEST);
     let bad = send(
         "tablet-1",
         DeviceReport {
@@ -314,6 +320,20 @@ async fn kiosk_answers_carry_their_store_into_the_report(app: TestApp) {
         .build();
     let receipt = app.send_answers(&[bad]).await;
     assert_eq!(receipt.rejected.len(), 1);
+    // Well-formed but not one of the shop's stores: refused with the reason, the
+    // rest of the batch stored.
+    let made_up = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 7)
+        .store("moon-base")
+        .build();
+    let fine = at(Some("harbour"), 6);
+    let receipt = app.send_answers(&[made_up.clone(), fine.clone()]).await;
+    assert_eq!(receipt.stored, [fine.id]);
+    assert_eq!(receipt.rejected[0].id, made_up.id);
+    assert!(
+        receipt.rejected[0].message.contains("moon-base"),
+        "{:?}",
+        receipt.rejected
+    );
 }
 
 async fn the_dashboard_names_stores_sets_the_pin_and_flags_tablets(app: TestApp) {
@@ -369,6 +389,14 @@ async fn the_dashboard_names_stores_sets_the_pin_and_flags_tablets(app: TestApp)
         "{html}"
     );
     assert!(html.contains("<td>Old town</td>"), "{html}");
+    // The PIN can be removed: kiosks then run with their address's settings.
+    let removed = form("/dashboard/kiosks/pin", format!("csrf={csrf}&remove=1")).await;
+    assert_eq!(removed.status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&removed.body).contains("No PIN yet"));
+    assert_eq!(
+        set_up(&app, PIN, "tablet-10").await.status,
+        StatusCode::CONFLICT
+    );
 
     // The win-back page offers the links, and they download as CSV.
     let links = app

@@ -17,7 +17,7 @@ use kept_server::links::Link;
 use kept_shared::testing::AnswerBuilder;
 use kept_shared::{
     BulkLinksRequest, Channel, ErrorCode, KioskRespondent, LinkRequest, PersonalLink,
-    RecordPurchase,
+    RecordPurchase, SurveyDefinition, api,
 };
 
 fn request(customer: &str, order: &str, survey: &str) -> LinkRequest {
@@ -322,6 +322,14 @@ async fn the_owner_gets_links_in_bulk_for_customers_who_stopped_buying(app: Test
     })
     .await;
     assert_eq!(both.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let none_lapsed = bulk(BulkLinksRequest {
+        survey: demo::CHURN_SURVEY.into(),
+        customers: vec![],
+        lapsed_days: Some(0),
+        expires_in_days: None,
+    })
+    .await;
+    assert_eq!(none_lapsed.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 async fn a_kiosk_identifies_the_respondent_of_a_receipt(app: TestApp) {
@@ -377,6 +385,45 @@ async fn a_kiosk_identifies_the_respondent_of_a_receipt(app: TestApp) {
         Utc::now() + Duration::days(1),
     );
     assert_eq!(lookup(other).await.status, StatusCode::NOT_FOUND);
+    // Another shop's expired link is not one here either (not "expired").
+    let other_expired = token(
+        "other",
+        demo::NPS_SURVEY,
+        "o-91",
+        Utc::now() - Duration::days(1),
+    );
+    assert_eq!(lookup(other_expired).await.status, StatusCode::NOT_FOUND);
+    // A link to a survey no longer asked: gone, at the kiosk and on its page.
+    let csat: PersonalLink = make_link(&app, &request("carol", "o-92", demo::CSAT_SURVEY))
+        .await
+        .json();
+    let owner = [
+        ("authorization", format!("Bearer {}", demo::OWNER_TOKEN)),
+        ("content-type", "application/json".to_string()),
+    ];
+    let owner: Vec<(&str, &str)> = owner.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut definition: SurveyDefinition = app
+        .get_with(&api::owner(demo::SHOP_ID, "surveys"), &owner)
+        .await
+        .json::<Vec<SurveyDefinition>>()
+        .into_iter()
+        .find(|d| d.survey.id == demo::CSAT_SURVEY)
+        .unwrap();
+    definition.active = false;
+    let path = api::owner(demo::SHOP_ID, &format!("surveys/{}", demo::CSAT_SURVEY));
+    let put = app
+        .raw(
+            Method::PUT,
+            &path,
+            &owner,
+            serde_json::to_vec(&definition).unwrap(),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK);
+    assert_eq!(lookup(csat.token.clone()).await.status, StatusCode::GONE);
+    let (status, html) = page(&app, &path_of(&csat)).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(html.contains("This survey is closed"), "{html}");
 }
 
 on_both_engines!(

@@ -64,6 +64,8 @@ pub enum ValidationError {
         "this shop takes only verified answers: its page must sign the customer or order reference (data-customer-sig, data-order-sig)"
     )]
     NotVerified,
+    #[error("store {store:?} is not one of the shop's stores")]
+    UnknownStore { store: String },
 }
 
 use ValidationError as E;

@@ -95,6 +95,12 @@ async fn render(
             p id="pin-hint" class="intro" { (t.kiosk_pin_hint) }
             div class="actions" { button type="submit" { (t.set_pin) } }
         }
+        @if pin_set {
+            form method="post" action="/dashboard/kiosks/pin" {
+                input type="hidden" name="csrf" value=(session.csrf);
+                button type="submit" name="remove" value="1" class="danger" data-testid="remove-pin" { (t.remove_pin) }
+            }
+        }
     };
     Ok(shell(session, Section::Kiosks, t.kiosks, content))
 }
@@ -155,7 +161,11 @@ pub async fn save_store(
 #[derive(Debug, Deserialize)]
 pub struct PinForm {
     csrf: String,
+    #[serde(default)]
     pin: String,
+    /// The "Remove the PIN" button.
+    #[serde(default)]
+    remove: Option<String>,
 }
 
 pub async fn set_pin(
@@ -167,12 +177,8 @@ pub async fn set_pin(
     if !form_allowed(&session, &headers, &f.csrf) {
         return Ok(StatusCode::FORBIDDEN.into_response());
     }
-    let outcome = kiosks::set_pin(
-        db.as_ref(),
-        &session.shop,
-        Some(f.pin.trim()),
-        &dashboard_actor(&session),
-    )
-    .await;
+    let pin = f.remove.is_none().then(|| f.pin.trim());
+    let outcome =
+        kiosks::set_pin(db.as_ref(), &session.shop, pin, &dashboard_actor(&session)).await;
     after(&db, &session, outcome).await
 }

@@ -125,6 +125,7 @@ pub async fn page(
         async { Ok::<_, Failure>(owner::settings::surveys(db.as_ref(), shop).await?) },
         async { Ok::<_, Failure>(owner::rfm::scored(db.as_ref(), shop, to).await?) },
     )?;
+    let stores = db.stores(&shop.id).await?;
     let surveys: Vec<Survey> = surveys.into_iter().map(|s| s.survey).collect();
     let rfm = owner::rfm::rfm_report(to, &scored);
     let compared = format!(
@@ -180,7 +181,7 @@ pub async fn page(
             @if let Some(s) = &store { " · " (t.store) ": " (s) }
             " · " (compared)
         }
-        (range_form(lang, from, to, period, store.as_deref(), "/dashboard"))
+        (range_form(lang, from, to, period, (store.as_deref(), &stores), "/dashboard"))
         div class="cards" {
             (card(t.nps, format::nps(total.nps.score), total.nps.score.zip(earlier.nps.score).map(|(a, b)| format::delta(a, b, 0)), t.than_before))
             (card(t.csat, total.csat.average.map_or("—".into(), |a| format!("{a:.2}")), total.csat.average.zip(earlier.csat.average).map(|(a, b)| format::delta(a, b, 2)), t.than_before))
@@ -233,7 +234,7 @@ pub fn range_form(
     from: NaiveDate,
     to: NaiveDate,
     period: Period,
-    store: Option<&str>,
+    (store, stores): (Option<&str>, &[kept_shared::Store]),
     action: &str,
 ) -> Markup {
     let t = lang.texts();
@@ -247,7 +248,16 @@ pub fn range_form(
                     option value="week" selected[period == Period::Week] { (t.week) }
                 }
             }
-            label { (t.store) input name="store" value=(store.unwrap_or("")) placeholder=(t.all_stores); }
+            // The shop's stores by name; a store only its answers name, by its id.
+            label { (t.store)
+                select name="store" {
+                    option value="" selected[store.is_none()] { (t.all_stores) }
+                    @for s in stores { option value=(s.id) selected[store == Some(s.id.as_str())] { (s.name) } }
+                    @if let Some(other) = store.filter(|id| !stores.iter().any(|s| s.id == *id)) {
+                        option value=(other) selected { (other) }
+                    }
+                }
+            }
             button type="submit" { (t.show) }
         }
     }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::links::LinkError;
+use crate::pages::link::{Standing, resolve};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -104,8 +105,12 @@ pub async fn report(
         ));
     }
     validate_version(&r.version).map_err(Failure::bad_request)?;
-    if let Some(store) = &r.store {
-        validate_ref("store", store).map_err(|e| Failure::bad_request(e.to_string()))?;
+    if let Some(store) = &r.store
+        && !db.stores(&shop.id).await?.iter().any(|s| &s.id == store)
+    {
+        return Err(Failure::bad_request(format!(
+            "store {store:?} is not one of the shop's stores"
+        )));
     }
     let now = Utc::now();
     // The tablet's clock may be off: a sync time in the future counts as now.
@@ -132,35 +137,35 @@ pub async fn report(
 
 /// `GET /api/v1/widget/{public_key}/links/{token}`: the respondent of a receipt's
 /// personal link, scanned at this shop's kiosk: their references signed, and
-/// whether the link's survey is answered for the order already.
+/// whether the link's survey is answered for the order already. Another shop's
+/// link is not one here (404); an expired one, or one whose survey is no longer
+/// asked, is gone (410).
 pub async fn respondent(
     State(db): State<Db>,
     Extension(shop): Extension<Shop>,
     Path((_, token)): Path<(String, String)>,
 ) -> Result<Json<KioskRespondent>, Failure> {
-    let not_ours = || Failure::not_found("this code is not one of the shop's survey links");
-    let link = match crate::pages::link::open(&db, &token).await {
-        Ok((owner, link)) if owner.id == shop.id => link,
-        Ok(_) | Err(LinkError::Invalid) => return Err(not_ours()),
-        Err(LinkError::Expired(at)) => {
-            return Err(Failure::new(
-                StatusCode::GONE,
-                ErrorCode::NotFound,
-                format!("the link expired at {at}"),
+    let gone = |message: String| Failure::new(StatusCode::GONE, ErrorCode::NotFound, message);
+    let resolved = match resolve(&db, &token, Some(&shop.id)).await? {
+        Ok(resolved) => resolved,
+        Err(LinkError::Invalid) => {
+            return Err(Failure::not_found(
+                "this code is not one of the shop's survey links",
             ));
         }
+        Err(LinkError::Expired(at)) => return Err(gone(format!("the link expired at {at}"))),
     };
-    let answered = db
-        .surveys_answered_for_order(&shop.id, &link.order)
-        .await?
-        .contains(&link.survey);
-    let secret = &shop.widget_secret;
+    if resolved.standing == Standing::Closed {
+        return Err(gone("the link's survey is no longer asked".into()));
+    }
+    let (customer_sig, order_sig) = resolved.signatures();
+    let link = resolved.link;
     Ok(Json(KioskRespondent {
-        customer_sig: sign(secret, Signed::Customer, &link.customer),
-        order_sig: sign(secret, Signed::Order, &link.order),
+        customer_sig,
+        order_sig,
         survey: link.survey,
         customer: link.customer,
         order: link.order,
-        answered,
+        answered: resolved.standing == Standing::Answered,
     }))
 }

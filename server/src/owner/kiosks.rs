@@ -5,18 +5,11 @@ use chrono::Utc;
 use kept_shared::kiosk::{validate_pin, validate_store_name};
 use kept_shared::limits::{DEFAULT_DEVICE_STALE_HOURS, MAX_DEVICE_STALE_HOURS, MAX_STORES};
 use kept_shared::validate::validate_ref;
-use kept_shared::{Devices, FieldError, Store};
+use kept_shared::{Devices, Store};
 
 use super::settings::{Actor, ChangeError, audit};
 use crate::db::{Database, DbError, Shop};
 use crate::kiosk::{device_view, pin_hash};
-
-fn invalid(field: &str, message: impl Into<String>) -> ChangeError {
-    ChangeError::Invalid(vec![FieldError {
-        field: field.into(),
-        message: message.into(),
-    }])
-}
 
 /// Adds the store `id`, or renames it.
 pub async fn put_store(
@@ -26,11 +19,11 @@ pub async fn put_store(
     name: &str,
     actor: &Actor,
 ) -> Result<Store, ChangeError> {
-    validate_ref("id", id).map_err(|e| invalid("id", e.to_string()))?;
-    let name = validate_store_name(name).map_err(|e| invalid("name", e))?;
+    validate_ref("id", id).map_err(|e| ChangeError::field("id", e.to_string()))?;
+    let name = validate_store_name(name).map_err(|e| ChangeError::field("name", e))?;
     let stores = db.stores(&shop.id).await?;
     if stores.len() >= MAX_STORES && !stores.iter().any(|s| s.id == id) {
-        return Err(invalid(
+        return Err(ChangeError::field(
             "id",
             format!("a shop may have at most {MAX_STORES} stores"),
         ));
@@ -60,7 +53,7 @@ pub async fn set_pin(
     actor: &Actor,
 ) -> Result<(), ChangeError> {
     if let Some(pin) = pin {
-        validate_pin(pin).map_err(|e| invalid("pin", e))?;
+        validate_pin(pin).map_err(|e| ChangeError::field("pin", e))?;
     }
     db.set_kiosk_pin(&shop.id, pin.map(|p| pin_hash(&shop.id, p)))
         .await?;

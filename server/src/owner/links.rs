@@ -6,7 +6,7 @@
 use chrono::{DateTime, Days, Duration, Utc};
 use kept_shared::limits::{DEFAULT_LINK_DAYS, MAX_BULK_LINKS, MAX_LINK_DAYS};
 use kept_shared::validate::validate_ref;
-use kept_shared::{BulkLinksRequest, FieldError, LinkRequest, PersonalLink};
+use kept_shared::{BulkLinksRequest, LinkRequest, PersonalLink};
 
 use super::exports::LinkRow;
 use super::settings::ChangeError;
@@ -14,17 +14,10 @@ use crate::calendar::today;
 use crate::db::{Database, Shop};
 use crate::links::Link;
 
-fn invalid(field: &str, message: impl Into<String>) -> ChangeError {
-    ChangeError::Invalid(vec![FieldError {
-        field: field.into(),
-        message: message.into(),
-    }])
-}
-
 fn expires_at(days: Option<u32>, now: DateTime<Utc>) -> Result<DateTime<Utc>, ChangeError> {
     let days = days.unwrap_or(DEFAULT_LINK_DAYS);
     if !(1..=MAX_LINK_DAYS).contains(&days) {
-        return Err(invalid(
+        return Err(ChangeError::field(
             "expires_in_days",
             format!("a link lasts 1 to {MAX_LINK_DAYS} days"),
         ));
@@ -35,14 +28,14 @@ fn expires_at(days: Option<u32>, now: DateTime<Utc>) -> Result<DateTime<Utc>, Ch
 /// The survey must be one of the shop's (active or not: a link may be made
 /// before the survey starts; its page says when it is closed).
 async fn check_survey(db: &dyn Database, shop: &Shop, survey: &str) -> Result<(), ChangeError> {
-    validate_ref("survey", survey).map_err(|e| invalid("survey", e.to_string()))?;
+    validate_ref("survey", survey).map_err(|e| ChangeError::field("survey", e.to_string()))?;
     if !db
         .surveys(&shop.id, false)
         .await?
         .iter()
         .any(|r| r.survey.id == survey)
     {
-        return Err(invalid(
+        return Err(ChangeError::field(
             "survey",
             format!("the shop has no survey {survey:?}"),
         ));
@@ -84,8 +77,9 @@ pub async fn personal_link(
     base: &str,
 ) -> Result<PersonalLink, ChangeError> {
     validate_ref("customer_ref", &req.customer_ref)
-        .map_err(|e| invalid("customer_ref", e.to_string()))?;
-    validate_ref("order_ref", &req.order_ref).map_err(|e| invalid("order_ref", e.to_string()))?;
+        .map_err(|e| ChangeError::field("customer_ref", e.to_string()))?;
+    validate_ref("order_ref", &req.order_ref)
+        .map_err(|e| ChangeError::field("order_ref", e.to_string()))?;
     check_survey(db, shop, &req.survey).await?;
     let expires_at = expires_at(req.expires_in_days, Utc::now())?;
     Ok(link(
@@ -109,11 +103,17 @@ pub async fn bulk(
     let expires_at = expires_at(req.expires_in_days, Utc::now())?;
     let customers: Vec<String> = match (req.customers.is_empty(), req.lapsed_days) {
         (false, None) => req.customers.clone(),
+        (true, Some(0)) => {
+            return Err(ChangeError::field(
+                "lapsed_days",
+                "lapsed_days is 1 or more",
+            ));
+        }
         (true, Some(days)) => {
             let today = today(shop.time_zone);
             let before = today
                 .checked_sub_days(Days::new(u64::from(days)))
-                .ok_or_else(|| invalid("lapsed_days", "too many days"))?;
+                .ok_or_else(|| ChangeError::field("lapsed_days", "too many days"))?;
             db.customers_at(&shop.id, today)
                 .await?
                 .into_iter()
@@ -122,14 +122,14 @@ pub async fn bulk(
                 .collect()
         }
         _ => {
-            return Err(invalid(
+            return Err(ChangeError::field(
                 "customers",
                 "give either customers (a list of references) or lapsed_days",
             ));
         }
     };
     if customers.len() > MAX_BULK_LINKS {
-        return Err(invalid(
+        return Err(ChangeError::field(
             "customers",
             format!(
                 "{} customers; one request makes at most {MAX_BULK_LINKS} links",

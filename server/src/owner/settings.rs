@@ -25,6 +25,16 @@ pub enum ChangeError {
     Store(DbError),
 }
 
+impl ChangeError {
+    /// One field that breaks its rule.
+    pub fn field(field: &str, message: impl Into<String>) -> ChangeError {
+        ChangeError::Invalid(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+}
+
 impl From<DbError> for ChangeError {
     fn from(e: DbError) -> Self {
         ChangeError::Store(e)

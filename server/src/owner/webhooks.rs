@@ -58,10 +58,10 @@ pub async fn create(
         return Err(ChangeError::Invalid(errors));
     }
     if db.webhooks(&shop.id).await?.len() >= MAX_WEBHOOKS {
-        return Err(ChangeError::Invalid(vec![FieldError {
-            field: "url".into(),
-            message: format!("a shop may have at most {MAX_WEBHOOKS} webhooks"),
-        }]));
+        return Err(ChangeError::field(
+            "url",
+            format!("a shop may have at most {MAX_WEBHOOKS} webhooks"),
+        ));
     }
     let mut id = [0u8; 8];
     rand::rng().fill_bytes(&mut id);

@@ -16,7 +16,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::Deserialize;
 
 use super::PAGE_CSP;
-use crate::db::{Db, Shop};
+use crate::db::{Db, DbError, Shop};
 use crate::links::{self, Link, LinkError};
 use crate::qr;
 use crate::signatures::{Signed, sign};
@@ -52,8 +52,74 @@ pub fn router(public_url: Option<String>) -> Router<Db> {
         .layer(Extension(Arc::new(PublicUrl(public_url))))
 }
 
+/// A personal link as its page and the kiosk see it: its shop, its link,
+/// and where it stands.
+pub(crate) struct Resolved {
+    pub shop: Shop,
+    pub link: Link,
+    pub standing: Standing,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Standing {
+    /// Its survey may be answered now.
+    Open,
+    /// Its survey was answered for its order already.
+    Answered,
+    /// Its survey is no longer asked.
+    Closed,
+}
+
+impl Resolved {
+    /// The customer's and the order's signatures, as the shop's server signs them.
+    pub fn signatures(&self) -> (String, String) {
+        let secret = &self.shop.widget_secret;
+        (
+            sign(secret, Signed::Customer, &self.link.customer),
+            sign(secret, Signed::Order, &self.link.order),
+        )
+    }
+}
+
+/// The link `token` stands for (only one of `shop_id`'s, when given: another
+/// shop's link is not a link there, expired or not), and where it stands.
+pub(crate) async fn resolve(
+    db: &Db,
+    token: &str,
+    shop_id: Option<&str>,
+) -> Result<Result<Resolved, LinkError>, DbError> {
+    if shop_id.is_some_and(|id| links::claimed_shop(token).as_deref() != Some(id)) {
+        return Ok(Err(LinkError::Invalid));
+    }
+    let (shop, link) = match open(db, token).await {
+        Ok(opened) => opened,
+        Err(e) => return Ok(Err(e)),
+    };
+    let active = db
+        .surveys(&shop.id, true)
+        .await?
+        .iter()
+        .any(|r| r.survey.id == link.survey);
+    let standing = if !active {
+        Standing::Closed
+    } else if db
+        .surveys_answered_for_order(&shop.id, &link.order)
+        .await?
+        .contains(&link.survey)
+    {
+        Standing::Answered
+    } else {
+        Standing::Open
+    };
+    Ok(Ok(Resolved {
+        shop,
+        link,
+        standing,
+    }))
+}
+
 /// The link a token stands for, with its shop.
-pub(crate) async fn open(db: &Db, token: &str) -> Result<(Shop, Link), LinkError> {
+async fn open(db: &Db, token: &str) -> Result<(Shop, Link), LinkError> {
     let shop_id = links::claimed_shop(token).ok_or(LinkError::Invalid)?;
     let shop = db
         .shop(&shop_id)
@@ -159,40 +225,36 @@ async fn page(
     headers: HeaderMap,
 ) -> Response {
     let t = texts(&query, &headers);
-    let (shop, link) = match open(&db, &token).await {
-        Ok(opened) => opened,
-        Err(LinkError::Invalid) => return message(StatusCode::NOT_FOUND, t, "Kept", t.invalid),
-        Err(LinkError::Expired(_)) => return message(StatusCode::GONE, t, "Kept", t.expired),
-    };
-    let active = db
-        .surveys(&shop.id, true)
-        .await
-        .map(|s| s.iter().any(|r| r.survey.id == link.survey));
-    match active {
-        Ok(true) => {}
-        Ok(false) => return message(StatusCode::GONE, t, &shop.name, t.closed),
-        Err(e) => return crate::http::Failure::from(e).into_response(),
-    }
-    match db.surveys_answered_for_order(&shop.id, &link.order).await {
-        Ok(answered) if answered.contains(&link.survey) => {
-            return message(StatusCode::OK, t, &shop.name, t.answered);
+    let resolved = match resolve(&db, &token, None).await {
+        Ok(Ok(resolved)) => resolved,
+        Ok(Err(LinkError::Invalid)) => {
+            return message(StatusCode::NOT_FOUND, t, "Kept", t.invalid);
         }
-        Ok(_) => {}
+        Ok(Err(LinkError::Expired(_))) => {
+            return message(StatusCode::GONE, t, "Kept", t.expired);
+        }
         Err(e) => return crate::http::Failure::from(e).into_response(),
+    };
+    let name = &resolved.shop.name;
+    match resolved.standing {
+        Standing::Closed => return message(StatusCode::GONE, t, name, t.closed),
+        Standing::Answered => return message(StatusCode::OK, t, name, t.answered),
+        Standing::Open => {}
     }
-    let secret = &shop.widget_secret;
+    let (customer_sig, order_sig) = resolved.signatures();
+    let (shop, link) = (&resolved.shop, &resolved.link);
     let widget = html! {
         script src="/widget/kept.js" defer
             data-key=(shop.public_key)
             data-mode="link"
             data-survey=(link.survey)
             data-customer=(link.customer)
-            data-customer-sig=(sign(secret, Signed::Customer, &link.customer))
+            data-customer-sig=(customer_sig)
             data-order=(link.order)
-            data-order-sig=(sign(secret, Signed::Order, &link.order))
+            data-order-sig=(order_sig)
             data-locale=[query.locale.as_deref()] {}
     };
-    let page = layout(t, &shop.name, widget);
+    let page = layout(t, name, widget);
     (
         [
             (header::CONTENT_SECURITY_POLICY, PAGE_CSP),
@@ -239,7 +301,15 @@ async fn qr(
         "image/png"
     };
     match link_url(&db, &public_url, &headers, &token).await {
-        Ok(url) => ([(header::CONTENT_TYPE, kind)], render(&url)).into_response(),
+        Ok(url) => (
+            [
+                (header::CONTENT_TYPE, kind),
+                // Personal, like the page it leads to.
+                (header::CACHE_CONTROL, "private, max-age=3600"),
+            ],
+            render(&url),
+        )
+            .into_response(),
         Err(resp) => resp,
     }
 }
