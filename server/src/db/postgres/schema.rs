@@ -21,27 +21,6 @@ const MIGRATIONS: &[&str] = &[
     V6_STORES_AND_KIOSKS,
 ];
 
-/// Stores (locations), the kiosk PIN (its hash) and the kiosk tablets' reports.
-const V6_STORES_AND_KIOSKS: &str = r#"
-CREATE TABLE stores (
-    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
-    id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    PRIMARY KEY (shop_id, id)
-);
-CREATE TABLE devices (
-    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
-    id TEXT NOT NULL,
-    store_id TEXT,
-    version TEXT NOT NULL,
-    pending BIGINT NOT NULL,
-    synced_at TIMESTAMPTZ,
-    last_seen_at TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (shop_id, id)
-);
-ALTER TABLE shops ADD COLUMN kiosk_pin_hash BYTEA;
-"#;
-
 /// Survey targeting: the shop's cooldown between any two surveys, and the
 /// lookup of what was answered for an order (the display plan's "answered").
 const V2_TARGETING: &str = r#"
@@ -108,6 +87,27 @@ CREATE TABLE customers_at_risk (
     since DATE NOT NULL,
     PRIMARY KEY (shop_id, customer_ref)
 );
+"#;
+
+/// Stores (locations), the kiosk PIN (its hash) and the kiosk tablets' reports.
+const V6_STORES_AND_KIOSKS: &str = r#"
+CREATE TABLE stores (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (shop_id, id)
+);
+CREATE TABLE devices (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    store_id TEXT,
+    version TEXT NOT NULL,
+    pending BIGINT NOT NULL,
+    synced_at TIMESTAMPTZ,
+    last_seen_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (shop_id, id)
+);
+ALTER TABLE shops ADD COLUMN kiosk_pin_hash BYTEA;
 "#;
 
 const V1: &str = r#"

@@ -54,27 +54,6 @@ CREATE INDEX answers_with_text_by_time ON answers (answered_at) WHERE text IS NO
 /// Webhooks: the owner's endpoints, the outbox of deliveries (written in the
 /// transaction that stores the answer), every attempt, and the customers last
 /// seen at risk (an event when one enters).
-/// Stores (locations), the kiosk PIN (its hash) and the kiosk tablets' reports.
-const V7_STORES_AND_KIOSKS: &str = r#"
-CREATE TABLE stores (
-    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
-    id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    PRIMARY KEY (shop_id, id)
-) STRICT, WITHOUT ROWID;
-CREATE TABLE devices (
-    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
-    id TEXT NOT NULL,
-    store_id TEXT,
-    version TEXT NOT NULL,
-    pending INTEGER NOT NULL,
-    synced_at INTEGER,
-    last_seen_at INTEGER NOT NULL,
-    PRIMARY KEY (shop_id, id)
-) STRICT, WITHOUT ROWID;
-ALTER TABLE shops ADD COLUMN kiosk_pin_hash BLOB;
-"#;
-
 const V6_WEBHOOKS: &str = r#"
 CREATE TABLE webhooks (
     id TEXT PRIMARY KEY,
@@ -114,6 +93,27 @@ CREATE TABLE customers_at_risk (
     since TEXT NOT NULL,
     PRIMARY KEY (shop_id, customer_ref)
 ) STRICT;
+"#;
+
+/// Stores (locations), the kiosk PIN (its hash) and the kiosk tablets' reports.
+const V7_STORES_AND_KIOSKS: &str = r#"
+CREATE TABLE stores (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (shop_id, id)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE devices (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    store_id TEXT,
+    version TEXT NOT NULL,
+    pending INTEGER NOT NULL,
+    synced_at INTEGER,
+    last_seen_at INTEGER NOT NULL,
+    PRIMARY KEY (shop_id, id)
+) STRICT, WITHOUT ROWID;
+ALTER TABLE shops ADD COLUMN kiosk_pin_hash BLOB;
 "#;
 
 /// The schema of the first release, kept so its databases migrate.
