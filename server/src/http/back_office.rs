@@ -36,11 +36,10 @@ async fn record_purchase(
     body: Result<Json<RecordPurchase>, JsonRejection>,
 ) -> ApiResult<PurchaseReceipt> {
     let Json(p) = body?;
-    validate_ref("customer_ref", &p.customer_ref)
-        .map_err(|e| Failure::bad_request(e.to_string()))?;
-    validate_ref("purchase_id", &p.purchase_id).map_err(|e| Failure::bad_request(e.to_string()))?;
+    validate_ref("customer_ref", &p.customer_ref)?;
+    validate_ref("purchase_id", &p.purchase_id)?;
     if let Some(store) = &p.store {
-        validate_ref("store", store).map_err(|e| Failure::bad_request(e.to_string()))?;
+        validate_ref("store", store)?;
     }
     if p.amount_cents > MAX_PURCHASE_CENTS {
         return Err(Failure::bad_request(format!(

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::http::header::{self, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use kept_shared::limits::MAX_BODY_BYTES;
-use kept_shared::{ApiError, ErrorCode};
+use kept_shared::{ApiError, ErrorCode, ValidationError};
 
 use crate::db::DbError;
 
@@ -97,6 +97,13 @@ impl From<JsonRejection> for Failure {
 impl From<QueryRejection> for Failure {
     fn from(r: QueryRejection) -> Self {
         Failure::bad_request(r.body_text())
+    }
+}
+
+/// A value that breaks one of the shared rules: 400, in the rule's words.
+impl From<ValidationError> for Failure {
+    fn from(e: ValidationError) -> Self {
+        Failure::bad_request(e.to_string())
     }
 }
 

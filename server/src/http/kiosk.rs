@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use kept_shared::kiosk::{validate_pin, validate_version};
-use kept_shared::validate::{validate_ref, validate_signature};
+use kept_shared::validate::{ValidationError, validate_ref, validate_signature};
 use kept_shared::{
     DeviceReport, ErrorCode, KioskRespondent, KioskSetup, KioskSetupRequest, KioskSurveyChoice,
 };
@@ -45,7 +45,7 @@ pub async fn setup(
     if let Err(wait) = attempts.0.spend(&shop.id, Instant::now()) {
         return Ok(too_many_requests(wait));
     }
-    validate_ref("device", &req.device).map_err(|e| Failure::bad_request(e.to_string()))?;
+    validate_ref("device", &req.device)?;
     let Some(stored) = db.kiosk_pin(&shop.id).await? else {
         return Err(Failure::new(
             StatusCode::CONFLICT,
@@ -90,16 +90,9 @@ pub async fn report(
     body: Result<Json<DeviceReport>, JsonRejection>,
 ) -> Result<StatusCode, Failure> {
     let Json(r) = body?;
-    validate_ref("device", &device).map_err(|e| Failure::bad_request(e.to_string()))?;
-    validate_signature("sig", &r.sig).map_err(|e| Failure::bad_request(e.to_string()))?;
-    if signatures::signed(
-        &shop.widget_secret,
-        Signed::Device,
-        Some(&device),
-        Some(&r.sig),
-    )
-    .is_none()
-    {
+    validate_ref("device", &device)?;
+    validate_signature("sig", &r.sig)?;
+    if !signatures::verify(&shop.widget_secret, Signed::Device, &device, &r.sig) {
         return Err(wrong(
             "this device is not set up for the shop: set it up again with the kiosk PIN",
         ));
@@ -108,9 +101,10 @@ pub async fn report(
     if let Some(store) = &r.store
         && !db.stores(&shop.id).await?.iter().any(|s| &s.id == store)
     {
-        return Err(Failure::bad_request(format!(
-            "store {store:?} is not one of the shop's stores"
-        )));
+        return Err(ValidationError::UnknownStore {
+            store: store.clone(),
+        }
+        .into());
     }
     let now = Utc::now();
     // The tablet's clock may be off: a sync time in the future counts as now.

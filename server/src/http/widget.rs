@@ -94,7 +94,7 @@ async fn plan(
             None => Ok(None),
             Some(v) => validate_ref(name, &v)
                 .map(|_| Some(v))
-                .map_err(|e| Failure::bad_request(e.to_string())),
+                .map_err(Failure::from),
         }
     };
     // Browsers' language tags (`en-US`, `zh-Hans-CN`): only their shape is checked.
@@ -114,7 +114,7 @@ async fn plan(
             None => Ok(None),
             Some(v) => validate_signature(name, &v)
                 .map(|_| Some(v))
-                .map_err(|e| Failure::bad_request(e.to_string())),
+                .map_err(Failure::from),
         }
     };
     let request = PlanRequest {
@@ -238,7 +238,7 @@ async fn loyalty_status(
 ) -> ApiResult<LoyaltyStatus> {
     let Path((_, customer_ref)) = path?;
     let Query(q) = query?;
-    validate_ref("customer_ref", &customer_ref).map_err(|e| Failure::bad_request(e.to_string()))?;
+    validate_ref("customer_ref", &customer_ref)?;
     let signed = signatures::signed(
         &shop.widget_secret,
         Signed::Customer,

@@ -64,8 +64,7 @@ impl ListQuery {
             ("customer", &self.customer),
         ] {
             if let Some(v) = value {
-                kept_shared::validate::validate_ref(name, v)
-                    .map_err(|e| Failure::bad_request(e.to_string()))?;
+                kept_shared::validate::validate_ref(name, v)?;
             }
         }
         if self

@@ -81,7 +81,7 @@ pub async fn detail(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> ApiResult<CustomerDetail> {
     let Path((_, customer_ref)) = path?;
-    validate_ref("customer_ref", &customer_ref).map_err(|e| Failure::bad_request(e.to_string()))?;
+    validate_ref("customer_ref", &customer_ref)?;
     owner::customers::customer_detail(db.as_ref(), &shop, &customer_ref)
         .await?
         .map(Json)
@@ -95,7 +95,7 @@ pub async fn export_one(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<impl IntoResponse, Failure> {
     let Path((_, customer_ref)) = path?;
-    validate_ref("customer_ref", &customer_ref).map_err(|e| Failure::bad_request(e.to_string()))?;
+    validate_ref("customer_ref", &customer_ref)?;
     let export = owner::privacy::export(db.as_ref(), &shop, &customer_ref).await?;
     let filename = format!("attachment; filename=\"{}-{customer_ref}.json\"", shop.id);
     Ok(([(header::CONTENT_DISPOSITION, filename)], Json(export)))
@@ -109,7 +109,7 @@ pub async fn erase(
     parts: axum::http::request::Parts,
 ) -> ApiResult<ErasedCustomer> {
     let Path((_, customer_ref)) = path?;
-    validate_ref("customer_ref", &customer_ref).map_err(|e| Failure::bad_request(e.to_string()))?;
+    validate_ref("customer_ref", &customer_ref)?;
     let actor = super::settings::api_actor(&parts);
     Ok(Json(
         owner::privacy::erase(db.as_ref(), &shop, &customer_ref, &actor).await?,

@@ -112,7 +112,7 @@ impl RangeQuery {
             None => Ok(None),
             Some(s) => kept_shared::validate::validate_ref("store", s)
                 .map(|_| Some(s.to_string()))
-                .map_err(|e| Failure::bad_request(e.to_string())),
+                .map_err(Failure::from),
         }
     }
 }
