@@ -11,6 +11,9 @@
 //! the first 16 bytes (128 bits) of HMAC-SHA256 under the shop's widget secret of
 //! `link:` and the payload. Rotating the widget secret therefore voids the links
 //! given out before.
+//!
+//! Here too: where a token stands ([`resolve`], for the link's page and the
+//! kiosk that scans it) and the server's public address links are written with.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -18,7 +21,10 @@ use chrono::{DateTime, TimeZone, Utc};
 use kept_shared::validate::validate_ref;
 use subtle::ConstantTimeEq;
 
-use crate::signatures::hmac_sha256;
+use axum::http::{HeaderMap, header};
+
+use crate::db::{Database, DbResult, Shop};
+use crate::signatures::{Signed, hmac_sha256, sign};
 
 /// Bytes of the MAC kept in a token: 128 bits, as many as a random token's.
 const MAC_BYTES: usize = 16;
@@ -121,6 +127,117 @@ pub fn open(token: &str, secret: &str, now: DateTime<Utc>) -> Result<Link, LinkE
         order: order.into(),
         expires_at,
     })
+}
+
+/// Where the server is reached from outside, for the links it writes
+/// (`--public-url`); without it, the request's own host over http.
+#[derive(Debug, Clone)]
+pub struct PublicUrl(pub Option<String>);
+
+impl PublicUrl {
+    pub fn base(&self, headers: &HeaderMap) -> String {
+        match &self.0 {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!(
+                "http://{}",
+                headers
+                    .get(header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .unwrap_or("localhost")
+            ),
+        }
+    }
+
+    /// The link of `token`, as the request's server is reached.
+    pub fn link(&self, headers: &HeaderMap, token: &str) -> String {
+        url(&self.base(headers), token)
+    }
+}
+
+/// The link of `token` on the server at `base`.
+pub fn url(base: &str, token: &str) -> String {
+    format!("{base}/s/{token}")
+}
+
+/// The shop a token names and its link, when that shop signed it and it has
+/// not expired.
+pub async fn open_stored(
+    db: &dyn Database,
+    token: &str,
+) -> DbResult<Result<(Shop, Link), LinkError>> {
+    let Some(shop) = (match claimed_shop(token) {
+        Some(id) => db.shop(&id).await?,
+        None => None,
+    }) else {
+        return Ok(Err(LinkError::Invalid));
+    };
+    Ok(open(token, &shop.widget_secret, Utc::now()).map(|link| (shop, link)))
+}
+
+/// A personal link as its page and the kiosk see it: its shop, its link,
+/// and where it stands.
+pub struct Resolved {
+    pub shop: Shop,
+    pub link: Link,
+    pub standing: Standing,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Its survey may be answered now.
+    Open,
+    /// Its survey was answered for its order already.
+    Answered,
+    /// Its survey is no longer asked.
+    Closed,
+}
+
+impl Resolved {
+    /// The customer's and the order's signatures, as the shop's server signs them.
+    pub fn signatures(&self) -> (String, String) {
+        let secret = &self.shop.widget_secret;
+        (
+            sign(secret, Signed::Customer, &self.link.customer),
+            sign(secret, Signed::Order, &self.link.order),
+        )
+    }
+}
+
+/// The link `token` stands for (only one of `shop_id`'s, when given: another
+/// shop's link is not a link there, expired or not), and where it stands.
+pub async fn resolve(
+    db: &dyn Database,
+    token: &str,
+    shop_id: Option<&str>,
+) -> DbResult<Result<Resolved, LinkError>> {
+    if shop_id.is_some_and(|id| claimed_shop(token).as_deref() != Some(id)) {
+        return Ok(Err(LinkError::Invalid));
+    }
+    let (shop, link) = match open_stored(db, token).await? {
+        Ok(opened) => opened,
+        Err(e) => return Ok(Err(e)),
+    };
+    let active = db
+        .surveys(&shop.id, true)
+        .await?
+        .iter()
+        .any(|r| r.survey.id == link.survey);
+    let standing = if !active {
+        Standing::Closed
+    } else if db
+        .surveys_answered_for_order(&shop.id, &link.order)
+        .await?
+        .contains(&link.survey)
+    {
+        Standing::Answered
+    } else {
+        Standing::Open
+    };
+    Ok(Ok(Resolved {
+        shop,
+        link,
+        standing,
+    }))
 }
 
 #[cfg(test)]

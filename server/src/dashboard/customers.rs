@@ -308,7 +308,7 @@ pub struct LinksQuery {
 pub async fn win_back_links(
     State(db): State<Db>,
     session: Session,
-    axum::Extension(public_url): axum::Extension<std::sync::Arc<crate::pages::link::PublicUrl>>,
+    axum::Extension(public_url): axum::Extension<std::sync::Arc<crate::links::PublicUrl>>,
     headers: axum::http::HeaderMap,
     query: Result<axum::extract::Query<LinksQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Failure> {

@@ -1,7 +1,7 @@
 //! The shop's back office: records purchases (points by amount, idempotent on the
 //! purchase id). Behind the back-office token.
 
-use crate::pages::link::PublicUrl;
+use crate::links::PublicUrl;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderMap, StatusCode};

@@ -4,8 +4,6 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::links::LinkError;
-use crate::pages::link::{Standing, resolve};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -22,6 +20,7 @@ use super::error::Failure;
 use super::throttle::too_many_requests;
 use crate::db::{Db, DeviceRecord, Shop};
 use crate::kiosk::pin_matches;
+use crate::links::{LinkError, Standing, resolve};
 use crate::rate_limit::Buckets;
 use crate::signatures::{self, Signed, sign};
 
@@ -140,7 +139,7 @@ pub async fn respondent(
     Path((_, token)): Path<(String, String)>,
 ) -> Result<Json<KioskRespondent>, Failure> {
     let gone = |message: String| Failure::new(StatusCode::GONE, ErrorCode::NotFound, message);
-    let resolved = match resolve(&db, &token, Some(&shop.id)).await? {
+    let resolved = match resolve(db.as_ref(), &token, Some(&shop.id)).await? {
         Ok(resolved) => resolved,
         Err(LinkError::Invalid) => {
             return Err(Failure::not_found(

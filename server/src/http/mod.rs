@@ -26,8 +26,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::db::Db;
 use crate::kiosk::KioskBuild;
+use crate::links::PublicUrl;
 use crate::pages;
-use crate::pages::link::PublicUrl;
 use crate::rate_limit::RateLimits;
 pub use error::Failure;
 
@@ -99,26 +99,25 @@ pub fn app_with(db: Db, config: AppConfig) -> Router {
                     throttle::per_token,
                 )),
         )
-        .layer(axum::Extension(public_url.clone()))
         .fallback(|| async { Failure::not_found("no such API route") });
     Router::new()
         .nest("/api/v1", api)
         .nest("/widget", widget_files::router(config.widget_dir))
         .merge(
-            pages::router(kiosk_build, config.public_url).layer(middleware::from_fn_with_state(
+            pages::router(kiosk_build).layer(middleware::from_fn_with_state(
                 throttle.clone(),
                 throttle::pages,
             )),
         )
         .merge(
-            crate::dashboard::router()
-                .layer(axum::Extension(public_url))
-                .layer(middleware::from_fn_with_state(
-                    throttle,
-                    throttle::per_token,
-                )),
+            crate::dashboard::router().layer(middleware::from_fn_with_state(
+                throttle,
+                throttle::per_token,
+            )),
         )
         .with_state(db)
+        // The links' page, the back office, the owner API and the dashboard write links.
+        .layer(axum::Extension(public_url))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

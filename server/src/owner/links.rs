@@ -59,7 +59,7 @@ fn link(
         expires_at,
     }
     .token(&shop.widget_secret);
-    let url = format!("{base}/s/{token}");
+    let url = crate::links::url(base, &token);
     PersonalLink {
         qr_svg: format!("{url}/qr.svg"),
         qr_png: format!("{url}/qr.png"),

@@ -11,124 +11,18 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
-use chrono::Utc;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::Deserialize;
 
 use super::PAGE_CSP;
-use crate::db::{Db, DbError, Shop};
-use crate::links::{self, Link, LinkError};
+use crate::db::Db;
+use crate::links::{LinkError, PublicUrl, Standing, open_stored, resolve};
 use crate::qr;
-use crate::signatures::{Signed, sign};
 
-/// Where the server is reached from outside, for the links it writes
-/// (`--public-url`); without it, the request's own host over http.
-#[derive(Debug, Clone)]
-pub struct PublicUrl(pub Option<String>);
-
-impl PublicUrl {
-    pub fn base(&self, headers: &HeaderMap) -> String {
-        match &self.0 {
-            Some(url) => url.trim_end_matches('/').to_string(),
-            None => format!(
-                "http://{}",
-                headers
-                    .get(header::HOST)
-                    .and_then(|h| h.to_str().ok())
-                    .unwrap_or("localhost")
-            ),
-        }
-    }
-
-    pub fn link(&self, headers: &HeaderMap, token: &str) -> String {
-        format!("{}/s/{token}", self.base(headers))
-    }
-}
-
-pub fn router(public_url: Option<String>) -> Router<Db> {
+pub fn router() -> Router<Db> {
     Router::new()
         .route("/s/{token}", get(page))
         .route("/s/{token}/{file}", get(qr))
-        .layer(Extension(Arc::new(PublicUrl(public_url))))
-}
-
-/// A personal link as its page and the kiosk see it: its shop, its link,
-/// and where it stands.
-pub(crate) struct Resolved {
-    pub shop: Shop,
-    pub link: Link,
-    pub standing: Standing,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Standing {
-    /// Its survey may be answered now.
-    Open,
-    /// Its survey was answered for its order already.
-    Answered,
-    /// Its survey is no longer asked.
-    Closed,
-}
-
-impl Resolved {
-    /// The customer's and the order's signatures, as the shop's server signs them.
-    pub fn signatures(&self) -> (String, String) {
-        let secret = &self.shop.widget_secret;
-        (
-            sign(secret, Signed::Customer, &self.link.customer),
-            sign(secret, Signed::Order, &self.link.order),
-        )
-    }
-}
-
-/// The link `token` stands for (only one of `shop_id`'s, when given: another
-/// shop's link is not a link there, expired or not), and where it stands.
-pub(crate) async fn resolve(
-    db: &Db,
-    token: &str,
-    shop_id: Option<&str>,
-) -> Result<Result<Resolved, LinkError>, DbError> {
-    if shop_id.is_some_and(|id| links::claimed_shop(token).as_deref() != Some(id)) {
-        return Ok(Err(LinkError::Invalid));
-    }
-    let (shop, link) = match open(db, token).await {
-        Ok(opened) => opened,
-        Err(e) => return Ok(Err(e)),
-    };
-    let active = db
-        .surveys(&shop.id, true)
-        .await?
-        .iter()
-        .any(|r| r.survey.id == link.survey);
-    let standing = if !active {
-        Standing::Closed
-    } else if db
-        .surveys_answered_for_order(&shop.id, &link.order)
-        .await?
-        .contains(&link.survey)
-    {
-        Standing::Answered
-    } else {
-        Standing::Open
-    };
-    Ok(Ok(Resolved {
-        shop,
-        link,
-        standing,
-    }))
-}
-
-/// The link a token stands for, with its shop.
-async fn open(db: &Db, token: &str) -> Result<(Shop, Link), LinkError> {
-    let shop_id = links::claimed_shop(token).ok_or(LinkError::Invalid)?;
-    let shop = db
-        .shop(&shop_id)
-        .await
-        .ok()
-        .flatten()
-        .ok_or(LinkError::Invalid)?;
-    let link = links::open(token, &shop.widget_secret, Utc::now())?;
-    Ok((shop, link))
 }
 
 #[derive(Debug, Deserialize)]
@@ -225,7 +119,7 @@ async fn page(
     headers: HeaderMap,
 ) -> Response {
     let t = texts(&query, &headers);
-    let resolved = match resolve(&db, &token, None).await {
+    let resolved = match resolve(db.as_ref(), &token, None).await {
         Ok(Ok(resolved)) => resolved,
         Ok(Err(LinkError::Invalid)) => {
             return message(StatusCode::NOT_FOUND, t, "Kept", t.invalid);
@@ -274,12 +168,15 @@ async fn link_url(
     headers: &HeaderMap,
     token: &str,
 ) -> Result<String, Response> {
-    match open(db, token).await {
-        Ok(_) => Ok(public_url.link(headers, token)),
-        Err(LinkError::Invalid) => Err((StatusCode::NOT_FOUND, "not a valid link").into_response()),
-        Err(LinkError::Expired(at)) => {
+    match open_stored(db.as_ref(), token).await {
+        Ok(Ok(_)) => Ok(public_url.link(headers, token)),
+        Ok(Err(LinkError::Invalid)) => {
+            Err((StatusCode::NOT_FOUND, "not a valid link").into_response())
+        }
+        Ok(Err(LinkError::Expired(at))) => {
             Err((StatusCode::GONE, format!("the link expired at {at}")).into_response())
         }
+        Err(e) => Err(crate::http::Failure::from(e).into_response()),
     }
 }
 

@@ -27,12 +27,12 @@ const FAVICON_SVG: &str = include_str!("../../assets/favicon.svg");
 /// Icons change with releases only: a day of caching saves a request per page view.
 const ICON_CACHE: &str = "public, max-age=86400";
 
-pub fn router(build: Arc<KioskBuild>, public_url: Option<String>) -> Router<Db> {
+pub fn router(build: Arc<KioskBuild>) -> Router<Db> {
     Router::new()
         .route("/", get(|| async { Redirect::temporary("/demo") }))
         .route("/demo", get(demo))
         .merge(kiosk::router(build))
-        .merge(link::router(public_url))
+        .merge(link::router())
         .route(
             "/favicon.ico",
             get(|| async {

@@ -15,8 +15,8 @@ use serde::Deserialize;
 use super::settings::api_actor;
 use crate::db::{Db, Shop};
 use crate::http::error::{ApiResult, Failure};
+use crate::links::PublicUrl;
 use crate::owner::{self, kiosks};
-use crate::pages::link::PublicUrl;
 
 pub async fn stores(
     State(db): State<Db>,
