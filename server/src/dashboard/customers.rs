@@ -3,7 +3,7 @@
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use futures_util::TryStreamExt;
 use kept_shared::Survey;
@@ -159,17 +159,10 @@ pub async fn list(
 }
 
 pub async fn export(State(db): State<Db>, session: Session, Query(f): Query<ListForm>) -> Response {
-    let filename = format!("attachment; filename=\"{}-customers.csv\"", session.shop.id);
+    let headers = owner::exports::csv_download(&format!("{}-customers.csv", session.shop.id));
     let stream = owner::exports::customers_csv(db, session.shop, f.query(0, 0))
         .map_err(std::io::Error::other);
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, filename),
-        ],
-        Body::from_stream(stream),
-    )
-        .into_response()
+    (headers, Body::from_stream(stream)).into_response()
 }
 
 pub async fn detail(
@@ -322,16 +315,11 @@ pub async fn win_back_links(
     let rows =
         owner::links::bulk(db.as_ref(), &session.shop, &req, &public_url.base(&headers)).await?;
     Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{}-links-{}.csv\"",
-                    session.shop.id, req.survey
-                ),
-            ),
-        ],
+        owner::exports::csv_download(&owner::exports::links_file_name(
+            &session.shop.id,
+            &req.survey,
+            today(session.shop.time_zone),
+        )),
         owner::exports::links_csv(&rows),
     )
         .into_response())
@@ -341,16 +329,7 @@ pub async fn win_back_csv(State(db): State<Db>, session: Session) -> Result<Resp
     let at = today(session.shop.time_zone);
     let list = owner::rfm::win_back(db.as_ref(), &session.shop, at).await?;
     Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{}-win-back-{at}.csv\"",
-                    session.shop.id
-                ),
-            ),
-        ],
+        owner::exports::csv_download(&format!("{}-win-back-{at}.csv", session.shop.id)),
         owner::exports::win_back_csv(&list),
     )
         .into_response())

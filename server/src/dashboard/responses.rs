@@ -3,7 +3,6 @@
 
 use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
@@ -222,13 +221,7 @@ pub async fn export(State(db): State<Db>, session: Session, Query(f): Query<Filt
     let stream = owner::exports::answers_csv(db, session.shop.id.clone(), f.query(0, 0))
         .map_err(std::io::Error::other);
     (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}-answers.csv\"", session.shop.id),
-            ),
-        ],
+        owner::exports::csv_download(&format!("{}-answers.csv", session.shop.id)),
         Body::from_stream(stream),
     )
         .into_response()

@@ -2,6 +2,8 @@
 //! are read and written a page at a time, so a large export never sits whole in
 //! memory; cells a spreadsheet would run as a formula are quoted.
 
+use axum::http::HeaderName;
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -23,6 +25,22 @@ pub fn cell(text: &str) -> String {
     } else {
         text.to_string()
     }
+}
+
+/// The headers of a CSV file the browser downloads as `name`.
+pub fn csv_download(name: &str) -> [(HeaderName, String); 2] {
+    [
+        (CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+        (
+            CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ),
+    ]
+}
+
+/// The file name of personal links in bulk.
+pub fn links_file_name(shop_id: &str, survey: &str, day: chrono::NaiveDate) -> String {
+    format!("{shop_id}-links-{survey}-{day}.csv")
 }
 
 fn money(cents: u64) -> String {

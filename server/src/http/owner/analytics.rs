@@ -3,7 +3,6 @@
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::header;
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use kept_shared::{
@@ -111,13 +110,7 @@ pub async fn win_back_csv(
     let (_, at) = q.range(&shop)?;
     let list = owner::rfm::win_back(db.as_ref(), &shop, at).await?;
     Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}-win-back-{at}.csv\"", shop.id),
-            ),
-        ],
+        owner::exports::csv_download(&format!("{}-win-back-{at}.csv", shop.id)),
         owner::exports::win_back_csv(&list),
     ))
 }

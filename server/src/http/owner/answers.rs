@@ -4,7 +4,7 @@
 use axum::body::Body;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use chrono::NaiveDate;
@@ -130,16 +130,10 @@ pub async fn export(
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<impl IntoResponse, Failure> {
     let Query(q) = query?;
-    let filename = format!("attachment; filename=\"{}-answers.csv\"", shop.id);
+    let headers = owner::exports::csv_download(&format!("{}-answers.csv", shop.id));
     let stream = owner::exports::answers_csv(db, shop.id, q.query(false, false)?)
         .map_err(std::io::Error::other);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, filename),
-        ],
-        Body::from_stream(stream),
-    ))
+    Ok((headers, Body::from_stream(stream)))
 }
 
 pub async fn follow_up(

@@ -122,14 +122,8 @@ pub async fn export(
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<impl IntoResponse, Failure> {
     let Query(q) = query?;
-    let filename = format!("attachment; filename=\"{}-customers.csv\"", shop.id);
+    let headers = owner::exports::csv_download(&format!("{}-customers.csv", shop.id));
     let stream =
         owner::exports::customers_csv(db, shop, q.query(false)?).map_err(std::io::Error::other);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, filename),
-        ],
-        Body::from_stream(stream),
-    ))
+    Ok((headers, Body::from_stream(stream)))
 }

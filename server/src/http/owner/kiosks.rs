@@ -5,14 +5,14 @@ use std::sync::Arc;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
-use chrono::Utc;
 use kept_shared::{BulkLinksRequest, Devices, KioskPin, Store, StoreName};
 use serde::Deserialize;
 
 use super::settings::api_actor;
+use crate::calendar::today;
 use crate::db::{Db, Shop};
 use crate::http::error::{ApiResult, Failure};
 use crate::links::PublicUrl;
@@ -76,18 +76,11 @@ pub async fn bulk_links(
     let Json(req) = body?;
     let rows = owner::links::bulk(db.as_ref(), &shop, &req, &public_url.base(&headers)).await?;
     Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{}-links-{}-{}.csv\"",
-                    shop.id,
-                    req.survey,
-                    Utc::now().date_naive()
-                ),
-            ),
-        ],
+        owner::exports::csv_download(&owner::exports::links_file_name(
+            &shop.id,
+            &req.survey,
+            today(shop.time_zone),
+        )),
         owner::exports::links_csv(&rows),
     ))
 }
