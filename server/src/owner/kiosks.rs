@@ -4,7 +4,6 @@
 use chrono::Utc;
 use kept_shared::kiosk::{validate_pin, validate_store_name};
 use kept_shared::limits::{DEFAULT_DEVICE_STALE_HOURS, MAX_DEVICE_STALE_HOURS, MAX_STORES};
-use kept_shared::validate::validate_ref;
 use kept_shared::{Devices, Store};
 
 use super::settings::{Actor, ChangeError, audit};
@@ -19,7 +18,7 @@ pub async fn put_store(
     name: &str,
     actor: &Actor,
 ) -> Result<Store, ChangeError> {
-    validate_ref("id", id).map_err(|e| ChangeError::field("id", e.to_string()))?;
+    ChangeError::check_ref("id", id)?;
     let name = validate_store_name(name).map_err(|e| ChangeError::field("name", e))?;
     let stores = db.stores(&shop.id).await?;
     if stores.len() >= MAX_STORES && !stores.iter().any(|s| s.id == id) {

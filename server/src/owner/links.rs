@@ -28,7 +28,7 @@ fn expires_at(days: Option<u32>, now: DateTime<Utc>) -> Result<DateTime<Utc>, Ch
 /// The survey must be one of the shop's (active or not: a link may be made
 /// before the survey starts; its page says when it is closed).
 async fn check_survey(db: &dyn Database, shop: &Shop, survey: &str) -> Result<(), ChangeError> {
-    validate_ref("survey", survey).map_err(|e| ChangeError::field("survey", e.to_string()))?;
+    ChangeError::check_ref("survey", survey)?;
     if !db
         .surveys(&shop.id, false)
         .await?
@@ -76,10 +76,8 @@ pub async fn personal_link(
     req: &LinkRequest,
     base: &str,
 ) -> Result<PersonalLink, ChangeError> {
-    validate_ref("customer_ref", &req.customer_ref)
-        .map_err(|e| ChangeError::field("customer_ref", e.to_string()))?;
-    validate_ref("order_ref", &req.order_ref)
-        .map_err(|e| ChangeError::field("order_ref", e.to_string()))?;
+    ChangeError::check_ref("customer_ref", &req.customer_ref)?;
+    ChangeError::check_ref("order_ref", &req.order_ref)?;
     check_survey(db, shop, &req.survey).await?;
     let expires_at = expires_at(req.expires_in_days, Utc::now())?;
     Ok(link(

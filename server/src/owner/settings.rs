@@ -33,6 +33,12 @@ impl ChangeError {
             message: message.into(),
         }])
     }
+
+    /// `value` of the reference field `field`, checked by the shared rule.
+    pub fn check_ref(field: &str, value: &str) -> Result<(), ChangeError> {
+        kept_shared::validate::validate_ref(field, value)
+            .map_err(|e| ChangeError::field(field, e.to_string()))
+    }
 }
 
 impl From<DbError> for ChangeError {
