@@ -6,7 +6,7 @@
 // What a tablet keeps, in localStorage["kept-kiosk:v1:{public_key}"]:
 //   {device, device_sig, pin: {salt, hash}, store, surveys, locale, idle, thanks,
 //    choices: {stores, surveys}}
-// The PIN is kept only as a salted SHA-256, so that leaving the kiosk can be
+// The PIN is kept only as a salted PBKDF2 hash, so that leaving the kiosk can be
 // checked offline.
 //
 // A respondent may identify themselves by the QR code of their receipt (a
@@ -246,27 +246,18 @@
         order: who.order, 'order-sig': who.order_sig, survey: who.survey, loyalty: 'card',
       });
       identified = true;
-      lastTouch = Date.now();
       $('scan-open').hidden = true;
     }).catch(function (message) {
       $('scan-error').textContent = typeof message == 'string' ? message : scanTexts.offline;
     });
   }
 
-  // The identified respondent is done: nothing of theirs stays for the next one.
+  // The identified respondent is done (answered, skipped, or away for the idle
+  // time: the widget ends their turn): nothing of theirs stays for the next one.
   // (Only a widget on the page says so: the one taken off for them cannot.)
   document.addEventListener('kept:next', function () {
     if (identified) location.reload();
   });
-  // Nor when they walk away without a touch: after the kiosk's idle time, the
-  // kiosk starts again, anonymous. (Touches in the widget reach the document.)
-  var lastTouch = Date.now();
-  ['pointerdown', 'keydown', 'input'].forEach(function (name) {
-    document.addEventListener(name, function () { lastTouch = Date.now(); }, true);
-  });
-  setInterval(function () {
-    if (identified && Date.now() - lastTouch > (load().idle || 60) * 1e3) location.reload();
-  }, 1e3);
 
   // --- Running -----------------------------------------------------------------
   function fullScreen() {

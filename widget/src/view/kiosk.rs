@@ -34,7 +34,10 @@ pub fn kiosk(ctx: &Rc<Ctx>, container: &El, surveys: Vec<SurveyView>) {
         surveys: Rc::new(surveys),
         respondent: Cell::new(0),
         last_touch: Cell::new(browser::now_ms()),
-        touched: Cell::new(false),
+        // A respondent the kiosk app identified (by their receipt) counts as
+        // present from the start: if they walk away untouched, the idle time
+        // still ends their turn, and nothing of theirs stays for the next one.
+        touched: Cell::new(ctx.cfg.customer.is_some()),
         current: RefCell::new(Listeners::default()),
     });
     // The stage's own handlers and the idle check live as long as the page.
