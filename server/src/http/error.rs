@@ -36,6 +36,17 @@ impl Failure {
     pub fn not_found(message: impl Into<String>) -> Self {
         Failure::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
     }
+
+    /// The response of an error that tells nothing about a shop, readable by any
+    /// origin (so a misconfigured or throttled embed can say what is wrong).
+    pub fn readable_by_any_origin(self) -> Response {
+        let mut resp = self.into_response();
+        resp.headers_mut().insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+        resp
+    }
 }
 
 impl IntoResponse for Failure {

@@ -13,7 +13,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use kept_shared::ErrorCode;
 use kept_shared::validate::validate_ref;
 use sha2::{Digest, Sha256};
@@ -117,13 +117,9 @@ pub(super) fn too_many_requests(wait: Duration) -> Response {
         ErrorCode::RateLimited,
         format!("too many requests; try again in {seconds} s"),
     )
-    .into_response();
+    .readable_by_any_origin();
     let h = resp.headers_mut();
     h.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
     h.insert(
         header::ACCESS_CONTROL_EXPOSE_HEADERS,
         HeaderValue::from_static("retry-after"),

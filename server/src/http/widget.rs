@@ -285,27 +285,20 @@ async fn widget_shop(State(db): State<Db>, mut req: Request, next: Next) -> Resp
         .get(header::ORIGIN)
         .and_then(|o| o.to_str().ok())
         .map(str::to_string);
-    let readable_by_all = |f: Failure| {
-        let mut resp = f.into_response();
-        resp.headers_mut().insert(
-            header::ACCESS_CONTROL_ALLOW_ORIGIN,
-            HeaderValue::from_static("*"),
-        );
-        resp
-    };
     let shop = match validate_ref("public_key", &public_key) {
         Err(_) => None,
         Ok(()) => match db.shop_by_public_key(&public_key).await {
             Ok(shop) => shop,
-            Err(e) => return readable_by_all(e.into()),
+            Err(e) => return Failure::from(e).readable_by_any_origin(),
         },
     };
     let Some(shop) = shop else {
-        return readable_by_all(Failure::new(
+        return Failure::new(
             StatusCode::NOT_FOUND,
             ErrorCode::UnknownKey,
             format!("no shop has the key {public_key:?}: check data-key on the kept.js script tag"),
-        ));
+        )
+        .readable_by_any_origin();
     };
     let allowed = origin
         .as_deref()
@@ -314,14 +307,15 @@ async fn widget_shop(State(db): State<Db>, mut req: Request, next: Next) -> Resp
         return preflight(allowed == Some(true), origin);
     }
     if let (Some(false), Some(o)) = (allowed, &origin) {
-        return readable_by_all(Failure::new(
+        return Failure::new(
             StatusCode::FORBIDDEN,
             ErrorCode::OriginNotAllowed,
             format!(
                 "origin {o} is not allowed for shop {id}: add it with `kept-server shop set {id} --origin {o}`",
                 id = shop.id
             ),
-        ));
+        )
+        .readable_by_any_origin();
     }
     req.extensions_mut().insert(shop);
     let mut resp = next.run(req).await;
