@@ -401,14 +401,7 @@ async fn the_dashboard_signs_in_with_the_owner_token_and_guards_its_forms(app: T
     );
     assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
     let html = String::from_utf8(page.body.to_vec()).unwrap();
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let csrf = common::csrf_in(&html);
 
     // A form without the session's CSRF token, or from another site, changes nothing.
     let with_cookie = |origin: &'static str| {

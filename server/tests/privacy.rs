@@ -77,16 +77,21 @@ async fn everything_about_a_customer_exports_as_json(app: TestApp) {
     assert_eq!(erin.answers.len(), 1);
 }
 
-async fn an_erased_customer_is_gone_and_the_figures_stay(app: TestApp) {
-    // Her detractor answer is queued for a webhook: the delivery carries her reference.
-    let hook: Webhook = owner(
-        &app,
+/// A webhook for detractors' answers (their deliveries carry the answer's text).
+async fn detractor_webhook(app: &TestApp) -> Webhook {
+    owner(
+        app,
         Method::POST,
         "webhooks",
         r#"{"url":"https://hooks.example.com/k","events":["answer.detractor"]}"#,
     )
     .await
-    .json();
+    .json()
+}
+
+async fn an_erased_customer_is_gone_and_the_figures_stay(app: TestApp) {
+    // Her detractor answer is queued for a webhook: the delivery carries her reference.
+    let hook = detractor_webhook(&app).await;
     dana(&app).await;
     let deliveries = format!("webhooks/{}/deliveries", hook.id);
     let queued: Vec<Delivery> = owner(&app, Method::GET, &deliveries, "").await.json();
@@ -198,14 +203,7 @@ async fn free_text_is_deleted_past_the_shops_retention(app: TestApp) {
     assert_eq!(app.report(&range).await, report_before);
     assert_eq!(app.db.purge_expired_texts(Utc::now()).await.unwrap(), 0);
     // Webhook deliveries carry the text: they go once as old as the retention.
-    let hook: Webhook = owner(
-        &app,
-        Method::POST,
-        "webhooks",
-        r#"{"url":"https://hooks.example.com/k","events":["answer.detractor"]}"#,
-    )
-    .await
-    .json();
+    let hook = detractor_webhook(&app).await;
     app.send_answers(&[AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 1)
         .reason("fresh words")
         .build()])

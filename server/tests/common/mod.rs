@@ -138,16 +138,21 @@ pub async fn sign_in(app: &TestApp) -> (String, String) {
     let page = app
         .get_with("/dashboard/surveys", &[("cookie", &cookie)])
         .await;
-    let html = String::from_utf8(page.body.to_vec()).unwrap();
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
+    (
+        cookie,
+        csrf_in(&String::from_utf8(page.body.to_vec()).unwrap()),
+    )
+}
+
+/// The CSRF token a dashboard page's forms echo.
+pub fn csrf_in(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
         .nth(1)
         .unwrap()
         .split('"')
         .next()
         .unwrap()
-        .to_string();
-    (cookie, csrf)
+        .to_string()
 }
 
 /// Posts a dashboard form as the signed-in owner's browser does (same origin,
