@@ -138,10 +138,7 @@ pub async fn sign_in(app: &TestApp) -> (String, String) {
     let page = app
         .get_with("/dashboard/surveys", &[("cookie", &cookie)])
         .await;
-    (
-        cookie,
-        csrf_in(&String::from_utf8(page.body.to_vec()).unwrap()),
-    )
+    (cookie, csrf_in(std::str::from_utf8(&page.body).unwrap()))
 }
 
 /// The CSRF token a dashboard page's forms echo.
