@@ -7,22 +7,29 @@
 //!   for (b): a survey with no script at all);
 //! - (d) the same page without Kept (the reference for (a)).
 //!
-//! For each: bytes over the network (everything, and from Kept), time until the
-//! question is on screen, and main-thread time (Chromium's `TaskDuration`), the
-//! median of `RUNS` loads. Prints Markdown for the README.
+//! For each: bytes over the network (everything, and from Kept: headers and
+//! bodies as Chromium received them, from its network events, since resource
+//! timing hides the size of the cross-origin plan), time until the question is on
+//! screen, and main-thread time (Chromium's `TaskDuration` and `ScriptDuration`)
+//! over the same window for every page, the median of `RUNS` loads. Prints
+//! Markdown for the README.
 //!
 //! `cargo bench -p kept-e2e --bench page_load` (needs the built widget:
 //! scripts/build-widget.sh).
 
 use anyhow::{Context, Result};
 use chromiumoxide::cdp::browser_protocol::emulation::SetCpuThrottlingRateParams;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use chromiumoxide::cdp::browser_protocol::network::{
-    EmulateNetworkConditionsByRuleParams, EnableParams as NetworkEnable, NetworkConditions,
-    SetCacheDisabledParams,
+    EmulateNetworkConditionsByRuleParams, EnableParams as NetworkEnable, EventLoadingFinished,
+    EventResponseReceived, NetworkConditions, RequestId, SetCacheDisabledParams,
 };
 use chromiumoxide::cdp::browser_protocol::performance::{
     EnableParams as PerformanceEnable, GetMetricsParams,
 };
+use futures::StreamExt;
 use kept_e2e::{Env, Widget};
 use kept_server::demo;
 use kept_shared::{PageMatch, PageRule};
@@ -34,17 +41,25 @@ const CPU_SLOWDOWN: f64 = 4.0;
 /// Slow 3G as DevTools defines it: 400 ms round trip, 400 kbit/s each way.
 const LATENCY_MS: f64 = 400.0;
 const BYTES_PER_SECOND: f64 = 400_000.0 / 8.0;
+/// Every page is watched this long from the start of its navigation, and its
+/// main-thread time read at the end: the same window for all (a page watched
+/// longer would count more of the browser's idle work), and long enough for the
+/// slowest to finish (checked at its end).
+const WINDOW_MS: u32 = 8_000;
 
 struct Load {
-    bytes: u64,
-    kept_bytes: u64,
+    bytes: f64,
+    kept_bytes: f64,
+    /// Kept's requests: their path and bytes.
+    kept_parts: Vec<(String, f64)>,
     question_ms: Option<f64>,
     main_thread_ms: f64,
     script_ms: f64,
 }
 
 /// What "the question is on screen" means on each page: the widget's question
-/// in its shadow root, or the plain form's heading.
+/// in its shadow root, or the plain form's heading. Installed only on the pages
+/// that show one; it stops when it has seen it.
 const WATCH: &str = "(() => { const tick = () => { \
     const h = document.querySelector('.kept-host'); \
     const q = (h && h.shadowRoot && h.shadowRoot.querySelector('.kept-question')) \
@@ -52,8 +67,33 @@ const WATCH: &str = "(() => { const tick = () => { \
     if (q && q.getBoundingClientRect().height > 0) { window.__question = performance.now(); return; } \
     requestAnimationFrame(tick); }; requestAnimationFrame(tick); })()";
 
-async fn load(env: &Env, url: &str, until: &str) -> Result<Load> {
+/// Bytes over the network per URL (headers and body, as received), from
+/// Chromium's network events.
+#[derive(Default)]
+struct Transfers {
+    url: HashMap<RequestId, String>,
+    bytes: HashMap<RequestId, f64>,
+}
+
+async fn load(env: &Env, url: &str, watch: bool, until: &str) -> Result<Load> {
     let w: Widget = env.open("about:blank").await?;
+    let transfers = Arc::new(Mutex::new(Transfers::default()));
+    let mut responses = w.page.event_listener::<EventResponseReceived>().await?;
+    let mut finished = w.page.event_listener::<EventLoadingFinished>().await?;
+    let sink = transfers.clone();
+    let recorder = tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                Some(r) = responses.next() => {
+                    sink.lock().unwrap().url.insert(r.request_id.clone(), r.response.url.clone());
+                }
+                Some(f) = finished.next() => {
+                    sink.lock().unwrap().bytes.insert(f.request_id.clone(), f.encoded_data_length);
+                }
+                else => break,
+            }
+        }
+    });
     w.page.execute(NetworkEnable::default()).await?;
     w.page.execute(SetCacheDisabledParams::new(true)).await?;
     w.page
@@ -72,23 +112,21 @@ async fn load(env: &Env, url: &str, until: &str) -> Result<Load> {
         .execute(SetCpuThrottlingRateParams::new(CPU_SLOWDOWN))
         .await?;
     w.page.execute(PerformanceEnable::default()).await?;
-    w.run_before_each_page(WATCH).await?;
+    if watch {
+        w.run_before_each_page(WATCH).await?;
+    }
     w.goto(url).await?;
-    // Waited for inside the page (polling from here would itself cost the page
-    // main-thread time), then until the network has been idle for a second.
-    w.eval(&format!(
-        "new Promise(done => {{ const check = () => ({until}) ? idle() : setTimeout(check, 50); \
-           const idle = () => {{ let n = -1; const quiet = () => {{ const m = performance.getEntriesByType('resource').length; \
-             if (m === n) done(true); else {{ n = m; setTimeout(quiet, 1000); }} }}; quiet(); }}; check(); }})"
-    ))
-    .await?;
-    let bytes: Vec<(String, u64)> = serde_json::from_value(
-        w.eval(
-            "[[location.href, performance.getEntriesByType('navigation')[0].transferSize]]\
-             .concat(performance.getEntriesByType('resource').map(e => [e.name, e.transferSize]))",
-        )
-        .await?,
-    )?;
+    // One timer in the page to the end of the window (polling, from here or in
+    // the page, would itself cost the page main-thread time), then the check.
+    let done = w
+        .eval(&format!(
+            "new Promise(done => setTimeout(() => done({until}), Math.max(0, {WINDOW_MS} - performance.now())))"
+        ))
+        .await?;
+    anyhow::ensure!(
+        done.as_bool() == Some(true),
+        "{url}: not done ({until}) within {WINDOW_MS} ms"
+    );
     let metrics = w.page.execute(GetMetricsParams::default()).await?;
     let metric = |name: &str| {
         metrics
@@ -102,13 +140,28 @@ async fn load(env: &Env, url: &str, until: &str) -> Result<Load> {
     let task = metric("TaskDuration")?;
     let script = metric("ScriptDuration")?;
     let question = w.eval("window.__question ?? null").await?.as_f64();
-    let load = Load {
-        bytes: bytes.iter().map(|(_, b)| b).sum(),
-        kept_bytes: bytes
+    recorder.abort();
+    let sizes: Vec<(String, f64)> = {
+        let t = transfers.lock().unwrap();
+        t.bytes
             .iter()
-            .filter(|(u, _)| u.contains("/kept/") || u.contains("/api/"))
-            .map(|(_, b)| b)
-            .sum(),
+            .map(|(id, b)| (t.url.get(id).cloned().unwrap_or_default(), *b))
+            .collect()
+    };
+    let mut kept_parts: Vec<(String, f64)> = sizes
+        .iter()
+        .filter(|(u, _)| u.contains("/kept/") || u.contains("/api/"))
+        .map(|(u, b)| {
+            let path = u.split_once("//").map_or(u.as_str(), |(_, rest)| rest);
+            let path = path.find('/').map_or(path, |i| &path[i..]);
+            (path.split('?').next().unwrap_or(path).to_string(), *b)
+        })
+        .collect();
+    kept_parts.sort_by(|a, b| a.0.cmp(&b.0));
+    let load = Load {
+        bytes: sizes.iter().map(|(_, b)| b).sum(),
+        kept_bytes: kept_parts.iter().map(|(_, b)| b).sum::<f64>() + 0.0, // not -0 when empty
+        kept_parts,
         question_ms: question,
         main_thread_ms: task * 1000.0,
         script_ms: script * 1000.0,
@@ -126,6 +179,8 @@ struct Row {
     name: &'static str,
     bytes: f64,
     kept_bytes: f64,
+    /// Kept's requests in the first load.
+    kept_parts: Vec<(String, f64)>,
     question_ms: Option<f64>,
     main_thread_ms: f64,
     script_ms: f64,
@@ -135,17 +190,19 @@ async fn measure(
     env: &Env,
     name: &'static str,
     url: impl Fn(usize) -> String,
+    watch: bool,
     until: &str,
 ) -> Result<Row> {
     let mut loads = Vec::new();
     for run in 0..RUNS {
-        loads.push(load(env, &url(run), until).await?);
+        loads.push(load(env, &url(run), watch, until).await?);
     }
     let question: Vec<f64> = loads.iter().filter_map(|l| l.question_ms).collect();
     Ok(Row {
         name,
-        bytes: median(loads.iter().map(|l| l.bytes as f64).collect()),
-        kept_bytes: median(loads.iter().map(|l| l.kept_bytes as f64).collect()),
+        bytes: median(loads.iter().map(|l| l.bytes).collect()),
+        kept_bytes: median(loads.iter().map(|l| l.kept_bytes).collect()),
+        kept_parts: loads[0].kept_parts.clone(),
         question_ms: (!question.is_empty()).then(|| median(question)),
         main_thread_ms: median(loads.iter().map(|l| l.main_thread_ms).collect()),
         script_ms: median(loads.iter().map(|l| l.script_ms).collect()),
@@ -172,6 +229,7 @@ async fn main() -> Result<()> {
         &env,
         "(a) nothing due",
         |_| env.shop_url_at("/products", &[]),
+        false,
         decided,
     )
     .await?;
@@ -179,6 +237,7 @@ async fn main() -> Result<()> {
         &env,
         "(b) NPS due",
         |run| env.shop_url_at("/thanks", &[("order", &format!("bench-{run}"))]),
+        true,
         shown,
     )
     .await?;
@@ -186,6 +245,7 @@ async fn main() -> Result<()> {
         &env,
         "(c) plain HTML form",
         |_| env.shop_url_at("/thanks", &[("page", "plain")]),
+        true,
         shown,
     )
     .await?;
@@ -193,13 +253,15 @@ async fn main() -> Result<()> {
         &env,
         "(d) no Kept",
         |_| env.shop_url_at("/products", &[("page", "bare")]),
+        false,
         loaded,
     )
     .await?;
 
     println!(
-        "Headless Chromium, CPU {CPU_SLOWDOWN}× slower, {LATENCY_MS} ms round trip and {} kbit/s, cache off; median of {RUNS} loads.\n",
-        BYTES_PER_SECOND * 8.0 / 1000.0
+        "Headless Chromium, CPU {CPU_SLOWDOWN}× slower, {LATENCY_MS} ms round trip and {} kbit/s, cache off; each page watched {} s; median of {RUNS} loads.\n",
+        BYTES_PER_SECOND * 8.0 / 1000.0,
+        WINDOW_MS / 1000
     );
     println!(
         "| page | bytes over the network | of which from Kept | question on screen | main-thread tasks | of which script |"
@@ -215,6 +277,19 @@ async fn main() -> Result<()> {
                 .map_or("—".to_string(), |q| format!("{q:.0} ms")),
             r.main_thread_ms,
             r.script_ms
+        );
+    }
+    println!();
+    for r in [&nothing_due, &due] {
+        let parts: Vec<String> = r
+            .kept_parts
+            .iter()
+            .map(|(path, b)| format!("`{path}` {b:.0} B"))
+            .collect();
+        println!(
+            "- {} from Kept, headers included: {}",
+            r.name,
+            parts.join(", ")
         );
     }
     let (q_due, q_plain) = (

@@ -85,22 +85,25 @@ async fn nps_answer_with_reason_is_stored_once_and_reported() -> Result<()> {
 
     w.wait_for(&survey_screen(NPS)).await?;
     assert_eq!(w.decision().await?, [NPS]);
-    // kept.js asked for the plan once; then the glue and the wasm downloaded side
-    // by side, and the widget asked for nothing more before showing the question.
+    // kept.js asked for the plan's rules once; then the glue, the wasm and the
+    // plan's texts downloaded side by side, and the widget asked for nothing more
+    // before showing the question.
     let timing = w
         .eval(
             "(() => { const r = performance.getEntriesByType('resource'); \
-             const plan = r.filter(e => e.name.includes('/plan?')); \
+             const rules = r.filter(e => e.name.includes('/plan?') && e.name.endsWith('texts=false')); \
+             const texts = r.filter(e => e.name.includes('/plan?') && !e.name.includes('texts=false')); \
              const glue = r.find(e => /kept-widget\\.[0-9a-f]+\\.js$/.test(e.name)); \
              const wasm = r.find(e => e.name.endsWith('.wasm')); \
              const surveys = r.filter(e => e.name.endsWith('/surveys')); \
-             return [plan.length, surveys.length, !!glue && !!wasm && wasm.startTime < glue.responseEnd]; })()",
+             return [rules.length, texts.length, surveys.length, !!glue && !!wasm \
+               && wasm.startTime < glue.responseEnd && texts[0].startTime < glue.responseEnd]; })()",
         )
         .await?;
     assert_eq!(
         timing,
-        serde_json::json!([1, 0, true]),
-        "one plan request, the wasm alongside the glue"
+        serde_json::json!([1, 1, 0, true]),
+        "one request for the rules, then the texts and the wasm alongside the glue"
     );
     answer_nps(&w, 9, "Fast delivery, great beans").await?;
     w.wait_for(".kept-thanks").await?;

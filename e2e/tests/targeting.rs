@@ -90,7 +90,10 @@ async fn a_page_with_nothing_due_downloads_the_loader_and_the_plan_only() -> Res
         .collect();
     assert_eq!(from_kept.len(), 2, "kept.js and the plan: {downloads:#?}");
     assert!(from_kept[0].0.ends_with("/kept/kept.js"));
-    assert!(from_kept[1].0.contains("/plan?"));
+    assert!(
+        from_kept[1].0.contains("/plan?") && from_kept[1].0.ends_with("&texts=false"),
+        "the plan's rules alone: {downloads:#?}"
+    );
     assert_eq!(
         w.eval("document.querySelector('.kept-host')").await?,
         serde_json::Value::Null
@@ -100,7 +103,15 @@ async fn a_page_with_nothing_due_downloads_the_loader_and_the_plan_only() -> Res
         .await?;
     assert_eq!(w.decision().await?, [NPS, CSAT]);
     w.wait_for(".kept-survey").await?;
-    assert_eq!(widget_code(&w.downloads().await?).len(), 2, "glue and wasm");
+    let downloads = w.downloads().await?;
+    assert_eq!(widget_code(&downloads).len(), 2, "glue and wasm");
+    // The texts came with the widget: the same plan without `texts=false`.
+    assert!(
+        downloads
+            .iter()
+            .any(|(u, _)| u.contains("/plan?") && !u.contains("texts=false")),
+        "{downloads:#?}"
+    );
     env.close().await;
     Ok(())
 }

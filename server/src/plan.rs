@@ -2,7 +2,10 @@
 //! (`GET /api/v1/widget/{public_key}/plan`): the shop's active surveys in order,
 //! each with its targeting rules and the server's verdict for this visitor
 //! (`shared/targeting.md`), and the shop's cooldown. With a locale, each survey
-//! carries only the texts that locale shows, to keep the plan small.
+//! carries only the texts that locale shows, to keep the plan small; without
+//! texts (`texts=false`, what the loader reads on every page to decide) it
+//! carries none: a third of the bytes. The loader asks for the texts only when
+//! something is due, alongside the widget's code.
 
 use std::collections::BTreeMap;
 
@@ -23,6 +26,8 @@ pub struct PlanRequest {
     /// The shop's signatures of them (`signatures.rs`).
     pub customer_sig: Option<String>,
     pub order_sig: Option<String>,
+    /// The rules alone, without the texts (`texts=false`).
+    pub rules_only: bool,
 }
 
 pub async fn display_plan(
@@ -73,6 +78,7 @@ pub async fn display_plan(
             );
             PlannedSurvey {
                 survey: match &request.locale {
+                    _ if request.rules_only => without_texts(survey),
                     Some(locale) => only_for(survey, locale),
                     None => survey,
                 },
@@ -88,6 +94,17 @@ pub async fn display_plan(
         cooldown_days: shop.survey_cooldown_days,
         surveys,
     })
+}
+
+/// The survey's rules alone, for deciding.
+fn without_texts(mut survey: Survey) -> Survey {
+    survey.texts.clear();
+    if let SurveyKind::ChurnReason { reasons, .. } = &mut survey.kind {
+        for r in reasons {
+            r.labels.clear();
+        }
+    }
+    survey
 }
 
 /// Keeps, of each text and label, only the one `locale` shows (by the widget's

@@ -16,6 +16,7 @@ on_both_engines!(
     an_anonymous_visitor_is_planned_the_surveys_for_everyone,
     a_lapsed_customer_is_planned_the_churn_survey_but_never_on_an_order_page,
     a_survey_answered_for_an_order_is_marked_answered_for_that_order_only,
+    the_rules_alone_carry_every_verdict_and_no_text,
     the_plan_is_cached_briefly_and_revalidated_by_its_etag,
     bad_plan_requests_get_a_clear_400,
 );
@@ -118,6 +119,44 @@ async fn an_anonymous_visitor_is_planned_the_surveys_for_everyone(app: TestApp) 
     assert_eq!(ids, [demo::NPS_SURVEY, demo::CHURN_SURVEY]);
 }
 
+/// What the loader reads on every page (`texts=false`): the same surveys, rules
+/// and verdicts as the whole plan, without a word of text (a third fewer bytes
+/// raw, half compressed).
+async fn the_rules_alone_carry_every_verdict_and_no_text(app: TestApp) {
+    let whole = app.get(&plan_url("locale=en&customer=dave")).await;
+    let rules = app
+        .get(&plan_url("locale=en&customer=dave&texts=false"))
+        .await;
+    assert_eq!(rules.status, StatusCode::OK);
+    let (whole_plan, rules_plan): (DisplayPlan, DisplayPlan) = (whole.json(), rules.json());
+    assert_eq!(verdicts(&rules_plan), verdicts(&whole_plan));
+    for (r, w) in rules_plan.surveys.iter().zip(&whole_plan.surveys) {
+        assert_eq!(r.survey.targeting, w.survey.targeting);
+        assert_eq!(r.survey.kind.name(), w.survey.kind.name());
+        assert!(r.survey.texts.is_empty());
+    }
+    let text = String::from_utf8_lossy(&rules.body);
+    for absent in ["\"texts\"", "\"labels\"", "recommend"] {
+        assert!(!text.contains(absent), "{absent} in {text}");
+    }
+    assert!(
+        rules.body.len() * 3 < whole.body.len() * 2,
+        "{} B of rules against {} B",
+        rules.body.len(),
+        whole.body.len()
+    );
+    // The reasons keep their codes: a churn survey's shape is whole.
+    let churn = rules_plan
+        .surveys
+        .iter()
+        .find(|s| s.survey.id == demo::CHURN_SURVEY)
+        .unwrap();
+    assert!(matches!(
+        &churn.survey.kind,
+        kept_shared::SurveyKind::ChurnReason { reasons, .. } if !reasons.is_empty()
+    ));
+}
+
 async fn a_lapsed_customer_is_planned_the_churn_survey_but_never_on_an_order_page(app: TestApp) {
     let bought = |customer: &str, id: &str, days_ago: i64| {
         let mut p = RecordPurchase::new(customer, id, 1500);
@@ -198,6 +237,7 @@ async fn bad_plan_requests_get_a_clear_400(app: TestApp) {
         "locale=en%3Cscript%3E",
         &format!("locale={}", "x".repeat(40)),
         &format!("customer={}", "c".repeat(200)),
+        "texts=no",
     ] {
         let reply = app.get(&plan_url(query)).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}");

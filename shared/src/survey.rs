@@ -25,7 +25,10 @@ pub struct Survey {
     pub kind: SurveyKind,
     /// The locale whose texts are shown when the visitor's locale has none.
     pub default_locale: String,
-    /// Texts by locale ("en", "ru", "uk", ...).
+    /// Texts by locale ("en", "ru", "uk", ...). A stored survey has its default
+    /// locale's; only the display plan's rules (`texts=false`) have none, and then
+    /// leave the member out.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub texts: BTreeMap<String, SurveyTexts>,
     /// Who the survey is for and when it may show.
     #[serde(default)]
@@ -60,7 +63,8 @@ impl SurveyKind {
 pub struct ChurnReasonChoice {
     /// Stable code stored with answers and counted in reports.
     pub code: String,
-    /// The label by locale.
+    /// The label by locale (left out, like [`Survey::texts`], when there is none).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
 }
 

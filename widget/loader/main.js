@@ -40,7 +40,7 @@ try {
     if (!a.name.indexOf('data-')) attrs[a.name.slice(5)] = a.value.trim();
   });
   var key = attrs.key, order = attrs.order, mode = attrs.mode;
-  if (!key) throw 'the widget is not shown: data-key (the shop\'s public key) is missing on the kept.js script tag';
+  if (!key) throw 'the widget is not shown: data-key (the shop\'s public key) is missing';
   var api = attrs.api = (attrs.api || base.origin).replace(/\/+$/, '');
   var locale = attrs.locale = attrs.locale || navigator.language || 'en';
   var preview = attrs.preview == 'true';
@@ -81,13 +81,14 @@ try {
   var visitor = '?locale=' + encodeURIComponent(locale) + param('customer', attrs.customer) +
     param('customer_sig', attrs.customer && attrs['customer-sig']);
   var query = visitor + (order && mode != 'kiosk' ? param('order', order) + param('order_sig', attrs['order-sig']) : '');
-  var controller = new AbortController();
-  setTimeout(function () { controller.abort(); }, TIMEOUT_MS);
-  fetch(api + '/api/v1/widget/' + encodeURIComponent(key) + '/plan' + query, { signal: controller.signal })
-    .then(function (response) {
+  // The plan (a promise of its text): with the texts the widget shows, or only
+  // the rules that decide (`texts=false`: what every page reads, a third of it).
+  var plan = function (texts) {
+    return fetch(api + '/api/v1/widget/' + encodeURIComponent(key) + '/plan' + query + (texts ? '' : '&texts=false'),
+      { signal: AbortSignal.timeout(TIMEOUT_MS) }).then(function (response) {
       return response.text().then(function (text) {
         if (response.ok) {
-          write('plan', { q: visitor, o: order, text: text });
+          if (texts) write('plan', { q: visitor, o: order, text: text });
           return text;
         }
         // The server will not serve this widget (unknown key, origin not allowed):
@@ -109,12 +110,16 @@ try {
         return JSON.stringify(plan);
       }
       say('warn', 'could not reach ' + api + ' (' + (e.message || e) + ')');
-    })
+    });
+  };
+  // Kiosks, personal links and previews show whatever is due: their texts at once.
+  var always = preview || mode == 'kiosk' || mode == 'link';
+  plan(always)
     .then(function (text) {
-      var plan = text ? JSON.parse(text) : { cooldown_days: 0, surveys: [] };
+      var rules = text ? JSON.parse(text) : { cooldown_days: 0, surveys: [] };
       var history = remembers ? seen() : { surveys: {} };
       var named = attrs.survey && attrs.survey.split(',').map(function (s) { return s.trim(); }).filter(Boolean);
-      var decision = decide(plan, {
+      var decision = decide(rules, {
         path: location.pathname, order: order, named: named, mode: preview ? 'preview' : mode,
       }, history, Date.now(), function (id) { return draw(history.seed, id); });
       var show = decision.show;
@@ -125,34 +130,25 @@ try {
         say('warn', 'data-loyalty needs data-customer-sig');
         card = false;
       }
-      if (!show.length && !card && !pending && mode != 'kiosk') return;
+      var shown = show.length || card || mode == 'kiosk';
+      if (!shown && !pending) return;
 
-      var host;
-      if (show.length || card || mode == 'kiosk') {
-        host = document.createElement('div');
-        host.className = 'kept-host';
-        if (mode == 'kiosk') host.setAttribute('data-mode', 'kiosk');
-      }
-      // The wasm downloads alongside the glue, not after it.
+      // The wasm downloads alongside the glue, and the texts alongside both.
       var wasm = fetch(new URL(WASM, base));
       var widget = import(new URL(GLUE, base).href).then(function (m) {
         return m.default({ module_or_path: wasm }).then(function () { return m; });
       });
+      var texts = shown && (always ? text : plan(true));
       var ready = new Promise(function (done) {
         if (document.readyState == 'loading') document.addEventListener('DOMContentLoaded', done);
         else done();
       });
       // The delay counts from when the page began to load; the widget downloads meanwhile.
       setTimeout(function () {
-        Promise.all([widget, ready]).then(function (loaded) {
-          var m = loaded[0];
-          if (host) {
-            var target = attrs.target && document.querySelector(attrs.target);
-            if (attrs.target && !target) say('warn', 'data-target ' + attrs.target + ' not found; mounting after the script');
-            if (target) target.appendChild(host);
-            else script.parentNode.insertBefore(host, script.nextSibling);
-          }
-          if (show.length && remembers) {
+        Promise.all([widget, texts, ready]).then(function (loaded) {
+          var m = loaded[0], text = loaded[1];
+          // Without texts (offline, no plan kept) only the queue is sent.
+          if (text && show.length && remembers) {
             var h = seen(), now = Date.now();
             h.last = now;
             show.forEach(function (id) {
@@ -161,9 +157,8 @@ try {
             });
             write('seen', h);
           }
-          m.mount(host, attrs, text || null, show, card, record);
+          m.mount(script, attrs, text || null, show, card, record);
         }).catch(function (e) {
-          if (host && host.parentNode) host.parentNode.removeChild(host);
           say('error', 'the widget could not load: ' + (e.message || e));
         });
       }, Math.max(0, decision.delay_seconds * 1e3 - performance.now()));

@@ -16,34 +16,31 @@ use crate::view::{self, Ctx};
 
 const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.min.css"));
 
-/// Mounts the widget. `host` is the element the loader put in the page (none
-/// when there is only the queue to send); `attrs` the script tag's `data-*`
-/// attributes, names without `data-`; `plan` the display plan's JSON text;
-/// `show` the ids of the surveys due, in order; `card` whether to show the
-/// loyalty card; `record(survey, outcome)` the loader's history.
+/// Mounts the widget. `script` is the loader's script tag; `attrs` its `data-*`
+/// attributes, names without `data-`; `plan` the display plan's JSON text with
+/// its texts, none when there is only the queue to send; `show` the ids of the
+/// surveys due, in order; `card` whether to show the loyalty card;
+/// `record(survey, outcome)` the loader's history.
 ///
-/// A bad configuration is reported in one console line and the host element is
-/// removed, so the shop's page shows no empty box: the page must never break, so
+/// A bad configuration is reported in one console line and nothing is left on
+/// the page, so the shop's page shows no empty box: the page must never break, so
 /// this never throws.
 #[wasm_bindgen]
 pub fn mount(
-    host: Option<HtmlElement>,
+    script: HtmlElement,
     attrs: JsValue,
     plan: Option<String>,
     show: Vec<String>,
     card: bool,
     record: Option<js_sys::Function>,
 ) {
-    if let Err(e) = start(host.clone(), &attrs, plan, show, card, record) {
-        if let Some(h) = host {
-            h.remove();
-        }
+    if let Err(e) = start(&script, &attrs, plan, show, card, record) {
         browser::error(&(String::from("the widget is not shown: ") + &e));
     }
 }
 
 fn start(
-    host: Option<HtmlElement>,
+    script: &HtmlElement,
     attrs: &JsValue,
     plan: Option<String>,
     show: Vec<String>,
@@ -57,6 +54,10 @@ fn start(
             pairs.push((k, v));
         }
     }
+    let target = pairs
+        .iter()
+        .find(|(k, _)| k == "target")
+        .map(|(_, v)| v.clone());
     let cfg = config::parse(&pairs)?;
     let plan = match plan {
         Some(text) => Some(PlanView::read(&text, &show, &cfg.locale).map_err(|e| e.0)?),
@@ -74,15 +75,20 @@ fn start(
     std::mem::forget(syncer.clone());
     syncer.queue.forget_legacy();
     syncer.kick();
-    let (Some(host), Some(plan)) = (host, plan) else {
+    let Some(plan) = plan else {
         // Nothing to show (or nothing known to show it with): only the queue to send.
         return Ok(());
     };
     let surveys = plan.surveys;
     let texts = i18n::texts(&cfg.locale);
-    let root = host
-        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
-        .map_err(|e| browser::js_message(&e))?;
+    let host = place_host(script, target.as_deref(), cfg.mode == Mode::Kiosk);
+    let root = match host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)) {
+        Ok(root) => root,
+        Err(e) => {
+            host.remove();
+            return Err(browser::js_message(&e));
+        }
+    };
     let container = el("div")
         .class(if cfg.mode == Mode::Kiosk {
             "kept kept-kiosk"
@@ -116,4 +122,33 @@ fn start(
         std::mem::forget(view::flow(&ctx, &stage, Rc::new(surveys), None));
     }
     Ok(())
+}
+
+/// The widget's element, where the page asked: in `data-target` (a CSS
+/// selector), else right after the script tag. Kiosk styles key on its
+/// `data-mode`.
+fn place_host(script: &HtmlElement, target: Option<&str>, kiosk: bool) -> HtmlElement {
+    let host = el("div").class("kept-host");
+    if kiosk {
+        host.set_attr("data-mode", "kiosk");
+    }
+    let found = target.and_then(|t| {
+        let found = browser::window()
+            .document()
+            .and_then(|d| d.query_selector(t).ok().flatten());
+        if found.is_none() {
+            browser::warn(
+                &(String::from("data-target ") + t + " not found; mounting after the script"),
+            );
+        }
+        found
+    });
+    // Neither can fail for an element just made.
+    let _ = match found {
+        Some(target) => target.append_child(&host.0),
+        None => script
+            .after_with_node_1(&host.0)
+            .map(|_| host.0.clone().into()),
+    };
+    host.0
 }

@@ -27,6 +27,8 @@ use crate::rate_limit::Buckets;
 use crate::signatures::{self, Signed};
 use crate::{ingest, loyalty};
 use std::sync::Arc;
+use tower_http::CompressionLevel;
+use tower_http::compression::CompressionLayer;
 
 /// How long a browser may cache a CORS preflight answer (two hours: the most
 /// Chromium honours).
@@ -35,7 +37,12 @@ const PREFLIGHT_MAX_AGE_SECONDS: u32 = 7200;
 pub fn router(db: Db) -> Router<Db> {
     Router::new()
         .route("/{public_key}/surveys", get(surveys))
-        .route("/{public_key}/plan", get(plan))
+        // Every page of a shop reads the plan: it is small, so its compression
+        // may take the best (slowest) setting, which spares every visitor bytes.
+        .route(
+            "/{public_key}/plan",
+            get(plan).layer(CompressionLayer::new().quality(CompressionLevel::Best)),
+        )
         .route("/{public_key}/answers", post(answers))
         .route("/{public_key}/events", post(events))
         .route(
@@ -79,6 +86,8 @@ struct PlanQuery {
     order: Option<String>,
     customer_sig: Option<String>,
     order_sig: Option<String>,
+    /// `false`: the rules without the texts (what the loader decides with).
+    texts: Option<bool>,
 }
 
 /// The loader's display plan for this visitor (`shared/targeting.md`).
@@ -123,6 +132,7 @@ async fn plan(
         order: reference("order", q.order)?,
         customer_sig: signature("customer_sig", q.customer_sig)?,
         order_sig: signature("order_sig", q.order_sig)?,
+        rules_only: q.texts == Some(false),
     };
     let plan = display_plan(db.as_ref(), &shop, &request).await?;
     let body = serde_json::to_vec(&plan).map_err(DbError::internal)?;

@@ -188,7 +188,7 @@ impl FromJson for ChurnReasonChoice {
     fn from_json(v: &Json) -> Result<Self, JsonError> {
         Ok(ChurnReasonChoice {
             code: v.field("code")?,
-            labels: v.field("labels")?,
+            labels: v.or_default("labels")?,
         })
     }
 }
@@ -197,7 +197,9 @@ impl ToJson for ChurnReasonChoice {
     fn write_json(&self, w: &mut JsonWriter) {
         w.begin_object();
         w.member("code", &self.code);
-        w.member("labels", &self.labels);
+        if !self.labels.is_empty() {
+            w.member("labels", &self.labels);
+        }
         w.end_object();
     }
 }
@@ -238,7 +240,7 @@ impl FromJson for Survey {
             id: v.field("id")?,
             kind: read_kind(v)?,
             default_locale: v.field("default_locale")?,
-            texts: v.field("texts")?,
+            texts: v.or_default("texts")?,
             targeting: v.or_default("targeting")?,
         })
     }
@@ -249,7 +251,9 @@ fn write_survey_members(s: &Survey, w: &mut JsonWriter) {
     w.member("id", &s.id);
     write_kind(&s.kind, w);
     w.member("default_locale", &s.default_locale);
-    w.member("texts", &s.texts);
+    if !s.texts.is_empty() {
+        w.member("texts", &s.texts);
+    }
     w.member("targeting", &s.targeting);
 }
 
@@ -622,6 +626,16 @@ mod tests {
                 .collect(),
         };
         same_as_serde(&plan);
+        // The rules alone (`texts=false`): no texts, no reason labels, no members for them.
+        let mut rules = plan.clone();
+        for s in &mut rules.surveys {
+            s.survey.texts.clear();
+            if let SurveyKind::ChurnReason { reasons, .. } = &mut s.survey.kind {
+                reasons.iter_mut().for_each(|r| r.labels.clear());
+            }
+        }
+        same_as_serde(&rules);
+        assert!(!rules.to_json().contains("texts") && !rules.to_json().contains("labels"));
         // A survey stored before it had targeting reads with the default rules.
         let old =
             r#"{"id":"csat","kind":"csat","default_locale":"en","texts":{"en":{"question":"Q"}}}"#;
