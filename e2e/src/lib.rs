@@ -25,6 +25,7 @@ use chromiumoxide::layout::Point;
 use chromiumoxide::page::ScreenshotParams;
 use chromiumoxide::{Browser, BrowserConfig, Page};
 use futures::StreamExt;
+use kept_server::outbound::Receivers;
 use kept_server::signatures::{Signed, sign};
 use kept_server::{RunningServer, ServerOptions, demo};
 use kept_shared::{Answer, Report};
@@ -85,6 +86,8 @@ impl Env {
             db: db.to_string_lossy().into_owned(),
             listen: "127.0.0.1:0".parse()?,
             widget_dir: Some(dist.clone()),
+            // The tests' webhook receivers listen on loopback.
+            webhook_receivers: Receivers::Any,
         })
         .await?;
         let api_addr = api.addr();
@@ -198,6 +201,7 @@ impl Env {
             db: self.db.to_string_lossy().into_owned(),
             listen: self.api_addr,
             widget_dir: Some(widget_dir),
+            webhook_receivers: Receivers::Any,
         };
         self.api = Some(RunningServer::start(opts).await?);
         Ok(())

@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod kiosk;
 pub mod links;
 pub mod loyalty;
+pub mod outbound;
 pub mod owner;
 mod pages;
 pub mod plan;
@@ -50,6 +51,8 @@ pub struct ServerOptions {
     pub listen: SocketAddr,
     /// The built widget (`widget/dist`), served under `/widget/`.
     pub widget_dir: Option<PathBuf>,
+    /// Which addresses webhooks may be sent to (`outbound.rs`).
+    pub webhook_receivers: outbound::Receivers,
 }
 
 /// A server serving in a background task until [`RunningServer::stop`].
@@ -72,7 +75,12 @@ impl RunningServer {
         let db = db::open(&opts.db)
             .await
             .with_context(|| format!("opening the database {}", opts.db))?;
-        Self::serve(db, opts.listen, opts.widget_dir).await
+        let config = AppConfig {
+            widget_dir: opts.widget_dir,
+            webhook_receivers: opts.webhook_receivers,
+            ..AppConfig::default()
+        };
+        Self::serve_with(db, opts.listen, config, HEADER_READ_TIMEOUT).await
     }
 
     /// Serves an open store.
@@ -101,7 +109,7 @@ impl RunningServer {
             .await
             .with_context(|| format!("listening on {listen}"))?;
         let addr = listener.local_addr()?;
-        let timing = config.webhook_timing;
+        let (timing, receivers) = (config.webhook_timing, config.webhook_receivers);
         let app = http::app_with(db.clone(), config);
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(serve::serve(listener, app, header_read, async move {
@@ -109,7 +117,7 @@ impl RunningServer {
         }));
         tracing::info!(%addr, engine = db.engine(), "kept-server listening");
         let sweeper = tokio::spawn(owner::privacy::sweep_expired_texts(db.clone()));
-        let deliverer = tokio::spawn(webhooks::deliver_forever(db.clone(), timing));
+        let deliverer = tokio::spawn(webhooks::deliver_forever(db.clone(), timing, receivers));
         let risk = tokio::spawn(at_risk::look_forever(db.clone()));
         Ok(RunningServer {
             addr,

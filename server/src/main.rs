@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use kept_server::db::Db;
+use kept_server::outbound::Receivers;
 use kept_server::rate_limit::{Quota, RateLimits};
 use kept_server::shops::{self, ShopSpec};
 use kept_server::{AppConfig, HEADER_READ_TIMEOUT, RunningServer, demo};
@@ -54,6 +55,10 @@ struct ServeArgs {
     /// base of the personal survey links it writes. Default: the request's host.
     #[arg(long, env = "KEPT_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Let webhooks go to private networks and loopback too (a server on a
+    /// shop's own network). Default: public addresses only.
+    #[arg(long, env = "KEPT_WEBHOOKS_TO_PRIVATE_NETWORKS")]
+    webhooks_to_private_networks: bool,
 }
 
 #[derive(Subcommand)]
@@ -195,6 +200,11 @@ async fn serve(db: Db, args: ServeArgs) -> Result<()> {
         },
         trusted_proxies: args.trusted_proxies,
         public_url: args.public_url,
+        webhook_receivers: if args.webhooks_to_private_networks {
+            Receivers::Any
+        } else {
+            Receivers::Public
+        },
         ..AppConfig::default()
     };
     let server = RunningServer::serve_with(db, args.listen, config, HEADER_READ_TIMEOUT).await?;

@@ -14,6 +14,7 @@
 //! HMAC-SHA256 of "<t>.<body>" under the endpoint's secret>`; the receiver
 //! recomputes it and refuses old timestamps.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -22,6 +23,7 @@ use kept_shared::AnswerValue;
 use kept_shared::webhooks::{DeliveryAttempt, EventKind, WebhookEvent};
 
 use crate::db::{AnswerRecord, AttemptOutcome, Db, DueDelivery, NewEvent, Shop, StoredAnswer};
+use crate::outbound::{self, PublicOnly, Receivers};
 use crate::signatures::hmac_sha256;
 
 /// The header that carries the signature.
@@ -116,15 +118,19 @@ pub fn retry_delay(timing: &DeliveryTiming, failures: u32) -> Duration {
         .min(timing.max_retry)
 }
 
-/// Delivers what is due, for as long as the server runs.
-pub async fn deliver_forever(db: Db, timing: DeliveryTiming) {
+/// Delivers what is due, for as long as the server runs, to the receivers
+/// `receivers` allows (`outbound.rs`).
+pub async fn deliver_forever(db: Db, timing: DeliveryTiming, receivers: Receivers) {
     let http = reqwest::Client::builder()
         .timeout(timing.request_timeout)
         // A receiver answers for itself; a redirect elsewhere is not followed.
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("Kept-Webhooks/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .expect("an HTTP client");
+        .user_agent(concat!("Kept-Webhooks/", env!("CARGO_PKG_VERSION")));
+    let http = match receivers {
+        Receivers::Public => http.dns_resolver(Arc::new(PublicOnly)),
+        Receivers::Any => http,
+    };
+    let http = http.build().expect("an HTTP client");
     let lease = timing.request_timeout * 2;
     let mut tick = tokio::time::interval(timing.poll);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -142,32 +148,50 @@ pub async fn deliver_forever(db: Db, timing: DeliveryTiming) {
         // inside the lease, and one slow receiver holds up no other.
         futures_util::future::join_all(
             due.into_iter()
-                .map(|delivery| attempt(&db, &http, &timing, delivery)),
+                .map(|delivery| attempt(&db, &http, &timing, receivers, delivery)),
         )
         .await;
     }
 }
 
-async fn attempt(db: &Db, http: &reqwest::Client, timing: &DeliveryTiming, d: DueDelivery) {
+async fn attempt(
+    db: &Db,
+    http: &reqwest::Client,
+    timing: &DeliveryTiming,
+    receivers: Receivers,
+    d: DueDelivery,
+) {
     let at = Utc::now();
-    let sent = http
-        .post(&d.url)
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header(
-            SIGNATURE_HEADER,
-            signature(&d.secret, at.timestamp(), &d.payload),
-        )
-        .header(EVENT_ID_HEADER, &d.event_id)
-        .body(d.payload.clone())
-        .send()
-        .await;
+    // An address written as an IP is never resolved: checked here (an endpoint
+    // registered before the check, or with the server allowing any).
+    let refused = match receivers {
+        Receivers::Public => reqwest::Url::parse(&d.url)
+            .ok()
+            .and_then(|u| outbound::refused_host(&u)),
+        Receivers::Any => None,
+    };
+    let sent = match refused {
+        Some(why) => Err(why),
+        None => http
+            .post(&d.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(
+                SIGNATURE_HEADER,
+                signature(&d.secret, at.timestamp(), &d.payload),
+            )
+            .header(EVENT_ID_HEADER, &d.event_id)
+            .body(d.payload.clone())
+            .send()
+            .await
+            .map_err(|e| describe(&e)),
+    };
     let (status, error) = match &sent {
         Ok(resp) if resp.status().is_success() => (Some(resp.status().as_u16()), None),
         Ok(resp) => (
             Some(resp.status().as_u16()),
             Some(format!("the receiver answered {}", resp.status())),
         ),
-        Err(e) => (None, Some(describe(e))),
+        Err(e) => (None, Some(e.clone())),
     };
     let failures = d.attempts + 1;
     let outcome = if error.is_none() {
@@ -191,7 +215,9 @@ async fn attempt(db: &Db, http: &reqwest::Client, timing: &DeliveryTiming, d: Du
 }
 
 fn describe(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
+    if let Some(private) = outbound::private_address(e) {
+        private.to_string()
+    } else if e.is_timeout() {
         "the receiver did not answer in time".into()
     } else if e.is_connect() {
         "could not connect to the receiver".into()

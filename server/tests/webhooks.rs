@@ -15,6 +15,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::routing::post;
 use common::TestApp;
+use kept_server::outbound::Receivers;
 use kept_server::webhooks::{DeliveryTiming, EVENT_ID_HEADER, SIGNATURE_HEADER, signature};
 use kept_server::{AppConfig, HEADER_READ_TIMEOUT, RunningServer, demo};
 use kept_shared::testing::AnswerBuilder;
@@ -140,6 +141,8 @@ async fn serve_with(app: &TestApp, timing: DeliveryTiming) -> RunningServer {
         "127.0.0.1:0".parse().unwrap(),
         AppConfig {
             webhook_timing: timing,
+            // The receivers here listen on loopback.
+            webhook_receivers: Receivers::Any,
             ..AppConfig::default()
         },
         HEADER_READ_TIMEOUT,
@@ -409,7 +412,94 @@ on_both_engines!(
     a_detractor_is_delivered_signed_after_two_failures,
     an_event_queued_while_no_deliverer_runs_survives_a_restart,
     endpoints_are_checked_listed_and_removed,
+    webhooks_go_to_public_addresses_only_unless_the_server_allows_private_ones,
 );
+
+/// An owner cannot make Kept call its own network: a private address is refused
+/// when registered, and a delivery to one (an endpoint registered while the
+/// server allowed them, or a name that resolves to one) never leaves.
+async fn webhooks_go_to_public_addresses_only_unless_the_server_allows_private_ones(app: TestApp) {
+    let receiver = receiver(0).await;
+    let port = receiver
+        .url
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    // Registered while private networks are allowed (the fixture's setting).
+    let literal = register(&app, &receiver.url, vec![EventKind::Detractor]).await;
+    let named = register(
+        &app,
+        &format!("http://localhost:{port}/hook"),
+        vec![EventKind::Detractor],
+    )
+    .await;
+    let app = app.with_config(AppConfig::default());
+    for url in [
+        receiver.url.as_str(),
+        "http://localhost/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.5:8080/",
+        "http://[::1]/hook",
+        "http://[::ffff:192.168.1.1]/hook",
+    ] {
+        let reply = app
+            .raw(
+                Method::POST,
+                &format!("/api/v1/shops/{}/webhooks", demo::SHOP_ID),
+                &[
+                    ("authorization", &format!("Bearer {}", demo::OWNER_TOKEN)),
+                    ("content-type", "application/json"),
+                ],
+                format!(r#"{{"url":"{url}","events":["answer.detractor"]}}"#),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{url}");
+        let body = String::from_utf8_lossy(&reply.body);
+        assert!(body.contains("private address"), "{url}: {body}");
+    }
+    let server = RunningServer::serve_with(
+        app.db.clone(),
+        "127.0.0.1:0".parse().unwrap(),
+        AppConfig {
+            webhook_timing: DeliveryTiming {
+                poll: Duration::from_millis(20),
+                ..DeliveryTiming::default()
+            },
+            ..AppConfig::default()
+        },
+        HEADER_READ_TIMEOUT,
+    )
+    .await
+    .unwrap();
+    app.send_answers(&[AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 2).build()])
+        .await;
+    let error = async |hook: &Webhook| {
+        log(&app, &hook.id)
+            .await
+            .first()
+            .and_then(|d| d.attempts.first())
+            .and_then(|a| a.error.clone())
+    };
+    wait_for("both attempts", async || {
+        error(&literal).await.is_some() && error(&named).await.is_some()
+    })
+    .await;
+    server.stop().await;
+    assert_eq!(
+        error(&literal).await.unwrap(),
+        "127.0.0.1 is a private address: Kept delivers only to public ones"
+    );
+    assert_eq!(
+        error(&named).await.unwrap(),
+        "localhost is a private address: Kept delivers only to public ones"
+    );
+    assert!(receiver.received.lock().unwrap().is_empty());
+    receiver.task.abort();
+}
 
 /// The dashboard's webhooks page: adding an endpoint shows its secret once,
 /// the log shows each delivery with its attempts, removing it asks for the

@@ -1,6 +1,7 @@
 //! Webhooks in the dashboard: the shop's endpoints with their recent
 //! deliveries and every attempt, adding one (its secret shown once), removing one.
 
+use axum::Extension;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -16,6 +17,7 @@ use super::session::Session;
 use super::surveys::dashboard_actor;
 use crate::db::Db;
 use crate::http::Failure;
+use crate::outbound::Receivers;
 use crate::owner::settings::ChangeError;
 use crate::owner::webhooks;
 
@@ -117,6 +119,7 @@ pub async fn page(State(db): State<Db>, session: Session) -> Result<Response, Fa
 pub async fn add(
     State(db): State<Db>,
     session: Session,
+    Extension(receivers): Extension<Receivers>,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, Failure> {
@@ -135,7 +138,8 @@ pub async fn add(
         events: get("events").filter_map(EventKind::parse).collect(),
     };
     let t = session.lang.texts();
-    match webhooks::create(db.as_ref(), &session.shop, new, &dashboard_actor(&session)).await {
+    let actor = dashboard_actor(&session);
+    match webhooks::create(db.as_ref(), &session.shop, new, receivers, &actor).await {
         Ok(made) => {
             let notice = html! {
                 section class="card" role="status" aria-labelledby="new-secret" {

@@ -49,6 +49,8 @@ pub struct AppConfig {
     /// Where the server is reached from outside (`https://kept.example.com`),
     /// for the personal links it writes; without it, the request's host.
     pub public_url: Option<String>,
+    /// Which addresses webhooks may be sent to (`outbound.rs`).
+    pub webhook_receivers: crate::outbound::Receivers,
 }
 
 impl Default for AppConfig {
@@ -60,6 +62,7 @@ impl Default for AppConfig {
             trusted_proxies: Vec::new(),
             webhook_timing: Default::default(),
             public_url: None,
+            webhook_receivers: Default::default(),
         }
     }
 }
@@ -118,6 +121,8 @@ pub fn app_with(db: Db, config: AppConfig) -> Router {
         .with_state(db)
         // The links' page, the back office, the owner API and the dashboard write links.
         .layer(axum::Extension(public_url))
+        // The owner API and the dashboard register webhooks.
+        .layer(axum::Extension(config.webhook_receivers))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

@@ -8,6 +8,7 @@ use rand::RngCore;
 
 use super::settings::{Actor, ChangeError, audit};
 use crate::db::{Database, DbError, Shop, WebhookRecord};
+use crate::outbound::{self, Receivers};
 use crate::webhooks::generate_secret;
 
 /// Deliveries the log shows, newest first.
@@ -24,8 +25,9 @@ fn view(w: WebhookRecord, with_secret: bool) -> Webhook {
 }
 
 /// Checks `new` as the rules say: an absolute http(s) URL with a host, at most
-/// [`MAX_WEBHOOK_URL_CHARS`]; at least one event.
-fn check(new: &NewWebhook) -> Vec<FieldError> {
+/// [`MAX_WEBHOOK_URL_CHARS`], not written as a private address unless the
+/// server may call those; at least one event.
+fn check(new: &NewWebhook, receivers: Receivers) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let field = |name: &str, message: &str| FieldError {
         field: name.into(),
@@ -40,6 +42,12 @@ fn check(new: &NewWebhook) -> Vec<FieldError> {
             "url",
             "an http:// or https:// address of at most 2000 characters",
         ));
+    } else if receivers == Receivers::Public
+        && let Some(why) = reqwest::Url::parse(&new.url)
+            .ok()
+            .and_then(|u| outbound::refused_host(&u))
+    {
+        errors.push(field("url", &why));
     }
     if new.events.is_empty() {
         errors.push(field("events", "at least one event"));
@@ -51,9 +59,10 @@ pub async fn create(
     db: &dyn Database,
     shop: &Shop,
     new: NewWebhook,
+    receivers: Receivers,
     actor: &Actor,
 ) -> Result<Webhook, ChangeError> {
-    let errors = check(&new);
+    let errors = check(&new, receivers);
     if !errors.is_empty() {
         return Err(ChangeError::Invalid(errors));
     }

@@ -15,7 +15,8 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use kept_server::db::Db;
-use kept_server::{RunningServer, demo};
+use kept_server::outbound::Receivers;
+use kept_server::{AppConfig, RunningServer, demo};
 use kept_shared::{Answer, ApiError, SyncBatch, SyncReceipt, api};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -222,6 +223,12 @@ impl Reply {
 }
 
 impl TestApp {
+    /// The same store behind an app configured as `config` says.
+    pub fn with_config(mut self, config: AppConfig) -> TestApp {
+        self.app = kept_server::app_with(self.db.clone(), config);
+        self
+    }
+
     pub async fn new(engine: Engine) -> TestApp {
         let (db_url, dir) = fresh_db_url(engine).await;
         let db = kept_server::db::open(&db_url).await.unwrap();
@@ -230,7 +237,14 @@ impl TestApp {
             .unwrap();
         TestApp {
             engine,
-            app: kept_server::app(db.clone(), None),
+            // The tests' webhook receivers listen on loopback.
+            app: kept_server::app_with(
+                db.clone(),
+                AppConfig {
+                    webhook_receivers: Receivers::Any,
+                    ..AppConfig::default()
+                },
+            ),
             db,
             db_url,
             _dir: dir,
@@ -372,9 +386,17 @@ impl TestApp {
 
     /// The real server over this store, on a loopback port.
     pub async fn serve(&self) -> RunningServer {
-        RunningServer::serve(self.db.clone(), "127.0.0.1:0".parse().unwrap(), None)
-            .await
-            .unwrap()
+        RunningServer::serve_with(
+            self.db.clone(),
+            "127.0.0.1:0".parse().unwrap(),
+            AppConfig {
+                webhook_receivers: Receivers::Any,
+                ..AppConfig::default()
+            },
+            kept_server::HEADER_READ_TIMEOUT,
+        )
+        .await
+        .unwrap()
     }
 }
 

@@ -10,16 +10,18 @@ use kept_shared::webhooks::{Delivery, NewWebhook, Webhook};
 use super::settings::api_actor;
 use crate::db::{Db, Shop};
 use crate::http::error::{ApiResult, Failure};
+use crate::outbound::Receivers;
 use crate::owner::webhooks;
 
 pub async fn create(
     State(db): State<Db>,
     Extension(shop): Extension<Shop>,
+    Extension(receivers): Extension<Receivers>,
     parts: Parts,
     body: Result<Json<NewWebhook>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Webhook>), Failure> {
     let Json(new) = body?;
-    let made = webhooks::create(db.as_ref(), &shop, new, &api_actor(&parts)).await?;
+    let made = webhooks::create(db.as_ref(), &shop, new, receivers, &api_actor(&parts)).await?;
     Ok((StatusCode::CREATED, Json(made)))
 }
 
