@@ -300,19 +300,39 @@ async fn the_owner_gets_links_in_bulk_for_customers_who_stopped_buying(app: Test
         Some(demo::CHURN_SURVEY)
     );
 
-    // A list of customers: one without purchases gets a row that says so.
+    // A list of customers: one without purchases, or with a reference that is
+    // not one, gets a row that says so; one named twice gets two rows. Two
+    // purchases at the same instant: the greater id is the last.
+    let at = Utc::now() - Duration::days(40);
+    for id in ["p-5a", "p-5b"] {
+        let mut p = RecordPurchase::new("twin", id, 900);
+        p.purchased_at = Some(at);
+        app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &p).await;
+    }
     let reply = bulk(BulkLinksRequest {
         survey: demo::CHURN_SURVEY.into(),
-        customers: vec!["gone-2".into(), "stranger".into()],
+        customers: ["gone-2", "stranger", "gone-2", "a b", "twin"]
+            .map(String::from)
+            .to_vec(),
         lapsed_days: None,
         expires_in_days: None,
     })
     .await;
     let mut csv = csv::Reader::from_reader(&reply.body[..]);
     let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
-    assert_eq!(&rows[0][1], "p-3");
-    assert_eq!(&rows[1][0], "stranger");
+    let orders: Vec<(&str, &str)> = rows.iter().map(|r| (&r[0], &r[1])).collect();
+    assert_eq!(
+        orders,
+        [
+            ("gone-2", "p-3"),
+            ("stranger", ""),
+            ("gone-2", "p-3"),
+            ("a b", ""),
+            ("twin", "p-5b")
+        ]
+    );
     assert!(rows[1][3].is_empty() && rows[1][5].contains("no purchase"));
+    assert!(rows[3][3].is_empty() && !rows[3][5].is_empty());
     // Both ways at once, or neither: refused.
     let both = bulk(BulkLinksRequest {
         survey: demo::CHURN_SURVEY.into(),

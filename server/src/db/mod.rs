@@ -174,6 +174,14 @@ pub trait Database: Send + Sync + 'static {
         shop_id: &str,
         customer_ref: &str,
     ) -> DbResult<Vec<PurchaseRecord>>;
+    /// The last purchase (the latest, then the greatest id) of each of
+    /// `customers` who has one, in one query: bulk personal links ask for
+    /// thousands.
+    async fn last_purchases(
+        &self,
+        shop_id: &str,
+        customers: &[String],
+    ) -> DbResult<Vec<PurchaseRecord>>;
     /// The shop's spells of customer activity (for its churn window).
     async fn spells(&self, shop_id: &str) -> DbResult<Vec<SpellRecord>>;
     /// The days on which each customer bought in `store` (spells of one store).

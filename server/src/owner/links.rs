@@ -3,6 +3,8 @@
 //! a list of customers or for every customer who has not bought for some days,
 //! each for the customer's last purchase.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Days, Duration, Utc};
 use kept_shared::limits::{DEFAULT_LINK_DAYS, MAX_BULK_LINKS, MAX_LINK_DAYS};
 use kept_shared::validate::validate_ref;
@@ -11,7 +13,7 @@ use kept_shared::{BulkLinksRequest, LinkRequest, PersonalLink};
 use super::exports::LinkRow;
 use super::settings::ChangeError;
 use crate::calendar::today;
-use crate::db::{Database, Shop};
+use crate::db::{Database, PurchaseRecord, Shop};
 use crate::links::Link;
 
 fn expires_at(days: Option<u32>, now: DateTime<Utc>) -> Result<DateTime<Utc>, ChangeError> {
@@ -135,6 +137,17 @@ pub async fn bulk(
             ),
         ));
     }
+    let valid: Vec<String> = customers
+        .iter()
+        .filter(|c| validate_ref("customer_ref", c).is_ok())
+        .cloned()
+        .collect();
+    let last: HashMap<String, PurchaseRecord> = db
+        .last_purchases(&shop.id, &valid)
+        .await?
+        .into_iter()
+        .map(|p| (p.customer_ref.clone(), p))
+        .collect();
     let mut rows = Vec::with_capacity(customers.len());
     for customer in customers {
         let mut row = LinkRow {
@@ -150,16 +163,7 @@ pub async fn bulk(
             rows.push(row);
             continue;
         }
-        let last = db
-            .purchases_of(&shop.id, &customer)
-            .await?
-            .into_iter()
-            .max_by(|a, b| {
-                a.purchased_at
-                    .cmp(&b.purchased_at)
-                    .then(a.purchase_id.cmp(&b.purchase_id))
-            });
-        match last {
+        match last.get(&customer).cloned() {
             None => row.error = Some("no purchase recorded for this customer".into()),
             Some(p) => {
                 let made = link(

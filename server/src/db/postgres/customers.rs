@@ -317,18 +317,43 @@ pub async fn purchases_of(
         .query(&st, &[&shop_id, &customer_ref])
         .await?
         .iter()
-        .map(|r| {
-            Ok(PurchaseRecord {
-                purchase_id: r.try_get(0)?,
-                customer_ref: r.try_get(1)?,
-                amount_cents: unsigned(r.try_get(2)?)?,
-                points: unsigned(r.try_get(3)?)?,
-                purchased_at: r.try_get(4)?,
-                day: r.try_get(5)?,
-                store: r.try_get(6)?,
-            })
-        })
+        .map(purchase_row)
         .collect()
+}
+
+pub async fn last_purchases(
+    client: &Client,
+    shop_id: &str,
+    customers: &[String],
+) -> DbResult<Vec<PurchaseRecord>> {
+    let st = client
+        .prepare_cached(
+            "SELECT DISTINCT ON (customer_ref)
+               purchase_id, customer_ref, amount_cents, points, purchased_at, day, store_id FROM purchases
+             WHERE shop_id = $1 AND customer_ref = ANY($2)
+             ORDER BY customer_ref, purchased_at DESC, purchase_id DESC",
+        )
+        .await?;
+    client
+        .query(&st, &[&shop_id, &customers])
+        .await?
+        .iter()
+        .map(purchase_row)
+        .collect()
+}
+
+/// A purchase from the columns `purchase_id, customer_ref, amount_cents,
+/// points, purchased_at, day, store_id`.
+fn purchase_row(r: &Row) -> DbResult<PurchaseRecord> {
+    Ok(PurchaseRecord {
+        purchase_id: r.try_get(0)?,
+        customer_ref: r.try_get(1)?,
+        amount_cents: unsigned(r.try_get(2)?)?,
+        points: unsigned(r.try_get(3)?)?,
+        purchased_at: r.try_get(4)?,
+        day: r.try_get(5)?,
+        store: r.try_get(6)?,
+    })
 }
 
 pub async fn spells(client: &Client, shop_id: &str) -> DbResult<Vec<SpellRecord>> {

@@ -344,6 +344,14 @@ impl Database for PgDatabase {
         customers::purchases_of(&self.client().await?, shop_id, customer_ref).await
     }
 
+    async fn last_purchases(
+        &self,
+        shop_id: &str,
+        customers: &[String],
+    ) -> DbResult<Vec<PurchaseRecord>> {
+        customers::last_purchases(&self.client().await?, shop_id, customers).await
+    }
+
     async fn spells(&self, shop_id: &str) -> DbResult<Vec<SpellRecord>> {
         customers::spells(&self.client().await?, shop_id).await
     }

@@ -12,7 +12,7 @@ use crate::analytics::facts::{Facts, FactsDelta, Purchase};
 use crate::analytics::refresh;
 use crate::db::columns::customer_order;
 use crate::db::{
-    CustomerQuery, CustomerRecord, DbResult, PurchaseRecord, RevenueRecord, SpellRecord,
+    CustomerQuery, CustomerRecord, DbError, DbResult, PurchaseRecord, RevenueRecord, SpellRecord,
 };
 
 /// Each customer's purchases, as the analytics see them.
@@ -277,19 +277,44 @@ pub fn purchases_of(
          WHERE shop_id = ?1 AND customer_ref = ?2 ORDER BY purchased_at DESC, purchase_id DESC",
     )?;
     let rows = st
-        .query_map(params![shop_id, customer_ref], |r| {
-            Ok(PurchaseRecord {
-                purchase_id: r.get(0)?,
-                customer_ref: r.get(1)?,
-                amount_cents: r.get(2)?,
-                points: r.get(3)?,
-                purchased_at: instant(r.get(4)?)?,
-                day: r.get(5)?,
-                store: r.get(6)?,
-            })
-        })?
+        .query_map(params![shop_id, customer_ref], purchase_row)?
         .collect::<Result<_, _>>()?;
     Ok(rows)
+}
+
+pub fn last_purchases(
+    c: &Connection,
+    shop_id: &str,
+    customers: &[String],
+) -> DbResult<Vec<PurchaseRecord>> {
+    // The references travel as one JSON array: any number, one statement.
+    let refs = serde_json::to_string(customers).map_err(DbError::internal)?;
+    let mut st = c.prepare_cached(
+        "SELECT purchase_id, customer_ref, amount_cents, points, purchased_at, day, store_id FROM (
+           SELECT p.*, ROW_NUMBER() OVER (
+             PARTITION BY customer_ref ORDER BY purchased_at DESC, purchase_id DESC) AS newest
+           FROM purchases p
+           WHERE shop_id = ?1 AND customer_ref IN (SELECT value FROM json_each(?2)))
+         WHERE newest = 1",
+    )?;
+    let rows = st
+        .query_map(params![shop_id, refs], purchase_row)?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// A purchase from the columns `purchase_id, customer_ref, amount_cents,
+/// points, purchased_at, day, store_id`.
+fn purchase_row(r: &Row<'_>) -> rusqlite::Result<PurchaseRecord> {
+    Ok(PurchaseRecord {
+        purchase_id: r.get(0)?,
+        customer_ref: r.get(1)?,
+        amount_cents: r.get(2)?,
+        points: r.get(3)?,
+        purchased_at: instant(r.get(4)?)?,
+        day: r.get(5)?,
+        store: r.get(6)?,
+    })
 }
 
 pub fn spells(c: &Connection, shop_id: &str) -> DbResult<Vec<SpellRecord>> {

@@ -435,6 +435,16 @@ impl Database for SqliteDatabase {
             .await
     }
 
+    async fn last_purchases(
+        &self,
+        shop_id: &str,
+        customers: &[String],
+    ) -> DbResult<Vec<PurchaseRecord>> {
+        let (id, customers) = (shop_id.to_string(), customers.to_vec());
+        self.read(move |c| customers::last_purchases(c, &id, &customers))
+            .await
+    }
+
     async fn spells(&self, shop_id: &str) -> DbResult<Vec<SpellRecord>> {
         let id = shop_id.to_string();
         self.read(move |c| customers::spells(c, &id)).await
