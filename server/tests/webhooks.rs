@@ -91,22 +91,26 @@ fn signed_by(secret: &str, header: &str, body: &str) -> bool {
     signature(secret, t, body) == header
 }
 
+/// The owner's request to register an endpoint.
+async fn post_webhook(app: &TestApp, url: &str, events: Vec<EventKind>) -> common::Reply {
+    app.raw(
+        Method::POST,
+        &format!("/api/v1/shops/{}/webhooks", demo::SHOP_ID),
+        &[
+            ("authorization", &format!("Bearer {}", demo::OWNER_TOKEN)),
+            ("content-type", "application/json"),
+        ],
+        serde_json::to_string(&NewWebhook {
+            url: url.into(),
+            events,
+        })
+        .unwrap(),
+    )
+    .await
+}
+
 async fn register(app: &TestApp, url: &str, events: Vec<EventKind>) -> Webhook {
-    let reply = app
-        .raw(
-            Method::POST,
-            &format!("/api/v1/shops/{}/webhooks", demo::SHOP_ID),
-            &[
-                ("authorization", &format!("Bearer {}", demo::OWNER_TOKEN)),
-                ("content-type", "application/json"),
-            ],
-            serde_json::to_string(&NewWebhook {
-                url: url.into(),
-                events,
-            })
-            .unwrap(),
-        )
-        .await;
+    let reply = post_webhook(app, url, events).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
     reply.json()
 }
@@ -446,17 +450,7 @@ async fn webhooks_go_to_public_addresses_only_unless_the_server_allows_private_o
         "http://[::1]/hook",
         "http://[::ffff:192.168.1.1]/hook",
     ] {
-        let reply = app
-            .raw(
-                Method::POST,
-                &format!("/api/v1/shops/{}/webhooks", demo::SHOP_ID),
-                &[
-                    ("authorization", &format!("Bearer {}", demo::OWNER_TOKEN)),
-                    ("content-type", "application/json"),
-                ],
-                format!(r#"{{"url":"{url}","events":["answer.detractor"]}}"#),
-            )
-            .await;
+        let reply = post_webhook(&app, url, vec![EventKind::Detractor]).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{url}");
         let body = String::from_utf8_lossy(&reply.body);
         assert!(body.contains("private address"), "{url}: {body}");
