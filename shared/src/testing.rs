@@ -1,11 +1,61 @@
 //! A builder for [`Answer`]s in tests (the server's, the widget's, the end-to-end
-//! suite's and the benches'), so no test repeats the whole literal. Enabled by the
-//! `testing` feature.
+//! suite's and the benches'), so no test repeats the whole literal, and the
+//! surveys the answer rules are tested against. Enabled by the `testing` feature.
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::{Answer, AnswerValue, Channel};
+use crate::{Answer, AnswerValue, Channel, ChurnReasonChoice, Survey, SurveyKind, SurveyTexts};
+
+/// A survey of `kind` with one English question and the default rules.
+pub fn survey(id: &str, kind: SurveyKind) -> Survey {
+    Survey {
+        id: id.into(),
+        kind,
+        default_locale: "en".into(),
+        texts: BTreeMap::from([(
+            "en".to_string(),
+            SurveyTexts {
+                question: "?".into(),
+                follow_up: None,
+            },
+        )]),
+        targeting: Default::default(),
+    }
+}
+
+/// The surveys the answer rules are tested against: `nps` (with its "why?"),
+/// `nps-plain` (without), `csat`, `churn` (reasons `price` and `quality`, free
+/// text allowed) and `churn-closed` (the same reasons, no free text).
+pub fn answer_rule_surveys() -> Vec<Survey> {
+    let reasons = ["price", "quality"]
+        .map(|code| ChurnReasonChoice {
+            code: code.into(),
+            labels: BTreeMap::new(),
+        })
+        .to_vec();
+    vec![
+        survey("nps", SurveyKind::Nps { ask_reason: true }),
+        survey("nps-plain", SurveyKind::Nps { ask_reason: false }),
+        survey("csat", SurveyKind::Csat),
+        survey(
+            "churn",
+            SurveyKind::ChurnReason {
+                reasons: reasons.clone(),
+                allow_other_text: true,
+            },
+        ),
+        survey(
+            "churn-closed",
+            SurveyKind::ChurnReason {
+                reasons,
+                allow_other_text: false,
+            },
+        ),
+    ]
+}
 
 /// Starts from a valid web answer of `shop` to `survey`, given now, with a fresh id.
 #[derive(Debug, Clone)]

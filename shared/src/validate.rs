@@ -302,58 +302,10 @@ fn check_text(field: &str, text: &str) -> Result<(), ValidationError> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use uuid::Uuid;
 
     use super::*;
-    use crate::testing::AnswerBuilder;
-    use crate::{ChurnReasonChoice, SurveyTexts};
-
-    fn survey(id: &str, kind: SurveyKind) -> Survey {
-        let texts = BTreeMap::from([(
-            "en".to_string(),
-            SurveyTexts {
-                question: "?".into(),
-                follow_up: None,
-            },
-        )]);
-        Survey {
-            id: id.into(),
-            kind,
-            default_locale: "en".into(),
-            texts,
-            targeting: Default::default(),
-        }
-    }
-
-    fn surveys() -> Vec<Survey> {
-        let reasons = ["price", "quality"]
-            .map(|code| ChurnReasonChoice {
-                code: code.into(),
-                labels: BTreeMap::new(),
-            })
-            .to_vec();
-        vec![
-            survey("nps", SurveyKind::Nps { ask_reason: true }),
-            survey("nps-plain", SurveyKind::Nps { ask_reason: false }),
-            survey("csat", SurveyKind::Csat),
-            survey(
-                "churn",
-                SurveyKind::ChurnReason {
-                    reasons: reasons.clone(),
-                    allow_other_text: true,
-                },
-            ),
-            survey(
-                "churn-closed",
-                SurveyKind::ChurnReason {
-                    reasons,
-                    allow_other_text: false,
-                },
-            ),
-        ]
-    }
+    use crate::testing::{AnswerBuilder, answer_rule_surveys as surveys};
 
     fn answer(survey: &str, value: AnswerValue) -> Answer {
         AnswerBuilder::new("demo", survey, value).build()

@@ -3,53 +3,14 @@
 //! invariant the stores rely on; the widget's JSON reads back, by serde too, as
 //! the same answer.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use kept_shared::json::{FromJson, ToJson};
 use kept_shared::limits::{MAX_REF_CHARS, MAX_TEXT_CHARS, SIGNATURE_HEX_CHARS};
+use kept_shared::testing::answer_rule_surveys;
 use kept_shared::validate::{sanitize_answer, validate_answer};
-use kept_shared::{
-    Answer, AnswerValue, Channel, ChurnReasonChoice, Survey, SurveyKind, SurveyTexts,
-};
+use kept_shared::{Answer, AnswerValue, Channel};
 use proptest::prelude::*;
 use uuid::Uuid;
-
-fn survey(id: &str, kind: SurveyKind) -> Survey {
-    Survey {
-        id: id.into(),
-        kind,
-        default_locale: "en".into(),
-        texts: BTreeMap::from([(
-            "en".to_string(),
-            SurveyTexts {
-                question: "?".into(),
-                follow_up: None,
-            },
-        )]),
-        targeting: Default::default(),
-    }
-}
-
-fn surveys() -> Vec<Survey> {
-    let reasons = ["price", "quality"]
-        .map(|code| ChurnReasonChoice {
-            code: code.into(),
-            labels: BTreeMap::new(),
-        })
-        .to_vec();
-    vec![
-        survey("nps", SurveyKind::Nps { ask_reason: true }),
-        survey("csat", SurveyKind::Csat),
-        survey(
-            "churn",
-            SurveyKind::ChurnReason {
-                reasons,
-                allow_other_text: true,
-            },
-        ),
-    ]
-}
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap()
@@ -142,7 +103,7 @@ proptest! {
     #[test]
     fn whatever_an_answer_holds_what_passes_keeps_every_invariant(mut a in answer()) {
         sanitize_answer(&mut a);
-        let surveys = surveys();
+        let surveys = answer_rule_surveys();
         if validate_answer("demo", &surveys, &a, now()).is_ok() {
             prop_assert!(!a.id.is_nil() && !a.id.is_max());
             prop_assert_eq!(&a.shop, "demo");
