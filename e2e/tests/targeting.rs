@@ -5,13 +5,16 @@
 //! the page goes away.
 
 use anyhow::Result;
+use base64::Engine;
 use chromiumoxide::cdp::browser_protocol::fetch::{
-    ContinueRequestParams, EnableParams, EventRequestPaused, RequestPattern,
+    ContinueRequestParams, EnableParams, EventRequestPaused, FulfillRequestParams, HeaderEntry,
+    RequestPattern,
 };
 use chrono::{Duration, Utc};
 use futures::StreamExt;
 use kept_e2e::{Env, Widget};
 use kept_server::demo;
+use kept_shared::testing::AnswerBuilder;
 use kept_shared::{PageMatch, PageRule, RecordPurchase};
 
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -304,6 +307,83 @@ async fn answers_queued_offline_are_sent_from_a_later_page_with_nothing_to_show(
         w.eval("document.querySelector('.kept-host')").await?,
         serde_json::Value::Null
     );
+    env.close().await;
+    Ok(())
+}
+
+/// The rules say a survey is due, but its texts cannot be had (the server
+/// refuses them, as at its rate limit): the page gets nothing, empty or not,
+/// the visitor's history records nothing as shown, and what waits in the queue
+/// is sent all the same.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_due_survey_whose_texts_are_refused_leaves_nothing_and_still_sends_the_queue()
+-> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    only_on_thanks(&env).await?;
+    let w = env.open(&env.shop_url_at("/products", &[])).await?;
+    assert!(w.decision().await?.is_empty());
+    let waiting = AnswerBuilder::nps(demo::SHOP_ID, NPS, 8)
+        .order("o-0")
+        .build();
+    let key = format!("kept:v1:{}:pending:{}", demo::PUBLIC_KEY, waiting.id);
+    w.storage_set(&key, &serde_json::to_string(&waiting)?)
+        .await?;
+    w.page
+        .execute(
+            EnableParams::builder()
+                .pattern(RequestPattern::builder().url_pattern("*/plan?*").build())
+                .build(),
+        )
+        .await?;
+    let mut paused = w.page.event_listener::<EventRequestPaused>().await?;
+    let page = w.page.clone();
+    let refuser = tokio::spawn(async move {
+        while let Some(event) = paused.next().await {
+            if event.request.url.contains("texts=false") {
+                let _ = page
+                    .execute(ContinueRequestParams::new(event.request_id.clone()))
+                    .await;
+                continue;
+            }
+            let body = r#"{"code":"rate_limited","message":"too many requests"}"#;
+            let refusal = FulfillRequestParams::builder()
+                .request_id(event.request_id.clone())
+                .response_code(429)
+                .response_header(HeaderEntry::new("content-type", "application/json"))
+                .response_header(HeaderEntry::new("access-control-allow-origin", "*"))
+                .body(base64::engine::general_purpose::STANDARD.encode(body))
+                .build()
+                .expect("a response");
+            let _ = page.execute(refusal).await;
+        }
+    });
+    w.goto(&env.shop_url_at("/thanks", &[("order", "o-2")]))
+        .await?;
+    assert_eq!(w.decision().await?, [NPS, CSAT]);
+    w.wait_for_console("the refusal said", |l| {
+        l.text
+            .contains("the widget is not shown: too many requests")
+    })
+    .await?;
+    let stored = env.wait_for_answers(1).await?;
+    assert_eq!(stored[0].id, waiting.id);
+    w.wait_for_empty_queue().await?;
+    assert_eq!(
+        w.eval("document.querySelector('.kept-host')").await?,
+        serde_json::Value::Null
+    );
+    let seen = w
+        .eval(&format!(
+            "localStorage.getItem('kept:v1:{}:seen')",
+            demo::PUBLIC_KEY
+        ))
+        .await?;
+    assert!(
+        !seen.as_str().unwrap_or_default().contains("o-2"),
+        "recorded as shown: {seen}"
+    );
+    refuser.abort();
     env.close().await;
     Ok(())
 }

@@ -5,10 +5,11 @@
 //! the server itself on 127.0.0.1) and read the answers in the delivery log.
 //!
 //! Checked twice: an address written as an IP (or `localhost`) is refused when
-//! the webhook is registered, and every delivery resolves the receiver's name
-//! with [`PublicOnly`], which drops private addresses, so a name that resolves
-//! somewhere private later (DNS rebinding) reaches nothing either. Redirects are
-//! never followed (`webhooks.rs`).
+//! the webhook is registered and again before each delivery, and every delivery
+//! resolves the receiver's name with [`PublicOnly`], which drops private
+//! addresses, so a name that resolves somewhere private later (DNS rebinding)
+//! reaches nothing either. Redirects are never followed, and no proxy from the
+//! environment is used: it would resolve names itself (`webhooks.rs`).
 
 use std::error::Error;
 use std::fmt;
@@ -25,6 +26,17 @@ pub enum Receivers {
     /// Any address, private networks and loopback included: for a server on a
     /// shop's own network, and for tests, whose receivers listen on loopback.
     Any,
+}
+
+impl Receivers {
+    /// Why `url` may not be called, when its host is written as an address (or
+    /// `localhost`) these receivers exclude; names are checked as they resolve.
+    pub fn refusal(self, url: &reqwest::Url) -> Option<String> {
+        match self {
+            Receivers::Public => refused_host(url),
+            Receivers::Any => None,
+        }
+    }
 }
 
 /// Whether an address is on the public internet: not loopback, private,
@@ -71,16 +83,22 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (first & 0xfe00) == 0xfc00
         // Link-local, fe80::/10.
         || (first & 0xffc0) == 0xfe80
+        // Site-local (deprecated, still routed inside some networks), fec0::/10.
+        || (first & 0xffc0) == 0xfec0
         // Documentation, 2001:db8::/32.
         || (first == 0x2001 && ip.segments()[1] == 0x0db8)
-        // NAT64 (64:ff9b::/96) reaches IPv4 addresses through a gateway: which
-        // ones is the gateway's to say, so none.
+        // 6to4, 2002::/16: an IPv4 address inside, through a relay.
+        || first == 0x2002
+        // Discard-only, 100::/64.
+        || (first == 0x0100 && ip.segments()[1..4] == [0, 0, 0])
+        // NAT64 (64:ff9b::/96, and local 64:ff9b:1::/48) reaches IPv4 addresses
+        // through a gateway: which ones is the gateway's to say, so none.
         || (first == 0x0064 && ip.segments()[1] == 0xff9b))
 }
 
 /// Why a URL's host may not be called, when it is written as an address (or
 /// `localhost`); names are checked when they are resolved.
-pub fn refused_host(url: &reqwest::Url) -> Option<String> {
+fn refused_host(url: &reqwest::Url) -> Option<String> {
     let private = match url.host()? {
         url::Host::Ipv4(ip) => !is_public(IpAddr::V4(ip)),
         url::Host::Ipv6(ip) => !is_public(IpAddr::V6(ip)),
@@ -171,6 +189,10 @@ mod tests {
             "::ffff:10.0.0.1",
             "::127.0.0.1",
             "64:ff9b::a00:1",
+            "64:ff9b:1::a00:1",
+            "2002:a00:1::1",
+            "fec0::1",
+            "100::1",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
@@ -198,7 +220,8 @@ mod tests {
             "http://[::ffff:192.168.0.1]/",
         ] {
             let u = reqwest::Url::parse(url).unwrap();
-            assert!(refused_host(&u).is_some(), "{url}");
+            assert!(Receivers::Public.refusal(&u).is_some(), "{url}");
+            assert_eq!(Receivers::Any.refusal(&u), None, "{url}");
         }
         for url in ["https://hooks.example.com/kept", "http://8.8.8.8/"] {
             let u = reqwest::Url::parse(url).unwrap();

@@ -127,7 +127,9 @@ pub async fn deliver_forever(db: Db, timing: DeliveryTiming, receivers: Receiver
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("Kept-Webhooks/", env!("CARGO_PKG_VERSION")));
     let http = match receivers {
-        Receivers::Public => http.dns_resolver(Arc::new(PublicOnly)),
+        // No proxy from the environment: it would resolve receivers' names
+        // itself, past the filter.
+        Receivers::Public => http.dns_resolver(Arc::new(PublicOnly)).no_proxy(),
         Receivers::Any => http,
     };
     let http = http.build().expect("an HTTP client");
@@ -164,12 +166,9 @@ async fn attempt(
     let at = Utc::now();
     // An address written as an IP is never resolved: checked here (an endpoint
     // registered before the check, or with the server allowing any).
-    let refused = match receivers {
-        Receivers::Public => reqwest::Url::parse(&d.url)
-            .ok()
-            .and_then(|u| outbound::refused_host(&u)),
-        Receivers::Any => None,
-    };
+    let refused = reqwest::Url::parse(&d.url)
+        .ok()
+        .and_then(|u| receivers.refusal(&u));
     let sent = match refused {
         Some(why) => Err(why),
         None => http

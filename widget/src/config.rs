@@ -37,6 +37,9 @@ pub struct WidgetConfig {
     /// The owner's preview (`data-preview="true"`): nothing is queued, counted or
     /// remembered.
     pub preview: bool,
+    /// Where to mount (`data-target`, a CSS selector); else right after the
+    /// script tag.
+    pub target: Option<String>,
 }
 
 /// Parses the attributes (names without `data-`). `api` and `locale` come filled
@@ -133,6 +136,7 @@ pub fn parse(attrs: &[(String, String)]) -> Result<WidgetConfig, String> {
         kiosk_thanks_seconds: seconds("kiosk-thanks-seconds", DEFAULT_KIOSK_THANKS_SECONDS)?,
         kiosk_idle_seconds: seconds("kiosk-idle-seconds", DEFAULT_KIOSK_IDLE_SECONDS)?,
         preview: get("preview") == Some("true"),
+        target: get("target").map(str::to_string),
     })
 }
 

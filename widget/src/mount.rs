@@ -54,10 +54,6 @@ fn start(
             pairs.push((k, v));
         }
     }
-    let target = pairs
-        .iter()
-        .find(|(k, _)| k == "target")
-        .map(|(_, v)| v.clone());
     let cfg = config::parse(&pairs)?;
     let plan = match plan {
         Some(text) => Some(PlanView::read(&text, &show, &cfg.locale).map_err(|e| e.0)?),
@@ -80,8 +76,13 @@ fn start(
         return Ok(());
     };
     let surveys = plan.surveys;
+    let kiosk = cfg.mode == Mode::Kiosk;
+    if surveys.is_empty() && !card && !kiosk {
+        // The texts name none of the surveys due: nothing is put on the page.
+        return Ok(());
+    }
     let texts = i18n::texts(&cfg.locale);
-    let host = place_host(script, target.as_deref(), cfg.mode == Mode::Kiosk);
+    let host = place_host(script, cfg.target.as_deref(), kiosk);
     let root = match host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)) {
         Ok(root) => root,
         Err(e) => {
@@ -98,7 +99,6 @@ fn start(
         .attr("lang", i18n::language(&cfg.locale));
     let _ = root.append_child(&el("style").text(CSS).0);
     let _ = root.append_child(&container.0);
-    let kiosk = cfg.mode == Mode::Kiosk;
     let customer = cfg.customer.clone();
     let ctx = Rc::new(Ctx {
         cfg,
@@ -143,12 +143,18 @@ fn place_host(script: &HtmlElement, target: Option<&str>, kiosk: bool) -> HtmlEl
         }
         found
     });
-    // Neither can fail for an element just made.
-    let _ = match found {
-        Some(target) => target.append_child(&host.0),
-        None => script
+    // None can fail for an element just made.
+    let _ = match (found, script.parent_node()) {
+        (Some(target), _) => target.append_child(&host.0),
+        (None, Some(_)) => script
             .after_with_node_1(&host.0)
             .map(|_| host.0.clone().into()),
+        // A page that took the script tag out (a single-page app's router):
+        // the end of the page, rather than nowhere (the README says so).
+        (None, None) => match browser::window().document().and_then(|d| d.body()) {
+            Some(body) => body.append_child(&host.0),
+            None => Ok(host.0.clone().into()),
+        },
     };
     host.0
 }

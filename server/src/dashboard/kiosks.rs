@@ -10,12 +10,12 @@ use kept_shared::limits::DEFAULT_DEVICE_STALE_HOURS;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::form_allowed;
 use super::format;
 use super::i18n::fill;
 use super::layout::{Section, errors, shell};
 use super::session::Session;
 use super::surveys::dashboard_actor;
+use super::{form_allowed, refused};
 use crate::db::Db;
 use crate::http::Failure;
 use crate::owner::kiosks;
@@ -122,9 +122,7 @@ async fn after(
             render(db, session, &[], Some(notice)).await
         }
         Err(ChangeError::Invalid(invalid)) => {
-            let mut resp = render(db, session, &invalid, None).await?;
-            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(resp)
+            Ok(refused(render(db, session, &invalid, None).await?))
         }
         Err(ChangeError::Store(e)) => Err(e.into()),
     }

@@ -188,6 +188,13 @@ pub struct CsrfForm {
     pub csrf: String,
 }
 
+/// A form's page shown again with what was wrong in it: 422, so a script or a
+/// test sees the refusal that the owner reads on the page.
+pub fn refused(mut page: Response) -> Response {
+    *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    page
+}
+
 /// Whether a form that changes something may: from the dashboard's own page, with
 /// the session's token.
 pub fn form_allowed(session: &Session, headers: &HeaderMap, csrf: &str) -> bool {

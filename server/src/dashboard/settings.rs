@@ -11,11 +11,11 @@ use axum::response::{IntoResponse, Response};
 use kept_shared::{FieldError, ShopSettings, TierSetting};
 use maud::{Markup, html};
 
-use super::form_allowed;
 use super::format;
 use super::layout::{Section, errors, shell};
 use super::session::{Session, sign_in};
 use super::surveys::dashboard_actor;
+use super::{form_allowed, refused};
 use crate::db::Db;
 use crate::http::Failure;
 use crate::owner::settings::{self as owner_settings, ChangeError};
@@ -243,11 +243,9 @@ pub async fn save(
             )
             .await
         }
-        Err(ChangeError::Invalid(errs)) => {
-            let mut resp = render(&db, &session, &settings, &errs, None).await?;
-            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(resp)
-        }
+        Err(ChangeError::Invalid(errs)) => Ok(refused(
+            render(&db, &session, &settings, &errs, None).await?,
+        )),
         Err(ChangeError::Store(e)) => Err(e.into()),
     }
 }

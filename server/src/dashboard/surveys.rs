@@ -15,10 +15,10 @@ use kept_shared::{
 };
 use maud::{DOCTYPE, Markup, html};
 
-use super::form_allowed;
 use super::i18n::Texts;
 use super::layout::{Section, errors, shell};
 use super::session::Session;
+use super::{form_allowed, refused};
 use crate::db::Db;
 use crate::http::Failure;
 use crate::owner::settings::{self as owner_settings, Actor, ChangeError};
@@ -437,16 +437,12 @@ pub async fn save(
             &title,
             edit_form(&session, &draft, &[], true),
         )),
-        Err(ChangeError::Invalid(errs)) => {
-            let mut resp = shell(
-                &session,
-                Section::Surveys,
-                &title,
-                edit_form(&session, &draft, &errs, false),
-            );
-            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(resp)
-        }
+        Err(ChangeError::Invalid(errs)) => Ok(refused(shell(
+            &session,
+            Section::Surveys,
+            &title,
+            edit_form(&session, &draft, &errs, false),
+        ))),
         Err(ChangeError::Store(e)) => Err(e.into()),
     }
 }

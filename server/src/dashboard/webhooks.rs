@@ -9,12 +9,12 @@ use kept_shared::FieldError;
 use kept_shared::webhooks::{DeliveryState, EventKind, NewWebhook};
 use maud::{Markup, html};
 
-use super::form_allowed;
 use super::format;
 use super::i18n::Texts;
 use super::layout::{Section, errors, shell};
 use super::session::Session;
 use super::surveys::dashboard_actor;
+use super::{form_allowed, refused};
 use crate::db::Db;
 use crate::http::Failure;
 use crate::outbound::Receivers;
@@ -151,9 +151,7 @@ pub async fn add(
             render(&db, &session, &[], Some(notice)).await
         }
         Err(ChangeError::Invalid(invalid)) => {
-            let mut resp = render(&db, &session, &invalid, None).await?;
-            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(resp)
+            Ok(refused(render(&db, &session, &invalid, None).await?))
         }
         Err(ChangeError::Store(e)) => Err(e.into()),
     }

@@ -3,6 +3,7 @@
 
 mod auth;
 mod back_office;
+mod best_brotli;
 pub mod error;
 mod json_errors;
 mod kiosk;

@@ -137,10 +137,17 @@ pub async fn bulk(
             ),
         ));
     }
-    let valid: Vec<String> = customers
+    let checked: Vec<(String, Result<(), String>)> = customers
+        .into_iter()
+        .map(|c| {
+            let check = validate_ref("customer_ref", &c).map_err(|e| e.to_string());
+            (c, check)
+        })
+        .collect();
+    let valid: Vec<String> = checked
         .iter()
-        .filter(|c| validate_ref("customer_ref", c).is_ok())
-        .cloned()
+        .filter(|(_, check)| check.is_ok())
+        .map(|(c, _)| c.clone())
         .collect();
     let last: HashMap<String, PurchaseRecord> = db
         .last_purchases(&shop.id, &valid)
@@ -148,8 +155,8 @@ pub async fn bulk(
         .into_iter()
         .map(|p| (p.customer_ref.clone(), p))
         .collect();
-    let mut rows = Vec::with_capacity(customers.len());
-    for customer in customers {
+    let mut rows = Vec::with_capacity(checked.len());
+    for (customer, check) in checked {
         let mut row = LinkRow {
             customer_ref: customer.clone(),
             order_ref: None,
@@ -158,8 +165,8 @@ pub async fn bulk(
             expires_at: None,
             error: None,
         };
-        if let Err(e) = validate_ref("customer_ref", &customer) {
-            row.error = Some(e.to_string());
+        if let Err(e) = check {
+            row.error = Some(e);
             rows.push(row);
             continue;
         }

@@ -8,7 +8,7 @@ use rand::RngCore;
 
 use super::settings::{Actor, ChangeError, audit};
 use crate::db::{Database, DbError, Shop, WebhookRecord};
-use crate::outbound::{self, Receivers};
+use crate::outbound::Receivers;
 use crate::webhooks::generate_secret;
 
 /// Deliveries the log shows, newest first.
@@ -33,21 +33,21 @@ fn check(new: &NewWebhook, receivers: Receivers) -> Vec<FieldError> {
         field: name.into(),
         message: message.into(),
     };
-    let url_ok = new.url.chars().count() <= MAX_WEBHOOK_URL_CHARS
-        && reqwest::Url::parse(&new.url).is_ok_and(|u| {
-            matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
-        });
-    if !url_ok {
-        errors.push(field(
+    let url = reqwest::Url::parse(&new.url).ok().filter(|u| {
+        new.url.chars().count() <= MAX_WEBHOOK_URL_CHARS
+            && matches!(u.scheme(), "http" | "https")
+            && u.host_str().is_some_and(|h| !h.is_empty())
+    });
+    match url {
+        None => errors.push(field(
             "url",
             "an http:// or https:// address of at most 2000 characters",
-        ));
-    } else if receivers == Receivers::Public
-        && let Some(why) = reqwest::Url::parse(&new.url)
-            .ok()
-            .and_then(|u| outbound::refused_host(&u))
-    {
-        errors.push(field("url", &why));
+        )),
+        Some(u) => {
+            if let Some(why) = receivers.refusal(&u) {
+                errors.push(field("url", &why));
+            }
+        }
     }
     if new.events.is_empty() {
         errors.push(field("events", "at least one event"));

@@ -310,7 +310,7 @@ pub async fn purchases_of(
     let st = client
         .prepare_cached(
             "SELECT purchase_id, customer_ref, amount_cents, points, purchased_at, day, store_id FROM purchases
-             WHERE shop_id = $1 AND customer_ref = $2 ORDER BY purchased_at DESC, purchase_id DESC",
+             WHERE shop_id = $1 AND customer_ref = $2 ORDER BY purchased_at DESC, purchase_id COLLATE \"C\" DESC",
         )
         .await?;
     client
@@ -331,7 +331,7 @@ pub async fn last_purchases(
             "SELECT DISTINCT ON (customer_ref)
                purchase_id, customer_ref, amount_cents, points, purchased_at, day, store_id FROM purchases
              WHERE shop_id = $1 AND customer_ref = ANY($2)
-             ORDER BY customer_ref, purchased_at DESC, purchase_id DESC",
+             ORDER BY customer_ref, purchased_at DESC, purchase_id COLLATE \"C\" DESC",
         )
         .await?;
     client
