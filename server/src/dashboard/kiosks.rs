@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::format;
 use super::i18n::fill;
-use super::layout::{Section, errors, shell};
+use super::layout::{Section, aria_invalid, errors, shell};
 use super::session::Session;
 use super::surveys::dashboard_actor;
 use super::{form_allowed, refused};
@@ -82,8 +82,8 @@ async fn render(
         }
         form method="post" action="/dashboard/kiosks/stores" class="card" {
             input type="hidden" name="csrf" value=(session.csrf);
-            label { (t.store_id) input id=(field_id("id")) name="id" required maxlength="128" pattern="[A-Za-z0-9_.:@\\-]+" aria-invalid=[invalid.iter().any(|e| e.field == "id").then_some("true")]; }
-            label { (t.store_name) input id=(field_id("name")) name="name" required maxlength="100" aria-invalid=[invalid.iter().any(|e| e.field == "name").then_some("true")]; }
+            label { (t.store_id) input id=(field_id("id")) name="id" required maxlength="128" pattern="[A-Za-z0-9_.:@\\-]+" aria-invalid=[aria_invalid(invalid, "id")]; }
+            label { (t.store_name) input id=(field_id("name")) name="name" required maxlength="100" aria-invalid=[aria_invalid(invalid, "name")]; }
             div class="actions" { button type="submit" { (t.save_store) } }
         }
 
@@ -91,7 +91,7 @@ async fn render(
         p role="status" data-testid="pin-state" { (if pin_set { t.pin_is_set } else { t.pin_not_set }) }
         form method="post" action="/dashboard/kiosks/pin" class="card" {
             input type="hidden" name="csrf" value=(session.csrf);
-            label { (t.kiosk_pin) input id=(field_id("pin")) name="pin" type="password" inputmode="numeric" autocomplete="new-password" required minlength="6" maxlength="12" pattern="[0-9]{6,12}" aria-describedby="pin-hint" aria-invalid=[invalid.iter().any(|e| e.field == "pin").then_some("true")]; }
+            label { (t.kiosk_pin) input id=(field_id("pin")) name="pin" type="password" inputmode="numeric" autocomplete="new-password" required minlength="6" maxlength="12" pattern="[0-9]{6,12}" aria-describedby="pin-hint" aria-invalid=[aria_invalid(invalid, "pin")]; }
             p id="pin-hint" class="intro" { (t.kiosk_pin_hint) }
             div class="actions" { button type="submit" { (t.set_pin) } }
         }

@@ -165,6 +165,19 @@ pub fn html_response(markup: Markup) -> Response {
         .into_response()
 }
 
+/// `aria-invalid` for the input of `field`: set when an error names the field
+/// or something inside it (`tiers[0].name` is inside `tiers`).
+pub fn aria_invalid(errors: &[FieldError], field: &str) -> Option<&'static str> {
+    errors
+        .iter()
+        .any(|e| {
+            e.field
+                .strip_prefix(field)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+        })
+        .then_some("true")
+}
+
 /// The list of fields a form got wrong, each linking to its field.
 pub fn errors(t: &Texts, errors: &[FieldError], field_id: impl Fn(&str) -> String) -> Markup {
     html! {
@@ -219,4 +232,29 @@ pub fn enc(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_field_is_marked_invalid_by_its_own_errors_and_those_inside_it() {
+        let errors = |fields: &[&str]| -> Vec<FieldError> {
+            fields
+                .iter()
+                .map(|f| FieldError {
+                    field: f.to_string(),
+                    message: "wrong".into(),
+                })
+                .collect()
+        };
+        let e = errors(&["name", "tiers[0].name", "texts.en.question"]);
+        for marked in ["name", "tiers", "tiers[0]", "texts", "texts.en.question"] {
+            assert_eq!(aria_invalid(&e, marked), Some("true"), "{marked}");
+        }
+        for clean in ["names", "nam", "tiers[1]", "texts.en.follow_up", "url"] {
+            assert_eq!(aria_invalid(&e, clean), None, "{clean}");
+        }
+    }
 }

@@ -12,7 +12,7 @@ use kept_shared::{FieldError, ShopSettings, TierSetting};
 use maud::{Markup, html};
 
 use super::format;
-use super::layout::{Section, errors, shell};
+use super::layout::{Section, aria_invalid, errors, shell};
 use super::session::{Session, sign_in};
 use super::surveys::dashboard_actor;
 use super::{form_allowed, refused};
@@ -58,13 +58,6 @@ async fn render(
     let lang = session.lang;
     let t = lang.texts();
     let audit = owner_settings::audit_log(db.as_ref(), &session.shop, AUDIT_LINES).await?;
-    let invalid = |path: &str| {
-        errs.iter().any(|e| {
-            e.field == path
-                || e.field.starts_with(&format!("{path}["))
-                || e.field.starts_with(&format!("{path}."))
-        })
-    };
     let zones = chrono_tz::TZ_VARIANTS
         .iter()
         .map(|z| z.name())
@@ -75,16 +68,16 @@ async fn render(
         form method="post" action="/dashboard/settings" {
             input type="hidden" name="csrf" value=(session.csrf);
             div class="grid2" {
-                label { (t.shop_name) input id=(field_id("name")) name="name" value=(s.name) required maxlength="100" aria-invalid=[invalid("name").then_some("true")]; }
+                label { (t.shop_name) input id=(field_id("name")) name="name" value=(s.name) required maxlength="100" aria-invalid=[aria_invalid(errs, "name")]; }
                 label { (t.time_zone)
                     select id=(field_id("time_zone")) name="time_zone" {
                         @for z in &zones { option value=(z) selected[*z == s.time_zone] { (z) } }
                     }
                 }
-                label { (t.points_per_unit) input id=(field_id("points_per_unit")) name="points_per_unit" type="number" min="0" max="1000" value=(s.points_per_unit) aria-invalid=[invalid("points_per_unit").then_some("true")]; }
-                label { (t.churn_window) input id=(field_id("churn_window_days")) name="churn_window_days" type="number" min="7" max="730" value=(s.churn_window_days) aria-describedby="churn-hint" aria-invalid=[invalid("churn_window_days").then_some("true")]; }
-                label { (t.survey_cooldown) input id=(field_id("survey_cooldown_days")) name="survey_cooldown_days" type="number" min="0" max="365" value=(s.survey_cooldown_days) aria-describedby="cooldown-hint" aria-invalid=[invalid("survey_cooldown_days").then_some("true")]; }
-                label { (t.text_retention) input id=(field_id("text_retention_days")) name="text_retention_days" type="number" min="0" max="3650" value=(s.text_retention_days) aria-describedby="retention-hint" aria-invalid=[invalid("text_retention_days").then_some("true")]; }
+                label { (t.points_per_unit) input id=(field_id("points_per_unit")) name="points_per_unit" type="number" min="0" max="1000" value=(s.points_per_unit) aria-invalid=[aria_invalid(errs, "points_per_unit")]; }
+                label { (t.churn_window) input id=(field_id("churn_window_days")) name="churn_window_days" type="number" min="7" max="730" value=(s.churn_window_days) aria-describedby="churn-hint" aria-invalid=[aria_invalid(errs, "churn_window_days")]; }
+                label { (t.survey_cooldown) input id=(field_id("survey_cooldown_days")) name="survey_cooldown_days" type="number" min="0" max="365" value=(s.survey_cooldown_days) aria-describedby="cooldown-hint" aria-invalid=[aria_invalid(errs, "survey_cooldown_days")]; }
+                label { (t.text_retention) input id=(field_id("text_retention_days")) name="text_retention_days" type="number" min="0" max="3650" value=(s.text_retention_days) aria-describedby="retention-hint" aria-invalid=[aria_invalid(errs, "text_retention_days")]; }
             }
             p class="intro" id="churn-hint" { (t.churn_window_hint) }
             p class="intro" id="cooldown-hint" { (t.survey_cooldown_hint) }
@@ -92,7 +85,7 @@ async fn render(
             label class="check" { input id=(field_id("require_verified")) name="require_verified" type="checkbox" value="on" checked[s.require_verified] aria-describedby="verified-hint"; (t.require_verified) }
             p class="intro" id="verified-hint" { (t.require_verified_hint) }
             label { (t.allowed_origins)
-                textarea id=(field_id("allowed_origins")) name="allowed_origins" rows="3" aria-describedby="origins-hint" aria-invalid=[invalid("allowed_origins").then_some("true")] { (s.allowed_origins.join("\n")) }
+                textarea id=(field_id("allowed_origins")) name="allowed_origins" rows="3" aria-describedby="origins-hint" aria-invalid=[aria_invalid(errs, "allowed_origins")] { (s.allowed_origins.join("\n")) }
             }
             p class="intro" id="origins-hint" { (t.allowed_origins_hint) }
             fieldset {
@@ -103,7 +96,7 @@ async fn render(
                         @for (i, tier) in s.tiers.iter().chain(std::iter::once(&TierSetting { name: String::new(), min_points: 0, labels: BTreeMap::new() })).enumerate() {
                             @let blank = i == s.tiers.len();
                             tr {
-                                td { input id=(field_id(&format!("tiers[{i}].name"))) name={"tier." (i) ".name"} value=(tier.name) aria-label={(t.tier_name) " " (i + 1)} aria-invalid=[invalid(&format!("tiers[{i}]")).then_some("true")]; }
+                                td { input id=(field_id(&format!("tiers[{i}].name"))) name={"tier." (i) ".name"} value=(tier.name) aria-label={(t.tier_name) " " (i + 1)} aria-invalid=[aria_invalid(errs, &format!("tiers[{i}]"))]; }
                                 td { input id=(field_id(&format!("tiers[{i}].min_points"))) name={"tier." (i) ".min_points"} type="number" min="0" value=(if blank { String::new() } else { tier.min_points.to_string() }) aria-label={(t.min_points) " " (i + 1)}; }
                                 td { input id=(field_id(&format!("tiers[{i}].labels"))) name={"tier." (i) ".labels"} value=(labels_text(&tier.labels)) aria-label={(t.tier_labels_hint) " " (i + 1)}; }
                             }

@@ -16,7 +16,7 @@ use kept_shared::{
 use maud::{DOCTYPE, Markup, html};
 
 use super::i18n::Texts;
-use super::layout::{Section, errors, shell};
+use super::layout::{Section, aria_invalid, errors, shell};
 use super::session::Session;
 use super::{form_allowed, refused};
 use crate::db::Db;
@@ -106,10 +106,6 @@ fn edit_form(session: &Session, d: &SurveyDefinition, errs: &[FieldError], saved
         }
         l
     };
-    let invalid = |path: &str| {
-        errs.iter()
-            .any(|e| e.field == path || e.field.starts_with(&format!("{path}.")))
-    };
     html! {
         (errors(t, errs, field_id))
         @if saved { p class="status-message" role="status" { (t.saved) } }
@@ -139,11 +135,11 @@ fn edit_form(session: &Session, d: &SurveyDefinition, errs: &[FieldError], saved
                 legend { (t.when_it_shows) }
                 div class="grid2" {
                     label { (t.delay_seconds) input type="number" name="delay_seconds" id=(field_id("targeting.delay_seconds")) min="0" max="600" value=(s.targeting.delay_seconds)
-                        aria-invalid=[invalid("targeting.delay_seconds").then_some("true")]; }
+                        aria-invalid=[aria_invalid(errs, "targeting.delay_seconds")]; }
                     label { (t.sample_percent) input type="number" name="sample_percent" id=(field_id("targeting.sample_percent")) min="0" max="100" value=(s.targeting.sample_percent)
-                        aria-invalid=[invalid("targeting.sample_percent").then_some("true")]; }
+                        aria-invalid=[aria_invalid(errs, "targeting.sample_percent")]; }
                     label { (t.recontact_days) input type="number" name="recontact_days" id=(field_id("targeting.recontact_days")) min="0" max="365" value=(s.targeting.recontact_days)
-                        aria-invalid=[invalid("targeting.recontact_days").then_some("true")]; }
+                        aria-invalid=[aria_invalid(errs, "targeting.recontact_days")]; }
                     label class="check" { input type="checkbox" name="once_per_order" checked[s.targeting.once_per_order]; (t.once_per_order) }
                 }
                 div class="table-wrap" { table {
@@ -159,7 +155,7 @@ fn edit_form(session: &Session, d: &SurveyDefinition, errs: &[FieldError], saved
                                 } }
                                 td { input id=(field_id(&format!("targeting.pages[{i}].path"))) name={"page." (i) ".path"} value=(rule.path) placeholder="/thank-you"
                                     aria-label={(t.page_path) " " (i + 1)} aria-describedby="pages-hint"
-                                    aria-invalid=[invalid(&format!("targeting.pages[{i}].path")).then_some("true")]; }
+                                    aria-invalid=[aria_invalid(errs, &format!("targeting.pages[{i}].path"))]; }
                             }
                         }
                     }
@@ -181,7 +177,7 @@ fn edit_form(session: &Session, d: &SurveyDefinition, errs: &[FieldError], saved
                     legend { (l) }
                     label { (t.question)
                         input id=(field_id(&format!("texts.{l}.question"))) name={"q." (l)} value=(texts.question) maxlength="300"
-                            aria-invalid=[invalid(&format!("texts.{l}.question")).then_some("true")];
+                            aria-invalid=[aria_invalid(errs, &format!("texts.{l}.question"))];
                     }
                     @if !matches!(s.kind, SurveyKind::Csat) {
                         label { (t.follow_up)
@@ -202,7 +198,7 @@ fn edit_form(session: &Session, d: &SurveyDefinition, errs: &[FieldError], saved
                             @for (i, r) in reasons.iter().chain(std::iter::once(&ChurnReasonChoice { code: String::new(), labels: BTreeMap::new() })).enumerate() {
                                 tr {
                                     td { input id=(field_id(&format!("reasons[{i}].code"))) name={"reason." (i) ".code"} value=(r.code) aria-label={(t.reason_code) " " (i + 1)}
-                                        aria-invalid=[invalid(&format!("reasons[{i}].code")).then_some("true")]; }
+                                        aria-invalid=[aria_invalid(errs, &format!("reasons[{i}].code"))]; }
                                     @for l in &reason_locales {
                                         td { input id=(field_id(&format!("reasons[{i}].labels.{l}"))) name={"reason." (i) ".label." (l)} value=(r.labels.get(l).cloned().unwrap_or_default())
                                             aria-label={(t.label) " " (i + 1) " (" (l) ")"}; }

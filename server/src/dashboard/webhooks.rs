@@ -11,7 +11,7 @@ use maud::{Markup, html};
 
 use super::format;
 use super::i18n::Texts;
-use super::layout::{Section, errors, shell};
+use super::layout::{Section, aria_invalid, errors, shell};
 use super::session::Session;
 use super::surveys::dashboard_actor;
 use super::{form_allowed, refused};
@@ -99,7 +99,7 @@ async fn render(
         h2 { (t.add_webhook) }
         form method="post" action="/dashboard/webhooks" class="card" {
             input type="hidden" name="csrf" value=(session.csrf);
-            label { (t.webhook_url) input id=(field_id("url")) name="url" type="url" required placeholder="https://" aria-invalid=[invalid.iter().any(|e| e.field == "url").then_some("true")]; }
+            label { (t.webhook_url) input id=(field_id("url")) name="url" type="url" required placeholder="https://" aria-invalid=[aria_invalid(invalid, "url")]; }
             fieldset id=(field_id("events")) {
                 legend { (t.webhook_events) }
                 @for k in EventKind::ALL {
