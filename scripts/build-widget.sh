@@ -5,19 +5,20 @@
 #   3. binaryen's wasm-opt -Oz shrinks the wasm further;
 #   4. the glue and the wasm get content-hashed names (cached for a year by
 #      browsers and CDNs);
-#   5. esbuild bundles and minifies the loader (widget/loader/) into kept.js, the
-#      one stable name, which learns the hashed names;
+#   5. esbuild bundles the loader (widget/loader/) and terser minifies it into
+#      kept.js, the one stable name, which learns the hashed names;
 #   6. every file gets a brotli (.br, quality 11) and a gzip (.gz) twin next to it,
 #      for a server that sends precompressed files.
 # setup.sh installs wasm-bindgen (the version in Cargo.lock), and wasm-opt (npm
-# binaryen) and esbuild from the npm registry.
+# binaryen), esbuild and terser from the npm registry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 WASM_OPT=target/npm/node_modules/binaryen/bin/wasm-opt
 ESBUILD=target/npm/node_modules/.bin/esbuild
-[[ -x $WASM_OPT && -x $ESBUILD ]] || { echo "wasm-opt or esbuild is missing: run scripts/setup.sh" >&2; exit 1; }
+TERSER=target/npm/node_modules/.bin/terser
+[[ -x $WASM_OPT && -x $ESBUILD && -x $TERSER ]] || { echo "wasm-opt, esbuild or terser is missing: run scripts/setup.sh" >&2; exit 1; }
 STAGE=target/widget-build
 DIST=widget/dist
 
@@ -41,10 +42,14 @@ rm -rf "$DIST" && mkdir -p "$DIST"
 # The glue minified too: its imports keep their names (the wasm calls them by name).
 "$ESBUILD" "$STAGE/kept-widget.js" --minify --format=esm --log-level=warning --outfile="$DIST/$GLUE"
 cp "$STAGE/kept-widget_bg.opt.wasm" "$DIST/$WASM"
-"$ESBUILD" widget/loader/main.js --bundle --minify --format=iife --target=es2017 \
-  --log-level=warning --outfile="$STAGE/kept.js"
+"$ESBUILD" widget/loader/main.js --bundle --format=iife --target=es2017 \
+  --log-level=warning --outfile="$STAGE/kept.bundle.js"
+# terser, not esbuild, minifies what every page runs: 4 % smaller after brotli.
+"$TERSER" "$STAGE/kept.bundle.js" --compress passes=3 --mangle toplevel --format ascii_only=true --output "$STAGE/kept.js"
 sed -e "s/__KEPT_GLUE__/$GLUE/" -e "s/__KEPT_WASM__/$WASM/" "$STAGE/kept.js" > "$DIST/kept.js"
 grep -q "$WASM" "$DIST/kept.js" || { echo "kept.js has no __KEPT_WASM__ placeholder" >&2; exit 1; }
+# The server writes a shop's rules in place of this string (server/src/http/shop_loader.rs).
+[[ $(grep -o '"__KEPT_SHOP__"' "$DIST/kept.js" | wc -l) == 1 ]] || { echo "kept.js must have one \"__KEPT_SHOP__\" slot" >&2; exit 1; }
 
 # Node's zlib has brotli: no extra tool. Text mode for JS, generic for wasm.
 node - "$DIST" <<'JS'

@@ -1,7 +1,12 @@
 //! What the widget costs a shop's page, measured side by side in headless Chromium
-//! with a 4× slower CPU and a slow 3G network, cache disabled (a first visit):
+//! with a 4× slower CPU and a slow 3G network, cache disabled (a first visit)
+//! unless said otherwise:
 //!
-//! - (a) a shop page where nothing is due: kept.js and the plan only;
+//! - (a) a shop page where nothing is due, with the snippet Kept gives a shop
+//!   (`kept.js?key=…`, the loader with the shop's rules): that file only;
+//! - (a′) the same with the generic `kept.js` (a page that names a customer
+//!   gets this path): the loader, then the plan's rules;
+//! - (a″) the same as (a), as the visitor's next page of the shop (cache on);
 //! - (b) the same page where the NPS question is due;
 //! - (c) the same page with the NPS question as a plain HTML form (the reference
 //!   for (b): a survey with no script at all);
@@ -75,8 +80,20 @@ struct Transfers {
     bytes: HashMap<RequestId, f64>,
 }
 
-async fn load(env: &Env, url: &str, watch: bool, until: &str) -> Result<Load> {
+/// Loads `url` in a fresh tab and measures it; with `earlier`, after that page
+/// of the same shop, the cache on (a visitor's next page).
+async fn load(
+    env: &Env,
+    url: &str,
+    watch: bool,
+    until: &str,
+    earlier: Option<&str>,
+) -> Result<Load> {
     let w: Widget = env.open("about:blank").await?;
+    if let Some(earlier) = earlier {
+        w.goto(earlier).await?;
+        w.wait_until("the earlier page done", until).await?;
+    }
     let transfers = Arc::new(Mutex::new(Transfers::default()));
     let mut responses = w.page.event_listener::<EventResponseReceived>().await?;
     let mut finished = w.page.event_listener::<EventLoadingFinished>().await?;
@@ -95,7 +112,9 @@ async fn load(env: &Env, url: &str, watch: bool, until: &str) -> Result<Load> {
         }
     });
     w.page.execute(NetworkEnable::default()).await?;
-    w.page.execute(SetCacheDisabledParams::new(true)).await?;
+    w.page
+        .execute(SetCacheDisabledParams::new(earlier.is_none()))
+        .await?;
     w.page
         .execute(EmulateNetworkConditionsByRuleParams::new(
             false,
@@ -150,7 +169,7 @@ async fn load(env: &Env, url: &str, watch: bool, until: &str) -> Result<Load> {
     };
     let mut kept_parts: Vec<(String, f64)> = sizes
         .iter()
-        .filter(|(u, _)| u.contains("/kept/") || u.contains("/api/"))
+        .filter(|(u, _)| u.contains("/kept/") || u.contains("/api/") || u.contains("/widget/"))
         .map(|(u, b)| {
             let path = u.split_once("//").map_or(u.as_str(), |(_, rest)| rest);
             let path = path.find('/').map_or(path, |i| &path[i..]);
@@ -192,10 +211,11 @@ async fn measure(
     url: impl Fn(usize) -> String,
     watch: bool,
     until: &str,
+    earlier: Option<&str>,
 ) -> Result<Row> {
     let mut loads = Vec::new();
     for run in 0..RUNS {
-        loads.push(load(env, &url(run), watch, until).await?);
+        loads.push(load(env, &url(run), watch, until, earlier).await?);
     }
     let question: Vec<f64> = loads.iter().filter_map(|l| l.question_ms).collect();
     Ok(Row {
@@ -225,20 +245,48 @@ async fn main() -> Result<()> {
     let decided = "document.readyState === 'complete' && document.querySelector('script[data-kept-due]') !== null";
     let loaded = "document.readyState === 'complete'";
     let shown = "window.__question != null";
+    // The snippet Kept gives a shop: kept.js?key=…, with the shop's rules in it.
+    let shop_loader = ("loader", "shop");
+    let products = env.shop_url_at("/products", &[shop_loader]);
     let nothing_due = measure(
         &env,
         "(a) nothing due",
+        |_| products.clone(),
+        false,
+        decided,
+        None,
+    )
+    .await?;
+    let generic = measure(
+        &env,
+        "(a′) nothing due, the generic kept.js (asks for the rules)",
         |_| env.shop_url_at("/products", &[]),
         false,
         decided,
+        None,
+    )
+    .await?;
+    let next_page = measure(
+        &env,
+        "(a″) nothing due, the visitor's next page (cache on)",
+        |_| env.shop_url_at("/products/espresso", &[shop_loader]),
+        false,
+        decided,
+        Some(&products),
     )
     .await?;
     let due = measure(
         &env,
         "(b) NPS due",
-        |run| env.shop_url_at("/thanks", &[("order", &format!("bench-{run}"))]),
+        |run| {
+            env.shop_url_at(
+                "/thanks",
+                &[shop_loader, ("order", &format!("bench-{run}"))],
+            )
+        },
         true,
         shown,
+        None,
     )
     .await?;
     let plain = measure(
@@ -247,6 +295,7 @@ async fn main() -> Result<()> {
         |_| env.shop_url_at("/thanks", &[("page", "plain")]),
         true,
         shown,
+        None,
     )
     .await?;
     let bare = measure(
@@ -255,6 +304,7 @@ async fn main() -> Result<()> {
         |_| env.shop_url_at("/products", &[("page", "bare")]),
         false,
         loaded,
+        None,
     )
     .await?;
 
@@ -267,7 +317,7 @@ async fn main() -> Result<()> {
         "| page | bytes over the network | of which from Kept | question on screen | main-thread tasks | of which script |"
     );
     println!("|---|---|---|---|---|---|");
-    for r in [&nothing_due, &due, &plain, &bare] {
+    for r in [&nothing_due, &generic, &next_page, &due, &plain, &bare] {
         println!(
             "| {} | {:.0} B | {:.0} B | {} | {:.1} ms | {:.1} ms |",
             r.name,
@@ -280,7 +330,7 @@ async fn main() -> Result<()> {
         );
     }
     println!();
-    for r in [&nothing_due, &due] {
+    for r in [&nothing_due, &generic, &next_page, &due] {
         let parts: Vec<String> = r
             .kept_parts
             .iter()
@@ -297,12 +347,15 @@ async fn main() -> Result<()> {
         plain.question_ms.unwrap_or(f64::NAN),
     );
     println!();
-    println!(
-        "- (a) − (d): {:.0} B more, {:+.1} ms of script and {:+.1} ms of main-thread tasks (goal: ≤ 2 kB, ≤ 5 ms).",
-        nothing_due.bytes - bare.bytes,
-        nothing_due.script_ms - bare.script_ms,
-        nothing_due.main_thread_ms - bare.main_thread_ms
-    );
+    for r in [&nothing_due, &generic, &next_page] {
+        println!(
+            "- {} − (d): {:.0} B more, {:+.1} ms of script and {:+.1} ms of main-thread tasks (goal: ≤ 2 kB, ≤ 5 ms).",
+            r.name.split(' ').next().unwrap_or_default(),
+            r.bytes - bare.bytes,
+            r.script_ms - bare.script_ms,
+            r.main_thread_ms - bare.main_thread_ms
+        );
+    }
     println!(
         "- (b) ÷ (c): the question on screen {:.2}× as late as the plain form's (goal: ≤ 1.5×).",
         q_due / q_plain

@@ -410,6 +410,8 @@ impl Env {
 /// `key` are the real server's and the demo shop's unless the query says otherwise).
 /// `page=bare` leaves the widget out; `page=plain` puts in its place the same NPS
 /// question as a plain HTML form (the references of the page-load benchmark).
+/// `loader=shop` loads `kept.js?key=…` from the Kept server, the loader with the
+/// shop's rules in it, instead of the generic `kept.js` the shop hosts.
 /// As a shop's server does, the page signs its customer and order with the demo
 /// shop's widget secret, unless `sign=no` (or the query gives its own signatures).
 async fn shop_page(
@@ -421,6 +423,7 @@ async fn shop_page(
         .remove("key")
         .unwrap_or_else(|| demo::PUBLIC_KEY.to_string());
     let page = attrs.remove("page");
+    let loader = attrs.remove("loader");
     if attrs.remove("sign").as_deref() != Some("no") {
         for (name, what) in [("customer", Signed::Customer), ("order", Signed::Order)] {
             if let Some(value) = attrs.get(name).cloned() {
@@ -437,6 +440,9 @@ async fn shop_page(
     let widget = match page.as_deref() {
         Some("bare") => String::new(),
         Some("plain") => PLAIN_FORM.to_string(),
+        _ if loader.as_deref() == Some("shop") => {
+            format!(r#"<script src="{api}/widget/kept.js?key={key}" defer{attrs}></script>"#)
+        }
         _ => format!(
             r#"<script src="/kept/kept.js" defer data-api="{api}" data-key="{key}"{attrs}></script>"#
         ),

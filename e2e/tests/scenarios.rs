@@ -85,9 +85,11 @@ async fn nps_answer_with_reason_is_stored_once_and_reported() -> Result<()> {
 
     w.wait_for(&survey_screen(NPS)).await?;
     assert_eq!(w.decision().await?, [NPS]);
-    // kept.js asked for the plan's rules once; then the glue, the wasm and the
-    // plan's texts downloaded side by side, and the widget asked for nothing more
-    // before showing the question.
+    // The demo page names a customer (alice, for her loyalty card): only the
+    // server knows her plan, so kept.js asked for its rules once, even with
+    // the shop's rules in the file; then the glue, the wasm and the plan's texts
+    // downloaded side by side, and the widget asked for nothing more before
+    // showing the question.
     let timing = w
         .eval(
             "(() => { const r = performance.getEntriesByType('resource'); \

@@ -119,6 +119,94 @@ async fn a_page_with_nothing_due_downloads_the_loader_and_the_plan_only() -> Res
     Ok(())
 }
 
+/// `kept.js?key=…` carries the shop's rules: a page with nothing due asks Kept
+/// for nothing more; a due survey brings its texts with the widget, with the
+/// server's word on the order: an order answered on another device shows only
+/// what is left to ask.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_loader_with_the_shops_rules_asks_for_nothing_more_where_nothing_is_due() -> Result<()>
+{
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    only_on_thanks(&env).await?;
+    let from_kept = |downloads: &[(String, u64)]| -> Vec<String> {
+        downloads
+            .iter()
+            .map(|(url, _)| url.clone())
+            .filter(|u| u.starts_with(&env.api_url()))
+            .collect()
+    };
+    let w = env
+        .open(&env.shop_url_at("/products", &[("loader", "shop")]))
+        .await?;
+    assert!(w.decision().await?.is_empty());
+    let downloads = w.downloads().await?;
+    assert_eq!(
+        from_kept(&downloads),
+        [format!(
+            "{}/widget/kept.js?key={}",
+            env.api_url(),
+            demo::PUBLIC_KEY
+        )],
+        "the loader with the rules, nothing else"
+    );
+
+    w.goto(&env.shop_url_at("/thanks", &[("loader", "shop"), ("order", "o-1")]))
+        .await?;
+    assert_eq!(w.decision().await?, [NPS, CSAT]);
+    w.wait_for(&format!(r#".kept-survey[data-survey="{NPS}"]"#))
+        .await?;
+    let asked = from_kept(&w.downloads().await?);
+    assert_eq!(widget_code(&w.downloads().await?).len(), 2, "glue and wasm");
+    assert_eq!(
+        asked.iter().filter(|u| u.contains("/plan?")).count(),
+        1,
+        "{asked:#?}"
+    );
+    assert!(
+        asked
+            .iter()
+            .any(|u| u.contains("/plan?") && !u.contains("texts=false") && u.contains("order=o-1")),
+        "the texts, with the order: {asked:#?}"
+    );
+
+    // Answered for order o-9 elsewhere: the rules in the file say both are due,
+    // the server's word leaves CSAT.
+    let answered = AnswerBuilder::nps(demo::SHOP_ID, NPS, 10)
+        .order("o-9")
+        .build();
+    let stored = reqwest::Client::new()
+        .post(format!(
+            "{}{}",
+            env.api_url(),
+            kept_shared::api::answers(demo::PUBLIC_KEY)
+        ))
+        .json(&kept_shared::SyncBatch {
+            answers: vec![answered],
+        })
+        .send()
+        .await?;
+    assert!(stored.status().is_success());
+    new_visitor(&w).await?;
+    w.goto(&env.shop_url_at("/thanks", &[("loader", "shop"), ("order", "o-9")]))
+        .await?;
+    assert_eq!(w.decision().await?, [NPS, CSAT]);
+    w.wait_until(
+        "the widget shows what is left",
+        "document.querySelector('script[data-kept-shown]') !== null",
+    )
+    .await?;
+    assert_eq!(
+        w.eval("document.querySelector('script[data-kept-shown]').dataset.keptShown")
+            .await?,
+        CSAT
+    );
+    w.wait_for(&format!(r#".kept-survey[data-survey="{CSAT}"]"#))
+        .await?;
+    env.close().await;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_due_survey_appears_after_its_delay_and_only_on_its_pages() -> Result<()> {
     let _serial = ONE_AT_A_TIME.lock().await;

@@ -3,8 +3,8 @@
 //! each with its targeting rules and the server's verdict for this visitor
 //! (`shared/targeting.md`), and the shop's cooldown. With a locale, each survey
 //! carries only the texts that locale shows, to keep the plan small; without
-//! texts (`texts=false`, what the loader reads on every page to decide) it
-//! carries none: 40 % fewer bytes. The loader asks for the texts only when
+//! texts (`texts=false`, what the loader reads to decide) it is only the
+//! decision's part (`kept_shared::DecisionRules`). The loader asks for the texts only when
 //! something is due, alongside the widget's code.
 
 use std::collections::BTreeMap;
@@ -26,8 +26,6 @@ pub struct PlanRequest {
     /// The shop's signatures of them (`signatures.rs`).
     pub customer_sig: Option<String>,
     pub order_sig: Option<String>,
-    /// The rules alone, without the texts (`texts=false`).
-    pub rules_only: bool,
 }
 
 pub async fn display_plan(
@@ -78,7 +76,6 @@ pub async fn display_plan(
             );
             PlannedSurvey {
                 survey: match &request.locale {
-                    _ if request.rules_only => without_texts(survey),
                     Some(locale) => only_for(survey, locale),
                     None => survey,
                 },
@@ -94,17 +91,6 @@ pub async fn display_plan(
         cooldown_days: shop.survey_cooldown_days,
         surveys,
     })
-}
-
-/// The survey's rules alone, for deciding.
-fn without_texts(mut survey: Survey) -> Survey {
-    survey.texts.clear();
-    if let SurveyKind::ChurnReason { reasons, .. } = &mut survey.kind {
-        for r in reasons {
-            r.labels.clear();
-        }
-    }
-    survey
 }
 
 /// Keeps, of each text and label, only the one `locale` shows (by the widget's

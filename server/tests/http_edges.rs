@@ -281,7 +281,7 @@ async fn pages_icons_and_widget_files_are_served_with_their_caching() {
     )
     .unwrap();
     assert!(
-        demo_page.contains(r#"data-key="pk_demo""#)
+        demo_page.contains(r#"src="/widget/kept.js?key=pk_demo""#)
             && demo_page.contains(r#"data-customer="carol""#)
     );
     assert!(demo_page.contains(r#"data-locale="uk""#));

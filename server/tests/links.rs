@@ -17,7 +17,7 @@ use kept_server::links::Link;
 use kept_shared::testing::AnswerBuilder;
 use kept_shared::{
     BulkLinksRequest, Channel, ErrorCode, KioskRespondent, LinkRequest, PersonalLink,
-    RecordPurchase, SurveyDefinition, api,
+    RecordPurchase,
 };
 
 fn request(customer: &str, order: &str, survey: &str) -> LinkRequest {
@@ -417,29 +417,8 @@ async fn a_kiosk_identifies_the_respondent_of_a_receipt(app: TestApp) {
     let csat: PersonalLink = make_link(&app, &request("carol", "o-92", demo::CSAT_SURVEY))
         .await
         .json();
-    let owner = [
-        ("authorization", format!("Bearer {}", demo::OWNER_TOKEN)),
-        ("content-type", "application/json".to_string()),
-    ];
-    let owner: Vec<(&str, &str)> = owner.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let mut definition: SurveyDefinition = app
-        .get_with(&api::owner(demo::SHOP_ID, "surveys"), &owner)
-        .await
-        .json::<Vec<SurveyDefinition>>()
-        .into_iter()
-        .find(|d| d.survey.id == demo::CSAT_SURVEY)
-        .unwrap();
-    definition.active = false;
-    let path = api::owner(demo::SHOP_ID, &format!("surveys/{}", demo::CSAT_SURVEY));
-    let put = app
-        .raw(
-            Method::PUT,
-            &path,
-            &owner,
-            serde_json::to_vec(&definition).unwrap(),
-        )
+    app.edit_demo_survey(demo::CSAT_SURVEY, |d| d.active = false)
         .await;
-    assert_eq!(put.status, StatusCode::OK);
     assert_eq!(lookup(csat.token.clone()).await.status, StatusCode::GONE);
     let (status, html) = page(&app, &path_of(&csat)).await;
     assert_eq!(status, StatusCode::GONE);

@@ -50,5 +50,8 @@ pub use survey::{
     ChurnReasonChoice, ShopInfo, ShopSurveys, Survey, SurveyKind, SurveyTexts, pick_locale_label,
 };
 pub use sync::{RejectedAnswer, SyncBatch, SyncReceipt};
-pub use targeting::{Audience, DisplayPlan, PageMatch, PageRule, PlannedSurvey, Targeting};
+pub use targeting::{
+    Audience, DecisionRules, DisplayPlan, PageMatch, PageRule, PlannedSurvey, SurveyRules,
+    Targeting,
+};
 pub use validate::ValidationError;

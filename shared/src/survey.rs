@@ -26,8 +26,7 @@ pub struct Survey {
     /// The locale whose texts are shown when the visitor's locale has none.
     pub default_locale: String,
     /// Texts by locale ("en", "ru", "uk", ...). A stored survey has its default
-    /// locale's; only the display plan's rules (`texts=false`) have none, and then
-    /// leave the member out.
+    /// locale's; none (a survey built in code) leaves the member out.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub texts: BTreeMap<String, SurveyTexts>,
     /// Who the survey is for and when it may show.

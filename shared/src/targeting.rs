@@ -165,9 +165,9 @@ pub fn validate_targeting(t: &Targeting, errors: &mut Vec<FieldError>) {
     }
 }
 
-/// What the loader reads on every page (`GET api::plan`): the shop's active
-/// surveys in order, each with its rules and the server's verdict for this
-/// visitor, and the shop's cooldown. Texts are only the visitor's locale's.
+/// What the widget shows from (`GET api::plan`): the shop's active surveys in
+/// order, each with its rules and the server's verdict for this visitor, and
+/// the shop's cooldown. Texts are only the visitor's locale's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DisplayPlan {
     pub shop: ShopInfo,
@@ -181,6 +181,40 @@ pub struct PlannedSurvey {
     pub survey: Survey,
     #[serde(flatten)]
     pub verdict: Verdict,
+}
+
+/// What the loader decides with, on every page (`GET api::plan` with
+/// `texts=false`, and written into `kept.js?key=…`): of each survey of the plan
+/// only what `widget/loader/decide.js` reads, its id, rules and verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionRules {
+    pub cooldown_days: u32,
+    pub surveys: Vec<SurveyRules>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyRules {
+    pub id: String,
+    pub targeting: Targeting,
+    #[serde(flatten)]
+    pub verdict: Verdict,
+}
+
+impl From<&DisplayPlan> for DecisionRules {
+    fn from(plan: &DisplayPlan) -> Self {
+        DecisionRules {
+            cooldown_days: plan.cooldown_days,
+            surveys: plan
+                .surveys
+                .iter()
+                .map(|s| SurveyRules {
+                    id: s.survey.id.clone(),
+                    targeting: s.survey.targeting.clone(),
+                    verdict: s.verdict,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The server's part of the decision (see `shared/targeting.md`).

@@ -1,6 +1,6 @@
 // kept.js, the one script a shop embeds on every page:
-//   <script src="https://kept.example.com/widget/kept.js" defer data-key="pk_..."></script>
-// Attributes: data-key (required), data-api (default: the origin of this script),
+//   <script src="https://kept.example.com/widget/kept.js?key=pk_..." defer></script>
+// Attributes: data-key (the shop's public key, when the src does not name it), data-api (default: the origin of this script),
 // data-customer, data-order, data-customer-sig and data-order-sig (the shop's
 // signatures of them: the loyalty card and what only the server knows of them
 // need these), data-locale (default: navigator.language),
@@ -11,11 +11,13 @@
 // mount into; default: right after this script), data-kiosk-thanks-seconds (6),
 // data-kiosk-idle-seconds (60).
 //
-// It asks the server for this visitor's display plan, decides with the rules of
-// shared/targeting.md (decide.js) whether a survey is due on this page, and loads
-// the widget (wasm) only when something is to be shown: a due survey, a loyalty
-// card, or answers waiting in this browser to be sent. Otherwise it costs the page
-// this file and one small, cacheable request.
+// It decides with the rules of shared/targeting.md (decide.js) whether a survey
+// is due on this page, and loads the widget (wasm) only when something is to be
+// shown: a due survey, a loyalty card, or answers waiting in this browser to be
+// sent. Loaded as kept.js?key=…, this file carries the shop's rules; otherwise
+// (or for a page that names a customer, whose plan only the server knows) it
+// asks the server for this visitor's display plan. A page with nothing due costs
+// this file, and at most one small, cacheable request.
 //
 // It never throws into the shop's page: whatever goes wrong is said in one console
 // line starting with "[kept] ", and nothing empty is left on the page.
@@ -27,20 +29,25 @@ var GLUE = '__KEPT_GLUE__';
 var WASM = '__KEPT_WASM__';
 // As long as the widget's own requests may take (widget/src/browser.rs).
 var TIMEOUT_MS = 15e3;
+// The server writes the shop's rules here when this file is asked for as
+// kept.js?key=… (server/src/http/shop_loader.rs): {key, rules}, the plan of a
+// visitor it knows nothing of. Left as it is, a string: no rules in this file.
+var SHOP = '__KEPT_SHOP__';
 
+// `what`: words, or an error (its message).
 function say(how, what) {
-  console[how]('[kept] ' + what);
+  console[how]('[kept] ' + (what.message || what));
 }
 
 try {
   var script = document.currentScript, attrs = {}, store;
-  if (!script || !script.src) throw 'kept.js must be loaded with a plain <script src> tag';
+  if (!script || !script.src) throw 'kept.js needs a plain <script src> tag';
   var base = new URL('.', script.src);
   [].forEach.call(script.attributes, function (a) {
     if (!a.name.indexOf('data-')) attrs[a.name.slice(5)] = a.value.trim();
   });
-  var key = attrs.key, order = attrs.order, mode = attrs.mode;
-  if (!key) throw 'the widget is not shown: data-key (the shop\'s public key) is missing';
+  var key = attrs.key = attrs.key || SHOP.key, order = attrs.order, mode = attrs.mode;
+  if (!key) throw 'the shop\'s public key is missing: kept.js?key=... or data-key';
   // No regular expressions on every page: the first one costs a page
   // milliseconds of setup on a slow phone (README, Performance).
   var api = attrs.api || base.origin;
@@ -63,7 +70,7 @@ try {
   var seen = function () {
     var h = read('seen');
     h.surveys = h.surveys || {};
-    if (h.seed == null) { h.seed = Math.floor(Math.random() * 1e9); write('seen', h); }
+    if (h.seed == null) { h.seed = Math.random() * 1e9 | 0; write('seen', h); }
     return h;
   };
   // The widget calls this when a visitor answers or skips a survey.
@@ -121,14 +128,20 @@ try {
   };
   // Kiosks, personal links and previews show whatever is due: their texts at once.
   var always = preview || mode == 'kiosk' || mode == 'link';
-  plan(always)
+  // The rules in this file are this visitor's unless the page names a customer
+  // (known, lapsed: only the server can say). A signed order can only make a
+  // survey answered, not due: the plan fetched with the texts says so.
+  var inFile = !always && !attrs.customer && SHOP.key == key;
+  (inFile ? Promise.resolve() : plan(always))
     .then(function (text) {
-      var rules = text ? JSON.parse(text) : { cooldown_days: 0, surveys: [] };
-      var history = remembers ? seen() : { surveys: {} };
+      var rules = inFile ? SHOP.rules : text ? JSON.parse(text) : { surveys: [] };
+      var history = remembers ? seen() : { surveys: {} }, now = Date.now();
       var named = attrs.survey && attrs.survey.split(',').map(function (s) { return s.trim(); }).filter(Boolean);
-      var decision = decide(rules, {
-        path: location.pathname, order: order, named: named, mode: preview ? 'preview' : mode,
-      }, history, Date.now(), function (id) { return draw(history.seed, id); });
+      var page = { path: location.pathname, order: order, named: named, mode: preview ? 'preview' : mode };
+      var decideBy = function (plan) {
+        return decide(plan, page, history, now, function (id) { return draw(history.seed, id); });
+      };
+      var decision = decideBy(rules);
       var show = decision.show;
       // What was decided, on the script tag: for the shop's developer (and the tests).
       script.setAttribute('data-kept-due', show.join(' '));
@@ -142,8 +155,8 @@ try {
 
       // The wasm downloads alongside the glue, and the texts alongside both
       // (refused, only the queue is sent).
-      var wasm = fetch(new URL(WASM, base));
-      var widget = import(new URL(GLUE, base).href).then(function (m) {
+      var wasm = fetch(base + WASM);
+      var widget = import(base + GLUE).then(function (m) {
         return m.default({ module_or_path: wasm }).then(function () { return m; });
       });
       var texts = shown && (always ? text : plan(true).catch(function (e) { say('warn', e); }));
@@ -151,15 +164,17 @@ try {
         if (document.readyState == 'loading') document.addEventListener('DOMContentLoaded', done);
         else done();
       });
-      // The delay counts from when the page began to load; the widget downloads meanwhile.
+      // The delay counts from when the page began to load (past: at once); the
+      // widget downloads meanwhile.
       setTimeout(function () {
         Promise.all([widget, texts, ready]).then(function (loaded) {
           var m = loaded[0], text = loaded[1];
-          // Only what the texts show (the rules and the texts are two answers,
-          // maybe of different ages); without texts (offline, none kept), only
-          // the queue is sent.
-          var known = text ? JSON.parse(text).surveys : [];
-          show = show.filter(function (id) { return known.some(function (s) { return s.id == id; }); });
+          // Only what is still due by the plan with the texts (the rules were
+          // another answer, maybe older, or the file's, without the server's
+          // word on this order); without texts (offline, none kept), only the
+          // queue is sent.
+          var still = text ? decideBy(JSON.parse(text)).show : [];
+          show = show.filter(function (id) { return still.indexOf(id) >= 0; });
           if (show.length && remembers) {
             var h = seen(), now = Date.now();
             h.last = now;
@@ -170,12 +185,14 @@ try {
             write('seen', h);
           }
           m.mount(script, attrs, text || null, show, card, record);
+          // What was shown, after the server's last word (for the shop's developer).
+          script.setAttribute('data-kept-shown', show.join(' '));
         }).catch(function (e) {
           say('error', 'the widget could not load: ' + (e.message || e));
         });
-      }, Math.max(0, decision.delay_seconds * 1e3 - performance.now()));
+      }, decision.delay_seconds * 1e3 - performance.now());
     })
-    .catch(function (e) { say('error', e.message || e); });
+    .catch(function (e) { say('error', e); });
 } catch (e) {
-  say('error', e.message || e);
+  say('error', e);
 }

@@ -4,11 +4,13 @@
 mod auth;
 mod back_office;
 mod best_brotli;
+mod cacheable;
 pub mod error;
 mod json_errors;
 mod kiosk;
 mod owner;
 mod security_headers;
+mod shop_loader;
 mod throttle;
 mod widget;
 mod widget_files;
@@ -106,7 +108,10 @@ pub fn app_with(db: Db, config: AppConfig) -> Router {
         .fallback(|| async { Failure::not_found("no such API route") });
     Router::new()
         .nest("/api/v1", api)
-        .nest("/widget", widget_files::router(config.widget_dir))
+        .nest(
+            "/widget",
+            widget_files::router(config.widget_dir, db.clone(), throttle.clone()),
+        )
         .merge(
             pages::router(kiosk_build).layer(middleware::from_fn_with_state(
                 throttle.clone(),

@@ -135,19 +135,26 @@ pub async fn widget(State(t): State<Arc<Throttle>>, req: Request, next: Next) ->
     if req.method() == Method::OPTIONS {
         return next.run(req).await;
     }
-    if let Err(wait) = t.spend_client(&t.limiter.widget_per_client, &req) {
-        return too_many_requests(wait);
-    }
     let shop = super::first_segment(&req);
-    let shop = if validate_ref("public_key", &shop).is_ok() {
-        shop
-    } else {
-        String::from("(not a key)")
-    };
-    if let Err(wait) = spend(&t.limiter.widget_per_shop, &shop) {
+    if let Err(wait) = t.spend_widget(&req, &shop) {
         return too_many_requests(wait);
     }
     next.run(req).await
+}
+
+impl Throttle {
+    /// Spends one widget request of the client's bucket, then of the shop's
+    /// (`public_key`; one that cannot be a key shares one bucket): the widget's
+    /// routes and the loader with a shop's rules (`shop_loader.rs`).
+    pub fn spend_widget(&self, req: &Request, public_key: &str) -> Result<(), Duration> {
+        self.spend_client(&self.limiter.widget_per_client, req)?;
+        let shop = if validate_ref("public_key", public_key).is_ok() {
+            public_key
+        } else {
+            "(not a key)"
+        };
+        spend(&self.limiter.widget_per_shop, shop)
+    }
 }
 
 /// In front of the pages that read the store (the kiosk, the demo): the

@@ -13,11 +13,11 @@ use axum::{Extension, Json, Router};
 use chrono::Utc;
 use kept_shared::validate::{validate_batch_len, validate_ref, validate_signature};
 use kept_shared::{
-    ErrorCode, LoyaltyStatus, ShopInfo, ShopSurveys, SyncBatch, SyncReceipt, WidgetEvents,
+    DecisionRules, ErrorCode, LoyaltyStatus, ShopInfo, ShopSurveys, SyncBatch, SyncReceipt,
+    WidgetEvents,
 };
 
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use super::error::{ApiResult, Failure};
 use super::kiosk;
@@ -79,7 +79,7 @@ struct PlanQuery {
     order: Option<String>,
     customer_sig: Option<String>,
     order_sig: Option<String>,
-    /// `false`: the rules without the texts (what the loader decides with).
+    /// `false`: only what the loader decides with (`DecisionRules`).
     texts: Option<bool>,
 }
 
@@ -125,37 +125,20 @@ async fn plan(
         order: reference("order", q.order)?,
         customer_sig: signature("customer_sig", q.customer_sig)?,
         order_sig: signature("order_sig", q.order_sig)?,
-        rules_only: q.texts == Some(false),
     };
     let plan = display_plan(db.as_ref(), &shop, &request).await?;
-    let body = serde_json::to_vec(&plan).map_err(DbError::internal)?;
-    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
-    let cache = [
-        (header::ETAG, etag.clone()),
-        (
-            header::CACHE_CONTROL,
-            format!("private, max-age={PLAN_MAX_AGE_SECONDS}"),
-        ),
-    ];
-    let unchanged = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    if unchanged {
-        return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
+    let body = if q.texts == Some(false) {
+        serde_json::to_vec(&DecisionRules::from(&plan))
+    } else {
+        serde_json::to_vec(&plan)
     }
-    let json = [(header::CONTENT_TYPE, "application/json".to_string())];
-    // Every page of a shop reads the plan: brotli's best spares every visitor
-    // bytes (without brotli, the app-wide layer gzips it).
-    if super::best_brotli::accepted(&headers) {
-        let encoded = [
-            (header::CONTENT_ENCODING, "br".to_string()),
-            (header::VARY, "accept-encoding".to_string()),
-        ];
-        let packed = super::best_brotli::compress_once(&etag, &body);
-        return Ok((cache, json, encoded, packed).into_response());
-    }
-    Ok((cache, json, body).into_response())
+    .map_err(DbError::internal)?;
+    Ok(super::cacheable::respond(
+        &headers,
+        body,
+        "application/json",
+        format!("private, max-age={PLAN_MAX_AGE_SECONDS}"),
+    ))
 }
 
 async fn answers(

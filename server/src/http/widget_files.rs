@@ -2,9 +2,12 @@
 //! gzip where the build made them, readable by any origin (a shop's page on
 //! another origin loads them in CORS mode), and cached by name: files named by
 //! their content hash never change, so browsers keep them for a year; the loader
-//! `kept.js` keeps its name, so it is cached briefly and revalidated.
+//! `kept.js` keeps its name, so it is cached briefly and revalidated; asked for
+//! with a shop's key (`kept.js?key=…`), it carries the shop's rules
+//! (`shop_loader.rs`).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::Request;
@@ -15,12 +18,20 @@ use axum::response::Response;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use super::shop_loader::{self, ShopLoader};
+use super::throttle::Throttle;
 use crate::db::Db;
 
 /// How long browsers and CDNs may use `kept.js` before asking again.
 pub const LOADER_MAX_AGE_SECONDS: u32 = 300;
 
-pub fn router(dir: Option<PathBuf>) -> Router<Db> {
+/// The files of `dir`, with `kept.js?key=…` made by [`shop_loader`].
+pub fn router(dir: Option<PathBuf>, db: Db, throttle: Arc<Throttle>) -> Router<Db> {
+    let loader = ShopLoader {
+        db,
+        throttle,
+        loader: dir.clone().unwrap_or_default().join("kept.js"),
+    };
     let files = match dir {
         Some(dir) if dir.exists() => Router::new()
             .fallback_service(ServeDir::new(dir).precompressed_br().precompressed_gzip()),
@@ -32,6 +43,10 @@ pub fn router(dir: Option<PathBuf>) -> Router<Db> {
         }),
     };
     files
+        .layer(middleware::from_fn_with_state(
+            Arc::new(loader),
+            shop_loader::with_rules,
+        ))
         .layer(middleware::from_fn(cache_by_name))
         .layer(SetResponseHeaderLayer::overriding(
             header::ACCESS_CONTROL_ALLOW_ORIGIN,
@@ -39,10 +54,13 @@ pub fn router(dir: Option<PathBuf>) -> Router<Db> {
         ))
 }
 
+/// The `Cache-Control` of a file by its name, unless the response has its own
+/// (the loader with a shop's rules).
 async fn cache_by_name(req: Request, next: Next) -> Response {
     let policy = cache_policy(req.uri().path());
     let mut resp = next.run(req).await;
-    if resp.status().is_success() || resp.status() == StatusCode::NOT_MODIFIED {
+    let decided = resp.headers().contains_key(header::CACHE_CONTROL);
+    if !decided && (resp.status().is_success() || resp.status() == StatusCode::NOT_MODIFIED) {
         resp.headers_mut().insert(
             header::CACHE_CONTROL,
             HeaderValue::from_str(&policy).expect("ASCII"),

@@ -373,6 +373,42 @@ impl TestApp {
         self.post_json(&api::purchases(shop), Some(token), p).await
     }
 
+    /// Changes one of the demo shop's surveys through the owner API, as `edit` says.
+    pub async fn edit_demo_survey(
+        &self,
+        id: &str,
+        edit: impl FnOnce(&mut kept_shared::SurveyDefinition),
+    ) {
+        let owner = [
+            ("authorization", format!("Bearer {}", demo::OWNER_TOKEN)),
+            ("content-type", "application/json".to_string()),
+        ];
+        let owner: Vec<(&str, &str)> = owner.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let mut definition = self
+            .get_with(&api::owner(demo::SHOP_ID, "surveys"), &owner)
+            .await
+            .json::<Vec<kept_shared::SurveyDefinition>>()
+            .into_iter()
+            .find(|d| d.survey.id == id)
+            .unwrap_or_else(|| panic!("the demo shop has no survey {id}"));
+        edit(&mut definition);
+        let path = api::owner(demo::SHOP_ID, &format!("surveys/{id}"));
+        let put = self
+            .raw(
+                Method::PUT,
+                &path,
+                &owner,
+                serde_json::to_vec(&definition).unwrap(),
+            )
+            .await;
+        assert_eq!(
+            put.status,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(&put.body)
+        );
+    }
+
     /// Every stored answer of the demo shop.
     pub async fn stored(&self) -> Vec<Answer> {
         self.db

@@ -626,7 +626,7 @@ mod tests {
                 .collect(),
         };
         same_as_serde(&plan);
-        // The rules alone (`texts=false`): no texts, no reason labels, no members for them.
+        // Surveys without texts or reason labels: no members for them.
         let mut rules = plan.clone();
         for s in &mut rules.surveys {
             s.survey.texts.clear();

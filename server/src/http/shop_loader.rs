@@ -1,0 +1,141 @@
+//! `kept.js?key=pk_…`: the loader with the shop's rules written into it.
+//!
+//! Every page of a shop runs the loader, and the loader decides with the
+//! shop's rules (`shared/targeting.md`). Asked for by the generic `kept.js`,
+//! the rules are a second request after the script: one more round trip before
+//! a survey can show, one more response's headers, and the page's first
+//! `fetch`, which costs a slow phone milliseconds. Served here, the loader
+//! carries the rules a visitor the server knows nothing of gets (no customer,
+//! no signed order: `plan::display_plan`, as `DecisionRules`), so a page with
+//! nothing due costs one response, as analytics snippets do
+//! (`…/c/hotjar-<site>.js`).
+//!
+//! Whatever stands in the way (an unknown key, the widget's rate limits, the
+//! store not answering) serves the generic `kept.js` instead: a script that
+//! fails to load says nothing, while the generic loader asks for the plan and
+//! says in the server's words what is wrong.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::{Query, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use kept_shared::DecisionRules;
+use kept_shared::validate::validate_ref;
+use serde::Deserialize;
+
+use super::throttle::Throttle;
+use crate::db::{Db, DbError};
+use crate::plan::{PlanRequest, display_plan};
+
+/// What `scripts/build-widget.sh` leaves in `kept.js` for the server to fill:
+/// a string literal, which the generic loader reads as "no rules here".
+pub const RULES_SLOT: &str = "\"__KEPT_SHOP__\"";
+
+/// How long a browser may run the loader with its rules before asking again
+/// (as long as a plan), and how long after that it may still run it once while
+/// it asks (`stale-while-revalidate`: the page does not wait for the answer).
+pub const MAX_AGE_SECONDS: u32 = 60;
+pub const STALE_SECONDS: u32 = 86_400;
+
+pub struct ShopLoader {
+    pub db: Db,
+    pub throttle: Arc<Throttle>,
+    /// The built `kept.js`.
+    pub loader: PathBuf,
+}
+
+#[derive(Deserialize)]
+struct LoaderQuery {
+    key: Option<String>,
+}
+
+/// In front of the widget's files: `/kept.js?key=…` with the shop's rules,
+/// anything else (and whatever cannot have them) as the files are.
+pub async fn with_rules(State(s): State<Arc<ShopLoader>>, req: Request, next: Next) -> Response {
+    let key = match req.uri().path() {
+        "/kept.js" => Query::<LoaderQuery>::try_from_uri(req.uri())
+            .ok()
+            .and_then(|q| q.0.key),
+        _ => None,
+    };
+    let Some(key) = key else {
+        return next.run(req).await;
+    };
+    if s.throttle.spend_widget(&req, &key).is_err() {
+        return next.run(req).await;
+    }
+    match s.loader_for(&key).await {
+        Ok(Some(body)) => super::cacheable::respond(
+            req.headers(),
+            body,
+            // ASCII (`ascii_only`): no charset needed.
+            "text/javascript",
+            format!("max-age={MAX_AGE_SECONDS}, stale-while-revalidate={STALE_SECONDS}"),
+        ),
+        Ok(None) => next.run(req).await,
+        Err(e) => {
+            tracing::warn!("kept.js?key={key}: served without the shop's rules: {e}");
+            next.run(req).await
+        }
+    }
+}
+
+impl ShopLoader {
+    /// The loader with the rules of the shop whose public key is `key`; `None`
+    /// when no shop has it, or the built loader has no slot for them.
+    async fn loader_for(&self, key: &str) -> Result<Option<Vec<u8>>, DbError> {
+        if validate_ref("public_key", key).is_err() {
+            return Ok(None);
+        }
+        let Some(shop) = self.db.shop_by_public_key(key).await? else {
+            return Ok(None);
+        };
+        let loader = match tokio::fs::read_to_string(&self.loader).await {
+            Ok(text) if text.contains(RULES_SLOT) => text,
+            _ => return Ok(None),
+        };
+        let plan = display_plan(self.db.as_ref(), &shop, &PlanRequest::default()).await?;
+        let rules = DecisionRules::from(&plan);
+        let shop_rules = serde_json::json!({ "key": key, "rules": rules }).to_string();
+        Ok(Some(
+            loader
+                .replacen(RULES_SLOT, &ascii_only(&shop_rules), 1)
+                .into_bytes(),
+        ))
+    }
+}
+
+/// `json` with every character past ASCII written as a `\u` escape (they can
+/// only be inside its strings). The loader is then ASCII whatever the shop's
+/// rules say: a page in another encoding reads it right, and no line
+/// terminator (U+2028, which older engines refuse in a string literal) is left.
+fn ascii_only(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rules_are_written_in_ascii() {
+        let json = serde_json::json!({ "path": "/café/\u{2028}/🛒" }).to_string();
+        let ascii = ascii_only(&json);
+        assert!(ascii.is_ascii(), "{ascii}");
+        assert_eq!(ascii, r#"{"path":"/caf\u00e9/\u2028/\ud83d\uded2"}"#);
+        let back: serde_json::Value = serde_json::from_str(&ascii).unwrap();
+        assert_eq!(back.to_string(), json);
+    }
+}
