@@ -207,6 +207,22 @@ impl Env {
         Ok(())
     }
 
+    /// Sends `answers` to the demo shop's widget API, as a shop's page would
+    /// (from another device than the test's browser).
+    pub async fn send_answers(&self, answers: Vec<Answer>) -> Result<()> {
+        let resp = reqwest::Client::new()
+            .post(format!(
+                "{}{}",
+                self.api_url(),
+                kept_shared::api::answers(demo::PUBLIC_KEY)
+            ))
+            .json(&kept_shared::SyncBatch { answers })
+            .send()
+            .await?;
+        anyhow::ensure!(resp.status().is_success(), "{}", resp.status());
+        Ok(())
+    }
+
     /// All answers the database holds for the demo shop.
     pub async fn stored_answers(&self) -> Result<Vec<Answer>> {
         let records = self.api().db().answers(demo::SHOP_ID).await?;

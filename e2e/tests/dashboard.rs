@@ -12,7 +12,7 @@ use kept_e2e::{Env, WAIT};
 use kept_server::demo;
 use kept_shared::testing::AnswerBuilder;
 use kept_shared::webhooks::{Delivery, EventKind, NewWebhook, Webhook};
-use kept_shared::{RecordPurchase, SyncBatch, WinBackEntry, api};
+use kept_shared::{RecordPurchase, WinBackEntry, api};
 
 const DESKTOP: (u32, u32) = (1280, 900);
 const PHONE: (u32, u32) = (375, 740);
@@ -49,18 +49,7 @@ async fn a_webhook_that_fails(env: &Env) -> Result<()> {
     let answer = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 2)
         .reason("The order came a week late")
         .build();
-    let resp = reqwest::Client::new()
-        .post(format!(
-            "{}{}",
-            env.api_url(),
-            api::answers(demo::PUBLIC_KEY)
-        ))
-        .json(&SyncBatch {
-            answers: vec![answer],
-        })
-        .send()
-        .await?;
-    anyhow::ensure!(resp.status().is_success(), "{}", resp.status());
+    env.send_answers(vec![answer]).await?;
     let hooks: Vec<Webhook> = env.owner_get("webhooks").await?;
     let deadline = std::time::Instant::now() + WAIT;
     loop {

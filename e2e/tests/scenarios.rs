@@ -980,6 +980,12 @@ async fn a_mistyped_key_shows_nothing_and_says_why() -> Result<()> {
     let env = Env::start().await?;
     let w = env.open(&env.shop_url(&[("key", "pk_dmeo")])).await?;
     refused_in_one_line(&w, "pk_dmeo").await?;
+    // In the src (kept.js?key=…): the server, with no shop's rules to write in,
+    // sends the generic loader, which reads the key from its src and asks.
+    let w = env
+        .open(&env.shop_url(&[("key", "pk_dmeo"), ("loader", "shop")]))
+        .await?;
+    refused_in_one_line(&w, "no shop has the key \"pk_dmeo\"").await?;
     env.close().await;
     Ok(())
 }

@@ -175,18 +175,7 @@ async fn the_loader_with_the_shops_rules_asks_for_nothing_more_where_nothing_is_
     let answered = AnswerBuilder::nps(demo::SHOP_ID, NPS, 10)
         .order("o-9")
         .build();
-    let stored = reqwest::Client::new()
-        .post(format!(
-            "{}{}",
-            env.api_url(),
-            kept_shared::api::answers(demo::PUBLIC_KEY)
-        ))
-        .json(&kept_shared::SyncBatch {
-            answers: vec![answered],
-        })
-        .send()
-        .await?;
-    assert!(stored.status().is_success());
+    env.send_answers(vec![answered]).await?;
     new_visitor(&w).await?;
     w.goto(&env.shop_url_at("/thanks", &[("loader", "shop"), ("order", "o-9")]))
         .await?;

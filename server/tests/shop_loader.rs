@@ -8,7 +8,7 @@ mod common;
 
 use std::io::Read;
 
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use common::{Reply, TestApp};
 use kept_server::AppConfig;
 use kept_server::demo;
@@ -80,7 +80,7 @@ async fn the_loader_with_rules_is_cached_a_minute_by_its_etag_and_compressed_at_
     let plain = app.get("/widget/kept.js?key=pk_demo").await;
     assert_eq!(
         plain.header("cache-control"),
-        Some("max-age=60, stale-while-revalidate=86400")
+        Some("max-age=60, stale-while-revalidate=300")
     );
     let etag = plain.header("etag").unwrap().to_string();
     let again = app
@@ -106,11 +106,13 @@ async fn the_loader_with_rules_is_cached_a_minute_by_its_etag_and_compressed_at_
 }
 
 /// A script that fails to load says nothing; the generic loader asks the server
-/// for the plan, and says in the server's words what is wrong.
+/// for the plan, and says in the server's words what is wrong. Under a URL that
+/// names a shop it is asked for again next time (`no-cache`), so that neither a
+/// browser nor a CDN keeps it in place of the shop's.
 async fn whatever_stands_in_the_way_gets_the_generic_loader(app: TestApp) {
     let generic = |reply: &Reply| {
         assert_eq!(reply.status, StatusCode::OK);
-        assert_eq!(reply.header("cache-control"), Some("public, max-age=300"));
+        assert_eq!(reply.header("cache-control"), Some("no-cache"));
         assert_eq!(&reply.body[..], LOADER.as_bytes());
     };
     let one_a_minute = RateLimits {
@@ -118,17 +120,28 @@ async fn whatever_stands_in_the_way_gets_the_generic_loader(app: TestApp) {
         ..RateLimits::default()
     };
     let (app, _dist) = with_loader(app, LOADER, one_a_minute);
-    generic(&app.get("/widget/kept.js").await);
+    let plain = app.get("/widget/kept.js").await;
+    assert_eq!(plain.header("cache-control"), Some("public, max-age=300"));
+    assert_eq!(&plain.body[..], LOADER.as_bytes());
     generic(&app.get("/widget/kept.js?key=pk_nope").await);
     generic(&app.get("/widget/kept.js?key=%3Cscript%3E").await);
     generic(&app.get("/widget/kept.js?key=").await);
-    generic(&app.get("/widget/kept.js?key=pk_demo&key=pk_other").await);
+    let doubled = app.get("/widget/kept.js?key=pk_demo&key=pk_other").await;
+    assert_eq!(&doubled.body[..], LOADER.as_bytes(), "not a key");
+    // Only GET (and HEAD) have the rules, and only they spend from the limits.
+    let posted = app
+        .raw(Method::POST, "/widget/kept.js?key=pk_demo", &[], "")
+        .await;
+    assert_ne!(
+        posted.header("cache-control"),
+        Some("max-age=60, stale-while-revalidate=300")
+    );
     // The shop's widget requests past their limit: no store read, the generic file.
     assert_eq!(
         app.get("/widget/kept.js?key=pk_demo")
             .await
             .header("cache-control"),
-        Some("max-age=60, stale-while-revalidate=86400")
+        Some("max-age=60, stale-while-revalidate=300")
     );
     generic(&app.get("/widget/kept.js?key=pk_demo").await);
 
@@ -140,4 +153,11 @@ async fn whatever_stands_in_the_way_gets_the_generic_loader(app: TestApp) {
     );
     let old = app.get("/widget/kept.js?key=pk_demo").await;
     assert_eq!(&old.body[..], b"/* an older loader */");
+
+    // No widget built: nothing to write the rules into.
+    let unbuilt = TestApp::new(app.engine).await;
+    assert_eq!(
+        unbuilt.get("/widget/kept.js?key=pk_demo").await.status,
+        StatusCode::NOT_FOUND
+    );
 }

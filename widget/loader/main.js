@@ -1,6 +1,7 @@
 // kept.js, the one script a shop embeds on every page:
 //   <script src="https://kept.example.com/widget/kept.js?key=pk_..." defer></script>
-// Attributes: data-key (the shop's public key, when the src does not name it), data-api (default: the origin of this script),
+// Attributes: data-key (the shop's public key, when the src does not name it),
+// data-api (default: the origin of this script),
 // data-customer, data-order, data-customer-sig and data-order-sig (the shop's
 // signatures of them: the loyalty card and what only the server knows of them
 // need these), data-locale (default: navigator.language),
@@ -46,7 +47,10 @@ try {
   [].forEach.call(script.attributes, function (a) {
     if (!a.name.indexOf('data-')) attrs[a.name.slice(5)] = a.value.trim();
   });
-  var key = attrs.key = attrs.key || SHOP.key, order = attrs.order, mode = attrs.mode;
+  // The key: data-key, or the one the server wrote in with the rules, or (the
+  // server sent this file without them: unknown key, limits) the src's ?key=.
+  var key = attrs.key = attrs.key || SHOP.key || new URL(script.src).searchParams.get('key');
+  var order = attrs.order, mode = attrs.mode;
   if (!key) throw 'the shop\'s public key is missing: kept.js?key=... or data-key';
   // No regular expressions on every page: the first one costs a page
   // milliseconds of setup on a slow phone (README, Performance).
@@ -93,8 +97,9 @@ try {
     param('customer_sig', attrs.customer && attrs['customer-sig']);
   var query = visitor + (order && mode != 'kiosk' ? param('order', order) + param('order_sig', attrs['order-sig']) : '');
   // The plan (a promise of its text): with the texts the widget shows, or only
-  // the rules that decide (`texts=false`: what every page reads, 40 % smaller).
-  // Each is kept for when the server cannot be reached.
+  // the rules that decide (`texts=false`, less than half the bytes: where this
+  // file has no rules for this visitor). Each is kept for when the server
+  // cannot be reached.
   var plan = function (texts) {
     var kept = texts ? 'plan' : 'rules', controller = new AbortController();
     setTimeout(function () { controller.abort(); }, TIMEOUT_MS);

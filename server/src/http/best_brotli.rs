@@ -1,5 +1,6 @@
-//! The display plan, which every page of every shop reads, compressed at
-//! brotli's best: in one pass over the whole body, with a window sized for it.
+//! What every page of every shop reads (the loader with a shop's rules, the
+//! display plan), compressed at brotli's best: in one pass over the whole body,
+//! with a window sized for it.
 //!
 //! The app-wide compression streams at the default quality. Asked for quality
 //! 11, its streaming encoder would set up a 4 MiB window and a 32 MiB match tree
@@ -21,8 +22,8 @@ use brotli::enc::BrotliEncoderParams;
 const QUALITY: i32 = 11;
 /// A 64 KiB window: a plan is a few kilobytes.
 const WINDOW_BITS: i32 = 16;
-/// Compressed bodies kept (a few hundred bytes each); past this many the cache
-/// starts again empty.
+/// Compressed bodies kept (a plan's few hundred bytes, a loader's 2 kB: at
+/// most about 10 MB); past this many the cache starts again empty.
 const CACHED_BODIES: usize = 4096;
 
 /// Whether the request accepts brotli (`br`, not refused with `q=0`).

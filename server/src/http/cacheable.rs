@@ -28,7 +28,8 @@ pub fn respond(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
     if unchanged {
-        return (StatusCode::NOT_MODIFIED, cache).into_response();
+        let vary = [(header::VARY, "accept-encoding")];
+        return (StatusCode::NOT_MODIFIED, cache, vary).into_response();
     }
     let kind = [(header::CONTENT_TYPE, content_type)];
     if best_brotli::accepted(headers) {

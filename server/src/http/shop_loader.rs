@@ -19,10 +19,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::{Query, Request, State};
+use axum::http::Method;
+use axum::http::header::{self, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use kept_shared::DecisionRules;
-use kept_shared::validate::validate_ref;
 use serde::Deserialize;
 
 use super::throttle::Throttle;
@@ -36,8 +37,10 @@ pub const RULES_SLOT: &str = "\"__KEPT_SHOP__\"";
 /// How long a browser may run the loader with its rules before asking again
 /// (as long as a plan), and how long after that it may still run it once while
 /// it asks (`stale-while-revalidate`: the page does not wait for the answer).
+/// No longer than the generic `kept.js` is cached: a loader names the widget's
+/// content-hashed files, and a new build replaces them.
 pub const MAX_AGE_SECONDS: u32 = 60;
-pub const STALE_SECONDS: u32 = 86_400;
+pub const STALE_SECONDS: u32 = super::widget_files::LOADER_MAX_AGE_SECONDS;
 
 pub struct ShopLoader {
     pub db: Db,
@@ -51,11 +54,11 @@ struct LoaderQuery {
     key: Option<String>,
 }
 
-/// In front of the widget's files: `/kept.js?key=…` with the shop's rules,
-/// anything else (and whatever cannot have them) as the files are.
+/// In front of the widget's files: `GET /kept.js?key=…` with the shop's
+/// rules, anything else as the files are.
 pub async fn with_rules(State(s): State<Arc<ShopLoader>>, req: Request, next: Next) -> Response {
-    let key = match req.uri().path() {
-        "/kept.js" => Query::<LoaderQuery>::try_from_uri(req.uri())
+    let key = match (req.method(), req.uri().path()) {
+        (&Method::GET | &Method::HEAD, "/kept.js") => Query::<LoaderQuery>::try_from_uri(req.uri())
             .ok()
             .and_then(|q| q.0.key),
         _ => None,
@@ -64,7 +67,7 @@ pub async fn with_rules(State(s): State<Arc<ShopLoader>>, req: Request, next: Ne
         return next.run(req).await;
     };
     if s.throttle.spend_widget(&req, &key).is_err() {
-        return next.run(req).await;
+        return generic(req, next).await;
     }
     match s.loader_for(&key).await {
         Ok(Some(body)) => super::cacheable::respond(
@@ -74,22 +77,29 @@ pub async fn with_rules(State(s): State<Arc<ShopLoader>>, req: Request, next: Ne
             "text/javascript",
             format!("max-age={MAX_AGE_SECONDS}, stale-while-revalidate={STALE_SECONDS}"),
         ),
-        Ok(None) => next.run(req).await,
+        Ok(None) => generic(req, next).await,
         Err(e) => {
             tracing::warn!("kept.js?key={key}: served without the shop's rules: {e}");
-            next.run(req).await
+            generic(req, next).await
         }
     }
+}
+
+/// The generic loader under a URL that names a shop: asked for again on the
+/// next page, so that neither the browser nor a CDN keeps it in place of the
+/// shop's (a limit passes, a store answers again).
+async fn generic(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    resp
 }
 
 impl ShopLoader {
     /// The loader with the rules of the shop whose public key is `key`; `None`
     /// when no shop has it, or the built loader has no slot for them.
     async fn loader_for(&self, key: &str) -> Result<Option<Vec<u8>>, DbError> {
-        if validate_ref("public_key", key).is_err() {
-            return Ok(None);
-        }
-        let Some(shop) = self.db.shop_by_public_key(key).await? else {
+        let Some(shop) = super::widget::shop_of_key(self.db.as_ref(), key).await? else {
             return Ok(None);
         };
         let loader = match tokio::fs::read_to_string(&self.loader).await {

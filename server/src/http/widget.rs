@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use super::error::{ApiResult, Failure};
 use super::kiosk;
-use crate::db::{Db, DbError, Shop, WidgetEventCount};
+use crate::db::{Database, Db, DbError, Shop, WidgetEventCount};
 use crate::plan::{PlanRequest, display_plan};
 use crate::rate_limit::Buckets;
 use crate::signatures::{self, Signed};
@@ -277,18 +277,17 @@ async fn widget_shop(State(db): State<Db>, mut req: Request, next: Next) -> Resp
         .get(header::ORIGIN)
         .and_then(|o| o.to_str().ok())
         .map(str::to_string);
-    let shop = match validate_ref("public_key", &public_key) {
-        Err(_) => None,
-        Ok(()) => match db.shop_by_public_key(&public_key).await {
-            Ok(shop) => shop,
-            Err(e) => return Failure::from(e).readable_by_any_origin(),
-        },
+    let shop = match shop_of_key(db.as_ref(), &public_key).await {
+        Ok(shop) => shop,
+        Err(e) => return Failure::from(e).readable_by_any_origin(),
     };
     let Some(shop) = shop else {
         return Failure::new(
             StatusCode::NOT_FOUND,
             ErrorCode::UnknownKey,
-            format!("no shop has the key {public_key:?}: check data-key on the kept.js script tag"),
+            format!(
+                "no shop has the key {public_key:?}: check the key of the kept.js script tag (kept.js?key=… or data-key)"
+            ),
         )
         .readable_by_any_origin();
     };
@@ -317,6 +316,14 @@ async fn widget_shop(State(db): State<Db>, mut req: Request, next: Next) -> Resp
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
     }
     resp
+}
+
+/// The shop whose public key is `key`; none for a key that cannot be one.
+pub(super) async fn shop_of_key(db: &dyn Database, key: &str) -> Result<Option<Shop>, DbError> {
+    if validate_ref("public_key", key).is_err() {
+        return Ok(None);
+    }
+    db.shop_by_public_key(key).await
 }
 
 fn preflight(allowed: bool, origin: Option<String>) -> Response {

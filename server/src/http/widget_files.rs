@@ -27,14 +27,20 @@ pub const LOADER_MAX_AGE_SECONDS: u32 = 300;
 
 /// The files of `dir`, with `kept.js?key=…` made by [`shop_loader`].
 pub fn router(dir: Option<PathBuf>, db: Db, throttle: Arc<Throttle>) -> Router<Db> {
-    let loader = ShopLoader {
-        db,
-        throttle,
-        loader: dir.clone().unwrap_or_default().join("kept.js"),
-    };
     let files = match dir {
-        Some(dir) if dir.exists() => Router::new()
-            .fallback_service(ServeDir::new(dir).precompressed_br().precompressed_gzip()),
+        Some(dir) if dir.exists() => {
+            let loader = ShopLoader {
+                db,
+                throttle,
+                loader: dir.join("kept.js"),
+            };
+            Router::new()
+                .fallback_service(ServeDir::new(dir).precompressed_br().precompressed_gzip())
+                .layer(middleware::from_fn_with_state(
+                    Arc::new(loader),
+                    shop_loader::with_rules,
+                ))
+        }
         _ => Router::new().fallback(|| async {
             (
                 StatusCode::NOT_FOUND,
@@ -43,10 +49,6 @@ pub fn router(dir: Option<PathBuf>, db: Db, throttle: Arc<Throttle>) -> Router<D
         }),
     };
     files
-        .layer(middleware::from_fn_with_state(
-            Arc::new(loader),
-            shop_loader::with_rules,
-        ))
         .layer(middleware::from_fn(cache_by_name))
         .layer(SetResponseHeaderLayer::overriding(
             header::ACCESS_CONTROL_ALLOW_ORIGIN,
