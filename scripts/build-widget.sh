@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the widget into widget/dist, offline:
-#   1. cargo builds the wasm (the wasm-release profile: opt-level "z", LTO, panic=abort);
+#   1. cargo builds the wasm (the wasm-release profile: opt-level "z", LTO), with
+#      the standard library compiled along with it so that a panic is a bare
+#      trap (below);
 #   2. wasm-bindgen writes the ES-module glue, without the debug name section;
 #   3. binaryen's wasm-opt -Oz shrinks the wasm further;
 #   4. the glue and the wasm get content-hashed names (cached for a year by
@@ -9,8 +11,8 @@
 #      kept.js, the one stable name, which learns the hashed names;
 #   6. every file gets a brotli (.br, quality 11) and a gzip (.gz) twin next to it,
 #      for a server that sends precompressed files.
-# setup.sh installs wasm-bindgen (the version in Cargo.lock), and wasm-opt (npm
-# binaryen), esbuild and terser from the npm registry.
+# setup.sh installs rust-src, wasm-bindgen (the version in Cargo.lock), and
+# wasm-opt (npm binaryen), esbuild and terser from the npm registry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -22,7 +24,16 @@ TERSER=target/npm/node_modules/.bin/terser
 STAGE=target/widget-build
 DIST=widget/dist
 
-cargo build -p kept-widget --target wasm32-unknown-unknown --profile wasm-release --locked
+# panic=immediate-abort: a panic traps at once, without the standard library's
+# panic machinery (message formatting, locations, the panic hook), which on
+# wasm32-unknown-unknown writes to a stderr that goes nowhere anyway: 6.8 kB of
+# the widget's brotli bytes (README). The strategy needs the standard library
+# rebuilt with it (-Zbuild-std); both are unstable, allowed on this stable
+# toolchain by RUSTC_BOOTSTRAP=1 for this one build only, as the Linux kernel
+# builds its Rust. A toolchain that changes them fails here, loudly.
+RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+  cargo build -p kept-widget --target wasm32-unknown-unknown --profile wasm-release --locked \
+  -Zbuild-std=std,panic_abort
 
 rm -rf "$STAGE" && mkdir -p "$STAGE"
 wasm-bindgen target/wasm32-unknown-unknown/wasm-release/kept_widget.wasm \

@@ -2,7 +2,8 @@
 # Installs what a fresh machine lacks to build and test Kept. Idempotent: each step
 # is skipped when its tool is already there at the right version.
 #   scripts/setup.sh            toolchain for building the widget (wasm target,
-#                               wasm-bindgen, binaryen's wasm-opt, axe-core)
+#                               rust-src, wasm-bindgen, binaryen's wasm-opt,
+#                               esbuild, terser, axe-core)
 #   scripts/setup.sh --browser  also Debian's Chromium and ChromeDriver (for the tests)
 #   scripts/setup.sh --postgres also Debian's PostgreSQL server (for the tests)
 # The flags may be combined.
@@ -29,6 +30,13 @@ step() { printf '\n==> %s\n' "$*"; }
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   step "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
+fi
+
+# The standard library's source: the widget's build compiles it with the
+# immediate-abort panic strategy (scripts/build-widget.sh).
+if ! rustup component list --installed | grep -q '^rust-src$'; then
+  step "adding the rust-src component"
+  rustup component add rust-src
 fi
 
 if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then

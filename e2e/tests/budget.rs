@@ -10,10 +10,10 @@ use kept_e2e::widget_dist;
 /// The loader, which every page of a shop downloads: at most 2 kB.
 const LOADER_BUDGET: u64 = 2 * 1024;
 /// The widget (glue and wasm together), downloaded only where something is shown.
-/// Today's size with a little room (raised from 61 KiB when the widget took over
-/// placing its own element from the loader, which every page downloads); the
-/// goal is 45 kB (see the README's account of where the bytes go).
-const WIDGET_CEILING: u64 = 62 * 1024;
+/// Today's size with a little room (lowered from 62 KiB when the build took up
+/// panic=immediate-abort); the goal is 45 kB (see the README's account of where
+/// the bytes go).
+const WIDGET_CEILING: u64 = 56 * 1024;
 
 fn brotli_size(dir: &Path, name: &str) -> Result<u64> {
     let path = dir.join(format!("{name}.br"));

@@ -21,6 +21,11 @@ use chrono::{DateTime, TimeZone, Utc};
 use kept_shared::validate::validate_ref;
 use subtle::ConstantTimeEq;
 
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 
 use crate::db::{Database, DbResult, Shop};
@@ -131,8 +136,25 @@ pub fn open(token: &str, secret: &str, now: DateTime<Utc>) -> Result<Link, LinkE
 
 /// Where the server is reached from outside, for the links it writes
 /// (`--public-url`); without it, the request's own host over http.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct PublicUrl(pub Option<String>);
+
+/// [`PublicUrl::base`] for this request, as a handler's argument (the app
+/// holds the `PublicUrl` as an extension).
+pub struct PublicBase(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PublicBase {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        let url = parts
+            .extensions
+            .get::<Arc<PublicUrl>>()
+            .map(|u| u.as_ref().clone())
+            .unwrap_or_default();
+        Ok(PublicBase(url.base(&parts.headers)))
+    }
+}
 
 impl PublicUrl {
     pub fn base(&self, headers: &HeaderMap) -> String {

@@ -401,6 +401,13 @@ async fn the_dashboard_signs_in_with_the_owner_token_and_guards_its_forms(app: T
     );
     assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
     let html = String::from_utf8(page.body.to_vec()).unwrap();
+    // The line to put on the shop's pages, from where this server is reached.
+    assert!(
+        html.contains(
+            "&lt;script src=&quot;http://localhost/widget/kept.js?key=pk_demo&quot; defer&gt;&lt;/script&gt;"
+        ),
+        "{html}"
+    );
     let csrf = common::csrf_in(&html);
 
     // A form without the session's CSRF token, or from another site, changes nothing.

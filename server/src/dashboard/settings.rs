@@ -1,6 +1,6 @@
 //! Settings: the shop's name, the sites allowed to show the widget, loyalty tiers
 //! (with their names per language) and points, the churn window, the time zone;
-//! the keys (the public one shown, the secret ones made anew and shown once); and
+//! the snippet for the shop's pages; the keys (the public one shown, the secret ones made anew and shown once); and
 //! who changed what, when.
 
 use std::collections::BTreeMap;
@@ -18,6 +18,7 @@ use super::surveys::dashboard_actor;
 use super::{form_allowed, refused};
 use crate::db::Db;
 use crate::http::Failure;
+use crate::links::PublicBase;
 use crate::owner::settings::{self as owner_settings, ChangeError};
 use crate::tokens::TokenKind;
 
@@ -29,6 +30,12 @@ fn field_id(path: &str) -> String {
         "s-{}",
         path.replace(['.', '[', ']'], "-").trim_end_matches('-')
     )
+}
+
+/// The one line a shop puts on its pages: the loader with the shop's rules
+/// (`server/src/http/shop_loader.rs`), from where this server is reached.
+fn snippet(base: &str, public_key: &str) -> String {
+    format!(r#"<script src="{base}/widget/kept.js?key={public_key}" defer></script>"#)
 }
 
 /// `uk=Золото, ru=Золото` ↔ a tier's names by locale.
@@ -51,6 +58,7 @@ fn parse_labels(text: &str) -> BTreeMap<String, String> {
 async fn render(
     db: &Db,
     session: &Session,
+    base: &str,
     s: &ShopSettings,
     errs: &[FieldError],
     notice: Option<Markup>,
@@ -107,6 +115,9 @@ async fn render(
             }
             div class="actions" { button type="submit" { (t.save) } }
         }
+        h2 { (t.snippet) }
+        p class="intro" { (t.snippet_hint) }
+        pre data-testid="snippet" { code { (snippet(base, &session.shop.public_key)) } }
         h2 { (t.keys) }
         dl class="facts" {
             dt { (t.public_key) } dd { code { (session.shop.public_key) } }
@@ -133,9 +144,13 @@ async fn render(
     Ok(shell(session, Section::Settings, t.settings, content))
 }
 
-pub async fn page(State(db): State<Db>, session: Session) -> Result<Response, Failure> {
+pub async fn page(
+    State(db): State<Db>,
+    session: Session,
+    PublicBase(base): PublicBase,
+) -> Result<Response, Failure> {
     let view = owner_settings::view(db.as_ref(), &session.shop).await?;
-    render(&db, &session, &view.settings, &[], None).await
+    render(&db, &session, &base, &view.settings, &[], None).await
 }
 
 fn settings_from_form(fields: &[(String, String)]) -> ShopSettings {
@@ -200,6 +215,7 @@ fn settings_from_form(fields: &[(String, String)]) -> ShopSettings {
 pub async fn save(
     State(db): State<Db>,
     session: Session,
+    PublicBase(base): PublicBase,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, Failure> {
@@ -230,6 +246,7 @@ pub async fn save(
             render(
                 &db,
                 &session,
+                &base,
                 &view.settings,
                 &[],
                 Some(html! { p class="status-message" role="status" { (t.saved) } }),
@@ -237,7 +254,7 @@ pub async fn save(
             .await
         }
         Err(ChangeError::Invalid(errs)) => Ok(refused(
-            render(&db, &session, &settings, &errs, None).await?,
+            render(&db, &session, &base, &settings, &errs, None).await?,
         )),
         Err(ChangeError::Store(e)) => Err(e.into()),
     }
@@ -248,6 +265,7 @@ pub async fn save(
 pub async fn rotate(
     State(db): State<Db>,
     session: Session,
+    PublicBase(base): PublicBase,
     headers: HeaderMap,
     Path(kind): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
@@ -286,7 +304,7 @@ pub async fn rotate(
             p { (t.new_secret_hint) }
         }
     };
-    let mut resp = render(&db, &session, &view.settings, &[], Some(notice)).await?;
+    let mut resp = render(&db, &session, &base, &view.settings, &[], Some(notice)).await?;
     if let Some(c) = cookie {
         resp.headers_mut().insert(header::SET_COOKIE, c);
     }
