@@ -117,7 +117,7 @@ async fn render(
         }
         h2 { (t.snippet) }
         p class="intro" { (t.snippet_hint) }
-        pre data-testid="snippet" { code { (snippet(base, &session.shop.public_key)) } }
+        pre class="snippet" data-testid="snippet" { code { (snippet(base, &session.shop.public_key)) } }
         h2 { (t.keys) }
         dl class="facts" {
             dt { (t.public_key) } dd { code { (session.shop.public_key) } }
