@@ -15,6 +15,9 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
+use chromiumoxide::cdp::browser_protocol::fetch::{
+    EnableParams as FetchEnable, EventRequestPaused, RequestPattern,
+};
 use chromiumoxide::cdp::browser_protocol::input::{
     DispatchKeyEventParams, DispatchKeyEventType, InsertTextParams,
 };
@@ -22,6 +25,7 @@ use chromiumoxide::cdp::browser_protocol::log::EventEntryAdded;
 use chromiumoxide::cdp::browser_protocol::target::SetAutoAttachParams;
 use chromiumoxide::cdp::js_protocol::runtime::EventConsoleApiCalled;
 use chromiumoxide::layout::Point;
+use chromiumoxide::listeners::EventStream;
 use chromiumoxide::page::ScreenshotParams;
 use chromiumoxide::{Browser, BrowserConfig, Page};
 use futures::StreamExt;
@@ -770,6 +774,20 @@ impl Widget {
             .split_whitespace()
             .map(str::to_string)
             .collect())
+    }
+
+    /// Holds every request of this tab whose URL matches `pattern` (a glob,
+    /// `*/answers`) for the test to continue or answer; the held requests, as
+    /// they come.
+    pub async fn hold_requests(&self, pattern: &str) -> Result<EventStream<EventRequestPaused>> {
+        self.page
+            .execute(
+                FetchEnable::builder()
+                    .pattern(RequestPattern::builder().url_pattern(pattern).build())
+                    .build(),
+            )
+            .await?;
+        Ok(self.page.event_listener::<EventRequestPaused>().await?)
     }
 
     /// What this page downloaded (its resource timing entries): URL and bytes

@@ -15,10 +15,8 @@ use anyhow::{Context, Result};
 use base64::Engine as _;
 use chromiumoxide::Page;
 use chromiumoxide::cdp::browser_protocol::fetch::{
-    ContinueRequestParams, EnableParams, EventRequestPaused, FulfillRequestParams, HeaderEntry,
-    RequestPattern,
+    ContinueRequestParams, EventRequestPaused, FulfillRequestParams, HeaderEntry,
 };
-use chromiumoxide::listeners::EventStream;
 use chrono::{Duration, Utc};
 use futures::StreamExt;
 use kept_e2e::{Env, Widget};
@@ -42,17 +40,6 @@ async fn queue_answers(w: &Widget, n: usize) -> Result<Vec<Answer>> {
         answers.push(answer);
     }
     Ok(answers)
-}
-
-/// Holds every request to the answers route for the test to answer.
-async fn intercept_answers(page: &Page) -> Result<EventStream<EventRequestPaused>> {
-    page.execute(
-        EnableParams::builder()
-            .pattern(RequestPattern::builder().url_pattern("*/answers").build())
-            .build(),
-    )
-    .await?;
-    Ok(page.event_listener::<EventRequestPaused>().await?)
 }
 
 /// The answers in an intercepted batch.
@@ -111,7 +98,7 @@ async fn a_batch_refused_as_a_whole_is_split_and_the_answer_at_fault_set_aside()
     let w = env.open(&env.shop_url(&[("page", "bare")])).await?;
     let answers = queue_answers(&w, 9).await?;
     let bad = answers[5].id;
-    let mut paused = intercept_answers(&w.page).await?;
+    let mut paused = w.hold_requests("*/answers").await?;
     // A server that cannot read the bad answer refuses every batch holding it.
     let page = w.page.clone();
     let sizes = Arc::new(Mutex::new(Vec::new()));
@@ -174,7 +161,7 @@ async fn a_429_is_waited_out_as_retry_after_says() -> Result<()> {
     // The answers are put in the queue on a page of the shop without the widget.
     let w = env.open(&env.shop_url(&[("page", "bare")])).await?;
     let answers = queue_answers(&w, 1).await?;
-    let mut paused = intercept_answers(&w.page).await?;
+    let mut paused = w.hold_requests("*/answers").await?;
     w.goto(&env.shop_url(&[])).await?;
     let mut turned_away_at = None;
     loop {

@@ -7,8 +7,7 @@
 use anyhow::Result;
 use base64::Engine;
 use chromiumoxide::cdp::browser_protocol::fetch::{
-    ContinueRequestParams, EnableParams, EventRequestPaused, FulfillRequestParams, HeaderEntry,
-    RequestPattern,
+    ContinueRequestParams, EventRequestPaused, FulfillRequestParams, HeaderEntry,
 };
 use chrono::{Duration, Utc};
 use futures::StreamExt;
@@ -406,14 +405,7 @@ async fn a_due_survey_whose_texts_are_refused_leaves_nothing_and_still_sends_the
     let key = format!("kept:v1:{}:pending:{}", demo::PUBLIC_KEY, waiting.id);
     w.storage_set(&key, &serde_json::to_string(&waiting)?)
         .await?;
-    w.page
-        .execute(
-            EnableParams::builder()
-                .pattern(RequestPattern::builder().url_pattern("*/plan?*").build())
-                .build(),
-        )
-        .await?;
-    let mut paused = w.page.event_listener::<EventRequestPaused>().await?;
+    let mut paused = w.hold_requests("*/plan?*").await?;
     let page = w.page.clone();
     let refuser = tokio::spawn(async move {
         while let Some(event) = paused.next().await {
@@ -475,14 +467,7 @@ async fn what_is_queued_is_sent_as_the_page_goes_away() -> Result<()> {
     w.wait_for(".kept-survey").await?;
     // Every answers request waits, unanswered, until the test lets it go: the
     // widget's own sync is stuck in flight when the page goes.
-    w.page
-        .execute(
-            EnableParams::builder()
-                .pattern(RequestPattern::builder().url_pattern("*/answers").build())
-                .build(),
-        )
-        .await?;
-    let mut paused = w.page.event_listener::<EventRequestPaused>().await?;
+    let mut paused = w.hold_requests("*/answers").await?;
     // The next POST of answers; CORS preflights go on at once.
     let next_post = async |paused: &mut (
                                     dyn futures::Stream<Item = std::sync::Arc<EventRequestPaused>>

@@ -43,12 +43,7 @@ async fn buy(app: &TestApp, customer: &str, id: &str, day: NaiveDate, cents: u64
     let mut p = RecordPurchase::new(customer, id, cents);
     p.purchased_at = Some(Utc.from_utc_datetime(&day.and_hms_opt(12, 0, 0).unwrap()));
     let reply = app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &p).await;
-    assert_eq!(
-        reply.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
+    reply.assert_ok();
 }
 
 async fn owner_get<T: serde::de::DeserializeOwned>(app: &TestApp, rest: &str) -> T {

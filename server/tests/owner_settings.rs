@@ -60,12 +60,7 @@ async fn settings_are_checked_saved_and_logged(app: TestApp) {
         Some(serde_json::to_value(&s).unwrap()),
     )
     .await;
-    assert_eq!(
-        reply.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
+    reply.assert_ok();
     let saved: ShopView = reply.json();
     assert_eq!(saved.settings.name, "Northwind Roasters");
     assert!(
@@ -230,12 +225,7 @@ async fn a_survey_edited_is_what_the_widget_gets_and_its_kind_cannot_change(app:
         Some(serde_json::to_value(&nps).unwrap()),
     )
     .await;
-    assert_eq!(
-        reply.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
+    reply.assert_ok();
     let widget: kept_shared::ShopSurveys = app.get(&api::surveys(demo::PUBLIC_KEY)).await.json();
     assert_eq!(
         widget.surveys[0].texts["en"].question,
@@ -450,12 +440,7 @@ async fn the_dashboard_signs_in_with_the_owner_token_and_guards_its_forms(app: T
             body(&csrf),
         )
         .await;
-    assert_eq!(
-        ok.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&ok.body)
-    );
+    ok.assert_ok();
     assert_eq!(
         app.db.shop(demo::SHOP_ID).await.unwrap().unwrap().name,
         "Hacked"

@@ -217,6 +217,18 @@ impl Reply {
         self.json()
     }
 
+    /// Asserts the request succeeded with `200 OK`, showing the body if not.
+    #[track_caller]
+    pub fn assert_ok(&self) -> &Self {
+        assert_eq!(
+            self.status,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+        self
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
@@ -333,12 +345,7 @@ impl TestApp {
                 },
             )
             .await;
-        assert_eq!(
-            reply.status,
-            StatusCode::OK,
-            "{}",
-            String::from_utf8_lossy(&reply.body)
-        );
+        reply.assert_ok();
         reply.json()
     }
 
@@ -355,12 +362,7 @@ impl TestApp {
         let reply = self
             .report_reply(demo::SHOP_ID, demo::OWNER_TOKEN, query)
             .await;
-        assert_eq!(
-            reply.status,
-            StatusCode::OK,
-            "{}",
-            String::from_utf8_lossy(&reply.body)
-        );
+        reply.assert_ok();
         reply.json()
     }
 
@@ -401,12 +403,7 @@ impl TestApp {
                 serde_json::to_vec(&definition).unwrap(),
             )
             .await;
-        assert_eq!(
-            put.status,
-            StatusCode::OK,
-            "{}",
-            String::from_utf8_lossy(&put.body)
-        );
+        put.assert_ok();
     }
 
     /// Every stored answer of the demo shop.
