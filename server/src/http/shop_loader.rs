@@ -102,6 +102,8 @@ impl ShopLoader {
         let Some(shop) = super::widget::shop_of_key(self.db.as_ref(), key).await? else {
             return Ok(None);
         };
+        // Read each time, as the generic file is served: a rebuilt widget
+        // (new hashed names) is never paired with an old loader.
         let loader = match tokio::fs::read_to_string(&self.loader).await {
             Ok(text) if text.contains(RULES_SLOT) => text,
             _ => return Ok(None),

@@ -170,7 +170,7 @@ pub async fn bulk(
             rows.push(row);
             continue;
         }
-        match last.get(&customer).cloned() {
+        match last.get(&customer) {
             None => row.error = Some("no purchase recorded for this customer".into()),
             Some(p) => {
                 let made = link(
@@ -181,7 +181,7 @@ pub async fn bulk(
                     expires_at,
                     base,
                 );
-                row.order_ref = Some(p.purchase_id);
+                row.order_ref = Some(p.purchase_id.clone());
                 row.last_purchase = Some(p.day);
                 row.url = Some(made.url);
                 row.expires_at = Some(made.expires_at);
