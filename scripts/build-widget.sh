@@ -31,7 +31,7 @@ DIST=widget/dist
 # rebuilt with it (-Zbuild-std); both are unstable, allowed on this stable
 # toolchain by RUSTC_BOOTSTRAP=1 for this one build only, as the Linux kernel
 # builds its Rust. A toolchain that changes them fails here, loudly.
-RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
   cargo build -p kept-widget --target wasm32-unknown-unknown --profile wasm-release --locked \
   -Zbuild-std=std,panic_abort
 

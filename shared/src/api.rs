@@ -1,47 +1,56 @@
 //! The HTTP paths of the versioned API, so widget, server and tests build them
 //! the same way. Path parameters are ids that [`crate::validate`] restricts to
-//! URL-safe characters, so no escaping is needed.
+//! URL-safe characters, so no escaping is needed. Joined, not `format!`ed: the
+//! widget links no formatting machinery (README, "Where the widget's bytes go").
 
 pub const PREFIX: &str = "/api/v1";
 
 /// `GET`: the active surveys of the shop with this public key ([`crate::ShopSurveys`]).
 pub fn surveys(public_key: &str) -> String {
-    format!("{PREFIX}/widget/{public_key}/surveys")
+    [PREFIX, "/widget/", public_key, "/surveys"].concat()
 }
 
 /// `GET`: the loader's display plan ([`crate::DisplayPlan`]; `?locale=&customer=&order=`),
 /// see `shared/targeting.md`.
 pub fn plan(public_key: &str) -> String {
-    format!("{PREFIX}/widget/{public_key}/plan")
+    [PREFIX, "/widget/", public_key, "/plan"].concat()
 }
 
 /// `POST` a [`crate::SyncBatch`], get a [`crate::SyncReceipt`].
 pub fn answers(public_key: &str) -> String {
-    format!("{PREFIX}/widget/{public_key}/answers")
+    [PREFIX, "/widget/", public_key, "/answers"].concat()
 }
 
 /// `POST` [`crate::WidgetEvents`]: what the widget showed and what was skipped.
 pub fn events(public_key: &str) -> String {
-    format!("{PREFIX}/widget/{public_key}/events")
+    [PREFIX, "/widget/", public_key, "/events"].concat()
 }
 
 /// `GET`: a customer's [`crate::LoyaltyStatus`].
 pub fn loyalty(public_key: &str, customer_ref: &str) -> String {
-    format!("{PREFIX}/widget/{public_key}/customers/{customer_ref}/loyalty")
+    [
+        PREFIX,
+        "/widget/",
+        public_key,
+        "/customers/",
+        customer_ref,
+        "/loyalty",
+    ]
+    .concat()
 }
 
 /// `POST` a [`crate::RecordPurchase`] with the shop's back-office secret key.
 pub fn purchases(shop_id: &str) -> String {
-    format!("{PREFIX}/shops/{shop_id}/purchases")
+    [PREFIX, "/shops/", shop_id, "/purchases"].concat()
 }
 
 /// `GET` the owner [`crate::Report`] with the shop's owner token.
 pub fn report(shop_id: &str) -> String {
-    format!("{PREFIX}/shops/{shop_id}/report")
+    [PREFIX, "/shops/", shop_id, "/report"].concat()
 }
 
 /// The owner API of a shop: `{PREFIX}/shops/{shop_id}/{rest}` (analytics,
 /// customers, answers, inbox, import, win-back).
 pub fn owner(shop_id: &str, rest: &str) -> String {
-    format!("{PREFIX}/shops/{shop_id}/{rest}")
+    [PREFIX, "/shops/", shop_id, "/", rest].concat()
 }

@@ -1,9 +1,7 @@
 //! Every rule an answer must follow, used by the widget before it queues an
 //! answer and by the server before it stores one.
 
-use std::collections::BTreeSet;
-
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::limits::*;
@@ -79,7 +77,7 @@ pub fn validate_answer(
 ) -> Result<(), ValidationError> {
     if answer.id.is_nil() || answer.id.is_max() {
         return Err(E::NotRandomId {
-            id: answer.id.to_string(),
+            id: crate::json::uuid_text(&answer.id),
         });
     }
     if answer.shop != shop {
@@ -116,17 +114,25 @@ pub fn validate_answer(
             }
         }
     }
-    if answer.answered_at > now + Duration::hours(MAX_CLOCK_SKEW_HOURS) {
+    if later_by_more_than(answer.answered_at, now, MAX_CLOCK_SKEW_HOURS * 3600) {
         return Err(E::FromTheFuture {
             answered_at: answer.answered_at,
         });
     }
-    if answer.answered_at < now - Duration::days(MAX_ANSWER_AGE_DAYS) {
+    if later_by_more_than(now, answer.answered_at, MAX_ANSWER_AGE_DAYS * 86_400) {
         return Err(E::TooOld {
             answered_at: answer.answered_at,
         });
     }
     validate_value(survey, &answer.value)
+}
+
+/// Whether `a` is more than `seconds` after `b`, exactly as chrono's `a > b +
+/// Duration` says, without its calendar arithmetic: the widget runs these rules
+/// too, and that arithmetic is a kilobyte of its download.
+fn later_by_more_than(a: DateTime<Utc>, b: DateTime<Utc>, seconds: i64) -> bool {
+    (a.timestamp(), a.timestamp_subsec_nanos())
+        > (b.timestamp() + seconds, b.timestamp_subsec_nanos())
 }
 
 /// Checks the shape of a reference's signature (whether it is the shop's is for
@@ -171,14 +177,15 @@ pub fn validate_value(survey: &Survey, value: &AnswerValue) -> Result<(), Valida
             if reasons.is_empty() && other.as_deref().is_none_or(|t| t.trim().is_empty()) {
                 return Err(E::NoReasonPicked);
             }
-            let mut seen = BTreeSet::new();
-            for reason in reasons {
+            for (i, reason) in reasons.iter().enumerate() {
                 if !choices.iter().any(|c| &c.code == reason) {
                     return Err(E::UnknownReason {
                         reason: reason.clone(),
                     });
                 }
-                if !seen.insert(reason) {
+                // A scan, not a set: a few reasons at most, each one of the
+                // survey's (checked above), and no set's code in the widget.
+                if reasons[..i].contains(reason) {
                     return Err(E::DuplicateReason {
                         reason: reason.clone(),
                     });
@@ -220,7 +227,7 @@ pub fn validate_ref(field: &str, value: &str) -> Result<(), ValidationError> {
     }
     if !value
         .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_.:@".contains(c))
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '@'))
     {
         return Err(E::BadCharacters {
             field: field.into(),
@@ -302,6 +309,7 @@ fn check_text(field: &str, text: &str) -> Result<(), ValidationError> {
 
 #[cfg(test)]
 mod tests {
+    use chrono::Duration;
     use uuid::Uuid;
 
     use super::*;
@@ -541,6 +549,27 @@ mod tests {
         ));
         a.answered_at = now - Duration::days(30);
         assert_eq!(validate_answer("demo", &surveys(), &a, now), Ok(()));
+        // The limits themselves are allowed, a nanosecond past them is not.
+        let nanosecond = Duration::nanoseconds(1);
+        for (at, ok) in [
+            (now + Duration::hours(MAX_CLOCK_SKEW_HOURS), true),
+            (
+                now + Duration::hours(MAX_CLOCK_SKEW_HOURS) + nanosecond,
+                false,
+            ),
+            (now - Duration::days(MAX_ANSWER_AGE_DAYS), true),
+            (
+                now - Duration::days(MAX_ANSWER_AGE_DAYS) - nanosecond,
+                false,
+            ),
+        ] {
+            a.answered_at = at;
+            assert_eq!(
+                validate_answer("demo", &surveys(), &a, now).is_ok(),
+                ok,
+                "{at}"
+            );
+        }
     }
 
     #[test]

@@ -10,10 +10,9 @@
 //! are stored, and the size stays halved until the bad answer is found, so one
 //! bad answer among `n` costs at most `2·log2(n)` requests.
 
-use kept_shared::Answer;
 use kept_shared::limits::MAX_BATCH_ANSWERS;
 
-use crate::queue::{KeyValueStore, Queue, Receipt};
+use crate::queue::{KeyValueStore, Pending, Queue, Receipt};
 
 /// Whether a failed batch's HTTP status refuses the batch itself (as opposed to
 /// the network, the server's state, or the widget's key and origin).
@@ -39,7 +38,7 @@ impl BatchSize {
     /// The server refused `batch` as a whole, saying `reason`: halves the next
     /// batch, or, when `batch` was a single answer, sets that answer aside and
     /// goes back to full batches.
-    pub fn refused<S: KeyValueStore>(&mut self, queue: &Queue<S>, batch: &[Answer], reason: &str) {
+    pub fn refused<S: KeyValueStore>(&mut self, queue: &Queue<S>, batch: &[Pending], reason: &str) {
         match batch {
             [only] => {
                 queue.apply_receipt(&Receipt {

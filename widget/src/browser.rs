@@ -4,10 +4,10 @@
 use std::cell::Cell;
 
 use chrono::{DateTime, Utc};
-use kept_shared::json::{FromJson, Json, ToJson};
+use kept_shared::json::{FromJson, Json};
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, RequestInit, RequestMode, Response};
 
 use crate::queue::{KeyValueStore, StorageError};
@@ -117,7 +117,7 @@ pub fn warn_unreachable(api: &str, error: &str) {
     }
     let why = if !window().navigator().on_line() {
         "offline".to_string()
-    } else if error.contains("AbortError") {
+    } else if error.starts_with("AbortError") {
         "no answer within 15 s".to_string()
     } else {
         String::from(error)
@@ -232,17 +232,53 @@ pub fn post_and_forget(url: &str, body: &str) {
     let _ = window().fetch_with_str_and_init(url, &request("POST", Some(body), true));
 }
 
-/// The text of a successful `GET`.
-pub async fn get_text(url: &str) -> Result<String, FetchError> {
-    fetch_text("GET", url, None).await
+#[wasm_bindgen]
+extern "C" {
+    /// A promise, as far as `then` with a function made by `Closure::once_into_js`.
+    type Thenable;
+    #[wasm_bindgen(method)]
+    fn then(this: &Thenable, f: &JsValue);
 }
 
-pub async fn post_json<B: ToJson + ?Sized, T: FromJson>(
+/// Calls `f` once `promise` settles, with its value or the reason it was
+/// rejected. One callback, called exactly once (`Promise.allSettled` never
+/// rejects), which frees itself.
+///
+/// The widget waits on promises with callbacks rather than `async`: an executor
+/// and a state machine per `async fn` cost every visitor's download more than a
+/// kilobyte (README, "Where the widget's bytes go").
+pub fn when_settled(promise: &js_sys::Promise, f: impl FnOnce(Result<JsValue, JsValue>) + 'static) {
+    let settled = js_sys::Promise::all_settled(&js_sys::Array::of1(promise));
+    settled
+        .unchecked_ref::<Thenable>()
+        .then(&Closure::once_into_js(move |results: js_sys::Array| {
+            let result = results.get(0);
+            let field = |name: &str| {
+                js_sys::Reflect::get(&result, &JsValue::from_str(name))
+                    .unwrap_or(JsValue::UNDEFINED)
+            };
+            f(if field("status") == "fulfilled" {
+                Ok(field("value"))
+            } else {
+                Err(field("reason"))
+            })
+        }));
+}
+
+/// Calls `done` with the text of a successful `GET`, or why there is none.
+pub fn get_text(url: &str, done: impl FnOnce(Result<String, FetchError>) + 'static) {
+    fetch_text("GET", url, None, done)
+}
+
+/// Posts `body` (JSON text); calls `done` with the answer read as a `T`, or why not.
+pub fn post_json<T: FromJson + 'static>(
     url: &str,
-    body: &B,
-) -> Result<T, FetchError> {
-    let text = fetch_text("POST", url, Some(body.to_json())).await?;
-    T::from_json_text(&text).map_err(|e| FetchError::Decode(e.0))
+    body: String,
+    done: impl FnOnce(Result<T, FetchError>) + 'static,
+) {
+    fetch_text("POST", url, Some(body), move |text| {
+        done(text.and_then(|t| T::from_json_text(&t).map_err(|e| FetchError::Decode(e.0))))
+    })
 }
 
 /// How long a 429 asks to wait: `Retry-After` in seconds (the server exposes it
@@ -259,24 +295,50 @@ fn retry_after_ms(resp: &Response) -> u32 {
     seconds.min(3600).saturating_mul(1000)
 }
 
-async fn fetch_text(method: &str, url: &str, body: Option<String>) -> Result<String, FetchError> {
-    let network = |e: JsValue| FetchError::Network(js_message(&e));
-    let controller = AbortController::new().map_err(network)?;
+fn network(e: JsValue) -> FetchError {
+    FetchError::Network(js_message(&e))
+}
+
+/// Requests `url` (a JSON `body`, if any) and calls `done` with the answer's text
+/// when it is a success, or why not.
+fn fetch_text(
+    method: &str,
+    url: &str,
+    body: Option<String>,
+    done: impl FnOnce(Result<String, FetchError>) + 'static,
+) {
+    let controller = match AbortController::new() {
+        Ok(c) => c,
+        Err(e) => return done(Err(network(e))),
+    };
     let init = request(method, body.as_deref(), false);
     init.set_signal(Some(&controller.signal()));
-    // Abort when the timeout passes; dropping the timer (on completion) cancels it.
-    let _timeout = Timer::new(FETCH_TIMEOUT_MS as u32, move || controller.abort());
-    let resp: Response = JsFuture::from(window().fetch_with_str_and_init(url, &init))
-        .await
-        .map_err(network)?
-        .unchecked_into();
-    let text = JsFuture::from(resp.text().map_err(network)?)
-        .await
-        .map_err(network)?
-        .as_string()
-        .unwrap_or_default();
+    // Abort when the timeout passes; dropping the timer (once the whole answer
+    // is read) cancels it.
+    let timeout = Timer::new(FETCH_TIMEOUT_MS as u32, move || controller.abort());
+    when_settled(&window().fetch_with_str_and_init(url, &init), move |resp| {
+        let resp: Response = match resp {
+            Ok(r) => r.unchecked_into(),
+            Err(e) => return done(Err(network(e))),
+        };
+        let text = match resp.text() {
+            Ok(text) => text,
+            Err(e) => return done(Err(network(e))),
+        };
+        when_settled(&text, move |text| {
+            drop(timeout);
+            done(
+                text.map_err(network)
+                    .and_then(|text| success_text(&resp, text.as_string().unwrap_or_default())),
+            )
+        });
+    });
+}
+
+/// The text of an answer if it is a success; else the error it says.
+fn success_text(resp: &Response, text: String) -> Result<String, FetchError> {
     if resp.status() == 429 {
-        return Err(FetchError::Throttled(retry_after_ms(&resp)));
+        return Err(FetchError::Throttled(retry_after_ms(resp)));
     }
     if !resp.ok() {
         let error = Json::parse(&text).ok().and_then(|e| {

@@ -6,6 +6,9 @@
 //! so neither can overwrite the other's answer. Removing an id is idempotent, so
 //! two tabs applying receipts cannot corrupt anything either.
 //!
+//! An answer waits as the JSON written when it was given, and is sent as it is:
+//! the queue reads back only its id and time ([`Pending`]).
+//!
 //! Durable storage (local storage) may be missing (private mode), full (quota) or
 //! over our cap: the answer then waits in memory for this page's life, and is sent
 //! like any other. The visitor notices nothing.
@@ -199,6 +202,48 @@ impl FromJson for Receipt {
     }
 }
 
+/// A queued answer: the JSON the widget wrote when it was given, sent as it is.
+/// The queue reads only the id and the time back from it, never the whole
+/// answer: reading every field's type and the calendar back would cost every
+/// visitor's download kilobytes (README, "Where the widget's bytes go"). An entry
+/// the server cannot take it refuses, and the sender sets it aside
+/// (`batch_size.rs`), as for any answer the server refuses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    pub id: Uuid,
+    /// `answered_at` with its fraction of a second written out to nine digits:
+    /// in this form, text order is time order.
+    when: String,
+    pub json: String,
+}
+
+impl Pending {
+    /// Reads a stored entry: a JSON object with a UUID `id` and an `answered_at`.
+    pub fn read(json: String) -> Result<Pending, JsonError> {
+        let v = Json::parse(&json)?;
+        let id = v.field("id")?;
+        let answered_at: String = v.field("answered_at")?;
+        Ok(Pending {
+            id,
+            when: sortable_time(&answered_at),
+            json,
+        })
+    }
+}
+
+/// An RFC 3339 time in UTC as the widget writes it (`…T10:00:00Z`,
+/// `…T10:00:00.5Z`: 0, 3, 6 or 9 digits of fraction), with nine digits of
+/// fraction, so that such texts order as their times do.
+fn sortable_time(at: &str) -> String {
+    let at = at.trim_end_matches('Z');
+    let (whole, fraction) = at.split_once('.').unwrap_or((at, ""));
+    let mut key = String::from(whole) + "." + fraction;
+    for _ in fraction.len()..9 {
+        key.push('0');
+    }
+    key
+}
+
 pub struct Queue<S> {
     durable: Option<S>,
     memory: MemoryStore,
@@ -249,12 +294,12 @@ impl<S: KeyValueStore> Queue<S> {
 
     /// Up to `max` pending answers, oldest first. Entries that no longer read as
     /// answers (edited or damaged storage) are set aside so they never block the rest.
-    pub fn next_batch(&self, max: usize) -> Vec<Answer> {
+    pub fn next_batch(&self, max: usize) -> Vec<Pending> {
         let mut answers = Vec::new();
         for store in self.stores() {
             for key in store.keys_with_prefix(&self.keys.pending_prefix()) {
                 let Some(raw) = store.get(&key) else { continue };
-                match Answer::from_json_text(&raw) {
+                match Pending::read(raw.clone()) {
                     Ok(a) if key.ends_with(&uuid_text(&a.id)) => answers.push(a),
                     Ok(_) => self.set_aside(
                         store,
@@ -310,7 +355,12 @@ impl<S: KeyValueStore> Queue<S> {
         reason: &str,
         detail: Option<&str>,
     ) {
-        let id = pending_key.rsplit(':').next().unwrap_or_default();
+        // After the key's last ':' (bytes, not `rsplit`: that costs the widget
+        // most of a kilobyte).
+        let id = match pending_key.bytes().rposition(|b| b == b':') {
+            Some(colon) => &pending_key[colon + 1..],
+            None => pending_key,
+        };
         let mut w = JsonWriter::default();
         w.begin_object();
         w.key("answer");
@@ -345,12 +395,10 @@ impl<S: KeyValueStore> Queue<S> {
 /// Sorts answers by when they were given (then by id): an insertion sort, as
 /// the queue holds a few hundred at most and the standard sorts' code would add
 /// kilobytes to every visitor's download.
-fn oldest_first(answers: &mut [Answer]) {
+fn oldest_first(answers: &mut [Pending]) {
     for i in 1..answers.len() {
         let mut j = i;
-        while j > 0
-            && (answers[j - 1].answered_at, answers[j - 1].id)
-                > (answers[j].answered_at, answers[j].id)
+        while j > 0 && (&answers[j - 1].when, answers[j - 1].id) > (&answers[j].when, answers[j].id)
         {
             answers.swap(j - 1, j);
             j -= 1;
@@ -363,7 +411,7 @@ fn oldest_first(answers: &mut [Answer]) {
 pub const FLUSH_BUDGET_BYTES: usize = 60 * 1024;
 
 /// A batch as the API takes it (`SyncBatch`), written from borrowed answers.
-pub struct Batch<'a>(pub &'a [Answer]);
+pub struct Batch<'a>(pub &'a [Pending]);
 
 impl ToJson for Batch<'_> {
     fn write_json(&self, w: &mut JsonWriter) {
@@ -374,7 +422,7 @@ impl ToJson for Batch<'_> {
             if i > 0 {
                 w.raw(",");
             }
-            a.write_json(w);
+            w.raw(&a.json);
         }
         w.raw("]");
         w.end_object();
@@ -384,7 +432,7 @@ impl ToJson for Batch<'_> {
 /// The bodies of the requests that flush `answers` as the page goes away: batches
 /// of at most [`MAX_BATCH_ANSWERS`], oldest first, as many as fit in `budget`
 /// bytes together (what does not fit waits for the next page).
-pub fn flush_bodies(answers: &[Answer], budget: usize) -> Vec<String> {
+pub fn flush_bodies(answers: &[Pending], budget: usize) -> Vec<String> {
     let mut bodies = Vec::new();
     let mut used = 0;
     for chunk in answers.chunks(MAX_BATCH_ANSWERS) {
@@ -447,7 +495,12 @@ pub(crate) mod tests {
         Queue::new(Some(store.clone()), "pk_demo")
     }
 
-    fn ids(answers: &[Answer]) -> Vec<u128> {
+    /// An answer as the queue holds it.
+    pub(crate) fn pending(a: &Answer) -> Pending {
+        Pending::read(a.to_json()).unwrap()
+    }
+
+    fn ids(answers: &[Pending]) -> Vec<u128> {
         answers.iter().map(|a| a.id.as_u128()).collect()
     }
 
@@ -513,6 +566,47 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn answers_are_sent_as_they_were_written() {
+        let store = Rc::new(MemoryStore::default());
+        let q = queue(&store);
+        let a = answer(1, 0);
+        q.enqueue(&a);
+        let batch = q.next_batch(10);
+        assert_eq!(batch, [pending(&a)]);
+        assert_eq!(batch[0].json, a.to_json());
+    }
+
+    #[test]
+    fn times_order_whatever_digits_their_fraction_has() {
+        let at = |s: &str| sortable_time(s);
+        assert!(at("2026-11-25T10:00:00Z") < at("2026-11-25T10:00:00.001Z"));
+        assert!(at("2026-11-25T10:00:00.5Z") < at("2026-11-25T10:00:00.500001Z"));
+        assert!(at("2026-11-25T10:00:00.999999999Z") < at("2026-11-25T10:00:01Z"));
+        assert_eq!(
+            at("2026-11-25T10:00:00.5Z"),
+            at("2026-11-25T10:00:00.500000000Z")
+        );
+        let base = answer(1, 0).answered_at;
+        let mut times: Vec<_> = [0, 1, 500, 1_000, 1_000_000, 999_999_999, 1_000_000_000]
+            .iter()
+            .map(|&ns| base + Duration::nanoseconds(ns))
+            .collect();
+        times.reverse();
+        let mut answers: Vec<Pending> = times
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| {
+                pending(&Answer {
+                    answered_at: t,
+                    ..answer(i as u128, 0)
+                })
+            })
+            .collect();
+        oldest_first(&mut answers);
+        assert_eq!(ids(&answers), [6, 5, 4, 3, 2, 1, 0]);
+    }
+
+    #[test]
     fn unreadable_entries_are_set_aside_and_do_not_block_the_queue() {
         let store = Rc::new(MemoryStore::default());
         let q = queue(&store);
@@ -520,12 +614,12 @@ pub(crate) mod tests {
         store
             .set("kept:v1:pk_demo:pending:garbage", "{not json")
             .unwrap();
-        let mut score_300 = serde_json::to_value(answer(2, 1)).unwrap();
-        score_300["value"]["score"] = json!(300);
+        let mut no_time = serde_json::to_value(answer(2, 1)).unwrap();
+        no_time["answered_at"] = json!(null);
         store
             .set(
                 &format!("kept:v1:pk_demo:pending:{}", Uuid::from_u128(2)),
-                &score_300.to_string(),
+                &no_time.to_string(),
             )
             .unwrap();
         // A valid answer filed under another answer's id is not trusted either.
@@ -535,9 +629,20 @@ pub(crate) mod tests {
                 &serde_json::to_string(&answer(8, 0)).unwrap(),
             )
             .unwrap();
+        // What else is wrong with an answer (a score of 300) is the server's to
+        // say: it is sent, and set aside with the server's reason
+        // (`batch_size.rs`).
+        let mut score_300 = serde_json::to_value(answer(3, 2)).unwrap();
+        score_300["value"]["score"] = json!(300);
+        store
+            .set(
+                &format!("kept:v1:pk_demo:pending:{}", Uuid::from_u128(3)),
+                &score_300.to_string(),
+            )
+            .unwrap();
 
-        assert_eq!(ids(&q.next_batch(10)), [1]);
-        assert_eq!(q.pending_count(), 1);
+        assert_eq!(ids(&q.next_batch(10)), [1, 3]);
+        assert_eq!(q.pending_count(), 2);
         let rejected = q.rejected();
         assert_eq!(rejected.len(), 3);
         let garbage: Value =
@@ -546,7 +651,7 @@ pub(crate) mod tests {
         assert_eq!(garbage["answer"], "{not json");
         assert!(garbage["detail"].is_string());
         // A later batch does not see them again, and they stay aside.
-        assert_eq!(ids(&q.next_batch(10)), [1]);
+        assert_eq!(ids(&q.next_batch(10)), [1, 3]);
         assert_eq!(q.rejected().len(), 3);
     }
 
@@ -589,11 +694,7 @@ pub(crate) mod tests {
                 break;
             }
             assert!(batch.len() <= MAX_BATCH_ANSWERS);
-            assert!(
-                batch
-                    .windows(2)
-                    .all(|w| w[0].answered_at <= w[1].answered_at)
-            );
+            assert!(batch.windows(2).all(|w| w[0].when <= w[1].when));
             sent.extend(ids(&batch));
             q.apply_receipt(&receipt(SyncReceipt {
                 stored: batch.iter().map(|a| a.id).collect(),
@@ -706,8 +807,9 @@ pub(crate) mod tests {
     #[test]
     fn a_batch_is_written_as_the_api_reads_it() {
         let answers: Vec<Answer> = (1..=3).map(|n| answer(n, n as i64)).collect();
+        let queued: Vec<Pending> = answers.iter().map(pending).collect();
         assert_eq!(
-            Batch(&answers).to_json(),
+            Batch(&queued).to_json(),
             serde_json::to_string(&kept_shared::SyncBatch {
                 answers: answers.clone()
             })
@@ -717,7 +819,7 @@ pub(crate) mod tests {
 
     #[test]
     fn the_flush_as_the_page_goes_sends_oldest_first_within_the_budget() {
-        let answers: Vec<Answer> = (1..=250).map(|n| answer(n, n as i64)).collect();
+        let answers: Vec<Pending> = (1..=250).map(|n| pending(&answer(n, n as i64))).collect();
         let one = Batch(&answers[..1]).to_json().len();
         // Room for everything: batches of 100, 100 and 50, in order.
         let bodies = flush_bodies(&answers, usize::MAX);

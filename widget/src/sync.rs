@@ -11,14 +11,15 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use kept_shared::api;
-use kept_shared::json::{Json, JsonWriter};
+use kept_shared::json::{Json, JsonWriter, ToJson};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::backoff;
 use crate::batch_size::{self, BatchSize};
 use crate::browser::{self, FetchError, LocalStore, Timer};
-use crate::queue::{Batch, FLUSH_BUDGET_BYTES, KeyValueStore, Queue, Receipt, flush_bodies};
+use crate::queue::{
+    Batch, FLUSH_BUDGET_BYTES, KeyValueStore, Pending, Queue, Receipt, flush_bodies,
+};
 
 /// How long one tab may hold the storage lease before another may take over (if
 /// the first was closed mid-send). Renewed before every batch.
@@ -65,6 +66,9 @@ pub struct Syncer {
     /// even for a new answer.
     not_before: Cell<f64>,
 }
+
+/// What is called with how a turn ended.
+type Then = Box<dyn FnOnce(Turn)>;
 
 /// How a turn at sending ended.
 #[derive(Clone, Copy)]
@@ -130,52 +134,57 @@ impl Syncer {
             self.again.set(true);
             return;
         }
+        self.turn();
+    }
+
+    /// One turn at sending, then the next if one was asked for meanwhile, or
+    /// the retry its failure calls for. (Callbacks, not `async`: see
+    /// `browser::when_settled`.)
+    fn turn(self: &Rc<Self>) {
+        self.again.set(false);
         let this = self.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            loop {
-                this.again.set(false);
-                let turn = this.take_a_turn().await;
-                match turn {
-                    Turn::Done => this.failures.set(0),
-                    // Look again once the other tab could have finished.
-                    Turn::Busy => this.schedule_retry(LEASE_MS as u32 / 4),
-                    Turn::Failed => {
-                        let attempt = this.failures.get();
-                        this.failures.set(attempt.saturating_add(1));
-                        this.schedule_retry(
-                            backoff::delay_ms(attempt, browser::random_unit()) as u32
-                        );
-                    }
-                    // As long as asked, plus up to a second so that the widgets
-                    // the server turned away do not all come back at once.
-                    Turn::Throttled(wait_ms) => this.schedule_retry(
-                        wait_ms.saturating_add((browser::random_unit() * 1000.0) as u32),
-                    ),
+        self.take_a_turn(Box::new(move |turn| {
+            match turn {
+                Turn::Done => this.failures.set(0),
+                // Look again once the other tab could have finished.
+                Turn::Busy => this.schedule_retry(LEASE_MS as u32 / 4),
+                Turn::Failed => {
+                    let attempt = this.failures.get();
+                    this.failures.set(attempt.saturating_add(1));
+                    this.schedule_retry(backoff::delay_ms(attempt, browser::random_unit()) as u32);
                 }
-                if !this.again.get() || !matches!(turn, Turn::Done) {
-                    break;
-                }
+                // As long as asked, plus up to a second so that the widgets
+                // the server turned away do not all come back at once.
+                Turn::Throttled(wait_ms) => this.schedule_retry(
+                    wait_ms.saturating_add((browser::random_unit() * 1000.0) as u32),
+                ),
             }
-            this.running.set(false);
-        });
+            if this.again.get() && matches!(turn, Turn::Done) {
+                this.turn();
+            } else {
+                this.running.set(false);
+            }
+        }));
     }
 
     /// Sends while holding the right to: the Web Lock, else the storage lease.
-    async fn take_a_turn(self: &Rc<Self>) -> Turn {
+    fn take_a_turn(self: &Rc<Self>, then: Then) {
         if self.queue.pending_count() == 0 {
-            return Turn::Done;
+            return then(Turn::Done);
         }
         let wait = self.not_before.get() - browser::now_ms();
         if wait > 0.0 {
-            return Turn::Throttled(wait as u32);
+            return then(Turn::Throttled(wait as u32));
         }
         let Some(locks) = lock_manager() else {
             if !self.take_lease() {
-                return Turn::Busy;
+                return then(Turn::Busy);
             }
-            let turn = self.send_all().await;
-            self.release_lease();
-            return turn;
+            let this = self.clone();
+            return self.send_all(Box::new(move |turn| {
+                this.release_lease();
+                then(turn)
+            }));
         };
         let outcome = Rc::new(Cell::new(Turn::Busy));
         let this = self.clone();
@@ -185,75 +194,92 @@ impl Syncer {
                 // Another tab holds it: `ifAvailable` gives no lock rather than waiting.
                 return js_sys::Promise::resolve(&JsValue::UNDEFINED);
             }
-            wasm_bindgen_futures::future_to_promise(async move {
-                out.set(this.send_all().await);
-                Ok(JsValue::UNDEFINED)
+            let mut send = Some((this, out));
+            js_sys::Promise::new(&mut |resolve, _| {
+                if let Some((this, out)) = send.take() {
+                    this.send_all(Box::new(move |turn| {
+                        out.set(turn);
+                        let _ = resolve.call0(&JsValue::UNDEFINED);
+                    }));
+                }
             })
         });
         let options = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE);
         // The lock is held until the callback's promise settles: the whole turn.
-        let _ = JsFuture::from(locks.request(&self.lock_name, &options, &callback)).await;
-        outcome.get()
+        let request = locks.request(&self.lock_name, &options, &callback);
+        browser::when_settled(&request, move |_| then(outcome.get()));
     }
 
-    async fn send_all(&self) -> Turn {
-        while !self.stopped.get() {
-            let batch = self.queue.next_batch(self.batch_size.get().get());
-            if batch.is_empty() {
-                return Turn::Done;
+    /// Sends batch after batch until the queue is empty or a batch fails.
+    fn send_all(self: &Rc<Self>, then: Then) {
+        if self.stopped.get() {
+            return then(Turn::Done);
+        }
+        let batch = self.queue.next_batch(self.batch_size.get().get());
+        if batch.is_empty() {
+            return then(Turn::Done);
+        }
+        if self.storage.is_some() && lock_manager().is_none() && !self.take_lease() {
+            return then(Turn::Busy);
+        }
+        let this = self.clone();
+        let body = Batch(&batch).to_json();
+        browser::post_json(&self.answers_url, body, move |receipt| {
+            match this.sent(&batch, receipt) {
+                Some(turn) => then(turn),
+                None => this.send_all(then),
             }
-            if self.storage.is_some() && lock_manager().is_none() && !self.take_lease() {
-                return Turn::Busy;
+        });
+    }
+
+    /// What the server's answer to `batch` means: the turn's end, or `None` to
+    /// go on with the next batch.
+    fn sent(&self, batch: &[Pending], receipt: Result<Receipt, FetchError>) -> Option<Turn> {
+        match receipt {
+            Ok(receipt) => {
+                self.queue.apply_receipt(&receipt);
+                if let Some(storage) = &self.storage {
+                    let _ = storage.set(
+                        &self.queue.keys().synced(),
+                        &kept_shared::json::u64_text(browser::now_ms() as u64),
+                    );
+                }
+                self.failures.set(0);
+                // The server left some unnamed: don't spin, try them later.
+                (receipt.len() < batch.len()).then_some(Turn::Failed)
             }
-            let sent = batch.len();
-            match browser::post_json::<_, Receipt>(&self.answers_url, &Batch(&batch)).await {
-                Ok(receipt) => {
-                    self.queue.apply_receipt(&receipt);
-                    if let Some(storage) = &self.storage {
-                        let _ = storage.set(
-                            &self.queue.keys().synced(),
-                            &(browser::now_ms() as i64).to_string(),
-                        );
+            Err(e) if e.refuses_the_widget() => {
+                // The loader told the shop why, once; retrying cannot help.
+                self.stop();
+                Some(Turn::Done)
+            }
+            Err(FetchError::Throttled(wait_ms)) => {
+                self.not_before.set(browser::now_ms() + f64::from(wait_ms));
+                Some(Turn::Throttled(wait_ms))
+            }
+            Err(e @ FetchError::Status(status, _)) if batch_size::refuses_the_batch(status) => {
+                // Sent again as it is, it would be refused again: split it.
+                let mut size = self.batch_size.get();
+                size.refused(&self.queue, batch, &e.message());
+                self.batch_size.set(size);
+                None
+            }
+            Err(e) => {
+                // Nothing is removed: network errors, 5xx and even a refused
+                // batch keep every answer for the next try. Said once per
+                // run of failures, not on every retry.
+                if self.failures.get() == 0 {
+                    match &e {
+                        FetchError::Network(e) => browser::warn_unreachable(&self.api_base, e),
+                        other => browser::warn(
+                            &(String::from("sync failed, will retry: ") + &other.message()),
+                        ),
                     }
-                    self.failures.set(0);
-                    if receipt.len() < sent {
-                        // The server left some unnamed: don't spin, try them later.
-                        return Turn::Failed;
-                    }
                 }
-                Err(e) if e.refuses_the_widget() => {
-                    // The loader told the shop why, once; retrying cannot help.
-                    self.stop();
-                    return Turn::Done;
-                }
-                Err(FetchError::Throttled(wait_ms)) => {
-                    self.not_before.set(browser::now_ms() + f64::from(wait_ms));
-                    return Turn::Throttled(wait_ms);
-                }
-                Err(e @ FetchError::Status(status, _)) if batch_size::refuses_the_batch(status) => {
-                    // Sent again as it is, it would be refused again: split it.
-                    let mut size = self.batch_size.get();
-                    size.refused(&self.queue, &batch, &e.message());
-                    self.batch_size.set(size);
-                }
-                Err(e) => {
-                    // Nothing is removed: network errors, 5xx and even a refused
-                    // batch keep every answer for the next try. Said once per
-                    // run of failures, not on every retry.
-                    if self.failures.get() == 0 {
-                        match &e {
-                            FetchError::Network(e) => browser::warn_unreachable(&self.api_base, e),
-                            other => browser::warn(
-                                &(String::from("sync failed, will retry: ") + &other.message()),
-                            ),
-                        }
-                    }
-                    return Turn::Failed;
-                }
+                Some(Turn::Failed)
             }
         }
-        Turn::Done
     }
 
     /// As the page goes away: sends what is queued in `keepalive` requests that

@@ -6,9 +6,10 @@
 use std::rc::Rc;
 
 use chrono::Utc;
+use kept_shared::json::ToJson;
 use kept_shared::{Answer, AnswerValue, Channel};
 use kept_widget::browser::{LocalStore, random_uuid};
-use kept_widget::queue::{Kept, KeyValueStore, Queue, Receipt};
+use kept_widget::queue::{Kept, KeyValueStore, Pending, Queue, Receipt};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -64,7 +65,10 @@ fn queued_answers_are_in_local_storage_for_the_next_page() {
     assert_eq!(serde_json::from_str::<Answer>(&raw.unwrap()).unwrap(), a);
 
     let next_page = Queue::new(Some(storage), "pk_browser_test");
-    assert_eq!(next_page.next_batch(10), vec![a.clone()]);
+    assert_eq!(
+        next_page.next_batch(10),
+        vec![Pending::read(a.to_json()).unwrap()]
+    );
     next_page.apply_receipt(&Receipt {
         stored: vec![a.id],
         ..Default::default()
@@ -98,7 +102,7 @@ fn a_full_quota_is_an_error_and_the_queue_falls_back_to_memory() {
         storage.remove(key);
     }
     assert_eq!(kept, Kept::InMemory);
-    assert_eq!(q.next_batch(10), vec![a]);
+    assert_eq!(q.next_batch(10), vec![Pending::read(a.to_json()).unwrap()]);
 }
 
 #[wasm_bindgen_test]

@@ -282,11 +282,8 @@ impl Parser<'_> {
     fn hex4(&mut self) -> Result<u32, JsonError> {
         let mut n = 0u32;
         for _ in 0..4 {
-            let d = match self.s.get(self.i) {
-                Some(c @ b'0'..=b'9') => c - b'0',
-                Some(c @ b'a'..=b'f') => c - b'a' + 10,
-                Some(c @ b'A'..=b'F') => c - b'A' + 10,
-                _ => return Err(self.error("a malformed \\u escape")),
+            let Some(d) = self.s.get(self.i).and_then(|c| hex_digit(*c)) else {
+                return Err(self.error("a malformed \\u escape"));
             };
             n = n * 16 + u32::from(d);
             self.i += 1;
@@ -473,11 +470,50 @@ pub fn write_u64(out: &mut String, mut n: u64) {
     out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
 }
 
-/// A UUID as text (`67e55044-10b1-426f-9247-bb680e5fe0c8`), without the
-/// formatting machinery.
+/// The value of a hexadecimal digit, either case.
+fn hex_digit(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Where the hyphenated form of a UUID has its hyphens.
+const UUID_HYPHENS: [usize; 4] = [8, 13, 18, 23];
+
+/// A UUID as text, hyphenated and lowercase (`67e55044-10b1-426f-9247-bb680e5fe0c8`,
+/// as serde writes it). Written here, not by the uuid crate: its formatter and
+/// parser cost the widget's download a kilobyte (README, "Where the widget's
+/// bytes go").
 pub fn uuid_text(id: &uuid::Uuid) -> String {
-    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-    id.hyphenated().encode_lower(&mut buf).to_string()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(36);
+    for b in id.as_bytes() {
+        if UUID_HYPHENS.contains(&(s.len())) {
+            s.push('-');
+        }
+        s.push(HEX[usize::from(b >> 4)] as char);
+        s.push(HEX[usize::from(b & 15)] as char);
+    }
+    s
+}
+
+/// Reads the hyphenated form (either case): the one the API and the widget's
+/// queue write. (The braced, URN and simple forms serde would also read never
+/// reach the widget.)
+pub fn parse_uuid(s: &str) -> Option<uuid::Uuid> {
+    let s = s.as_bytes();
+    if s.len() != 36 || UUID_HYPHENS.iter().any(|&i| s[i] != b'-') {
+        return None;
+    }
+    let mut digits = s.iter().filter(|&&c| c != b'-').map(|&c| hex_digit(c));
+    let mut bytes = [0u8; 16];
+    for b in &mut bytes {
+        *b = digits.next()?? << 4 | digits.next()??;
+    }
+    Some(uuid::Uuid::from_bytes(bytes))
 }
 
 /// `n` in decimal (see [`write_u64`]).
@@ -620,15 +656,14 @@ impl<T: ToJson> ToJson for std::collections::BTreeMap<String, T> {
 impl FromJson for uuid::Uuid {
     fn from_json(v: &Json) -> Result<Self, JsonError> {
         v.as_str()
-            .and_then(|s| uuid::Uuid::try_parse(s).ok())
+            .and_then(parse_uuid)
             .ok_or_else(|| JsonError("not a UUID".into()))
     }
 }
 
 impl ToJson for uuid::Uuid {
     fn write_json(&self, w: &mut JsonWriter) {
-        let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-        w.string(self.hyphenated().encode_lower(&mut buf));
+        w.string(&uuid_text(self));
     }
 }
 
@@ -660,6 +695,35 @@ mod tests {
             }
         }
         convert(serde_json::from_str(text).unwrap())
+    }
+
+    #[test]
+    fn uuids_read_and_write_as_serde_does() {
+        for id in [
+            uuid::Uuid::nil(),
+            uuid::Uuid::max(),
+            uuid::Uuid::from_u128(0x67e5_5044_10b1_426f_9247_bb68_0e5f_e0c8),
+            uuid::Uuid::new_v4(),
+        ] {
+            let serde = serde_json::to_string(&id).unwrap();
+            assert_eq!(id.to_json(), serde);
+            assert_eq!(uuid_text(&id), id.to_string());
+            assert_eq!(uuid::Uuid::from_json_text(&serde).unwrap(), id);
+            assert_eq!(parse_uuid(&id.to_string().to_uppercase()), Some(id));
+        }
+        for bad in [
+            "",
+            "67e55044-10b1-426f-9247-bb680e5fe0c",
+            "67e55044-10b1-426f-9247-bb680e5fe0c80",
+            "67e55044010b1-426f-9247-bb680e5fe0c8",
+            "67e55044-10b1-426f-9247-bb680e5fe0cg",
+            "+7e55044-10b1-426f-9247-bb680e5fe0c8",
+            "67e5504410b1426f9247bb680e5fe0c8",
+            "{67e55044-10b1-426f-9247-bb680e5fe0c8}",
+            "67e55044-10b1-426f-9247-bb680e5fé0c",
+        ] {
+            assert_eq!(parse_uuid(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -30,18 +30,16 @@ pub fn loyalty_card(ctx: &Rc<Ctx>, container: &El, customer: &str) {
     let sig = ctx.cfg.customer_sig.as_deref().unwrap_or_default();
     let url = ctx.url(&(api::loyalty(&ctx.cfg.public_key, customer) + "?sig=" + sig));
     let ctx = ctx.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        match browser::get_text(&url).await {
-            Ok(fresh) => {
-                ctx.save(&key, &fresh);
-                show(&fresh, true);
-            }
-            // The loader says it when the server refuses the widget.
-            Err(e) if e.refuses_the_widget() => {}
-            Err(FetchError::Network(e)) => browser::warn_unreachable(&ctx.cfg.api, &e),
-            Err(e) => {
-                browser::warn(&(String::from("could not load the loyalty status: ") + &e.message()))
-            }
+    browser::get_text(&url, move |status| match status {
+        Ok(fresh) => {
+            ctx.save(&key, &fresh);
+            show(&fresh, true);
+        }
+        // The loader says it when the server refuses the widget.
+        Err(e) if e.refuses_the_widget() => {}
+        Err(FetchError::Network(e)) => browser::warn_unreachable(&ctx.cfg.api, &e),
+        Err(e) => {
+            browser::warn(&(String::from("could not load the loyalty status: ") + &e.message()))
         }
     });
 }
