@@ -247,7 +247,9 @@ extern "C" {
 /// The widget waits on promises with callbacks rather than `async`: an executor
 /// and a state machine per `async fn` cost every visitor's download more than a
 /// kilobyte (README, "Where the widget's bytes go").
-pub fn when_settled(promise: &js_sys::Promise, f: impl FnOnce(Result<JsValue, JsValue>) + 'static) {
+///
+/// `f` is boxed: one copy of this function serves every caller.
+pub fn when_settled(promise: &js_sys::Promise, f: Box<dyn FnOnce(Result<JsValue, JsValue>)>) {
     let settled = js_sys::Promise::all_settled(&js_sys::Array::of1(promise));
     settled
         .unchecked_ref::<Thenable>()
@@ -265,8 +267,11 @@ pub fn when_settled(promise: &js_sys::Promise, f: impl FnOnce(Result<JsValue, Js
         }));
 }
 
+/// What is called with the text of a successful answer, or why there is none.
+pub type TextThen = Box<dyn FnOnce(Result<String, FetchError>)>;
+
 /// Calls `done` with the text of a successful `GET`, or why there is none.
-pub fn get_text(url: &str, done: impl FnOnce(Result<String, FetchError>) + 'static) {
+pub fn get_text(url: &str, done: TextThen) {
     fetch_text("GET", url, None, done)
 }
 
@@ -276,9 +281,10 @@ pub fn post_json<T: FromJson + 'static>(
     body: String,
     done: impl FnOnce(Result<T, FetchError>) + 'static,
 ) {
-    fetch_text("POST", url, Some(body), move |text| {
+    let read = move |text: Result<String, FetchError>| {
         done(text.and_then(|t| T::from_json_text(&t).map_err(|e| FetchError::Decode(e.0))))
-    })
+    };
+    fetch_text("POST", url, Some(body), Box::new(read))
 }
 
 /// How long a 429 asks to wait: `Retry-After` in seconds (the server exposes it
@@ -301,12 +307,7 @@ fn network(e: JsValue) -> FetchError {
 
 /// Requests `url` (a JSON `body`, if any) and calls `done` with the answer's text
 /// when it is a success, or why not.
-fn fetch_text(
-    method: &str,
-    url: &str,
-    body: Option<String>,
-    done: impl FnOnce(Result<String, FetchError>) + 'static,
-) {
+fn fetch_text(method: &str, url: &str, body: Option<String>, done: TextThen) {
     let controller = match AbortController::new() {
         Ok(c) => c,
         Err(e) => return done(Err(network(e))),
@@ -316,7 +317,8 @@ fn fetch_text(
     // Abort when the timeout passes; dropping the timer (once the whole answer
     // is read) cancels it.
     let timeout = Timer::new(FETCH_TIMEOUT_MS as u32, move || controller.abort());
-    when_settled(&window().fetch_with_str_and_init(url, &init), move |resp| {
+    let fetched = window().fetch_with_str_and_init(url, &init);
+    let answered = move |resp: Result<JsValue, JsValue>| {
         let resp: Response = match resp {
             Ok(r) => r.unchecked_into(),
             Err(e) => return done(Err(network(e))),
@@ -325,14 +327,16 @@ fn fetch_text(
             Ok(text) => text,
             Err(e) => return done(Err(network(e))),
         };
-        when_settled(&text, move |text| {
+        let read = move |text: Result<JsValue, JsValue>| {
             drop(timeout);
             done(
                 text.map_err(network)
                     .and_then(|text| success_text(&resp, text.as_string().unwrap_or_default())),
             )
-        });
-    });
+        };
+        when_settled(&text, Box::new(read));
+    };
+    when_settled(&fetched, Box::new(answered));
 }
 
 /// The text of an answer if it is a success; else the error it says.

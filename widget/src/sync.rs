@@ -208,7 +208,7 @@ impl Syncer {
         let _ = js_sys::Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE);
         // The lock is held until the callback's promise settles: the whole turn.
         let request = locks.request(&self.lock_name, &options, &callback);
-        browser::when_settled(&request, move |_| then(outcome.get()));
+        browser::when_settled(&request, Box::new(move |_| then(outcome.get())));
     }
 
     /// Sends batch after batch until the queue is empty or a batch fails.

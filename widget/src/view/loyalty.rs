@@ -30,7 +30,7 @@ pub fn loyalty_card(ctx: &Rc<Ctx>, container: &El, customer: &str) {
     let sig = ctx.cfg.customer_sig.as_deref().unwrap_or_default();
     let url = ctx.url(&(api::loyalty(&ctx.cfg.public_key, customer) + "?sig=" + sig));
     let ctx = ctx.clone();
-    browser::get_text(&url, move |status| match status {
+    let shown = move |status: Result<String, FetchError>| match status {
         Ok(fresh) => {
             ctx.save(&key, &fresh);
             show(&fresh, true);
@@ -41,7 +41,8 @@ pub fn loyalty_card(ctx: &Rc<Ctx>, container: &El, customer: &str) {
         Err(e) => {
             browser::warn(&(String::from("could not load the loyalty status: ") + &e.message()))
         }
-    });
+    };
+    browser::get_text(&url, Box::new(shown));
 }
 
 fn card(s: &LoyaltyView, current: bool, t: &'static Texts) -> El {
