@@ -140,6 +140,11 @@ pub struct Timer {
 
 impl Timer {
     pub fn new(ms: u32, f: impl FnOnce() + 'static) -> Timer {
+        Timer::boxed(ms, Box::new(f))
+    }
+
+    /// One copy of the timer's code for every kind of `f` (the widget's size).
+    fn boxed(ms: u32, f: Box<dyn FnOnce()>) -> Timer {
         let mut f = Some(f);
         let callback = Closure::<dyn FnMut()>::new(move || {
             if let Some(f) = f.take() {

@@ -99,7 +99,12 @@ struct Owned {
 
 impl Listeners {
     pub fn add(&self, target: &HtmlElement, event: &str, f: impl FnMut(Event) + 'static) {
-        let handler: Handler = Closure::new(f);
+        self.add_boxed(target, event, Box::new(f));
+    }
+
+    /// One copy of this code for every kind of handler (the widget's size).
+    fn add_boxed(&self, target: &HtmlElement, event: &str, f: Box<dyn FnMut(Event)>) {
+        let handler: Handler = Closure::wrap(f);
         let _ = target.add_event_listener_with_callback(event, handler.as_ref().unchecked_ref());
         self.0
             .borrow_mut()
