@@ -16,8 +16,17 @@ use crate::queue::{KeyValueStore, StorageError};
 /// waits as long for the plan).
 pub const FETCH_TIMEOUT_MS: i32 = 15_000;
 
+#[wasm_bindgen]
+extern "C" {
+    /// The page's `window`, imported by name: `web_sys::window()` looks for the
+    /// global object four ways, which costs the widget's download for nothing
+    /// (the widget only runs in a page).
+    #[wasm_bindgen(thread_local_v2, js_name = window)]
+    static WINDOW: web_sys::Window;
+}
+
 pub fn window() -> web_sys::Window {
-    web_sys::window().expect("a window")
+    WINDOW.with(web_sys::Window::clone)
 }
 
 /// The browser's local storage, if this page may use it (private modes and
