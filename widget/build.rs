@@ -12,8 +12,9 @@ fn main() {
 }
 
 /// Drops comments and collapses whitespace, keeping one space wherever one
-/// could matter (around `:`, which may start a pseudo-class of a descendant;
-/// inside strings, which hold single spaces only).
+/// could matter (before `:`, which may start a pseudo-class of a descendant;
+/// inside strings, which hold single spaces only; never after `:`), and the
+/// `;` before a `}`.
 fn minify(css: &str) -> String {
     let mut out = String::with_capacity(css.len());
     let mut rest = css;
@@ -34,11 +35,14 @@ fn minify(css: &str) -> String {
         if space
             && !tight.is_empty()
             && !matches!(c, '{' | '}' | ';' | ',' | '>')
-            && !tight.ends_with(['{', '}', ';', ',', '>'])
+            && !tight.ends_with(['{', '}', ';', ',', '>', ':'])
         {
             tight.push(' ');
         }
         space = false;
+        if c == '}' && tight.ends_with(';') {
+            tight.pop();
+        }
         tight.push(c);
     }
     tight
