@@ -57,6 +57,7 @@ impl Json {
     /// Parses a whole JSON text (RFC 8259).
     pub fn parse(text: &str) -> Result<Json, JsonError> {
         let mut p = Parser {
+            text,
             s: text.as_bytes(),
             i: 0,
         };
@@ -127,6 +128,8 @@ impl Json {
 }
 
 struct Parser<'a> {
+    text: &'a str,
+    /// `text`'s bytes.
     s: &'a [u8],
     i: usize,
 }
@@ -302,8 +305,8 @@ impl Parser<'_> {
                 }
                 self.i += 1;
             }
-            // The input is a &str and we stopped at ASCII: this slice is UTF-8.
-            out.push_str(std::str::from_utf8(&self.s[start..self.i]).unwrap_or_default());
+            // Both ends are at ASCII bytes (or the end): character boundaries.
+            out.push_str(&self.text[start..self.i]);
             match self.s.get(self.i) {
                 Some(b'"') => {
                     self.i += 1;
@@ -467,7 +470,7 @@ pub fn write_u64(out: &mut String, mut n: u64) {
             break;
         }
     }
-    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
+    out.extend(digits[i..].iter().map(|&d| char::from(d)));
 }
 
 /// The value of a hexadecimal digit, either case.

@@ -37,7 +37,7 @@ fn push_digits(out: &mut String, n: i64, width: usize) {
         digits[i] = b'0' + (n % 10) as u8;
         n /= 10;
     }
-    out.push_str(std::str::from_utf8(&digits[..width]).unwrap_or_default());
+    out.extend(digits[..width].iter().map(|&d| char::from(d)));
 }
 
 /// Appends `t` as serde's chrono would (years 0000–9999).
