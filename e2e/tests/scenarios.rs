@@ -424,6 +424,15 @@ async fn tampered_answer_is_rejected_with_a_reason_and_does_not_block_the_queue(
         let key = format!("kept:v1:{}:pending:{}", demo::PUBLIC_KEY, a.id);
         w.storage_set(&key, &serde_json::to_string(a)?).await?;
     }
+    // And one the server cannot even read (a score of 300 is no score): the
+    // widget sends it as it was stored, the server refuses the batch holding
+    // it, and the widget halves the batch until that answer is set aside.
+    let unreadable = answer(3, 8);
+    let mut score_300 = serde_json::to_value(&unreadable)?;
+    score_300["value"]["score"] = serde_json::json!(300);
+    let unreadable_key = format!("kept:v1:{}:pending:{}", demo::PUBLIC_KEY, unreadable.id);
+    w.storage_set(&unreadable_key, &score_300.to_string())
+        .await?;
 
     // The visitor answers; the sync sends the whole queue.
     answer_csat(&w, 5).await?;
@@ -432,6 +441,7 @@ async fn tampered_answer_is_rejected_with_a_reason_and_does_not_block_the_queue(
     let stored = env.wait_for_answers(2).await?;
     assert!(ids(&stored).contains(&good.id));
     assert!(!ids(&stored).contains(&tampered.id));
+    assert!(!ids(&stored).contains(&unreadable.id));
     let rejected_key = format!("kept:v1:{}:rejected:{}", demo::PUBLIC_KEY, tampered.id);
     w.wait_until(
         "the tampered answer to be set aside",
@@ -445,11 +455,28 @@ async fn tampered_answer_is_rejected_with_a_reason_and_does_not_block_the_queue(
         reason.contains("11"),
         "the reason says what is wrong: {aside}"
     );
+    let unreadable_aside = format!("kept:v1:{}:rejected:{}", demo::PUBLIC_KEY, unreadable.id);
+    w.wait_until(
+        "the unreadable answer to be set aside",
+        &format!("localStorage.getItem('{unreadable_aside}') !== null"),
+    )
+    .await?;
+    let aside: serde_json::Value =
+        serde_json::from_str(&w.storage_get(&unreadable_aside).await?.unwrap())?;
+    assert_eq!(
+        aside["answer"]["value"]["score"], 300,
+        "kept as it was: {aside}"
+    );
+    assert!(
+        aside["reason"].as_str().is_some_and(|r| !r.is_empty()),
+        "with the server's reason: {aside}"
+    );
     w.wait_for_empty_queue().await?;
 
-    // It is not retried: a reload leaves it aside and stores nothing more.
+    // Neither is retried: a reload leaves them aside and stores nothing more.
     reload_sends_nothing_more(&env, &w, 2).await?;
     assert!(w.storage_get(&rejected_key).await?.is_some());
+    assert!(w.storage_get(&unreadable_aside).await?.is_some());
 
     w.screenshot("5-tampered-rejected").await?;
     env.close().await;

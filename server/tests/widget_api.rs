@@ -253,6 +253,36 @@ async fn oversized_empty_and_malformed_batches_get_a_clear_4xx_and_store_nothing
         );
         assert!(!reply.error().message.is_empty());
     }
+
+    // Every way the answers endpoint refuses a batch as a whole is one the
+    // widget recognises, so it splits the batch to find the answer at fault
+    // instead of retrying it forever: here, one answer in a queue someone
+    // edited, a score of 300.
+    let mut score_300 = serde_json::to_value(SyncBatch {
+        answers: vec![nps(5).build(), nps(6).build()],
+    })
+    .unwrap();
+    score_300["answers"][1]["value"]["score"] = serde_json::json!(300);
+    let too_many = serde_json::to_vec(&SyncBatch {
+        answers: (0..=MAX_BATCH_ANSWERS).map(|_| nps(5).build()).collect(),
+    })
+    .unwrap();
+    for body in [
+        score_300.to_string().into_bytes(),
+        too_many,
+        b"{".to_vec(),
+        br#"{"answers": []}"#.to_vec(),
+        br#"{"answers": [{"id": 1}]}"#.to_vec(),
+        "x".repeat(MAX_BODY_BYTES + 1).into_bytes(),
+    ] {
+        let reply = app.post_answers_raw(body).await;
+        assert!(
+            kept_shared::sync::refuses_the_batch(reply.status.as_u16()),
+            "{}: {}",
+            reply.status,
+            reply.error().message
+        );
+    }
     assert!(app.stored().await.is_empty());
 }
 

@@ -3,6 +3,17 @@ use uuid::Uuid;
 
 use crate::{Answer, ValidationError};
 
+/// Whether the server refused a batch of answers as a whole with this HTTP status
+/// (the batch, not the network, the server's state or the widget's key): 400,
+/// not JSON, or an empty batch; 413, too large; 422, JSON that is not a batch of
+/// answers (a member of the wrong type, a score no `u8` holds, an unknown
+/// kind). Sent again as it is, such a batch would be refused again; the widget
+/// splits it to find the answer at fault (`widget/src/batch_size.rs`). The
+/// server's tests hold its refusals of a batch to these statuses.
+pub fn refuses_the_batch(status: u16) -> bool {
+    matches!(status, 400 | 413 | 422)
+}
+
 /// What the widget posts: answers from its offline queue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncBatch {

@@ -1,7 +1,11 @@
-//! Every rule an answer must follow, used by the widget before it queues an
-//! answer and by the server before it stores one.
+//! Every rule an answer must follow, used by the server before it stores one
+//! (the widget's screens offer only answers that follow them:
+//! `widget/src/answer.rs`), and the rules of the references the widget reads
+//! from a shop's snippet.
 
-use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::limits::*;
@@ -77,7 +81,7 @@ pub fn validate_answer(
 ) -> Result<(), ValidationError> {
     if answer.id.is_nil() || answer.id.is_max() {
         return Err(E::NotRandomId {
-            id: crate::json::uuid_text(&answer.id),
+            id: answer.id.to_string(),
         });
     }
     if answer.shop != shop {
@@ -114,25 +118,17 @@ pub fn validate_answer(
             }
         }
     }
-    if later_by_more_than(answer.answered_at, now, MAX_CLOCK_SKEW_HOURS * 3600) {
+    if answer.answered_at > now + Duration::hours(MAX_CLOCK_SKEW_HOURS) {
         return Err(E::FromTheFuture {
             answered_at: answer.answered_at,
         });
     }
-    if later_by_more_than(now, answer.answered_at, MAX_ANSWER_AGE_DAYS * 86_400) {
+    if answer.answered_at < now - Duration::days(MAX_ANSWER_AGE_DAYS) {
         return Err(E::TooOld {
             answered_at: answer.answered_at,
         });
     }
     validate_value(survey, &answer.value)
-}
-
-/// Whether `a` is more than `seconds` after `b`, exactly as chrono's `a > b +
-/// Duration` says, without its calendar arithmetic: the widget runs these rules
-/// too, and that arithmetic is a kilobyte of its download.
-fn later_by_more_than(a: DateTime<Utc>, b: DateTime<Utc>, seconds: i64) -> bool {
-    (a.timestamp(), a.timestamp_subsec_nanos())
-        > (b.timestamp() + seconds, b.timestamp_subsec_nanos())
 }
 
 /// Checks the shape of a reference's signature (whether it is the shop's is for
@@ -177,15 +173,14 @@ pub fn validate_value(survey: &Survey, value: &AnswerValue) -> Result<(), Valida
             if reasons.is_empty() && other.as_deref().is_none_or(|t| t.trim().is_empty()) {
                 return Err(E::NoReasonPicked);
             }
-            for (i, reason) in reasons.iter().enumerate() {
+            let mut seen = BTreeSet::new();
+            for reason in reasons {
                 if !choices.iter().any(|c| &c.code == reason) {
                     return Err(E::UnknownReason {
                         reason: reason.clone(),
                     });
                 }
-                // A scan, not a set: a few reasons at most, each one of the
-                // survey's (checked above), and no set's code in the widget.
-                if reasons[..i].contains(reason) {
+                if !seen.insert(reason) {
                     return Err(E::DuplicateReason {
                         reason: reason.clone(),
                     });
@@ -227,6 +222,8 @@ pub fn validate_ref(field: &str, value: &str) -> Result<(), ValidationError> {
     }
     if !value
         .chars()
+        // `matches!`, not `"-_.:@".contains(c)`: the widget checks a snippet's
+        // references with this, and that search would cost its download.
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '@'))
     {
         return Err(E::BadCharacters {
@@ -309,7 +306,6 @@ fn check_text(field: &str, text: &str) -> Result<(), ValidationError> {
 
 #[cfg(test)]
 mod tests {
-    use chrono::Duration;
     use uuid::Uuid;
 
     use super::*;

@@ -1,8 +1,8 @@
 //! How many answers go in one batch, and what to do when the server refuses a
 //! batch as a whole.
 //!
-//! A batch refused as a whole (400: the server cannot read it; 413: too large)
-//! is not the network's fault: sent again as it is, it would be refused again,
+//! A batch refused as a whole ([`refuses_the_batch`]: the server cannot read it,
+//! or it is too large) is not the network's fault: sent again as it is, it would be refused again,
 //! forever, and hold up every answer behind it. So the sender halves the batch
 //! until the refused batch is a single answer, which is then set aside with the
 //! server's reason (kept in storage under the rejected keys, never retried), and
@@ -11,14 +11,9 @@
 //! bad answer among `n` costs at most `2·log2(n)` requests.
 
 use kept_shared::limits::MAX_BATCH_ANSWERS;
+pub use kept_shared::sync::refuses_the_batch;
 
 use crate::queue::{KeyValueStore, Pending, Queue, Receipt};
-
-/// Whether a failed batch's HTTP status refuses the batch itself (as opposed to
-/// the network, the server's state, or the widget's key and origin).
-pub fn refuses_the_batch(status: u16) -> bool {
-    status == 400 || status == 413
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchSize(usize);
@@ -129,7 +124,7 @@ mod tests {
 
     #[test]
     fn only_statuses_that_refuse_the_batch_itself_split_it() {
-        assert!(refuses_the_batch(400) && refuses_the_batch(413));
+        assert!(refuses_the_batch(400) && refuses_the_batch(413) && refuses_the_batch(422));
         for other in [401, 403, 404, 408, 429, 500, 503] {
             assert!(!refuses_the_batch(other), "{other}");
         }

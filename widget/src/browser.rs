@@ -282,10 +282,10 @@ pub fn when_settled(promise: &js_sys::Promise, f: Box<dyn FnOnce(Result<JsValue,
 }
 
 /// What is called with the text of a successful answer, or why there is none.
-pub type TextThen = Box<dyn FnOnce(Result<String, FetchError>)>;
+pub type AfterText = Box<dyn FnOnce(Result<String, FetchError>)>;
 
 /// Calls `done` with the text of a successful `GET`, or why there is none.
-pub fn get_text(url: &str, done: TextThen) {
+pub fn get_text(url: &str, done: AfterText) {
     fetch_text("GET", url, None, done)
 }
 
@@ -315,16 +315,17 @@ fn retry_after_ms(resp: &Response) -> u32 {
     seconds.min(3600).saturating_mul(1000)
 }
 
-fn network(e: JsValue) -> FetchError {
+/// A request that got no answer, and why.
+fn network_error(e: JsValue) -> FetchError {
     FetchError::Network(js_message(&e))
 }
 
 /// Requests `url` (a JSON `body`, if any) and calls `done` with the answer's text
 /// when it is a success, or why not.
-fn fetch_text(method: &str, url: &str, body: Option<String>, done: TextThen) {
+fn fetch_text(method: &str, url: &str, body: Option<String>, done: AfterText) {
     let controller = match AbortController::new() {
         Ok(c) => c,
-        Err(e) => return done(Err(network(e))),
+        Err(e) => return done(Err(network_error(e))),
     };
     let init = request(method, body.as_deref(), false);
     init.set_signal(Some(&controller.signal()));
@@ -335,16 +336,16 @@ fn fetch_text(method: &str, url: &str, body: Option<String>, done: TextThen) {
     let answered = move |resp: Result<JsValue, JsValue>| {
         let resp: Response = match resp {
             Ok(r) => r.unchecked_into(),
-            Err(e) => return done(Err(network(e))),
+            Err(e) => return done(Err(network_error(e))),
         };
         let text = match resp.text() {
             Ok(text) => text,
-            Err(e) => return done(Err(network(e))),
+            Err(e) => return done(Err(network_error(e))),
         };
         let read = move |text: Result<JsValue, JsValue>| {
             drop(timeout);
             done(
-                text.map_err(network)
+                text.map_err(network_error)
                     .and_then(|text| success_text(&resp, text.as_string().unwrap_or_default())),
             )
         };

@@ -1,5 +1,6 @@
 //! The widget's configuration, from the `data-*` attributes of its script tag.
 
+use kept_shared::Channel;
 use kept_shared::validate::{validate_ref, validate_signature};
 
 /// Default seconds the kiosk shows its thank-you screen before the next respondent.
@@ -40,6 +41,17 @@ pub struct WidgetConfig {
     /// Where to mount (`data-target`, a CSS selector); else right after the
     /// script tag.
     pub target: Option<String>,
+}
+
+impl WidgetConfig {
+    /// The channel this widget's answers come by.
+    pub fn channel(&self) -> Channel {
+        match self.mode {
+            Mode::Kiosk => Channel::Kiosk,
+            Mode::Link => Channel::Link,
+            Mode::Inline => Channel::Web,
+        }
+    }
 }
 
 /// Parses the attributes (names without `data-`). `api` and `locale` come filled

@@ -7,6 +7,7 @@
 //! choice, queue, backoff) build and are tested on the host; the browser parts
 //! exist only for wasm32.
 
+pub mod answer;
 pub mod backoff;
 pub mod batch_size;
 pub mod closing;

@@ -6,7 +6,6 @@
 
 use kept_shared::json::{Json, JsonError};
 use kept_shared::survey::find_locale;
-use kept_shared::{ChurnReasonChoice, Survey, SurveyKind, Targeting};
 
 /// The surveys the loader says are due, ready to show.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,8 +114,12 @@ impl SurveyView {
         })
     }
 
-    /// The survey as the shared rules check answers against it (texts aside).
-    pub fn rules(&self) -> Survey {
+    /// The survey as the shared rules check answers against it (texts aside):
+    /// for the tests, which hold what the screens give to those rules
+    /// (`answer.rs`).
+    #[cfg(test)]
+    pub fn rules(&self) -> kept_shared::Survey {
+        use kept_shared::{ChurnReasonChoice, Survey, SurveyKind, Targeting};
         Survey {
             id: self.id.clone(),
             kind: match &self.kind {
@@ -150,7 +153,9 @@ mod tests {
     use std::collections::BTreeMap;
 
     use kept_shared::targeting::Verdict;
-    use kept_shared::{DisplayPlan, PlannedSurvey, ShopInfo};
+    use kept_shared::{
+        ChurnReasonChoice, DisplayPlan, PlannedSurvey, ShopInfo, Survey, SurveyKind, Targeting,
+    };
 
     use kept_shared::SurveyTexts;
 

@@ -68,7 +68,7 @@ pub struct Syncer {
 }
 
 /// What is called with how a turn ended.
-type Then = Box<dyn FnOnce(Turn)>;
+type AfterTurn = Box<dyn FnOnce(Turn)>;
 
 /// How a turn at sending ended.
 #[derive(Clone, Copy)]
@@ -134,13 +134,13 @@ impl Syncer {
             self.again.set(true);
             return;
         }
-        self.turn();
+        self.run_turns();
     }
 
     /// One turn at sending, then the next if one was asked for meanwhile, or
     /// the retry its failure calls for. (Callbacks, not `async`: see
     /// `browser::when_settled`.)
-    fn turn(self: &Rc<Self>) {
+    fn run_turns(self: &Rc<Self>) {
         self.again.set(false);
         let this = self.clone();
         self.take_a_turn(Box::new(move |turn| {
@@ -160,7 +160,7 @@ impl Syncer {
                 ),
             }
             if this.again.get() && matches!(turn, Turn::Done) {
-                this.turn();
+                this.run_turns();
             } else {
                 this.running.set(false);
             }
@@ -168,7 +168,7 @@ impl Syncer {
     }
 
     /// Sends while holding the right to: the Web Lock, else the storage lease.
-    fn take_a_turn(self: &Rc<Self>, then: Then) {
+    fn take_a_turn(self: &Rc<Self>, then: AfterTurn) {
         if self.queue.pending_count() == 0 {
             return then(Turn::Done);
         }
@@ -212,7 +212,7 @@ impl Syncer {
     }
 
     /// Sends batch after batch until the queue is empty or a batch fails.
-    fn send_all(self: &Rc<Self>, then: Then) {
+    fn send_all(self: &Rc<Self>, then: AfterTurn) {
         if self.stopped.get() {
             return then(Turn::Done);
         }
@@ -226,7 +226,7 @@ impl Syncer {
         let this = self.clone();
         let body = Batch(&batch).to_json();
         browser::post_json(&self.answers_url, body, move |receipt| {
-            match this.sent(&batch, receipt) {
+            match this.after_batch(&batch, receipt) {
                 Some(turn) => then(turn),
                 None => this.send_all(then),
             }
@@ -235,7 +235,7 @@ impl Syncer {
 
     /// What the server's answer to `batch` means: the turn's end, or `None` to
     /// go on with the next batch.
-    fn sent(&self, batch: &[Pending], receipt: Result<Receipt, FetchError>) -> Option<Turn> {
+    fn after_batch(&self, batch: &[Pending], receipt: Result<Receipt, FetchError>) -> Option<Turn> {
         match receipt {
             Ok(receipt) => {
                 self.queue.apply_receipt(&receipt);

@@ -12,11 +12,11 @@ mod text_field;
 use std::rc::Rc;
 
 use kept_shared::json::ToJson;
-use kept_shared::{Channel, WidgetEvent, WidgetEventKind, WidgetEvents, api};
+use kept_shared::{WidgetEvent, WidgetEventKind, WidgetEvents, api};
 
 use crate::browser::{self, LocalStore};
 use crate::closing::Outcome;
-use crate::config::{Mode, WidgetConfig};
+use crate::config::WidgetConfig;
 use crate::i18n::Texts;
 use crate::queue::{KeyValueStore, Keys};
 use crate::sync::Syncer;
@@ -45,14 +45,6 @@ impl Ctx {
         Keys::new(&self.cfg.public_key)
     }
 
-    pub fn channel(&self) -> Channel {
-        match self.cfg.mode {
-            Mode::Kiosk => Channel::Kiosk,
-            Mode::Link => Channel::Link,
-            Mode::Inline => Channel::Web,
-        }
-    }
-
     /// A copy saved for offline use (the text the server sent).
     pub fn saved(&self, key: &str) -> Option<String> {
         self.storage.as_ref()?.get(key)
@@ -75,7 +67,7 @@ impl Ctx {
             events: vec![WidgetEvent {
                 survey: survey.to_string(),
                 kind,
-                channel: self.channel(),
+                channel: self.cfg.channel(),
             }],
         };
         browser::post_and_forget(
