@@ -395,6 +395,19 @@ async fn purchase_from_the_back_office_shows_as_points_and_tier() -> Result<()> 
     Ok(())
 }
 
+/// The storage key and the entry the widget set answer `id` aside under, once
+/// it has.
+async fn set_aside(w: &Widget, id: Uuid) -> Result<(String, serde_json::Value)> {
+    let key = format!("kept:v1:{}:rejected:{id}", demo::PUBLIC_KEY);
+    w.wait_until(
+        &format!("answer {id} to be set aside"),
+        &format!("localStorage.getItem('{key}') !== null"),
+    )
+    .await?;
+    let entry = serde_json::from_str(&w.storage_get(&key).await?.unwrap_or_default())?;
+    Ok((key, entry))
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn tampered_answer_is_rejected_with_a_reason_and_does_not_block_the_queue() -> Result<()> {
     let _serial = ONE_AT_A_TIME.lock().await;
@@ -442,27 +455,13 @@ async fn tampered_answer_is_rejected_with_a_reason_and_does_not_block_the_queue(
     assert!(ids(&stored).contains(&good.id));
     assert!(!ids(&stored).contains(&tampered.id));
     assert!(!ids(&stored).contains(&unreadable.id));
-    let rejected_key = format!("kept:v1:{}:rejected:{}", demo::PUBLIC_KEY, tampered.id);
-    w.wait_until(
-        "the tampered answer to be set aside",
-        &format!("localStorage.getItem('{rejected_key}') !== null"),
-    )
-    .await?;
-    let aside: serde_json::Value =
-        serde_json::from_str(&w.storage_get(&rejected_key).await?.unwrap())?;
+    let (rejected_key, aside) = set_aside(&w, tampered.id).await?;
     let reason = aside["reason"].as_str().unwrap_or_default();
     assert!(
         reason.contains("11"),
         "the reason says what is wrong: {aside}"
     );
-    let unreadable_aside = format!("kept:v1:{}:rejected:{}", demo::PUBLIC_KEY, unreadable.id);
-    w.wait_until(
-        "the unreadable answer to be set aside",
-        &format!("localStorage.getItem('{unreadable_aside}') !== null"),
-    )
-    .await?;
-    let aside: serde_json::Value =
-        serde_json::from_str(&w.storage_get(&unreadable_aside).await?.unwrap())?;
+    let (unreadable_aside, aside) = set_aside(&w, unreadable.id).await?;
     assert_eq!(
         aside["answer"]["value"]["score"], 300,
         "kept as it was: {aside}"
