@@ -28,15 +28,7 @@ pub fn events(public_key: &str) -> String {
 
 /// `GET`: a customer's [`crate::LoyaltyStatus`].
 pub fn loyalty(public_key: &str, customer_ref: &str) -> String {
-    [
-        PREFIX,
-        "/widget/",
-        public_key,
-        "/customers/",
-        customer_ref,
-        "/loyalty",
-    ]
-    .concat()
+    String::from(PREFIX) + "/widget/" + public_key + "/customers/" + customer_ref + "/loyalty"
 }
 
 /// `POST` a [`crate::RecordPurchase`] with the shop's back-office secret key.

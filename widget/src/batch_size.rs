@@ -2,8 +2,8 @@
 //! batch as a whole.
 //!
 //! A batch refused as a whole ([`refuses_the_batch`]: the server cannot read it,
-//! or it is too large) is not the network's fault: sent again as it is, it would be refused again,
-//! forever, and hold up every answer behind it. So the sender halves the batch
+//! or it is too large) is not the network's fault: sent again as it is, it
+//! would be refused again, forever, and hold up every answer behind it. So the sender halves the batch
 //! until the refused batch is a single answer, which is then set aside with the
 //! server's reason (kept in storage under the rejected keys, never retried), and
 //! the queue moves on, in full batches again. Halves that go through on the way

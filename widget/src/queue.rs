@@ -220,15 +220,17 @@ pub struct Pending {
 impl Pending {
     /// Reads a stored entry: a JSON object with a UUID `id` and an `answered_at`.
     pub fn read(json: String) -> Result<Pending, JsonError> {
-        let v = Json::parse(&json)?;
-        let id = v.field("id")?;
-        let answered_at: String = v.field("answered_at")?;
-        Ok(Pending {
-            id,
-            when: sortable_time(&answered_at),
-            json,
-        })
+        let (id, when) = id_and_time(&json)?;
+        Ok(Pending { id, when, json })
     }
+}
+
+/// The `id` of a stored entry, and its `answered_at` as [`Pending::when`] holds it.
+fn id_and_time(json: &str) -> Result<(Uuid, String), JsonError> {
+    let v = Json::parse(json)?;
+    let id = v.field("id")?;
+    let answered_at: String = v.field("answered_at")?;
+    Ok((id, sortable_time(&answered_at)))
 }
 
 /// An RFC 3339 time in UTC as the widget writes it (`…T10:00:00Z`,
@@ -299,8 +301,12 @@ impl<S: KeyValueStore> Queue<S> {
         for store in self.stores() {
             for key in store.keys_with_prefix(&self.keys.pending_prefix()) {
                 let Some(raw) = store.get(&key) else { continue };
-                match Pending::read(raw.clone()) {
-                    Ok(a) if key.ends_with(&uuid_text(&a.id)) => answers.push(a),
+                match id_and_time(&raw) {
+                    Ok((id, when)) if key.ends_with(&uuid_text(&id)) => answers.push(Pending {
+                        id,
+                        when,
+                        json: raw,
+                    }),
                     Ok(_) => self.set_aside(
                         store,
                         &key,
