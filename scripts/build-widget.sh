@@ -5,9 +5,10 @@
 #      trap (below);
 #   2. wasm-bindgen writes the ES-module glue, without the debug name section;
 #   3. binaryen's wasm-opt -Oz shrinks the wasm further;
-#   4. the glue and the wasm get content-hashed names (cached for a year by
-#      browsers and CDNs);
-#   5. esbuild bundles the loader (widget/loader/) and terser minifies it into
+#   4. esbuild bundles the glue with the loader's second half (widget/loader/show.js)
+#      and minifies it; it and the wasm get content-hashed names (cached for a
+#      year by browsers and CDNs);
+#   5. esbuild bundles the loader (widget/loader/main.js) and terser minifies it into
 #      kept.js, the one stable name, which learns the hashed names;
 #   6. every file gets a brotli (.br, quality 11) and a gzip (.gz) twin next to it,
 #      for a server that sends precompressed files.
@@ -52,13 +53,18 @@ node "$WASM_OPT" -Oz --converge --low-memory-unused --strip-debug --strip-produc
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$STAGE/kept-widget_bg.wasm" -o "$STAGE/kept-widget_bg.opt.wasm"
 
+# The glue, with the loader's second half (show.js: what kept.js imports only
+# when something is to be shown or sent), minified: its imports keep their
+# names (the wasm calls them by name).
+"$ESBUILD" widget/loader/show.js --bundle --alias:kept-glue="./$STAGE/kept-widget.js" \
+  --minify --format=esm --log-level=warning --outfile="$STAGE/kept-widget.min.js"
+
 hash() { sha256sum "$1" | cut -c1-16; }
-GLUE="kept-widget.$(hash "$STAGE/kept-widget.js").js"  # named by the unminified glue: the same input, the same name
+GLUE="kept-widget.$(hash "$STAGE/kept-widget.min.js").js"
 WASM="kept-widget_bg.$(hash "$STAGE/kept-widget_bg.opt.wasm").wasm"
 
 rm -rf "$DIST" && mkdir -p "$DIST"
-# The glue minified too: its imports keep their names (the wasm calls them by name).
-"$ESBUILD" "$STAGE/kept-widget.js" --minify --format=esm --log-level=warning --outfile="$DIST/$GLUE"
+cp "$STAGE/kept-widget.min.js" "$DIST/$GLUE"
 cp "$STAGE/kept-widget_bg.opt.wasm" "$DIST/$WASM"
 "$ESBUILD" widget/loader/main.js --bundle --format=iife --target=es2017 \
   --log-level=warning --outfile="$STAGE/kept.bundle.js"

@@ -51,7 +51,7 @@ pub use survey::{
 };
 pub use sync::{RejectedAnswer, SyncBatch, SyncReceipt};
 pub use targeting::{
-    Audience, DecisionRules, DisplayPlan, PageMatch, PageRule, PlannedSurvey, SurveyRules,
-    Targeting,
+    Audience, DecisionRules, DisplayPlan, PageMatch, PageRule, PageTargeting, PlannedSurvey,
+    SurveyRules, Targeting,
 };
 pub use validate::ValidationError;

@@ -185,7 +185,8 @@ pub struct PlannedSurvey {
 
 /// What the loader decides with, on every page (`GET api::plan` with
 /// `texts=false`, and written into `kept.js?key=…`): of each survey of the plan
-/// only what `widget/loader/decide.js` reads, its id, rules and verdict.
+/// only what `widget/loader/decide.js` reads: its id, its targeting but the
+/// audience (which only the server judges: the verdict), and the verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecisionRules {
     pub cooldown_days: u32,
@@ -195,9 +196,31 @@ pub struct DecisionRules {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SurveyRules {
     pub id: String,
-    pub targeting: Targeting,
+    pub targeting: PageTargeting,
     #[serde(flatten)]
     pub verdict: Verdict,
+}
+
+/// A survey's `Targeting` but its audience: what the loader decides with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageTargeting {
+    pub pages: Vec<PageRule>,
+    pub delay_seconds: u32,
+    pub sample_percent: u8,
+    pub recontact_days: u32,
+    pub once_per_order: bool,
+}
+
+impl From<&Targeting> for PageTargeting {
+    fn from(t: &Targeting) -> Self {
+        PageTargeting {
+            pages: t.pages.clone(),
+            delay_seconds: t.delay_seconds,
+            sample_percent: t.sample_percent,
+            recontact_days: t.recontact_days,
+            once_per_order: t.once_per_order,
+        }
+    }
 }
 
 impl From<&DisplayPlan> for DecisionRules {
@@ -209,7 +232,7 @@ impl From<&DisplayPlan> for DecisionRules {
                 .iter()
                 .map(|s| SurveyRules {
                     id: s.survey.id.clone(),
-                    targeting: s.survey.targeting.clone(),
+                    targeting: PageTargeting::from(&s.survey.targeting),
                     verdict: s.verdict,
                 })
                 .collect(),

@@ -22,19 +22,23 @@ export function draw(seed, survey) {
 }
 
 // plan: {cooldown_days, surveys: [{id, targeting, audience_match, answered}]};
-// page: {path, order, named, mode}; history: see shared/targeting.md; now: ms;
+// page: {path, order, named, mode}; recall(): the history (shared/targeting.md),
+// asked for only once a survey is for this visitor and this page (its first
+// reading costs a page milliseconds: README, Performance); now: ms;
 // drawFor(id): the visitor's draw. Returns {show: [ids], delay_seconds}.
-export function decide(plan, page, history, now, drawFor) {
-  var all = plan.surveys, order = page.order, named = page.named, seen = history.surveys || {};
+export function decide(plan, page, recall, now, drawFor) {
+  var all = plan.surveys, order = page.order, named = page.named, history;
   var picked = named
     ? named.map(function (id) { return all.filter(function (s) { return s.id == id; })[0]; }).filter(Boolean)
     : all;
   var free = ['kiosk', 'preview', 'link'].indexOf(page.mode) >= 0;
   var due = picked.filter(function (s) {
-    var t = s.targeting, h = seen[s.id];
+    var t = s.targeting, h;
     if (!named && !s.audience_match) return false;
     if (free) return true;
     if (!named && t.pages.length && !t.pages.some(function (r) { return pageMatches(r, page.path); })) return false;
+    history = history || recall();
+    h = (history.surveys || {})[s.id];
     if (order && t.once_per_order && (s.answered || (h && h.orders.indexOf(order) >= 0))) return false;
     if (order && h && h.order == order && !h.outcome) return true;
     return drawFor(s.id) < t.sample_percent &&

@@ -19,10 +19,27 @@ function complete(plan) {
 for (const c of table.display_cases) {
   test(c.name, () => {
     const draws = c.draws || {};
-    const got = decide(complete(c.plan), c.page, c.history || {}, c.now, (id) => draws[id] || 0);
+    const got = decide(complete(c.plan), c.page, () => c.history || {}, c.now, (id) => draws[id] || 0);
     assert.deepEqual(got, c.expect);
   });
 }
+
+test('the history is read once, and only when a survey is for this visitor and this page', () => {
+  const plan = complete({
+    cooldown_days: 7,
+    surveys: [
+      { id: 'thanks', audience_match: true, targeting: { pages: [{ match: 'exact', path: '/thanks' }] } },
+      { id: 'lapsed', audience_match: false, targeting: {} },
+    ],
+  });
+  let reads = 0;
+  const recall = () => { reads++; return {}; };
+  assert.deepEqual(decide(plan, { path: '/products' }, recall, 0, () => 0).show, []);
+  assert.equal(reads, 0);
+  plan.surveys.push({ ...plan.surveys[0], id: 'also-thanks' });
+  assert.deepEqual(decide(plan, { path: '/thanks' }, recall, 0, () => 0).show, ['thanks', 'also-thanks']);
+  assert.equal(reads, 1);
+});
 
 test('a draw is stable for a visitor and a survey, and spread over 0-99', () => {
   assert.equal(draw(42, 'nps'), draw(42, 'nps'));

@@ -77,16 +77,6 @@ try {
     if (h.seed == null) { h.seed = Math.random() * 1e9 | 0; write('seen', h); }
     return h;
   };
-  // The widget calls this when a visitor answers or skips a survey.
-  var record = function (survey) {
-    if (!remembers) return;
-    var h = seen(), s = h.surveys[survey];
-    if (s) {
-      s.outcome = true;
-      if (order && s.orders.indexOf(order) < 0) s.orders = s.orders.concat(order).slice(-50);
-      write('seen', h);
-    }
-  };
   var pending = false;
   try {
     for (var i = 0; i < store.length; i++) if (!store.key(i).indexOf(prefix + 'pending:')) pending = true;
@@ -140,11 +130,14 @@ try {
   (inFile ? Promise.resolve() : plan(always))
     .then(function (text) {
       var rules = inFile ? SHOP.rules : text ? JSON.parse(text) : { surveys: [] };
-      var history = remembers ? seen() : { surveys: {} }, now = Date.now();
+      // The history only once a survey could be due: a page with nothing for
+      // this visitor reads none.
+      var history, now = Date.now();
+      var recall = function () { return history = history || (remembers ? seen() : { surveys: {} }); };
       var named = attrs.survey && attrs.survey.split(',').map(function (s) { return s.trim(); }).filter(Boolean);
       var page = { path: location.pathname, order: order, named: named, mode: preview ? 'preview' : mode };
       var decideBy = function (plan) {
-        return decide(plan, page, history, now, function (id) { return draw(history.seed, id); });
+        return decide(plan, page, recall, now, function (id) { return draw(recall().seed, id); });
       };
       var decision = decideBy(rules);
       var show = decision.show;
@@ -158,44 +151,20 @@ try {
       var shown = show.length || card || mode == 'kiosk';
       if (!shown && !pending) return;
 
-      // The wasm downloads alongside the glue, and the texts alongside both
-      // (refused, only the queue is sent).
+      // The wasm downloads alongside the glue, which brings the rest of this
+      // loader (show.js), and the texts alongside both (refused: only the queue
+      // is sent).
       var wasm = fetch(base + WASM);
-      var widget = import(base + GLUE).then(function (m) {
-        return m.default({ module_or_path: wasm }).then(function () { return m; });
-      });
       var texts = shown && (always ? text : plan(true).catch(function (e) { say('warn', e); }));
-      var ready = new Promise(function (done) {
-        if (document.readyState == 'loading') document.addEventListener('DOMContentLoaded', done);
-        else done();
-      });
-      // The delay counts from when the page began to load (past: at once); the
-      // widget downloads meanwhile.
-      setTimeout(function () {
-        Promise.all([widget, texts, ready]).then(function (loaded) {
-          var m = loaded[0], text = loaded[1];
-          // Only what is still due by the plan with the texts (the rules were
-          // another answer, maybe older, or the file's, without the server's
-          // word on this order); without texts (offline, none kept), only the
-          // queue is sent.
-          var still = text ? decideBy(JSON.parse(text)).show : [];
-          show = show.filter(function (id) { return still.indexOf(id) >= 0; });
-          if (show.length && remembers) {
-            var h = seen(), now = Date.now();
-            h.last = now;
-            show.forEach(function (id) {
-              var s = h.surveys[id] || { orders: [] };
-              h.surveys[id] = { shown_at: now, order: order || null, outcome: false, orders: s.orders };
-            });
-            write('seen', h);
-          }
-          m.mount(script, attrs, text || null, show, card, record);
-          // What was shown, after the server's last word (for the shop's developer).
-          script.setAttribute('data-kept-shown', show.join(' '));
-        }).catch(function (e) {
-          say('error', 'the widget could not load: ' + (e.message || e));
+      return import(base + GLUE).then(function (m) {
+        return m.show({
+          script: script, attrs: attrs, wasm: wasm, texts: texts, show: show, card: card,
+          delay: decision.delay_seconds * 1e3, remembers: remembers, order: order, seen: seen, write: write,
+          decide: decideBy
         });
-      }, decision.delay_seconds * 1e3 - performance.now());
+      }).catch(function (e) {
+        say('error', 'the widget could not load: ' + (e.message || e));
+      });
     })
     .catch(function (e) { say('error', e); });
 } catch (e) {
