@@ -11,7 +11,10 @@
 //! - (c) the same page with the NPS question as a plain HTML form (the reference
 //!   for (b): a survey with no script at all);
 //! - (d) the same page without Kept (the reference for (a) and (a′));
-//! - (d″) the same as (d), as the visitor's next page (the reference for (a″)).
+//! - (d″) the same as (d), as the visitor's next page (the reference for (a″));
+//! - (e) the same as (d) with one inline script that reads local storage: the
+//!   part of (a)'s script time any script that keeps answers in the visitor's
+//!   browser pays (the loader must look for answers waiting to be sent).
 //!
 //! For each: bytes over the network (everything, and from Kept: headers and
 //! bodies as Chromium received them, from its network events, since resource
@@ -319,6 +322,15 @@ async fn main() -> Result<()> {
         Some(&bare_products),
     )
     .await?;
+    let storage = measure(
+        &env,
+        "(e) no Kept, one inline script reading local storage",
+        |_| env.shop_url_at("/products", &[("page", "storage")]),
+        false,
+        loaded,
+        None,
+    )
+    .await?;
 
     println!(
         "Headless Chromium, CPU {CPU_SLOWDOWN}× slower, {LATENCY_MS} ms round trip and {} kbit/s, cache off; each page watched {} s; median of {RUNS} loads.\n",
@@ -337,6 +349,7 @@ async fn main() -> Result<()> {
         &plain,
         &bare,
         &bare_next,
+        &storage,
     ] {
         println!(
             "| {} | {:.0} B | {:.0} B | {} | {:.1} ms | {:.1} ms |",
@@ -382,6 +395,11 @@ async fn main() -> Result<()> {
             r.main_thread_ms - reference.main_thread_ms
         );
     }
+    println!(
+        "- (e) − (d), the first touch of local storage: {:+.1} ms of script; (a) − (e), the rest of the loader: {:+.1} ms.",
+        storage.script_ms - bare.script_ms,
+        nothing_due.script_ms - storage.script_ms
+    );
     println!(
         "- (b) ÷ (c): the question on screen {:.2}× as late as the plain form's (goal: ≤ 1.5×).",
         q_due / q_plain

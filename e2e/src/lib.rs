@@ -429,7 +429,8 @@ impl Env {
 /// The shop's "order confirmed" page, with the widget's one script tag (`api` and
 /// `key` are the real server's and the demo shop's unless the query says otherwise).
 /// `page=bare` leaves the widget out; `page=plain` puts in its place the same NPS
-/// question as a plain HTML form (the references of the page-load benchmark).
+/// question as a plain HTML form; `page=storage` one inline script that reads
+/// local storage (the references of the page-load benchmark).
 /// `loader=shop` loads `kept.js?key=…` from the Kept server, the loader with the
 /// shop's rules in it, instead of the generic `kept.js` the shop hosts.
 /// As a shop's server does, the page signs its customer and order with the demo
@@ -460,6 +461,7 @@ async fn shop_page(
     let widget = match page.as_deref() {
         Some("bare") => String::new(),
         Some("plain") => PLAIN_FORM.to_string(),
+        Some("storage") => STORAGE_TOUCH.to_string(),
         _ if loader.as_deref() == Some("shop") => {
             format!(r#"<script src="{api}/widget/kept.js?key={key}" defer{attrs}></script>"#)
         }
@@ -490,6 +492,11 @@ const PLAIN_FORM: &str = r#"<form class="plain-survey" method="post" action="/an
 <label><input type="radio" name="score" value="10">10</label></fieldset>
 <label>What is the main reason for your score? <textarea name="reason"></textarea></label>
 <button type="submit">Send</button></form>"#;
+
+/// The least a script that keeps anything in the visitor's browser does on a
+/// page: its first touch of local storage, which opens the origin's storage
+/// (the benchmark's floor for a loader that must look for queued answers).
+const STORAGE_TOUCH: &str = "<script>localStorage.length</script>";
 
 /// See [`Env::refusing_api_url`].
 async fn refusing_api(

@@ -57,7 +57,6 @@ try {
   var api = attrs.api || base.origin;
   while (api.slice(-1) == '/') api = api.slice(0, -1);
   attrs.api = api;
-  var locale = attrs.locale = attrs.locale || navigator.language || 'en';
   var preview = attrs.preview == 'true';
   var remembers = !preview && mode != 'kiosk';
   var prefix = 'kept:v1:' + key + ':';
@@ -83,15 +82,18 @@ try {
   } catch (e) {}
 
   var param = function (name, value) { return value ? '&' + name + '=' + encodeURIComponent(value) : ''; };
-  var visitor = '?locale=' + encodeURIComponent(locale) + param('customer', attrs.customer) +
-    param('customer_sig', attrs.customer && attrs['customer-sig']);
-  var query = visitor + (order && mode != 'kiosk' ? param('order', order) + param('order_sig', attrs['order-sig']) : '');
   // The plan (a promise of its text): with the texts the widget shows, or only
   // the rules that decide (`texts=false`, less than half the bytes: where this
   // file has no rules for this visitor). Each is kept for when the server
-  // cannot be reached.
+  // cannot be reached. The visitor's language, which the widget reads too, is
+  // looked up only here: the first look at `navigator` costs a page about as
+  // much as deciding (README, Performance), and a page with nothing due needs none.
   var plan = function (texts) {
     var kept = texts ? 'plan' : 'rules', controller = new AbortController();
+    var locale = attrs.locale = attrs.locale || navigator.language || 'en';
+    var visitor = '?locale=' + encodeURIComponent(locale) + param('customer', attrs.customer) +
+      param('customer_sig', attrs.customer && attrs['customer-sig']);
+    var query = visitor + (order && mode != 'kiosk' ? param('order', order) + param('order_sig', attrs['order-sig']) : '');
     setTimeout(function () { controller.abort(); }, TIMEOUT_MS);
     return fetch(api + '/api/v1/widget/' + encodeURIComponent(key) + '/plan' + query + (texts ? '' : '&texts=false'),
       { signal: controller.signal }).then(function (response) {
@@ -127,46 +129,49 @@ try {
   // (known, lapsed: only the server can say). A signed order can only make a
   // survey answered, not due: the plan fetched with the texts says so.
   var inFile = !always && !attrs.customer && SHOP.key == key;
-  (inFile ? Promise.resolve() : plan(always))
-    .then(function (text) {
-      var rules = inFile ? SHOP.rules : text ? JSON.parse(text) : { surveys: [] };
-      // The history only once a survey could be due: a page with nothing for
-      // this visitor reads none.
-      var history, now = Date.now();
-      var recall = function () { return history = history || (remembers ? seen() : { surveys: {} }); };
-      var named = attrs.survey && attrs.survey.split(',').map(function (s) { return s.trim(); }).filter(Boolean);
-      var page = { path: location.pathname, order: order, named: named, mode: preview ? 'preview' : mode };
-      var decideBy = function (plan) {
-        return decide(plan, page, recall, now, function (id) { return draw(recall().seed, id); });
-      };
-      var decision = decideBy(rules);
-      var show = decision.show;
-      // What was decided, on the script tag: for the shop's developer (and the tests).
-      script.setAttribute('data-kept-due', show.join(' '));
-      var card = attrs.customer && attrs.loyalty != null && attrs.loyalty != 'false';
-      if (card && !attrs['customer-sig']) {
-        say('warn', 'data-loyalty needs data-customer-sig');
-        card = false;
-      }
-      var shown = show.length || card || mode == 'kiosk';
-      if (!shown && !pending) return;
+  // What this page does with the rules: decided at once with the rules in this
+  // file (a promise's turn costs a slow phone a millisecond), else once the
+  // server's plan is here.
+  var settle = function (text) {
+    var rules = inFile ? SHOP.rules : text ? JSON.parse(text) : { surveys: [] };
+    // The history only once a survey could be due: a page with nothing for
+    // this visitor reads none.
+    var history, now = Date.now();
+    var recall = function () { return history = history || (remembers ? seen() : { surveys: {} }); };
+    var named = attrs.survey && attrs.survey.split(',').map(function (s) { return s.trim(); }).filter(Boolean);
+    var page = { path: location.pathname, order: order, named: named, mode: preview ? 'preview' : mode };
+    var decideBy = function (plan) {
+      return decide(plan, page, recall, now, function (id) { return draw(recall().seed, id); });
+    };
+    var decision = decideBy(rules);
+    var show = decision.show;
+    // What was decided, on the script tag: for the shop's developer (and the tests).
+    script.setAttribute('data-kept-due', show.join(' '));
+    var card = attrs.customer && attrs.loyalty != null && attrs.loyalty != 'false';
+    if (card && !attrs['customer-sig']) {
+      say('warn', 'data-loyalty needs data-customer-sig');
+      card = false;
+    }
+    var shown = show.length || card || mode == 'kiosk';
+    if (!shown && !pending) return;
 
-      // The wasm downloads alongside the glue, which brings the rest of this
-      // loader (show.js), and the texts alongside both (refused: only the queue
-      // is sent).
-      var wasm = fetch(base + WASM);
-      var texts = shown && (always ? text : plan(true).catch(function (e) { say('warn', e); }));
-      return import(base + GLUE).then(function (m) {
-        return m.show({
-          script: script, attrs: attrs, wasm: wasm, texts: texts, show: show, card: card,
-          delay: decision.delay_seconds * 1e3, remembers: remembers, order: order, seen: seen, write: write,
-          decide: decideBy
-        });
-      }).catch(function (e) {
-        say('error', 'the widget could not load: ' + (e.message || e));
+    // The wasm downloads alongside the glue, which brings the rest of this
+    // loader (show.js), and the texts alongside both (refused: only the queue
+    // is sent).
+    var wasm = fetch(base + WASM);
+    var texts = shown && (always ? text : plan(true).catch(function (e) { say('warn', e); }));
+    return import(base + GLUE).then(function (m) {
+      return m.show({
+        script: script, attrs: attrs, wasm: wasm, texts: texts, show: show, card: card,
+        delay: decision.delay_seconds * 1e3, remembers: remembers, order: order, seen: seen, write: write,
+        decide: decideBy
       });
-    })
-    .catch(function (e) { say('error', e); });
+    }).catch(function (e) {
+      say('error', 'the widget could not load: ' + (e.message || e));
+    });
+  };
+  if (inFile) settle();
+  else plan(always).then(settle).catch(function (e) { say('error', e); });
 } catch (e) {
   say('error', e);
 }
