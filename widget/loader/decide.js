@@ -23,8 +23,9 @@ export function draw(seed, survey) {
 
 // plan: {cooldown_days, surveys: [{id, targeting, audience_match, answered}]};
 // page: {path, order, named, mode}; recall(): the history (shared/targeting.md),
-// asked for only once a survey is for this visitor and this page (its first
-// reading costs a page milliseconds: README, Performance); now: ms;
+// asked for only once a survey is for this visitor and this page (a page with
+// nothing for this visitor neither reads nor, on a first visit, writes it:
+// README, Performance); now: ms;
 // drawFor(id): the visitor's draw. Returns {show: [ids], delay_seconds}.
 export function decide(plan, page, recall, now, drawFor) {
   var all = plan.surveys, order = page.order, named = page.named, history;

@@ -159,6 +159,9 @@ try {
     // loader (show.js), and the texts alongside both (refused: only the queue
     // is sent).
     var wasm = fetch(base + WASM);
+    // Read by the glue's init; should the glue itself fail to load, its failure
+    // (said below) is the one to tell, not this one's unhandled rejection.
+    wasm.catch(function () {});
     var texts = shown && (always ? text : plan(true).catch(function (e) { say('warn', e); }));
     return import(base + GLUE).then(function (m) {
       return m.show({

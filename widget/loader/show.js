@@ -1,7 +1,7 @@
 // The loader's second half: what happens once something is to be shown or
-// sent. scripts/build-widget.sh bundles it with the widget's glue (the file the
-// loader imports only then), so a page with nothing due never downloads it and
-// kept.js, which every page of a shop runs, stays small.
+// sent. scripts/build-widget.sh bundles it with the widget's glue, which the
+// loader imports only then: a page with nothing to show or send never
+// downloads it, and kept.js, which every page of a shop runs, stays small.
 //
 // `loading`, from kept.js (main.js): {script, attrs, wasm (the promise of its
 // response), texts (the promise of the plan's text with its texts; none: only

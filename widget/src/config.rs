@@ -54,8 +54,10 @@ impl WidgetConfig {
     }
 }
 
-/// Parses the attributes (names without `data-`). `api` and `locale` come filled
-/// in by the loader with the script's origin and the browser's language.
+/// Parses the attributes (names without `data-`). `api` comes filled in by the
+/// loader with the script's origin, and `locale` with the browser's language
+/// whenever a plan comes with them (a widget that only sends the queue shows no
+/// text).
 pub fn parse(attrs: &[(String, String)]) -> Result<WidgetConfig, String> {
     let get = |name: &str| {
         attrs

@@ -1,4 +1,5 @@
-//! The widget's entry point, called by the loader (`kept.js`) once it decided
+//! The widget's entry point, called by the loader's second half
+//! (`widget/loader/show.js`, bundled with this glue) once `kept.js` decided
 //! something is to be shown or sent.
 
 use std::rc::Rc;
