@@ -64,6 +64,24 @@ async fn a_webhook_that_fails(env: &Env) -> Result<()> {
     }
 }
 
+/// Chooses `csv` (written to `path`) on the import page and sends it.
+async fn import_file(d: &Dashboard, path: &std::path::Path, csv: &str) -> Result<()> {
+    std::fs::write(path, csv)?;
+    d.visit("/dashboard/import").await?;
+    let input = d.tab.page.find_element("input[type=file]").await?;
+    d.tab
+        .page
+        .execute(
+            SetFileInputFilesParams::builder()
+                .file(path.to_string_lossy().into_owned())
+                .object_id(input.remote_object_id.clone())
+                .build()
+                .map_err(anyhow::Error::msg)?,
+        )
+        .await?;
+    d.click("form[data-import] button[type=submit]").await
+}
+
 async fn purchase_status(env: &Env, token: &str, id: &str) -> Result<u16> {
     let resp = reqwest::Client::new()
         .post(format!(
@@ -228,27 +246,25 @@ async fn the_owner_reads_the_year_acts_on_it_and_changes_the_shop() -> Result<()
                new-1,imp-1,10.00,2026-02-01\n\
                new-2,imp-2,ten,2026-02-02\n";
     let dir = tempfile::tempdir()?;
-    let file = dir.path().join("customers.csv");
-    std::fs::write(&file, csv)?;
-    d.visit("/dashboard/import").await?;
-    let input = d.tab.page.find_element("input[type=file]").await?;
-    d.tab
-        .page
-        .execute(
-            SetFileInputFilesParams::builder()
-                .file(file.to_string_lossy().into_owned())
-                .object_id(input.remote_object_id.clone())
-                .build()
-                .map_err(anyhow::Error::msg)?,
-        )
-        .await?;
-    d.click("form[data-import] button[type=submit]").await?;
+    import_file(&d, &dir.path().join("customers.csv"), csv).await?;
     d.wait_for("[data-testid=import-error]").await?;
     let row = d.texts("[data-testid=import-error] td").await?;
     assert_eq!(row[0], "3", "{row:?}");
     assert!(row[2].contains("ten"), "{row:?}");
     d.tab.screenshot("11-dashboard-import-failed").await?;
     assert_eq!(env.api().db().customer(demo::SHOP_ID, "new-1").await?, None);
+
+    // A clean one, its progress streamed compressed as the browser asks: what
+    // was imported, sent once (a stream cut short once made the page send the
+    // file again, and say "imported 0, already known 2").
+    let csv = "customer_ref,purchase_id,amount,purchased_at\n\
+               new-3,imp-3,10.00,2026-02-01\n\
+               new-4,imp-4,12.50,2026-02-02\n";
+    import_file(&d, &dir.path().join("clean.csv"), csv).await?;
+    d.wait_for("[data-testid=imported]").await?;
+    assert_eq!(d.text("[data-testid=imported]").await?, "2");
+    assert_eq!(d.text("[data-testid=import-duplicates]").await?, "0");
+    d.tab.screenshot("11-dashboard-import-done").await?;
 
     // The win-back list exported is the list the owner API gives.
     let exported = d.download("/dashboard/win-back.csv").await?;
@@ -275,6 +291,14 @@ async fn the_owner_reads_the_year_acts_on_it_and_changes_the_shop() -> Result<()
     d.visit("/dashboard/settings").await?;
     d.submit("form[action='/dashboard/settings/keys/back-office'] button")
         .await?;
+    // Asked first, saying what stops working; nothing replaced until confirmed.
+    d.wait_for("[data-testid=confirm-rotation]").await?;
+    assert_eq!(
+        purchase_status(&env, demo::SECRET_KEY, "asked").await?,
+        200
+    );
+    d.tab.screenshot("11-dashboard-confirm-key").await?;
+    d.submit("[data-testid=confirm-rotation] button").await?;
     let secret = d.text("[data-testid=new-secret]").await?;
     assert!(secret.starts_with("sk_"), "{secret}");
     assert_eq!(purchase_status(&env, demo::SECRET_KEY, "after").await?, 401);

@@ -12,6 +12,27 @@
     var out = document.getElementById('import-progress');
     var bar = out.querySelector('progress');
     var text = out.querySelector('[data-progress-text]');
+    var result = document.getElementById('import-result');
+    // Once the server has begun the import, the outcome is its to say, and the
+    // file is never sent again from here (it was, after a stream cut short).
+    var answered = false, shown = false;
+    var show = function (html) {
+      result.innerHTML = html;
+      out.hidden = true;
+      shown = true;
+      result.focus();
+    };
+    var cutOff = function () {
+      var p = document.createElement('p');
+      p.className = 'errors';
+      p.setAttribute('role', 'alert');
+      p.textContent = form.getAttribute('data-cut-off');
+      result.textContent = '';
+      result.appendChild(p);
+      out.hidden = true;
+      result.focus();
+    };
+    result.textContent = '';
     out.hidden = false;
     fetch(form.action, {
       method: 'POST',
@@ -23,10 +44,14 @@
       body: file,
       credentials: 'same-origin'
     }).then(function (resp) {
+      answered = true;
+      // Refused before any import (the session, the size): nothing is stored,
+      // and the plain form's answer says why, in the page's words.
+      if (!resp.ok || !resp.body) { form.submit(); return; }
       var reader = resp.body.getReader(), decoder = new TextDecoder(), buffer = '';
       function read() {
         return reader.read().then(function (chunk) {
-          if (chunk.done) return;
+          if (chunk.done) { if (!shown) cutOff(); return; }
           buffer += decoder.decode(chunk.value, { stream: true });
           var lines = buffer.split('\n');
           buffer = lines.pop();
@@ -35,18 +60,16 @@
             var m = JSON.parse(line);
             if (m.rows) { bar.max = m.rows; }
             if (m.stage === 'writing') { bar.value = m.written; text.textContent = m.written + ' / ' + m.rows; }
-            if (m.html) {
-              // The server rendered the outcome, as it does for the page without script.
-              var result = document.getElementById('import-result');
-              result.innerHTML = m.html;
-              out.hidden = true;
-              result.focus();
-            }
+            // The server rendered the outcome, as it does for the page without script.
+            if (m.html) show(m.html);
           });
           return read();
         });
       }
       return read();
-    }).catch(function () { form.submit(); });
+    }).catch(function () {
+      // No answer at all: the plain form tries once. An answer cut short: say so.
+      if (!answered) form.submit(); else if (!shown) cutOff();
+    });
   });
 })();

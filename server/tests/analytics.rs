@@ -26,6 +26,7 @@ on_both_engines!(
     satisfaction_by_tier_segment_and_later_loss,
     an_import_with_a_bad_row_names_it_and_stores_nothing,
     a_clean_import_stores_once_reports_progress_and_re_imports_as_duplicates,
+    streamed_answers_compressed_end_whole,
     exports_parse_back_to_the_rows_expected,
     the_inbox_keeps_follow_ups_and_filters_by_status,
     customers_are_searched_sorted_paged_and_shown_whole,
@@ -482,6 +483,56 @@ async fn a_clean_import_stores_once_reports_progress_and_re_imports_as_duplicate
         (StatusCode::CONFLICT, ErrorCode::Conflict)
     );
     assert_eq!(app.db.customer("demo", "new").await.unwrap(), None);
+}
+
+/// Streamed answers compressed as a browser asks for them end whole: the
+/// import's progress with its report, a CSV export with its last row (the
+/// compression layer polled an ended stream once more, which cut both short
+/// with a panic).
+async fn streamed_answers_compressed_end_whole(app: TestApp) {
+    let csv = "customer_ref,purchase_id,amount_cents,purchased_at\n\
+               z1,z-1,100,2026-03-01\nz2,z-2,200,2026-03-02\n";
+    let reply = app
+        .raw(
+            Method::POST,
+            &api::owner(demo::SHOP_ID, "import"),
+            &[
+                ("authorization", &format!("Bearer {}", demo::OWNER_TOKEN)),
+                ("content-type", "text/csv"),
+                ("accept", "application/x-ndjson"),
+                ("accept-encoding", "br"),
+            ],
+            csv,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.header("content-encoding"), Some("br"));
+    let text = unbrotli(&reply.body);
+    let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert_eq!(last["stage"], "done", "{text}");
+    assert_eq!(last["report"]["imported"], 2, "{text}");
+
+    let reply = app
+        .raw(
+            Method::GET,
+            &api::owner(demo::SHOP_ID, "customers.csv?sort=customer_ref"),
+            &[
+                ("authorization", &format!("Bearer {}", demo::OWNER_TOKEN)),
+                ("accept-encoding", "br"),
+            ],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(reply.header("content-encoding"), Some("br"));
+    let text = unbrotli(&reply.body);
+    assert!(text.trim_end().lines().last().unwrap().starts_with("z2,"), "{text}");
+}
+
+fn unbrotli(body: &[u8]) -> String {
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut brotli::Decompressor::new(body, 4096), &mut text)
+        .expect("a whole brotli stream");
+    text
 }
 
 async fn exports_parse_back_to_the_rows_expected(app: TestApp) {

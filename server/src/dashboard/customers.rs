@@ -1,7 +1,7 @@
 //! The customer base: search, sort and page it; one customer's page; and the
 //! customers to win back.
 
-use axum::body::Body;
+use crate::http::streaming;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -162,7 +162,7 @@ pub async fn export(State(db): State<Db>, session: Session, Query(f): Query<List
     let headers = owner::exports::csv_download(&format!("{}-customers.csv", session.shop.id));
     let stream = owner::exports::customers_csv(db, session.shop, f.query(0, 0))
         .map_err(std::io::Error::other);
-    (headers, Body::from_stream(stream)).into_response()
+    (headers, streaming::body(stream)).into_response()
 }
 
 pub async fn detail(

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -18,7 +18,7 @@ use super::form_allowed;
 use super::layout::{Section, shell};
 use super::session::Session;
 use crate::db::{Db, Progress};
-use crate::http::Failure;
+use crate::http::{Failure, streaming};
 use crate::owner::import::{Format, ImportFailure, import, parse};
 
 /// The outcome of an import, as the page shows it (also sent, rendered, to the script).
@@ -34,7 +34,7 @@ fn outcome(
                     p class="status-message" { (t.import_done) }
                     dl class="facts" {
                         dt { (t.imported) } dd data-testid="imported" { (r.imported) }
-                        dt { (t.duplicates) } dd { (r.duplicates) }
+                        dt { (t.duplicates) } dd data-testid="import-duplicates" { (r.duplicates) }
                         dt { (t.customers) } dd { (r.customers) }
                     }
                 }
@@ -61,7 +61,7 @@ fn form(session: &Session, result: Option<Markup>) -> Markup {
     let t = session.lang.texts();
     html! {
         p class="intro" { (t.import_intro) }
-        form method="post" action="/dashboard/import" enctype="multipart/form-data" data-import {
+        form method="post" action="/dashboard/import" enctype="multipart/form-data" data-import data-cut-off=(t.import_cut_off) {
             input type="hidden" name="csrf" value=(session.csrf);
             p { label { (t.file) input type="file" name="file" accept=".csv,text/csv" required; } }
             p { button type="submit" { (t.import_button) } }
@@ -136,18 +136,7 @@ pub async fn upload(
                 json!({"stage": if result.is_ok() { "done" } else { "failed" }, "html": html}),
             );
         });
-        let stream = futures_util::stream::unfold(received, |mut received| async move {
-            let line = received.recv().await?;
-            Some((
-                Ok::<_, std::io::Error>(Bytes::from(format!("{line}\n"))),
-                received,
-            ))
-        });
-        return Ok((
-            [(header::CONTENT_TYPE, "application/x-ndjson")],
-            Body::from_stream(stream),
-        )
-            .into_response());
+        return Ok(streaming::json_lines(received));
     }
     let mut multipart = Multipart::from_request(request, &db)
         .await

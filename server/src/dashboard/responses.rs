@@ -1,7 +1,7 @@
 //! Every individual answer with its text: filtered by survey, score, channel,
 //! store and date, and searched by words.
 
-use axum::body::Body;
+use crate::http::streaming;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
@@ -222,7 +222,7 @@ pub async fn export(State(db): State<Db>, session: Session, Query(f): Query<Filt
         .map_err(std::io::Error::other);
     (
         owner::exports::csv_download(&format!("{}-answers.csv", session.shop.id)),
-        Body::from_stream(stream),
+        streaming::body(stream),
     )
         .into_response()
 }

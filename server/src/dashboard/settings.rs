@@ -260,14 +260,16 @@ pub async fn save(
     }
 }
 
-/// Makes a new secret and shows it once. A new owner token ends every session,
-/// this one too: the owner is signed in again with the new token.
+/// Makes a new secret and shows it once, once the owner has confirmed it: the
+/// settings' button asks first, on a page of its own (no script needed), since the
+/// old secret stops working at once. A new owner token ends every session, this
+/// one too: the owner is signed in again with the new token.
 pub async fn rotate(
     State(db): State<Db>,
     session: Session,
     PublicBase(base): PublicBase,
     headers: HeaderMap,
-    Path(kind): Path<String>,
+    Path(path): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, Failure> {
     let csrf = fields
@@ -278,10 +280,14 @@ pub async fn rotate(
     if !form_allowed(&session, &headers, csrf) {
         return Ok(StatusCode::FORBIDDEN.into_response());
     }
-    let Some(kind) = owner_settings::Secret::from_path(&kind) else {
+    let Some(kind) = owner_settings::Secret::from_path(&path) else {
         return Ok(StatusCode::NOT_FOUND.into_response());
     };
     let t = session.lang.texts();
+    let confirmed = fields.iter().any(|(k, v)| k == "confirm" && v == "yes");
+    if !confirmed {
+        return Ok(confirm_rotation(&session, &path, kind));
+    }
     let secret =
         owner_settings::rotate(db.as_ref(), &session.shop, kind, &dashboard_actor(&session))
             .await?;
@@ -309,6 +315,33 @@ pub async fn rotate(
         resp.headers_mut().insert(header::SET_COOKIE, c);
     }
     Ok(resp)
+}
+
+/// The page that asks before a secret is replaced, saying what stops working.
+fn confirm_rotation(session: &Session, path: &str, kind: owner_settings::Secret) -> Response {
+    let t = session.lang.texts();
+    let (name, consequence) = match kind {
+        owner_settings::Secret::Token(TokenKind::BackOffice) => (t.back_office_key, None),
+        owner_settings::Secret::Token(TokenKind::Owner) => {
+            (t.owner_token, Some(t.rotate_owner_warning))
+        }
+        owner_settings::Secret::Widget => (t.widget_secret, Some(t.rotate_widget_warning)),
+    };
+    let content = html! {
+        section class="card" aria-labelledby="confirm-rotation" data-testid="confirm-rotation" {
+            h2 id="confirm-rotation" { (t.rotate_confirm_title) }
+            p { strong { (name) } }
+            p { (t.rotate_warning) }
+            @if let Some(consequence) = consequence { p { (consequence) } }
+            form method="post" action={"/dashboard/settings/keys/" (path)} class="actions" {
+                input type="hidden" name="csrf" value=(session.csrf);
+                input type="hidden" name="confirm" value="yes";
+                button type="submit" class="danger" { (t.rotate_confirm) }
+                a href="/dashboard/settings" { (t.cancel) }
+            }
+        }
+    };
+    shell(session, Section::Settings, t.rotate_confirm_title, content)
 }
 
 #[cfg(test)]

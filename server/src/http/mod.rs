@@ -8,6 +8,7 @@ mod cacheable;
 pub mod error;
 mod json_errors;
 mod kiosk;
+pub(crate) mod streaming;
 mod owner;
 mod security_headers;
 mod shop_loader;

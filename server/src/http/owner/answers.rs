@@ -1,7 +1,7 @@
 //! Answers as the owner reads them: every answer with its text, filtered and
 //! searched; the inbox of detractors and churn answers with their follow-up.
 
-use axum::body::Body;
+use crate::http::streaming;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -133,7 +133,7 @@ pub async fn export(
     let headers = owner::exports::csv_download(&format!("{}-answers.csv", shop.id));
     let stream = owner::exports::answers_csv(db, shop.id, q.query(false, false)?)
         .map_err(std::io::Error::other);
-    Ok((headers, Body::from_stream(stream)))
+    Ok((headers, streaming::body(stream)))
 }
 
 pub async fn follow_up(

@@ -1,6 +1,6 @@
 //! The customer base: search, sort and page it; one customer's page; export it.
 
-use axum::body::Body;
+use crate::http::streaming;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -125,5 +125,5 @@ pub async fn export(
     let headers = owner::exports::csv_download(&format!("{}-customers.csv", shop.id));
     let stream =
         owner::exports::customers_csv(db, shop, q.query(false)?).map_err(std::io::Error::other);
-    Ok((headers, Body::from_stream(stream)))
+    Ok((headers, streaming::body(stream)))
 }

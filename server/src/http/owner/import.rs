@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -21,6 +21,7 @@ use tokio::sync::mpsc;
 
 use crate::db::{Db, Progress, Shop};
 use crate::http::error::Failure;
+use crate::http::streaming;
 use crate::owner::import::{Format, ImportFailure, import as run_import, parse};
 
 pub use crate::owner::import::MAX_IMPORT_BYTES;
@@ -91,16 +92,5 @@ pub async fn import(
         };
         let _ = lines.send(last);
     });
-    let stream = futures_util::stream::unfold(received, |mut received| async move {
-        let line = received.recv().await?;
-        Some((
-            Ok::<_, std::io::Error>(Bytes::from(format!("{line}\n"))),
-            received,
-        ))
-    });
-    Ok((
-        [(header::CONTENT_TYPE, "application/x-ndjson")],
-        Body::from_stream(stream),
-    )
-        .into_response())
+    Ok(streaming::json_lines(received))
 }

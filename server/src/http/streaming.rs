@@ -1,0 +1,39 @@
+//! Answers sent as they are made: CSV exports a page at a time, an import's
+//! progress as JSON lines.
+
+use std::convert::Infallible;
+
+use axum::BoxError;
+use axum::body::{Body, Bytes};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use futures_util::{Stream, StreamExt};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+/// A body of what `stream` yields. Fused: the compression layer polls a body once
+/// more after its end, which a stream need not survive (an `unfold` panics, and
+/// the compressed answer is cut short); fused, it says "ended" again.
+pub fn body<S, E>(stream: S) -> Body
+where
+    S: Stream<Item = Result<Bytes, E>> + Send + 'static,
+    E: Into<BoxError>,
+{
+    Body::from_stream(stream.fuse())
+}
+
+/// `application/x-ndjson`: the objects `received` gives, one a line, each sent as
+/// it comes, ending when the work drops its sender.
+pub fn json_lines(received: UnboundedReceiver<serde_json::Value>) -> Response {
+    let stream = futures_util::stream::unfold(received, |mut received| async move {
+        let line = received.recv().await?;
+        Some((
+            Ok::<_, Infallible>(Bytes::from(format!("{line}\n"))),
+            received,
+        ))
+    });
+    (
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        body(stream),
+    )
+        .into_response()
+}
