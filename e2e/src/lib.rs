@@ -23,7 +23,7 @@ use chromiumoxide::cdp::browser_protocol::input::{
 };
 use chromiumoxide::cdp::browser_protocol::log::EventEntryAdded;
 use chromiumoxide::cdp::browser_protocol::target::SetAutoAttachParams;
-use chromiumoxide::cdp::js_protocol::runtime::EventConsoleApiCalled;
+use chromiumoxide::cdp::js_protocol::runtime::{EventConsoleApiCalled, EventExceptionThrown};
 use chromiumoxide::layout::Point;
 use chromiumoxide::listeners::EventStream;
 use chromiumoxide::page::ScreenshotParams;
@@ -379,6 +379,7 @@ impl Env {
         let console = Arc::new(Mutex::new(Vec::new()));
         let mut calls = page.event_listener::<EventConsoleApiCalled>().await?;
         let mut entries = page.event_listener::<EventEntryAdded>().await?;
+        let mut thrown = page.event_listener::<EventExceptionThrown>().await?;
         page.enable_log().await?;
         let sink = console.clone();
         let listener = tokio::spawn(async move {
@@ -388,6 +389,20 @@ impl Env {
                     Some(entry) = entries.next() => ConsoleLine {
                         source: format!("log:{:?}", entry.entry.source).to_lowercase(),
                         text: entry.entry.text.clone(),
+                    },
+                    // Uncaught errors and unhandled rejections: what a shop's
+                    // error tracker would record against its own page.
+                    Some(e) = thrown.next() => ConsoleLine {
+                        source: UNCAUGHT.to_string(),
+                        text: format!(
+                            "{} {}",
+                            e.exception_details.text,
+                            e.exception_details
+                                .exception
+                                .as_ref()
+                                .and_then(|x| x.description.clone())
+                                .unwrap_or_default()
+                        ),
                     },
                     else => break,
                 };
@@ -512,7 +527,7 @@ async fn refusing_api(
         (
             StatusCode::FORBIDDEN,
             "origin_not_allowed",
-            "origin http://localhost is not allowed for shop demo: add it with `kept-server shop set demo --origin http://localhost`".to_string(),
+            "origin http://localhost is not allowed for shop demo: add it under the dashboard's Settings, or with `kept-server shop set demo --add-origin http://localhost`".to_string(),
         )
     };
     let body = serde_json::json!({ "code": code, "message": message }).to_string();
@@ -558,6 +573,9 @@ impl ConsoleLine {
         self.source.starts_with("console:")
     }
 }
+
+/// The [`ConsoleLine::source`] of an uncaught error or unhandled rejection.
+pub const UNCAUGHT: &str = "uncaught";
 
 /// Aborts the task when dropped: the console listener ends with its page object.
 struct AbortOnDrop(JoinHandle<()>);

@@ -293,10 +293,7 @@ async fn the_owner_reads_the_year_acts_on_it_and_changes_the_shop() -> Result<()
         .await?;
     // Asked first, saying what stops working; nothing replaced until confirmed.
     d.wait_for("[data-testid=confirm-rotation]").await?;
-    assert_eq!(
-        purchase_status(&env, demo::SECRET_KEY, "asked").await?,
-        200
-    );
+    assert_eq!(purchase_status(&env, demo::SECRET_KEY, "asked").await?, 200);
     d.tab.screenshot("11-dashboard-confirm-key").await?;
     d.submit("[data-testid=confirm-rotation] button").await?;
     let secret = d.text("[data-testid=new-secret]").await?;

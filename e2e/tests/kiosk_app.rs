@@ -246,8 +246,26 @@ async fn a_receipt_identifies_the_respondent_for_their_answer_only() -> Result<(
     )
     .await?;
 
+    // Left open with a code typed, the dialog closes after the idle time, the
+    // code gone: it is the respondent's link, good for answering as them.
+    w.type_in_page("#scan-code", &link.url).await?;
+    w.wait_until(
+        "the idle kiosk to close the receipt dialog, emptied",
+        "document.getElementById('scan').hidden && document.getElementById('scan-code').value == ''",
+    )
+    .await?;
+    // And the staff's PIN dialog, a PIN begun in it.
+    w.click_in_page("[data-testid=kiosk-unlock-open]").await?;
+    w.type_in_page("#unlock-pin", "13").await?;
+    w.wait_until(
+        "the idle kiosk to close the PIN dialog, emptied",
+        "document.getElementById('unlock').hidden && document.getElementById('unlock-pin').value == ''",
+    )
+    .await?;
+
     // Another customer scans their receipt and walks away without a touch: after
     // the idle time the kiosk is anonymous again, their card gone.
+    w.click_in_page("[data-testid=kiosk-scan-open]").await?;
     let walked_away = env.personal_link("bob", "o-5152", NPS).await?;
     w.type_in_page("#scan-code", &walked_away.url).await?;
     w.click_in_page("[data-testid=kiosk-scan-use]").await?;

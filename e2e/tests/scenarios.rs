@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use anyhow::Result;
 use chrono::{Duration, Utc};
-use kept_e2e::{Env, Viewport, Widget};
+use kept_e2e::{Env, UNCAUGHT, Viewport, Widget};
 use kept_server::demo;
 use kept_shared::{Answer, AnswerValue, Channel, RecordPurchase};
 use uuid::Uuid;
@@ -205,6 +205,14 @@ async fn answers_given_offline_survive_a_reload_and_sync_once_when_back() -> Res
         script_lines.iter().all(|l| !l.contains("JsValue")),
         "{script_lines:#?}"
     );
+    // Nor does anything reach the shop's page uncaught (the funnel's events, sent
+    // and forgotten, once left their failed requests as unhandled rejections).
+    let uncaught: Vec<_> = w
+        .console()
+        .into_iter()
+        .filter(|l| l.source == UNCAUGHT)
+        .collect();
+    assert!(uncaught.is_empty(), "{uncaught:#?}");
 
     w.reload().await?;
     // The page works from its saved plan while the API is down: everything is

@@ -180,11 +180,14 @@
     $('scan-cancel').textContent = scanTexts.cancel;
   }
 
+  // Closed, it keeps nothing typed: a receipt's code is the respondent's link.
   function closeScan() {
     scanning = false;
     if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
     stream = null;
     $('scan-video').hidden = true;
+    $('scan-code').value = '';
+    $('scan-error').textContent = '';
     $('scan').hidden = true;
   }
 
@@ -320,6 +323,22 @@
     return attrs;
   }
 
+  // A dialog left open (a receipt's code typed, a PIN begun) closes, emptied,
+  // after the kiosk's idle time without a touch, as the widget's screens start
+  // afresh: the next respondent finds nothing of the last one's.
+  function closeDialogsWhenIdle(idleSeconds) {
+    var lastTouch = Date.now();
+    ['pointerdown', 'keydown', 'input'].forEach(function (type) {
+      document.addEventListener(type, function () { lastTouch = Date.now(); }, true);
+    });
+    setInterval(function () {
+      if ((!$('scan').hidden || !$('unlock').hidden) && Date.now() - lastTouch > idleSeconds * 1e3) {
+        closeScan();
+        closeUnlock();
+      }
+    }, 1e3);
+  }
+
   function start(setup) {
     var attrs = startWidget(setup);
     showScanTexts(attrs.locale || navigator.language);
@@ -329,6 +348,7 @@
     // After a reload the browser leaves full screen; the next touch restores it.
     document.addEventListener('pointerdown', fullScreen);
     if (setup.device_sig) {
+      closeDialogsWhenIdle(+attrs['kiosk-idle-seconds'] || 60);
       $('unlock-open').hidden = false;
       $('scan-open').hidden = false;
       document.body.classList.add('scannable');
@@ -345,7 +365,12 @@
     $('unlock').hidden = false;
     $('unlock-pin').focus();
   });
-  $('unlock-cancel').addEventListener('click', function () { $('unlock').hidden = true; });
+  function closeUnlock() {
+    $('unlock-pin').value = '';
+    $('unlock-error').textContent = '';
+    $('unlock').hidden = true;
+  }
+  $('unlock-cancel').addEventListener('click', closeUnlock);
   // After three wrong PINs, each further try waits twice as long (from 30 s).
   var wrongTries = 0, notBefore = 0;
   $('unlock').addEventListener('submit', function (event) {

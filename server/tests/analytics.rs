@@ -525,7 +525,10 @@ async fn streamed_answers_compressed_end_whole(app: TestApp) {
         .await;
     assert_eq!(reply.header("content-encoding"), Some("br"));
     let text = unbrotli(&reply.body);
-    assert!(text.trim_end().lines().last().unwrap().starts_with("z2,"), "{text}");
+    assert!(
+        text.trim_end().lines().last().unwrap().starts_with("z2,"),
+        "{text}"
+    );
 }
 
 fn unbrotli(body: &[u8]) -> String {

@@ -370,9 +370,11 @@ async fn cors_allows_only_the_shops_origins_and_says_why_to_the_others(app: Test
     assert_eq!(other.status, StatusCode::FORBIDDEN);
     let e = other.error();
     assert_eq!(e.code, ErrorCode::OriginNotAllowed);
+    // Added to the list, not put in place of it (`--origin` replaces the list).
     assert!(
         e.message.contains("https://evil.example")
-            && e.message.contains("kept-server shop set demo"),
+            && e.message
+                .contains("kept-server shop set demo --add-origin https://evil.example"),
         "{}",
         e.message
     );

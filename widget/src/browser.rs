@@ -242,8 +242,11 @@ fn request(method: &str, body: Option<&str>, keepalive: bool) -> RequestInit {
 /// Posts `body` and forgets it: the request outlives the page (`keepalive`) and
 /// nothing is retried or read back.
 pub fn post_and_forget(url: &str, body: &str) {
-    // The promise is dropped: a failure is not worth a console line.
-    let _ = window().fetch_with_str_and_init(url, &request("POST", Some(body), true));
+    // A failure is not worth a console line, nor may it reach the shop's page as
+    // an unhandled rejection (its error tracker would blame the shop): handed to
+    // `Promise.allSettled`, which never rejects, the promise counts as handled.
+    let sent = window().fetch_with_str_and_init(url, &request("POST", Some(body), true));
+    let _ = js_sys::Promise::all_settled(&js_sys::Array::of1(&sent));
 }
 
 #[wasm_bindgen]

@@ -302,7 +302,7 @@ async fn widget_shop(State(db): State<Db>, mut req: Request, next: Next) -> Resp
             StatusCode::FORBIDDEN,
             ErrorCode::OriginNotAllowed,
             format!(
-                "origin {o} is not allowed for shop {id}: add it with `kept-server shop set {id} --origin {o}`",
+                "origin {o} is not allowed for shop {id}: add it under the dashboard's Settings, or with `kept-server shop set {id} --add-origin {o}`",
                 id = shop.id
             ),
         )
