@@ -107,7 +107,16 @@ async fn nps_answer_with_reason_is_stored_once_and_reported() -> Result<()> {
         serde_json::json!([1, 1, 0, true]),
         "one request for the rules, then the texts and the wasm alongside the glue"
     );
-    answer_nps(&w, 9, "Fast delivery, great beans").await?;
+    // The characters left count as the field's limit does: an emoji is two.
+    let reason = "Fast delivery, great beans ☕😀";
+    w.click(r#"[data-score="9"]"#).await?;
+    w.type_into(r#"textarea[name="reason"]"#, reason).await?;
+    let left = 1000 - reason.encode_utf16().count();
+    assert_eq!(
+        w.text(".kept-count").await?,
+        format!("{left} characters left")
+    );
+    w.click(".kept-submit").await?;
     w.wait_for(".kept-thanks").await?;
     // Send is gone with its question: focus moves to the thanks, not to the page's body.
     w.wait_until(
@@ -128,7 +137,7 @@ async fn nps_answer_with_reason_is_stored_once_and_reported() -> Result<()> {
         a.value,
         AnswerValue::Nps {
             score: 9,
-            reason: Some("Fast delivery, great beans".into())
+            reason: Some(reason.into())
         }
     );
     w.wait_for_empty_queue().await?;

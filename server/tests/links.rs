@@ -101,6 +101,13 @@ async fn a_link_is_answered_once_and_verified(app: TestApp) {
         Some(demo::NPS_SURVEY)
     );
     assert_eq!(attribute(&html, "data-order").as_deref(), Some("o-2001"));
+    // One language for the page and its widget: the one the visitor prefers.
+    let ru = app
+        .get_with(&path_of(&link), &[("accept-language", "ru-RU,ru;q=0.9")])
+        .await;
+    let ru = String::from_utf8_lossy(&ru.body).into_owned();
+    assert!(ru.contains(r#"<html lang="ru""#), "{ru}");
+    assert_eq!(attribute(&ru, "data-locale").as_deref(), Some("ru"));
 
     let first = answer_from(&html, 9);
     assert_eq!(

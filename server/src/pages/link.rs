@@ -146,7 +146,10 @@ async fn page(
             data-customer-sig=(customer_sig)
             data-order=(link.order)
             data-order-sig=(order_sig)
-            data-locale=[query.locale.as_deref()] {}
+            // The page's language, whichever way it was chosen: the widget
+            // would otherwise take the browser's own, which may differ from
+            // the language the visitor prefers for pages.
+            data-locale=(t.lang) {}
     };
     let page = layout(t, name, widget);
     (

@@ -37,9 +37,13 @@ pub fn text_field(
         .attr("aria-describedby", &count_id)
         .on("input", listeners, move |e| {
             let value = event_value(&e);
+            // Counted as `maxlength` counts, in UTF-16 units: the counter
+            // reaches 0 just as the field stops taking text (an emoji is two).
+            // Never more characters than the server's limit, which counts
+            // characters.
             counter
                 .0
-                .set_text_content(Some(&left(value.chars().count())));
+                .set_text_content(Some(&left(value.encode_utf16().count())));
             *text.borrow_mut() = value;
             on_change();
         });
