@@ -7,10 +7,11 @@ use maud::{Markup, html};
 /// Width and height of a chart's drawing (it scales to its box).
 const W: f64 = 640.0;
 const H: f64 = 240.0;
-/// Room for the axes' labels.
-const LEFT: f64 = 44.0;
+/// Room for the axes' labels: on a phone the labels grow to stay readable
+/// (dashboard.css), and "−100" must still fit left of the axis.
+const LEFT: f64 = 70.0;
 const RIGHT: f64 = 28.0;
-const TOP: f64 = 12.0;
+const TOP: f64 = 20.0;
 const BOTTOM: f64 = 34.0;
 
 /// One line or one kind of bar, with its CSS class (its colour).
@@ -36,6 +37,26 @@ fn y_of(v: f64, lo: f64, hi: f64) -> f64 {
 /// At most about six x labels, evenly spread, so dates never overlap.
 fn label_every(n: usize) -> usize {
     n.div_ceil(6).max(1)
+}
+
+/// Which of `n` x labels are drawn: every `every`-th counted back from the
+/// last, so the latest period always has its label and none crowds it; and of
+/// those, which are drawn on a phone too, where the labels are larger: half as
+/// many.
+fn x_label_shown(i: usize, n: usize) -> Option<XLabel> {
+    let every = label_every(n);
+    let back = n - 1 - i;
+    match (back % every == 0, back % (2 * every) == 0) {
+        (true, true) => Some(XLabel::Everywhere),
+        (true, false) => Some(XLabel::WideOnly),
+        _ => None,
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum XLabel {
+    Everywhere,
+    WideOnly,
 }
 
 /// Round tick values from `lo` to `hi`.
@@ -66,8 +87,14 @@ fn axes(
     bars: bool,
 ) -> Markup {
     let n = x_labels.len();
-    let every = label_every(n);
     let x_at = |i: usize| if bars { bar_center(i, n) } else { x_of(i, n) };
+    // A line's first and last points sit on the drawing's edges: their labels
+    // start or end there rather than centre, so they stay inside.
+    let anchor = |i: usize| match (bars, i) {
+        (false, 0) if n > 1 => "start",
+        (false, i) if i + 1 == n && n > 1 => "end",
+        _ => "middle",
+    };
     html! {
         g class="chart-grid" aria-hidden="true" {
             @for t in y_ticks {
@@ -76,8 +103,14 @@ fn axes(
             }
             line class="chart-axis" x1=(LEFT) x2=(W - RIGHT) y1=(H - BOTTOM) y2=(H - BOTTOM) {}
             @for (i, label) in x_labels.iter().enumerate() {
-                @if i % every == 0 || i + 1 == n {
-                    text x=(x_at(i)) y=(H - BOTTOM + 18.0) text-anchor="middle" { (label) }
+                @match x_label_shown(i, n) {
+                    Some(XLabel::Everywhere) => {
+                        text x=(x_at(i)) y=(H - BOTTOM + 18.0) text-anchor=(anchor(i)) { (label) }
+                    }
+                    Some(XLabel::WideOnly) => {
+                        text class="x-wide-only" x=(x_at(i)) y=(H - BOTTOM + 18.0) text-anchor=(anchor(i)) { (label) }
+                    }
+                    None => {}
                 }
             }
         }
@@ -277,6 +310,25 @@ mod tests {
         assert_eq!(ticks(-100.0, 100.0), [-100.0, -50.0, 0.0, 50.0, 100.0]);
         assert_eq!(ticks(0.0, 7.0), [0.0, 2.0, 4.0, 6.0]);
         assert_eq!(ticks(1.0, 5.0), [1.0, 2.0, 3.0, 4.0, 5.0]);
+    }
+
+    #[test]
+    fn x_labels_end_on_the_latest_period_evenly_spaced_and_half_as_many_on_a_phone() {
+        for n in 1..=60 {
+            let shown: Vec<usize> = (0..n).filter(|&i| x_label_shown(i, n).is_some()).collect();
+            let phone: Vec<usize> = (0..n)
+                .filter(|&i| x_label_shown(i, n) == Some(XLabel::Everywhere))
+                .collect();
+            assert_eq!(shown.last(), Some(&(n - 1)), "n = {n}");
+            assert_eq!(phone.last(), Some(&(n - 1)), "n = {n}");
+            assert!(shown.len() <= 7, "n = {n}: {shown:?}");
+            assert!(phone.len() <= 4, "n = {n}: {phone:?}");
+            let gaps: Vec<usize> = shown.windows(2).map(|w| w[1] - w[0]).collect();
+            assert!(
+                gaps.iter().all(|g| *g == label_every(n)),
+                "n = {n}: {shown:?}"
+            );
+        }
     }
 
     #[test]
