@@ -1,8 +1,8 @@
 //! The connection loop: accepts TCP connections and serves the app on each, over
 //! HTTP/1.1 or HTTP/2, with the timeouts a public server needs, and shuts down
 //! gracefully. Written out (rather than `axum::serve`) for the header-read timeout:
-//! a client that opens a connection and never finishes its request headers would
-//! otherwise hold it, and a task, forever.
+//! a client that opens a connection and never sends, or never finishes, its request
+//! headers would otherwise hold it, and a task, forever.
 
 use std::pin::pin;
 use std::time::Duration;
@@ -50,6 +50,19 @@ pub async fn serve(
         let app = app.clone();
         let mut stop = stop_rx.clone();
         tokio::spawn(async move {
+            // hyper's header timeout starts at a request's first byte: a
+            // connection that never sends one would hold its socket and this
+            // task for ever (enough of them exhaust the server's file
+            // descriptors). The first byte gets the same time as the headers.
+            let mut first = [0u8; 1];
+            tokio::select! {
+                peeked = tokio::time::timeout(header_read_timeout, stream.peek(&mut first)) => {
+                    if !matches!(peeked, Ok(Ok(n)) if n > 0) {
+                        return;
+                    }
+                }
+                _ = stop.changed() => return,
+            }
             let service = app.map_request(move |mut req: axum::http::Request<Incoming>| {
                 req.extensions_mut().insert(ConnectInfo(remote));
                 req.map(axum::body::Body::new)

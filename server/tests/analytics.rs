@@ -724,6 +724,14 @@ async fn customers_are_searched_sorted_paged_and_shown_whole(app: TestApp) {
     let next: Page<CustomerSummary> =
         owner_get(&app, "customers?sort=total&limit=2&offset=2").await;
     assert_eq!(next.items[0].customer_ref, "mia");
+    // An offset past any list (past SQL's integers too) reads an empty page.
+    let past: Page<CustomerSummary> =
+        owner_get(&app, "customers?offset=18446744073709551615").await;
+    assert!(past.items.is_empty() && past.total > 0);
+    for list in ["answers", "inbox"] {
+        let reply = owner_reply(&app, &format!("{list}?offset=9223372036854775808")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{list}");
+    }
     let found: Page<CustomerSummary> = owner_get(&app, "customers?q=M&sort=customer_ref").await;
     assert_eq!(
         found

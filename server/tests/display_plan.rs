@@ -220,6 +220,14 @@ async fn the_plan_is_cached_briefly_and_revalidated_by_its_etag(app: TestApp) {
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
     assert!(again.body.is_empty());
     assert_eq!(again.header("etag"), Some(etag.as_str()));
+    // The tag as a cache may hand it on, weak, in a list: compared weakly.
+    let weak = app
+        .get_with(
+            &plan_url("locale=en"),
+            &[("if-none-match", &format!("\"other\", W/{etag}"))],
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::NOT_MODIFIED);
     // A lapsed customer's plan changes with their purchase: a new tag.
     let before = app.get(&plan_url("customer=zoe")).await;
     let mut p = RecordPurchase::new("zoe", "p-z", 100);

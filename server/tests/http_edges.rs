@@ -207,6 +207,30 @@ impl axum::body::HttpBody for NeverEnds {
     }
 }
 
+/// A client that connects and never sends a byte is cut off too (hyper's own
+/// timeout starts at the first byte).
+#[tokio::test]
+async fn a_connection_that_never_sends_a_byte_is_closed() {
+    let app = TestApp::new(Engine::Sqlite).await;
+    let server = RunningServer::serve_with(
+        app.db.clone(),
+        "127.0.0.1:0".parse().unwrap(),
+        AppConfig::default(),
+        Duration::from_millis(300),
+    )
+    .await
+    .unwrap();
+    let mut silent = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let mut buf = Vec::new();
+    // The deadline only bounds a failing test.
+    let read = tokio::time::timeout(Duration::from_secs(10), silent.read_to_end(&mut buf)).await;
+    assert!(
+        matches!(read, Ok(Ok(0))),
+        "the silent connection was still open after 10 s: {read:?}"
+    );
+    server.stop().await;
+}
+
 /// A client that connects and never finishes its headers is cut off.
 #[tokio::test]
 async fn a_connection_that_never_sends_its_headers_is_closed() {
@@ -352,6 +376,15 @@ async fn pages_icons_and_widget_files_are_served_with_their_caching() {
         "public, max-age=31536000, immutable"
     );
     assert_eq!(glue.headers()["content-encoding"], "br");
+    // Which file was sent depends on what the browser accepts: a shared cache
+    // must keep them apart.
+    let vary: Vec<_> = glue.headers().get_all("vary").iter().collect();
+    assert_eq!(vary, ["accept-encoding"]);
+    let plain = get("/widget/kept-widget-0123456789abcdef.js", "identity")
+        .await
+        .unwrap();
+    let vary: Vec<_> = plain.headers().get_all("vary").iter().collect();
+    assert_eq!(vary, ["accept-encoding"]);
     let body = axum::body::to_bytes(glue.into_body(), usize::MAX)
         .await
         .unwrap();

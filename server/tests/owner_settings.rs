@@ -378,6 +378,22 @@ async fn the_dashboard_signs_in_with_the_owner_token_and_guards_its_forms(app: T
         )
         .await;
     assert_eq!(reply.header("location"), Some("/dashboard"));
+    // Nor a path with a line break in it (it would split the header).
+    let split = app
+        .raw(
+            Method::POST,
+            "/dashboard/login",
+            &here,
+            format!(
+                "shop=demo&token={}&next=/dashboard%0D%0ASet-Cookie:x=1",
+                demo::OWNER_TOKEN
+            ),
+        )
+        .await;
+    assert_eq!(
+        (split.status, split.header("location")),
+        (StatusCode::SEE_OTHER, Some("/dashboard"))
+    );
     let cookie = common::session_cookie(&reply);
 
     let page = app

@@ -117,10 +117,19 @@ struct Next {
     failed: Option<String>,
 }
 
-/// Only a path of the dashboard itself may follow signing in (no open redirect).
+/// Only a path of the dashboard itself may follow signing in (no open redirect),
+/// written as a `Location` can carry it: visible ASCII only (a line break would
+/// split the header).
 fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(n) if n.starts_with("/dashboard") && !n.starts_with("//") && !n.contains("://") => n,
+        Some(n)
+            if n.starts_with("/dashboard")
+                && !n.starts_with("//")
+                && !n.contains("://")
+                && n.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            n
+        }
         _ => "/dashboard",
     }
 }

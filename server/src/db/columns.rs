@@ -4,6 +4,12 @@ use kept_shared::{AnswerValue, Channel, WidgetEventKind};
 
 use super::{CustomerSort, DbError};
 
+/// A list's `OFFSET` as SQL takes it (a signed 64-bit integer): an offset past
+/// that is past the end of any list, so it reads an empty page, not an error.
+pub fn sql_offset(offset: u64) -> i64 {
+    i64::try_from(offset).unwrap_or(i64::MAX)
+}
+
 /// The typed columns of an answer's value: score, free text, reasons.
 pub fn columns(value: &AnswerValue) -> (Option<u8>, Option<&str>, &[String]) {
     match value {

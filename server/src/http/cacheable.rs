@@ -26,7 +26,12 @@ pub fn respond(
     let unchanged = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+        // Compared weakly (RFC 9110, 13.1.2): a cache may hand on the tag as `W/"…"`.
+        .is_some_and(|v| {
+            v.split(',')
+                .map(|t| t.trim())
+                .any(|t| t.strip_prefix("W/").unwrap_or(t) == etag || t == "*")
+        });
     if unchanged {
         let vary = [(header::VARY, "accept-encoding")];
         return (StatusCode::NOT_MODIFIED, cache, vary).into_response();

@@ -50,6 +50,13 @@ pub fn router(dir: Option<PathBuf>, db: Db, throttle: Arc<Throttle>) -> Router<D
     };
     files
         .layer(middleware::from_fn(cache_by_name))
+        // The file sent (brotli, gzip or plain) depends on what the browser
+        // accepts; ServeDir does not say so, and a CDN would otherwise give
+        // brotli to a browser that cannot read it.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::VARY,
+            HeaderValue::from_static("accept-encoding"),
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::ACCESS_CONTROL_ALLOW_ORIGIN,
             HeaderValue::from_static("*"),

@@ -211,7 +211,7 @@ pub async fn find(
                         f.status, f.note, f.updated_at
                  {from} WHERE {filter} ORDER BY {} LIMIT {limit} OFFSET {}",
                 answer_order(q),
-                q.offset
+                super::super::columns::sql_offset(q.offset)
             ),
             &args,
         )

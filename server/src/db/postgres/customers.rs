@@ -257,7 +257,7 @@ pub async fn customers(
             &format!(
                 "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE shop_id = $1{filter} ORDER BY {} LIMIT {limit} OFFSET {}",
                 customer_order(q.sort, q.descending),
-                q.offset
+                super::super::columns::sql_offset(q.offset)
             ),
             &params,
         )

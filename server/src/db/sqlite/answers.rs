@@ -145,7 +145,7 @@ pub fn find(c: &Connection, shop_id: &str, q: &AnswerQuery) -> DbResult<(Vec<Sto
                 a.order_ref, a.verified, a.answered_at, a.day, f.status, f.note, f.updated_at
          {from} WHERE {filter} ORDER BY {} LIMIT {limit} OFFSET {}",
         answer_order(q),
-        q.offset
+        super::super::columns::sql_offset(q.offset)
     ))?;
     let rows = st
         .query_map(params_from_iter(args.iter()), |r| {

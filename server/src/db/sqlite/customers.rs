@@ -231,7 +231,7 @@ pub fn customers(
         "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE shop_id = ?1{filter} ORDER BY {} LIMIT {} OFFSET {}",
         customer_order(q.sort, q.descending),
         if q.limit == 0 { -1 } else { q.limit as i64 },
-        q.offset
+        super::super::columns::sql_offset(q.offset)
     );
     let rows = c
         .prepare(&sql)?
