@@ -18,9 +18,12 @@ use crate::db::{AnswerQuery, CustomerQuery, Database, DbError, Shop};
 pub const EXPORT_PAGE: u64 = 1000;
 
 /// A cell as written: text a spreadsheet would take for a formula (`=`, `+`, `-`,
-/// `@`, tab, carriage return first) gets a leading `'` (OWASP's CSV injection advice).
+/// `@`, tab, carriage return first, or any of them after leading spaces or line
+/// breaks, which some spreadsheets trim) gets a leading `'` (OWASP's CSV
+/// injection advice).
 pub fn cell(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    const TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+    if text.starts_with(TRIGGERS) || text.trim_start().starts_with(TRIGGERS) {
         format!("'{text}")
     } else {
         text.to_string()
@@ -295,6 +298,8 @@ mod tests {
     fn formulas_are_defused_and_money_has_two_decimals() {
         assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(cell("-2+3"), "'-2+3");
+        assert_eq!(cell("  =1+1"), "'  =1+1");
+        assert_eq!(cell("\n@SUM(A1)"), "'\n@SUM(A1)");
         assert_eq!(cell("great coffee"), "great coffee");
         assert_eq!(money(1205), "12.05");
         assert_eq!(
