@@ -45,6 +45,66 @@ async fn loyalty_needs_the_shops_signature_and_tells_nothing_without_it(app: Tes
     assert_eq!(status.points, 620);
 }
 
+/// Batches sent at once, each answering the same orders (verified) under other
+/// ids, in another order than their ids': each order is answered once, and no
+/// batch fails (PostgreSQL once met them in opposite orders and deadlocked: 503).
+async fn batches_answering_the_same_orders_at_once_never_deadlock(app: TestApp) {
+    const ORDERS: usize = 10;
+    const BATCHES: usize = 8;
+    for round in 0..20 {
+        let orders: Vec<String> = (0..ORDERS).map(|i| format!("dl-{round}-{i}")).collect();
+        let batches: Vec<Vec<kept_shared::Answer>> = (0..BATCHES)
+            .map(|b| {
+                let mut ids: Vec<uuid::Uuid> = (0..ORDERS).map(|_| uuid::Uuid::new_v4()).collect();
+                ids.sort();
+                ids.iter()
+                    .enumerate()
+                    .map(|(i, id)| {
+                        // Batch b takes the orders in its own order.
+                        let order = &orders[(i * 3 + b * 7) % ORDERS];
+                        AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 9)
+                            .id(*id)
+                            .order(order)
+                            .order_sig(&sig(Signed::Order, order))
+                            .build()
+                    })
+                    .collect()
+            })
+            .collect();
+        // Each on its own task: sent in parallel, as by many browsers.
+        let sent: Vec<_> = batches
+            .into_iter()
+            .map(|answers| {
+                let router = app.app.clone();
+                let body = serde_json::to_vec(&kept_shared::SyncBatch { answers }).unwrap();
+                tokio::spawn(async move {
+                    let request = axum::http::Request::post(api::answers(demo::PUBLIC_KEY))
+                        .header("content-type", "application/json")
+                        .body(axum::body::Body::from(body))
+                        .unwrap();
+                    tower::ServiceExt::oneshot(router, request)
+                        .await
+                        .unwrap()
+                        .status()
+                })
+            })
+            .collect();
+        for status in futures_util::future::join_all(sent).await {
+            assert_eq!(status.unwrap(), StatusCode::OK);
+        }
+        let answered: Vec<String> = app
+            .db
+            .answers(demo::SHOP_ID)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|a| a.answer.order_ref)
+            .filter(|o| o.starts_with(&format!("dl-{round}-")))
+            .collect();
+        assert_eq!(answered.len(), ORDERS, "each order once: {answered:?}");
+    }
+}
+
 async fn signed_answers_are_verified_and_kept_once_per_survey_and_order(app: TestApp) {
     let signed = || {
         AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 9)
@@ -209,6 +269,7 @@ async fn the_plan_tells_what_only_the_server_knows_only_of_signed_references(app
 on_both_engines!(
     loyalty_needs_the_shops_signature_and_tells_nothing_without_it,
     signed_answers_are_verified_and_kept_once_per_survey_and_order,
+    batches_answering_the_same_orders_at_once_never_deadlock,
     a_shop_can_take_only_verified_answers_and_make_a_new_secret,
     the_plan_tells_what_only_the_server_knows_only_of_signed_references,
 );

@@ -24,10 +24,23 @@ pub async fn insert(
     received_at: DateTime<Utc>,
     events: &[NewEvent],
 ) -> DbResult<Vec<bool>> {
-    // Rows are locked in id order, so batches sharing answers (the same batch sent
-    // to two instances) queue behind each other instead of deadlocking.
+    // Rows are inserted, and their index entries locked, in one order every
+    // batch follows, so batches that meet queue behind each other instead of
+    // deadlocking. They meet on an answer's id (the same batch sent to two
+    // instances), or on a verified answer's survey and order (one answer per
+    // order: `one_verified_answer_per_order`), so those come first, by survey
+    // and order, then the rest by id. Two batches meeting on a row agree on its
+    // place: the same answer, or the same survey and order.
     let mut order: Vec<usize> = (0..records.len()).collect();
-    order.sort_by_key(|&i| records[i].answer.id);
+    order.sort_by_key(|&i| {
+        let r = &records[i];
+        let per_order = r.verified.then_some(()).and(r.answer.order_ref.as_deref());
+        (
+            per_order.is_none(),
+            per_order.map(|o| (r.answer.survey.as_str(), o)),
+            r.answer.id,
+        )
+    });
     let rows: Vec<&AnswerRecord> = order.iter().map(|&i| &records[i]).collect();
     let col = |f: &dyn Fn(&AnswerRecord) -> String| rows.iter().map(|r| f(r)).collect::<Vec<_>>();
     let ids: Vec<Uuid> = rows.iter().map(|r| r.answer.id).collect();
