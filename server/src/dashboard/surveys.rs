@@ -221,6 +221,7 @@ fn edit_form(session: &Session, d: &SurveyDefinition, errs: &[FieldError], saved
             }
         }
         h2 { (t.preview) }
+        p class="intro" { (t.preview_saved) }
         iframe class="preview" src={"/dashboard/surveys/" (id) "/preview"} title={(t.preview) ": " (id)} {}
     }
 }

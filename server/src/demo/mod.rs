@@ -129,7 +129,7 @@ pub async fn seed_history(db: &dyn Database) -> Result<()> {
         .await?
         .expect("the demo shop is seeded first");
     let now = Utc::now();
-    let mut h = history::history(SHOP_ID, calendar::today(shop.time_zone));
+    let mut h = history::history(SHOP_ID, calendar::today(shop.time_zone)).until(now);
     for p in &mut h.purchases {
         p.points = loyalty::points_earned(p.amount_cents, shop.points_per_unit).unwrap_or(0);
     }
