@@ -446,6 +446,8 @@ impl Env {
 /// `page=bare` leaves the widget out; `page=plain` puts in its place the same NPS
 /// question as a plain HTML form; `page=storage` one inline script that reads
 /// local storage (the references of the page-load benchmark).
+/// `csp=nonce` gives the page a strict Content-Security-Policy that allows
+/// inline styles by nonce only.
 /// `loader=shop` loads `kept.js?key=…` from the Kept server, the loader with the
 /// shop's rules in it, instead of the generic `kept.js` the shop hosts.
 /// As a shop's server does, the page signs its customer and order with the demo
@@ -460,6 +462,16 @@ async fn shop_page(
         .unwrap_or_else(|| demo::PUBLIC_KEY.to_string());
     let page = attrs.remove("page");
     let loader = attrs.remove("loader");
+    // `csp=nonce`: the page's own policy, strict as many shops write it: its
+    // inline styles by nonce (so `'unsafe-inline'` counts for nothing), and
+    // what README asks for Kept.
+    let policy = match attrs.remove("csp").as_deref() {
+        Some("nonce") => format!(
+            r#"<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' {api}; style-src 'self' 'nonce-shop' 'unsafe-inline'">
+<style nonce="shop">body {{ font-family: serif; }}</style>"#
+        ),
+        _ => String::new(),
+    };
     if attrs.remove("sign").as_deref() != Some("no") {
         for (name, what) in [("customer", Signed::Customer), ("order", Signed::Order)] {
             if let Some(value) = attrs.get(name).cloned() {
@@ -486,7 +498,7 @@ async fn shop_page(
     };
     Html(format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Order confirmed</title></head>
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Order confirmed</title>{policy}</head>
 <body><main><h1>Thank you for your order!</h1><p>Order #1001 is on its way.</p>
 {widget}
 <p id="after-widget">Questions? Write to us.</p></main>

@@ -1005,6 +1005,47 @@ async fn a_widget_the_api_refuses_says_why_in_one_line_and_shows_nothing() -> Re
     Ok(())
 }
 
+/// A shop whose policy allows inline styles only by nonce (so `'unsafe-inline'`
+/// counts for nothing) still gets the widget styled: its stylesheet is a
+/// constructed one, and the card's progress is set through the CSSOM.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shop_page_with_a_strict_style_policy_gets_the_widget_styled() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    let w = env
+        .open(&env.shop_url(&[
+            ("csp", "nonce"),
+            ("customer", "alice"),
+            ("loyalty", "card"),
+            ("survey", NPS),
+        ]))
+        .await?;
+    w.wait_for(&survey_screen(NPS)).await?;
+    w.wait_for(".kept-loyalty").await?;
+    let styled = w
+        .eval(
+            "(() => { const root = document.querySelector('.kept-host').shadowRoot; \
+             const fill = root.querySelector('.kept-progress-fill'); \
+             const bar = root.querySelector('[role=progressbar]'); \
+             return [getComputedStyle(root.querySelector('.kept-score')).borderRadius, \
+                     fill.style.width == bar.getAttribute('aria-valuenow') + '%' \
+                       && fill.getBoundingClientRect().width > 0, \
+                     root.querySelectorAll('style').length]; })()",
+        )
+        .await?;
+    assert_eq!(styled, serde_json::json!(["8px", true, 0]));
+    let refused: Vec<String> = w
+        .console()
+        .into_iter()
+        .map(|l| l.text)
+        .filter(|t| t.contains("Content Security Policy"))
+        .collect();
+    assert!(refused.is_empty(), "{refused:#?}");
+    w.screenshot("2-strict-style-policy").await?;
+    env.close().await;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_page_on_an_origin_the_shop_did_not_list_shows_nothing_and_says_why() -> Result<()> {
     let _serial = ONE_AT_A_TIME.lock().await;

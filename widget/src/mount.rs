@@ -17,6 +17,34 @@ use crate::view::{self, Ctx};
 
 const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.min.css"));
 
+#[wasm_bindgen]
+extern "C" {
+    /// A constructed stylesheet (`new CSSStyleSheet()`).
+    #[wasm_bindgen(js_name = CSSStyleSheet)]
+    type Sheet;
+    #[wasm_bindgen(constructor, js_class = "CSSStyleSheet", catch)]
+    fn new() -> Result<Sheet, JsValue>;
+    #[wasm_bindgen(method, js_name = replaceSync, catch)]
+    fn replace_sync(this: &Sheet, text: &str) -> Result<(), JsValue>;
+}
+
+/// The widget's stylesheet in its shadow root: a constructed stylesheet, adopted,
+/// which a shop's Content-Security-Policy does not govern (a `<style>` needs
+/// `style-src 'unsafe-inline'`, which browsers ignore once the policy names a
+/// nonce or a hash); in a browser without them, a `<style>`.
+fn adopt_styles(root: &web_sys::ShadowRoot) {
+    let key = JsValue::from_str("adoptedStyleSheets");
+    // Looked for before it is set: set, any object would have it.
+    let adopted = js_sys::Reflect::has(root, &key).unwrap_or(false)
+        && Sheet::new().is_ok_and(|sheet| {
+            sheet.replace_sync(CSS).is_ok()
+                && js_sys::Reflect::set(root, &key, &js_sys::Array::of1(&sheet)).unwrap_or(false)
+        });
+    if !adopted {
+        let _ = root.append_child(&el("style").text(CSS).0);
+    }
+}
+
 /// Mounts the widget. `script` is the loader's script tag; `attrs` its `data-*`
 /// attributes, names without `data-`; `plan` the display plan's JSON text with
 /// its texts, none when there is only the queue to send; `show` the ids of the
@@ -98,7 +126,7 @@ fn start(
             "kept"
         })
         .attr("lang", i18n::language(&cfg.locale));
-    let _ = root.append_child(&el("style").text(CSS).0);
+    adopt_styles(&root);
     let _ = root.append_child(&container.0);
     let customer = cfg.customer.clone();
     let ctx = Rc::new(Ctx {

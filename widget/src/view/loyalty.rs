@@ -86,7 +86,7 @@ fn card(s: &LoyaltyView, current: bool, t: &'static Texts) -> El {
                 .child(
                     &el("div")
                         .class("kept-progress-fill")
-                        .attr("style", &(String::from("width: ") + &percent + "%")),
+                        .style("width", &(percent.clone() + "%")),
                 ),
         )
         .child(&el("p").class("kept-next-tier").text(&next));
