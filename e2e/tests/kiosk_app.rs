@@ -39,8 +39,8 @@ async fn owner_prepares(env: &Env) -> Result<()> {
 }
 
 /// The staff's part on the tablet: the PIN, then the store, the NPS survey only,
-/// and the seconds without a touch before the next respondent.
-async fn set_up(w: &Widget, idle_seconds: u32) -> Result<()> {
+/// the language, and the seconds without a touch before the next respondent.
+async fn set_up(w: &Widget, idle_seconds: u32, locale: &str) -> Result<()> {
     w.wait_for_in_page("#pin").await?;
     w.type_in_page("#pin", "135790").await?;
     w.click_in_page("[data-testid=kiosk-pin-submit]").await?;
@@ -57,6 +57,7 @@ async fn set_up(w: &Widget, idle_seconds: u32) -> Result<()> {
         "document.querySelectorAll('#surveys-list input').forEach(b => b.checked = b.value == '{NPS}')"
     ))
     .await?;
+    w.select_in_page("#locale", locale).await?;
     w.type_in_page("#idle", &idle_seconds.to_string()).await?;
     w.screenshot("14-kiosk-setup").await?;
     w.click_in_page("[data-testid=kiosk-start]").await
@@ -81,7 +82,7 @@ async fn an_installed_kiosk_reloads_offline_and_keeps_every_answer() -> Result<(
         ))
         .await?;
     w.set_viewport(1280, 800).await?;
-    set_up(&w, 60).await?;
+    set_up(&w, 60, "en").await?;
     w.wait_for(&survey_screen(NPS)).await?;
     // Installed: the worker controls the page and keeps the page itself.
     w.wait_until(
@@ -154,15 +155,17 @@ async fn leaving_the_kiosk_takes_the_pin() -> Result<()> {
     let w = env
         .open(&format!("{}/kiosk/{}", env.api_url(), demo::PUBLIC_KEY))
         .await?;
-    set_up(&w, 60).await?;
+    set_up(&w, 60, "uk").await?;
     w.wait_for(&survey_screen(NPS)).await?;
     w.click_in_page("[data-testid=kiosk-unlock-open]").await?;
     w.type_in_page("[data-testid=kiosk-unlock-pin]", "000000")
         .await?;
     w.click_in_page("[data-testid=kiosk-unlock]").await?;
+    // The staff's words in the kiosk's language too.
     w.wait_until(
-        "the wrong PIN to be refused",
-        "document.getElementById('unlock-error').textContent == 'Wrong PIN.'",
+        "the wrong PIN to be refused, in Ukrainian",
+        "document.getElementById('unlock-error').textContent == 'Неправильний PIN-код.' \
+         && document.querySelector('[data-testid=kiosk-unlock]').textContent == 'Відкрити'",
     )
     .await?;
     w.screenshot("14-kiosk-unlock").await?;
@@ -174,6 +177,11 @@ async fn leaving_the_kiosk_takes_the_pin() -> Result<()> {
     assert_eq!(
         w.eval("document.getElementById('store').value").await?,
         "old-town"
+    );
+    assert_eq!(
+        w.eval("document.querySelector('[data-t=store]').textContent")
+            .await?,
+        "Магазин"
     );
     assert!(!w.exists(&survey_screen(NPS)).await?);
     env.close().await;
@@ -190,7 +198,7 @@ async fn a_receipt_identifies_the_respondent_for_their_answer_only() -> Result<(
         .open(&format!("{}/kiosk/{}", env.api_url(), demo::PUBLIC_KEY))
         .await?;
     w.set_viewport(1024, 768).await?;
-    set_up(&w, 8).await?;
+    set_up(&w, 8, "en").await?;
     w.wait_for(&survey_screen(NPS)).await?;
     assert!(!w.exists(".kept-loyalty").await?);
 

@@ -27,6 +27,38 @@
   var queuePrefix = 'kept:v1:' + key + ':';
   var $ = function (id) { return document.getElementById(id); };
 
+  // --- The staff's words: in the kiosk's language once it has one, before that
+  // in the browser's. (The respondents' are the widget's, and the receipt's below.)
+  var STAFF_TEXTS = {
+    en: { title: 'Set up this kiosk', ownerPin: 'The owner\'s kiosk PIN', next: 'Continue', store: 'Store',
+      surveys: 'Surveys to ask', language: 'Language', idle: 'Seconds without a touch before the next respondent',
+      thanks: 'Seconds the thank-you screen stays', start: 'Start the kiosk', leave: 'Leave full screen',
+      settings: 'Kiosk settings (staff)', pin: 'Kiosk PIN', unlock: 'Unlock', cancel: 'Cancel',
+      wrongPin: 'Wrong PIN.', wait: 'Too many wrong PINs: try again in {s} s.',
+      offline: 'The server cannot be reached: the first setup needs the network.' },
+    ru: { title: 'Настройка киоска', ownerPin: 'PIN-код киоска от владельца', next: 'Продолжить', store: 'Магазин',
+      surveys: 'Какие опросы задавать', language: 'Язык', idle: 'Секунд без касания до следующего посетителя',
+      thanks: 'Секунд показывать благодарность', start: 'Запустить киоск', leave: 'Выйти из полноэкранного режима',
+      settings: 'Настройки киоска (для сотрудников)', pin: 'PIN-код киоска', unlock: 'Открыть', cancel: 'Отмена',
+      wrongPin: 'Неверный PIN-код.', wait: 'Слишком много неверных PIN-кодов: попробуйте через {s} с.',
+      offline: 'Сервер недоступен: для первой настройки нужна сеть.' },
+    uk: { title: 'Налаштування кіоску', ownerPin: 'PIN-код кіоску від власника', next: 'Продовжити', store: 'Магазин',
+      surveys: 'Які опитування ставити', language: 'Мова', idle: 'Секунд без дотику до наступного відвідувача',
+      thanks: 'Секунд показувати подяку', start: 'Запустити кіоск', leave: 'Вийти з повноекранного режиму',
+      settings: 'Налаштування кіоску (для працівників)', pin: 'PIN-код кіоску', unlock: 'Відкрити', cancel: 'Скасувати',
+      wrongPin: 'Неправильний PIN-код.', wait: 'Забагато неправильних PIN-кодів: спробуйте за {s} с.',
+      offline: 'Сервер недоступний: для першого налаштування потрібна мережа.' },
+  };
+  var staff = STAFF_TEXTS.en;
+  function showStaffTexts(locale) {
+    staff = STAFF_TEXTS[(locale || 'en').slice(0, 2)] || STAFF_TEXTS.en;
+    document.documentElement.lang = STAFF_TEXTS[(locale || '').slice(0, 2)] ? locale.slice(0, 2) : 'en';
+    [].forEach.call(document.querySelectorAll('[data-t]'), function (e) { e.textContent = staff[e.getAttribute('data-t')]; });
+    [].forEach.call(document.querySelectorAll('[data-t-label]'), function (e) {
+      e.setAttribute('aria-label', staff[e.getAttribute('data-t-label')]);
+    });
+  }
+
   function load() {
     try { return JSON.parse(localStorage.getItem(storeKey)) || {}; } catch (e) { return {}; }
   }
@@ -90,7 +122,7 @@
         });
       });
     }).catch(function (e) {
-      $('pin-error').textContent = typeof e == 'string' ? e : 'The server cannot be reached: the first setup needs the network.';
+      $('pin-error').textContent = typeof e == 'string' ? e : staff.offline;
     });
   });
 
@@ -342,6 +374,7 @@
   function start(setup) {
     var attrs = startWidget(setup);
     showScanTexts(attrs.locale || navigator.language);
+    showStaffTexts(attrs.locale || navigator.language);
 
     keepAwake();
     document.addEventListener('visibilitychange', keepAwake);
@@ -377,14 +410,14 @@
     event.preventDefault();
     var setup = load(), wait = Math.ceil((notBefore - Date.now()) / 1e3);
     if (wait > 0) {
-      $('unlock-error').textContent = 'Too many wrong PINs: try again in ' + wait + ' s.';
+      $('unlock-error').textContent = staff.wait.replace('{s}', wait);
       return;
     }
     pinHash(setup.pin.salt, $('unlock-pin').value.trim()).then(function (hash) {
       if (hash != setup.pin.hash) {
         wrongTries++;
         if (wrongTries >= 3) notBefore = Date.now() + 30e3 * Math.pow(2, wrongTries - 3);
-        $('unlock-error').textContent = 'Wrong PIN.';
+        $('unlock-error').textContent = staff.wrongPin;
         return;
       }
       // The widget goes with the page: the settings open on a fresh one.
@@ -394,6 +427,7 @@
   });
 
   var setup = load(), unlocked = sessionStorage.getItem(storeKey + ':unlocked');
+  showStaffTexts(setup.locale || navigator.language);
   if (unlocked && setup.choices) showSetupForm(setup);
   else if (pinSet && !setup.device_sig) showPinForm();
   else start(setup);
