@@ -151,6 +151,15 @@ async fn a_tablet_is_set_up_only_with_the_pin(app: TestApp) {
         let refused = set_pin(&app, Some(bad)).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
     }
+    // Only an explicit null removes a PIN: no field, or a misspelt one, is refused.
+    for body in [serde_json::json!({}), serde_json::json!({"PIN": PIN})] {
+        let refused = put(&app, "kiosk-pin", &body).await;
+        assert!(
+            refused.status.is_client_error(),
+            "{body}: {}",
+            refused.status
+        );
+    }
     assert_eq!(
         set_pin(&app, Some(PIN)).await.status,
         StatusCode::NO_CONTENT

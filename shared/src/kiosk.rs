@@ -21,8 +21,12 @@ pub struct StoreName {
 
 /// `PUT …/kiosk-pin`: the PIN staff type to set up or leave a kiosk; `null`
 /// removes it (kiosks then run with the page's settings, and cannot be set up).
+/// Only an explicit `null` removes it: a body without `pin`, or with a
+/// misspelt field, is refused rather than taken for a removal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct KioskPin {
+    #[serde(deserialize_with = "Option::deserialize")]
     pub pin: Option<String>,
 }
 

@@ -82,13 +82,22 @@ fn forwarded_for(headers: &HeaderMap) -> Vec<IpAddr> {
             return all;
         };
         for entry in value.split(',') {
-            match entry.trim().parse::<IpAddr>() {
-                Ok(ip) => all.push(ip.to_canonical()),
-                Err(_) => all.clear(),
+            match address(entry.trim()) {
+                Some(ip) => all.push(ip.to_canonical()),
+                None => all.clear(),
             }
         }
     }
     all
+}
+
+/// An `X-Forwarded-For` entry's address: bare, or with the client's port as some
+/// proxies write it (`198.51.100.7:51234`, `[2001:db8::1]:51234`).
+fn address(entry: &str) -> Option<IpAddr> {
+    if let Ok(ip) = entry.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    entry.parse::<std::net::SocketAddr>().ok().map(|s| s.ip())
 }
 
 /// The bucket key of a client address: an IPv4 address, or an IPv6 address's
@@ -226,6 +235,15 @@ mod tests {
         assert_eq!(
             t.client(&request("10.0.0.1", &["1.2.3.4", "198.51.100.7, 10.0.0.1"])),
             ip("198.51.100.7")
+        );
+        // With the client's port, as some proxies write it.
+        assert_eq!(
+            t.client(&request("10.0.0.1", &["198.51.100.7:51234"])),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            t.client(&request("10.0.0.1", &["[2001:db8::1]:51234"])),
+            ip("2001:db8::1")
         );
         // Nothing usable: the proxy itself.
         assert_eq!(t.client(&request("10.0.0.1", &[])), ip("10.0.0.1"));
