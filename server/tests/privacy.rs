@@ -137,6 +137,22 @@ async fn an_erased_customer_is_gone_and_the_figures_stay(app: TestApp) {
         log.contains("customer erased") && !log.contains("dana"),
         "{log}"
     );
+    // Nor does anything of hers stay readable in the SQLite file, once its
+    // log is written back: deleted content is overwritten, not left in free pages.
+    if app.engine == common::Engine::Sqlite {
+        let file = rusqlite::Connection::open(&app.db_url).unwrap();
+        file.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .unwrap();
+        drop(file);
+        for path in [app.db_url.clone(), format!("{}-wal", app.db_url)] {
+            let bytes = std::fs::read(&path).unwrap_or_default();
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(
+                !text.contains("The queue was long") && !text.contains("dana"),
+                "{path} still holds what she wrote"
+            );
+        }
+    }
     // Again: nothing more to remove.
     let again: ErasedCustomer = owner(&app, Method::DELETE, "customers/dana", "")
         .await

@@ -45,12 +45,15 @@ pub struct SqliteDatabase {
 
 /// Settings every connection gets. `synchronous = FULL` syncs the WAL at every
 /// commit (NORMAL would lose the last commits on power loss); the WAL is kept
-/// to [`writer::WAL_CHECKPOINT_BYTES`] when it is reset.
+/// to [`writer::WAL_CHECKPOINT_BYTES`] when it is reset. `secure_delete`
+/// overwrites what is deleted: an erased customer's words must not stay
+/// readable in the file's free pages (deletions are rare, so the extra writes
+/// cost little).
 fn configure(c: &Connection) -> rusqlite::Result<()> {
     c.busy_timeout(BUSY_TIMEOUT)?;
     c.execute_batch(&format!(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
-         PRAGMA journal_size_limit = {};",
+         PRAGMA secure_delete = ON; PRAGMA journal_size_limit = {};",
         writer::WAL_CHECKPOINT_BYTES
     ))
 }
