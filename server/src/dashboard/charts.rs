@@ -46,7 +46,7 @@ fn label_every(n: usize) -> usize {
 fn x_label_shown(i: usize, n: usize) -> Option<XLabel> {
     let every = label_every(n);
     let back = n - 1 - i;
-    match (back % every == 0, back % (2 * every) == 0) {
+    match (back.is_multiple_of(every), back.is_multiple_of(2 * every)) {
         (true, true) => Some(XLabel::Everywhere),
         (true, false) => Some(XLabel::WideOnly),
         _ => None,

@@ -89,13 +89,44 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
             ));
         }
     };
+    const CUSTOMER: &[&str] = &["customer_ref", "customer"];
+    const PURCHASE: &[&str] = &["purchase_id", "order_id", "order"];
+    const AMOUNT: &[&str] = &["amount", "amount_cents"];
+    const AT: &[&str] = &["purchased_at", "date"];
+    const STORE: &[&str] = &["store"];
     let column = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
-    let customer = column(&["customer_ref", "customer"]);
-    let purchase = column(&["purchase_id", "order_id", "order"]);
+    // A field named by two columns (twice, by two of its names, or as both
+    // amount and amount_cents) would be read from one and the other ignored:
+    // which one the owner meant is theirs to say.
+    for (name, names) in [
+        ("customer_ref", CUSTOMER),
+        ("purchase_id", PURCHASE),
+        ("amount or amount_cents", AMOUNT),
+        ("purchased_at", AT),
+        ("store", STORE),
+    ] {
+        let found: Vec<&str> = headers
+            .iter()
+            .filter(|h| names.contains(&h.as_str()))
+            .map(String::as_str)
+            .collect();
+        if found.len() > 1 {
+            out.errors.push(error(
+                1,
+                Some(name),
+                format!(
+                    "the header names {name} in more than one column ({}): keep one",
+                    found.join(", ")
+                ),
+            ));
+        }
+    }
+    let customer = column(CUSTOMER);
+    let purchase = column(PURCHASE);
     let amount = column(&["amount"]);
     let cents = column(&["amount_cents"]);
-    let at = column(&["purchased_at", "date"]);
-    let store = column(&["store"]);
+    let at = column(AT);
+    let store = column(STORE);
     for (name, found) in [
         ("customer_ref", customer),
         ("purchase_id", purchase),
@@ -443,6 +474,16 @@ mod tests {
             fields,
             ["purchase_id", "purchased_at", "amount or amount_cents"]
         );
+        // A field in two columns: which one was meant is the owner's to say.
+        let p = parse(
+            b"customer_ref,purchase_id,amount,amount_cents,purchased_at,customer\nalice,o-1,12.50,999,2026-01-01,bob\n",
+            Format::Csv,
+            &shop(),
+            Utc::now(),
+        );
+        let fields: Vec<_> = p.errors.iter().filter_map(|e| e.field.clone()).collect();
+        assert_eq!(fields, ["customer_ref", "amount or amount_cents"]);
+        assert!(p.rows.is_empty());
     }
 
     #[test]
