@@ -46,7 +46,7 @@ async fn set_up(w: &Widget, idle_seconds: u32, locale: &str) -> Result<()> {
     w.click_in_page("[data-testid=kiosk-pin-submit]").await?;
     w.wait_until(
         "the wrong PIN to be refused",
-        "document.getElementById('pin-error').textContent.includes('wrong PIN')",
+        "document.getElementById('pin-error').textContent == 'Wrong PIN.'",
     )
     .await?;
     w.type_in_page("#pin", PIN).await?;
@@ -257,11 +257,18 @@ async fn a_receipt_identifies_the_respondent_for_their_answer_only() -> Result<(
     // Left open with a code typed, the dialog closes after the idle time, the
     // code gone: it is the respondent's link, good for answering as them.
     w.type_in_page("#scan-code", &link.url).await?;
+    w.eval("window.__typed = performance.now()").await?;
     w.wait_until(
         "the idle kiosk to close the receipt dialog, emptied",
         "document.getElementById('scan').hidden && document.getElementById('scan-code').value == ''",
     )
     .await?;
+    // Not before the idle time (8 s).
+    let waited = w.eval("performance.now() - window.__typed").await?;
+    assert!(
+        waited.as_f64().unwrap() >= 7_500.0,
+        "closed after {waited} ms"
+    );
     // And the staff's PIN dialog, a PIN begun in it.
     w.click_in_page("[data-testid=kiosk-unlock-open]").await?;
     w.type_in_page("#unlock-pin", "13").await?;

@@ -4,11 +4,17 @@
 (function () {
   'use strict';
   var form = document.querySelector('form[data-import]');
-  if (!form || !window.fetch || !window.TextDecoder) return;
+  // A browser that cannot read a response as it streams keeps the plain form.
+  if (!form || !window.fetch || !window.TextDecoder || !window.ReadableStream ||
+      !('body' in Response.prototype)) return;
+  var button = form.querySelector('button[type=submit]');
   form.addEventListener('submit', function (e) {
     var file = form.querySelector('input[type=file]').files[0];
     if (!file) return;
     e.preventDefault();
+    // One import at a time: a second click would send the file again.
+    if (button.disabled) return;
+    button.disabled = true;
     var out = document.getElementById('import-progress');
     var bar = out.querySelector('progress');
     var text = out.querySelector('[data-progress-text]');
@@ -20,6 +26,7 @@
       result.innerHTML = html;
       out.hidden = true;
       shown = true;
+      button.disabled = false;
       result.focus();
     };
     var cutOff = function () {
@@ -30,6 +37,7 @@
       result.textContent = '';
       result.appendChild(p);
       out.hidden = true;
+      button.disabled = false;
       result.focus();
     };
     result.textContent = '';
@@ -45,9 +53,12 @@
       credentials: 'same-origin'
     }).then(function (resp) {
       answered = true;
-      // Refused before any import (the session, the size): nothing is stored,
-      // and the plain form's answer says why, in the page's words.
-      if (!resp.ok || !resp.body) { form.submit(); return; }
+      // Signed out meanwhile: sent to sign in (nothing was imported).
+      if (resp.redirected) { location.href = resp.url; return; }
+      // Refused before any import (the session's form token, the size):
+      // nothing is stored, and the plain form's answer says why, in the page's
+      // words.
+      if (!resp.ok) { form.submit(); return; }
       var reader = resp.body.getReader(), decoder = new TextDecoder(), buffer = '';
       function read() {
         return reader.read().then(function (chunk) {

@@ -50,9 +50,14 @@
       offline: 'Сервер недоступний: для першого налаштування потрібна мережа.' },
   };
   var staff = STAFF_TEXTS.en;
+  // Which of the kiosk's languages `locale` is (English for any other).
+  function language(locale) {
+    var code = (locale || '').slice(0, 2);
+    return STAFF_TEXTS[code] ? code : 'en';
+  }
   function showStaffTexts(locale) {
-    staff = STAFF_TEXTS[(locale || 'en').slice(0, 2)] || STAFF_TEXTS.en;
-    document.documentElement.lang = STAFF_TEXTS[(locale || '').slice(0, 2)] ? locale.slice(0, 2) : 'en';
+    staff = STAFF_TEXTS[language(locale)];
+    document.documentElement.lang = language(locale);
     [].forEach.call(document.querySelectorAll('[data-t]'), function (e) { e.textContent = staff[e.getAttribute('data-t')]; });
     [].forEach.call(document.querySelectorAll('[data-t-label]'), function (e) {
       e.setAttribute('aria-label', staff[e.getAttribute('data-t-label')]);
@@ -111,6 +116,9 @@
       body: JSON.stringify({ pin: pin, device: setup.device }),
     }).then(function (response) {
       return response.json().then(function (body) {
+        // The staff's own words for what they can act on; the server's for the rest.
+        if (response.status == 401) throw staff.wrongPin;
+        if (response.status == 429) throw staff.wait.replace('{s}', response.headers.get('retry-after') || 60);
         if (!response.ok) throw body.message || response.statusText;
         var salt = hex(crypto.getRandomValues(new Uint8Array(16)));
         return pinHash(salt, pin).then(function (hash) {
@@ -203,7 +211,7 @@
   var scanTexts = SCAN_TEXTS.en, stream = null, scanning = false, identified = false;
 
   function showScanTexts(locale) {
-    scanTexts = SCAN_TEXTS[(locale || 'en').slice(0, 2)] || SCAN_TEXTS.en;
+    scanTexts = SCAN_TEXTS[language(locale)];
     $('scan-open').textContent = scanTexts.open;
     $('scan-title').textContent = scanTexts.title;
     $('scan-hint').textContent = scanTexts.hint;
@@ -372,9 +380,9 @@
   }
 
   function start(setup) {
-    var attrs = startWidget(setup);
-    showScanTexts(attrs.locale || navigator.language);
-    showStaffTexts(attrs.locale || navigator.language);
+    var attrs = startWidget(setup), locale = attrs.locale || navigator.language;
+    showScanTexts(locale);
+    showStaffTexts(locale);
 
     keepAwake();
     document.addEventListener('visibilitychange', keepAwake);

@@ -1,10 +1,11 @@
 //! The connection loop: accepts TCP connections and serves the app on each, over
 //! HTTP/1.1 or HTTP/2, with the timeouts a public server needs, and shuts down
 //! gracefully. Written out (rather than `axum::serve`) for the header-read timeout:
-//! a client that opens a connection and never sends, or never finishes, its request
-//! headers would otherwise hold it, and a task, forever.
+//! a client that opens a connection and never sends, or never finishes, its first
+//! request's headers would otherwise hold it, and a task, forever.
 
 use std::pin::pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -14,7 +15,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tower::ServiceExt;
 
 /// Longest a client may take to send a request's headers (on a new connection, or
@@ -50,20 +51,16 @@ pub async fn serve(
         let app = app.clone();
         let mut stop = stop_rx.clone();
         tokio::spawn(async move {
-            // hyper's header timeout starts at a request's first byte: a
-            // connection that never sends one would hold its socket and this
-            // task for ever (enough of them exhaust the server's file
-            // descriptors). The first byte gets the same time as the headers.
-            let mut first = [0u8; 1];
-            tokio::select! {
-                peeked = tokio::time::timeout(header_read_timeout, stream.peek(&mut first)) => {
-                    if !matches!(peeked, Ok(Ok(n)) if n > 0) {
-                        return;
-                    }
-                }
-                _ = stop.changed() => return,
-            }
+            // The first request must arrive within the header timeout. hyper's
+            // own timeout guards HTTP/1 headers once it reads them, but not the
+            // step before, where the connection's first bytes are read to tell
+            // HTTP/1 from HTTP/2: a client that sends nothing, or one byte of
+            // HTTP/2's preface, would hold its socket and this task for ever
+            // (enough of them exhaust the server's file descriptors).
+            let first_request = Arc::new(Notify::new());
+            let arrived = first_request.clone();
             let service = app.map_request(move |mut req: axum::http::Request<Incoming>| {
+                arrived.notify_one();
                 req.extensions_mut().insert(ConnectInfo(remote));
                 req.map(axum::body::Body::new)
             });
@@ -80,6 +77,17 @@ pub async fn serve(
             let conn =
                 builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
             let mut conn = pin!(conn);
+            tokio::select! {
+                result = conn.as_mut() => {
+                    if let Err(e) = result {
+                        tracing::debug!(%remote, "connection ended: {e}");
+                    }
+                    return;
+                }
+                () = first_request.notified() => {}
+                () = tokio::time::sleep(header_read_timeout) => return,
+                _ = stop.changed() => return,
+            }
             loop {
                 tokio::select! {
                     result = conn.as_mut() => {

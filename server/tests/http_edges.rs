@@ -207,10 +207,11 @@ impl axum::body::HttpBody for NeverEnds {
     }
 }
 
-/// A client that connects and never sends a byte is cut off too (hyper's own
-/// timeout starts at the first byte).
+/// A client that connects and never sends a byte, or sends only the start of
+/// HTTP/2's preface, is cut off too (hyper's own timeout starts later, once it
+/// has told HTTP/1 from HTTP/2).
 #[tokio::test]
-async fn a_connection_that_never_sends_a_byte_is_closed() {
+async fn a_connection_that_never_sends_a_request_is_closed() {
     let app = TestApp::new(Engine::Sqlite).await;
     let server = RunningServer::serve_with(
         app.db.clone(),
@@ -220,14 +221,17 @@ async fn a_connection_that_never_sends_a_byte_is_closed() {
     )
     .await
     .unwrap();
-    let mut silent = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
-    let mut buf = Vec::new();
-    // The deadline only bounds a failing test.
-    let read = tokio::time::timeout(Duration::from_secs(10), silent.read_to_end(&mut buf)).await;
-    assert!(
-        matches!(read, Ok(Ok(0))),
-        "the silent connection was still open after 10 s: {read:?}"
-    );
+    for sent in [&b""[..], b"P", b"PRI * HTTP/2.0\r\n"] {
+        let mut conn = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+        conn.write_all(sent).await.unwrap();
+        let mut buf = Vec::new();
+        // The deadline only bounds a failing test.
+        let read = tokio::time::timeout(Duration::from_secs(10), conn.read_to_end(&mut buf)).await;
+        assert!(
+            matches!(read, Ok(Ok(_))),
+            "after {sent:?}, the connection was still open after 10 s: {read:?}"
+        );
+    }
     server.stop().await;
 }
 

@@ -22,6 +22,7 @@ on_both_engines!(
     a_survey_edited_is_what_the_widget_gets_and_its_kind_cannot_change,
     a_new_secret_works_at_once_and_the_old_one_never_again,
     the_dashboard_signs_in_with_the_owner_token_and_guards_its_forms,
+    a_key_is_replaced_only_once_confirmed,
     a_new_owner_token_ends_every_dashboard_session,
     the_survey_editor_sets_targeting_and_names_what_is_wrong,
 );
@@ -478,6 +479,55 @@ async fn the_dashboard_signs_in_with_the_owner_token_and_guards_its_forms(app: T
         .get_with("/dashboard/settings", &[("cookie", &cookie)])
         .await;
     assert_eq!(after.status, StatusCode::SEE_OTHER);
+}
+
+/// The dashboard asks before it replaces a key: the first post only asks, a
+/// confirmation with another session's token changes nothing, the confirmed one
+/// replaces the key.
+async fn a_key_is_replaced_only_once_confirmed(app: TestApp) {
+    let (cookie, csrf) = common::sign_in(&app).await;
+    let headers = [
+        ("host", "kept.test"),
+        ("origin", "http://kept.test"),
+        ("content-type", "application/x-www-form-urlencoded"),
+        ("cookie", cookie.as_str()),
+    ];
+    let key_works = |id: &'static str| {
+        let app = &app;
+        async move {
+            app.purchase(
+                demo::SECRET_KEY,
+                demo::SHOP_ID,
+                &kept_shared::RecordPurchase::new("zed", id, 100),
+            )
+            .await
+            .status
+        }
+    };
+    let post = |body: String| {
+        app.raw(
+            Method::POST,
+            "/dashboard/settings/keys/back-office",
+            &headers,
+            body,
+        )
+    };
+    let asked = post(format!("csrf={csrf}")).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    let page = String::from_utf8(asked.body.to_vec()).unwrap();
+    assert!(
+        page.contains(r#"data-testid="confirm-rotation""#)
+            && page.contains(r#"name="confirm" value="yes""#),
+        "{page}"
+    );
+    assert_eq!(key_works("k-1").await, StatusCode::OK);
+    let forged = post("csrf=nope&confirm=yes".to_string()).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(key_works("k-2").await, StatusCode::OK);
+    let replaced = post(format!("csrf={csrf}&confirm=yes")).await;
+    assert_eq!(replaced.status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&replaced.body).contains(r#"data-testid="new-secret""#));
+    assert_eq!(key_works("k-3").await, StatusCode::UNAUTHORIZED);
 }
 
 async fn a_new_owner_token_ends_every_dashboard_session(app: TestApp) {

@@ -329,8 +329,7 @@ fn confirm_rotation(session: &Session, path: &str, kind: owner_settings::Secret)
     };
     let content = html! {
         section class="card" aria-labelledby="confirm-rotation" data-testid="confirm-rotation" {
-            h2 id="confirm-rotation" { (t.rotate_confirm_title) }
-            p { strong { (name) } }
+            h2 id="confirm-rotation" { (name) }
             p { (t.rotate_warning) }
             @if let Some(consequence) = consequence { p { (consequence) } }
             form method="post" action={"/dashboard/settings/keys/" (path)} class="actions" {

@@ -155,9 +155,10 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
             }
         };
         let get = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").to_string();
+        // One of the two columns (the header check refused both).
         let amount_cents = match (amount, cents) {
             (Some(i), _) if !get(Some(i)).is_empty() => parse_amount(&get(Some(i))),
-            (_, Some(i)) => get(Some(i)).parse::<u64>().map_err(|_| {
+            (None, Some(i)) => get(Some(i)).parse::<u64>().map_err(|_| {
                 format!(
                     "amount_cents {:?} is not a whole number of cents",
                     get(Some(i))
