@@ -129,7 +129,10 @@ pub async fn seed_history(db: &dyn Database) -> Result<()> {
         .await?
         .expect("the demo shop is seeded first");
     let now = Utc::now();
-    let mut h = history::history(SHOP_ID, calendar::today(shop.time_zone)).until(now);
+    // The made-up year ends yesterday: nothing in it is later than now (its last
+    // day's hours are all past), and a visitor's own first answer is the newest.
+    let yesterday = calendar::today(shop.time_zone) - chrono::Days::new(1);
+    let mut h = history::history(SHOP_ID, yesterday);
     for p in &mut h.purchases {
         p.points = loyalty::points_earned(p.amount_cents, shop.points_per_unit).unwrap_or(0);
     }
