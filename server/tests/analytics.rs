@@ -651,6 +651,21 @@ async fn the_inbox_keeps_follow_ups_and_filters_by_status(app: TestApp) {
     )
     .await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    // A note past the limit is refused, not cut, and changes nothing.
+    let long = serde_json::json!({"status": "resolved", "note": "я".repeat(1001)});
+    let refused = owner_send(
+        &app,
+        Method::PATCH,
+        &format!("inbox/{}", detractor.id),
+        "application/json",
+        serde_json::to_vec(&long).unwrap(),
+        "application/json",
+    )
+    .await;
+    assert_eq!(
+        (refused.status, refused.error().code),
+        (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::Invalid)
+    );
     let contacted: Page<AnswerItem> = owner_get(&app, "inbox?status=contacted").await;
     assert_eq!(contacted.items.len(), 1);
     let f = contacted.items[0].follow_up.as_ref().unwrap();

@@ -5,6 +5,7 @@ use kept_shared::{AnswerItem, FollowUp, FollowUpUpdate, Page};
 use uuid::Uuid;
 
 use crate::db::{AnswerQuery, Database, DbResult, StoredAnswer};
+use crate::owner::settings::ChangeError;
 
 /// An answer as the owner's lists show it. Inbox answers never followed up are "new".
 pub fn answer_item(a: StoredAnswer) -> AnswerItem {
@@ -55,11 +56,16 @@ pub async fn follow_up(
     shop_id: &str,
     answer_id: Uuid,
     update: FollowUpUpdate,
-) -> DbResult<()> {
-    let note: String = kept_shared::validate::sanitize_text(update.note.trim())
-        .chars()
-        .take(kept_shared::limits::MAX_TEXT_CHARS)
-        .collect();
+) -> Result<(), ChangeError> {
+    let note = kept_shared::validate::sanitize_text(update.note.trim());
+    // Refused, not cut: the owner's words are kept whole or not at all.
+    let max = kept_shared::limits::MAX_TEXT_CHARS;
+    if note.chars().count() > max {
+        return Err(ChangeError::field(
+            "note",
+            format!("at most {max} characters"),
+        ));
+    }
     db.set_follow_up(
         shop_id,
         answer_id,
@@ -70,4 +76,5 @@ pub async fn follow_up(
         },
     )
     .await
+    .map_err(ChangeError::Store)
 }
