@@ -207,11 +207,12 @@ impl axum::body::HttpBody for NeverEnds {
     }
 }
 
-/// A client that connects and never sends a byte, or sends only the start of
-/// HTTP/2's preface, is cut off too (hyper's own timeout starts later, once it
-/// has told HTTP/1 from HTTP/2).
+/// A client that connects and never finishes its first request is cut off:
+/// whether it sends nothing, the start of HTTP/2's preface (before hyper's own
+/// timeout, which starts once it has told HTTP/1 from HTTP/2), or part of its
+/// headers.
 #[tokio::test]
-async fn a_connection_that_never_sends_a_request_is_closed() {
+async fn a_connection_that_never_finishes_its_first_request_is_closed() {
     let app = TestApp::new(Engine::Sqlite).await;
     let server = RunningServer::serve_with(
         app.db.clone(),
@@ -221,44 +222,23 @@ async fn a_connection_that_never_sends_a_request_is_closed() {
     )
     .await
     .unwrap();
-    for sent in [&b""[..], b"P", b"PRI * HTTP/2.0\r\n"] {
+    for sent in [
+        &b""[..],
+        b"P",
+        b"PRI * HTTP/2.0\r\n",
+        b"GET /api/v1/widget/pk_demo/surveys HTTP/1.1\r\nHost: x\r\n",
+    ] {
         let mut conn = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
         conn.write_all(sent).await.unwrap();
         let mut buf = Vec::new();
-        // The deadline only bounds a failing test.
+        // The server closes the connection (EOF, perhaps after a 408); the
+        // deadline only bounds a failing test.
         let read = tokio::time::timeout(Duration::from_secs(10), conn.read_to_end(&mut buf)).await;
         assert!(
-            matches!(read, Ok(Ok(_))),
-            "after {sent:?}, the connection was still open after 10 s: {read:?}"
+            read.is_ok(),
+            "after {sent:?}, the connection was still open after 10 s"
         );
     }
-    server.stop().await;
-}
-
-/// A client that connects and never finishes its headers is cut off.
-#[tokio::test]
-async fn a_connection_that_never_sends_its_headers_is_closed() {
-    let app = TestApp::new(Engine::Sqlite).await;
-    let server = RunningServer::serve_with(
-        app.db.clone(),
-        "127.0.0.1:0".parse().unwrap(),
-        AppConfig::default(),
-        Duration::from_millis(300),
-    )
-    .await
-    .unwrap();
-    let mut conn = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
-    conn.write_all(b"GET /api/v1/widget/pk_demo/surveys HTTP/1.1\r\nHost: x\r\n")
-        .await
-        .unwrap();
-    let mut buf = Vec::new();
-    // The server closes the connection (EOF, perhaps after a 408); the deadline
-    // only bounds a failing test.
-    let read = tokio::time::timeout(Duration::from_secs(10), conn.read_to_end(&mut buf)).await;
-    assert!(
-        read.is_ok(),
-        "the idle connection was still open after 10 s"
-    );
     // A well-behaved client on another connection is served meanwhile.
     let ok = reqwest::get(format!(
         "{}{}",
