@@ -113,7 +113,7 @@
     fetch(api + '/kiosk', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ pin: pin, device: setup.device }),
+      body: JSON.stringify({ pin: pin, device: setup.device, locale: navigator.language }),
     }).then(function (response) {
       return response.json().then(function (body) {
         // The staff's own words for what they can act on; the server's for the rest.

@@ -65,6 +65,7 @@ async fn set_up(app: &TestApp, pin: &str, device: &str) -> common::Reply {
         &KioskSetupRequest {
             pin: pin.into(),
             device: device.into(),
+            locale: None,
         },
     )
     .await
@@ -188,6 +189,26 @@ async fn a_tablet_is_set_up_only_with_the_pin(app: TestApp) {
         "{kinds:?}"
     );
     assert_eq!(setup.device_sig.len(), 64);
+    // The surveys are listed in the staff's language.
+    let uk: KioskSetup = app
+        .post_json(
+            "/api/v1/widget/pk_demo/kiosk",
+            None,
+            &KioskSetupRequest {
+                pin: PIN.into(),
+                device: "tablet-1".into(),
+                locale: Some("uk-UA".into()),
+            },
+        )
+        .await
+        .json();
+    assert!(
+        uk.surveys
+            .iter()
+            .any(|s| s.title.starts_with("Наскільки ймовірно")),
+        "{:?}",
+        uk.surveys
+    );
     // The owner changing the PIN and reading the audit log.
     let audit = owner_get(&app, "audit").await;
     assert!(String::from_utf8_lossy(&audit.body).contains("kiosk PIN set"));

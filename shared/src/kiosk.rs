@@ -36,6 +36,9 @@ pub struct KioskSetupRequest {
     pub pin: String,
     /// The tablet's own id (a UUID it made once).
     pub device: String,
+    /// The staff's language (the browser's): the surveys' titles are listed in it.
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 /// What a tablet may be set up with, and its signed device id.

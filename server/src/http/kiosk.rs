@@ -63,7 +63,7 @@ pub async fn setup(
         .map(|r| {
             let s = r.survey;
             let title = s
-                .texts_for("en")
+                .texts_for(req.locale.as_deref().unwrap_or("en"))
                 .map(|t| t.question.clone())
                 .unwrap_or_else(|| s.id.clone());
             KioskSurveyChoice {
