@@ -77,17 +77,8 @@ pub async fn serve(
             let conn =
                 builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
             let mut conn = pin!(conn);
-            tokio::select! {
-                result = conn.as_mut() => {
-                    if let Err(e) = result {
-                        tracing::debug!(%remote, "connection ended: {e}");
-                    }
-                    return;
-                }
-                () = first_request.notified() => {}
-                () = tokio::time::sleep(header_read_timeout) => return,
-                _ = stop.changed() => return,
-            }
+            let mut too_late = pin!(tokio::time::sleep(header_read_timeout));
+            let mut started = false;
             loop {
                 tokio::select! {
                     result = conn.as_mut() => {
@@ -96,6 +87,8 @@ pub async fn serve(
                         }
                         break;
                     }
+                    () = first_request.notified(), if !started => started = true,
+                    () = &mut too_late, if !started => break,
                     _ = stop.changed() => conn.as_mut().graceful_shutdown(),
                 }
             }
