@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use kept_shared::limits::{MAX_POINTS, MAX_POINTS_PER_UNIT, MAX_PURCHASE_CENTS};
 use kept_shared::{LoyaltyStatus, NextTier};
 
-use crate::db::{DbError, NewPurchase, PurchaseOutcome, Tier};
+use crate::db::{DbError, KnownPurchase, NewPurchase, PurchaseOutcome, Tier};
 
 /// Points a purchase of `amount_cents` earns at `points_per_unit` per whole
 /// currency unit. Within the limits the product is at most 10⁹ × 10³, far below
@@ -41,11 +41,11 @@ pub fn conflicting_purchase(purchase_id: &str) -> DbError {
 /// A purchase id that is recorded already: the same purchase again is a duplicate
 /// (nothing changes, `balance` stands), another one under its id a conflict.
 pub fn repeated_purchase(
-    known: (String, u64),
+    known: &KnownPurchase,
     p: &NewPurchase,
     balance: u64,
 ) -> Result<PurchaseOutcome, DbError> {
-    if known.0 == p.customer_ref && known.1 == p.amount_cents {
+    if known.is_same(&p.customer_ref, p.amount_cents) {
         Ok(PurchaseOutcome {
             duplicate: true,
             points: balance,

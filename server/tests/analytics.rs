@@ -1,6 +1,6 @@
 //! The retention analytics and the owner's customer base, through the owner API,
 //! on both engines: every figure against small hand-computed fixtures (the
-//! definitions' worked example among them), imports, exports, the inbox, and
+//! definitions' worked example among them), exports, the inbox, and
 //! bad input and other shops' tokens refused.
 
 #[macro_use]
@@ -24,8 +24,6 @@ on_both_engines!(
     rfm_scores_ties_segments_and_the_win_back_order,
     cohorts_share_of_each_month_buying_again,
     satisfaction_by_tier_segment_and_later_loss,
-    an_import_with_a_bad_row_names_it_and_stores_nothing,
-    a_clean_import_stores_once_reports_progress_and_re_imports_as_duplicates,
     streamed_answers_compressed_end_whole,
     exports_parse_back_to_the_rows_expected,
     the_inbox_keeps_follow_ups_and_filters_by_status,
@@ -47,46 +45,6 @@ async fn buy(app: &TestApp, customer: &str, id: &str, day: NaiveDate, cents: u64
     reply.assert_ok();
 }
 
-async fn owner_get<T: serde::de::DeserializeOwned>(app: &TestApp, rest: &str) -> T {
-    let reply = owner_reply(app, rest).await;
-    assert_eq!(
-        reply.status,
-        StatusCode::OK,
-        "{rest}: {}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    reply.json()
-}
-
-async fn owner_reply(app: &TestApp, rest: &str) -> common::Reply {
-    app.get_with(
-        &api::owner(demo::SHOP_ID, rest),
-        &[("authorization", &format!("Bearer {}", demo::OWNER_TOKEN))],
-    )
-    .await
-}
-
-async fn owner_send(
-    app: &TestApp,
-    method: Method,
-    rest: &str,
-    content_type: &str,
-    body: Vec<u8>,
-    accept: &str,
-) -> common::Reply {
-    app.raw(
-        method,
-        &api::owner(demo::SHOP_ID, rest),
-        &[
-            ("authorization", &format!("Bearer {}", demo::OWNER_TOKEN)),
-            ("content-type", content_type),
-            ("accept", accept),
-        ],
-        body,
-    )
-    .await
-}
-
 /// Purchases on Jan 1 and Mar 1 with W = 90: active Jan 1 – May 29, lost May 30.
 /// A purchase on May 31 instead is a win-back that day, after the loss.
 async fn the_worked_example_month_by_month(app: TestApp) {
@@ -95,11 +53,9 @@ async fn the_worked_example_month_by_month(app: TestApp) {
     buy(&app, "xavi", "x-1", d(1, 1), 1000).await;
     buy(&app, "xavi", "x-2", d(3, 1), 500).await;
     buy(&app, "xavi", "x-3", d(5, 31), 700).await;
-    let r: RetentionReport = owner_get(
-        &app,
-        "analytics/retention?from=2026-01-01&to=2026-07-31&period=month",
-    )
-    .await;
+    let r: RetentionReport = app
+        .owner_get("analytics/retention?from=2026-01-01&to=2026-07-31&period=month")
+        .await;
     assert_eq!(r.churn_window_days, 90);
     let figures: Vec<_> = r
         .periods
@@ -148,11 +104,9 @@ async fn the_worked_example_month_by_month(app: TestApp) {
         );
     }
     // By week, the loss lands in the week of Saturday May 30 (Monday May 25).
-    let weekly: RetentionReport = owner_get(
-        &app,
-        "analytics/retention?from=2026-05-18&to=2026-06-07&period=week",
-    )
-    .await;
+    let weekly: RetentionReport = app
+        .owner_get("analytics/retention?from=2026-05-18&to=2026-06-07&period=week")
+        .await;
     let lost: Vec<_> = weekly
         .periods
         .iter()
@@ -171,8 +125,9 @@ async fn the_worked_example_month_by_month(app: TestApp) {
 async fn a_purchase_on_the_churn_window_boundary_keeps_the_customer(app: TestApp) {
     buy(&app, "yara", "y-1", d(3, 1), 100).await;
     buy(&app, "yara", "y-2", d(5, 30), 100).await;
-    let r: RetentionReport =
-        owner_get(&app, "analytics/retention?from=2026-05-01&to=2026-05-31").await;
+    let r: RetentionReport = app
+        .owner_get("analytics/retention?from=2026-05-01&to=2026-05-31")
+        .await;
     assert_eq!(
         (
             r.periods[0].lost,
@@ -182,8 +137,9 @@ async fn a_purchase_on_the_churn_window_boundary_keeps_the_customer(app: TestApp
         (0, 0, 1)
     );
     // The loss comes W days after the last purchase: Aug 28.
-    let aug: RetentionReport =
-        owner_get(&app, "analytics/retention?from=2026-08-01&to=2026-08-31").await;
+    let aug: RetentionReport = app
+        .owner_get("analytics/retention?from=2026-08-01&to=2026-08-31")
+        .await;
     assert_eq!(aug.periods[0].lost, 1);
 }
 
@@ -246,7 +202,7 @@ async fn rfm_scores_ties_segments_and_the_win_back_order(app: TestApp) {
         buy(&app, "dan", &format!("d-{i}"), d(6, 5 + i), 300).await;
     }
     buy(&app, "eve", "e-0", d(3, 6), 100).await;
-    let r: RfmReport = owner_get(&app, "analytics/rfm?to=2026-11-21").await;
+    let r: RfmReport = app.owner_get("analytics/rfm?to=2026-11-21").await;
     assert_eq!((r.customers, r.revenue_cents), (5, 11_600));
     let seg = |s: Segment| r.segments.iter().find(|x| x.segment == s).unwrap().clone();
     for (segment, n) in [
@@ -263,7 +219,7 @@ async fn rfm_scores_ties_segments_and_the_win_back_order(app: TestApp) {
         seg(Segment::CantLose).share_of_revenue,
         Some(9000.0 / 11_600.0)
     );
-    let list: Vec<WinBackEntry> = owner_get(&app, "win-back?to=2026-11-21").await;
+    let list: Vec<WinBackEntry> = app.owner_get("win-back?to=2026-11-21").await;
     let order: Vec<_> = list
         .iter()
         .map(|w| {
@@ -285,7 +241,7 @@ async fn rfm_scores_ties_segments_and_the_win_back_order(app: TestApp) {
         (list[0].last_purchase, list[0].rfm.recency_days),
         (d(6, 9), 165)
     );
-    let ann: CustomerDetail = owner_get(&app, "customers/ann").await;
+    let ann: CustomerDetail = app.owner_get("customers/ann").await;
     assert!(ann.rfm.is_some());
 }
 
@@ -302,7 +258,9 @@ async fn cohorts_share_of_each_month_buying_again(app: TestApp) {
             buy(&app, c, &format!("{c}-{i}"), day, 100).await;
         }
     }
-    let r: CohortReport = owner_get(&app, "analytics/cohorts?from=2026-01-01&to=2026-04-30").await;
+    let r: CohortReport = app
+        .owner_get("analytics/cohorts?from=2026-01-01&to=2026-04-30")
+        .await;
     let rows: Vec<_> = r
         .cohorts
         .iter()
@@ -348,8 +306,9 @@ async fn satisfaction_by_tier_segment_and_later_loss(app: TestApp) {
     kept_server::ingest::ingest(app.db.as_ref(), &shop, answers, at(6, 10))
         .await
         .unwrap();
-    let r: SatisfactionReport =
-        owner_get(&app, "analytics/satisfaction?from=2026-01-01&to=2026-06-30").await;
+    let r: SatisfactionReport = app
+        .owner_get("analytics/satisfaction?from=2026-01-01&to=2026-06-30")
+        .await;
     assert_eq!(r.total.nps.responses, 3);
     assert_eq!(r.by_tier["Gold"].nps.score, Some(100.0));
     assert_eq!(r.by_tier["Bronze"].nps.score, Some(-100.0));
@@ -359,130 +318,6 @@ async fn satisfaction_by_tier_segment_and_later_loss(app: TestApp) {
     assert_eq!((r.stayed.responses, r.stayed.promoters), (1, 1));
     assert_eq!(r.churn_reasons_of_lost[0].code, "price");
     assert!(r.by_segment.values().map(|s| s.nps.responses).sum::<u64>() == 2);
-}
-
-const BAD_CSV: &str = "customer_ref,purchase_id,amount,purchased_at\n\
-                       ann,imp-1,10.00,2026-02-01\n\
-                       bob,imp-2,ten,2026-02-02\n\
-                       cat,imp-3,5.00,2026-02-03\n";
-
-async fn an_import_with_a_bad_row_names_it_and_stores_nothing(app: TestApp) {
-    let reply = owner_send(
-        &app,
-        Method::POST,
-        "import",
-        "text/csv",
-        BAD_CSV.into(),
-        "application/json",
-    )
-    .await;
-    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let report: ImportReport = reply.json();
-    assert_eq!(
-        (report.rows, report.imported, report.error_count),
-        (3, 0, 1)
-    );
-    assert_eq!(report.errors[0].row, 3);
-    assert_eq!(report.errors[0].field.as_deref(), Some("amount"));
-    assert!(
-        report.errors[0].message.contains("ten"),
-        "{}",
-        report.errors[0].message
-    );
-    let page: Page<CustomerSummary> = owner_get(&app, "customers").await;
-    assert!(
-        page.items.iter().all(|c| c.purchases == 0),
-        "nothing half-imported"
-    );
-    // The wrong content type is a 415.
-    let reply = owner_send(
-        &app,
-        Method::POST,
-        "import",
-        "text/plain",
-        BAD_CSV.into(),
-        "application/json",
-    )
-    .await;
-    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-}
-
-async fn a_clean_import_stores_once_reports_progress_and_re_imports_as_duplicates(app: TestApp) {
-    let mut csv = String::from("customer_ref,purchase_id,amount_cents,purchased_at,store\n");
-    for i in 0..2500 {
-        csv.push_str(&format!(
-            "c{},p{i},{},2026-0{}-1{}T10:00:00Z,old-town\n",
-            i % 700,
-            1000 + i,
-            1 + i % 9,
-            i % 10
-        ));
-    }
-    let reply = owner_send(
-        &app,
-        Method::POST,
-        "import",
-        "text/csv",
-        csv.clone().into(),
-        "application/x-ndjson",
-    )
-    .await;
-    assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(reply.header("content-type"), Some("application/x-ndjson"));
-    let lines: Vec<serde_json::Value> = String::from_utf8(reply.body.to_vec())
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(lines[0]["stage"], "checked");
-    assert!(
-        lines.iter().any(|l| l["stage"] == "writing"),
-        "progress while writing"
-    );
-    let last = lines.last().unwrap();
-    assert_eq!(last["stage"], "done");
-    let report: ImportReport = serde_json::from_value(last["report"].clone()).unwrap();
-    assert_eq!(
-        (
-            report.rows,
-            report.imported,
-            report.duplicates,
-            report.customers
-        ),
-        (2500, 2500, 0, 700)
-    );
-    let again = owner_send(
-        &app,
-        Method::POST,
-        "import",
-        "text/csv",
-        csv.into(),
-        "application/json",
-    )
-    .await;
-    let report: ImportReport = again.json();
-    assert_eq!((report.imported, report.duplicates), (0, 2500));
-    let c0: CustomerDetail = owner_get(&app, "customers/c0").await;
-    assert_eq!(c0.summary.purchases, 4);
-    // JSON imports too; a purchase id known with another amount fails the whole import.
-    let json = serde_json::json!([
-        {"customer_ref": "new", "purchase_id": "j-1", "amount_cents": 100, "purchased_at": "2026-03-01"},
-        {"customer_ref": "c0", "purchase_id": "p0", "amount_cents": 999999, "purchased_at": "2026-03-01"}
-    ]);
-    let reply = owner_send(
-        &app,
-        Method::POST,
-        "import",
-        "application/json",
-        serde_json::to_vec(&json).unwrap(),
-        "application/json",
-    )
-    .await;
-    assert_eq!(
-        (reply.status, reply.error().code),
-        (StatusCode::CONFLICT, ErrorCode::Conflict)
-    );
-    assert_eq!(app.db.customer("demo", "new").await.unwrap(), None);
 }
 
 /// Streamed answers compressed as a browser asks for them end whole: the
@@ -542,7 +377,7 @@ async fn exports_parse_back_to_the_rows_expected(app: TestApp) {
     buy(&app, "cmd", "x-1", d(2, 1), 1234).await;
     buy(&app, "b", "x-2", d(2, 2), 500).await;
     buy(&app, "b", "x-3", d(2, 3), 500).await;
-    let reply = owner_reply(&app, "customers.csv?sort=customer_ref").await;
+    let reply = app.owner_reply("customers.csv?sort=customer_ref").await;
     assert_eq!(reply.status, StatusCode::OK);
     assert!(
         reply
@@ -601,7 +436,7 @@ async fn exports_parse_back_to_the_rows_expected(app: TestApp) {
             .build(),
     ])
     .await;
-    let reply = owner_reply(&app, "answers.csv").await;
+    let reply = app.owner_reply("answers.csv").await;
     let mut rows = csv::Reader::from_reader(&reply.body[..]);
     let records: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
     assert_eq!(records.len(), 2);
@@ -613,7 +448,7 @@ async fn exports_parse_back_to_the_rows_expected(app: TestApp) {
         &records[1][5], "'=HYPERLINK(\"x\")",
         "a formula in an answer is defused"
     );
-    let reply = owner_reply(&app, "win-back.csv").await;
+    let reply = app.owner_reply("win-back.csv").await;
     assert_eq!(reply.status, StatusCode::OK);
     assert!(String::from_utf8_lossy(&reply.body).starts_with("customer_ref,segment,"));
 }
@@ -627,7 +462,7 @@ async fn the_inbox_keeps_follow_ups_and_filters_by_status(app: TestApp) {
     let churn = AnswerBuilder::churn(demo::SHOP_ID, demo::CHURN_SURVEY, &["price"], None).build();
     app.send_answers(&[detractor.clone(), promoter.clone(), churn.clone()])
         .await;
-    let inbox: Page<AnswerItem> = owner_get(&app, "inbox").await;
+    let inbox: Page<AnswerItem> = app.owner_get("inbox").await;
     let mut ids: Vec<_> = inbox.items.iter().map(|a| a.id).collect();
     ids.sort();
     let mut expected = vec![detractor.id, churn.id];
@@ -641,39 +476,39 @@ async fn the_inbox_keeps_follow_ups_and_filters_by_status(app: TestApp) {
     );
 
     let update = serde_json::json!({"status": "contacted", "note": "Called, sending a fresh bag"});
-    let reply = owner_send(
-        &app,
-        Method::PATCH,
-        &format!("inbox/{}", detractor.id),
-        "application/json",
-        serde_json::to_vec(&update).unwrap(),
-        "application/json",
-    )
-    .await;
+    let reply = app
+        .owner_send(
+            Method::PATCH,
+            &format!("inbox/{}", detractor.id),
+            "application/json",
+            serde_json::to_vec(&update).unwrap(),
+            "application/json",
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
     // A note past the limit is refused, not cut, and changes nothing.
     let long = serde_json::json!({"status": "resolved", "note": "я".repeat(1001)});
-    let refused = owner_send(
-        &app,
-        Method::PATCH,
-        &format!("inbox/{}", detractor.id),
-        "application/json",
-        serde_json::to_vec(&long).unwrap(),
-        "application/json",
-    )
-    .await;
+    let refused = app
+        .owner_send(
+            Method::PATCH,
+            &format!("inbox/{}", detractor.id),
+            "application/json",
+            serde_json::to_vec(&long).unwrap(),
+            "application/json",
+        )
+        .await;
     assert_eq!(
         (refused.status, refused.error().code),
         (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::Invalid)
     );
-    let contacted: Page<AnswerItem> = owner_get(&app, "inbox?status=contacted").await;
+    let contacted: Page<AnswerItem> = app.owner_get("inbox?status=contacted").await;
     assert_eq!(contacted.items.len(), 1);
     let f = contacted.items[0].follow_up.as_ref().unwrap();
     assert_eq!(
         (f.note.as_str(), f.updated_at.is_some()),
         ("Called, sending a fresh bag", true)
     );
-    let new: Page<AnswerItem> = owner_get(&app, "inbox?status=new").await;
+    let new: Page<AnswerItem> = app.owner_get("inbox?status=new").await;
     assert_eq!(
         new.items.iter().map(|a| a.id).collect::<Vec<_>>(),
         [churn.id]
@@ -681,29 +516,29 @@ async fn the_inbox_keeps_follow_ups_and_filters_by_status(app: TestApp) {
 
     // A promoter is not in the inbox; an unknown answer neither.
     for id in [promoter.id, uuid::Uuid::new_v4()] {
-        let reply = owner_send(
-            &app,
+        let reply = app
+            .owner_send(
+                Method::PATCH,
+                &format!("inbox/{id}"),
+                "application/json",
+                serde_json::to_vec(&update).unwrap(),
+                "application/json",
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    }
+    let reply = app
+        .owner_send(
             Method::PATCH,
-            &format!("inbox/{id}"),
+            &format!("inbox/{}", churn.id),
             "application/json",
-            serde_json::to_vec(&update).unwrap(),
+            br#"{"status":"lost"}"#.to_vec(),
             "application/json",
         )
         .await;
-        assert_eq!(reply.status, StatusCode::NOT_FOUND);
-    }
-    let reply = owner_send(
-        &app,
-        Method::PATCH,
-        &format!("inbox/{}", churn.id),
-        "application/json",
-        br#"{"status":"lost"}"#.to_vec(),
-        "application/json",
-    )
-    .await;
     assert!(reply.status.is_client_error());
     // Free-text search finds the detractor's words, whatever their case.
-    let found: Page<AnswerItem> = owner_get(&app, "answers?q=BURNT").await;
+    let found: Page<AnswerItem> = app.owner_get("answers?q=BURNT").await;
     assert_eq!(
         found.items.iter().map(|a| a.id).collect::<Vec<_>>(),
         [detractor.id]
@@ -723,7 +558,7 @@ async fn customers_are_searched_sorted_paged_and_shown_whole(app: TestApp) {
             .await;
         }
     }
-    let page: Page<CustomerSummary> = owner_get(&app, "customers?sort=total&limit=2").await;
+    let page: Page<CustomerSummary> = app.owner_get("customers?sort=total&limit=2").await;
     assert_eq!(page.total, 6, "three of ours and the demo's three");
     assert_eq!(
         page.items
@@ -736,18 +571,18 @@ async fn customers_are_searched_sorted_paged_and_shown_whole(app: TestApp) {
         (page.items[0].total_cents, page.items[0].average_check_cents),
         (9000, Some(3000))
     );
-    let next: Page<CustomerSummary> =
-        owner_get(&app, "customers?sort=total&limit=2&offset=2").await;
+    let next: Page<CustomerSummary> = app.owner_get("customers?sort=total&limit=2&offset=2").await;
     assert_eq!(next.items[0].customer_ref, "mia");
     // An offset past any list (past SQL's integers too) reads an empty page.
-    let past: Page<CustomerSummary> =
-        owner_get(&app, "customers?offset=18446744073709551615").await;
+    let past: Page<CustomerSummary> = app.owner_get("customers?offset=18446744073709551615").await;
     assert!(past.items.is_empty() && past.total > 0);
     for list in ["answers", "inbox"] {
-        let reply = owner_reply(&app, &format!("{list}?offset=9223372036854775808")).await;
+        let reply = app
+            .owner_reply(&format!("{list}?offset=9223372036854775808"))
+            .await;
         assert_eq!(reply.status, StatusCode::OK, "{list}");
     }
-    let found: Page<CustomerSummary> = owner_get(&app, "customers?q=M&sort=customer_ref").await;
+    let found: Page<CustomerSummary> = app.owner_get("customers?q=M&sort=customer_ref").await;
     assert_eq!(
         found
             .items
@@ -760,7 +595,7 @@ async fn customers_are_searched_sorted_paged_and_shown_whole(app: TestApp) {
         .customer("leo")
         .build()])
         .await;
-    let leo: CustomerDetail = owner_get(&app, "customers/leo").await;
+    let leo: CustomerDetail = app.owner_get("customers/leo").await;
     assert_eq!(
         (
             leo.summary.purchases,
@@ -773,7 +608,7 @@ async fn customers_are_searched_sorted_paged_and_shown_whole(app: TestApp) {
     assert_eq!(leo.summary.points, 90);
     assert!(leo.rfm.is_some());
     assert_eq!(
-        owner_reply(&app, "customers/nobody").await.status,
+        app.owner_reply("customers/nobody").await.status,
         StatusCode::NOT_FOUND
     );
 }
@@ -792,7 +627,7 @@ async fn the_funnel_counts_shown_answered_and_skipped(app: TestApp) {
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
     app.send_answers(&[AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 9).build()])
         .await;
-    let f: FunnelReport = owner_get(&app, "analytics/funnel").await;
+    let f: FunnelReport = app.owner_get("analytics/funnel").await;
     let rows: Vec<_> = f
         .surveys
         .iter()
@@ -823,7 +658,9 @@ async fn the_funnel_counts_shown_answered_and_skipped(app: TestApp) {
 async fn loyalty_members_per_tier_and_points_issued(app: TestApp) {
     buy(&app, "new1", "n-1", d(4, 1), 60_000).await; // 600 points: Silver
     buy(&app, "new2", "n-2", d(4, 2), 300_000).await; // 3000: Gold
-    let r: LoyaltyReport = owner_get(&app, "analytics/loyalty?from=2026-04-01&to=2026-04-30").await;
+    let r: LoyaltyReport = app
+        .owner_get("analytics/loyalty?from=2026-04-01&to=2026-04-30")
+        .await;
     let tiers: Vec<_> = r
         .tiers
         .iter()
@@ -889,7 +726,7 @@ async fn another_shops_owner_gets_nothing_and_bad_input_is_a_4xx(app: TestApp) {
         "inbox?status=lost",
         "customers/a%20b",
     ] {
-        let reply = owner_reply(&app, rest).await;
+        let reply = app.owner_reply(rest).await;
         assert!(reply.status.is_client_error(), "{rest}: {}", reply.status);
         assert_eq!(
             reply.header("content-type"),

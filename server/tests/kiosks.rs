@@ -35,17 +35,6 @@ async fn put(app: &TestApp, path: &str, body: &impl serde::Serialize) -> common:
     .await
 }
 
-async fn owner_get(app: &TestApp, path: &str) -> common::Reply {
-    app.get_with(
-        &format!("/api/v1/shops/demo/{path}"),
-        &[(
-            header::AUTHORIZATION.as_str(),
-            &format!("Bearer {}", demo::OWNER_TOKEN),
-        )],
-    )
-    .await
-}
-
 /// The owner sets the kiosk PIN (`None` removes it).
 async fn set_pin(app: &TestApp, pin: Option<&str>) -> common::Reply {
     put(
@@ -109,7 +98,7 @@ async fn stores_are_named_and_checked(app: TestApp) {
         },
     )
     .await;
-    let stores: Vec<Store> = owner_get(&app, "stores").await.json();
+    let stores: Vec<Store> = app.owner_reply("stores").await.json();
     assert_eq!(
         stores,
         [
@@ -210,7 +199,7 @@ async fn a_tablet_is_set_up_only_with_the_pin(app: TestApp) {
         uk.surveys
     );
     // The owner changing the PIN and reading the audit log.
-    let audit = owner_get(&app, "audit").await;
+    let audit = app.owner_reply("audit").await;
     assert!(String::from_utf8_lossy(&audit.body).contains("kiosk PIN set"));
 }
 
@@ -287,7 +276,7 @@ async fn tablets_report_and_the_owner_sees_which_need_looking_at(app: TestApp) {
     .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 
-    let devices: Devices = owner_get(&app, "devices").await.json();
+    let devices: Devices = app.owner_reply("devices").await.json();
     assert_eq!(devices.stale_after_hours, 4);
     let ids: Vec<(&str, bool, u32)> = devices
         .devices
@@ -298,10 +287,10 @@ async fn tablets_report_and_the_owner_sees_which_need_looking_at(app: TestApp) {
     assert_eq!(ids, [("tablet-2", true, 3), ("tablet-1", false, 0)]);
     assert_eq!(devices.devices[1].store.as_deref(), Some("old-town"));
     // Asked with a longer patience, nothing is stale.
-    let patient: Devices = owner_get(&app, "devices?stale_after_hours=6").await.json();
+    let patient: Devices = app.owner_reply("devices?stale_after_hours=6").await.json();
     assert!(patient.devices.iter().all(|d| !d.stale));
     assert_eq!(
-        owner_get(&app, "devices?stale_after_hours=0").await.status,
+        app.owner_reply("devices?stale_after_hours=0").await.status,
         StatusCode::BAD_REQUEST
     );
     // Tablet 2 comes back and sends its queue: no longer stale, and its sync
@@ -311,7 +300,7 @@ async fn tablets_report_and_the_owner_sees_which_need_looking_at(app: TestApp) {
         report(&two.device_sig, Some("harbour"), 0, Some(five_hours_ago)),
     )
     .await;
-    let devices: Devices = owner_get(&app, "devices").await.json();
+    let devices: Devices = app.owner_reply("devices").await.json();
     assert!(devices.devices.iter().all(|d| !d.stale && d.pending == 0));
 }
 

@@ -8,7 +8,6 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use kept_shared::ImportReport;
 use maud::{Markup, html};
 use serde_json::json;
@@ -19,13 +18,10 @@ use super::layout::{Section, shell};
 use super::session::Session;
 use crate::db::{Db, Progress};
 use crate::http::{Failure, streaming};
-use crate::owner::import::{Format, ImportFailure, import, parse};
+use crate::owner::import::{Format, ImportFailure, parse_off_thread, spawn_import};
 
 /// The outcome of an import, as the page shows it (also sent, rendered, to the script).
-fn outcome(
-    session: &Session,
-    result: &Result<ImportReport, (u16, ImportReport, String)>,
-) -> Markup {
+fn outcome(session: &Session, result: &Result<ImportReport, Failed>) -> Markup {
     let t = session.lang.texts();
     html! {
         @match result {
@@ -39,14 +35,22 @@ fn outcome(
                     }
                 }
             }
-            Err((_, r, message)) => {
+            Err(failed) => {
                 div class="errors" role="alert" {
-                    h2 { (t.import_failed) }
-                    @if !message.is_empty() { p { (message) } }
-                    @if !r.errors.is_empty() {
+                    @if failed.interrupted {
+                        h2 { (t.import_interrupted) }
+                        dl class="facts" {
+                            dt { (t.imported) } dd data-testid="imported" { (failed.report.imported) }
+                            dt { (t.duplicates) } dd data-testid="import-duplicates" { (failed.report.duplicates) }
+                        }
+                    } @else {
+                        h2 { (t.import_failed) }
+                    }
+                    @if !failed.message.is_empty() { p { (failed.message) } }
+                    @if !failed.report.errors.is_empty() {
                         div class="table-wrap" { table {
                             thead { tr { th scope="col" { (t.row) } th scope="col" { (t.field) } th scope="col" { (t.problem) } } }
-                            tbody { @for e in &r.errors { tr data-testid="import-error" {
+                            tbody { @for e in &failed.report.errors { tr data-testid="import-error" {
                                 td { (e.row) } td { (e.field.as_deref().unwrap_or("—")) } td { (e.message) }
                             } } }
                         } }
@@ -79,21 +83,57 @@ pub async fn page(session: Session) -> Response {
     shell(&session, Section::Import, t.import, form(&session, None))
 }
 
+/// An import that did not finish, as the page tells it.
+struct Failed {
+    status: StatusCode,
+    /// The rows refused, or what an interrupted import stored.
+    report: ImportReport,
+    /// The store's error, if that was the cause.
+    message: String,
+    /// Whether some of the file was stored.
+    interrupted: bool,
+}
+
 async fn run(
     db: &Db,
     session: &Session,
-    body: &[u8],
+    body: Bytes,
     progress: Progress,
-) -> Result<ImportReport, (u16, ImportReport, String)> {
-    let parsed = parse(body, Format::Csv, &session.shop, Utc::now());
-    match import(db.as_ref(), &session.shop, parsed, progress).await {
-        Ok(r) => Ok(r),
-        Err(ImportFailure::Rows(r)) => Err((422, r, String::new())),
-        Err(ImportFailure::Store(e)) => {
-            let Failure(status, error) = Failure::from(e);
-            Err((status.as_u16(), ImportReport::default(), error.message))
+) -> Result<ImportReport, Failed> {
+    let store_failed = |e| {
+        let Failure(status, error) = Failure::from(e);
+        Failed {
+            status,
+            report: ImportReport::default(),
+            message: error.message,
+            interrupted: false,
         }
-    }
+    };
+    let parsed = parse_off_thread(body, Format::Csv, &session.shop)
+        .await
+        .map_err(store_failed)?;
+    spawn_import(db.clone(), session.shop.clone(), parsed, progress)
+        .await
+        .map_err(|failure| match failure {
+            ImportFailure::Rows(report) => Failed {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                report,
+                message: String::new(),
+                interrupted: false,
+            },
+            ImportFailure::Conflicts(report) => Failed {
+                status: StatusCode::CONFLICT,
+                report,
+                message: String::new(),
+                interrupted: false,
+            },
+            ImportFailure::Store(e) => store_failed(e),
+            ImportFailure::Interrupted(report, e) => Failed {
+                report,
+                interrupted: true,
+                ..store_failed(e)
+            },
+        })
 }
 
 /// The form's upload (multipart), or the script's (the CSV itself, answered with
@@ -130,7 +170,7 @@ pub async fn upload(
             let _ = progress_lines.send(json!({"stage": "writing", "written": written}));
         });
         tokio::spawn(async move {
-            let result = run(&db, &session, &body, progress).await;
+            let result = run(&db, &session, body, progress).await;
             let html = outcome(&session, &result).into_string();
             let _ = lines.send(
                 json!({"stage": if result.is_ok() { "done" } else { "failed" }, "html": html}),
@@ -163,10 +203,10 @@ pub async fn upload(
     if !form_allowed(&session, &headers, &csrf) {
         return Ok(StatusCode::FORBIDDEN.into_response());
     }
-    let result = run(&db, &session, &file.unwrap_or_default(), Arc::new(|_| {})).await;
+    let result = run(&db, &session, file.unwrap_or_default(), Arc::new(|_| {})).await;
     let status = match &result {
         Ok(_) => StatusCode::OK,
-        Err((s, _, _)) => StatusCode::from_u16(*s).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
+        Err(failed) => failed.status,
     };
     let mut resp = shell(
         &session,

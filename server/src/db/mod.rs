@@ -15,6 +15,7 @@ mod records;
 pub mod rollup;
 pub mod sqlite;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -140,10 +141,11 @@ pub trait Database: Send + Sync + 'static {
         purchase: NewPurchase,
         window_days: u32,
     ) -> DbResult<PurchaseOutcome>;
-    /// Records many purchases in one transaction, all or none: each new purchase
-    /// id is stored and credited, a known one with the same details counts as a
-    /// duplicate, one with other details fails the whole import with
-    /// [`DbError::Conflict`]. `progress` hears how many are written so far.
+    /// Records many purchases (one chunk of an import, `owner::import`) in one
+    /// transaction, all or none: each new purchase id is stored and credited, a
+    /// known one with the same details counts as a duplicate, one with other
+    /// details fails the whole call with [`DbError::Conflict`]. `progress` hears
+    /// how many are written so far.
     async fn import_purchases(
         &self,
         shop_id: &str,
@@ -151,6 +153,13 @@ pub trait Database: Send + Sync + 'static {
         window_days: u32,
         progress: Progress,
     ) -> DbResult<ImportOutcome>;
+    /// Which of `purchase_ids` the shop has recorded, with the customer and amount
+    /// of each (an import checks its whole file against them before it writes).
+    async fn known_purchases(
+        &self,
+        shop_id: &str,
+        purchase_ids: Vec<String>,
+    ) -> DbResult<HashMap<String, KnownPurchase>>;
     /// Sets a customer's points outright (the demo's sample customers).
     async fn set_points(&self, shop_id: &str, customer_ref: &str, points: u64) -> DbResult<()>;
 

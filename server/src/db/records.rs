@@ -220,6 +220,21 @@ pub struct ImportOutcome {
     pub customers: u64,
 }
 
+/// A purchase as recorded, in what makes it the same purchase when its id comes again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownPurchase {
+    pub customer_ref: String,
+    pub amount_cents: u64,
+}
+
+impl KnownPurchase {
+    /// Whether `p` is this purchase again (the same id with other details is
+    /// another purchase, which the id cannot name twice).
+    pub fn is_same(&self, customer_ref: &str, amount_cents: u64) -> bool {
+        self.customer_ref == customer_ref && self.amount_cents == amount_cents
+    }
+}
+
 /// Reports an import's progress: purchases written so far.
 pub type Progress = std::sync::Arc<dyn Fn(u64) + Send + Sync>;
 

@@ -349,6 +349,49 @@ impl TestApp {
         reply.json()
     }
 
+    /// GET `rest` of the demo shop's owner API, as its owner.
+    pub async fn owner_reply(&self, rest: &str) -> Reply {
+        self.get_with(
+            &api::owner(demo::SHOP_ID, rest),
+            &[("authorization", &format!("Bearer {}", demo::OWNER_TOKEN))],
+        )
+        .await
+    }
+
+    /// GET `rest` of the demo shop's owner API, which must answer 200 with `T`.
+    pub async fn owner_get<T: DeserializeOwned>(&self, rest: &str) -> T {
+        let reply = self.owner_reply(rest).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "{rest}: {}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        reply.json()
+    }
+
+    /// `method` on `rest` of the demo shop's owner API, as its owner.
+    pub async fn owner_send(
+        &self,
+        method: Method,
+        rest: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        accept: &str,
+    ) -> Reply {
+        self.raw(
+            method,
+            &api::owner(demo::SHOP_ID, rest),
+            &[
+                ("authorization", &format!("Bearer {}", demo::OWNER_TOKEN)),
+                ("content-type", content_type),
+                ("accept", accept),
+            ],
+            body,
+        )
+        .await
+    }
+
     /// The owner report of the demo shop for `query`.
     pub async fn report_reply(&self, shop: &str, token: &str, query: &str) -> Reply {
         self.get_with(

@@ -9,7 +9,9 @@ use deadpool_postgres::Client;
 
 use super::customers::refresh_customers;
 use super::{signed, unsigned};
-use crate::db::{DbResult, ImportOutcome, NewPurchase, Progress, PurchaseOutcome, Tier};
+use crate::db::{
+    DbResult, ImportOutcome, KnownPurchase, NewPurchase, Progress, PurchaseOutcome, Tier,
+};
 use crate::loyalty::{add_points, conflicting_purchase, repeated_purchase};
 
 pub async fn tiers(client: &Client, shop_id: &str) -> DbResult<Vec<Tier>> {
@@ -79,7 +81,7 @@ pub async fn record_purchases(
         balances.insert(r.try_get(0)?, unsigned(r.try_get(1)?)?);
     }
     let ids: Vec<&str> = purchases.iter().map(|p| p.purchase_id.as_str()).collect();
-    let mut known: HashMap<String, (String, u64)> = HashMap::new();
+    let mut known: HashMap<String, KnownPurchase> = HashMap::new();
     for r in tx
         .query(
             "SELECT purchase_id, customer_ref, amount_cents FROM purchases
@@ -88,7 +90,7 @@ pub async fn record_purchases(
         )
         .await?
     {
-        known.insert(r.try_get(0)?, (r.try_get(1)?, unsigned(r.try_get(2)?)?));
+        known.insert(r.try_get(0)?, known_purchase(&r, 1)?);
     }
     let mut outcomes = Vec::with_capacity(purchases.len());
     let mut summary = ImportOutcome::default();
@@ -96,7 +98,7 @@ pub async fn record_purchases(
     for p in purchases {
         let balance = balances[&p.customer_ref];
         if let Some(recorded) = known.get(&p.purchase_id) {
-            outcomes.push(repeated_purchase(recorded.clone(), p, balance)?);
+            outcomes.push(repeated_purchase(recorded, p, balance)?);
             summary.duplicates += 1;
             continue;
         }
@@ -104,7 +106,10 @@ pub async fn record_purchases(
         balances.insert(p.customer_ref.clone(), total);
         known.insert(
             p.purchase_id.clone(),
-            (p.customer_ref.clone(), p.amount_cents),
+            KnownPurchase {
+                customer_ref: p.customer_ref.clone(),
+                amount_cents: p.amount_cents,
+            },
         );
         fresh.push(p);
         outcomes.push(PurchaseOutcome {
@@ -179,6 +184,34 @@ pub async fn record_purchases(
 
 /// Purchases written per statement.
 const INSERT_CHUNK: usize = 5_000;
+
+/// The customer and amount read from columns `at` and `at + 1`.
+fn known_purchase(r: &tokio_postgres::Row, at: usize) -> DbResult<KnownPurchase> {
+    Ok(KnownPurchase {
+        customer_ref: r.try_get(at)?,
+        amount_cents: unsigned(r.try_get(at + 1)?)?,
+    })
+}
+
+/// Which of `ids` the shop has recorded.
+pub async fn known_purchases(
+    client: &Client,
+    shop_id: &str,
+    ids: &[String],
+) -> DbResult<HashMap<String, KnownPurchase>> {
+    let mut known = HashMap::new();
+    for r in client
+        .query(
+            "SELECT purchase_id, customer_ref, amount_cents FROM purchases
+             WHERE shop_id = $1 AND purchase_id = ANY($2)",
+            &[&shop_id, &ids],
+        )
+        .await?
+    {
+        known.insert(r.try_get(0)?, known_purchase(&r, 1)?);
+    }
+    Ok(known)
+}
 
 pub async fn set_points(
     client: &Client,

@@ -428,6 +428,14 @@ impl Database for PgDatabase {
         Ok(summary)
     }
 
+    async fn known_purchases(
+        &self,
+        shop_id: &str,
+        purchase_ids: Vec<String>,
+    ) -> DbResult<HashMap<String, KnownPurchase>> {
+        loyalty::known_purchases(&self.client().await?, shop_id, &purchase_ids).await
+    }
+
     async fn set_points(&self, shop_id: &str, customer_ref: &str, points: u64) -> DbResult<()> {
         loyalty::set_points(&self.client().await?, shop_id, customer_ref, points).await
     }

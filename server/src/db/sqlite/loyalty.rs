@@ -7,7 +7,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::customers::{purchases_by_customer, refresh_customers};
 use super::millis;
-use crate::db::{DbResult, ImportOutcome, NewPurchase, Progress, PurchaseOutcome, Tier};
+use crate::db::{
+    DbResult, ImportOutcome, KnownPurchase, NewPurchase, Progress, PurchaseOutcome, Tier,
+};
 use crate::loyalty::{add_points, repeated_purchase};
 
 pub fn tiers(c: &Connection, shop_id: &str) -> DbResult<Vec<Tier>> {
@@ -70,13 +72,11 @@ pub fn record_purchases(
             Some(b) => *b,
             None => points(c, shop_id, &p.customer_ref)?.unwrap_or(0),
         };
-        let recorded: Option<(String, u64)> = known
-            .query_row(params![shop_id, p.purchase_id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+        let recorded = known
+            .query_row(params![shop_id, p.purchase_id], |r| known_purchase(r, 0))
             .optional()?;
         if let Some(recorded) = recorded {
-            outcomes.push(repeated_purchase(recorded, p, balance)?);
+            outcomes.push(repeated_purchase(&recorded, p, balance)?);
             summary.duplicates += 1;
             continue;
         }
@@ -129,6 +129,41 @@ pub fn record_purchases(
     refresh_customers(c, shop_id, &before, &now_, window_days)?;
     Ok((outcomes, summary))
 }
+
+/// The customer and amount read from columns `at` and `at + 1`.
+fn known_purchase(r: &rusqlite::Row, at: usize) -> rusqlite::Result<KnownPurchase> {
+    Ok(KnownPurchase {
+        customer_ref: r.get(at)?,
+        amount_cents: r.get(at + 1)?,
+    })
+}
+
+/// Which of `ids` the shop has recorded (read in slices, so one statement's
+/// JSON stays small).
+pub fn known_purchases(
+    c: &Connection,
+    shop_id: &str,
+    ids: &[String],
+) -> DbResult<HashMap<String, KnownPurchase>> {
+    let mut st = c.prepare_cached(
+        "SELECT purchase_id, customer_ref, amount_cents FROM purchases
+         WHERE shop_id = ?1 AND purchase_id IN (SELECT value FROM json_each(?2))",
+    )?;
+    let mut known = HashMap::new();
+    for slice in ids.chunks(KNOWN_SLICE) {
+        let rows = st.query_map(params![shop_id, serde_json::to_string(slice)?], |r| {
+            Ok((r.get(0)?, known_purchase(r, 1)?))
+        })?;
+        for row in rows {
+            let (id, purchase) = row?;
+            known.insert(id, purchase);
+        }
+    }
+    Ok(known)
+}
+
+/// Purchase ids looked up by one statement.
+const KNOWN_SLICE: usize = 10_000;
 
 /// How often an import reports its progress, in purchases.
 const PROGRESS_EVERY: usize = 1000;

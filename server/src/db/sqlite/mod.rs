@@ -541,6 +541,16 @@ impl Database for SqliteDatabase {
             .await
     }
 
+    async fn known_purchases(
+        &self,
+        shop_id: &str,
+        purchase_ids: Vec<String>,
+    ) -> DbResult<HashMap<String, KnownPurchase>> {
+        let id = shop_id.to_string();
+        self.read(move |c| loyalty::known_purchases(c, &id, &purchase_ids))
+            .await
+    }
+
     async fn set_points(&self, shop_id: &str, customer_ref: &str, points: u64) -> DbResult<()> {
         let (id, customer) = (shop_id.to_string(), customer_ref.to_string());
         self.writer

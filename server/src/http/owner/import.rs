@@ -1,4 +1,4 @@
-//! Importing a customer base (CSV or JSON), all or nothing, with progress.
+//! Importing a customer base (CSV or JSON), with progress.
 //!
 //! `Content-Type: text/csv` or `application/json`. The answer is the import's
 //! report: 200 when stored, 422 listing the bad rows when nothing was. With
@@ -14,15 +14,14 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use chrono::Utc;
-use kept_shared::ErrorCode;
+use kept_shared::{ErrorCode, ImportRowError};
 use serde_json::json;
 use tokio::sync::mpsc;
 
 use crate::db::{Db, Progress, Shop};
 use crate::http::error::Failure;
 use crate::http::streaming;
-use crate::owner::import::{Format, ImportFailure, import as run_import, parse};
+use crate::owner::import::{Format, ImportFailure, parse_off_thread, spawn_import};
 
 pub use crate::owner::import::MAX_IMPORT_BYTES;
 
@@ -56,20 +55,16 @@ pub async fn import(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("application/x-ndjson"));
-    let parse_shop = shop.clone();
-    // Reading a large file is CPU work: off the async threads.
-    let parsed = tokio::task::spawn_blocking(move || parse(&body, format, &parse_shop, Utc::now()))
-        .await
-        .map_err(|e| Failure::from(crate::db::DbError::internal(e)))?;
+    let parsed = parse_off_thread(body, format, &shop).await?;
     let rows = (parsed.rows.len() + parsed.errors.len()) as u64;
     if !streaming {
         return Ok(
-            match run_import(db.as_ref(), &shop, parsed, Arc::new(|_| {})).await {
+            match spawn_import(db, shop, parsed, Arc::new(|_| {})).await {
                 Ok(report) => Json(report).into_response(),
-                Err(ImportFailure::Rows(report)) => {
-                    (StatusCode::UNPROCESSABLE_ENTITY, Json(report)).into_response()
+                Err(failure) => {
+                    let (status, body) = failed(failure);
+                    (status, Json(body)).into_response()
                 }
-                Err(ImportFailure::Store(e)) => Failure::from(e).into_response(),
             },
         );
     }
@@ -80,17 +75,48 @@ pub async fn import(
         let _ = progress_lines.send(json!({"stage": "writing", "written": written, "rows": rows}));
     });
     tokio::spawn(async move {
-        let last = match run_import(db.as_ref(), &shop, parsed, progress).await {
+        let last = match spawn_import(db, shop, parsed, progress).await {
             Ok(report) => json!({"stage": "done", "report": report}),
-            Err(ImportFailure::Rows(report)) => {
-                json!({"stage": "failed", "status": 422, "report": report})
-            }
-            Err(ImportFailure::Store(e)) => {
-                let Failure(status, error) = Failure::from(e);
-                json!({"stage": "failed", "status": status.as_u16(), "error": error})
+            Err(failure) => {
+                let (status, body) = failed(failure);
+                let mut line = json!({"stage": "failed", "status": status.as_u16()});
+                // A report (the rows refused, or what an interrupted import
+                // stored), or the API's error.
+                let key = if body.get("rows").is_some() {
+                    "report"
+                } else {
+                    "error"
+                };
+                line[key] = body;
+                line
             }
         };
         let _ = lines.send(last);
     });
     Ok(streaming::json_lines(received))
+}
+
+/// A failed import's status and body: the report for refused rows and for what
+/// an interrupted import stored (its file-level error says how to finish), the
+/// API's error otherwise.
+fn failed(failure: ImportFailure) -> (StatusCode, serde_json::Value) {
+    match failure {
+        ImportFailure::Rows(report) => (StatusCode::UNPROCESSABLE_ENTITY, json!(report)),
+        ImportFailure::Conflicts(report) => (StatusCode::CONFLICT, json!(report)),
+        ImportFailure::Store(e) => {
+            let Failure(status, error) = Failure::from(e);
+            (status, json!(error))
+        }
+        ImportFailure::Interrupted(mut report, e) => {
+            let Failure(status, error) = Failure::from(e);
+            let message = ImportFailure::interrupted_message(&report, &error.message);
+            report.errors.push(ImportRowError {
+                row: 0,
+                field: None,
+                message,
+            });
+            report.error_count += 1;
+            (status, json!(report))
+        }
+    }
 }

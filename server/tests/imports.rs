@@ -1,0 +1,391 @@
+//! Importing a customer base through the owner API, on both engines: bad rows
+//! and known purchase ids refused with nothing stored, progress, idempotent
+//! re-imports, and a large file written in chunks that let other writes through.
+
+#[macro_use]
+mod common;
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use common::TestApp;
+use futures_util::StreamExt;
+use kept_server::demo;
+use kept_server::owner::import::IMPORT_CHUNK;
+use kept_shared::testing::AnswerBuilder;
+use kept_shared::{CustomerDetail, CustomerSummary, ImportReport, Page, RecordPurchase, api};
+use tokio::sync::mpsc;
+use tower::ServiceExt;
+
+on_both_engines!(
+    an_import_with_a_bad_row_names_it_and_stores_nothing,
+    a_clean_import_stores_once_reports_progress_and_re_imports_as_duplicates,
+    a_large_import_is_written_in_chunks_and_other_writes_go_between,
+    an_import_stopped_part_way_keeps_its_chunks_and_the_same_file_finishes_it,
+    the_dashboard_names_the_row_of_a_known_purchase_id,
+);
+
+const BAD_CSV: &str = "customer_ref,purchase_id,amount,purchased_at\n\
+                       ann,imp-1,10.00,2026-02-01\n\
+                       bob,imp-2,ten,2026-02-02\n\
+                       cat,imp-3,5.00,2026-02-03\n";
+
+async fn an_import_with_a_bad_row_names_it_and_stores_nothing(app: TestApp) {
+    let reply = app
+        .owner_send(
+            Method::POST,
+            "import",
+            "text/csv",
+            BAD_CSV.into(),
+            "application/json",
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let report: ImportReport = reply.json();
+    assert_eq!(
+        (report.rows, report.imported, report.error_count),
+        (3, 0, 1)
+    );
+    assert_eq!(report.errors[0].row, 3);
+    assert_eq!(report.errors[0].field.as_deref(), Some("amount"));
+    assert!(
+        report.errors[0].message.contains("ten"),
+        "{}",
+        report.errors[0].message
+    );
+    let page: Page<CustomerSummary> = app.owner_get("customers").await;
+    assert!(
+        page.items.iter().all(|c| c.purchases == 0),
+        "nothing half-imported"
+    );
+    // The wrong content type is a 415.
+    let reply = app
+        .owner_send(
+            Method::POST,
+            "import",
+            "text/plain",
+            BAD_CSV.into(),
+            "application/json",
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
+
+async fn a_clean_import_stores_once_reports_progress_and_re_imports_as_duplicates(app: TestApp) {
+    let mut csv = String::from("customer_ref,purchase_id,amount_cents,purchased_at,store\n");
+    for i in 0..2500 {
+        csv.push_str(&format!(
+            "c{},p{i},{},2026-0{}-1{}T10:00:00Z,old-town\n",
+            i % 700,
+            1000 + i,
+            1 + i % 9,
+            i % 10
+        ));
+    }
+    let reply = app
+        .owner_send(
+            Method::POST,
+            "import",
+            "text/csv",
+            csv.clone().into(),
+            "application/x-ndjson",
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.header("content-type"), Some("application/x-ndjson"));
+    let lines: Vec<serde_json::Value> = String::from_utf8(reply.body.to_vec())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["stage"], "checked");
+    assert!(
+        lines.iter().any(|l| l["stage"] == "writing"),
+        "progress while writing"
+    );
+    let last = lines.last().unwrap();
+    assert_eq!(last["stage"], "done");
+    let report: ImportReport = serde_json::from_value(last["report"].clone()).unwrap();
+    assert_eq!(
+        (
+            report.rows,
+            report.imported,
+            report.duplicates,
+            report.customers
+        ),
+        (2500, 2500, 0, 700)
+    );
+    let again = app
+        .owner_send(
+            Method::POST,
+            "import",
+            "text/csv",
+            csv.into(),
+            "application/json",
+        )
+        .await;
+    let report: ImportReport = again.json();
+    assert_eq!((report.imported, report.duplicates), (0, 2500));
+    let c0: CustomerDetail = app.owner_get("customers/c0").await;
+    assert_eq!(c0.summary.purchases, 4);
+    // JSON imports too; a purchase id known with another amount fails the whole
+    // import, naming the row.
+    let json = serde_json::json!([
+        {"customer_ref": "new", "purchase_id": "j-1", "amount_cents": 100, "purchased_at": "2026-03-01"},
+        {"customer_ref": "c0", "purchase_id": "p0", "amount_cents": 999999, "purchased_at": "2026-03-01"}
+    ]);
+    let reply = app
+        .owner_send(
+            Method::POST,
+            "import",
+            "application/json",
+            serde_json::to_vec(&json).unwrap(),
+            "application/json",
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    let report: ImportReport = reply.json();
+    assert_eq!((report.imported, report.error_count), (0, 1));
+    let conflict = &report.errors[0];
+    assert_eq!(
+        (conflict.row, conflict.field.as_deref()),
+        (2, Some("purchase_id"))
+    );
+    assert!(conflict.message.contains("\"p0\""), "{}", conflict.message);
+    assert_eq!(app.db.customer("demo", "new").await.unwrap(), None);
+}
+
+/// `rows` purchases of `customers` customers, as CSV.
+fn big_csv(rows: usize, customers: usize) -> String {
+    let mut csv = String::from("customer_ref,purchase_id,amount_cents,purchased_at\n");
+    for i in 0..rows {
+        csv.push_str(&format!(
+            "k{:05},b{i},{},2026-0{}-1{}T10:00:00Z\n",
+            i % customers,
+            100 + i % 5000,
+            1 + i % 9,
+            i % 10
+        ));
+    }
+    csv
+}
+
+/// Starts a streamed import of `csv`; its lines arrive on the receiver as the
+/// server writes them.
+async fn start_import(app: &TestApp, csv: String) -> mpsc::UnboundedReceiver<serde_json::Value> {
+    let request = Request::post(api::owner(demo::SHOP_ID, "import"))
+        .header("authorization", format!("Bearer {}", demo::OWNER_TOKEN))
+        .header("content-type", "text/csv")
+        .header("accept", "application/x-ndjson")
+        .body(Body::from(csv))
+        .unwrap();
+    let response = app.app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let (lines, received) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut body = response.into_body().into_data_stream();
+        let mut pending = Vec::new();
+        while let Some(Ok(bytes)) = body.next().await {
+            pending.extend_from_slice(&bytes);
+            while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = pending.drain(..=end).collect();
+                let _ = lines.send(serde_json::from_slice(&line).unwrap());
+            }
+        }
+    });
+    received
+}
+
+/// Waits for the import's line of `stage` (failing on its end), returning it.
+async fn line_of(
+    lines: &mut mpsc::UnboundedReceiver<serde_json::Value>,
+    stage: &str,
+) -> serde_json::Value {
+    loop {
+        let line = tokio::time::timeout(Duration::from_secs(120), lines.recv())
+            .await
+            .expect("the import goes on")
+            .unwrap_or_else(|| panic!("the import ended before a {stage:?} line"));
+        if line["stage"] == stage {
+            return line;
+        }
+    }
+}
+
+/// Purchases of the demo shop stored now.
+async fn purchases_stored(app: &TestApp) -> u64 {
+    let mut total = 0;
+    let mut offset = 0;
+    loop {
+        let page: Page<CustomerSummary> = app
+            .owner_get(&format!("customers?limit=500&offset={offset}"))
+            .await;
+        total += page.items.iter().map(|c| c.purchases).sum::<u64>();
+        offset += page.items.len();
+        if page.items.len() < 500 {
+            return total;
+        }
+    }
+}
+
+/// A file of several chunks: each customer's purchases land in one chunk, so the
+/// customers add up exactly; another write (an answer) is stored and
+/// acknowledged while the import is still writing, not after it.
+async fn a_large_import_is_written_in_chunks_and_other_writes_go_between(app: TestApp) {
+    let rows = IMPORT_CHUNK * 6;
+    let mut lines = start_import(&app, big_csv(rows, 1_500)).await;
+    let first = line_of(&mut lines, "writing").await;
+    assert!(first["written"].as_u64().unwrap() < rows as u64);
+    app.send_answers(&[AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 9).build()])
+        .await;
+    let stored_when_answered = purchases_stored(&app).await;
+    assert!(
+        stored_when_answered < rows as u64,
+        "the answer waited for the whole import ({stored_when_answered} purchases stored)"
+    );
+    let mut written = Vec::new();
+    let last = loop {
+        let line = lines.recv().await.expect("the import ends with a line");
+        match line["stage"].as_str() {
+            Some("writing") => written.push(line["written"].as_u64().unwrap()),
+            _ => break line,
+        }
+    };
+    assert_eq!(last["stage"], "done", "{last}");
+    assert!(
+        written.is_sorted(),
+        "progress only goes forward: {written:?}"
+    );
+    let report: ImportReport = serde_json::from_value(last["report"].clone()).unwrap();
+    assert_eq!(
+        (
+            report.rows,
+            report.imported,
+            report.duplicates,
+            report.customers
+        ),
+        (rows as u64, rows as u64, 0, 1_500)
+    );
+    assert_eq!(purchases_stored(&app).await, rows as u64);
+    let k7: CustomerDetail = app.owner_get("customers/k00007").await;
+    assert_eq!(k7.summary.purchases, (rows / 1_500) as u64);
+}
+
+/// A purchase under one of the file's ids, recorded with other details while the
+/// import writes (after its check), stops it where that id's chunk comes: the
+/// chunks before stay, the answer says so and how to finish, and the same file
+/// without the conflicting row then finishes it.
+async fn an_import_stopped_part_way_keeps_its_chunks_and_the_same_file_finishes_it(app: TestApp) {
+    let rows = IMPORT_CHUNK * 6;
+    let csv = big_csv(rows, 1_500);
+    // The last customer's purchases are written last (customers in order).
+    let last_id = format!("b{}", rows - 1);
+    let mut lines = start_import(&app, csv.clone()).await;
+    line_of(&mut lines, "writing").await;
+    let purchase = RecordPurchase::new("someone-else", &last_id, 1);
+    app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &purchase)
+        .await
+        .assert_ok();
+    let failed = line_of(&mut lines, "failed").await;
+    assert_eq!(failed["status"], 409, "{failed}");
+    let report: ImportReport = serde_json::from_value(failed["report"].clone()).unwrap();
+    assert!(
+        report.imported > 0 && report.imported < rows as u64,
+        "{report:?}"
+    );
+    let note = &report.errors.last().unwrap();
+    assert_eq!(note.row, 0);
+    assert!(
+        note.message
+            .contains("sending the same file again finishes it"),
+        "{}",
+        note.message
+    );
+    assert_eq!(purchases_stored(&app).await, report.imported + 1);
+    // The same file again names the conflicting row and stores nothing.
+    let reply = app
+        .owner_send(
+            Method::POST,
+            "import",
+            "text/csv",
+            csv.clone().into(),
+            "application/json",
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    let refused: ImportReport = reply.json();
+    assert_eq!(refused.errors[0].row, rows as u64 + 1, "{refused:?}");
+    // Without that row it finishes: what was stored counts as duplicates.
+    let fixed: String = csv
+        .lines()
+        .filter(|l| !l.contains(&format!(",{last_id},")))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let reply = app
+        .owner_send(
+            Method::POST,
+            "import",
+            "text/csv",
+            fixed.into(),
+            "application/json",
+        )
+        .await;
+    reply.assert_ok();
+    let finished: ImportReport = reply.json();
+    assert_eq!(
+        (finished.duplicates, finished.imported),
+        (report.imported, rows as u64 - 1 - report.imported)
+    );
+    assert_eq!(purchases_stored(&app).await, rows as u64);
+}
+
+/// The dashboard's plain upload form (no script) answers a purchase id known with
+/// other details with a 409 page naming the row, and stores nothing.
+async fn the_dashboard_names_the_row_of_a_known_purchase_id(app: TestApp) {
+    app.purchase(
+        demo::SECRET_KEY,
+        demo::SHOP_ID,
+        &RecordPurchase::new("ann", "till-7", 1250),
+    )
+    .await
+    .assert_ok();
+    let (cookie, csrf) = common::sign_in(&app).await;
+    let csv = "customer_ref,purchase_id,amount,purchased_at\n\
+               ann,till-6,3.00,2026-02-01\n\
+               ann,till-7,99.00,2026-02-02\n";
+    let boundary = "kept-test-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+    );
+    let reply = app
+        .raw(
+            Method::POST,
+            "/dashboard/import",
+            &[
+                ("host", "kept.test"),
+                ("origin", "http://kept.test"),
+                (
+                    "content-type",
+                    &format!("multipart/form-data; boundary={boundary}"),
+                ),
+                ("cookie", &cookie),
+            ],
+            body,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    let html = String::from_utf8(reply.body.to_vec()).unwrap();
+    let row = html
+        .split("data-testid=\"import-error\"")
+        .nth(1)
+        .expect("a row of the table");
+    assert!(
+        row.contains("<td>3</td>") && row.contains("till-7"),
+        "{row}"
+    );
+    let ann: CustomerDetail = app.owner_get("customers/ann").await;
+    assert_eq!(ann.summary.purchases, 1, "nothing of the file was stored");
+}
