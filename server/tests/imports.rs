@@ -16,7 +16,6 @@ use kept_server::owner::import::IMPORT_CHUNK;
 use kept_shared::testing::AnswerBuilder;
 use kept_shared::{CustomerDetail, CustomerSummary, ImportReport, Page, RecordPurchase, api};
 use tokio::sync::mpsc;
-use tower::ServiceExt;
 
 on_both_engines!(
     an_import_with_a_bad_row_names_it_and_stores_nothing,
@@ -180,11 +179,10 @@ async fn start_import(app: &TestApp, csv: String) -> mpsc::UnboundedReceiver<ser
         .header("accept", "application/x-ndjson")
         .body(Body::from(csv))
         .unwrap();
-    let response = app.app.clone().oneshot(request).await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+    let (status, mut body) = app.send_streaming(request).await;
+    assert_eq!(status, StatusCode::OK);
     let (lines, received) = mpsc::unbounded_channel();
     tokio::spawn(async move {
-        let mut body = response.into_body().into_data_stream();
         let mut pending = Vec::new();
         while let Some(Ok(bytes)) = body.next().await {
             pending.extend_from_slice(&bytes);

@@ -158,11 +158,16 @@ pub async fn list(
     Ok(shell(&session, Section::Customers, t.customers, content))
 }
 
-pub async fn export(State(db): State<Db>, session: Session, Query(f): Query<ListForm>) -> Response {
+pub async fn export(
+    State(db): State<Db>,
+    session: Session,
+    Query(f): Query<ListForm>,
+) -> Result<Response, Failure> {
     let headers = owner::exports::csv_download(&format!("{}-customers.csv", session.shop.id));
     let stream = owner::exports::customers_csv(db, session.shop, f.query(0, 0))
+        .await?
         .map_err(std::io::Error::other);
-    (headers, streaming::body(stream)).into_response()
+    Ok((headers, streaming::body(stream)).into_response())
 }
 
 pub async fn detail(

@@ -217,12 +217,17 @@ pub async fn page(
     Ok(shell(&session, Section::Responses, t.responses, content))
 }
 
-pub async fn export(State(db): State<Db>, session: Session, Query(f): Query<Filters>) -> Response {
+pub async fn export(
+    State(db): State<Db>,
+    session: Session,
+    Query(f): Query<Filters>,
+) -> Result<Response, Failure> {
     let stream = owner::exports::answers_csv(db, session.shop.id.clone(), f.query(0, 0))
+        .await?
         .map_err(std::io::Error::other);
-    (
+    Ok((
         owner::exports::csv_download(&format!("{}-answers.csv", session.shop.id)),
         streaming::body(stream),
     )
-        .into_response()
+        .into_response())
 }

@@ -15,6 +15,14 @@ pub enum DbError {
     /// The write would pass a limit (a customer's points).
     #[error("{0}")]
     LimitExceeded(String),
+    /// One of this server's own limits is reached for now (exports running at
+    /// once): the message says which, and retrying later works.
+    #[error("{0}")]
+    Busy(String),
+    /// The store's disk is full: nothing was written, and retrying works only
+    /// once the server's operator frees space.
+    #[error("the database's disk is full: {0:#}")]
+    StorageFull(anyhow::Error),
     /// The store cannot be reached or is saturated; retrying later may work.
     #[error("the database is unavailable: {0:#}")]
     Unavailable(anyhow::Error),
@@ -33,10 +41,11 @@ impl From<rusqlite::Error> for DbError {
     fn from(e: rusqlite::Error) -> Self {
         use rusqlite::ffi::ErrorCode;
         match e.sqlite_error_code() {
-            // Still locked after the busy timeout, or out of disk: worth a retry.
-            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::DiskFull) => {
+            // Still locked after the busy timeout: worth a retry.
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
                 DbError::Unavailable(e.into())
             }
+            Some(ErrorCode::DiskFull) => DbError::StorageFull(e.into()),
             _ => DbError::Internal(e.into()),
         }
     }
@@ -50,6 +59,7 @@ impl From<tokio_postgres::Error> for DbError {
         }
         use tokio_postgres::error::SqlState;
         match e.code() {
+            Some(c) if *c == SqlState::DISK_FULL => DbError::StorageFull(e.into()),
             Some(c)
                 if *c == SqlState::T_R_SERIALIZATION_FAILURE
                     || *c == SqlState::T_R_DEADLOCK_DETECTED

@@ -13,6 +13,7 @@ mod error;
 pub mod postgres;
 mod records;
 pub mod rollup;
+pub mod snapshot;
 pub mod sqlite;
 
 use std::collections::HashMap;
@@ -119,6 +120,13 @@ pub trait Database: Send + Sync + 'static {
         shop_id: &str,
         order_ref: &str,
     ) -> DbResult<Vec<String>>;
+    /// Every answer `query` selects (its paging ignored), read from one snapshot
+    /// a page at a time as the receiver takes them ([`snapshot`]).
+    async fn export_answers(
+        &self,
+        shop_id: &str,
+        query: AnswerQuery,
+    ) -> DbResult<snapshot::ExportPages<StoredAnswer>>;
     /// The shop's answers, oldest first.
     async fn answers(&self, shop_id: &str) -> DbResult<Vec<AnswerRecord>> {
         let (found, _) = self.find_answers(shop_id, AnswerQuery::default()).await?;
@@ -176,6 +184,13 @@ pub trait Database: Send + Sync + 'static {
     /// Every customer with a purchase up to `at`, with their figures up to `at`
     /// (`points`: their balance when `at` is on or after the shop's last purchase
     /// day, else the points their purchases up to `at` earned).
+    /// Every customer `query` selects (its paging ignored), read from one
+    /// snapshot a page at a time as the receiver takes them ([`snapshot`]).
+    async fn export_customers(
+        &self,
+        shop_id: &str,
+        query: CustomerQuery,
+    ) -> DbResult<snapshot::ExportPages<CustomerRecord>>;
     async fn customers_at(&self, shop_id: &str, at: NaiveDate) -> DbResult<Vec<CustomerRecord>>;
     /// A customer's purchases, newest first.
     async fn purchases_of(

@@ -70,6 +70,17 @@ impl From<DbError> for Failure {
                 ErrorCode::LimitExceeded,
                 m,
             ),
+            DbError::Busy(m) => {
+                Failure::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Internal, m)
+            }
+            DbError::StorageFull(e) => {
+                tracing::error!("database disk full: {e:#}");
+                Failure::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    ErrorCode::Internal,
+                    "the server's disk is full, so nothing was stored; try again once its operator has freed space",
+                )
+            }
             DbError::Unavailable(e) => {
                 tracing::warn!("database unavailable: {e:#}");
                 Failure::new(

@@ -1,21 +1,21 @@
 //! CSV exports of customers, answers and the win-back list. Customers and answers
-//! are read and written a page at a time, so a large export never sits whole in
-//! memory; cells a spreadsheet would run as a formula are quoted.
+//! are read from one snapshot and written a page at a time, so a large export
+//! never sits whole in memory and rows written meanwhile neither repeat nor go
+//! missing; cells a spreadsheet would run as a formula are quoted.
 
 use axum::http::HeaderName;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use kept_shared::{AnswerItem, AnswerValue, CustomerSummary, WinBackEntry};
 
-use super::customers::customer_list;
-use super::inbox::answer_page;
+use super::customers::summary;
+use super::inbox::answer_item;
+use crate::calendar;
+use crate::db::snapshot::ExportPages;
 use crate::db::{AnswerQuery, CustomerQuery, Database, DbError, Shop};
-
-/// Rows fetched per page of an export.
-pub const EXPORT_PAGE: u64 = 1000;
 
 /// A cell as written: text a spreadsheet would take for a formula (`=`, `+`, `-`,
 /// `@`, tab, carriage return first, or any of them after leading spaces or line
@@ -164,85 +164,52 @@ fn header(names: &[&str]) -> Bytes {
     ))
 }
 
-/// Pages `page(offset)` until one comes back short, as CSV chunks after `header`.
-fn paged<T, F, Fut>(
+/// `header_line`, then each page of `pages` as CSV rows.
+fn csv_pages<T: Send + 'static>(
     header_line: Bytes,
-    page: F,
-    row: fn(&T) -> Vec<String>,
-) -> impl Stream<Item = Result<Bytes, DbError>>
-where
-    F: Fn(u64) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<Vec<T>, DbError>> + Send,
-    T: Send,
-{
-    futures_util::stream::unfold(Some((0u64, Some(header_line))), move |state| {
-        let next = state.map(|(offset, head)| (offset, head, page(offset)));
-        async move {
-            let (offset, head, fetch) = next?;
-            if let Some(head) = head {
-                return Some((Ok(head), Some((offset, None))));
+    pages: ExportPages<T>,
+    row: impl Fn(T) -> Vec<String> + Send + 'static,
+) -> impl Stream<Item = Result<Bytes, DbError>> {
+    let rows = futures_util::stream::unfold((pages, row), |(mut pages, row)| async move {
+        let page = pages.recv().await?;
+        let chunk = page.map(|items| {
+            let mut chunk = Vec::new();
+            for item in items {
+                chunk.extend(csv_line(&row(item)));
             }
-            match fetch.await {
-                Err(e) => Some((Err(e), None)),
-                Ok(items) if items.is_empty() => None,
-                Ok(items) => {
-                    let mut chunk = Vec::new();
-                    for item in &items {
-                        chunk.extend(csv_line(&row(item)));
-                    }
-                    let more = items.len() as u64 == EXPORT_PAGE;
-                    let following = more.then(|| (offset + EXPORT_PAGE, None));
-                    Some((Ok(Bytes::from(chunk)), following))
-                }
-            }
-        }
-    })
+            Bytes::from(chunk)
+        });
+        Some((chunk, (pages, row)))
+    });
+    futures_util::stream::once(std::future::ready(Ok(header_line))).chain(rows)
 }
 
-/// Every customer matching `query` (its paging ignored), as CSV.
-pub fn customers_csv(
+/// Every customer matching `query` (its paging ignored), as CSV, read from one
+/// snapshot of the store.
+pub async fn customers_csv(
     db: Arc<dyn Database>,
     shop: Shop,
     query: CustomerQuery,
-) -> impl Stream<Item = Result<Bytes, DbError>> {
-    paged(
-        header(&CUSTOMER_HEADER),
-        move |offset| {
-            let (db, shop, query) = (db.clone(), shop.clone(), query.clone());
-            async move {
-                let page = CustomerQuery {
-                    offset,
-                    limit: EXPORT_PAGE,
-                    ..query
-                };
-                Ok(customer_list(db.as_ref(), &shop, page).await?.items)
-            }
-        },
-        customer_row,
-    )
+) -> Result<impl Stream<Item = Result<Bytes, DbError>>, DbError> {
+    let tiers = db.tiers(&shop.id).await?;
+    let today = calendar::today(shop.time_zone);
+    let pages = db.export_customers(&shop.id, query).await?;
+    Ok(csv_pages(header(&CUSTOMER_HEADER), pages, move |c| {
+        customer_row(&summary(&c, &tiers, today, shop.churn_window_days))
+    }))
 }
 
-/// Every answer matching `query` (its paging ignored), as CSV.
-pub fn answers_csv(
+/// Every answer matching `query` (its paging ignored), as CSV, read from one
+/// snapshot of the store.
+pub async fn answers_csv(
     db: Arc<dyn Database>,
     shop_id: String,
     query: AnswerQuery,
-) -> impl Stream<Item = Result<Bytes, DbError>> {
-    paged(
-        header(&ANSWER_HEADER),
-        move |offset| {
-            let (db, shop_id, query) = (db.clone(), shop_id.clone(), query.clone());
-            async move {
-                let page = AnswerQuery {
-                    offset,
-                    limit: EXPORT_PAGE,
-                    ..query
-                };
-                Ok(answer_page(db.as_ref(), &shop_id, page).await?.items)
-            }
-        },
-        answer_row,
-    )
+) -> Result<impl Stream<Item = Result<Bytes, DbError>>, DbError> {
+    let pages = db.export_answers(&shop_id, query).await?;
+    Ok(csv_pages(header(&ANSWER_HEADER), pages, |a| {
+        answer_row(&answer_item(a))
+    }))
 }
 
 /// The win-back list as CSV (computed whole: it is a ranking).

@@ -278,6 +278,26 @@ impl TestApp {
         }
     }
 
+    /// Sends `req` to the app in-process; the status, and the body as it streams.
+    pub async fn send_streaming(
+        &self,
+        req: Request<Body>,
+    ) -> (StatusCode, axum::body::BodyDataStream) {
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        (resp.status(), resp.into_body().into_data_stream())
+    }
+
+    /// GET `rest` of the demo shop's owner API, as its owner, read as it streams.
+    pub async fn owner_streaming(&self, rest: &str) -> (StatusCode, axum::body::BodyDataStream) {
+        self.send_streaming(
+            Request::get(api::owner(demo::SHOP_ID, rest))
+                .header("authorization", format!("Bearer {}", demo::OWNER_TOKEN))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         self.send(Request::get(path).body(Body::empty()).unwrap())
             .await

@@ -224,7 +224,7 @@ pub async fn customer(
 }
 
 pub async fn customers(
-    client: &Client,
+    client: &impl deadpool_postgres::GenericClient,
     shop_id: &str,
     q: &CustomerQuery,
 ) -> DbResult<(Vec<CustomerRecord>, u64)> {

@@ -35,6 +35,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
+use snapshot::{ExportPages, ExportTurns};
+
 use super::*;
 
 /// Connections per instance.
@@ -44,7 +46,18 @@ const POOL_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct PgDatabase {
     pool: Pool,
+    exports: ExportTurns,
 }
+
+/// Reads one page of an export at `offset` inside the export's transaction.
+type ExportPage<T> = Box<
+    dyn for<'t> Fn(
+            &'t deadpool_postgres::Transaction<'t>,
+            u64,
+        ) -> futures_util::future::BoxFuture<'t, DbResult<Vec<T>>>
+        + Send
+        + Sync,
+>;
 
 impl PgDatabase {
     /// Connects to `url` (a libpq-style `postgres://user:pass@host:port/db`),
@@ -80,11 +93,53 @@ impl PgDatabase {
             .await
             .context("migrating the PostgreSQL schema")?;
         drop(client);
-        Ok(PgDatabase { pool })
+        Ok(PgDatabase {
+            pool,
+            exports: ExportTurns::default(),
+        })
     }
 
     async fn client(&self) -> DbResult<deadpool_postgres::Client> {
         Ok(self.pool.get().await?)
+    }
+
+    /// Reads `page(offset)` after page inside one read-only REPEATABLE READ
+    /// transaction (one snapshot), sending each as the receiver takes it.
+    async fn export<T: Send + 'static>(&self, page: ExportPage<T>) -> DbResult<ExportPages<T>> {
+        let turn = self.exports.wait().await?;
+        let mut client = self.client().await?;
+        let (pages, received) = tokio::sync::mpsc::channel(1);
+        tokio::spawn(async move {
+            let _turn = turn;
+            let read = async {
+                // Dropped unfinished (past the deadline), it rolls back.
+                let tx = client
+                    .build_transaction()
+                    .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+                    .read_only(true)
+                    .start()
+                    .await?;
+                let mut offset = 0;
+                loop {
+                    let items = page(&tx, offset).await?;
+                    let full = items.len() as u64 == snapshot::EXPORT_PAGE;
+                    if (!items.is_empty() && pages.send(Ok(items)).await.is_err()) || !full {
+                        break;
+                    }
+                    offset += snapshot::EXPORT_PAGE;
+                }
+                tx.commit().await?;
+                Ok::<_, DbError>(())
+            };
+            let outcome = tokio::time::timeout(snapshot::EXPORT_DEADLINE, read).await;
+            let failed = match outcome {
+                Ok(Ok(())) => return,
+                Ok(Err(e)) => e,
+                Err(_) => snapshot::past_deadline(),
+            };
+            let _ = pages.try_send(Err(failed));
+        });
+        Ok(received)
     }
 }
 
@@ -283,6 +338,24 @@ impl Database for PgDatabase {
         answers::find(&self.client().await?, shop_id, &query).await
     }
 
+    async fn export_answers(
+        &self,
+        shop_id: &str,
+        query: AnswerQuery,
+    ) -> DbResult<ExportPages<StoredAnswer>> {
+        let id = shop_id.to_string();
+        self.export(Box::new(move |tx, offset| {
+            let page = AnswerQuery {
+                offset,
+                limit: snapshot::EXPORT_PAGE,
+                ..query.clone()
+            };
+            let id = id.clone();
+            Box::pin(async move { Ok(answers::find(tx, &id, &page).await?.0) })
+        }))
+        .await
+    }
+
     async fn set_follow_up(
         &self,
         shop_id: &str,
@@ -330,6 +403,24 @@ impl Database for PgDatabase {
         query: CustomerQuery,
     ) -> DbResult<(Vec<CustomerRecord>, u64)> {
         customers::customers(&self.client().await?, shop_id, &query).await
+    }
+
+    async fn export_customers(
+        &self,
+        shop_id: &str,
+        query: CustomerQuery,
+    ) -> DbResult<ExportPages<CustomerRecord>> {
+        let id = shop_id.to_string();
+        self.export(Box::new(move |tx, offset| {
+            let page = CustomerQuery {
+                offset,
+                limit: snapshot::EXPORT_PAGE,
+                ..query.clone()
+            };
+            let id = id.clone();
+            Box::pin(async move { Ok(customers::customers(tx, &id, &page).await?.0) })
+        }))
+        .await
     }
 
     async fn customers_at(&self, shop_id: &str, at: NaiveDate) -> DbResult<Vec<CustomerRecord>> {

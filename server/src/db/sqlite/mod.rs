@@ -29,6 +29,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 
 use super::*;
+use snapshot::{ExportPages, ExportTurns};
 use writer::Writer;
 
 /// Read connections: reports and lookups run beside the writer.
@@ -41,6 +42,7 @@ const POOL_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct SqliteDatabase {
     readers: Pool<SqliteConnectionManager>,
     writer: Writer,
+    exports: ExportTurns,
 }
 
 /// Settings every connection gets. `synchronous = FULL` syncs the WAL at every
@@ -83,7 +85,64 @@ impl SqliteDatabase {
         let mut wal = path.as_os_str().to_owned();
         wal.push("-wal");
         let writer = Writer::start(conn, PathBuf::from(wal))?;
-        Ok(SqliteDatabase { readers, writer })
+        Ok(SqliteDatabase {
+            readers,
+            writer,
+            exports: ExportTurns::default(),
+        })
+    }
+
+    /// Reads `page(offset)` after page inside one read transaction (one
+    /// snapshot), off the async runtime, sending each as the receiver takes it.
+    async fn export<T, F>(&self, mut page: F) -> DbResult<ExportPages<T>>
+    where
+        T: Send + 'static,
+        F: FnMut(&Connection, u64) -> DbResult<Vec<T>> + Send + 'static,
+    {
+        let turn = self.exports.wait().await?;
+        let pool = self.readers.clone();
+        let runtime = tokio::runtime::Handle::current();
+        let (pages, received) = tokio::sync::mpsc::channel(1);
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            let deadline = tokio::time::Instant::now() + snapshot::EXPORT_DEADLINE;
+            let send = |p: DbResult<Vec<T>>| match runtime
+                .block_on(tokio::time::timeout_at(deadline, pages.send(p)))
+            {
+                Ok(sent) => sent.is_ok(),
+                Err(_) => {
+                    let _ = pages.try_send(Err(snapshot::past_deadline()));
+                    false
+                }
+            };
+            let conn = match pool.get() {
+                Ok(conn) => conn,
+                Err(e) => return send(Err(DbError::Unavailable(e.into()))),
+            };
+            // A deferred transaction: its first read fixes the snapshot.
+            if let Err(e) = conn.execute_batch("BEGIN") {
+                return send(Err(e.into()));
+            }
+            let mut offset = 0;
+            loop {
+                match page(&conn, offset) {
+                    Err(e) => {
+                        send(Err(e));
+                        break;
+                    }
+                    Ok(items) => {
+                        let full = items.len() as u64 == snapshot::EXPORT_PAGE;
+                        if (!items.is_empty() && !send(Ok(items))) || !full {
+                            break;
+                        }
+                        offset += snapshot::EXPORT_PAGE;
+                    }
+                }
+            }
+            // A pooled connection must not go back inside a transaction.
+            conn.execute_batch("COMMIT").is_ok() || conn.execute_batch("ROLLBACK").is_ok()
+        });
+        Ok(received)
     }
 
     /// Runs a read on a pooled connection, off the async runtime.
@@ -368,6 +427,23 @@ impl Database for SqliteDatabase {
         self.read(move |c| answers::find(c, &id, &query)).await
     }
 
+    async fn export_answers(
+        &self,
+        shop_id: &str,
+        query: AnswerQuery,
+    ) -> DbResult<ExportPages<StoredAnswer>> {
+        let id = shop_id.to_string();
+        self.export(move |c, offset| {
+            let page = AnswerQuery {
+                offset,
+                limit: snapshot::EXPORT_PAGE,
+                ..query.clone()
+            };
+            Ok(answers::find(c, &id, &page)?.0)
+        })
+        .await
+    }
+
     async fn set_follow_up(
         &self,
         shop_id: &str,
@@ -420,6 +496,23 @@ impl Database for SqliteDatabase {
         let id = shop_id.to_string();
         self.read(move |c| customers::customers(c, &id, &query))
             .await
+    }
+
+    async fn export_customers(
+        &self,
+        shop_id: &str,
+        query: CustomerQuery,
+    ) -> DbResult<ExportPages<CustomerRecord>> {
+        let id = shop_id.to_string();
+        self.export(move |c, offset| {
+            let page = CustomerQuery {
+                offset,
+                limit: snapshot::EXPORT_PAGE,
+                ..query.clone()
+            };
+            Ok(customers::customers(c, &id, &page)?.0)
+        })
+        .await
     }
 
     async fn customers_at(&self, shop_id: &str, at: NaiveDate) -> DbResult<Vec<CustomerRecord>> {

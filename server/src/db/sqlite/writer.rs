@@ -29,6 +29,8 @@ use crate::db::{DbError, DbResult};
 const MAX_GROUP: usize = 64;
 /// WAL size past which the writer checkpoints and truncates it after a commit.
 pub const WAL_CHECKPOINT_BYTES: u64 = 16 * 1024 * 1024;
+/// Longest a checkpoint waits for readers of old frames.
+const CHECKPOINT_WAIT: Duration = Duration::from_millis(100);
 /// Quiet time after which the writer truncates any WAL left.
 pub const IDLE_CHECKPOINT_AFTER: Duration = Duration::from_millis(500);
 
@@ -155,23 +157,23 @@ fn run(conn: Connection, queue: mpsc::Receiver<Box<dyn WriteJob>>, wal: PathBuf)
 
 fn commit_group(conn: &Connection, group: Vec<Box<dyn WriteJob>>) {
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-        let message = e.to_string();
-        let busy = DbError::from(e).is_unavailable();
+        let failed = Failed::of(e);
         for job in group {
-            job.fail(error_like(busy, &message));
+            job.fail(failed.error());
         }
         return;
     }
     let mut finishes = Vec::with_capacity(group.len());
-    let mut broken: Option<String> = None;
+    let mut broken: Option<Failed> = None;
     for job in group {
-        if let Some(e) = &broken {
-            job.fail(error_like(false, e));
+        if let Some(failed) = &broken {
+            job.fail(failed.error());
             continue;
         }
         if let Err(e) = conn.execute_batch("SAVEPOINT job") {
-            broken = Some(e.to_string());
-            job.fail(DbError::from(e));
+            let failed = Failed::of(e);
+            job.fail(failed.error());
+            broken = Some(failed);
             continue;
         }
         let ran = job.run(conn);
@@ -181,51 +183,113 @@ fn commit_group(conn: &Connection, group: Vec<Box<dyn WriteJob>>) {
             "ROLLBACK TO job; RELEASE job"
         };
         if let Err(e) = conn.execute_batch(end) {
-            broken = Some(e.to_string());
+            broken = Some(Failed::of(e));
         }
         finishes.push(ran.finish);
     }
-    let outcome = match &broken {
-        Some(message) => {
+    let outcome = match broken {
+        Some(failed) => {
             let _ = conn.execute_batch("ROLLBACK");
-            Err((false, message.clone()))
+            Err(failed)
         }
         None => conn.execute_batch("COMMIT").map_err(|e| {
-            let message = e.to_string();
-            let busy = DbError::from(e).is_unavailable();
+            let failed = Failed::of(e);
             let _ = conn.execute_batch("ROLLBACK");
-            (busy, message)
+            failed
         }),
     };
     for finish in finishes {
-        finish(outcome.as_ref().err().map(|(busy, m)| error_like(*busy, m)));
+        finish(outcome.as_ref().err().map(Failed::error));
     }
 }
 
-/// A fresh error for each caller of a failed group (errors are not `Clone`).
-fn error_like(unavailable: bool, message: &str) -> DbError {
-    let e = anyhow::anyhow!("{message}");
-    if unavailable {
-        DbError::Unavailable(e)
-    } else {
-        DbError::Internal(e)
+/// A group's failure, told to each of its callers alike (errors are not
+/// `Clone`): its kind (busy, disk full, other) and its message.
+struct Failed {
+    kind: fn(anyhow::Error) -> DbError,
+    message: String,
+}
+
+impl Failed {
+    fn of(e: rusqlite::Error) -> Failed {
+        let message = e.to_string();
+        let kind = match DbError::from(e) {
+            DbError::Unavailable(_) => DbError::Unavailable,
+            DbError::StorageFull(_) => DbError::StorageFull,
+            _ => DbError::Internal,
+        };
+        Failed { kind, message }
+    }
+
+    fn error(&self) -> DbError {
+        (self.kind)(anyhow::anyhow!("{}", self.message))
     }
 }
 
 /// Checkpoints the whole WAL into the database and truncates it, if it is larger
-/// than `limit` bytes. Waits (within the busy timeout) for readers still using
-/// old frames; new readers read the database file meanwhile.
+/// than `limit` bytes. Waits up to [`CHECKPOINT_WAIT`] for readers still using
+/// old frames (new readers read the database file meanwhile); a reader that
+/// holds a snapshot longer (an export) only defers the truncation to a later
+/// try, instead of holding up every write behind it for the busy timeout.
 fn truncate_wal_if_over(conn: &Connection, wal: &std::path::Path, limit: u64) {
     let size = std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0);
-    if size > limit
-        && let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-    {
+    if size <= limit {
+        return;
+    }
+    let checkpoint = conn
+        .busy_timeout(CHECKPOINT_WAIT)
+        .and_then(|()| conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())));
+    if let Err(e) = checkpoint {
         tracing::warn!("could not checkpoint the SQLite WAL ({size} bytes): {e}");
+    }
+    if let Err(e) = conn.busy_timeout(super::BUSY_TIMEOUT) {
+        tracing::warn!("could not restore the SQLite busy timeout: {e}");
     }
 }
 
-impl DbError {
-    pub fn is_unavailable(&self) -> bool {
-        matches!(self, DbError::Unavailable(_))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A full disk is told as such to the writes that met it (the HTTP layer
+    /// answers 507), and the writer goes on once there is room again.
+    #[tokio::test]
+    async fn a_full_disk_is_told_as_such_and_the_writer_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("full.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; CREATE TABLE t (x BLOB); PRAGMA max_page_count = 8;",
+        )
+        .unwrap();
+        let writer = Writer::start(conn, dir.path().join("full.db-wal")).unwrap();
+        let mut full = None;
+        for _ in 0..64 {
+            let written = writer
+                .write(|c| {
+                    c.execute("INSERT INTO t VALUES (zeroblob(2000))", [])?;
+                    Ok(())
+                })
+                .await;
+            if let Err(e) = written {
+                full = Some(e);
+                break;
+            }
+        }
+        assert!(matches!(full, Some(DbError::StorageFull(_))), "{full:?}");
+        writer
+            .write(|c| {
+                c.execute_batch("DELETE FROM t; PRAGMA max_page_count = 1000;")?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        writer
+            .write(|c| {
+                c.execute("INSERT INTO t VALUES (zeroblob(2000))", [])?;
+                Ok(())
+            })
+            .await
+            .unwrap();
     }
 }

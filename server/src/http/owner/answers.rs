@@ -132,6 +132,7 @@ pub async fn export(
     let Query(q) = query?;
     let headers = owner::exports::csv_download(&format!("{}-answers.csv", shop.id));
     let stream = owner::exports::answers_csv(db, shop.id, q.query(false, false)?)
+        .await?
         .map_err(std::io::Error::other);
     Ok((headers, streaming::body(stream)))
 }

@@ -123,7 +123,8 @@ pub async fn export(
 ) -> Result<impl IntoResponse, Failure> {
     let Query(q) = query?;
     let headers = owner::exports::csv_download(&format!("{}-customers.csv", shop.id));
-    let stream =
-        owner::exports::customers_csv(db, shop, q.query(false)?).map_err(std::io::Error::other);
+    let stream = owner::exports::customers_csv(db, shop, q.query(false)?)
+        .await?
+        .map_err(std::io::Error::other);
     Ok((headers, streaming::body(stream)))
 }
