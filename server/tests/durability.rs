@@ -163,3 +163,36 @@ async fn the_sqlite_write_ahead_log_stays_bounded_and_shrinks_when_quiet() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// A SQLite file the server may read but not write is refused at start, saying
+/// so, instead of serving and failing every write. (As root, which may write
+/// anything, the server runs as `nobody` for this.)
+#[tokio::test]
+async fn a_sqlite_file_that_cannot_be_written_is_refused_at_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kept.db");
+    {
+        let store = kept_server::db::open(path.to_str().unwrap()).await.unwrap();
+        demo::seed(store.as_ref(), &[]).await.unwrap();
+    }
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_kept-server"));
+    server
+        .args(["--db", path.to_str().unwrap()])
+        .args(["--listen", &format!("127.0.0.1:{}", free_port())])
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true);
+    let root = std::process::Command::new("id").arg("-u").output().unwrap();
+    if String::from_utf8_lossy(&root.stdout).trim() == "0" {
+        server.uid(65534).gid(65534);
+    }
+    let ran = tokio::time::timeout(Duration::from_secs(60), server.output())
+        .await
+        .expect("kept-server stops at once")
+        .unwrap();
+    let said = String::from_utf8_lossy(&ran.stderr);
+    assert!(!ran.status.success(), "{said}");
+    assert!(said.contains("can be read but not written"), "{said}");
+}

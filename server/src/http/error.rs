@@ -134,3 +134,21 @@ impl From<PathRejection> for Failure {
         Failure::bad_request(r.body_text())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_and_a_server_limit_say_what_they_are() {
+        let Failure(status, error) =
+            Failure::from(DbError::StorageFull(anyhow::anyhow!("SQLITE_FULL")));
+        assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE);
+        assert!(error.message.contains("disk is full"), "{}", error.message);
+        let Failure(status, error) = Failure::from(DbError::Busy("4 exports are running".into()));
+        assert_eq!(
+            (status, error.message.as_str()),
+            (StatusCode::SERVICE_UNAVAILABLE, "4 exports are running")
+        );
+    }
+}

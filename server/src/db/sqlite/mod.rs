@@ -65,7 +65,22 @@ impl SqliteDatabase {
     pub fn open(path: &Path) -> anyhow::Result<SqliteDatabase> {
         let mut conn = Connection::open(path)
             .with_context(|| format!("opening the SQLite file {}", path.display()))?;
-        configure(&conn)?;
+        // SQLite opens a file it may not write read-only, without a word: every
+        // write would then fail. Better refused now, saying why.
+        if conn.is_readonly(rusqlite::MAIN_DB)? {
+            anyhow::bail!(
+                "the SQLite file {} can be read but not written: kept-server needs to write \
+                 it (check its owner and permissions)",
+                path.display()
+            );
+        }
+        configure(&conn).with_context(|| {
+            format!(
+                "setting up the SQLite file {} (its directory must be writable too, \
+                 for the write-ahead log)",
+                path.display()
+            )
+        })?;
         schema::MIGRATIONS
             .to_latest(&mut conn)
             .context("migrating the SQLite schema")?;
