@@ -192,6 +192,99 @@ async fn a_stalled_request_body_gets_a_json_408() {
     assert_eq!(e.code, ErrorCode::RequestTimeout);
 }
 
+/// A body declared past the route's limit is refused at once (413, as JSON,
+/// naming both sizes), without waiting for a byte of it; the imports take more.
+/// A request target or headers past theirs get a JSON 414 or 431.
+#[tokio::test]
+async fn a_body_declared_too_large_is_refused_before_it_is_read() {
+    let app = TestApp::new(Engine::Sqlite).await;
+    // Without the check, these would wait the whole hour for their bodies.
+    let router = kept_server::app_with(
+        app.db.clone(),
+        AppConfig {
+            request_timeout: Duration::from_secs(3600),
+            ..AppConfig::default()
+        },
+    );
+    let owner = format!("Bearer {}", demo::OWNER_TOKEN);
+    for (path, token, declared) in [
+        (api::answers(demo::PUBLIC_KEY), None, 2 * 1024 * 1024),
+        (
+            api::purchases(demo::SHOP_ID),
+            Some(format!("Bearer {}", demo::SECRET_KEY)),
+            2 * 1024 * 1024,
+        ),
+        (
+            api::owner(demo::SHOP_ID, "import"),
+            Some(owner.clone()),
+            65 * 1024 * 1024,
+        ),
+    ] {
+        let mut req = Request::post(&path)
+            .header("content-type", "application/json")
+            .header("content-length", declared.to_string());
+        if let Some(token) = token {
+            req = req.header("authorization", token);
+        }
+        let resp = tokio::time::timeout(
+            Duration::from_secs(20),
+            router
+                .clone()
+                .oneshot(req.body(Body::new(NeverEnds)).unwrap()),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{path} waited for the body"))
+        .unwrap();
+        assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+        assert_eq!(resp.headers()["connection"], "close");
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let e: ApiError = serde_json::from_slice(&body).unwrap();
+        assert_eq!(e.code, ErrorCode::PayloadTooLarge);
+        assert!(e.message.contains(&declared.to_string()), "{}", e.message);
+    }
+    // A target or headers past the limits are refused as JSON too, naming them.
+    let long_query = format!("{}?q={}", api::surveys(demo::PUBLIC_KEY), "x".repeat(9000));
+    let big_header = "y".repeat(40 * 1024);
+    for (req, status) in [
+        (
+            Request::get(&long_query).body(Body::empty()).unwrap(),
+            StatusCode::URI_TOO_LONG,
+        ),
+        (
+            Request::get(api::surveys(demo::PUBLIC_KEY))
+                .header("x-padding", &big_header)
+                .body(Body::empty())
+                .unwrap(),
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        ),
+    ] {
+        let resp = router.clone().oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), status);
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let e: ApiError = serde_json::from_slice(&body).unwrap();
+        assert!(e.message.contains("at most"), "{}", e.message);
+    }
+    // An import under its own limit but over the others' is read.
+    let csv = "customer_ref,purchase_id,amount_cents,purchased_at\n".to_string()
+        + &"z1,z-1,100,2026-03-01\n".repeat(1)
+        + &" ".repeat(2 * 1024 * 1024);
+    let resp = router
+        .oneshot(
+            Request::post(api::owner(demo::SHOP_ID, "import"))
+                .header("content-type", "text/csv")
+                .header("authorization", owner)
+                .body(Body::from(csv))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_ne!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
 /// A request body that never yields: a client that stopped sending.
 struct NeverEnds;
 

@@ -345,6 +345,14 @@ async fn cors_allows_only_the_shops_origins_and_says_why_to_the_others(app: Test
     let refused = preflight(&app, "https://evil.example").await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(refused.header("access-control-allow-origin").is_none());
+    assert!(refused.header("vary").unwrap().contains("origin"));
+    let why = refused.error();
+    assert_eq!(why.code, ErrorCode::OriginNotAllowed);
+    assert!(
+        why.message.contains("https://evil.example"),
+        "{}",
+        why.message
+    );
 
     let allowed = app
         .get_with(&api::surveys(demo::PUBLIC_KEY), &[("origin", ORIGIN)])

@@ -90,11 +90,8 @@ pub fn router() -> Router<Db> {
         .route("/dashboard/settings/keys/{kind}", post(settings::rotate))
         .route(
             "/dashboard/import",
-            get(import::page)
-                .post(import::upload)
-                .layer(axum::extract::DefaultBodyLimit::max(
-                    crate::owner::import::MAX_IMPORT_BYTES,
-                )),
+            // Its body limit: `http/request_limits.rs`.
+            get(import::page).post(import::upload),
         )
 }
 

@@ -9,6 +9,7 @@ pub mod error;
 mod json_errors;
 mod kiosk;
 mod owner;
+mod request_limits;
 mod security_headers;
 mod shop_loader;
 pub(crate) mod streaming;
@@ -20,10 +21,8 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::{Router, middleware};
-use kept_shared::limits::MAX_BODY_BYTES;
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -130,7 +129,7 @@ pub fn app_with(db: Db, config: AppConfig) -> Router {
         .layer(axum::Extension(public_url))
         // The owner API and the dashboard register webhooks.
         .layer(axum::Extension(config.webhook_receivers))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(request_limits::request_limits))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             request_timeout,

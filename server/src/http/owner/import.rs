@@ -23,8 +23,6 @@ use crate::http::error::Failure;
 use crate::http::streaming;
 use crate::owner::import::{Format, ImportFailure, parse_off_thread, spawn_import};
 
-pub use crate::owner::import::MAX_IMPORT_BYTES;
-
 fn format_of(headers: &HeaderMap) -> Result<Format, Failure> {
     let ct = headers
         .get(header::CONTENT_TYPE)

@@ -10,7 +10,6 @@ mod report;
 mod settings;
 mod webhooks;
 
-use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, patch, post, put};
 use axum::{Router, middleware};
 use chrono::NaiveDate;
@@ -76,7 +75,8 @@ pub fn router(db: Db) -> Router<Db> {
         .route("/{shop_id}/links.csv", post(kiosks::bulk_links))
         .route(
             "/{shop_id}/import",
-            post(import::import).layer(DefaultBodyLimit::max(import::MAX_IMPORT_BYTES)),
+            // Its body limit: `http/request_limits.rs`.
+            post(import::import),
         )
         .route_layer(middleware::from_fn_with_state(
             (db, TokenKind::Owner),
