@@ -7,11 +7,11 @@ pub mod history;
 use std::sync::Arc;
 
 use anyhow::Result;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use kept_shared::Audience;
 
-use crate::db::{AnswerQuery, Database, DbError, ShopUpdate};
+use crate::db::{AnswerQuery, AuditRecord, Database, DbError, ShopUpdate};
 use crate::shops::{self, ShopKeys, ShopSpec};
 use crate::{calendar, loyalty};
 use crate::{ingest, shops::edit_origins};
@@ -109,30 +109,61 @@ async fn ask_on_every_order(db: &dyn Database) -> Result<()> {
     Ok(())
 }
 
-/// A year of made-up history (see [`history`]): only for `--demo`, and only
-/// while the demo shop has no answers.
+/// The audit log's marks of the demo year: begun (with the year's last day as
+/// its detail), then done.
+const YEAR_LOADING: &str = "demo year loading";
+const YEAR_LOADED: &str = "demo year loaded";
+/// Who loads it, as the audit log says.
+const LOADER: &str = "kept-server --demo";
+
+/// A year of made-up history (see [`history`]): only for `--demo`, once.
+///
+/// Loading it takes several writes; a server killed part-way leaves a mark
+/// that it began (and with which last day), and the next start finishes that
+/// same year. Every step can be repeated: purchases and answers by their ids,
+/// the follow-ups by answer, the widget's counts only if the year has none.
 pub async fn seed_history(db: &dyn Database) -> Result<()> {
-    let (_, answered) = db
-        .find_answers(
-            SHOP_ID,
-            AnswerQuery {
-                limit: 1,
-                ..Default::default()
-            },
-        )
-        .await?;
-    if answered > 0 {
+    let log = db.audit_log(SHOP_ID, u32::MAX.into()).await?;
+    if log.iter().any(|a| a.action == YEAR_LOADED) {
         return Ok(());
     }
     let shop = db
         .shop(SHOP_ID)
         .await?
         .expect("the demo shop is seeded first");
-    let now = Utc::now();
-    // The made-up year ends yesterday: nothing in it is later than now (its last
-    // day's hours are all past), and a visitor's own first answer is the newest.
-    let yesterday = calendar::today(shop.time_zone) - chrono::Days::new(1);
-    let mut h = history::history(SHOP_ID, yesterday);
+    // When the load began, and the year's last day: a load finished later
+    // writes as of then, so the answers of the year's first days are no older
+    // to it than they were (answers past a year are refused).
+    let begun = log.iter().find(|a| a.action == YEAR_LOADING).and_then(|a| {
+        let day = a.detail.parse::<chrono::NaiveDate>().ok()?;
+        Some((day, a.at))
+    });
+    let (last_day, now) = match begun {
+        Some(begun) => begun,
+        None => {
+            // Answers without the mark: a store from before the marks, or a demo
+            // shop used without `--demo`; either way, not ours to fill.
+            let (_, answered) = db
+                .find_answers(
+                    SHOP_ID,
+                    AnswerQuery {
+                        limit: 1,
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            if answered > 0 {
+                return Ok(());
+            }
+            // The made-up year ends yesterday: nothing in it is later than now
+            // (its last day's hours are all past), and a visitor's own first
+            // answer is the newest.
+            let yesterday = calendar::today(shop.time_zone) - chrono::Days::new(1);
+            let now = mark(db, YEAR_LOADING, yesterday.to_string()).await?;
+            (yesterday, now)
+        }
+    };
+    let mut h = history::history(SHOP_ID, last_day);
     for p in &mut h.purchases {
         p.points = loyalty::points_earned(p.amount_cents, shop.points_per_unit).unwrap_or(0);
     }
@@ -149,6 +180,33 @@ pub async fn seed_history(db: &dyn Database) -> Result<()> {
     for (id, follow_up) in h.follow_ups {
         db.set_follow_up(SHOP_ID, id, follow_up).await?;
     }
-    db.record_widget_events(SHOP_ID, h.events).await?;
+    // Counts add up, so they are written once, in one write; a visitor's own
+    // are dated today or later, after the year.
+    let first_day = h.events.iter().map(|e| e.day).min();
+    if let Some(first_day) = first_day
+        && db
+            .widget_events(SHOP_ID, first_day, last_day)
+            .await?
+            .is_empty()
+    {
+        db.record_widget_events(SHOP_ID, h.events).await?;
+    }
+    mark(db, YEAR_LOADED, last_day.to_string()).await?;
     Ok(())
+}
+
+/// Records `action` in the audit log; returns when.
+async fn mark(db: &dyn Database, action: &str, detail: String) -> Result<DateTime<Utc>> {
+    let at = Utc::now();
+    db.record_audit(
+        SHOP_ID,
+        AuditRecord {
+            at,
+            actor: LOADER.into(),
+            action: action.into(),
+            detail,
+        },
+    )
+    .await?;
+    Ok(at)
 }
