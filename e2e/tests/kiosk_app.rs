@@ -278,6 +278,56 @@ async fn a_receipt_identifies_the_respondent_for_their_answer_only() -> Result<(
     )
     .await?;
 
+    // A respondent holding a receipt to the camera touches nothing, yet is
+    // there: the dialog stays open past the idle time while the camera sees a
+    // code, and closes the idle time after it last saw one. (Chromium on Linux
+    // has no BarcodeDetector: a stand-in sees a code while told to, over a
+    // camera that is a canvas.)
+    w.eval(
+        r#"window.__codeInView = true;
+        window.BarcodeDetector = class {
+          detect() { return Promise.resolve(window.__codeInView ? [{ rawValue: 'not-a-receipt' }] : []); }
+        };
+        navigator.mediaDevices.getUserMedia = () => {
+          const canvas = document.createElement('canvas');
+          canvas.width = canvas.height = 16;
+          canvas.getContext('2d').fillRect(0, 0, 16, 16);
+          return Promise.resolve(canvas.captureStream());
+        };"#,
+    )
+    .await?;
+    w.click_in_page("[data-testid=kiosk-scan-open]").await?;
+    w.wait_until(
+        "the code in view to be read (and refused)",
+        "document.getElementById('scan-error').textContent.includes('not one of our receipts') && !document.getElementById('scan-video').hidden",
+    )
+    .await?;
+    w.eval("window.__opened = performance.now()").await?;
+    w.wait_until(
+        "more than the idle time to pass",
+        "performance.now() - window.__opened > 10000 || document.getElementById('scan').hidden",
+    )
+    .await?;
+    assert!(
+        !w.eval("document.getElementById('scan').hidden")
+            .await?
+            .as_bool()
+            .unwrap(),
+        "the dialog closed on a respondent holding a receipt to the camera"
+    );
+    w.eval("window.__codeInView = false; window.__lastSeen = performance.now()")
+        .await?;
+    w.wait_until(
+        "the dialog to close once nobody holds a code up",
+        "document.getElementById('scan').hidden",
+    )
+    .await?;
+    let waited = w.eval("performance.now() - window.__lastSeen").await?;
+    assert!(
+        waited.as_f64().unwrap() >= 7_000.0,
+        "closed {waited} ms after the code left the camera"
+    );
+
     // Another customer scans their receipt and walks away without a touch: after
     // the idle time the kiosk is anonymous again, their card gone.
     w.click_in_page("[data-testid=kiosk-scan-open]").await?;

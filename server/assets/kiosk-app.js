@@ -209,6 +209,9 @@
       offline: 'Зараз чек не перевірити: дайте відповідь, будь ласка, без нього.' },
   };
   var scanTexts = SCAN_TEXTS.en, stream = null, scanning = false, identified = false;
+  // The last sign of someone at the kiosk: a touch, a key, or a code held to the camera.
+  var lastTouch = Date.now();
+  function touched() { lastTouch = Date.now(); }
 
   function showScanTexts(locale) {
     scanTexts = SCAN_TEXTS[language(locale)];
@@ -245,6 +248,8 @@
       return video.play().then(function look() {
         if (!scanning) return;
         detector.detect(video).then(function (codes) {
+          // Someone holding a receipt up touches nothing, yet is there.
+          if (codes.length) touched();
           var code = codes.length && codes[0].rawValue;
           if (code && code != tried) identify(tried = code);
         }, function () {}).then(function () { setTimeout(look, 250); });
@@ -364,12 +369,12 @@
   }
 
   // A dialog left open (a receipt's code typed, a PIN begun) closes, emptied,
-  // after the kiosk's idle time without a touch, as the widget's screens start
-  // afresh: the next respondent finds nothing of the last one's.
+  // after the kiosk's idle time without a touch (or a code held to the camera),
+  // as the widget's screens start afresh: the next respondent finds nothing of
+  // the last one's.
   function closeDialogsWhenIdle(idleSeconds) {
-    var lastTouch = Date.now();
     ['pointerdown', 'keydown', 'input'].forEach(function (type) {
-      document.addEventListener(type, function () { lastTouch = Date.now(); }, true);
+      document.addEventListener(type, touched, true);
     });
     setInterval(function () {
       if ((!$('scan').hidden || !$('unlock').hidden) && Date.now() - lastTouch > idleSeconds * 1e3) {
