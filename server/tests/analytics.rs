@@ -13,8 +13,8 @@ use kept_server::demo;
 use kept_shared::testing::AnswerBuilder;
 use kept_shared::{
     AnswerItem, CohortReport, CustomerDetail, CustomerSummary, ErrorCode, FunnelReport,
-    ImportReport, LoyaltyReport, Page, RecordPurchase, RetentionReport, RfmReport,
-    SatisfactionReport, Segment, WinBackEntry, api,
+    LoyaltyReport, Page, RecordPurchase, RetentionReport, RfmReport, SatisfactionReport, Segment,
+    WinBackEntry, api,
 };
 
 on_both_engines!(
