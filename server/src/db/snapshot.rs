@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
-use super::{DbError, DbResult};
+use super::{AnswerQuery, CustomerQuery, DbError, DbResult};
 
 /// Rows read and sent per page of an export.
 pub const EXPORT_PAGE: u64 = 1000;
@@ -21,6 +21,32 @@ pub const MAX_EXPORTS: usize = 4;
 pub const EXPORT_DEADLINE: Duration = Duration::from_secs(15 * 60);
 /// Longest an export waits for its turn before the answer is "busy".
 pub const EXPORT_QUEUE_WAIT: Duration = Duration::from_secs(10);
+
+/// A listing's query, read a page at a time by an export.
+pub trait ExportPage: Clone {
+    /// This query's page of [`EXPORT_PAGE`] rows at `offset`.
+    fn export_page(&self, offset: u64) -> Self;
+}
+
+impl ExportPage for CustomerQuery {
+    fn export_page(&self, offset: u64) -> Self {
+        CustomerQuery {
+            offset,
+            limit: EXPORT_PAGE,
+            ..self.clone()
+        }
+    }
+}
+
+impl ExportPage for AnswerQuery {
+    fn export_page(&self, offset: u64) -> Self {
+        AnswerQuery {
+            offset,
+            limit: EXPORT_PAGE,
+            ..self.clone()
+        }
+    }
+}
 
 /// The pages of an export, as the store reads them; the reading stops when the
 /// receiver is dropped.

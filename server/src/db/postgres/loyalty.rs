@@ -81,17 +81,7 @@ pub async fn record_purchases(
         balances.insert(r.try_get(0)?, unsigned(r.try_get(1)?)?);
     }
     let ids: Vec<&str> = purchases.iter().map(|p| p.purchase_id.as_str()).collect();
-    let mut known: HashMap<String, KnownPurchase> = HashMap::new();
-    for r in tx
-        .query(
-            "SELECT purchase_id, customer_ref, amount_cents FROM purchases
-             WHERE shop_id = $1 AND purchase_id = ANY($2)",
-            &[&shop_id, &ids],
-        )
-        .await?
-    {
-        known.insert(r.try_get(0)?, known_purchase(&r, 1)?);
-    }
+    let mut known = known_purchases(&tx, shop_id, &ids).await?;
     let mut outcomes = Vec::with_capacity(purchases.len());
     let mut summary = ImportOutcome::default();
     let mut fresh: Vec<&NewPurchase> = Vec::new();
@@ -194,10 +184,10 @@ fn known_purchase(r: &tokio_postgres::Row, at: usize) -> DbResult<KnownPurchase>
 }
 
 /// Which of `ids` the shop has recorded.
-pub async fn known_purchases(
-    client: &Client,
+pub async fn known_purchases<Id: tokio_postgres::types::ToSql + Sync>(
+    client: &impl deadpool_postgres::GenericClient,
     shop_id: &str,
-    ids: &[String],
+    ids: &[Id],
 ) -> DbResult<HashMap<String, KnownPurchase>> {
     let mut known = HashMap::new();
     for r in client

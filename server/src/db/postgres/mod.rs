@@ -35,7 +35,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
-use snapshot::{ExportPages, ExportTurns};
+use snapshot::{ExportPage, ExportPages, ExportTurns};
 
 use super::*;
 
@@ -50,7 +50,7 @@ pub struct PgDatabase {
 }
 
 /// Reads one page of an export at `offset` inside the export's transaction.
-type ExportPage<T> = Box<
+type ReadPage<T> = Box<
     dyn for<'t> Fn(
             &'t deadpool_postgres::Transaction<'t>,
             u64,
@@ -105,7 +105,7 @@ impl PgDatabase {
 
     /// Reads `page(offset)` after page inside one read-only REPEATABLE READ
     /// transaction (one snapshot), sending each as the receiver takes it.
-    async fn export<T: Send + 'static>(&self, page: ExportPage<T>) -> DbResult<ExportPages<T>> {
+    async fn export<T: Send + 'static>(&self, page: ReadPage<T>) -> DbResult<ExportPages<T>> {
         let turn = self.exports.wait().await?;
         let mut client = self.client().await?;
         let (pages, received) = tokio::sync::mpsc::channel(1);
@@ -345,11 +345,7 @@ impl Database for PgDatabase {
     ) -> DbResult<ExportPages<StoredAnswer>> {
         let id = shop_id.to_string();
         self.export(Box::new(move |tx, offset| {
-            let page = AnswerQuery {
-                offset,
-                limit: snapshot::EXPORT_PAGE,
-                ..query.clone()
-            };
+            let page = query.export_page(offset);
             let id = id.clone();
             Box::pin(async move { Ok(answers::find(tx, &id, &page).await?.0) })
         }))
@@ -412,11 +408,7 @@ impl Database for PgDatabase {
     ) -> DbResult<ExportPages<CustomerRecord>> {
         let id = shop_id.to_string();
         self.export(Box::new(move |tx, offset| {
-            let page = CustomerQuery {
-                offset,
-                limit: snapshot::EXPORT_PAGE,
-                ..query.clone()
-            };
+            let page = query.export_page(offset);
             let id = id.clone();
             Box::pin(async move { Ok(customers::customers(tx, &id, &page).await?.0) })
         }))

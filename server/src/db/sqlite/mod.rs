@@ -29,7 +29,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 
 use super::*;
-use snapshot::{ExportPages, ExportTurns};
+use snapshot::{ExportPage, ExportPages, ExportTurns};
 use writer::Writer;
 
 /// Read connections: reports and lookups run beside the writer.
@@ -449,11 +449,7 @@ impl Database for SqliteDatabase {
     ) -> DbResult<ExportPages<StoredAnswer>> {
         let id = shop_id.to_string();
         self.export(move |c, offset| {
-            let page = AnswerQuery {
-                offset,
-                limit: snapshot::EXPORT_PAGE,
-                ..query.clone()
-            };
+            let page = query.export_page(offset);
             Ok(answers::find(c, &id, &page)?.0)
         })
         .await
@@ -520,11 +516,7 @@ impl Database for SqliteDatabase {
     ) -> DbResult<ExportPages<CustomerRecord>> {
         let id = shop_id.to_string();
         self.export(move |c, offset| {
-            let page = CustomerQuery {
-                offset,
-                limit: snapshot::EXPORT_PAGE,
-                ..query.clone()
-            };
+            let page = query.export_page(offset);
             Ok(customers::customers(c, &id, &page)?.0)
         })
         .await
