@@ -16,13 +16,11 @@ on_both_engines!(
     exports_past_the_limit_wait_for_a_turn_and_a_closed_one_gives_its_turn_back,
 );
 
-/// Imports one purchase each for customers `{prefix}0000` onwards.
-async fn customers(app: &TestApp, prefix: &str, count: usize) {
+/// Imports a purchase (`order`, numbered) each for customers `{prefix}0000` onwards.
+async fn customers(app: &TestApp, prefix: &str, order: &str, count: usize) {
     let mut csv = String::from("customer_ref,purchase_id,amount_cents,purchased_at\n");
     for i in 0..count {
-        csv.push_str(&format!(
-            "{prefix}{i:04},{prefix}-order-{i},500,2026-03-01\n"
-        ));
+        csv.push_str(&format!("{prefix}{i:04},{order}-{i},500,2026-03-01\n"));
     }
     app.owner_send(
         Method::POST,
@@ -48,18 +46,19 @@ async fn next_chunk(body: &mut BodyDataStream) -> Option<Vec<u8>> {
 /// began is there once, and none added later.
 async fn rows_written_during_an_export_neither_repeat_nor_go_missing(app: TestApp) {
     let count = 5 * EXPORT_PAGE as usize;
-    customers(&app, "m", count).await;
+    customers(&app, "m", "first", count).await;
     let (status, mut body) = app.owner_streaming("customers.csv?sort=customer_ref").await;
     assert_eq!(status, StatusCode::OK);
     let mut csv = next_chunk(&mut body).await.unwrap();
     let first = next_chunk(&mut body).await.unwrap();
     csv.extend(first);
     // While the rest streams: new customers sorting first, and more purchases.
-    customers(&app, "a", 500).await;
-    customers(&app, "m", 200).await;
+    customers(&app, "a", "new", 500).await;
+    customers(&app, "m", "again", 200).await;
     while let Some(chunk) = next_chunk(&mut body).await {
         csv.extend(chunk);
     }
+    let csv_bytes = csv.clone();
     let mut reader = csv::Reader::from_reader(&csv[..]);
     let refs: Vec<String> = reader
         .records()
@@ -73,13 +72,22 @@ async fn rows_written_during_an_export_neither_repeat_nor_go_missing(app: TestAp
         "every customer once, no new ones"
     );
     assert_eq!(refs, expected);
+    // Each as the export began: one purchase, not the second one bought since.
+    let purchases: Vec<String> = csv::Reader::from_reader(&csv_bytes[..])
+        .records()
+        .map(|r| r.unwrap()[3].to_string())
+        .collect();
+    assert!(
+        purchases.iter().all(|p| p == "1" || p == "0"),
+        "{purchases:?}"
+    );
 }
 
 /// Each export holds a snapshot while it streams: past [`MAX_EXPORTS`], one
 /// waits for a turn and is told "busy" (503) when none comes; closing an export
 /// gives its turn back.
 async fn exports_past_the_limit_wait_for_a_turn_and_a_closed_one_gives_its_turn_back(app: TestApp) {
-    customers(&app, "m", 4 * EXPORT_PAGE as usize).await;
+    customers(&app, "m", "first", 4 * EXPORT_PAGE as usize).await;
     let mut open = Vec::new();
     for _ in 0..MAX_EXPORTS {
         let (status, body) = app.owner_streaming("customers.csv").await;
@@ -99,7 +107,6 @@ async fn exports_past_the_limit_wait_for_a_turn_and_a_closed_one_gives_its_turn_
             .message
             .contains("exports are running already")
     );
-    // A short export (the answers: one page) needs no turn for long.
     // An export read to its end, and one closed half-read, give their turns back.
     let mut finished = open.pop().unwrap();
     while next_chunk(&mut finished).await.is_some() {}

@@ -18,7 +18,7 @@ pub enum DbError {
     /// One of this server's own limits is reached for now (exports running at
     /// once): the message says which, and retrying later works.
     #[error("{0}")]
-    Busy(String),
+    AtCapacity(String),
     /// The store's disk is full: nothing was written, and retrying works only
     /// once the server's operator frees space.
     #[error("the database's disk is full: {0:#}")]

@@ -181,9 +181,6 @@ pub trait Database: Send + Sync + 'static {
         shop_id: &str,
         query: CustomerQuery,
     ) -> DbResult<(Vec<CustomerRecord>, u64)>;
-    /// Every customer with a purchase up to `at`, with their figures up to `at`
-    /// (`points`: their balance when `at` is on or after the shop's last purchase
-    /// day, else the points their purchases up to `at` earned).
     /// Every customer `query` selects (its paging ignored), read from one
     /// snapshot a page at a time as the receiver takes them ([`snapshot`]).
     async fn export_customers(
@@ -191,6 +188,9 @@ pub trait Database: Send + Sync + 'static {
         shop_id: &str,
         query: CustomerQuery,
     ) -> DbResult<snapshot::ExportPages<CustomerRecord>>;
+    /// Every customer with a purchase up to `at`, with their figures up to `at`
+    /// (`points`: their balance when `at` is on or after the shop's last purchase
+    /// day, else the points their purchases up to `at` earned).
     async fn customers_at(&self, shop_id: &str, at: NaiveDate) -> DbResult<Vec<CustomerRecord>>;
     /// A customer's purchases, newest first.
     async fn purchases_of(

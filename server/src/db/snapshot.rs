@@ -5,11 +5,19 @@
 //! A snapshot holds a connection (and, on SQLite, keeps the write-ahead log from
 //! being reset past it) for as long as the export runs, so at most
 //! [`MAX_EXPORTS`] run at once and each ends by [`EXPORT_DEADLINE`].
+//!
+//! Each engine opens its snapshot and reads a page of it; the paging, the
+//! deadline and how the end is told are here, for both. The export's last
+//! message is [`Export::Done`]: an export that ends without it (an error, the
+//! deadline) is told as cut short, so a truncated file is never a whole one.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::Stream;
+use futures_util::future::BoxFuture;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::time::Instant;
 
 use super::{AnswerQuery, CustomerQuery, DbError, DbResult};
 
@@ -21,14 +29,27 @@ pub const MAX_EXPORTS: usize = 4;
 pub const EXPORT_DEADLINE: Duration = Duration::from_secs(15 * 60);
 /// Longest an export waits for its turn before the answer is "busy".
 pub const EXPORT_QUEUE_WAIT: Duration = Duration::from_secs(10);
+/// Longest a failed export waits for its reader to take the error.
+const ERROR_WAIT: Duration = Duration::from_secs(5);
+
+/// What an export sends: a page of rows, and at the end, that it is done.
+#[derive(Debug)]
+pub enum Export<T> {
+    Rows(Vec<T>),
+    Done,
+}
+
+/// The pages of an export, as the store reads them; the reading stops when the
+/// receiver is dropped.
+pub type ExportPages<T> = mpsc::Receiver<DbResult<Export<T>>>;
 
 /// A listing's query, read a page at a time by an export.
-pub trait ExportPage: Clone {
+pub trait PagedQuery: Clone {
     /// This query's page of [`EXPORT_PAGE`] rows at `offset`.
     fn export_page(&self, offset: u64) -> Self;
 }
 
-impl ExportPage for CustomerQuery {
+impl PagedQuery for CustomerQuery {
     fn export_page(&self, offset: u64) -> Self {
         CustomerQuery {
             offset,
@@ -38,7 +59,7 @@ impl ExportPage for CustomerQuery {
     }
 }
 
-impl ExportPage for AnswerQuery {
+impl PagedQuery for AnswerQuery {
     fn export_page(&self, offset: u64) -> Self {
         AnswerQuery {
             offset,
@@ -47,10 +68,6 @@ impl ExportPage for AnswerQuery {
         }
     }
 }
-
-/// The pages of an export, as the store reads them; the reading stops when the
-/// receiver is dropped.
-pub type ExportPages<T> = mpsc::Receiver<DbResult<Vec<T>>>;
 
 /// The turns of the exports of one store.
 #[derive(Clone)]
@@ -67,17 +84,153 @@ impl ExportTurns {
     pub async fn wait(&self) -> DbResult<OwnedSemaphorePermit> {
         match tokio::time::timeout(EXPORT_QUEUE_WAIT, self.0.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
-            _ => Err(DbError::Busy(format!(
+            _ => Err(DbError::AtCapacity(format!(
                 "{MAX_EXPORTS} exports are running already; try again in a minute"
             ))),
         }
     }
 }
 
-/// The error of an export past its deadline.
-pub fn past_deadline() -> DbError {
-    DbError::Unavailable(anyhow::anyhow!(
-        "the export took longer than {} minutes and was cut off",
-        EXPORT_DEADLINE.as_secs() / 60
-    ))
+/// Runs `export` (which opens the snapshot and [`read_pages`] of it) until
+/// `deadline` at the latest; a failure is told to the reader if it takes it.
+pub async fn run<T>(
+    pages: &mpsc::Sender<DbResult<Export<T>>>,
+    deadline: Instant,
+    export: impl Future<Output = DbResult<()>>,
+) {
+    let failed = match tokio::time::timeout_at(deadline, export).await {
+        Ok(Ok(())) => return,
+        Ok(Err(e)) => e,
+        Err(_) => DbError::Unavailable(anyhow::anyhow!(
+            "the export took longer than {} minutes and was cut off",
+            EXPORT_DEADLINE.as_secs() / 60
+        )),
+    };
+    // A reader too slow to take it still learns: no `Done` comes.
+    let _ = tokio::time::timeout(ERROR_WAIT, pages.send(Err(failed))).await;
+}
+
+/// Reads `read(offset)` page after page until one comes back short, sending
+/// each as the receiver takes it, then [`Export::Done`]. Stops early, without
+/// an error, when the receiver is gone.
+pub async fn read_pages<'a, T, F>(
+    pages: &mpsc::Sender<DbResult<Export<T>>>,
+    mut read: F,
+) -> DbResult<()>
+where
+    F: FnMut(u64) -> BoxFuture<'a, DbResult<Vec<T>>>,
+{
+    let mut offset = 0;
+    loop {
+        let rows = read(offset).await?;
+        let last = (rows.len() as u64) < EXPORT_PAGE;
+        if !rows.is_empty() && pages.send(Ok(Export::Rows(rows))).await.is_err() {
+            return Ok(());
+        }
+        if last {
+            let _ = pages.send(Ok(Export::Done)).await;
+            return Ok(());
+        }
+        offset += EXPORT_PAGE;
+    }
+}
+
+/// The pages of an export as its reader takes them: each page, then the end;
+/// or an error, also when the export ended without saying it was done.
+pub fn rows<T: Send + 'static>(pages: ExportPages<T>) -> impl Stream<Item = DbResult<Vec<T>>> {
+    futures_util::stream::unfold(Some(pages), |pages| async move {
+        let mut pages = pages?;
+        let item = match pages.recv().await {
+            Some(Ok(Export::Rows(rows))) => return Some((Ok(rows), Some(pages))),
+            Some(Ok(Export::Done)) => return None,
+            Some(Err(e)) => Err(e),
+            None => Err(DbError::internal(anyhow::anyhow!(
+                "the export ended before its last page"
+            ))),
+        };
+        Some((item, None))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::StreamExt;
+
+    use super::*;
+
+    /// An export of `sizes` pages, where page `fail_at` (if any) fails.
+    async fn export(
+        sizes: Vec<usize>,
+        fail_at: Option<usize>,
+        deadline: Duration,
+    ) -> Vec<DbResult<usize>> {
+        let (pages, received) = mpsc::channel(1);
+        tokio::spawn(async move {
+            let pages = pages;
+            run(&pages, Instant::now() + deadline, async {
+                read_pages(&pages, |offset| {
+                    let n = (offset / EXPORT_PAGE) as usize;
+                    let size = sizes.get(n).copied().unwrap_or(0);
+                    Box::pin(async move {
+                        if Some(n) == fail_at {
+                            return Err(DbError::internal(anyhow::anyhow!("page {n} failed")));
+                        }
+                        if size == usize::MAX {
+                            std::future::pending::<()>().await;
+                        }
+                        Ok(vec![0u8; size])
+                    })
+                })
+                .await
+            })
+            .await
+        });
+        rows(received)
+            .map(|page| page.map(|rows| rows.len()))
+            .collect()
+            .await
+    }
+
+    fn sizes(got: &[DbResult<usize>]) -> Vec<Result<usize, String>> {
+        got.iter()
+            .map(|r| r.as_ref().map(|n| *n).map_err(|e| e.to_string()))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn an_export_ends_after_its_short_page_and_says_so_when_cut_short() {
+        let long = Duration::from_secs(60);
+        let full = EXPORT_PAGE as usize;
+        assert_eq!(
+            sizes(&export(vec![full, full, 3], None, long).await),
+            [Ok(full), Ok(full), Ok(3)]
+        );
+        assert_eq!(
+            sizes(&export(vec![full, full], None, long).await),
+            [Ok(full), Ok(full)]
+        );
+        let failed = sizes(&export(vec![full, full, 3], Some(1), long).await);
+        assert_eq!(failed.len(), 2, "{failed:?}");
+        assert!(failed[1].as_ref().unwrap_err().contains("page 1 failed"));
+        // Past the deadline, a page that never comes: the reader is told.
+        let cut = sizes(&export(vec![full, usize::MAX], None, Duration::from_millis(200)).await);
+        assert_eq!(cut.len(), 2, "{cut:?}");
+        assert!(cut[1].as_ref().unwrap_err().contains("cut off"), "{cut:?}");
+    }
+
+    #[tokio::test]
+    async fn an_export_that_vanishes_without_its_end_is_an_error() {
+        let (pages, received) = mpsc::channel::<DbResult<Export<u8>>>(1);
+        pages.send(Ok(Export::Rows(vec![1]))).await.unwrap();
+        drop(pages);
+        let got: Vec<_> = rows(received).collect().await;
+        assert_eq!(got.len(), 2);
+        assert!(
+            got[1]
+                .as_ref()
+                .unwrap_err()
+                .to_string()
+                .contains("before its last page")
+        );
+    }
 }

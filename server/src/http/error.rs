@@ -70,7 +70,7 @@ impl From<DbError> for Failure {
                 ErrorCode::LimitExceeded,
                 m,
             ),
-            DbError::Busy(m) => {
+            DbError::AtCapacity(m) => {
                 Failure::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Internal, m)
             }
             DbError::StorageFull(e) => {
@@ -145,7 +145,8 @@ mod tests {
             Failure::from(DbError::StorageFull(anyhow::anyhow!("SQLITE_FULL")));
         assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE);
         assert!(error.message.contains("disk is full"), "{}", error.message);
-        let Failure(status, error) = Failure::from(DbError::Busy("4 exports are running".into()));
+        let Failure(status, error) =
+            Failure::from(DbError::AtCapacity("4 exports are running".into()));
         assert_eq!(
             (status, error.message.as_str()),
             (StatusCode::SERVICE_UNAVAILABLE, "4 exports are running")

@@ -14,7 +14,7 @@ use kept_shared::{AnswerItem, AnswerValue, CustomerSummary, WinBackEntry};
 use super::customers::summary;
 use super::inbox::answer_item;
 use crate::calendar;
-use crate::db::snapshot::ExportPages;
+use crate::db::snapshot::{self, ExportPages};
 use crate::db::{AnswerQuery, CustomerQuery, Database, DbError, Shop};
 
 /// A cell as written: text a spreadsheet would take for a formula (`=`, `+`, `-`,
@@ -164,22 +164,22 @@ fn header(names: &[&str]) -> Bytes {
     ))
 }
 
-/// `header_line`, then each page of `pages` as CSV rows.
+/// `header_line`, then each page of `pages` as CSV rows; an error (also an
+/// export cut short) ends the stream with it, so the download fails instead of
+/// passing for whole.
 fn csv_pages<T: Send + 'static>(
     header_line: Bytes,
     pages: ExportPages<T>,
     row: impl Fn(T) -> Vec<String> + Send + 'static,
 ) -> impl Stream<Item = Result<Bytes, DbError>> {
-    let rows = futures_util::stream::unfold((pages, row), |(mut pages, row)| async move {
-        let page = pages.recv().await?;
-        let chunk = page.map(|items| {
+    let rows = snapshot::rows(pages).map(move |page| {
+        page.map(|items| {
             let mut chunk = Vec::new();
             for item in items {
                 chunk.extend(csv_line(&row(item)));
             }
             Bytes::from(chunk)
-        });
-        Some((chunk, (pages, row)))
+        })
     });
     futures_util::stream::once(std::future::ready(Ok(header_line))).chain(rows)
 }

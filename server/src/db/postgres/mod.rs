@@ -35,7 +35,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
-use snapshot::{ExportPage, ExportPages, ExportTurns};
+use snapshot::{ExportPages, ExportTurns, PagedQuery};
 
 use super::*;
 
@@ -104,14 +104,16 @@ impl PgDatabase {
     }
 
     /// Reads `page(offset)` after page inside one read-only REPEATABLE READ
-    /// transaction (one snapshot), sending each as the receiver takes it.
+    /// transaction (one snapshot), sending each as the receiver takes it
+    /// ([`snapshot`]).
     async fn export<T: Send + 'static>(&self, page: ReadPage<T>) -> DbResult<ExportPages<T>> {
         let turn = self.exports.wait().await?;
         let mut client = self.client().await?;
         let (pages, received) = tokio::sync::mpsc::channel(1);
+        let deadline = tokio::time::Instant::now() + snapshot::EXPORT_DEADLINE;
         tokio::spawn(async move {
             let _turn = turn;
-            let read = async {
+            snapshot::run(&pages, deadline, async {
                 // Dropped unfinished (past the deadline), it rolls back.
                 let tx = client
                     .build_transaction()
@@ -119,25 +121,11 @@ impl PgDatabase {
                     .read_only(true)
                     .start()
                     .await?;
-                let mut offset = 0;
-                loop {
-                    let items = page(&tx, offset).await?;
-                    let full = items.len() as u64 == snapshot::EXPORT_PAGE;
-                    if (!items.is_empty() && pages.send(Ok(items)).await.is_err()) || !full {
-                        break;
-                    }
-                    offset += snapshot::EXPORT_PAGE;
-                }
+                snapshot::read_pages(&pages, |offset| page(&tx, offset)).await?;
                 tx.commit().await?;
-                Ok::<_, DbError>(())
-            };
-            let outcome = tokio::time::timeout(snapshot::EXPORT_DEADLINE, read).await;
-            let failed = match outcome {
-                Ok(Ok(())) => return,
-                Ok(Err(e)) => e,
-                Err(_) => snapshot::past_deadline(),
-            };
-            let _ = pages.try_send(Err(failed));
+                Ok(())
+            })
+            .await;
         });
         Ok(received)
     }

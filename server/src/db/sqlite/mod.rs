@@ -19,6 +19,7 @@ mod webhooks;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -29,7 +30,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 
 use super::*;
-use snapshot::{ExportPage, ExportPages, ExportTurns};
+use snapshot::{ExportPages, ExportTurns, PagedQuery};
 use writer::Writer;
 
 /// Read connections: reports and lookups run beside the writer.
@@ -58,6 +59,39 @@ fn configure(c: &Connection) -> rusqlite::Result<()> {
          PRAGMA secure_delete = ON; PRAGMA journal_size_limit = {};",
         writer::WAL_CHECKPOINT_BYTES
     ))
+}
+
+/// Runs `work` (a blocking read) off the async runtime.
+async fn off_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> DbResult<T> + Send + 'static,
+) -> DbResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(DbError::internal)?
+}
+
+/// A pooled connection inside a read transaction: an export's snapshot. However
+/// the export ends (done, failed, a page read still running past the deadline),
+/// the transaction ends before the connection goes back to the pool.
+struct ReadSnapshot(r2d2::PooledConnection<SqliteConnectionManager>);
+
+impl ReadSnapshot {
+    fn begin(pool: &Pool<SqliteConnectionManager>) -> DbResult<ReadSnapshot> {
+        let conn = pool.get().map_err(|e| DbError::Unavailable(e.into()))?;
+        // Deferred: the first read fixes the snapshot.
+        conn.execute_batch("BEGIN")?;
+        Ok(ReadSnapshot(conn))
+    }
+}
+
+impl Drop for ReadSnapshot {
+    fn drop(&mut self) {
+        if !self.0.is_autocommit()
+            && let Err(e) = self.0.execute_batch("ROLLBACK")
+        {
+            tracing::warn!("could not end an export's read transaction: {e}");
+        }
+    }
 }
 
 impl SqliteDatabase {
@@ -108,59 +142,38 @@ impl SqliteDatabase {
     }
 
     /// Reads `page(offset)` after page inside one read transaction (one
-    /// snapshot), off the async runtime, sending each as the receiver takes it.
-    async fn export<T, F>(&self, mut page: F) -> DbResult<ExportPages<T>>
+    /// snapshot), each off the async runtime, sending each as the receiver
+    /// takes it ([`snapshot`]).
+    async fn export<T, F>(&self, page: F) -> DbResult<ExportPages<T>>
     where
         T: Send + 'static,
-        F: FnMut(&Connection, u64) -> DbResult<Vec<T>> + Send + 'static,
+        F: Fn(&Connection, u64) -> DbResult<Vec<T>> + Send + Sync + 'static,
     {
         let turn = self.exports.wait().await?;
         let pool = self.readers.clone();
-        let runtime = tokio::runtime::Handle::current();
         let (pages, received) = tokio::sync::mpsc::channel(1);
-        tokio::task::spawn_blocking(move || {
+        let deadline = tokio::time::Instant::now() + snapshot::EXPORT_DEADLINE;
+        tokio::spawn(async move {
             let _turn = turn;
-            let deadline = tokio::time::Instant::now() + snapshot::EXPORT_DEADLINE;
-            let send = |p: DbResult<Vec<T>>| match runtime
-                .block_on(tokio::time::timeout_at(deadline, pages.send(p)))
-            {
-                Ok(sent) => sent.is_ok(),
-                Err(_) => {
-                    let _ = pages.try_send(Err(snapshot::past_deadline()));
-                    false
-                }
-            };
-            let conn = match pool.get() {
-                Ok(conn) => conn,
-                Err(e) => return send(Err(DbError::Unavailable(e.into()))),
-            };
-            // A deferred transaction: its first read fixes the snapshot.
-            if let Err(e) = conn.execute_batch("BEGIN") {
-                return send(Err(e.into()));
-            }
-            let mut offset = 0;
-            loop {
-                match page(&conn, offset) {
-                    Err(e) => {
-                        send(Err(e));
-                        break;
-                    }
-                    Ok(items) => {
-                        let full = items.len() as u64 == snapshot::EXPORT_PAGE;
-                        if (!items.is_empty() && !send(Ok(items))) || !full {
-                            break;
-                        }
-                        offset += snapshot::EXPORT_PAGE;
-                    }
-                }
-            }
-            // A pooled connection must not go back inside a transaction.
-            conn.execute_batch("COMMIT").is_ok() || conn.execute_batch("ROLLBACK").is_ok()
+            snapshot::run(&pages, deadline, async {
+                let snapshot = off_runtime(move || ReadSnapshot::begin(&pool)).await?;
+                let snapshot = Arc::new(Mutex::new(snapshot));
+                let page = Arc::new(page);
+                snapshot::read_pages(&pages, |offset| {
+                    let (snapshot, page) = (snapshot.clone(), page.clone());
+                    Box::pin(off_runtime(move || {
+                        let snapshot = snapshot.lock().unwrap_or_else(PoisonError::into_inner);
+                        page(&snapshot.0, offset)
+                    }))
+                })
+                .await
+            })
+            .await;
         });
         Ok(received)
     }
 
-    /// Runs a read on a pooled connection, off the async runtime.
+    /// Runs a read on a pooled connection, off the async runtime.    /// Runs a read on a pooled connection, off the async runtime.
     async fn read<T, F>(&self, read: F) -> DbResult<T>
     where
         T: Send + 'static,
