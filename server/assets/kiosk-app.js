@@ -248,10 +248,14 @@
       return video.play().then(function look() {
         if (!scanning) return;
         detector.detect(video).then(function (codes) {
-          // Someone holding a receipt up touches nothing, yet is there.
-          if (codes.length) touched();
           var code = codes.length && codes[0].rawValue;
-          if (code && code != tried) identify(tried = code);
+          // Someone holding a receipt up touches nothing, yet is there: a code
+          // read counts as a touch. Only a new one: a code that stays in view (a
+          // poster, a receipt left on the counter) must not keep the dialog open.
+          if (code && code != tried) {
+            touched();
+            identify(tried = code);
+          }
         }, function () {}).then(function () { setTimeout(look, 250); });
       });
     }).catch(function () { video.hidden = true; });
@@ -369,7 +373,7 @@
   }
 
   // A dialog left open (a receipt's code typed, a PIN begun) closes, emptied,
-  // after the kiosk's idle time without a touch (or a code held to the camera),
+  // after the kiosk's idle time without a touch (or a new code read),
   // as the widget's screens start afresh: the next respondent finds nothing of
   // the last one's.
   function closeDialogsWhenIdle(idleSeconds) {

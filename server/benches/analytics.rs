@@ -9,7 +9,6 @@
 //! `cargo bench -p kept-server --bench analytics` (`KEPT_BENCH_ENGINES=sqlite`
 //! skips PostgreSQL; `KEPT_BENCH_SKIP_LARGE=1` skips the million purchases).
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -143,14 +142,9 @@ async fn large(engine: &str) -> (Duration, Duration, Duration) {
                 });
             }
         }
-        db.import_purchases(
-            demo::SHOP_ID,
-            purchases,
-            shop.churn_window_days,
-            Arc::new(|_| {}),
-        )
-        .await
-        .unwrap();
+        db.import_purchases(demo::SHOP_ID, purchases, shop.churn_window_days)
+            .await
+            .unwrap();
     }
     let load = loading.elapsed();
     eprintln!(

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::calendar;
 use crate::db::{Database, Db, DbError, NewEvent, RiskChange};
-use crate::owner::customers::summary;
+use crate::owner::customers::Summaries;
 use crate::owner::rfm::scored;
 
 /// How often the segments are looked at (and once at start).
@@ -40,7 +40,7 @@ pub async fn look(db: &dyn Database) -> Result<usize, DbError> {
             .filter(|s| at_risk(s.scores.segment))
             .map(|s| s.customer.customer_ref.as_str())
             .collect();
-        let tiers = db.tiers(&shop.id).await?;
+        let summaries = Summaries::of(db, &shop).await?;
         let mut change = RiskChange {
             day: today,
             entered: Vec::new(),
@@ -68,7 +68,7 @@ pub async fn look(db: &dyn Database) -> Result<usize, DbError> {
                 shop: shop.id.clone(),
                 answer: None,
                 customer: Some(AtRiskCustomer {
-                    summary: summary(&s.customer, &tiers, today, shop.churn_window_days),
+                    summary: summaries.summary(&s.customer),
                     rfm: s.scores,
                 }),
             };

@@ -129,6 +129,7 @@ async fn run(
             },
             ImportFailure::Store(e) => store_failed(e),
             ImportFailure::Interrupted(report, e) => Failed {
+                message: ImportFailure::why_stopped(&e),
                 report,
                 interrupted: true,
                 ..store_failed(e)

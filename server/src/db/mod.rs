@@ -152,14 +152,12 @@ pub trait Database: Send + Sync + 'static {
     /// Records many purchases (one chunk of an import, `owner::import`) in one
     /// transaction, all or none: each new purchase id is stored and credited, a
     /// known one with the same details counts as a duplicate, one with other
-    /// details fails the whole call with [`DbError::Conflict`]. `progress` hears
-    /// how many are written so far.
+    /// details fails the whole call with [`DbError::Conflict`].
     async fn import_purchases(
         &self,
         shop_id: &str,
         purchases: Vec<NewPurchase>,
         window_days: u32,
-        progress: Progress,
     ) -> DbResult<ImportOutcome>;
     /// Which of `purchase_ids` the shop has recorded, with the customer and amount
     /// of each (an import checks its whole file against them before it writes).

@@ -21,10 +21,8 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use axum::http::StatusCode;
 use axum::{Router, middleware};
 use tower_http::compression::CompressionLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::db::Db;
@@ -129,10 +127,9 @@ pub fn app_with(db: Db, config: AppConfig) -> Router {
         .layer(axum::Extension(public_url))
         // The owner API and the dashboard register webhooks.
         .layer(axum::Extension(config.webhook_receivers))
-        .layer(middleware::from_fn(request_limits::request_limits))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
+        .layer(middleware::from_fn_with_state(
             request_timeout,
+            request_limits::request_limits,
         ))
         // Outside the timeout and the body limit, so their answers become JSON too.
         .layer(middleware::from_fn(json_errors::json_errors))

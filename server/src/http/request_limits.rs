@@ -11,7 +11,9 @@
 //! body that grows past the limit as it is read (chunked) is refused by the
 //! extractors, through axum's `DefaultBodyLimit`, set here to the same limit.
 
-use axum::extract::{DefaultBodyLimit, Request};
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -25,17 +27,36 @@ pub const MAX_URI_BYTES: usize = 8 * 1024;
 /// The most header bytes (names and values) taken.
 pub const MAX_HEADER_BYTES: usize = 32 * 1024;
 
-/// The largest body `path` takes.
-pub fn limit_for(path: &str) -> usize {
+/// How long an import may take, its upload included: 64 MiB over a slow line,
+/// then a million rows written.
+pub const IMPORT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+/// Whether `path` is an import's (a large body, a long request).
+fn is_import(path: &str) -> bool {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    let import = matches!(
+    matches!(
         segments.as_slice(),
         ["", "dashboard", "import"] | ["", "api", "v1", "shops", _, "import"]
-    );
-    if import {
+    )
+}
+
+/// The largest body `path` takes.
+pub fn limit_for(path: &str) -> usize {
+    if is_import(path) {
         MAX_IMPORT_BYTES
     } else {
         MAX_BODY_BYTES
+    }
+}
+
+/// How long a request to `path` may take until its answer starts: an import
+/// gets [`IMPORT_TIMEOUT`] (it runs to its end anyway; a 408 would only invite
+/// the same file again while it still runs), everything else `usual`.
+pub fn time_for(path: &str, usual: Duration) -> Duration {
+    if is_import(path) {
+        IMPORT_TIMEOUT.max(usual)
+    } else {
+        usual
     }
 }
 
@@ -48,7 +69,11 @@ fn refused(status: StatusCode, message: String) -> Response {
     refused
 }
 
-pub async fn request_limits(req: Request, next: Next) -> Response {
+pub async fn request_limits(
+    State(request_timeout): State<Duration>,
+    req: Request,
+    next: Next,
+) -> Response {
     let target = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
     if target > MAX_URI_BYTES {
         return refused(
@@ -83,9 +108,12 @@ pub async fn request_limits(req: Request, next: Next) -> Response {
             format!("the body is {declared} bytes; this route takes at most {limit} bytes"),
         );
     }
-    match DefaultBodyLimit::max(limit).layer(next).oneshot(req).await {
-        Ok(resp) => resp,
-        Err(never) => match never {},
+    let time = time_for(req.uri().path(), request_timeout);
+    match tokio::time::timeout(time, DefaultBodyLimit::max(limit).layer(next).oneshot(req)).await {
+        Ok(Ok(resp)) => resp,
+        Ok(Err(never)) => match never {},
+        // The body (or the work) took too long: the JSON layer says so.
+        Err(_) => StatusCode::REQUEST_TIMEOUT.into_response(),
     }
 }
 
@@ -105,6 +133,14 @@ mod tests {
             "/dashboard/settings",
         ] {
             assert_eq!(limit_for(other), MAX_BODY_BYTES, "{other}");
+            assert_eq!(
+                time_for(other, Duration::from_secs(30)),
+                Duration::from_secs(30)
+            );
         }
+        assert_eq!(
+            time_for("/dashboard/import", Duration::from_secs(30)),
+            IMPORT_TIMEOUT
+        );
     }
 }

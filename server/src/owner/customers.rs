@@ -10,25 +10,38 @@ use crate::calendar;
 use crate::db::{AnswerQuery, CustomerQuery, CustomerRecord, Database, DbResult, Shop, Tier};
 use crate::loyalty::tier_name;
 
-/// A customer's line: their facts, tier and whether they are active today.
-pub fn summary(
-    c: &CustomerRecord,
-    tiers: &[Tier],
+/// What a customer's line needs of their shop, today: its tiers, its day and its
+/// churn window.
+pub struct Summaries {
+    tiers: Vec<Tier>,
     today: NaiveDate,
     window_days: u32,
-) -> CustomerSummary {
-    CustomerSummary {
-        customer_ref: c.customer_ref.clone(),
-        first_purchase: c.first_day,
-        last_purchase: c.last_day,
-        purchases: c.purchases,
-        total_cents: c.total_cents,
-        average_check_cents: (c.purchases > 0).then(|| c.total_cents / c.purchases),
-        points: c.points,
-        tier: tier_name(c.points, tiers),
-        active: c.last_day.is_some_and(|last| {
-            (today - last).num_days() < i64::from(window_days) && last <= today
-        }),
+}
+
+impl Summaries {
+    pub async fn of(db: &dyn Database, shop: &Shop) -> DbResult<Summaries> {
+        Ok(Summaries {
+            tiers: db.tiers(&shop.id).await?,
+            today: calendar::today(shop.time_zone),
+            window_days: shop.churn_window_days,
+        })
+    }
+
+    /// A customer's line: their facts, tier and whether they are active today.
+    pub fn summary(&self, c: &CustomerRecord) -> CustomerSummary {
+        CustomerSummary {
+            customer_ref: c.customer_ref.clone(),
+            first_purchase: c.first_day,
+            last_purchase: c.last_day,
+            purchases: c.purchases,
+            total_cents: c.total_cents,
+            average_check_cents: (c.purchases > 0).then(|| c.total_cents / c.purchases),
+            points: c.points,
+            tier: tier_name(c.points, &self.tiers),
+            active: c.last_day.is_some_and(|last| {
+                (self.today - last).num_days() < i64::from(self.window_days) && last <= self.today
+            }),
+        }
     }
 }
 
@@ -39,13 +52,9 @@ pub async fn customer_list(
 ) -> DbResult<Page<CustomerSummary>> {
     let (offset, limit) = (query.offset, query.limit);
     let (records, total) = db.customers(&shop.id, query).await?;
-    let tiers = db.tiers(&shop.id).await?;
-    let today = calendar::today(shop.time_zone);
+    let summaries = Summaries::of(db, shop).await?;
     Ok(Page {
-        items: records
-            .iter()
-            .map(|c| summary(c, &tiers, today, shop.churn_window_days))
-            .collect(),
+        items: records.iter().map(|c| summaries.summary(c)).collect(),
         total,
         offset,
         limit,
@@ -61,8 +70,8 @@ pub async fn customer_detail(
     let Some(customer) = db.customer(&shop.id, customer_ref).await? else {
         return Ok(None);
     };
-    let tiers = db.tiers(&shop.id).await?;
-    let today = calendar::today(shop.time_zone);
+    let summaries = Summaries::of(db, shop).await?;
+    let today = summaries.today;
     let purchases = db.purchases_of(&shop.id, customer_ref).await?;
     let (answers, _) = db
         .find_answers(
@@ -92,7 +101,7 @@ pub async fn customer_detail(
         None
     };
     Ok(Some(CustomerDetail {
-        summary: summary(&customer, &tiers, today, shop.churn_window_days),
+        summary: summaries.summary(&customer),
         rfm,
         purchases: purchases
             .into_iter()

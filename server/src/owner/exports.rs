@@ -11,9 +11,8 @@ use axum::body::Bytes;
 use futures_util::{Stream, StreamExt};
 use kept_shared::{AnswerItem, AnswerValue, CustomerSummary, WinBackEntry};
 
-use super::customers::summary;
+use super::customers::Summaries;
 use super::inbox::answer_item;
-use crate::calendar;
 use crate::db::snapshot::{self, ExportPages};
 use crate::db::{AnswerQuery, CustomerQuery, Database, DbError, Shop};
 
@@ -191,11 +190,10 @@ pub async fn customers_csv(
     shop: Shop,
     query: CustomerQuery,
 ) -> Result<impl Stream<Item = Result<Bytes, DbError>>, DbError> {
-    let tiers = db.tiers(&shop.id).await?;
-    let today = calendar::today(shop.time_zone);
+    let summaries = Summaries::of(db.as_ref(), &shop).await?;
     let pages = db.export_customers(&shop.id, query).await?;
     Ok(csv_pages(header(&CUSTOMER_HEADER), pages, move |c| {
-        customer_row(&summary(&c, &tiers, today, shop.churn_window_days))
+        customer_row(&summaries.summary(&c))
     }))
 }
 

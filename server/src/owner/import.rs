@@ -4,7 +4,6 @@
 //! idempotent on purchase id (a re-import stores nothing twice).
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use axum::body::Bytes;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
@@ -442,16 +441,10 @@ async fn import(
         rows,
         ..Default::default()
     };
+    // Progress is told as each chunk commits: what it says is stored.
     for chunk in customer_chunks(purchases, IMPORT_CHUNK) {
-        let done = report.imported;
-        let chunk_progress = progress.clone();
         let written = db
-            .import_purchases(
-                &shop.id,
-                chunk,
-                shop.churn_window_days,
-                Arc::new(move |n| chunk_progress(done + n)),
-            )
+            .import_purchases(&shop.id, chunk, shop.churn_window_days)
             .await;
         match written {
             Ok(outcome) => {
@@ -491,14 +484,29 @@ fn customer_chunks(purchases: Vec<NewPurchase>, size: usize) -> Vec<Vec<NewPurch
 }
 
 impl ImportFailure {
-    /// What an interrupted import leaves, and how to finish it (for a report's
-    /// file-level error and the API's answer).
-    pub fn interrupted_message(report: &ImportReport, error: &str) -> String {
+    /// Why an import stopped part-way, for its owner: the store's own words for
+    /// a refusal (a purchase id taken meanwhile, a customer's points past the
+    /// limit), the plain cause of a failure (its details go to the log).
+    pub fn why_stopped(error: &DbError) -> String {
+        match error {
+            DbError::Conflict(m) | DbError::LimitExceeded(m) | DbError::NotFound(m) => m.clone(),
+            DbError::StorageFull(_) => "the server's disk is full".into(),
+            DbError::AtCapacity(m) => m.clone(),
+            DbError::Unavailable(_) => "the database was busy or unreachable".into(),
+            DbError::Internal(_) => "an internal error".into(),
+        }
+    }
+
+    /// What an interrupted import stored, why it stopped, and how to finish it
+    /// (the report's file-level error, row 0).
+    pub fn interrupted_message(report: &ImportReport, error: &DbError) -> String {
         format!(
-            "the import stopped after storing {} of its {} rows ({error}); what is stored \
-             stays, and sending the same file again finishes it (those count as duplicates)",
+            "the import stopped after storing {} of its {} rows: {}. What is stored stays; \
+             once that is dealt with, sending the same file again finishes it (what is \
+             stored counts as duplicates)",
             report.imported + report.duplicates,
-            report.rows
+            report.rows,
+            Self::why_stopped(error)
         )
     }
 }

@@ -9,9 +9,7 @@ use deadpool_postgres::Client;
 
 use super::customers::refresh_customers;
 use super::{signed, unsigned};
-use crate::db::{
-    DbResult, ImportOutcome, KnownPurchase, NewPurchase, Progress, PurchaseOutcome, Tier,
-};
+use crate::db::{DbResult, ImportOutcome, KnownPurchase, NewPurchase, PurchaseOutcome, Tier};
 use crate::loyalty::{add_points, conflicting_purchase, repeated_purchase};
 
 pub async fn tiers(client: &Client, shop_id: &str) -> DbResult<Vec<Tier>> {
@@ -56,7 +54,6 @@ pub async fn record_purchases(
     purchases: &[NewPurchase],
     window_days: u32,
     now: DateTime<Utc>,
-    progress: Option<&Progress>,
 ) -> DbResult<(Vec<PurchaseOutcome>, ImportOutcome)> {
     let tx = client.transaction().await?;
     let mut customers: Vec<&str> = purchases.iter().map(|p| p.customer_ref.as_str()).collect();
@@ -142,9 +139,6 @@ pub async fn record_purchases(
             return Err(conflicting_purchase(lost));
         }
         summary.imported += chunk.len() as u64;
-        if let Some(progress) = progress {
-            progress(summary.imported);
-        }
     }
     let touched: Vec<&str> = {
         let mut t: Vec<&str> = fresh.iter().map(|p| p.customer_ref.as_str()).collect();

@@ -474,7 +474,6 @@ impl Database for PgDatabase {
             std::slice::from_ref(&purchase),
             window_days,
             Utc::now(),
-            None,
         )
         .await?;
         Ok(outcomes.remove(0))
@@ -485,7 +484,6 @@ impl Database for PgDatabase {
         shop_id: &str,
         purchases: Vec<NewPurchase>,
         window_days: u32,
-        progress: Progress,
     ) -> DbResult<ImportOutcome> {
         let (_, summary) = loyalty::record_purchases(
             &mut self.client().await?,
@@ -493,7 +491,6 @@ impl Database for PgDatabase {
             &purchases,
             window_days,
             Utc::now(),
-            Some(&progress),
         )
         .await?;
         Ok(summary)

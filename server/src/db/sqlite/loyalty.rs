@@ -7,9 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::customers::{purchases_by_customer, refresh_customers};
 use super::millis;
-use crate::db::{
-    DbResult, ImportOutcome, KnownPurchase, NewPurchase, Progress, PurchaseOutcome, Tier,
-};
+use crate::db::{DbResult, ImportOutcome, KnownPurchase, NewPurchase, PurchaseOutcome, Tier};
 use crate::loyalty::{add_points, repeated_purchase};
 
 pub fn tiers(c: &Connection, shop_id: &str) -> DbResult<Vec<Tier>> {
@@ -54,7 +52,6 @@ pub fn record_purchases(
     purchases: &[NewPurchase],
     window_days: u32,
     now: DateTime<Utc>,
-    progress: Option<&Progress>,
 ) -> DbResult<(Vec<PurchaseOutcome>, ImportOutcome)> {
     let mut known = c.prepare_cached(
         "SELECT customer_ref, amount_cents FROM purchases WHERE shop_id = ?1 AND purchase_id = ?2",
@@ -67,7 +64,7 @@ pub fn record_purchases(
     let mut new_ids: HashMap<String, HashSet<String>> = HashMap::new();
     let mut outcomes = Vec::with_capacity(purchases.len());
     let mut summary = ImportOutcome::default();
-    for (n, p) in purchases.iter().enumerate() {
+    for p in purchases {
         let balance = match balances.get(&p.customer_ref) {
             Some(b) => *b,
             None => points(c, shop_id, &p.customer_ref)?.unwrap_or(0),
@@ -102,11 +99,6 @@ pub fn record_purchases(
             points: total,
         });
         summary.imported += 1;
-        if let Some(progress) = progress
-            && (n + 1) % PROGRESS_EVERY == 0
-        {
-            progress(summary.imported);
-        }
     }
     for (customer, total) in &balances {
         set_points(c, shop_id, customer, *total)?;
@@ -164,9 +156,6 @@ pub fn known_purchases(
 
 /// Purchase ids looked up by one statement.
 const KNOWN_SLICE: usize = 10_000;
-
-/// How often an import reports its progress, in purchases.
-const PROGRESS_EVERY: usize = 1000;
 
 pub fn set_points(c: &Connection, shop_id: &str, customer_ref: &str, points: u64) -> DbResult<()> {
     c.execute(

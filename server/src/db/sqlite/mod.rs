@@ -624,7 +624,6 @@ impl Database for SqliteDatabase {
                     std::slice::from_ref(&purchase),
                     window_days,
                     Utc::now(),
-                    None,
                 )?;
                 Ok(outcomes.remove(0))
             })
@@ -636,20 +635,12 @@ impl Database for SqliteDatabase {
         shop_id: &str,
         purchases: Vec<NewPurchase>,
         window_days: u32,
-        progress: Progress,
     ) -> DbResult<ImportOutcome> {
         let id = shop_id.to_string();
         self.writer
             .write(move |c| {
-                loyalty::record_purchases(
-                    c,
-                    &id,
-                    &purchases,
-                    window_days,
-                    Utc::now(),
-                    Some(&progress),
-                )
-                .map(|(_, summary)| summary)
+                loyalty::record_purchases(c, &id, &purchases, window_days, Utc::now())
+                    .map(|(_, summary)| summary)
             })
             .await
     }

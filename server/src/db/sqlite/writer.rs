@@ -132,11 +132,18 @@ impl Writer {
 }
 
 fn run(conn: Connection, queue: mpsc::Receiver<Box<dyn WriteJob>>, wal: PathBuf) {
+    // The WAL size past which a commit is followed by a checkpoint. Raised while
+    // a reader's snapshot blocks the truncation (an export), so the writes meet
+    // the checkpoint's wait once per further [`WAL_CHECKPOINT_BYTES`], not after
+    // every commit.
+    let mut commit_limit = WAL_CHECKPOINT_BYTES;
     loop {
         let first = match queue.recv_timeout(IDLE_CHECKPOINT_AFTER) {
             Ok(job) => job,
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                truncate_wal_if_over(&conn, &wal, 0);
+                if truncate_wal_if_over(&conn, &wal, 0) == Truncation::Done {
+                    commit_limit = WAL_CHECKPOINT_BYTES;
+                }
                 continue;
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -149,7 +156,11 @@ fn run(conn: Connection, queue: mpsc::Receiver<Box<dyn WriteJob>>, wal: PathBuf)
             }
         }
         commit_group(&conn, group);
-        truncate_wal_if_over(&conn, &wal, WAL_CHECKPOINT_BYTES);
+        match truncate_wal_if_over(&conn, &wal, commit_limit) {
+            Truncation::Blocked { size } => commit_limit = size + WAL_CHECKPOINT_BYTES,
+            Truncation::Done => commit_limit = WAL_CHECKPOINT_BYTES,
+            Truncation::NotNeeded => {}
+        }
     }
     // The store is closing: leave no WAL behind.
     truncate_wal_if_over(&conn, &wal, 0);
@@ -231,20 +242,42 @@ impl Failed {
 /// old frames (new readers read the database file meanwhile); a reader that
 /// holds a snapshot longer (an export) only defers the truncation to a later
 /// try, instead of holding up every write behind it for the busy timeout.
-fn truncate_wal_if_over(conn: &Connection, wal: &std::path::Path, limit: u64) {
+fn truncate_wal_if_over(conn: &Connection, wal: &std::path::Path, limit: u64) -> Truncation {
     let size = std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0);
     if size <= limit {
-        return;
+        return Truncation::NotNeeded;
     }
-    let checkpoint = conn
-        .busy_timeout(CHECKPOINT_WAIT)
-        .and_then(|()| conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())));
-    if let Err(e) = checkpoint {
-        tracing::warn!("could not checkpoint the SQLite WAL ({size} bytes): {e}");
-    }
+    // The first column says whether readers kept it from finishing.
+    let checkpoint = conn.busy_timeout(CHECKPOINT_WAIT).and_then(|()| {
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+            r.get::<_, i64>(0)
+        })
+    });
     if let Err(e) = conn.busy_timeout(super::BUSY_TIMEOUT) {
         tracing::warn!("could not restore the SQLite busy timeout: {e}");
     }
+    match checkpoint {
+        Ok(0) => Truncation::Done,
+        Ok(_) => {
+            tracing::debug!("a reader's snapshot defers truncating the SQLite WAL ({size} bytes)");
+            Truncation::Blocked { size }
+        }
+        Err(e) => {
+            tracing::warn!("could not checkpoint the SQLite WAL ({size} bytes): {e}");
+            Truncation::Blocked { size }
+        }
+    }
+}
+
+/// What became of a checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Truncation {
+    /// The WAL was within its limit.
+    NotNeeded,
+    /// Checkpointed and truncated.
+    Done,
+    /// Readers (or an error) kept it from finishing, at this size.
+    Blocked { size: u64 },
 }
 
 #[cfg(test)]

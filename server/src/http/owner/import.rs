@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use kept_shared::{ErrorCode, ImportRowError};
+use kept_shared::{ApiError, ErrorCode, ImportReport, ImportRowError};
 use serde_json::json;
 use tokio::sync::mpsc;
 
@@ -59,10 +59,10 @@ pub async fn import(
         return Ok(
             match spawn_import(db, shop, parsed, Arc::new(|_| {})).await {
                 Ok(report) => Json(report).into_response(),
-                Err(failure) => {
-                    let (status, body) = failed(failure);
-                    (status, Json(body)).into_response()
-                }
+                Err(failure) => match failed(failure) {
+                    (status, FailedBody::Report(report)) => (status, Json(report)).into_response(),
+                    (status, FailedBody::Error(error)) => (status, Json(error)).into_response(),
+                },
             },
         );
     }
@@ -75,46 +75,50 @@ pub async fn import(
     tokio::spawn(async move {
         let last = match spawn_import(db, shop, parsed, progress).await {
             Ok(report) => json!({"stage": "done", "report": report}),
-            Err(failure) => {
-                let (status, body) = failed(failure);
-                let mut line = json!({"stage": "failed", "status": status.as_u16()});
-                // A report (the rows refused, or what an interrupted import
-                // stored), or the API's error.
-                let key = if body.get("rows").is_some() {
-                    "report"
-                } else {
-                    "error"
-                };
-                line[key] = body;
-                line
-            }
+            Err(failure) => match failed(failure) {
+                (status, FailedBody::Report(report)) => {
+                    json!({"stage": "failed", "status": status.as_u16(), "report": report})
+                }
+                (status, FailedBody::Error(error)) => {
+                    json!({"stage": "failed", "status": status.as_u16(), "error": error})
+                }
+            },
         };
         let _ = lines.send(last);
     });
     Ok(streaming::json_lines(received))
 }
 
-/// A failed import's status and body: the report for refused rows and for what
-/// an interrupted import stored (its file-level error says how to finish), the
-/// API's error otherwise.
-fn failed(failure: ImportFailure) -> (StatusCode, serde_json::Value) {
+/// What a failed import answers.
+enum FailedBody {
+    /// The rows refused, or what an interrupted import stored (its row-0 error
+    /// says why it stopped and how to finish).
+    Report(ImportReport),
+    /// The API's error: nothing was stored.
+    Error(ApiError),
+}
+
+/// A failed import's status and answer.
+fn failed(failure: ImportFailure) -> (StatusCode, FailedBody) {
     match failure {
-        ImportFailure::Rows(report) => (StatusCode::UNPROCESSABLE_ENTITY, json!(report)),
-        ImportFailure::Conflicts(report) => (StatusCode::CONFLICT, json!(report)),
+        ImportFailure::Rows(report) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, FailedBody::Report(report))
+        }
+        ImportFailure::Conflicts(report) => (StatusCode::CONFLICT, FailedBody::Report(report)),
         ImportFailure::Store(e) => {
             let Failure(status, error) = Failure::from(e);
-            (status, json!(error))
+            (status, FailedBody::Error(error))
         }
         ImportFailure::Interrupted(mut report, e) => {
-            let Failure(status, error) = Failure::from(e);
-            let message = ImportFailure::interrupted_message(&report, &error.message);
+            let message = ImportFailure::interrupted_message(&report, &e);
+            let Failure(status, _) = Failure::from(e);
             report.errors.push(ImportRowError {
                 row: 0,
                 field: None,
                 message,
             });
             report.error_count += 1;
-            (status, json!(report))
+            (status, FailedBody::Report(report))
         }
     }
 }
