@@ -41,6 +41,9 @@
       result.focus();
     };
     result.textContent = '';
+    // Sending and checking the file: no count yet, so the bar only moves.
+    bar.removeAttribute('value');
+    text.textContent = '';
     out.hidden = false;
     fetch(form.action, {
       method: 'POST',
@@ -71,6 +74,7 @@
             var m = JSON.parse(line);
             if (m.rows) { bar.max = m.rows; }
             if (m.stage === 'writing') { bar.value = m.written; text.textContent = m.written + ' / ' + m.rows; }
+            if (m.stage === 'checked') { bar.value = 0; text.textContent = '0 / ' + m.rows; }
             // The server rendered the outcome, as it does for the page without script.
             if (m.html) show(m.html);
           });

@@ -23,6 +23,7 @@ on_both_engines!(
     a_large_import_is_written_in_chunks_and_other_writes_go_between,
     an_import_stopped_part_way_keeps_its_chunks_and_the_same_file_finishes_it,
     the_dashboard_names_the_row_of_a_known_purchase_id,
+    the_dashboards_streamed_import_counts_against_the_rows,
 );
 
 const BAD_CSV: &str = "customer_ref,purchase_id,amount,purchased_at\n\
@@ -386,4 +387,48 @@ async fn the_dashboard_names_the_row_of_a_known_purchase_id(app: TestApp) {
     );
     let ann: CustomerDetail = app.owner_get("customers/ann").await;
     assert_eq!(ann.summary.purchases, 1, "nothing of the file was stored");
+}
+
+/// The dashboard's script reads the same lines as the API's: the rows once
+/// checked, each chunk written out of them, then the outcome rendered.
+async fn the_dashboards_streamed_import_counts_against_the_rows(app: TestApp) {
+    let (cookie, csrf) = common::sign_in(&app).await;
+    let rows = IMPORT_CHUNK * 2;
+    let reply = app
+        .raw(
+            Method::POST,
+            "/dashboard/import",
+            &[
+                ("host", "kept.test"),
+                ("origin", "http://kept.test"),
+                ("content-type", "text/csv"),
+                ("accept", "application/x-ndjson"),
+                ("x-csrf-token", &csrf),
+                ("cookie", &cookie),
+            ],
+            big_csv(rows, 700),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let lines: Vec<serde_json::Value> = String::from_utf8(reply.body.to_vec())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["stage"], "checked", "{lines:?}");
+    assert_eq!(lines[0]["rows"], rows as u64);
+    let writing: Vec<&serde_json::Value> =
+        lines.iter().filter(|l| l["stage"] == "writing").collect();
+    assert!(writing.len() >= 2, "{lines:?}");
+    assert!(writing.iter().all(|l| l["rows"] == rows as u64));
+    assert_eq!(writing.last().unwrap()["written"], rows as u64);
+    let last = lines.last().unwrap();
+    assert_eq!(last["stage"], "done");
+    assert!(
+        last["html"]
+            .as_str()
+            .unwrap()
+            .contains(&format!(">{rows}<")),
+        "{last}"
+    );
 }

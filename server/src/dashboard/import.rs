@@ -94,11 +94,13 @@ struct Failed {
     interrupted: bool,
 }
 
+/// Checks and imports `body`; once checked, `progress_of(rows)` gives what hears
+/// the purchases written.
 async fn run(
     db: &Db,
     session: &Session,
     body: Bytes,
-    progress: Progress,
+    progress_of: impl FnOnce(u64) -> Progress,
 ) -> Result<ImportReport, Failed> {
     let store_failed = |e| {
         let Failure(status, error) = Failure::from(e);
@@ -112,6 +114,7 @@ async fn run(
     let parsed = parse_off_thread(body, Format::Csv, &session.shop)
         .await
         .map_err(store_failed)?;
+    let progress = progress_of((parsed.rows.len() + parsed.errors.len()) as u64);
     spawn_import(db.clone(), session.shop.clone(), parsed, progress)
         .await
         .map_err(|failure| match failure {
@@ -167,11 +170,16 @@ pub async fn upload(
         })?;
         let (lines, received) = mpsc::unbounded_channel::<serde_json::Value>();
         let progress_lines = lines.clone();
-        let progress: Progress = Arc::new(move |written| {
-            let _ = progress_lines.send(json!({"stage": "writing", "written": written}));
-        });
+        // The same lines as the API's: the rows once checked, then the writing.
+        let progress_of = move |rows: u64| -> Progress {
+            let _ = progress_lines.send(json!({"stage": "checked", "rows": rows}));
+            Arc::new(move |written| {
+                let _ = progress_lines
+                    .send(json!({"stage": "writing", "written": written, "rows": rows}));
+            })
+        };
         tokio::spawn(async move {
-            let result = run(&db, &session, body, progress).await;
+            let result = run(&db, &session, body, progress_of).await;
             let html = outcome(&session, &result).into_string();
             let _ = lines.send(
                 json!({"stage": if result.is_ok() { "done" } else { "failed" }, "html": html}),
@@ -204,7 +212,10 @@ pub async fn upload(
     if !form_allowed(&session, &headers, &csrf) {
         return Ok(StatusCode::FORBIDDEN.into_response());
     }
-    let result = run(&db, &session, file.unwrap_or_default(), Arc::new(|_| {})).await;
+    let result = run(&db, &session, file.unwrap_or_default(), |_| {
+        Arc::new(|_| {})
+    })
+    .await;
     let status = match &result {
         Ok(_) => StatusCode::OK,
         Err(failed) => failed.status,
