@@ -165,19 +165,45 @@ async fn the_sqlite_write_ahead_log_stays_bounded_and_shrinks_when_quiet() {
 }
 
 /// A SQLite file the server may read but not write is refused at start, saying
-/// so, instead of serving and failing every write. (As root, which may write
+/// so, instead of serving and failing every write: the database itself, or a
+/// shared-memory file left beside it by another user. (As root, which may write
 /// anything, the server runs as `nobody` for this.)
 #[tokio::test]
 async fn a_sqlite_file_that_cannot_be_written_is_refused_at_start() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kept.db");
-    {
-        let store = kept_server::db::open(path.to_str().unwrap()).await.unwrap();
-        demo::seed(store.as_ref(), &[]).await.unwrap();
+    let mode = |path: &std::path::Path, mode| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    for stuck in ["kept.db", "kept.db-shm"] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kept.db");
+        {
+            let store = kept_server::db::open(path.to_str().unwrap()).await.unwrap();
+            demo::seed(store.as_ref(), &[]).await.unwrap();
+        }
+        // Closed: its writer thread's last close removes the WAL and the
+        // shared-memory file, which must not take the one placed below with it.
+        let (wal, shm) = (
+            dir.path().join("kept.db-wal"),
+            dir.path().join("kept.db-shm"),
+        );
+        let closed = Instant::now() + Duration::from_secs(30);
+        while wal.exists() || shm.exists() {
+            assert!(Instant::now() < closed, "the store did not close");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        mode(dir.path(), 0o777);
+        mode(&path, 0o666);
+        let file = dir.path().join(stuck);
+        if !file.exists() {
+            std::fs::write(&file, []).unwrap();
+        }
+        mode(&file, 0o444);
+        refused_at_start(&path, stuck).await;
     }
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+}
+
+async fn refused_at_start(path: &std::path::Path, stuck: &str) {
     let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_kept-server"));
     server
         .args(["--db", path.to_str().unwrap()])
@@ -194,5 +220,8 @@ async fn a_sqlite_file_that_cannot_be_written_is_refused_at_start() {
         .unwrap();
     let said = String::from_utf8_lossy(&ran.stderr);
     assert!(!ran.status.success(), "{said}");
-    assert!(said.contains("can be read but not written"), "{said}");
+    assert!(
+        said.contains(&format!("{stuck} can be read but not written")),
+        "{said}"
+    );
 }

@@ -101,6 +101,7 @@ async fn exports_past_the_limit_wait_for_a_turn_and_a_closed_one_gives_its_turn_
         "{}",
         String::from_utf8_lossy(&reply.body)
     );
+    assert_eq!(reply.header("retry-after"), Some("30"));
     assert!(
         reply
             .error()

@@ -268,6 +268,31 @@ async fn a_body_declared_too_large_is_refused_before_it_is_read() {
         let e: ApiError = serde_json::from_slice(&body).unwrap();
         assert!(e.message.contains("at most"), "{}", e.message);
     }
+    // An import sent in chunks, its size undeclared, is refused once past it.
+    let chunk = axum::body::Bytes::from(vec![b' '; 1024 * 1024]);
+    let chunks =
+        futures_util::stream::iter((0..65).map(move |_| Ok::<_, std::io::Error>(chunk.clone())));
+    let resp = router
+        .clone()
+        .oneshot(
+            Request::post(api::owner(demo::SHOP_ID, "import"))
+                .header("content-type", "text/csv")
+                .header("authorization", &owner)
+                .body(Body::from_stream(chunks))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let e: ApiError = serde_json::from_slice(&body).unwrap();
+    assert!(
+        e.message.contains("the most an import takes"),
+        "{}",
+        e.message
+    );
     // An import under its own limit but over the others' is read.
     let csv = "customer_ref,purchase_id,amount_cents,purchased_at\nz1,z-1,100,2026-03-01\n"
         .to_string()

@@ -411,6 +411,7 @@ pub struct ImportReport {
     pub imported: u64,
     /// Purchases known already with the same details (idempotent re-import).
     pub duplicates: u64,
+    /// Customers this import stored purchases for.
     pub customers: u64,
     /// Why nothing was imported: every bad row (up to a limit), with the total count.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

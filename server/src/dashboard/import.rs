@@ -18,7 +18,7 @@ use super::layout::{Section, shell};
 use super::session::Session;
 use crate::db::{Db, Progress};
 use crate::http::{Failure, streaming};
-use crate::owner::import::{Format, ImportFailure, parse_off_thread, spawn_import};
+use crate::owner::import::{Format, ImportFailure, check_and_import};
 
 /// The outcome of an import, as the page shows it (also sent, rendered, to the script).
 fn outcome(session: &Session, result: &Result<ImportReport, Failed>) -> Markup {
@@ -100,7 +100,7 @@ async fn run(
     db: &Db,
     session: &Session,
     body: Bytes,
-    progress_of: impl FnOnce(u64) -> Progress,
+    progress_of: impl FnOnce(u64) -> Progress + Send + 'static,
 ) -> Result<ImportReport, Failed> {
     let store_failed = |e| {
         let Failure(status, error) = Failure::from(e);
@@ -111,33 +111,35 @@ async fn run(
             interrupted: false,
         }
     };
-    let parsed = parse_off_thread(body, Format::Csv, &session.shop)
-        .await
-        .map_err(store_failed)?;
-    let progress = progress_of((parsed.rows.len() + parsed.errors.len()) as u64);
-    spawn_import(db.clone(), session.shop.clone(), parsed, progress)
-        .await
-        .map_err(|failure| match failure {
-            ImportFailure::Rows(report) => Failed {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                report,
-                message: String::new(),
-                interrupted: false,
-            },
-            ImportFailure::Conflicts(report) => Failed {
-                status: StatusCode::CONFLICT,
-                report,
-                message: String::new(),
-                interrupted: false,
-            },
-            ImportFailure::Store(e) => store_failed(e),
-            ImportFailure::Interrupted(report, e) => Failed {
-                message: ImportFailure::why_stopped(&e),
-                report,
-                interrupted: true,
-                ..store_failed(e)
-            },
-        })
+    check_and_import(
+        db.clone(),
+        session.shop.clone(),
+        body,
+        Format::Csv,
+        progress_of,
+    )
+    .await
+    .map_err(|failure| match failure {
+        ImportFailure::Rows(report) => Failed {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            report,
+            message: String::new(),
+            interrupted: false,
+        },
+        ImportFailure::Conflicts(report) => Failed {
+            status: StatusCode::CONFLICT,
+            report,
+            message: String::new(),
+            interrupted: false,
+        },
+        ImportFailure::Store(e) => store_failed(e),
+        ImportFailure::Interrupted(report, e) => Failed {
+            message: ImportFailure::why_stopped(&e),
+            report,
+            interrupted: true,
+            ..store_failed(e)
+        },
+    })
 }
 
 /// The form's upload (multipart), or the script's (the CSV itself, answered with
@@ -161,23 +163,11 @@ pub async fn upload(
         if !form_allowed(&session, &headers, token) {
             return Ok(StatusCode::FORBIDDEN.into_response());
         }
-        let body = Bytes::from_request(request, &db).await.map_err(|e| {
-            Failure::new(
-                e.status(),
-                kept_shared::ErrorCode::PayloadTooLarge,
-                e.body_text(),
-            )
-        })?;
+        let body = Bytes::from_request(request, &db)
+            .await
+            .map_err(crate::http::request_limits::import_body_refused)?;
         let (lines, received) = mpsc::unbounded_channel::<serde_json::Value>();
-        let progress_lines = lines.clone();
-        // The same lines as the API's: the rows once checked, then the writing.
-        let progress_of = move |rows: u64| -> Progress {
-            let _ = progress_lines.send(json!({"stage": "checked", "rows": rows}));
-            Arc::new(move |written| {
-                let _ = progress_lines
-                    .send(json!({"stage": "writing", "written": written, "rows": rows}));
-            })
-        };
+        let progress_of = streaming::import_progress(lines.clone());
         tokio::spawn(async move {
             let result = run(&db, &session, body, progress_of).await;
             let html = outcome(&session, &result).into_string();

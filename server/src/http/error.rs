@@ -49,12 +49,22 @@ impl Failure {
     }
 }
 
+/// The `Retry-After` of a 503: the store or the exports are busy for now.
+const RETRY_BUSY_AFTER_SECONDS: u32 = 30;
+
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         let mut resp = (self.0, Json(self.1)).into_response();
         if self.0 == StatusCode::UNAUTHORIZED {
             resp.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        // Busy (the store, or the exports at once): when to try again.
+        if self.0 == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(RETRY_BUSY_AFTER_SECONDS),
+            );
         }
         resp
     }

@@ -9,7 +9,7 @@ pub mod error;
 mod json_errors;
 mod kiosk;
 mod owner;
-mod request_limits;
+pub(crate) mod request_limits;
 mod security_headers;
 mod shop_loader;
 pub(crate) mod streaming;

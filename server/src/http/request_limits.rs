@@ -20,7 +20,9 @@ use axum::response::{IntoResponse, Response};
 use kept_shared::limits::MAX_BODY_BYTES;
 use tower::{Layer, ServiceExt};
 
+use super::error::Failure;
 use crate::owner::import::MAX_IMPORT_BYTES;
+use kept_shared::ErrorCode;
 
 /// The longest request target (path and query) taken.
 pub const MAX_URI_BYTES: usize = 8 * 1024;
@@ -57,6 +59,20 @@ pub fn time_for(path: &str, usual: Duration) -> Duration {
         IMPORT_TIMEOUT.max(usual)
     } else {
         usual
+    }
+}
+
+/// An import's body the extractor refused: past [`MAX_IMPORT_BYTES`] as it was
+/// read (a chunked upload; a declared size is refused before, above), or cut.
+pub fn import_body_refused(e: axum::extract::rejection::BytesRejection) -> Failure {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        Failure::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::PayloadTooLarge,
+            format!("the file is larger than {MAX_IMPORT_BYTES} bytes, the most an import takes"),
+        )
+    } else {
+        Failure::bad_request(e.body_text())
     }
 }
 

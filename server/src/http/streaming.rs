@@ -8,7 +8,7 @@ use axum::body::{Body, Bytes};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use futures_util::{Stream, StreamExt};
-use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 /// A body of what `stream` yields. Fused: the compression layer polls a body once
 /// more after its end, which a stream need not survive (an `unfold` panics, and
@@ -36,4 +36,20 @@ pub fn json_lines(received: UnboundedReceiver<serde_json::Value>) -> Response {
         body(stream),
     )
         .into_response()
+}
+
+/// An import's progress as lines: `{"stage":"checked","rows":N}` once the file
+/// is checked, then `{"stage":"writing","written":k,"rows":N}` as it is written
+/// (the owner API's and the dashboard's alike). Given to
+/// [`crate::owner::import::check_and_import`].
+pub fn import_progress(
+    lines: UnboundedSender<serde_json::Value>,
+) -> impl FnOnce(u64) -> crate::db::Progress + Send + 'static {
+    move |rows| {
+        let _ = lines.send(serde_json::json!({"stage": "checked", "rows": rows}));
+        std::sync::Arc::new(move |written| {
+            let _ = lines
+                .send(serde_json::json!({"stage": "writing", "written": written, "rows": rows}));
+        })
+    }
 }

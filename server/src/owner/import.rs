@@ -348,24 +348,28 @@ pub const IMPORT_CHUNK: usize = 5_000;
 /// part-way (the server stopped, or a purchase under one of the file's ids was
 /// recorded meanwhile with other details), the chunks written stay; sending the
 /// same file again finishes it, since what is stored counts as a duplicate.
-/// The import runs to its end even when the client that sent it leaves.
-pub async fn spawn_import(
+/// The file is checked and imported in a task of its own (its reading off the
+/// async threads: it is CPU work), which runs to its end even when the client
+/// that sent it leaves. Once checked, `progress_of(rows)` gives what hears the
+/// purchases written.
+pub async fn check_and_import(
     db: Db,
     shop: Shop,
-    parsed: Parsed,
-    progress: Progress,
+    body: Bytes,
+    format: Format,
+    progress_of: impl FnOnce(u64) -> Progress + Send + 'static,
 ) -> Result<ImportReport, ImportFailure> {
-    tokio::spawn(async move { import(db.as_ref(), &shop, parsed, progress).await })
-        .await
-        .map_err(|e| ImportFailure::Store(DbError::internal(e)))?
-}
-
-/// [`parse`] off the async threads: reading a large file is CPU work.
-pub async fn parse_off_thread(body: Bytes, format: Format, shop: &Shop) -> Result<Parsed, DbError> {
-    let shop = shop.clone();
-    tokio::task::spawn_blocking(move || parse(&body, format, &shop, Utc::now()))
-        .await
-        .map_err(DbError::internal)
+    tokio::spawn(async move {
+        let checking = shop.clone();
+        let parsed =
+            tokio::task::spawn_blocking(move || parse(&body, format, &checking, Utc::now()))
+                .await
+                .map_err(|e| ImportFailure::Store(DbError::internal(e)))?;
+        let progress = progress_of((parsed.rows.len() + parsed.errors.len()) as u64);
+        import(db.as_ref(), &shop, parsed, progress).await
+    })
+    .await
+    .map_err(|e| ImportFailure::Store(DbError::internal(e)))?
 }
 
 async fn import(

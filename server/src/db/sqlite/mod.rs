@@ -70,6 +70,14 @@ async fn off_runtime<T: Send + 'static>(
         .map_err(DbError::internal)?
 }
 
+fn cannot_write(file: &Path) -> String {
+    format!(
+        "the SQLite file {} can be read but not written: kept-server needs to write it \
+         (check its owner and permissions)",
+        file.display()
+    )
+}
+
 /// A pooled connection inside a read transaction: an export's snapshot. However
 /// the export ends (done, failed, a page read still running past the deadline),
 /// the transaction ends before the connection goes back to the pool.
@@ -97,16 +105,26 @@ impl Drop for ReadSnapshot {
 impl SqliteDatabase {
     /// Opens (creating if needed) the file, migrates it, and starts its writer.
     pub fn open(path: &Path) -> anyhow::Result<SqliteDatabase> {
+        // SQLite opens a file it may not write (the database, or the WAL and
+        // shared-memory files beside it) for reading only, without a word: every
+        // write would then fail. Better refused now, saying which.
+        let beside = |suffix: &str| {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            PathBuf::from(name)
+        };
+        for file in [path.to_path_buf(), beside("-wal"), beside("-shm")] {
+            let writable = std::fs::OpenOptions::new().write(true).open(&file);
+            if let Err(e) = writable
+                && e.kind() == std::io::ErrorKind::PermissionDenied
+            {
+                anyhow::bail!(cannot_write(&file));
+            }
+        }
         let mut conn = Connection::open(path)
             .with_context(|| format!("opening the SQLite file {}", path.display()))?;
-        // SQLite opens a file it may not write read-only, without a word: every
-        // write would then fail. Better refused now, saying why.
         if conn.is_readonly(rusqlite::MAIN_DB)? {
-            anyhow::bail!(
-                "the SQLite file {} can be read but not written: kept-server needs to write \
-                 it (check its owner and permissions)",
-                path.display()
-            );
+            anyhow::bail!(cannot_write(path));
         }
         configure(&conn).with_context(|| {
             format!(
@@ -131,9 +149,7 @@ impl SqliteDatabase {
             .connection_timeout(POOL_TIMEOUT)
             .build(manager)
             .context("opening the SQLite read pool")?;
-        let mut wal = path.as_os_str().to_owned();
-        wal.push("-wal");
-        let writer = Writer::start(conn, PathBuf::from(wal))?;
+        let writer = Writer::start(conn, beside("-wal"))?;
         Ok(SqliteDatabase {
             readers,
             writer,

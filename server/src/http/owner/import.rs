@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -18,10 +19,11 @@ use kept_shared::{ApiError, ErrorCode, ImportReport, ImportRowError};
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use crate::db::{Db, Progress, Shop};
+use crate::db::{Db, Shop};
 use crate::http::error::Failure;
+use crate::http::request_limits::import_body_refused;
 use crate::http::streaming;
-use crate::owner::import::{Format, ImportFailure, parse_off_thread, spawn_import};
+use crate::owner::import::{Format, ImportFailure, check_and_import};
 
 fn format_of(headers: &HeaderMap) -> Result<Format, Failure> {
     let ct = headers
@@ -46,18 +48,17 @@ pub async fn import(
     State(db): State<Db>,
     Extension(shop): Extension<Shop>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Failure> {
     let format = format_of(&headers)?;
+    let body = body.map_err(import_body_refused)?;
     let streaming = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("application/x-ndjson"));
-    let parsed = parse_off_thread(body, format, &shop).await?;
-    let rows = (parsed.rows.len() + parsed.errors.len()) as u64;
     if !streaming {
         return Ok(
-            match spawn_import(db, shop, parsed, Arc::new(|_| {})).await {
+            match check_and_import(db, shop, body, format, |_| Arc::new(|_| {})).await {
                 Ok(report) => Json(report).into_response(),
                 Err(failure) => match failed(failure) {
                     (status, FailedBody::Report(report)) => (status, Json(report)).into_response(),
@@ -66,14 +67,11 @@ pub async fn import(
             },
         );
     }
+    // The answer starts at once; the file is checked, then written, as it goes.
     let (lines, received) = mpsc::unbounded_channel::<serde_json::Value>();
-    let _ = lines.send(json!({"stage": "checked", "rows": rows}));
-    let progress_lines = lines.clone();
-    let progress: Progress = Arc::new(move |written| {
-        let _ = progress_lines.send(json!({"stage": "writing", "written": written, "rows": rows}));
-    });
+    let progress_of = streaming::import_progress(lines.clone());
     tokio::spawn(async move {
-        let last = match spawn_import(db, shop, parsed, progress).await {
+        let last = match check_and_import(db, shop, body, format, progress_of).await {
             Ok(report) => json!({"stage": "done", "report": report}),
             Err(failure) => match failed(failure) {
                 (status, FailedBody::Report(report)) => {
