@@ -1,8 +1,12 @@
-// The dashboard's one script: nothing depends on it. It shows an import's
-// progress, read from the server's stream, instead of a page that waits, then the
-// outcome the server rendered.
+// The dashboard's one script: nothing depends on it. It brings the current
+// section into view on a phone, and shows an import's progress, read from the
+// server's stream, instead of a page that waits, then the outcome the server
+// rendered.
 (function () {
   'use strict';
+  // On a phone the sections scroll sideways: the current one is brought into view.
+  var current = document.querySelector('.sections [aria-current="page"]');
+  if (current && current.scrollIntoView) current.scrollIntoView({ block: 'nearest', inline: 'center' });
   var form = document.querySelector('form[data-import]');
   // A browser that cannot read a response as it streams keeps the plain form.
   if (!form || !window.fetch || !window.TextDecoder || !window.ReadableStream ||

@@ -450,7 +450,8 @@ async fn exports_parse_back_to_the_rows_expected(app: TestApp) {
     );
     let reply = app.owner_reply("win-back.csv").await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert!(String::from_utf8_lossy(&reply.body).starts_with("customer_ref,segment,"));
+    // The byte order mark first: how Excel knows the file is UTF-8.
+    assert!(String::from_utf8_lossy(&reply.body).starts_with("\u{feff}customer_ref,segment,"));
 }
 
 async fn the_inbox_keeps_follow_ups_and_filters_by_status(app: TestApp) {

@@ -27,7 +27,9 @@ fn outcome(session: &Session, result: &Result<ImportReport, Failed>) -> Markup {
         @match result {
             Ok(r) => {
                 div role="status" {
-                    p class="status-message" { (t.import_done) }
+                    p class="status-message" {
+                        @if r.imported == 0 && r.duplicates > 0 { (t.import_nothing_new) } @else { (t.import_done) }
+                    }
                     dl class="facts" {
                         dt { (t.imported) } dd data-testid="imported" { (r.imported) }
                         dt { (t.duplicates) } dd data-testid="import-duplicates" { (r.duplicates) }

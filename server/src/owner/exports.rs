@@ -157,10 +157,15 @@ pub fn win_back_row(w: &WinBackEntry) -> Vec<String> {
     ]
 }
 
+/// A file's first line: a UTF-8 byte order mark, then the column names. The
+/// mark is how Excel knows the file is UTF-8 (without it, a double-clicked
+/// file shows Cyrillic as garbage); CSV readers skip it, and so does the import.
 fn header(names: &[&str]) -> Bytes {
-    Bytes::from(csv_line(
+    let mut line = "\u{feff}".as_bytes().to_vec();
+    line.extend(csv_line(
         &names.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
-    ))
+    ));
+    Bytes::from(line)
 }
 
 /// `header_line`, then each page of `pages` as CSV rows; an error (also an
