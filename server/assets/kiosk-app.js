@@ -209,7 +209,7 @@
       offline: 'Зараз чек не перевірити: дайте відповідь, будь ласка, без нього.' },
   };
   var scanTexts = SCAN_TEXTS.en, stream = null, scanning = false, identified = false;
-  // The last sign of someone at the kiosk: a touch, a key, or a code held to the camera.
+  // The last sign of someone at the kiosk: a touch, a key, or a new code read by the camera.
   var lastTouch = Date.now();
   function touched() { lastTouch = Date.now(); }
 

@@ -17,12 +17,12 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use kept_shared::ErrorCode;
 use kept_shared::limits::MAX_BODY_BYTES;
 use tower::{Layer, ServiceExt};
 
 use super::error::Failure;
 use crate::owner::import::MAX_IMPORT_BYTES;
-use kept_shared::ErrorCode;
 
 /// The longest request target (path and query) taken.
 pub const MAX_URI_BYTES: usize = 8 * 1024;
@@ -33,32 +33,34 @@ pub const MAX_HEADER_BYTES: usize = 32 * 1024;
 /// then a million rows written.
 pub const IMPORT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
-/// Whether `path` is an import's (a large body, a long request).
-fn is_import(path: &str) -> bool {
-    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    matches!(
-        segments.as_slice(),
-        ["", "dashboard", "import"] | ["", "api", "v1", "shops", _, "import"]
-    )
+/// What a route takes: its largest body, and how long a request to it may take
+/// until its answer starts.
+#[derive(Debug, PartialEq, Eq)]
+pub struct RouteLimits {
+    pub body: usize,
+    pub time: Duration,
 }
 
-/// The largest body `path` takes.
-pub fn limit_for(path: &str) -> usize {
-    if is_import(path) {
-        MAX_IMPORT_BYTES
+/// The limits of `path`: an import takes [`MAX_IMPORT_BYTES`] and
+/// [`IMPORT_TIMEOUT`] (it runs to its end anyway; a 408 would only invite the
+/// same file again while it still runs), everything else [`MAX_BODY_BYTES`] and
+/// `usual`. Looked at on every request, so without allocating.
+pub fn route_limits(path: &str, usual: Duration) -> RouteLimits {
+    let path = path.trim_end_matches('/');
+    let shop_import = path
+        .strip_prefix("/api/v1/shops/")
+        .and_then(|rest| rest.strip_suffix("/import"))
+        .is_some_and(|shop| !shop.is_empty() && !shop.contains('/'));
+    if shop_import || path == "/dashboard/import" {
+        RouteLimits {
+            body: MAX_IMPORT_BYTES,
+            time: IMPORT_TIMEOUT.max(usual),
+        }
     } else {
-        MAX_BODY_BYTES
-    }
-}
-
-/// How long a request to `path` may take until its answer starts: an import
-/// gets [`IMPORT_TIMEOUT`] (it runs to its end anyway; a 408 would only invite
-/// the same file again while it still runs), everything else `usual`.
-pub fn time_for(path: &str, usual: Duration) -> Duration {
-    if is_import(path) {
-        IMPORT_TIMEOUT.max(usual)
-    } else {
-        usual
+        RouteLimits {
+            body: MAX_BODY_BYTES,
+            time: usual,
+        }
     }
 }
 
@@ -112,7 +114,8 @@ pub async fn request_limits(
             ),
         );
     }
-    let limit = limit_for(req.uri().path());
+    let limits = route_limits(req.uri().path(), request_timeout);
+    let limit = limits.body;
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -124,8 +127,8 @@ pub async fn request_limits(
             format!("the body is {declared} bytes; this route takes at most {limit} bytes"),
         );
     }
-    let time = time_for(req.uri().path(), request_timeout);
-    match tokio::time::timeout(time, DefaultBodyLimit::max(limit).layer(next).oneshot(req)).await {
+    let limited = DefaultBodyLimit::max(limit).layer(next).oneshot(req);
+    match tokio::time::timeout(limits.time, limited).await {
         Ok(Ok(resp)) => resp,
         Ok(Err(never)) => match never {},
         // The body (or the work) took too long: the JSON layer says so.
@@ -139,24 +142,30 @@ mod tests {
 
     #[test]
     fn the_imports_take_more_than_the_rest() {
-        assert_eq!(limit_for("/api/v1/shops/demo/import"), MAX_IMPORT_BYTES);
-        assert_eq!(limit_for("/dashboard/import"), MAX_IMPORT_BYTES);
+        let usual = Duration::from_secs(30);
+        let import = RouteLimits {
+            body: MAX_IMPORT_BYTES,
+            time: IMPORT_TIMEOUT,
+        };
+        for path in [
+            "/api/v1/shops/demo/import",
+            "/api/v1/shops/demo/import/",
+            "/dashboard/import",
+        ] {
+            assert_eq!(route_limits(path, usual), import, "{path}");
+        }
         for other in [
             "/api/v1/shops/demo/purchases",
             "/api/v1/widget/pk_demo/answers",
             "/api/v1/shops/import",
+            "/api/v1/shops//import",
             "/api/v1/shops/demo/import/x",
+            "/api/v1/shops/a/b/import",
             "/dashboard/settings",
         ] {
-            assert_eq!(limit_for(other), MAX_BODY_BYTES, "{other}");
-            assert_eq!(
-                time_for(other, Duration::from_secs(30)),
-                Duration::from_secs(30)
-            );
+            let limits = route_limits(other, usual);
+            assert_eq!(limits.body, MAX_BODY_BYTES, "{other}");
+            assert_eq!(limits.time, usual, "{other}");
         }
-        assert_eq!(
-            time_for("/dashboard/import", Duration::from_secs(30)),
-            IMPORT_TIMEOUT
-        );
     }
 }

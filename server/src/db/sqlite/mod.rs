@@ -61,6 +61,13 @@ fn configure(c: &Connection) -> rusqlite::Result<()> {
     ))
 }
 
+/// A read connection from `pool` (none free within its wait: the store is busy).
+fn pooled(
+    pool: &Pool<SqliteConnectionManager>,
+) -> DbResult<r2d2::PooledConnection<SqliteConnectionManager>> {
+    pool.get().map_err(|e| DbError::Unavailable(e.into()))
+}
+
 /// Runs `work` (a blocking read) off the async runtime.
 async fn off_runtime<T: Send + 'static>(
     work: impl FnOnce() -> DbResult<T> + Send + 'static,
@@ -85,7 +92,7 @@ struct ReadSnapshot(r2d2::PooledConnection<SqliteConnectionManager>);
 
 impl ReadSnapshot {
     fn begin(pool: &Pool<SqliteConnectionManager>) -> DbResult<ReadSnapshot> {
-        let conn = pool.get().map_err(|e| DbError::Unavailable(e.into()))?;
+        let conn = pooled(pool)?;
         // Deferred: the first read fixes the snapshot.
         conn.execute_batch("BEGIN")?;
         Ok(ReadSnapshot(conn))
@@ -189,19 +196,14 @@ impl SqliteDatabase {
         Ok(received)
     }
 
-    /// Runs a read on a pooled connection, off the async runtime.    /// Runs a read on a pooled connection, off the async runtime.
+    /// Runs a read on a pooled connection, off the async runtime.
     async fn read<T, F>(&self, read: F) -> DbResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> DbResult<T> + Send + 'static,
     {
         let pool = self.readers.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = pool.get().map_err(|e| DbError::Unavailable(e.into()))?;
-            read(&conn)
-        })
-        .await
-        .map_err(DbError::internal)?
+        off_runtime(move || read(&*pooled(&pool)?)).await
     }
 }
 
