@@ -7,11 +7,15 @@ mod common;
 
 use axum::body::BodyDataStream;
 use axum::http::{Method, StatusCode};
+use chrono::{Duration, Utc};
 use common::TestApp;
 use futures_util::StreamExt;
 use kept_server::db::snapshot::{EXPORT_PAGE, MAX_EXPORTS};
+use kept_server::demo;
+use kept_shared::testing::AnswerBuilder;
 
 on_both_engines!(
+    a_long_export_has_every_row_in_order_with_its_own_reasons,
     rows_written_during_an_export_neither_repeat_nor_go_missing,
     exports_past_the_limit_wait_for_a_turn_and_a_closed_one_gives_its_turn_back,
 );
@@ -31,6 +35,64 @@ async fn customers(app: &TestApp, prefix: &str, order: &str, count: usize) {
     )
     .await
     .assert_ok();
+}
+
+/// The records of a CSV export.
+fn records(csv: &[u8]) -> Vec<csv::StringRecord> {
+    csv::Reader::from_reader(csv)
+        .records()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// An export reads its listing in one pass, a page at a time: over several
+/// pages, each row comes once, in the listing's order (a filter and a
+/// descending sort), and each answer with its own churn reasons.
+async fn a_long_export_has_every_row_in_order_with_its_own_reasons(app: TestApp) {
+    let count = 2 * EXPORT_PAGE as usize + 500;
+    customers(&app, "m", "first", count).await;
+    customers(&app, "x", "other", 10).await;
+    let reply = app
+        .owner_reply("customers.csv?q=M&sort=customer_ref&order=desc")
+        .await;
+    let refs: Vec<String> = records(&reply.body)
+        .iter()
+        .map(|r| r[0].to_string())
+        .collect();
+    let expected: Vec<String> = (0..count).rev().map(|i| format!("m{i:04}")).collect();
+    assert_eq!(refs, expected);
+
+    // Answer i is i minutes old, so the export (newest first) lists them by i;
+    // its reasons name it, in an order that changes from one answer to the next.
+    let now = Utc::now();
+    let reasons = |i: usize| {
+        if i % 2 == 0 {
+            ["price", "delivery"]
+        } else {
+            ["delivery", "price"]
+        }
+    };
+    let answers: Vec<_> = (0..count)
+        .map(|i| {
+            AnswerBuilder::churn(demo::SHOP_ID, demo::CHURN_SURVEY, &reasons(i), None)
+                .customer(&format!("m{i:04}"))
+                .at(now - Duration::minutes(i as i64 + 1))
+                .build()
+        })
+        .collect();
+    for batch in answers.chunks(kept_shared::limits::MAX_BATCH_ANSWERS) {
+        app.send_answers(batch).await;
+    }
+    let reply = app.owner_reply("answers.csv?kind=churn_reason").await;
+    let rows = records(&reply.body);
+    assert_eq!(rows.len(), count);
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(
+            (&row[4], &row[8]),
+            (reasons(i).join(" ").as_str(), format!("m{i:04}").as_str()),
+            "row {i}"
+        );
+    }
 }
 
 /// The next chunk of a streaming body.

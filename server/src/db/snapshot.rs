@@ -6,10 +6,13 @@
 //! being reset past it) for as long as the export runs, so at most
 //! [`MAX_EXPORTS`] run at once and each ends by [`EXPORT_DEADLINE`].
 //!
-//! Each engine opens its snapshot and reads a page of it; the paging, the
-//! deadline and how the end is told are here, for both. The export's last
-//! message is [`Export::Done`]: an export that ends without it (an error, the
-//! deadline) is told as cut short, so a truncated file is never a whole one.
+//! Each engine opens its snapshot and runs the listing's query once, as a
+//! cursor, reading the next page of it on demand: the whole export is one pass
+//! over the rows (paging with OFFSET, each page would read past all the rows
+//! before it, so a long export slowed as it went). The paging, the deadline and
+//! how the end is told are here, for both. The export's last message is
+//! [`Export::Done`]: an export that ends without it (an error, the deadline) is
+//! told as cut short, so a truncated file is never a whole one.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +22,7 @@ use futures_util::future::BoxFuture;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::time::Instant;
 
-use super::{AnswerQuery, CustomerQuery, DbError, DbResult};
+use super::{DbError, DbResult};
 
 /// Rows read and sent per page of an export.
 pub const EXPORT_PAGE: u64 = 1000;
@@ -43,31 +46,8 @@ pub enum Export<T> {
 /// receiver is dropped.
 pub type ExportPages<T> = mpsc::Receiver<DbResult<Export<T>>>;
 
-/// A listing's query, read a page at a time by an export.
-pub trait PagedQuery: Clone {
-    /// This query's page of [`EXPORT_PAGE`] rows at `offset`.
-    fn export_page(&self, offset: u64) -> Self;
-}
-
-impl PagedQuery for CustomerQuery {
-    fn export_page(&self, offset: u64) -> Self {
-        CustomerQuery {
-            offset,
-            limit: EXPORT_PAGE,
-            ..self.clone()
-        }
-    }
-}
-
-impl PagedQuery for AnswerQuery {
-    fn export_page(&self, offset: u64) -> Self {
-        AnswerQuery {
-            offset,
-            limit: EXPORT_PAGE,
-            ..self.clone()
-        }
-    }
-}
+/// Where the store sends an export's pages.
+pub type PageSender<T> = mpsc::Sender<DbResult<Export<T>>>;
 
 /// The turns of the exports of one store.
 #[derive(Clone)]
@@ -101,28 +81,29 @@ pub async fn run<T>(
     let failed = match tokio::time::timeout_at(deadline, export).await {
         Ok(Ok(())) => return,
         Ok(Err(e)) => e,
-        Err(_) => DbError::Unavailable(anyhow::anyhow!(
-            "the export took longer than {} minutes and was cut off",
-            EXPORT_DEADLINE.as_secs() / 60
-        )),
+        Err(_) => cut_off(),
     };
     // A reader too slow to take it still learns: no `Done` comes.
     let _ = tokio::time::timeout(ERROR_WAIT, pages.send(Err(failed))).await;
 }
 
-/// Reads `read(offset)` page after page until one comes back short, sending
-/// each as the receiver takes it, then [`Export::Done`]. Stops early, without
-/// an error, when the receiver is gone.
-pub async fn read_pages<'a, T, F>(
-    pages: &mpsc::Sender<DbResult<Export<T>>>,
-    mut read: F,
-) -> DbResult<()>
+/// The error an export past [`EXPORT_DEADLINE`] ends with.
+pub fn cut_off() -> DbError {
+    DbError::Unavailable(anyhow::anyhow!(
+        "the export took longer than {} minutes and was cut off",
+        EXPORT_DEADLINE.as_secs() / 60
+    ))
+}
+
+/// Reads `next()`, the next [`EXPORT_PAGE`] rows of the export's cursor, until
+/// a page comes back short, sending each as the receiver takes it, then
+/// [`Export::Done`]. Stops early, without an error, when the receiver is gone.
+pub async fn read_pages<'a, T, F>(pages: &PageSender<T>, mut next: F) -> DbResult<()>
 where
-    F: FnMut(u64) -> BoxFuture<'a, DbResult<Vec<T>>>,
+    F: FnMut() -> BoxFuture<'a, DbResult<Vec<T>>>,
 {
-    let mut offset = 0;
     loop {
-        let rows = read(offset).await?;
+        let rows = next().await?;
         let last = (rows.len() as u64) < EXPORT_PAGE;
         if !rows.is_empty() && pages.send(Ok(Export::Rows(rows))).await.is_err() {
             return Ok(());
@@ -131,7 +112,6 @@ where
             let _ = pages.send(Ok(Export::Done)).await;
             return Ok(());
         }
-        offset += EXPORT_PAGE;
     }
 }
 
@@ -168,8 +148,10 @@ mod tests {
         tokio::spawn(async move {
             let pages = pages;
             run(&pages, Instant::now() + deadline, async {
-                read_pages(&pages, |offset| {
-                    let n = (offset / EXPORT_PAGE) as usize;
+                let mut read = 0;
+                read_pages(&pages, || {
+                    let n = read;
+                    read += 1;
                     let size = sizes.get(n).copied().unwrap_or(0);
                     Box::pin(async move {
                         if Some(n) == fail_at {

@@ -6,12 +6,13 @@ use std::collections::HashSet;
 use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::Client;
 use kept_shared::{Answer, FollowUp, FollowUpStatus};
-use tokio_postgres::types::ToSql;
+use tokio_postgres::Row;
 use uuid::Uuid;
 
-use super::{signed, unsigned};
+use super::{Args, EXPORT_PAGE_ROWS, params, signed, unsigned};
 use crate::db::answer_filter::{Param, answer_filter, answer_order, answer_source};
 use crate::db::columns::{channel_of, columns, event_kind, event_kind_of, fold_text, value_of};
+use crate::db::snapshot::{self, PageSender};
 use crate::db::{
     AnswerQuery, AnswerRecord, DbError, DbResult, NewEvent, ReasonRollup, Rollup, StoredAnswer,
     WidgetEventCount, events_of_new, rollups_of,
@@ -182,14 +183,11 @@ pub async fn add_rollups(
     Ok(())
 }
 
-/// The answers `q` selects, with their follow-ups, and how many match in all.
-pub async fn find(
-    client: &impl deadpool_postgres::GenericClient,
-    shop_id: &str,
-    q: &AnswerQuery,
-) -> DbResult<(Vec<StoredAnswer>, u64)> {
+/// The answers `q` selects: the `FROM … WHERE …` of the listing, its order,
+/// and its arguments.
+fn listing(shop_id: &str, q: &AnswerQuery) -> (String, &'static str, Args) {
     let (filter, params) = answer_filter(q, |n| format!("${n}"));
-    let mut args: Vec<Box<dyn ToSql + Sync + Send>> = vec![Box::new(shop_id.to_string())];
+    let mut args: Args = vec![Box::new(shop_id.to_string())];
     for p in params {
         args.push(match p {
             Param::Text(t) => Box::new(t),
@@ -197,16 +195,30 @@ pub async fn find(
             Param::Day(d) => Box::new(d),
         });
     }
-    let args: Vec<&(dyn ToSql + Sync)> = args
-        .iter()
-        .map(|a| a.as_ref() as &(dyn ToSql + Sync))
-        .collect();
     let from = format!(
-        "FROM {} LEFT JOIN answer_follow_ups f ON f.answer_id = a.id",
+        "FROM {} LEFT JOIN answer_follow_ups f ON f.answer_id = a.id WHERE {filter}",
         answer_source(q)
     );
+    (from, answer_order(q), args)
+}
+
+/// The columns [`answer_of`] reads.
+const ANSWER_COLUMNS: &str = "a.id, a.survey_id, a.kind, a.channel, a.store_id, a.score, a.text,
+    a.customer_ref, a.order_ref, a.verified, a.answered_at, a.day,
+    coalesce((SELECT array_agg(r.reason ORDER BY r.position)
+              FROM answer_reasons r WHERE r.answer_id = a.id), '{}'),
+    f.status, f.note, f.updated_at";
+
+/// The answers `q` selects, with their follow-ups, and how many match in all.
+pub async fn find(
+    client: &impl deadpool_postgres::GenericClient,
+    shop_id: &str,
+    q: &AnswerQuery,
+) -> DbResult<(Vec<StoredAnswer>, u64)> {
+    let (from, order, args) = listing(shop_id, q);
+    let args = params(&args);
     let total: i64 = client
-        .query_one(&format!("SELECT count(*) {from} WHERE {filter}"), &args)
+        .query_one(&format!("SELECT count(*) {from}"), &args)
         .await?
         .try_get(0)?;
     let limit = if q.limit == 0 {
@@ -217,13 +229,7 @@ pub async fn find(
     let rows = client
         .query(
             &format!(
-                "SELECT a.id, a.survey_id, a.kind, a.channel, a.store_id, a.score, a.text, a.customer_ref,
-                        a.order_ref, a.verified, a.answered_at, a.day,
-                        coalesce((SELECT array_agg(r.reason ORDER BY r.position)
-                                  FROM answer_reasons r WHERE r.answer_id = a.id), '{{}}'),
-                        f.status, f.note, f.updated_at
-                 {from} WHERE {filter} ORDER BY {} LIMIT {limit} OFFSET {}",
-                answer_order(q),
+                "SELECT {ANSWER_COLUMNS} {from} ORDER BY {order} LIMIT {limit} OFFSET {}",
                 super::super::columns::sql_offset(q.offset)
             ),
             &args,
@@ -231,45 +237,75 @@ pub async fn find(
         .await?;
     let found = rows
         .iter()
-        .map(|r| {
-            let score: Option<i16> = r.try_get(5)?;
-            let score = score
-                .map(u8::try_from)
-                .transpose()
-                .map_err(DbError::internal)?;
-            let status: Option<String> = r.try_get(13)?;
-            Ok(StoredAnswer {
-                record: AnswerRecord {
-                    answer: Answer {
-                        id: r.try_get(0)?,
-                        shop: shop_id.to_string(),
-                        survey: r.try_get(1)?,
-                        channel: channel_of(r.try_get(3)?)?,
-                        customer_ref: r.try_get(7)?,
-                        order_ref: r.try_get(8)?,
-                        customer_sig: None,
-                        order_sig: None,
-                        store: r.try_get(4)?,
-                        answered_at: r.try_get(10)?,
-                        value: value_of(r.try_get(2)?, score, r.try_get(6)?, r.try_get(12)?)?,
-                    },
-                    day: r.try_get(11)?,
-                    verified: r.try_get(9)?,
-                    store: r.try_get(4)?,
-                },
-                follow_up: status
-                    .map(|status| -> DbResult<FollowUp> {
-                        Ok(FollowUp {
-                            status: FollowUpStatus::parse(&status).unwrap_or_default(),
-                            note: r.try_get(14)?,
-                            updated_at: r.try_get(15)?,
-                        })
-                    })
-                    .transpose()?,
-            })
-        })
+        .map(|r| answer_of(r, shop_id))
         .collect::<DbResult<Vec<_>>>()?;
     Ok((found, unsigned(total)?))
+}
+
+/// Every answer `q` selects, in its order, sent in pages from one cursor in
+/// `tx`'s snapshot.
+pub async fn export(
+    tx: &tokio_postgres::Transaction<'_>,
+    shop_id: &str,
+    q: &AnswerQuery,
+    pages: &PageSender<StoredAnswer>,
+) -> DbResult<()> {
+    let (from, order, args) = listing(shop_id, q);
+    let cursor = tx
+        .bind(
+            format!("SELECT {ANSWER_COLUMNS} {from} ORDER BY {order}").as_str(),
+            &params(&args),
+        )
+        .await?;
+    snapshot::read_pages(pages, || {
+        Box::pin(async {
+            tx.query_portal(&cursor, EXPORT_PAGE_ROWS)
+                .await?
+                .iter()
+                .map(|r| answer_of(r, shop_id))
+                .collect()
+        })
+    })
+    .await
+}
+
+/// An answer of the listing, read from [`ANSWER_COLUMNS`].
+fn answer_of(r: &Row, shop_id: &str) -> DbResult<StoredAnswer> {
+    let score: Option<i16> = r.try_get(5)?;
+    let score = score
+        .map(u8::try_from)
+        .transpose()
+        .map_err(DbError::internal)?;
+    let status: Option<String> = r.try_get(13)?;
+    Ok(StoredAnswer {
+        record: AnswerRecord {
+            answer: Answer {
+                id: r.try_get(0)?,
+                shop: shop_id.to_string(),
+                survey: r.try_get(1)?,
+                channel: channel_of(r.try_get(3)?)?,
+                customer_ref: r.try_get(7)?,
+                order_ref: r.try_get(8)?,
+                customer_sig: None,
+                order_sig: None,
+                store: r.try_get(4)?,
+                answered_at: r.try_get(10)?,
+                value: value_of(r.try_get(2)?, score, r.try_get(6)?, r.try_get(12)?)?,
+            },
+            day: r.try_get(11)?,
+            verified: r.try_get(9)?,
+            store: r.try_get(4)?,
+        },
+        follow_up: status
+            .map(|status| -> DbResult<FollowUp> {
+                Ok(FollowUp {
+                    status: FollowUpStatus::parse(&status).unwrap_or_default(),
+                    note: r.try_get(14)?,
+                    updated_at: r.try_get(15)?,
+                })
+            })
+            .transpose()?,
+    })
 }
 
 /// Sets an inbox answer's follow-up; the answer must be the shop's and in the inbox.

@@ -6,12 +6,12 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use deadpool_postgres::{Client, Transaction};
 use tokio_postgres::Row;
-use tokio_postgres::types::ToSql;
 
-use super::{signed, unsigned};
+use super::{Args, EXPORT_PAGE_ROWS, params, signed, unsigned};
 use crate::analytics::facts::{Facts, Purchase};
 use crate::analytics::refresh;
 use crate::db::columns::customer_order;
+use crate::db::snapshot::{self, PageSender};
 use crate::db::{
     CustomerQuery, CustomerRecord, DbResult, PurchaseRecord, RevenueRecord, SpellRecord,
 };
@@ -223,28 +223,29 @@ pub async fn customer(
         .transpose()
 }
 
+/// The customers `q` selects: the filter after `FROM customers`, in its
+/// order, and its arguments.
+fn listing(shop_id: &str, q: &CustomerQuery) -> (String, String, Args) {
+    let mut args: Args = vec![Box::new(shop_id.to_string())];
+    let mut filter = "WHERE shop_id = $1".to_string();
+    if let Some(search) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        args.push(Box::new(crate::db::columns::like_pattern(
+            &search.to_lowercase(),
+        )));
+        filter.push_str(" AND lower(customer_ref) LIKE $2 ESCAPE '\\'");
+    }
+    (filter, customer_order(q.sort, q.descending), args)
+}
+
 pub async fn customers(
     client: &impl deadpool_postgres::GenericClient,
     shop_id: &str,
     q: &CustomerQuery,
 ) -> DbResult<(Vec<CustomerRecord>, u64)> {
-    let mut args: Vec<Box<dyn ToSql + Sync + Send>> = vec![Box::new(shop_id.to_string())];
-    let mut filter = String::new();
-    if let Some(search) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        args.push(Box::new(crate::db::columns::like_pattern(
-            &search.to_lowercase(),
-        )));
-        filter = " AND lower(customer_ref) LIKE $2 ESCAPE '\\'".into();
-    }
-    let params: Vec<&(dyn ToSql + Sync)> = args
-        .iter()
-        .map(|a| a.as_ref() as &(dyn ToSql + Sync))
-        .collect();
+    let (filter, order, args) = listing(shop_id, q);
+    let params = params(&args);
     let total: i64 = client
-        .query_one(
-            &format!("SELECT count(*) FROM customers WHERE shop_id = $1{filter}"),
-            &params,
-        )
+        .query_one(&format!("SELECT count(*) FROM customers {filter}"), &params)
         .await?
         .try_get(0)?;
     let limit = if q.limit == 0 {
@@ -255,8 +256,7 @@ pub async fn customers(
     let rows = client
         .query(
             &format!(
-                "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE shop_id = $1{filter} ORDER BY {} LIMIT {limit} OFFSET {}",
-                customer_order(q.sort, q.descending),
+                "SELECT {CUSTOMER_COLUMNS} FROM customers {filter} ORDER BY {order} LIMIT {limit} OFFSET {}",
                 super::super::columns::sql_offset(q.offset)
             ),
             &params,
@@ -266,6 +266,33 @@ pub async fn customers(
         rows.iter().map(customer_of).collect::<DbResult<_>>()?,
         unsigned(total)?,
     ))
+}
+
+/// Every customer `q` selects, in its order, sent in pages from one cursor in
+/// `tx`'s snapshot.
+pub async fn export(
+    tx: &tokio_postgres::Transaction<'_>,
+    shop_id: &str,
+    q: &CustomerQuery,
+    pages: &PageSender<CustomerRecord>,
+) -> DbResult<()> {
+    let (filter, order, args) = listing(shop_id, q);
+    let cursor = tx
+        .bind(
+            format!("SELECT {CUSTOMER_COLUMNS} FROM customers {filter} ORDER BY {order}").as_str(),
+            &params(&args),
+        )
+        .await?;
+    snapshot::read_pages(pages, || {
+        Box::pin(async {
+            tx.query_portal(&cursor, EXPORT_PAGE_ROWS)
+                .await?
+                .iter()
+                .map(customer_of)
+                .collect()
+        })
+    })
+    .await
 }
 
 pub async fn customers_at(

@@ -35,7 +35,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
-use snapshot::{ExportPages, ExportTurns, PagedQuery};
+use snapshot::{ExportPages, ExportTurns, PageSender};
 
 use super::*;
 
@@ -49,15 +49,27 @@ pub struct PgDatabase {
     exports: ExportTurns,
 }
 
-/// Reads one page of an export at `offset` inside the export's transaction.
-type ReadPage<T> = Box<
-    dyn for<'t> Fn(
-            &'t deadpool_postgres::Transaction<'t>,
-            u64,
-        ) -> futures_util::future::BoxFuture<'t, DbResult<Vec<T>>>
-        + Send
-        + Sync,
+/// Sends an export's pages, read in the export's transaction.
+type ReadExport<T> = Box<
+    dyn for<'t> FnOnce(
+            &'t tokio_postgres::Transaction<'t>,
+            &'t PageSender<T>,
+        ) -> futures_util::future::BoxFuture<'t, DbResult<()>>
+        + Send,
 >;
+
+/// Query arguments built at run time.
+type Args = Vec<Box<dyn tokio_postgres::types::ToSql + Sync + Send>>;
+
+/// The arguments as the driver takes them.
+fn params(args: &Args) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
+    args.iter()
+        .map(|a| a.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync))
+        .collect()
+}
+
+/// An export's page, as the driver counts rows.
+const EXPORT_PAGE_ROWS: i32 = snapshot::EXPORT_PAGE as i32;
 
 impl PgDatabase {
     /// Connects to `url` (a libpq-style `postgres://user:pass@host:port/db`),
@@ -103,10 +115,9 @@ impl PgDatabase {
         Ok(self.pool.get().await?)
     }
 
-    /// Reads `page(offset)` after page inside one read-only REPEATABLE READ
-    /// transaction (one snapshot), sending each as the receiver takes it
-    /// ([`snapshot`]).
-    async fn export<T: Send + 'static>(&self, page: ReadPage<T>) -> DbResult<ExportPages<T>> {
+    /// Runs `read` inside one read-only REPEATABLE READ transaction (one
+    /// snapshot): it sends the pages as the receiver takes them ([`snapshot`]).
+    async fn export<T: Send + 'static>(&self, read: ReadExport<T>) -> DbResult<ExportPages<T>> {
         let turn = self.exports.wait().await?;
         let mut client = self.client().await?;
         let (pages, received) = tokio::sync::mpsc::channel(1);
@@ -121,7 +132,7 @@ impl PgDatabase {
                     .read_only(true)
                     .start()
                     .await?;
-                snapshot::read_pages(&pages, |offset| page(&tx, offset)).await?;
+                read(&tx, &pages).await?;
                 tx.commit().await?;
                 Ok(())
             })
@@ -332,10 +343,8 @@ impl Database for PgDatabase {
         query: AnswerQuery,
     ) -> DbResult<ExportPages<StoredAnswer>> {
         let id = shop_id.to_string();
-        self.export(Box::new(move |tx, offset| {
-            let page = query.export_page(offset);
-            let id = id.clone();
-            Box::pin(async move { Ok(answers::find(tx, &id, &page).await?.0) })
+        self.export(Box::new(move |tx, pages| {
+            Box::pin(async move { answers::export(tx, &id, &query, pages).await })
         }))
         .await
     }
@@ -395,10 +404,8 @@ impl Database for PgDatabase {
         query: CustomerQuery,
     ) -> DbResult<ExportPages<CustomerRecord>> {
         let id = shop_id.to_string();
-        self.export(Box::new(move |tx, offset| {
-            let page = query.export_page(offset);
-            let id = id.clone();
-            Box::pin(async move { Ok(customers::customers(tx, &id, &page).await?.0) })
+        self.export(Box::new(move |tx, pages| {
+            Box::pin(async move { customers::export(tx, &id, &query, pages).await })
         }))
         .await
     }

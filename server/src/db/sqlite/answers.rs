@@ -8,7 +8,7 @@ use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use uuid::Uuid;
 
-use super::{instant, millis};
+use super::{SnapshotPages, instant, millis, next_page};
 use crate::db::answer_filter::{Param, answer_filter, answer_order, answer_source};
 use crate::db::columns::{channel_of, columns, event_kind, event_kind_of, fold_text, value_of};
 use crate::db::{
@@ -121,8 +121,9 @@ pub fn add_rollups(
     Ok(())
 }
 
-/// The answers `q` selects, with their follow-ups, and how many match in all.
-pub fn find(c: &Connection, shop_id: &str, q: &AnswerQuery) -> DbResult<(Vec<StoredAnswer>, u64)> {
+/// The answers `q` selects: the `FROM … WHERE …` of the listing, its order,
+/// and its arguments.
+fn listing(shop_id: &str, q: &AnswerQuery) -> (String, &'static str, Vec<Box<dyn ToSql>>) {
     let (filter, params) = answer_filter(q, |n| format!("?{n}"));
     let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(shop_id.to_string())];
     for p in params {
@@ -133,84 +134,117 @@ pub fn find(c: &Connection, shop_id: &str, q: &AnswerQuery) -> DbResult<(Vec<Sto
         });
     }
     let from = format!(
-        "FROM {} LEFT JOIN answer_follow_ups f ON f.answer_id = a.id",
+        "FROM {} LEFT JOIN answer_follow_ups f ON f.answer_id = a.id WHERE {filter}",
         answer_source(q)
     );
+    (from, answer_order(q), args)
+}
+
+/// The columns [`Listed::read`] reads.
+const ANSWER_COLUMNS: &str = "a.id, a.survey_id, a.kind, a.channel, a.store_id, a.score, a.text,
+    a.customer_ref, a.order_ref, a.verified, a.answered_at, a.day, f.status, f.note, f.updated_at";
+
+/// An answer's row of the listing, before its churn reasons are read.
+struct Listed {
+    id: Uuid,
+    survey: String,
+    kind: String,
+    channel: String,
+    store: Option<String>,
+    score: Option<u8>,
+    text: Option<String>,
+    customer_ref: Option<String>,
+    order_ref: Option<String>,
+    verified: bool,
+    answered_at: DateTime<Utc>,
+    day: NaiveDate,
+    follow_up: (Option<String>, Option<String>, Option<i64>),
+}
+
+impl Listed {
+    fn read(r: &rusqlite::Row) -> rusqlite::Result<Listed> {
+        Ok(Listed {
+            id: r.get(0)?,
+            survey: r.get(1)?,
+            kind: r.get(2)?,
+            channel: r.get(3)?,
+            store: r.get(4)?,
+            score: r.get(5)?,
+            text: r.get(6)?,
+            customer_ref: r.get(7)?,
+            order_ref: r.get(8)?,
+            verified: r.get(9)?,
+            answered_at: instant(r.get(10)?)?,
+            day: r.get(11)?,
+            follow_up: (r.get(12)?, r.get(13)?, r.get(14)?),
+        })
+    }
+}
+
+/// The answers `q` selects, with their follow-ups, and how many match in all.
+pub fn find(c: &Connection, shop_id: &str, q: &AnswerQuery) -> DbResult<(Vec<StoredAnswer>, u64)> {
+    let (from, order, args) = listing(shop_id, q);
     let total: u64 = c
-        .prepare_cached(&format!("SELECT count(*) {from} WHERE {filter}"))?
+        .prepare_cached(&format!("SELECT count(*) {from}"))?
         .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
     let limit = if q.limit == 0 { -1 } else { q.limit as i64 };
     let mut st = c.prepare_cached(&format!(
-        "SELECT a.id, a.survey_id, a.kind, a.channel, a.store_id, a.score, a.text, a.customer_ref,
-                a.order_ref, a.verified, a.answered_at, a.day, f.status, f.note, f.updated_at
-         {from} WHERE {filter} ORDER BY {} LIMIT {limit} OFFSET {}",
-        answer_order(q),
+        "SELECT {ANSWER_COLUMNS} {from} ORDER BY {order} LIMIT {limit} OFFSET {}",
         super::super::columns::sql_offset(q.offset)
     ))?;
     let rows = st
-        .query_map(params_from_iter(args.iter()), |r| {
-            Ok((
-                r.get::<_, Uuid>(0)?,
-                (
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                ),
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, Option<u8>>(5)?,
-                r.get::<_, Option<String>>(6)?,
-                (
-                    r.get::<_, Option<String>>(7)?,
-                    r.get::<_, Option<String>>(8)?,
-                ),
-                r.get::<_, bool>(9)?,
-                instant(r.get(10)?)?,
-                r.get(11)?,
-                (
-                    r.get::<_, Option<String>>(12)?,
-                    r.get::<_, Option<String>>(13)?,
-                    r.get::<_, Option<i64>>(14)?,
-                ),
-            ))
-        })?
+        .query_map(params_from_iter(args.iter()), Listed::read)?
         .collect::<Result<Vec<_>, _>>()?;
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
-    let mut reasons = reasons_of(c, shop_id, &ids, q.limit == 0)?;
+    Ok((stored(c, shop_id, rows, q.limit == 0)?, total))
+}
+
+/// Every answer `q` selects, in its order, sent in pages from one cursor.
+pub(super) fn export(
+    c: &Connection,
+    shop_id: &str,
+    q: &AnswerQuery,
+    pages: &SnapshotPages<StoredAnswer>,
+) -> DbResult<()> {
+    let (from, order, args) = listing(shop_id, q);
+    let mut st = c.prepare(&format!("SELECT {ANSWER_COLUMNS} {from} ORDER BY {order}"))?;
+    let mut rows = st.query_map(params_from_iter(args.iter()), Listed::read)?;
+    pages.send(|| stored(c, shop_id, next_page(&mut rows)?, false))
+}
+
+/// The listed answers with their churn reasons; `all` when they are every
+/// answer of the shop (the reasons are then read in one pass).
+fn stored(
+    c: &Connection,
+    shop_id: &str,
+    rows: Vec<Listed>,
+    all: bool,
+) -> DbResult<Vec<StoredAnswer>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut reasons = reasons_of(c, shop_id, &ids, all)?;
     let mut out = Vec::with_capacity(rows.len());
-    for (
-        id,
-        (survey, kind, channel),
-        store,
-        score,
-        text,
-        (customer_ref, order_ref),
-        verified,
-        answered_at,
-        day,
-        follow_up,
-    ) in rows
-    {
-        let value = value_of(&kind, score, text, reasons.remove(&id).unwrap_or_default())?;
+    for row in rows {
+        let reasons = reasons.remove(&row.id).unwrap_or_default();
+        let value = value_of(&row.kind, row.score, row.text, reasons)?;
         out.push(StoredAnswer {
             record: AnswerRecord {
                 answer: Answer {
-                    id,
+                    id: row.id,
                     shop: shop_id.to_string(),
-                    survey,
-                    channel: channel_of(&channel)?,
-                    customer_ref,
-                    order_ref,
+                    survey: row.survey,
+                    channel: channel_of(&row.channel)?,
+                    customer_ref: row.customer_ref,
+                    order_ref: row.order_ref,
                     customer_sig: None,
                     order_sig: None,
-                    store: store.clone(),
-                    answered_at,
+                    store: row.store.clone(),
+                    answered_at: row.answered_at,
                     value,
                 },
-                day,
-                verified,
-                store,
+                day: row.day,
+                verified: row.verified,
+                store: row.store,
             },
-            follow_up: match follow_up {
+            follow_up: match row.follow_up {
                 (Some(status), note, at) => Some(FollowUp {
                     status: FollowUpStatus::parse(&status).unwrap_or_default(),
                     note: note.unwrap_or_default(),
@@ -220,7 +254,7 @@ pub fn find(c: &Connection, shop_id: &str, q: &AnswerQuery) -> DbResult<(Vec<Sto
             },
         });
     }
-    Ok((out, total))
+    Ok(out)
 }
 
 /// The churn reasons of answers `ids` (or, for a whole listing, of every answer

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
-use super::instant;
+use super::{SnapshotPages, instant, next_page};
 use crate::analytics::facts::{Facts, FactsDelta, Purchase};
 use crate::analytics::refresh;
 use crate::db::columns::customer_order;
@@ -209,27 +209,33 @@ pub fn customer(
     .optional()?)
 }
 
+/// The customers `q` selects: the filter after `FROM customers`, in its
+/// order, and its arguments.
+fn listing(shop_id: &str, q: &CustomerQuery) -> (String, String, Vec<Box<dyn ToSql>>) {
+    let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(shop_id.to_string())];
+    let mut filter = "WHERE shop_id = ?1".to_string();
+    if let Some(search) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        args.push(Box::new(crate::db::columns::like_pattern(
+            &search.to_lowercase(),
+        )));
+        filter.push_str(" AND lower(customer_ref) LIKE ?2 ESCAPE '\\'");
+    }
+    (filter, customer_order(q.sort, q.descending), args)
+}
+
 pub fn customers(
     c: &Connection,
     shop_id: &str,
     q: &CustomerQuery,
 ) -> DbResult<(Vec<CustomerRecord>, u64)> {
-    let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(shop_id.to_string())];
-    let mut filter = String::new();
-    if let Some(search) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        args.push(Box::new(crate::db::columns::like_pattern(
-            &search.to_lowercase(),
-        )));
-        filter = " AND lower(customer_ref) LIKE ?2 ESCAPE '\\'".into();
-    }
+    let (filter, order, args) = listing(shop_id, q);
     let total: u64 = c.query_row(
-        &format!("SELECT count(*) FROM customers WHERE shop_id = ?1{filter}"),
+        &format!("SELECT count(*) FROM customers {filter}"),
         params_from_iter(args.iter()),
         |r| r.get(0),
     )?;
     let sql = format!(
-        "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE shop_id = ?1{filter} ORDER BY {} LIMIT {} OFFSET {}",
-        customer_order(q.sort, q.descending),
+        "SELECT {CUSTOMER_COLUMNS} FROM customers {filter} ORDER BY {order} LIMIT {} OFFSET {}",
         if q.limit == 0 { -1 } else { q.limit as i64 },
         super::super::columns::sql_offset(q.offset)
     );
@@ -238,6 +244,21 @@ pub fn customers(
         .query_map(params_from_iter(args.iter()), customer_of)?
         .collect::<Result<_, _>>()?;
     Ok((rows, total))
+}
+
+/// Every customer `q` selects, in its order, sent in pages from one cursor.
+pub(super) fn export(
+    c: &Connection,
+    shop_id: &str,
+    q: &CustomerQuery,
+    pages: &SnapshotPages<CustomerRecord>,
+) -> DbResult<()> {
+    let (filter, order, args) = listing(shop_id, q);
+    let mut st = c.prepare(&format!(
+        "SELECT {CUSTOMER_COLUMNS} FROM customers {filter} ORDER BY {order}"
+    ))?;
+    let mut rows = st.query_map(params_from_iter(args.iter()), customer_of)?;
+    pages.send(|| next_page(&mut rows))
 }
 
 /// Customers with a purchase up to `at` and their figures up to `at`. When `at`

@@ -19,7 +19,6 @@ mod webhooks;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -30,7 +29,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 
 use super::*;
-use snapshot::{ExportPages, ExportTurns, PagedQuery};
+use snapshot::{EXPORT_PAGE, ExportPages, ExportTurns, PageSender};
 use writer::Writer;
 
 /// Read connections: reports and lookups run beside the writer.
@@ -86,8 +85,8 @@ fn cannot_write(file: &Path) -> String {
 }
 
 /// A pooled connection inside a read transaction: an export's snapshot. However
-/// the export ends (done, failed, a page read still running past the deadline),
-/// the transaction ends before the connection goes back to the pool.
+/// the export ends (done, failed, past the deadline), the transaction ends
+/// before the connection goes back to the pool.
 struct ReadSnapshot(r2d2::PooledConnection<SqliteConnectionManager>);
 
 impl ReadSnapshot {
@@ -107,6 +106,35 @@ impl Drop for ReadSnapshot {
             tracing::warn!("could not end an export's read transaction: {e}");
         }
     }
+}
+
+/// Where an export's reading, on a blocking thread, sends its pages.
+struct SnapshotPages<T> {
+    pages: PageSender<T>,
+    deadline: tokio::time::Instant,
+}
+
+impl<T: Send> SnapshotPages<T> {
+    /// Sends the pages `next` reads ([`snapshot::read_pages`]), waiting for the
+    /// receiver on this blocking thread; none is read past the deadline.
+    fn send(&self, mut next: impl FnMut() -> DbResult<Vec<T>>) -> DbResult<()> {
+        tokio::runtime::Handle::current().block_on(snapshot::read_pages(&self.pages, || {
+            let page = if tokio::time::Instant::now() < self.deadline {
+                next()
+            } else {
+                Err(snapshot::cut_off())
+            };
+            Box::pin(std::future::ready(page))
+        }))
+    }
+}
+
+/// The next page of an export's cursor: up to [`EXPORT_PAGE`] of `rows`.
+fn next_page<T>(rows: &mut impl Iterator<Item = rusqlite::Result<T>>) -> DbResult<Vec<T>> {
+    Ok(rows
+        .by_ref()
+        .take(EXPORT_PAGE as usize)
+        .collect::<Result<_, _>>()?)
 }
 
 impl SqliteDatabase {
@@ -164,33 +192,33 @@ impl SqliteDatabase {
         })
     }
 
-    /// Reads `page(offset)` after page inside one read transaction (one
-    /// snapshot), each off the async runtime, sending each as the receiver
-    /// takes it ([`snapshot`]).
-    async fn export<T, F>(&self, page: F) -> DbResult<ExportPages<T>>
+    /// Runs `read` inside one read transaction (one snapshot), off the async
+    /// runtime: it sends the pages as the receiver takes them ([`snapshot`]).
+    async fn export<T, F>(&self, read: F) -> DbResult<ExportPages<T>>
     where
         T: Send + 'static,
-        F: Fn(&Connection, u64) -> DbResult<Vec<T>> + Send + Sync + 'static,
+        F: FnOnce(&Connection, &SnapshotPages<T>) -> DbResult<()> + Send + 'static,
     {
         let turn = self.exports.wait().await?;
         let pool = self.readers.clone();
         let (pages, received) = tokio::sync::mpsc::channel(1);
         let deadline = tokio::time::Instant::now() + snapshot::EXPORT_DEADLINE;
+        let reading = SnapshotPages {
+            pages: pages.clone(),
+            deadline,
+        };
         tokio::spawn(async move {
-            let _turn = turn;
-            snapshot::run(&pages, deadline, async {
-                let snapshot = off_runtime(move || ReadSnapshot::begin(&pool)).await?;
-                let snapshot = Arc::new(Mutex::new(snapshot));
-                let page = Arc::new(page);
-                snapshot::read_pages(&pages, |offset| {
-                    let (snapshot, page) = (snapshot.clone(), page.clone());
-                    Box::pin(off_runtime(move || {
-                        let snapshot = snapshot.lock().unwrap_or_else(PoisonError::into_inner);
-                        page(&snapshot.0, offset)
-                    }))
-                })
-                .await
-            })
+            snapshot::run(
+                &pages,
+                deadline,
+                off_runtime(move || {
+                    // The turn ends with the snapshot, even when the reading
+                    // outlives the deadline by its last page.
+                    let _turn = turn;
+                    let snapshot = ReadSnapshot::begin(&pool)?;
+                    read(&snapshot.0, &reading)
+                }),
+            )
             .await;
         });
         Ok(received)
@@ -479,11 +507,8 @@ impl Database for SqliteDatabase {
         query: AnswerQuery,
     ) -> DbResult<ExportPages<StoredAnswer>> {
         let id = shop_id.to_string();
-        self.export(move |c, offset| {
-            let page = query.export_page(offset);
-            Ok(answers::find(c, &id, &page)?.0)
-        })
-        .await
+        self.export(move |c, pages| answers::export(c, &id, &query, pages))
+            .await
     }
 
     async fn set_follow_up(
@@ -546,11 +571,8 @@ impl Database for SqliteDatabase {
         query: CustomerQuery,
     ) -> DbResult<ExportPages<CustomerRecord>> {
         let id = shop_id.to_string();
-        self.export(move |c, offset| {
-            let page = query.export_page(offset);
-            Ok(customers::customers(c, &id, &page)?.0)
-        })
-        .await
+        self.export(move |c, pages| customers::export(c, &id, &query, pages))
+            .await
     }
 
     async fn customers_at(&self, shop_id: &str, at: NaiveDate) -> DbResult<Vec<CustomerRecord>> {
