@@ -66,7 +66,7 @@ async fn a_long_export_has_every_row_in_order_with_its_own_reasons(app: TestApp)
     // its reasons name it, in an order that changes from one answer to the next.
     let now = Utc::now();
     let reasons = |i: usize| {
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             ["price", "delivery"]
         } else {
             ["delivery", "price"]
