@@ -23,6 +23,7 @@ on_both_engines!(
     a_large_import_is_written_in_chunks_and_other_writes_go_between,
     an_import_stopped_part_way_keeps_its_chunks_and_the_same_file_finishes_it,
     the_dashboard_names_the_row_of_a_known_purchase_id,
+    the_dashboard_says_each_problem_in_the_owners_language,
     the_dashboards_streamed_import_counts_against_the_rows,
 );
 
@@ -349,10 +350,27 @@ async fn the_dashboard_names_the_row_of_a_known_purchase_id(app: TestApp) {
     )
     .await
     .assert_ok();
-    let (cookie, csrf) = common::sign_in(&app).await;
     let csv = "customer_ref,purchase_id,amount,purchased_at\n\
                ann,till-6,3.00,2026-02-01\n\
                ann,till-7,99.00,2026-02-02\n";
+    let (status, html) = dashboard_upload(&app, csv, "en").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let row = html
+        .split("data-testid=\"import-error\"")
+        .nth(1)
+        .expect("a row of the table");
+    assert!(
+        row.contains("<td>3</td>") && row.contains("till-7"),
+        "{row}"
+    );
+    let ann: CustomerDetail = app.owner_get("customers/ann").await;
+    assert_eq!(ann.summary.purchases, 1, "nothing of the file was stored");
+}
+
+/// `csv` sent by the dashboard's plain upload form (no script), by an owner
+/// whose browser speaks `language`: the status and the page.
+async fn dashboard_upload(app: &TestApp, csv: &str, language: &str) -> (StatusCode, String) {
+    let (cookie, csrf) = common::sign_in(app).await;
     let boundary = "kept-test-boundary";
     let body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
@@ -371,22 +389,56 @@ async fn the_dashboard_names_the_row_of_a_known_purchase_id(app: TestApp) {
                     &format!("multipart/form-data; boundary={boundary}"),
                 ),
                 ("cookie", &cookie),
+                ("accept-language", language),
             ],
             body,
         )
         .await;
-    assert_eq!(reply.status, StatusCode::CONFLICT);
-    let html = String::from_utf8(reply.body.to_vec()).unwrap();
-    let row = html
-        .split("data-testid=\"import-error\"")
-        .nth(1)
-        .expect("a row of the table");
+    (
+        reply.status,
+        String::from_utf8(reply.body.to_vec()).unwrap(),
+    )
+}
+
+/// The page says each problem of a row in the owner's language, with its
+/// details, and how many there are when not all are listed.
+async fn the_dashboard_says_each_problem_in_the_owners_language(app: TestApp) {
+    let mut csv = String::from("customer_ref,purchase_id,amount,purchased_at\n");
+    csv.push_str("ann bee,imp-0,12.345,2026-02-01\n");
+    for i in 1..=150 {
+        csv.push_str(&format!("c{i},imp-{i},ten,2026-02-01\n"));
+    }
+    let (status, html) = dashboard_upload(&app, &csv, "uk-UA,uk;q=0.9").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let rows: Vec<&str> = html.split("data-testid=\"import-error\"").skip(1).collect();
+    assert_eq!(rows.len(), 100, "the first 100 problems are listed");
+    // Both problems of row 2, each in its own line, in Ukrainian.
     assert!(
-        row.contains("<td>3</td>") && row.contains("till-7"),
-        "{row}"
+        rows[0].contains("<td>2</td><td>customer_ref</td>")
+            && rows[0].contains("Значення може містити лише латинські літери"),
+        "{}",
+        rows[0]
     );
-    let ann: CustomerDetail = app.owner_get("customers/ann").await;
-    assert_eq!(ann.summary.purchases, 1, "nothing of the file was stored");
+    assert!(
+        rows[1].contains("<td>2</td><td>amount</td>")
+            && rows[1].contains("«12.345» — не сума на кшталт 12.50"),
+        "{}",
+        rows[1]
+    );
+    assert!(rows[2].contains("«ten» — не сума"), "{}", rows[2]);
+    assert!(
+        html.contains("Проблем у файлі: 152; нижче перші 100."),
+        "the count of all problems"
+    );
+    let (_, html) = dashboard_upload(&app, &csv, "ru").await;
+    assert!(html.contains("«ten» — не сумма вида 12.50"));
+    let (_, html) = dashboard_upload(&app, &csv, "en").await;
+    assert!(html.contains("&quot;ten&quot; is not an amount like 12.50"));
+    let page: Page<CustomerSummary> = app.owner_get("customers").await;
+    assert!(
+        page.items.iter().all(|c| c.purchases == 0),
+        "nothing stored"
+    );
 }
 
 /// The dashboard's script reads the same lines as the API's: the rows once

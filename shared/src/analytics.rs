@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{AnswerValue, Channel, CsatSummary, NpsSummary, Period, ReasonCount};
+use crate::{AnswerValue, Channel, CsatSummary, ImportProblem, NpsSummary, Period, ReasonCount};
 
 /// Who came, who left, who came back, per period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -394,13 +394,29 @@ pub struct ImportRow {
 }
 
 /// What is wrong with one row of an import (rows count from 1; in a CSV file the
-/// header is row 1 and the first purchase row 2).
+/// header is row 1 and the first purchase row 2; row 0 is the whole file). A
+/// row with several problems has an entry for each.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportRowError {
     pub row: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The problem in words (English).
     pub message: String,
+    /// The problem: its `code` and details.
+    #[serde(flatten)]
+    pub problem: ImportProblem,
+}
+
+impl ImportRowError {
+    pub fn new(row: u64, field: Option<&str>, problem: ImportProblem) -> ImportRowError {
+        ImportRowError {
+            row,
+            field: field.map(Into::into),
+            message: problem.to_string(),
+            problem,
+        }
+    }
 }
 
 /// The outcome of an import.

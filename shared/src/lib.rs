@@ -8,6 +8,7 @@ pub mod analytics;
 pub mod answer;
 pub mod api;
 pub mod error;
+pub mod import_problem;
 pub mod json;
 pub mod kiosk;
 pub mod limits;
@@ -33,6 +34,7 @@ pub use analytics::{
 };
 pub use answer::{Answer, AnswerValue, Channel};
 pub use error::{ApiError, ErrorCode};
+pub use import_problem::ImportProblem;
 pub use kiosk::{
     Device, DeviceReport, Devices, KioskPin, KioskRespondent, KioskSetup, KioskSetupRequest,
     KioskSurveyChoice, Store, StoreName,

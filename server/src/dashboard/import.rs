@@ -14,6 +14,8 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use super::form_allowed;
+use super::i18n::fill;
+use super::import_problems;
 use super::layout::{Section, shell};
 use super::session::Session;
 use crate::db::{Db, Progress};
@@ -50,10 +52,19 @@ fn outcome(session: &Session, result: &Result<ImportReport, Failed>) -> Markup {
                     }
                     @if !failed.message.is_empty() { p { (failed.message) } }
                     @if !failed.report.errors.is_empty() {
+                        @if failed.report.error_count > failed.report.errors.len() as u64 {
+                            p data-testid="import-errors-listed" {
+                                (fill(t.import_problems_listed, &[
+                                    ("count", &failed.report.error_count.to_string()),
+                                    ("listed", &failed.report.errors.len().to_string()),
+                                ]))
+                            }
+                        }
                         div class="table-wrap" { table {
                             thead { tr { th scope="col" { (t.row) } th scope="col" { (t.field) } th scope="col" { (t.problem) } } }
                             tbody { @for e in &failed.report.errors { tr data-testid="import-error" {
-                                td { (e.row) } td { (e.field.as_deref().unwrap_or("—")) } td { (e.message) }
+                                td { (e.row) } td { (e.field.as_deref().unwrap_or("—")) }
+                                td { (import_problems::describe(session.lang, &e.problem)) }
                             } } }
                         } }
                     }

@@ -8,6 +8,7 @@ mod customers;
 mod format;
 mod i18n;
 mod import;
+mod import_problems;
 mod inbox;
 mod kiosks;
 mod layout;

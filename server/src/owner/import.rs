@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use kept_shared::limits::{MAX_PURCHASE_CENTS, MAX_YEAR, MIN_YEAR};
 use kept_shared::validate::validate_ref;
-use kept_shared::{ImportReport, ImportRow, ImportRowError};
+use kept_shared::{ImportProblem, ImportReport, ImportRow, ImportRowError};
 use serde_json::Value;
 
 use crate::calendar::{in_supported_years, local_day};
@@ -36,12 +36,8 @@ pub struct Parsed {
     pub errors: Vec<ImportRowError>,
 }
 
-fn error(row: u64, field: Option<&str>, message: impl Into<String>) -> ImportRowError {
-    ImportRowError {
-        row,
-        field: field.map(Into::into),
-        message: message.into(),
-    }
+fn error(row: u64, field: Option<&str>, problem: ImportProblem) -> ImportRowError {
+    ImportRowError::new(row, field, problem)
 }
 
 /// Reads a file. CSV needs a header row naming its columns: `customer_ref`,
@@ -64,7 +60,9 @@ pub fn parse(body: &[u8], format: Format, shop: &Shop, now: DateTime<Utc>) -> Pa
             error(
                 0,
                 None,
-                format!("an import may hold at most {MAX_IMPORT_ROWS} purchases"),
+                ImportProblem::TooManyRows {
+                    max: MAX_IMPORT_ROWS as u64,
+                },
             ),
         );
     }
@@ -86,7 +84,9 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
             return out.errors.push(error(
                 1,
                 None,
-                format!("the header row cannot be read: {e}"),
+                ImportProblem::HeaderUnreadable {
+                    detail: e.to_string(),
+                },
             ));
         }
     };
@@ -102,23 +102,20 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
     for (name, names) in [
         ("customer_ref", CUSTOMER),
         ("purchase_id", PURCHASE),
-        ("amount or amount_cents", AMOUNT),
+        ("amount", AMOUNT),
         ("purchased_at", AT),
         ("store", STORE),
     ] {
-        let found: Vec<&str> = headers
+        let found: Vec<String> = headers
             .iter()
             .filter(|h| names.contains(&h.as_str()))
-            .map(String::as_str)
+            .cloned()
             .collect();
         if found.len() > 1 {
             out.errors.push(error(
                 1,
                 Some(name),
-                format!(
-                    "the header names {name} in more than one column ({}): keep one",
-                    found.join(", ")
-                ),
+                ImportProblem::ColumnRepeated { columns: found },
             ));
         }
     }
@@ -128,17 +125,19 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
     let cents = column(&["amount_cents"]);
     let at = column(AT);
     let store = column(STORE);
-    for (name, found) in [
-        ("customer_ref", customer),
-        ("purchase_id", purchase),
-        ("purchased_at", at),
-        ("amount or amount_cents", amount.or(cents)),
+    for (names, found) in [
+        (CUSTOMER, customer),
+        (PURCHASE, purchase),
+        (AT, at),
+        (AMOUNT, amount.or(cents)),
     ] {
         if found.is_none() {
             out.errors.push(error(
                 1,
-                Some(name),
-                format!("the header has no {name} column"),
+                Some(names[0]),
+                ImportProblem::ColumnMissing {
+                    names: names.iter().map(|n| n.to_string()).collect(),
+                },
             ));
         }
     }
@@ -150,8 +149,13 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                out.errors
-                    .push(error(row, None, format!("the row cannot be read: {e}")));
+                out.errors.push(error(
+                    row,
+                    None,
+                    ImportProblem::RowUnreadable {
+                        detail: e.to_string(),
+                    },
+                ));
                 continue;
             }
         };
@@ -159,37 +163,21 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
         // One of the two columns (the header check refused both).
         let amount_cents = match (amount, cents) {
             (Some(i), _) if !get(Some(i)).is_empty() => parse_amount(&get(Some(i))),
-            (None, Some(i)) => get(Some(i)).parse::<u64>().map_err(|_| {
-                format!(
-                    "amount_cents {:?} is not a whole number of cents",
-                    get(Some(i))
-                )
-            }),
-            _ => Err("the amount is missing".to_string()),
+            (None, Some(i)) => get(Some(i))
+                .parse::<u64>()
+                .map_err(|_| ImportProblem::NotCents {
+                    value: get(Some(i)),
+                }),
+            _ => Err(ImportProblem::AmountMissing),
         };
-        let amount_cents = match amount_cents {
-            Ok(a) => a,
-            Err(e) => {
-                out.errors.push(error(row, Some("amount"), e));
-                continue;
-            }
-        };
-        let purchased_at = match parse_time(&get(at), shop) {
-            Ok(t) => t,
-            Err(e) => {
-                out.errors.push(error(row, Some("purchased_at"), e));
-                continue;
-            }
-        };
-        let store = Some(get(store)).filter(|s| !s.is_empty());
         check_row(
             row,
-            ImportRow {
+            Fields {
                 customer_ref: get(customer),
                 purchase_id: get(purchase),
                 amount_cents,
-                purchased_at,
-                store,
+                purchased_at: parse_time(&get(at), shop),
+                store: Some(get(store)).filter(|s| !s.is_empty()),
             },
             now,
             out,
@@ -201,9 +189,13 @@ fn parse_json(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
     let value: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
-            return out
-                .errors
-                .push(error(0, None, format!("the file is not JSON: {e}")));
+            return out.errors.push(error(
+                0,
+                None,
+                ImportProblem::NotJson {
+                    detail: e.to_string(),
+                },
+            ));
         }
     };
     let items = match value {
@@ -211,17 +203,11 @@ fn parse_json(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
         Value::Object(mut o) => match o.remove("purchases") {
             Some(Value::Array(items)) => items,
             _ => {
-                return out.errors.push(error(
-                    0,
-                    None,
-                    "expected an array of purchases, or {\"purchases\": [...]}",
-                ));
+                return out.errors.push(error(0, None, ImportProblem::NotAList));
             }
         },
         _ => {
-            return out
-                .errors
-                .push(error(0, None, "expected an array of purchases"));
+            return out.errors.push(error(0, None, ImportProblem::NotAList));
         }
     };
     for (i, item) in items.into_iter().enumerate() {
@@ -235,15 +221,34 @@ fn parse_json(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
             item["purchased_at"] = Value::String(t.to_rfc3339());
         }
         match serde_json::from_value::<ImportRow>(item) {
-            Ok(r) => check_row(row, r, now, out),
-            Err(e) => out.errors.push(error(row, None, e.to_string())),
+            Ok(r) => check_row(
+                row,
+                Fields {
+                    customer_ref: r.customer_ref,
+                    purchase_id: r.purchase_id,
+                    amount_cents: Ok(r.amount_cents),
+                    purchased_at: Ok(r.purchased_at),
+                    store: r.store,
+                },
+                now,
+                out,
+            ),
+            Err(e) => out.errors.push(error(
+                row,
+                None,
+                ImportProblem::PurchaseUnreadable {
+                    detail: e.to_string(),
+                },
+            )),
         }
     }
 }
 
 /// `12.50` (or `12,50`) currency units as cents.
-fn parse_amount(text: &str) -> Result<u64, String> {
-    let bad = || format!("amount {text:?} is not an amount like 12.50");
+fn parse_amount(text: &str) -> Result<u64, ImportProblem> {
+    let bad = || ImportProblem::NotAnAmount {
+        value: text.to_string(),
+    };
     let normalized = text.replace(',', ".");
     let (units, fraction) = normalized.split_once('.').unwrap_or((&normalized, ""));
     if units.is_empty() || fraction.len() > 2 || !fraction.chars().all(|c| c.is_ascii_digit()) {
@@ -257,50 +262,77 @@ fn parse_amount(text: &str) -> Result<u64, String> {
         .ok_or_else(bad)
 }
 
-fn parse_time(text: &str, shop: &Shop) -> Result<DateTime<Utc>, String> {
+fn parse_time(text: &str, shop: &Shop) -> Result<DateTime<Utc>, ImportProblem> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }
-    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-        format!("{text:?} is neither a date (2026-03-01) nor a time (2026-03-01T10:30:00Z)")
-    })?;
+    let value = || text.to_string();
+    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| ImportProblem::NotATime { value: value() })?;
     shop.time_zone
         .from_local_datetime(&day.and_time(NaiveTime::from_hms_opt(12, 0, 0).expect("noon")))
         .earliest()
         .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| format!("{text:?} has no noon in the shop's time zone"))
+        .ok_or_else(|| ImportProblem::NoNoon { value: value() })
 }
 
-fn check_row(row: u64, r: ImportRow, now: DateTime<Utc>, out: &mut Parsed) {
-    let mut fail = |field: &str, message: String| out.errors.push(error(row, Some(field), message));
-    if let Err(e) = validate_ref("customer_ref", &r.customer_ref) {
-        return fail("customer_ref", e.to_string());
+/// A row's fields as read: the amount and the time with their reading's
+/// problem, if any.
+struct Fields {
+    customer_ref: String,
+    purchase_id: String,
+    amount_cents: Result<u64, ImportProblem>,
+    purchased_at: Result<DateTime<Utc>, ImportProblem>,
+    store: Option<String>,
+}
+
+/// Keeps the row if its fields are good; else lists each problem it has.
+fn check_row(row: u64, fields: Fields, now: DateTime<Utc>, out: &mut Parsed) {
+    let mut problems = Vec::new();
+    let mut fail = |field: &str, problem| problems.push(error(row, Some(field), problem));
+    let mut reference = |field: &str, value: &str| {
+        if let Err(e) = validate_ref(field, value) {
+            fail(field, ImportProblem::of_reference(e));
+        }
+    };
+    reference("customer_ref", &fields.customer_ref);
+    reference("purchase_id", &fields.purchase_id);
+    if let Some(store) = &fields.store {
+        reference("store", store);
     }
-    if let Err(e) = validate_ref("purchase_id", &r.purchase_id) {
-        return fail("purchase_id", e.to_string());
+    let amount_cents = match fields.amount_cents {
+        Ok(cents) if cents > MAX_PURCHASE_CENTS => Err(ImportProblem::AmountTooLarge {
+            max_cents: MAX_PURCHASE_CENTS,
+        }),
+        read => read,
     }
-    if r.amount_cents > MAX_PURCHASE_CENTS {
-        return fail(
-            "amount",
-            format!("the amount is over the limit of {MAX_PURCHASE_CENTS} cents"),
-        );
+    .map_err(|problem| fail("amount", problem));
+    let purchased_at = match fields.purchased_at {
+        Ok(at) if !in_supported_years(at.date_naive()) || at > now + Duration::days(1) => {
+            Err(ImportProblem::TimeOutOfRange {
+                value: at.to_rfc3339(),
+                min_year: MIN_YEAR,
+                max_year: MAX_YEAR,
+            })
+        }
+        read => read,
     }
-    if !in_supported_years(r.purchased_at.date_naive()) || r.purchased_at > now + Duration::days(1)
-    {
-        return fail(
-            "purchased_at",
-            format!(
-                "{} is not between {MIN_YEAR}-01-01 and tomorrow (at most {MAX_YEAR})",
-                r.purchased_at.to_rfc3339()
-            ),
-        );
-    }
-    if let Some(store) = &r.store
-        && let Err(e) = validate_ref("store", store)
-    {
-        return fail("store", e.to_string());
-    }
-    out.rows.push((row, r));
+    .map_err(|problem| fail("purchased_at", problem));
+    let (Ok(amount_cents), Ok(purchased_at), true) =
+        (amount_cents, purchased_at, problems.is_empty())
+    else {
+        return out.errors.extend(problems);
+    };
+    out.rows.push((
+        row,
+        ImportRow {
+            customer_ref: fields.customer_ref,
+            purchase_id: fields.purchase_id,
+            amount_cents,
+            purchased_at,
+            store: fields.store,
+        },
+    ));
 }
 
 /// A purchase id twice in one file must be the same purchase both times.
@@ -316,10 +348,10 @@ fn check_repeated_ids(parsed: &mut Parsed) {
                 errors.push(error(
                     *row,
                     Some("purchase_id"),
-                    format!(
-                        "purchase {:?} is on row {first} with another customer or amount",
-                        r.purchase_id
-                    ),
+                    ImportProblem::RepeatedPurchase {
+                        purchase_id: r.purchase_id.clone(),
+                        first_row: *first,
+                    },
                 ));
             }
             Some(_) => {}
@@ -409,10 +441,9 @@ async fn import(
             error(
                 *row,
                 Some("purchase_id"),
-                format!(
-                    "purchase {:?} is recorded already with another customer or amount",
-                    r.purchase_id
-                ),
+                ImportProblem::RecordedOtherwise {
+                    purchase_id: r.purchase_id.clone(),
+                },
             )
         })
         .collect();
@@ -425,7 +456,7 @@ async fn import(
             return Err(ImportFailure::Rows(refused(vec![error(
                 row,
                 Some("amount"),
-                "the purchase's points cannot be computed within the limits",
+                ImportProblem::PointsTooLarge,
             )])));
         };
         purchases.push(NewPurchase {
@@ -501,17 +532,14 @@ impl ImportFailure {
         }
     }
 
-    /// What an interrupted import stored, why it stopped, and how to finish it
-    /// (the report's file-level error, row 0).
-    pub fn interrupted_message(report: &ImportReport, error: &DbError) -> String {
-        format!(
-            "the import stopped after storing {} of its {} rows: {}. What is stored stays; \
-             once that is dealt with, sending the same file again finishes it (what is \
-             stored counts as duplicates)",
-            report.imported + report.duplicates,
-            report.rows,
-            Self::why_stopped(error)
-        )
+    /// What an interrupted import stored and why it stopped (the report's
+    /// file-level problem, row 0, which also says how to finish it).
+    pub fn interrupted(report: &ImportReport, error: &DbError) -> ImportProblem {
+        ImportProblem::Interrupted {
+            stored: report.imported + report.duplicates,
+            rows: report.rows,
+            why: Self::why_stopped(error),
+        }
     }
 }
 
@@ -604,9 +632,16 @@ mod tests {
             Utc::now(),
         );
         let fields: Vec<_> = p.errors.iter().filter_map(|e| e.field.clone()).collect();
+        assert_eq!(fields, ["purchase_id", "purchased_at", "amount"]);
         assert_eq!(
-            fields,
-            ["purchase_id", "purchased_at", "amount or amount_cents"]
+            p.errors[2].problem,
+            ImportProblem::ColumnMissing {
+                names: vec!["amount".into(), "amount_cents".into()]
+            }
+        );
+        assert_eq!(
+            p.errors[2].message,
+            "the header has no column for this field (name it amount or amount_cents)"
         );
         // A field in two columns: which one was meant is the owner's to say.
         let p = parse(
@@ -616,8 +651,58 @@ mod tests {
             Utc::now(),
         );
         let fields: Vec<_> = p.errors.iter().filter_map(|e| e.field.clone()).collect();
-        assert_eq!(fields, ["customer_ref", "amount or amount_cents"]);
+        assert_eq!(fields, ["customer_ref", "amount"]);
         assert!(p.rows.is_empty());
+    }
+
+    #[test]
+    fn a_row_with_several_problems_lists_each_with_its_code() {
+        let csv = "customer_ref,purchase_id,amount,purchased_at,store
+                   bad ref,o-1,12.345,yesterday,a/b
+                   alice,o-2,1.00,2026-03-01,
+";
+        let p = parse(csv.as_bytes(), Format::Csv, &shop(), Utc::now());
+        let listed: Vec<_> = p
+            .errors
+            .iter()
+            .map(|e| (e.row, e.field.as_deref().unwrap(), e.problem.clone()))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                (2, "customer_ref", ImportProblem::BadCharacters),
+                (2, "store", ImportProblem::BadCharacters),
+                (
+                    2,
+                    "amount",
+                    ImportProblem::NotAnAmount {
+                        value: "12.345".into()
+                    }
+                ),
+                (
+                    2,
+                    "purchased_at",
+                    ImportProblem::NotATime {
+                        value: "yesterday".into()
+                    }
+                ),
+            ]
+        );
+        assert_eq!(p.rows.len(), 1);
+        // The API's shape: the words, and the code with its details beside them.
+        assert_eq!(
+            serde_json::to_value(&p.errors[2]).unwrap(),
+            serde_json::json!({
+                "row": 2,
+                "field": "amount",
+                "message": "\"12.345\" is not an amount like 12.50",
+                "code": "not_an_amount",
+                "value": "12.345",
+            })
+        );
+        let back: ImportRowError =
+            serde_json::from_value(serde_json::to_value(&p.errors[2]).unwrap()).unwrap();
+        assert_eq!(back, p.errors[2]);
     }
 
     #[test]

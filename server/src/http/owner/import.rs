@@ -108,13 +108,9 @@ fn failed(failure: ImportFailure) -> (StatusCode, FailedBody) {
             (status, FailedBody::Error(error))
         }
         ImportFailure::Interrupted(mut report, e) => {
-            let message = ImportFailure::interrupted_message(&report, &e);
+            let problem = ImportFailure::interrupted(&report, &e);
             let Failure(status, _) = Failure::from(e);
-            report.errors.push(ImportRowError {
-                row: 0,
-                field: None,
-                message,
-            });
+            report.errors.push(ImportRowError::new(0, None, problem));
             report.error_count += 1;
             (status, FailedBody::Report(report))
         }

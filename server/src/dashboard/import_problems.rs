@@ -1,0 +1,197 @@
+//! An import's problems in the owner's language. English is the problem's own
+//! words, as the API gives them; Russian and Ukrainian are written here, from
+//! the same details.
+
+use kept_shared::ImportProblem;
+
+use super::i18n::{Forms, Lang};
+
+const CHARACTERS: Forms = Forms {
+    one: "символ",
+    few: "символа",
+    many: "символов",
+    other: "",
+};
+
+const CHARACTERS_UK: Forms = Forms {
+    one: "символ",
+    few: "символи",
+    many: "символів",
+    other: "",
+};
+
+/// `problem` as a sentence in `lang`.
+pub fn describe(lang: Lang, problem: &ImportProblem) -> String {
+    use ImportProblem as P;
+    let (ru, uk) = match problem {
+        P::TooManyRows { max } => (
+            format!("Покупок в одном импорте может быть не больше: {max}"),
+            format!("Покупок в одному імпорті може бути не більше: {max}"),
+        ),
+        P::HeaderUnreadable { detail } => (
+            format!("Строку заголовков не удаётся прочитать: {detail}"),
+            format!("Рядок заголовків не вдається прочитати: {detail}"),
+        ),
+        P::ColumnRepeated { columns } => (
+            format!(
+                "Это поле названо в заголовке больше одного раза ({}): оставьте один столбец",
+                columns.join(", ")
+            ),
+            format!(
+                "Це поле названо в заголовку більше ніж один раз ({}): залиште один стовпець",
+                columns.join(", ")
+            ),
+        ),
+        P::ColumnMissing { names } => (
+            format!(
+                "В заголовке нет столбца для этого поля (назовите его {})",
+                names.join(" или ")
+            ),
+            format!(
+                "У заголовку немає стовпця для цього поля (назвіть його {})",
+                names.join(" або ")
+            ),
+        ),
+        P::RowUnreadable { detail } => (
+            format!("Строку не удаётся прочитать: {detail}"),
+            format!("Рядок не вдається прочитати: {detail}"),
+        ),
+        P::NotJson { detail } => (
+            format!("Файл — не JSON: {detail}"),
+            format!("Файл — не JSON: {detail}"),
+        ),
+        P::NotAList => (
+            "Ожидался массив покупок или {\"purchases\": [...]}".to_string(),
+            "Очікувався масив покупок або {\"purchases\": [...]}".to_string(),
+        ),
+        P::PurchaseUnreadable { detail } => (
+            format!("Покупку не удаётся прочитать: {detail}"),
+            format!("Покупку не вдається прочитати: {detail}"),
+        ),
+        P::Empty => ("Значение пустое".into(), "Значення порожнє".into()),
+        P::TooLong { len, max } => (
+            format!(
+                "Значение длиной {}, а можно не больше {}",
+                Lang::Ru.count(*len, &CHARACTERS),
+                Lang::Ru.count(*max, &CHARACTERS)
+            ),
+            format!(
+                "Значення завдовжки {}, а можна не більше {}",
+                Lang::Uk.count(*len, &CHARACTERS_UK),
+                Lang::Uk.count(*max, &CHARACTERS_UK)
+            ),
+        ),
+        P::BadCharacters => (
+            "Значение может содержать только латинские буквы, цифры и - _ . : @".into(),
+            "Значення може містити лише латинські літери, цифри та - _ . : @".into(),
+        ),
+        P::AmountMissing => ("Сумма не указана".into(), "Суму не вказано".into()),
+        P::NotAnAmount { value } => (
+            format!("«{value}» — не сумма вида 12.50"),
+            format!("«{value}» — не сума на кшталт 12.50"),
+        ),
+        P::NotCents { value } => (
+            format!("«{value}» — не целое число центов (копеек)"),
+            format!("«{value}» — не ціле число центів (копійок)"),
+        ),
+        P::AmountTooLarge { max_cents } => (
+            format!("Сумма больше предела (в центах: {max_cents})"),
+            format!("Сума більша за межу (у центах: {max_cents})"),
+        ),
+        P::PointsTooLarge => (
+            "Баллы за эту покупку не помещаются в пределы".into(),
+            "Бали за цю покупку не вміщуються в межі".into(),
+        ),
+        P::NotATime { value } => (
+            format!("«{value}» — ни дата (2026-03-01), ни время (2026-03-01T10:30:00Z)"),
+            format!("«{value}» — ні дата (2026-03-01), ні час (2026-03-01T10:30:00Z)"),
+        ),
+        P::NoNoon { value } => (
+            format!("В часовом поясе магазина у дня «{value}» нет полудня"),
+            format!("У часовому поясі магазину день «{value}» не має полудня"),
+        ),
+        P::TimeOutOfRange {
+            value,
+            min_year,
+            max_year,
+        } => (
+            format!(
+                "{value} — не между {min_year}-01-01 и завтрашним днём (и не позже {max_year} года)"
+            ),
+            format!(
+                "{value} — не між {min_year}-01-01 і завтрашнім днем (і не пізніше {max_year} року)"
+            ),
+        ),
+        P::RepeatedPurchase {
+            purchase_id,
+            first_row,
+        } => (
+            format!(
+                "Покупка «{purchase_id}» уже есть в строке {first_row}, с другим клиентом или суммой"
+            ),
+            format!(
+                "Покупка «{purchase_id}» уже є в рядку {first_row}, з іншим клієнтом або сумою"
+            ),
+        ),
+        P::RecordedOtherwise { purchase_id } => (
+            format!("Покупка «{purchase_id}» уже записана с другим клиентом или суммой"),
+            format!("Покупку «{purchase_id}» уже записано з іншим клієнтом або сумою"),
+        ),
+        P::Interrupted { stored, rows, why } => (
+            format!(
+                "Импорт остановился, сохранив строк: {stored} из {rows}. Причина: {why}. \
+                 Сохранённое остаётся; когда причина устранена, отправьте тот же файл ещё \
+                 раз, чтобы закончить (сохранённое будет отмечено как известное)"
+            ),
+            format!(
+                "Імпорт зупинився, зберігши рядків: {stored} з {rows}. Причина: {why}. \
+                 Збережене залишається; коли причину усунуто, надішліть той самий файл ще \
+                 раз, щоб завершити (збережене буде позначено як відоме)"
+            ),
+        ),
+    };
+    match lang {
+        Lang::En => capitalized(&problem.to_string()),
+        Lang::Ru => ru,
+        Lang::Uk => uk,
+    }
+}
+
+/// A sentence begins with a capital letter (the API's words do not: they follow
+/// a field's name in a log line).
+fn capitalized(words: &str) -> String {
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_language_says_the_problem_with_its_details() {
+        let long = ImportProblem::TooLong { len: 131, max: 128 };
+        assert_eq!(
+            describe(Lang::En, &long),
+            "The value is 131 characters long, the most is 128"
+        );
+        assert_eq!(
+            describe(Lang::Ru, &long),
+            "Значение длиной 131 символ, а можно не больше 128 символов"
+        );
+        assert_eq!(
+            describe(Lang::Uk, &long),
+            "Значення завдовжки 131 символ, а можна не більше 128 символів"
+        );
+        let amount = ImportProblem::NotAnAmount {
+            value: "12,345".into(),
+        };
+        assert_eq!(
+            describe(Lang::Uk, &amount),
+            "«12,345» — не сума на кшталт 12.50"
+        );
+    }
+}

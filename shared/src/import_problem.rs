@@ -1,0 +1,79 @@
+//! What can be wrong with an import: its file, or one of its rows. Each problem
+//! is a code with its details, so the API can say it in words (English, its
+//! `Display`) and the dashboard in the owner's language from the same facts.
+
+use serde::{Deserialize, Serialize};
+
+use crate::validate::ValidationError;
+
+/// One problem of an import. Serialised as `"code"` with the details beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum ImportProblem {
+    #[error("an import may hold at most {max} purchases")]
+    TooManyRows { max: u64 },
+    #[error("the header row cannot be read: {detail}")]
+    HeaderUnreadable { detail: String },
+    #[error("the header names this field in more than one column ({}): keep one", columns.join(", "))]
+    ColumnRepeated { columns: Vec<String> },
+    #[error("the header has no column for this field (name it {})", names.join(" or "))]
+    ColumnMissing { names: Vec<String> },
+    #[error("the row cannot be read: {detail}")]
+    RowUnreadable { detail: String },
+    #[error("the file is not JSON: {detail}")]
+    NotJson { detail: String },
+    #[error("expected an array of purchases, or {{\"purchases\": [...]}}")]
+    NotAList,
+    #[error("the purchase cannot be read: {detail}")]
+    PurchaseUnreadable { detail: String },
+    #[error("the value is empty")]
+    Empty,
+    #[error("the value is {len} characters long, the most is {max}")]
+    TooLong { len: u64, max: u64 },
+    #[error("the value may hold only letters, digits and - _ . : @")]
+    BadCharacters,
+    #[error("the amount is missing")]
+    AmountMissing,
+    #[error("{value:?} is not an amount like 12.50")]
+    NotAnAmount { value: String },
+    #[error("{value:?} is not a whole number of cents")]
+    NotCents { value: String },
+    #[error("the amount is over the limit of {max_cents} cents")]
+    AmountTooLarge { max_cents: u64 },
+    #[error("the purchase's points cannot be computed within the limits")]
+    PointsTooLarge,
+    #[error("{value:?} is neither a date (2026-03-01) nor a time (2026-03-01T10:30:00Z)")]
+    NotATime { value: String },
+    #[error("{value:?} has no noon in the shop's time zone")]
+    NoNoon { value: String },
+    #[error("{value} is not between {min_year}-01-01 and tomorrow (at most {max_year})")]
+    TimeOutOfRange {
+        value: String,
+        min_year: i32,
+        max_year: i32,
+    },
+    #[error("purchase {purchase_id:?} is on row {first_row} with another customer or amount")]
+    RepeatedPurchase { purchase_id: String, first_row: u64 },
+    #[error("purchase {purchase_id:?} is recorded already with another customer or amount")]
+    RecordedOtherwise { purchase_id: String },
+    #[error(
+        "the import stopped after storing {stored} of its {rows} rows: {why}. What is stored \
+         stays; once that is dealt with, sending the same file again finishes it (what is \
+         stored counts as duplicates)"
+    )]
+    Interrupted { stored: u64, rows: u64, why: String },
+}
+
+impl ImportProblem {
+    /// A reference's problem (customer, purchase or store), from its check.
+    pub fn of_reference(error: ValidationError) -> ImportProblem {
+        match error {
+            ValidationError::Empty { .. } => ImportProblem::Empty,
+            ValidationError::TooLong { len, max, .. } => ImportProblem::TooLong {
+                len: len as u64,
+                max: max as u64,
+            },
+            _ => ImportProblem::BadCharacters,
+        }
+    }
+}
