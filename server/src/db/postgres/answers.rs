@@ -9,10 +9,10 @@ use kept_shared::{Answer, FollowUp, FollowUpStatus};
 use tokio_postgres::Row;
 use uuid::Uuid;
 
-use super::{Args, EXPORT_PAGE_ROWS, params, signed, unsigned};
+use super::{Args, params, send_cursor, signed, unsigned};
 use crate::db::answer_filter::{Param, answer_filter, answer_order, answer_source};
 use crate::db::columns::{channel_of, columns, event_kind, event_kind_of, fold_text, value_of};
-use crate::db::snapshot::{self, PageSender};
+use crate::db::snapshot::PageSender;
 use crate::db::{
     AnswerQuery, AnswerRecord, DbError, DbResult, NewEvent, ReasonRollup, Rollup, StoredAnswer,
     WidgetEventCount, events_of_new, rollups_of,
@@ -251,22 +251,8 @@ pub async fn export(
     pages: &PageSender<StoredAnswer>,
 ) -> DbResult<()> {
     let (from, order, args) = listing(shop_id, q);
-    let cursor = tx
-        .bind(
-            format!("SELECT {ANSWER_COLUMNS} {from} ORDER BY {order}").as_str(),
-            &params(&args),
-        )
-        .await?;
-    snapshot::read_pages(pages, || {
-        Box::pin(async {
-            tx.query_portal(&cursor, EXPORT_PAGE_ROWS)
-                .await?
-                .iter()
-                .map(|r| answer_of(r, shop_id))
-                .collect()
-        })
-    })
-    .await
+    let sql = format!("SELECT {ANSWER_COLUMNS} {from} ORDER BY {order}");
+    send_cursor(tx, &sql, &args, pages, |r| answer_of(r, shop_id)).await
 }
 
 /// An answer of the listing, read from [`ANSWER_COLUMNS`].

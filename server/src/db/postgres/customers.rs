@@ -7,11 +7,11 @@ use chrono::NaiveDate;
 use deadpool_postgres::{Client, Transaction};
 use tokio_postgres::Row;
 
-use super::{Args, EXPORT_PAGE_ROWS, params, signed, unsigned};
+use super::{Args, params, send_cursor, signed, unsigned};
 use crate::analytics::facts::{Facts, Purchase};
 use crate::analytics::refresh;
 use crate::db::columns::customer_order;
-use crate::db::snapshot::{self, PageSender};
+use crate::db::snapshot::PageSender;
 use crate::db::{
     CustomerQuery, CustomerRecord, DbResult, PurchaseRecord, RevenueRecord, SpellRecord,
 };
@@ -277,22 +277,8 @@ pub async fn export(
     pages: &PageSender<CustomerRecord>,
 ) -> DbResult<()> {
     let (filter, order, args) = listing(shop_id, q);
-    let cursor = tx
-        .bind(
-            format!("SELECT {CUSTOMER_COLUMNS} FROM customers {filter} ORDER BY {order}").as_str(),
-            &params(&args),
-        )
-        .await?;
-    snapshot::read_pages(pages, || {
-        Box::pin(async {
-            tx.query_portal(&cursor, EXPORT_PAGE_ROWS)
-                .await?
-                .iter()
-                .map(customer_of)
-                .collect()
-        })
-    })
-    .await
+    let sql = format!("SELECT {CUSTOMER_COLUMNS} FROM customers {filter} ORDER BY {order}");
+    send_cursor(tx, &sql, &args, pages, customer_of).await
 }
 
 pub async fn customers_at(

@@ -68,8 +68,27 @@ fn params(args: &Args) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
         .collect()
 }
 
-/// An export's page, as the driver counts rows.
-const EXPORT_PAGE_ROWS: i32 = snapshot::EXPORT_PAGE as i32;
+/// Sends the rows of `sql` in pages, each read by `row`: one query, read as a
+/// cursor (a portal) in `tx`'s snapshot, [`snapshot::EXPORT_PAGE`] rows at a time.
+async fn send_cursor<T: Send>(
+    tx: &tokio_postgres::Transaction<'_>,
+    sql: &str,
+    args: &Args,
+    pages: &PageSender<T>,
+    row: impl Fn(&tokio_postgres::Row) -> DbResult<T> + Sync,
+) -> DbResult<()> {
+    let cursor = tx.bind(sql, &params(args)).await?;
+    snapshot::read_pages(pages, || {
+        Box::pin(async {
+            tx.query_portal(&cursor, snapshot::EXPORT_PAGE as i32)
+                .await?
+                .iter()
+                .map(&row)
+                .collect()
+        })
+    })
+    .await
+}
 
 impl PgDatabase {
     /// Connects to `url` (a libpq-style `postgres://user:pass@host:port/db`),
