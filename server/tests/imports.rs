@@ -55,6 +55,26 @@ async fn an_import_with_a_bad_row_names_it_and_stores_nothing(app: TestApp) {
         "{}",
         report.errors[0].message
     );
+    // Each problem as a code with its details, beside the words.
+    let json: serde_json::Value = reply.json();
+    assert_eq!(json["errors"][0]["code"], "not_an_amount");
+    assert_eq!(json["errors"][0]["value"], "ten");
+    let reply = app
+        .owner_send(
+            Method::POST,
+            "import",
+            "text/csv",
+            "customer_ref,purchase_id,amount,purchased_at\n,imp-9,1.00,2026-02-01\n".into(),
+            "application/json",
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let json: serde_json::Value = reply.json();
+    assert_eq!(
+        json["errors"][0],
+        serde_json::json!({"row": 2, "field": "customer_ref", "code": "empty",
+                           "message": "the value is empty"})
+    );
     let page: Page<CustomerSummary> = app.owner_get("customers").await;
     assert!(
         page.items.iter().all(|c| c.purchases == 0),
@@ -427,7 +447,7 @@ async fn the_dashboard_says_each_problem_in_the_owners_language(app: TestApp) {
     );
     assert!(rows[2].contains("«ten» — не сума"), "{}", rows[2]);
     assert!(
-        html.contains("Проблем у файлі: 152; нижче перші 100."),
+        html.contains("Проблем у файлі: 152; нижче — перші 100."),
         "the count of all problems"
     );
     let (_, html) = dashboard_upload(&app, &csv, "ru").await;

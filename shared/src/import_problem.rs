@@ -57,11 +57,17 @@ pub enum ImportProblem {
     #[error("purchase {purchase_id:?} is recorded already with another customer or amount")]
     RecordedOtherwise { purchase_id: String },
     #[error(
-        "the import stopped after storing {stored} of its {rows} rows: {why}. What is stored \
-         stays; once that is dealt with, sending the same file again finishes it (what is \
-         stored counts as duplicates)"
+        "the import stopped after storing {stored} of its {total_rows} rows: {why}. What is \
+         stored stays; once that is dealt with, sending the same file again finishes it (what \
+         is stored counts as duplicates)"
     )]
-    Interrupted { stored: u64, rows: u64, why: String },
+    Interrupted {
+        stored: u64,
+        total_rows: u64,
+        why: String,
+    },
+    #[error("the value is not valid: {detail}")]
+    Invalid { detail: String },
 }
 
 impl ImportProblem {
@@ -73,7 +79,10 @@ impl ImportProblem {
                 len: len as u64,
                 max: max as u64,
             },
-            _ => ImportProblem::BadCharacters,
+            ValidationError::BadCharacters { .. } => ImportProblem::BadCharacters,
+            other => ImportProblem::Invalid {
+                detail: other.to_string(),
+            },
         }
     }
 }

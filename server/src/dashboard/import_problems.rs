@@ -4,6 +4,7 @@
 
 use kept_shared::ImportProblem;
 
+use super::format::money;
 use super::i18n::{Forms, Lang};
 
 const CHARACTERS: Forms = Forms {
@@ -71,15 +72,17 @@ pub fn describe(lang: Lang, problem: &ImportProblem) -> String {
         P::Empty => ("Значение пустое".into(), "Значення порожнє".into()),
         P::TooLong { len, max } => (
             format!(
-                "Значение длиной {}, а можно не больше {}",
-                Lang::Ru.count(*len, &CHARACTERS),
-                Lang::Ru.count(*max, &CHARACTERS)
+                "Значение длиной {}, а можно не больше {max}",
+                Lang::Ru.count(*len, &CHARACTERS)
             ),
             format!(
-                "Значення завдовжки {}, а можна не більше {}",
-                Lang::Uk.count(*len, &CHARACTERS_UK),
-                Lang::Uk.count(*max, &CHARACTERS_UK)
+                "Значення завдовжки {}, а можна не більше ніж {max}",
+                Lang::Uk.count(*len, &CHARACTERS_UK)
             ),
+        ),
+        P::Invalid { detail } => (
+            format!("Значение неверно: {detail}"),
+            format!("Значення хибне: {detail}"),
         ),
         P::BadCharacters => (
             "Значение может содержать только латинские буквы, цифры и - _ . : @".into(),
@@ -95,12 +98,15 @@ pub fn describe(lang: Lang, problem: &ImportProblem) -> String {
             format!("«{value}» — не ціле число центів (копійок)"),
         ),
         P::AmountTooLarge { max_cents } => (
-            format!("Сумма больше предела (в центах: {max_cents})"),
-            format!("Сума більша за межу (у центах: {max_cents})"),
+            format!("Сумма больше допустимой: не больше {}", money(*max_cents)),
+            format!(
+                "Сума більша за допустиму: не більше ніж {}",
+                money(*max_cents)
+            ),
         ),
         P::PointsTooLarge => (
-            "Баллы за эту покупку не помещаются в пределы".into(),
-            "Бали за цю покупку не вміщуються в межі".into(),
+            "Баллы за эту покупку превышают допустимый предел".into(),
+            "Бали за цю покупку перевищують допустиму межу".into(),
         ),
         P::NotATime { value } => (
             format!("«{value}» — ни дата (2026-03-01), ни время (2026-03-01T10:30:00Z)"),
@@ -116,10 +122,10 @@ pub fn describe(lang: Lang, problem: &ImportProblem) -> String {
             max_year,
         } => (
             format!(
-                "{value} — не между {min_year}-01-01 и завтрашним днём (и не позже {max_year} года)"
+                "Дата {value} вне допустимого: от {min_year}-01-01 до завтрашнего дня (и не позже {max_year} года)"
             ),
             format!(
-                "{value} — не між {min_year}-01-01 і завтрашнім днем (і не пізніше {max_year} року)"
+                "Дата {value} поза допустимим: від {min_year}-01-01 до завтрашнього дня (і не пізніше {max_year} року)"
             ),
         ),
         P::RepeatedPurchase {
@@ -127,25 +133,29 @@ pub fn describe(lang: Lang, problem: &ImportProblem) -> String {
             first_row,
         } => (
             format!(
-                "Покупка «{purchase_id}» уже есть в строке {first_row}, с другим клиентом или суммой"
+                "Покупка «{purchase_id}» уже есть в строке {first_row}, но с другим клиентом или суммой"
             ),
             format!(
-                "Покупка «{purchase_id}» уже є в рядку {first_row}, з іншим клієнтом або сумою"
+                "Покупка «{purchase_id}» уже є в рядку {first_row}, але з іншим клієнтом або сумою"
             ),
         ),
         P::RecordedOtherwise { purchase_id } => (
             format!("Покупка «{purchase_id}» уже записана с другим клиентом или суммой"),
             format!("Покупку «{purchase_id}» уже записано з іншим клієнтом або сумою"),
         ),
-        P::Interrupted { stored, rows, why } => (
+        P::Interrupted {
+            stored,
+            total_rows,
+            why,
+        } => (
             format!(
-                "Импорт остановился, сохранив строк: {stored} из {rows}. Причина: {why}. \
-                 Сохранённое остаётся; когда причина устранена, отправьте тот же файл ещё \
+                "Импорт остановился, сохранив строк: {stored} из {total_rows}. Причина: {why}. \
+                 Сохранённое остаётся; когда причина устранена, импортируйте тот же файл ещё \
                  раз, чтобы закончить (сохранённое будет отмечено как известное)"
             ),
             format!(
-                "Імпорт зупинився, зберігши рядків: {stored} з {rows}. Причина: {why}. \
-                 Збережене залишається; коли причину усунуто, надішліть той самий файл ще \
+                "Імпорт зупинився, зберігши рядків: {stored} з {total_rows}. Причина: {why}. \
+                 Збережене залишається; коли причину усунуто, імпортуйте той самий файл ще \
                  раз, щоб завершити (збережене буде позначено як відоме)"
             ),
         ),
@@ -180,11 +190,11 @@ mod tests {
         );
         assert_eq!(
             describe(Lang::Ru, &long),
-            "Значение длиной 131 символ, а можно не больше 128 символов"
+            "Значение длиной 131 символ, а можно не больше 128"
         );
         assert_eq!(
             describe(Lang::Uk, &long),
-            "Значення завдовжки 131 символ, а можна не більше 128 символів"
+            "Значення завдовжки 131 символ, а можна не більше ніж 128"
         );
         let amount = ImportProblem::NotAnAmount {
             value: "12,345".into(),

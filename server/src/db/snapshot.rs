@@ -9,8 +9,9 @@
 //! Each engine opens its snapshot and runs the listing's query once, as a
 //! cursor, reading the next page of it on demand: the whole export is one pass
 //! over the rows (paging with OFFSET, each page would read past all the rows
-//! before it, so a long export slowed as it went). The paging, the deadline and
-//! how the end is told are here, for both. The export's last message is
+//! before it, so a long export slowed as it went). The paging, the deadline
+//! (also for a reader that stops reading) and how the end is told are here,
+//! for both. The export's last message is
 //! [`Export::Done`]: an export that ends without it (an error, the deadline) is
 //! told as cut short, so a truncated file is never a whole one.
 
@@ -46,24 +47,42 @@ pub enum Export<T> {
 /// receiver is dropped.
 pub type ExportPages<T> = mpsc::Receiver<DbResult<Export<T>>>;
 
-/// Where the store sends an export's pages.
-pub type PageSender<T> = mpsc::Sender<DbResult<Export<T>>>;
-
-/// The turns of the exports of one store.
+/// The turns of the exports of one store, and how long each may take.
 #[derive(Clone)]
-pub struct ExportTurns(Arc<Semaphore>);
+pub struct ExportTurns {
+    turns: Arc<Semaphore>,
+    longest: Duration,
+}
 
 impl Default for ExportTurns {
     fn default() -> Self {
-        ExportTurns(Arc::new(Semaphore::new(MAX_EXPORTS)))
+        ExportTurns::new(MAX_EXPORTS, EXPORT_DEADLINE)
     }
 }
 
+/// An export's turn: held until its snapshot ends.
+pub struct ExportTurn {
+    _permit: OwnedSemaphorePermit,
+    deadline: Instant,
+}
+
 impl ExportTurns {
-    /// Waits for a turn; held by the export until its snapshot ends.
-    pub async fn wait(&self) -> DbResult<OwnedSemaphorePermit> {
-        match tokio::time::timeout(EXPORT_QUEUE_WAIT, self.0.clone().acquire_owned()).await {
-            Ok(Ok(permit)) => Ok(permit),
+    /// `turns` exports at once, each cut off after `longest` (the defaults are
+    /// [`MAX_EXPORTS`] and [`EXPORT_DEADLINE`]; tests take less).
+    pub fn new(turns: usize, longest: Duration) -> ExportTurns {
+        ExportTurns {
+            turns: Arc::new(Semaphore::new(turns)),
+            longest,
+        }
+    }
+
+    /// Waits for a turn; its deadline counts from now.
+    pub async fn wait(&self) -> DbResult<ExportTurn> {
+        match tokio::time::timeout(EXPORT_QUEUE_WAIT, self.turns.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(ExportTurn {
+                _permit: permit,
+                deadline: Instant::now() + self.longest,
+            }),
             _ => Err(DbError::AtCapacity(format!(
                 "{MAX_EXPORTS} exports are running already; try again in a minute"
             ))),
@@ -71,23 +90,47 @@ impl ExportTurns {
     }
 }
 
-/// Runs `export` (which opens the snapshot and [`read_pages`] of it) until
-/// `deadline` at the latest; a failure is told to the reader if it takes it.
-pub async fn run<T>(
-    pages: &mpsc::Sender<DbResult<Export<T>>>,
+impl ExportTurn {
+    /// Where this export sends its pages, and where its reader takes them.
+    pub fn channel<T>(&self) -> (PageSender<T>, ExportPages<T>) {
+        let (pages, received) = mpsc::channel(1);
+        let sender = PageSender {
+            pages,
+            deadline: self.deadline,
+        };
+        (sender, received)
+    }
+}
+
+/// Where the store sends an export's pages, until the export's deadline.
+pub struct PageSender<T> {
+    pages: mpsc::Sender<DbResult<Export<T>>>,
     deadline: Instant,
-    export: impl Future<Output = DbResult<()>>,
-) {
-    let failed = match tokio::time::timeout_at(deadline, export).await {
+}
+
+impl<T> Clone for PageSender<T> {
+    fn clone(&self) -> Self {
+        PageSender {
+            pages: self.pages.clone(),
+            deadline: self.deadline,
+        }
+    }
+}
+
+/// Runs `export` (which opens the snapshot and reads it with
+/// [`PageSender::read`]) until the deadline at the latest; a failure is told
+/// to the reader if it takes it.
+pub async fn run<T>(pages: &PageSender<T>, export: impl Future<Output = DbResult<()>>) {
+    let failed = match tokio::time::timeout_at(pages.deadline, export).await {
         Ok(Ok(())) => return,
         Ok(Err(e)) => e,
         Err(_) => cut_off(),
     };
     // A reader too slow to take it still learns: no `Done` comes.
-    let _ = tokio::time::timeout(ERROR_WAIT, pages.send(Err(failed))).await;
+    let _ = tokio::time::timeout(ERROR_WAIT, pages.pages.send(Err(failed))).await;
 }
 
-/// The error an export past [`EXPORT_DEADLINE`] ends with.
+/// The error an export past its deadline ends with.
 pub fn cut_off() -> DbError {
     DbError::Unavailable(anyhow::anyhow!(
         "the export took longer than {} minutes and was cut off",
@@ -95,22 +138,45 @@ pub fn cut_off() -> DbError {
     ))
 }
 
-/// Reads `next()`, the next [`EXPORT_PAGE`] rows of the export's cursor, until
-/// a page comes back short, sending each as the receiver takes it, then
-/// [`Export::Done`]. Stops early, without an error, when the receiver is gone.
-pub async fn read_pages<'a, T, F>(pages: &PageSender<T>, mut next: F) -> DbResult<()>
-where
-    F: FnMut() -> BoxFuture<'a, DbResult<Vec<T>>>,
-{
-    loop {
-        let rows = next().await?;
-        let last = (rows.len() as u64) < EXPORT_PAGE;
-        if !rows.is_empty() && pages.send(Ok(Export::Rows(rows))).await.is_err() {
-            return Ok(());
+impl<T: Send> PageSender<T> {
+    /// Reads `next()`, the next [`EXPORT_PAGE`] rows of the export's cursor,
+    /// until a page comes back short, sending each as the receiver takes it,
+    /// then [`Export::Done`]. Stops early, without an error, when the receiver
+    /// is gone; with the error of [`cut_off`] at the deadline, also while it
+    /// waits for a reader that stopped reading.
+    pub async fn read<'a, F>(&self, mut next: F) -> DbResult<()>
+    where
+        F: FnMut() -> BoxFuture<'a, DbResult<Vec<T>>>,
+    {
+        loop {
+            if Instant::now() >= self.deadline {
+                return Err(cut_off());
+            }
+            let rows = next().await?;
+            let last = (rows.len() as u64) < EXPORT_PAGE;
+            if !rows.is_empty() && !self.send(Export::Rows(rows)).await? {
+                return Ok(());
+            }
+            if last {
+                self.send(Export::Done).await?;
+                return Ok(());
+            }
         }
-        if last {
-            let _ = pages.send(Ok(Export::Done)).await;
-            return Ok(());
+    }
+
+    /// [`read`](Self::read) for a cursor read on a blocking thread (SQLite's):
+    /// the thread waits for the reader, and stops at the deadline like any.
+    pub fn read_blocking(&self, mut next: impl FnMut() -> DbResult<Vec<T>>) -> DbResult<()> {
+        tokio::runtime::Handle::current()
+            .block_on(self.read(|| Box::pin(std::future::ready(next()))))
+    }
+
+    /// Sends one message, waiting for the reader until the deadline; false
+    /// when the reader is gone.
+    async fn send(&self, message: Export<T>) -> DbResult<bool> {
+        match tokio::time::timeout_at(self.deadline, self.pages.send(Ok(message))).await {
+            Ok(sent) => Ok(sent.is_ok()),
+            Err(_) => Err(cut_off()),
         }
     }
 }
@@ -144,26 +210,28 @@ mod tests {
         fail_at: Option<usize>,
         deadline: Duration,
     ) -> Vec<DbResult<usize>> {
-        let (pages, received) = mpsc::channel(1);
+        let turn = ExportTurns::new(1, deadline).wait().await.unwrap();
+        let (pages, received) = turn.channel();
         tokio::spawn(async move {
             let pages = pages;
-            run(&pages, Instant::now() + deadline, async {
+            run(&pages, async {
                 let mut read = 0;
-                read_pages(&pages, || {
-                    let n = read;
-                    read += 1;
-                    let size = sizes.get(n).copied().unwrap_or(0);
-                    Box::pin(async move {
-                        if Some(n) == fail_at {
-                            return Err(DbError::internal(anyhow::anyhow!("page {n} failed")));
-                        }
-                        if size == usize::MAX {
-                            std::future::pending::<()>().await;
-                        }
-                        Ok(vec![0u8; size])
+                pages
+                    .read(|| {
+                        let n = read;
+                        read += 1;
+                        let size = sizes.get(n).copied().unwrap_or(0);
+                        Box::pin(async move {
+                            if Some(n) == fail_at {
+                                return Err(DbError::internal(anyhow::anyhow!("page {n} failed")));
+                            }
+                            if size == usize::MAX {
+                                std::future::pending::<()>().await;
+                            }
+                            Ok(vec![0u8; size])
+                        })
                     })
-                })
-                .await
+                    .await
             })
             .await
         });
@@ -198,6 +266,38 @@ mod tests {
         let cut = sizes(&export(vec![full, usize::MAX], None, Duration::from_millis(200)).await);
         assert_eq!(cut.len(), 2, "{cut:?}");
         assert!(cut[1].as_ref().unwrap_err().contains("cut off"), "{cut:?}");
+    }
+
+    /// A reader that stops reading does not hold the export past its
+    /// deadline: the reading ends with the cut-off, on the async runtime and on
+    /// a blocking thread (SQLite's) alike.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_reader_that_stops_reading_does_not_hold_the_export_past_its_deadline() {
+        for blocking in [false, true] {
+            let turns = ExportTurns::new(1, Duration::from_millis(200));
+            let turn = turns.wait().await.unwrap();
+            let (pages, mut received) = turn.channel::<u8>();
+            let endless = || Ok(vec![0u8; EXPORT_PAGE as usize]);
+            let reading = if blocking {
+                tokio::task::spawn_blocking(move || {
+                    let _turn = turn;
+                    pages.read_blocking(endless)
+                })
+            } else {
+                tokio::spawn(async move {
+                    let _turn = turn;
+                    pages.read(|| Box::pin(std::future::ready(endless()))).await
+                })
+            };
+            // One page taken, then no more.
+            assert!(matches!(received.recv().await, Some(Ok(Export::Rows(_)))));
+            let ended = tokio::time::timeout(Duration::from_secs(10), reading)
+                .await
+                .expect("the reading ends by its deadline")
+                .unwrap();
+            assert!(ended.unwrap_err().to_string().contains("cut off"));
+            turns.wait().await.expect("its turn is free again");
+        }
     }
 
     #[tokio::test]

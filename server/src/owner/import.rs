@@ -34,10 +34,8 @@ pub enum Format {
 pub struct Parsed {
     pub rows: Vec<(u64, ImportRow)>,
     pub errors: Vec<ImportRowError>,
-}
-
-fn error(row: u64, field: Option<&str>, problem: ImportProblem) -> ImportRowError {
-    ImportRowError::new(row, field, problem)
+    /// Purchase rows read, good or bad (a row may have several problems).
+    pub read: u64,
 }
 
 /// Reads a file. CSV needs a header row naming its columns: `customer_ref`,
@@ -49,15 +47,16 @@ pub fn parse(body: &[u8], format: Format, shop: &Shop, now: DateTime<Utc>) -> Pa
     let mut parsed = Parsed {
         rows: Vec::new(),
         errors: Vec::new(),
+        read: 0,
     };
     match format {
         Format::Csv => parse_csv(body, shop, now, &mut parsed),
         Format::Json => parse_json(body, shop, now, &mut parsed),
     }
-    if parsed.rows.len() + parsed.errors.len() > MAX_IMPORT_ROWS {
+    if parsed.read > MAX_IMPORT_ROWS as u64 {
         parsed.errors.insert(
             0,
-            error(
+            ImportRowError::new(
                 0,
                 None,
                 ImportProblem::TooManyRows {
@@ -81,7 +80,7 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
             .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
             .collect(),
         Err(e) => {
-            return out.errors.push(error(
+            return out.errors.push(ImportRowError::new(
                 1,
                 None,
                 ImportProblem::HeaderUnreadable {
@@ -112,7 +111,7 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
             .cloned()
             .collect();
         if found.len() > 1 {
-            out.errors.push(error(
+            out.errors.push(ImportRowError::new(
                 1,
                 Some(name),
                 ImportProblem::ColumnRepeated { columns: found },
@@ -132,7 +131,7 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
         (AMOUNT, amount.or(cents)),
     ] {
         if found.is_none() {
-            out.errors.push(error(
+            out.errors.push(ImportRowError::new(
                 1,
                 Some(names[0]),
                 ImportProblem::ColumnMissing {
@@ -146,10 +145,11 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
     }
     for (i, record) in reader.records().enumerate() {
         let row = i as u64 + 2; // the header is row 1
+        out.read += 1;
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                out.errors.push(error(
+                out.errors.push(ImportRowError::new(
                     row,
                     None,
                     ImportProblem::RowUnreadable {
@@ -189,7 +189,7 @@ fn parse_json(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
     let value: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
-            return out.errors.push(error(
+            return out.errors.push(ImportRowError::new(
                 0,
                 None,
                 ImportProblem::NotJson {
@@ -203,15 +203,20 @@ fn parse_json(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
         Value::Object(mut o) => match o.remove("purchases") {
             Some(Value::Array(items)) => items,
             _ => {
-                return out.errors.push(error(0, None, ImportProblem::NotAList));
+                return out
+                    .errors
+                    .push(ImportRowError::new(0, None, ImportProblem::NotAList));
             }
         },
         _ => {
-            return out.errors.push(error(0, None, ImportProblem::NotAList));
+            return out
+                .errors
+                .push(ImportRowError::new(0, None, ImportProblem::NotAList));
         }
     };
     for (i, item) in items.into_iter().enumerate() {
         let row = i as u64 + 1;
+        out.read += 1;
         // A date without a time is noon of that day in the shop's zone, as in CSV.
         let mut item = item;
         if let Some(Value::String(at)) = item.get("purchased_at")
@@ -233,7 +238,7 @@ fn parse_json(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
                 now,
                 out,
             ),
-            Err(e) => out.errors.push(error(
+            Err(e) => out.errors.push(ImportRowError::new(
                 row,
                 None,
                 ImportProblem::PurchaseUnreadable {
@@ -289,7 +294,8 @@ struct Fields {
 /// Keeps the row if its fields are good; else lists each problem it has.
 fn check_row(row: u64, fields: Fields, now: DateTime<Utc>, out: &mut Parsed) {
     let mut problems = Vec::new();
-    let mut fail = |field: &str, problem| problems.push(error(row, Some(field), problem));
+    let mut fail =
+        |field: &str, problem| problems.push(ImportRowError::new(row, Some(field), problem));
     let mut reference = |field: &str, value: &str| {
         if let Err(e) = validate_ref(field, value) {
             fail(field, ImportProblem::of_reference(e));
@@ -345,7 +351,7 @@ fn check_repeated_ids(parsed: &mut Parsed) {
                 if (earlier.customer_ref.as_str(), earlier.amount_cents)
                     != (r.customer_ref.as_str(), r.amount_cents) =>
             {
-                errors.push(error(
+                errors.push(ImportRowError::new(
                     *row,
                     Some("purchase_id"),
                     ImportProblem::RepeatedPurchase {
@@ -397,7 +403,7 @@ pub async fn check_and_import(
             tokio::task::spawn_blocking(move || parse(&body, format, &checking, Utc::now()))
                 .await
                 .map_err(|e| ImportFailure::Store(DbError::internal(e)))?;
-        let progress = progress_of((parsed.rows.len() + parsed.errors.len()) as u64);
+        let progress = progress_of(parsed.read);
         import(db.as_ref(), &shop, parsed, progress).await
     })
     .await
@@ -410,7 +416,7 @@ async fn import(
     parsed: Parsed,
     progress: Progress,
 ) -> Result<ImportReport, ImportFailure> {
-    let rows = (parsed.rows.len() + parsed.errors.len()) as u64;
+    let rows = parsed.read;
     let refused = |errors: Vec<ImportRowError>| ImportReport {
         rows,
         error_count: errors.len() as u64,
@@ -438,7 +444,7 @@ async fn import(
                 .is_some_and(|k| !k.is_same(&r.customer_ref, r.amount_cents))
         })
         .map(|(row, r)| {
-            error(
+            ImportRowError::new(
                 *row,
                 Some("purchase_id"),
                 ImportProblem::RecordedOtherwise {
@@ -453,7 +459,7 @@ async fn import(
     let mut purchases = Vec::with_capacity(parsed.rows.len());
     for (row, r) in parsed.rows {
         let Some(points) = points_earned(r.amount_cents, shop.points_per_unit) else {
-            return Err(ImportFailure::Rows(refused(vec![error(
+            return Err(ImportFailure::Rows(refused(vec![ImportRowError::new(
                 row,
                 Some("amount"),
                 ImportProblem::PointsTooLarge,
@@ -537,7 +543,7 @@ impl ImportFailure {
     pub fn interrupted(report: &ImportReport, error: &DbError) -> ImportProblem {
         ImportProblem::Interrupted {
             stored: report.imported + report.duplicates,
-            rows: report.rows,
+            total_rows: report.rows,
             why: Self::why_stopped(error),
         }
     }
@@ -688,7 +694,7 @@ mod tests {
                 ),
             ]
         );
-        assert_eq!(p.rows.len(), 1);
+        assert_eq!((p.rows.len(), p.read), (1, 2), "two rows read");
         // The API's shape: the words, and the code with its details beside them.
         assert_eq!(
             serde_json::to_value(&p.errors[2]).unwrap(),

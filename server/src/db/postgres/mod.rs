@@ -78,16 +78,17 @@ async fn send_cursor<T: Send>(
     row: impl Fn(&tokio_postgres::Row) -> DbResult<T> + Sync,
 ) -> DbResult<()> {
     let cursor = tx.bind(sql, &params(args)).await?;
-    snapshot::read_pages(pages, || {
-        Box::pin(async {
-            tx.query_portal(&cursor, snapshot::EXPORT_PAGE as i32)
-                .await?
-                .iter()
-                .map(&row)
-                .collect()
+    pages
+        .read(|| {
+            Box::pin(async {
+                tx.query_portal(&cursor, snapshot::EXPORT_PAGE as i32)
+                    .await?
+                    .iter()
+                    .map(&row)
+                    .collect()
+            })
         })
-    })
-    .await
+        .await
 }
 
 impl PgDatabase {
@@ -139,11 +140,10 @@ impl PgDatabase {
     async fn export<T: Send + 'static>(&self, read: ReadExport<T>) -> DbResult<ExportPages<T>> {
         let turn = self.exports.wait().await?;
         let mut client = self.client().await?;
-        let (pages, received) = tokio::sync::mpsc::channel(1);
-        let deadline = tokio::time::Instant::now() + snapshot::EXPORT_DEADLINE;
+        let (pages, received) = turn.channel();
         tokio::spawn(async move {
             let _turn = turn;
-            snapshot::run(&pages, deadline, async {
+            snapshot::run(&pages, async {
                 // Dropped unfinished (past the deadline), it rolls back.
                 let tx = client
                     .build_transaction()

@@ -8,9 +8,10 @@ use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use uuid::Uuid;
 
-use super::{SnapshotPages, instant, millis, next_page};
+use super::{instant, millis, next_page};
 use crate::db::answer_filter::{Param, answer_filter, answer_order, answer_source};
 use crate::db::columns::{channel_of, columns, event_kind, event_kind_of, fold_text, value_of};
+use crate::db::snapshot::PageSender;
 use crate::db::{
     AnswerQuery, AnswerRecord, DbError, DbResult, ReasonRollup, Rollup, StoredAnswer,
     WidgetEventCount, rollups_of,
@@ -203,12 +204,12 @@ pub(super) fn export(
     c: &Connection,
     shop_id: &str,
     q: &AnswerQuery,
-    pages: &SnapshotPages<StoredAnswer>,
+    pages: &PageSender<StoredAnswer>,
 ) -> DbResult<()> {
     let (from, order, args) = listing(shop_id, q);
     let mut st = c.prepare(&format!("SELECT {ANSWER_COLUMNS} {from} ORDER BY {order}"))?;
     let mut rows = st.query_map(params_from_iter(args.iter()), Listed::read)?;
-    pages.send(|| stored(c, shop_id, next_page(&mut rows)?, false))
+    pages.read_blocking(|| stored(c, shop_id, next_page(&mut rows)?, false))
 }
 
 /// The listed answers with their churn reasons; `all` when they are every

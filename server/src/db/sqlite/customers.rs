@@ -7,10 +7,11 @@ use chrono::NaiveDate;
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
-use super::{SnapshotPages, instant, next_page};
+use super::{instant, next_page};
 use crate::analytics::facts::{Facts, FactsDelta, Purchase};
 use crate::analytics::refresh;
 use crate::db::columns::customer_order;
+use crate::db::snapshot::PageSender;
 use crate::db::{
     CustomerQuery, CustomerRecord, DbError, DbResult, PurchaseRecord, RevenueRecord, SpellRecord,
 };
@@ -251,14 +252,14 @@ pub(super) fn export(
     c: &Connection,
     shop_id: &str,
     q: &CustomerQuery,
-    pages: &SnapshotPages<CustomerRecord>,
+    pages: &PageSender<CustomerRecord>,
 ) -> DbResult<()> {
     let (filter, order, args) = listing(shop_id, q);
     let mut st = c.prepare(&format!(
         "SELECT {CUSTOMER_COLUMNS} FROM customers {filter} ORDER BY {order}"
     ))?;
     let mut rows = st.query_map(params_from_iter(args.iter()), customer_of)?;
-    pages.send(|| next_page(&mut rows))
+    pages.read_blocking(|| next_page(&mut rows))
 }
 
 /// Customers with a purchase up to `at` and their figures up to `at`. When `at`

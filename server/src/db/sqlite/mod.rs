@@ -108,27 +108,6 @@ impl Drop for ReadSnapshot {
     }
 }
 
-/// Where an export's reading, on a blocking thread, sends its pages.
-struct SnapshotPages<T> {
-    pages: PageSender<T>,
-    deadline: tokio::time::Instant,
-}
-
-impl<T: Send> SnapshotPages<T> {
-    /// Sends the pages `next` reads ([`snapshot::read_pages`]), waiting for the
-    /// receiver on this blocking thread; none is read past the deadline.
-    fn send(&self, mut next: impl FnMut() -> DbResult<Vec<T>>) -> DbResult<()> {
-        tokio::runtime::Handle::current().block_on(snapshot::read_pages(&self.pages, || {
-            let page = if tokio::time::Instant::now() < self.deadline {
-                next()
-            } else {
-                Err(snapshot::cut_off())
-            };
-            Box::pin(std::future::ready(page))
-        }))
-    }
-}
-
 /// The next page of an export's cursor: up to [`EXPORT_PAGE`] of `rows`.
 fn next_page<T>(rows: &mut impl Iterator<Item = rusqlite::Result<T>>) -> DbResult<Vec<T>> {
     Ok(rows
@@ -192,28 +171,24 @@ impl SqliteDatabase {
         })
     }
 
-    /// Runs `read` inside one read transaction (one snapshot), off the async
-    /// runtime: it sends the pages as the receiver takes them ([`snapshot`]).
+    /// Runs `read` inside one read transaction (one snapshot), on a blocking
+    /// thread: it sends the pages as the receiver takes them
+    /// ([`PageSender::read_blocking`]), until the deadline at the latest.
     async fn export<T, F>(&self, read: F) -> DbResult<ExportPages<T>>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection, &SnapshotPages<T>) -> DbResult<()> + Send + 'static,
+        F: FnOnce(&Connection, &PageSender<T>) -> DbResult<()> + Send + 'static,
     {
         let turn = self.exports.wait().await?;
         let pool = self.readers.clone();
-        let (pages, received) = tokio::sync::mpsc::channel(1);
-        let deadline = tokio::time::Instant::now() + snapshot::EXPORT_DEADLINE;
-        let reading = SnapshotPages {
-            pages: pages.clone(),
-            deadline,
-        };
+        let (pages, received) = turn.channel();
+        let reading = pages.clone();
         tokio::spawn(async move {
             snapshot::run(
                 &pages,
-                deadline,
                 off_runtime(move || {
-                    // The turn ends with the snapshot, even when the reading
-                    // outlives the deadline by its last page.
+                    // The turn ends with the snapshot (the thread goes on for
+                    // at most the page it is reading at the deadline).
                     let _turn = turn;
                     let snapshot = ReadSnapshot::begin(&pool)?;
                     read(&snapshot.0, &reading)
