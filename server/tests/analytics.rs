@@ -726,6 +726,16 @@ async fn another_shops_owner_gets_nothing_and_bad_input_is_a_4xx(app: TestApp) {
         "answers?from=3000-01-01",
         "inbox?status=lost",
         "customers/a%20b",
+        // Filters no answer could meet, and searches that are not text.
+        "answers?min_score=11",
+        "answers?min_score=9&max_score=2",
+        "answers?from=2026-05-01&to=2026-01-01",
+        "answers?q=%C3%28",
+        "answers.csv?q=%00",
+        "customers?q=%00",
+        "customers?q=%ff%fe",
+        "customers.csv?q=%01",
+        &format!("customers?q={}", "k".repeat(129)),
     ] {
         let reply = app.owner_reply(rest).await;
         assert!(reply.status.is_client_error(), "{rest}: {}", reply.status);

@@ -213,6 +213,12 @@ async fn an_order_changes_nothing_of_the_plan_but_what_it_answered(app: TestApp)
 async fn the_plan_is_cached_briefly_and_revalidated_by_its_etag(app: TestApp) {
     let first = app.get(&plan_url("locale=en")).await;
     assert_eq!(first.header("cache-control"), Some("private, max-age=60"));
+    // Kept's own pages (the survey editor's preview) ask again every time, so
+    // a survey just saved shows there at once.
+    let own = app
+        .get_with(&plan_url("locale=en"), &[("sec-fetch-site", "same-origin")])
+        .await;
+    assert_eq!(own.header("cache-control"), Some("private, no-cache"));
     let etag = first.header("etag").unwrap().to_string();
     let again = app
         .get_with(&plan_url("locale=en"), &[("if-none-match", &etag)])

@@ -167,12 +167,9 @@ async fn exports_past_the_limit_wait_for_a_turn_and_a_closed_one_gives_its_turn_
         String::from_utf8_lossy(&reply.body)
     );
     assert_eq!(reply.header("retry-after"), Some("30"));
-    assert!(
-        reply
-            .error()
-            .message
-            .contains("exports are running already")
-    );
+    let busy = reply.error();
+    assert_eq!(busy.code, kept_shared::ErrorCode::Busy);
+    assert!(busy.message.contains("exports are running already"));
     // An export read to its end, and one closed half-read, give their turns back.
     let mut finished = open.pop().unwrap();
     while next_chunk(&mut finished).await.is_some() {}

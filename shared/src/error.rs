@@ -40,6 +40,9 @@ pub enum ErrorCode {
     BatchTooLarge,
     /// Too many requests from this client, shop or token: wait as `Retry-After` says.
     RateLimited,
+    /// The server is busy (its store, or as many exports as it runs at once):
+    /// try again after `Retry-After`.
+    Busy,
     /// Something failed on the server; the request may be retried.
     Internal,
 }

@@ -144,14 +144,14 @@ fn data_table(
     html! {
         details class="chart-data" {
             summary { (caption) }
-            table {
+            div class="table-wrap" { table {
                 thead { tr { th scope="col" { (x_head) } @for (name, _) in columns { th scope="col" { (name) } } } }
                 tbody {
                     @for (i, x) in x_labels.iter().enumerate() {
                         tr { th scope="row" { (x) } @for (_, values) in columns { td { (values.get(i).map(String::as_str).unwrap_or("")) } } }
                     }
                 }
-            }
+            } }
         }
     }
 }

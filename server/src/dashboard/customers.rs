@@ -6,18 +6,20 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use futures_util::TryStreamExt;
-use kept_shared::Survey;
+use kept_shared::{FieldError, Survey};
 use maud::html;
 use serde::Deserialize;
 
 use super::format;
-use super::layout::{Section, enc, pagination, shell};
+use super::layout::{Section, aria_invalid, enc, errors, pagination, shell};
+use super::refused;
 use super::responses::answers_table;
 use super::session::Session;
 use crate::calendar::today;
 use crate::db::{CustomerQuery, CustomerSort, Db};
 use crate::http::Failure;
 use crate::owner;
+use crate::owner::settings::ChangeError;
 
 /// Customers on one page.
 const PAGE: u64 = 50;
@@ -27,6 +29,7 @@ pub struct ListForm {
     q: Option<String>,
     sort: Option<String>,
     order: Option<String>,
+    #[serde(default, deserialize_with = "super::form::optional")]
     offset: Option<u64>,
 }
 
@@ -241,6 +244,15 @@ pub async fn detail(
 }
 
 pub async fn win_back(State(db): State<Db>, session: Session) -> Result<Response, Failure> {
+    render_win_back(&db, &session, &[]).await
+}
+
+/// The win-back page; `invalid` says what the links form got wrong.
+async fn render_win_back(
+    db: &Db,
+    session: &Session,
+    invalid: &[FieldError],
+) -> Result<Response, Failure> {
     let lang = session.lang;
     let t = lang.texts();
     let at = today(session.shop.time_zone);
@@ -252,6 +264,7 @@ pub async fn win_back(State(db): State<Db>, session: Session) -> Result<Response
         .collect();
     let content = html! {
         p class="intro" { (t.win_back_intro) }
+        (errors(t, invalid, |f| format!("links-{f}")))
         p { a class="button secondary" href="/dashboard/win-back.csv" download { (t.download_csv) } }
         @if list.is_empty() { p role="status" { (t.nothing_found) } } @else {
             p role="status" { (lang.count(list.len() as u64, &t.customers_count)) }
@@ -289,11 +302,11 @@ pub async fn win_back(State(db): State<Db>, session: Session) -> Result<Response
                     }
                 } }
             }
-            label { (t.lapsed_days) input name="lapsed_days" type="number" min="1" max="3650" value=(session.shop.churn_window_days) required; }
+            label { (t.lapsed_days) input id="links-lapsed_days" name="lapsed_days" type="number" min="1" max="3650" value=(session.shop.churn_window_days) required aria-invalid=[aria_invalid(invalid, "lapsed_days")]; }
             div class="actions" { button type="submit" { (t.download_links) } }
         }
     };
-    Ok(shell(&session, Section::WinBack, t.win_back, content))
+    Ok(shell(session, Section::WinBack, t.win_back, content))
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -317,8 +330,15 @@ pub async fn win_back_links(
         lapsed_days: Some(q.lapsed_days),
         expires_in_days: None,
     };
-    let rows =
-        owner::links::bulk(db.as_ref(), &session.shop, &req, &public_url.base(&headers)).await?;
+    let base = public_url.base(&headers);
+    let rows = match owner::links::bulk(db.as_ref(), &session.shop, &req, &base).await {
+        Ok(rows) => rows,
+        // Said on the page, beside the form, rather than as the API's JSON.
+        Err(ChangeError::Invalid(invalid)) => {
+            return Ok(refused(render_win_back(&db, &session, &invalid).await?));
+        }
+        Err(ChangeError::Store(e)) => return Err(e.into()),
+    };
     Ok((
         owner::exports::csv_download(&owner::exports::links_file_name(
             &session.shop.id,

@@ -24,7 +24,9 @@ const PAGE: u64 = 30;
 #[derive(Debug, Default, Deserialize)]
 pub struct Filter {
     status: Option<String>,
+    #[serde(default, deserialize_with = "super::form::optional")]
     offset: Option<u64>,
+    #[serde(default, deserialize_with = "super::form::optional")]
     saved: Option<Uuid>,
 }
 

@@ -22,7 +22,9 @@ use crate::report;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct RangeForm {
+    #[serde(default, deserialize_with = "super::form::optional")]
     pub from: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "super::form::optional")]
     pub to: Option<NaiveDate>,
     pub period: Option<String>,
     pub store: Option<String>,
@@ -44,10 +46,15 @@ impl RangeForm {
             .map(str::to_string)
     }
 
-    /// The range asked for, or the last twelve months when it makes no sense.
+    /// The range asked for (its ends put in order), or the last twelve months
+    /// when it makes no sense.
     pub fn range(&self, shop: &Shop) -> (NaiveDate, NaiveDate) {
         let today = today(shop.time_zone);
-        analytics_range(self.from, self.to, today)
+        let (from, to) = match (self.from, self.to) {
+            (Some(from), Some(to)) if from > to => (Some(to), Some(from)),
+            ends => ends,
+        };
+        analytics_range(from, to, today)
             .or_else(|_| analytics_range(None, None, today))
             .expect("the default range is valid")
     }

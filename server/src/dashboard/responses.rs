@@ -28,9 +28,12 @@ pub struct Filters {
     max_score: Option<String>,
     channel: Option<String>,
     store: Option<String>,
+    #[serde(default, deserialize_with = "super::form::optional")]
     from: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "super::form::optional")]
     to: Option<NaiveDate>,
     q: Option<String>,
+    #[serde(default, deserialize_with = "super::form::optional")]
     offset: Option<u64>,
 }
 

@@ -34,10 +34,12 @@ fn field_id(field: &str) -> String {
     format!("w-{field}")
 }
 
+/// The page; `draft` is a refused new endpoint, shown again to be mended.
 async fn render(
     db: &Db,
     session: &Session,
     invalid: &[FieldError],
+    draft: Option<&NewWebhook>,
     notice: Option<Markup>,
 ) -> Result<Response, Failure> {
     let lang = session.lang;
@@ -99,11 +101,11 @@ async fn render(
         h2 { (t.add_webhook) }
         form method="post" action="/dashboard/webhooks" class="card" {
             input type="hidden" name="csrf" value=(session.csrf);
-            label { (t.webhook_url) input id=(field_id("url")) name="url" type="url" required placeholder="https://" aria-invalid=[aria_invalid(invalid, "url")]; }
-            fieldset id=(field_id("events")) {
+            label { (t.webhook_url) input id=(field_id("url")) name="url" type="url" required placeholder="https://" value=[draft.map(|d| &d.url)] aria-invalid=[aria_invalid(invalid, "url")]; }
+            fieldset id=(field_id("events")) aria-invalid=[aria_invalid(invalid, "events")] {
                 legend { (t.webhook_events) }
                 @for k in EventKind::ALL {
-                    label class="check" { input type="checkbox" name="events" value=(k.as_str()) checked; (event_name(t, k)) }
+                    label class="check" { input type="checkbox" name="events" value=(k.as_str()) checked[draft.is_none_or(|d| d.events.contains(&k))]; (event_name(t, k)) }
                 }
             }
             div class="actions" { button type="submit" { (t.add_webhook) } }
@@ -113,7 +115,7 @@ async fn render(
 }
 
 pub async fn page(State(db): State<Db>, session: Session) -> Result<Response, Failure> {
-    render(&db, &session, &[], None).await
+    render(&db, &session, &[], None, None).await
 }
 
 pub async fn add(
@@ -139,7 +141,7 @@ pub async fn add(
     };
     let t = session.lang.texts();
     let actor = dashboard_actor(&session);
-    match webhooks::create(db.as_ref(), &session.shop, new, receivers, &actor).await {
+    match webhooks::create(db.as_ref(), &session.shop, new.clone(), receivers, &actor).await {
         Ok(made) => {
             let notice = html! {
                 section class="card" role="status" aria-labelledby="new-secret" {
@@ -148,11 +150,11 @@ pub async fn add(
                     p { (t.new_secret_hint) }
                 }
             };
-            render(&db, &session, &[], Some(notice)).await
+            render(&db, &session, &[], None, Some(notice)).await
         }
-        Err(ChangeError::Invalid(invalid)) => {
-            Ok(refused(render(&db, &session, &invalid, None).await?))
-        }
+        Err(ChangeError::Invalid(invalid)) => Ok(refused(
+            render(&db, &session, &invalid, Some(&new), None).await?,
+        )),
         Err(ChangeError::Store(e)) => Err(e.into()),
     }
 }

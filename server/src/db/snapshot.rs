@@ -84,7 +84,7 @@ impl ExportTurns {
                 deadline: Instant::now() + self.longest,
             }),
             _ => Err(DbError::AtCapacity(format!(
-                "{MAX_EXPORTS} exports are running already; try again in a minute"
+                "{MAX_EXPORTS} exports are running already; try again in half a minute"
             ))),
         }
     }

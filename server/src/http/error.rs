@@ -81,7 +81,7 @@ impl From<DbError> for Failure {
                 m,
             ),
             DbError::AtCapacity(m) => {
-                Failure::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Internal, m)
+                Failure::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy, m)
             }
             DbError::StorageFull(e) => {
                 tracing::error!("database disk full: {e:#}");
@@ -95,7 +95,7 @@ impl From<DbError> for Failure {
                 tracing::warn!("database unavailable: {e:#}");
                 Failure::new(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    ErrorCode::Internal,
+                    ErrorCode::Busy,
                     "the database is busy or unreachable; try again shortly",
                 )
             }

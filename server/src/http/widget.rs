@@ -133,11 +133,23 @@ async fn plan(
         serde_json::to_vec(&plan)
     }
     .map_err(DbError::internal)?;
+    // Kept's own pages (the survey editor's preview, the demo shop, kiosks and
+    // links) ask again every time, so an owner sees a survey they just saved:
+    // a 304 when nothing changed. (Browsers keep a site's cache apart from
+    // another's, so a shop's pages keep theirs for a minute.)
+    let own_page = headers
+        .get("sec-fetch-site")
+        .is_some_and(|site| site == "same-origin");
+    let cache_control = if own_page {
+        "private, no-cache".to_string()
+    } else {
+        format!("private, max-age={PLAN_MAX_AGE_SECONDS}")
+    };
     Ok(super::cacheable::respond(
         &headers,
         body,
         "application/json",
-        format!("private, max-age={PLAN_MAX_AGE_SECONDS}"),
+        cache_control,
     ))
 }
 

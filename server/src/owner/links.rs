@@ -129,13 +129,23 @@ pub async fn bulk(
         }
     };
     if customers.len() > MAX_BULK_LINKS {
-        return Err(ChangeError::field(
-            "customers",
-            format!(
-                "{} customers; one request makes at most {MAX_BULK_LINKS} links",
-                customers.len()
+        return Err(match req.lapsed_days {
+            Some(days) => ChangeError::field(
+                "lapsed_days",
+                format!(
+                    "{} customers bought last {days} or more days ago; one request makes at \
+                     most {MAX_BULK_LINKS} links: ask for more days to narrow them",
+                    customers.len()
+                ),
             ),
-        ));
+            None => ChangeError::field(
+                "customers",
+                format!(
+                    "{} customers; one request makes at most {MAX_BULK_LINKS} links",
+                    customers.len()
+                ),
+            ),
+        });
     }
     let checked: Vec<(String, Result<(), String>)> = customers
         .into_iter()

@@ -13,7 +13,7 @@ use kept_shared::{AnswerItem, Channel, FollowUpStatus, FollowUpUpdate, Page};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::paging;
+use super::{paging, search};
 use crate::calendar::in_supported_years;
 use crate::db::{AnswerQuery, Db, Shop};
 use crate::http::error::{ApiResult, Failure};
@@ -67,12 +67,27 @@ impl ListQuery {
                 kept_shared::validate::validate_ref(name, v)?;
             }
         }
-        if self
-            .q
-            .as_ref()
-            .is_some_and(|q| q.chars().count() > kept_shared::limits::MAX_TEXT_CHARS)
+        let text = search(self.q, kept_shared::limits::MAX_TEXT_CHARS)?;
+        for score in [self.min_score, self.max_score].into_iter().flatten() {
+            if score > 10 {
+                return Err(Failure::bad_request(format!(
+                    "a score is 0 to 10, not {score}"
+                )));
+            }
+        }
+        if let (Some(min), Some(max)) = (self.min_score, self.max_score)
+            && min > max
         {
-            return Err(Failure::bad_request("the search is too long"));
+            return Err(Failure::bad_request(format!(
+                "min_score {min} is above max_score {max}"
+            )));
+        }
+        if let (Some(from), Some(to)) = (self.from, self.to)
+            && from > to
+        {
+            return Err(Failure::bad_request(format!(
+                "from {from} is after to {to}"
+            )));
         }
         let (offset, limit) = if paged {
             paging(self.offset, self.limit)?
@@ -89,7 +104,7 @@ impl ListQuery {
             customer: self.customer,
             from: self.from,
             to: self.to,
-            text: self.q,
+            text,
             inbox,
             verified_only: self.verified,
             with_their_orders: false,

@@ -11,10 +11,11 @@ use kept_shared::validate::validate_ref;
 use kept_shared::{CustomerDetail, CustomerSummary, ErasedCustomer, Page};
 use serde::Deserialize;
 
-use super::paging;
+use super::{paging, search};
 use crate::db::{CustomerQuery, CustomerSort, Db, Shop};
 use crate::http::error::{ApiResult, Failure};
 use crate::owner;
+use kept_shared::limits::MAX_REF_CHARS;
 
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
@@ -55,7 +56,7 @@ impl ListQuery {
             (0, 0)
         };
         Ok(CustomerQuery {
-            search: self.q.clone(),
+            search: search(self.q.clone(), MAX_REF_CHARS)?,
             sort,
             descending,
             offset,

@@ -122,6 +122,26 @@ pub const MAX_PAGE: u64 = 500;
 /// Items in a page when the query names no limit.
 pub const DEFAULT_PAGE: u64 = 50;
 
+/// A list's search words (`q`), checked: text of at most `max` characters,
+/// without control characters. What percent-decoding could not read as UTF-8
+/// arrives as U+FFFD and is refused too, rather than searched for.
+pub fn search(q: Option<String>, max: usize) -> Result<Option<String>, Failure> {
+    let Some(q) = q else { return Ok(None) };
+    if q.chars().count() > max {
+        return Err(Failure::bad_request(format!(
+            "the search is too long: at most {max} characters"
+        )));
+    }
+    if q.chars()
+        .any(|c| c.is_control() || c == char::REPLACEMENT_CHARACTER)
+    {
+        return Err(Failure::bad_request(
+            "the search holds control characters or bytes that are not UTF-8 text",
+        ));
+    }
+    Ok(Some(q))
+}
+
 /// `offset` and `limit` of a list, bounded.
 pub fn paging(offset: Option<u64>, limit: Option<u64>) -> Result<(u64, u64), Failure> {
     let limit = limit.unwrap_or(DEFAULT_PAGE);

@@ -1,0 +1,103 @@
+//! The dashboard's forms as an owner fills them in: an empty or mistyped
+//! filter is not given (never a bare error page), a refused form keeps what
+//! was typed, and what a form asked for that cannot be done is said on its page.
+
+#[macro_use]
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::TestApp;
+use kept_server::demo;
+
+on_both_engines!(
+    an_empty_or_mistyped_filter_is_not_given,
+    a_refused_webhook_keeps_what_was_typed,
+    too_many_lapsed_customers_for_one_download_are_said_on_the_page,
+);
+
+async fn page(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
+    let reply = app.get_with(path, &[("cookie", cookie)]).await;
+    (
+        reply.status,
+        String::from_utf8(reply.body.to_vec()).unwrap(),
+    )
+}
+
+async fn an_empty_or_mistyped_filter_is_not_given(app: TestApp) {
+    let (cookie, _) = common::sign_in(&app).await;
+    // The filter form sends every field, the dates left empty among them.
+    for path in [
+        "/dashboard/responses?survey=&min_score=&max_score=&channel=&store=&from=&to=&q=coffee",
+        "/dashboard/responses?from=2026-13-01&offset=x",
+        "/dashboard?from=&to=&period=month&store=",
+        "/dashboard/customers?q=&offset=",
+        "/dashboard/inbox?offset=&saved=",
+    ] {
+        let (status, html) = page(&app, &cookie, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {html}");
+    }
+    // Ends given the wrong way round are put in order.
+    let (status, html) = page(&app, &cookie, "/dashboard?from=2026-06-01&to=2026-01-01").await;
+    assert_eq!(status, StatusCode::OK);
+    let from = html.split("name=\"from\" value=\"").nth(1).unwrap();
+    assert!(from.starts_with("2026-01-01"), "{}", &from[..20]);
+}
+
+async fn a_refused_webhook_keeps_what_was_typed(app: TestApp) {
+    let (cookie, csrf) = common::sign_in(&app).await;
+    let reply = common::dashboard_post(
+        &app,
+        &cookie,
+        "/dashboard/webhooks",
+        format!("csrf={csrf}&url=ftp%3A%2F%2Fshop.example%2Fhook&events=answer.churn"),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = String::from_utf8(reply.body.to_vec()).unwrap();
+    assert!(html.contains("id=\"errors\""), "the reason is said");
+    assert!(html.contains("value=\"ftp://shop.example/hook\""), "{html}");
+    let checked: Vec<&str> = html
+        .split("type=\"checkbox\" name=\"events\" value=\"")
+        .skip(1)
+        .filter(|input| input.split('>').next().unwrap().contains("checked"))
+        .map(|input| input.split('"').next().unwrap())
+        .collect();
+    assert_eq!(checked, ["answer.churn"], "only the event that was ticked");
+}
+
+async fn too_many_lapsed_customers_for_one_download_are_said_on_the_page(app: TestApp) {
+    let limit = kept_shared::limits::MAX_BULK_LINKS;
+    let mut csv = String::from("customer_ref,purchase_id,amount,purchased_at\n");
+    for i in 0..=limit {
+        csv.push_str(&format!("gone{i},old-{i},5.00,2025-06-01\n"));
+    }
+    app.owner_send(
+        Method::POST,
+        "import",
+        "text/csv",
+        csv.into(),
+        "application/json",
+    )
+    .await
+    .assert_ok();
+    let (cookie, _) = common::sign_in(&app).await;
+    let (status, html) = page(
+        &app,
+        &cookie,
+        &format!(
+            "/dashboard/win-back/links.csv?survey={}&lapsed_days=60",
+            demo::CHURN_SURVEY
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("<!DOCTYPE html>") || html.contains("<html"),
+        "a page"
+    );
+    assert!(html.contains("ask for more days"), "what to do: {html}");
+    assert!(
+        html.contains("id=\"links-lapsed_days\""),
+        "the form, to mend"
+    );
+}
