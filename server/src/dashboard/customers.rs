@@ -145,9 +145,9 @@ pub async fn list(
                                 td { (c.first_purchase.map(|d| format::date(lang, d)).unwrap_or_else(|| "—".into())) }
                                 td { (c.last_purchase.map(|d| format::date(lang, d)).unwrap_or_else(|| "—".into())) }
                                 td class="num" { (c.purchases) }
-                                td class="num" { (format::money(c.total_cents)) }
-                                td class="num" { (c.average_check_cents.map(format::money).unwrap_or_else(|| "—".into())) }
-                                td class="num" { (c.points) }
+                                td class="num" { (format::money(lang, c.total_cents)) }
+                                td class="num" { (c.average_check_cents.map(|m| format::money(lang, m)).unwrap_or_else(|| "—".into())) }
+                                td class="num" { (format::whole(c.points)) }
                                 td { (c.tier) }
                                 td { @if c.active { span class="pill good" { (t.active) } } @else if c.purchases > 0 { span class="pill bad" { (t.lapsed) } } }
                             }
@@ -207,9 +207,9 @@ pub async fn detail(
             dt { (t.first_purchase) } dd { (s.first_purchase.map(|d| format::date(lang, d)).unwrap_or_else(|| "—".into())) }
             dt { (t.last_purchase) } dd { (s.last_purchase.map(|d| format::date(lang, d)).unwrap_or_else(|| "—".into())) }
             dt { (t.purchases) } dd { (s.purchases) }
-            dt { (t.total) } dd { (format::money(s.total_cents)) }
-            dt { (t.average_check) } dd { (s.average_check_cents.map(format::money).unwrap_or_else(|| "—".into())) }
-            dt { (t.points) } dd { (s.points) }
+            dt { (t.total) } dd { (format::money(lang, s.total_cents)) }
+            dt { (t.average_check) } dd { (s.average_check_cents.map(|m| format::money(lang, m)).unwrap_or_else(|| "—".into())) }
+            dt { (t.points) } dd { (format::whole(s.points)) }
             dt { (t.tier) } dd { (s.tier) }
             dt { (t.status) } dd { (if s.active { t.active } else { t.lapsed }) }
             @if let Some(r) = &c.rfm {
@@ -224,8 +224,8 @@ pub async fn detail(
                 tbody { @for p in &c.purchases { tr {
                     td { (format::date_time(lang, p.purchased_at, session.shop.time_zone)) }
                     td { (p.purchase_id) }
-                    td class="num" { (format::money(p.amount_cents)) }
-                    td class="num" { (p.points) }
+                    td class="num" { (format::money(lang, p.amount_cents)) }
+                    td class="num" { (format::whole(p.points)) }
                     td { (p.store.as_deref().unwrap_or("—")) }
                 } } }
             } }
@@ -281,9 +281,9 @@ async fn render_win_back(
                     td { (format::date(lang, w.last_purchase)) }
                     td class="num" { (w.rfm.recency_days) }
                     td class="num" { (w.rfm.frequency) }
-                    td class="num" { (format::money(w.total_cents)) }
+                    td class="num" { (format::money(lang, w.total_cents)) }
                     td { (w.tier) }
-                    td class="num" { (w.points) }
+                    td class="num" { (format::whole(w.points)) }
                     td {
                         @if let Some(n) = w.last_nps { span class={"pill " (if n <= 6 { "bad" } else { "" })} { "NPS " (n) } " " }
                         @if let Some(c) = w.last_csat { span class="pill" { "CSAT " (c) } " " }

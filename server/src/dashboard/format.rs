@@ -85,17 +85,57 @@ pub fn period_label(lang: Lang, start: NaiveDate, period: Period) -> String {
     }
 }
 
-/// An amount in minor units: "1 234.50" (thin spaces between thousands).
-pub fn money(cents: u64) -> String {
-    let units = (cents / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in units.chars().enumerate() {
-        if i > 0 && (units.len() - i).is_multiple_of(3) {
-            grouped.push('\u{202f}');
+/// A whole number with its thousands apart: "12 345" (narrow no-break
+/// spaces, which every language here reads and no line breaks).
+pub fn whole(n: u64) -> String {
+    grouped(&n.to_string())
+}
+
+fn grouped(digits: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{202f}');
         }
-        grouped.push(c);
+        out.push(c);
     }
-    format!("{grouped}.{:02}", cents % 100)
+    out
+}
+
+/// The decimal mark of `lang`: a point in English, a comma in Russian and
+/// Ukrainian.
+fn decimal_mark(lang: Lang) -> char {
+    match lang {
+        Lang::En => '.',
+        Lang::Ru | Lang::Uk => ',',
+    }
+}
+
+/// A number with `decimals` places as `lang` writes it: "1 234.5", "1 234,5";
+/// negative with a minus sign.
+pub fn number(lang: Lang, value: f64, decimals: usize) -> String {
+    let text = format!("{:.*}", decimals, value.abs());
+    let (units, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let mut out = String::new();
+    if value < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        out.push('−');
+    }
+    out.push_str(&grouped(units));
+    if !fraction.is_empty() {
+        out.push(decimal_mark(lang));
+        out.push_str(fraction);
+    }
+    out
+}
+
+/// An amount in minor units: "1 234.50", "1 234,50".
+pub fn money(lang: Lang, cents: u64) -> String {
+    format!(
+        "{}{}{:02}",
+        whole(cents / 100),
+        decimal_mark(lang),
+        cents % 100
+    )
 }
 
 /// An NPS: "+38", "−12", "0"; a dash without answers.
@@ -108,21 +148,24 @@ pub fn nps(score: Option<f64>) -> String {
     }
 }
 
-/// A share as a percentage: "12.5 %".
-pub fn percent(share: Option<f64>) -> String {
-    share.map_or_else(|| "—".into(), |s| format!("{:.1} %", s * 100.0))
+/// A share as a percentage: "12.5 %", "12,5 %" (the sign kept with its number).
+pub fn percent(lang: Lang, share: Option<f64>) -> String {
+    share.map_or_else(
+        || "—".into(),
+        |s| format!("{}\u{a0}%", number(lang, s * 100.0, 1)),
+    )
 }
 
-/// A change against the period before: "▲ 4", "▼ 2", "±0", with words for
+/// A change against the period before: "▲ 4", "▼ 0,18", "±0", with words for
 /// screen readers inside the text.
-pub fn delta(now: f64, before: f64, decimals: usize) -> String {
+pub fn delta(lang: Lang, now: f64, before: f64, decimals: usize) -> String {
     let d = now - before;
     if d.abs() < 0.5 * 10f64.powi(-(decimals as i32)) {
         "±0".into()
     } else if d > 0.0 {
-        format!("▲ {:.*}", decimals, d)
+        format!("▲ {}", number(lang, d, decimals))
     } else {
-        format!("▼ {:.*}", decimals, -d)
+        format!("▼ {}", number(lang, -d, decimals))
     }
 }
 
@@ -191,13 +234,20 @@ mod tests {
         assert_eq!(date(Lang::En, d), "28 Nov 2026");
         assert_eq!(date(Lang::Uk, d), "28 лист. 2026");
         assert_eq!(period_label(Lang::Ru, d, Period::Month), "нояб. 2026");
-        assert_eq!(money(123_456_789), "1\u{202f}234\u{202f}567.89");
-        assert_eq!(money(5), "0.05");
+        assert_eq!(money(Lang::En, 123_456_789), "1\u{202f}234\u{202f}567.89");
+        assert_eq!(money(Lang::Ru, 123_456_789), "1\u{202f}234\u{202f}567,89");
+        assert_eq!(money(Lang::Uk, 5), "0,05");
+        assert_eq!(whole(4145), "4\u{202f}145");
+        assert_eq!(number(Lang::Ru, 3.816, 2), "3,82");
+        assert_eq!(number(Lang::En, -1234.5, 1), "−1\u{202f}234.5");
+        assert_eq!(number(Lang::Uk, -0.01, 1), "0,0", "no minus on a zero");
+        assert_eq!(percent(Lang::Uk, Some(0.048)), "4,8\u{a0}%");
         assert_eq!(
             (nps(Some(38.2)), nps(Some(-12.0)), nps(Some(0.2)), nps(None)),
             ("+38".into(), "−12".into(), "0".into(), "—".into())
         );
-        assert_eq!(delta(40.0, 36.0, 0), "▲ 4");
-        assert_eq!(delta(3.9, 4.1, 1), "▼ 0.2");
+        assert_eq!(delta(Lang::En, 40.0, 36.0, 0), "▲ 4");
+        assert_eq!(delta(Lang::En, 3.9, 4.1, 1), "▼ 0.2");
+        assert_eq!(delta(Lang::Ru, 3.64, 3.82, 2), "▼ 0,18");
     }
 }

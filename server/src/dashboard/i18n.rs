@@ -72,7 +72,7 @@ impl Lang {
                 }
             }
         };
-        format!("{n} {form}")
+        format!("{} {form}", super::format::whole(n))
     }
 }
 

@@ -14,6 +14,7 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use super::form_allowed;
+use super::format;
 use super::i18n::fill;
 use super::import_problems;
 use super::layout::{Section, shell};
@@ -33,9 +34,9 @@ fn outcome(session: &Session, result: &Result<ImportReport, Failed>) -> Markup {
                         @if r.imported == 0 && r.duplicates > 0 { (t.import_nothing_new) } @else { (t.import_done) }
                     }
                     dl class="facts" {
-                        dt { (t.imported) } dd data-testid="imported" { (r.imported) }
-                        dt { (t.duplicates) } dd data-testid="import-duplicates" { (r.duplicates) }
-                        dt { (t.customers) } dd { (r.customers) }
+                        dt { (t.imported) } dd data-testid="imported" { (format::whole(r.imported)) }
+                        dt { (t.duplicates) } dd data-testid="import-duplicates" { (format::whole(r.duplicates)) }
+                        dt { (t.customers) } dd { (format::whole(r.customers)) }
                     }
                 }
             }
@@ -44,8 +45,8 @@ fn outcome(session: &Session, result: &Result<ImportReport, Failed>) -> Markup {
                     @if failed.interrupted {
                         h2 { (t.import_interrupted) }
                         dl class="facts" {
-                            dt { (t.imported) } dd data-testid="imported" { (failed.report.imported) }
-                            dt { (t.duplicates) } dd data-testid="import-duplicates" { (failed.report.duplicates) }
+                            dt { (t.imported) } dd data-testid="imported" { (format::whole(failed.report.imported)) }
+                            dt { (t.duplicates) } dd data-testid="import-duplicates" { (format::whole(failed.report.duplicates)) }
                         }
                     } @else {
                         h2 { (t.import_failed) }

@@ -98,10 +98,13 @@ pub fn describe(lang: Lang, problem: &ImportProblem) -> String {
             format!("«{value}» — не ціле число центів (копійок)"),
         ),
         P::AmountTooLarge { max_cents } => (
-            format!("Сумма больше допустимой: не больше {}", money(*max_cents)),
+            format!(
+                "Сумма больше допустимой: не больше {}",
+                money(Lang::Ru, *max_cents)
+            ),
             format!(
                 "Сума більша за допустиму: не більше ніж {}",
-                money(*max_cents)
+                money(Lang::Uk, *max_cents)
             ),
         ),
         P::PointsTooLarge => (

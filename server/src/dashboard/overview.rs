@@ -190,13 +190,13 @@ pub async fn page(
         }
         (range_form(lang, from, to, period, (store.as_deref(), &stores), "/dashboard"))
         div class="cards" {
-            (card(t.nps, format::nps(total.nps.score), total.nps.score.zip(earlier.nps.score).map(|(a, b)| format::delta(a, b, 0)), t.than_before))
-            (card(t.csat, total.csat.average.map_or("—".into(), |a| format!("{a:.2}")), total.csat.average.zip(earlier.csat.average).map(|(a, b)| format::delta(a, b, 2)), t.than_before))
-            (card(t.acquired, acquired.to_string(), Some(format::delta(acquired as f64, acquired0 as f64, 0)), t.than_before))
-            (card(t.lost, lost.to_string(), Some(format::delta(lost as f64, lost0 as f64, 0)), t.than_before))
-            (card(t.won_back, won_back.to_string(), Some(format::delta(won_back as f64, won_back0 as f64, 0)), t.than_before))
-            (card(t.active_at_start, active.to_string(), Some(format::delta(active as f64, active0 as f64, 0)), t.than_before))
-            (card(t.churn_rate_average, format::percent(churn(&now.retention)), churn(&now.retention).zip(churn(&before.retention)).map(|(a, b)| format::delta(a * 100.0, b * 100.0, 1)), t.than_before))
+            (card(t.nps, format::nps(total.nps.score), total.nps.score.zip(earlier.nps.score).map(|(a, b)| format::delta(lang, a, b, 0)), t.than_before))
+            (card(t.csat, total.csat.average.map_or("—".into(), |a| format::number(lang, a, 2)), total.csat.average.zip(earlier.csat.average).map(|(a, b)| format::delta(lang, a, b, 2)), t.than_before))
+            (card(t.acquired, format::whole(acquired), Some(format::delta(lang, acquired as f64, acquired0 as f64, 0)), t.than_before))
+            (card(t.lost, format::whole(lost), Some(format::delta(lang, lost as f64, lost0 as f64, 0)), t.than_before))
+            (card(t.won_back, format::whole(won_back), Some(format::delta(lang, won_back as f64, won_back0 as f64, 0)), t.than_before))
+            (card(t.active_at_start, format::whole(active), Some(format::delta(lang, active as f64, active0 as f64, 0)), t.than_before))
+            (card(t.churn_rate_average, format::percent(lang, churn(&now.retention)), churn(&now.retention).zip(churn(&before.retention)).map(|(a, b)| format::delta(lang, a * 100.0, b * 100.0, 1)), t.than_before))
         }
         p class="range" { (lang.count(total.nps.responses + total.csat.responses + total.churn.responses, &t.answers)) }
         div class="charts" {
@@ -214,7 +214,7 @@ pub async fn page(
                 false))
             (line_chart("c-csat", t.csat_trend, &words, &labels,
                 &[Series { label: t.csat, class: "c4", values: by_start(&|s| s.csat.average) }],
-                (1.0, 5.0), &|v| format!("{v:.1}")))
+                (1.0, 5.0), &|v| format::number(lang, v, 1)))
             (ranked_bars("c-reasons", t.churn_reasons,
                 &total.churn.reasons.iter().map(|r| (format::reason(lang, &r.code, &surveys), r.count)).collect::<Vec<_>>(), "c3"))
             (bar_chart("c-customers", t.acquired_vs_lost, &words, &labels, &[
@@ -224,7 +224,7 @@ pub async fn page(
             ], false))
             (ranked_bars("c-segments", t.segments,
                 &rfm.segments.iter().map(|s| (
-                    format!("{} ({} {})", format::segment(lang, s.segment), format::percent(s.share_of_revenue), t.revenue_share.to_lowercase()),
+                    format!("{} ({} {})", format::segment(lang, s.segment), format::percent(lang, s.share_of_revenue), t.revenue_share.to_lowercase()),
                     s.customers,
                 )).collect::<Vec<_>>(), "c1"))
         }
