@@ -13,6 +13,7 @@ on_both_engines!(
     an_empty_or_mistyped_filter_is_not_given,
     a_refused_webhook_keeps_what_was_typed,
     too_many_lapsed_customers_for_one_download_are_said_on_the_page,
+    an_address_that_is_no_page_is_said_in_the_dashboard,
 );
 
 async fn page(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
@@ -100,4 +101,27 @@ async fn too_many_lapsed_customers_for_one_download_are_said_on_the_page(app: Te
         html.contains("id=\"links-lapsed_days\""),
         "the form, to mend"
     );
+}
+
+async fn an_address_that_is_no_page_is_said_in_the_dashboard(app: TestApp) {
+    let (cookie, _) = common::sign_in(&app).await;
+    let reply = app
+        .get_with(
+            "/dashboard/retention",
+            &[("cookie", &cookie), ("accept-language", "uk")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let html = String::from_utf8(reply.body.to_vec()).unwrap();
+    assert!(html.contains("Сторінку не знайдено"), "{html}");
+    assert!(html.contains("class=\"sections\""), "with the navigation");
+    assert!(!html.contains("aria-current=\"page\""), "in no section");
+    let reply = app.get_with("/dashboard/", &[("cookie", &cookie)]).await;
+    assert_eq!(reply.status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(reply.header("location"), Some("/dashboard"));
+    // The pages and their files are still themselves.
+    for path in ["/dashboard/assets/dashboard.css", "/dashboard/customers"] {
+        let reply = app.get_with(path, &[("cookie", &cookie)]).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+    }
 }

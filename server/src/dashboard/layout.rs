@@ -94,6 +94,15 @@ fn document(lang: Lang, title: &str, body: Markup) -> Markup {
 
 /// A signed-in page: header, navigation, and `content` under its heading.
 pub fn shell(session: &Session, section: Section, title: &str, content: Markup) -> Response {
+    page(session, Some(section), title, content)
+}
+
+/// A signed-in page of no section (a page that does not exist).
+pub fn outside_sections(session: &Session, title: &str, content: Markup) -> Response {
+    page(session, None, title, content)
+}
+
+fn page(session: &Session, section: Option<Section>, title: &str, content: Markup) -> Response {
     let t = session.lang.texts();
     let body = html! {
         a class="skip" href="#main" { (t.skip_to_content) }
@@ -117,7 +126,7 @@ pub fn shell(session: &Session, section: Section, title: &str, content: Markup) 
             ul {
                 @for s in Section::ALL {
                     li {
-                        @if s == section {
+                        @if Some(s) == section {
                             a href=(s.path()) aria-current="page" { (s.name(t)) }
                         } @else {
                             a href=(s.path()) { (s.name(t)) }

@@ -95,6 +95,24 @@ pub fn router() -> Router<Db> {
             // Its body limit: `http/request_limits.rs`.
             get(import::page).post(import::upload),
         )
+        .route(
+            "/dashboard/",
+            get(|| async { Redirect::permanent("/dashboard") }),
+        )
+        .route("/dashboard/{*unknown}", get(no_such_page))
+}
+
+/// An address under the dashboard that is none of its pages (mistyped, or
+/// from an older version): said in the owner's language, with the navigation.
+async fn no_such_page(session: Session) -> Response {
+    let t = session.lang.texts();
+    let content = maud::html! {
+        p { (t.no_such_page) }
+        p { a href="/dashboard" { (t.overview) } }
+    };
+    let mut page = layout::outside_sections(&session, t.page_not_found, content);
+    *page.status_mut() = StatusCode::NOT_FOUND;
+    page
 }
 
 /// A stylesheet or script of the dashboard: cached a while, revalidated after.
