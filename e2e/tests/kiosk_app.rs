@@ -46,7 +46,7 @@ async fn set_up(w: &Widget, idle_seconds: u32, locale: &str) -> Result<()> {
     w.click_in_page("[data-testid=kiosk-pin-submit]").await?;
     w.wait_until(
         "the wrong PIN to be refused",
-        "document.getElementById('pin-error').textContent == 'Wrong PIN.'",
+        "document.getElementById('pin-error').textContent.startsWith('Wrong PIN. Try again')",
     )
     .await?;
     w.type_in_page("#pin", PIN).await?;
