@@ -10,7 +10,8 @@ const H: f64 = 240.0;
 /// Room for the axes' labels: on a phone the labels grow to stay readable
 /// (dashboard.css), and "−100" must still fit left of the axis.
 const LEFT: f64 = 70.0;
-const RIGHT: f64 = 28.0;
+/// Room for half the last x label ("сент. 2026"), centred on the last point.
+const RIGHT: f64 = 40.0;
 const TOP: f64 = 20.0;
 const BOTTOM: f64 = 34.0;
 
@@ -88,12 +89,14 @@ fn axes(
 ) -> Markup {
     let n = x_labels.len();
     let x_at = |i: usize| if bars { bar_center(i, n) } else { x_of(i, n) };
-    // A line's first and last points sit on the drawing's edges: their labels
-    // start or end there rather than centre, so they stay inside.
-    let anchor = |i: usize| match (bars, i) {
-        (false, 0) if n > 1 => "start",
-        (false, i) if i + 1 == n && n > 1 => "end",
-        _ => "middle",
+    // Labels are centred under their point, where the drawing has room for
+    // them; on a phone, where they are larger, a line's first and last start
+    // or end at the drawing's edges instead (dashboard.css), so they stay
+    // inside. (Ended there at every size, the last ran into the one before.)
+    let edge = |i: usize| match (bars, i) {
+        (false, 0) if n > 1 => Some("x-first"),
+        (false, i) if i + 1 == n && n > 1 => Some("x-last"),
+        _ => None,
     };
     html! {
         g class="chart-grid" aria-hidden="true" {
@@ -105,10 +108,10 @@ fn axes(
             @for (i, label) in x_labels.iter().enumerate() {
                 @match x_label_shown(i, n) {
                     Some(XLabel::Everywhere) => {
-                        text x=(x_at(i)) y=(H - BOTTOM + 18.0) text-anchor=(anchor(i)) { (label) }
+                        text class=[edge(i)] x=(x_at(i)) y=(H - BOTTOM + 18.0) text-anchor="middle" { (label) }
                     }
                     Some(XLabel::WideOnly) => {
-                        text class="x-wide-only" x=(x_at(i)) y=(H - BOTTOM + 18.0) text-anchor=(anchor(i)) { (label) }
+                        text class={"x-wide-only" @if let Some(e) = edge(i) { " " (e) }} x=(x_at(i)) y=(H - BOTTOM + 18.0) text-anchor="middle" { (label) }
                     }
                     None => {}
                 }
