@@ -126,7 +126,10 @@ async fn the_owner_reads_the_year_acts_on_it_and_changes_the_shop() -> Result<()
         "#c-csat",
         "#c-reasons",
         "#c-customers",
+        "#c-churn",
+        "#c-revenue",
         "#c-segments",
+        ".cohorts td.heat",
     ] {
         assert!(d.exists(chart).await?, "{chart}");
     }

@@ -147,7 +147,8 @@ fn data_table(
     html! {
         details class="chart-data" {
             summary { (caption) }
-            div class="table-wrap" { table {
+            // Focusable: a keyboard scrolls it on a phone (it holds no link).
+            div class="table-wrap" tabindex="0" role="region" aria-label=(caption) { table {
                 thead { tr { th scope="col" { (x_head) } @for (name, _) in columns { th scope="col" { (name) } } } }
                 tbody {
                     @for (i, x) in x_labels.iter().enumerate() {
@@ -254,7 +255,7 @@ pub fn bar_chart(
                     top,
                     y_of(y0, 0.0, hi) - top,
                     s.class,
-                    format!("{x_label} — {}: {v:.0}", s.label),
+                    format!("{x_label} — {}: {}", s.label, whole(v)),
                 ));
             }
             if stacked {
@@ -266,17 +267,22 @@ pub fn bar_chart(
         figure class="chart" {
             figcaption id=(id) { (title) }
             svg viewBox={"0 0 " (W) " " (H)} role="img" aria-labelledby=(id) preserveAspectRatio="xMidYMid meet" {
-                (axes(x_labels, &y_ticks, 0.0, hi, &|v| format!("{v:.0}"), true))
+                (axes(x_labels, &y_ticks, 0.0, hi, &whole, true))
                 @for (x, top, height, class, hint) in &rects {
                     rect class={"chart-bar " (class)} x=(x) width=(width) y=(top) height=(height) { title { (hint) } }
                 }
             }
             (legend(&series.iter().map(|s| (s.label, s.class)).collect::<Vec<_>>()))
             (data_table(words.table, words.x_head, x_labels, &series.iter()
-                .map(|s| (s.label, (0..n).map(|i| format!("{:.0}", value(s, i))).collect()))
+                .map(|s| (s.label, (0..n).map(|i| whole(value(s, i))).collect()))
                 .collect::<Vec<_>>()))
         }
     }
+}
+
+/// A bar's value, a count or an amount in whole units: "12 345".
+fn whole(v: f64) -> String {
+    super::format::whole(v.round().max(0.0) as u64)
 }
 
 /// Horizontal bars with their labels and counts (churn reasons, the 0–10 spread,

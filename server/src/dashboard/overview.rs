@@ -5,7 +5,7 @@
 use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::{Days, NaiveDate};
-use kept_shared::{Period, Report, RetentionReport, Survey};
+use kept_shared::{CohortReport, Period, Report, RetentionReport, Survey};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -126,11 +126,14 @@ pub async fn page(
     let period = q.period();
     let store = q.store();
     let (prev_from, prev_to) = previous(from, to);
-    let (now, before, surveys, scored) = tokio::try_join!(
+    let (now, before, surveys, scored, cohorts) = tokio::try_join!(
         figures(&db, shop, from, to, period, store.clone()),
         figures(&db, shop, prev_from, prev_to, period, store.clone()),
         async { Ok::<_, Failure>(owner::settings::surveys(db.as_ref(), shop).await?) },
         async { Ok::<_, Failure>(owner::rfm::scored(db.as_ref(), shop, to).await?) },
+        async {
+            Ok::<_, Failure>(owner::retention::cohort_report(db.as_ref(), shop, from, to).await?)
+        },
     )?;
     let stores = db.stores(&shop.id).await?;
     let surveys: Vec<Survey> = surveys.into_iter().map(|s| s.survey).collect();
@@ -222,17 +225,74 @@ pub async fn page(
                 Series { label: t.won_back, class: "c4", values: now.retention.periods.iter().map(|p| Some(p.won_back as f64)).collect() },
                 Series { label: t.lost, class: "c3", values: now.retention.periods.iter().map(|p| Some(p.lost as f64)).collect() },
             ], false))
+            (line_chart("c-churn", t.churn_trend, &words, &labels,
+                &[Series { label: t.churn_rate, class: "c4", values: now.retention.periods.iter().map(|p| p.churn_rate.map(|r| r * 100.0)).collect() }],
+                (0.0, churn_scale(&now.retention)), &|v| format::percent(lang, Some(v / 100.0))))
+            (bar_chart("c-revenue", t.revenue_by_customers, &words, &labels, &[
+                Series { label: t.revenue_new, class: "c1", values: now.retention.periods.iter().map(|p| Some(p.revenue_new_cents as f64 / 100.0)).collect() },
+                Series { label: t.revenue_returning, class: "c2", values: now.retention.periods.iter().map(|p| Some(p.revenue_returning_cents as f64 / 100.0)).collect() },
+            ], true))
             (ranked_bars("c-segments", t.segments,
                 &rfm.segments.iter().map(|s| (
                     format!("{} ({} {})", format::segment(lang, s.segment), format::percent(lang, s.share_of_revenue), t.revenue_share.to_lowercase()),
                     s.customers,
                 )).collect::<Vec<_>>(), "c1"))
         }
+        (cohort_table(lang, &cohorts, store.is_some()))
         @if total.nps.responses + total.csat.responses + total.churn.responses == 0 && acquired == 0 {
             p { (t.no_data) }
         }
     };
     Ok(shell(&session, Section::Overview, t.overview, content))
+}
+
+/// The top of the churn chart's scale, in percent: a round number above the
+/// highest rate (10 % at least, so small rates do not fill the drawing).
+fn churn_scale(r: &RetentionReport) -> f64 {
+    let highest = r
+        .periods
+        .iter()
+        .filter_map(|p| p.churn_rate)
+        .fold(0.0, f64::max)
+        * 100.0;
+    ((highest / 10.0).ceil() * 10.0).clamp(10.0, 100.0)
+}
+
+/// The cohorts: customers by the month of their first purchase, and the share
+/// of each buying again in each month after, shaded by that share.
+fn cohort_table(lang: Lang, report: &CohortReport, one_store: bool) -> Markup {
+    let t = lang.texts();
+    let months = report
+        .cohorts
+        .iter()
+        .map(|c| c.retention.len())
+        .max()
+        .unwrap_or(0);
+    html! {
+        div class="cohorts" {
+            h2 id="cohorts-title" { (t.cohorts) }
+            p class="intro" { (t.cohorts_hint) @if one_store { " " (t.cohorts_all_stores) } }
+            @if report.cohorts.is_empty() { p { (t.no_data) } } @else {
+                // Focusable: a keyboard scrolls it on a phone (it holds no link).
+                div class="table-wrap" tabindex="0" role="region" aria-labelledby="cohorts-title" { table {
+                    thead { tr {
+                        th scope="col" { (t.first_purchase) }
+                        th scope="col" class="num" { (t.customers) }
+                        @for k in 0..months { th scope="col" class="num" { "+" (k) } }
+                    } }
+                    tbody { @for c in &report.cohorts { tr {
+                        th scope="row" { (format::period_label(lang, c.month, Period::Month)) }
+                        td class="num" { (format::whole(c.customers)) }
+                        @for share in &c.retention {
+                            td class={"num heat h" (((share * 5.0).ceil() as u8).min(5))} {
+                                (format::number(lang, share * 100.0, 0)) "\u{a0}%"
+                            }
+                        }
+                    } } }
+                } }
+            }
+        }
+    }
 }
 
 /// The range, period and store form (shared by the overview).
