@@ -14,6 +14,7 @@ on_both_engines!(
     a_refused_webhook_keeps_what_was_typed,
     too_many_lapsed_customers_for_one_download_are_said_on_the_page,
     an_address_that_is_no_page_is_said_in_the_dashboard,
+    a_customer_is_exported_and_erased_from_their_page,
 );
 
 async fn page(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
@@ -124,4 +125,65 @@ async fn an_address_that_is_no_page_is_said_in_the_dashboard(app: TestApp) {
         let reply = app.get_with(path, &[("cookie", &cookie)]).await;
         assert_eq!(reply.status, StatusCode::OK, "{path}");
     }
+}
+
+async fn a_customer_is_exported_and_erased_from_their_page(app: TestApp) {
+    app.purchase(
+        demo::SECRET_KEY,
+        demo::SHOP_ID,
+        &kept_shared::RecordPurchase::new("ann", "till-1", 1250),
+    )
+    .await
+    .assert_ok();
+    let (cookie, csrf) = common::sign_in(&app).await;
+    let (status, html) = page(&app, &cookie, "/dashboard/customers/ann").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("data-testid=\"erase-form\""));
+    let reply = app
+        .get_with(
+            "/dashboard/customers/ann/export.json",
+            &[("cookie", &cookie)],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(
+        reply
+            .header("content-disposition")
+            .unwrap()
+            .contains("demo-ann.json")
+    );
+    let export: kept_shared::CustomerExport = reply.json();
+    assert_eq!(export.customer.unwrap().purchases.len(), 1);
+    // Not the customer's reference typed: nothing is erased.
+    let reply = common::dashboard_post(
+        &app,
+        &cookie,
+        "/dashboard/customers/ann/erase",
+        format!("csrf={csrf}&confirm=bob"),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let detail: kept_shared::CustomerDetail = app.owner_get("customers/ann").await;
+    assert_eq!(detail.purchases.len(), 1);
+    // Without the session's token, nothing either.
+    let reply = common::dashboard_post(
+        &app,
+        &cookie,
+        "/dashboard/customers/ann/erase",
+        "csrf=forged&confirm=ann".into(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let reply = common::dashboard_post(
+        &app,
+        &cookie,
+        "/dashboard/customers/ann/erase",
+        format!("csrf={csrf}&confirm=ann"),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let html = String::from_utf8(reply.body.to_vec()).unwrap();
+    assert!(html.contains("Purchases deleted: 1;"), "{html}");
+    let gone = app.owner_reply("customers/ann").await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
 }

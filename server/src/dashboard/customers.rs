@@ -234,6 +234,7 @@ pub async fn detail(
         @if c.answers.is_empty() { p { (t.nothing_found) } } @else {
             (answers_table(&session, &c.answers, &surveys, false))
         }
+        (super::privacy::section(&session, &s.customer_ref, false))
     };
     Ok(shell(
         &session,

@@ -14,6 +14,7 @@ mod inbox;
 mod kiosks;
 mod layout;
 mod overview;
+mod privacy;
 mod responses;
 mod session;
 mod settings;
@@ -55,6 +56,14 @@ pub fn router() -> Router<Db> {
         .route(
             "/dashboard/customers/{customer_ref}",
             get(customers::detail),
+        )
+        .route(
+            "/dashboard/customers/{customer_ref}/export.json",
+            get(privacy::export),
+        )
+        .route(
+            "/dashboard/customers/{customer_ref}/erase",
+            post(privacy::erase),
         )
         .route("/dashboard/win-back", get(customers::win_back))
         .route("/dashboard/win-back.csv", get(customers::win_back_csv))
