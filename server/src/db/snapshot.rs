@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use futures_util::Stream;
 use futures_util::future::BoxFuture;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::time::Instant;
 
 use super::{DbError, DbResult};
@@ -52,6 +52,8 @@ pub type ExportPages<T> = mpsc::Receiver<DbResult<Export<T>>>;
 pub struct ExportTurns {
     turns: Arc<Semaphore>,
     longest: Duration,
+    /// Counts the times the store cut every running export short.
+    cuts: Arc<watch::Sender<u64>>,
 }
 
 impl Default for ExportTurns {
@@ -64,6 +66,7 @@ impl Default for ExportTurns {
 pub struct ExportTurn {
     _permit: OwnedSemaphorePermit,
     deadline: Instant,
+    cuts: watch::Receiver<u64>,
 }
 
 impl ExportTurns {
@@ -73,7 +76,15 @@ impl ExportTurns {
         ExportTurns {
             turns: Arc::new(Semaphore::new(turns)),
             longest,
+            cuts: Arc::new(watch::channel(0).0),
         }
+    }
+
+    /// Cuts every running export short (SQLite's writer does, when their
+    /// snapshots keep its write-ahead log from being reset for too long); each
+    /// ends with the error of [`cut_short`]. Callable from any thread.
+    pub fn cut_all(&self) {
+        self.cuts.send_modify(|cuts| *cuts += 1);
     }
 
     /// Waits for a turn; its deadline counts from now.
@@ -82,6 +93,7 @@ impl ExportTurns {
             Ok(Ok(permit)) => Ok(ExportTurn {
                 _permit: permit,
                 deadline: Instant::now() + self.longest,
+                cuts: self.cuts.subscribe(),
             }),
             _ => Err(DbError::AtCapacity(format!(
                 "{MAX_EXPORTS} exports are running already; try again in half a minute"
@@ -97,15 +109,18 @@ impl ExportTurn {
         let sender = PageSender {
             pages,
             deadline: self.deadline,
+            cuts: self.cuts.clone(),
         };
         (sender, received)
     }
 }
 
-/// Where the store sends an export's pages, until the export's deadline.
+/// Where the store sends an export's pages, until the export's deadline or
+/// until the store cuts it short.
 pub struct PageSender<T> {
     pages: mpsc::Sender<DbResult<Export<T>>>,
     deadline: Instant,
+    cuts: watch::Receiver<u64>,
 }
 
 impl<T> Clone for PageSender<T> {
@@ -113,6 +128,7 @@ impl<T> Clone for PageSender<T> {
         PageSender {
             pages: self.pages.clone(),
             deadline: self.deadline,
+            cuts: self.cuts.clone(),
         }
     }
 }
@@ -128,6 +144,14 @@ pub async fn run<T>(pages: &PageSender<T>, export: impl Future<Output = DbResult
     };
     // A reader too slow to take it still learns: no `Done` comes.
     let _ = tokio::time::timeout(ERROR_WAIT, pages.pages.send(Err(failed))).await;
+}
+
+/// The error an export the store cut short ends with.
+pub fn cut_short() -> DbError {
+    DbError::Unavailable(anyhow::anyhow!(
+        "the export was cut short: while it ran, so many writes came in that the \
+         database needed its snapshot back; try again"
+    ))
 }
 
 /// The error an export past its deadline ends with.
@@ -152,6 +176,9 @@ impl<T: Send> PageSender<T> {
             if Instant::now() >= self.deadline {
                 return Err(cut_off());
             }
+            if self.cuts.has_changed().unwrap_or(false) {
+                return Err(cut_short());
+            }
             let rows = next().await?;
             let last = (rows.len() as u64) < EXPORT_PAGE;
             if !rows.is_empty() && !self.send(Export::Rows(rows)).await? {
@@ -171,12 +198,16 @@ impl<T: Send> PageSender<T> {
             .block_on(self.read(|| Box::pin(std::future::ready(next()))))
     }
 
-    /// Sends one message, waiting for the reader until the deadline; false
-    /// when the reader is gone.
+    /// Sends one message, waiting for the reader until the deadline or a cut;
+    /// false when the reader is gone.
     async fn send(&self, message: Export<T>) -> DbResult<bool> {
-        match tokio::time::timeout_at(self.deadline, self.pages.send(Ok(message))).await {
-            Ok(sent) => Ok(sent.is_ok()),
-            Err(_) => Err(cut_off()),
+        let mut cuts = self.cuts.clone();
+        tokio::select! {
+            sent = tokio::time::timeout_at(self.deadline, self.pages.send(Ok(message))) => match sent {
+                Ok(sent) => Ok(sent.is_ok()),
+                Err(_) => Err(cut_off()),
+            },
+            Ok(()) = cuts.changed() => Err(cut_short()),
         }
     }
 }

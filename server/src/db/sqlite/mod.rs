@@ -30,7 +30,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::*;
 use snapshot::{EXPORT_PAGE, ExportPages, ExportTurns, PageSender};
-use writer::Writer;
+use writer::{WalLimit, Writer};
 
 /// Read connections: reports and lookups run beside the writer.
 const READ_POOL_SIZE: u32 = 8;
@@ -163,11 +163,16 @@ impl SqliteDatabase {
             .connection_timeout(POOL_TIMEOUT)
             .build(manager)
             .context("opening the SQLite read pool")?;
-        let writer = Writer::start(conn, beside("-wal"))?;
+        let exports = ExportTurns::default();
+        let limit = WalLimit {
+            bytes: writer::WAL_CUT_EXPORTS_BYTES,
+            exports: exports.clone(),
+        };
+        let writer = Writer::start(conn, beside("-wal"), limit)?;
         Ok(SqliteDatabase {
             readers,
             writer,
-            exports: ExportTurns::default(),
+            exports,
         })
     }
 
