@@ -5,7 +5,7 @@
 #[macro_use]
 mod common;
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use common::TestApp;
 use kept_server::demo;
 
@@ -73,15 +73,7 @@ async fn too_many_lapsed_customers_for_one_download_are_said_on_the_page(app: Te
     for i in 0..=limit {
         csv.push_str(&format!("gone{i},old-{i},5.00,2025-06-01\n"));
     }
-    app.owner_send(
-        Method::POST,
-        "import",
-        "text/csv",
-        csv.into(),
-        "application/json",
-    )
-    .await
-    .assert_ok();
+    app.import_csv(csv).await;
     let (cookie, _) = common::sign_in(&app).await;
     let (status, html) = page(
         &app,

@@ -6,7 +6,7 @@
 mod common;
 
 use axum::body::BodyDataStream;
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use common::TestApp;
 use futures_util::StreamExt;
@@ -26,15 +26,7 @@ async fn customers(app: &TestApp, prefix: &str, order: &str, count: usize) {
     for i in 0..count {
         csv.push_str(&format!("{prefix}{i:04},{order}-{i},500,2026-03-01\n"));
     }
-    app.owner_send(
-        Method::POST,
-        "import",
-        "text/csv",
-        csv.into(),
-        "application/json",
-    )
-    .await
-    .assert_ok();
+    app.import_csv(csv).await;
 }
 
 /// The records of a CSV export.

@@ -390,6 +390,19 @@ impl TestApp {
         reply.json()
     }
 
+    /// Imports `csv` into the demo shop, which must take it whole.
+    pub async fn import_csv(&self, csv: String) {
+        self.owner_send(
+            Method::POST,
+            "import",
+            "text/csv",
+            csv.into(),
+            "application/json",
+        )
+        .await
+        .assert_ok();
+    }
+
     /// `method` on `rest` of the demo shop's owner API, as its owner.
     pub async fn owner_send(
         &self,
