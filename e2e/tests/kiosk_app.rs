@@ -164,7 +164,7 @@ async fn leaving_the_kiosk_takes_the_pin() -> Result<()> {
     // The staff's words in the kiosk's language too.
     w.wait_until(
         "the wrong PIN to be refused, in Ukrainian",
-        "document.getElementById('unlock-error').textContent == 'Неправильний PIN-код.' \
+        "document.getElementById('unlock-error').textContent.startsWith('Неправильний PIN-код. Спробуйте ще раз') \
          && document.querySelector('[data-testid=kiosk-unlock]').textContent == 'Відкрити'",
     )
     .await?;

@@ -138,7 +138,10 @@ fn legend(series: &[(&str, &str)]) -> Markup {
     }
 }
 
+/// A chart's figures as a table, under a disclosure; named, for a screen
+/// reader, by the chart's title (`chart_id`).
 fn data_table(
+    chart_id: &str,
     caption: &str,
     x_head: &str,
     x_labels: &[String],
@@ -148,7 +151,7 @@ fn data_table(
         details class="chart-data" {
             summary { (caption) }
             // Focusable: a keyboard scrolls it on a phone (it holds no link).
-            div class="table-wrap" tabindex="0" role="region" aria-label=(caption) { table {
+            div class="table-wrap" tabindex="0" role="region" aria-labelledby=(chart_id) { table {
                 thead { tr { th scope="col" { (x_head) } @for (name, _) in columns { th scope="col" { (name) } } } }
                 tbody {
                     @for (i, x) in x_labels.iter().enumerate() {
@@ -199,7 +202,7 @@ pub fn line_chart(
                 }
             }
             @if series.len() > 1 { (legend(&series.iter().map(|s| (s.label, s.class)).collect::<Vec<_>>())) }
-            (data_table(words.table, words.x_head, x_labels, &series.iter()
+            (data_table(id, words.table, words.x_head, x_labels, &series.iter()
                 .map(|s| (s.label, s.values.iter().map(|v| v.map(y_format).unwrap_or_else(|| "—".into())).collect()))
                 .collect::<Vec<_>>()))
         }
@@ -215,6 +218,7 @@ pub fn bar_chart(
     x_labels: &[String],
     series: &[Series],
     stacked: bool,
+    y_format: &dyn Fn(f64) -> String,
 ) -> Markup {
     let n = x_labels.len();
     let value = |s: &Series, i: usize| s.values.get(i).copied().flatten().unwrap_or(0.0);
@@ -267,13 +271,13 @@ pub fn bar_chart(
         figure class="chart" {
             figcaption id=(id) { (title) }
             svg viewBox={"0 0 " (W) " " (H)} role="img" aria-labelledby=(id) preserveAspectRatio="xMidYMid meet" {
-                (axes(x_labels, &y_ticks, 0.0, hi, &whole, true))
+                (axes(x_labels, &y_ticks, 0.0, hi, y_format, true))
                 @for (x, top, height, class, hint) in &rects {
                     rect class={"chart-bar " (class)} x=(x) width=(width) y=(top) height=(height) { title { (hint) } }
                 }
             }
             (legend(&series.iter().map(|s| (s.label, s.class)).collect::<Vec<_>>()))
-            (data_table(words.table, words.x_head, x_labels, &series.iter()
+            (data_table(id, words.table, words.x_head, x_labels, &series.iter()
                 .map(|s| (s.label, (0..n).map(|i| whole(value(s, i))).collect()))
                 .collect::<Vec<_>>()))
         }
@@ -302,7 +306,7 @@ pub fn ranked_bars(id: &str, title: &str, rows: &[(String, u64)], class: &str) -
                                 rect class={"ranked-bar " (class)} width=(format!("{:.1}", *n as f64 * 100.0 / max as f64)) height="10" {}
                             }
                         }
-                        span class="ranked-count" { (n) }
+                        span class="ranked-count" { (super::format::whole(*n)) }
                     }
                 }
             }

@@ -11,6 +11,7 @@ use maud::html;
 use serde::Deserialize;
 
 use super::format;
+use super::i18n::fill;
 use super::layout::{Section, aria_invalid, enc, errors, pagination, shell};
 use super::refused;
 use super::responses::answers_table;
@@ -20,6 +21,7 @@ use crate::db::{CustomerQuery, CustomerSort, Db};
 use crate::http::Failure;
 use crate::owner;
 use crate::owner::settings::ChangeError;
+use kept_shared::limits::MAX_BULK_LINKS;
 
 /// Customers on one page.
 const PAGE: u64 = 50;
@@ -144,7 +146,7 @@ pub async fn list(
                                 td { a href={"/dashboard/customers/" (enc(&c.customer_ref))} { (c.customer_ref) } }
                                 td { (c.first_purchase.map(|d| format::date(lang, d)).unwrap_or_else(|| "—".into())) }
                                 td { (c.last_purchase.map(|d| format::date(lang, d)).unwrap_or_else(|| "—".into())) }
-                                td class="num" { (c.purchases) }
+                                td class="num" { (format::whole(c.purchases)) }
                                 td class="num" { (format::money(lang, c.total_cents)) }
                                 td class="num" { (c.average_check_cents.map(|m| format::money(lang, m)).unwrap_or_else(|| "—".into())) }
                                 td class="num" { (format::whole(c.points)) }
@@ -206,7 +208,7 @@ pub async fn detail(
         dl class="facts" {
             dt { (t.first_purchase) } dd { (s.first_purchase.map(|d| format::date(lang, d)).unwrap_or_else(|| "—".into())) }
             dt { (t.last_purchase) } dd { (s.last_purchase.map(|d| format::date(lang, d)).unwrap_or_else(|| "—".into())) }
-            dt { (t.purchases) } dd { (s.purchases) }
+            dt { (t.purchases) } dd { (format::whole(s.purchases)) }
             dt { (t.total) } dd { (format::money(lang, s.total_cents)) }
             dt { (t.average_check) } dd { (s.average_check_cents.map(|m| format::money(lang, m)).unwrap_or_else(|| "—".into())) }
             dt { (t.points) } dd { (format::whole(s.points)) }
@@ -245,14 +247,15 @@ pub async fn detail(
 }
 
 pub async fn win_back(State(db): State<Db>, session: Session) -> Result<Response, Failure> {
-    render_win_back(&db, &session, &[]).await
+    render_win_back(&db, &session, &[], None).await
 }
 
-/// The win-back page; `invalid` says what the links form got wrong.
+/// The win-back page; `invalid` says what the links form (`asked`) got wrong.
 async fn render_win_back(
     db: &Db,
     session: &Session,
     invalid: &[FieldError],
+    asked: Option<&LinksQuery>,
 ) -> Result<Response, Failure> {
     let lang = session.lang;
     let t = lang.texts();
@@ -280,8 +283,8 @@ async fn render_win_back(
                     td { a href={"/dashboard/customers/" (enc(&w.customer_ref))} { (w.customer_ref) } }
                     td { (format::segment(lang, w.segment)) }
                     td { (format::date(lang, w.last_purchase)) }
-                    td class="num" { (w.rfm.recency_days) }
-                    td class="num" { (w.rfm.frequency) }
+                    td class="num" { (format::whole(u64::from(w.rfm.recency_days))) }
+                    td class="num" { (format::whole(w.rfm.frequency)) }
                     td class="num" { (format::money(lang, w.total_cents)) }
                     td { (w.tier) }
                     td class="num" { (format::whole(w.points)) }
@@ -297,20 +300,20 @@ async fn render_win_back(
         form method="get" action="/dashboard/win-back/links.csv" class="card" data-testid="links-form" {
             p class="intro" { (t.links_hint) }
             label { (t.link_survey)
-                select name="survey" { @for s in &surveys {
-                    option value=(s.id) selected[s.kind.name() == "churn_reason"] {
+                select id="links-survey" name="survey" { @for s in &surveys {
+                    option value=(s.id) selected[asked.map_or(s.kind.name() == "churn_reason", |a| a.survey == s.id)] {
                         (s.texts_for(lang.code()).map_or(s.id.as_str(), |x| x.question.as_str()))
                     }
                 } }
             }
-            label { (t.lapsed_days) input id="links-lapsed_days" name="lapsed_days" type="number" min="1" max="3650" value=(session.shop.churn_window_days) required aria-invalid=[aria_invalid(invalid, "lapsed_days")]; }
+            label { (t.lapsed_days) input id="links-lapsed_days" name="lapsed_days" type="number" min="1" max="3650" value=(asked.map_or(session.shop.churn_window_days, |a| a.lapsed_days)) required aria-invalid=[aria_invalid(invalid, "lapsed_days")]; }
             div class="actions" { button type="submit" { (t.download_links) } }
         }
     };
     Ok(shell(session, Section::WinBack, t.win_back, content))
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct LinksQuery {
     survey: String,
     lapsed_days: u32,
@@ -326,7 +329,7 @@ pub async fn win_back_links(
 ) -> Result<Response, Failure> {
     let axum::extract::Query(q) = query?;
     let req = kept_shared::BulkLinksRequest {
-        survey: q.survey,
+        survey: q.survey.clone(),
         customers: Vec::new(),
         lapsed_days: Some(q.lapsed_days),
         expires_in_days: None,
@@ -336,7 +339,26 @@ pub async fn win_back_links(
         Ok(rows) => rows,
         // Said on the page, beside the form, rather than as the API's JSON.
         Err(ChangeError::Invalid(invalid)) => {
-            return Ok(refused(render_win_back(&db, &session, &invalid).await?));
+            let t = session.lang.texts();
+            // The form's days are 1 to 3650, so what the store refuses of them
+            // is that more customers lapsed than one download holds: said in
+            // the owner's language.
+            let invalid: Vec<FieldError> = invalid
+                .into_iter()
+                .map(|e| match e.field.as_str() {
+                    "lapsed_days" => FieldError {
+                        message: fill(
+                            t.links_too_many,
+                            &[("max", &format::whole(MAX_BULK_LINKS as u64))],
+                        ),
+                        ..e
+                    },
+                    _ => e,
+                })
+                .collect();
+            return Ok(refused(
+                render_win_back(&db, &session, &invalid, Some(&q)).await?,
+            ));
         }
         Err(ChangeError::Store(e)) => return Err(e.into()),
     };

@@ -22,6 +22,14 @@ where
         .and_then(|t| t.parse().ok()))
 }
 
+/// A range's ends in order: given the wrong way round, they are swapped.
+pub fn in_order<T: PartialOrd>(from: Option<T>, to: Option<T>) -> (Option<T>, Option<T>) {
+    match (from, to) {
+        (Some(from), Some(to)) if from > to => (Some(to), Some(from)),
+        ends => ends,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDate;

@@ -148,12 +148,23 @@ pub fn nps(score: Option<f64>) -> String {
     }
 }
 
-/// A share as a percentage: "12.5 %", "12,5 %" (the sign kept with its number).
-pub fn percent(lang: Lang, share: Option<f64>) -> String {
+/// A share as a percentage with `decimals` places: "12.5 %", "12,5 %" (the
+/// sign kept with its number).
+pub fn percent(lang: Lang, share: Option<f64>, decimals: usize) -> String {
     share.map_or_else(
         || "—".into(),
-        |s| format!("{}\u{a0}%", number(lang, s * 100.0, 1)),
+        |s| format!("{}\u{a0}%", number(lang, s * 100.0, decimals)),
     )
+}
+
+/// A chart axis' amount, short enough for the axis: "950", "12k", "1.2M"
+/// ("1,2M" in Russian and Ukrainian).
+pub fn compact(lang: Lang, value: f64) -> String {
+    match value.abs() {
+        v if v >= 1_000_000.0 => format!("{}M", number(lang, value / 1_000_000.0, 1)),
+        v if v >= 10_000.0 => format!("{}k", number(lang, value / 1_000.0, 0)),
+        _ => number(lang, value, 0),
+    }
 }
 
 /// A change against the period before: "▲ 4", "▼ 0,18", "±0", with words for
@@ -241,7 +252,15 @@ mod tests {
         assert_eq!(number(Lang::Ru, 3.816, 2), "3,82");
         assert_eq!(number(Lang::En, -1234.5, 1), "−1\u{202f}234.5");
         assert_eq!(number(Lang::Uk, -0.01, 1), "0,0", "no minus on a zero");
-        assert_eq!(percent(Lang::Uk, Some(0.048)), "4,8\u{a0}%");
+        assert_eq!(percent(Lang::Uk, Some(0.048), 1), "4,8\u{a0}%");
+        assert_eq!(
+            (
+                compact(Lang::En, 950.0),
+                compact(Lang::En, 120_400.0),
+                compact(Lang::Ru, 1_250_000.0)
+            ),
+            ("950".into(), "120k".into(), "1,2M".into())
+        );
         assert_eq!(
             (nps(Some(38.2)), nps(Some(-12.0)), nps(Some(0.2)), nps(None)),
             ("+38".into(), "−12".into(), "0".into(), "—".into())

@@ -56,8 +56,8 @@ fn outcome(session: &Session, result: &Result<ImportReport, Failed>) -> Markup {
                         @if failed.report.error_count > failed.report.errors.len() as u64 {
                             p data-testid="import-errors-listed" {
                                 (fill(t.import_problems_listed, &[
-                                    ("count", &failed.report.error_count.to_string()),
-                                    ("listed", &failed.report.errors.len().to_string()),
+                                    ("count", &format::whole(failed.report.error_count)),
+                                    ("listed", &format::whole(failed.report.errors.len() as u64)),
                                 ]))
                             }
                         }

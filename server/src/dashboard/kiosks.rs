@@ -70,7 +70,7 @@ async fn render(
                         @match d.synced_at { Some(at) => { (format::date_time(lang, at, zone)) }, None => { "—" } }
                         @if d.stale { br; span class="pill bad" { (fill(t.tablet_needs_look, &[("hours", &hours)])) } }
                     }
-                    td class="num" { (d.pending) }
+                    td class="num" { (format::whole(u64::from(d.pending))) }
                     td { code { (d.version) } }
                 } } }
             } }

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use kept_shared::FieldError;
 use maud::{DOCTYPE, Markup, html};
 
+use super::format::whole;
 use super::i18n::{Lang, Texts, fill};
 use super::session::Session;
 
@@ -222,9 +223,17 @@ pub fn pagination(
         format!("{base}?{}", q.join("&"))
     };
     let shown_to = (offset + limit).min(total);
+    let shown = fill(
+        t.page_of,
+        &[
+            ("from", &whole((offset + 1).min(total))),
+            ("to", &whole(shown_to)),
+            ("total", &whole(total)),
+        ],
+    );
     html! {
-        nav class="pager" aria-label=(fill(t.page_of, &[("from", &(offset + 1).min(total).to_string()), ("to", &shown_to.to_string()), ("total", &total.to_string())])) {
-            span { (fill(t.page_of, &[("from", &(offset + 1).min(total).to_string()), ("to", &shown_to.to_string()), ("total", &total.to_string())])) }
+        nav class="pager" aria-label=(shown) {
+            span { (shown) }
             @if offset > 0 { a href=(link(offset.saturating_sub(limit))) rel="prev" { (t.previous) } }
             @if offset + limit < total { a href=(link(offset + limit)) rel="next" { (t.next) } }
         }

@@ -65,6 +65,10 @@ pub fn router() -> Router<Db> {
             "/dashboard/customers/{customer_ref}/erase",
             post(privacy::erase),
         )
+        .route(
+            "/dashboard/customers/{customer_ref}/erased",
+            get(privacy::erased),
+        )
         .route("/dashboard/win-back", get(customers::win_back))
         .route("/dashboard/win-back.csv", get(customers::win_back_csv))
         .route(

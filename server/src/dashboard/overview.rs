@@ -50,10 +50,7 @@ impl RangeForm {
     /// when it makes no sense.
     pub fn range(&self, shop: &Shop) -> (NaiveDate, NaiveDate) {
         let today = today(shop.time_zone);
-        let (from, to) = match (self.from, self.to) {
-            (Some(from), Some(to)) if from > to => (Some(to), Some(from)),
-            ends => ends,
-        };
+        let (from, to) = super::form::in_order(self.from, self.to);
         analytics_range(from, to, today)
             .or_else(|_| analytics_range(None, None, today))
             .expect("the default range is valid")
@@ -163,6 +160,8 @@ pub async fn page(
         table: t.show_numbers,
         x_head: t.period,
     };
+    // Counts and amounts on a bar chart's axis, short enough for a phone.
+    let axis = |v: f64| format::compact(lang, v);
     let labels: Vec<String> = now
         .retention
         .periods
@@ -199,7 +198,7 @@ pub async fn page(
             (card(t.lost, format::whole(lost), Some(format::delta(lang, lost as f64, lost0 as f64, 0)), t.than_before))
             (card(t.won_back, format::whole(won_back), Some(format::delta(lang, won_back as f64, won_back0 as f64, 0)), t.than_before))
             (card(t.active_at_start, format::whole(active), Some(format::delta(lang, active as f64, active0 as f64, 0)), t.than_before))
-            (card(t.churn_rate_average, format::percent(lang, churn(&now.retention)), churn(&now.retention).zip(churn(&before.retention)).map(|(a, b)| format::delta(lang, a * 100.0, b * 100.0, 1)), t.than_before))
+            (card(t.churn_rate_average, format::percent(lang, churn(&now.retention), 1), churn(&now.retention).zip(churn(&before.retention)).map(|(a, b)| format::delta(lang, a * 100.0, b * 100.0, 1)), t.than_before))
         }
         p class="range" { (lang.count(total.nps.responses + total.csat.responses + total.churn.responses, &t.answers)) }
         div class="charts" {
@@ -210,11 +209,11 @@ pub async fn page(
                 Series { label: t.promoters, class: "c1", values: count_of(&|s| s.nps.promoters) },
                 Series { label: t.passives, class: "c2", values: count_of(&|s| s.nps.passives) },
                 Series { label: t.detractors, class: "c3", values: count_of(&|s| s.nps.detractors) },
-            ], true))
+            ], true, &axis))
             (bar_chart("c-spread", t.nps_spread, &ChartWords { table: t.show_numbers, x_head: t.score },
                 &(0..=10).map(|s| s.to_string()).collect::<Vec<_>>(),
                 &[Series { label: t.nps_spread, class: "c1", values: total.nps.distribution.iter().map(|n| Some(*n as f64)).collect() }],
-                false))
+                false, &axis))
             (line_chart("c-csat", t.csat_trend, &words, &labels,
                 &[Series { label: t.csat, class: "c4", values: by_start(&|s| s.csat.average) }],
                 (1.0, 5.0), &|v| format::number(lang, v, 1)))
@@ -224,17 +223,17 @@ pub async fn page(
                 Series { label: t.acquired, class: "c1", values: now.retention.periods.iter().map(|p| Some(p.acquired as f64)).collect() },
                 Series { label: t.won_back, class: "c4", values: now.retention.periods.iter().map(|p| Some(p.won_back as f64)).collect() },
                 Series { label: t.lost, class: "c3", values: now.retention.periods.iter().map(|p| Some(p.lost as f64)).collect() },
-            ], false))
+            ], false, &axis))
             (line_chart("c-churn", t.churn_trend, &words, &labels,
                 &[Series { label: t.churn_rate, class: "c4", values: now.retention.periods.iter().map(|p| p.churn_rate.map(|r| r * 100.0)).collect() }],
-                (0.0, churn_scale(&now.retention)), &|v| format::percent(lang, Some(v / 100.0))))
+                (0.0, churn_scale(&now.retention)), &|v| format::percent(lang, Some(v / 100.0), 0)))
             (bar_chart("c-revenue", t.revenue_by_customers, &words, &labels, &[
                 Series { label: t.revenue_new, class: "c1", values: now.retention.periods.iter().map(|p| Some(p.revenue_new_cents as f64 / 100.0)).collect() },
                 Series { label: t.revenue_returning, class: "c2", values: now.retention.periods.iter().map(|p| Some(p.revenue_returning_cents as f64 / 100.0)).collect() },
-            ], true))
+            ], true, &axis))
             (ranked_bars("c-segments", t.segments,
                 &rfm.segments.iter().map(|s| (
-                    format!("{} ({} {})", format::segment(lang, s.segment), format::percent(lang, s.share_of_revenue), t.revenue_share.to_lowercase()),
+                    format!("{} ({} {})", format::segment(lang, s.segment), format::percent(lang, s.share_of_revenue, 1), t.revenue_share.to_lowercase()),
                     s.customers,
                 )).collect::<Vec<_>>(), "c1"))
         }
@@ -285,7 +284,7 @@ fn cohort_table(lang: Lang, report: &CohortReport, one_store: bool) -> Markup {
                         td class="num" { (format::whole(c.customers)) }
                         @for share in &c.retention {
                             td class={"num heat h" (((share * 5.0).ceil() as u8).min(5))} {
-                                (format::number(lang, share * 100.0, 0)) "\u{a0}%"
+                                (format::percent(lang, Some(*share), 0))
                             }
                         }
                     } } }

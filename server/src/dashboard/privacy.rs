@@ -2,14 +2,15 @@
 //! download (a subject access request), and erasing them, confirmed by typing
 //! their reference (`owner/privacy.rs` does both, as the API does).
 
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use kept_shared::validate::validate_ref;
 use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::form_allowed;
+use super::format::whole;
 use super::i18n::fill;
 use super::layout::{Section, enc, shell};
 use super::session::Session;
@@ -46,11 +47,13 @@ pub async fn export(
 ) -> Result<Response, Failure> {
     validate_ref("customer_ref", &customer_ref)?;
     let export = owner::privacy::export(db.as_ref(), &session.shop, &customer_ref).await?;
-    let file = format!(
-        "attachment; filename=\"{}-{customer_ref}.json\"",
-        session.shop.id
-    );
-    Ok(([(header::CONTENT_DISPOSITION, file)], axum::Json(export)).into_response())
+    let file = owner::privacy::export_disposition(&session.shop.id, &customer_ref);
+    // One customer's data: kept in no cache (a shared till's browser).
+    let headers = [
+        (header::CONTENT_DISPOSITION, file),
+        (header::CACHE_CONTROL, "no-store".to_string()),
+    ];
+    Ok((headers, axum::Json(export)).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -89,14 +92,40 @@ pub async fn erase(
         &dashboard_actor(&session),
     )
     .await?;
+    // Said on a page of its own, so that reloading it erases nothing again.
+    Ok(Redirect::to(&format!(
+        "/dashboard/customers/{}/erased?purchases={}&answers={}",
+        enc(&customer_ref),
+        erased.purchases,
+        erased.answers_unlinked
+    ))
+    .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Erased {
+    #[serde(default, deserialize_with = "super::form::optional")]
+    purchases: Option<u64>,
+    #[serde(default, deserialize_with = "super::form::optional")]
+    answers: Option<u64>,
+}
+
+/// What erasing a customer removed.
+pub async fn erased(
+    session: Session,
+    Path(customer_ref): Path<String>,
+    Query(e): Query<Erased>,
+) -> Response {
+    let t = session.lang.texts();
     let content = html! {
         p role="status" class="status-message" data-testid="erased" {
             (fill(t.erased, &[
-                ("purchases", &erased.purchases.to_string()),
-                ("answers", &erased.answers_unlinked.to_string()),
+                ("purchases", &whole(e.purchases.unwrap_or(0))),
+                ("answers", &whole(e.answers.unwrap_or(0))),
             ]))
         }
         p { a href="/dashboard/customers" { (t.customers) } }
     };
-    Ok(shell(&session, Section::Customers, &title, content))
+    let title = format!("{}: {customer_ref}", t.customer);
+    shell(&session, Section::Customers, &title, content)
 }

@@ -55,16 +55,16 @@ impl Filters {
         let valid_ref = |s: &Option<String>| {
             non_empty(s).filter(|s| kept_shared::validate::validate_ref("x", s).is_ok())
         };
+        let in_years = |d: Option<NaiveDate>| d.filter(|d| crate::calendar::in_supported_years(*d));
+        let (from, to) = super::form::in_order(in_years(self.from), in_years(self.to));
         AnswerQuery {
             survey: valid_ref(&self.survey),
             min_score: score(&self.min_score),
             max_score: score(&self.max_score),
             channel: non_empty(&self.channel).and_then(|c| Channel::parse(&c)),
             store: valid_ref(&self.store),
-            from: self
-                .from
-                .filter(|d| crate::calendar::in_supported_years(*d)),
-            to: self.to.filter(|d| crate::calendar::in_supported_years(*d)),
+            from,
+            to,
             text: non_empty(&self.q).map(|q| {
                 q.chars()
                     .take(kept_shared::limits::MAX_TEXT_CHARS)

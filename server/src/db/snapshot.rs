@@ -51,6 +51,7 @@ pub type ExportPages<T> = mpsc::Receiver<DbResult<Export<T>>>;
 #[derive(Clone)]
 pub struct ExportTurns {
     turns: Arc<Semaphore>,
+    total: usize,
     longest: Duration,
     /// Counts the times the store cut every running export short.
     cuts: Arc<watch::Sender<u64>>,
@@ -75,9 +76,15 @@ impl ExportTurns {
     pub fn new(turns: usize, longest: Duration) -> ExportTurns {
         ExportTurns {
             turns: Arc::new(Semaphore::new(turns)),
+            total: turns,
             longest,
             cuts: Arc::new(watch::channel(0).0),
         }
+    }
+
+    /// Whether an export is running (holds a turn).
+    pub fn any_running(&self) -> bool {
+        self.turns.available_permits() < self.total
     }
 
     /// Cuts every running export short (SQLite's writer does, when their
@@ -203,11 +210,13 @@ impl<T: Send> PageSender<T> {
     async fn send(&self, message: Export<T>) -> DbResult<bool> {
         let mut cuts = self.cuts.clone();
         tokio::select! {
+            // A cut wins over a reader that takes the page at the same moment.
+            biased;
+            Ok(()) = cuts.changed() => Err(cut_short()),
             sent = tokio::time::timeout_at(self.deadline, self.pages.send(Ok(message))) => match sent {
                 Ok(sent) => Ok(sent.is_ok()),
                 Err(_) => Err(cut_off()),
             },
-            Ok(()) = cuts.changed() => Err(cut_short()),
         }
     }
 }
@@ -329,6 +338,47 @@ mod tests {
             assert!(ended.unwrap_err().to_string().contains("cut off"));
             turns.wait().await.expect("its turn is free again");
         }
+    }
+
+    /// A cut ends the exports running then, also one whose reader keeps
+    /// reading (between two pages); an export started after it runs to its end.
+    #[tokio::test]
+    async fn a_cut_ends_the_exports_running_then_and_none_started_after() {
+        let turns = ExportTurns::new(2, Duration::from_secs(60));
+        let before = turns.wait().await.unwrap();
+        let (pages, mut received) = before.channel::<u8>();
+        let reading = tokio::spawn(async move {
+            let _turn = before;
+            pages
+                .read(|| Box::pin(std::future::ready(Ok(vec![0u8; EXPORT_PAGE as usize]))))
+                .await
+        });
+        assert!(matches!(received.recv().await, Some(Ok(Export::Rows(_)))));
+        turns.cut_all();
+        while let Some(Ok(Export::Rows(_))) = received.recv().await {}
+        let ended = reading.await.unwrap().unwrap_err().to_string();
+        assert!(ended.contains("cut short"), "{ended}");
+
+        let after = turns.wait().await.unwrap();
+        let (pages, received) = after.channel::<u8>();
+        let mut full_pages = 3;
+        tokio::spawn(async move {
+            let _turn = after;
+            pages
+                .read(|| {
+                    let size = if full_pages > 0 {
+                        EXPORT_PAGE as usize
+                    } else {
+                        3
+                    };
+                    full_pages -= 1;
+                    Box::pin(std::future::ready(Ok(vec![0u8; size])))
+                })
+                .await
+        });
+        let got: Vec<_> = rows(received).collect().await;
+        assert_eq!(got.len(), 4, "three full pages and the last");
+        assert!(got.iter().all(Result::is_ok));
     }
 
     #[tokio::test]

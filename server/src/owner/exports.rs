@@ -4,7 +4,7 @@
 //! missing; cells a spreadsheet would run as a formula are quoted.
 
 use axum::http::HeaderName;
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -30,13 +30,15 @@ pub fn cell(text: &str) -> String {
 }
 
 /// The headers of a CSV file the browser downloads as `name`.
-pub fn csv_download(name: &str) -> [(HeaderName, String); 2] {
+pub fn csv_download(name: &str) -> [(HeaderName, String); 3] {
     [
         (CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
         (
             CONTENT_DISPOSITION,
             format!("attachment; filename=\"{name}\""),
         ),
+        // Customers' data: kept in no cache (a shared till's browser).
+        (CACHE_CONTROL, "no-store".to_string()),
     ]
 }
 

@@ -15,6 +15,12 @@ use crate::db::{AnswerQuery, Database, Db, DbError, Shop};
 /// How often free text past its shop's retention is looked for (and once at start).
 pub const TEXT_RETENTION_SWEEP: Duration = Duration::from_secs(3600);
 
+/// The `Content-Disposition` of a customer's export: an attachment named by
+/// the shop and the customer.
+pub fn export_disposition(shop_id: &str, customer_ref: &str) -> String {
+    format!("attachment; filename=\"{shop_id}-{customer_ref}.json\"")
+}
+
 /// Everything stored about `customer_ref`: their purchases, points and
 /// figures, and every answer linked to them (by them or by one of their
 /// orders: what erasing them unlinks) with its text and follow-up.

@@ -147,11 +147,13 @@ pub struct WalLimit {
 }
 
 impl WalLimit {
-    /// The WAL size past which the next commit checkpoints, after `truncation`;
-    /// past the limit, the exports are cut short first.
-    fn after(&self, truncation: Truncation, commit_limit: u64) -> u64 {
+    /// The WAL size past which the next commit checkpoints, after `truncation`.
+    /// A WAL kept past the limit while exports run cuts them short first (then
+    /// the next commit tries again); kept by anything else, the checkpoint is
+    /// tried again only once the log has grown by another step.
+    fn next_commit_limit(&self, truncation: Truncation, commit_limit: u64) -> u64 {
         match truncation {
-            Truncation::Blocked { size } if size > self.bytes => {
+            Truncation::Blocked { size } if size > self.bytes && self.exports.any_running() => {
                 tracing::warn!(
                     "the SQLite WAL is {size} bytes, kept by exports' snapshots: cutting them short"
                 );
@@ -177,7 +179,7 @@ fn run(conn: Connection, queue: mpsc::Receiver<Box<dyn WriteJob>>, wal: PathBuf,
             Ok(job) => job,
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 let truncation = truncate_wal_if_over(&conn, &wal, 0);
-                commit_limit = limit.after(truncation, commit_limit);
+                commit_limit = limit.next_commit_limit(truncation, commit_limit);
                 continue;
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -191,7 +193,7 @@ fn run(conn: Connection, queue: mpsc::Receiver<Box<dyn WriteJob>>, wal: PathBuf,
         }
         commit_group(&conn, group);
         let truncation = truncate_wal_if_over(&conn, &wal, commit_limit);
-        commit_limit = limit.after(truncation, commit_limit);
+        commit_limit = limit.next_commit_limit(truncation, commit_limit);
     }
     // The store is closing: leave no WAL behind.
     truncate_wal_if_over(&conn, &wal, 0);

@@ -98,8 +98,14 @@ pub async fn export_one(
     let Path((_, customer_ref)) = path?;
     validate_ref("customer_ref", &customer_ref)?;
     let export = owner::privacy::export(db.as_ref(), &shop, &customer_ref).await?;
-    let filename = format!("attachment; filename=\"{}-{customer_ref}.json\"", shop.id);
-    Ok(([(header::CONTENT_DISPOSITION, filename)], Json(export)))
+    let file = owner::privacy::export_disposition(&shop.id, &customer_ref);
+    Ok((
+        [
+            (header::CONTENT_DISPOSITION, file),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        Json(export),
+    ))
 }
 
 /// Erases one customer: their purchases and points, and their answers' link to them.
