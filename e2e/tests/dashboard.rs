@@ -17,8 +17,9 @@ use kept_shared::{RecordPurchase, WinBackEntry, api};
 const DESKTOP: (u32, u32) = (1280, 900);
 const PHONE: (u32, u32) = (375, 740);
 
-/// Every page of the dashboard, with the name its screenshots get.
-const PAGES: [(&str, &str); 12] = [
+/// Every page of the dashboard, with the name its screenshots get (and the
+/// page an address that is none of them gets).
+const PAGES: [(&str, &str); 13] = [
     ("/dashboard", "overview"),
     ("/dashboard/responses", "responses"),
     ("/dashboard/customers", "customers"),
@@ -31,6 +32,7 @@ const PAGES: [(&str, &str); 12] = [
     ("/dashboard/webhooks", "webhooks"),
     ("/dashboard/kiosks", "kiosks"),
     ("/dashboard/import", "import"),
+    ("/dashboard/no-such-page", "not-found"),
 ];
 
 /// A webhook to a receiver that is not there, and a detractor's answer for it:
