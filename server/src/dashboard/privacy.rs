@@ -3,7 +3,7 @@
 //! their reference (`owner/privacy.rs` does both, as the API does).
 
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use kept_shared::validate::validate_ref;
 use maud::{Markup, html};
@@ -47,12 +47,7 @@ pub async fn export(
 ) -> Result<Response, Failure> {
     validate_ref("customer_ref", &customer_ref)?;
     let export = owner::privacy::export(db.as_ref(), &session.shop, &customer_ref).await?;
-    let file = owner::privacy::export_disposition(&session.shop.id, &customer_ref);
-    // One customer's data: kept in no cache (a shared till's browser).
-    let headers = [
-        (header::CONTENT_DISPOSITION, file),
-        (header::CACHE_CONTROL, "no-store".to_string()),
-    ];
+    let headers = owner::privacy::export_headers(&session.shop.id, &customer_ref);
     Ok((headers, axum::Json(export)).into_response())
 }
 

@@ -103,7 +103,8 @@ impl ExportTurns {
                 cuts: self.cuts.subscribe(),
             }),
             _ => Err(DbError::AtCapacity(format!(
-                "{MAX_EXPORTS} exports are running already; try again in half a minute"
+                "{} exports are running already; try again in half a minute",
+                self.total
             ))),
         }
     }

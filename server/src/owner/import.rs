@@ -530,9 +530,11 @@ impl ImportFailure {
     /// limit), the plain cause of a failure (its details go to the log).
     pub fn why_stopped(error: &DbError) -> String {
         match error {
-            DbError::Conflict(m) | DbError::LimitExceeded(m) | DbError::NotFound(m) => m.clone(),
+            DbError::Conflict(m)
+            | DbError::LimitExceeded(m)
+            | DbError::NotFound(m)
+            | DbError::AtCapacity(m) => m.clone(),
             DbError::StorageFull(_) => "the server's disk is full".into(),
-            DbError::AtCapacity(m) => m.clone(),
             DbError::Unavailable(_) => "the database was busy or unreachable".into(),
             DbError::Internal(_) => "an internal error".into(),
         }

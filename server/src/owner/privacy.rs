@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use axum::http::HeaderName;
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION};
 use chrono::Utc;
 use kept_shared::{CustomerExport, ErasedCustomer};
 
@@ -15,10 +17,17 @@ use crate::db::{AnswerQuery, Database, Db, DbError, Shop};
 /// How often free text past its shop's retention is looked for (and once at start).
 pub const TEXT_RETENTION_SWEEP: Duration = Duration::from_secs(3600);
 
-/// The `Content-Disposition` of a customer's export: an attachment named by
-/// the shop and the customer.
-pub fn export_disposition(shop_id: &str, customer_ref: &str) -> String {
-    format!("attachment; filename=\"{shop_id}-{customer_ref}.json\"")
+/// The headers of a customer's export (the owner API's and the dashboard's):
+/// an attachment named by the shop and the customer, kept in no cache (one
+/// customer's data, maybe on a shared till's browser).
+pub fn export_headers(shop_id: &str, customer_ref: &str) -> [(HeaderName, String); 2] {
+    [
+        (
+            CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{shop_id}-{customer_ref}.json\""),
+        ),
+        (CACHE_CONTROL, "no-store".to_string()),
+    ]
 }
 
 /// Everything stored about `customer_ref`: their purchases, points and

@@ -3,7 +3,6 @@
 use crate::http::streaming;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use futures_util::TryStreamExt;
@@ -98,12 +97,8 @@ pub async fn export_one(
     let Path((_, customer_ref)) = path?;
     validate_ref("customer_ref", &customer_ref)?;
     let export = owner::privacy::export(db.as_ref(), &shop, &customer_ref).await?;
-    let file = owner::privacy::export_disposition(&shop.id, &customer_ref);
     Ok((
-        [
-            (header::CONTENT_DISPOSITION, file),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
+        owner::privacy::export_headers(&shop.id, &customer_ref),
         Json(export),
     ))
 }
