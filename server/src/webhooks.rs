@@ -170,7 +170,7 @@ async fn attempt(
         .ok()
         .and_then(|u| receivers.refusal(&u));
     let sent = match refused {
-        Some(why) => Err(why),
+        Some(why) => Err(why.to_string()),
         None => http
             .post(&d.url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")

@@ -15,6 +15,7 @@ on_both_engines!(
     too_many_lapsed_customers_for_one_download_are_said_on_the_page,
     an_address_that_is_no_page_is_said_in_the_dashboard,
     a_customer_is_exported_and_erased_from_their_page,
+    a_refused_form_names_its_fields_in_the_owner_s_language,
 );
 
 async fn page(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
@@ -181,4 +182,57 @@ async fn a_customer_is_exported_and_erased_from_their_page(app: TestApp) {
     assert!(html.contains("Purchases deleted: 1;"), "{html}");
     let gone = app.owner_reply("customers/ann").await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
+}
+
+async fn a_refused_form_names_its_fields_in_the_owner_s_language(app: TestApp) {
+    let (cookie, csrf) = common::sign_in(&app).await;
+    let post = |lang: &'static str, path: &'static str, body: String| {
+        let (app, cookie) = (&app, format!("{cookie}; kept_lang={lang}"));
+        async move {
+            let reply = common::dashboard_post(app, &cookie, path, body).await;
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+            String::from_utf8(reply.body.to_vec()).unwrap()
+        }
+    };
+    let settings = |lang| {
+        post(
+            lang,
+            "/dashboard/settings",
+            format!(
+                "csrf={csrf}&name=Shop&time_zone=Mars%2FOlympus&points_per_unit=1\
+                 &churn_window_days=3&survey_cooldown_days=7&allowed_origins=shop.example\
+                 &tier.0.name=Base&tier.0.min_points=0&tier.0.labels=\
+                 &tier.1.name=Gold&tier.1.min_points=2000000000000000&tier.1.labels="
+            ),
+        )
+    };
+    // Each field by the label its form shows, a row by its number, the
+    // problem in the owner's words with its details.
+    let uk = settings("uk").await;
+    for said in [
+        "Вікно відтоку (днів): Від 7 до 730 днів",
+        "«Mars/Olympus» — не часовий пояс IANA на кшталт Europe/Kyiv",
+        "«shop.example» має виглядати як https://shop.example.com",
+        "Рівні лояльності 2 · Від балів: Не більше 1\u{202f}000\u{202f}000\u{202f}000\u{202f}000\u{202f}000 балів",
+    ] {
+        assert!(uk.contains(said), "{said}: {uk}");
+    }
+    assert!(!uk.contains("churn_window_days:"), "no API path: {uk}");
+    let en = settings("en").await;
+    assert!(en.contains("Churn window (days): 7 to 730 days"), "{en}");
+
+    let ru = post(
+        "ru",
+        "/dashboard/webhooks",
+        format!("csrf={csrf}&url=ftp%3A%2F%2Fshop.example%2Fhook"),
+    )
+    .await;
+    for said in [
+        "Адрес http:// или https:// длиной не больше 2\u{202f}000 символов",
+        "Выберите хотя бы одно событие",
+    ] {
+        assert!(ru.contains(said), "{said}: {ru}");
+    }
+    let uk = post("uk", "/dashboard/kiosks/pin", format!("csrf={csrf}&pin=12")).await;
+    assert!(uk.contains("Від 6 до 12 цифр"), "{uk}");
 }

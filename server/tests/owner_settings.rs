@@ -98,6 +98,21 @@ async fn settings_are_checked_saved_and_logged(app: TestApp) {
     );
     let fields: Vec<String> = reply.error().fields.into_iter().map(|f| f.field).collect();
     assert_eq!(fields, ["tiers", "churn_window_days", "time_zone"]);
+    // Each field's problem is a code with its details, beside its English words.
+    let body: serde_json::Value = reply.json();
+    assert_eq!(
+        body["fields"][1],
+        serde_json::json!({
+            "field": "churn_window_days",
+            "message": "7 to 730 days",
+            "code": "range",
+            "min": 7,
+            "max": 730,
+            "unit": "days"
+        })
+    );
+    assert_eq!(body["fields"][2]["code"], "not_a_time_zone");
+    assert_eq!(body["fields"][2]["value"], "Mars/Olympus");
     let unchanged: ShopView = owner(&app, Method::GET, "settings", None).await.json();
     assert_eq!(unchanged.settings.churn_window_days, 90);
 
@@ -592,16 +607,34 @@ async fn the_survey_editor_sets_targeting_and_names_what_is_wrong(app: TestApp) 
             path: "/orders/*/done".into()
         }]
     );
-    // Wrong values: each named, nothing saved.
+    // Wrong values: each named by its label, linked to its field, nothing saved.
     let refused = post(form("601", "abc", "orders")).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     let html = String::from_utf8(refused.body.to_vec()).unwrap();
-    for field in [
-        "targeting.delay_seconds",
-        "targeting.sample_percent",
-        "targeting.pages[0].path",
+    for error in [
+        "href=\"#f-targeting-delay_seconds\">Delay after the page loads (seconds): 0 to 600 seconds",
+        "href=\"#f-targeting-sample_percent\">Share of visitors asked (%): 0 to 100 %",
+        "href=\"#f-targeting-pages-0--path\">Pages 1 · Path: A path starts with / (like /thank-you)",
     ] {
-        assert!(html.contains(field), "the errors name {field}");
+        assert!(html.contains(error), "{error}: {html}");
+    }
+    assert!(!html.contains("targeting.delay_seconds"), "no API path");
+    // In Russian, the same errors in Russian, with their details.
+    let refused = common::dashboard_post(
+        &app,
+        &format!("{cookie}; kept_lang=ru"),
+        &format!("/dashboard/surveys/{}", demo::CSAT_SURVEY),
+        form("601", "abc", "orders"),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = String::from_utf8(refused.body.to_vec()).unwrap();
+    for error in [
+        "От 0 до 600 секунд",
+        "От 0 до 100 %",
+        "Путь начинается с / (например, /thank-you)",
+    ] {
+        assert!(html.contains(error), "{error}: {html}");
     }
     let again: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
     assert_eq!(

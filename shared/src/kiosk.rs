@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::field_problem::{FieldProblem, Unit};
 use crate::limits::{MAX_NAME_CHARS, MAX_PIN_DIGITS, MAX_VERSION_CHARS, MIN_PIN_DIGITS};
 
 /// A shop's store (location): kiosk answers and purchases name it.
@@ -112,32 +113,29 @@ pub struct Devices {
 }
 
 /// A kiosk PIN: digits only (a tablet's number pad), [`MIN_PIN_DIGITS`] to [`MAX_PIN_DIGITS`].
-pub fn validate_pin(pin: &str) -> Result<(), String> {
+pub fn validate_pin(pin: &str) -> Result<(), FieldProblem> {
     let digits = pin.len();
     if !pin.bytes().all(|b| b.is_ascii_digit())
         || !(MIN_PIN_DIGITS..=MAX_PIN_DIGITS).contains(&digits)
     {
-        return Err(format!(
-            "a kiosk PIN is {MIN_PIN_DIGITS} to {MAX_PIN_DIGITS} digits"
-        ));
+        return Err(FieldProblem::Range {
+            min: MIN_PIN_DIGITS as u64,
+            max: MAX_PIN_DIGITS as u64,
+            unit: Unit::Digits,
+        });
     }
     Ok(())
 }
 
 /// A store's name as the owner types it: trimmed, not empty, at most
 /// [`MAX_NAME_CHARS`] characters, no control characters.
-pub fn validate_store_name(name: &str) -> Result<String, String> {
+pub fn validate_store_name(name: &str) -> Result<String, FieldProblem> {
+    if let Some(problem) = FieldProblem::of_length(name, MAX_NAME_CHARS) {
+        return Err(problem);
+    }
     let name = name.trim();
-    if name.is_empty() {
-        return Err("a store needs a name".into());
-    }
-    if name.chars().count() > MAX_NAME_CHARS {
-        return Err(format!(
-            "a store's name has at most {MAX_NAME_CHARS} characters"
-        ));
-    }
     if name.chars().any(char::is_control) {
-        return Err("a store's name may not hold control characters".into());
+        return Err(FieldProblem::ControlCharacters);
     }
     Ok(name.to_string())
 }

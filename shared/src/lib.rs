@@ -8,6 +8,7 @@ pub mod analytics;
 pub mod answer;
 pub mod api;
 pub mod error;
+pub mod field_problem;
 pub mod import_problem;
 pub mod json;
 pub mod kiosk;
@@ -34,6 +35,7 @@ pub use analytics::{
 };
 pub use answer::{Answer, AnswerValue, Channel};
 pub use error::{ApiError, ErrorCode};
+pub use field_problem::{FieldProblem, Unit};
 pub use import_problem::ImportProblem;
 pub use kiosk::{
     Device, DeviceReport, Devices, KioskPin, KioskRespondent, KioskSetup, KioskSetupRequest,

@@ -65,6 +65,8 @@ pub const DEFAULT_LINK_DAYS: u32 = 30;
 pub const MAX_LINK_DAYS: u32 = 365;
 /// Most links one bulk request makes.
 pub const MAX_BULK_LINKS: usize = 10_000;
+/// Bulk links for lapsed customers: bought last 1 to this many days ago (ten years).
+pub const MAX_LAPSED_DAYS: u32 = 3650;
 /// Digits of a kiosk PIN: six at least, as guessing is limited per shop but not stopped.
 pub const MIN_PIN_DIGITS: usize = 6;
 pub const MAX_PIN_DIGITS: usize = 12;

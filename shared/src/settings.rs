@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::field_problem::{FieldProblem, Unit};
 use crate::limits::*;
 use crate::validate::validate_ref;
 use crate::{Survey, SurveyKind};
@@ -88,19 +89,29 @@ pub struct RotatedSecret {
     pub secret: String,
 }
 
-/// One field that fails its rule.
+/// One field that fails its rule: the problem's code and details, and its
+/// English words in `message`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     /// The field, as a path: `name`, `tiers[1].min_points`, `texts.uk.question`.
     pub field: String,
     pub message: String,
+    #[serde(flatten)]
+    pub problem: FieldProblem,
 }
 
-fn err(field: impl Into<String>, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field: field.into(),
-        message: message.into(),
+impl FieldError {
+    pub fn new(field: impl Into<String>, problem: FieldProblem) -> FieldError {
+        FieldError {
+            field: field.into(),
+            message: problem.to_string(),
+            problem,
+        }
     }
+}
+
+fn err(field: impl Into<String>, problem: FieldProblem) -> FieldError {
+    FieldError::new(field, problem)
 }
 
 /// `https://shop.example` as a browser sends it in `Origin`: scheme and host (and
@@ -148,14 +159,8 @@ pub fn valid_locale(code: &str) -> bool {
 }
 
 fn check_len(field: &str, text: &str, max: usize, errors: &mut Vec<FieldError>) {
-    let len = text.trim().chars().count();
-    if len == 0 {
-        errors.push(err(field, "must not be empty"));
-    } else if len > max {
-        errors.push(err(
-            field,
-            format!("is {len} characters long, the most is {max}"),
-        ));
+    if let Some(problem) = FieldProblem::of_length(text, max) {
+        errors.push(err(field, problem));
     }
 }
 
@@ -169,7 +174,9 @@ fn check_labels(
         if !valid_locale(locale) {
             errors.push(err(
                 format!("{field}.{locale}"),
-                format!("{locale:?} is not a locale code like en or pt-BR"),
+                FieldProblem::NotALocale {
+                    value: locale.clone(),
+                },
             ));
         }
         check_len(&format!("{field}.{locale}"), label, max, errors);
@@ -186,7 +193,10 @@ impl ShopSettings {
         if self.allowed_origins.len() > MAX_ORIGINS {
             errors.push(err(
                 "allowed_origins",
-                format!("at most {MAX_ORIGINS} origins"),
+                FieldProblem::AtMost {
+                    max: MAX_ORIGINS as u64,
+                    unit: Unit::Origins,
+                },
             ));
         }
         let mut origins = Vec::new();
@@ -196,16 +206,23 @@ impl ShopSettings {
                 Some(_) => {}
                 None => errors.push(err(
                     format!("allowed_origins[{i}]"),
-                    format!("{o:?} must look like https://shop.example.com (scheme, host and an optional port; no path)"),
+                    FieldProblem::NotAnOrigin { value: o.clone() },
                 )),
             }
         }
         self.allowed_origins = origins;
         if self.tiers.is_empty() || self.tiers.len() > MAX_TIERS {
-            errors.push(err("tiers", format!("1 to {MAX_TIERS} tiers")));
+            errors.push(err(
+                "tiers",
+                FieldProblem::Range {
+                    min: 1,
+                    max: MAX_TIERS as u64,
+                    unit: Unit::Tiers,
+                },
+            ));
         }
         if !self.tiers.iter().any(|t| t.min_points == 0) {
-            errors.push(err("tiers", "one tier must start at 0 points"));
+            errors.push(err("tiers", FieldProblem::NoTierAtZero));
         }
         let mut names = BTreeSet::new();
         for (i, t) in self.tiers.iter_mut().enumerate() {
@@ -219,13 +236,18 @@ impl ShopSettings {
             if !names.insert(t.name.clone()) {
                 errors.push(err(
                     format!("tiers[{i}].name"),
-                    format!("two tiers are named {:?}", t.name),
+                    FieldProblem::Repeated {
+                        value: t.name.clone(),
+                    },
                 ));
             }
             if t.min_points > MAX_POINTS {
                 errors.push(err(
                     format!("tiers[{i}].min_points"),
-                    format!("at most {MAX_POINTS}"),
+                    FieldProblem::AtMost {
+                        max: MAX_POINTS,
+                        unit: Unit::Points,
+                    },
                 ));
             }
             check_labels(
@@ -239,25 +261,41 @@ impl ShopSettings {
         if self.points_per_unit > MAX_POINTS_PER_UNIT {
             errors.push(err(
                 "points_per_unit",
-                format!("0 to {MAX_POINTS_PER_UNIT}"),
+                FieldProblem::Range {
+                    min: 0,
+                    max: MAX_POINTS_PER_UNIT,
+                    unit: Unit::Points,
+                },
             ));
         }
         if !(MIN_CHURN_WINDOW_DAYS..=MAX_CHURN_WINDOW_DAYS).contains(&self.churn_window_days) {
             errors.push(err(
                 "churn_window_days",
-                format!("{MIN_CHURN_WINDOW_DAYS} to {MAX_CHURN_WINDOW_DAYS} days"),
+                FieldProblem::Range {
+                    min: MIN_CHURN_WINDOW_DAYS.into(),
+                    max: MAX_CHURN_WINDOW_DAYS.into(),
+                    unit: Unit::Days,
+                },
             ));
         }
         if self.text_retention_days > MAX_TEXT_RETENTION_DAYS {
             errors.push(err(
                 "text_retention_days",
-                format!("0 (keep) to {MAX_TEXT_RETENTION_DAYS} days"),
+                FieldProblem::Range {
+                    min: 0,
+                    max: MAX_TEXT_RETENTION_DAYS.into(),
+                    unit: Unit::Days,
+                },
             ));
         }
         if self.survey_cooldown_days > MAX_RECONTACT_DAYS {
             errors.push(err(
                 "survey_cooldown_days",
-                format!("0 to {MAX_RECONTACT_DAYS} days"),
+                FieldProblem::Range {
+                    min: 0,
+                    max: MAX_RECONTACT_DAYS.into(),
+                    unit: Unit::Days,
+                },
             ));
         }
         if errors.is_empty() {
@@ -273,30 +311,46 @@ impl ShopSettings {
 pub fn validate_survey(s: &Survey) -> Result<(), Vec<FieldError>> {
     let mut errors = Vec::new();
     if let Err(e) = validate_ref("id", &s.id) {
-        errors.push(err("id", e.to_string()));
+        errors.push(err("id", FieldProblem::of_reference(e)));
     } else if s.id.chars().count() > MAX_ID_CHARS {
-        errors.push(err("id", format!("at most {MAX_ID_CHARS} characters")));
+        errors.push(err(
+            "id",
+            FieldProblem::TooLong {
+                len: s.id.chars().count() as u64,
+                max: MAX_ID_CHARS as u64,
+            },
+        ));
     }
     if !valid_locale(&s.default_locale) {
         errors.push(err(
             "default_locale",
-            "is not a locale code like en or pt-BR",
+            FieldProblem::NotALocale {
+                value: s.default_locale.clone(),
+            },
         ));
     }
     if !s.texts.contains_key(&s.default_locale) {
         errors.push(err(
             format!("texts.{}", s.default_locale),
-            "the default locale needs its texts",
+            FieldProblem::DefaultLocaleWithoutTexts,
         ));
     }
     if s.texts.len() > MAX_LOCALES {
-        errors.push(err("texts", format!("at most {MAX_LOCALES} locales")));
+        errors.push(err(
+            "texts",
+            FieldProblem::AtMost {
+                max: MAX_LOCALES as u64,
+                unit: Unit::Locales,
+            },
+        ));
     }
     for (locale, t) in &s.texts {
         if !valid_locale(locale) {
             errors.push(err(
                 format!("texts.{locale}"),
-                format!("{locale:?} is not a locale code like en or pt-BR"),
+                FieldProblem::NotALocale {
+                    value: locale.clone(),
+                },
             ));
         }
         check_len(
@@ -319,24 +373,33 @@ pub fn validate_survey(s: &Survey) -> Result<(), Vec<FieldError>> {
     crate::targeting::validate_targeting(&s.targeting, &mut errors);
     if let SurveyKind::ChurnReason { reasons, .. } = &s.kind {
         if reasons.is_empty() || reasons.len() > MAX_REASONS {
-            errors.push(err("reasons", format!("1 to {MAX_REASONS} reasons")));
+            errors.push(err(
+                "reasons",
+                FieldProblem::Range {
+                    min: 1,
+                    max: MAX_REASONS as u64,
+                    unit: Unit::Reasons,
+                },
+            ));
         }
         let mut codes = BTreeSet::new();
         for (i, r) in reasons.iter().enumerate() {
             if let Err(e) = validate_ref("code", &r.code) {
-                errors.push(err(format!("reasons[{i}].code"), e.to_string()));
+                errors.push(err(
+                    format!("reasons[{i}].code"),
+                    FieldProblem::of_reference(e),
+                ));
             }
             if !codes.insert(&r.code) {
                 errors.push(err(
                     format!("reasons[{i}].code"),
-                    format!("two reasons have the code {:?}", r.code),
+                    FieldProblem::Repeated {
+                        value: r.code.clone(),
+                    },
                 ));
             }
             if r.labels.is_empty() {
-                errors.push(err(
-                    format!("reasons[{i}].labels"),
-                    "a reason needs a label",
-                ));
+                errors.push(err(format!("reasons[{i}].labels"), FieldProblem::NoLabel));
             }
             check_labels(
                 &format!("reasons[{i}].labels"),

@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::field_problem::{FieldProblem, Unit};
 use crate::limits::{
     MAX_CHURN_WINDOW_DAYS, MAX_DELAY_SECONDS, MAX_PAGE_PATH_CHARS, MAX_PAGE_RULES,
     MAX_RECONTACT_DAYS, MIN_CHURN_WINDOW_DAYS,
@@ -114,53 +115,69 @@ impl PageMatch {
 
 /// Checks a survey's targeting; the errors name the fields (`targeting.pages[2].path`).
 pub fn validate_targeting(t: &Targeting, errors: &mut Vec<FieldError>) {
-    let mut err = |field: String, message: String| errors.push(FieldError { field, message });
+    let mut err =
+        |field: String, problem: FieldProblem| errors.push(FieldError::new(field, problem));
+    let range = |min: u32, max: u32, unit: Unit| FieldProblem::Range {
+        min: min.into(),
+        max: max.into(),
+        unit,
+    };
     if let Audience::Lapsed { days } = t.audience
         && !(MIN_CHURN_WINDOW_DAYS..=MAX_CHURN_WINDOW_DAYS).contains(&days)
     {
         err(
             "targeting.audience.days".into(),
-            format!("{MIN_CHURN_WINDOW_DAYS} to {MAX_CHURN_WINDOW_DAYS} days"),
+            range(MIN_CHURN_WINDOW_DAYS, MAX_CHURN_WINDOW_DAYS, Unit::Days),
         );
     }
     if t.pages.len() > MAX_PAGE_RULES {
         err(
             "targeting.pages".into(),
-            format!("at most {MAX_PAGE_RULES} page rules"),
+            FieldProblem::AtMost {
+                max: MAX_PAGE_RULES as u64,
+                unit: Unit::PageRules,
+            },
         );
     }
     for (i, rule) in t.pages.iter().enumerate() {
         let p = &rule.path;
-        let message = if !p.starts_with('/') {
-            Some("a path starts with / (like /thank-you)".to_string())
-        } else if p.chars().count() > MAX_PAGE_PATH_CHARS {
-            Some(format!("at most {MAX_PAGE_PATH_CHARS} characters"))
+        let len = p.chars().count();
+        let problem = if !p.starts_with('/') {
+            Some(FieldProblem::PathNotAbsolute)
+        } else if len > MAX_PAGE_PATH_CHARS {
+            Some(FieldProblem::TooLong {
+                len: len as u64,
+                max: MAX_PAGE_PATH_CHARS as u64,
+            })
         } else if p.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            Some("no spaces or control characters".into())
+            Some(FieldProblem::PathWithSpaces)
         } else if p.contains(['?', '#']) {
-            Some("only the path: no ?query or #fragment".into())
+            Some(FieldProblem::PathWithQuery)
         } else if rule.kind != PageMatch::Glob && p.contains('*') {
-            Some("* is a wildcard only in a glob".into())
+            Some(FieldProblem::WildcardOutsideGlob)
         } else {
             None
         };
-        if let Some(m) = message {
-            err(format!("targeting.pages[{i}].path"), m);
+        if let Some(problem) = problem {
+            err(format!("targeting.pages[{i}].path"), problem);
         }
     }
     if t.delay_seconds > MAX_DELAY_SECONDS {
         err(
             "targeting.delay_seconds".into(),
-            format!("0 to {MAX_DELAY_SECONDS} seconds"),
+            range(0, MAX_DELAY_SECONDS, Unit::Seconds),
         );
     }
     if t.sample_percent > 100 {
-        err("targeting.sample_percent".into(), "0 to 100".into());
+        err(
+            "targeting.sample_percent".into(),
+            range(0, 100, Unit::Percent),
+        );
     }
     if t.recontact_days > MAX_RECONTACT_DAYS {
         err(
             "targeting.recontact_days".into(),
-            format!("0 to {MAX_RECONTACT_DAYS} days"),
+            range(0, MAX_RECONTACT_DAYS, Unit::Days),
         );
     }
 }

@@ -11,7 +11,7 @@ use maud::html;
 use serde::Deserialize;
 
 use super::format;
-use super::i18n::fill;
+use super::i18n::Texts;
 use super::layout::{Section, aria_invalid, enc, errors, pagination, shell};
 use super::refused;
 use super::responses::answers_table;
@@ -21,7 +21,7 @@ use crate::db::{CustomerQuery, CustomerSort, Db};
 use crate::http::Failure;
 use crate::owner;
 use crate::owner::settings::ChangeError;
-use kept_shared::limits::MAX_BULK_LINKS;
+use kept_shared::limits::MAX_LAPSED_DAYS;
 
 /// Customers on one page.
 const PAGE: u64 = 50;
@@ -251,6 +251,15 @@ pub async fn win_back(State(db): State<Db>, session: Session) -> Result<Response
 }
 
 /// The win-back page; `invalid` says what the links form (`asked`) got wrong.
+/// The win-back links form's labels, by field (see `field_problems`).
+fn links_label(t: &Texts, key: &str) -> Option<&'static str> {
+    Some(match key {
+        "survey" => t.link_survey,
+        "lapsed_days" => t.lapsed_days,
+        _ => return None,
+    })
+}
+
 async fn render_win_back(
     db: &Db,
     session: &Session,
@@ -268,7 +277,7 @@ async fn render_win_back(
         .collect();
     let content = html! {
         p class="intro" { (t.win_back_intro) }
-        (errors(t, invalid, |f| format!("links-{f}")))
+        (errors(lang, invalid, |f| format!("links-{f}"), links_label))
         p { a class="button secondary" href="/dashboard/win-back.csv" download { (t.download_csv) } }
         @if list.is_empty() { p role="status" { (t.nothing_found) } } @else {
             p role="status" { (lang.count(list.len() as u64, &t.customers_count)) }
@@ -306,7 +315,7 @@ async fn render_win_back(
                     }
                 } }
             }
-            label { (t.lapsed_days) input id="links-lapsed_days" name="lapsed_days" type="number" min="1" max="3650" value=(asked.map_or(session.shop.churn_window_days, |a| a.lapsed_days)) required aria-invalid=[aria_invalid(invalid, "lapsed_days")]; }
+            label { (t.lapsed_days) input id="links-lapsed_days" name="lapsed_days" type="number" min="1" max=(MAX_LAPSED_DAYS) value=(asked.map_or(session.shop.churn_window_days, |a| a.lapsed_days)) required aria-invalid=[aria_invalid(invalid, "lapsed_days")]; }
             div class="actions" { button type="submit" { (t.download_links) } }
         }
     };
@@ -339,23 +348,6 @@ pub async fn win_back_links(
         Ok(rows) => rows,
         // Said on the page, beside the form, rather than as the API's JSON.
         Err(ChangeError::Invalid(invalid)) => {
-            let t = session.lang.texts();
-            // The form's days are 1 to 3650, so what the store refuses of them
-            // is that more customers lapsed than one download holds: said in
-            // the owner's language.
-            let invalid: Vec<FieldError> = invalid
-                .into_iter()
-                .map(|e| match e.field.as_str() {
-                    "lapsed_days" => FieldError {
-                        message: fill(
-                            t.links_too_many,
-                            &[("max", &format::whole(MAX_BULK_LINKS as u64))],
-                        ),
-                        ..e
-                    },
-                    _ => e,
-                })
-                .collect();
             return Ok(refused(
                 render_win_back(&db, &session, &invalid, Some(&q)).await?,
             ));

@@ -7,14 +7,14 @@ use kept_shared::ImportProblem;
 use super::format::money;
 use super::i18n::{Forms, Lang};
 
-const CHARACTERS: Forms = Forms {
+pub(super) const CHARACTERS: Forms = Forms {
     one: "символ",
     few: "символа",
     many: "символов",
     other: "",
 };
 
-const CHARACTERS_UK: Forms = Forms {
+pub(super) const CHARACTERS_UK: Forms = Forms {
     one: "символ",
     few: "символи",
     many: "символів",
@@ -172,7 +172,7 @@ pub fn describe(lang: Lang, problem: &ImportProblem) -> String {
 
 /// A sentence begins with a capital letter (the API's words do not: they follow
 /// a field's name in a log line).
-fn capitalized(words: &str) -> String {
+pub(super) fn capitalized(words: &str) -> String {
     let mut chars = words.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

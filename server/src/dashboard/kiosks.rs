@@ -11,7 +11,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::format;
-use super::i18n::fill;
+use super::i18n::{Texts, fill};
 use super::layout::{Section, aria_invalid, errors, shell};
 use super::session::Session;
 use super::surveys::dashboard_actor;
@@ -20,6 +20,15 @@ use crate::db::Db;
 use crate::http::Failure;
 use crate::owner::kiosks;
 use crate::owner::settings::ChangeError;
+
+fn field_label(t: &Texts, key: &str) -> Option<&'static str> {
+    Some(match key {
+        "id" => t.store_id,
+        "name" => t.store_name,
+        "pin" => t.kiosk_pin,
+        _ => return None,
+    })
+}
 
 fn field_id(field: &str) -> String {
     format!("k-{field}")
@@ -52,7 +61,7 @@ async fn render(
     let content = html! {
         p class="intro" { (t.kiosks_intro) }
         @if let Some(n) = notice { (n) }
-        (errors(t, invalid, field_id))
+        (errors(session.lang, invalid, field_id, field_label))
         p { (t.kiosk_address) ": " a href=(kiosk_path) data-testid="kiosk-address" { code { (kiosk_path) } } }
 
         h2 { (t.tablets) }

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use kept_shared::FieldError;
 use maud::{DOCTYPE, Markup, html};
 
+use super::field_problems;
 use super::format::whole;
 use super::i18n::{Lang, Texts, fill};
 use super::session::Session;
@@ -189,14 +190,25 @@ pub fn aria_invalid(errors: &[FieldError], field: &str) -> Option<&'static str> 
 }
 
 /// The list of fields a form got wrong, each linking to its field.
-pub fn errors(t: &Texts, errors: &[FieldError], field_id: impl Fn(&str) -> String) -> Markup {
+/// A refused form's errors, each linking to its field, named by the form's
+/// `label`s (see [`field_problems::field_name`]) and said in `lang`.
+pub fn errors(
+    lang: Lang,
+    errors: &[FieldError],
+    field_id: impl Fn(&str) -> String,
+    label: impl Fn(&Texts, &str) -> Option<&'static str>,
+) -> Markup {
+    let t = lang.texts();
     html! {
         @if !errors.is_empty() {
             div class="errors" role="alert" tabindex="-1" id="errors" {
                 h2 { (t.errors_title) }
                 ul {
                     @for e in errors {
-                        li { a href={"#" (field_id(&e.field))} { (e.field) ": " (e.message) } }
+                        li { a href={"#" (field_id(&e.field))} {
+                            (field_problems::field_name(t, &e.field, &label)) ": "
+                            (field_problems::describe(lang, &e.problem))
+                        } }
                     }
                 }
             }
@@ -261,10 +273,7 @@ mod tests {
         let errors = |fields: &[&str]| -> Vec<FieldError> {
             fields
                 .iter()
-                .map(|f| FieldError {
-                    field: f.to_string(),
-                    message: "wrong".into(),
-                })
+                .map(|f| FieldError::new(*f, kept_shared::FieldProblem::Empty))
                 .collect()
         };
         let e = errors(&["name", "tiers[0].name", "texts.en.question"]);

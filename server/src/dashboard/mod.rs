@@ -5,6 +5,7 @@
 
 mod charts;
 mod customers;
+mod field_problems;
 mod form;
 mod format;
 mod i18n;

@@ -12,6 +12,7 @@ use kept_shared::{FieldError, ShopSettings, TierSetting};
 use maud::{Markup, html};
 
 use super::format;
+use super::i18n::Texts;
 use super::layout::{Section, aria_invalid, errors, shell};
 use super::session::{Session, sign_in};
 use super::surveys::dashboard_actor;
@@ -24,6 +25,24 @@ use crate::tokens::TokenKind;
 
 /// Lines of the audit log shown.
 const AUDIT_LINES: u64 = 50;
+
+/// Each field's label, by its path (`tiers.min_points`; see `field_problems`).
+fn field_label(t: &Texts, key: &str) -> Option<&'static str> {
+    Some(match key {
+        "name" => t.shop_name,
+        "time_zone" => t.time_zone,
+        "points_per_unit" => t.points_per_unit,
+        "churn_window_days" => t.churn_window,
+        "survey_cooldown_days" => t.survey_cooldown,
+        "text_retention_days" => t.text_retention,
+        "allowed_origins" => t.allowed_origins,
+        "tiers" => t.tiers,
+        "tiers.name" => t.tier_name,
+        "tiers.min_points" => t.min_points,
+        "tiers.labels" => t.tier_labels_hint,
+        _ => return None,
+    })
+}
 
 fn field_id(path: &str) -> String {
     format!(
@@ -72,7 +91,7 @@ async fn render(
         .collect::<Vec<_>>();
     let content = html! {
         @if let Some(n) = notice { (n) }
-        (errors(t, errs, field_id))
+        (errors(session.lang, errs, field_id, field_label))
         form method="post" action="/dashboard/settings" {
             input type="hidden" name="csrf" value=(session.csrf);
             div class="grid2" {

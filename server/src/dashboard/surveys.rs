@@ -81,6 +81,27 @@ pub async fn list(State(db): State<Db>, session: Session) -> Result<Response, Fa
 }
 
 /// A field's id in the form, from its path in a [`FieldError`].
+/// Each field's label, by its path (`reasons.code`; see `field_problems`).
+fn field_label(t: &Texts, key: &str) -> Option<&'static str> {
+    Some(match key {
+        "default_locale" => t.default_locale,
+        "new_locale" => t.locale_code,
+        "texts.question" => t.question,
+        "texts.follow_up" => t.follow_up,
+        "targeting.audience" => t.audience,
+        "targeting.audience.days" => t.lapsed_days,
+        "targeting.pages" => t.pages,
+        "targeting.pages.path" => t.page_path,
+        "targeting.delay_seconds" => t.delay_seconds,
+        "targeting.sample_percent" => t.sample_percent,
+        "targeting.recontact_days" => t.recontact_days,
+        "reasons" => t.reasons,
+        "reasons.code" => t.reason_code,
+        "reasons.labels" => t.label,
+        _ => return None,
+    })
+}
+
 fn field_id(path: &str) -> String {
     format!(
         "f-{}",
@@ -107,7 +128,7 @@ fn edit_form(session: &Session, d: &SurveyDefinition, errs: &[FieldError], saved
         l
     };
     html! {
-        (errors(t, errs, field_id))
+        (errors(session.lang, errs, field_id, field_label))
         @if saved { p class="status-message" role="status" { (t.saved) } }
         form method="post" action={"/dashboard/surveys/" (id)} {
             input type="hidden" name="csrf" value=(session.csrf);
@@ -395,10 +416,12 @@ pub async fn save(
         let errs = if valid_locale(new) {
             vec![]
         } else {
-            vec![FieldError {
-                field: "new_locale".into(),
-                message: format!("{new:?} is not a locale code like de or pt-BR"),
-            }]
+            vec![FieldError::new(
+                "new_locale",
+                kept_shared::FieldProblem::NotALocale {
+                    value: new.to_string(),
+                },
+            )]
         };
         let shown = if errs.is_empty() {
             draft

@@ -30,6 +30,14 @@ fn event_name(t: &Texts, k: EventKind) -> &'static str {
     }
 }
 
+fn field_label(t: &Texts, key: &str) -> Option<&'static str> {
+    Some(match key {
+        "url" => t.webhook_url,
+        "events" => t.webhook_events,
+        _ => return None,
+    })
+}
+
 fn field_id(field: &str) -> String {
     format!("w-{field}")
 }
@@ -57,7 +65,7 @@ async fn render(
     let content = html! {
         p class="intro" { (t.webhooks_intro) }
         @if let Some(n) = notice { (n) }
-        (errors(t, invalid, field_id))
+        (errors(lang, invalid, field_id, field_label))
         @for (h, log) in hooks.iter().zip(&logs) {
             section class="card" aria-labelledby={"h-" (h.id)} data-testid="webhook" {
                 h2 id={"h-" (h.id)} class="inline" { code { (h.url) } }

@@ -63,7 +63,10 @@ pub async fn follow_up(
     if note.chars().count() > max {
         return Err(ChangeError::field(
             "note",
-            format!("at most {max} characters"),
+            kept_shared::FieldProblem::TooLong {
+                len: note.chars().count() as u64,
+                max: max as u64,
+            },
         ));
     }
     db.set_follow_up(

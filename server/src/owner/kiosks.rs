@@ -4,7 +4,7 @@
 use chrono::Utc;
 use kept_shared::kiosk::{validate_pin, validate_store_name};
 use kept_shared::limits::{DEFAULT_DEVICE_STALE_HOURS, MAX_DEVICE_STALE_HOURS, MAX_STORES};
-use kept_shared::{Devices, Store};
+use kept_shared::{Devices, FieldProblem, Store, Unit};
 
 use super::settings::{Actor, ChangeError, audit};
 use crate::db::{Database, DbError, Shop};
@@ -24,7 +24,10 @@ pub async fn put_store(
     if stores.len() >= MAX_STORES && !stores.iter().any(|s| s.id == id) {
         return Err(ChangeError::field(
             "id",
-            format!("a shop may have at most {MAX_STORES} stores"),
+            FieldProblem::AtMost {
+                max: MAX_STORES as u64,
+                unit: Unit::Stores,
+            },
         ));
     }
     let store = Store {

@@ -6,9 +6,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Days, Duration, Utc};
-use kept_shared::limits::{DEFAULT_LINK_DAYS, MAX_BULK_LINKS, MAX_LINK_DAYS};
+use kept_shared::limits::{DEFAULT_LINK_DAYS, MAX_BULK_LINKS, MAX_LAPSED_DAYS, MAX_LINK_DAYS};
 use kept_shared::validate::validate_ref;
-use kept_shared::{BulkLinksRequest, LinkRequest, PersonalLink};
+use kept_shared::{BulkLinksRequest, FieldProblem, LinkRequest, PersonalLink, Unit};
 
 use super::exports::LinkRow;
 use super::settings::ChangeError;
@@ -21,10 +21,22 @@ fn expires_at(days: Option<u32>, now: DateTime<Utc>) -> Result<DateTime<Utc>, Ch
     if !(1..=MAX_LINK_DAYS).contains(&days) {
         return Err(ChangeError::field(
             "expires_in_days",
-            format!("a link lasts 1 to {MAX_LINK_DAYS} days"),
+            FieldProblem::Range {
+                min: 1,
+                max: MAX_LINK_DAYS.into(),
+                unit: Unit::Days,
+            },
         ));
     }
     Ok(now + Duration::days(i64::from(days)))
+}
+
+fn lapsed_days_range() -> FieldProblem {
+    FieldProblem::Range {
+        min: 1,
+        max: MAX_LAPSED_DAYS.into(),
+        unit: Unit::Days,
+    }
 }
 
 /// The survey must be one of the shop's (active or not: a link may be made
@@ -39,7 +51,9 @@ async fn check_survey(db: &dyn Database, shop: &Shop, survey: &str) -> Result<()
     {
         return Err(ChangeError::field(
             "survey",
-            format!("the shop has no survey {survey:?}"),
+            FieldProblem::UnknownSurvey {
+                survey: survey.to_string(),
+            },
         ));
     }
     Ok(())
@@ -103,17 +117,14 @@ pub async fn bulk(
     let expires_at = expires_at(req.expires_in_days, Utc::now())?;
     let customers: Vec<String> = match (req.customers.is_empty(), req.lapsed_days) {
         (false, None) => req.customers.clone(),
-        (true, Some(0)) => {
-            return Err(ChangeError::field(
-                "lapsed_days",
-                "lapsed_days is 1 or more",
-            ));
+        (true, Some(days)) if !(1..=MAX_LAPSED_DAYS).contains(&days) => {
+            return Err(ChangeError::field("lapsed_days", lapsed_days_range()));
         }
         (true, Some(days)) => {
             let today = today(shop.time_zone);
             let before = today
                 .checked_sub_days(Days::new(u64::from(days)))
-                .ok_or_else(|| ChangeError::field("lapsed_days", "too many days"))?;
+                .ok_or_else(|| ChangeError::field("lapsed_days", lapsed_days_range()))?;
             db.customers_at(&shop.id, today)
                 .await?
                 .into_iter()
@@ -124,7 +135,7 @@ pub async fn bulk(
         _ => {
             return Err(ChangeError::field(
                 "customers",
-                "give either customers (a list of references) or lapsed_days",
+                FieldProblem::CustomersOrLapsedDays,
             ));
         }
     };
@@ -132,18 +143,18 @@ pub async fn bulk(
         return Err(match req.lapsed_days {
             Some(days) => ChangeError::field(
                 "lapsed_days",
-                format!(
-                    "{} customers bought last {days} or more days ago; one request makes at \
-                     most {MAX_BULK_LINKS} links: ask for more days to narrow them",
-                    customers.len()
-                ),
+                FieldProblem::TooManyLapsed {
+                    count: customers.len() as u64,
+                    days: days.into(),
+                    max: MAX_BULK_LINKS as u64,
+                },
             ),
             None => ChangeError::field(
                 "customers",
-                format!(
-                    "{} customers; one request makes at most {MAX_BULK_LINKS} links",
-                    customers.len()
-                ),
+                FieldProblem::TooManyCustomers {
+                    count: customers.len() as u64,
+                    max: MAX_BULK_LINKS as u64,
+                },
             ),
         });
     }

@@ -6,7 +6,8 @@ use chrono::Utc;
 use chrono_tz::Tz;
 use kept_shared::settings::validate_survey;
 use kept_shared::{
-    AuditEntry, FieldError, RotatedSecret, ShopSettings, ShopView, SurveyDefinition, TierSetting,
+    AuditEntry, FieldError, FieldProblem, RotatedSecret, ShopSettings, ShopView, SurveyDefinition,
+    TierSetting,
 };
 
 use crate::db::{AuditRecord, Database, DbError, Shop, ShopUpdate, SurveyRecord, Tier};
@@ -27,17 +28,14 @@ pub enum ChangeError {
 
 impl ChangeError {
     /// One field that breaks its rule.
-    pub fn field(field: &str, message: impl Into<String>) -> ChangeError {
-        ChangeError::Invalid(vec![FieldError {
-            field: field.into(),
-            message: message.into(),
-        }])
+    pub fn field(field: &str, problem: FieldProblem) -> ChangeError {
+        ChangeError::Invalid(vec![FieldError::new(field, problem)])
     }
 
     /// `value` of the reference field `field`, checked by the shared rule.
     pub fn check_ref(field: &str, value: &str) -> Result<(), ChangeError> {
         kept_shared::validate::validate_ref(field, value)
-            .map_err(|e| ChangeError::field(field, e.to_string()))
+            .map_err(|e| ChangeError::field(field, FieldProblem::of_reference(e)))
     }
 }
 
@@ -104,13 +102,12 @@ pub async fn update_settings(
     let mut errors = settings.validate().err().unwrap_or_default();
     let zone: Option<Tz> = settings.time_zone.trim().parse().ok();
     if zone.is_none() {
-        errors.push(FieldError {
-            field: "time_zone".into(),
-            message: format!(
-                "{:?} is not an IANA time zone such as Europe/Kyiv",
-                settings.time_zone
-            ),
-        });
+        errors.push(FieldError::new(
+            "time_zone",
+            FieldProblem::NotATimeZone {
+                value: settings.time_zone.clone(),
+            },
+        ));
     }
     if !errors.is_empty() {
         return Err(ChangeError::Invalid(errors));
@@ -239,14 +236,13 @@ pub async fn put_survey(
     if let Some(old) = &existing
         && old.survey.kind.name() != definition.survey.kind.name()
     {
-        errors.push(FieldError {
-            field: "kind".into(),
-            message: format!(
-                "a {} survey cannot become a {} survey: create a new survey instead",
-                old.survey.kind.name(),
-                definition.survey.kind.name()
-            ),
-        });
+        errors.push(FieldError::new(
+            "kind",
+            FieldProblem::KindChanged {
+                from: old.survey.kind.name().to_string(),
+                to: definition.survey.kind.name().to_string(),
+            },
+        ));
     }
     if !errors.is_empty() {
         return Err(ChangeError::Invalid(errors));

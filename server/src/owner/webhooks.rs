@@ -2,8 +2,8 @@
 //! remove, and read each one's delivery log.
 
 use chrono::Utc;
-use kept_shared::FieldError;
 use kept_shared::webhooks::{Delivery, MAX_WEBHOOK_URL_CHARS, MAX_WEBHOOKS, NewWebhook, Webhook};
+use kept_shared::{FieldError, FieldProblem, Unit};
 use rand::RngCore;
 
 use super::settings::{Actor, ChangeError, audit};
@@ -29,10 +29,7 @@ fn view(w: WebhookRecord, with_secret: bool) -> Webhook {
 /// server may call those; at least one event.
 fn check(new: &NewWebhook, receivers: Receivers) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    let field = |name: &str, message: &str| FieldError {
-        field: name.into(),
-        message: message.into(),
-    };
+    let field = FieldError::new;
     let url = reqwest::Url::parse(&new.url).ok().filter(|u| {
         new.url.chars().count() <= MAX_WEBHOOK_URL_CHARS
             && matches!(u.scheme(), "http" | "https")
@@ -41,16 +38,21 @@ fn check(new: &NewWebhook, receivers: Receivers) -> Vec<FieldError> {
     match url {
         None => errors.push(field(
             "url",
-            "an http:// or https:// address of at most 2000 characters",
+            FieldProblem::NotAWebAddress {
+                max: MAX_WEBHOOK_URL_CHARS as u64,
+            },
         )),
         Some(u) => {
-            if let Some(why) = receivers.refusal(&u) {
-                errors.push(field("url", &why));
+            if let Some(refused) = receivers.refusal(&u) {
+                errors.push(field(
+                    "url",
+                    FieldProblem::PrivateAddress { host: refused.0 },
+                ));
             }
         }
     }
     if new.events.is_empty() {
-        errors.push(field("events", "at least one event"));
+        errors.push(field("events", FieldProblem::NoEvents));
     }
     errors
 }
@@ -69,7 +71,10 @@ pub async fn create(
     if db.webhooks(&shop.id).await?.len() >= MAX_WEBHOOKS {
         return Err(ChangeError::field(
             "url",
-            format!("a shop may have at most {MAX_WEBHOOKS} webhooks"),
+            FieldProblem::AtMost {
+                max: MAX_WEBHOOKS as u64,
+                unit: Unit::Webhooks,
+            },
         ));
     }
     let mut id = [0u8; 8];

@@ -1,0 +1,337 @@
+//! A refused form's fields in the owner's language: which field, by the label
+//! the form shows it with, and what is wrong with it. English is the problem's
+//! own words, as the API gives them; Russian and Ukrainian are written here,
+//! from the same details (as an import's problems are, in `import_problems`).
+
+use kept_shared::{FieldProblem, Unit};
+
+use super::format::whole;
+use super::i18n::{Lang, Texts};
+use super::import_problems::{CHARACTERS, CHARACTERS_UK, capitalized};
+
+/// A unit after "up to" or "at most" a number: Russian and Ukrainian put it in
+/// the genitive, singular after a number ending in 1 (but 11), else plural.
+struct Genitive {
+    one: &'static str,
+    other: &'static str,
+}
+
+impl Genitive {
+    fn after(&self, n: u64) -> &'static str {
+        if n % 10 == 1 && n % 100 != 11 {
+            self.one
+        } else {
+            self.other
+        }
+    }
+}
+
+const fn g(one: &'static str, other: &'static str) -> Genitive {
+    Genitive { one, other }
+}
+
+/// The unit's genitive forms: (Russian, Ukrainian); `None` for a bare number.
+fn genitive(unit: Unit) -> Option<(Genitive, Genitive)> {
+    Some(match unit {
+        Unit::Number => return None,
+        Unit::Percent => (g("%", "%"), g("%", "%")),
+        Unit::Days => (g("дня", "дней"), g("дня", "днів")),
+        Unit::Seconds => (g("секунды", "секунд"), g("секунди", "секунд")),
+        Unit::Points => (g("балла", "баллов"), g("бала", "балів")),
+        Unit::Characters => (g("символа", "символов"), g("символу", "символів")),
+        Unit::Digits => (g("цифры", "цифр"), g("цифри", "цифр")),
+        Unit::Origins => (g("сайта", "сайтов"), g("сайту", "сайтів")),
+        Unit::Tiers => (g("уровня", "уровней"), g("рівня", "рівнів")),
+        Unit::Locales => (g("языка", "языков"), g("мови", "мов")),
+        Unit::PageRules => (g("правила", "правил"), g("правила", "правил")),
+        Unit::Reasons => (g("причины", "причин"), g("причини", "причин")),
+        Unit::Stores => (g("магазина", "магазинов"), g("магазину", "магазинів")),
+        Unit::Webhooks => (g("вебхука", "вебхуков"), g("вебхука", "вебхуків")),
+    })
+}
+
+/// `n` with its unit after "up to" or "at most", in Russian and Ukrainian.
+fn amount(n: u64, unit: Unit) -> (String, String) {
+    match genitive(unit) {
+        None => (whole(n), whole(n)),
+        Some((ru, uk)) => (
+            format!("{} {}", whole(n), ru.after(n)),
+            format!("{} {}", whole(n), uk.after(n)),
+        ),
+    }
+}
+
+/// `problem` as a sentence in `lang`.
+pub fn describe(lang: Lang, problem: &FieldProblem) -> String {
+    use FieldProblem as P;
+    let (ru, uk) = match problem {
+        P::Empty => (
+            "Не может быть пустым".into(),
+            "Не може бути порожнім".into(),
+        ),
+        P::TooLong { len, max } => (
+            format!(
+                "Длина — {}, а можно не больше {}",
+                Lang::Ru.count(*len, &CHARACTERS),
+                whole(*max)
+            ),
+            format!(
+                "Довжина — {}, а можна не більше ніж {}",
+                Lang::Uk.count(*len, &CHARACTERS_UK),
+                whole(*max)
+            ),
+        ),
+        P::BadCharacters => (
+            "Может содержать только латинские буквы, цифры и - _ . : @".into(),
+            "Може містити лише латинські літери, цифри та - _ . : @".into(),
+        ),
+        P::ControlCharacters => (
+            "Не может содержать управляющие символы".into(),
+            "Не може містити керівних символів".into(),
+        ),
+        P::Range { min, max, unit } => {
+            let (ru, uk) = amount(*max, *unit);
+            (
+                format!("От {} до {ru}", whole(*min)),
+                format!("Від {} до {uk}", whole(*min)),
+            )
+        }
+        P::AtMost { max, unit } => {
+            let (ru, uk) = amount(*max, *unit);
+            (format!("Не больше {ru}"), format!("Не більше {uk}"))
+        }
+        P::NotALocale { value } => (
+            format!("«{value}» — не код языка вроде en или pt-BR"),
+            format!("«{value}» — не код мови на кшталт en або pt-BR"),
+        ),
+        P::NotAnOrigin { value } => (
+            format!(
+                "«{value}» должен выглядеть как https://shop.example.com (схема, домен и, если \
+                 нужно, порт; без пути)"
+            ),
+            format!(
+                "«{value}» має виглядати як https://shop.example.com (схема, домен і, за \
+                 потреби, порт; без шляху)"
+            ),
+        ),
+        P::NotATimeZone { value } => (
+            format!("«{value}» — не часовой пояс IANA вроде Europe/Kyiv"),
+            format!("«{value}» — не часовий пояс IANA на кшталт Europe/Kyiv"),
+        ),
+        P::NoTierAtZero => (
+            "Один из уровней должен начинаться с 0 баллов".into(),
+            "Один із рівнів має починатися з 0 балів".into(),
+        ),
+        P::Repeated { value } => (
+            format!("«{value}» указано дважды"),
+            format!("«{value}» вказано двічі"),
+        ),
+        P::DefaultLocaleWithoutTexts => (
+            "У языка по умолчанию должны быть тексты".into(),
+            "Мова за замовчуванням повинна мати тексти".into(),
+        ),
+        P::NoLabel => (
+            "У причины должна быть подпись".into(),
+            "Причина повинна мати підпис".into(),
+        ),
+        P::KindChanged { from, to } => (
+            format!("Опрос типа {from} нельзя сделать опросом типа {to}: создайте новый опрос"),
+            format!(
+                "Опитування типу {from} не можна зробити опитуванням типу {to}: створіть нове \
+                 опитування"
+            ),
+        ),
+        P::PathNotAbsolute => (
+            "Путь начинается с / (например, /thank-you)".into(),
+            "Шлях починається з / (наприклад, /thank-you)".into(),
+        ),
+        P::PathWithSpaces => (
+            "Без пробелов и управляющих символов".into(),
+            "Без пробілів і керівних символів".into(),
+        ),
+        P::PathWithQuery => (
+            "Только путь: без ?запроса и #фрагмента".into(),
+            "Лише шлях: без ?запиту та #фрагмента".into(),
+        ),
+        P::WildcardOutsideGlob => (
+            "* означает «что угодно» только в шаблоне (glob)".into(),
+            "* означає «будь-що» лише в шаблоні (glob)".into(),
+        ),
+        P::NotAWebAddress { max } => {
+            let (ru, uk) = amount(*max, Unit::Characters);
+            (
+                format!("Адрес http:// или https:// длиной не больше {ru}"),
+                format!("Адреса http:// або https:// завдовжки не більше {uk}"),
+            )
+        }
+        P::PrivateAddress { host } => (
+            format!("{host} — адрес внутренней сети: Kept отправляет только на публичные адреса"),
+            format!("{host} — адреса внутрішньої мережі: Kept надсилає лише на публічні адреси"),
+        ),
+        P::NoEvents => (
+            "Выберите хотя бы одно событие".into(),
+            "Виберіть принаймні одну подію".into(),
+        ),
+        P::UnknownSurvey { survey } => (
+            format!("У магазина нет опроса «{survey}»"),
+            format!("Магазин не має опитування «{survey}»"),
+        ),
+        P::CustomersOrLapsedDays => (
+            "Укажите либо список клиентов, либо число дней без покупок".into(),
+            "Укажіть або список клієнтів, або кількість днів без покупок".into(),
+        ),
+        P::TooManyLapsed { count, days, max } => (
+            format!(
+                "Клиентов, купивших в последний раз {} или больше дней назад: {}; одна выгрузка \
+                 вмещает не больше {}: укажите больше дней, чтобы их стало меньше",
+                whole(*days),
+                whole(*count),
+                whole(*max)
+            ),
+            format!(
+                "Клієнтів, які купували востаннє {} або більше днів тому: {}; одне вивантаження \
+                 вміщує не більше {}: укажіть більше днів, щоб їх стало менше",
+                whole(*days),
+                whole(*count),
+                whole(*max)
+            ),
+        ),
+        P::TooManyCustomers { count, max } => (
+            format!(
+                "Клиентов: {}; один запрос создаёт не больше {} ссылок",
+                whole(*count),
+                whole(*max)
+            ),
+            format!(
+                "Клієнтів: {}; один запит створює не більше {} посилань",
+                whole(*count),
+                whole(*max)
+            ),
+        ),
+        // No code of its own: the API's words are all there is.
+        P::Invalid { detail } => (detail.clone(), detail.clone()),
+    };
+    match lang {
+        Lang::En => capitalized(&problem.to_string()),
+        Lang::Ru => ru,
+        Lang::Uk => uk,
+    }
+}
+
+/// A field's path (`tiers[1].min_points`, `texts.uk.question`) as the owner
+/// sees the field: each part by the label its form gives it (`label`, asked
+/// with the path so far, indices and languages left out: `tiers`, then
+/// `tiers.min_points`), a row's number counted from 1, the language in
+/// brackets: "Loyalty tiers 2 · From points", "Question (uk)". A path with no
+/// part the form labels stays as it is.
+pub fn field_name(
+    t: &Texts,
+    path: &str,
+    label: impl Fn(&Texts, &str) -> Option<&'static str>,
+) -> String {
+    let mut key = String::new();
+    let mut parts: Vec<String> = Vec::new();
+    let mut locale = None;
+    let mut after_texts = false;
+    for segment in path.split('.') {
+        if after_texts {
+            // The segment after `texts` or `labels` is a language.
+            locale = Some(segment);
+            after_texts = false;
+            continue;
+        }
+        let (name, index) = match segment.split_once('[') {
+            Some((name, rest)) => (name, rest.trim_end_matches(']').parse::<u64>().ok()),
+            None => (segment, None),
+        };
+        if !key.is_empty() {
+            key.push('.');
+        }
+        key.push_str(name);
+        after_texts = matches!(name, "texts" | "labels");
+        if let Some(text) = label(t, &key) {
+            parts.push(match index {
+                Some(i) => format!("{text} {}", i + 1),
+                None => text.to_string(),
+            });
+        }
+    }
+    if parts.is_empty() {
+        // `texts.uk` alone: the language is the field.
+        return locale.unwrap_or(path).to_string();
+    }
+    let mut name = parts.join(" · ");
+    if let Some(l) = locale {
+        name.push_str(&format!(" ({l})"));
+    }
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_language_says_the_problem_with_its_details() {
+        let days = FieldProblem::Range {
+            min: 7,
+            max: 730,
+            unit: Unit::Days,
+        };
+        assert_eq!(describe(Lang::En, &days), "7 to 730 days");
+        assert_eq!(describe(Lang::Ru, &days), "От 7 до 730 дней");
+        assert_eq!(describe(Lang::Uk, &days), "Від 7 до 730 днів");
+        let one = FieldProblem::AtMost {
+            max: 21,
+            unit: Unit::Origins,
+        };
+        assert_eq!(describe(Lang::Ru, &one), "Не больше 21 сайта");
+        assert_eq!(describe(Lang::Uk, &one), "Не більше 21 сайту");
+        let eleven = FieldProblem::AtMost {
+            max: 11,
+            unit: Unit::Tiers,
+        };
+        assert_eq!(describe(Lang::Ru, &eleven), "Не больше 11 уровней");
+        let bare = FieldProblem::Range {
+            min: 0,
+            max: 1000,
+            unit: Unit::Number,
+        };
+        assert_eq!(describe(Lang::Uk, &bare), "Від 0 до 1\u{202f}000");
+        let long = FieldProblem::TooLong { len: 102, max: 100 };
+        assert_eq!(
+            describe(Lang::Ru, &long),
+            "Длина — 102 символа, а можно не больше 100"
+        );
+        assert_eq!(
+            describe(Lang::En, &long),
+            "Is 102 characters long, the most is 100"
+        );
+    }
+
+    #[test]
+    fn a_path_is_named_by_its_form_s_labels() {
+        let t = Lang::En.texts();
+        let label = |t: &Texts, key: &str| match key {
+            "tiers" => Some(t.tiers),
+            "tiers.min_points" => Some(t.min_points),
+            "tiers.labels" => Some(t.tier_labels_hint),
+            "texts.question" => Some(t.question),
+            "name" => Some(t.shop_name),
+            _ => None,
+        };
+        assert_eq!(
+            field_name(t, "tiers[1].min_points", label),
+            "Loyalty tiers 2 · From points"
+        );
+        assert_eq!(field_name(t, "texts.uk.question", label), "Question (uk)");
+        assert_eq!(field_name(t, "name", label), "Shop name");
+        assert_eq!(
+            field_name(t, "tiers[0].labels.pt-BR", label),
+            format!("Loyalty tiers 1 · {} (pt-BR)", t.tier_labels_hint)
+        );
+        // Nothing labelled: the language, else the path itself.
+        assert_eq!(field_name(t, "texts.de", label), "de");
+        assert_eq!(field_name(t, "kind", label), "kind");
+    }
+}
