@@ -12,6 +12,8 @@ use crate::validate::ValidationError;
 pub enum ImportProblem {
     #[error("an import may hold at most {max} purchases")]
     TooManyRows { max: u64 },
+    #[error("the file is not UTF-8 text: save it as \"CSV UTF-8\"")]
+    NotUtf8,
     #[error("the header row cannot be read: {detail}")]
     HeaderUnreadable { detail: String },
     #[error("the header names this field in more than one column ({}): keep one", columns.join(", "))]
@@ -20,12 +22,21 @@ pub enum ImportProblem {
     ColumnMissing { names: Vec<String> },
     #[error("the row cannot be read: {detail}")]
     RowUnreadable { detail: String },
+    /// Where the reader stopped: line and column count from 1.
     #[error("the file is not JSON: {detail}")]
-    NotJson { detail: String },
+    NotJson {
+        detail: String,
+        line: u64,
+        column: u64,
+    },
     #[error("expected an array of purchases, or {{\"purchases\": [...]}}")]
     NotAList,
-    #[error("the purchase cannot be read: {detail}")]
-    PurchaseUnreadable { detail: String },
+    #[error("a purchase is an object: {{\"customer_ref\": ..., \"purchase_id\": ..., ...}}")]
+    NotAnObject,
+    #[error("the value is missing")]
+    Missing,
+    #[error("{value} is not text: write it in quotes")]
+    NotText { value: String },
     #[error("the value is empty")]
     Empty,
     #[error("the value is {len} characters long, the most is {max}")]

@@ -29,6 +29,10 @@ pub fn describe(lang: Lang, problem: &ImportProblem) -> String {
             format!("Покупок в одном импорте может быть не больше: {max}"),
             format!("Покупок в одному імпорті може бути не більше: {max}"),
         ),
+        P::NotUtf8 => (
+            "Файл — не текст в UTF-8: сохраните его как «CSV UTF-8»".into(),
+            "Файл — не текст у UTF-8: збережіть його як «CSV UTF-8»".into(),
+        ),
         P::HeaderUnreadable { detail } => (
             format!("Строку заголовков не удаётся прочитать: {detail}"),
             format!("Рядок заголовків не вдається прочитати: {detail}"),
@@ -57,17 +61,23 @@ pub fn describe(lang: Lang, problem: &ImportProblem) -> String {
             format!("Строку не удаётся прочитать: {detail}"),
             format!("Рядок не вдається прочитати: {detail}"),
         ),
-        P::NotJson { detail } => (
-            format!("Файл — не JSON: {detail}"),
-            format!("Файл — не JSON: {detail}"),
+        // The reader's own words are English: where it stopped says enough.
+        P::NotJson { line, column, .. } => (
+            format!("Файл — не JSON: ошибка в строке {line}, в позиции {column}"),
+            format!("Файл — не JSON: помилка в рядку {line}, у позиції {column}"),
         ),
         P::NotAList => (
             "Ожидался массив покупок или {\"purchases\": [...]}".to_string(),
             "Очікувався масив покупок або {\"purchases\": [...]}".to_string(),
         ),
-        P::PurchaseUnreadable { detail } => (
-            format!("Покупку не удаётся прочитать: {detail}"),
-            format!("Покупку не вдається прочитати: {detail}"),
+        P::NotAnObject => (
+            "Покупка — это объект: {\"customer_ref\": ..., \"purchase_id\": ..., ...}".into(),
+            "Покупка — це об'єкт: {\"customer_ref\": ..., \"purchase_id\": ..., ...}".into(),
+        ),
+        P::Missing => ("Значения нет".into(), "Значення немає".into()),
+        P::NotText { value } => (
+            format!("{value} — не текст: возьмите его в кавычки"),
+            format!("{value} — не текст: візьміть його в лапки"),
         ),
         P::Empty => ("Значение пустое".into(), "Значення порожнє".into()),
         P::TooLong { len, max } => (
@@ -206,5 +216,16 @@ mod tests {
             describe(Lang::Uk, &amount),
             "«12,345» — не сума на кшталт 12.50"
         );
+        // The JSON reader's English is left out: where it stopped is said.
+        let json = ImportProblem::NotJson {
+            detail: "expected value at line 2 column 3".into(),
+            line: 2,
+            column: 3,
+        };
+        assert_eq!(
+            describe(Lang::Ru, &json),
+            "Файл — не JSON: ошибка в строке 2, в позиции 3"
+        );
+        assert!(describe(Lang::En, &json).contains("expected value"));
     }
 }

@@ -80,13 +80,13 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
             .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
             .collect(),
         Err(e) => {
-            return out.errors.push(ImportRowError::new(
-                1,
-                None,
-                ImportProblem::HeaderUnreadable {
+            let problem = match e.kind() {
+                csv::ErrorKind::Utf8 { .. } => ImportProblem::NotUtf8,
+                _ => ImportProblem::HeaderUnreadable {
                     detail: e.to_string(),
                 },
-            ));
+            };
+            return out.errors.push(ImportRowError::new(1, None, problem));
         }
     };
     const CUSTOMER: &[&str] = &["customer_ref", "customer"];
@@ -149,13 +149,13 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                out.errors.push(ImportRowError::new(
-                    row,
-                    None,
-                    ImportProblem::RowUnreadable {
+                let problem = match e.kind() {
+                    csv::ErrorKind::Utf8 { .. } => ImportProblem::NotUtf8,
+                    _ => ImportProblem::RowUnreadable {
                         detail: e.to_string(),
                     },
-                ));
+                };
+                out.errors.push(ImportRowError::new(row, None, problem));
                 continue;
             }
         };
@@ -173,11 +173,11 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
         check_row(
             row,
             Fields {
-                customer_ref: get(customer),
-                purchase_id: get(purchase),
+                customer_ref: Ok(get(customer)),
+                purchase_id: Ok(get(purchase)),
                 amount_cents,
                 purchased_at: parse_time(&get(at), shop),
-                store: Some(get(store)).filter(|s| !s.is_empty()),
+                store: Ok(Some(get(store)).filter(|s| !s.is_empty())),
             },
             now,
             out,
@@ -194,6 +194,8 @@ fn parse_json(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
                 None,
                 ImportProblem::NotJson {
                     detail: e.to_string(),
+                    line: e.line() as u64,
+                    column: e.column() as u64,
                 },
             ));
         }
@@ -214,39 +216,52 @@ fn parse_json(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
                 .push(ImportRowError::new(0, None, ImportProblem::NotAList));
         }
     };
-    for (i, item) in items.into_iter().enumerate() {
+    for (i, item) in items.iter().enumerate() {
         let row = i as u64 + 1;
         out.read += 1;
-        // A date without a time is noon of that day in the shop's zone, as in CSV.
-        let mut item = item;
-        if let Some(Value::String(at)) = item.get("purchased_at")
-            && at.len() == 10
-            && let Ok(t) = parse_time(at, shop)
-        {
-            item["purchased_at"] = Value::String(t.to_rfc3339());
-        }
-        match serde_json::from_value::<ImportRow>(item) {
-            Ok(r) => check_row(
-                row,
-                Fields {
-                    customer_ref: r.customer_ref,
-                    purchase_id: r.purchase_id,
-                    amount_cents: Ok(r.amount_cents),
-                    purchased_at: Ok(r.purchased_at),
-                    store: r.store,
-                },
-                now,
-                out,
-            ),
-            Err(e) => out.errors.push(ImportRowError::new(
-                row,
-                None,
-                ImportProblem::PurchaseUnreadable {
-                    detail: e.to_string(),
-                },
-            )),
+        match json_fields(item, shop) {
+            Some(fields) => check_row(row, fields, now, out),
+            None => out
+                .errors
+                .push(ImportRowError::new(row, None, ImportProblem::NotAnObject)),
         }
     }
+}
+
+/// A JSON purchase's fields, each read on its own, so that each missing or
+/// mistyped one is a problem of its own; `None` when it is no object.
+fn json_fields(item: &Value, shop: &Shop) -> Option<Fields> {
+    let item = item.as_object()?;
+    let present = |name: &str| item.get(name).filter(|v| !v.is_null());
+    let text = |name: &str| match present(name) {
+        None => Err(ImportProblem::Missing),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(other) => Err(ImportProblem::NotText {
+            value: other.to_string(),
+        }),
+    };
+    Some(Fields {
+        customer_ref: text("customer_ref"),
+        purchase_id: text("purchase_id"),
+        amount_cents: match present("amount_cents") {
+            None => Err(ImportProblem::AmountMissing),
+            Some(v) => v.as_u64().ok_or_else(|| ImportProblem::NotCents {
+                value: v.to_string(),
+            }),
+        },
+        // A date without a time is noon of that day in the shop's zone, as in CSV.
+        purchased_at: match present("purchased_at") {
+            None => Err(ImportProblem::Missing),
+            Some(Value::String(at)) => parse_time(at, shop),
+            Some(other) => Err(ImportProblem::NotATime {
+                value: other.to_string(),
+            }),
+        },
+        store: match present("store") {
+            None => Ok(None),
+            Some(_) => text("store").map(|s| Some(s).filter(|s| !s.is_empty())),
+        },
+    })
 }
 
 /// `12.50` (or `12,50`) currency units as cents.
@@ -284,11 +299,11 @@ fn parse_time(text: &str, shop: &Shop) -> Result<DateTime<Utc>, ImportProblem> {
 /// A row's fields as read: the amount and the time with their reading's
 /// problem, if any.
 struct Fields {
-    customer_ref: String,
-    purchase_id: String,
+    customer_ref: Result<String, ImportProblem>,
+    purchase_id: Result<String, ImportProblem>,
     amount_cents: Result<u64, ImportProblem>,
     purchased_at: Result<DateTime<Utc>, ImportProblem>,
-    store: Option<String>,
+    store: Result<Option<String>, ImportProblem>,
 }
 
 /// Keeps the row if its fields are good; else lists each problem it has.
@@ -296,15 +311,21 @@ fn check_row(row: u64, fields: Fields, now: DateTime<Utc>, out: &mut Parsed) {
     let mut problems = Vec::new();
     let mut fail =
         |field: &str, problem| problems.push(ImportRowError::new(row, Some(field), problem));
-    let mut reference = |field: &str, value: &str| {
-        if let Err(e) = validate_ref(field, value) {
-            fail(field, ImportProblem::of_reference(e));
+    let mut reference = |field: &str, value: &Result<String, ImportProblem>| match value {
+        Ok(value) => {
+            if let Err(e) = validate_ref(field, value) {
+                fail(field, ImportProblem::of_reference(e));
+            }
         }
+        Err(problem) => fail(field, problem.clone()),
     };
     reference("customer_ref", &fields.customer_ref);
     reference("purchase_id", &fields.purchase_id);
-    if let Some(store) = &fields.store {
-        reference("store", store);
+    if !matches!(fields.store, Ok(None)) {
+        reference(
+            "store",
+            &fields.store.clone().map(Option::unwrap_or_default),
+        );
     }
     let amount_cents = match fields.amount_cents {
         Ok(cents) if cents > MAX_PURCHASE_CENTS => Err(ImportProblem::AmountTooLarge {
@@ -324,19 +345,24 @@ fn check_row(row: u64, fields: Fields, now: DateTime<Utc>, out: &mut Parsed) {
         read => read,
     }
     .map_err(|problem| fail("purchased_at", problem));
-    let (Ok(amount_cents), Ok(purchased_at), true) =
-        (amount_cents, purchased_at, problems.is_empty())
-    else {
+    let (Ok(customer_ref), Ok(purchase_id), Ok(amount_cents), Ok(purchased_at), Ok(store), true) = (
+        fields.customer_ref,
+        fields.purchase_id,
+        amount_cents,
+        purchased_at,
+        fields.store,
+        problems.is_empty(),
+    ) else {
         return out.errors.extend(problems);
     };
     out.rows.push((
         row,
         ImportRow {
-            customer_ref: fields.customer_ref,
-            purchase_id: fields.purchase_id,
+            customer_ref,
+            purchase_id,
             amount_cents,
             purchased_at,
-            store: fields.store,
+            store,
         },
     ));
 }
@@ -719,9 +745,77 @@ mod tests {
                        {"customer_ref":"bob","purchase_id":"o-2","amount_cents":-5,"purchased_at":"2026-03-01T00:00:00Z"}]"#;
         let p = parse(json.as_bytes(), Format::Json, &shop(), Utc::now());
         assert_eq!(p.rows.len(), 1);
-        assert_eq!((p.errors[0].row, p.errors[0].field.as_deref()), (2, None));
+        assert_eq!(
+            (p.errors[0].row, p.errors[0].field.as_deref()),
+            (2, Some("amount"))
+        );
+        assert_eq!(
+            p.errors[0].problem,
+            ImportProblem::NotCents { value: "-5".into() }
+        );
         let p = parse(b"{\"nope\": 1}", Format::Json, &shop(), Utc::now());
         assert_eq!(p.errors.len(), 1);
+    }
+
+    #[test]
+    fn each_missing_or_mistyped_json_field_is_its_own_problem() {
+        let json = r#"[{"purchase_id": 17, "amount_cents": "ten", "purchased_at": 20260301, "store": null},
+                       "alice,o-1",
+                       {"customer_ref": "bob", "purchase_id": "o-2", "amount_cents": 100, "purchased_at": "2026-03-01", "store": ""}]"#;
+        let p = parse(json.as_bytes(), Format::Json, &shop(), Utc::now());
+        let problems: Vec<(u64, Option<&str>, &ImportProblem)> = p
+            .errors
+            .iter()
+            .map(|e| (e.row, e.field.as_deref(), &e.problem))
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                (1, Some("customer_ref"), &ImportProblem::Missing),
+                (
+                    1,
+                    Some("purchase_id"),
+                    &ImportProblem::NotText { value: "17".into() }
+                ),
+                (
+                    1,
+                    Some("amount"),
+                    &ImportProblem::NotCents {
+                        value: "\"ten\"".into()
+                    }
+                ),
+                (
+                    1,
+                    Some("purchased_at"),
+                    &ImportProblem::NotATime {
+                        value: "20260301".into()
+                    }
+                ),
+                (2, None, &ImportProblem::NotAnObject),
+            ]
+        );
+        assert_eq!(p.rows.len(), 1, "an empty store is none, as in CSV");
+        assert_eq!(p.rows[0].1.store, None);
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_says_where_or_why() {
+        let p = parse(
+            b"[{\"customer_ref\": \n  oops}]",
+            Format::Json,
+            &shop(),
+            Utc::now(),
+        );
+        match &p.errors[0].problem {
+            ImportProblem::NotJson { line, column, .. } => assert_eq!((*line, *column), (2, 3)),
+            other => panic!("{other:?}"),
+        }
+        let latin1 = b"customer_ref,purchase_id,amount,purchased_at\nj\xfcrgen,o-1,1,2026-03-01\n";
+        let p = parse(latin1, Format::Csv, &shop(), Utc::now());
+        assert_eq!(
+            (p.errors[0].row, &p.errors[0].problem),
+            (2, &ImportProblem::NotUtf8)
+        );
     }
 
     #[test]
