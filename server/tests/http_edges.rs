@@ -15,7 +15,56 @@ use kept_shared::{ApiError, ErrorCode, api};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
 
-on_both_engines!(every_error_under_api_is_json_with_a_stable_code);
+on_both_engines!(
+    every_error_under_api_is_json_with_a_stable_code,
+    a_misspelt_owner_query_parameter_is_refused_by_name,
+);
+
+async fn a_misspelt_owner_query_parameter_is_refused_by_name(app: TestApp) {
+    let owner = format!("Bearer {}", demo::OWNER_TOKEN);
+    for (rest, misspelt) in [
+        ("customers?limt=10", "limt"),
+        ("customers.csv?srot=total", "srot"),
+        ("answers?survy=nps", "survy"),
+        ("inbox?stauts=new", "stauts"),
+        ("analytics/retention?peroid=month", "peroid"),
+        ("devices?stale_hours=3", "stale_hours"),
+        ("report?form=2026-01-01", "form"),
+    ] {
+        let path = api::owner(demo::SHOP_ID, rest);
+        let reply = app
+            .raw(
+                Method::GET,
+                &path,
+                &[("authorization", &owner)],
+                String::new(),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{path}");
+        let e: ApiError = reply.json();
+        assert_eq!(e.code, ErrorCode::BadRequest);
+        assert!(e.message.contains(misspelt), "{path}: {}", e.message);
+    }
+    // Spelt right, the same queries are answered.
+    for rest in [
+        "customers?limit=10",
+        "answers?survey=nps",
+        "analytics/retention?period=month",
+        "devices?stale_after_hours=3",
+        "report?from=2026-01-01",
+    ] {
+        let path = api::owner(demo::SHOP_ID, rest);
+        let reply = app
+            .raw(
+                Method::GET,
+                &path,
+                &[("authorization", &owner)],
+                String::new(),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+    }
+}
 
 /// A request (method, path, headers, body) and the status and code it must get.
 type ErrorCase<'a> = (

@@ -20,6 +20,8 @@ use crate::http::error::{ApiResult, Failure};
 use crate::owner;
 
 #[derive(Debug, Default, Deserialize)]
+// A misspelt parameter is refused, not silently ignored.
+#[serde(deny_unknown_fields)]
 pub struct ListQuery {
     survey: Option<String>,
     /// `nps`, `csat` or `churn_reason`.

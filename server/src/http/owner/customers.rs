@@ -17,6 +17,8 @@ use crate::owner;
 use kept_shared::limits::MAX_REF_CHARS;
 
 #[derive(Debug, Deserialize)]
+// A misspelt parameter is refused, not silently ignored.
+#[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Part of a customer reference.
     q: Option<String>,

@@ -51,6 +51,8 @@ pub async fn set_pin(
 }
 
 #[derive(Debug, Deserialize)]
+// A misspelt parameter is refused, not silently ignored.
+#[serde(deny_unknown_fields)]
 pub struct DevicesQuery {
     stale_after_hours: Option<u32>,
 }

@@ -86,6 +86,8 @@ pub fn router(db: Db) -> Router<Db> {
 
 /// The range (and period, and store) of an analytics view, as the query gives it.
 #[derive(Debug, Default, Deserialize)]
+// A misspelt parameter is refused, not silently ignored.
+#[serde(deny_unknown_fields)]
 pub struct RangeQuery {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,

@@ -13,6 +13,8 @@ use crate::http::error::{ApiResult, Failure};
 use crate::report;
 
 #[derive(Deserialize)]
+// A misspelt parameter is refused, not silently ignored.
+#[serde(deny_unknown_fields)]
 pub struct ReportQuery {
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
