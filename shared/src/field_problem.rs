@@ -69,6 +69,8 @@ pub enum FieldProblem {
     TooLong { len: u64, max: u64 },
     #[error("may hold only letters, digits and - _ . : @")]
     BadCharacters,
+    #[error("cannot be . or ..")]
+    DotsOnly,
     #[error("may not hold control characters")]
     ControlCharacters,
     #[error("{min} to {max}{unit}")]
@@ -134,6 +136,7 @@ impl FieldProblem {
                 max: max as u64,
             },
             ValidationError::BadCharacters { .. } => FieldProblem::BadCharacters,
+            ValidationError::DotsOnly { .. } => FieldProblem::DotsOnly,
             other => FieldProblem::Invalid {
                 detail: other.to_string(),
             },

@@ -43,6 +43,8 @@ pub enum ImportProblem {
     TooLong { len: u64, max: u64 },
     #[error("the value may hold only letters, digits and - _ . : @")]
     BadCharacters,
+    #[error("the value cannot be . or ..")]
+    DotsOnly,
     #[error("the amount is missing")]
     AmountMissing,
     #[error("{value:?} is not an amount like 12.50")]
@@ -91,6 +93,7 @@ impl ImportProblem {
                 max: max as u64,
             },
             ValidationError::BadCharacters { .. } => ImportProblem::BadCharacters,
+            ValidationError::DotsOnly { .. } => ImportProblem::DotsOnly,
             other => ImportProblem::Invalid {
                 detail: other.to_string(),
             },

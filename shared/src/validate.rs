@@ -48,6 +48,9 @@ pub enum ValidationError {
     Empty { field: String },
     #[error("{field} may hold only letters, digits and - _ . : @")]
     BadCharacters { field: String },
+    /// `.` and `..` are a web address's "here" and "up": no page could be theirs.
+    #[error("{field} cannot be . or ..")]
+    DotsOnly { field: String },
     #[error("answered_at {answered_at} is more than {MAX_CLOCK_SKEW_HOURS} hours in the future")]
     FromTheFuture { answered_at: DateTime<Utc> },
     #[error("answered_at {answered_at} is more than {MAX_ANSWER_AGE_DAYS} days old")]
@@ -227,6 +230,11 @@ pub fn validate_ref(field: &str, value: &str) -> Result<(), ValidationError> {
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '@'))
     {
         return Err(E::BadCharacters {
+            field: field.into(),
+        });
+    }
+    if value == "." || value == ".." {
+        return Err(E::DotsOnly {
             field: field.into(),
         });
     }
@@ -519,6 +527,18 @@ mod tests {
             validate_ref("order_ref", &"a".repeat(MAX_REF_CHARS + 1)),
             Err(E::TooLong { .. })
         ));
+        // "Here" and "up" in a web address: the customer's page could not be addressed.
+        for dots in [".", ".."] {
+            assert_eq!(
+                validate_ref("customer_ref", dots),
+                Err(E::DotsOnly {
+                    field: "customer_ref".into()
+                })
+            );
+        }
+        for fine in ["...", ".a", "a.."] {
+            assert_eq!(validate_ref("customer_ref", fine), Ok(()), "{fine}");
+        }
         let mut a = answer("nps", nps(5, None));
         a.customer_ref = Some("../x".into());
         assert_eq!(

@@ -799,6 +799,16 @@ mod tests {
     }
 
     #[test]
+    fn a_reference_of_dots_alone_is_refused() {
+        let csv = "customer_ref,purchase_id,amount,purchased_at\n..,o-1,1,2026-03-01\n";
+        let p = parse(csv.as_bytes(), Format::Csv, &shop(), Utc::now());
+        assert_eq!(
+            (p.errors[0].field.as_deref(), &p.errors[0].problem),
+            (Some("customer_ref"), &ImportProblem::DotsOnly)
+        );
+    }
+
+    #[test]
     fn a_file_that_cannot_be_read_says_where_or_why() {
         let p = parse(
             b"[{\"customer_ref\": \n  oops}]",
