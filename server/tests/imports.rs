@@ -21,6 +21,7 @@ on_both_engines!(
     an_import_with_a_bad_row_names_it_and_stores_nothing,
     a_clean_import_stores_once_reports_progress_and_re_imports_as_duplicates,
     a_large_import_is_written_in_chunks_and_other_writes_go_between,
+    a_customer_with_more_purchases_than_a_chunk_spans_several_counted_once,
     an_import_stopped_part_way_keeps_its_chunks_and_the_same_file_finishes_it,
     the_dashboard_names_the_row_of_a_known_purchase_id,
     the_dashboard_says_each_problem_in_the_owners_language,
@@ -290,6 +291,73 @@ async fn a_large_import_is_written_in_chunks_and_other_writes_go_between(app: Te
     assert_eq!(purchases_stored(&app).await, rows as u64);
     let k7: CustomerDetail = app.owner_get("customers/k00007").await;
     assert_eq!(k7.summary.purchases, (rows / 1_500) as u64);
+}
+
+/// A till's "walk-in" customer with two and a half chunks of purchases: they
+/// are written a chunk at a time (no transaction longer than a chunk's), their
+/// facts and points are those of all their purchases, and they count once.
+async fn a_customer_with_more_purchases_than_a_chunk_spans_several_counted_once(app: TestApp) {
+    let walk_in = IMPORT_CHUNK * 5 / 2;
+    let mut csv = String::from("customer_ref,purchase_id,amount_cents,purchased_at\n");
+    // Customers before and after the walk-in, so that it shares its first
+    // chunk and its last with others.
+    for (customer, count) in [("a-first", 10), ("walk-in", walk_in), ("z-last", 10)] {
+        for i in 0..count {
+            csv.push_str(&format!(
+                "{customer},{customer}-{i},100,2026-0{}-1{}T10:00:00Z\n",
+                1 + i % 9,
+                i % 10
+            ));
+        }
+    }
+    let rows = (walk_in + 20) as u64;
+    let mut lines = start_import(&app, csv.clone()).await;
+    let mut written = Vec::new();
+    let last = loop {
+        let line = lines.recv().await.expect("the import ends with a line");
+        match line["stage"].as_str() {
+            Some("writing") => written.push(line["written"].as_u64().unwrap()),
+            Some("checked") => {}
+            _ => break line,
+        }
+    };
+    assert_eq!(last["stage"], "done", "{last}");
+    assert!(
+        written.len() >= 3
+            && written
+                .windows(2)
+                .all(|w| w[1] - w[0] <= IMPORT_CHUNK as u64),
+        "a chunk at a time: {written:?}"
+    );
+    let report: ImportReport = serde_json::from_value(last["report"].clone()).unwrap();
+    assert_eq!(
+        (report.imported, report.duplicates, report.customers),
+        (rows, 0, 3)
+    );
+    let walker: CustomerDetail = app.owner_get("customers/walk-in").await;
+    assert_eq!(
+        (walker.summary.purchases, walker.summary.total_cents),
+        (walk_in as u64, walk_in as u64 * 100)
+    );
+    assert_eq!(
+        walker.summary.first_purchase,
+        Some(chrono::NaiveDate::from_ymd_opt(2026, 1, 10).unwrap())
+    );
+    // Again: every purchase a duplicate, no customer counted.
+    let reply = app
+        .owner_send(
+            Method::POST,
+            "import",
+            "text/csv",
+            csv.into(),
+            "application/json",
+        )
+        .await;
+    let again: ImportReport = reply.json();
+    assert_eq!(
+        (again.imported, again.duplicates, again.customers),
+        (0, rows, 0)
+    );
 }
 
 /// A purchase under one of the file's ids, recorded with other details while the

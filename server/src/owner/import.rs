@@ -3,7 +3,7 @@
 //! and the report says which rows and why. A clean file is written in chunks,
 //! idempotent on purchase id (a re-import stores nothing twice).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use axum::body::Bytes;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
@@ -407,8 +407,9 @@ pub const IMPORT_CHUNK: usize = 5_000;
 /// written. Refuses the whole file if any row is bad, or if a purchase id is
 /// recorded already with another customer or amount (the report lists them).
 ///
-/// A clean file is written in chunks of about [`IMPORT_CHUNK`] purchases, one
-/// transaction each, a customer's purchases in one chunk. If writing stops
+/// A clean file is written in chunks of [`IMPORT_CHUNK`] purchases, one
+/// transaction each, a customer's purchases in one or (more of them than a
+/// chunk holds: a till's "walk-in" customer) several following. If writing stops
 /// part-way (the server stopped, or a purchase under one of the file's ids was
 /// recorded meanwhile with other details), the chunks written stay; sending the
 /// same file again finishes it, since what is stored counts as a duplicate.
@@ -501,15 +502,18 @@ async fn import(
             store: r.store,
         });
     }
-    // A customer's purchases in one chunk: their facts are brought up to date
-    // once, and the chunks' customer counts add up.
+    // A customer's purchases in following chunks: each chunk brings their
+    // facts up to date from all that is stored, and only the customer a chunk
+    // shares with the one before may be counted twice (see `Straddling`).
     purchases.sort_by(|a, b| a.customer_ref.cmp(&b.customer_ref));
     let mut report = ImportReport {
         rows,
         ..Default::default()
     };
+    let mut straddling = Straddling::new(known.into_keys().collect());
     // Progress is told as each chunk commits: what it says is stored.
-    for chunk in customer_chunks(purchases, IMPORT_CHUNK) {
+    for chunk in chunks(purchases, IMPORT_CHUNK) {
+        let counted_before = straddling.counted_before(&chunk);
         let written = db
             .import_purchases(&shop.id, chunk, shop.churn_window_days)
             .await;
@@ -517,7 +521,7 @@ async fn import(
             Ok(outcome) => {
                 report.imported += outcome.imported;
                 report.duplicates += outcome.duplicates;
-                report.customers += outcome.customers;
+                report.customers += outcome.customers.saturating_sub(u64::from(counted_before));
                 progress(report.imported);
             }
             Err(e) if report.imported + report.duplicates == 0 => {
@@ -529,25 +533,63 @@ async fn import(
     Ok(report)
 }
 
-/// `purchases` (sorted by customer) cut into chunks of at least `size`, each
-/// ending where a customer's purchases end.
-fn customer_chunks(purchases: Vec<NewPurchase>, size: usize) -> Vec<Vec<NewPurchase>> {
-    let mut chunks = Vec::new();
-    let mut chunk: Vec<NewPurchase> = Vec::new();
-    for p in purchases {
-        if chunk.len() >= size
-            && chunk
-                .last()
-                .is_some_and(|l| l.customer_ref != p.customer_ref)
-        {
-            chunks.push(std::mem::take(&mut chunk));
-        }
-        chunk.push(p);
-    }
-    if !chunk.is_empty() {
-        chunks.push(chunk);
+/// `purchases` (sorted by customer) cut into chunks of `size`, the last one
+/// smaller: no transaction is longer than one chunk's, however many purchases
+/// one customer has.
+fn chunks(purchases: Vec<NewPurchase>, size: usize) -> Vec<Vec<NewPurchase>> {
+    let mut chunks = Vec::with_capacity(purchases.len().div_ceil(size));
+    let mut purchases = purchases.into_iter().peekable();
+    while purchases.peek().is_some() {
+        chunks.push(purchases.by_ref().take(size).collect());
     }
     chunks
+}
+
+/// Which customer a chunk shares with the chunks before it, and whether that
+/// customer's new purchases were counted there already. A chunk counts the
+/// customers it stores purchases for; a customer whose purchases run across
+/// chunks would be counted by each. The ids stored before the import began
+/// (and those earlier in the file) tell which purchases are new: the same
+/// knowledge the import's check had.
+struct Straddling {
+    stored: HashSet<String>,
+    /// The last customer of the chunks so far, when their new purchases are
+    /// counted already.
+    counted: Option<String>,
+}
+
+impl Straddling {
+    fn new(stored: HashSet<String>) -> Straddling {
+        Straddling {
+            stored,
+            counted: None,
+        }
+    }
+
+    /// Whether `chunk`'s first customer is counted already and has new
+    /// purchases in it too (so this chunk counts them again); remembers its
+    /// last customer for the next chunk.
+    fn counted_before(&mut self, chunk: &[NewPurchase]) -> bool {
+        let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
+            return false;
+        };
+        let mut new_for = |customer: &str| {
+            let mut any = false;
+            for p in chunk.iter().filter(|p| p.customer_ref == customer) {
+                any |= self.stored.insert(p.purchase_id.clone());
+            }
+            any
+        };
+        let first_new = new_for(&first.customer_ref);
+        let again = first_new && self.counted.as_deref() == Some(first.customer_ref.as_str());
+        let last_counted = if last.customer_ref == first.customer_ref {
+            first_new || self.counted.as_deref() == Some(last.customer_ref.as_str())
+        } else {
+            new_for(&last.customer_ref)
+        };
+        self.counted = last_counted.then(|| last.customer_ref.clone());
+        again
+    }
 }
 
 impl ImportFailure {
@@ -796,6 +838,50 @@ mod tests {
         );
         assert_eq!(p.rows.len(), 1, "an empty store is none, as in CSV");
         assert_eq!(p.rows[0].1.store, None);
+    }
+
+    fn purchase(customer: &str, id: &str) -> NewPurchase {
+        NewPurchase {
+            day: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+            purchase_id: id.into(),
+            customer_ref: customer.into(),
+            amount_cents: 100,
+            points: 1,
+            purchased_at: Utc::now(),
+            store: None,
+        }
+    }
+
+    #[test]
+    fn chunks_are_of_one_size_whoever_the_purchases_are_of() {
+        let purchases: Vec<NewPurchase> = (0..7)
+            .map(|i| purchase("walk-in", &i.to_string()))
+            .collect();
+        let sizes: Vec<usize> = chunks(purchases, 3).iter().map(Vec::len).collect();
+        assert_eq!(sizes, [3, 3, 1]);
+        assert!(chunks(Vec::new(), 3).is_empty());
+    }
+
+    #[test]
+    fn a_customer_across_chunks_is_counted_once() {
+        let p = purchase;
+        // "b" runs across three chunks; "c" starts in the third; "d" in the last
+        // has only a purchase stored before the import.
+        let chunks = [
+            vec![p("a", "a1"), p("b", "b1")],
+            vec![p("b", "b2"), p("b", "b3")],
+            vec![p("b", "b4"), p("c", "c1")],
+            vec![p("c", "c2"), p("d", "d1")],
+            vec![p("d", "d2")],
+        ];
+        let mut s = Straddling::new(["d2".to_string()].into());
+        let again: Vec<bool> = chunks.iter().map(|c| s.counted_before(c)).collect();
+        assert_eq!(again, [false, true, true, true, false]);
+        // Nothing new for the shared customer in the chunk before: counted first here.
+        let mut s = Straddling::new(["b1".to_string()].into());
+        assert!(!s.counted_before(&chunks[0]));
+        assert!(!s.counted_before(&chunks[1]));
+        assert!(s.counted_before(&chunks[2]));
     }
 
     #[test]
