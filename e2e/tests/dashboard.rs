@@ -66,6 +66,31 @@ async fn a_webhook_that_fails(env: &Env) -> Result<()> {
     }
 }
 
+/// A refused form's page, at desktop and phone size: checked by axe, not
+/// scrolling sideways, and looked at.
+async fn refused_page(d: &Dashboard, name: &str) -> Result<()> {
+    for (size, (w, h)) in [("desktop", DESKTOP), ("phone", PHONE)] {
+        d.tab.set_viewport(w, h).await?;
+        d.tab
+            .wait_until(
+                "the tables fitted to the new width",
+                "document.documentElement.dataset.tablesFitted === String(innerWidth)",
+            )
+            .await?;
+        let violations = d.tab.axe_violations().await?;
+        assert!(violations.is_empty(), "{name} at {size}: {violations:#?}");
+        let overflow = d
+            .tab
+            .eval("document.documentElement.scrollWidth > innerWidth + 1")
+            .await?;
+        assert_eq!(overflow, serde_json::Value::Bool(false), "{name} at {size}");
+        d.tab
+            .screenshot(&format!("11-dashboard-{name}-{size}"))
+            .await?;
+    }
+    d.tab.set_viewport(DESKTOP.0, DESKTOP.1).await
+}
+
 /// Chooses `csv` (written to `path`) on the import page and sends it.
 async fn import_file(d: &Dashboard, path: &std::path::Path, csv: &str) -> Result<()> {
     std::fs::write(path, csv)?;
@@ -199,10 +224,50 @@ async fn the_owner_reads_the_year_acts_on_it_and_changes_the_shop() -> Result<()
         ),
     )
     .await?;
-    // A rule broken is named, and nothing is saved.
+    // A rule broken is named by its field's label, and nothing is saved.
     d.fill("input[name='q.en']", " ").await?;
     d.submit("button[value=save]").await?;
-    assert!(d.text("#errors").await?.contains("texts.en.question"));
+    let errors = d.text("#errors").await?;
+    assert!(
+        errors.contains("Question (en): Must not be empty"),
+        "{errors}"
+    );
+    refused_page(&d, "survey-refused").await?;
+    // A webhook the server refuses keeps what was typed, and says why.
+    d.visit("/dashboard/webhooks").await?;
+    d.fill("input[name=url]", "ftp://shop.example/hook").await?;
+    d.tab
+        .eval("document.querySelectorAll('input[name=events]').forEach(e => e.checked = false)")
+        .await?;
+    d.submit("form[action='/dashboard/webhooks'] button[type=submit]")
+        .await?;
+    let errors = d.text("#errors").await?;
+    assert!(
+        errors.contains("An http:// or https:// address"),
+        "{errors}"
+    );
+    assert!(errors.contains("At least one event"), "{errors}");
+    refused_page(&d, "webhook-refused").await?;
+    // Settings refused in Ukrainian: each field by its label, in Ukrainian.
+    d.visit("/dashboard/language/uk").await?;
+    d.visit("/dashboard/settings").await?;
+    d.tab
+        .eval(
+            "(() => { const f = document.querySelector('[name=churn_window_days]').form; \
+             f.noValidate = true; f.querySelector('[name=churn_window_days]').value = '3'; \
+             f.querySelector('[name=allowed_origins]').value = 'shop.example'; return true; })()",
+        )
+        .await?;
+    d.submit("form[action='/dashboard/settings'] button[type=submit]")
+        .await?;
+    let errors = d.text("#errors").await?;
+    assert!(errors.contains("Від 7 до 730 днів"), "{errors}");
+    assert!(
+        errors.contains("«shop.example» має виглядати як"),
+        "{errors}"
+    );
+    refused_page(&d, "settings-refused-uk").await?;
+    d.visit("/dashboard/language/en").await?;
 
     // A detractor marked contacted stays so after a reload.
     d.visit("/dashboard/inbox?status=new").await?;
@@ -270,6 +335,22 @@ async fn the_owner_reads_the_year_acts_on_it_and_changes_the_shop() -> Result<()
     assert_eq!(d.text("[data-testid=imported]").await?, "2");
     assert_eq!(d.text("[data-testid=import-duplicates]").await?, "0");
     d.tab.screenshot("11-dashboard-import-done").await?;
+
+    // Erasing a customer asks for their reference; a wrong one erases nothing.
+    d.visit("/dashboard/customers/new-3").await?;
+    d.fill("[data-testid=erase-form] input[name=confirm]", "new-4")
+        .await?;
+    d.submit("[data-testid=erase-form] button[type=submit]")
+        .await?;
+    d.wait_for("#erase-error").await?;
+    refused_page(&d, "erase-refused").await?;
+    assert!(
+        env.api()
+            .db()
+            .customer(demo::SHOP_ID, "new-3")
+            .await?
+            .is_some()
+    );
 
     // The win-back list exported is the list the owner API gives.
     let exported = d.download("/dashboard/win-back.csv").await?;

@@ -1,12 +1,45 @@
 // The dashboard's one script: nothing depends on it. It brings the current
-// section into view on a phone, and shows an import's progress, read from the
-// server's stream, instead of a page that waits, then the outcome the server
-// rendered.
+// section into view on a phone, lets a table wider than the screen be scrolled
+// by keyboard, and shows an import's progress, read from the server's stream,
+// instead of a page that waits, then the outcome the server rendered.
 (function () {
   'use strict';
   // On a phone the sections scroll sideways: the current one is brought into view.
   var current = document.querySelector('.sections [aria-current="page"]');
   if (current && current.scrollIntoView) current.scrollIntoView({ block: 'nearest', inline: 'center' });
+  // A table wider than its box is a named region a keyboard can focus and
+  // scroll, while it is wider (WCAG 2.1.1): a tab stop on every table that fits
+  // would only be noise. Tables the server makes regions itself are left be.
+  var wraps = document.querySelectorAll('.table-wrap:not([tabindex])');
+  // Named by its caption, else by the nearest heading before it.
+  var title = function (w) {
+    var caption = w.querySelector('caption');
+    if (caption) return caption;
+    for (var e = w; e && e.tagName != 'MAIN'; e = e.parentElement) {
+      for (var s = e.previousElementSibling; s; s = s.previousElementSibling) {
+        if (/^(H[1-3]|LEGEND)$/.test(s.tagName)) return s;
+      }
+    }
+    return document.querySelector('main h1');
+  };
+  var fit = function () {
+    [].forEach.call(wraps, function (w) {
+      if (w.scrollWidth > w.clientWidth + 1) {
+        var heading = title(w);
+        w.setAttribute('tabindex', '0');
+        w.setAttribute('role', 'region');
+        if (heading) w.setAttribute('aria-label', heading.textContent.trim());
+      } else {
+        w.removeAttribute('tabindex');
+        w.removeAttribute('role');
+        w.removeAttribute('aria-label');
+      }
+    });
+    // For tests: the width the tables were last fitted to.
+    document.documentElement.setAttribute('data-tables-fitted', String(innerWidth));
+  };
+  fit();
+  addEventListener('resize', fit);
   var form = document.querySelector('form[data-import]');
   // A browser that cannot read a response as it streams keeps the plain form.
   if (!form || !window.fetch || !window.TextDecoder || !window.ReadableStream ||
