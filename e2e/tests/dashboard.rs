@@ -190,6 +190,36 @@ async fn the_owner_reads_the_year_acts_on_it_and_changes_the_shop() -> Result<()
     }
     d.tab.set_viewport(DESKTOP.0, DESKTOP.1).await?;
 
+    // A table wider than a phone is a named region the keyboard reaches; one
+    // that fits is no tab stop.
+    d.visit("/dashboard/customers").await?;
+    let region = "(() => { const w = document.querySelector('main .table-wrap'); \
+                  return [w.getAttribute('tabindex'), w.getAttribute('role'), w.getAttribute('aria-label')]; })()";
+    let fitted = "document.documentElement.dataset.tablesFitted === String(innerWidth)";
+    assert_eq!(
+        d.tab.eval(region).await?,
+        serde_json::json!([null, null, null])
+    );
+    d.tab.set_viewport(PHONE.0, PHONE.1).await?;
+    d.tab
+        .wait_until("the tables fitted to a phone", fitted)
+        .await?;
+    let at_phone = d.tab.eval(region).await?;
+    assert_eq!(
+        (&at_phone[0], &at_phone[1]),
+        (&serde_json::json!("0"), &serde_json::json!("region"))
+    );
+    assert!(
+        at_phone[2].as_str().is_some_and(|name| !name.is_empty()),
+        "{at_phone}"
+    );
+    d.tab.set_viewport(DESKTOP.0, DESKTOP.1).await?;
+    d.tab.wait_until("the tables fitted again", fitted).await?;
+    assert_eq!(
+        d.tab.eval(region).await?,
+        serde_json::json!([null, null, null])
+    );
+
     // In Ukrainian.
     d.visit("/dashboard").await?;
     d.click("a[hreflang=uk]").await?;

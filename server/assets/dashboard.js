@@ -9,26 +9,40 @@
   if (current && current.scrollIntoView) current.scrollIntoView({ block: 'nearest', inline: 'center' });
   // A table wider than its box is a named region a keyboard can focus and
   // scroll, while it is wider (WCAG 2.1.1): a tab stop on every table that fits
-  // would only be noise. Tables the server makes regions itself are left be.
-  var wraps = document.querySelectorAll('.table-wrap:not([tabindex])');
+  // would only be noise. Tables the server makes regions itself are left be;
+  // tables added later (an import's problems) are fitted when they come.
   // Named by its caption, else by the nearest heading before it.
   var title = function (w) {
     var caption = w.querySelector('caption');
     if (caption) return caption;
     for (var e = w; e && e.tagName != 'MAIN'; e = e.parentElement) {
       for (var s = e.previousElementSibling; s; s = s.previousElementSibling) {
-        if (/^(H[1-3]|LEGEND)$/.test(s.tagName)) return s;
+        if (/^(H[1-6]|LEGEND)$/.test(s.tagName)) return s;
+        var inner = s.querySelectorAll('h1, h2, h3, h4, h5, h6, legend');
+        if (inner.length) return inner[inner.length - 1];
       }
     }
     return document.querySelector('main h1');
   };
   var fit = function () {
-    [].forEach.call(wraps, function (w) {
-      if (w.scrollWidth > w.clientWidth + 1) {
-        var heading = title(w);
+    [].forEach.call(document.querySelectorAll('.table-wrap'), function (w) {
+      if (!w.hasAttribute('data-fit')) {
+        if (w.hasAttribute('tabindex')) return;
+        w.setAttribute('data-fit', '');
+      }
+      var wider = w.scrollWidth > w.clientWidth + 1;
+      // Focused, it keeps its tab stop: taking it would drop focus to the page.
+      if (!wider && (w === document.activeElement || w.hasAttribute('data-keep'))) {
+        w.setAttribute('data-keep', '');
+        return;
+      }
+      if (wider) {
+        var heading = title(w), name = heading && heading.textContent.trim();
         w.setAttribute('tabindex', '0');
-        w.setAttribute('role', 'region');
-        if (heading) w.setAttribute('aria-label', heading.textContent.trim());
+        if (name) {
+          w.setAttribute('role', 'region');
+          w.setAttribute('aria-label', name);
+        }
       } else {
         w.removeAttribute('tabindex');
         w.removeAttribute('role');
@@ -39,7 +53,20 @@
     document.documentElement.setAttribute('data-tables-fitted', String(innerWidth));
   };
   fit();
-  addEventListener('resize', fit);
+  // Once a frame at most, however many resize events come.
+  var pending = false;
+  addEventListener('resize', function () {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(function () { pending = false; fit(); });
+  });
+  // A kept tab stop goes once focus leaves it.
+  document.addEventListener('focusout', function (e) {
+    if (e.target.hasAttribute && e.target.hasAttribute('data-keep')) {
+      e.target.removeAttribute('data-keep');
+      fit();
+    }
+  });
   var form = document.querySelector('form[data-import]');
   // A browser that cannot read a response as it streams keeps the plain form.
   if (!form || !window.fetch || !window.TextDecoder || !window.ReadableStream ||
@@ -61,6 +88,7 @@
     var answered = false, shown = false;
     var show = function (html) {
       result.innerHTML = html;
+      fit();
       out.hidden = true;
       shown = true;
       button.disabled = false;

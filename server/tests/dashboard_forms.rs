@@ -221,6 +221,49 @@ async fn a_refused_form_names_its_fields_in_the_owner_s_language(app: TestApp) {
     let en = settings("en").await;
     assert!(en.contains("Churn window (days): 7 to 730 days"), "{en}");
 
+    // A number that does not read is named as typed, and shown again as typed
+    // (it used to come back as 18446744073709551615).
+    let ru = post(
+        "ru",
+        "/dashboard/settings",
+        format!(
+            "csrf={csrf}&name=Shop&time_zone=UTC&points_per_unit=5.5&churn_window_days=90\
+             &survey_cooldown_days=7&allowed_origins=&tier.0.name=Base&tier.0.min_points=0\
+             &tier.0.labels=&tier.1.name=Gold&tier.1.min_points=&tier.1.labels="
+        ),
+    )
+    .await;
+    for said in [
+        "«5.5» — не целое число",
+        "value=\"5.5\"",
+        "Уровни лояльности 2 · От баллов: Не может быть пустым",
+    ] {
+        assert!(ru.contains(said), "{said}: {ru}");
+    }
+    assert!(!ru.contains("18446744073709551615"), "{ru}");
+    let survey = format!("/dashboard/surveys/{}", demo::CSAT_SURVEY);
+    let uk = common::dashboard_post(
+        &app,
+        &format!("{cookie}; kept_lang=uk"),
+        &survey,
+        format!(
+            "csrf={csrf}&position=1&active=on&default_locale=en&audience=everyone\
+             &delay_seconds=-4&sample_percent=300&recontact_days=14&q.en=How%3F"
+        ),
+    )
+    .await;
+    assert_eq!(uk.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let uk = String::from_utf8(uk.body.to_vec()).unwrap();
+    for said in [
+        "«-4» — не ціле число",
+        "value=\"-4\"",
+        "Від 0 до 100 %",
+        "value=\"300\"",
+    ] {
+        assert!(uk.contains(said), "{said}: {uk}");
+    }
+    assert!(!uk.contains("4294967295"), "{uk}");
+
     let ru = post(
         "ru",
         "/dashboard/webhooks",
@@ -235,4 +278,18 @@ async fn a_refused_form_names_its_fields_in_the_owner_s_language(app: TestApp) {
     }
     let uk = post("uk", "/dashboard/kiosks/pin", format!("csrf={csrf}&pin=12")).await;
     assert!(uk.contains("Від 6 до 12 цифр"), "{uk}");
+    // A refused store keeps what was typed.
+    let uk = post(
+        "uk",
+        "/dashboard/kiosks/stores",
+        format!("csrf={csrf}&id=main+street&name=Main+street"),
+    )
+    .await;
+    for said in [
+        "Може містити лише латинські літери, цифри та - _ . : @",
+        "value=\"main street\"",
+        "value=\"Main street\"",
+    ] {
+        assert!(uk.contains(said), "{said}: {uk}");
+    }
 }

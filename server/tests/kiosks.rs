@@ -114,6 +114,7 @@ async fn stores_are_named_and_checked(app: TestApp) {
     );
     for (path, name) in [
         ("stores/bad%20id", "A"),
+        ("stores/%2E%2E", "Dots"),
         ("stores/x", "   "),
         ("stores/y", "a\u{7}"),
     ] {

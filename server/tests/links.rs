@@ -191,6 +191,7 @@ async fn bad_link_requests_are_refused_by_field(app: TestApp) {
         (request("alice", "o-1", "no-such-survey"), "survey"),
         (request("al ice", "o-1", demo::NPS_SURVEY), "customer_ref"),
         (request("alice", "", demo::NPS_SURVEY), "order_ref"),
+        (request("..", "o-1", demo::NPS_SURVEY), "customer_ref"),
         (
             LinkRequest {
                 expires_in_days: Some(0),
@@ -349,14 +350,30 @@ async fn the_owner_gets_links_in_bulk_for_customers_who_stopped_buying(app: Test
     })
     .await;
     assert_eq!(both.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let none_lapsed = bulk(BulkLinksRequest {
-        survey: demo::CHURN_SURVEY.into(),
-        customers: vec![],
-        lapsed_days: Some(0),
-        expires_in_days: None,
-    })
-    .await;
-    assert_eq!(none_lapsed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Lapsed for 1 to 3650 days, said as a range with its unit.
+    for days in [0, 3651] {
+        let refused = bulk(BulkLinksRequest {
+            survey: demo::CHURN_SURVEY.into(),
+            customers: vec![],
+            lapsed_days: Some(days),
+            expires_in_days: None,
+        })
+        .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{days}");
+        let body: serde_json::Value = refused.json();
+        assert_eq!(
+            body["fields"][0],
+            serde_json::json!({
+                "field": "lapsed_days",
+                "message": "1 to 3650 days",
+                "code": "range",
+                "min": 1,
+                "max": 3650,
+                "unit": "days"
+            }),
+            "{days}"
+        );
+    }
 }
 
 async fn a_kiosk_identifies_the_respondent_of_a_receipt(app: TestApp) {

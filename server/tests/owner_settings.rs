@@ -613,7 +613,7 @@ async fn the_survey_editor_sets_targeting_and_names_what_is_wrong(app: TestApp) 
     let html = String::from_utf8(refused.body.to_vec()).unwrap();
     for error in [
         "href=\"#f-targeting-delay_seconds\">Delay after the page loads (seconds): 0 to 600 seconds",
-        "href=\"#f-targeting-sample_percent\">Share of visitors asked (%): 0 to 100 %",
+        "href=\"#f-targeting-sample_percent\">Share of visitors asked (%): &quot;abc&quot; is not a whole number",
         "href=\"#f-targeting-pages-0--path\">Pages 1 · Path: A path starts with / (like /thank-you)",
     ] {
         assert!(html.contains(error), "{error}: {html}");
@@ -631,7 +631,7 @@ async fn the_survey_editor_sets_targeting_and_names_what_is_wrong(app: TestApp) 
     let html = String::from_utf8(refused.body.to_vec()).unwrap();
     for error in [
         "От 0 до 600 секунд",
-        "От 0 до 100 %",
+        "«abc» — не целое число",
         "Путь начинается с / (например, /thank-you)",
     ] {
         assert!(html.contains(error), "{error}: {html}");

@@ -29,6 +29,7 @@ pub enum Unit {
     Reasons,
     Stores,
     Webhooks,
+    Links,
 }
 
 impl Unit {
@@ -36,7 +37,7 @@ impl Unit {
     fn suffix(self) -> &'static str {
         match self {
             Unit::Number => "",
-            Unit::Percent => " %",
+            Unit::Percent => "%",
             Unit::Days => " days",
             Unit::Seconds => " seconds",
             Unit::Points => " points",
@@ -49,6 +50,7 @@ impl Unit {
             Unit::Reasons => " reasons",
             Unit::Stores => " stores",
             Unit::Webhooks => " webhooks",
+            Unit::Links => " links",
         }
     }
 }
@@ -73,10 +75,15 @@ pub enum FieldProblem {
     DotsOnly,
     #[error("may not hold control characters")]
     ControlCharacters,
+    #[error("{value:?} is not a whole number")]
+    NotAWholeNumber { value: String },
     #[error("{min} to {max}{unit}")]
     Range { min: u64, max: u64, unit: Unit },
     #[error("at most {max}{unit}")]
     AtMost { max: u64, unit: Unit },
+    /// Written answers' retention: 0 keeps them.
+    #[error("0 (keep them) to {max} days")]
+    KeepOrDays { max: u64 },
     #[error("{value:?} is not a locale code like en or pt-BR")]
     NotALocale { value: String },
     #[error(
@@ -124,6 +131,11 @@ pub enum FieldProblem {
     /// What no other code says: the English words only.
     #[error("{detail}")]
     Invalid { detail: String },
+    /// A code this version does not know (a newer server's): read as this,
+    /// so the rest of the error still reads; its `message` says it in English.
+    #[serde(other)]
+    #[error("a problem this version does not know")]
+    Unknown,
 }
 
 impl FieldProblem {
@@ -184,6 +196,15 @@ mod tests {
         let back: FieldProblem =
             serde_json::from_value(serde_json::json!({"code": "empty"})).unwrap();
         assert_eq!(back, FieldProblem::Empty);
+        // A newer server's code: the error still reads, by its words.
+        let newer: crate::FieldError = serde_json::from_value(serde_json::json!(
+            {"field": "name", "message": "is rude", "code": "rude", "words": 3}
+        ))
+        .unwrap();
+        assert_eq!(
+            (newer.problem, newer.message.as_str()),
+            (FieldProblem::Unknown, "is rude")
+        );
     }
 
     #[test]

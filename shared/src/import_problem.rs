@@ -35,7 +35,7 @@ pub enum ImportProblem {
     NotAnObject,
     #[error("the value is missing")]
     Missing,
-    #[error("{value} is not text: write it in quotes")]
+    #[error("{value} is not text")]
     NotText { value: String },
     #[error("the value is empty")]
     Empty,
@@ -81,6 +81,11 @@ pub enum ImportProblem {
     },
     #[error("the value is not valid: {detail}")]
     Invalid { detail: String },
+    /// A code this version does not know (a newer server's): its `message`
+    /// says it in English.
+    #[serde(other)]
+    #[error("a problem this version does not know")]
+    Unknown,
 }
 
 impl ImportProblem {

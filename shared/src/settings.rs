@@ -281,10 +281,8 @@ impl ShopSettings {
         if self.text_retention_days > MAX_TEXT_RETENTION_DAYS {
             errors.push(err(
                 "text_retention_days",
-                FieldProblem::Range {
-                    min: 0,
+                FieldProblem::KeepOrDays {
                     max: MAX_TEXT_RETENTION_DAYS.into(),
-                    unit: Unit::Days,
                 },
             ));
         }

@@ -207,8 +207,19 @@ pub fn validate_value(survey: &Survey, value: &AnswerValue) -> Result<(), Valida
     }
 }
 
+/// A reference as a lookup takes it (a customer's page, export or erasure):
+/// as [`validate_ref`], but `.` and `..` pass, since they were references once
+/// and stored data may hold them (an API path names them as `%2E%2E`); their
+/// owner must still be able to export and erase them.
+pub fn validate_lookup_ref(field: &str, value: &str) -> Result<(), ValidationError> {
+    match validate_ref(field, value) {
+        Err(ValidationError::DotsOnly { .. }) => Ok(()),
+        checked => checked,
+    }
+}
+
 /// A shop's customer or order reference, or any id used in a URL path: 1 to
-/// [`MAX_REF_CHARS`] characters, URL-safe.
+/// [`MAX_REF_CHARS`] characters, URL-safe, and not `.` or `..` alone.
 pub fn validate_ref(field: &str, value: &str) -> Result<(), ValidationError> {
     if value.is_empty() {
         return Err(E::Empty {
@@ -539,6 +550,9 @@ mod tests {
         for fine in ["...", ".a", "a.."] {
             assert_eq!(validate_ref("customer_ref", fine), Ok(()), "{fine}");
         }
+        // Stored before they were refused: still looked up.
+        assert_eq!(validate_lookup_ref("customer_ref", ".."), Ok(()));
+        assert!(validate_lookup_ref("customer_ref", "a/b").is_err());
         let mut a = answer("nps", nps(5, None));
         a.customer_ref = Some("../x".into());
         assert_eq!(

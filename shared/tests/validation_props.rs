@@ -94,6 +94,8 @@ fn reference_ok(r: &Option<String>) -> bool {
             && r.chars().count() <= MAX_REF_CHARS
             && r.chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-_.:@".contains(c))
+            && r != "."
+            && r != ".."
     })
 }
 

@@ -10,6 +10,7 @@ use kept_shared::{FieldError, Survey};
 use maud::html;
 use serde::Deserialize;
 
+use super::form::Numbers;
 use super::format;
 use super::i18n::Texts;
 use super::layout::{Section, aria_invalid, enc, errors, pagination, shell};
@@ -250,7 +251,6 @@ pub async fn win_back(State(db): State<Db>, session: Session) -> Result<Response
     render_win_back(&db, &session, &[], None).await
 }
 
-/// The win-back page; `invalid` says what the links form (`asked`) got wrong.
 /// The win-back links form's labels, by field (see `field_problems`).
 fn links_label(t: &Texts, key: &str) -> Option<&'static str> {
     Some(match key {
@@ -260,6 +260,7 @@ fn links_label(t: &Texts, key: &str) -> Option<&'static str> {
     })
 }
 
+/// The win-back page; `invalid` says what the links form (`asked`) got wrong.
 async fn render_win_back(
     db: &Db,
     session: &Session,
@@ -315,7 +316,7 @@ async fn render_win_back(
                     }
                 } }
             }
-            label { (t.lapsed_days) input id="links-lapsed_days" name="lapsed_days" type="number" min="1" max=(MAX_LAPSED_DAYS) value=(asked.map_or(session.shop.churn_window_days, |a| a.lapsed_days)) required aria-invalid=[aria_invalid(invalid, "lapsed_days")]; }
+            label { (t.lapsed_days) input id="links-lapsed_days" name="lapsed_days" type="number" min="1" max=(MAX_LAPSED_DAYS) value=(asked.map_or(session.shop.churn_window_days.to_string(), |a| a.lapsed_days.clone())) required aria-invalid=[aria_invalid(invalid, "lapsed_days")]; }
             div class="actions" { button type="submit" { (t.download_links) } }
         }
     };
@@ -324,8 +325,11 @@ async fn render_win_back(
 
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct LinksQuery {
+    #[serde(default)]
     survey: String,
-    lapsed_days: u32,
+    /// As typed: shown again if it does not read.
+    #[serde(default)]
+    lapsed_days: String,
 }
 
 /// Personal links for the customers who stopped buying, as CSV (`owner/links.rs`).
@@ -337,10 +341,17 @@ pub async fn win_back_links(
     query: Result<axum::extract::Query<LinksQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Failure> {
     let axum::extract::Query(q) = query?;
+    let mut numbers = Numbers::default();
+    let lapsed_days = numbers.read("lapsed_days", &q.lapsed_days, 0);
+    if !numbers.errors.is_empty() {
+        return Ok(refused(
+            render_win_back(&db, &session, &numbers.errors, Some(&q)).await?,
+        ));
+    }
     let req = kept_shared::BulkLinksRequest {
         survey: q.survey.clone(),
         customers: Vec::new(),
-        lapsed_days: Some(q.lapsed_days),
+        lapsed_days: Some(lapsed_days),
         expires_in_days: None,
     };
     let base = public_url.base(&headers);

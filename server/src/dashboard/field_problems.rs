@@ -6,58 +6,59 @@
 use kept_shared::{FieldProblem, Unit};
 
 use super::format::whole;
-use super::i18n::{Lang, Texts};
+use super::i18n::{Forms, Lang, Texts};
 use super::import_problems::{CHARACTERS, CHARACTERS_UK, capitalized};
 
 /// A unit after "up to" or "at most" a number: Russian and Ukrainian put it in
-/// the genitive, singular after a number ending in 1 (but 11), else plural.
-struct Genitive {
-    one: &'static str,
-    other: &'static str,
-}
-
-impl Genitive {
-    fn after(&self, n: u64) -> &'static str {
-        if n % 10 == 1 && n % 100 != 11 {
-            self.one
-        } else {
-            self.other
-        }
+/// the genitive, singular after a number ending in 1 (but 11), else plural:
+/// as plural forms, `one` the singular and `few` and `many` the plural.
+const fn genitive(one: &'static str, plural: &'static str) -> Forms {
+    Forms {
+        one,
+        few: plural,
+        many: plural,
+        other: "",
     }
 }
 
-const fn g(one: &'static str, other: &'static str) -> Genitive {
-    Genitive { one, other }
-}
-
 /// The unit's genitive forms: (Russian, Ukrainian); `None` for a bare number.
-fn genitive(unit: Unit) -> Option<(Genitive, Genitive)> {
+fn units(unit: Unit) -> Option<(Forms, Forms)> {
     Some(match unit {
         Unit::Number => return None,
-        Unit::Percent => (g("%", "%"), g("%", "%")),
-        Unit::Days => (g("дня", "дней"), g("дня", "днів")),
-        Unit::Seconds => (g("секунды", "секунд"), g("секунди", "секунд")),
-        Unit::Points => (g("балла", "баллов"), g("бала", "балів")),
-        Unit::Characters => (g("символа", "символов"), g("символу", "символів")),
-        Unit::Digits => (g("цифры", "цифр"), g("цифри", "цифр")),
-        Unit::Origins => (g("сайта", "сайтов"), g("сайту", "сайтів")),
-        Unit::Tiers => (g("уровня", "уровней"), g("рівня", "рівнів")),
-        Unit::Locales => (g("языка", "языков"), g("мови", "мов")),
-        Unit::PageRules => (g("правила", "правил"), g("правила", "правил")),
-        Unit::Reasons => (g("причины", "причин"), g("причини", "причин")),
-        Unit::Stores => (g("магазина", "магазинов"), g("магазину", "магазинів")),
-        Unit::Webhooks => (g("вебхука", "вебхуков"), g("вебхука", "вебхуків")),
+        Unit::Percent => (genitive("%", "%"), genitive("%", "%")),
+        Unit::Days => (genitive("дня", "дней"), genitive("дня", "днів")),
+        Unit::Seconds => (genitive("секунды", "секунд"), genitive("секунди", "секунд")),
+        Unit::Points => (genitive("балла", "баллов"), genitive("бала", "балів")),
+        Unit::Characters => (
+            genitive("символа", "символов"),
+            genitive("символу", "символів"),
+        ),
+        Unit::Digits => (genitive("цифры", "цифр"), genitive("цифри", "цифр")),
+        Unit::Origins => (genitive("сайта", "сайтов"), genitive("сайту", "сайтів")),
+        Unit::Tiers => (genitive("уровня", "уровней"), genitive("рівня", "рівнів")),
+        Unit::Locales => (genitive("языка", "языков"), genitive("мови", "мов")),
+        Unit::PageRules => (genitive("правила", "правил"), genitive("правила", "правил")),
+        Unit::Reasons => (genitive("причины", "причин"), genitive("причини", "причин")),
+        Unit::Stores => (
+            genitive("магазина", "магазинов"),
+            genitive("магазину", "магазинів"),
+        ),
+        Unit::Webhooks => (
+            genitive("вебхука", "вебхуков"),
+            genitive("вебхука", "вебхуків"),
+        ),
+        Unit::Links => (
+            genitive("ссылки", "ссылок"),
+            genitive("посилання", "посилань"),
+        ),
     })
 }
 
 /// `n` with its unit after "up to" or "at most", in Russian and Ukrainian.
 fn amount(n: u64, unit: Unit) -> (String, String) {
-    match genitive(unit) {
+    match units(unit) {
         None => (whole(n), whole(n)),
-        Some((ru, uk)) => (
-            format!("{} {}", whole(n), ru.after(n)),
-            format!("{} {}", whole(n), uk.after(n)),
-        ),
+        Some((ru, uk)) => (Lang::Ru.count(n, &ru), Lang::Uk.count(n, &uk)),
     }
 }
 
@@ -93,11 +94,22 @@ pub fn describe(lang: Lang, problem: &FieldProblem) -> String {
             "Не может содержать управляющие символы".into(),
             "Не може містити керівних символів".into(),
         ),
+        P::NotAWholeNumber { value } => (
+            format!("«{value}» — не целое число"),
+            format!("«{value}» — не ціле число"),
+        ),
         P::Range { min, max, unit } => {
             let (ru, uk) = amount(*max, *unit);
             (
                 format!("От {} до {ru}", whole(*min)),
                 format!("Від {} до {uk}", whole(*min)),
+            )
+        }
+        P::KeepOrDays { max } => {
+            let (ru, uk) = amount(*max, Unit::Days);
+            (
+                format!("От 0 (хранить всегда) до {ru}"),
+                format!("Від 0 (зберігати завжди) до {uk}"),
             )
         }
         P::AtMost { max, unit } => {
@@ -184,36 +196,42 @@ pub fn describe(lang: Lang, problem: &FieldProblem) -> String {
             "Укажите либо список клиентов, либо число дней без покупок".into(),
             "Укажіть або список клієнтів, або кількість днів без покупок".into(),
         ),
-        P::TooManyLapsed { count, days, max } => (
-            format!(
-                "Клиентов, купивших в последний раз {} или больше дней назад: {}; одна выгрузка \
-                 вмещает не больше {}: укажите больше дней, чтобы их стало меньше",
-                whole(*days),
-                whole(*count),
-                whole(*max)
-            ),
-            format!(
-                "Клієнтів, які купували востаннє {} або більше днів тому: {}; одне вивантаження \
-                 вміщує не більше {}: укажіть більше днів, щоб їх стало менше",
-                whole(*days),
-                whole(*count),
-                whole(*max)
-            ),
-        ),
-        P::TooManyCustomers { count, max } => (
-            format!(
-                "Клиентов: {}; один запрос создаёт не больше {} ссылок",
-                whole(*count),
-                whole(*max)
-            ),
-            format!(
-                "Клієнтів: {}; один запит створює не більше {} посилань",
-                whole(*count),
-                whole(*max)
-            ),
-        ),
+        P::TooManyLapsed { count, days, max } => {
+            let (ru, uk) = amount(*max, Unit::Links);
+            (
+                format!(
+                    "Клиентов, купивших в последний раз {} или больше дней назад: {}; одна \
+                     выгрузка вмещает не больше {ru}: укажите больше дней, чтобы их стало меньше",
+                    whole(*days),
+                    whole(*count),
+                ),
+                format!(
+                    "Клієнтів, які купували востаннє {} або більше днів тому: {}; одне \
+                     вивантаження вміщує не більше {uk}: укажіть більше днів, щоб їх стало менше",
+                    whole(*days),
+                    whole(*count),
+                ),
+            )
+        }
+        P::TooManyCustomers { count, max } => {
+            let (ru, uk) = amount(*max, Unit::Links);
+            (
+                format!(
+                    "Клиентов: {}; один запрос создаёт не больше {ru}",
+                    whole(*count)
+                ),
+                format!(
+                    "Клієнтів: {}; один запит створює не більше {uk}",
+                    whole(*count)
+                ),
+            )
+        }
         // No code of its own: the API's words are all there is.
         P::Invalid { detail } => (detail.clone(), detail.clone()),
+        P::Unknown => (
+            "Неизвестная этой версии ошибка".into(),
+            "Невідома цій версії помилка".into(),
+        ),
     };
     match lang {
         Lang::En => capitalized(&problem.to_string()),

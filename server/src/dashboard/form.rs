@@ -3,9 +3,70 @@
 //! value a hand-edited address makes unreadable, counts as not given, so the
 //! page shows its default instead of a bare error.
 
+use std::collections::BTreeMap;
+use std::fmt::Display;
 use std::str::FromStr;
 
+use kept_shared::{FieldError, FieldProblem};
 use serde::{Deserialize, Deserializer};
+
+/// The whole numbers of a form that saves (settings, a survey): one that does
+/// not read is the owner's to mend, so it is an error naming what was typed,
+/// and the field shows it again, never a stand-in.
+#[derive(Debug, Default)]
+pub struct Numbers {
+    typed: BTreeMap<String, String>,
+    pub errors: Vec<FieldError>,
+}
+
+impl Numbers {
+    /// `text`, the field at `path`, as a whole number; else `stand_in` (so the
+    /// other rules can still be checked), and the error.
+    pub fn read<T: FromStr>(&mut self, path: &str, text: &str, stand_in: T) -> T {
+        let text = text.trim();
+        match text.parse() {
+            Ok(n) => n,
+            Err(_) => {
+                let problem = if text.is_empty() {
+                    FieldProblem::Empty
+                } else {
+                    FieldProblem::NotAWholeNumber {
+                        value: text.to_string(),
+                    }
+                };
+                self.errors.push(FieldError::new(path, problem));
+                self.typed.insert(path.to_string(), text.to_string());
+                stand_in
+            }
+        }
+    }
+
+    /// Shows `text` again in the field at `path`, in place of what it was read as
+    /// (a number too large for its field, read as the largest it holds).
+    pub fn keep_typed(&mut self, path: &str, text: &str) {
+        self.typed.insert(path.to_string(), text.trim().to_string());
+    }
+
+    /// What the field at `path` shows: what was typed if it did not read, else `value`.
+    pub fn shown(&self, path: &str, value: impl Display) -> String {
+        self.typed
+            .get(path)
+            .cloned()
+            .unwrap_or_else(|| value.to_string())
+    }
+
+    /// These errors, then those of `checked` for the other fields (a stand-in's
+    /// own breaking of a rule is not the owner's).
+    pub fn with(&self, checked: Vec<FieldError>) -> Vec<FieldError> {
+        let mut all = self.errors.clone();
+        all.extend(
+            checked
+                .into_iter()
+                .filter(|e| !self.errors.iter().any(|unread| unread.field == e.field)),
+        );
+        all
+    }
+}
 
 /// For `#[serde(default, deserialize_with = "form::optional")]`: the field's
 /// value, or none when it is empty or unreadable.

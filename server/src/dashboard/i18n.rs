@@ -327,7 +327,6 @@ pub struct Texts {
     pub import_cut_off: &'static str,
     pub import_interrupted: &'static str,
     pub page_not_found: &'static str,
-    /// `{max}` links in one download.
     pub privacy: &'static str,
     pub export_customer: &'static str,
     pub erase_hint: &'static str,

@@ -74,10 +74,10 @@ pub fn describe(lang: Lang, problem: &ImportProblem) -> String {
             "Покупка — это объект: {\"customer_ref\": ..., \"purchase_id\": ..., ...}".into(),
             "Покупка — це об'єкт: {\"customer_ref\": ..., \"purchase_id\": ..., ...}".into(),
         ),
-        P::Missing => ("Значения нет".into(), "Значення немає".into()),
+        P::Missing => ("Значение отсутствует".into(), "Значення відсутнє".into()),
         P::NotText { value } => (
-            format!("{value} — не текст: возьмите его в кавычки"),
-            format!("{value} — не текст: візьміть його в лапки"),
+            format!("«{value}» — не текст"),
+            format!("«{value}» — не текст"),
         ),
         P::Empty => ("Значение пустое".into(), "Значення порожнє".into()),
         P::TooLong { len, max } => (
@@ -93,6 +93,10 @@ pub fn describe(lang: Lang, problem: &ImportProblem) -> String {
         P::Invalid { detail } => (
             format!("Значение неверно: {detail}"),
             format!("Значення хибне: {detail}"),
+        ),
+        P::Unknown => (
+            "Неизвестная этой версии ошибка".into(),
+            "Невідома цій версії помилка".into(),
         ),
         P::BadCharacters => (
             "Значение может содержать только латинские буквы, цифры и - _ . : @".into(),

@@ -34,10 +34,12 @@ fn field_id(field: &str) -> String {
     format!("k-{field}")
 }
 
+/// The page; `draft` is a refused store, shown again to be mended.
 async fn render(
     db: &Db,
     session: &Session,
     invalid: &[FieldError],
+    draft: Option<&StoreForm>,
     notice: Option<Markup>,
 ) -> Result<Response, Failure> {
     let lang = session.lang;
@@ -91,8 +93,8 @@ async fn render(
         }
         form method="post" action="/dashboard/kiosks/stores" class="card" {
             input type="hidden" name="csrf" value=(session.csrf);
-            label { (t.store_id) input id=(field_id("id")) name="id" required maxlength="128" pattern="[A-Za-z0-9_.:@\\-]+" aria-invalid=[aria_invalid(invalid, "id")]; }
-            label { (t.store_name) input id=(field_id("name")) name="name" required maxlength="100" aria-invalid=[aria_invalid(invalid, "name")]; }
+            label { (t.store_id) input id=(field_id("id")) name="id" value=[draft.map(|d| &d.id)] required maxlength="128" pattern="[A-Za-z0-9_.:@\\-]+" aria-invalid=[aria_invalid(invalid, "id")]; }
+            label { (t.store_name) input id=(field_id("name")) name="name" value=[draft.map(|d| &d.name)] required maxlength="100" aria-invalid=[aria_invalid(invalid, "name")]; }
             div class="actions" { button type="submit" { (t.save_store) } }
         }
 
@@ -115,23 +117,25 @@ async fn render(
 }
 
 pub async fn page(State(db): State<Db>, session: Session) -> Result<Response, Failure> {
-    render(&db, &session, &[], None).await
+    render(&db, &session, &[], None, None).await
 }
 
-/// The outcome of a form: the page again, with what was wrong (422) or a notice.
+/// The outcome of a form: the page again, with what was wrong (422, the
+/// refused store's `draft` kept) or a notice.
 async fn after(
     db: &Db,
     session: &Session,
     outcome: Result<(), ChangeError>,
+    draft: Option<&StoreForm>,
 ) -> Result<Response, Failure> {
     match outcome {
         Ok(()) => {
             let t = session.lang.texts();
             let notice = html! { p role="status" class="card" { (t.saved) } };
-            render(db, session, &[], Some(notice)).await
+            render(db, session, &[], None, Some(notice)).await
         }
         Err(ChangeError::Invalid(invalid)) => {
-            Ok(refused(render(db, session, &invalid, None).await?))
+            Ok(refused(render(db, session, &invalid, draft, None).await?))
         }
         Err(ChangeError::Store(e)) => Err(e.into()),
     }
@@ -162,7 +166,7 @@ pub async fn save_store(
     )
     .await
     .map(|_| ());
-    after(&db, &session, outcome).await
+    after(&db, &session, outcome, Some(&f)).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -187,5 +191,5 @@ pub async fn set_pin(
     let pin = f.remove.is_none().then(|| f.pin.trim());
     let outcome =
         kiosks::set_pin(db.as_ref(), &session.shop, pin, &dashboard_actor(&session)).await;
-    after(&db, &session, outcome).await
+    after(&db, &session, outcome, None).await
 }

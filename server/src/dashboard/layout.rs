@@ -189,7 +189,6 @@ pub fn aria_invalid(errors: &[FieldError], field: &str) -> Option<&'static str> 
         .then_some("true")
 }
 
-/// The list of fields a form got wrong, each linking to its field.
 /// A refused form's errors, each linking to its field, named by the form's
 /// `label`s (see [`field_problems::field_name`]) and said in `lang`.
 pub fn errors(

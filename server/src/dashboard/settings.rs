@@ -8,9 +8,11 @@ use std::collections::BTreeMap;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use kept_shared::limits::MIN_CHURN_WINDOW_DAYS;
 use kept_shared::{FieldError, ShopSettings, TierSetting};
 use maud::{Markup, html};
 
+use super::form::Numbers;
 use super::format;
 use super::i18n::Texts;
 use super::layout::{Section, aria_invalid, errors, shell};
@@ -80,6 +82,7 @@ async fn render(
     base: &str,
     s: &ShopSettings,
     errs: &[FieldError],
+    numbers: &Numbers,
     notice: Option<Markup>,
 ) -> Result<Response, Failure> {
     let lang = session.lang;
@@ -101,10 +104,10 @@ async fn render(
                         @for z in &zones { option value=(z) selected[*z == s.time_zone] { (z) } }
                     }
                 }
-                label { (t.points_per_unit) input id=(field_id("points_per_unit")) name="points_per_unit" type="number" min="0" max="1000" value=(s.points_per_unit) aria-invalid=[aria_invalid(errs, "points_per_unit")]; }
-                label { (t.churn_window) input id=(field_id("churn_window_days")) name="churn_window_days" type="number" min="7" max="730" value=(s.churn_window_days) aria-describedby="churn-hint" aria-invalid=[aria_invalid(errs, "churn_window_days")]; }
-                label { (t.survey_cooldown) input id=(field_id("survey_cooldown_days")) name="survey_cooldown_days" type="number" min="0" max="365" value=(s.survey_cooldown_days) aria-describedby="cooldown-hint" aria-invalid=[aria_invalid(errs, "survey_cooldown_days")]; }
-                label { (t.text_retention) input id=(field_id("text_retention_days")) name="text_retention_days" type="number" min="0" max="3650" value=(s.text_retention_days) aria-describedby="retention-hint" aria-invalid=[aria_invalid(errs, "text_retention_days")]; }
+                label { (t.points_per_unit) input id=(field_id("points_per_unit")) name="points_per_unit" type="number" min="0" max="1000" value=(numbers.shown("points_per_unit", s.points_per_unit)) aria-invalid=[aria_invalid(errs, "points_per_unit")]; }
+                label { (t.churn_window) input id=(field_id("churn_window_days")) name="churn_window_days" type="number" min="7" max="730" value=(numbers.shown("churn_window_days", s.churn_window_days)) aria-describedby="churn-hint" aria-invalid=[aria_invalid(errs, "churn_window_days")]; }
+                label { (t.survey_cooldown) input id=(field_id("survey_cooldown_days")) name="survey_cooldown_days" type="number" min="0" max="365" value=(numbers.shown("survey_cooldown_days", s.survey_cooldown_days)) aria-describedby="cooldown-hint" aria-invalid=[aria_invalid(errs, "survey_cooldown_days")]; }
+                label { (t.text_retention) input id=(field_id("text_retention_days")) name="text_retention_days" type="number" min="0" max="3650" value=(numbers.shown("text_retention_days", s.text_retention_days)) aria-describedby="retention-hint" aria-invalid=[aria_invalid(errs, "text_retention_days")]; }
             }
             p class="intro" id="churn-hint" { (t.churn_window_hint) }
             p class="intro" id="cooldown-hint" { (t.survey_cooldown_hint) }
@@ -124,7 +127,7 @@ async fn render(
                             @let blank = i == s.tiers.len();
                             tr {
                                 td { input id=(field_id(&format!("tiers[{i}].name"))) name={"tier." (i) ".name"} value=(tier.name) aria-label={(t.tier_name) " " (i + 1)} aria-invalid=[aria_invalid(errs, &format!("tiers[{i}]"))]; }
-                                td { input id=(field_id(&format!("tiers[{i}].min_points"))) name={"tier." (i) ".min_points"} type="number" min="0" value=(if blank { String::new() } else { tier.min_points.to_string() }) aria-label={(t.min_points) " " (i + 1)}; }
+                                td { input id=(field_id(&format!("tiers[{i}].min_points"))) name={"tier." (i) ".min_points"} type="number" min="0" value=(if blank { String::new() } else { numbers.shown(&format!("tiers[{i}].min_points"), tier.min_points) }) aria-label={(t.min_points) " " (i + 1)} aria-invalid=[aria_invalid(errs, &format!("tiers[{i}].min_points"))]; }
                                 td { input id=(field_id(&format!("tiers[{i}].labels"))) name={"tier." (i) ".labels"} value=(labels_text(&tier.labels)) aria-label={(t.tier_labels_hint) " " (i + 1)}; }
                             }
                         }
@@ -169,10 +172,20 @@ pub async fn page(
     PublicBase(base): PublicBase,
 ) -> Result<Response, Failure> {
     let view = owner_settings::view(db.as_ref(), &session.shop).await?;
-    render(&db, &session, &base, &view.settings, &[], None).await
+    render(
+        &db,
+        &session,
+        &base,
+        &view.settings,
+        &[],
+        &Numbers::default(),
+        None,
+    )
+    .await
 }
 
-fn settings_from_form(fields: &[(String, String)]) -> ShopSettings {
+/// The settings as the form gives them, and the numbers in it that do not read.
+fn settings_from_form(fields: &[(String, String)]) -> (ShopSettings, Numbers) {
     let get = |name: &str| {
         fields
             .iter()
@@ -197,7 +210,8 @@ fn settings_from_form(fields: &[(String, String)]) -> ShopSettings {
             _ => {}
         }
     }
-    ShopSettings {
+    let mut numbers = Numbers::default();
+    let settings = ShopSettings {
         name: get("name").to_string(),
         allowed_origins: get("allowed_origins")
             .lines()
@@ -208,27 +222,29 @@ fn settings_from_form(fields: &[(String, String)]) -> ShopSettings {
         tiers: rows
             .into_values()
             .filter(|(name, points, _)| !name.trim().is_empty() || !points.trim().is_empty())
-            .map(|(name, points, labels)| TierSetting {
+            .enumerate()
+            .map(|(i, (name, points, labels))| TierSetting {
                 name,
-                // An unreadable number becomes one the rules refuse, named in the errors.
-                min_points: points.trim().parse().unwrap_or(u64::MAX),
+                min_points: numbers.read(&format!("tiers[{i}].min_points"), &points, 0),
                 labels: parse_labels(&labels),
             })
             .collect(),
-        points_per_unit: get("points_per_unit").trim().parse().unwrap_or(u64::MAX),
-        churn_window_days: get("churn_window_days").trim().parse().unwrap_or(0),
+        points_per_unit: numbers.read("points_per_unit", get("points_per_unit"), 0),
+        churn_window_days: numbers.read(
+            "churn_window_days",
+            get("churn_window_days"),
+            MIN_CHURN_WINDOW_DAYS,
+        ),
         time_zone: get("time_zone").to_string(),
-        survey_cooldown_days: get("survey_cooldown_days")
-            .trim()
-            .parse()
-            .unwrap_or(u32::MAX),
+        survey_cooldown_days: numbers.read("survey_cooldown_days", get("survey_cooldown_days"), 0),
         require_verified: get("require_verified") == "on",
         // Empty keeps them, as 0 does.
         text_retention_days: match get("text_retention_days").trim() {
             "" => 0,
-            days => days.parse().unwrap_or(u32::MAX),
+            days => numbers.read("text_retention_days", days, 0),
         },
-    }
+    };
+    (settings, numbers)
 }
 
 pub async fn save(
@@ -247,15 +263,22 @@ pub async fn save(
         return Ok(StatusCode::FORBIDDEN.into_response());
     }
     let t = session.lang.texts();
-    let settings = settings_from_form(&fields);
-    match owner_settings::update_settings(
-        db.as_ref(),
-        &session.shop,
-        settings.clone(),
-        &dashboard_actor(&session),
-    )
-    .await
-    {
+    let (settings, numbers) = settings_from_form(&fields);
+    let outcome = if numbers.errors.is_empty() {
+        owner_settings::update_settings(
+            db.as_ref(),
+            &session.shop,
+            settings.clone(),
+            &dashboard_actor(&session),
+        )
+        .await
+    } else {
+        let checked = owner_settings::check_settings(&mut settings.clone()).err();
+        Err(ChangeError::Invalid(
+            numbers.with(checked.unwrap_or_default()),
+        ))
+    };
+    match outcome {
         Ok(()) => {
             let mut session = session;
             if let Some(shop) = db.shop(&session.shop.id).await? {
@@ -268,12 +291,13 @@ pub async fn save(
                 &base,
                 &view.settings,
                 &[],
+                &Numbers::default(),
                 Some(html! { p class="status-message" role="status" { (t.saved) } }),
             )
             .await
         }
         Err(ChangeError::Invalid(errs)) => Ok(refused(
-            render(&db, &session, &base, &settings, &errs, None).await?,
+            render(&db, &session, &base, &settings, &errs, &numbers, None).await?,
         )),
         Err(ChangeError::Store(e)) => Err(e.into()),
     }
@@ -329,7 +353,16 @@ pub async fn rotate(
             p { (t.new_secret_hint) }
         }
     };
-    let mut resp = render(&db, &session, &base, &view.settings, &[], Some(notice)).await?;
+    let mut resp = render(
+        &db,
+        &session,
+        &base,
+        &view.settings,
+        &[],
+        &Numbers::default(),
+        Some(notice),
+    )
+    .await?;
     if let Some(c) = cookie {
         resp.headers_mut().insert(header::SET_COOKIE, c);
     }

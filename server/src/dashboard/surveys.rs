@@ -8,13 +8,14 @@ use std::collections::BTreeMap;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use kept_shared::settings::valid_locale;
+use kept_shared::settings::{valid_locale, validate_survey};
 use kept_shared::{
     Audience, ChurnReasonChoice, FieldError, PageMatch, PageRule, SurveyDefinition, SurveyKind,
     SurveyTexts, Targeting,
 };
 use maud::{DOCTYPE, Markup, html};
 
+use super::form::Numbers;
 use super::i18n::Texts;
 use super::layout::{Section, aria_invalid, errors, shell};
 use super::session::Session;
@@ -80,7 +81,6 @@ pub async fn list(State(db): State<Db>, session: Session) -> Result<Response, Fa
     Ok(shell(&session, Section::Surveys, t.surveys, content))
 }
 
-/// A field's id in the form, from its path in a [`FieldError`].
 /// Each field's label, by its path (`reasons.code`; see `field_problems`).
 fn field_label(t: &Texts, key: &str) -> Option<&'static str> {
     Some(match key {
@@ -102,6 +102,7 @@ fn field_label(t: &Texts, key: &str) -> Option<&'static str> {
     })
 }
 
+/// A field's id in the form, from its path in a [`FieldError`].
 fn field_id(path: &str) -> String {
     format!(
         "f-{}",
@@ -109,7 +110,13 @@ fn field_id(path: &str) -> String {
     )
 }
 
-fn edit_form(session: &Session, d: &SurveyDefinition, errs: &[FieldError], saved: bool) -> Markup {
+fn edit_form(
+    session: &Session,
+    d: &SurveyDefinition,
+    errs: &[FieldError],
+    numbers: &Numbers,
+    saved: bool,
+) -> Markup {
     let t = session.lang.texts();
     let s = &d.survey;
     let id = &s.id;
@@ -149,17 +156,18 @@ fn edit_form(session: &Session, d: &SurveyDefinition, errs: &[FieldError], saved
                 }
                 label { (t.lapsed_days)
                     input type="number" name="lapsed_days" id=(field_id("targeting.audience.days")) min="7" max="730"
-                        value=(match s.targeting.audience { Audience::Lapsed { days } => days, _ => session.shop.churn_window_days });
+                        value=(numbers.shown("targeting.audience.days", match s.targeting.audience { Audience::Lapsed { days } => days, _ => session.shop.churn_window_days }))
+                        aria-invalid=[aria_invalid(errs, "targeting.audience.days")];
                 }
             }
             fieldset {
                 legend { (t.when_it_shows) }
                 div class="grid2" {
-                    label { (t.delay_seconds) input type="number" name="delay_seconds" id=(field_id("targeting.delay_seconds")) min="0" max="600" value=(s.targeting.delay_seconds)
+                    label { (t.delay_seconds) input type="number" name="delay_seconds" id=(field_id("targeting.delay_seconds")) min="0" max="600" value=(numbers.shown("targeting.delay_seconds", s.targeting.delay_seconds))
                         aria-invalid=[aria_invalid(errs, "targeting.delay_seconds")]; }
-                    label { (t.sample_percent) input type="number" name="sample_percent" id=(field_id("targeting.sample_percent")) min="0" max="100" value=(s.targeting.sample_percent)
+                    label { (t.sample_percent) input type="number" name="sample_percent" id=(field_id("targeting.sample_percent")) min="0" max="100" value=(numbers.shown("targeting.sample_percent", s.targeting.sample_percent))
                         aria-invalid=[aria_invalid(errs, "targeting.sample_percent")]; }
-                    label { (t.recontact_days) input type="number" name="recontact_days" id=(field_id("targeting.recontact_days")) min="0" max="365" value=(s.targeting.recontact_days)
+                    label { (t.recontact_days) input type="number" name="recontact_days" id=(field_id("targeting.recontact_days")) min="0" max="365" value=(numbers.shown("targeting.recontact_days", s.targeting.recontact_days))
                         aria-invalid=[aria_invalid(errs, "targeting.recontact_days")]; }
                     label class="check" { input type="checkbox" name="once_per_order" checked[s.targeting.once_per_order]; (t.once_per_order) }
                 }
@@ -264,13 +272,18 @@ pub async fn edit(
         &session,
         Section::Surveys,
         &format!("{}: {}", t.edit, d.survey.id),
-        edit_form(&session, &d, &[], false),
+        edit_form(&session, &d, &[], &Numbers::default(), false),
     ))
 }
 
 /// The definition the form describes, built on the stored one (whose kind and
 /// id it cannot change).
-fn from_form(stored: &SurveyDefinition, fields: &[(String, String)]) -> (SurveyDefinition, bool) {
+/// The survey as the form gives it, whether a language is being added, and
+/// the numbers in it that do not read.
+fn from_form(
+    stored: &SurveyDefinition,
+    fields: &[(String, String)],
+) -> (SurveyDefinition, bool, Numbers) {
     let get = |name: &str| {
         fields
             .iter()
@@ -306,10 +319,10 @@ fn from_form(stored: &SurveyDefinition, fields: &[(String, String)]) -> (SurveyD
         });
     }
     d.survey.texts = texts;
-    // An unreadable number becomes one the rules refuse, named in the errors; a
-    // missing one keeps its value.
-    let number = |name: &str, current: u32| {
-        get(name).map_or(current, |v| v.trim().parse().unwrap_or(u32::MAX))
+    // A missing number keeps its value; one that does not read is an error.
+    let mut numbers = Numbers::default();
+    let mut number = |name: &str, path: &str, current: u32| {
+        get(name).map_or(current, |v| numbers.read(path, v, current))
     };
     let before = stored.survey.targeting.clone();
     let mut pages: BTreeMap<usize, PageRule> = BTreeMap::new();
@@ -332,18 +345,40 @@ fn from_form(stored: &SurveyDefinition, fields: &[(String, String)]) -> (SurveyD
         audience: match get("audience") {
             Some("known") => Audience::KnownCustomers,
             Some("lapsed") => Audience::Lapsed {
-                days: number("lapsed_days", 90),
+                days: number("lapsed_days", "targeting.audience.days", 90),
             },
             _ => Audience::Everyone,
         },
         // A row without a path is not a rule (clearing the path removes one).
         pages: pages.into_values().filter(|r| !r.path.is_empty()).collect(),
-        delay_seconds: number("delay_seconds", before.delay_seconds),
-        sample_percent: u8::try_from(number("sample_percent", before.sample_percent.into()))
-            .unwrap_or(u8::MAX),
-        recontact_days: number("recontact_days", before.recontact_days),
+        delay_seconds: number(
+            "delay_seconds",
+            "targeting.delay_seconds",
+            before.delay_seconds,
+        ),
+        // Past what a percentage field holds: the largest it does, which the
+        // rules refuse, and the number typed shown again.
+        sample_percent: u8::try_from(number(
+            "sample_percent",
+            "targeting.sample_percent",
+            before.sample_percent.into(),
+        ))
+        .unwrap_or(u8::MAX),
+        recontact_days: number(
+            "recontact_days",
+            "targeting.recontact_days",
+            before.recontact_days,
+        ),
         once_per_order: get("once_per_order").is_some(),
     };
+    if let Some(typed) = get("sample_percent")
+        && typed
+            .trim()
+            .parse::<u32>()
+            .is_ok_and(|n| n > u8::MAX.into())
+    {
+        numbers.keep_typed("targeting.sample_percent", typed);
+    }
     match &mut d.survey.kind {
         SurveyKind::Nps { ask_reason } => *ask_reason = get("ask_reason").is_some(),
         SurveyKind::ChurnReason {
@@ -379,7 +414,7 @@ fn from_form(stored: &SurveyDefinition, fields: &[(String, String)]) -> (SurveyD
         }
         SurveyKind::Csat => {}
     }
-    (d, adding)
+    (d, adding, numbers)
 }
 
 pub async fn save(
@@ -405,7 +440,7 @@ pub async fn save(
     else {
         return Ok((StatusCode::NOT_FOUND, "no such survey").into_response());
     };
-    let (draft, adding_locale) = from_form(&stored, &fields);
+    let (draft, adding_locale, numbers) = from_form(&stored, &fields);
     let title = format!("{}: {}", t.edit, survey_id);
     if adding_locale {
         let new = fields
@@ -440,28 +475,33 @@ pub async fn save(
             &session,
             Section::Surveys,
             &title,
-            edit_form(&session, &shown, &errs, false),
+            edit_form(&session, &shown, &errs, &numbers, false),
         ));
     }
-    match owner_settings::put_survey(
-        db.as_ref(),
-        &session.shop,
-        draft.clone(),
-        &dashboard_actor(&session),
-    )
-    .await
-    {
+    let outcome = if numbers.errors.is_empty() {
+        owner_settings::put_survey(
+            db.as_ref(),
+            &session.shop,
+            draft.clone(),
+            &dashboard_actor(&session),
+        )
+        .await
+    } else {
+        let checked = validate_survey(&draft.survey).err().unwrap_or_default();
+        Err(ChangeError::Invalid(numbers.with(checked)))
+    };
+    match outcome {
         Ok(()) => Ok(shell(
             &session,
             Section::Surveys,
             &title,
-            edit_form(&session, &draft, &[], true),
+            edit_form(&session, &draft, &[], &Numbers::default(), true),
         )),
         Err(ChangeError::Invalid(errs)) => Ok(refused(shell(
             &session,
             Section::Surveys,
             &title,
-            edit_form(&session, &draft, &errs, false),
+            edit_form(&session, &draft, &errs, &numbers, false),
         ))),
         Err(ChangeError::Store(e)) => Err(e.into()),
     }

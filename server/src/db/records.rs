@@ -217,7 +217,22 @@ pub struct StoredAnswer {
 pub struct ImportOutcome {
     pub imported: u64,
     pub duplicates: u64,
+    /// The customers it stored purchases for.
     pub customers: u64,
+    /// Whether the first and the last customer of the purchases written got
+    /// new ones: a customer whose purchases run across two chunks of an
+    /// import is counted by both, and these say when.
+    pub first_customer_new: bool,
+    pub last_customer_new: bool,
+}
+
+impl ImportOutcome {
+    /// Says of the first and last customer of `purchases` whether `got_new`.
+    pub fn ends(mut self, purchases: &[NewPurchase], got_new: impl Fn(&str) -> bool) -> Self {
+        self.first_customer_new = purchases.first().is_some_and(|p| got_new(&p.customer_ref));
+        self.last_customer_new = purchases.last().is_some_and(|p| got_new(&p.customer_ref));
+        self
+    }
 }
 
 /// A purchase as recorded, in what makes it the same purchase when its id comes again.

@@ -3,7 +3,7 @@
 //! and the report says which rows and why. A clean file is written in chunks,
 //! idempotent on purchase id (a re-import stores nothing twice).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use axum::body::Bytes;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
@@ -13,7 +13,7 @@ use kept_shared::{ImportProblem, ImportReport, ImportRow, ImportRowError};
 use serde_json::Value;
 
 use crate::calendar::{in_supported_years, local_day};
-use crate::db::{Database, Db, DbError, NewPurchase, Progress, Shop};
+use crate::db::{Database, Db, DbError, ImportOutcome, NewPurchase, Progress, Shop};
 use crate::loyalty::points_earned;
 
 /// Largest import file, in bytes (a million purchases of CSV fit).
@@ -148,14 +148,21 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
         out.read += 1;
         let record = match record {
             Ok(r) => r,
+            // A file in another encoding (Windows-1251, Latin-1) has such
+            // rows throughout: said once, where the first one is.
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) => {
+                out.errors
+                    .push(ImportRowError::new(row, None, ImportProblem::NotUtf8));
+                break;
+            }
             Err(e) => {
-                let problem = match e.kind() {
-                    csv::ErrorKind::Utf8 { .. } => ImportProblem::NotUtf8,
-                    _ => ImportProblem::RowUnreadable {
+                out.errors.push(ImportRowError::new(
+                    row,
+                    None,
+                    ImportProblem::RowUnreadable {
                         detail: e.to_string(),
                     },
-                };
-                out.errors.push(ImportRowError::new(row, None, problem));
+                ));
                 continue;
             }
         };
@@ -228,6 +235,19 @@ fn parse_json(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
     }
 }
 
+/// A JSON value as a problem quotes it: a string as written, anything else
+/// as JSON; at most 40 characters.
+fn shown(value: &Value) -> String {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match text.char_indices().nth(40) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text,
+    }
+}
+
 /// A JSON purchase's fields, each read on its own, so that each missing or
 /// mistyped one is a problem of its own; `None` when it is no object.
 fn json_fields(item: &Value, shop: &Shop) -> Option<Fields> {
@@ -237,7 +257,7 @@ fn json_fields(item: &Value, shop: &Shop) -> Option<Fields> {
         None => Err(ImportProblem::Missing),
         Some(Value::String(s)) => Ok(s.clone()),
         Some(other) => Err(ImportProblem::NotText {
-            value: other.to_string(),
+            value: shown(other),
         }),
     };
     Some(Fields {
@@ -245,16 +265,16 @@ fn json_fields(item: &Value, shop: &Shop) -> Option<Fields> {
         purchase_id: text("purchase_id"),
         amount_cents: match present("amount_cents") {
             None => Err(ImportProblem::AmountMissing),
-            Some(v) => v.as_u64().ok_or_else(|| ImportProblem::NotCents {
-                value: v.to_string(),
-            }),
+            Some(v) => v
+                .as_u64()
+                .ok_or_else(|| ImportProblem::NotCents { value: shown(v) }),
         },
         // A date without a time is noon of that day in the shop's zone, as in CSV.
         purchased_at: match present("purchased_at") {
             None => Err(ImportProblem::Missing),
             Some(Value::String(at)) => parse_time(at, shop),
             Some(other) => Err(ImportProblem::NotATime {
-                value: other.to_string(),
+                value: shown(other),
             }),
         },
         store: match present("store") {
@@ -510,10 +530,10 @@ async fn import(
         rows,
         ..Default::default()
     };
-    let mut straddling = Straddling::new(known.into_keys().collect());
+    let mut straddling = Straddling::default();
     // Progress is told as each chunk commits: what it says is stored.
     for chunk in chunks(purchases, IMPORT_CHUNK) {
-        let counted_before = straddling.counted_before(&chunk);
+        let ends = Ends::of(&chunk);
         let written = db
             .import_purchases(&shop.id, chunk, shop.churn_window_days)
             .await;
@@ -521,7 +541,8 @@ async fn import(
             Ok(outcome) => {
                 report.imported += outcome.imported;
                 report.duplicates += outcome.duplicates;
-                report.customers += outcome.customers.saturating_sub(u64::from(counted_before));
+                report.customers +=
+                    outcome.customers - u64::from(straddling.counted_again(&ends, &outcome));
                 progress(report.imported);
             }
             Err(e) if report.imported + report.duplicates == 0 => {
@@ -545,49 +566,44 @@ fn chunks(purchases: Vec<NewPurchase>, size: usize) -> Vec<Vec<NewPurchase>> {
     chunks
 }
 
-/// Which customer a chunk shares with the chunks before it, and whether that
-/// customer's new purchases were counted there already. A chunk counts the
-/// customers it stores purchases for; a customer whose purchases run across
-/// chunks would be counted by each. The ids stored before the import began
-/// (and those earlier in the file) tell which purchases are new: the same
-/// knowledge the import's check had.
+/// A chunk's first and last customer.
+struct Ends {
+    first: String,
+    last: String,
+}
+
+impl Ends {
+    fn of(chunk: &[NewPurchase]) -> Ends {
+        let name = |p: Option<&NewPurchase>| p.map(|p| p.customer_ref.clone()).unwrap_or_default();
+        Ends {
+            first: name(chunk.first()),
+            last: name(chunk.last()),
+        }
+    }
+}
+
+/// A chunk counts the customers it stores purchases for, so a customer whose
+/// purchases run across chunks would be counted by each: this remembers the
+/// last customer of the chunks so far when they were counted, to take them
+/// off the next chunk's count. What was new is the store's word (its
+/// transaction saw what was stored meanwhile).
+#[derive(Default)]
 struct Straddling {
-    stored: HashSet<String>,
-    /// The last customer of the chunks so far, when their new purchases are
-    /// counted already.
     counted: Option<String>,
 }
 
 impl Straddling {
-    fn new(stored: HashSet<String>) -> Straddling {
-        Straddling {
-            stored,
-            counted: None,
-        }
-    }
-
-    /// Whether `chunk`'s first customer is counted already and has new
-    /// purchases in it too (so this chunk counts them again); remembers its
-    /// last customer for the next chunk.
-    fn counted_before(&mut self, chunk: &[NewPurchase]) -> bool {
-        let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
-            return false;
-        };
-        let mut new_for = |customer: &str| {
-            let mut any = false;
-            for p in chunk.iter().filter(|p| p.customer_ref == customer) {
-                any |= self.stored.insert(p.purchase_id.clone());
-            }
-            any
-        };
-        let first_new = new_for(&first.customer_ref);
-        let again = first_new && self.counted.as_deref() == Some(first.customer_ref.as_str());
-        let last_counted = if last.customer_ref == first.customer_ref {
-            first_new || self.counted.as_deref() == Some(last.customer_ref.as_str())
+    /// Whether the chunk with `ends` that did `outcome` counted its first
+    /// customer again; remembers its last customer for the next chunk.
+    fn counted_again(&mut self, ends: &Ends, outcome: &ImportOutcome) -> bool {
+        let before = self.counted.as_deref() == Some(ends.first.as_str());
+        let again = before && outcome.first_customer_new;
+        let last_counted = if ends.last == ends.first {
+            before || outcome.first_customer_new
         } else {
-            new_for(&last.customer_ref)
+            outcome.last_customer_new
         };
-        self.counted = last_counted.then(|| last.customer_ref.clone());
+        self.counted = last_counted.then(|| ends.last.clone());
         again
     }
 }
@@ -823,7 +839,7 @@ mod tests {
                     1,
                     Some("amount"),
                     &ImportProblem::NotCents {
-                        value: "\"ten\"".into()
+                        value: "ten".into()
                     }
                 ),
                 (
@@ -864,24 +880,32 @@ mod tests {
 
     #[test]
     fn a_customer_across_chunks_is_counted_once() {
-        let p = purchase;
-        // "b" runs across three chunks; "c" starts in the third; "d" in the last
-        // has only a purchase stored before the import.
+        let ends = |first: &str, last: &str| Ends {
+            first: first.into(),
+            last: last.into(),
+        };
+        let outcome = |first_customer_new, last_customer_new| ImportOutcome {
+            first_customer_new,
+            last_customer_new,
+            ..Default::default()
+        };
+        // "b" runs across three chunks; "c" starts in the third; "d" in the
+        // fourth has nothing new there, then new purchases in the last.
         let chunks = [
-            vec![p("a", "a1"), p("b", "b1")],
-            vec![p("b", "b2"), p("b", "b3")],
-            vec![p("b", "b4"), p("c", "c1")],
-            vec![p("c", "c2"), p("d", "d1")],
-            vec![p("d", "d2")],
+            (ends("a", "b"), outcome(true, true)),
+            (ends("b", "b"), outcome(true, true)),
+            (ends("b", "c"), outcome(true, true)),
+            (ends("c", "d"), outcome(true, false)),
+            (ends("d", "d"), outcome(true, true)),
         ];
-        let mut s = Straddling::new(["d2".to_string()].into());
-        let again: Vec<bool> = chunks.iter().map(|c| s.counted_before(c)).collect();
+        let mut s = Straddling::default();
+        let again: Vec<bool> = chunks.iter().map(|(e, o)| s.counted_again(e, o)).collect();
         assert_eq!(again, [false, true, true, true, false]);
         // Nothing new for the shared customer in the chunk before: counted first here.
-        let mut s = Straddling::new(["b1".to_string()].into());
-        assert!(!s.counted_before(&chunks[0]));
-        assert!(!s.counted_before(&chunks[1]));
-        assert!(s.counted_before(&chunks[2]));
+        let mut s = Straddling::default();
+        assert!(!s.counted_again(&ends("a", "b"), &outcome(true, false)));
+        assert!(!s.counted_again(&ends("b", "b"), &outcome(false, false)));
+        assert!(!s.counted_again(&ends("b", "c"), &outcome(true, true)));
     }
 
     #[test]
@@ -906,12 +930,12 @@ mod tests {
             ImportProblem::NotJson { line, column, .. } => assert_eq!((*line, *column), (2, 3)),
             other => panic!("{other:?}"),
         }
-        let latin1 = b"customer_ref,purchase_id,amount,purchased_at\nj\xfcrgen,o-1,1,2026-03-01\n";
+        let latin1 = b"customer_ref,purchase_id,amount,purchased_at\nj\xfcrgen,o-1,1,2026-03-01\n\
+                       m\xfcller,o-2,1,2026-03-01\n";
         let p = parse(latin1, Format::Csv, &shop(), Utc::now());
-        assert_eq!(
-            (p.errors[0].row, &p.errors[0].problem),
-            (2, &ImportProblem::NotUtf8)
-        );
+        let errors: Vec<(u64, &ImportProblem)> =
+            p.errors.iter().map(|e| (e.row, &e.problem)).collect();
+        assert_eq!(errors, [(2, &ImportProblem::NotUtf8)], "said once");
     }
 
     #[test]

@@ -92,13 +92,9 @@ pub(crate) async fn audit(
     .await
 }
 
-/// Checks and stores new settings; the audit log says what changed.
-pub async fn update_settings(
-    db: &dyn Database,
-    shop: &Shop,
-    mut settings: ShopSettings,
-    actor: &Actor,
-) -> Result<(), ChangeError> {
+/// Checks new settings by every rule, the time zone's name included, and
+/// normalises them; the zone they name, or every field that is wrong.
+pub fn check_settings(settings: &mut ShopSettings) -> Result<Tz, Vec<FieldError>> {
     let mut errors = settings.validate().err().unwrap_or_default();
     let zone: Option<Tz> = settings.time_zone.trim().parse().ok();
     if zone.is_none() {
@@ -109,10 +105,20 @@ pub async fn update_settings(
             },
         ));
     }
-    if !errors.is_empty() {
-        return Err(ChangeError::Invalid(errors));
+    match zone {
+        Some(zone) if errors.is_empty() => Ok(zone),
+        _ => Err(errors),
     }
-    let zone = zone.expect("checked above");
+}
+
+/// Checks and stores new settings; the audit log says what changed.
+pub async fn update_settings(
+    db: &dyn Database,
+    shop: &Shop,
+    mut settings: ShopSettings,
+    actor: &Actor,
+) -> Result<(), ChangeError> {
+    let zone = check_settings(&mut settings).map_err(ChangeError::Invalid)?;
     let before = view(db, shop).await?.settings;
     let mut changes = Vec::new();
     let mut note = |name: &str, old: String, new: String| {

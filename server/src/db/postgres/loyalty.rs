@@ -162,6 +162,7 @@ pub async fn record_purchases(
     .await?;
     let new_ids: HashSet<&str> = fresh.iter().map(|p| p.purchase_id.as_str()).collect();
     refresh_customers(&tx, shop_id, &touched, &new_ids, window_days).await?;
+    let summary = summary.ends(purchases, |c| touched.binary_search(&c).is_ok());
     tx.commit().await?;
     Ok((outcomes, summary))
 }

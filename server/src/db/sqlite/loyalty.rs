@@ -119,6 +119,7 @@ pub fn record_purchases(
         now_.insert(customer, list.into_iter().map(|(_, p)| p).collect());
     }
     refresh_customers(c, shop_id, &before, &now_, window_days)?;
+    let summary = summary.ends(purchases, |c| new_ids.contains_key(c));
     Ok((outcomes, summary))
 }
 

@@ -66,7 +66,7 @@ impl ListQuery {
             ("customer", &self.customer),
         ] {
             if let Some(v) = value {
-                kept_shared::validate::validate_ref(name, v)?;
+                kept_shared::validate::validate_lookup_ref(name, v)?;
             }
         }
         let text = search(self.q, kept_shared::limits::MAX_TEXT_CHARS)?;

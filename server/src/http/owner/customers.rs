@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use futures_util::TryStreamExt;
-use kept_shared::validate::validate_ref;
+use kept_shared::validate::validate_lookup_ref;
 use kept_shared::{CustomerDetail, CustomerSummary, ErasedCustomer, Page};
 use serde::Deserialize;
 
@@ -83,7 +83,7 @@ pub async fn detail(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> ApiResult<CustomerDetail> {
     let Path((_, customer_ref)) = path?;
-    validate_ref("customer_ref", &customer_ref)?;
+    validate_lookup_ref("customer_ref", &customer_ref)?;
     owner::customers::customer_detail(db.as_ref(), &shop, &customer_ref)
         .await?
         .map(Json)
@@ -97,7 +97,7 @@ pub async fn export_one(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<impl IntoResponse, Failure> {
     let Path((_, customer_ref)) = path?;
-    validate_ref("customer_ref", &customer_ref)?;
+    validate_lookup_ref("customer_ref", &customer_ref)?;
     let export = owner::privacy::export(db.as_ref(), &shop, &customer_ref).await?;
     Ok((
         owner::privacy::export_headers(&shop.id, &customer_ref),
@@ -113,7 +113,7 @@ pub async fn erase(
     parts: axum::http::request::Parts,
 ) -> ApiResult<ErasedCustomer> {
     let Path((_, customer_ref)) = path?;
-    validate_ref("customer_ref", &customer_ref)?;
+    validate_lookup_ref("customer_ref", &customer_ref)?;
     let actor = super::settings::api_actor(&parts);
     Ok(Json(
         owner::privacy::erase(db.as_ref(), &shop, &customer_ref, &actor).await?,
