@@ -382,6 +382,23 @@ async fn an_import_stopped_part_way_keeps_its_chunks_and_the_same_file_finishes_
         report.imported > 0 && report.imported < rows as u64,
         "{report:?}"
     );
+    // The conflicting row is named, as the check before writing names it, and
+    // the note on what was stored follows (two problems).
+    assert_eq!(
+        (
+            report.errors[0].row,
+            &report.errors[0].problem,
+            report.error_count
+        ),
+        (
+            rows as u64 + 1,
+            &kept_shared::ImportProblem::RecordedOtherwise {
+                purchase_id: last_id.clone()
+            },
+            2
+        ),
+        "{report:?}"
+    );
     let note = &report.errors.last().unwrap();
     assert_eq!(note.row, 0);
     assert!(

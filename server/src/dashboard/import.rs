@@ -19,7 +19,7 @@ use super::i18n::fill;
 use super::import_problems;
 use super::layout::{Section, shell};
 use super::session::Session;
-use crate::db::{Db, Progress};
+use crate::db::{Db, DbError, Progress};
 use crate::http::{Failure, streaming};
 use crate::owner::import::{Format, ImportFailure, check_and_import};
 
@@ -116,12 +116,14 @@ async fn run(
     body: Bytes,
     progress_of: impl FnOnce(u64) -> Progress + Send + 'static,
 ) -> Result<ImportReport, Failed> {
-    let store_failed = |e| {
-        let Failure(status, error) = Failure::from(e);
+    let lang = session.lang;
+    let store_failed = |e: DbError| {
+        let message = import_problems::why_stopped(lang, &e);
+        let Failure(status, _) = Failure::from(e);
         Failed {
             status,
             report: ImportReport::default(),
-            message: error.message,
+            message,
             interrupted: false,
         }
     };
@@ -148,7 +150,6 @@ async fn run(
         },
         ImportFailure::Store(e) => store_failed(e),
         ImportFailure::Interrupted(report, e) => Failed {
-            message: ImportFailure::why_stopped(&e),
             report,
             interrupted: true,
             ..store_failed(e)

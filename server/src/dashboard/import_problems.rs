@@ -4,6 +4,9 @@
 
 use kept_shared::ImportProblem;
 
+use crate::db::DbError;
+use crate::owner::import::ImportFailure;
+
 use super::format::money;
 use super::i18n::{Forms, Lang};
 
@@ -188,6 +191,36 @@ pub fn describe(lang: Lang, problem: &ImportProblem) -> String {
     }
 }
 
+/// Why an import stopped, or failed before storing anything, as the store
+/// said it, in `lang`: a sentence.
+pub fn why_stopped(lang: Lang, error: &DbError) -> String {
+    let (ru, uk) = match error {
+        DbError::Conflict(_) => (
+            "Покупку с номером из файла тем временем записали с другим клиентом или суммой \
+             (строки ниже).",
+            "Покупку з номером із файлу тим часом записали з іншим клієнтом або сумою \
+             (рядки нижче).",
+        ),
+        DbError::LimitExceeded(_) => (
+            "Баллы клиента превысили бы предел.",
+            "Бали клієнта перевищили б межу.",
+        ),
+        DbError::StorageFull(_) => ("Диск сервера заполнен.", "Диск сервера заповнений."),
+        DbError::Unavailable(_) => (
+            "База данных была занята или недоступна: попробуйте ещё раз чуть позже.",
+            "База даних була зайнята або недоступна: спробуйте ще раз трохи згодом.",
+        ),
+        DbError::Internal(_) => ("Внутренняя ошибка сервера.", "Внутрішня помилка сервера."),
+        // Limits of this server that say themselves which (in English).
+        DbError::NotFound(_) | DbError::AtCapacity(_) => ("", ""),
+    };
+    match lang {
+        Lang::Ru if !ru.is_empty() => ru.into(),
+        Lang::Uk if !uk.is_empty() => uk.into(),
+        _ => format!("{}.", capitalized(&ImportFailure::why_stopped(error))),
+    }
+}
+
 /// A sentence begins with a capital letter (the API's words do not: they follow
 /// a field's name in a log line).
 pub(super) fn capitalized(words: &str) -> String {
@@ -235,5 +268,17 @@ mod tests {
             "Файл — не JSON: ошибка в строке 2, в позиции 3"
         );
         assert!(describe(Lang::En, &json).contains("expected value"));
+    }
+
+    #[test]
+    fn why_an_import_stopped_is_said_in_the_owner_s_language() {
+        let taken = DbError::Conflict("purchase \"b9\" is recorded already".into());
+        assert!(why_stopped(Lang::Ru, &taken).starts_with("Покупку с номером из файла"));
+        assert_eq!(
+            why_stopped(Lang::En, &taken),
+            "Purchase \"b9\" is recorded already."
+        );
+        let busy = DbError::Unavailable(anyhow::anyhow!("pool timed out"));
+        assert!(why_stopped(Lang::Uk, &busy).starts_with("База даних була зайнята"));
     }
 }

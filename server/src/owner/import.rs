@@ -504,7 +504,11 @@ async fn import(
         return Err(ImportFailure::Conflicts(refused(conflicts)));
     }
     let mut purchases = Vec::with_capacity(parsed.rows.len());
+    // Each purchase id's first row, to name the rows of a conflict found as
+    // the chunks are written.
+    let mut row_of: HashMap<String, u64> = HashMap::with_capacity(parsed.rows.len());
     for (row, r) in parsed.rows {
+        row_of.entry(r.purchase_id.clone()).or_insert(row);
         let Some(points) = points_earned(r.amount_cents, shop.points_per_unit) else {
             return Err(ImportFailure::Rows(refused(vec![ImportRowError::new(
                 row,
@@ -534,6 +538,16 @@ async fn import(
     // Progress is told as each chunk commits: what it says is stored.
     for chunk in chunks(purchases, IMPORT_CHUNK) {
         let ends = Ends::of(&chunk);
+        let sent: Vec<(String, String, u64)> = chunk
+            .iter()
+            .map(|p| {
+                (
+                    p.purchase_id.clone(),
+                    p.customer_ref.clone(),
+                    p.amount_cents,
+                )
+            })
+            .collect();
         let written = db
             .import_purchases(&shop.id, chunk, shop.churn_window_days)
             .await;
@@ -545,13 +559,61 @@ async fn import(
                     outcome.customers - u64::from(straddling.counted_again(&ends, &outcome));
                 progress(report.imported);
             }
-            Err(e) if report.imported + report.duplicates == 0 => {
-                return Err(ImportFailure::Store(e));
+            Err(e) => {
+                // A purchase under one of the chunk's ids, recorded meanwhile
+                // with other details (a till, another import): its rows are
+                // named, as the check before writing names them.
+                let conflicts = match &e {
+                    DbError::Conflict(_) => recorded_meanwhile(db, shop, &sent, &row_of).await,
+                    _ => Vec::new(),
+                };
+                let stored = report.imported + report.duplicates > 0;
+                return Err(match (stored, conflicts.is_empty()) {
+                    (false, false) => ImportFailure::Conflicts(refused(conflicts)),
+                    (false, true) => ImportFailure::Store(e),
+                    (true, _) => {
+                        report.error_count = conflicts.len() as u64;
+                        report.errors = conflicts.into_iter().take(MAX_LISTED_ERRORS).collect();
+                        ImportFailure::Interrupted(report, e)
+                    }
+                });
             }
-            Err(e) => return Err(ImportFailure::Interrupted(report, e)),
         }
     }
     Ok(report)
+}
+
+/// The rows of `sent` (purchase id, customer, amount) whose id the shop now
+/// holds with another customer or amount.
+async fn recorded_meanwhile(
+    db: &dyn Database,
+    shop: &Shop,
+    sent: &[(String, String, u64)],
+    row_of: &HashMap<String, u64>,
+) -> Vec<ImportRowError> {
+    let ids = sent.iter().map(|(id, _, _)| id.clone()).collect();
+    // Unreadable now: the store's error says enough on its own.
+    let Ok(known) = db.known_purchases(&shop.id, ids).await else {
+        return Vec::new();
+    };
+    let mut rows: Vec<ImportRowError> = sent
+        .iter()
+        .filter(|(id, customer, amount)| {
+            known.get(id).is_some_and(|k| !k.is_same(customer, *amount))
+        })
+        .map(|(id, _, _)| {
+            ImportRowError::new(
+                row_of.get(id).copied().unwrap_or(0),
+                Some("purchase_id"),
+                ImportProblem::RecordedOtherwise {
+                    purchase_id: id.clone(),
+                },
+            )
+        })
+        .collect();
+    rows.sort_by_key(|e| e.row);
+    rows.dedup_by(|a, b| a.row == b.row);
+    rows
 }
 
 /// `purchases` (sorted by customer) cut into chunks of `size`, the last one
