@@ -146,10 +146,10 @@ pub fn describe(lang: Lang, problem: &ImportProblem) -> String {
             max_year,
         } => (
             format!(
-                "Дата {value} вне допустимого: от {min_year}-01-01 до завтрашнего дня (и не позже {max_year} года)"
+                "Дата {value} вне допустимого диапазона: от {min_year}-01-01 до завтрашнего дня (и не позже {max_year} года)"
             ),
             format!(
-                "Дата {value} поза допустимим: від {min_year}-01-01 до завтрашнього дня (і не пізніше {max_year} року)"
+                "Дата {value} поза допустимим діапазоном: від {min_year}-01-01 до завтрашнього дня (і не пізніше {max_year} року)"
             ),
         ),
         P::RepeatedPurchase {

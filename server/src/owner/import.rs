@@ -69,10 +69,23 @@ pub fn parse(body: &[u8], format: Format, shop: &Shop, now: DateTime<Utc>) -> Pa
     parsed
 }
 
+/// The separator of a CSV file's columns: a comma, or a semicolon where the
+/// header has semicolons and no comma (Excel's "CSV" where a comma is the
+/// decimal mark, as in Russian and Ukrainian).
+fn separator(body: &[u8]) -> u8 {
+    let header = body.split(|&b| b == b'\n').next().unwrap_or_default();
+    if header.contains(&b';') && !header.contains(&b',') {
+        b';'
+    } else {
+        b','
+    }
+}
+
 fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
+        .delimiter(separator(body))
         .from_reader(body);
     let headers: Vec<String> = match reader.headers() {
         Ok(h) => h
@@ -183,7 +196,10 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
                 customer_ref: Ok(get(customer)),
                 purchase_id: Ok(get(purchase)),
                 amount_cents,
-                purchased_at: parse_time(&get(at), shop),
+                purchased_at: match get(at).as_str() {
+                    "" => Err(ImportProblem::Missing),
+                    text => parse_time(text, shop),
+                },
                 store: Ok(Some(get(store)).filter(|s| !s.is_empty())),
             },
             now,
@@ -263,11 +279,16 @@ fn json_fields(item: &Value, shop: &Shop) -> Option<Fields> {
     Some(Fields {
         customer_ref: text("customer_ref"),
         purchase_id: text("purchase_id"),
-        amount_cents: match present("amount_cents") {
-            None => Err(ImportProblem::AmountMissing),
-            Some(v) => v
+        // In cents, or in currency units as CSV gives it (`"12.50"`, `12.5`).
+        amount_cents: match (present("amount_cents"), present("amount")) {
+            (None, None) => Err(ImportProblem::AmountMissing),
+            (Some(v), None) => v
                 .as_u64()
                 .ok_or_else(|| ImportProblem::NotCents { value: shown(v) }),
+            (None, Some(v)) => parse_amount(&shown(v)),
+            (Some(_), Some(_)) => Err(ImportProblem::ColumnRepeated {
+                columns: vec!["amount".into(), "amount_cents".into()],
+            }),
         },
         // A date without a time is noon of that day in the shop's zone, as in CSV.
         purchased_at: match present("purchased_at") {
@@ -875,6 +896,12 @@ mod tests {
         );
         let p = parse(b"{\"nope\": 1}", Format::Json, &shop(), Utc::now());
         assert_eq!(p.errors.len(), 1);
+        // In currency units, as CSV gives them.
+        let json = r#"[{"customer_ref":"a","purchase_id":"o-1","amount":"12,50","purchased_at":"2026-03-01"},
+                       {"customer_ref":"b","purchase_id":"o-2","amount":1.5,"purchased_at":"2026-03-01"}]"#;
+        let p = parse(json.as_bytes(), Format::Json, &shop(), Utc::now());
+        let cents: Vec<u64> = p.rows.iter().map(|(_, r)| r.amount_cents).collect();
+        assert_eq!(cents, [1250, 150]);
     }
 
     #[test]
@@ -968,6 +995,18 @@ mod tests {
         assert!(!s.counted_again(&ends("a", "b"), &outcome(true, false)));
         assert!(!s.counted_again(&ends("b", "b"), &outcome(false, false)));
         assert!(!s.counted_again(&ends("b", "c"), &outcome(true, true)));
+    }
+
+    #[test]
+    fn a_semicolon_separated_file_is_read_with_its_decimal_commas() {
+        let csv = "customer_ref;purchase_id;amount;purchased_at\nalice;o-1;12,50;2026-03-01\n";
+        let p = parse(csv.as_bytes(), Format::Csv, &shop(), Utc::now());
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!(p.rows[0].1.amount_cents, 1250);
+        // A comma in the header: commas separate, whatever the rows hold.
+        let csv = "customer_ref,purchase_id,amount,purchased_at\nalice,o-1,\"12,50\",2026-03-01\n";
+        let p = parse(csv.as_bytes(), Format::Csv, &shop(), Utc::now());
+        assert_eq!(p.rows[0].1.amount_cents, 1250);
     }
 
     #[test]
