@@ -291,7 +291,7 @@ async fn the_owner_reads_the_year_acts_on_it_and_changes_the_shop() -> Result<()
     d.submit("form[action='/dashboard/settings'] button[type=submit]")
         .await?;
     let errors = d.text("#errors").await?;
-    assert!(errors.contains("Від 7 до 730 днів"), "{errors}");
+    assert!(errors.contains("Від 7 до 730\u{a0}днів"), "{errors}");
     assert!(
         errors.contains("«shop.example» має виглядати як"),
         "{errors}"

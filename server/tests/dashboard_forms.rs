@@ -210,14 +210,15 @@ async fn a_refused_form_names_its_fields_in_the_owner_s_language(app: TestApp) {
     // problem in the owner's words with its details.
     let uk = settings("uk").await;
     for said in [
-        "Вікно відтоку (днів): Від 7 до 730 днів",
+        "Вікно відтоку (днів): Від 7 до 730\u{a0}днів",
         "«Mars/Olympus» — не часовий пояс IANA на кшталт Europe/Kyiv",
         "«shop.example» має виглядати як https://shop.example.com",
-        "Рівні лояльності 2 · Від балів: Не більше 1\u{202f}000\u{202f}000\u{202f}000\u{202f}000\u{202f}000 балів",
+        "Рівні лояльності 2 · Від балів: Не більше 1\u{202f}000\u{202f}000\u{202f}000\u{202f}000\u{202f}000\u{a0}балів",
     ] {
         assert!(uk.contains(said), "{said}: {uk}");
     }
     assert!(!uk.contains("churn_window_days:"), "no API path: {uk}");
+    every_error_leads_to_its_field(&uk);
     let en = settings("en").await;
     assert!(en.contains("Churn window (days): 7 to 730 days"), "{en}");
 
@@ -241,6 +242,26 @@ async fn a_refused_form_names_its_fields_in_the_owner_s_language(app: TestApp) {
         assert!(ru.contains(said), "{said}: {ru}");
     }
     assert!(!ru.contains("18446744073709551615"), "{ru}");
+    every_error_leads_to_its_field(&ru);
+    // Tier names that are no pairs, and no tier from 0: refused, as typed.
+    let ru = post(
+        "ru",
+        "/dashboard/settings",
+        format!(
+            "csrf={csrf}&name=Shop&time_zone=UTC&points_per_unit=1&churn_window_days=90\
+             &survey_cooldown_days=7&allowed_origins=&tier.0.name=Base&tier.0.min_points=5\
+             &tier.0.labels=uk%3D%D0%91%D0%B0%D0%B7%D0%B0%2C+oops"
+        ),
+    )
+    .await;
+    for said in [
+        "Названия на других языках: «oops» — не язык и название, как uk=Золото",
+        "Один из уровней должен начинаться с 0 баллов",
+        "value=\"uk=База, oops\"",
+    ] {
+        assert!(ru.contains(said), "{said}: {ru}");
+    }
+    every_error_leads_to_its_field(&ru);
     let survey = format!("/dashboard/surveys/{}", demo::CSAT_SURVEY);
     let uk = common::dashboard_post(
         &app,
@@ -257,7 +278,7 @@ async fn a_refused_form_names_its_fields_in_the_owner_s_language(app: TestApp) {
     for said in [
         "«-4» — не ціле число",
         "value=\"-4\"",
-        "Від 0 до 100 %",
+        "Від 0 до 100\u{a0}%",
         "value=\"300\"",
     ] {
         assert!(uk.contains(said), "{said}: {uk}");
@@ -271,13 +292,13 @@ async fn a_refused_form_names_its_fields_in_the_owner_s_language(app: TestApp) {
     )
     .await;
     for said in [
-        "Адрес http:// или https:// длиной не больше 2\u{202f}000 символов",
+        "Адрес http:// или https:// длиной не больше 2\u{202f}000\u{a0}символов",
         "Выберите хотя бы одно событие",
     ] {
         assert!(ru.contains(said), "{said}: {ru}");
     }
     let uk = post("uk", "/dashboard/kiosks/pin", format!("csrf={csrf}&pin=12")).await;
-    assert!(uk.contains("Від 6 до 12 цифр"), "{uk}");
+    assert!(uk.contains("Від 6 до 12\u{a0}цифр"), "{uk}");
     // A refused store keeps what was typed.
     let uk = post(
         "uk",
@@ -291,5 +312,22 @@ async fn a_refused_form_names_its_fields_in_the_owner_s_language(app: TestApp) {
         "value=\"Main street\"",
     ] {
         assert!(uk.contains(said), "{said}: {uk}");
+    }
+}
+
+/// Each error's link leads to an element of the page (its field, or the
+/// fieldset or row holding it).
+fn every_error_leads_to_its_field(html: &str) {
+    let errors = html
+        .split("id=\"errors\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</div>").next())
+        .expect("an errors list");
+    for link in errors.split("href=\"#").skip(1) {
+        let id = link.split('"').next().unwrap();
+        assert!(
+            html.contains(&format!("id=\"{id}\"")),
+            "#{id} leads nowhere: {errors}"
+        );
     }
 }

@@ -630,7 +630,7 @@ async fn the_survey_editor_sets_targeting_and_names_what_is_wrong(app: TestApp) 
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     let html = String::from_utf8(refused.body.to_vec()).unwrap();
     for error in [
-        "От 0 до 600 секунд",
+        "От 0 до 600\u{a0}секунд",
         "«abc» — не целое число",
         "Путь начинается с / (например, /thank-you)",
     ] {

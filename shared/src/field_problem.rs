@@ -86,6 +86,8 @@ pub enum FieldProblem {
     KeepOrDays { max: u64 },
     #[error("{value:?} is not a locale code like en or pt-BR")]
     NotALocale { value: String },
+    #[error("{value:?} is not a language and a name, like uk=Золото")]
+    NotALabel { value: String },
     #[error(
         "{value:?} must look like https://shop.example.com (scheme, host and an optional port; \
          no path)"

@@ -158,9 +158,13 @@ pub fn valid_locale(code: &str) -> bool {
         && parts.next().is_none()
 }
 
+/// A name, label or question: not empty, at most `max` characters, and no
+/// control characters (a terminal's escapes, a bell: nothing a page shows).
 fn check_len(field: &str, text: &str, max: usize, errors: &mut Vec<FieldError>) {
     if let Some(problem) = FieldProblem::of_length(text, max) {
         errors.push(err(field, problem));
+    } else if text.chars().any(char::is_control) {
+        errors.push(err(field, FieldProblem::ControlCharacters));
     }
 }
 
@@ -527,6 +531,20 @@ mod tests {
             reasons.pop();
         }
         assert_eq!(validate_survey(&s), Ok(()));
+        // A terminal's escape or a bell in a question: refused, not shown to visitors.
+        s.texts = BTreeMap::from([("en".into(), texts("Why?\u{7}\u{1b}[31m"))]);
+        let problems: Vec<_> = validate_survey(&s)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| (e.field, e.problem))
+            .collect();
+        assert_eq!(
+            problems,
+            [(
+                "texts.en.question".to_string(),
+                FieldProblem::ControlCharacters
+            )]
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use kept_shared::{FieldError, Survey};
 use maud::html;
 use serde::Deserialize;
 
-use super::form::Numbers;
+use super::form::Unread;
 use super::format;
 use super::i18n::Texts;
 use super::layout::{Section, aria_invalid, enc, errors, pagination, shell};
@@ -341,11 +341,11 @@ pub async fn win_back_links(
     query: Result<axum::extract::Query<LinksQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Failure> {
     let axum::extract::Query(q) = query?;
-    let mut numbers = Numbers::default();
-    let lapsed_days = numbers.read("lapsed_days", &q.lapsed_days, 0);
-    if !numbers.errors.is_empty() {
+    let mut unread = Unread::default();
+    let lapsed_days = unread.number("lapsed_days", &q.lapsed_days, 0);
+    if !unread.errors.is_empty() {
         return Ok(refused(
-            render_win_back(&db, &session, &numbers.errors, Some(&q)).await?,
+            render_win_back(&db, &session, &unread.errors, Some(&q)).await?,
         ));
     }
     let req = kept_shared::BulkLinksRequest {

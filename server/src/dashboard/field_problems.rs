@@ -54,11 +54,16 @@ fn units(unit: Unit) -> Option<(Forms, Forms)> {
     })
 }
 
-/// `n` with its unit after "up to" or "at most", in Russian and Ukrainian.
+/// `n` with its unit after "up to" or "at most", in Russian and Ukrainian:
+/// the unit kept on the number's line.
 fn amount(n: u64, unit: Unit) -> (String, String) {
+    let together = |counted: String| counted.replacen(' ', "\u{a0}", 1);
     match units(unit) {
         None => (whole(n), whole(n)),
-        Some((ru, uk)) => (Lang::Ru.count(n, &ru), Lang::Uk.count(n, &uk)),
+        Some((ru, uk)) => (
+            together(Lang::Ru.count(n, &ru)),
+            together(Lang::Uk.count(n, &uk)),
+        ),
     }
 }
 
@@ -119,6 +124,10 @@ pub fn describe(lang: Lang, problem: &FieldProblem) -> String {
         P::NotALocale { value } => (
             format!("«{value}» — не код языка вроде en или pt-BR"),
             format!("«{value}» — не код мови на кшталт en або pt-BR"),
+        ),
+        P::NotALabel { value } => (
+            format!("«{value}» — не язык и название, как uk=Золото"),
+            format!("«{value}» — не мова й назва, як uk=Золото"),
         ),
         P::NotAnOrigin { value } => (
             format!(
@@ -301,19 +310,19 @@ mod tests {
             unit: Unit::Days,
         };
         assert_eq!(describe(Lang::En, &days), "7 to 730 days");
-        assert_eq!(describe(Lang::Ru, &days), "От 7 до 730 дней");
-        assert_eq!(describe(Lang::Uk, &days), "Від 7 до 730 днів");
+        assert_eq!(describe(Lang::Ru, &days), "От 7 до 730\u{a0}дней");
+        assert_eq!(describe(Lang::Uk, &days), "Від 7 до 730\u{a0}днів");
         let one = FieldProblem::AtMost {
             max: 21,
             unit: Unit::Origins,
         };
-        assert_eq!(describe(Lang::Ru, &one), "Не больше 21 сайта");
-        assert_eq!(describe(Lang::Uk, &one), "Не більше 21 сайту");
+        assert_eq!(describe(Lang::Ru, &one), "Не больше 21\u{a0}сайта");
+        assert_eq!(describe(Lang::Uk, &one), "Не більше 21\u{a0}сайту");
         let eleven = FieldProblem::AtMost {
             max: 11,
             unit: Unit::Tiers,
         };
-        assert_eq!(describe(Lang::Ru, &eleven), "Не больше 11 уровней");
+        assert_eq!(describe(Lang::Ru, &eleven), "Не больше 11\u{a0}уровней");
         let bare = FieldProblem::Range {
             min: 0,
             max: 1000,

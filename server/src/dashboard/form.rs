@@ -1,7 +1,8 @@
-//! How the dashboard reads the fields of its forms and links: forgivingly. A
-//! field left empty (a filter form sends `from=` for a date not filled in), or a
-//! value a hand-edited address makes unreadable, counts as not given, so the
-//! page shows its default instead of a bare error.
+//! How the dashboard reads the fields of its forms and links. A filter reads
+//! forgivingly: a field left empty (a filter form sends `from=` for a date not
+//! filled in), or a value a hand-edited address makes unreadable, counts as not
+//! given, so the page shows its default instead of a bare error. A form that
+//! saves says what did not read ([`Unread`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Display;
@@ -10,19 +11,20 @@ use std::str::FromStr;
 use kept_shared::{FieldError, FieldProblem};
 use serde::{Deserialize, Deserializer};
 
-/// The whole numbers of a form that saves (settings, a survey): one that does
-/// not read is the owner's to mend, so it is an error naming what was typed,
-/// and the field shows it again, never a stand-in.
+/// The fields of a form that saves (settings, a survey) that do not read (a
+/// number that is none, labels that are no pairs): each the owner's to mend,
+/// so an error naming what was typed, and the field shows it again, never a
+/// stand-in.
 #[derive(Debug, Default)]
-pub struct Numbers {
+pub struct Unread {
     typed: BTreeMap<String, String>,
     pub errors: Vec<FieldError>,
 }
 
-impl Numbers {
+impl Unread {
     /// `text`, the field at `path`, as a whole number; else `stand_in` (so the
     /// other rules can still be checked), and the error.
-    pub fn read<T: FromStr>(&mut self, path: &str, text: &str, stand_in: T) -> T {
+    pub fn number<T: FromStr>(&mut self, path: &str, text: &str, stand_in: T) -> T {
         let text = text.trim();
         match text.parse() {
             Ok(n) => n,
@@ -39,6 +41,12 @@ impl Numbers {
                 stand_in
             }
         }
+    }
+
+    /// The field at `path` did not read (as `problem`): shown again as `typed`.
+    pub fn refuse(&mut self, path: &str, typed: &str, problem: FieldProblem) {
+        self.errors.push(FieldError::new(path, problem));
+        self.keep_typed(path, typed);
     }
 
     /// Shows `text` again in the field at `path`, in place of what it was read as

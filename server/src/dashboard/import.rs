@@ -64,7 +64,7 @@ fn outcome(session: &Session, result: &Result<ImportReport, Failed>) -> Markup {
                         div class="table-wrap" { table {
                             thead { tr { th scope="col" { (t.row) } th scope="col" { (t.field) } th scope="col" { (t.problem) } } }
                             tbody { @for e in &failed.report.errors { tr data-testid="import-error" {
-                                td { (e.row) } td { (e.field.as_deref().unwrap_or("—")) }
+                                td { (e.row) } td class="field" { (e.field.as_deref().unwrap_or("—")) }
                                 td { (import_problems::describe(session.lang, &e.problem)) }
                             } } }
                         } }

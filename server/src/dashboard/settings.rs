@@ -9,10 +9,10 @@ use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kept_shared::limits::MIN_CHURN_WINDOW_DAYS;
-use kept_shared::{FieldError, ShopSettings, TierSetting};
+use kept_shared::{FieldError, FieldProblem, ShopSettings, TierSetting};
 use maud::{Markup, html};
 
-use super::form::Numbers;
+use super::form::Unread;
 use super::format;
 use super::i18n::Texts;
 use super::layout::{Section, aria_invalid, errors, shell};
@@ -41,12 +41,20 @@ fn field_label(t: &Texts, key: &str) -> Option<&'static str> {
         "tiers" => t.tiers,
         "tiers.name" => t.tier_name,
         "tiers.min_points" => t.min_points,
-        "tiers.labels" => t.tier_labels_hint,
+        "tiers.labels" => t.tier_labels,
         _ => return None,
     })
 }
 
+/// A field's id in the form, from its path in a [`FieldError`]: the origins
+/// are one text area, and a tier's names in every language one field.
 fn field_id(path: &str) -> String {
+    let path = if path.starts_with("allowed_origins") {
+        "allowed_origins".to_string()
+    } else {
+        path.split_once(".labels.")
+            .map_or(path.to_string(), |(tier, _)| format!("{tier}.labels"))
+    };
     format!(
         "s-{}",
         path.replace(['.', '[', ']'], "-").trim_end_matches('-')
@@ -68,12 +76,23 @@ fn labels_text(labels: &BTreeMap<String, String>) -> String {
         .join(", ")
 }
 
-fn parse_labels(text: &str) -> BTreeMap<String, String> {
-    text.split(',')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(l, n)| (l.trim().to_ascii_lowercase(), n.trim().to_string()))
-        .filter(|(l, n)| !l.is_empty() && !n.is_empty())
-        .collect()
+/// A piece that is no language and name, or a language named twice, is
+/// refused (the field at `path` shown again as typed), not dropped.
+fn parse_labels(unread: &mut Unread, path: &str, text: &str) -> BTreeMap<String, String> {
+    let mut labels = BTreeMap::new();
+    for piece in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match piece.split_once('=').map(|(l, n)| (l.trim(), n.trim())) {
+            Some((l, n)) if !l.is_empty() && !n.is_empty() && !labels.contains_key(l) => {
+                labels.insert(l.to_string(), n.to_string());
+            }
+            _ => {
+                let value = piece.to_string();
+                unread.refuse(path, text, FieldProblem::NotALabel { value });
+                break;
+            }
+        }
+    }
+    labels
 }
 
 async fn render(
@@ -82,7 +101,7 @@ async fn render(
     base: &str,
     s: &ShopSettings,
     errs: &[FieldError],
-    numbers: &Numbers,
+    unread: &Unread,
     notice: Option<Markup>,
 ) -> Result<Response, Failure> {
     let lang = session.lang;
@@ -104,10 +123,10 @@ async fn render(
                         @for z in &zones { option value=(z) selected[*z == s.time_zone] { (z) } }
                     }
                 }
-                label { (t.points_per_unit) input id=(field_id("points_per_unit")) name="points_per_unit" type="number" min="0" max="1000" value=(numbers.shown("points_per_unit", s.points_per_unit)) aria-invalid=[aria_invalid(errs, "points_per_unit")]; }
-                label { (t.churn_window) input id=(field_id("churn_window_days")) name="churn_window_days" type="number" min="7" max="730" value=(numbers.shown("churn_window_days", s.churn_window_days)) aria-describedby="churn-hint" aria-invalid=[aria_invalid(errs, "churn_window_days")]; }
-                label { (t.survey_cooldown) input id=(field_id("survey_cooldown_days")) name="survey_cooldown_days" type="number" min="0" max="365" value=(numbers.shown("survey_cooldown_days", s.survey_cooldown_days)) aria-describedby="cooldown-hint" aria-invalid=[aria_invalid(errs, "survey_cooldown_days")]; }
-                label { (t.text_retention) input id=(field_id("text_retention_days")) name="text_retention_days" type="number" min="0" max="3650" value=(numbers.shown("text_retention_days", s.text_retention_days)) aria-describedby="retention-hint" aria-invalid=[aria_invalid(errs, "text_retention_days")]; }
+                label { (t.points_per_unit) input id=(field_id("points_per_unit")) name="points_per_unit" type="number" min="0" max="1000" value=(unread.shown("points_per_unit", s.points_per_unit)) aria-invalid=[aria_invalid(errs, "points_per_unit")]; }
+                label { (t.churn_window) input id=(field_id("churn_window_days")) name="churn_window_days" type="number" min="7" max="730" value=(unread.shown("churn_window_days", s.churn_window_days)) aria-describedby="churn-hint" aria-invalid=[aria_invalid(errs, "churn_window_days")]; }
+                label { (t.survey_cooldown) input id=(field_id("survey_cooldown_days")) name="survey_cooldown_days" type="number" min="0" max="365" value=(unread.shown("survey_cooldown_days", s.survey_cooldown_days)) aria-describedby="cooldown-hint" aria-invalid=[aria_invalid(errs, "survey_cooldown_days")]; }
+                label { (t.text_retention) input id=(field_id("text_retention_days")) name="text_retention_days" type="number" min="0" max="3650" value=(unread.shown("text_retention_days", s.text_retention_days)) aria-describedby="retention-hint" aria-invalid=[aria_invalid(errs, "text_retention_days")]; }
             }
             p class="intro" id="churn-hint" { (t.churn_window_hint) }
             p class="intro" id="cooldown-hint" { (t.survey_cooldown_hint) }
@@ -118,7 +137,7 @@ async fn render(
                 textarea id=(field_id("allowed_origins")) name="allowed_origins" rows="3" aria-describedby="origins-hint" aria-invalid=[aria_invalid(errs, "allowed_origins")] { (s.allowed_origins.join("\n")) }
             }
             p class="intro" id="origins-hint" { (t.allowed_origins_hint) }
-            fieldset {
+            fieldset id=(field_id("tiers")) {
                 legend { (t.tiers) }
                 div class="table-wrap" { table {
                     thead { tr { th scope="col" { (t.tier_name) } th scope="col" { (t.min_points) } th scope="col" { (t.tier_labels_hint) } } }
@@ -127,8 +146,8 @@ async fn render(
                             @let blank = i == s.tiers.len();
                             tr {
                                 td { input id=(field_id(&format!("tiers[{i}].name"))) name={"tier." (i) ".name"} value=(tier.name) aria-label={(t.tier_name) " " (i + 1)} aria-invalid=[aria_invalid(errs, &format!("tiers[{i}]"))]; }
-                                td { input id=(field_id(&format!("tiers[{i}].min_points"))) name={"tier." (i) ".min_points"} type="number" min="0" value=(if blank { String::new() } else { numbers.shown(&format!("tiers[{i}].min_points"), tier.min_points) }) aria-label={(t.min_points) " " (i + 1)} aria-invalid=[aria_invalid(errs, &format!("tiers[{i}].min_points"))]; }
-                                td { input id=(field_id(&format!("tiers[{i}].labels"))) name={"tier." (i) ".labels"} value=(labels_text(&tier.labels)) aria-label={(t.tier_labels_hint) " " (i + 1)}; }
+                                td { input id=(field_id(&format!("tiers[{i}].min_points"))) name={"tier." (i) ".min_points"} type="number" min="0" value=(if blank { String::new() } else { unread.shown(&format!("tiers[{i}].min_points"), tier.min_points) }) aria-label={(t.min_points) " " (i + 1)} aria-invalid=[aria_invalid(errs, &format!("tiers[{i}].min_points"))]; }
+                                td { input id=(field_id(&format!("tiers[{i}].labels"))) name={"tier." (i) ".labels"} value=(unread.shown(&format!("tiers[{i}].labels"), labels_text(&tier.labels))) aria-invalid=[aria_invalid(errs, &format!("tiers[{i}].labels"))] aria-label={(t.tier_labels_hint) " " (i + 1)}; }
                             }
                         }
                     }
@@ -178,14 +197,14 @@ pub async fn page(
         &base,
         &view.settings,
         &[],
-        &Numbers::default(),
+        &Unread::default(),
         None,
     )
     .await
 }
 
-/// The settings as the form gives them, and the numbers in it that do not read.
-fn settings_from_form(fields: &[(String, String)]) -> (ShopSettings, Numbers) {
+/// The settings as the form gives them, and the unread in it that do not read.
+fn settings_from_form(fields: &[(String, String)]) -> (ShopSettings, Unread) {
     let get = |name: &str| {
         fields
             .iter()
@@ -210,7 +229,7 @@ fn settings_from_form(fields: &[(String, String)]) -> (ShopSettings, Numbers) {
             _ => {}
         }
     }
-    let mut numbers = Numbers::default();
+    let mut unread = Unread::default();
     let settings = ShopSettings {
         name: get("name").to_string(),
         allowed_origins: get("allowed_origins")
@@ -225,26 +244,26 @@ fn settings_from_form(fields: &[(String, String)]) -> (ShopSettings, Numbers) {
             .enumerate()
             .map(|(i, (name, points, labels))| TierSetting {
                 name,
-                min_points: numbers.read(&format!("tiers[{i}].min_points"), &points, 0),
-                labels: parse_labels(&labels),
+                min_points: unread.number(&format!("tiers[{i}].min_points"), &points, 0),
+                labels: parse_labels(&mut unread, &format!("tiers[{i}].labels"), &labels),
             })
             .collect(),
-        points_per_unit: numbers.read("points_per_unit", get("points_per_unit"), 0),
-        churn_window_days: numbers.read(
+        points_per_unit: unread.number("points_per_unit", get("points_per_unit"), 0),
+        churn_window_days: unread.number(
             "churn_window_days",
             get("churn_window_days"),
             MIN_CHURN_WINDOW_DAYS,
         ),
         time_zone: get("time_zone").to_string(),
-        survey_cooldown_days: numbers.read("survey_cooldown_days", get("survey_cooldown_days"), 0),
+        survey_cooldown_days: unread.number("survey_cooldown_days", get("survey_cooldown_days"), 0),
         require_verified: get("require_verified") == "on",
         // Empty keeps them, as 0 does.
         text_retention_days: match get("text_retention_days").trim() {
             "" => 0,
-            days => numbers.read("text_retention_days", days, 0),
+            days => unread.number("text_retention_days", days, 0),
         },
     };
-    (settings, numbers)
+    (settings, unread)
 }
 
 pub async fn save(
@@ -263,8 +282,8 @@ pub async fn save(
         return Ok(StatusCode::FORBIDDEN.into_response());
     }
     let t = session.lang.texts();
-    let (settings, numbers) = settings_from_form(&fields);
-    let outcome = if numbers.errors.is_empty() {
+    let (settings, unread) = settings_from_form(&fields);
+    let outcome = if unread.errors.is_empty() {
         owner_settings::update_settings(
             db.as_ref(),
             &session.shop,
@@ -275,7 +294,7 @@ pub async fn save(
     } else {
         let checked = owner_settings::check_settings(&mut settings.clone()).err();
         Err(ChangeError::Invalid(
-            numbers.with(checked.unwrap_or_default()),
+            unread.with(checked.unwrap_or_default()),
         ))
     };
     match outcome {
@@ -291,13 +310,13 @@ pub async fn save(
                 &base,
                 &view.settings,
                 &[],
-                &Numbers::default(),
+                &Unread::default(),
                 Some(html! { p class="status-message" role="status" { (t.saved) } }),
             )
             .await
         }
         Err(ChangeError::Invalid(errs)) => Ok(refused(
-            render(&db, &session, &base, &settings, &errs, &numbers, None).await?,
+            render(&db, &session, &base, &settings, &errs, &unread, None).await?,
         )),
         Err(ChangeError::Store(e)) => Err(e.into()),
     }
@@ -359,7 +378,7 @@ pub async fn rotate(
         &base,
         &view.settings,
         &[],
-        &Numbers::default(),
+        &Unread::default(),
         Some(notice),
     )
     .await?;
@@ -401,7 +420,16 @@ mod tests {
 
     #[test]
     fn tier_names_per_language_are_written_and_read_back() {
-        let labels = parse_labels(" uk = Золото ,ru=Золото, bad, =x ");
+        let mut unread = Unread::default();
+        let labels = parse_labels(&mut unread, "tiers[0].labels", " uk = Золото ,ru=Золото ");
         assert_eq!(labels_text(&labels), "ru=Золото, uk=Золото");
+        assert!(unread.errors.is_empty());
+        // What is no pair, or a language twice, is refused and shown as typed.
+        for typed in ["uk=Золото, bad", "uk=Золото, =x", "uk=A, uk=B", "ru="] {
+            let mut unread = Unread::default();
+            parse_labels(&mut unread, "tiers[0].labels", typed);
+            assert_eq!(unread.errors.len(), 1, "{typed}");
+            assert_eq!(unread.shown("tiers[0].labels", ""), typed);
+        }
     }
 }

@@ -15,7 +15,7 @@ use kept_shared::{
 };
 use maud::{DOCTYPE, Markup, html};
 
-use super::form::Numbers;
+use super::form::Unread;
 use super::i18n::Texts;
 use super::layout::{Section, aria_invalid, errors, shell};
 use super::session::Session;
@@ -114,7 +114,7 @@ fn edit_form(
     session: &Session,
     d: &SurveyDefinition,
     errs: &[FieldError],
-    numbers: &Numbers,
+    unread: &Unread,
     saved: bool,
 ) -> Markup {
     let t = session.lang.texts();
@@ -156,22 +156,22 @@ fn edit_form(
                 }
                 label { (t.lapsed_days)
                     input type="number" name="lapsed_days" id=(field_id("targeting.audience.days")) min="7" max="730"
-                        value=(numbers.shown("targeting.audience.days", match s.targeting.audience { Audience::Lapsed { days } => days, _ => session.shop.churn_window_days }))
+                        value=(unread.shown("targeting.audience.days", match s.targeting.audience { Audience::Lapsed { days } => days, _ => session.shop.churn_window_days }))
                         aria-invalid=[aria_invalid(errs, "targeting.audience.days")];
                 }
             }
             fieldset {
                 legend { (t.when_it_shows) }
                 div class="grid2" {
-                    label { (t.delay_seconds) input type="number" name="delay_seconds" id=(field_id("targeting.delay_seconds")) min="0" max="600" value=(numbers.shown("targeting.delay_seconds", s.targeting.delay_seconds))
+                    label { (t.delay_seconds) input type="number" name="delay_seconds" id=(field_id("targeting.delay_seconds")) min="0" max="600" value=(unread.shown("targeting.delay_seconds", s.targeting.delay_seconds))
                         aria-invalid=[aria_invalid(errs, "targeting.delay_seconds")]; }
-                    label { (t.sample_percent) input type="number" name="sample_percent" id=(field_id("targeting.sample_percent")) min="0" max="100" value=(numbers.shown("targeting.sample_percent", s.targeting.sample_percent))
+                    label { (t.sample_percent) input type="number" name="sample_percent" id=(field_id("targeting.sample_percent")) min="0" max="100" value=(unread.shown("targeting.sample_percent", s.targeting.sample_percent))
                         aria-invalid=[aria_invalid(errs, "targeting.sample_percent")]; }
-                    label { (t.recontact_days) input type="number" name="recontact_days" id=(field_id("targeting.recontact_days")) min="0" max="365" value=(numbers.shown("targeting.recontact_days", s.targeting.recontact_days))
+                    label { (t.recontact_days) input type="number" name="recontact_days" id=(field_id("targeting.recontact_days")) min="0" max="365" value=(unread.shown("targeting.recontact_days", s.targeting.recontact_days))
                         aria-invalid=[aria_invalid(errs, "targeting.recontact_days")]; }
                     label class="check" { input type="checkbox" name="once_per_order" checked[s.targeting.once_per_order]; (t.once_per_order) }
                 }
-                div class="table-wrap" { table {
+                div class="table-wrap" id=(field_id("targeting.pages")) { table {
                     caption { (t.pages) }
                     thead { tr { th scope="col" { (t.page_match) } th scope="col" { (t.page_path) } } }
                     tbody {
@@ -202,7 +202,7 @@ fn edit_form(
             }
             @for l in &locales {
                 @let texts = &s.texts[*l];
-                fieldset {
+                fieldset id=(field_id(&format!("texts.{l}"))) {
                     legend { (l) }
                     label { (t.question)
                         input id=(field_id(&format!("texts.{l}.question"))) name={"q." (l)} value=(texts.question) maxlength="300"
@@ -216,7 +216,7 @@ fn edit_form(
                 }
             }
             @if let SurveyKind::ChurnReason { reasons, .. } = &s.kind {
-                fieldset {
+                fieldset id=(field_id("reasons")) {
                     legend { (t.reasons) }
                     div class="table-wrap" { table {
                         thead { tr {
@@ -225,7 +225,7 @@ fn edit_form(
                         } }
                         tbody {
                             @for (i, r) in reasons.iter().chain(std::iter::once(&ChurnReasonChoice { code: String::new(), labels: BTreeMap::new() })).enumerate() {
-                                tr {
+                                tr id=(field_id(&format!("reasons[{i}].labels"))) {
                                     td { input id=(field_id(&format!("reasons[{i}].code"))) name={"reason." (i) ".code"} value=(r.code) aria-label={(t.reason_code) " " (i + 1)}
                                         aria-invalid=[aria_invalid(errs, &format!("reasons[{i}].code"))]; }
                                     @for l in &reason_locales {
@@ -272,18 +272,18 @@ pub async fn edit(
         &session,
         Section::Surveys,
         &format!("{}: {}", t.edit, d.survey.id),
-        edit_form(&session, &d, &[], &Numbers::default(), false),
+        edit_form(&session, &d, &[], &Unread::default(), false),
     ))
 }
 
 /// The definition the form describes, built on the stored one (whose kind and
 /// id it cannot change).
 /// The survey as the form gives it, whether a language is being added, and
-/// the numbers in it that do not read.
+/// the unread in it that do not read.
 fn from_form(
     stored: &SurveyDefinition,
     fields: &[(String, String)],
-) -> (SurveyDefinition, bool, Numbers) {
+) -> (SurveyDefinition, bool, Unread) {
     let get = |name: &str| {
         fields
             .iter()
@@ -320,9 +320,9 @@ fn from_form(
     }
     d.survey.texts = texts;
     // A missing number keeps its value; one that does not read is an error.
-    let mut numbers = Numbers::default();
+    let mut unread = Unread::default();
     let mut number = |name: &str, path: &str, current: u32| {
-        get(name).map_or(current, |v| numbers.read(path, v, current))
+        get(name).map_or(current, |v| unread.number(path, v, current))
     };
     let before = stored.survey.targeting.clone();
     let mut pages: BTreeMap<usize, PageRule> = BTreeMap::new();
@@ -377,7 +377,7 @@ fn from_form(
             .parse::<u32>()
             .is_ok_and(|n| n > u8::MAX.into())
     {
-        numbers.keep_typed("targeting.sample_percent", typed);
+        unread.keep_typed("targeting.sample_percent", typed);
     }
     match &mut d.survey.kind {
         SurveyKind::Nps { ask_reason } => *ask_reason = get("ask_reason").is_some(),
@@ -409,12 +409,16 @@ fn from_form(
                     _ => {}
                 }
             }
-            // A row without a code is not a reason (clearing the code removes one).
-            *reasons = rows.into_values().filter(|r| !r.code.is_empty()).collect();
+            // A row without a code or a label is not a reason (clearing both
+            // removes one); one with a label but no code is the owner's to mend.
+            *reasons = rows
+                .into_values()
+                .filter(|r| !r.code.is_empty() || !r.labels.is_empty())
+                .collect();
         }
         SurveyKind::Csat => {}
     }
-    (d, adding, numbers)
+    (d, adding, unread)
 }
 
 pub async fn save(
@@ -440,7 +444,7 @@ pub async fn save(
     else {
         return Ok((StatusCode::NOT_FOUND, "no such survey").into_response());
     };
-    let (draft, adding_locale, numbers) = from_form(&stored, &fields);
+    let (draft, adding_locale, unread) = from_form(&stored, &fields);
     let title = format!("{}: {}", t.edit, survey_id);
     if adding_locale {
         let new = fields
@@ -475,10 +479,10 @@ pub async fn save(
             &session,
             Section::Surveys,
             &title,
-            edit_form(&session, &shown, &errs, &numbers, false),
+            edit_form(&session, &shown, &errs, &unread, false),
         ));
     }
-    let outcome = if numbers.errors.is_empty() {
+    let outcome = if unread.errors.is_empty() {
         owner_settings::put_survey(
             db.as_ref(),
             &session.shop,
@@ -488,20 +492,20 @@ pub async fn save(
         .await
     } else {
         let checked = validate_survey(&draft.survey).err().unwrap_or_default();
-        Err(ChangeError::Invalid(numbers.with(checked)))
+        Err(ChangeError::Invalid(unread.with(checked)))
     };
     match outcome {
         Ok(()) => Ok(shell(
             &session,
             Section::Surveys,
             &title,
-            edit_form(&session, &draft, &[], &Numbers::default(), true),
+            edit_form(&session, &draft, &[], &Unread::default(), true),
         )),
         Err(ChangeError::Invalid(errs)) => Ok(refused(shell(
             &session,
             Section::Surveys,
             &title,
-            edit_form(&session, &draft, &errs, &numbers, false),
+            edit_form(&session, &draft, &errs, &unread, false),
         ))),
         Err(ChangeError::Store(e)) => Err(e.into()),
     }
