@@ -264,10 +264,22 @@ async fn endpoints_are_checked_listed_and_removed(app: TestApp) {
         r#"{"url":"ftp://x.example/h","events":["answer.churn"]}"#,
         r#"{"url":"not a url","events":["answer.churn"]}"#,
         r#"{"url":"https://x.example/h","events":[]}"#,
+        r#"{"url":"https://user:secret@x.example/h","events":["answer.churn"]}"#,
+        r#"{"url":"https://x.example:0/h","events":["answer.churn"]}"#,
     ] {
         let reply = owner(Method::POST, "webhooks".into(), bad.into()).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
     }
+    let empty = owner(
+        Method::POST,
+        "webhooks".into(),
+        r#"{"url":" ","events":["answer.churn"]}"#.into(),
+    )
+    .await;
+    assert_eq!(
+        empty.error().fields[0].problem,
+        kept_shared::FieldProblem::Empty
+    );
     let unknown = owner(
         Method::POST,
         "webhooks".into(),

@@ -113,7 +113,9 @@ pub enum FieldProblem {
     PathWithQuery,
     #[error("* is a wildcard only in a glob")]
     WildcardOutsideGlob,
-    #[error("an http:// or https:// address of at most {max} characters")]
+    #[error(
+        "an http:// or https:// address of at most {max} characters, without a user or password"
+    )]
     NotAWebAddress { max: u64 },
     #[error("{host} is a private address: Kept delivers only to public ones")]
     PrivateAddress { host: String },

@@ -185,8 +185,12 @@ pub fn describe(lang: Lang, problem: &FieldProblem) -> String {
         P::NotAWebAddress { max } => {
             let (ru, uk) = amount(*max, Unit::Characters);
             (
-                format!("Адрес http:// или https:// длиной не больше {ru}"),
-                format!("Адреса http:// або https:// завдовжки не більше {uk}"),
+                format!(
+                    "Адрес http:// или https:// длиной не больше {ru}, без имени пользователя и пароля"
+                ),
+                format!(
+                    "Адреса http:// або https:// завдовжки не більше {uk}, без імені користувача й пароля"
+                ),
             )
         }
         P::PrivateAddress { host } => (

@@ -30,12 +30,18 @@ fn view(w: WebhookRecord, with_secret: bool) -> Webhook {
 fn check(new: &NewWebhook, receivers: Receivers) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let field = FieldError::new;
+    // No user and password in the address (they would be sent with every
+    // delivery, and shown in the dashboard), and a real port.
     let url = reqwest::Url::parse(&new.url).ok().filter(|u| {
         new.url.chars().count() <= MAX_WEBHOOK_URL_CHARS
             && matches!(u.scheme(), "http" | "https")
             && u.host_str().is_some_and(|h| !h.is_empty())
+            && u.username().is_empty()
+            && u.password().is_none()
+            && u.port() != Some(0)
     });
     match url {
+        None if new.url.trim().is_empty() => errors.push(field("url", FieldProblem::Empty)),
         None => errors.push(field(
             "url",
             FieldProblem::NotAWebAddress {
