@@ -343,6 +343,28 @@ async fn a_customer_with_more_purchases_than_a_chunk_spans_several_counted_once(
         walker.summary.first_purchase,
         Some(chrono::NaiveDate::from_ymd_opt(2026, 1, 10).unwrap())
     );
+    // Their page lists a page of purchases, newest first; the rest by offset;
+    // their export has every one.
+    assert_eq!(walker.purchases.len(), 50);
+    let last: CustomerDetail = app
+        .owner_get(&format!(
+            "customers/walk-in?offset={}&limit=500",
+            walk_in - 10
+        ))
+        .await;
+    assert_eq!(last.purchases.len(), 10);
+    assert!(walker.purchases[0].purchased_at >= last.purchases[9].purchased_at);
+    let export: kept_shared::CustomerExport = app.owner_get("customers/walk-in/export").await;
+    assert_eq!(export.customer.unwrap().purchases.len(), walk_in);
+    let (cookie, _) = common::sign_in(&app).await;
+    let page = app
+        .get_with("/dashboard/customers/walk-in", &[("cookie", &cookie)])
+        .await;
+    let html = String::from_utf8(page.body.to_vec()).unwrap();
+    assert!(
+        html.contains("href=\"/dashboard/customers/walk-in?offset=50\""),
+        "the next page of purchases"
+    );
     // Again: every purchase a duplicate, no customer counted.
     let reply = app
         .owner_send(

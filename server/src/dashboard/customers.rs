@@ -176,16 +176,26 @@ pub async fn export(
     Ok((headers, streaming::body(stream)).into_response())
 }
 
+/// Which of a customer's purchases their page shows.
+#[derive(Debug, Deserialize)]
+pub struct DetailForm {
+    #[serde(default, deserialize_with = "super::form::optional")]
+    offset: Option<u64>,
+}
+
 pub async fn detail(
     State(db): State<Db>,
     session: Session,
     Path(customer_ref): Path<String>,
+    Query(f): Query<DetailForm>,
 ) -> Result<Response, Failure> {
     let lang = session.lang;
     let t = lang.texts();
     let valid = kept_shared::validate::validate_ref("customer", &customer_ref).is_ok();
+    let offset = f.offset.unwrap_or(0);
     let found = if valid {
-        owner::customers::customer_detail(db.as_ref(), &session.shop, &customer_ref).await?
+        owner::customers::customer_detail(db.as_ref(), &session.shop, &customer_ref, offset, PAGE)
+            .await?
     } else {
         None
     };
@@ -220,7 +230,7 @@ pub async fn detail(
                 dt { (t.rfm) } dd { (r.r) " " (r.f) " " (r.m) }
             }
         }
-        h2 { (t.purchases) }
+        h2 id="purchases" { (t.purchases) }
         @if c.purchases.is_empty() { p { (t.nothing_found) } } @else {
             div class="table-wrap" { table {
                 thead { tr { th scope="col" { (t.when) } th scope="col" { (t.purchase) } th scope="col" class="num" { (t.amount) } th scope="col" class="num" { (t.points) } th scope="col" { (t.store) } } }
@@ -232,6 +242,9 @@ pub async fn detail(
                     td { (p.store.as_deref().unwrap_or("—")) }
                 } } }
             } }
+            @if s.purchases > PAGE {
+                (pagination(t, &format!("/dashboard/customers/{}", enc(&s.customer_ref)), &[], offset, PAGE, s.purchases))
+            }
         }
         h2 { (t.responses) }
         @if c.answers.is_empty() { p { (t.nothing_found) } } @else {

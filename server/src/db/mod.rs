@@ -190,11 +190,13 @@ pub trait Database: Send + Sync + 'static {
     /// (`points`: their balance when `at` is on or after the shop's last purchase
     /// day, else the points their purchases up to `at` earned).
     async fn customers_at(&self, shop_id: &str, at: NaiveDate) -> DbResult<Vec<CustomerRecord>>;
-    /// A customer's purchases, newest first.
+    /// A customer's purchases, newest first: `limit` of them from `offset`.
     async fn purchases_of(
         &self,
         shop_id: &str,
         customer_ref: &str,
+        offset: u64,
+        limit: u64,
     ) -> DbResult<Vec<PurchaseRecord>>;
     /// The last purchase (the latest, then the greatest id) of each of
     /// `customers` who has one, in one query: bulk personal links ask for

@@ -61,18 +61,24 @@ pub async fn customer_list(
     })
 }
 
-/// One customer's page; `None` for a customer the shop does not know.
+/// One customer's page, with `limit` of their purchases from `offset`, newest
+/// first (the summary counts them all); `None` for a customer the shop does
+/// not know.
 pub async fn customer_detail(
     db: &dyn Database,
     shop: &Shop,
     customer_ref: &str,
+    offset: u64,
+    limit: u64,
 ) -> DbResult<Option<CustomerDetail>> {
     let Some(customer) = db.customer(&shop.id, customer_ref).await? else {
         return Ok(None);
     };
     let summaries = Summaries::of(db, shop).await?;
     let today = summaries.today;
-    let purchases = db.purchases_of(&shop.id, customer_ref).await?;
+    let purchases = db
+        .purchases_of(&shop.id, customer_ref, offset, limit)
+        .await?;
     let (answers, _) = db
         .find_answers(
             &shop.id,

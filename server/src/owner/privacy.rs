@@ -38,7 +38,8 @@ pub async fn export(
     shop: &Shop,
     customer_ref: &str,
 ) -> Result<CustomerExport, DbError> {
-    let customer = customer_detail(db, shop, customer_ref).await?;
+    // Every purchase: the export is all that is stored.
+    let customer = customer_detail(db, shop, customer_ref, 0, u64::MAX).await?;
     let (answers, _) = db
         .find_answers(
             &shop.id,

@@ -319,15 +319,22 @@ pub async fn purchases_of(
     client: &Client,
     shop_id: &str,
     customer_ref: &str,
+    offset: u64,
+    limit: u64,
 ) -> DbResult<Vec<PurchaseRecord>> {
     let st = client
         .prepare_cached(
             "SELECT purchase_id, customer_ref, amount_cents, points, purchased_at, day, store_id FROM purchases
-             WHERE shop_id = $1 AND customer_ref = $2 ORDER BY purchased_at DESC, purchase_id COLLATE \"C\" DESC",
+             WHERE shop_id = $1 AND customer_ref = $2 ORDER BY purchased_at DESC, purchase_id COLLATE \"C\" DESC
+             LIMIT $3 OFFSET $4",
         )
         .await?;
+    let bound = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     client
-        .query(&st, &[&shop_id, &customer_ref])
+        .query(
+            &st,
+            &[&shop_id, &customer_ref, &bound(limit), &bound(offset)],
+        )
         .await?
         .iter()
         .map(purchase_row)

@@ -437,8 +437,10 @@ impl Database for PgDatabase {
         &self,
         shop_id: &str,
         customer_ref: &str,
+        offset: u64,
+        limit: u64,
     ) -> DbResult<Vec<PurchaseRecord>> {
-        customers::purchases_of(&self.client().await?, shop_id, customer_ref).await
+        customers::purchases_of(&self.client().await?, shop_id, customer_ref, offset, limit).await
     }
 
     async fn last_purchases(

@@ -293,13 +293,20 @@ pub fn purchases_of(
     c: &Connection,
     shop_id: &str,
     customer_ref: &str,
+    offset: u64,
+    limit: u64,
 ) -> DbResult<Vec<PurchaseRecord>> {
     let mut st = c.prepare_cached(
         "SELECT purchase_id, customer_ref, amount_cents, points, purchased_at, day, store_id FROM purchases
-         WHERE shop_id = ?1 AND customer_ref = ?2 ORDER BY purchased_at DESC, purchase_id DESC",
+         WHERE shop_id = ?1 AND customer_ref = ?2 ORDER BY purchased_at DESC, purchase_id DESC
+         LIMIT ?3 OFFSET ?4",
     )?;
+    let bound = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     let rows = st
-        .query_map(params![shop_id, customer_ref], purchase_row)?
+        .query_map(
+            params![shop_id, customer_ref, bound(limit), bound(offset)],
+            purchase_row,
+        )?
         .collect::<Result<_, _>>()?;
     Ok(rows)
 }

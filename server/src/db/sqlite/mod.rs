@@ -565,9 +565,11 @@ impl Database for SqliteDatabase {
         &self,
         shop_id: &str,
         customer_ref: &str,
+        offset: u64,
+        limit: u64,
     ) -> DbResult<Vec<PurchaseRecord>> {
         let (id, customer) = (shop_id.to_string(), customer_ref.to_string());
-        self.read(move |c| customers::purchases_of(c, &id, &customer))
+        self.read(move |c| customers::purchases_of(c, &id, &customer, offset, limit))
             .await
     }
 

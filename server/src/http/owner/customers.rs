@@ -77,14 +77,26 @@ pub async fn list(
     ))
 }
 
+/// Which of a customer's purchases their page lists (newest first).
+#[derive(Debug, Deserialize)]
+// A misspelt parameter is refused, not silently ignored.
+#[serde(deny_unknown_fields)]
+pub struct PurchasesQuery {
+    offset: Option<u64>,
+    limit: Option<u64>,
+}
+
 pub async fn detail(
     State(db): State<Db>,
     Extension(shop): Extension<Shop>,
     path: Result<Path<(String, String)>, PathRejection>,
+    query: Result<Query<PurchasesQuery>, QueryRejection>,
 ) -> ApiResult<CustomerDetail> {
     let Path((_, customer_ref)) = path?;
+    let Query(q) = query?;
     validate_lookup_ref("customer_ref", &customer_ref)?;
-    owner::customers::customer_detail(db.as_ref(), &shop, &customer_ref)
+    let (offset, limit) = paging(q.offset, q.limit)?;
+    owner::customers::customer_detail(db.as_ref(), &shop, &customer_ref, offset, limit)
         .await?
         .map(Json)
         .ok_or_else(|| Failure::not_found(format!("the shop has no customer {customer_ref:?}")))
