@@ -16,6 +16,7 @@ on_both_engines!(
     an_address_that_is_no_page_is_said_in_the_dashboard,
     a_customer_is_exported_and_erased_from_their_page,
     a_refused_form_names_its_fields_in_the_owner_s_language,
+    a_refused_follow_up_is_said_beside_its_answer,
 );
 
 async fn page(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
@@ -330,4 +331,42 @@ fn every_error_leads_to_its_field(html: &str) {
             "#{id} leads nowhere: {errors}"
         );
     }
+}
+
+async fn a_refused_follow_up_is_said_beside_its_answer(app: TestApp) {
+    app.send_answers(&[kept_shared::testing::AnswerBuilder::nps(
+        demo::SHOP_ID,
+        demo::NPS_SURVEY,
+        2,
+    )
+    .build()])
+        .await;
+    let (cookie, csrf) = common::sign_in(&app).await;
+    let inbox: kept_shared::Page<kept_shared::AnswerItem> = app.owner_get("inbox").await;
+    let id = inbox.items[0].id;
+    let long = "ж".repeat(1001);
+    let reply = common::dashboard_post(
+        &app,
+        &format!("{cookie}; kept_lang=ru"),
+        &format!("/dashboard/inbox/{id}"),
+        format!("csrf={csrf}&status=contacted&note={long}&back="),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = String::from_utf8(reply.body.to_vec()).unwrap();
+    let article = html
+        .split(&format!("id=\"a-{id}\""))
+        .nth(1)
+        .and_then(|rest| rest.split("</article>").next())
+        .expect("the answer's item");
+    assert!(
+        article.contains("Заметка: Длина — 1\u{202f}001 символ, а можно не больше 1\u{202f}000"),
+        "{article}"
+    );
+    assert!(article.contains(&long), "the note as typed");
+    every_error_leads_to_its_field(&html);
+    // Nothing was saved.
+    let again: kept_shared::Page<kept_shared::AnswerItem> = app.owner_get("inbox").await;
+    let item = again.items.iter().find(|a| a.id == id).unwrap();
+    assert!(item.follow_up.as_ref().is_none_or(|f| f.note.is_empty()));
 }

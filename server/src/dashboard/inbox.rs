@@ -5,19 +5,21 @@
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use kept_shared::{FollowUpStatus, FollowUpUpdate, Survey};
+use kept_shared::{FieldError, FieldProblem, FollowUpStatus, FollowUpUpdate, Survey};
 use maud::html;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::form_allowed;
 use super::format;
-use super::layout::{Section, enc, pagination, shell};
+use super::i18n::Texts;
+use super::layout::{Section, aria_invalid, enc, errors, pagination, shell};
 use super::responses::value;
 use super::session::Session;
 use crate::db::{AnswerQuery, Db};
 use crate::http::Failure;
 use crate::owner;
+use crate::owner::settings::ChangeError;
 
 const PAGE: u64 = 30;
 
@@ -38,10 +40,36 @@ fn status_name(t: &super::i18n::Texts, s: FollowUpStatus) -> &'static str {
     }
 }
 
+/// A follow-up the owner saved that was refused: which answer, why, and the
+/// note as typed.
+struct Refused {
+    answer: Uuid,
+    errors: Vec<FieldError>,
+    note: String,
+}
+
+/// The follow-up form's labels, by field (see `field_problems`).
+fn field_label(t: &Texts, key: &str) -> Option<&'static str> {
+    Some(match key {
+        "status" => t.status,
+        "note" => t.note,
+        _ => return None,
+    })
+}
+
 pub async fn page(
     State(db): State<Db>,
     session: Session,
     Query(filter): Query<Filter>,
+) -> Result<Response, Failure> {
+    render(&db, &session, filter, None).await
+}
+
+async fn render(
+    db: &Db,
+    session: &Session,
+    filter: Filter,
+    refused: Option<Refused>,
 ) -> Result<Response, Failure> {
     let lang = session.lang;
     let t = lang.texts();
@@ -88,6 +116,8 @@ pub async fn page(
                 @for a in &found.items {
                     @let fu = a.follow_up.clone().unwrap_or(kept_shared::FollowUp { status: FollowUpStatus::New, note: String::new(), updated_at: None });
                     @let id = a.id.to_string();
+                    @let mine = refused.as_ref().filter(|r| r.answer == a.id);
+                    @let field_id = |f: &str| format!("n-{id}-{f}");
                     li {
                         article id={"a-" (id)} aria-labelledby={"h-" (id)} {
                             h2 id={"h-" (id)} class="inline" {
@@ -98,17 +128,19 @@ pub async fn page(
                                 @if let Some(c) = &a.customer_ref { a href={"/dashboard/customers/" (enc(c))} { (c) } } @else { "—" }
                             }
                             p { (value(lang, &a.value, &surveys)) }
+                            @if let Some(r) = mine { (errors(lang, &r.errors, field_id, field_label)) }
                             form method="post" action={"/dashboard/inbox/" (id)} {
                                 input type="hidden" name="csrf" value=(session.csrf);
                                 input type="hidden" name="back" value=(status.map(|s| s.as_str()).unwrap_or(""));
                                 label { (t.status)
-                                    select name="status" {
+                                    select name="status" id=(field_id("status")) {
                                         @for s in FollowUpStatus::ALL {
                                             option value=(s.as_str()) selected[s == fu.status] { (status_name(t, s)) }
                                         }
                                     }
                                 }
-                                label { (t.note) textarea name="note" rows="2" maxlength="1000" { (fu.note) } }
+                                label { (t.note) textarea name="note" id=(field_id("note")) rows="2" maxlength="1000"
+                                    aria-invalid=[mine.and_then(|r| aria_invalid(&r.errors, "note"))] { (mine.map_or(fu.note.as_str(), |r| r.note.as_str())) } }
                                 button type="submit" { (t.save) }
                             }
                             @if let Some(at) = fu.updated_at {
@@ -121,7 +153,11 @@ pub async fn page(
             (pagination(t, "/dashboard/inbox", &pairs, offset, PAGE, found.total))
         }
     };
-    Ok(shell(&session, Section::Inbox, t.inbox, content))
+    let mut resp = shell(session, Section::Inbox, t.inbox, content);
+    if refused.is_some() {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
 }
 
 #[derive(Debug, Deserialize)]
@@ -142,22 +178,42 @@ pub async fn save(
     if !form_allowed(&session, &headers, &f.csrf) {
         return Ok(StatusCode::FORBIDDEN.into_response());
     }
-    let Some(status) = FollowUpStatus::parse(&f.status) else {
-        return Err(Failure::bad_request(
-            "status must be new, contacted or resolved",
-        ));
+    let back = f.back.as_deref().and_then(FollowUpStatus::parse);
+    // Refused: the same page, the reason beside this answer's form, its note
+    // as typed.
+    let refuse = |errors: Vec<FieldError>| Refused {
+        answer: answer_id,
+        errors,
+        note: f.note.clone(),
     };
-    owner::inbox::follow_up(
+    let filter = || Filter {
+        status: back.map(|s| s.as_str().to_string()),
+        ..Default::default()
+    };
+    let Some(status) = FollowUpStatus::parse(&f.status) else {
+        let unknown = FieldProblem::Invalid {
+            detail: "new, contacted or resolved".into(),
+        };
+        let refused = refuse(vec![FieldError::new("status", unknown)]);
+        return render(&db, &session, filter(), Some(refused)).await;
+    };
+    match owner::inbox::follow_up(
         db.as_ref(),
         &session.shop.id,
         answer_id,
         FollowUpUpdate {
             status,
-            note: f.note,
+            note: f.note.clone(),
         },
     )
-    .await?;
-    let back = f.back.as_deref().and_then(FollowUpStatus::parse);
+    .await
+    {
+        Ok(()) => {}
+        Err(ChangeError::Invalid(errors)) => {
+            return render(&db, &session, filter(), Some(refuse(errors))).await;
+        }
+        Err(ChangeError::Store(e)) => return Err(e.into()),
+    }
     let mut to = "/dashboard/inbox?".to_string();
     if let Some(b) = back {
         to.push_str(&format!("status={}&", b.as_str()));
