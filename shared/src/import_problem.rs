@@ -12,8 +12,6 @@ use crate::validate::ValidationError;
 pub enum ImportProblem {
     #[error("an import may hold at most {max} purchases")]
     TooManyRows { max: u64 },
-    #[error("the file is not UTF-8 text: save it as \"CSV UTF-8\"")]
-    NotUtf8,
     #[error("the header row cannot be read: {detail}")]
     HeaderUnreadable { detail: String },
     #[error("the header names this field in more than one column ({}): keep one", columns.join(", "))]

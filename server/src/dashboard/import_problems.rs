@@ -32,10 +32,6 @@ pub fn describe(lang: Lang, problem: &ImportProblem) -> String {
             format!("Покупок в одном импорте может быть не больше: {max}"),
             format!("Покупок в одному імпорті може бути не більше: {max}"),
         ),
-        P::NotUtf8 => (
-            "Файл — не текст в UTF-8: сохраните его как «CSV UTF-8»".into(),
-            "Файл — не текст у UTF-8: збережіть його як «CSV UTF-8»".into(),
-        ),
         P::HeaderUnreadable { detail } => (
             format!("Строку заголовков не удаётся прочитать: {detail}"),
             format!("Рядок заголовків не вдається прочитати: {detail}"),

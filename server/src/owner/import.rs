@@ -82,6 +82,12 @@ fn separator(body: &[u8]) -> u8 {
 }
 
 fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
+    // Another encoding than UTF-8 (a Windows-1251 or Latin-1 export) is read
+    // as it goes: what Kept keeps of a row (references, amounts, times) is
+    // ASCII by its rules, so bytes outside it can only be in columns it
+    // ignores (a customer's name) or in a value it refuses anyway, by its row.
+    let text = String::from_utf8_lossy(body);
+    let body = text.as_bytes();
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -93,13 +99,13 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
             .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
             .collect(),
         Err(e) => {
-            let problem = match e.kind() {
-                csv::ErrorKind::Utf8 { .. } => ImportProblem::NotUtf8,
-                _ => ImportProblem::HeaderUnreadable {
+            return out.errors.push(ImportRowError::new(
+                1,
+                None,
+                ImportProblem::HeaderUnreadable {
                     detail: e.to_string(),
                 },
-            };
-            return out.errors.push(ImportRowError::new(1, None, problem));
+            ));
         }
     };
     const CUSTOMER: &[&str] = &["customer_ref", "customer"];
@@ -161,13 +167,6 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
         out.read += 1;
         let record = match record {
             Ok(r) => r,
-            // A file in another encoding (Windows-1251, Latin-1) has such
-            // rows throughout: said once, where the first one is.
-            Err(e) if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) => {
-                out.errors
-                    .push(ImportRowError::new(row, None, ImportProblem::NotUtf8));
-                break;
-            }
             Err(e) => {
                 out.errors.push(ImportRowError::new(
                     row,
@@ -1031,12 +1030,23 @@ mod tests {
             ImportProblem::NotJson { line, column, .. } => assert_eq!((*line, *column), (2, 3)),
             other => panic!("{other:?}"),
         }
-        let latin1 = b"customer_ref,purchase_id,amount,purchased_at\nj\xfcrgen,o-1,1,2026-03-01\n\
-                       m\xfcller,o-2,1,2026-03-01\n";
+    }
+
+    #[test]
+    fn a_file_in_another_encoding_is_read_for_what_kept_keeps() {
+        // Windows-1251: a customer's name in a column Kept ignores.
+        let cp1251 = b"customer_ref,name,purchase_id,amount,purchased_at\n\
+                       c-1,\xc8\xe2\xe0\xed,o-1,1,2026-03-01\n";
+        let p = parse(cp1251, Format::Csv, &shop(), Utc::now());
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!(p.rows[0].1.customer_ref, "c-1");
+        // Latin-1 in a reference: refused by its row, as any letter outside the rules.
+        let latin1 = b"customer_ref,purchase_id,amount,purchased_at\nj\xfcrgen,o-1,1,2026-03-01\n";
         let p = parse(latin1, Format::Csv, &shop(), Utc::now());
-        let errors: Vec<(u64, &ImportProblem)> =
-            p.errors.iter().map(|e| (e.row, &e.problem)).collect();
-        assert_eq!(errors, [(2, &ImportProblem::NotUtf8)], "said once");
+        assert_eq!(
+            (p.errors[0].row, &p.errors[0].problem),
+            (2, &ImportProblem::BadCharacters)
+        );
     }
 
     #[test]
