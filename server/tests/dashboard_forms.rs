@@ -285,6 +285,28 @@ async fn a_refused_form_names_its_fields_in_the_owner_s_language(app: TestApp) {
         assert!(uk.contains(said), "{said}: {uk}");
     }
     assert!(!uk.contains("4294967295"), "{uk}");
+    every_error_leads_to_its_field(&uk);
+    // A choice the form does not offer is refused, not read as the first.
+    let ru = common::dashboard_post(
+        &app,
+        &format!("{cookie}; kept_lang=ru"),
+        &survey,
+        format!(
+            "csrf={csrf}&position=1&active=on&default_locale=en&audience=bogus\
+             &delay_seconds=0&sample_percent=100&recontact_days=14&q.en=How%3F\
+             &page.0.match=regex&page.0.path=%2Fx"
+        ),
+    )
+    .await;
+    assert_eq!(ru.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let ru = String::from_utf8(ru.body.to_vec()).unwrap();
+    for said in [
+        "«bogus» — не один из вариантов",
+        "«regex» — не один из вариантов",
+    ] {
+        assert!(ru.contains(said), "{said}: {ru}");
+    }
+    every_error_leads_to_its_field(&ru);
 
     let ru = post(
         "ru",

@@ -75,6 +75,8 @@ pub enum FieldProblem {
     DotsOnly,
     #[error("may not hold control characters")]
     ControlCharacters,
+    #[error("{value:?} is not one of the choices")]
+    NotAChoice { value: String },
     #[error("{value:?} is not a whole number")]
     NotAWholeNumber { value: String },
     #[error("{min} to {max}{unit}")]

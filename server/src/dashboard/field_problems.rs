@@ -99,6 +99,10 @@ pub fn describe(lang: Lang, problem: &FieldProblem) -> String {
             "Не может содержать управляющие символы".into(),
             "Не може містити керівних символів".into(),
         ),
+        P::NotAChoice { value } => (
+            format!("«{value}» — не один из вариантов"),
+            format!("«{value}» — не один із варіантів"),
+        ),
         P::NotAWholeNumber { value } => (
             format!("«{value}» — не целое число"),
             format!("«{value}» — не ціле число"),

@@ -10,8 +10,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kept_shared::settings::{valid_locale, validate_survey};
 use kept_shared::{
-    Audience, ChurnReasonChoice, FieldError, PageMatch, PageRule, SurveyDefinition, SurveyKind,
-    SurveyTexts, Targeting,
+    Audience, ChurnReasonChoice, FieldError, FieldProblem, PageMatch, PageRule, SurveyDefinition,
+    SurveyKind, SurveyTexts, Targeting,
 };
 use maud::{DOCTYPE, Markup, html};
 
@@ -92,6 +92,7 @@ fn field_label(t: &Texts, key: &str) -> Option<&'static str> {
         "targeting.audience.days" => t.lapsed_days,
         "targeting.pages" => t.pages,
         "targeting.pages.path" => t.page_path,
+        "targeting.pages.match" => t.page_match,
         "targeting.delay_seconds" => t.delay_seconds,
         "targeting.sample_percent" => t.sample_percent,
         "targeting.recontact_days" => t.recontact_days,
@@ -148,7 +149,7 @@ fn edit_form(
                     }
                 }
                 label { (t.audience)
-                    select name="audience" {
+                    select name="audience" id=(field_id("targeting.audience")) aria-invalid=[aria_invalid(errs, "targeting.audience")] {
                         option value="everyone" selected[s.targeting.audience == Audience::Everyone] { (t.audience_everyone) }
                         option value="known" selected[s.targeting.audience == Audience::KnownCustomers] { (t.audience_known) }
                         option value="lapsed" selected[matches!(s.targeting.audience, Audience::Lapsed { .. })] { (t.audience_lapsed) }
@@ -177,7 +178,8 @@ fn edit_form(
                     tbody {
                         @for (i, rule) in s.targeting.pages.iter().chain(std::iter::once(&PageRule { kind: PageMatch::Exact, path: String::new() })).enumerate() {
                             tr {
-                                td { select name={"page." (i) ".match"} aria-label={(t.page_match) " " (i + 1)} {
+                                td { select name={"page." (i) ".match"} id=(field_id(&format!("targeting.pages[{i}].match"))) aria-label={(t.page_match) " " (i + 1)}
+                                    aria-invalid=[aria_invalid(errs, &format!("targeting.pages[{i}].match"))] {
                                     @for (m, name) in [(PageMatch::Exact, t.match_exact), (PageMatch::Prefix, t.match_prefix), (PageMatch::Glob, t.match_glob)] {
                                         option value=(m.as_str()) selected[rule.kind == m] { (name) }
                                     }
@@ -319,10 +321,17 @@ fn from_form(
         });
     }
     d.survey.texts = texts;
-    // A missing number keeps its value; one that does not read is an error.
     let mut unread = Unread::default();
-    let mut number = |name: &str, path: &str, current: u32| {
-        get(name).map_or(current, |v| unread.number(path, v, current))
+    // A choice the form does not offer (only a hand-made request sends one)
+    // is refused, not read as the first.
+    let choice = |unread: &mut Unread, path: &str, typed: &str| {
+        unread.refuse(
+            path,
+            typed,
+            FieldProblem::NotAChoice {
+                value: typed.to_string(),
+            },
+        )
     };
     let before = stored.survey.targeting.clone();
     let mut pages: BTreeMap<usize, PageRule> = BTreeMap::new();
@@ -336,13 +345,26 @@ fn from_form(
             path: String::new(),
         });
         match what {
-            "match" => rule.kind = PageMatch::parse(v).unwrap_or(PageMatch::Exact),
+            "match" => {
+                rule.kind = PageMatch::parse(v).unwrap_or_else(|| {
+                    choice(&mut unread, &format!("targeting.pages[{i}].match"), v);
+                    PageMatch::Exact
+                })
+            }
             "path" => rule.path = v.trim().to_string(),
             _ => {}
         }
     }
+    let audience = get("audience");
+    if let Some(other) = audience.filter(|a| !["everyone", "known", "lapsed"].contains(a)) {
+        choice(&mut unread, "targeting.audience", other);
+    }
+    // A missing number keeps its value; one that does not read is an error.
+    let mut number = |name: &str, path: &str, current: u32| {
+        get(name).map_or(current, |v| unread.number(path, v, current))
+    };
     d.survey.targeting = Targeting {
-        audience: match get("audience") {
+        audience: match audience {
             Some("known") => Audience::KnownCustomers,
             Some("lapsed") => Audience::Lapsed {
                 days: number("lapsed_days", "targeting.audience.days", 90),
