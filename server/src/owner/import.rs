@@ -197,11 +197,10 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
                 amount_cents,
                 purchased_at: match get(at).as_str() {
                     "" => Err(ImportProblem::Missing),
-                    text => parse_time(text, shop),
+                    text => purchase_time(text, shop, now),
                 },
                 store: Ok(Some(get(store)).filter(|s| !s.is_empty())),
             },
-            now,
             out,
         );
     }
@@ -241,8 +240,8 @@ fn parse_json(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
     for (i, item) in items.iter().enumerate() {
         let row = i as u64 + 1;
         out.read += 1;
-        match json_fields(item, shop) {
-            Some(fields) => check_row(row, fields, now, out),
+        match json_fields(item, shop, now) {
+            Some(fields) => check_row(row, fields, out),
             None => out
                 .errors
                 .push(ImportRowError::new(row, None, ImportProblem::NotAnObject)),
@@ -265,7 +264,7 @@ fn shown(value: &Value) -> String {
 
 /// A JSON purchase's fields, each read on its own, so that each missing or
 /// mistyped one is a problem of its own; `None` when it is no object.
-fn json_fields(item: &Value, shop: &Shop) -> Option<Fields> {
+fn json_fields(item: &Value, shop: &Shop, now: DateTime<Utc>) -> Option<Fields> {
     let item = item.as_object()?;
     let present = |name: &str| item.get(name).filter(|v| !v.is_null());
     let text = |name: &str| match present(name) {
@@ -292,7 +291,7 @@ fn json_fields(item: &Value, shop: &Shop) -> Option<Fields> {
         // A date without a time is noon of that day in the shop's zone, as in CSV.
         purchased_at: match present("purchased_at") {
             None => Err(ImportProblem::Missing),
-            Some(Value::String(at)) => parse_time(at, shop),
+            Some(Value::String(at)) => purchase_time(at, shop, now),
             Some(other) => Err(ImportProblem::NotATime {
                 value: shown(other),
             }),
@@ -322,6 +321,24 @@ fn parse_amount(text: &str) -> Result<u64, ImportProblem> {
         .ok_or_else(bad)
 }
 
+/// A purchase's time as typed: read, and within the supported years and at
+/// most a day ahead (a refusal quotes it as typed).
+fn purchase_time(
+    text: &str,
+    shop: &Shop,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, ImportProblem> {
+    let at = parse_time(text, shop)?;
+    if !in_supported_years(at.date_naive()) || at > now + Duration::days(1) {
+        return Err(ImportProblem::TimeOutOfRange {
+            value: text.to_string(),
+            min_year: MIN_YEAR,
+            max_year: MAX_YEAR,
+        });
+    }
+    Ok(at)
+}
+
 fn parse_time(text: &str, shop: &Shop) -> Result<DateTime<Utc>, ImportProblem> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
@@ -347,7 +364,7 @@ struct Fields {
 }
 
 /// Keeps the row if its fields are good; else lists each problem it has.
-fn check_row(row: u64, fields: Fields, now: DateTime<Utc>, out: &mut Parsed) {
+fn check_row(row: u64, fields: Fields, out: &mut Parsed) {
     let mut problems = Vec::new();
     let mut fail =
         |field: &str, problem| problems.push(ImportRowError::new(row, Some(field), problem));
@@ -374,17 +391,9 @@ fn check_row(row: u64, fields: Fields, now: DateTime<Utc>, out: &mut Parsed) {
         read => read,
     }
     .map_err(|problem| fail("amount", problem));
-    let purchased_at = match fields.purchased_at {
-        Ok(at) if !in_supported_years(at.date_naive()) || at > now + Duration::days(1) => {
-            Err(ImportProblem::TimeOutOfRange {
-                value: at.to_rfc3339(),
-                min_year: MIN_YEAR,
-                max_year: MAX_YEAR,
-            })
-        }
-        read => read,
-    }
-    .map_err(|problem| fail("purchased_at", problem));
+    let purchased_at = fields
+        .purchased_at
+        .map_err(|problem| fail("purchased_at", problem));
     let (Ok(customer_ref), Ok(purchase_id), Ok(amount_cents), Ok(purchased_at), Ok(store), true) = (
         fields.customer_ref,
         fields.purchase_id,
@@ -1006,6 +1015,16 @@ mod tests {
         let csv = "customer_ref,purchase_id,amount,purchased_at\nalice,o-1,\"12,50\",2026-03-01\n";
         let p = parse(csv.as_bytes(), Format::Csv, &shop(), Utc::now());
         assert_eq!(p.rows[0].1.amount_cents, 1250);
+    }
+
+    #[test]
+    fn a_time_out_of_range_is_quoted_as_typed() {
+        let csv = "customer_ref,purchase_id,amount,purchased_at\nc,o-1,1,1899-12-31\n";
+        let p = parse(csv.as_bytes(), Format::Csv, &shop(), Utc::now());
+        assert!(matches!(
+            &p.errors[0].problem,
+            ImportProblem::TimeOutOfRange { value, .. } if value == "1899-12-31"
+        ));
     }
 
     #[test]
