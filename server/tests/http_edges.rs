@@ -30,6 +30,10 @@ async fn a_misspelt_owner_query_parameter_is_refused_by_name(app: TestApp) {
         ("analytics/retention?peroid=month", "peroid"),
         ("devices?stale_hours=3", "stale_hours"),
         ("report?form=2026-01-01", "form"),
+        // Routes that take no query at all.
+        ("audit?limit=2", "limit"),
+        ("settings?verbose", "verbose"),
+        ("stores?page=2", "page"),
     ] {
         let path = api::owner(demo::SHOP_ID, rest);
         let reply = app
@@ -52,6 +56,8 @@ async fn a_misspelt_owner_query_parameter_is_refused_by_name(app: TestApp) {
         "analytics/retention?period=month",
         "devices?stale_after_hours=3",
         "report?from=2026-01-01",
+        "audit",
+        "settings",
     ] {
         let path = api::owner(demo::SHOP_ID, rest);
         let reply = app

@@ -10,6 +10,9 @@ mod report;
 mod settings;
 mod webhooks;
 
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post, put};
 use axum::{Router, middleware};
 use chrono::NaiveDate;
@@ -45,7 +48,7 @@ pub fn router(db: Db) -> Router<Db> {
         )
         .route(
             "/{shop_id}/customers/{customer_ref}/export",
-            get(customers::export_one),
+            get(customers::export_one).layer(middleware::from_fn(takes_no_query)),
         )
         .route("/{shop_id}/answers", get(answers::list))
         .route("/{shop_id}/answers.csv", get(answers::export))
@@ -53,22 +56,35 @@ pub fn router(db: Db) -> Router<Db> {
         .route("/{shop_id}/inbox/{answer_id}", patch(answers::follow_up))
         .route(
             "/{shop_id}/settings",
-            get(settings::show).put(settings::update),
+            get(settings::show)
+                .put(settings::update)
+                .layer(middleware::from_fn(takes_no_query)),
         )
-        .route("/{shop_id}/surveys", get(settings::surveys))
+        .route(
+            "/{shop_id}/surveys",
+            get(settings::surveys).layer(middleware::from_fn(takes_no_query)),
+        )
         .route("/{shop_id}/surveys/{survey_id}", put(settings::put_survey))
         .route("/{shop_id}/keys/{kind}", post(settings::rotate))
-        .route("/{shop_id}/audit", get(settings::audit))
+        .route(
+            "/{shop_id}/audit",
+            get(settings::audit).layer(middleware::from_fn(takes_no_query)),
+        )
         .route(
             "/{shop_id}/webhooks",
-            get(webhooks::list).post(webhooks::create),
+            get(webhooks::list)
+                .post(webhooks::create)
+                .layer(middleware::from_fn(takes_no_query)),
         )
         .route("/{shop_id}/webhooks/{id}", delete(webhooks::remove))
         .route(
             "/{shop_id}/webhooks/{id}/deliveries",
-            get(webhooks::deliveries),
+            get(webhooks::deliveries).layer(middleware::from_fn(takes_no_query)),
         )
-        .route("/{shop_id}/stores", get(kiosks::stores))
+        .route(
+            "/{shop_id}/stores",
+            get(kiosks::stores).layer(middleware::from_fn(takes_no_query)),
+        )
         .route("/{shop_id}/stores/{store_id}", put(kiosks::put_store))
         .route("/{shop_id}/kiosk-pin", put(kiosks::set_pin))
         .route("/{shop_id}/devices", get(kiosks::devices))
@@ -82,6 +98,23 @@ pub fn router(db: Db) -> Router<Db> {
             (db, TokenKind::Owner),
             require_token,
         ))
+}
+
+/// For the owner's routes that take no query: a parameter given to one is a
+/// 400 naming it (`audit?limit=2` would otherwise answer with everything, as
+/// if the limit held), as a misspelt one is on the routes that take some.
+async fn takes_no_query(request: Request, next: Next) -> Response {
+    match request.uri().query().filter(|q| !q.is_empty()) {
+        Some(query) => {
+            let name = query.split('&').next().unwrap_or(query);
+            let name = name.split('=').next().unwrap_or(name);
+            Failure::bad_request(format!(
+                "this route takes no query parameters; it was given {name:?}"
+            ))
+            .into_response()
+        }
+        None => next.run(request).await,
+    }
 }
 
 /// The range (and period, and store) of an analytics view, as the query gives it.
