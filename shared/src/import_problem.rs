@@ -20,6 +20,11 @@ pub enum ImportProblem {
     ColumnMissing { names: Vec<String> },
     #[error("the row cannot be read: {detail}")]
     RowUnreadable { detail: String },
+    #[error(
+        "the row has {values} values for the header's {columns} columns: a value with a comma \
+         (12,50) needs quotes (\"12,50\"), or a file separated by semicolons"
+    )]
+    TooManyValues { values: u64, columns: u64 },
     /// Where the reader stopped: line and column count from 1.
     #[error("the file is not JSON: {detail}")]
     NotJson {
@@ -53,7 +58,10 @@ pub enum ImportProblem {
     AmountTooLarge { max_cents: u64 },
     #[error("the purchase's points cannot be computed within the limits")]
     PointsTooLarge,
-    #[error("{value:?} is neither a date (2026-03-01) nor a time (2026-03-01T10:30:00Z)")]
+    #[error(
+        "{value:?} is neither a date (2026-03-01, 01.03.2026) nor a time (2026-03-01T10:30:00Z, \
+         2026-03-01 10:30 in the shop's time zone)"
+    )]
     NotATime { value: String },
     #[error("{value:?} has no noon in the shop's time zone")]
     NoNoon { value: String },

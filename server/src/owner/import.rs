@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use kept_shared::limits::{MAX_PURCHASE_CENTS, MAX_YEAR, MIN_YEAR};
 use kept_shared::validate::validate_ref;
 use kept_shared::{ImportProblem, ImportReport, ImportRow, ImportRowError};
@@ -178,6 +178,20 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
                 continue;
             }
         };
+        // More values than the header names: one value was cut in two (a
+        // decimal comma, `12,50`, in a comma-separated file), so which is which
+        // cannot be known.
+        if record.len() > headers.len() {
+            out.errors.push(ImportRowError::new(
+                row,
+                None,
+                ImportProblem::TooManyValues {
+                    values: record.len() as u64,
+                    columns: headers.len() as u64,
+                },
+            ));
+            continue;
+        }
         let get = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").to_string();
         // One of the two columns (the header check refused both).
         let amount_cents = match (amount, cents) {
@@ -308,7 +322,13 @@ fn parse_amount(text: &str) -> Result<u64, ImportProblem> {
     let bad = || ImportProblem::NotAnAmount {
         value: text.to_string(),
     };
-    let normalized = text.replace(',', ".");
+    // Thousands apart by a space, as Russian and Ukrainian write them
+    // (`1 234,56`, a no-break or a narrow one in a spreadsheet's export).
+    let normalized: String = text
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
+        .map(|c| if c == ',' { '.' } else { c })
+        .collect();
     let (units, fraction) = normalized.split_once('.').unwrap_or((&normalized, ""));
     if units.is_empty() || fraction.len() > 2 || !fraction.chars().all(|c| c.is_ascii_digit()) {
         return Err(bad());
@@ -339,13 +359,35 @@ fn purchase_time(
     Ok(at)
 }
 
+/// A time with its offset (RFC 3339); a time of day in the shop's zone
+/// (`2026-03-01 10:30`, `01.03.2026 10:30:15`); or a day (`2026-03-01`,
+/// `01.03.2026`), noon of it in the shop's zone.
 fn parse_time(text: &str, shop: &Shop) -> Result<DateTime<Utc>, ImportProblem> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }
     let value = || text.to_string();
-    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| ImportProblem::NotATime { value: value() })?;
+    const LOCAL: [&str; 4] = [
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%d.%m.%Y %H:%M",
+        "%d.%m.%Y %H:%M:%S",
+    ];
+    if let Some(local) = LOCAL
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    {
+        return shop
+            .time_zone
+            .from_local_datetime(&local)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(|| ImportProblem::NotATime { value: value() });
+    }
+    let day = ["%Y-%m-%d", "%d.%m.%Y"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(text, f).ok())
+        .ok_or_else(|| ImportProblem::NotATime { value: value() })?;
     shop.time_zone
         .from_local_datetime(&day.and_time(NaiveTime::from_hms_opt(12, 0, 0).expect("noon")))
         .earliest()
@@ -1015,6 +1057,47 @@ mod tests {
         let csv = "customer_ref,purchase_id,amount,purchased_at\nalice,o-1,\"12,50\",2026-03-01\n";
         let p = parse(csv.as_bytes(), Format::Csv, &shop(), Utc::now());
         assert_eq!(p.rows[0].1.amount_cents, 1250);
+    }
+
+    #[test]
+    fn a_row_with_more_values_than_the_header_is_refused() {
+        let csv = "customer_ref,purchase_id,purchased_at,amount\nc,o-1,2026-01-01,12,50\n";
+        let p = parse(csv.as_bytes(), Format::Csv, &shop(), Utc::now());
+        assert!(p.rows.is_empty(), "12.00 was imported");
+        assert_eq!(
+            (p.errors[0].row, &p.errors[0].problem),
+            (
+                2,
+                &ImportProblem::TooManyValues {
+                    values: 5,
+                    columns: 4
+                }
+            )
+        );
+    }
+
+    #[test]
+    fn dates_and_amounts_as_russian_and_ukrainian_spreadsheets_write_them() {
+        let csv = "customer_ref;purchase_id;amount;purchased_at\n\
+                   a;o-1;1 234,56;05.01.2026\n\
+                   b;o-2;1\u{a0}000;2026-01-07 10:00\n\
+                   c;o-3;7;07.01.2026 10:00:30\n";
+        let p = parse(csv.as_bytes(), Format::Csv, &shop(), Utc::now());
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        let read: Vec<(u64, String)> = p
+            .rows
+            .iter()
+            .map(|(_, r)| (r.amount_cents, r.purchased_at.to_rfc3339()))
+            .collect();
+        // The shop's zone is Kyiv: UTC+2 in January.
+        assert_eq!(
+            read,
+            [
+                (123_456, "2026-01-05T10:00:00+00:00".to_string()),
+                (100_000, "2026-01-07T08:00:00+00:00".to_string()),
+                (700, "2026-01-07T08:00:30+00:00".to_string()),
+            ]
+        );
     }
 
     #[test]
