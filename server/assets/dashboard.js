@@ -7,6 +7,13 @@
   // On a phone the sections scroll sideways: the current one is brought into view.
   var current = document.querySelector('.sections [aria-current="page"]');
   if (current && current.scrollIntoView) current.scrollIntoView({ block: 'nearest', inline: 'center' });
+  // A refused form's errors are where the owner's eyes and a screen reader go
+  // first, wherever on the page they are (beside one item of the inbox).
+  var refusedErrors = document.getElementById('errors');
+  if (refusedErrors) {
+    refusedErrors.focus();
+    if (refusedErrors.scrollIntoView) refusedErrors.scrollIntoView({ block: 'start' });
+  }
   // A table wider than its box is a named region a keyboard can focus and
   // scroll, while it is wider (WCAG 2.1.1): a tab stop on every table that fits
   // would only be noise. Tables the server makes regions itself are left be;

@@ -17,6 +17,7 @@ on_both_engines!(
     a_customer_is_exported_and_erased_from_their_page,
     a_refused_form_names_its_fields_in_the_owner_s_language,
     a_refused_follow_up_is_said_beside_its_answer,
+    a_stale_form_and_a_form_s_address_lead_somewhere,
 );
 
 async fn page(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
@@ -237,6 +238,7 @@ async fn a_refused_form_names_its_fields_in_the_owner_s_language(app: TestApp) {
     .await;
     for said in [
         "«5.5» — не целое число",
+        "name=\"points_per_unit\" type=\"text\"",
         "value=\"5.5\"",
         "Уровни лояльности 2 · От баллов: Не может быть пустым",
     ] {
@@ -391,4 +393,38 @@ async fn a_refused_follow_up_is_said_beside_its_answer(app: TestApp) {
     let again: kept_shared::Page<kept_shared::AnswerItem> = app.owner_get("inbox").await;
     let item = again.items.iter().find(|a| a.id == id).unwrap();
     assert!(item.follow_up.as_ref().is_none_or(|f| f.note.is_empty()));
+}
+
+async fn a_stale_form_and_a_form_s_address_lead_somewhere(app: TestApp) {
+    let (cookie, _) = common::sign_in(&app).await;
+    // A form from a page opened before the owner signed in again: said, 403.
+    let reply = common::dashboard_post(
+        &app,
+        &format!("{cookie}; kept_lang=uk"),
+        "/dashboard/kiosks/stores",
+        "csrf=from-an-old-page&id=main&name=Main".into(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let html = String::from_utf8(reply.body.to_vec()).unwrap();
+    assert!(html.contains("Форму не надіслано"), "{html}");
+    // A form's address asked for again (a reload, the language switch): its page.
+    for (path, page) in [
+        ("/dashboard/kiosks/pin", "/dashboard/kiosks"),
+        ("/dashboard/kiosks/stores", "/dashboard/kiosks"),
+        (
+            "/dashboard/surveys/nps-after-purchase/arrange",
+            "/dashboard/surveys",
+        ),
+        ("/dashboard/settings/keys/owner", "/dashboard/settings"),
+        ("/dashboard/customers/ann/erase", "/dashboard/customers/ann"),
+        (
+            "/dashboard/inbox/7f1d2c3b-0000-4000-8000-000000000001",
+            "/dashboard/inbox#a-7f1d2c3b-0000-4000-8000-000000000001",
+        ),
+    ] {
+        let reply = app.get_with(path, &[("cookie", &cookie)]).await;
+        assert!(reply.status.is_redirection(), "{path}: {}", reply.status);
+        assert_eq!(reply.header("location"), Some(page), "{path}");
+    }
 }

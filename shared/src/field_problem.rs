@@ -115,10 +115,13 @@ pub enum FieldProblem {
     PathWithQuery,
     #[error("* is a wildcard only in a glob")]
     WildcardOutsideGlob,
-    #[error(
-        "an http:// or https:// address of at most {max} characters, without a user or password"
-    )]
+    #[error("an http:// or https:// address of at most {max} characters")]
     NotAWebAddress { max: u64 },
+    #[error(
+        "an address may not hold a user or password: they would go, and be shown, with every \
+         delivery"
+    )]
+    CredentialsInAddress,
     #[error("{host} is a private address: Kept delivers only to public ones")]
     PrivateAddress { host: String },
     #[error("at least one event")]

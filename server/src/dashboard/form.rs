@@ -55,6 +55,16 @@ impl Unread {
         self.typed.insert(path.to_string(), text.trim().to_string());
     }
 
+    /// The type of the number field at `path`: text while it shows what was
+    /// typed and did not read (a number field would show it empty).
+    pub fn number_type(&self, path: &str) -> &'static str {
+        if self.typed.contains_key(path) {
+            "text"
+        } else {
+            "number"
+        }
+    }
+
     /// What the field at `path` shows: what was typed if it did not read, else `value`.
     pub fn shown(&self, path: &str, value: impl Display) -> String {
         self.typed

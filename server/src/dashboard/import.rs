@@ -215,7 +215,7 @@ pub async fn upload(
         }
     }
     if !form_allowed(&session, &headers, &csrf) {
-        return Ok(StatusCode::FORBIDDEN.into_response());
+        return Ok(super::expired(&session));
     }
     let result = run(&db, &session, file.unwrap_or_default(), |_| {
         Arc::new(|_| {})

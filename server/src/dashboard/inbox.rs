@@ -10,12 +10,12 @@ use maud::html;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::form_allowed;
 use super::format;
 use super::i18n::Texts;
 use super::layout::{Section, aria_invalid, enc, errors, pagination, shell};
 use super::responses::value;
 use super::session::Session;
+use super::{expired, form_allowed};
 use crate::db::{AnswerQuery, Db};
 use crate::http::Failure;
 use crate::owner;
@@ -176,7 +176,7 @@ pub async fn save(
     Form(f): Form<SaveForm>,
 ) -> Result<Response, Failure> {
     if !form_allowed(&session, &headers, &f.csrf) {
-        return Ok(StatusCode::FORBIDDEN.into_response());
+        return Ok(expired(&session));
     }
     let back = f.back.as_deref().and_then(FollowUpStatus::parse);
     // Refused: the same page, the reason beside this answer's form, its note
@@ -191,8 +191,8 @@ pub async fn save(
         ..Default::default()
     };
     let Some(status) = FollowUpStatus::parse(&f.status) else {
-        let unknown = FieldProblem::Invalid {
-            detail: "new, contacted or resolved".into(),
+        let unknown = FieldProblem::NotAChoice {
+            value: f.status.clone(),
         };
         let refused = refuse(vec![FieldError::new("status", unknown)]);
         return render(&db, &session, filter(), Some(refused)).await;

@@ -3,8 +3,8 @@
 //! in its queue, and a warning when it has not synced.
 
 use axum::extract::{Form, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use kept_shared::FieldError;
 use kept_shared::limits::DEFAULT_DEVICE_STALE_HOURS;
 use maud::{Markup, html};
@@ -15,7 +15,7 @@ use super::i18n::{Texts, fill};
 use super::layout::{Section, aria_invalid, errors, shell};
 use super::session::Session;
 use super::surveys::dashboard_actor;
-use super::{form_allowed, refused};
+use super::{expired, form_allowed, refused};
 use crate::db::Db;
 use crate::http::Failure;
 use crate::owner::kiosks;
@@ -155,7 +155,7 @@ pub async fn save_store(
     Form(f): Form<StoreForm>,
 ) -> Result<Response, Failure> {
     if !form_allowed(&session, &headers, &f.csrf) {
-        return Ok(StatusCode::FORBIDDEN.into_response());
+        return Ok(expired(&session));
     }
     let outcome = kiosks::put_store(
         db.as_ref(),
@@ -186,7 +186,7 @@ pub async fn set_pin(
     Form(f): Form<PinForm>,
 ) -> Result<Response, Failure> {
     if !form_allowed(&session, &headers, &f.csrf) {
-        return Ok(StatusCode::FORBIDDEN.into_response());
+        return Ok(expired(&session));
     }
     let pin = f.remove.is_none().then(|| f.pin.trim());
     let outcome =

@@ -26,7 +26,7 @@ use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use maud::html;
 use serde::Deserialize;
 
@@ -40,7 +40,7 @@ pub fn router() -> Router<Db> {
     Router::new()
         .route("/dashboard", get(overview::page))
         .route("/dashboard/login", get(login_form).post(login))
-        .route("/dashboard/logout", post(logout))
+        .route("/dashboard/logout", back_to("/dashboard").post(logout))
         .route("/dashboard/language/{code}", get(set_language))
         .route(
             "/dashboard/assets/dashboard.css",
@@ -64,7 +64,10 @@ pub fn router() -> Router<Db> {
         )
         .route(
             "/dashboard/customers/{customer_ref}/erase",
-            post(privacy::erase),
+            get(|Path(customer): Path<String>| async move {
+                Redirect::to(&format!("/dashboard/customers/{}", layout::enc(&customer)))
+            })
+            .post(privacy::erase),
         )
         .route(
             "/dashboard/customers/{customer_ref}/erased",
@@ -77,15 +80,30 @@ pub fn router() -> Router<Db> {
             get(customers::win_back_links),
         )
         .route("/dashboard/kiosks", get(kiosks::page))
-        .route("/dashboard/kiosks/stores", post(kiosks::save_store))
-        .route("/dashboard/kiosks/pin", post(kiosks::set_pin))
+        .route(
+            "/dashboard/kiosks/stores",
+            back_to("/dashboard/kiosks").post(kiosks::save_store),
+        )
+        .route(
+            "/dashboard/kiosks/pin",
+            back_to("/dashboard/kiosks").post(kiosks::set_pin),
+        )
         .route("/dashboard/inbox", get(inbox::page))
-        .route("/dashboard/inbox/{answer_id}", post(inbox::save))
+        .route(
+            "/dashboard/inbox/{answer_id}",
+            get(|Path(answer): Path<String>| async move {
+                Redirect::to(&format!("/dashboard/inbox#a-{}", layout::enc(&answer)))
+            })
+            .post(inbox::save),
+        )
         .route(
             "/dashboard/webhooks",
             get(webhooks::page).post(webhooks::add),
         )
-        .route("/dashboard/webhooks/{id}/delete", post(webhooks::remove))
+        .route(
+            "/dashboard/webhooks/{id}/delete",
+            back_to("/dashboard/webhooks").post(webhooks::remove),
+        )
         .route("/dashboard/surveys", get(surveys::list))
         .route(
             "/dashboard/surveys/{survey_id}",
@@ -93,7 +111,7 @@ pub fn router() -> Router<Db> {
         )
         .route(
             "/dashboard/surveys/{survey_id}/arrange",
-            post(surveys::arrange),
+            back_to("/dashboard/surveys").post(surveys::arrange),
         )
         .route(
             "/dashboard/surveys/{survey_id}/preview",
@@ -103,7 +121,10 @@ pub fn router() -> Router<Db> {
             "/dashboard/settings",
             get(settings::page).post(settings::save),
         )
-        .route("/dashboard/settings/keys/{kind}", post(settings::rotate))
+        .route(
+            "/dashboard/settings/keys/{kind}",
+            back_to("/dashboard/settings").post(settings::rotate),
+        )
         .route(
             "/dashboard/import",
             // Its body limit: `http/request_limits.rs`.
@@ -241,6 +262,26 @@ pub fn form_allowed(session: &Session, headers: &HeaderMap, csrf: &str) -> bool 
     same_origin(headers) && session.csrf_matches(csrf)
 }
 
+/// A form [`form_allowed`] refused: sent from a page opened before the owner
+/// last signed in (another tab), or from another site. Said in the owner's
+/// language with the way on (403), not as a blank page.
+pub fn expired(session: &Session) -> Response {
+    let t = session.lang.texts();
+    let content = maud::html! {
+        p role="alert" { (t.form_expired) }
+        p { a href="/dashboard" { (t.overview) } }
+    };
+    let mut page = layout::outside_sections(session, t.form_expired_title, content);
+    *page.status_mut() = StatusCode::FORBIDDEN;
+    page
+}
+
+/// The page a form that only posts was on: where a browser asking for the
+/// form's address (a reload, the language switch) is sent.
+fn back_to(page: &'static str) -> axum::routing::MethodRouter<Db> {
+    get(move || async move { Redirect::to(page) })
+}
+
 async fn logout(
     State(db): State<Db>,
     session: Session,
@@ -248,7 +289,7 @@ async fn logout(
     Form(f): Form<CsrfForm>,
 ) -> Response {
     if !form_allowed(&session, &headers, &f.csrf) {
-        return StatusCode::FORBIDDEN.into_response();
+        return expired(&session);
     }
     let cookie = sign_out(&db, &session, &headers).await;
     (

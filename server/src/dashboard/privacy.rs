@@ -3,18 +3,18 @@
 //! their reference (`owner/privacy.rs` does both, as the API does).
 
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use kept_shared::validate::validate_ref;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::form_allowed;
 use super::format::whole;
 use super::i18n::fill;
 use super::layout::{Section, enc, shell};
 use super::session::Session;
 use super::surveys::dashboard_actor;
+use super::{expired, form_allowed};
 use crate::db::Db;
 use crate::http::Failure;
 use crate::owner;
@@ -67,7 +67,7 @@ pub async fn erase(
     Form(f): Form<EraseForm>,
 ) -> Result<Response, Failure> {
     if !form_allowed(&session, &headers, &f.csrf) {
-        return Ok(StatusCode::FORBIDDEN.into_response());
+        return Ok(expired(&session));
     }
     validate_ref("customer_ref", &customer_ref)?;
     let t = session.lang.texts();

@@ -19,7 +19,7 @@ use super::form::Unread;
 use super::i18n::Texts;
 use super::layout::{Section, aria_invalid, errors, shell};
 use super::session::Session;
-use super::{form_allowed, refused};
+use super::{expired, form_allowed, refused};
 use crate::db::Db;
 use crate::http::Failure;
 use crate::owner::settings::{self as owner_settings, Actor, ChangeError};
@@ -156,7 +156,7 @@ fn edit_form(
                     }
                 }
                 label { (t.lapsed_days)
-                    input type="number" name="lapsed_days" id=(field_id("targeting.audience.days")) min="7" max="730"
+                    input type=(unread.number_type("targeting.audience.days")) inputmode="numeric" name="lapsed_days" id=(field_id("targeting.audience.days")) min="7" max="730"
                         value=(unread.shown("targeting.audience.days", match s.targeting.audience { Audience::Lapsed { days } => days, _ => session.shop.churn_window_days }))
                         aria-invalid=[aria_invalid(errs, "targeting.audience.days")];
                 }
@@ -164,11 +164,11 @@ fn edit_form(
             fieldset {
                 legend { (t.when_it_shows) }
                 div class="grid2" {
-                    label { (t.delay_seconds) input type="number" name="delay_seconds" id=(field_id("targeting.delay_seconds")) min="0" max="600" value=(unread.shown("targeting.delay_seconds", s.targeting.delay_seconds))
+                    label { (t.delay_seconds) input type=(unread.number_type("targeting.delay_seconds")) inputmode="numeric" name="delay_seconds" id=(field_id("targeting.delay_seconds")) min="0" max="600" value=(unread.shown("targeting.delay_seconds", s.targeting.delay_seconds))
                         aria-invalid=[aria_invalid(errs, "targeting.delay_seconds")]; }
-                    label { (t.sample_percent) input type="number" name="sample_percent" id=(field_id("targeting.sample_percent")) min="0" max="100" value=(unread.shown("targeting.sample_percent", s.targeting.sample_percent))
+                    label { (t.sample_percent) input type=(unread.number_type("targeting.sample_percent")) inputmode="numeric" name="sample_percent" id=(field_id("targeting.sample_percent")) min="0" max="100" value=(unread.shown("targeting.sample_percent", s.targeting.sample_percent))
                         aria-invalid=[aria_invalid(errs, "targeting.sample_percent")]; }
-                    label { (t.recontact_days) input type="number" name="recontact_days" id=(field_id("targeting.recontact_days")) min="0" max="365" value=(unread.shown("targeting.recontact_days", s.targeting.recontact_days))
+                    label { (t.recontact_days) input type=(unread.number_type("targeting.recontact_days")) inputmode="numeric" name="recontact_days" id=(field_id("targeting.recontact_days")) min="0" max="365" value=(unread.shown("targeting.recontact_days", s.targeting.recontact_days))
                         aria-invalid=[aria_invalid(errs, "targeting.recontact_days")]; }
                     label class="check" { input type="checkbox" name="once_per_order" checked[s.targeting.once_per_order]; (t.once_per_order) }
                 }
@@ -456,7 +456,7 @@ pub async fn save(
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
     if !form_allowed(&session, &headers, csrf) {
-        return Ok(StatusCode::FORBIDDEN.into_response());
+        return Ok(expired(&session));
     }
     let t = session.lang.texts();
     let Some(stored) = owner_settings::surveys(db.as_ref(), &session.shop)
@@ -549,7 +549,7 @@ pub async fn arrange(
             .unwrap_or("")
     };
     if !form_allowed(&session, &headers, get("csrf")) {
-        return Ok(StatusCode::FORBIDDEN.into_response());
+        return Ok(expired(&session));
     }
     let mut surveys = owner_settings::surveys(db.as_ref(), &session.shop).await?;
     let Some(i) = surveys.iter().position(|s| s.survey.id == survey_id) else {

@@ -3,7 +3,7 @@
 
 use axum::Extension;
 use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use kept_shared::FieldError;
 use kept_shared::webhooks::{DeliveryState, EventKind, NewWebhook};
@@ -14,7 +14,7 @@ use super::i18n::Texts;
 use super::layout::{Section, aria_invalid, errors, shell};
 use super::session::Session;
 use super::surveys::dashboard_actor;
-use super::{form_allowed, refused};
+use super::{expired, form_allowed, refused};
 use crate::db::Db;
 use crate::http::Failure;
 use crate::outbound::Receivers;
@@ -141,7 +141,7 @@ pub async fn add(
     }
     let get = |name: &'static str| all(&fields, name);
     if !form_allowed(&session, &headers, get("csrf").next().unwrap_or("")) {
-        return Ok(StatusCode::FORBIDDEN.into_response());
+        return Ok(expired(&session));
     }
     let new = NewWebhook {
         url: get("url").next().unwrap_or("").trim().to_string(),
@@ -180,7 +180,7 @@ pub async fn remove(
     Form(f): Form<CsrfOnly>,
 ) -> Result<Response, Failure> {
     if !form_allowed(&session, &headers, &f.csrf) {
-        return Ok(StatusCode::FORBIDDEN.into_response());
+        return Ok(expired(&session));
     }
     webhooks::remove(db.as_ref(), &session.shop, &id, &dashboard_actor(&session)).await?;
     Ok(Redirect::to("/dashboard/webhooks").into_response())

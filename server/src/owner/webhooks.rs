@@ -30,24 +30,38 @@ fn view(w: WebhookRecord, with_secret: bool) -> Webhook {
 fn check(new: &NewWebhook, receivers: Receivers) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let field = FieldError::new;
-    // No user and password in the address (they would be sent with every
-    // delivery, and shown in the dashboard), and a real port.
-    let url = reqwest::Url::parse(&new.url).ok().filter(|u| {
-        new.url.chars().count() <= MAX_WEBHOOK_URL_CHARS
+    // The address as typed is the one listed and called: no spaces, control
+    // or bidirectional-override characters (the parser would drop or encode
+    // them, and the list show them as typed), and a real port.
+    let typed = &new.url;
+    let plain = !typed.chars().any(|c| {
+        c.is_whitespace()
+            || c.is_control()
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    });
+    let url = reqwest::Url::parse(typed).ok().filter(|u| {
+        plain
+            && typed.chars().count() <= MAX_WEBHOOK_URL_CHARS
             && matches!(u.scheme(), "http" | "https")
             && u.host_str().is_some_and(|h| !h.is_empty())
-            && u.username().is_empty()
-            && u.password().is_none()
             && u.port() != Some(0)
     });
+    // A user or password (even empty: `https://:@host/`) would be sent with
+    // every delivery, and shown in the dashboard.
+    let authority = typed.split_once("://").map_or("", |(_, rest)| {
+        rest.split(['/', '?', '#']).next().unwrap_or("")
+    });
     match url {
-        None if new.url.trim().is_empty() => errors.push(field("url", FieldProblem::Empty)),
+        None if typed.trim().is_empty() => errors.push(field("url", FieldProblem::Empty)),
         None => errors.push(field(
             "url",
             FieldProblem::NotAWebAddress {
                 max: MAX_WEBHOOK_URL_CHARS as u64,
             },
         )),
+        Some(_) if authority.contains('@') => {
+            errors.push(field("url", FieldProblem::CredentialsInAddress))
+        }
         Some(u) => {
             if let Some(refused) = receivers.refusal(&u) {
                 errors.push(field(
