@@ -82,11 +82,15 @@ fn separator(body: &[u8]) -> u8 {
 }
 
 fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
-    // Another encoding than UTF-8 (a Windows-1251 or Latin-1 export) is read
-    // as it goes: what Kept keeps of a row (references, amounts, times) is
-    // ASCII by its rules, so bytes outside it can only be in columns it
-    // ignores (a customer's name) or in a value it refuses anyway, by its row.
-    let text = String::from_utf8_lossy(body);
+    // A file that is not UTF-8 is read as Windows-1251, the legacy encoding of
+    // a Russian or Ukrainian spreadsheet's export: what Kept keeps of a row
+    // (references, amounts, times) is ASCII by its rules, so other letters
+    // can only be in columns it ignores (a customer's name) or in a value it
+    // refuses anyway, quoted in its problem as the owner wrote it.
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => encoding_rs::WINDOWS_1251.decode_without_bom_handling(body).0,
+    };
     let body = text.as_bytes();
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -1142,12 +1146,21 @@ mod tests {
         let p = parse(cp1251, Format::Csv, &shop(), Utc::now());
         assert!(p.errors.is_empty(), "{:?}", p.errors);
         assert_eq!(p.rows[0].1.customer_ref, "c-1");
-        // Latin-1 in a reference: refused by its row, as any letter outside the rules.
+        // A letter outside the rules in a reference: refused by its row.
         let latin1 = b"customer_ref,purchase_id,amount,purchased_at\nj\xfcrgen,o-1,1,2026-03-01\n";
         let p = parse(latin1, Format::Csv, &shop(), Utc::now());
         assert_eq!(
             (p.errors[0].row, &p.errors[0].problem),
             (2, &ImportProblem::BadCharacters)
+        );
+        // A value refused is quoted as the owner wrote it, in Cyrillic.
+        let rubles = b"customer_ref,purchase_id,amount,purchased_at\nc,o-1,12.50 \xf0\xf3\xe1.,2026-03-01\n";
+        let p = parse(rubles, Format::Csv, &shop(), Utc::now());
+        assert_eq!(
+            p.errors[0].problem,
+            ImportProblem::NotAnAmount {
+                value: "12.50 руб.".into()
+            }
         );
     }
 
