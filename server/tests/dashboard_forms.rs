@@ -338,6 +338,28 @@ async fn a_refused_form_names_its_fields_in_the_owner_s_language(app: TestApp) {
     ] {
         assert!(uk.contains(said), "{said}: {uk}");
     }
+    // Both fields empty: both named.
+    let en = post(
+        "en",
+        "/dashboard/kiosks/stores",
+        format!("csrf={csrf}&id=&name="),
+    )
+    .await;
+    assert_eq!(en.matches("Must not be empty").count(), 2, "{en}");
+    // A language code the form refuses is shown again, as typed.
+    let ru = post(
+        "ru",
+        "/dashboard/surveys/nps-after-purchase",
+        format!(
+            "csrf={csrf}&position=0&active=on&default_locale=en&audience=everyone\
+             &delay_seconds=0&sample_percent=100&recontact_days=14&q.en=How%3F\
+             &new_locale=EN&action=add_locale"
+        ),
+    )
+    .await;
+    for said in ["«EN» — не код языка", "value=\"EN\""] {
+        assert!(ru.contains(said), "{said}: {ru}");
+    }
 }
 
 /// Each error's link leads to an element of the page (its field, or the

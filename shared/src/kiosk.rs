@@ -134,7 +134,10 @@ pub fn validate_store_name(name: &str) -> Result<String, FieldProblem> {
         return Err(problem);
     }
     let name = name.trim();
-    if name.chars().any(char::is_control) {
+    if name
+        .chars()
+        .any(|c| c.is_control() || crate::settings::is_bidi_override(c))
+    {
         return Err(FieldProblem::ControlCharacters);
     }
     Ok(name.to_string())

@@ -163,9 +163,15 @@ pub fn valid_locale(code: &str) -> bool {
 fn check_len(field: &str, text: &str, max: usize, errors: &mut Vec<FieldError>) {
     if let Some(problem) = FieldProblem::of_length(text, max) {
         errors.push(err(field, problem));
-    } else if text.chars().any(char::is_control) {
+    } else if text.chars().any(|c| c.is_control() || is_bidi_override(c)) {
         errors.push(err(field, FieldProblem::ControlCharacters));
     }
+}
+
+/// The characters that turn the direction of the text after them (U+202A–E,
+/// U+2066–9): a name holding one reads otherwise than it is.
+pub fn is_bidi_override(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 fn check_labels(
@@ -229,6 +235,7 @@ impl ShopSettings {
             errors.push(err("tiers", FieldProblem::NoTierAtZero));
         }
         let mut names = BTreeSet::new();
+        let mut starts = BTreeSet::new();
         for (i, t) in self.tiers.iter_mut().enumerate() {
             t.name = t.name.trim().to_string();
             check_len(
@@ -242,6 +249,15 @@ impl ShopSettings {
                     format!("tiers[{i}].name"),
                     FieldProblem::Repeated {
                         value: t.name.clone(),
+                    },
+                ));
+            }
+            // Two tiers from the same points: which a customer is in is a toss.
+            if !starts.insert(t.min_points) {
+                errors.push(err(
+                    format!("tiers[{i}].min_points"),
+                    FieldProblem::Repeated {
+                        value: t.min_points.to_string(),
                     },
                 ));
             }
@@ -482,6 +498,27 @@ mod tests {
                 "points_per_unit",
                 "churn_window_days",
                 "survey_cooldown_days"
+            ]
+        );
+
+        // Two tiers from the same points, and a name that turns the text.
+        let mut bad = settings();
+        bad.tiers[0].min_points = 0;
+        bad.tiers[1].name = "Base\u{202e}esaB".into();
+        let problems: Vec<_> = bad
+            .validate()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| (e.field, e.problem))
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                ("tiers[1].name".to_string(), FieldProblem::ControlCharacters),
+                (
+                    "tiers[1].min_points".to_string(),
+                    FieldProblem::Repeated { value: "0".into() }
+                ),
             ]
         );
     }

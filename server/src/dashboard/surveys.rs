@@ -243,7 +243,7 @@ fn edit_form(
             }
             fieldset {
                 legend { (t.add_locale) }
-                label { (t.locale_code) input name="new_locale" id="f-new_locale" pattern="[a-z]{2,3}(-[A-Za-z0-9]{2,3})?" maxlength="7"; }
+                label { (t.locale_code) input name="new_locale" id="f-new_locale" value=(unread.shown("new_locale", "")) aria-invalid=[aria_invalid(errs, "new_locale")] pattern="[a-z]{2,3}(-[A-Za-z0-9]{2,3})?" maxlength="7"; }
                 button type="submit" class="secondary" name="action" value="add_locale" { (t.add_locale) }
             }
             div class="actions" {
@@ -474,35 +474,36 @@ pub async fn save(
             .find(|(k, _)| k == "new_locale")
             .map(|(_, v)| v.trim())
             .unwrap_or("");
-        let errs = if valid_locale(new) {
-            vec![]
-        } else {
-            vec![FieldError::new(
-                "new_locale",
-                kept_shared::FieldProblem::NotALocale {
-                    value: new.to_string(),
-                },
-            )]
-        };
-        let shown = if errs.is_empty() {
-            draft
-        } else {
-            from_form(
-                &stored,
-                &fields
-                    .iter()
-                    .filter(|(k, _)| k != "new_locale")
-                    .cloned()
-                    .collect::<Vec<_>>(),
-            )
-            .0
-        };
-        return Ok(shell(
+        if valid_locale(new) {
+            return Ok(shell(
+                &session,
+                Section::Surveys,
+                &title,
+                edit_form(&session, &draft, &[], &unread, false),
+            ));
+        }
+        // Refused: the form without the new language, the code shown as typed.
+        let (shown, _, mut unread) = from_form(
+            &stored,
+            &fields
+                .iter()
+                .filter(|(k, _)| k != "new_locale")
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
+        unread.refuse(
+            "new_locale",
+            new,
+            FieldProblem::NotALocale {
+                value: new.to_string(),
+            },
+        );
+        return Ok(refused(shell(
             &session,
             Section::Surveys,
             &title,
-            edit_form(&session, &shown, &errs, &unread, false),
-        ));
+            edit_form(&session, &shown, &unread.errors, &unread, false),
+        )));
     }
     let outcome = if unread.errors.is_empty() {
         owner_settings::put_survey(

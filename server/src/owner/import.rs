@@ -89,7 +89,11 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
     // refuses anyway, quoted in its problem as the owner wrote it.
     let text = match std::str::from_utf8(body) {
         Ok(text) => std::borrow::Cow::Borrowed(text),
-        Err(_) => encoding_rs::WINDOWS_1251.decode_without_bom_handling(body).0,
+        Err(_) => {
+            encoding_rs::WINDOWS_1251
+                .decode_without_bom_handling(body)
+                .0
+        }
     };
     let body = text.as_bytes();
     let mut reader = csv::ReaderBuilder::new()
@@ -1154,7 +1158,8 @@ mod tests {
             (2, &ImportProblem::BadCharacters)
         );
         // A value refused is quoted as the owner wrote it, in Cyrillic.
-        let rubles = b"customer_ref,purchase_id,amount,purchased_at\nc,o-1,12.50 \xf0\xf3\xe1.,2026-03-01\n";
+        let rubles =
+            b"customer_ref,purchase_id,amount,purchased_at\nc,o-1,12.50 \xf0\xf3\xe1.,2026-03-01\n";
         let p = parse(rubles, Format::Csv, &shop(), Utc::now());
         assert_eq!(
             p.errors[0].problem,

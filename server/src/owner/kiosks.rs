@@ -4,7 +4,7 @@
 use chrono::Utc;
 use kept_shared::kiosk::{validate_pin, validate_store_name};
 use kept_shared::limits::{DEFAULT_DEVICE_STALE_HOURS, MAX_DEVICE_STALE_HOURS, MAX_STORES};
-use kept_shared::{Devices, FieldProblem, Store, Unit};
+use kept_shared::{Devices, FieldError, FieldProblem, Store, Unit};
 
 use super::settings::{Actor, ChangeError, audit};
 use crate::db::{Database, DbError, Shop};
@@ -18,8 +18,18 @@ pub async fn put_store(
     name: &str,
     actor: &Actor,
 ) -> Result<Store, ChangeError> {
-    ChangeError::check_ref("id", id)?;
-    let name = validate_store_name(name).map_err(|e| ChangeError::field("name", e))?;
+    // Both fields' problems at once, as a form shows them.
+    let mut invalid = Vec::new();
+    if let Err(e) = kept_shared::validate::validate_ref("id", id) {
+        invalid.push(FieldError::new("id", FieldProblem::of_reference(e)));
+    }
+    let name = validate_store_name(name);
+    if let Err(problem) = &name {
+        invalid.push(FieldError::new("name", problem.clone()));
+    }
+    let (Ok(name), true) = (name, invalid.is_empty()) else {
+        return Err(ChangeError::Invalid(invalid));
+    };
     let stores = db.stores(&shop.id).await?;
     if stores.len() >= MAX_STORES && !stores.iter().any(|s| s.id == id) {
         return Err(ChangeError::field(

@@ -2,6 +2,7 @@
 //! remove, and read each one's delivery log.
 
 use chrono::Utc;
+use kept_shared::settings::is_bidi_override;
 use kept_shared::webhooks::{Delivery, MAX_WEBHOOK_URL_CHARS, MAX_WEBHOOKS, NewWebhook, Webhook};
 use kept_shared::{FieldError, FieldProblem, Unit};
 use rand::RngCore;
@@ -34,11 +35,9 @@ fn check(new: &NewWebhook, receivers: Receivers) -> Vec<FieldError> {
     // or bidirectional-override characters (the parser would drop or encode
     // them, and the list show them as typed), and a real port.
     let typed = &new.url;
-    let plain = !typed.chars().any(|c| {
-        c.is_whitespace()
-            || c.is_control()
-            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    });
+    let plain = !typed
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || is_bidi_override(c));
     let url = reqwest::Url::parse(typed).ok().filter(|u| {
         plain
             && typed.chars().count() <= MAX_WEBHOOK_URL_CHARS
