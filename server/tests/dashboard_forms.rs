@@ -18,6 +18,7 @@ on_both_engines!(
     a_refused_form_names_its_fields_in_the_owner_s_language,
     a_refused_follow_up_is_said_beside_its_answer,
     a_stale_form_and_a_form_s_address_lead_somewhere,
+    a_tier_is_named_in_the_owner_s_language,
 );
 
 async fn page(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
@@ -448,5 +449,22 @@ async fn a_stale_form_and_a_form_s_address_lead_somewhere(app: TestApp) {
         let reply = app.get_with(path, &[("cookie", &cookie)]).await;
         assert!(reply.status.is_redirection(), "{path}: {}", reply.status);
         assert_eq!(reply.header("location"), Some(page), "{path}");
+    }
+}
+
+async fn a_tier_is_named_in_the_owner_s_language(app: TestApp) {
+    app.purchase(
+        demo::SECRET_KEY,
+        demo::SHOP_ID,
+        &kept_shared::RecordPurchase::new("ann", "till-1", 1250),
+    )
+    .await
+    .assert_ok();
+    let (cookie, _) = common::sign_in(&app).await;
+    let ru = format!("{cookie}; kept_lang=ru");
+    for path in ["/dashboard/customers", "/dashboard/customers/ann"] {
+        let (status, html) = page(&app, &ru, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(html.contains("Бронза"), "{path}: {html}");
     }
 }

@@ -87,6 +87,7 @@ pub async fn list(
     let offset = f.offset.unwrap_or(0);
     let found =
         owner::customers::customer_list(db.as_ref(), &session.shop, f.query(offset, PAGE)).await?;
+    let tiers = db.tiers(&session.shop.id).await?;
     let (sort, _) = f.sort();
     let desc = f.descending();
     let q = f.q.clone().unwrap_or_default();
@@ -151,7 +152,7 @@ pub async fn list(
                                 td class="num" { (format::money(lang, c.total_cents)) }
                                 td class="num" { (c.average_check_cents.map(|m| format::money(lang, m)).unwrap_or_else(|| "—".into())) }
                                 td class="num" { (format::whole(c.points)) }
-                                td { (c.tier) }
+                                td { (format::tier(lang, &tiers, &c.tier)) }
                                 td { @if c.active { span class="pill good" { (t.active) } } @else if c.purchases > 0 { span class="pill bad" { (t.lapsed) } } }
                             }
                         }
@@ -209,6 +210,7 @@ pub async fn detail(
         *resp.status_mut() = StatusCode::NOT_FOUND;
         return Ok(resp);
     };
+    let tiers = db.tiers(&session.shop.id).await?;
     let surveys: Vec<Survey> = owner::settings::surveys(db.as_ref(), &session.shop)
         .await?
         .into_iter()
@@ -223,7 +225,7 @@ pub async fn detail(
             dt { (t.total) } dd { (format::money(lang, s.total_cents)) }
             dt { (t.average_check) } dd { (s.average_check_cents.map(|m| format::money(lang, m)).unwrap_or_else(|| "—".into())) }
             dt { (t.points) } dd { (format::whole(s.points)) }
-            dt { (t.tier) } dd { (s.tier) }
+            dt { (t.tier) } dd { (format::tier(lang, &tiers, &s.tier)) }
             dt { (t.status) } dd { (if s.active { t.active } else { t.lapsed }) }
             @if let Some(r) = &c.rfm {
                 dt { (t.segment) } dd { (format::segment(lang, r.segment)) }
@@ -242,9 +244,10 @@ pub async fn detail(
                     td { (p.store.as_deref().unwrap_or("—")) }
                 } } }
             } }
-            @if s.purchases > PAGE {
-                (pagination(t, &format!("/dashboard/customers/{}", enc(&s.customer_ref)), &[], offset, PAGE, s.purchases))
-            }
+        }
+        // Also past the last page (an address typed by hand): the way back.
+        @if s.purchases > PAGE || offset > 0 {
+            (pagination(t, &format!("/dashboard/customers/{}", enc(&s.customer_ref)), &[], offset, PAGE, s.purchases))
         }
         h2 { (t.responses) }
         @if c.answers.is_empty() { p { (t.nothing_found) } } @else {
@@ -284,6 +287,7 @@ async fn render_win_back(
     let t = lang.texts();
     let at = today(session.shop.time_zone);
     let list = owner::rfm::win_back(db.as_ref(), &session.shop, at).await?;
+    let tiers = db.tiers(&session.shop.id).await?;
     let surveys: Vec<Survey> = owner::settings::surveys(db.as_ref(), &session.shop)
         .await?
         .into_iter()
@@ -309,7 +313,7 @@ async fn render_win_back(
                     td class="num" { (format::whole(u64::from(w.rfm.recency_days))) }
                     td class="num" { (format::whole(w.rfm.frequency)) }
                     td class="num" { (format::money(lang, w.total_cents)) }
-                    td { (w.tier) }
+                    td { (format::tier(lang, &tiers, &w.tier)) }
                     td class="num" { (format::whole(w.points)) }
                     td {
                         @if let Some(n) = w.last_nps { span class={"pill " (if n <= 6 { "bad" } else { "" })} { "NPS " (n) } " " }

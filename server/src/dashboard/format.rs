@@ -180,6 +180,16 @@ pub fn delta(lang: Lang, now: f64, before: f64, decimals: usize) -> String {
     }
 }
 
+/// A loyalty tier's name in `lang`, where the shop named it in that language
+/// (the names its customers see), else as the shop named it.
+pub fn tier<'a>(lang: Lang, tiers: &'a [crate::db::Tier], name: &'a str) -> &'a str {
+    tiers
+        .iter()
+        .find(|t| t.name == name)
+        .and_then(|t| t.labels.get(lang.code()))
+        .map_or(name, String::as_str)
+}
+
 /// A segment's name.
 pub fn segment(lang: Lang, s: Segment) -> &'static str {
     use Segment::*;
