@@ -245,7 +245,8 @@ pub fn pagination(
     html! {
         nav class="pager" aria-label=(shown) {
             span { (shown) }
-            @if offset > 0 { a href=(link(offset.saturating_sub(limit))) rel="prev" { (t.previous) } }
+            // From past the end (an address typed by hand): back to the last page.
+            @if offset > 0 { a href=(link(offset.saturating_sub(limit).min(total.saturating_sub(1) / limit * limit))) rel="prev" { (t.previous) } }
             @if offset + limit < total { a href=(link(offset + limit)) rel="next" { (t.next) } }
         }
     }
