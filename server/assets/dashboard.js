@@ -16,9 +16,10 @@
   }
   // A table wider than its box is a named region a keyboard can focus and
   // scroll, while it is wider (WCAG 2.1.1): a tab stop on every table that fits
-  // would only be noise. Tables the server makes regions itself are left be;
-  // tables added later (an import's problems) are fitted when they come.
-  // Named by its caption, else by the nearest heading before it.
+  // would only be noise. It is named by what the server says
+  // (`data-labelledby`), else by its caption or the nearest heading before it;
+  // tables added later (an import's problems) or shown later (a chart's
+  // numbers, opened) are fitted when they come.
   var title = function (w) {
     var caption = w.querySelector('caption');
     if (caption) return caption;
@@ -33,10 +34,6 @@
   };
   var fit = function () {
     [].forEach.call(document.querySelectorAll('.table-wrap'), function (w) {
-      if (!w.hasAttribute('data-fit')) {
-        if (w.hasAttribute('tabindex')) return;
-        w.setAttribute('data-fit', '');
-      }
       var wider = w.scrollWidth > w.clientWidth + 1;
       // Focused, it keeps its tab stop: taking it would drop focus to the page.
       if (!wider && (w === document.activeElement || w.hasAttribute('data-keep'))) {
@@ -44,9 +41,13 @@
         return;
       }
       if (wider) {
-        var heading = title(w), name = heading && heading.textContent.trim();
+        var by = w.getAttribute('data-labelledby');
+        var heading = !by && title(w), name = heading && heading.textContent.trim();
         w.setAttribute('tabindex', '0');
-        if (name) {
+        if (by) {
+          w.setAttribute('role', 'region');
+          w.setAttribute('aria-labelledby', by);
+        } else if (name) {
           w.setAttribute('role', 'region');
           w.setAttribute('aria-label', name);
         }
@@ -54,12 +55,15 @@
         w.removeAttribute('tabindex');
         w.removeAttribute('role');
         w.removeAttribute('aria-label');
+        w.removeAttribute('aria-labelledby');
       }
     });
     // For tests: the width the tables were last fitted to.
     document.documentElement.setAttribute('data-tables-fitted', String(innerWidth));
   };
   fit();
+  // A chart's numbers opened (a details element: its toggle does not bubble).
+  document.addEventListener('toggle', fit, true);
   // Once a frame at most, however many resize events come.
   var pending = false;
   addEventListener('resize', function () {

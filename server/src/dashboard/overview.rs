@@ -272,8 +272,9 @@ fn cohort_table(lang: Lang, report: &CohortReport, one_store: bool) -> Markup {
             h2 id="cohorts-title" { (t.cohorts) }
             p class="intro" { (t.cohorts_hint) @if one_store { " " (t.cohorts_all_stores) } }
             @if report.cohorts.is_empty() { p { (t.no_data) } } @else {
-                // Focusable: a keyboard scrolls it on a phone (it holds no link).
-                div class="table-wrap" tabindex="0" role="region" aria-labelledby="cohorts-title" { table {
+                // Named by its heading when it becomes a region a keyboard
+                // scrolls (on a phone, where it is wider than its box: dashboard.js).
+                div class="table-wrap" data-labelledby="cohorts-title" { table {
                     thead { tr {
                         th scope="col" { (t.first_purchase) }
                         th scope="col" class="num" { (t.customers) }
