@@ -433,6 +433,8 @@ async fn a_stale_form_and_a_form_s_address_lead_somewhere(app: TestApp) {
     assert!(html.contains("Форму не надіслано"), "{html}");
     // A form's address asked for again (a reload, the language switch): its page.
     for (path, page) in [
+        ("/dashboard/logout", "/dashboard"),
+        ("/dashboard/webhooks/abc/delete", "/dashboard/webhooks"),
         ("/dashboard/kiosks/pin", "/dashboard/kiosks"),
         ("/dashboard/kiosks/stores", "/dashboard/kiosks"),
         (

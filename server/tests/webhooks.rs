@@ -265,7 +265,14 @@ async fn endpoints_are_checked_listed_and_removed(app: TestApp) {
         r#"{"url":"not a url","events":["answer.churn"]}"#,
         r#"{"url":"https://x.example/h","events":[]}"#,
         r#"{"url":"https://user:secret@x.example/h","events":["answer.churn"]}"#,
+        r#"{"url":"https://:@x.example/h","events":["answer.churn"]}"#,
+        r#"{"url":"https:user:pw@x.example/h","events":["answer.churn"]}"#,
+        r#"{"url":"https:\\\\user:pw@x.example/h","events":["answer.churn"]}"#,
+        r#"{"url":"https:/user@x.example/h","events":["answer.churn"]}"#,
         r#"{"url":"https://x.example:0/h","events":["answer.churn"]}"#,
+        r#"{"url":"https://exa\tmple.com/h","events":["answer.churn"]}"#,
+        r#"{"url":"https://example.com/\u0007x","events":["answer.churn"]}"#,
+        r#"{"url":"https://example.com/\u202ex","events":["answer.churn"]}"#,
     ] {
         let reply = owner(Method::POST, "webhooks".into(), bad.into()).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");

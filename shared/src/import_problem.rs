@@ -12,6 +12,11 @@ use crate::validate::ValidationError;
 pub enum ImportProblem {
     #[error("an import may hold at most {max} purchases")]
     TooManyRows { max: u64 },
+    #[error(
+        "the file is not UTF-8 and was read as Windows-1251: if its columns are not found, save \
+         it as \"CSV UTF-8\""
+    )]
+    ReadAsWindows1251,
     #[error("the header row cannot be read: {detail}")]
     HeaderUnreadable { detail: String },
     #[error("the header names this field in more than one column ({}): keep one", columns.join(", "))]
@@ -50,6 +55,8 @@ pub enum ImportProblem {
     DotsOnly,
     #[error("the amount is missing")]
     AmountMissing,
+    #[error("give the amount or amount_cents, not both")]
+    AmountTwice,
     #[error("{value:?} is not an amount like 12.50")]
     NotAnAmount { value: String },
     #[error("{value:?} is not a whole number of cents")]

@@ -134,10 +134,7 @@ pub fn validate_store_name(name: &str) -> Result<String, FieldProblem> {
         return Err(problem);
     }
     let name = name.trim();
-    if name
-        .chars()
-        .any(|c| c.is_control() || crate::settings::is_bidi_override(c))
-    {
+    if name.chars().any(crate::settings::is_control_or_override) {
         return Err(FieldProblem::ControlCharacters);
     }
     Ok(name.to_string())

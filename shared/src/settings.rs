@@ -163,15 +163,17 @@ pub fn valid_locale(code: &str) -> bool {
 fn check_len(field: &str, text: &str, max: usize, errors: &mut Vec<FieldError>) {
     if let Some(problem) = FieldProblem::of_length(text, max) {
         errors.push(err(field, problem));
-    } else if text.chars().any(|c| c.is_control() || is_bidi_override(c)) {
+    } else if text.chars().any(is_control_or_override) {
         errors.push(err(field, FieldProblem::ControlCharacters));
     }
 }
 
-/// The characters that turn the direction of the text after them (U+202A–E,
-/// U+2066–9): a name holding one reads otherwise than it is.
-pub fn is_bidi_override(c: char) -> bool {
-    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+/// A control character (a terminal's escape, a bell), or one that overrides
+/// the direction of the text after it (U+202D, U+202E): a name holding one
+/// reads otherwise than it is. Embeddings and isolates, which right-to-left
+/// translations use, pass.
+pub fn is_control_or_override(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202d}' | '\u{202e}')
 }
 
 fn check_labels(

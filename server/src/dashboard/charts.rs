@@ -150,9 +150,9 @@ fn data_table(
     html! {
         details class="chart-data" {
             summary { (caption) }
-            // Named by its chart's title when it becomes a region a keyboard
-            // scrolls (on a phone, where it is wider than its box: dashboard.js).
-            div class="table-wrap" data-labelledby=(chart_id) { table {
+            // A region a keyboard scrolls, named by its chart's title;
+            // dashboard.js takes the tab stop off while it fits its box.
+            div class="table-wrap" tabindex="0" role="region" aria-labelledby=(chart_id) data-labelledby=(chart_id) { table {
                 thead { tr { th scope="col" { (x_head) } @for (name, _) in columns { th scope="col" { (name) } } } }
                 tbody {
                     @for (i, x) in x_labels.iter().enumerate() {

@@ -1,4 +1,4 @@
-//! Unread, dates and names as the dashboard writes them, in the reader's language.
+//! Numbers, dates and names as the dashboard writes them, in the reader's language.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;

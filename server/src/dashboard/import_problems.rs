@@ -32,6 +32,14 @@ pub fn describe(lang: Lang, problem: &ImportProblem) -> String {
             format!("Покупок в одном импорте может быть не больше: {max}"),
             format!("Покупок в одному імпорті може бути не більше: {max}"),
         ),
+        P::ReadAsWindows1251 => (
+            "Файл — не UTF-8, он прочитан как Windows-1251: если его столбцы не нашлись, \
+             сохраните его как «CSV UTF-8»"
+                .into(),
+            "Файл — не UTF-8, його прочитано як Windows-1251: якщо його стовпці не знайшлися, \
+             збережіть його як «CSV UTF-8»"
+                .into(),
+        ),
         P::HeaderUnreadable { detail } => (
             format!("Строку заголовков не удаётся прочитать: {detail}"),
             format!("Рядок заголовків не вдається прочитати: {detail}"),
@@ -118,6 +126,10 @@ pub fn describe(lang: Lang, problem: &ImportProblem) -> String {
             "Значення не може бути . або .. (таке не буває частиною адреси сторінки)".into(),
         ),
         P::AmountMissing => ("Сумма не указана".into(), "Суму не вказано".into()),
+        P::AmountTwice => (
+            "Укажите amount или amount_cents, но не оба".into(),
+            "Вкажіть amount або amount_cents, але не обидва".into(),
+        ),
         P::NotAnAmount { value } => (
             format!("«{value}» — не сумма вида 12.50"),
             format!("«{value}» — не сума на кшталт 12.50"),

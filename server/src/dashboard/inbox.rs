@@ -132,6 +132,7 @@ async fn render(
                             form method="post" action={"/dashboard/inbox/" (id)} {
                                 input type="hidden" name="csrf" value=(session.csrf);
                                 input type="hidden" name="back" value=(status.map(|s| s.as_str()).unwrap_or(""));
+                                input type="hidden" name="offset" value=(offset);
                                 label { (t.status)
                                     select name="status" id=(field_id("status")) {
                                         @for s in FollowUpStatus::ALL {
@@ -166,6 +167,9 @@ pub struct SaveForm {
     status: String,
     note: String,
     back: Option<String>,
+    /// The page of the list the item was on: a refusal shows that page.
+    #[serde(default, deserialize_with = "super::form::optional")]
+    offset: Option<u64>,
 }
 
 pub async fn save(
@@ -188,6 +192,7 @@ pub async fn save(
     };
     let filter = || Filter {
         status: back.map(|s| s.as_str().to_string()),
+        offset: f.offset,
         ..Default::default()
     };
     let Some(status) = FollowUpStatus::parse(&f.status) else {

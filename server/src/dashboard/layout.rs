@@ -233,11 +233,11 @@ pub fn pagination(
         q.push(format!("offset={offset}"));
         format!("{base}?{}", q.join("&"))
     };
-    let shown_to = (offset + limit).min(total);
+    let shown_to = offset.saturating_add(limit).min(total);
     let shown = fill(
         t.page_of,
         &[
-            ("from", &whole((offset + 1).min(total))),
+            ("from", &whole(offset.saturating_add(1).min(total))),
             ("to", &whole(shown_to)),
             ("total", &whole(total)),
         ],
@@ -247,7 +247,7 @@ pub fn pagination(
             span { (shown) }
             // From past the end (an address typed by hand): back to the last page.
             @if offset > 0 { a href=(link(offset.saturating_sub(limit).min(total.saturating_sub(1) / limit * limit))) rel="prev" { (t.previous) } }
-            @if offset + limit < total { a href=(link(offset + limit)) rel="next" { (t.next) } }
+            @if offset.saturating_add(limit) < total { a href=(link(offset + limit)) rel="next" { (t.next) } }
         }
     }
 }

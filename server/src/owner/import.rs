@@ -87,13 +87,19 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
     // (references, amounts, times) is ASCII by its rules, so other letters
     // can only be in columns it ignores (a customer's name) or in a value it
     // refuses anyway, quoted in its problem as the owner wrote it.
-    let text = match std::str::from_utf8(body) {
-        Ok(text) => std::borrow::Cow::Borrowed(text),
-        Err(_) => {
-            encoding_rs::WINDOWS_1251
-                .decode_without_bom_handling(body)
-                .0
-        }
+    // A byte order mark says the encoding (Excel's "CSV UTF-8", "Unicode
+    // text" in UTF-16), and a stray byte in such a file is one replaced letter.
+    let (text, legacy) = match encoding_rs::Encoding::for_bom(body) {
+        Some((encoding, bom)) => (encoding.decode_without_bom_handling(&body[bom..]).0, false),
+        None => match std::str::from_utf8(body) {
+            Ok(text) => (std::borrow::Cow::Borrowed(text), false),
+            Err(_) => (
+                encoding_rs::WINDOWS_1251
+                    .decode_without_bom_handling(body)
+                    .0,
+                true,
+            ),
+        },
     };
     let body = text.as_bytes();
     let mut reader = csv::ReaderBuilder::new()
@@ -168,6 +174,14 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
         }
     }
     if !out.errors.is_empty() {
+        // Read as Windows-1251 and its columns not found: the encoding may be
+        // the cause, said first.
+        if legacy {
+            out.errors.insert(
+                0,
+                ImportRowError::new(1, None, ImportProblem::ReadAsWindows1251),
+            );
+        }
         return;
     }
     for (i, record) in reader.records().enumerate() {
@@ -189,7 +203,7 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
         // More values than the header names: one value was cut in two (a
         // decimal comma, `12,50`, in a comma-separated file), so which is which
         // cannot be known.
-        if record.len() > headers.len() {
+        if record.iter().skip(headers.len()).any(|v| !v.is_empty()) {
             out.errors.push(ImportRowError::new(
                 row,
                 None,
@@ -306,9 +320,7 @@ fn json_fields(item: &Value, shop: &Shop, now: DateTime<Utc>) -> Option<Fields> 
                 .as_u64()
                 .ok_or_else(|| ImportProblem::NotCents { value: shown(v) }),
             (None, Some(v)) => parse_amount(&shown(v)),
-            (Some(_), Some(_)) => Err(ImportProblem::ColumnRepeated {
-                columns: vec!["amount".into(), "amount_cents".into()],
-            }),
+            (Some(_), Some(_)) => Err(ImportProblem::AmountTwice),
         },
         // A date without a time is noon of that day in the shop's zone, as in CSV.
         purchased_at: match present("purchased_at") {
@@ -331,12 +343,22 @@ fn parse_amount(text: &str) -> Result<u64, ImportProblem> {
         value: text.to_string(),
     };
     // Thousands apart by a space, as Russian and Ukrainian write them
-    // (`1 234,56`, a no-break or a narrow one in a spreadsheet's export).
-    let normalized: String = text
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
-        .map(|c| if c == ',' { '.' } else { c })
-        .collect();
+    // (`1 234,56`, a no-break or a narrow one in a spreadsheet's export): only
+    // between groups of three digits, so that `12 50` is no 1 250.
+    let mut groups = text.split([' ', '\u{a0}', '\u{202f}']);
+    let first = groups.next().unwrap_or_default();
+    let mut normalized = first.to_string();
+    for group in groups {
+        let digits = group.split([',', '.']).next().unwrap_or_default();
+        if normalized.contains([',', '.'])
+            || digits.len() != 3
+            || !digits.chars().all(|c| c.is_ascii_digit())
+        {
+            return Err(bad());
+        }
+        normalized.push_str(group);
+    }
+    let normalized = normalized.replace(',', ".");
     let (units, fraction) = normalized.split_once('.').unwrap_or((&normalized, ""));
     if units.is_empty() || fraction.len() > 2 || !fraction.chars().all(|c| c.is_ascii_digit()) {
         return Err(bad());
@@ -385,10 +407,11 @@ fn parse_time(text: &str, shop: &Shop) -> Result<DateTime<Utc>, ImportProblem> {
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
     {
-        return shop
-            .time_zone
-            .from_local_datetime(&local)
-            .earliest()
+        // A time the clocks skip in spring (03:30 when they go from 03:00 to
+        // 04:00) is the hour after it, as the till's clock would have shown.
+        return [local, local + Duration::hours(1)]
+            .iter()
+            .find_map(|l| shop.time_zone.from_local_datetime(l).earliest())
             .map(|t| t.with_timezone(&Utc))
             .ok_or_else(|| ImportProblem::NotATime { value: value() });
     }
@@ -960,6 +983,9 @@ mod tests {
         let p = parse(json.as_bytes(), Format::Json, &shop(), Utc::now());
         let cents: Vec<u64> = p.rows.iter().map(|(_, r)| r.amount_cents).collect();
         assert_eq!(cents, [1250, 150]);
+        let both = r#"[{"customer_ref":"a","purchase_id":"o-1","amount":"1","amount_cents":100,"purchased_at":"2026-03-01"}]"#;
+        let p = parse(both.as_bytes(), Format::Json, &shop(), Utc::now());
+        assert_eq!(p.errors[0].problem, ImportProblem::AmountTwice);
     }
 
     #[test]
@@ -1085,6 +1111,36 @@ mod tests {
     }
 
     #[test]
+    fn empty_values_past_the_header_are_no_values() {
+        let csv = "customer_ref,purchase_id,amount,purchased_at\nc,o-1,1,2026-01-01,,\n";
+        let p = parse(csv.as_bytes(), Format::Csv, &shop(), Utc::now());
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+    }
+
+    #[test]
+    fn a_byte_order_mark_says_the_encoding() {
+        // Excel's "CSV UTF-8" with one stray byte: still UTF-8, its header read.
+        let mut utf8 = b"\xef\xbb\xbfcustomer_ref,purchase_id,amount,purchased_at,name\n".to_vec();
+        utf8.extend_from_slice(b"c,o-1,1,2026-01-01,\xff\n");
+        let p = parse(&utf8, Format::Csv, &shop(), Utc::now());
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        // "Unicode text": UTF-16 with its mark.
+        let text = "customer_ref,purchase_id,amount,purchased_at\nc,o-1,1,2026-01-01\n";
+        let mut utf16 = vec![0xff, 0xfe];
+        utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let p = parse(&utf16, Format::Csv, &shop(), Utc::now());
+        assert_eq!(p.rows.len(), 1, "{:?}", p.errors);
+        // Neither UTF-8 nor readable columns: the encoding is said first.
+        let p = parse(
+            b"\xca\xeb\xe8\xe5\xed\xf2;\xd1\xf3\xec\xec\xe0\n",
+            Format::Csv,
+            &shop(),
+            Utc::now(),
+        );
+        assert_eq!(p.errors[0].problem, ImportProblem::ReadAsWindows1251);
+    }
+
+    #[test]
     fn dates_and_amounts_as_russian_and_ukrainian_spreadsheets_write_them() {
         let csv = "customer_ref;purchase_id;amount;purchased_at\n\
                    a;o-1;1 234,56;05.01.2026\n\
@@ -1173,6 +1229,10 @@ mod tests {
     fn amounts_are_units_and_cents() {
         assert_eq!(parse_amount("12.5"), Ok(1250));
         assert_eq!(parse_amount("12,05"), Ok(1205));
+        assert_eq!(parse_amount("1 234 567,89"), Ok(123_456_789));
+        for typo in ["12 50", "1 2 3", "1 234,5 6"] {
+            assert!(parse_amount(typo).is_err(), "{typo}");
+        }
         assert_eq!(parse_amount("3"), Ok(300));
         for bad in [
             "",

@@ -2,7 +2,7 @@
 //! remove, and read each one's delivery log.
 
 use chrono::Utc;
-use kept_shared::settings::is_bidi_override;
+use kept_shared::settings::is_control_or_override;
 use kept_shared::webhooks::{Delivery, MAX_WEBHOOK_URL_CHARS, MAX_WEBHOOKS, NewWebhook, Webhook};
 use kept_shared::{FieldError, FieldProblem, Unit};
 use rand::RngCore;
@@ -37,19 +37,29 @@ fn check(new: &NewWebhook, receivers: Receivers) -> Vec<FieldError> {
     let typed = &new.url;
     let plain = !typed
         .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || is_bidi_override(c));
+        .any(|c| c.is_whitespace() || is_control_or_override(c));
+    let scheme_typed = ["http://", "https://"].iter().any(|s| {
+        typed
+            .get(..s.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(s))
+    });
     let url = reqwest::Url::parse(typed).ok().filter(|u| {
         plain
+            && scheme_typed
             && typed.chars().count() <= MAX_WEBHOOK_URL_CHARS
             && matches!(u.scheme(), "http" | "https")
             && u.host_str().is_some_and(|h| !h.is_empty())
             && u.port() != Some(0)
     });
-    // A user or password (even empty: `https://:@host/`) would be sent with
-    // every delivery, and shown in the dashboard.
+    // A user or password would be sent with every delivery, and shown in the
+    // dashboard: the parser's word, and an empty pair (`https://:@host/`,
+    // which it drops) by the `@` before the host.
     let authority = typed.split_once("://").map_or("", |(_, rest)| {
-        rest.split(['/', '?', '#']).next().unwrap_or("")
+        rest.split(['/', '\\', '?', '#']).next().unwrap_or("")
     });
+    let credentials = |u: &reqwest::Url| {
+        !u.username().is_empty() || u.password().is_some() || authority.contains('@')
+    };
     match url {
         None if typed.trim().is_empty() => errors.push(field("url", FieldProblem::Empty)),
         None => errors.push(field(
@@ -58,9 +68,7 @@ fn check(new: &NewWebhook, receivers: Receivers) -> Vec<FieldError> {
                 max: MAX_WEBHOOK_URL_CHARS as u64,
             },
         )),
-        Some(_) if authority.contains('@') => {
-            errors.push(field("url", FieldProblem::CredentialsInAddress))
-        }
+        Some(u) if credentials(&u) => errors.push(field("url", FieldProblem::CredentialsInAddress)),
         Some(u) => {
             if let Some(refused) = receivers.refusal(&u) {
                 errors.push(field(
