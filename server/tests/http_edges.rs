@@ -22,6 +22,22 @@ on_both_engines!(
 
 async fn a_misspelt_owner_query_parameter_is_refused_by_name(app: TestApp) {
     let owner = format!("Bearer {}", demo::OWNER_TOKEN);
+    // `rest` of the demo shop's owner API, as its owner: its path and the reply.
+    let get = |rest: &'static str| {
+        let (app, owner) = (&app, owner.clone());
+        async move {
+            let path = api::owner(demo::SHOP_ID, rest);
+            let reply = app
+                .raw(
+                    Method::GET,
+                    &path,
+                    &[("authorization", &owner)],
+                    String::new(),
+                )
+                .await;
+            (path, reply)
+        }
+    };
     for (rest, misspelt) in [
         ("customers?limt=10", "limt"),
         ("customers.csv?srot=total", "srot"),
@@ -35,15 +51,7 @@ async fn a_misspelt_owner_query_parameter_is_refused_by_name(app: TestApp) {
         ("settings?verbose", "verbose"),
         ("stores?page=2", "page"),
     ] {
-        let path = api::owner(demo::SHOP_ID, rest);
-        let reply = app
-            .raw(
-                Method::GET,
-                &path,
-                &[("authorization", &owner)],
-                String::new(),
-            )
-            .await;
+        let (path, reply) = get(rest).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{path}");
         let e: ApiError = reply.json();
         assert_eq!(e.code, ErrorCode::BadRequest);
@@ -59,15 +67,7 @@ async fn a_misspelt_owner_query_parameter_is_refused_by_name(app: TestApp) {
         "audit",
         "settings",
     ] {
-        let path = api::owner(demo::SHOP_ID, rest);
-        let reply = app
-            .raw(
-                Method::GET,
-                &path,
-                &[("authorization", &owner)],
-                String::new(),
-            )
-            .await;
+        let (path, reply) = get(rest).await;
         assert_eq!(reply.status, StatusCode::OK, "{path}");
     }
 }

@@ -189,22 +189,32 @@ async fn render(
     Ok(shell(session, Section::Settings, t.settings, content))
 }
 
+/// The page with the settings as stored, `notice` above them.
+async fn render_stored(
+    db: &Db,
+    session: &Session,
+    base: &str,
+    notice: Option<Markup>,
+) -> Result<Response, Failure> {
+    let view = owner_settings::view(db.as_ref(), &session.shop).await?;
+    render(
+        db,
+        session,
+        base,
+        &view.settings,
+        &[],
+        &Unread::default(),
+        notice,
+    )
+    .await
+}
+
 pub async fn page(
     State(db): State<Db>,
     session: Session,
     PublicBase(base): PublicBase,
 ) -> Result<Response, Failure> {
-    let view = owner_settings::view(db.as_ref(), &session.shop).await?;
-    render(
-        &db,
-        &session,
-        &base,
-        &view.settings,
-        &[],
-        &Unread::default(),
-        None,
-    )
-    .await
+    render_stored(&db, &session, &base, None).await
 }
 
 /// The settings as the form gives them, and the fields in it that do not read.
@@ -307,17 +317,8 @@ pub async fn save(
             if let Some(shop) = db.shop(&session.shop.id).await? {
                 session.shop = shop;
             }
-            let view = owner_settings::view(db.as_ref(), &session.shop).await?;
-            render(
-                &db,
-                &session,
-                &base,
-                &view.settings,
-                &[],
-                &Unread::default(),
-                Some(html! { p class="status-message" role="status" { (t.saved) } }),
-            )
-            .await
+            let saved = html! { p class="status-message" role="status" { (t.saved) } };
+            render_stored(&db, &session, &base, Some(saved)).await
         }
         Err(ChangeError::Invalid(errs)) => Ok(refused(
             render(&db, &session, &base, &settings, &errs, &unread, None).await?,
@@ -368,7 +369,6 @@ pub async fn rotate(
         session.id_hash = opened.id_hash;
         cookie = Some(new_cookie);
     }
-    let view = owner_settings::view(db.as_ref(), &session.shop).await?;
     let notice = html! {
         section class="card" role="status" aria-labelledby="new-secret" {
             h2 id="new-secret" { (t.new_secret) }
@@ -376,16 +376,7 @@ pub async fn rotate(
             p { (t.new_secret_hint) }
         }
     };
-    let mut resp = render(
-        &db,
-        &session,
-        &base,
-        &view.settings,
-        &[],
-        &Unread::default(),
-        Some(notice),
-    )
-    .await?;
+    let mut resp = render_stored(&db, &session, &base, Some(notice)).await?;
     if let Some(c) = cookie {
         resp.headers_mut().insert(header::SET_COOKIE, c);
     }
