@@ -189,9 +189,14 @@ async fn a_customer_is_exported_and_erased_from_their_page(app: TestApp) {
 
 async fn a_refused_form_names_its_fields_in_the_owner_s_language(app: TestApp) {
     let (cookie, csrf) = common::sign_in(&app).await;
-    let post = |lang: &'static str, path: &'static str, body: String| {
-        let (app, cookie) = (&app, format!("{cookie}; kept_lang={lang}"));
+    let post = |lang: &'static str, path: &str, body: String| {
+        let (app, cookie, path) = (
+            &app,
+            format!("{cookie}; kept_lang={lang}"),
+            path.to_string(),
+        );
         async move {
+            let path = path.as_str();
             let reply = common::dashboard_post(app, &cookie, path, body).await;
             assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
             String::from_utf8(reply.body.to_vec()).unwrap()
@@ -212,14 +217,15 @@ async fn a_refused_form_names_its_fields_in_the_owner_s_language(app: TestApp) {
     // Each field by the label its form shows, a row by its number, the
     // problem in the owner's words with its details.
     let uk = settings("uk").await;
-    for said in [
-        "Вікно відтоку (днів): Від 7 до 730\u{a0}днів",
-        "«Mars/Olympus» — не часовий пояс IANA на кшталт Europe/Kyiv",
-        "«shop.example» має виглядати як https://shop.example.com",
-        "Рівні лояльності 2 · Від балів: Не більше 1\u{202f}000\u{202f}000\u{202f}000\u{202f}000\u{202f}000\u{a0}балів",
-    ] {
-        assert!(uk.contains(said), "{said}: {uk}");
-    }
+    says(
+        &uk,
+        &[
+            "Вікно відтоку (днів): Від 7 до 730\u{a0}днів",
+            "«Mars/Olympus» — не часовий пояс IANA на кшталт Europe/Kyiv",
+            "«shop.example» має виглядати як https://shop.example.com",
+            "Рівні лояльності 2 · Від балів: Не більше 1\u{202f}000\u{202f}000\u{202f}000\u{202f}000\u{202f}000\u{a0}балів",
+        ],
+    );
     assert!(!uk.contains("churn_window_days:"), "no API path: {uk}");
     every_error_leads_to_its_field(&uk);
     let en = settings("en").await;
@@ -237,14 +243,15 @@ async fn a_refused_form_names_its_fields_in_the_owner_s_language(app: TestApp) {
         ),
     )
     .await;
-    for said in [
-        "«5.5» — не целое число",
-        "name=\"points_per_unit\" type=\"text\"",
-        "value=\"5.5\"",
-        "Уровни лояльности 2 · От баллов: Не может быть пустым",
-    ] {
-        assert!(ru.contains(said), "{said}: {ru}");
-    }
+    says(
+        &ru,
+        &[
+            "«5.5» — не целое число",
+            "name=\"points_per_unit\" type=\"text\"",
+            "value=\"5.5\"",
+            "Уровни лояльности 2 · От баллов: Не может быть пустым",
+        ],
+    );
     assert!(!ru.contains("18446744073709551615"), "{ru}");
     every_error_leads_to_its_field(&ru);
     // Tier names that are no pairs, and no tier from 0: refused, as typed.
@@ -258,18 +265,18 @@ async fn a_refused_form_names_its_fields_in_the_owner_s_language(app: TestApp) {
         ),
     )
     .await;
-    for said in [
-        "Названия на других языках: «oops» — не язык и название, как uk=Золото",
-        "Один из уровней должен начинаться с 0 баллов",
-        "value=\"uk=База, oops\"",
-    ] {
-        assert!(ru.contains(said), "{said}: {ru}");
-    }
+    says(
+        &ru,
+        &[
+            "Названия на других языках: «oops» — не язык и название, как uk=Золото",
+            "Один из уровней должен начинаться с 0 баллов",
+            "value=\"uk=База, oops\"",
+        ],
+    );
     every_error_leads_to_its_field(&ru);
     let survey = format!("/dashboard/surveys/{}", demo::CSAT_SURVEY);
-    let uk = common::dashboard_post(
-        &app,
-        &format!("{cookie}; kept_lang=uk"),
+    let uk = post(
+        "uk",
         &survey,
         format!(
             "csrf={csrf}&position=1&active=on&default_locale=en&audience=everyone\
@@ -277,22 +284,20 @@ async fn a_refused_form_names_its_fields_in_the_owner_s_language(app: TestApp) {
         ),
     )
     .await;
-    assert_eq!(uk.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let uk = String::from_utf8(uk.body.to_vec()).unwrap();
-    for said in [
-        "«-4» — не ціле число",
-        "value=\"-4\"",
-        "Від 0 до 100\u{a0}%",
-        "value=\"300\"",
-    ] {
-        assert!(uk.contains(said), "{said}: {uk}");
-    }
+    says(
+        &uk,
+        &[
+            "«-4» — не ціле число",
+            "value=\"-4\"",
+            "Від 0 до 100\u{a0}%",
+            "value=\"300\"",
+        ],
+    );
     assert!(!uk.contains("4294967295"), "{uk}");
     every_error_leads_to_its_field(&uk);
     // A choice the form does not offer is refused, not read as the first.
-    let ru = common::dashboard_post(
-        &app,
-        &format!("{cookie}; kept_lang=ru"),
+    let ru = post(
+        "ru",
         &survey,
         format!(
             "csrf={csrf}&position=1&active=on&default_locale=en&audience=bogus\
@@ -301,14 +306,13 @@ async fn a_refused_form_names_its_fields_in_the_owner_s_language(app: TestApp) {
         ),
     )
     .await;
-    assert_eq!(ru.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let ru = String::from_utf8(ru.body.to_vec()).unwrap();
-    for said in [
-        "«bogus» — не один из вариантов",
-        "«regex» — не один из вариантов",
-    ] {
-        assert!(ru.contains(said), "{said}: {ru}");
-    }
+    says(
+        &ru,
+        &[
+            "«bogus» — не один из вариантов",
+            "«regex» — не один из вариантов",
+        ],
+    );
     every_error_leads_to_its_field(&ru);
 
     let ru = post(
@@ -317,12 +321,13 @@ async fn a_refused_form_names_its_fields_in_the_owner_s_language(app: TestApp) {
         format!("csrf={csrf}&url=ftp%3A%2F%2Fshop.example%2Fhook"),
     )
     .await;
-    for said in [
-        "Адрес http:// или https:// длиной не больше 2\u{202f}000\u{a0}символов",
-        "Выберите хотя бы одно событие",
-    ] {
-        assert!(ru.contains(said), "{said}: {ru}");
-    }
+    says(
+        &ru,
+        &[
+            "Адрес http:// или https:// длиной не больше 2\u{202f}000\u{a0}символов",
+            "Выберите хотя бы одно событие",
+        ],
+    );
     let uk = post("uk", "/dashboard/kiosks/pin", format!("csrf={csrf}&pin=12")).await;
     assert!(uk.contains("Від 6 до 12\u{a0}цифр"), "{uk}");
     // A refused store keeps what was typed.
@@ -332,13 +337,14 @@ async fn a_refused_form_names_its_fields_in_the_owner_s_language(app: TestApp) {
         format!("csrf={csrf}&id=main+street&name=Main+street"),
     )
     .await;
-    for said in [
-        "Може містити лише латинські літери, цифри та - _ . : @",
-        "value=\"main street\"",
-        "value=\"Main street\"",
-    ] {
-        assert!(uk.contains(said), "{said}: {uk}");
-    }
+    says(
+        &uk,
+        &[
+            "Може містити лише латинські літери, цифри та - _ . : @",
+            "value=\"main street\"",
+            "value=\"Main street\"",
+        ],
+    );
     // Both fields empty: both named.
     let en = post(
         "en",
@@ -358,8 +364,13 @@ async fn a_refused_form_names_its_fields_in_the_owner_s_language(app: TestApp) {
         ),
     )
     .await;
-    for said in ["«EN» — не код языка", "value=\"EN\""] {
-        assert!(ru.contains(said), "{said}: {ru}");
+    says(&ru, &["«EN» — не код языка", "value=\"EN\""]);
+}
+
+/// `html` says each of `said`.
+fn says(html: &str, said: &[&str]) {
+    for said in said {
+        assert!(html.contains(said), "{said}: {html}");
     }
 }
 

@@ -34,15 +34,7 @@ const BAD_CSV: &str = "customer_ref,purchase_id,amount,purchased_at\n\
                        cat,imp-3,5.00,2026-02-03\n";
 
 async fn an_import_with_a_bad_row_names_it_and_stores_nothing(app: TestApp) {
-    let reply = app
-        .owner_send(
-            Method::POST,
-            "import",
-            "text/csv",
-            BAD_CSV.into(),
-            "application/json",
-        )
-        .await;
+    let reply = import(&app, BAD_CSV).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     let report: ImportReport = reply.json();
     assert_eq!(
@@ -60,15 +52,11 @@ async fn an_import_with_a_bad_row_names_it_and_stores_nothing(app: TestApp) {
     let json: serde_json::Value = reply.json();
     assert_eq!(json["errors"][0]["code"], "not_an_amount");
     assert_eq!(json["errors"][0]["value"], "ten");
-    let reply = app
-        .owner_send(
-            Method::POST,
-            "import",
-            "text/csv",
-            "customer_ref,purchase_id,amount,purchased_at\n,imp-9,1.00,2026-02-01\n".into(),
-            "application/json",
-        )
-        .await;
+    let reply = import(
+        &app,
+        "customer_ref,purchase_id,amount,purchased_at\n,imp-9,1.00,2026-02-01\n",
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     let json: serde_json::Value = reply.json();
     assert_eq!(
@@ -138,15 +126,7 @@ async fn a_clean_import_stores_once_reports_progress_and_re_imports_as_duplicate
         ),
         (2500, 2500, 0, 700)
     );
-    let again = app
-        .owner_send(
-            Method::POST,
-            "import",
-            "text/csv",
-            csv.into(),
-            "application/json",
-        )
-        .await;
+    let again = import(&app, csv).await;
     let report: ImportReport = again.json();
     assert_eq!((report.imported, report.duplicates), (0, 2500));
     let c0: CustomerDetail = app.owner_get("customers/c0").await;
@@ -191,6 +171,18 @@ fn big_csv(rows: usize, customers: usize) -> String {
         ));
     }
     csv
+}
+
+/// `csv` imported through the owner API, answered as one JSON document.
+async fn import(app: &TestApp, csv: impl Into<Vec<u8>>) -> common::Reply {
+    app.owner_send(
+        Method::POST,
+        "import",
+        "text/csv",
+        csv.into(),
+        "application/json",
+    )
+    .await
 }
 
 /// Starts a streamed import of `csv`; its lines arrive on the receiver as the
@@ -366,15 +358,7 @@ async fn a_customer_with_more_purchases_than_a_chunk_spans_several_counted_once(
         "the next page of purchases"
     );
     // Again: every purchase a duplicate, no customer counted.
-    let reply = app
-        .owner_send(
-            Method::POST,
-            "import",
-            "text/csv",
-            csv.into(),
-            "application/json",
-        )
-        .await;
+    let reply = import(&app, csv).await;
     let again: ImportReport = reply.json();
     assert_eq!(
         (again.imported, again.duplicates, again.customers),
@@ -431,15 +415,7 @@ async fn an_import_stopped_part_way_keeps_its_chunks_and_the_same_file_finishes_
     );
     assert_eq!(purchases_stored(&app).await, report.imported + 1);
     // The same file again names the conflicting row and stores nothing.
-    let reply = app
-        .owner_send(
-            Method::POST,
-            "import",
-            "text/csv",
-            csv.clone().into(),
-            "application/json",
-        )
-        .await;
+    let reply = import(&app, csv.clone()).await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
     let refused: ImportReport = reply.json();
     assert_eq!(refused.errors[0].row, rows as u64 + 1, "{refused:?}");
@@ -449,15 +425,7 @@ async fn an_import_stopped_part_way_keeps_its_chunks_and_the_same_file_finishes_
         .filter(|l| !l.contains(&format!(",{last_id},")))
         .map(|l| format!("{l}\n"))
         .collect();
-    let reply = app
-        .owner_send(
-            Method::POST,
-            "import",
-            "text/csv",
-            fixed.into(),
-            "application/json",
-        )
-        .await;
+    let reply = import(&app, fixed).await;
     reply.assert_ok();
     let finished: ImportReport = reply.json();
     assert_eq!(
