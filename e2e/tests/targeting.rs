@@ -387,6 +387,46 @@ async fn answers_queued_offline_are_sent_from_a_later_page_with_nothing_to_show(
     Ok(())
 }
 
+/// A page that names a customer decides by the server's rules for them; with
+/// the server out of reach, by the plan this browser kept for them: a survey
+/// shown and not yet answered for this order shows again. A customer with no
+/// plan kept here gets nothing, and the console says why.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_customers_page_decides_offline_by_the_plan_kept_for_them() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let mut env = Env::start().await?;
+    only_on_thanks(&env).await?;
+    let nps = r#".kept-survey[data-survey="nps-after-purchase"]"#;
+    let w = env
+        .open(&env.shop_url_at("/thanks", &[("customer", "bob"), ("order", "o-7")]))
+        .await?;
+    assert_eq!(w.decision().await?, [NPS, CSAT]);
+    w.wait_for(nps).await?;
+
+    env.stop_api().await;
+    w.reload().await?;
+    assert_eq!(w.decision().await?, [NPS, CSAT], "by the plan kept for bob");
+    w.wait_for(nps).await?;
+
+    w.goto(&env.shop_url_at("/thanks", &[("customer", "carol"), ("order", "o-8")]))
+        .await?;
+    assert!(w.decision().await?.is_empty(), "nothing kept for carol");
+    assert!(!w.exists(".kept-survey").await?);
+    let said: Vec<String> = w
+        .console()
+        .into_iter()
+        .filter(|l| l.from_script())
+        .map(|l| l.text)
+        .collect();
+    assert!(
+        said.iter()
+            .any(|l| l.starts_with("[kept] could not reach") && l.contains(&env.api_url())),
+        "{said:#?}"
+    );
+    env.close().await;
+    Ok(())
+}
+
 /// The rules say a survey is due, but its texts cannot be had (the server
 /// refuses them, as at its rate limit): the page gets nothing, empty or not,
 /// the visitor's history records nothing as shown, and what waits in the queue

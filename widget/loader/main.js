@@ -23,25 +23,19 @@
 // It never throws into the shop's page: whatever goes wrong is said in one console
 // line starting with "[kept] ", and nothing empty is left on the page.
 import { decide, draw } from './decide.js';
+import { refused, say, seen } from './common.js';
 
 // scripts/build-widget.sh writes the content-hashed names of the glue and the
 // wasm here; they may be cached for a year.
 var GLUE = '__KEPT_GLUE__';
 var WASM = '__KEPT_WASM__';
-// As long as the widget's own requests may take (widget/src/browser.rs).
-var TIMEOUT_MS = 15e3;
 // The server writes the shop's rules here when this file is asked for as
 // kept.js?key=… (server/src/http/shop_loader.rs): {key, rules}, the plan of a
 // visitor it knows nothing of. Left as it is, a string: no rules in this file.
 var SHOP = '__KEPT_SHOP__';
 
-// `what`: words, or an error (its message).
-function say(how, what) {
-  console[how]('[kept] ' + (what.message || what));
-}
-
 try {
-  var script = document.currentScript, attrs = {}, store;
+  var script = document.currentScript, attrs = {};
   if (!script || !script.src) throw 'kept.js needs a plain <script src> tag';
   var base = new URL('.', script.src);
   [].forEach.call(script.attributes, function (a) {
@@ -59,122 +53,98 @@ try {
   attrs.api = api;
   var preview = attrs.preview == 'true';
   var remembers = !preview && mode != 'kiosk';
-  var prefix = 'kept:v1:' + key + ':';
-  try { store = localStorage; } catch (e) {}
-
-  var read = function (name) {
-    try { return JSON.parse(store.getItem(prefix + name)) || {}; } catch (e) { return {}; }
-  };
-  var write = function (name, value) {
-    try { store.setItem(prefix + name, JSON.stringify(value)); } catch (e) {}
-  };
-  // The visitor's display history (shared/targeting.md), read afresh before each
-  // change: another tab may have written it.
-  var seen = function () {
-    var h = read('seen');
-    h.surveys = h.surveys || {};
-    if (h.seed == null) { h.seed = Math.random() * 1e9 | 0; write('seen', h); }
-    return h;
-  };
-  var pending = false;
+  // Answers queued on an earlier page, to be sent from this one.
+  var pending = false, waiting = 'kept:v1:' + key + ':pending:';
   try {
-    for (var i = 0; i < store.length; i++) if (!store.key(i).indexOf(prefix + 'pending:')) pending = true;
+    for (var i = 0; i < localStorage.length; i++) if (!localStorage.key(i).indexOf(waiting)) pending = true;
   } catch (e) {}
 
+  // A promise whose failure is told elsewhere, or not at all: never an
+  // unhandled rejection on the shop's page.
+  var quiet = function (promise) {
+    promise.catch(function () {});
+    return promise;
+  };
   var param = function (name, value) { return value ? '&' + name + '=' + encodeURIComponent(value) : ''; };
-  // The plan (a promise of its text): with the texts the widget shows, or only
-  // the rules that decide (`texts=false`, less than half the bytes: where this
-  // file has no rules for this visitor). Each is kept for when the server
-  // cannot be reached. The visitor's language, which the widget reads too, is
-  // looked up only here: the first look at `navigator` costs a page about as
-  // much as deciding (README, Performance), and a page with nothing due needs none.
-  var plan = function (texts) {
-    var kept = texts ? 'plan' : 'rules', controller = new AbortController();
+  // Asks for this visitor's plan: [who asks (their language and customer: a
+  // plan kept for them is theirs), the promise of the response]; with the
+  // texts the widget shows, or only the rules that decide (`texts=false`,
+  // less than half the bytes). The visitor's language, which the widget reads
+  // too, is looked up only here: the first look at `navigator` costs a page
+  // about as much as deciding (README, Performance), and a page with nothing
+  // due needs none.
+  var ask = function (texts) {
     var locale = attrs.locale = attrs.locale || navigator.language || 'en';
     var visitor = '?locale=' + encodeURIComponent(locale) + param('customer', attrs.customer) +
       param('customer_sig', attrs.customer && attrs['customer-sig']);
-    var query = visitor + (order && mode != 'kiosk' ? param('order', order) + param('order_sig', attrs['order-sig']) : '');
-    setTimeout(function () { controller.abort(); }, TIMEOUT_MS);
-    return fetch(api + '/api/v1/widget/' + encodeURIComponent(key) + '/plan' + query + (texts ? '' : '&texts=false'),
-      { signal: controller.signal }).then(function (response) {
-      return response.text().then(function (text) {
-        if (response.ok) {
-          write(kept, { q: visitor, o: order, text: text });
-          return text;
-        }
-        // The server will not serve this widget (unknown key, origin not allowed):
-        // its own words say why.
-        var message = text;
-        try { message = JSON.parse(text).message; } catch (e) {}
-        throw 'the widget is not shown: ' + message;
-      });
-    }, function (e) {
-      // Offline or unreachable: the last plan for this visitor still works (for
-      // another order, without the server's word on what that order answered;
-      // this browser's history still keeps each order to one answer).
-      // Said here only without one: a widget that loads says it itself, once.
-      var cached = read(kept);
-      if (cached.q == visitor) {
-        if (cached.o == order) return cached.text;
-        var plan = JSON.parse(cached.text);
-        plan.surveys.forEach(function (s) { s.answered = false; });
-        return JSON.stringify(plan);
-      }
-      say('warn', 'could not reach ' + api + ' (' + (e.message || e) + ')');
-    });
+    return [visitor, quiet(fetch(api + '/api/v1/widget/' + encodeURIComponent(key) + '/plan' + visitor +
+      (order && mode != 'kiosk' ? param('order', order) + param('order_sig', attrs['order-sig']) : '') +
+      (texts ? '' : '&texts=false')))];
   };
-  // Kiosks, personal links and previews show whatever is due: their texts at once.
+  // Kiosks, personal links and previews show whatever is due by the plan with
+  // its texts, which the second half asks for at once.
   var always = preview || mode == 'kiosk' || mode == 'link';
   // The rules in this file are this visitor's unless the page names a customer
   // (known, lapsed: only the server can say). A signed order can only make a
   // survey answered, not due: the plan fetched with the texts says so.
   var inFile = !always && !attrs.customer && SHOP.key == key;
-  // What this page does with the rules: decided at once with the rules in this
-  // file (a promise's turn costs a slow phone a millisecond), else once the
-  // server's plan is here.
-  var settle = function (text) {
-    var rules = inFile ? SHOP.rules : text ? JSON.parse(text) : { surveys: [] };
-    // The history only once a survey could be due: a page with nothing for
-    // this visitor reads none.
-    var history, now = Date.now();
-    var recall = function () { return history = history || (remembers ? seen() : { surveys: {} }); };
-    var named = attrs.survey && attrs.survey.split(',').map(function (s) { return s.trim(); }).filter(Boolean);
-    var page = { path: location.pathname, order: order, named: named, mode: preview ? 'preview' : mode };
-    var decideBy = function (plan) {
-      return decide(plan, page, recall, now, function (id) { return draw(recall().seed, id); });
-    };
-    var decision = decideBy(rules);
-    var show = decision.show;
-    // What was decided, on the script tag: for the shop's developer (and the tests).
-    script.setAttribute('data-kept-due', show.join(' '));
-    var card = attrs.customer && attrs.loyalty != null && attrs.loyalty != 'false';
-    if (card && !attrs['customer-sig']) {
-      say('warn', 'data-loyalty needs data-customer-sig');
-      card = false;
-    }
-    var shown = show.length || card || mode == 'kiosk';
-    if (!shown && !pending) return;
-
-    // The wasm downloads alongside the glue, which brings the rest of this
-    // loader (show.js), and the texts alongside both (refused: only the queue
-    // is sent).
-    var wasm = fetch(base + WASM);
-    // Read by the glue's init; should the glue itself fail to load, its failure
-    // (said below) is the one to tell, not this one's unhandled rejection.
-    wasm.catch(function () {});
-    var texts = shown && (always ? text : plan(true).catch(function (e) { say('warn', e); }));
+  var now = Date.now(), history;
+  // The history only once a survey could be due: a page with nothing for
+  // this visitor reads none.
+  var recall = function () { return history = history || (remembers ? seen(key) : { surveys: {} }); };
+  var named = attrs.survey && attrs.survey.split(',').map(function (s) { return s.trim(); }).filter(Boolean);
+  var page = { path: location.pathname, order: order, named: named, mode: preview ? 'preview' : mode };
+  var decideBy = function (plan) {
+    return decide(plan, page, recall, now, function (id) { return draw(recall().seed, id); });
+  };
+  var card = attrs.customer && attrs.loyalty != null && attrs.loyalty != 'false';
+  if (card && !attrs['customer-sig']) {
+    say('warn', 'data-loyalty needs data-customer-sig');
+    card = false;
+  }
+  // The second half (show.js, with the widget's glue): `show`, the ids due by
+  // the rules, or none to decide by the plan with the texts (kiosks, links,
+  // previews, and a page whose rules could not be had: then the plan kept
+  // for this visitor decides); `texts`, the plan with them asked for (none:
+  // only the queue to send). The wasm and the texts download alongside the
+  // glue. The wasm is read by the glue's init: should the glue itself fail to
+  // load, its failure (said below) is the one to tell.
+  var load = function (show, delay, texts) {
+    var wasm = quiet(fetch(base + WASM));
     return import(base + GLUE).then(function (m) {
       return m.show({
-        script: script, attrs: attrs, wasm: wasm, texts: texts, show: show, card: card,
-        delay: decision.delay_seconds * 1e3, remembers: remembers, order: order, seen: seen, write: write,
-        decide: decideBy
+        script: script, attrs: attrs, wasm: wasm, show: show, card: card, delay: delay, texts: texts,
+        remembers: remembers, decide: decideBy
       });
     }).catch(function (e) {
       say('error', 'the widget could not load: ' + (e.message || e));
     });
   };
-  if (inFile) settle();
-  else plan(always).then(settle).catch(function (e) { say('error', e); });
+  // What this page does with the rules: decided at once with the rules in this
+  // file (a promise's turn costs a slow phone a millisecond), else once the
+  // server's are here.
+  var settle = function (rules) {
+    var decision = decideBy(rules), show = decision.show;
+    // What was decided, on the script tag: for the shop's developer (and the tests).
+    script.setAttribute('data-kept-due', show.join(' '));
+    // The texts only for something to show; for answers waiting alone, the
+    // queue is sent.
+    var shown = show.length || card;
+    if (shown || pending) return load(show, decision.delay_seconds, shown && ask(1));
+  };
+  if (inFile) settle(SHOP.rules);
+  else if (always) load(null, 0, ask(1));
+  else ask()[1].then(function (response) {
+    return response.text().then(function (text) {
+      if (response.ok) return settle(JSON.parse(text));
+      refused(text);
+    });
+  }).catch(function () {
+    // Offline, the server unreachable, or its answer unreadable: the plan
+    // with the texts, asked for once more, or else the one kept for this
+    // visitor, decides.
+    return load(null, 0, ask(1));
+  });
 } catch (e) {
   say('error', e);
 }

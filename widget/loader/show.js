@@ -2,24 +2,60 @@
 // sent. scripts/build-widget.sh bundles it with the widget's glue, which the
 // loader imports only then: a page with nothing to show or send never
 // downloads it, and kept.js, which every page of a shop runs, stays small.
+// So what is done with the plan's texts, and when the server cannot be
+// reached, is here.
 //
 // `loading`, from kept.js (main.js): {script, attrs, wasm (the promise of its
-// response), texts (the promise of the plan's text with its texts; none: only
-// the queue to send), show (the ids due by the rules), card, delay (ms from the
-// page's start), decide(plan) (main.js's decision by that plan), seen(),
-// write(name, value), remembers, order}.
+// response), show (the ids due by the rules; none: decide here, by the plan
+// with the texts), delay (seconds from the page's start, with `show`), texts
+// ([visitor, the promise of the response] of the plan with its texts; none:
+// only the queue is sent), card, decide(plan) (main.js's decision by that
+// plan), remembers (whether this page keeps the visitor's history)}.
 import init, { mount } from 'kept-glue';
+import { read, refused, say, seen, write } from './common.js';
+
+// As long as the widget's own requests may take (widget/src/browser.rs).
+var TIMEOUT_MS = 15e3;
+
+// The text of the plan with its texts (a promise; none: nothing to show it
+// with), kept for when the server cannot be reached.
+function planText(loading) {
+  var visitor = loading.texts[0], key = loading.attrs.key, order = loading.attrs.order;
+  var late = new Promise(function (_, fail) { setTimeout(fail, TIMEOUT_MS, 'no answer in ' + TIMEOUT_MS / 1e3 + ' s'); });
+  return Promise.race([loading.texts[1], late]).then(function (response) {
+    return response.text().then(function (text) {
+      if (response.ok) {
+        write(key, 'plan', { q: visitor, o: order, text: text });
+        return text;
+      }
+      refused(text);
+    });
+  }, function (e) {
+    // Offline or unreachable: the last plan for this visitor still works (for
+    // another order, without the server's word on what that order answered;
+    // this browser's history still keeps each order to one answer). Said here
+    // only without one: a widget that loads says it itself, once.
+    var cached = read(key, 'plan');
+    if (cached.q == visitor) {
+      if (cached.o == order) return cached.text;
+      var plan = JSON.parse(cached.text);
+      plan.surveys.forEach(function (s) { s.answered = false; });
+      return JSON.stringify(plan);
+    }
+    say('warn', 'could not reach ' + loading.attrs.api + ' (' + (e.message || e) + ')');
+  });
+}
 
 export function show(loading) {
-  var order = loading.order, seen = loading.seen, write = loading.write;
+  var key = loading.attrs.key, order = loading.attrs.order;
   // The widget calls this when a visitor answers or skips a survey.
   var record = function (survey) {
     if (!loading.remembers) return;
-    var h = seen(), s = h.surveys[survey];
+    var h = seen(key), s = h.surveys[survey];
     if (s) {
       s.outcome = true;
       if (order && s.orders.indexOf(order) < 0) s.orders = s.orders.concat(order).slice(-50);
-      write('seen', h);
+      write(key, 'seen', h);
     }
   };
   var widget = init({ module_or_path: loading.wasm });
@@ -27,27 +63,30 @@ export function show(loading) {
     if (document.readyState == 'loading') document.addEventListener('DOMContentLoaded', done);
     else done();
   });
-  // The delay counts from when the page began to load (past: at once); the
-  // wasm and the texts download meanwhile.
-  var delayed = new Promise(function (done) { setTimeout(done, loading.delay - performance.now()); });
-  return Promise.all([widget, loading.texts, ready, delayed]).then(function (loaded) {
+  return Promise.all([widget, loading.texts && planText(loading), ready]).then(function (loaded) {
     var text = loaded[1];
-    // Only what is still due by the plan with the texts (the rules were
-    // another answer, maybe older, or the file's, without the server's word on
-    // this order); without texts (offline, none kept), only the queue is sent.
-    var still = text ? loading.decide(JSON.parse(text)).show : [];
-    var shown = loading.show.filter(function (id) { return still.indexOf(id) >= 0; });
-    if (shown.length && loading.remembers) {
-      var h = seen(), now = Date.now();
-      h.last = now;
-      shown.forEach(function (id) {
-        var s = h.surveys[id] || { orders: [] };
-        h.surveys[id] = { shown_at: now, order: order || null, outcome: false, orders: s.orders };
-      });
-      write('seen', h);
-    }
-    mount(loading.script, loading.attrs, text || null, shown, loading.card, record);
-    // What was shown, after the server's last word (for the shop's developer).
-    loading.script.setAttribute('data-kept-shown', shown.join(' '));
+    // What is due by the plan with the texts (the rules were another answer,
+    // maybe older, or the file's, without the server's word on this order):
+    // of what the rules made due, only what still is; without texts
+    // (offline, none kept), only the queue is sent.
+    var decision = text ? loading.decide(JSON.parse(text)) : { show: [], delay_seconds: 0 };
+    var shown = loading.show ? loading.show.filter(function (id) { return decision.show.indexOf(id) >= 0; }) : decision.show;
+    if (!loading.show) loading.script.setAttribute('data-kept-due', shown.join(' '));
+    // The delay counts from when the page began to load (past: at once).
+    var delay = (loading.show ? loading.delay : decision.delay_seconds) * 1e3;
+    return new Promise(function (done) { setTimeout(done, delay - performance.now()); }).then(function () {
+      if (shown.length && loading.remembers) {
+        var h = seen(key), now = Date.now();
+        h.last = now;
+        shown.forEach(function (id) {
+          var s = h.surveys[id] || { orders: [] };
+          h.surveys[id] = { shown_at: now, order: order || null, outcome: false, orders: s.orders };
+        });
+        write(key, 'seen', h);
+      }
+      mount(loading.script, loading.attrs, text || null, shown, loading.card, record);
+      // What was shown, after the server's last word (for the shop's developer).
+      loading.script.setAttribute('data-kept-shown', shown.join(' '));
+    });
   });
 }

@@ -1,0 +1,35 @@
+// What both halves of the loader use (main.js in kept.js, show.js with the
+// glue; each bundle has its copy of this one file): their one way of
+// speaking, and what they keep in this browser's local storage, under
+// `kept:v1:<shop's key>:` (where the widget keeps its queue too).
+
+// `what`: words, or an error (its message).
+export function say(how, what) {
+  console[how]('[kept] ' + (what.message || what));
+}
+
+// The server will not serve this widget (unknown key, origin not allowed):
+// its own words (`text`, the API's error) say why.
+export function refused(text) {
+  var message = text;
+  try { message = JSON.parse(text).message; } catch (e) {}
+  say('error', 'the widget is not shown: ' + message);
+}
+
+export function read(key, name) {
+  try { return JSON.parse(localStorage.getItem('kept:v1:' + key + ':' + name)) || {}; } catch (e) { return {}; }
+}
+
+export function write(key, name, value) {
+  try { localStorage.setItem('kept:v1:' + key + ':' + name, JSON.stringify(value)); } catch (e) {}
+}
+
+// The visitor's display history (shared/targeting.md), read afresh before each
+// change: another tab may have written it. Its seed, the visitor's draws, is
+// made on the first read.
+export function seen(key) {
+  var h = read(key, 'seen');
+  h.surveys = h.surveys || {};
+  if (h.seed == null) { h.seed = Math.random() * 1e9 | 0; write(key, 'seen', h); }
+  return h;
+}
