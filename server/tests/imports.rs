@@ -26,6 +26,8 @@ on_both_engines!(
     the_dashboard_names_the_row_of_a_known_purchase_id,
     the_dashboard_says_each_problem_in_the_owners_language,
     the_dashboards_streamed_import_counts_against_the_rows,
+    columns_not_read_are_named_done_or_refused,
+    stores_not_set_up_are_named,
 );
 
 const BAD_CSV: &str = "customer_ref,purchase_id,amount,purchased_at\n\
@@ -578,5 +580,120 @@ async fn the_dashboards_streamed_import_counts_against_the_rows(app: TestApp) {
             // Its thousands apart, as the dashboard writes counts.
             .contains(&format!(">{}\u{202f}{:03}<", rows / 1000, rows % 1000)),
         "{last}"
+    );
+}
+
+/// A column the import does not read is named in the report, done or
+/// refused, with the field a misspelt one is near: an optional `store`
+/// misspelt would otherwise be lost unnoticed, and a required one missing is
+/// found beside its refusal. The dashboard lists them in the owner's language.
+async fn columns_not_read_are_named_done_or_refused(app: TestApp) {
+    let csv = "customer_ref,purchase_id,amount,purchased_at,stor,name\n\
+               ann,imp-1,10.00,2026-02-01,old-town,Ann\n";
+    let reply = import(&app, csv).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let json: serde_json::Value = reply.json();
+    assert_eq!(json["imported"], 1);
+    assert_eq!(
+        json["ignored"],
+        serde_json::json!([{"name": "stor", "like": "store"}, {"name": "name"}])
+    );
+    let ann: CustomerDetail = app.owner_get("customers/ann").await;
+    assert_eq!(ann.purchases[0].store, None, "the store was not read");
+
+    let refused = "customer_ref,purchase_id,amont,purchased_at\nbob,imp-2,10.00,2026-02-01\n";
+    let reply = import(&app, refused).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let json: serde_json::Value = reply.json();
+    assert_eq!(json["errors"][0]["code"], "column_missing");
+    assert_eq!(
+        json["ignored"],
+        serde_json::json!([{"name": "amont", "like": "amount"}])
+    );
+
+    // JSON: the keys of its purchases, each once.
+    let reply = app
+        .owner_send(
+            Method::POST,
+            "import",
+            "application/json",
+            r#"[{"customer_ref": "cat", "purchase_id": "imp-3", "amount_cents": 500,
+                 "purchased_at": "2026-02-03", "Store": "old-town"},
+                {"customer_ref": "cat", "purchase_id": "imp-4", "amount_cents": 500,
+                 "purchased_at": "2026-02-04", "Store": "old-town"}]"#
+                .into(),
+            "application/json",
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let json: serde_json::Value = reply.json();
+    assert_eq!(
+        json["ignored"],
+        serde_json::json!([{"name": "Store", "like": "store"}])
+    );
+
+    let (status, html) = dashboard_upload(&app, csv, "uk-UA,uk;q=0.9").await;
+    assert_eq!(status, StatusCode::OK);
+    let listed = html
+        .split("data-testid=\"import-ignored\"")
+        .nth(1)
+        .expect("the columns not read are listed");
+    assert!(
+        listed.contains("Стовпці, які не прочитано")
+            && listed.contains("<code>stor</code> — можливо, мався на увазі store?")
+            && listed.contains("<code>name</code></li>"),
+        "{listed}"
+    );
+    let (status, html) = dashboard_upload(&app, refused, "en").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("<code>amont</code> — did you mean amount?"),
+        "{html}"
+    );
+}
+
+/// Stores the file names that the shop has not set up are named, each once:
+/// their purchases are stored under those ids all the same.
+async fn stores_not_set_up_are_named(app: TestApp) {
+    let reply = app
+        .owner_send(
+            Method::PUT,
+            "stores/old-town",
+            "application/json",
+            r#"{"name": "Old town"}"#.into(),
+            "application/json",
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let csv = "customer_ref,purchase_id,amount,purchased_at,store\n\
+               dan,imp-5,1,2026-02-05,north\n\
+               dan,imp-6,1,2026-02-06,old-town\n\
+               eve,imp-7,1,2026-02-07,north\n\
+               eve,imp-8,1,2026-02-08,01\n\
+               eve,imp-9,1,2026-02-09,\n";
+    let reply = import(&app, csv).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let json: serde_json::Value = reply.json();
+    assert_eq!(json["imported"], 5);
+    assert_eq!(json["unknown_stores"], serde_json::json!(["north", "01"]));
+    let dan: CustomerDetail = app.owner_get("customers/dan").await;
+    assert!(
+        dan.purchases
+            .iter()
+            .any(|p| p.store.as_deref() == Some("north"))
+    );
+
+    // Sent again, all duplicates: the stores are still named.
+    let (status, html) = dashboard_upload(&app, csv, "ru").await;
+    assert_eq!(status, StatusCode::OK);
+    let listed = html
+        .split("data-testid=\"import-unknown-stores\"")
+        .nth(1)
+        .expect("the stores not set up are listed");
+    assert!(
+        listed.contains("Магазины из файла, которые не настроены")
+            && listed.contains("<li><code>north</code></li><li><code>01</code></li>")
+            && listed.contains("href=\"/dashboard/kiosks\""),
+        "{listed}"
     );
 }

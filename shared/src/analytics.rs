@@ -434,4 +434,24 @@ pub struct ImportReport {
     pub errors: Vec<ImportRowError>,
     #[serde(default)]
     pub error_count: u64,
+    /// The file's columns (a JSON purchase's keys) that the import does not
+    /// read, in the file's order (up to a limit): their values are left out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignored: Vec<IgnoredField>,
+    /// The stores the file names that the shop has not set up, in the
+    /// file's order (up to a limit): their purchases are stored under these
+    /// ids all the same, with no name in the reports until they are.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown_stores: Vec<String>,
+}
+
+/// A column of an imported file (a key of a JSON purchase) that the import
+/// does not read. Said, so that a misspelt one (`stor`, `amont`) does not
+/// pass unnoticed, with `like`, the field it may be a slip of the keyboard
+/// for (`server/src/owner/import.rs`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IgnoredField {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub like: Option<String>,
 }

@@ -28,7 +28,7 @@ pub mod webhooks;
 
 pub use analytics::{
     AnswerItem, Cohort, CohortReport, CustomerDetail, CustomerSummary, FollowUp, FollowUpStatus,
-    FollowUpUpdate, FunnelReport, FunnelRow, ImportReport, ImportRow, ImportRowError,
+    FollowUpUpdate, FunnelReport, FunnelRow, IgnoredField, ImportReport, ImportRow, ImportRowError,
     LoyaltyReport, Page, PurchaseItem, RetentionPeriod, RetentionReport, RfmReport, RfmScores,
     Satisfaction, SatisfactionReport, Segment, SegmentSummary, TierMembers, WidgetEvent,
     WidgetEventKind, WidgetEvents, WinBackEntry,

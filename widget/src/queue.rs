@@ -154,12 +154,14 @@ impl Keys {
     pub fn synced(&self) -> String {
         self.prefix.clone() + "synced"
     }
-    /// Keys an earlier widget wrote and nothing reads any more (its copy of the
-    /// surveys, what it asked): removed once, by [`Queue::forget_legacy`].
-    pub fn legacy_prefixes(&self) -> [String; 2] {
+    /// Keys an earlier widget or loader wrote and nothing reads any more (its
+    /// copy of the surveys, what it asked, the loader's copy of the decision
+    /// rules): removed once, by [`Queue::forget_legacy`].
+    pub fn legacy_prefixes(&self) -> [String; 3] {
         [
             self.prefix.clone() + "surveys",
             self.prefix.clone() + "asked:",
+            self.prefix.clone() + "rules",
         ]
     }
 }
@@ -868,6 +870,8 @@ pub(crate) mod tests {
             "kept:v1:pk_demo:surveys",
             "kept:v1:pk_demo:asked:order:o-1:nps",
             "kept:v1:pk_demo:asked:visitor:csat",
+            "kept:v1:pk_demo:rules",
+            "kept:v1:pk_demo:plan",
             "kept:v1:pk_demo:seen",
             "kept:v1:other:surveys",
         ] {
@@ -883,6 +887,7 @@ pub(crate) mod tests {
             [
                 "kept:v1:other:surveys",
                 &format!("kept:v1:pk_demo:pending:{}", Uuid::from_u128(1)),
+                "kept:v1:pk_demo:plan",
                 "kept:v1:pk_demo:seen",
             ]
         );

@@ -8,6 +8,7 @@ use kept_shared::{FieldProblem, Unit};
 use super::format::whole;
 use super::i18n::{Forms, Lang, Texts};
 use super::import_problems::{CHARACTERS, CHARACTERS_UK, capitalized};
+use super::surveys::kind_named;
 
 /// A unit after "up to" or "at most" a number: Russian and Ukrainian put it in
 /// the genitive, singular after a number ending in 1 (but 11), else plural:
@@ -163,13 +164,21 @@ pub fn describe(lang: Lang, problem: &FieldProblem) -> String {
             "У причины должна быть подпись".into(),
             "Причина повинна мати підпис".into(),
         ),
-        P::KindChanged { from, to } => (
-            format!("Опрос типа {from} нельзя сделать опросом типа {to}: создайте новый опрос"),
-            format!(
-                "Опитування типу {from} не можна зробити опитуванням типу {to}: створіть нове \
-                 опитування"
-            ),
-        ),
+        P::KindChanged { from, to } => {
+            let named = |lang: Lang, code: &str| kind_named(lang.texts(), code).to_string();
+            (
+                format!(
+                    "Тип опроса не меняется («{}» → «{}»): создайте новый опрос",
+                    named(Lang::Ru, from),
+                    named(Lang::Ru, to)
+                ),
+                format!(
+                    "Тип опитування не змінюється («{}» → «{}»): створіть нове опитування",
+                    named(Lang::Uk, from),
+                    named(Lang::Uk, to)
+                ),
+            )
+        }
         P::PathNotAbsolute => (
             "Путь начинается с / (например, /thank-you)".into(),
             "Шлях починається з / (наприклад, /thank-you)".into(),
@@ -313,6 +322,27 @@ pub fn field_name(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_survey_kind_is_named_as_the_dashboard_names_it() {
+        let changed = FieldProblem::KindChanged {
+            from: "nps".into(),
+            to: "churn_reason".into(),
+        };
+        assert_eq!(
+            describe(Lang::Ru, &changed),
+            "Тип опроса не меняется («NPS» → «Почему клиенты ушли»): создайте новый опрос"
+        );
+        assert_eq!(
+            describe(Lang::Uk, &changed),
+            "Тип опитування не змінюється («NPS» → «Чому клієнти пішли»): створіть нове опитування"
+        );
+        let unknown = FieldProblem::KindChanged {
+            from: "csat".into(),
+            to: "ces".into(),
+        };
+        assert!(describe(Lang::Ru, &unknown).contains("(«Удовлетворённость (CSAT)» → «ces»)"));
+    }
 
     #[test]
     fn each_language_says_the_problem_with_its_details() {

@@ -341,6 +341,12 @@ pub struct Texts {
     pub form_expired: &'static str,
     /// `{count}` problems in all, the first `{listed}` listed.
     pub import_problems_listed: &'static str,
+    /// Above the list of a file's columns the import did not read.
+    pub import_ignored: &'static str,
+    /// After a column not read that is near a field's name: `{name}`.
+    pub import_ignored_like: &'static str,
+    /// Above the list of stores an import names that are not set up.
+    pub import_unknown_stores: &'static str,
     pub row: &'static str,
     pub field: &'static str,
     pub problem: &'static str,
@@ -584,6 +590,9 @@ const EN: Texts = Texts {
     import_nothing_new: "Nothing new: every purchase in the file was imported before.",
     import_failed: "Nothing was imported.",
     import_problems_listed: "The file has {count} problems; the first {listed} are listed. Mend them and import the file again to see the rest.",
+    import_ignored: "Columns not read (their values were left out of the import):",
+    import_ignored_like: "did you mean {name}?",
+    import_unknown_stores: "Stores the file names that are not set up (their purchases were imported under these ids; set them up to give them names):",
     page_not_found: "Page not found",
     privacy: "Privacy",
     export_customer: "Download everything stored about this customer (JSON)",
@@ -840,6 +849,9 @@ const RU: Texts = Texts {
     import_nothing_new: "Ничего нового: все покупки из файла уже были импортированы.",
     import_failed: "Ничего не импортировано.",
     import_problems_listed: "Проблем в файле: {count}; ниже — первые {listed}. Исправьте их и импортируйте файл снова, чтобы увидеть остальные.",
+    import_ignored: "Столбцы, которые не прочитаны (их значения не вошли в импорт):",
+    import_ignored_like: "возможно, имелся в виду {name}?",
+    import_unknown_stores: "Магазины из файла, которые не настроены (их покупки импортированы под этими кодами; добавьте магазины, чтобы дать им названия):",
     page_not_found: "Страница не найдена",
     privacy: "Персональные данные",
     export_customer: "Скачать всё, что хранится об этом клиенте (JSON)",
@@ -1096,6 +1108,9 @@ const UK: Texts = Texts {
     import_nothing_new: "Нічого нового: усі покупки з файлу вже було імпортовано.",
     import_failed: "Нічого не імпортовано.",
     import_problems_listed: "Проблем у файлі: {count}; нижче — перші {listed}. Виправте їх та імпортуйте файл знову, щоб побачити решту.",
+    import_ignored: "Стовпці, які не прочитано (їхні значення не ввійшли в імпорт):",
+    import_ignored_like: "можливо, мався на увазі {name}?",
+    import_unknown_stores: "Магазини з файлу, які не налаштовано (їхні покупки імпортовано під цими кодами; додайте магазини, щоб дати їм назви):",
     page_not_found: "Сторінку не знайдено",
     privacy: "Персональні дані",
     export_customer: "Завантажити все, що зберігається про цього клієнта (JSON)",

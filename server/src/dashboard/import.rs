@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kept_shared::ImportReport;
+use kept_shared::{IgnoredField, ImportReport};
 use maud::{Markup, html};
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -22,6 +22,40 @@ use super::session::Session;
 use crate::db::{Db, DbError, Progress};
 use crate::http::{Failure, streaming};
 use crate::owner::import::{Format, ImportFailure, check_and_import};
+
+/// The file's columns the import did not read, each with the field it is
+/// near, if any: a misspelt column's values are otherwise lost unnoticed.
+fn not_read(session: &Session, ignored: &[IgnoredField]) -> Markup {
+    let t = session.lang.texts();
+    html! {
+        @if !ignored.is_empty() {
+            div class="notice" data-testid="import-ignored" {
+                p { (t.import_ignored) }
+                ul { @for f in ignored { li {
+                    code { (f.name) }
+                    @if let Some(like) = &f.like {
+                        " — " (fill(t.import_ignored_like, &[("name", like)]))
+                    }
+                } } }
+            }
+        }
+    }
+}
+
+/// The stores the file names that are not set up: their purchases are kept
+/// under their ids, and the owner can give them names.
+fn not_set_up(session: &Session, stores: &[String]) -> Markup {
+    let t = session.lang.texts();
+    html! {
+        @if !stores.is_empty() {
+            div class="notice" data-testid="import-unknown-stores" {
+                p { (t.import_unknown_stores) }
+                ul { @for s in stores { li { code { (s) } } } }
+                p { a href="/dashboard/kiosks" { (t.kiosks) } }
+            }
+        }
+    }
+}
 
 /// The outcome of an import, as the page shows it (also sent, rendered, to the script).
 fn outcome(session: &Session, result: &Result<ImportReport, Failed>) -> Markup {
@@ -38,6 +72,8 @@ fn outcome(session: &Session, result: &Result<ImportReport, Failed>) -> Markup {
                         dt { (t.duplicates) } dd data-testid="import-duplicates" { (format::whole(r.duplicates)) }
                         dt { (t.customers) } dd { (format::whole(r.customers)) }
                     }
+                    (not_read(session, &r.ignored))
+                    (not_set_up(session, &r.unknown_stores))
                 }
             }
             Err(failed) => {
@@ -69,6 +105,8 @@ fn outcome(session: &Session, result: &Result<ImportReport, Failed>) -> Markup {
                             } } }
                         } }
                     }
+                    (not_read(session, &failed.report.ignored))
+                    (not_set_up(session, &failed.report.unknown_stores))
                 }
             }
         }

@@ -200,14 +200,20 @@ pub fn errors(
     let t = lang.texts();
     html! {
         @if !errors.is_empty() {
-            div class="errors" role="alert" tabindex="-1" id="errors" {
-                h2 { (t.errors_title) }
-                ul {
-                    @for e in errors {
-                        li { a href={"#" (field_id(&e.field))} {
-                            (field_problems::field_name(t, &e.field, &label)) ": "
-                            (field_problems::describe(lang, &e.problem))
-                        } }
+            // Focused by dashboard.js, and an alert inside rather than
+            // itself: both on one element are read out twice by some screen
+            // readers, and neither on its own by all (GOV.UK's error summary,
+            // alphagov/govuk-frontend#2677).
+            div class="errors" tabindex="-1" id="errors" {
+                div role="alert" {
+                    h2 { (t.errors_title) }
+                    ul {
+                        @for e in errors {
+                            li { a href={"#" (field_id(&e.field))} {
+                                (field_problems::field_name(t, &e.field, &label)) ": "
+                                (field_problems::describe(lang, &e.problem))
+                            } }
+                        }
                     }
                 }
             }

@@ -33,10 +33,17 @@ pub fn dashboard_actor(session: &Session) -> Actor {
 }
 
 fn kind_name(t: &Texts, kind: &SurveyKind) -> &'static str {
-    match kind {
-        SurveyKind::Nps { .. } => t.nps,
-        SurveyKind::Csat => t.csat,
-        SurveyKind::ChurnReason { .. } => t.churn_reasons,
+    kind_named(t, kind.name())
+}
+
+/// A survey kind by its name in the owner's language, from its code
+/// ([`SurveyKind::name`], as a refusal names it); an unknown code as it is.
+pub(super) fn kind_named<'a>(t: &Texts, code: &'a str) -> &'a str {
+    match code {
+        "nps" => t.nps,
+        "csat" => t.csat,
+        "churn_reason" => t.churn_reasons,
+        other => other,
     }
 }
 

@@ -3,13 +3,13 @@
 //! and the report says which rows and why. A clean file is written in chunks,
 //! idempotent on purchase id (a re-import stores nothing twice).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use axum::body::Bytes;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use kept_shared::limits::{MAX_PURCHASE_CENTS, MAX_YEAR, MIN_YEAR};
 use kept_shared::validate::validate_ref;
-use kept_shared::{ImportProblem, ImportReport, ImportRow, ImportRowError};
+use kept_shared::{IgnoredField, ImportProblem, ImportReport, ImportRow, ImportRowError};
 use serde_json::Value;
 
 use crate::calendar::{in_supported_years, local_day};
@@ -22,6 +22,27 @@ pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
 pub const MAX_IMPORT_ROWS: usize = 1_000_000;
 /// Most bad rows listed in a report (all are counted).
 pub const MAX_LISTED_ERRORS: usize = 100;
+/// Most columns (JSON keys) not read, and most stores not set up, that a
+/// report lists.
+pub const MAX_LISTED_NAMES: usize = 50;
+
+/// The names a CSV header may give each field, the first the field's own.
+const CUSTOMER: &[&str] = &["customer_ref", "customer"];
+const PURCHASE: &[&str] = &["purchase_id", "order_id", "order"];
+const AMOUNT: &[&str] = &["amount", "amount_cents"];
+const AT: &[&str] = &["purchased_at", "date"];
+const STORE: &[&str] = &["store"];
+/// Every column name a CSV file's header may use.
+const CSV_COLUMNS: &[&[&str]] = &[CUSTOMER, PURCHASE, AMOUNT, AT, STORE];
+/// The keys a JSON purchase may have.
+const JSON_KEYS: &[&str] = &[
+    "customer_ref",
+    "purchase_id",
+    "amount",
+    "amount_cents",
+    "purchased_at",
+    "store",
+];
 
 /// The file's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,18 +57,83 @@ pub struct Parsed {
     pub errors: Vec<ImportRowError>,
     /// Purchase rows read, good or bad (a row may have several problems).
     pub read: u64,
+    /// Columns (JSON keys) not read, each once.
+    pub ignored: Vec<IgnoredField>,
+}
+
+impl Parsed {
+    /// Notes `name`, a column (a JSON key) that is none of `known`, once, up
+    /// to [`MAX_LISTED_NAMES`] of them; `present(k)` says whether the file
+    /// (this purchase) has `k` too, which is then not what `name` meant.
+    fn ignore(&mut self, name: &str, known: &[&str], present: impl Fn(&str) -> bool) {
+        if name.is_empty()
+            || self.ignored.len() >= MAX_LISTED_NAMES
+            || known.contains(&name)
+            || self.ignored.iter().any(|f| f.name == name)
+        {
+            return;
+        }
+        let absent: Vec<&str> = known.iter().copied().filter(|k| !present(k)).collect();
+        self.ignored.push(IgnoredField {
+            name: name.to_string(),
+            like: nearest(name, &absent),
+        });
+    }
+}
+
+/// The one of `known` that `name` may be a slip of the keyboard for: at most
+/// one letter apart (inserted, left out, changed, or two swapped), or two
+/// for a name of six letters or more, the nearest. `name` (a customer's name)
+/// is no slip for `date`, two letters from it.
+fn nearest(name: &str, known: &[&str]) -> Option<String> {
+    let name: Vec<char> = name.chars().collect();
+    let allowed = (name.len() / 3).clamp(1, 2);
+    known
+        .iter()
+        .map(|k| (edit_distance(&name, &k.chars().collect::<Vec<_>>()), k))
+        .filter(|(d, _)| *d <= allowed)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k.to_string())
+}
+
+/// The fewest letters inserted, left out, changed or swapped with the next
+/// that make `a` into `b` (the optimal string alignment distance).
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    // d[i][j]: from the first i letters of a to the first j of b.
+    let mut d = vec![vec![0; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let changed = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + changed);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// Reads a file. CSV needs a header row naming its columns: `customer_ref`,
 /// `purchase_id`, `amount` (in currency units, `12.50`) or `amount_cents`,
 /// `purchased_at` (RFC 3339, or a date `YYYY-MM-DD` meaning noon of that day in
-/// the shop's time zone) and optionally `store`; other columns are ignored.
+/// the shop's time zone) and optionally `store`; other columns are not read
+/// (`Parsed::ignored` names them).
 /// JSON is an array of objects with the same fields (`amount_cents` only).
 pub fn parse(body: &[u8], format: Format, shop: &Shop, now: DateTime<Utc>) -> Parsed {
     let mut parsed = Parsed {
         rows: Vec::new(),
         errors: Vec::new(),
         read: 0,
+        ignored: Vec::new(),
     };
     match format {
         Format::Csv => parse_csv(body, shop, now, &mut parsed),
@@ -122,11 +208,10 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
             ));
         }
     };
-    const CUSTOMER: &[&str] = &["customer_ref", "customer"];
-    const PURCHASE: &[&str] = &["purchase_id", "order_id", "order"];
-    const AMOUNT: &[&str] = &["amount", "amount_cents"];
-    const AT: &[&str] = &["purchased_at", "date"];
-    const STORE: &[&str] = &["store"];
+    let known: Vec<&str> = CSV_COLUMNS.concat();
+    for header in &headers {
+        out.ignore(header, &known, |k| headers.iter().any(|h| h == k));
+    }
     let column = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
     // A field named by two columns (twice, by two of its names, or as both
     // amount and amount_cents) would be read from one and the other ignored:
@@ -276,6 +361,11 @@ fn parse_json(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
     for (i, item) in items.iter().enumerate() {
         let row = i as u64 + 1;
         out.read += 1;
+        if let Some(object) = item.as_object() {
+            for key in object.keys() {
+                out.ignore(key, JSON_KEYS, |k| object.contains_key(k));
+            }
+        }
         match json_fields(item, shop, now) {
             Some(fields) => check_row(row, fields, out),
             None => out
@@ -566,10 +656,12 @@ async fn import(
     progress: Progress,
 ) -> Result<ImportReport, ImportFailure> {
     let rows = parsed.read;
+    let ignored = parsed.ignored;
     let refused = |errors: Vec<ImportRowError>| ImportReport {
         rows,
         error_count: errors.len() as u64,
         errors: errors.into_iter().take(MAX_LISTED_ERRORS).collect(),
+        ignored: ignored.clone(),
         ..Default::default()
     };
     if !parsed.errors.is_empty() {
@@ -605,6 +697,9 @@ async fn import(
     if !conflicts.is_empty() {
         return Err(ImportFailure::Conflicts(refused(conflicts)));
     }
+    let unknown_stores = not_set_up(db, shop, &parsed.rows)
+        .await
+        .map_err(ImportFailure::Store)?;
     let mut purchases = Vec::with_capacity(parsed.rows.len());
     // Each purchase id's first row, to name the rows of a conflict found as
     // the chunks are written.
@@ -634,6 +729,8 @@ async fn import(
     purchases.sort_by(|a, b| a.customer_ref.cmp(&b.customer_ref));
     let mut report = ImportReport {
         rows,
+        ignored: ignored.clone(),
+        unknown_stores,
         ..Default::default()
     };
     let mut straddling = Straddling::default();
@@ -683,6 +780,29 @@ async fn import(
         }
     }
     Ok(report)
+}
+
+/// The stores `rows` name that `shop` has not set up, each once, in the
+/// file's order, up to [`MAX_LISTED_NAMES`].
+async fn not_set_up(
+    db: &dyn Database,
+    shop: &Shop,
+    rows: &[(u64, ImportRow)],
+) -> Result<Vec<String>, DbError> {
+    let set_up: HashSet<String> = db
+        .stores(&shop.id)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    let mut listed = HashSet::new();
+    Ok(rows
+        .iter()
+        .filter_map(|(_, r)| r.store.as_ref())
+        .filter(|s| !set_up.contains(*s) && listed.insert(*s))
+        .take(MAX_LISTED_NAMES)
+        .cloned()
+        .collect())
 }
 
 /// The rows of `sent` (purchase id, customer, amount) whose id the shop now
@@ -832,6 +952,113 @@ mod tests {
             require_verified: false,
             text_retention_days: 0,
         }
+    }
+
+    fn ignored(p: &Parsed) -> Vec<(&str, Option<&str>)> {
+        p.ignored
+            .iter()
+            .map(|f| (f.name.as_str(), f.like.as_deref()))
+            .collect()
+    }
+
+    #[test]
+    fn columns_not_read_are_named_once_with_the_field_a_misspelt_one_is_near() {
+        let csv = "customer_ref,purchase_id,amount,purchased_at,stor,name,Name,,x\n\
+                   alice,o-1,12.50,2026-03-01,riga,Alice,Alice,,1\n";
+        let p = parse(csv.as_bytes(), Format::Csv, &shop(), Utc::now());
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!(p.rows.len(), 1);
+        // Headers are read lower-cased: `Name` is `name`, named once (and no
+        // slip for `date`); an empty header is no column.
+        assert_eq!(
+            ignored(&p),
+            [("stor", Some("store")), ("name", None), ("x", None)]
+        );
+        // A field the file has is not what another column meant.
+        let csv = "customer_ref,customer_nam,purchase_id,amount,purchased_at,stroe,store\n";
+        let p = parse(csv.as_bytes(), Format::Csv, &shop(), Utc::now());
+        assert_eq!(ignored(&p), [("customer_nam", None), ("stroe", None)]);
+        let csv = "customer_ref,purchase_id,amount,purchased_at,stroe\n";
+        let p = parse(csv.as_bytes(), Format::Csv, &shop(), Utc::now());
+        assert_eq!(ignored(&p), [("stroe", Some("store"))]);
+
+        // A column missing, and the one the owner meant beside it.
+        let csv = "customer_ref,purchase_id,amont,purchased_at\nalice,o-1,12.50,2026-03-01\n";
+        let p = parse(csv.as_bytes(), Format::Csv, &shop(), Utc::now());
+        assert_eq!(p.errors.len(), 1);
+        assert_eq!(ignored(&p), [("amont", Some("amount"))]);
+        let csv = "customer_reference,purchased,order_ref,amount,date\nalice,x,o-1,1,2026-03-01\n";
+        let p = parse(csv.as_bytes(), Format::Csv, &shop(), Utc::now());
+        assert_eq!(
+            ignored(&p),
+            [
+                ("customer_reference", None),
+                // No column of the file names the purchase's id.
+                ("purchased", Some("purchase_id")),
+                ("order_ref", None)
+            ]
+        );
+    }
+
+    #[test]
+    fn json_keys_not_read_are_named_once_across_purchases() {
+        let json = r#"[
+            {"customer_ref": "a", "purchase_id": "o-1", "amount_cents": 100,
+             "purchased_at": "2026-03-01", "Store": "riga", "note": "gift"},
+            {"customer_ref": "b", "purchase_id": "o-2", "amount_cents": 100,
+             "note": "", "purchase_at": "2026-03-01"},
+            {"customer_ref": "c", "purchase_id": "o-3", "amount_cents": 100,
+             "purchased_at": "2026-03-01", "purchse_at": "2026-03-01"}
+        ]"#;
+        let p = parse(json.as_bytes(), Format::Json, &shop(), Utc::now());
+        // The purchase with a misspelt time has none; the one beside the
+        // time it has is only not read.
+        let errors: Vec<_> = p
+            .errors
+            .iter()
+            .map(|e| (e.row, e.field.as_deref()))
+            .collect();
+        assert_eq!(errors, [(2, Some("purchased_at"))]);
+        assert_eq!(
+            ignored(&p),
+            [
+                ("Store", Some("store")),
+                ("note", None),
+                ("purchase_at", Some("purchased_at")),
+                ("purchse_at", None)
+            ]
+        );
+    }
+
+    #[test]
+    fn at_most_so_many_columns_not_read_are_named() {
+        let extra: Vec<String> = (0..MAX_LISTED_NAMES + 10)
+            .map(|i| format!("column{i}"))
+            .collect();
+        let csv = format!(
+            "customer_ref,purchase_id,amount,purchased_at,{}\nalice,o-1,1,2026-03-01\n",
+            extra.join(",")
+        );
+        let p = parse(csv.as_bytes(), Format::Csv, &shop(), Utc::now());
+        assert_eq!(p.ignored.len(), MAX_LISTED_NAMES);
+        assert_eq!(p.ignored[0].name, "column0");
+    }
+
+    #[test]
+    fn the_edit_distance_counts_letters_inserted_left_out_or_changed() {
+        let d = |a: &str, b: &str| {
+            edit_distance(
+                &a.chars().collect::<Vec<_>>(),
+                &b.chars().collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(d("store", "store"), 0);
+        assert_eq!(d("stor", "store"), 1);
+        assert_eq!(d("stroe", "store"), 1, "two letters swapped");
+        assert_eq!(d("name", "date"), 2);
+        assert_eq!(d("", "abc"), 3);
+        assert_eq!(d("kitten", "sitting"), 3);
+        assert_eq!(d("сумма", "сума"), 1);
     }
 
     #[test]
