@@ -60,3 +60,42 @@ async fn a_personal_link_is_answered_once_on_a_phone() -> Result<()> {
     env.close().await;
     Ok(())
 }
+
+/// Answered while the server could not hear it, and opened again once it
+/// can, before the answer waiting in this browser has reached it: the link
+/// thanks again rather than asking again (the server keeps one answer per
+/// link, and would drop a second without a word); the answer is sent once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_link_answered_offline_is_not_asked_again_before_its_answer_is_sent() -> Result<()> {
+    let mut env = Env::start().await?;
+    let link = env.personal_link("carol", "o-4343", CHURN).await?;
+    let w = env.open("about:blank").await?;
+    w.set_viewport(375, 740).await?;
+    w.goto(&link.url).await?;
+    w.wait_for(&format!(r#".kept-survey[data-survey="{CHURN}"]"#))
+        .await?;
+    env.stop_api().await;
+    w.click(r#"input[type="checkbox"][value="quality"]"#)
+        .await?;
+    w.click(".kept-submit").await?;
+    w.wait_for(".kept-thanks").await?;
+    assert_eq!(w.storage_keys("pending").await?.len(), 1);
+    // Left before the server is back, so that this page's own retries do not
+    // send the answer first.
+    w.goto("about:blank").await?;
+
+    env.restart_api().await?;
+    w.goto(&link.url).await?;
+    w.wait_for(r#".kept-thanks[data-answered="true"]"#).await?;
+    assert!(!w.exists(".kept-survey").await?, "not asked again");
+    w.screenshot("14-link-answered-offline-reopened").await?;
+    let answers = env.wait_for_answers(1).await?;
+    assert!(
+        matches!(&answers[0].value, AnswerValue::ChurnReason { reasons, .. } if reasons == &["quality"])
+    );
+    w.wait_for_empty_queue().await?;
+    w.goto(&link.url).await?;
+    assert!(message(&w).await?.contains("already answered"));
+    env.close().await;
+    Ok(())
+}

@@ -408,6 +408,28 @@ async fn purchase_from_the_back_office_shows_as_points_and_tier() -> Result<()> 
     assert!(progress.is_some(), "the card has a progress bar");
 
     w.screenshot("4-loyalty").await?;
+
+    // The same device, a page whose signature does not match (a shop's
+    // signing broken, or a reference typed in): the card kept from before is
+    // neither shown nor kept once the server refuses it.
+    let saved = format!(
+        "localStorage.getItem('kept:v1:{}:loyalty:dave')",
+        demo::PUBLIC_KEY
+    );
+    assert_ne!(w.eval(&saved).await?, serde_json::Value::Null);
+    let forged = "0f".repeat(32);
+    w.goto(&env.shop_url(&[
+        ("customer", "dave"),
+        ("customer-sig", &forged),
+        ("loyalty", "card"),
+    ]))
+    .await?;
+    w.wait_until(
+        "the saved card to be forgotten",
+        &format!("{saved} === null"),
+    )
+    .await?;
+    assert!(!w.exists(".kept-loyalty").await?);
     env.close().await;
     Ok(())
 }

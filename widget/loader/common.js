@@ -9,19 +9,24 @@ export function say(how, what) {
 }
 
 // The server will not serve this widget (unknown key, origin not allowed):
-// its own words (`text`, the API's error) say why.
-export function refused(text) {
+// its own words (`text`, the API's error) say why, at the level `how`.
+export function refused(how, text) {
   var message = text;
   try { message = JSON.parse(text).message; } catch (e) {}
-  say('error', 'the widget is not shown: ' + message);
+  say(how, 'the widget is not shown: ' + message);
+}
+
+// The storage key of `name` for the shop whose public key is `key`.
+export function stored(key, name) {
+  return 'kept:v1:' + key + ':' + name;
 }
 
 export function read(key, name) {
-  try { return JSON.parse(localStorage.getItem('kept:v1:' + key + ':' + name)) || {}; } catch (e) { return {}; }
+  try { return JSON.parse(localStorage.getItem(stored(key, name))) || {}; } catch (e) { return {}; }
 }
 
 export function write(key, name, value) {
-  try { localStorage.setItem('kept:v1:' + key + ':' + name, JSON.stringify(value)); } catch (e) {}
+  try { localStorage.setItem(stored(key, name), JSON.stringify(value)); } catch (e) {}
 }
 
 // The visitor's display history (shared/targeting.md), read afresh before each

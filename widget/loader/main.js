@@ -13,17 +13,19 @@
 // data-kiosk-idle-seconds (60).
 //
 // It decides with the rules of shared/targeting.md (decide.js) whether a survey
-// is due on this page, and loads the widget (wasm) only when something is to be
-// shown: a due survey, a loyalty card, or answers waiting in this browser to be
-// sent. Loaded as kept.js?key=…, this file carries the shop's rules; otherwise
-// (or for a page that names a customer, whose plan only the server knows) it
-// asks the server for this visitor's display plan. A page with nothing due costs
-// this file, and at most one small, cacheable request.
+// is due on this page, and loads the widget (wasm, with the loader's second
+// half, show.js) only when something is to be shown: a due survey, a loyalty
+// card, or answers waiting in this browser to be sent; or, the server out of
+// reach, a plan kept in this browser for this visitor. Loaded as
+// kept.js?key=…, this file carries the shop's rules; otherwise (or for a page
+// that names a customer, whose plan only the server knows) it asks the server
+// for this visitor's display plan. A page with nothing due costs this file,
+// and at most one small, cacheable request.
 //
 // It never throws into the shop's page: whatever goes wrong is said in one console
 // line starting with "[kept] ", and nothing empty is left on the page.
 import { decide, draw } from './decide.js';
-import { refused, say, seen } from './common.js';
+import { read, refused, say, seen, stored } from './common.js';
 
 // scripts/build-widget.sh writes the content-hashed names of the glue and the
 // wasm here; they may be cached for a year.
@@ -54,7 +56,7 @@ try {
   var preview = attrs.preview == 'true';
   var remembers = !preview && mode != 'kiosk';
   // Answers queued on an earlier page, to be sent from this one.
-  var pending = false, waiting = 'kept:v1:' + key + ':pending:';
+  var pending = false, waiting = stored(key, 'pending:');
   try {
     for (var i = 0; i < localStorage.length; i++) if (!localStorage.key(i).indexOf(waiting)) pending = true;
   } catch (e) {}
@@ -72,17 +74,19 @@ try {
   // less than half the bytes). The visitor's language, which the widget reads
   // too, is looked up only here: the first look at `navigator` costs a page
   // about as much as deciding (README, Performance), and a page with nothing
-  // due needs none.
+  // due needs none. Given up after as long as the widget's own requests may
+  // take (widget/src/browser.rs), body included, where the browser can
+  // (`AbortSignal.timeout`: Safari from 16).
   var ask = function (texts) {
     var locale = attrs.locale = attrs.locale || navigator.language || 'en';
     var visitor = '?locale=' + encodeURIComponent(locale) + param('customer', attrs.customer) +
       param('customer_sig', attrs.customer && attrs['customer-sig']);
     return [visitor, quiet(fetch(api + '/api/v1/widget/' + encodeURIComponent(key) + '/plan' + visitor +
       (order && mode != 'kiosk' ? param('order', order) + param('order_sig', attrs['order-sig']) : '') +
-      (texts ? '' : '&texts=false')))];
+      (texts ? '' : '&texts=false'), { signal: AbortSignal.timeout && AbortSignal.timeout(15e3) }))];
   };
   // Kiosks, personal links and previews show whatever is due by the plan with
-  // its texts, which the second half asks for at once.
+  // its texts, which this file asks for at once and the second half reads.
   var always = preview || mode == 'kiosk' || mode == 'link';
   // The rules in this file are this visitor's unless the page names a customer
   // (known, lapsed: only the server can say). A signed order can only make a
@@ -132,18 +136,24 @@ try {
     var shown = show.length || card;
     if (shown || pending) return load(show, decision.delay_seconds, shown && ask(1));
   };
+  var asked;
   if (inFile) settle(SHOP.rules);
   else if (always) load(null, 0, ask(1));
-  else ask()[1].then(function (response) {
+  else (asked = ask())[1].then(function (response) {
     return response.text().then(function (text) {
       if (response.ok) return settle(JSON.parse(text));
-      refused(text);
+      refused('error', text);
     });
-  }).catch(function () {
-    // Offline, the server unreachable, or its answer unreadable: the plan
-    // with the texts, asked for once more, or else the one kept for this
-    // visitor, decides.
-    return load(null, 0, ask(1));
+  }).catch(function (e) {
+    // Offline, the server out of reach, or its answer unreadable: with
+    // something for the second half to do (a plan kept for this visitor to
+    // decide by, answers to send, a card), the plan with the texts is asked
+    // for once more, else the one kept decides; with nothing, nothing more
+    // is downloaded.
+    if (pending || card || read(key, 'plan').q == asked[0]) return load(null, 0, ask(1));
+    say('warn', 'could not reach ' + api + ' (' + (e.message || e) + ')');
+    // Decided all the same: nothing is due.
+    settle({ surveys: [] });
   });
 } catch (e) {
   say('error', e);

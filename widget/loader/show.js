@@ -3,7 +3,7 @@
 // loader imports only then: a page with nothing to show or send never
 // downloads it, and kept.js, which every page of a shop runs, stays small.
 // So what is done with the plan's texts, and when the server cannot be
-// reached, is here.
+// reached (with a plan kept for this visitor, or answers to send), is here.
 //
 // `loading`, from kept.js (main.js): {script, attrs, wasm (the promise of its
 // response), show (the ids due by the rules; none: decide here, by the plan
@@ -14,21 +14,20 @@
 import init, { mount } from 'kept-glue';
 import { read, refused, say, seen, write } from './common.js';
 
-// As long as the widget's own requests may take (widget/src/browser.rs).
-var TIMEOUT_MS = 15e3;
-
 // The text of the plan with its texts (a promise; none: nothing to show it
-// with), kept for when the server cannot be reached.
+// with, and the queue is sent all the same), kept for when the server cannot
+// be reached.
 function planText(loading) {
   var visitor = loading.texts[0], key = loading.attrs.key, order = loading.attrs.order;
-  var late = new Promise(function (_, fail) { setTimeout(fail, TIMEOUT_MS, 'no answer in ' + TIMEOUT_MS / 1e3 + ' s'); });
-  return Promise.race([loading.texts[1], late]).then(function (response) {
+  return loading.texts[1].then(function (response) {
     return response.text().then(function (text) {
       if (response.ok) {
         write(key, 'plan', { q: visitor, o: order, text: text });
         return text;
       }
-      refused(text);
+      // Where kept.js decided by the rules, the texts refused are a warning;
+      // where they were to decide (kiosks, links, previews), an error.
+      refused(loading.show ? 'warn' : 'error', text);
     });
   }, function (e) {
     // Offline or unreachable: the last plan for this visitor still works (for
@@ -43,6 +42,9 @@ function planText(loading) {
       return JSON.stringify(plan);
     }
     say('warn', 'could not reach ' + loading.attrs.api + ' (' + (e.message || e) + ')');
+  }).catch(function (e) {
+    // A body cut short, a kept plan unreadable: said, and the queue still sent.
+    say('warn', e);
   });
 }
 
@@ -69,8 +71,17 @@ export function show(loading) {
     // maybe older, or the file's, without the server's word on this order):
     // of what the rules made due, only what still is; without texts
     // (offline, none kept), only the queue is sent.
-    var decision = text ? loading.decide(JSON.parse(text)) : { show: [], delay_seconds: 0 };
+    var decision = { show: [], delay_seconds: 0 };
+    try {
+      if (text) decision = loading.decide(JSON.parse(text));
+    } catch (e) {
+      // A plan kept that no longer reads: the queue is still sent.
+      say('warn', e);
+      text = null;
+    }
     var shown = loading.show ? loading.show.filter(function (id) { return decision.show.indexOf(id) >= 0; }) : decision.show;
+    // Decided here (kiosks, links, previews, the server out of reach), it is
+    // written on the script tag here, as kept.js writes what it decides.
     if (!loading.show) loading.script.setAttribute('data-kept-due', shown.join(' '));
     // The delay counts from when the page began to load (past: at once).
     var delay = (loading.show ? loading.delay : decision.delay_seconds) * 1e3;

@@ -8,8 +8,9 @@ use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 
 use crate::browser::{self, LocalStore};
+use crate::closing::Closing;
 use crate::config::{self, Mode};
-use crate::dom::{El, el};
+use crate::dom::{El, Listeners, el};
 use crate::i18n;
 use crate::plan::PlanView;
 use crate::sync::Syncer;
@@ -106,6 +107,17 @@ fn start(
     };
     let surveys = plan.surveys;
     let kiosk = cfg.mode == Mode::Kiosk;
+    // A personal link answered in this browser while the server could not
+    // hear it: the answer waits in the queue (sent from now on), and the
+    // server, which keeps one answer per link's order, would drop a second.
+    // Thanked again rather than asked again.
+    let answered_here = cfg.mode == Mode::Link
+        && !surveys.is_empty()
+        && cfg.order.as_deref().is_some_and(|order| {
+            surveys
+                .iter()
+                .all(|s| syncer.queue.holds_answer(&s.id, order))
+        });
     if surveys.is_empty() && !card && !kiosk {
         // The texts name none of the surveys due: nothing is put on the page.
         return Ok(());
@@ -144,7 +156,11 @@ fn start(
         view::kiosk(&ctx, &container, surveys);
         return Ok(());
     }
-    if !surveys.is_empty() {
+    if answered_here {
+        let listeners = Listeners::default();
+        let (thanks, _) = view::closing_screen(Closing::Thanks, ctx.texts, &listeners, None);
+        container.clone().child(&thanks);
+    } else if !surveys.is_empty() {
         let stage: El = el("div").class("kept-flow");
         container.clone().child(&stage);
         // The flow lives as long as the page.

@@ -290,6 +290,27 @@ impl<S: KeyValueStore> Queue<S> {
             .chain(std::iter::once(&self.memory as &dyn KeyValueStore))
     }
 
+    /// Whether an answer to `survey` for the order `order` waits here to be
+    /// sent (a personal link answered while the server could not hear it),
+    /// in the storage that outlives the page.
+    pub fn holds_answer(&self, survey: &str, order: &str) -> bool {
+        let Some(store) = &self.durable else {
+            return false;
+        };
+        for key in store.keys_with_prefix(&self.keys.pending_prefix()) {
+            // Read as the queue reads an answer's time: `field`.
+            if let Some(answer) = store.get(&key).and_then(|raw| Json::parse(&raw).ok())
+                && answer.field::<String>("survey").is_ok_and(|s| s == survey)
+                && answer
+                    .field::<String>("order_ref")
+                    .is_ok_and(|o| o == order)
+            {
+                return true;
+            }
+        }
+        false
+    }
+
     pub fn pending_count(&self) -> usize {
         self.stores()
             .map(|s| s.keys_with_prefix(&self.keys.pending_prefix()).len())
@@ -861,6 +882,26 @@ pub(crate) mod tests {
         // The real budget holds a full batch of long answers.
         assert!(one * MAX_BATCH_ANSWERS < FLUSH_BUDGET_BYTES);
         assert!(flush_bodies(&[], FLUSH_BUDGET_BYTES).is_empty());
+    }
+
+    #[test]
+    fn an_answer_waiting_is_found_by_its_survey_and_order_until_it_is_sent() {
+        let store = Rc::new(MemoryStore::default());
+        let q = queue(&store);
+        assert!(!q.holds_answer("nps", "o-1"));
+        let mut a = answer(1, 0);
+        a.order_ref = Some("o-1".into());
+        q.enqueue(&a);
+        assert!(q.holds_answer("nps", "o-1"));
+        assert!(!q.holds_answer("nps", "o-11"), "the whole reference");
+        assert!(!q.holds_answer("nps", "o-"));
+        assert!(!q.holds_answer("np", "o-1"));
+        assert!(!q.holds_answer("csat", "o-1"));
+        q.apply_receipt(&Receipt {
+            stored: vec![a.id],
+            ..Default::default()
+        });
+        assert!(!q.holds_answer("nps", "o-1"));
     }
 
     #[test]

@@ -165,19 +165,21 @@ pub fn describe(lang: Lang, problem: &FieldProblem) -> String {
             "Причина повинна мати підпис".into(),
         ),
         P::KindChanged { from, to } => {
-            let named = |lang: Lang, code: &str| kind_named(lang.texts(), code).to_string();
-            (
-                format!(
-                    "Тип опроса не меняется («{}» → «{}»): создайте новый опрос",
-                    named(Lang::Ru, from),
-                    named(Lang::Ru, to)
+            // Named as the dashboard names the kinds, in every language
+            // (the API's own words name them by their codes).
+            let t = lang.texts();
+            let (from, to) = (kind_named(t, from), kind_named(t, to));
+            return match lang {
+                Lang::En => format!(
+                    "A survey's kind cannot change (\"{from}\" → \"{to}\"): create a new survey"
                 ),
-                format!(
-                    "Тип опитування не змінюється («{}» → «{}»): створіть нове опитування",
-                    named(Lang::Uk, from),
-                    named(Lang::Uk, to)
+                Lang::Ru => {
+                    format!("Тип опроса нельзя изменить («{from}» → «{to}»): создайте новый опрос")
+                }
+                Lang::Uk => format!(
+                    "Тип опитування не можна змінити («{from}» → «{to}»): створіть нове опитування"
                 ),
-            )
+            };
         }
         P::PathNotAbsolute => (
             "Путь начинается с / (например, /thank-you)".into(),
@@ -331,17 +333,21 @@ mod tests {
         };
         assert_eq!(
             describe(Lang::Ru, &changed),
-            "Тип опроса не меняется («NPS» → «Почему клиенты ушли»): создайте новый опрос"
+            "Тип опроса нельзя изменить («NPS» → «Почему клиенты ушли»): создайте новый опрос"
         );
         assert_eq!(
             describe(Lang::Uk, &changed),
-            "Тип опитування не змінюється («NPS» → «Чому клієнти пішли»): створіть нове опитування"
+            "Тип опитування не можна змінити («NPS» → «Чому клієнти пішли»): створіть нове опитування"
         );
         let unknown = FieldProblem::KindChanged {
             from: "csat".into(),
             to: "ces".into(),
         };
         assert!(describe(Lang::Ru, &unknown).contains("(«Удовлетворённость (CSAT)» → «ces»)"));
+        assert_eq!(
+            describe(Lang::En, &changed),
+            "A survey's kind cannot change (\"NPS\" → \"Why customers left\"): create a new survey"
+        );
     }
 
     #[test]

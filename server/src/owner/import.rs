@@ -34,14 +34,13 @@ const AT: &[&str] = &["purchased_at", "date"];
 const STORE: &[&str] = &["store"];
 /// Every column name a CSV file's header may use.
 const CSV_COLUMNS: &[&[&str]] = &[CUSTOMER, PURCHASE, AMOUNT, AT, STORE];
-/// The keys a JSON purchase may have.
-const JSON_KEYS: &[&str] = &[
-    "customer_ref",
-    "purchase_id",
-    "amount",
-    "amount_cents",
-    "purchased_at",
-    "store",
+/// The keys a JSON purchase may have, each field's (`json_fields` reads them).
+const JSON_FIELDS: &[&[&str]] = &[
+    &["customer_ref"],
+    &["purchase_id"],
+    &["amount", "amount_cents"],
+    &["purchased_at"],
+    &["store"],
 ];
 
 /// The file's format.
@@ -62,22 +61,38 @@ pub struct Parsed {
 }
 
 impl Parsed {
-    /// Notes `name`, a column (a JSON key) that is none of `known`, once, up
-    /// to [`MAX_LISTED_NAMES`] of them; `present(k)` says whether the file
-    /// (this purchase) has `k` too, which is then not what `name` meant.
-    fn ignore(&mut self, name: &str, known: &[&str], present: impl Fn(&str) -> bool) {
+    /// Notes `name`, a column (a JSON key) that is none of the names of
+    /// `fields` (each field's names), once, up to [`MAX_LISTED_NAMES`] of
+    /// them, with the field it may be a slip for among those the file (this
+    /// purchase) does not have: `present(n)` says whether it has the name `n`.
+    fn ignore(&mut self, name: &str, fields: &[&[&str]], present: impl Fn(&str) -> bool) {
         if name.is_empty()
             || self.ignored.len() >= MAX_LISTED_NAMES
-            || known.contains(&name)
-            || self.ignored.iter().any(|f| f.name == name)
+            || fields.iter().any(|names| names.contains(&name))
+            || self.ignored.iter().any(|f| f.name == shortened(name))
         {
             return;
         }
-        let absent: Vec<&str> = known.iter().copied().filter(|k| !present(k)).collect();
+        let absent: Vec<&str> = fields
+            .iter()
+            .filter(|names| !names.iter().any(|n| present(n)))
+            .flat_map(|names| names.iter().copied())
+            .collect();
         self.ignored.push(IgnoredField {
-            name: name.to_string(),
+            name: shortened(name),
             like: nearest(name, &absent),
         });
+    }
+}
+
+/// Most characters of a column's name a report repeats.
+const NAME_SHOWN_CHARS: usize = 40;
+
+/// `name` as a report repeats it: at most [`NAME_SHOWN_CHARS`] characters.
+fn shortened(name: &str) -> String {
+    match name.char_indices().nth(NAME_SHOWN_CHARS) {
+        Some((end, _)) => format!("{}…", &name[..end]),
+        None => name.to_string(),
     }
 }
 
@@ -86,11 +101,14 @@ impl Parsed {
 /// for a name of six letters or more, the nearest. `name` (a customer's name)
 /// is no slip for `date`, two letters from it.
 fn nearest(name: &str, known: &[&str]) -> Option<String> {
-    let name: Vec<char> = name.chars().collect();
+    let name: Vec<char> = name.chars().take(NAME_SHOWN_CHARS + 1).collect();
     let allowed = (name.len() / 3).clamp(1, 2);
     known
         .iter()
-        .map(|k| (edit_distance(&name, &k.chars().collect::<Vec<_>>()), k))
+        .map(|k| (k.chars().collect::<Vec<_>>(), k))
+        // Names further apart in length are further apart in letters.
+        .filter(|(k, _)| k.len().abs_diff(name.len()) <= allowed)
+        .map(|(k, known)| (edit_distance(&name, &k), known))
         .filter(|(d, _)| *d <= allowed)
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k.to_string())
@@ -196,7 +214,7 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
     let headers: Vec<String> = match reader.headers() {
         Ok(h) => h
             .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
+            .map(|h| h.trim_start_matches('\u{feff}').to_lowercase())
             .collect(),
         Err(e) => {
             return out.errors.push(ImportRowError::new(
@@ -208,21 +226,16 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
             ));
         }
     };
-    let known: Vec<&str> = CSV_COLUMNS.concat();
+    let named: HashSet<&str> = headers.iter().map(String::as_str).collect();
     for header in &headers {
-        out.ignore(header, &known, |k| headers.iter().any(|h| h == k));
+        out.ignore(header, CSV_COLUMNS, |n| named.contains(n));
     }
     let column = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
     // A field named by two columns (twice, by two of its names, or as both
     // amount and amount_cents) would be read from one and the other ignored:
     // which one the owner meant is theirs to say.
-    for (name, names) in [
-        ("customer_ref", CUSTOMER),
-        ("purchase_id", PURCHASE),
-        ("amount", AMOUNT),
-        ("purchased_at", AT),
-        ("store", STORE),
-    ] {
+    for names in CSV_COLUMNS {
+        let name = names[0];
         let found: Vec<String> = headers
             .iter()
             .filter(|h| names.contains(&h.as_str()))
@@ -363,7 +376,10 @@ fn parse_json(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
         out.read += 1;
         if let Some(object) = item.as_object() {
             for key in object.keys() {
-                out.ignore(key, JSON_KEYS, |k| object.contains_key(k));
+                // A key given as null is one the purchase does not have.
+                out.ignore(key, JSON_FIELDS, |n| {
+                    object.get(n).is_some_and(|v| !v.is_null())
+                });
             }
         }
         match json_fields(item, shop, now) {
@@ -1001,6 +1017,37 @@ mod tests {
     }
 
     #[test]
+    fn a_column_is_no_slip_for_a_field_the_file_has_by_another_name() {
+        // The file has a time (purchased_at), a purchase id and a customer:
+        // `data`, `orders` and `customers` are columns of their own; it has no
+        // store, which `score` may have meant.
+        let csv = "customer_ref,purchase_id,amount_cents,purchased_at,rate,data,orders,customers,amounts,score,Имя,имя\n";
+        let p = parse(csv.as_bytes(), Format::Csv, &shop(), Utc::now());
+        assert_eq!(
+            ignored(&p),
+            [
+                ("rate", None),
+                ("data", None),
+                ("orders", None),
+                ("customers", None),
+                ("amounts", None),
+                ("score", Some("store")),
+                ("имя", None)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_long_column_name_is_repeated_shortened() {
+        let long = "x".repeat(100_000);
+        let csv = format!("customer_ref,purchase_id,amount,purchased_at,{long}\n");
+        let p = parse(csv.as_bytes(), Format::Csv, &shop(), Utc::now());
+        assert_eq!(p.ignored.len(), 1);
+        assert_eq!(p.ignored[0].name, format!("{}…", "x".repeat(40)));
+        assert_eq!(p.ignored[0].like, None);
+    }
+
+    #[test]
     fn json_keys_not_read_are_named_once_across_purchases() {
         let json = r#"[
             {"customer_ref": "a", "purchase_id": "o-1", "amount_cents": 100,
@@ -1008,7 +1055,9 @@ mod tests {
             {"customer_ref": "b", "purchase_id": "o-2", "amount_cents": 100,
              "note": "", "purchase_at": "2026-03-01"},
             {"customer_ref": "c", "purchase_id": "o-3", "amount_cents": 100,
-             "purchased_at": "2026-03-01", "purchse_at": "2026-03-01"}
+             "purchased_at": "2026-03-01", "purchse_at": "2026-03-01"},
+            {"customer_ref": "d", "purchase_id": "o-4", "amount": "1.00",
+             "purchased_at": "2026-03-01", "store": null, "stor": "riga"}
         ]"#;
         let p = parse(json.as_bytes(), Format::Json, &shop(), Utc::now());
         // The purchase with a misspelt time has none; the one beside the
@@ -1025,7 +1074,9 @@ mod tests {
                 ("Store", Some("store")),
                 ("note", None),
                 ("purchase_at", Some("purchased_at")),
-                ("purchse_at", None)
+                ("purchse_at", None),
+                // A key given as null is one the purchase does not have.
+                ("stor", Some("store"))
             ]
         );
     }

@@ -35,11 +35,23 @@ pub fn loyalty_card(ctx: &Rc<Ctx>, container: &El, customer: &str) {
             ctx.save(&key, &fresh);
             show(&fresh, true);
         }
-        // The loader says it when the server refuses the widget.
-        Err(e) if e.refuses_the_widget() => {}
-        Err(FetchError::Network(e)) => browser::warn_unreachable(&ctx.cfg.api, &e),
         Err(e) => {
-            browser::warn(&(String::from("could not load the loyalty status: ") + &e.message()))
+            // Refused (a signature that does not match, a customer unknown or
+            // erased, the widget refused): the saved card is neither shown nor
+            // kept on this device, which may be another person's. Out of
+            // reach or failing, the server leaves it shown as not current.
+            if matches!(e, FetchError::Status(status, _) if (400..500).contains(&status)) {
+                ctx.forget(&key);
+                replace_children(&place, None);
+            }
+            match e {
+                // The loader says it when the server refuses the widget.
+                e if e.refuses_the_widget() => {}
+                FetchError::Network(e) => browser::warn_unreachable(&ctx.cfg.api, &e),
+                e => browser::warn(
+                    &(String::from("could not load the loyalty status: ") + &e.message()),
+                ),
+            }
         }
     };
     browser::get_text(&url, Box::new(shown));

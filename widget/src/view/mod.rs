@@ -21,6 +21,7 @@ use crate::i18n::Texts;
 use crate::queue::{KeyValueStore, Keys};
 use crate::sync::Syncer;
 
+pub use closing::closing_screen;
 pub use flow::flow;
 pub use kiosk::kiosk;
 pub use loyalty::loyalty_card;
@@ -54,6 +55,12 @@ impl Ctx {
         if let Some(s) = &self.storage {
             // A full storage only costs the offline copy.
             let _ = s.set(key, text);
+        }
+    }
+
+    pub fn forget(&self, key: &str) {
+        if let Some(s) = &self.storage {
+            s.remove(key);
         }
     }
 
