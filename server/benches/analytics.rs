@@ -2,7 +2,9 @@
 //!
 //! - every owner API view over the demo year (2 000 customers, ~15 000 purchases,
 //!   ~4 000 answers), through the in-process app with the owner token, median of
-//!   15 requests each; the goal is 100 ms;
+//!   15 requests each; the goal is 100 ms; with them, the page and the data
+//!   export of one customer with 3 000 purchases (a till's walk-in customer):
+//!   the export once took seconds a thousand purchases;
 //! - retention (twelve months) and RFM over 100 000 customers and 1 000 000
 //!   purchases, median of 5; the goal is 500 ms;
 //! - the CSV export of those 100 000 customers, median of 5, against its
@@ -72,8 +74,9 @@ async fn demo_year(engine: &str) -> Vec<(&'static str, Duration)> {
         "{engine}: the demo year seeded in {:.1} s",
         seeding.elapsed().as_secs_f64()
     );
+    walk_in(&db).await;
     let app = kept_server::app(db.clone(), None);
-    let views: [(&str, String); 13] = [
+    let views: [(&str, String); 15] = [
         ("survey report, 30 days", "report?period=day".into()),
         ("retention, 12 months", "analytics/retention".into()),
         (
@@ -88,6 +91,14 @@ async fn demo_year(engine: &str) -> Vec<(&'static str, Duration)> {
         ("win-back list", "win-back".into()),
         ("customers, by total", "customers?sort=total".into()),
         ("one customer", "customers/cust-0001".into()),
+        (
+            "a customer of 3 000 purchases, their page",
+            format!("customers/{WALK_IN}"),
+        ),
+        (
+            "a customer of 3 000 purchases, their data export",
+            format!("customers/{WALK_IN}/export"),
+        ),
         ("answers, text search", "answers?q=delivery".into()),
         ("inbox, new", "inbox?status=new".into()),
     ];
@@ -111,6 +122,32 @@ async fn demo_year(engine: &str) -> Vec<(&'static str, Duration)> {
         out.push((name, median(runs)));
     }
     out
+}
+
+/// The customer a till records every anonymous sale under.
+const WALK_IN: &str = "walk-in";
+
+/// Gives the demo shop a walk-in customer of 3 000 purchases over the year.
+async fn walk_in(db: &Db) {
+    let shop = db.shop(demo::SHOP_ID).await.unwrap().unwrap();
+    let today = calendar::today(shop.time_zone);
+    let purchases = (0..3_000u64)
+        .map(|k| {
+            let day = today - Days::new(k % 365);
+            NewPurchase {
+                purchase_id: format!("till-{k}"),
+                customer_ref: WALK_IN.into(),
+                amount_cents: 500 + k % 5_000,
+                points: 10,
+                purchased_at: Utc.from_utc_datetime(&day.and_hms_opt(12, 0, 0).unwrap()),
+                day,
+                store: Some("old-town".into()),
+            }
+        })
+        .collect();
+    db.import_purchases(demo::SHOP_ID, purchases, shop.churn_window_days)
+        .await
+        .unwrap();
 }
 
 /// The medians over 100 000 customers, and how long loading them took.
