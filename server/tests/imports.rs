@@ -36,7 +36,7 @@ const BAD_CSV: &str = "customer_ref,purchase_id,amount,purchased_at\n\
                        cat,imp-3,5.00,2026-02-03\n";
 
 async fn an_import_with_a_bad_row_names_it_and_stores_nothing(app: TestApp) {
-    let reply = import(&app, BAD_CSV).await;
+    let reply = app.import(BAD_CSV).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     let report: ImportReport = reply.json();
     assert_eq!(
@@ -54,11 +54,9 @@ async fn an_import_with_a_bad_row_names_it_and_stores_nothing(app: TestApp) {
     let json: serde_json::Value = reply.json();
     assert_eq!(json["errors"][0]["code"], "not_an_amount");
     assert_eq!(json["errors"][0]["value"], "ten");
-    let reply = import(
-        &app,
-        "customer_ref,purchase_id,amount,purchased_at\n,imp-9,1.00,2026-02-01\n",
-    )
-    .await;
+    let reply = app
+        .import("customer_ref,purchase_id,amount,purchased_at\n,imp-9,1.00,2026-02-01\n")
+        .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     let json: serde_json::Value = reply.json();
     assert_eq!(
@@ -128,7 +126,7 @@ async fn a_clean_import_stores_once_reports_progress_and_re_imports_as_duplicate
         ),
         (2500, 2500, 0, 700)
     );
-    let again = import(&app, csv).await;
+    let again = app.import(csv).await;
     let report: ImportReport = again.json();
     assert_eq!((report.imported, report.duplicates), (0, 2500));
     let c0: CustomerDetail = app.owner_get("customers/c0").await;
@@ -173,18 +171,6 @@ fn big_csv(rows: usize, customers: usize) -> String {
         ));
     }
     csv
-}
-
-/// `csv` imported through the owner API, answered as one JSON document.
-async fn import(app: &TestApp, csv: impl Into<Vec<u8>>) -> common::Reply {
-    app.owner_send(
-        Method::POST,
-        "import",
-        "text/csv",
-        csv.into(),
-        "application/json",
-    )
-    .await
 }
 
 /// Starts a streamed import of `csv`; its lines arrive on the receiver as the
@@ -360,7 +346,7 @@ async fn a_customer_with_more_purchases_than_a_chunk_spans_several_counted_once(
         "the next page of purchases"
     );
     // Again: every purchase a duplicate, no customer counted.
-    let reply = import(&app, csv).await;
+    let reply = app.import(csv).await;
     let again: ImportReport = reply.json();
     assert_eq!(
         (again.imported, again.duplicates, again.customers),
@@ -417,7 +403,7 @@ async fn an_import_stopped_part_way_keeps_its_chunks_and_the_same_file_finishes_
     );
     assert_eq!(purchases_stored(&app).await, report.imported + 1);
     // The same file again names the conflicting row and stores nothing.
-    let reply = import(&app, csv.clone()).await;
+    let reply = app.import(csv.clone()).await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
     let refused: ImportReport = reply.json();
     assert_eq!(refused.errors[0].row, rows as u64 + 1, "{refused:?}");
@@ -427,7 +413,7 @@ async fn an_import_stopped_part_way_keeps_its_chunks_and_the_same_file_finishes_
         .filter(|l| !l.contains(&format!(",{last_id},")))
         .map(|l| format!("{l}\n"))
         .collect();
-    let reply = import(&app, fixed).await;
+    let reply = app.import(fixed).await;
     reply.assert_ok();
     let finished: ImportReport = reply.json();
     assert_eq!(
@@ -590,7 +576,7 @@ async fn the_dashboards_streamed_import_counts_against_the_rows(app: TestApp) {
 async fn columns_not_read_are_named_done_or_refused(app: TestApp) {
     let csv = "customer_ref,purchase_id,amount,purchased_at,stor,name\n\
                ann,imp-1,10.00,2026-02-01,old-town,Ann\n";
-    let reply = import(&app, csv).await;
+    let reply = app.import(csv).await;
     assert_eq!(reply.status, StatusCode::OK);
     let json: serde_json::Value = reply.json();
     assert_eq!(json["imported"], 1);
@@ -602,7 +588,7 @@ async fn columns_not_read_are_named_done_or_refused(app: TestApp) {
     assert_eq!(ann.purchases[0].store, None, "the store was not read");
 
     let refused = "customer_ref,purchase_id,amont,purchased_at\nbob,imp-2,10.00,2026-02-01\n";
-    let reply = import(&app, refused).await;
+    let reply = app.import(refused).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     let json: serde_json::Value = reply.json();
     assert_eq!(json["errors"][0]["code"], "column_missing");
@@ -671,7 +657,7 @@ async fn stores_not_set_up_are_named(app: TestApp) {
                eve,imp-7,1,2026-02-07,north\n\
                eve,imp-8,1,2026-02-08,01\n\
                eve,imp-9,1,2026-02-09,\n";
-    let reply = import(&app, csv).await;
+    let reply = app.import(csv).await;
     assert_eq!(reply.status, StatusCode::OK);
     let json: serde_json::Value = reply.json();
     assert_eq!(json["imported"], 5);

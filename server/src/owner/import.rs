@@ -3,6 +3,7 @@
 //! and the report says which rows and why. A clean file is written in chunks,
 //! idempotent on purchase id (a re-import stores nothing twice).
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use axum::body::Bytes;
@@ -69,8 +70,11 @@ impl Parsed {
         if name.is_empty()
             || self.ignored.len() >= MAX_LISTED_NAMES
             || fields.iter().any(|names| names.contains(&name))
-            || self.ignored.iter().any(|f| f.name == shortened(name))
         {
+            return;
+        }
+        let name_shown = shortened(name);
+        if self.ignored.iter().any(|f| f.name == name_shown) {
             return;
         }
         let absent: Vec<&str> = fields
@@ -79,20 +83,22 @@ impl Parsed {
             .flat_map(|names| names.iter().copied())
             .collect();
         self.ignored.push(IgnoredField {
-            name: shortened(name),
+            name: name_shown.into_owned(),
             like: nearest(name, &absent),
         });
     }
 }
 
-/// Most characters of a column's name a report repeats.
-const NAME_SHOWN_CHARS: usize = 40;
+/// Most characters of a value or a column's name a report repeats.
+const SHOWN_CHARS: usize = 40;
 
-/// `name` as a report repeats it: at most [`NAME_SHOWN_CHARS`] characters.
-fn shortened(name: &str) -> String {
-    match name.char_indices().nth(NAME_SHOWN_CHARS) {
-        Some((end, _)) => format!("{}…", &name[..end]),
-        None => name.to_string(),
+/// `text` as a report repeats it: at most [`SHOWN_CHARS`] characters, then
+/// an ellipsis; borrowed when it is that short (the common case, read for
+/// each key of each purchase).
+fn shortened(text: &str) -> Cow<'_, str> {
+    match text.char_indices().nth(SHOWN_CHARS) {
+        Some((end, _)) => Cow::Owned(format!("{}…", &text[..end])),
+        None => Cow::Borrowed(text),
     }
 }
 
@@ -101,7 +107,7 @@ fn shortened(name: &str) -> String {
 /// for a name of six letters or more, the nearest. `name` (a customer's name)
 /// is no slip for `date`, two letters from it.
 fn nearest(name: &str, known: &[&str]) -> Option<String> {
-    let name: Vec<char> = name.chars().take(NAME_SHOWN_CHARS + 1).collect();
+    let name: Vec<char> = name.chars().take(SHOWN_CHARS + 1).collect();
     let allowed = (name.len() / 3).clamp(1, 2);
     known
         .iter()
@@ -392,15 +398,11 @@ fn parse_json(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
 }
 
 /// A JSON value as a problem quotes it: a string as written, anything else
-/// as JSON; at most 40 characters.
+/// as JSON; at most [`SHOWN_CHARS`] characters.
 fn shown(value: &Value) -> String {
-    let text = match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    match text.char_indices().nth(40) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text,
+    match value {
+        Value::String(s) => shortened(s).into_owned(),
+        other => shortened(&other.to_string()).into_owned(),
     }
 }
 

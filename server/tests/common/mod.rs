@@ -390,8 +390,9 @@ impl TestApp {
         reply.json()
     }
 
-    /// Imports `csv` into the demo shop, which must take it whole.
-    pub async fn import_csv(&self, csv: String) {
+    /// `csv` imported into the demo shop through the owner API, answered as
+    /// one JSON document.
+    pub async fn import(&self, csv: impl Into<Vec<u8>>) -> Reply {
         self.owner_send(
             Method::POST,
             "import",
@@ -400,7 +401,11 @@ impl TestApp {
             "application/json",
         )
         .await
-        .assert_ok();
+    }
+
+    /// Imports `csv` into the demo shop, which must take it whole.
+    pub async fn import_csv(&self, csv: String) {
+        self.import(csv).await.assert_ok();
     }
 
     /// `method` on `rest` of the demo shop's owner API, as its owner.

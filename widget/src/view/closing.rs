@@ -5,9 +5,7 @@ use crate::dom::{El, Listeners, el};
 use crate::i18n::Texts;
 
 /// The closing section and its heading (to move focus to); with `next`, a
-/// "Next customer" button (the kiosk) that runs it. Built in one place for its
-/// two callers (the flow's end, a link answered here): not inlined into both.
-#[inline(never)]
+/// "Next customer" button (the kiosk) that runs it.
 pub fn closing_screen(
     closing: Closing,
     t: &'static Texts,
