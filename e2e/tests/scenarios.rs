@@ -1076,6 +1076,18 @@ async fn a_page_on_an_origin_the_shop_did_not_list_shows_nothing_and_says_why() 
         .open(&env.unlisted_shop_url(&[("customer", "alice")]))
         .await?;
     refused_in_one_line(&w, "is not allowed").await?;
+    // The snippet with the shop's rules, on a page where a survey would be
+    // due: the server sends the generic loader to a page the API refuses, so
+    // nothing of the widget is downloaded before the refusal.
+    let w = env
+        .open(&env.unlisted_shop_url(&[("loader", "shop"), ("order", "o-1")]))
+        .await?;
+    refused_in_one_line(&w, "is not allowed").await?;
+    let downloads = w.downloads().await?;
+    assert!(
+        downloads.iter().all(|(url, _)| !url.contains("kept-widget")),
+        "{downloads:#?}"
+    );
     env.close().await;
     Ok(())
 }

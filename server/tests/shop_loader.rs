@@ -9,7 +9,7 @@ mod common;
 use std::io::Read;
 
 use axum::http::{Method, StatusCode};
-use common::{Reply, TestApp};
+use common::{ORIGIN, Reply, TestApp};
 use kept_server::AppConfig;
 use kept_server::demo;
 use kept_server::rate_limit::{Quota, RateLimits};
@@ -20,6 +20,7 @@ on_both_engines!(
     the_loader_asked_with_a_key_carries_the_rules_of_an_unknown_visitor,
     the_loader_with_rules_is_cached_a_minute_by_its_etag_and_compressed_at_best,
     whatever_stands_in_the_way_gets_the_generic_loader,
+    a_page_on_an_origin_the_shop_did_not_list_gets_the_generic_loader,
 );
 
 /// A built loader, as `scripts/build-widget.sh` leaves it: the slot for the
@@ -160,4 +161,68 @@ async fn whatever_stands_in_the_way_gets_the_generic_loader(app: TestApp) {
         unbuilt.get("/widget/kept.js?key=pk_demo").await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+/// With the rules, a page on an origin the API refuses would decide a survey
+/// due and download the whole widget before its texts were refused; the
+/// generic loader asks for the plan and says the refusal, downloading nothing
+/// more. The page's origin is its `Referer`; without one, the rules.
+async fn a_page_on_an_origin_the_shop_did_not_list_gets_the_generic_loader(app: TestApp) {
+    let (app, _dist) = with_loader(app, LOADER, RateLimits::default());
+    let from = |page: &str| {
+        let app = &app;
+        let page = page.to_string();
+        async move {
+            app.get_with("/widget/kept.js?key=pk_demo", &[("referer", &page)])
+                .await
+        }
+    };
+    for elsewhere in [
+        "https://elsewhere.example/",
+        "https://elsewhere.example/products?x=1",
+        // Scheme and port are the origin too.
+        &format!("http://{}/", ORIGIN.trim_start_matches("https://")),
+        &format!("{ORIGIN}:8443/thanks"),
+    ] {
+        let loader = from(elsewhere).await;
+        assert_eq!(loader.status, StatusCode::OK, "{elsewhere}");
+        assert_eq!(&loader.body[..], LOADER.as_bytes(), "{elsewhere}");
+        assert_eq!(
+            loader.header("cache-control"),
+            Some("no-cache"),
+            "{elsewhere}"
+        );
+    }
+    // The shop's pages, as browsers send them: the origin alone (another
+    // site's default), or the whole address.
+    for listed in [
+        format!("{ORIGIN}/"),
+        format!("{ORIGIN}/thanks?order=o-1#top"),
+    ] {
+        assert_eq!(
+            shop_in(&from(&listed).await)["key"],
+            demo::PUBLIC_KEY,
+            "{listed}"
+        );
+    }
+    // The Kept server's own pages (kiosks, the demo shop) are its API's too.
+    let own = app
+        .get_with(
+            "/widget/kept.js?key=pk_demo",
+            &[
+                ("host", "kept.example"),
+                ("referer", "https://kept.example/kiosk"),
+            ],
+        )
+        .await;
+    assert_eq!(shop_in(&own)["key"], demo::PUBLIC_KEY);
+    // No origin to check (no `Referer`, a page read from a file, garbage): the
+    // rules, and the API refuses the texts where it must.
+    for unknown in ["file:///home/shop/index.html", "not an address", "null"] {
+        assert_eq!(
+            shop_in(&from(unknown).await)["key"],
+            demo::PUBLIC_KEY,
+            "{unknown}"
+        );
+    }
 }

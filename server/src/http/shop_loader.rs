@@ -11,16 +11,24 @@
 //! (`…/c/hotjar-<site>.js`).
 //!
 //! Whatever stands in the way (an unknown key, the widget's rate limits, the
-//! store not answering) serves the generic `kept.js` instead: a script that
-//! fails to load says nothing, while the generic loader asks for the plan and
-//! says in the server's words what is wrong.
+//! store not answering, a page on an origin the shop did not list) serves the
+//! generic `kept.js` instead: a script that fails to load says nothing, while
+//! the generic loader asks for the plan and says in the server's words what is
+//! wrong. With the rules, a page on an origin the API refuses would decide a
+//! survey due and download the whole widget before the refusal of its texts;
+//! the generic loader downloads nothing past the plan's refusal. The page's
+//! origin is the request's `Referer` (browsers send at least the origin of a
+//! cross-origin page by default); without one the rules are served, and the
+//! API still refuses the texts. Both answers are right for any page (the
+//! generic one costs a request more), so a cache that keeps one for another
+//! page does no harm and no `Vary: Referer` splits the cache.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::{Query, Request, State};
 use axum::http::Method;
-use axum::http::header::{self, HeaderValue};
+use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use kept_shared::DecisionRules;
@@ -69,7 +77,7 @@ pub async fn with_rules(State(s): State<Arc<ShopLoader>>, req: Request, next: Ne
     if s.throttle.spend_widget(&req, &key).is_err() {
         return generic(req, next).await;
     }
-    match s.loader_for(&key).await {
+    match s.loader_for(&key, req.headers()).await {
         Ok(Some(body)) => super::cacheable::respond(
             req.headers(),
             body,
@@ -97,11 +105,17 @@ async fn generic(req: Request, next: Next) -> Response {
 
 impl ShopLoader {
     /// The loader with the rules of the shop whose public key is `key`; `None`
-    /// when no shop has it, or the built loader has no slot for them.
-    async fn loader_for(&self, key: &str) -> Result<Option<Vec<u8>>, DbError> {
+    /// when no shop has it, the page asking is on an origin the shop's API
+    /// refuses, or the built loader has no slot for them.
+    async fn loader_for(&self, key: &str, headers: &HeaderMap) -> Result<Option<Vec<u8>>, DbError> {
         let Some(shop) = super::widget::shop_of_key(self.db.as_ref(), key).await? else {
             return Ok(None);
         };
+        if let Some(page) = page_origin(headers)
+            && !super::widget::origin_allowed(&shop, &page, headers)
+        {
+            return Ok(None);
+        }
         // Read each time, as the generic file is served: a rebuilt widget
         // (new hashed names) is never paired with an old loader.
         let loader = match tokio::fs::read_to_string(&self.loader).await {
@@ -117,6 +131,14 @@ impl ShopLoader {
                 .into_bytes(),
         ))
     }
+}
+
+/// The origin of the page that asks for the loader, from its `Referer`: `None`
+/// without one, or with one that names no origin to check (`file:`, opaque).
+fn page_origin(headers: &HeaderMap) -> Option<String> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let origin = url::Url::parse(referer).ok()?.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
 }
 
 /// `json` with every character past ASCII written as a `\u` escape (they can

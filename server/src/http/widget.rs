@@ -268,7 +268,7 @@ async fn loyalty_status(
 
 /// Whether `origin` may call the shop's widget API from a browser: one the shop
 /// listed, or the Kept server's own (its kiosk and demo pages).
-fn origin_allowed(shop: &Shop, origin: &str, headers: &HeaderMap) -> bool {
+pub(super) fn origin_allowed(shop: &Shop, origin: &str, headers: &HeaderMap) -> bool {
     if shop.allowed_origins.iter().any(|a| a == origin) {
         return true;
     }
