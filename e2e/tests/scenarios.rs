@@ -430,6 +430,34 @@ async fn purchase_from_the_back_office_shows_as_points_and_tier() -> Result<()> 
     )
     .await?;
     assert!(!w.exists(".kept-loyalty").await?);
+    // The shop's developer is told, once, what the signature costs.
+    let wrong_sig = |name: &'static str| {
+        move |l: &kept_e2e::ConsoleLine| {
+            l.text.starts_with(&format!(
+                "[kept] data-{name}-sig is not the shop's signature of data-{name}"
+            ))
+        }
+    };
+    w.wait_for_console("the customer's signature said", wrong_sig("customer"))
+        .await?;
+    // A page with the shop's rules in `kept.js?key=…` and a survey due for its
+    // order: the plan with the texts says the order's signature is not the
+    // shop's; the survey is asked all the same, for anyone.
+    w.goto(&env.shop_url(&[
+        ("loader", "shop"),
+        ("order", "o-forged"),
+        ("order-sig", &forged),
+        ("survey", NPS),
+    ]))
+    .await?;
+    w.wait_for(&survey_screen(NPS)).await?;
+    let console = w
+        .wait_for_console("the order's signature said", wrong_sig("order"))
+        .await?;
+    for name in ["customer", "order"] {
+        let said = console.iter().filter(|l| wrong_sig(name)(l)).count();
+        assert_eq!(said, 1, "{name}, once: {console:#?}");
+    }
     env.close().await;
     Ok(())
 }
@@ -1085,7 +1113,9 @@ async fn a_page_on_an_origin_the_shop_did_not_list_shows_nothing_and_says_why() 
     refused_in_one_line(&w, "is not allowed").await?;
     let downloads = w.downloads().await?;
     assert!(
-        downloads.iter().all(|(url, _)| !url.contains("kept-widget")),
+        downloads
+            .iter()
+            .all(|(url, _)| !url.contains("kept-widget")),
         "{downloads:#?}"
     );
     env.close().await;

@@ -93,6 +93,52 @@ pub async fn display_plan(
     })
 }
 
+/// What the page got wrong in its signatures, in words for the shop's
+/// developer (the loader says each in the browser's console, `plan.warnings`):
+/// a signature given that is not the shop's for its reference. The plan is
+/// served all the same, as for a visitor the server knows nothing of: the
+/// visitor still gets the surveys for anyone, but nothing only the server
+/// knows of them, and their answers are unverified (refused where the shop
+/// takes only verified ones), which would otherwise show nowhere but in the
+/// owner's figures. A reference without a signature is the shop's choice, and
+/// no mistake.
+pub fn signature_warnings(shop: &Shop, request: &PlanRequest) -> Vec<String> {
+    let consequence = if shop.require_verified {
+        "their answers are refused, since this shop takes only verified ones"
+    } else {
+        "their answers count as unverified"
+    };
+    [
+        (
+            Signed::Customer,
+            "customer",
+            &request.customer,
+            &request.customer_sig,
+            "the visitor is treated as unknown (no audience of customers, no loyalty card)",
+        ),
+        (
+            Signed::Order,
+            "order",
+            &request.order,
+            &request.order_sig,
+            "what was answered for this order elsewhere is not known",
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(what, name, reference, signature, unknown)| {
+        let (reference, signature) = (reference.as_deref()?, signature.as_deref()?);
+        signed(&shop.widget_secret, what, Some(reference), Some(signature))
+            .is_none()
+            .then(|| {
+                format!(
+                    "data-{name}-sig is not the shop's signature of data-{name} {reference:?} \
+                     (made with another widget secret, or of another reference?): {unknown}, and {consequence}"
+                )
+            })
+    })
+    .collect()
+}
+
 /// Keeps, of each text and label, only the one `locale` shows (by the widget's
 /// own fallbacks: the locale, its language, the survey's default, any).
 fn only_for(mut survey: Survey, locale: &str) -> Survey {

@@ -272,4 +272,89 @@ on_both_engines!(
     batches_answering_the_same_orders_at_once_never_deadlock,
     a_shop_can_take_only_verified_answers_and_make_a_new_secret,
     the_plan_tells_what_only_the_server_knows_only_of_signed_references,
+    a_signature_that_does_not_match_is_a_warning_in_the_plan,
 );
+
+/// A signature given that is not the shop's (another widget secret, another
+/// reference) is a mistake of the shop's page: its plan says so in
+/// `warnings`, which the loader writes in the console, with what it costs;
+/// the plan itself is the one for a visitor the server knows nothing of. A
+/// reference without a signature is no mistake, and a right one none either.
+async fn a_signature_that_does_not_match_is_a_warning_in_the_plan(app: TestApp) {
+    let warnings = |query: String| {
+        let app = &app;
+        async move {
+            let reply = app
+                .get(&format!("{}?{query}", api::plan(demo::PUBLIC_KEY)))
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{query}");
+            let plan: serde_json::Value = reply.json();
+            let rules: serde_json::Value = app
+                .get(&format!(
+                    "{}?{query}&texts=false",
+                    api::plan(demo::PUBLIC_KEY)
+                ))
+                .await
+                .json();
+            assert_eq!(plan["warnings"], rules["warnings"], "the rules warn too");
+            plan["warnings"]
+                .as_array()
+                .map(|w| {
+                    w.iter()
+                        .map(|w| w.as_str().unwrap().to_string())
+                        .collect::<Vec<String>>()
+                })
+                .unwrap_or_default()
+        }
+    };
+    let (alice, o1) = (sig(Signed::Customer, "alice"), sig(Signed::Order, "o-1"));
+    for fine in [
+        String::new(),
+        "customer=alice&order=o-1".to_string(),
+        format!("customer=alice&customer_sig={alice}&order=o-1&order_sig={o1}"),
+    ] {
+        assert_eq!(warnings(fine.clone()).await, Vec::<String>::new(), "{fine}");
+    }
+    // Bob's signature on Alice's page.
+    let bob = sig(Signed::Customer, "bob");
+    let said = warnings(format!("customer=alice&customer_sig={bob}")).await;
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].starts_with(
+            "data-customer-sig is not the shop's signature of data-customer \"alice\""
+        ) && said[0].contains("treated as unknown")
+            && said[0].contains("count as unverified"),
+        "{said:?}"
+    );
+    // An order's signature as the customer's, and the order's made with
+    // another secret: both said, the customer first.
+    let elsewhere = kept_server::signatures::sign("ws_another", Signed::Order, "o-1");
+    let said = warnings(format!(
+        "customer=alice&customer_sig={o1}&order=o-1&order_sig={elsewhere}"
+    ))
+    .await;
+    assert_eq!(said.len(), 2, "{said:?}");
+    assert!(said[0].starts_with("data-customer-sig "), "{said:?}");
+    assert!(
+        said[1].starts_with("data-order-sig is not the shop's signature of data-order \"o-1\"")
+            && said[1].contains("answered for this order elsewhere"),
+        "{said:?}"
+    );
+    // Where the shop takes only verified answers, the answers are refused.
+    let view: serde_json::Value = owner(&app, Method::GET, "settings", None).await.json();
+    let mut settings: ShopSettings = serde_json::from_value(view["settings"].clone()).unwrap();
+    settings.require_verified = true;
+    let saved = owner(
+        &app,
+        Method::PUT,
+        "settings",
+        Some(&serde_json::to_string(&settings).unwrap()),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::OK);
+    let said = warnings(format!("order=o-1&order_sig={elsewhere}")).await;
+    assert!(
+        said.len() == 1 && said[0].contains("their answers are refused"),
+        "{said:?}"
+    );
+}

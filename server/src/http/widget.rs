@@ -17,12 +17,12 @@ use kept_shared::{
     WidgetEvents,
 };
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::{ApiResult, Failure};
 use super::kiosk;
 use crate::db::{Database, Db, DbError, Shop, WidgetEventCount};
-use crate::plan::{PlanRequest, display_plan};
+use crate::plan::{PlanRequest, display_plan, signature_warnings};
 use crate::rate_limit::Buckets;
 use crate::signatures::{self, Signed};
 use crate::{ingest, loyalty};
@@ -83,6 +83,23 @@ struct PlanQuery {
     texts: Option<bool>,
 }
 
+/// A plan with what the page got wrong (`plan::signature_warnings`), which the
+/// loader says in the console: `warnings`, only when there are any. Beside the
+/// plan, not in its type: the widget has no use for them.
+#[derive(Serialize)]
+struct Warned<T> {
+    #[serde(flatten)]
+    plan: T,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
+}
+
+impl<T> Warned<T> {
+    fn new(plan: T, warnings: Vec<String>) -> Self {
+        Warned { plan, warnings }
+    }
+}
+
 /// The loader's display plan for this visitor (`shared/targeting.md`).
 async fn plan(
     State(db): State<Db>,
@@ -127,10 +144,11 @@ async fn plan(
         order_sig: signature("order_sig", q.order_sig)?,
     };
     let plan = display_plan(db.as_ref(), &shop, &request).await?;
+    let warnings = signature_warnings(&shop, &request);
     let body = if q.texts == Some(false) {
-        serde_json::to_vec(&DecisionRules::from(&plan))
+        serde_json::to_vec(&Warned::new(DecisionRules::from(&plan), warnings))
     } else {
-        serde_json::to_vec(&plan)
+        serde_json::to_vec(&Warned::new(plan, warnings))
     }
     .map_err(DbError::internal)?;
     // Kept's own pages (the survey editor's preview, the demo shop, kiosks and
