@@ -35,13 +35,21 @@ const AT: &[&str] = &["purchased_at", "date"];
 const STORE: &[&str] = &["store"];
 /// Every column name a CSV file's header may use.
 const CSV_COLUMNS: &[&[&str]] = &[CUSTOMER, PURCHASE, AMOUNT, AT, STORE];
-/// The keys a JSON purchase may have, each field's (`json_fields` reads them).
+/// Each field's own name: the one a report names it by, and a JSON
+/// purchase's key for it (the amount has two, in units or in cents).
+const CUSTOMER_REF: &str = CUSTOMER[0];
+const PURCHASE_ID: &str = PURCHASE[0];
+const AMOUNT_IN_UNITS: &str = AMOUNT[0];
+const AMOUNT_IN_CENTS: &str = AMOUNT[1];
+const PURCHASED_AT: &str = AT[0];
+const STORE_ID: &str = STORE[0];
+/// Every key a JSON purchase may have, by field (`json_fields` reads them).
 const JSON_FIELDS: &[&[&str]] = &[
-    &["customer_ref"],
-    &["purchase_id"],
-    &["amount", "amount_cents"],
-    &["purchased_at"],
-    &["store"],
+    &[CUSTOMER_REF],
+    &[PURCHASE_ID],
+    &[AMOUNT_IN_UNITS, AMOUNT_IN_CENTS],
+    &[PURCHASED_AT],
+    &[STORE_ID],
 ];
 
 /// The file's format.
@@ -257,8 +265,8 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
     }
     let customer = column(CUSTOMER);
     let purchase = column(PURCHASE);
-    let amount = column(&["amount"]);
-    let cents = column(&["amount_cents"]);
+    let amount = column(&[AMOUNT_IN_UNITS]);
+    let cents = column(&[AMOUNT_IN_CENTS]);
     let at = column(AT);
     let store = column(STORE);
     for (names, found) in [
@@ -419,10 +427,10 @@ fn json_fields(item: &Value, shop: &Shop, now: DateTime<Utc>) -> Option<Fields> 
         }),
     };
     Some(Fields {
-        customer_ref: text("customer_ref"),
-        purchase_id: text("purchase_id"),
+        customer_ref: text(CUSTOMER_REF),
+        purchase_id: text(PURCHASE_ID),
         // In cents, or in currency units as CSV gives it (`"12.50"`, `12.5`).
-        amount_cents: match (present("amount_cents"), present("amount")) {
+        amount_cents: match (present(AMOUNT_IN_CENTS), present(AMOUNT_IN_UNITS)) {
             (None, None) => Err(ImportProblem::AmountMissing),
             (Some(v), None) => v
                 .as_u64()
@@ -431,16 +439,16 @@ fn json_fields(item: &Value, shop: &Shop, now: DateTime<Utc>) -> Option<Fields> 
             (Some(_), Some(_)) => Err(ImportProblem::AmountTwice),
         },
         // A date without a time is noon of that day in the shop's zone, as in CSV.
-        purchased_at: match present("purchased_at") {
+        purchased_at: match present(PURCHASED_AT) {
             None => Err(ImportProblem::Missing),
             Some(Value::String(at)) => purchase_time(at, shop, now),
             Some(other) => Err(ImportProblem::NotATime {
                 value: shown(other),
             }),
         },
-        store: match present("store") {
+        store: match present(STORE_ID) {
             None => Ok(None),
-            Some(_) => text("store").map(|s| Some(s).filter(|s| !s.is_empty())),
+            Some(_) => text(STORE_ID).map(|s| Some(s).filter(|s| !s.is_empty())),
         },
     })
 }
@@ -557,11 +565,11 @@ fn check_row(row: u64, fields: Fields, out: &mut Parsed) {
         }
         Err(problem) => fail(field, problem.clone()),
     };
-    reference("customer_ref", &fields.customer_ref);
-    reference("purchase_id", &fields.purchase_id);
+    reference(CUSTOMER_REF, &fields.customer_ref);
+    reference(PURCHASE_ID, &fields.purchase_id);
     if !matches!(fields.store, Ok(None)) {
         reference(
-            "store",
+            STORE_ID,
             &fields.store.clone().map(Option::unwrap_or_default),
         );
     }
@@ -571,10 +579,10 @@ fn check_row(row: u64, fields: Fields, out: &mut Parsed) {
         }),
         read => read,
     }
-    .map_err(|problem| fail("amount", problem));
+    .map_err(|problem| fail(AMOUNT_IN_UNITS, problem));
     let purchased_at = fields
         .purchased_at
-        .map_err(|problem| fail("purchased_at", problem));
+        .map_err(|problem| fail(PURCHASED_AT, problem));
     let (Ok(customer_ref), Ok(purchase_id), Ok(amount_cents), Ok(purchased_at), Ok(store), true) = (
         fields.customer_ref,
         fields.purchase_id,
@@ -609,7 +617,7 @@ fn check_repeated_ids(parsed: &mut Parsed) {
             {
                 errors.push(ImportRowError::new(
                     *row,
-                    Some("purchase_id"),
+                    Some(PURCHASE_ID),
                     ImportProblem::RepeatedPurchase {
                         purchase_id: r.purchase_id.clone(),
                         first_row: *first,
@@ -705,7 +713,7 @@ async fn import(
         .map(|(row, r)| {
             ImportRowError::new(
                 *row,
-                Some("purchase_id"),
+                Some(PURCHASE_ID),
                 ImportProblem::RecordedOtherwise {
                     purchase_id: r.purchase_id.clone(),
                 },
@@ -727,7 +735,7 @@ async fn import(
         let Some(points) = points_earned(r.amount_cents, shop.points_per_unit) else {
             return Err(ImportFailure::Rows(refused(vec![ImportRowError::new(
                 row,
-                Some("amount"),
+                Some(AMOUNT_IN_UNITS),
                 ImportProblem::PointsTooLarge,
             )])));
         };
@@ -844,7 +852,7 @@ async fn recorded_meanwhile(
         .map(|(id, _, _)| {
             ImportRowError::new(
                 row_of.get(id).copied().unwrap_or(0),
-                Some("purchase_id"),
+                Some(PURCHASE_ID),
                 ImportProblem::RecordedOtherwise {
                     purchase_id: id.clone(),
                 },
