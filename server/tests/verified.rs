@@ -189,19 +189,24 @@ async fn owner(app: &TestApp, method: Method, rest: &str, body: Option<&str>) ->
     .await
 }
 
-async fn a_shop_can_take_only_verified_answers_and_make_a_new_secret(app: TestApp) {
-    let view: serde_json::Value = owner(&app, Method::GET, "settings", None).await.json();
+/// Turns on the demo shop's setting "Store only verified answers", off until then.
+async fn take_only_verified_answers(app: &TestApp) {
+    let view: serde_json::Value = owner(app, Method::GET, "settings", None).await.json();
     let mut settings: ShopSettings = serde_json::from_value(view["settings"].clone()).unwrap();
     assert!(!settings.require_verified);
     settings.require_verified = true;
     let saved = owner(
-        &app,
+        app,
         Method::PUT,
         "settings",
         Some(&serde_json::to_string(&settings).unwrap()),
     )
     .await;
     assert_eq!(saved.status, StatusCode::OK, "{:?}", saved.body);
+}
+
+async fn a_shop_can_take_only_verified_answers_and_make_a_new_secret(app: TestApp) {
+    take_only_verified_answers(&app).await;
     let unsigned = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 9).build();
     let signed = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 9)
         .order("o-1")
@@ -341,17 +346,7 @@ async fn a_signature_that_does_not_match_is_a_warning_in_the_plan(app: TestApp) 
         "{said:?}"
     );
     // Where the shop takes only verified answers, the answers are refused.
-    let view: serde_json::Value = owner(&app, Method::GET, "settings", None).await.json();
-    let mut settings: ShopSettings = serde_json::from_value(view["settings"].clone()).unwrap();
-    settings.require_verified = true;
-    let saved = owner(
-        &app,
-        Method::PUT,
-        "settings",
-        Some(&serde_json::to_string(&settings).unwrap()),
-    )
-    .await;
-    assert_eq!(saved.status, StatusCode::OK);
+    take_only_verified_answers(&app).await;
     let said = warnings(format!("order=o-1&order_sig={elsewhere}")).await;
     assert!(
         said.len() == 1 && said[0].contains("their answers are refused"),
