@@ -52,7 +52,9 @@ async fn settings_are_checked_saved_and_logged(app: TestApp) {
     assert_eq!(view.public_key, demo::PUBLIC_KEY);
     let mut s = view.settings;
     s.name = "Northwind Roasters".into();
-    s.allowed_origins.push("https://Northwind.Example".into());
+    // As the owner may type it: a browser writes no default port.
+    s.allowed_origins
+        .push("https://Northwind.Example:443".into());
     s.tiers[1].labels.insert("de".into(), "Silber".into());
     let reply = owner(
         &app,
@@ -78,6 +80,22 @@ async fn settings_are_checked_saved_and_logged(app: TestApp) {
         )
         .await;
     assert_eq!(cors.status, StatusCode::OK);
+    // One listed by an earlier release with its default port still matches.
+    app.db
+        .set_allowed_origins(demo::SHOP_ID, vec!["http://legacy.example:80".into()])
+        .await
+        .unwrap();
+    let legacy = app
+        .get_with(
+            &api::surveys(demo::PUBLIC_KEY),
+            &[("origin", "http://legacy.example")],
+        )
+        .await;
+    assert_eq!(legacy.status, StatusCode::OK);
+    app.db
+        .set_allowed_origins(demo::SHOP_ID, saved.settings.allowed_origins.clone())
+        .await
+        .unwrap();
     let status: kept_shared::LoyaltyStatus = app.get(&common::signed_loyalty("alice")).await.json();
     assert_eq!(status.tier_name("de"), "Silber");
 

@@ -114,17 +114,24 @@ fn err(field: impl Into<String>, problem: FieldProblem) -> FieldError {
     FieldError::new(field, problem)
 }
 
-/// `https://shop.example` as a browser sends it in `Origin`: scheme and host (and
-/// a port), lower case, no path. `None` for anything else.
+/// `https://shop.example` as a browser sends it in `Origin` (RFC 6454): scheme
+/// and host (and a port), lower case, no path; a scheme's default port, and a
+/// port's leading zeros, left out, since an origin listed with them would
+/// match no page. `None` for anything else.
 pub fn normalize_origin(origin: &str) -> Option<String> {
     let (scheme, rest) = origin.trim().split_once("://")?;
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "https" && scheme != "http" {
         return None;
     }
-    let (host, port) = match rest.rsplit_once(':') {
-        Some((h, p)) if !h.ends_with(']') || rest.starts_with('[') => (h, Some(p)),
-        _ => (rest, None),
+    // An IPv6 host is in brackets, its colons no port's.
+    let (host, port) = match (rest.starts_with('['), rest.rfind(':')) {
+        (true, _) => match rest.split_once("]:") {
+            Some((h, p)) => (&rest[..h.len() + 1], Some(p)),
+            None => (rest, None),
+        },
+        (false, Some(i)) => (&rest[..i], Some(&rest[i + 1..])),
+        (false, None) => (rest, None),
     };
     let host_ok = !host.is_empty()
         && (host
@@ -135,13 +142,22 @@ pub fn normalize_origin(origin: &str) -> Option<String> {
                 && host[1..host.len() - 1]
                     .chars()
                     .all(|c| c.is_ascii_hexdigit() || c == ':')));
-    let port_ok = port.is_none_or(|p| {
-        !p.is_empty()
-            && p.len() <= 5
-            && p.chars().all(|c| c.is_ascii_digit())
-            && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n))
-    });
-    (host_ok && port_ok).then(|| format!("{scheme}://{}", rest.to_ascii_lowercase()))
+    let port = match port {
+        None => None,
+        Some(p) if !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()) => {
+            Some(p.parse::<u16>().ok().filter(|&n| n > 0)?)
+        }
+        Some(_) => return None,
+    };
+    if !host_ok {
+        return None;
+    }
+    let default_port = if scheme == "https" { 443 } else { 80 };
+    let host = host.to_ascii_lowercase();
+    Some(match port {
+        Some(p) if p != default_port => format!("{scheme}://{host}:{p}"),
+        _ => format!("{scheme}://{host}"),
+    })
 }
 
 /// A locale code: `en`, `uk`, `pt-BR` (2–3 letters, optionally a region).
@@ -587,12 +603,48 @@ mod tests {
     }
 
     #[test]
-    fn origins_and_locales() {
-        assert_eq!(
-            normalize_origin("http://[::1]:3000").as_deref(),
-            Some("http://[::1]:3000")
-        );
-        assert_eq!(normalize_origin("https://shop.example:0"), None);
+    fn origins_are_written_as_browsers_write_them() {
+        for (listed, origin) in [
+            ("https://Shop.Example.com", "https://shop.example.com"),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+            ("http://[::1]:3000", "http://[::1]:3000"),
+            // No default port: a browser writes none.
+            ("https://Shop.Example:443", "https://shop.example"),
+            ("http://shop.example:80", "http://shop.example"),
+            ("https://shop.example:0443", "https://shop.example"),
+            ("https://shop.example:80", "https://shop.example:80"),
+            ("http://shop.example:443", "http://shop.example:443"),
+            ("http://127.0.0.1:08080", "http://127.0.0.1:8080"),
+            ("http://[::1]:80", "http://[::1]"),
+            ("http://[::1]", "http://[::1]"),
+        ] {
+            assert_eq!(
+                normalize_origin(listed).as_deref(),
+                Some(origin),
+                "{listed}"
+            );
+        }
+        for bad in [
+            "shop.example.com",
+            "ftp://shop.example.com",
+            "https://shop.example.com/",
+            "https://shop.example.com/path",
+            "https://",
+            "https://shop.example.com:0",
+            "https://shop.example.com:99999",
+            "https://shop.example.com:",
+            "https://shop example.com",
+            "https://shop.example.com?x",
+            "http://[::1]x",
+            "http://[::g]:80",
+            "null",
+        ] {
+            assert_eq!(normalize_origin(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn locales() {
         assert!(valid_locale("en") && valid_locale("pt-BR") && valid_locale("uk"));
         assert!(!valid_locale("EN") && !valid_locale("english") && !valid_locale("en-"));
     }
