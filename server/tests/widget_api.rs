@@ -387,6 +387,19 @@ async fn cors_allows_only_the_shops_origins_and_says_why_to_the_others(app: Test
         e.message
     );
     assert_eq!(other.header("access-control-allow-origin"), Some("*"));
+    // An opaque origin (a sandboxed frame, a file) is none a shop could list:
+    // no advice to list it.
+    let opaque = app
+        .get_with(&api::surveys(demo::PUBLIC_KEY), &[("origin", "null")])
+        .await;
+    assert_eq!(opaque.status, StatusCode::FORBIDDEN);
+    let e = opaque.error();
+    assert_eq!(e.code, ErrorCode::OriginNotAllowed);
+    assert!(
+        e.message.contains("sandboxed iframe") && !e.message.contains("--add-origin"),
+        "{}",
+        e.message
+    );
     let answered = app
         .raw(
             Method::POST,

@@ -329,14 +329,17 @@ async fn widget_shop(State(db): State<Db>, mut req: Request, next: Next) -> Resp
         .as_deref()
         .map(|o| origin_allowed(&shop, o, req.headers()));
     let refused = |o: &str| {
-        Failure::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::OriginNotAllowed,
+        // A sandboxed frame or a page read from a file has an opaque origin,
+        // `null`, which no shop can list: any page could be one.
+        let message = if o == "null" {
+            "this page has no origin a shop can list (a sandboxed iframe without allow-same-origin, or a page read from a file): put the kept.js script tag in a page of a listed origin".to_string()
+        } else {
             format!(
                 "origin {o} is not allowed for shop {id}: add it under the dashboard's Settings, or with `kept-server shop set {id} --add-origin {o}`",
                 id = shop.id
-            ),
-        )
+            )
+        };
+        Failure::new(StatusCode::FORBIDDEN, ErrorCode::OriginNotAllowed, message)
     };
     if req.method() == Method::OPTIONS {
         let mut resp = match (allowed, origin) {
