@@ -433,20 +433,19 @@ async fn purchase_from_the_back_office_shows_as_points_and_tier() -> Result<()> 
     // The shop's developer is told, once, what the signature costs.
     let wrong_sig = |name: &'static str| {
         move |l: &kept_e2e::ConsoleLine| {
-            l.text.starts_with(&format!(
-                "[kept] data-{name}-sig is not the shop's signature of data-{name}"
-            ))
+            l.text
+                .starts_with(&format!("[kept] data-{name}-sig is not "))
         }
     };
     w.wait_for_console("the customer's signature said", wrong_sig("customer"))
         .await?;
     // A page with the shop's rules in `kept.js?key=…` and a survey due for its
-    // order: the plan with the texts says the order's signature is not the
-    // shop's; the survey is asked all the same, for anyone.
+    // order, whose signature is a template left unfilled: the plan with the
+    // texts says it is none; the survey is asked all the same, for anyone.
     w.goto(&env.shop_url(&[
         ("loader", "shop"),
-        ("order", "o-forged"),
-        ("order-sig", &forged),
+        ("order", "o-unsigned"),
+        ("order-sig", "%7B%7Bsig%7D%7D"),
         ("survey", NPS),
     ]))
     .await?;
@@ -458,6 +457,18 @@ async fn purchase_from_the_back_office_shows_as_points_and_tier() -> Result<()> 
         let said = console.iter().filter(|l| wrong_sig(name)(l)).count();
         assert_eq!(said, 1, "{name}, once: {console:#?}");
     }
+    assert!(
+        console.iter().any(|l| l
+            .text
+            .starts_with("[kept] data-order-sig is not a signature")),
+        "{console:#?}"
+    );
+    // Nothing else was said against the page: the widget took the page as it is.
+    let refusals: Vec<_> = console
+        .iter()
+        .filter(|l| l.text.contains("not shown") || l.text.contains("must be"))
+        .collect();
+    assert!(refusals.is_empty(), "{refusals:#?}");
     env.close().await;
     Ok(())
 }

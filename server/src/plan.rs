@@ -9,8 +9,10 @@
 
 use std::collections::BTreeMap;
 
+use kept_shared::limits::SIGNATURE_HEX_CHARS;
 use kept_shared::survey::pick_locale;
 use kept_shared::targeting::{self, Visitor};
+use kept_shared::validate::validate_signature;
 use kept_shared::{DisplayPlan, PlannedSurvey, ShopInfo, Survey, SurveyKind};
 
 use crate::calendar;
@@ -127,14 +129,19 @@ pub fn signature_warnings(shop: &Shop, request: &PlanRequest) -> Vec<String> {
     .into_iter()
     .filter_map(|(what, name, reference, signature, unknown)| {
         let (reference, signature) = (reference.as_deref()?, signature.as_deref()?);
-        signed(&shop.widget_secret, what, Some(reference), Some(signature))
-            .is_none()
-            .then(|| {
-                format!(
-                    "data-{name}-sig is not the shop's signature of data-{name} {reference:?} \
-                     (made with another widget secret, or of another reference?): {unknown}, and {consequence}"
-                )
-            })
+        let mistake = if validate_signature(name, signature).is_err() {
+            format!(
+                "data-{name}-sig is not a signature ({SIGNATURE_HEX_CHARS} hex digits of HMAC-SHA256; a template left unfilled?)"
+            )
+        } else if signed(&shop.widget_secret, what, Some(reference), Some(signature)).is_none() {
+            format!(
+                "data-{name}-sig is not the shop's signature of data-{name} {reference:?} \
+                 (made with another widget secret, or of another reference?)"
+            )
+        } else {
+            return None;
+        };
+        Some(format!("{mistake}: {unknown}, and {consequence}"))
     })
     .collect()
 }

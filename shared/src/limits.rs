@@ -10,7 +10,8 @@ pub const MAX_REF_CHARS: usize = 128;
 /// Longest a shop may keep free-text answers before they are deleted (days; 0
 /// keeps them).
 pub const MAX_TEXT_RETENTION_DAYS: u32 = 3650;
-/// Characters of a reference's signature: HMAC-SHA256 in lowercase hex.
+/// Characters of a reference's signature: HMAC-SHA256 in hex (written in
+/// lowercase; read in either case).
 pub const SIGNATURE_HEX_CHARS: usize = 64;
 /// Most characters of a survey id, shop id or reason code.
 pub const MAX_ID_CHARS: usize = 64;

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use chrono::Utc;
-use kept_shared::validate::{validate_batch_len, validate_ref, validate_signature};
+use kept_shared::validate::{validate_batch_len, validate_ref};
 use kept_shared::{
     DecisionRules, ErrorCode, LoyaltyStatus, ShopInfo, ShopSurveys, SyncBatch, SyncReceipt,
     WidgetEvents,
@@ -128,20 +128,16 @@ async fn plan(
             "locale {l:?} is not a language tag like en or pt-BR"
         )));
     }
-    let signature = |name: &str, v: Option<String>| -> Result<Option<String>, Failure> {
-        match v.filter(|v| !v.is_empty()) {
-            None => Ok(None),
-            Some(v) => validate_signature(name, &v)
-                .map(|_| Some(v))
-                .map_err(Failure::from),
-        }
-    };
+    // A signature that is not the shop's, even one not written as one (a
+    // template left unfilled), is the page's mistake: a warning in the plan
+    // (`plan::signature_warnings`), and the plan of a visitor the server
+    // knows nothing of, rather than no widget at all.
     let request = PlanRequest {
         locale,
         customer: reference("customer", q.customer)?,
         order: reference("order", q.order)?,
-        customer_sig: signature("customer_sig", q.customer_sig)?,
-        order_sig: signature("order_sig", q.order_sig)?,
+        customer_sig: q.customer_sig.filter(|v| !v.is_empty()),
+        order_sig: q.order_sig.filter(|v| !v.is_empty()),
     };
     let plan = display_plan(db.as_ref(), &shop, &request).await?;
     let warnings = signature_warnings(&shop, &request);
