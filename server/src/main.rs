@@ -121,6 +121,19 @@ async fn main() -> Result<()> {
         )
         .init();
     let cli = Cli::parse();
+    // `shop` changes a shop that exists: a mistyped path would otherwise make
+    // a new, empty database (the SQLite file is created if missing) and only
+    // then find no shop in it.
+    let sqlite_file = !cli.db.contains("://");
+    if matches!(cli.command, Some(Command::Shop { .. }))
+        && sqlite_file
+        && !std::path::Path::new(&cli.db).exists()
+    {
+        anyhow::bail!(
+            "no database at {}: `shop` shows or changes a shop of an existing one (--db or KEPT_DB)",
+            cli.db
+        );
+    }
     let db = kept_server::db::open(&cli.db)
         .await
         .with_context(|| format!("opening the database {}", cli.db))?;

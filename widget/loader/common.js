@@ -9,11 +9,12 @@ export function say(how, what) {
 }
 
 // The server will not serve this widget (unknown key, origin not allowed):
-// its own words (`text`, the API's error) say why, at the level `how`.
-export function refused(how, text) {
+// its own words (`text`, the API's error) say why. An error, whichever half
+// hears it: the shop's page is set up wrong.
+export function refused(text) {
   var message = text;
   try { message = JSON.parse(text).message; } catch (e) {}
-  say(how, 'the widget is not shown: ' + message);
+  say('error', 'the widget is not shown: ' + message);
 }
 
 // The storage key of `name` for the shop whose public key is `key`.

@@ -147,7 +147,7 @@ try {
   else (asked = ask())[1].then(function (response) {
     return response.text().then(function (text) {
       if (response.ok) return settle(JSON.parse(text));
-      refused('error', text);
+      refused(text);
     });
   }).catch(function (e) {
     // Offline, the server out of reach, or its answer unreadable: with

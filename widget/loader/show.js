@@ -25,9 +25,7 @@ function planText(loading) {
         write(key, 'plan', { q: visitor, o: order, text: text });
         return text;
       }
-      // Where kept.js decided by the rules, the texts refused are a warning;
-      // where they were to decide (kiosks, links, previews), an error.
-      refused(loading.show ? 'warn' : 'error', text);
+      refused(text);
     });
   }, function (e) {
     // Offline or unreachable: the last plan for this visitor still works (for

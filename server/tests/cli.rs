@@ -1,0 +1,54 @@
+//! The `kept-server` command line, run as an operator runs it: shops are
+//! created with `add-shop`, shown and changed with `shop`.
+
+use std::process::{Command, Output};
+
+fn kept(db: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kept-server"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("KEPT_DB")
+        .output()
+        .expect("kept-server runs")
+}
+
+fn said(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
+}
+
+/// A mistyped path must not leave a new, empty database behind.
+#[test]
+fn shop_changes_only_an_existing_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("kpet.db");
+    let out = kept(&typo, &["shop", "show", "demo"]);
+    assert!(!out.status.success());
+    assert!(said(&out).contains("no database at"), "{}", said(&out));
+    assert!(!typo.exists());
+}
+
+/// Origins are kept as browsers write them: a default port typed is left out.
+#[test]
+fn origins_set_from_the_command_line_are_kept_as_browsers_write_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kept.db");
+    let added = kept(&db, &["add-shop", "--id", "north", "--name", "Northwind"]);
+    assert!(added.status.success(), "{}", said(&added));
+    let set = kept(
+        &db,
+        &[
+            "shop",
+            "set",
+            "north",
+            "--add-origin",
+            "https://Shop.Example:443",
+        ],
+    );
+    assert!(set.status.success(), "{}", said(&set));
+    let shown = said(&kept(&db, &["shop", "show", "north"]));
+    assert!(
+        shown.contains("https://shop.example") && !shown.contains(":443"),
+        "{shown}"
+    );
+}
