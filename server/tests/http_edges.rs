@@ -185,6 +185,18 @@ async fn every_error_under_api_is_json_with_a_stable_code(app: TestApp) {
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::BadRequest,
         ),
+        // A compressed body: named, not read as broken JSON.
+        (
+            Method::POST,
+            api::answers(demo::PUBLIC_KEY),
+            vec![
+                ("content-type", "application/json"),
+                ("content-encoding", "gzip"),
+            ],
+            "\u{1f}\u{8b}",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::BadRequest,
+        ),
         (
             Method::GET,
             format!("{}?from=2026-13-01", api::report(demo::SHOP_ID)),
@@ -212,6 +224,9 @@ async fn every_error_under_api_is_json_with_a_stable_code(app: TestApp) {
         let e: ApiError = reply.json();
         assert_eq!(e.code, code, "{method} {path}: {}", e.message);
         assert!(!e.message.is_empty());
+        if headers.iter().any(|(name, _)| *name == "content-encoding") {
+            assert!(e.message.contains("\"gzip\" is not taken"), "{}", e.message);
+        }
         if status == StatusCode::METHOD_NOT_ALLOWED {
             assert!(
                 reply.header("allow").is_some(),

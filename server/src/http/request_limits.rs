@@ -10,6 +10,10 @@
 //! request's time ran out, after the client had sent megabytes for nothing. A
 //! body that grows past the limit as it is read (chunked) is refused by the
 //! extractors, through axum's `DefaultBodyLimit`, set here to the same limit.
+//!
+//! A body is taken only as sent, uncompressed: a compressed one (`Content-
+//! Encoding: gzip`) would otherwise read as broken JSON or a broken file, a
+//! 400 that says nothing of the cause; it gets a 415 naming it.
 
 use std::time::Duration;
 
@@ -111,6 +115,19 @@ pub async fn request_limits(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             format!(
                 "the request's headers are {headers} bytes; at most {MAX_HEADER_BYTES} are taken"
+            ),
+        );
+    }
+    if let Some(encoding) = req
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .filter(|e| !e.as_bytes().eq_ignore_ascii_case(b"identity"))
+    {
+        return refused(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "a body with Content-Encoding {:?} is not taken: send it uncompressed",
+                String::from_utf8_lossy(encoding.as_bytes())
             ),
         );
     }
