@@ -97,5 +97,47 @@ pub async fn serve(
     drop(listener);
     let _ = stop_tx.send(true);
     // Every connection task holds a receiver: wait until they have all ended.
+    // This loop's own, which they were cloned from, goes first, or the wait
+    // would last until the caller's grace ran out even with no connection.
+    drop(stop_rx);
     stop_tx.closed().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Stopped, the loop ends as soon as its connections have: at once when
+    /// none is open, and an idle kept-alive one is closed, not waited for.
+    /// (Bounded only so that a regression fails rather than hangs.)
+    #[tokio::test]
+    async fn it_ends_once_its_connections_have_not_when_the_grace_runs_out() {
+        for idle_connection in [false, true] {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let app = Router::new().route("/", axum::routing::get(|| async { "ok" }));
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let served = tokio::spawn(serve(listener, app, HEADER_READ_TIMEOUT, async {
+                let _ = stopped.await;
+            }));
+            let mut kept_alive = None;
+            if idle_connection {
+                let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+                c.write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
+                    .await
+                    .unwrap();
+                let mut answer = [0u8; 12];
+                c.read_exact(&mut answer).await.unwrap();
+                assert_eq!(&answer, b"HTTP/1.1 200");
+                kept_alive = Some(c);
+            }
+            stop.send(()).unwrap();
+            tokio::time::timeout(Duration::from_secs(60), served)
+                .await
+                .expect("the loop ended")
+                .unwrap();
+            drop(kept_alive);
+        }
+    }
 }
