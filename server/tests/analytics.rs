@@ -628,16 +628,29 @@ async fn the_funnel_counts_shown_answered_and_skipped(app: TestApp) {
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
     app.send_answers(&[AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 9).build()])
         .await;
+    let rows = |f: FunnelReport| -> Vec<(String, u64, u64, u64)> {
+        f.surveys
+            .iter()
+            .map(|r| (r.survey.clone(), r.shown, r.answered, r.skipped))
+            .collect()
+    };
     let f: FunnelReport = app.owner_get("analytics/funnel").await;
-    let rows: Vec<_> = f
-        .surveys
-        .iter()
-        .map(|r| (r.survey.as_str(), r.shown, r.answered, r.skipped))
-        .collect();
     assert_eq!(
-        rows,
-        [(demo::NPS_SURVEY, 3, 1, 1), (demo::CSAT_SURVEY, 1, 0, 0)]
+        rows(f),
+        [
+            (demo::NPS_SURVEY.to_string(), 3, 1, 1),
+            (demo::CSAT_SURVEY.to_string(), 1, 0, 0)
+        ]
     );
+    // Two CSAT answers of which one display was reported (the other visitor
+    // offline when it showed): both count as shown.
+    app.send_answers(&[
+        AnswerBuilder::csat(demo::SHOP_ID, demo::CSAT_SURVEY, 4).build(),
+        AnswerBuilder::csat(demo::SHOP_ID, demo::CSAT_SURVEY, 5).build(),
+    ])
+    .await;
+    let f: FunnelReport = app.owner_get("analytics/funnel").await;
+    assert_eq!(rows(f)[1], (demo::CSAT_SURVEY.to_string(), 2, 2, 0));
     // Unknown surveys and oversized reports are refused.
     let bad =
         serde_json::json!({"events": [{"survey": "nope", "kind": "shown", "channel": "web"}]});

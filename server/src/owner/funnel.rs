@@ -33,6 +33,14 @@ pub async fn funnel_report(
             });
         entry.answered += r.count;
     }
+    // A display is reported as it happens, once, and lost when the visitor is
+    // offline then; the answer waits in their queue and arrives later. Every
+    // answer and every skip was shown: they count as shown where their
+    // display did not reach the server, so no survey is answered more often
+    // than shown.
+    for r in rows.values_mut() {
+        r.shown = r.shown.max(r.answered + r.skipped);
+    }
     // In the shop's survey order, then any others (surveys since removed).
     let order: Vec<String> = db
         .surveys(&shop.id, false)
