@@ -317,7 +317,10 @@ pub fn standard_surveys() -> Vec<Survey> {
 }
 
 /// The shop's new origins after adding and removing some (each checked and
-/// normalised; those it has are kept once).
+/// normalised; those it has are kept once). The current ones are normalised
+/// too: one listed by an earlier release with its default port
+/// (`https://shop.example:443`) is then removed, or not added twice, by the
+/// name a browser gives it.
 pub fn edit_origins(
     current: &[String],
     set: Option<&[String]>,
@@ -329,7 +332,16 @@ pub fn edit_origins(
             .iter()
             .map(|o| normalize_origin(o))
             .collect::<Result<_>>()?,
-        None => current.to_vec(),
+        None => {
+            let mut kept: Vec<String> = Vec::with_capacity(current.len());
+            for o in current {
+                let o = normalize_origin(o).unwrap_or_else(|_| o.clone());
+                if !kept.contains(&o) {
+                    kept.push(o);
+                }
+            }
+            kept
+        }
     };
     for o in add {
         let o = normalize_origin(o)?;
@@ -400,6 +412,16 @@ mod tests {
         let set = edit_origins(&added, Some(&["http://c.example:8080".into()]), &[], &[]).unwrap();
         assert_eq!(set, ["http://c.example:8080"]);
         assert!(edit_origins(&current, None, &["nope".into()], &[]).is_err());
+        // Listed by an earlier release with the default port: removed, and
+        // not added twice, by the name a browser gives it.
+        let earlier = vec![
+            "https://a.example:443".to_string(),
+            "https://a.example".to_string(),
+        ];
+        let removed = edit_origins(&earlier, None, &[], &["https://a.example".into()]).unwrap();
+        assert!(removed.is_empty(), "{removed:?}");
+        let added = edit_origins(&earlier[..1], None, &["https://a.example".into()], &[]).unwrap();
+        assert_eq!(added, ["https://a.example"]);
     }
 
     #[test]

@@ -114,50 +114,30 @@ fn err(field: impl Into<String>, problem: FieldProblem) -> FieldError {
     FieldError::new(field, problem)
 }
 
-/// `https://shop.example` as a browser sends it in `Origin` (RFC 6454): scheme
-/// and host (and a port), lower case, no path; a scheme's default port, and a
-/// port's leading zeros, left out, since an origin listed with them would
-/// match no page. `None` for anything else.
+/// `https://shop.example` as a browser sends it in `Origin` (RFC 6454, by the
+/// WHATWG URL rules browsers follow): scheme and host (and a port), no path.
+/// The host as browsers write it: lower case, a name in another script in its
+/// `xn--` form (`магазин.укр` is `xn--80aairftm.xn--j1amh`), IPv6 compressed; a scheme's default port left
+/// out (an origin listed with it would match no page). `None` for anything
+/// else.
 pub fn normalize_origin(origin: &str) -> Option<String> {
-    let (scheme, rest) = origin.trim().split_once("://")?;
+    let origin = origin.trim();
+    let (scheme, rest) = origin.split_once("://")?;
+    // What the URL parser would take and drop (a path, a query, credentials)
+    // is no part of an origin: refused rather than silently cut.
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@', '\\']) {
+        return None;
+    }
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "https" && scheme != "http" {
         return None;
     }
-    // An IPv6 host is in brackets, its colons no port's.
-    let (host, port) = match (rest.starts_with('['), rest.rfind(':')) {
-        (true, _) => match rest.split_once("]:") {
-            Some((h, p)) => (&rest[..h.len() + 1], Some(p)),
-            None => (rest, None),
-        },
-        (false, Some(i)) => (&rest[..i], Some(&rest[i + 1..])),
-        (false, None) => (rest, None),
-    };
-    let host_ok = !host.is_empty()
-        && (host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
-            || (host.starts_with('[')
-                && host.ends_with(']')
-                && host[1..host.len() - 1]
-                    .chars()
-                    .all(|c| c.is_ascii_hexdigit() || c == ':')));
-    let port = match port {
-        None => None,
-        Some(p) if !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()) => {
-            Some(p.parse::<u16>().ok().filter(|&n| n > 0)?)
-        }
-        Some(_) => return None,
-    };
-    if !host_ok {
+    let url = url::Url::parse(origin).ok()?;
+    if url.port() == Some(0) || url.host().is_none() {
         return None;
     }
-    let default_port = if scheme == "https" { 443 } else { 80 };
-    let host = host.to_ascii_lowercase();
-    Some(match port {
-        Some(p) if p != default_port => format!("{scheme}://{host}:{p}"),
-        _ => format!("{scheme}://{host}"),
-    })
+    let origin = url.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
 }
 
 /// A locale code: `en`, `uk`, `pt-BR` (2–3 letters, optionally a region).
@@ -617,6 +597,11 @@ mod tests {
             ("http://127.0.0.1:08080", "http://127.0.0.1:8080"),
             ("http://[::1]:80", "http://[::1]"),
             ("http://[::1]", "http://[::1]"),
+            ("http://[0:0::1]:3000", "http://[::1]:3000"),
+            // A name in another script, as browsers send it.
+            ("https://Магазин.укр", "https://xn--80aairftm.xn--j1amh"),
+            ("https://shop.example.", "https://shop.example."),
+            ("https://shop.example.com:", "https://shop.example.com"),
         ] {
             assert_eq!(
                 normalize_origin(listed).as_deref(),
@@ -632,7 +617,6 @@ mod tests {
             "https://",
             "https://shop.example.com:0",
             "https://shop.example.com:99999",
-            "https://shop.example.com:",
             "https://shop example.com",
             "https://shop.example.com?x",
             "http://[::1]x",

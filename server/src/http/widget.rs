@@ -285,8 +285,9 @@ async fn loyalty_status(
 pub(super) fn origin_allowed(shop: &Shop, origin: &str, headers: &HeaderMap) -> bool {
     // An origin listed by an earlier release may still carry its scheme's
     // default port, which no browser writes: compared as one is listed today.
-    let listed =
-        |a: &String| a == origin || crate::shops::normalize_origin(a).is_ok_and(|a| a == origin);
+    let listed = |a: &String| {
+        a == origin || kept_shared::settings::normalize_origin(a).is_some_and(|a| a == origin)
+    };
     if shop.allowed_origins.iter().any(listed) {
         return true;
     }
