@@ -30,11 +30,20 @@ pub struct PlanRequest {
     pub order_sig: Option<String>,
 }
 
+/// A visitor's plan, and what their page got wrong in asking for it.
+pub struct PlanFor {
+    pub plan: DisplayPlan,
+    /// In words for the shop's developer, which the loader says in the
+    /// browser's console (`warnings` in the API): a signature given that is
+    /// not the shop's for its reference ([`signature_warnings`]).
+    pub warnings: Vec<String>,
+}
+
 pub async fn display_plan(
     db: &dyn Database,
     shop: &Shop,
     request: &PlanRequest,
-) -> Result<DisplayPlan, DbError> {
+) -> Result<PlanFor, DbError> {
     let visitor = Visitor {
         customer: request.customer.as_deref(),
         order: request.order.as_deref(),
@@ -53,15 +62,17 @@ pub async fn display_plan(
         Some(c) => db.customer(&shop.id, c).await?.and_then(|c| c.last_day),
         None => None,
     };
-    let answered = match signed(
+    let order = signed(
         secret,
         Signed::Order,
         visitor.order,
         request.order_sig.as_deref(),
-    ) {
+    );
+    let answered = match order {
         Some(o) => db.surveys_answered_for_order(&shop.id, o).await?,
         None => Vec::new(),
     };
+    let warnings = signature_warnings(shop, request, customer.is_some(), order.is_some());
     let today = calendar::today(shop.time_zone);
     let surveys = db
         .surveys(&shop.id, true)
@@ -85,26 +96,32 @@ pub async fn display_plan(
             }
         })
         .collect();
-    Ok(DisplayPlan {
-        shop: ShopInfo {
-            id: shop.id.clone(),
-            name: shop.name.clone(),
+    Ok(PlanFor {
+        plan: DisplayPlan {
+            shop: ShopInfo {
+                id: shop.id.clone(),
+                name: shop.name.clone(),
+            },
+            cooldown_days: shop.survey_cooldown_days,
+            surveys,
         },
-        cooldown_days: shop.survey_cooldown_days,
-        surveys,
+        warnings,
     })
 }
 
-/// What the page got wrong in its signatures, in words for the shop's
-/// developer (the loader says each in the browser's console, `plan.warnings`):
-/// a signature given that is not the shop's for its reference. The plan is
-/// served all the same, as for a visitor the server knows nothing of: the
-/// visitor still gets the surveys for anyone, but nothing only the server
-/// knows of them, and their answers are unverified (refused where the shop
-/// takes only verified ones), which would otherwise show nowhere but in the
-/// owner's figures. A reference without a signature is the shop's choice, and
-/// no mistake.
-pub fn signature_warnings(shop: &Shop, request: &PlanRequest) -> Vec<String> {
+/// What the page got wrong in its signatures: a signature given that does not
+/// sign its reference (`customer_signed`, `order_signed`: whether each did).
+/// The plan is served all the same: the surveys are still asked, but what
+/// only the server knows of that reference is not told, and the answers are
+/// unverified (refused where the shop takes only verified ones), which would
+/// otherwise show nowhere but in the owner's figures. A reference without a
+/// signature is the shop's choice, and no mistake.
+fn signature_warnings(
+    shop: &Shop,
+    request: &PlanRequest,
+    customer_signed: bool,
+    order_signed: bool,
+) -> Vec<String> {
     let consequence = if shop.require_verified {
         "their answers are refused, since this shop takes only verified ones"
     } else {
@@ -112,34 +129,35 @@ pub fn signature_warnings(shop: &Shop, request: &PlanRequest) -> Vec<String> {
     };
     [
         (
-            Signed::Customer,
             "customer",
             &request.customer,
             &request.customer_sig,
-            "the visitor is treated as unknown (no audience of customers, no loyalty card)",
+            customer_signed,
+            "whether this customer has lapsed is not judged, their loyalty card is not shown",
         ),
         (
-            Signed::Order,
             "order",
             &request.order,
             &request.order_sig,
+            order_signed,
             "what was answered for this order elsewhere is not known",
         ),
     ]
     .into_iter()
-    .filter_map(|(what, name, reference, signature, unknown)| {
+    .filter_map(|(name, reference, signature, signed, unknown)| {
         let (reference, signature) = (reference.as_deref()?, signature.as_deref()?);
+        if signed {
+            return None;
+        }
         let mistake = if validate_signature(name, signature).is_err() {
             format!(
                 "data-{name}-sig is not a signature ({SIGNATURE_HEX_CHARS} hex digits of HMAC-SHA256; a template left unfilled?)"
             )
-        } else if signed(&shop.widget_secret, what, Some(reference), Some(signature)).is_none() {
+        } else {
             format!(
                 "data-{name}-sig is not the shop's signature of data-{name} {reference:?} \
                  (made with another widget secret, or of another reference?)"
             )
-        } else {
-            return None;
         };
         Some(format!("{mistake}: {unknown}, and {consequence}"))
     })

@@ -122,7 +122,9 @@ impl ShopLoader {
             Ok(text) if text.contains(RULES_SLOT) => text,
             _ => return Ok(None),
         };
-        let plan = display_plan(self.db.as_ref(), &shop, &PlanRequest::default()).await?;
+        let plan = display_plan(self.db.as_ref(), &shop, &PlanRequest::default())
+            .await?
+            .plan;
         let rules = DecisionRules::from(&plan);
         let shop_rules = serde_json::json!({ "key": key, "rules": rules }).to_string();
         Ok(Some(

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{ApiResult, Failure};
 use super::kiosk;
 use crate::db::{Database, Db, DbError, Shop, WidgetEventCount};
-use crate::plan::{PlanRequest, display_plan, signature_warnings};
+use crate::plan::{PlanFor, PlanRequest, display_plan};
 use crate::rate_limit::Buckets;
 use crate::signatures::{self, Signed};
 use crate::{ingest, loyalty};
@@ -83,7 +83,7 @@ struct PlanQuery {
     texts: Option<bool>,
 }
 
-/// A plan with what the page got wrong (`plan::signature_warnings`), which the
+/// A plan with what the page got wrong (`plan::PlanFor`), which the
 /// loader says in the console: `warnings`, only when there are any. Beside the
 /// plan, not in its type: the widget has no use for them.
 #[derive(Serialize)]
@@ -130,8 +130,8 @@ async fn plan(
     }
     // A signature that is not the shop's, even one not written as one (a
     // template left unfilled), is the page's mistake: a warning in the plan
-    // (`plan::signature_warnings`), and the plan of a visitor the server
-    // knows nothing of, rather than no widget at all.
+    // (`plan::PlanFor`), and the plan without what only the server knows of
+    // that reference, rather than no widget at all.
     let request = PlanRequest {
         locale,
         customer: reference("customer", q.customer)?,
@@ -139,8 +139,7 @@ async fn plan(
         customer_sig: q.customer_sig.filter(|v| !v.is_empty()),
         order_sig: q.order_sig.filter(|v| !v.is_empty()),
     };
-    let plan = display_plan(db.as_ref(), &shop, &request).await?;
-    let warnings = signature_warnings(&shop, &request);
+    let PlanFor { plan, warnings } = display_plan(db.as_ref(), &shop, &request).await?;
     let body = if q.texts == Some(false) {
         serde_json::to_vec(&Warned::new(DecisionRules::from(&plan), warnings))
     } else {
