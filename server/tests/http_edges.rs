@@ -18,7 +18,50 @@ use tower::ServiceExt;
 on_both_engines!(
     every_error_under_api_is_json_with_a_stable_code,
     a_misspelt_owner_query_parameter_is_refused_by_name,
+    a_body_is_taken_as_sent_and_a_compressed_one_named,
 );
+
+/// A compressed body is refused by its compression (a 415), in any of the
+/// request's `Content-Encoding` values; anything else there is no compression,
+/// and the body is read as sent.
+async fn a_body_is_taken_as_sent_and_a_compressed_one_named(app: TestApp) {
+    let batch = |n| {
+        serde_json::to_string(&kept_shared::SyncBatch {
+            answers: vec![
+                kept_shared::testing::AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, n)
+                    .build(),
+            ],
+        })
+        .unwrap()
+    };
+    for (encoding, status) in [
+        ("identity", StatusCode::OK),
+        ("IDENTITY", StatusCode::OK),
+        ("UTF-8", StatusCode::OK),
+        ("", StatusCode::OK),
+        ("identity, gzip", StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        ("br", StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        (" ZSTD ", StatusCode::UNSUPPORTED_MEDIA_TYPE),
+    ] {
+        let reply = app
+            .raw(
+                Method::POST,
+                &api::answers(demo::PUBLIC_KEY),
+                &[
+                    ("content-type", "application/json"),
+                    ("content-encoding", encoding),
+                ],
+                batch(7),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            status,
+            "{encoding:?}: {:?}",
+            String::from_utf8_lossy(&reply.body)
+        );
+    }
+}
 
 async fn a_misspelt_owner_query_parameter_is_refused_by_name(app: TestApp) {
     let owner = format!("Bearer {}", demo::OWNER_TOKEN);

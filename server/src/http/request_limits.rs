@@ -13,7 +13,10 @@
 //!
 //! A body is taken only as sent, uncompressed: a compressed one (`Content-
 //! Encoding: gzip`) would otherwise read as broken JSON or a broken file, a
-//! 400 that says nothing of the cause; it gets a 415 naming it.
+//! 400 that says nothing of the cause; it gets a 415 naming its compression.
+//! Only the compressions HTTP knows are refused (any `Content-Encoding`
+//! header, every value): a client that writes something else there
+//! (`UTF-8`) sends its body as it is, and has always been served.
 
 use std::time::Duration;
 
@@ -82,6 +85,29 @@ pub fn import_body_refused(e: axum::extract::rejection::BytesRejection) -> Failu
     }
 }
 
+/// The compression the request's `Content-Encoding` names, if any: one of
+/// those registered for HTTP, in any of its headers and values.
+fn compression(headers: &axum::http::HeaderMap) -> Option<String> {
+    const COMPRESSIONS: &[&str] = &[
+        "gzip",
+        "x-gzip",
+        "deflate",
+        "br",
+        "zstd",
+        "compress",
+        "x-compress",
+        "dcb",
+        "dcz",
+    ];
+    headers
+        .get_all(header::CONTENT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|coding| coding.trim().to_ascii_lowercase())
+        .find(|coding| COMPRESSIONS.contains(&coding.as_str()))
+}
+
 /// A refusal the connection cannot outlive: the rest of the request is never read.
 fn refused(status: StatusCode, message: String) -> Response {
     let mut refused = (status, message).into_response();
@@ -118,17 +144,10 @@ pub async fn request_limits(
             ),
         );
     }
-    if let Some(encoding) = req
-        .headers()
-        .get(header::CONTENT_ENCODING)
-        .filter(|e| !e.as_bytes().eq_ignore_ascii_case(b"identity"))
-    {
+    if let Some(compression) = compression(req.headers()) {
         return refused(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!(
-                "a body with Content-Encoding {:?} is not taken: send it uncompressed",
-                String::from_utf8_lossy(encoding.as_bytes())
-            ),
+            format!("a body compressed with {compression:?} is not taken: send it uncompressed"),
         );
     }
     let limits = route_limits(req.uri().path(), request_timeout);
