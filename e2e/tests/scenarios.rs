@@ -466,9 +466,36 @@ async fn purchase_from_the_back_office_shows_as_points_and_tier() -> Result<()> 
     // Nothing else was said against the page: the widget took the page as it is.
     let refusals: Vec<_> = console
         .iter()
-        .filter(|l| l.text.contains("not shown") || l.text.contains("must be"))
+        .filter(|l| l.text.contains("widget is not shown") || l.text.contains("must be"))
         .collect();
     assert!(refusals.is_empty(), "{refusals:#?}");
+    // A card asked for with a customer's signature left unfilled: the plan's
+    // warning says the card is not shown, and no request sure to be refused
+    // is made for it.
+    let before = w.console().len();
+    w.goto(&env.shop_url(&[
+        ("customer", "dave"),
+        ("customer-sig", "%7B%7Bsig%7D%7D"),
+        ("loyalty", "card"),
+    ]))
+    .await?;
+    w.wait_until(
+        "the widget mounted",
+        "document.querySelector('script[data-kept-shown]') !== null",
+    )
+    .await?;
+    assert!(!w.exists(".kept-loyalty").await?);
+    let console = w
+        .wait_for_console("the unfilled signature said", |l| {
+            l.text
+                .starts_with("[kept] data-customer-sig is not a signature")
+        })
+        .await?;
+    let loyalty: Vec<_> = console[before..]
+        .iter()
+        .filter(|l| l.text.contains("loyalty status"))
+        .collect();
+    assert!(loyalty.is_empty(), "{loyalty:#?}");
     env.close().await;
     Ok(())
 }

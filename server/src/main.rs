@@ -124,9 +124,8 @@ async fn main() -> Result<()> {
     // `shop` changes a shop that exists: a mistyped path would otherwise make
     // a new, empty database (the SQLite file is created if missing) and only
     // then find no shop in it.
-    let sqlite_file = !cli.db.contains("://");
     if matches!(cli.command, Some(Command::Shop { .. }))
-        && sqlite_file
+        && !kept_server::db::is_postgres_url(&cli.db)
         && !std::path::Path::new(&cli.db).exists()
     {
         anyhow::bail!(

@@ -5,9 +5,9 @@
 //! the secret, so a signature proves that the shop itself put the reference
 //! there, not a visitor guessing other people's references.
 //!
-//! The signature is HMAC-SHA256 in lowercase hex of `customer:{ref}` or
-//! `order:{ref}`: the prefix keeps a customer's signature from passing as an
-//! order's where the two references happen to be equal.
+//! The signature is HMAC-SHA256 in hex (lowercase; capitals read the same) of
+//! `customer:{ref}` or `order:{ref}`: the prefix keeps a customer's signature
+//! from passing as an order's where the two references happen to be equal.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;

@@ -8,9 +8,9 @@ export function say(how, what) {
   console[how]('[kept] ' + (what.message || what));
 }
 
-// The server will not serve this widget (unknown key, origin not allowed):
-// its own words (`text`, the API's error) say why. An error, whichever half
-// hears it: the shop's page is set up wrong.
+// The server will not serve this widget (unknown key, origin not allowed,
+// too many requests, its store down): its own words (`text`, the API's error)
+// say why. An error, whichever half hears it: the widget is not shown.
 export function refused(text) {
   var message = text;
   try { message = JSON.parse(text).message; } catch (e) {}

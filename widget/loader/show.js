@@ -37,6 +37,8 @@ function planText(loading) {
       if (cached.o == order) return cached.text;
       var plan = JSON.parse(cached.text);
       plan.surveys.forEach(function (s) { s.answered = false; });
+      // Its warnings were of that page's signatures, said there.
+      plan.warnings = 0;
       return JSON.stringify(plan);
     }
     say('warn', 'could not reach ' + loading.attrs.api + ' (' + (e.message || e) + ')');

@@ -149,7 +149,12 @@ fn start(
         storage,
         record,
     });
-    if card && let Some(customer) = customer {
+    // A signature not written as one was dropped (config.rs): no card, which
+    // the plan's warning has said, rather than a request sure to be refused.
+    if card
+        && ctx.cfg.customer_sig.is_some()
+        && let Some(customer) = customer
+    {
         view::loyalty_card(&ctx, &container, &customer);
     }
     if kiosk {

@@ -38,8 +38,13 @@ pub type Db = Arc<dyn Database>;
 /// Opens the store named by `url`: `postgres://…` (or `postgresql://…`) for
 /// PostgreSQL, anything else is a SQLite file path (created if missing). Either is
 /// migrated to the current schema before this returns.
+/// Whether `--db` names a PostgreSQL database; anything else is a SQLite file.
+pub fn is_postgres_url(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
 pub async fn open(url: &str) -> anyhow::Result<Db> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+    if is_postgres_url(url) {
         Ok(Arc::new(postgres::PgDatabase::connect(url).await?))
     } else {
         let path = std::path::PathBuf::from(url);

@@ -18,8 +18,9 @@
 //! survey due and download the whole widget before the refusal of its texts;
 //! the generic loader downloads nothing past the plan's refusal. The page's
 //! origin is the request's `Referer` (browsers send at least the origin of a
-//! cross-origin page by default); without one the rules are served, and the
-//! API still refuses the texts. Both answers are right for any page (the
+//! cross-origin page by default, but none from an https page to an http Kept,
+//! nor under a `no-referrer` policy); without one the rules are served, and
+//! the API still refuses the texts. Both answers are right for any page (the
 //! generic one costs a request more), so a cache that keeps one for another
 //! page does no harm and no `Vary: Referer` splits the cache.
 

@@ -325,10 +325,11 @@ async fn widget_shop(State(db): State<Db>, mut req: Request, next: Next) -> Resp
         .as_deref()
         .map(|o| origin_allowed(&shop, o, req.headers()));
     let refused = |o: &str| {
-        // A sandboxed frame or a page read from a file has an opaque origin,
-        // `null`, which no shop can list: any page could be one.
+        // A sandboxed frame, a page read from a file, or a request redirected
+        // to another origin has an opaque origin, `null`, which no shop can
+        // list: any page could be one.
         let message = if o == "null" {
-            "this page has no origin a shop can list (a sandboxed iframe without allow-same-origin, or a page read from a file): put the kept.js script tag in a page of a listed origin".to_string()
+            "this page has no origin a shop can list (a sandboxed iframe without allow-same-origin, a page read from a file, or the API's address redirected elsewhere: check data-api): put the kept.js script tag in a page of a listed origin".to_string()
         } else {
             format!(
                 "origin {o} is not allowed for shop {id}: add it under the dashboard's Settings, or with `kept-server shop set {id} --add-origin {o}`",
