@@ -254,8 +254,12 @@ async fn shop_command(db: Db, action: ShopCommand) -> Result<()> {
                 .await?
                 .with_context(|| format!("no shop has the id {id:?}"))?;
             let set = (!origins.is_empty()).then_some(origins.as_slice());
-            let new =
+            let edited =
                 shops::edit_origins(&shop.allowed_origins, set, &add_origins, &remove_origins)?;
+            for o in &edited.not_listed {
+                eprintln!("{o} was not among the shop's origins: nothing removed for it");
+            }
+            let new = edited.origins;
             db.set_allowed_origins(&id, new.clone()).await?;
             println!(
                 "Shop {id:?} now allows: {}",

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, bail};
 use chrono_tz::Tz;
-use kept_shared::limits::{MAX_POINTS, MAX_POINTS_PER_UNIT};
+use kept_shared::limits::{MAX_ORIGINS, MAX_POINTS, MAX_POINTS_PER_UNIT};
 use kept_shared::validate::validate_ref;
 use kept_shared::{Audience, ChurnReasonChoice, Survey, SurveyKind, SurveyTexts, Targeting};
 
@@ -60,11 +60,7 @@ pub async fn create(db: &dyn Database, spec: ShopSpec) -> Result<ShopKeys> {
     if spec.name.trim().is_empty() {
         bail!("the shop needs a name");
     }
-    let origins = spec
-        .origins
-        .iter()
-        .map(|o| normalize_origin(o))
-        .collect::<Result<Vec<_>>>()?;
+    let origins = edit_origins(&[], Some(&spec.origins), &[], &[])?.origins;
     check_tiers(&spec.tiers)?;
     check_points_per_unit(spec.points_per_unit)?;
     let keys = spec.keys.unwrap_or_else(|| ShopKeys {
@@ -111,7 +107,7 @@ pub async fn create(db: &dyn Database, spec: ShopSpec) -> Result<ShopKeys> {
 pub fn normalize_origin(origin: &str) -> Result<String> {
     kept_shared::settings::normalize_origin(origin).ok_or_else(|| {
         anyhow::anyhow!(
-            "origin {origin:?} must look like https://shop.example.com (scheme, host and an optional port; no path)"
+            "origin {origin:?} must look like https://shop.example.com (scheme, host and an optional port; no path, no *: each site listed on its own)"
         )
     })
 }
@@ -316,9 +312,18 @@ pub fn standard_surveys() -> Vec<Survey> {
     ]
 }
 
-/// The shop's new origins after adding and removing some (each checked and
-/// normalised; those it has are kept once). The current ones are normalised
-/// too: one listed by an earlier release with its default port
+/// A shop's origins after an edit, and the origins asked to be removed that
+/// it did not have (a typo the operator should hear of).
+#[derive(Debug, PartialEq, Eq)]
+pub struct EditedOrigins {
+    pub origins: Vec<String>,
+    pub not_listed: Vec<String>,
+}
+
+/// The shop's new origins after setting, adding and removing some, by the
+/// rules the owner's settings follow: each checked and written as browsers
+/// write it, each kept once, at most [`MAX_ORIGINS`]. The current ones are
+/// normalised too: one listed by an earlier release with its default port
 /// (`https://shop.example:443`) is then removed, or not added twice, by the
 /// name a browser gives it.
 pub fn edit_origins(
@@ -326,34 +331,48 @@ pub fn edit_origins(
     set: Option<&[String]>,
     add: &[String],
     remove: &[String],
-) -> Result<Vec<String>> {
-    let mut origins: Vec<String> = match set {
-        Some(set) => set
-            .iter()
-            .map(|o| normalize_origin(o))
-            .collect::<Result<_>>()?,
-        None => {
-            let mut kept: Vec<String> = Vec::with_capacity(current.len());
-            for o in current {
-                let o = normalize_origin(o).unwrap_or_else(|_| o.clone());
-                if !kept.contains(&o) {
-                    kept.push(o);
-                }
-            }
-            kept
-        }
-    };
-    for o in add {
-        let o = normalize_origin(o)?;
+) -> Result<EditedOrigins> {
+    let mut origins: Vec<String> = Vec::new();
+    let mut keep = |o: String| {
         if !origins.contains(&o) {
             origins.push(o);
         }
+    };
+    match set {
+        Some(set) => {
+            for o in set {
+                keep(normalize_origin(o)?);
+            }
+        }
+        None => {
+            for o in current {
+                keep(normalize_origin(o).unwrap_or_else(|_| o.clone()));
+            }
+        }
     }
+    for o in add {
+        keep(normalize_origin(o)?);
+    }
+    let mut not_listed = Vec::new();
     for o in remove {
         let o = normalize_origin(o)?;
-        origins.retain(|x| *x != o);
+        match origins.iter().position(|x| *x == o) {
+            Some(i) => {
+                origins.remove(i);
+            }
+            None => not_listed.push(o),
+        }
     }
-    Ok(origins)
+    if origins.len() > MAX_ORIGINS {
+        bail!(
+            "a shop may allow at most {MAX_ORIGINS} origins; this would make {}",
+            origins.len()
+        );
+    }
+    Ok(EditedOrigins {
+        origins,
+        not_listed,
+    })
 }
 
 #[cfg(test)]
@@ -398,30 +417,63 @@ mod tests {
 
     #[test]
     fn origins_are_set_added_and_removed_once() {
+        let edit = |current: &[String], set: Option<&[&str]>, add: &[&str], remove: &[&str]| {
+            let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+            let set = set.map(strings);
+            edit_origins(current, set.as_deref(), &strings(add), &strings(remove))
+        };
         let current = vec!["https://a.example".to_string()];
-        let added = edit_origins(
+        let added = edit(
             &current,
             None,
-            &["https://B.example".into(), "https://a.example".into()],
+            &["https://B.example", "https://a.example"],
             &[],
         )
-        .unwrap();
+        .unwrap()
+        .origins;
         assert_eq!(added, ["https://a.example", "https://b.example"]);
-        let removed = edit_origins(&added, None, &[], &["https://a.example".into()]).unwrap();
-        assert_eq!(removed, ["https://b.example"]);
-        let set = edit_origins(&added, Some(&["http://c.example:8080".into()]), &[], &[]).unwrap();
-        assert_eq!(set, ["http://c.example:8080"]);
-        assert!(edit_origins(&current, None, &["nope".into()], &[]).is_err());
+        let removed = edit(&added, None, &[], &["https://a.example"]).unwrap();
+        assert_eq!(removed.origins, ["https://b.example"]);
+        assert!(removed.not_listed.is_empty());
+        let set = edit(&added, Some(&["http://c.example:8080"]), &[], &[]).unwrap();
+        assert_eq!(set.origins, ["http://c.example:8080"]);
+        assert!(edit(&current, None, &["nope"], &[]).is_err());
         // Listed by an earlier release with the default port: removed, and
         // not added twice, by the name a browser gives it.
         let earlier = vec![
             "https://a.example:443".to_string(),
             "https://a.example".to_string(),
         ];
-        let removed = edit_origins(&earlier, None, &[], &["https://a.example".into()]).unwrap();
-        assert!(removed.is_empty(), "{removed:?}");
-        let added = edit_origins(&earlier[..1], None, &["https://a.example".into()], &[]).unwrap();
-        assert_eq!(added, ["https://a.example"]);
+        let removed = edit(&earlier, None, &[], &["https://a.example"]).unwrap();
+        assert!(removed.origins.is_empty(), "{removed:?}");
+        let added = edit(&earlier[..1], None, &["https://a.example"], &[]).unwrap();
+        assert_eq!(added.origins, ["https://a.example"]);
+        // A set is kept once, by the names browsers give.
+        let set = edit(
+            &[],
+            Some(&["http://A.example:80", "http://a.example"]),
+            &[],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(set.origins, ["http://a.example"]);
+        // A removal of what is not listed is said, not silent.
+        let typo = edit(&current, None, &[], &["https://a.exmaple"]).unwrap();
+        assert_eq!(typo.origins, current);
+        assert_eq!(typo.not_listed, ["https://a.exmaple"]);
+        // No more than the owner's settings take.
+        let many: Vec<String> = (0..=MAX_ORIGINS)
+            .map(|i| format!("https://s{i}.example"))
+            .collect();
+        let e = edit_origins(&[], Some(&many), &[], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("at most 20 origins"), "{e}");
+        assert!(edit_origins(&many[..MAX_ORIGINS], None, &[], &[]).is_ok());
+        assert!(
+            edit_origins(&many[..MAX_ORIGINS], None, &many[..1], &[]).is_ok(),
+            "already listed"
+        );
     }
 
     #[test]

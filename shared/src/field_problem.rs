@@ -92,7 +92,7 @@ pub enum FieldProblem {
     NotALabel { value: String },
     #[error(
         "{value:?} must look like https://shop.example.com (scheme, host and an optional port; \
-         no path)"
+         no path, no *: each site listed on its own)"
     )]
     NotAnOrigin { value: String },
     #[error("{value:?} is not an IANA time zone such as Europe/Kyiv")]

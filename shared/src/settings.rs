@@ -125,7 +125,8 @@ pub fn normalize_origin(origin: &str) -> Option<String> {
     let (scheme, rest) = origin.split_once("://")?;
     // What the URL parser would take and drop (a path, a query, credentials)
     // is no part of an origin: refused rather than silently cut.
-    if rest.is_empty() || rest.contains(['/', '?', '#', '@', '\\']) {
+    // A wildcard (`https://*.shop.example`) would be kept as a name no page has.
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@', '\\', '*']) {
         return None;
     }
     let scheme = scheme.to_ascii_lowercase();
@@ -198,15 +199,6 @@ impl ShopSettings {
         let mut errors = Vec::new();
         self.name = self.name.trim().to_string();
         check_len("name", &self.name, MAX_NAME_CHARS, &mut errors);
-        if self.allowed_origins.len() > MAX_ORIGINS {
-            errors.push(err(
-                "allowed_origins",
-                FieldProblem::AtMost {
-                    max: MAX_ORIGINS as u64,
-                    unit: Unit::Origins,
-                },
-            ));
-        }
         let mut origins = Vec::new();
         for (i, o) in self.allowed_origins.iter().enumerate() {
             match normalize_origin(o) {
@@ -217,6 +209,16 @@ impl ShopSettings {
                     FieldProblem::NotAnOrigin { value: o.clone() },
                 )),
             }
+        }
+        // Counted once each, as browsers write them.
+        if origins.len() > MAX_ORIGINS {
+            errors.push(err(
+                "allowed_origins",
+                FieldProblem::AtMost {
+                    max: MAX_ORIGINS as u64,
+                    unit: Unit::Origins,
+                },
+            ));
         }
         self.allowed_origins = origins;
         if self.tiers.is_empty() || self.tiers.len() > MAX_TIERS {
@@ -622,9 +624,30 @@ mod tests {
             "http://[::1]x",
             "http://[::g]:80",
             "null",
+            "https://*.example",
+            "https://shop.*",
         ] {
             assert_eq!(normalize_origin(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_limit_counts_each_origin_once_as_browsers_write_it() {
+        let mut s = settings();
+        s.allowed_origins = (0..MAX_ORIGINS)
+            .map(|i| format!("https://s{i}.example"))
+            .chain(["https://S0.example:443".to_string()])
+            .collect();
+        assert_eq!(s.validate(), Ok(()));
+        assert_eq!(s.allowed_origins.len(), MAX_ORIGINS);
+        s.allowed_origins.push("https://one-more.example".into());
+        let fields: Vec<String> = s
+            .validate()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["allowed_origins"]);
     }
 
     #[test]

@@ -137,11 +137,11 @@ pub fn describe(lang: Lang, problem: &FieldProblem) -> String {
         P::NotAnOrigin { value } => (
             format!(
                 "«{value}» должен выглядеть как https://shop.example.com (схема, домен и, если \
-                 нужно, порт; без пути)"
+                 нужно, порт; без пути и без *: каждый сайт отдельно)"
             ),
             format!(
                 "«{value}» має виглядати як https://shop.example.com (схема, домен і, за \
-                 потреби, порт; без шляху)"
+                 потреби, порт; без шляху й без *: кожен сайт окремо)"
             ),
         ),
         P::NotATimeZone { value } => (

@@ -71,7 +71,7 @@ pub async fn seed(db: &dyn Database, extra_origins: &[String]) -> Result<()> {
             db.shop(SHOP_ID).await?.expect("just created")
         }
     };
-    let origins = edit_origins(&shop.allowed_origins, None, extra_origins, &[])?;
+    let origins = edit_origins(&shop.allowed_origins, None, extra_origins, &[])?.origins;
     if origins != shop.allowed_origins {
         db.set_allowed_origins(SHOP_ID, origins).await?;
     }

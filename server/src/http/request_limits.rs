@@ -20,6 +20,7 @@
 
 use std::time::Duration;
 
+use axum::body::HttpBody;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -85,9 +86,10 @@ pub fn import_body_refused(e: axum::extract::rejection::BytesRejection) -> Failu
     }
 }
 
-/// The compression the request's `Content-Encoding` names, if any: one of
-/// those registered for HTTP, in any of its headers and values.
-fn compression(headers: &axum::http::HeaderMap) -> Option<String> {
+/// The compression the request's `Content-Encoding` names for its body, if
+/// any: one of those registered for HTTP, in any of its headers and values.
+/// A request without a body has nothing compressed, whatever the header says.
+fn compression(req: &Request) -> Option<String> {
     const COMPRESSIONS: &[&str] = &[
         "gzip",
         "x-gzip",
@@ -99,7 +101,11 @@ fn compression(headers: &axum::http::HeaderMap) -> Option<String> {
         "dcb",
         "dcz",
     ];
-    headers
+    // Known empty: no `Content-Length` (or one of 0) and no chunks.
+    if req.body().size_hint().exact() == Some(0) {
+        return None;
+    }
+    req.headers()
         .get_all(header::CONTENT_ENCODING)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -144,7 +150,7 @@ pub async fn request_limits(
             ),
         );
     }
-    if let Some(compression) = compression(req.headers()) {
+    if let Some(compression) = compression(&req) {
         return refused(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             format!("a body compressed with {compression:?} is not taken: send it uncompressed"),
