@@ -51,4 +51,21 @@ fn origins_set_from_the_command_line_are_kept_as_browsers_write_them() {
         shown.contains("https://shop.example") && !shown.contains(":443"),
         "{shown}"
     );
+    // A removal of an origin not listed (a typo) is said.
+    let typo = kept(
+        &db,
+        &[
+            "shop",
+            "set",
+            "north",
+            "--remove-origin",
+            "https://shop.exmaple",
+        ],
+    );
+    assert!(typo.status.success());
+    assert!(
+        said(&typo).contains("https://shop.exmaple was not among the shop's origins"),
+        "{}",
+        said(&typo)
+    );
 }
