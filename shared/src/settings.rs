@@ -117,9 +117,9 @@ fn err(field: impl Into<String>, problem: FieldProblem) -> FieldError {
 /// `https://shop.example` as a browser sends it in `Origin` (RFC 6454, by the
 /// WHATWG URL rules browsers follow): scheme and host (and a port), no path.
 /// The host as browsers write it: lower case, a name in another script in its
-/// `xn--` form (`магазин.укр` is `xn--80aairftm.xn--j1amh`), IPv6 compressed; a scheme's default port left
-/// out (an origin listed with it would match no page). `None` for anything
-/// else.
+/// `xn--` form (`магазин.укр` is `xn--80aairftm.xn--j1amh`), IPv6 compressed;
+/// a scheme's default port left out (an origin listed with it would match no
+/// page). `None` for anything else.
 pub fn normalize_origin(origin: &str) -> Option<String> {
     let origin = origin.trim();
     let (scheme, rest) = origin.split_once("://")?;

@@ -99,8 +99,9 @@ try {
   var named = attrs.survey && attrs.survey.split(',').map(function (s) { return s.trim(); }).filter(Boolean);
   var page = { path: location.pathname, order: order, named: named, mode: preview ? 'preview' : mode };
   // What the server says the page got wrong (a signature that is not the
-  // shop's: the visitor unknown, their answers unverified), said once, from
-  // the first plan that says it, whichever half reads it.
+  // shop's: what only it knows of that reference untold, the answers
+  // unverified), said once, from the first plan that says it, whichever half
+  // reads it.
   var warned;
   var decideBy = function (plan) {
     if (!warned && (warned = plan.warnings)) warned.forEach(say.bind(0, 'warn'));

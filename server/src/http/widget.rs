@@ -94,12 +94,6 @@ struct Warned<T> {
     warnings: Vec<String>,
 }
 
-impl<T> Warned<T> {
-    fn new(plan: T, warnings: Vec<String>) -> Self {
-        Warned { plan, warnings }
-    }
-}
-
 /// The loader's display plan for this visitor (`shared/targeting.md`).
 async fn plan(
     State(db): State<Db>,
@@ -141,9 +135,12 @@ async fn plan(
     };
     let PlanFor { plan, warnings } = display_plan(db.as_ref(), &shop, &request).await?;
     let body = if q.texts == Some(false) {
-        serde_json::to_vec(&Warned::new(DecisionRules::from(&plan), warnings))
+        serde_json::to_vec(&Warned {
+            plan: DecisionRules::from(&plan),
+            warnings,
+        })
     } else {
-        serde_json::to_vec(&Warned::new(plan, warnings))
+        serde_json::to_vec(&Warned { plan, warnings })
     }
     .map_err(DbError::internal)?;
     // Kept's own pages (the survey editor's preview, the demo shop, kiosks and
