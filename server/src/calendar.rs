@@ -22,13 +22,28 @@ pub fn in_supported_years(day: NaiveDate) -> bool {
 }
 
 /// The range a report covers: `from..=to` as given, defaulting to the 30 days up
-/// to `today`. Dates outside [`MIN_YEAR`]–[`MAX_YEAR`], a reversed range or one
-/// longer than [`MAX_REPORT_DAYS`] are refused with a sentence for the caller;
-/// nothing here can overflow, whatever the request says.
+/// to `today`.
 pub fn report_range(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
     today: NaiveDate,
+) -> Result<(NaiveDate, NaiveDate), String> {
+    // Within the supported years, 29 days back never leaves chrono's range.
+    checked_range(from, to, today, |to| {
+        to.checked_sub_days(Days::new(29)).unwrap_or(to)
+    })
+}
+
+/// `from..=to` as a request gives them, `to` by default `today` and `from` by
+/// default `default_from(to)`. Dates outside [`MIN_YEAR`]–[`MAX_YEAR`], a
+/// reversed range or one longer than [`MAX_REPORT_DAYS`] are refused with a
+/// sentence for the caller; nothing here can overflow, whatever the request
+/// says. Every range a report or a view of the owner reads is checked here.
+pub fn checked_range(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    today: NaiveDate,
+    default_from: impl FnOnce(NaiveDate) -> NaiveDate,
 ) -> Result<(NaiveDate, NaiveDate), String> {
     for (name, day) in [("from", from), ("to", to)] {
         if let Some(day) = day
@@ -40,11 +55,7 @@ pub fn report_range(
         }
     }
     let to = to.unwrap_or(today);
-    // Within the supported years, 29 days back never leaves chrono's range.
-    let from = match from {
-        Some(from) => from,
-        None => to.checked_sub_days(Days::new(29)).unwrap_or(to),
-    };
+    let from = from.unwrap_or_else(|| default_from(to));
     if from > to {
         return Err(format!("from ({from}) is after to ({to})"));
     }

@@ -101,6 +101,15 @@ where
         .and_then(|t| t.parse().ok()))
 }
 
+/// The first value of the field `name` of a form read as a list of fields
+/// (one whose fields repeat, as a table's rows do); none where it is not sent.
+pub fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
 /// A range's ends in order: given the wrong way round, they are swapped.
 pub fn in_order<T: PartialOrd>(from: Option<T>, to: Option<T>) -> (Option<T>, Option<T>) {
     match (from, to) {

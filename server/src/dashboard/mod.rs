@@ -262,6 +262,11 @@ pub fn form_allowed(session: &Session, headers: &HeaderMap, csrf: &str) -> bool 
     same_origin(headers) && session.csrf_matches(csrf)
 }
 
+/// [`form_allowed`] for a form read as a list of fields.
+pub fn fields_allowed(session: &Session, headers: &HeaderMap, fields: &[(String, String)]) -> bool {
+    form_allowed(session, headers, form::field(fields, "csrf").unwrap_or(""))
+}
+
 /// A form [`form_allowed`] refused: sent from a page opened before the owner
 /// last signed in (another tab), or from another site. Said in the owner's
 /// language with the way on (403), not as a blank page.

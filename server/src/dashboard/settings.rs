@@ -12,13 +12,13 @@ use kept_shared::limits::MIN_CHURN_WINDOW_DAYS;
 use kept_shared::{FieldError, FieldProblem, ShopSettings, TierSetting};
 use maud::{Markup, html};
 
-use super::form::Unread;
+use super::form::{self, Unread};
 use super::format;
 use super::i18n::Texts;
 use super::layout::{Section, aria_invalid, errors, shell};
 use super::session::{Session, sign_in};
 use super::surveys::dashboard_actor;
-use super::{expired, form_allowed, refused};
+use super::{expired, fields_allowed, refused};
 use crate::db::Db;
 use crate::http::Failure;
 use crate::links::PublicBase;
@@ -219,13 +219,7 @@ pub async fn page(
 
 /// The settings as the form gives them, and the fields in it that do not read.
 fn settings_from_form(fields: &[(String, String)]) -> (ShopSettings, Unread) {
-    let get = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
+    let get = |name: &str| form::field(fields, name).unwrap_or("");
     let mut rows: BTreeMap<usize, (String, String, String)> = BTreeMap::new();
     for (k, v) in fields {
         let Some(rest) = k.strip_prefix("tier.") else {
@@ -287,12 +281,7 @@ pub async fn save(
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, Failure> {
-    let csrf = fields
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    if !form_allowed(&session, &headers, csrf) {
+    if !fields_allowed(&session, &headers, &fields) {
         return Ok(expired(&session));
     }
     let t = session.lang.texts();
@@ -339,12 +328,7 @@ pub async fn rotate(
     Path(path): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, Failure> {
-    let csrf = fields
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    if !form_allowed(&session, &headers, csrf) {
+    if !fields_allowed(&session, &headers, &fields) {
         return Ok(expired(&session));
     }
     let Some(kind) = owner_settings::Secret::from_path(&path) else {

@@ -15,11 +15,11 @@ use kept_shared::{
 };
 use maud::{DOCTYPE, Markup, html};
 
-use super::form::Unread;
+use super::form::{self, Unread};
 use super::i18n::Texts;
 use super::layout::{Section, aria_invalid, errors, shell};
 use super::session::Session;
-use super::{expired, form_allowed, refused};
+use super::{expired, fields_allowed, refused};
 use crate::db::Db;
 use crate::http::Failure;
 use crate::owner::settings::{self as owner_settings, Actor, ChangeError};
@@ -293,12 +293,7 @@ fn from_form(
     stored: &SurveyDefinition,
     fields: &[(String, String)],
 ) -> (SurveyDefinition, bool, Unread) {
-    let get = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
+    let get = |name: &str| form::field(fields, name);
     let mut d = stored.clone();
     d.active = get("active").is_some();
     if let Some(l) = get("default_locale") {
@@ -457,12 +452,7 @@ pub async fn save(
     Path(survey_id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, Failure> {
-    let csrf = fields
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    if !form_allowed(&session, &headers, csrf) {
+    if !fields_allowed(&session, &headers, &fields) {
         return Ok(expired(&session));
     }
     let t = session.lang.texts();
@@ -476,11 +466,7 @@ pub async fn save(
     let (draft, adding_locale, unread) = from_form(&stored, &fields);
     let title = format!("{}: {}", t.edit, survey_id);
     if adding_locale {
-        let new = fields
-            .iter()
-            .find(|(k, _)| k == "new_locale")
-            .map(|(_, v)| v.trim())
-            .unwrap_or("");
+        let new = form::field(&fields, "new_locale").unwrap_or("").trim();
         if valid_locale(new) {
             return Ok(shell(
                 &session,
@@ -549,14 +535,8 @@ pub async fn arrange(
     Path(survey_id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, Failure> {
-    let get = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
-    if !form_allowed(&session, &headers, get("csrf")) {
+    let get = |name: &str| form::field(&fields, name).unwrap_or("");
+    if !fields_allowed(&session, &headers, &fields) {
         return Ok(expired(&session));
     }
     let mut surveys = owner_settings::surveys(db.as_ref(), &session.shop).await?;

@@ -14,7 +14,7 @@ use super::i18n::Texts;
 use super::layout::{Section, aria_invalid, errors, shell};
 use super::session::Session;
 use super::surveys::dashboard_actor;
-use super::{expired, form_allowed, refused};
+use super::{expired, fields_allowed, form_allowed, refused};
 use crate::db::Db;
 use crate::http::Failure;
 use crate::outbound::Receivers;
@@ -140,7 +140,7 @@ pub async fn add(
             .map(|(_, v)| v.as_str())
     }
     let get = |name: &'static str| all(&fields, name);
-    if !form_allowed(&session, &headers, get("csrf").next().unwrap_or("")) {
+    if !fields_allowed(&session, &headers, &fields) {
         return Ok(expired(&session));
     }
     let new = NewWebhook {

@@ -4,10 +4,18 @@ use kept_shared::{AnswerValue, Channel, WidgetEventKind};
 
 use super::{CustomerSort, DbError};
 
-/// A list's `OFFSET` as SQL takes it (a signed 64-bit integer): an offset past
-/// that is past the end of any list, so it reads an empty page, not an error.
-pub fn sql_offset(offset: u64) -> i64 {
-    i64::try_from(offset).unwrap_or(i64::MAX)
+/// A list's page as SQL takes it, `LIMIT … OFFSET …`, the same for both
+/// engines: `limit` 0 reads to the end, written as the engine writes no limit
+/// (`no_limit`: PostgreSQL's `ALL`, SQLite's `-1`). SQL's numbers are signed
+/// 64-bit integers: an offset past that is past the end of any list, so it
+/// reads an empty page, not an error.
+pub fn sql_page(limit: u64, offset: u64, no_limit: &str) -> String {
+    let signed = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    let offset = signed(offset);
+    match limit {
+        0 => format!("LIMIT {no_limit} OFFSET {offset}"),
+        n => format!("LIMIT {} OFFSET {offset}", signed(n)),
+    }
 }
 
 /// The typed columns of an answer's value: score, free text, reasons.
@@ -118,5 +126,17 @@ mod tests {
         assert_eq!(fold_text("Кава ЗАСТАРА, Café"), "кава застара, café");
         assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
         assert_eq!(search_words("  Slow  DELIVERY "), ["slow", "delivery"]);
+    }
+
+    #[test]
+    fn a_page_reads_to_the_end_without_a_limit_and_never_overflows() {
+        assert_eq!(sql_page(0, 0, "ALL"), "LIMIT ALL OFFSET 0");
+        assert_eq!(sql_page(0, 40, "-1"), "LIMIT -1 OFFSET 40");
+        assert_eq!(sql_page(20, 40, "-1"), "LIMIT 20 OFFSET 40");
+        let max = i64::MAX;
+        assert_eq!(
+            sql_page(u64::MAX, u64::MAX, "ALL"),
+            format!("LIMIT {max} OFFSET {max}")
+        );
     }
 }

@@ -17,49 +17,24 @@ pub mod satisfaction;
 pub mod settings;
 pub mod webhooks;
 
-use chrono::{Days, Months, NaiveDate};
-use kept_shared::limits::MAX_REPORT_DAYS;
+use chrono::{Months, NaiveDate};
 
-use crate::calendar::in_supported_years;
+use crate::calendar::checked_range;
 
 /// The range of an analytics view: `from..=to` as given; by default the twelve
 /// months up to `today` (from the first of the month eleven months back).
-/// Refuses dates outside the supported years, reversed ranges and ranges past
-/// the longest report, with a sentence for the caller.
+/// Checked as every range is ([`checked_range`]).
 pub fn analytics_range(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
     today: NaiveDate,
 ) -> Result<(NaiveDate, NaiveDate), String> {
-    for (name, day) in [("from", from), ("to", to)] {
-        if let Some(day) = day
-            && !in_supported_years(day)
-        {
-            return Err(format!(
-                "{name} ({day}) must be a date from {}-01-01 to {}-12-31",
-                kept_shared::limits::MIN_YEAR,
-                kept_shared::limits::MAX_YEAR
-            ));
-        }
-    }
-    let to = to.unwrap_or(today);
-    let from = match from {
-        Some(from) => from,
-        None => kept_shared::Period::Month
+    checked_range(from, to, today, |to| {
+        kept_shared::Period::Month
             .start_of(to)
             .checked_sub_months(Months::new(11))
-            .unwrap_or(to),
-    };
-    if from > to {
-        return Err(format!("from ({from}) is after to ({to})"));
-    }
-    if to
-        .checked_sub_days(Days::new(MAX_REPORT_DAYS as u64))
-        .is_some_and(|limit| from <= limit)
-    {
-        return Err(format!("a report may span at most {MAX_REPORT_DAYS} days"));
-    }
-    Ok((from, to))
+            .unwrap_or(to)
+    })
 }
 
 #[cfg(test)]

@@ -11,7 +11,9 @@ use uuid::Uuid;
 
 use super::{Args, params, send_cursor, signed, unsigned};
 use crate::db::answer_filter::{Param, answer_filter, answer_order, answer_source};
-use crate::db::columns::{channel_of, columns, event_kind, event_kind_of, fold_text, value_of};
+use crate::db::columns::{
+    channel_of, columns, event_kind, event_kind_of, fold_text, sql_page, value_of,
+};
 use crate::db::snapshot::PageSender;
 use crate::db::{
     AnswerQuery, AnswerRecord, DbError, DbResult, NewEvent, ReasonRollup, Rollup, StoredAnswer,
@@ -221,16 +223,11 @@ pub async fn find(
         .query_one(&format!("SELECT count(*) {from}"), &args)
         .await?
         .try_get(0)?;
-    let limit = if q.limit == 0 {
-        "ALL".to_string()
-    } else {
-        q.limit.to_string()
-    };
     let rows = client
         .query(
             &format!(
-                "SELECT {ANSWER_COLUMNS} {from} ORDER BY {order} LIMIT {limit} OFFSET {}",
-                super::super::columns::sql_offset(q.offset)
+                "SELECT {ANSWER_COLUMNS} {from} ORDER BY {order} {}",
+                sql_page(q.limit, q.offset, "ALL")
             ),
             &args,
         )

@@ -10,7 +10,7 @@ use tokio_postgres::Row;
 use super::{Args, params, send_cursor, signed, unsigned};
 use crate::analytics::facts::{Facts, Purchase};
 use crate::analytics::refresh;
-use crate::db::columns::customer_order;
+use crate::db::columns::{customer_order, sql_page};
 use crate::db::snapshot::PageSender;
 use crate::db::{
     CustomerQuery, CustomerRecord, DbResult, PurchaseRecord, RevenueRecord, SpellRecord,
@@ -248,16 +248,11 @@ pub async fn customers(
         .query_one(&format!("SELECT count(*) FROM customers {filter}"), &params)
         .await?
         .try_get(0)?;
-    let limit = if q.limit == 0 {
-        "ALL".to_string()
-    } else {
-        q.limit.to_string()
-    };
     let rows = client
         .query(
             &format!(
-                "SELECT {CUSTOMER_COLUMNS} FROM customers {filter} ORDER BY {order} LIMIT {limit} OFFSET {}",
-                super::super::columns::sql_offset(q.offset)
+                "SELECT {CUSTOMER_COLUMNS} FROM customers {filter} ORDER BY {order} {}",
+                sql_page(q.limit, q.offset, "ALL")
             ),
             &params,
         )

@@ -10,7 +10,9 @@ use uuid::Uuid;
 
 use super::{instant, millis, next_page};
 use crate::db::answer_filter::{Param, answer_filter, answer_order, answer_source};
-use crate::db::columns::{channel_of, columns, event_kind, event_kind_of, fold_text, value_of};
+use crate::db::columns::{
+    channel_of, columns, event_kind, event_kind_of, fold_text, sql_page, value_of,
+};
 use crate::db::snapshot::PageSender;
 use crate::db::{
     AnswerQuery, AnswerRecord, DbError, DbResult, ReasonRollup, Rollup, StoredAnswer,
@@ -188,10 +190,9 @@ pub fn find(c: &Connection, shop_id: &str, q: &AnswerQuery) -> DbResult<(Vec<Sto
     let total: u64 = c
         .prepare_cached(&format!("SELECT count(*) {from}"))?
         .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
-    let limit = if q.limit == 0 { -1 } else { q.limit as i64 };
     let mut st = c.prepare_cached(&format!(
-        "SELECT {ANSWER_COLUMNS} {from} ORDER BY {order} LIMIT {limit} OFFSET {}",
-        super::super::columns::sql_offset(q.offset)
+        "SELECT {ANSWER_COLUMNS} {from} ORDER BY {order} {}",
+        sql_page(q.limit, q.offset, "-1")
     ))?;
     let rows = st
         .query_map(params_from_iter(args.iter()), Listed::read)?

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use super::{instant, next_page};
 use crate::analytics::facts::{Facts, FactsDelta, Purchase};
 use crate::analytics::refresh;
-use crate::db::columns::customer_order;
+use crate::db::columns::{customer_order, sql_page};
 use crate::db::snapshot::PageSender;
 use crate::db::{
     CustomerQuery, CustomerRecord, DbError, DbResult, PurchaseRecord, RevenueRecord, SpellRecord,
@@ -236,9 +236,8 @@ pub fn customers(
         |r| r.get(0),
     )?;
     let sql = format!(
-        "SELECT {CUSTOMER_COLUMNS} FROM customers {filter} ORDER BY {order} LIMIT {} OFFSET {}",
-        if q.limit == 0 { -1 } else { q.limit as i64 },
-        super::super::columns::sql_offset(q.offset)
+        "SELECT {CUSTOMER_COLUMNS} FROM customers {filter} ORDER BY {order} {}",
+        sql_page(q.limit, q.offset, "-1")
     );
     let rows = c
         .prepare(&sql)?
