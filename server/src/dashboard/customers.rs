@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use futures_util::TryStreamExt;
-use kept_shared::{FieldError, Survey};
+use kept_shared::FieldError;
 use maud::html;
 use serde::Deserialize;
 
@@ -211,11 +211,7 @@ pub async fn detail(
         return Ok(resp);
     };
     let tiers = db.tiers(&session.shop.id).await?;
-    let surveys: Vec<Survey> = owner::settings::surveys(db.as_ref(), &session.shop)
-        .await?
-        .into_iter()
-        .map(|s| s.survey)
-        .collect();
+    let surveys = owner::settings::surveys_asked(db.as_ref(), &session.shop).await?;
     let s = &c.summary;
     let content = html! {
         dl class="facts" {
@@ -288,11 +284,7 @@ async fn render_win_back(
     let at = today(session.shop.time_zone);
     let list = owner::rfm::win_back(db.as_ref(), &session.shop, at).await?;
     let tiers = db.tiers(&session.shop.id).await?;
-    let surveys: Vec<Survey> = owner::settings::surveys(db.as_ref(), &session.shop)
-        .await?
-        .into_iter()
-        .map(|s| s.survey)
-        .collect();
+    let surveys = owner::settings::surveys_asked(db.as_ref(), &session.shop).await?;
     let content = html! {
         p class="intro" { (t.win_back_intro) }
         (errors(lang, invalid, |f| format!("links-{f}"), links_label))

@@ -5,7 +5,7 @@
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use kept_shared::{FieldError, FieldProblem, FollowUpStatus, FollowUpUpdate, Survey};
+use kept_shared::{FieldError, FieldProblem, FollowUpStatus, FollowUpUpdate};
 use maud::html;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -85,11 +85,7 @@ async fn render(
         ..Default::default()
     };
     let found = owner::inbox::answer_page(db.as_ref(), &session.shop.id, query).await?;
-    let surveys: Vec<Survey> = owner::settings::surveys(db.as_ref(), &session.shop)
-        .await?
-        .into_iter()
-        .map(|s| s.survey)
-        .collect();
+    let surveys = owner::settings::surveys_asked(db.as_ref(), &session.shop).await?;
     let here = |s: Option<FollowUpStatus>| match s {
         Some(s) => format!("/dashboard/inbox?status={}", s.as_str()),
         None => "/dashboard/inbox".into(),

@@ -172,9 +172,10 @@ pub async fn page(
                     .await?,
             )
         },
-        async { Ok::<_, Failure>(owner::settings::surveys(db.as_ref(), &session.shop).await?) },
+        async {
+            Ok::<_, Failure>(owner::settings::surveys_asked(db.as_ref(), &session.shop).await?)
+        },
     )?;
-    let surveys: Vec<Survey> = surveys.into_iter().map(|s| s.survey).collect();
     let pairs = f.pairs();
     let export = format!(
         "/dashboard/responses.csv?{}",

@@ -6,8 +6,8 @@ use chrono::Utc;
 use chrono_tz::Tz;
 use kept_shared::settings::validate_survey;
 use kept_shared::{
-    AuditEntry, FieldError, FieldProblem, RotatedSecret, ShopSettings, ShopView, SurveyDefinition,
-    TierSetting,
+    AuditEntry, FieldError, FieldProblem, RotatedSecret, ShopSettings, ShopView, Survey,
+    SurveyDefinition, TierSetting,
 };
 
 use crate::db::{AuditRecord, Database, DbError, Shop, ShopUpdate, SurveyRecord, Tier};
@@ -221,6 +221,17 @@ pub async fn surveys(db: &dyn Database, shop: &Shop) -> Result<Vec<SurveyDefinit
             active: r.active,
             position: r.position,
         })
+        .collect())
+}
+
+/// The shop's surveys, active or not, without their place in the editor: what
+/// the pages that show answers read the questions and reasons from.
+pub async fn surveys_asked(db: &dyn Database, shop: &Shop) -> Result<Vec<Survey>, DbError> {
+    Ok(db
+        .surveys(&shop.id, false)
+        .await?
+        .into_iter()
+        .map(|r| r.survey)
         .collect())
 }
 
