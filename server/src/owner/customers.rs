@@ -5,7 +5,6 @@ use chrono::NaiveDate;
 use kept_shared::{AnswerItem, CustomerDetail, CustomerSummary, Page, PurchaseItem};
 
 use super::inbox::answer_item;
-use crate::analytics::rfm::{Value, scores};
 use crate::calendar;
 use crate::db::{AnswerQuery, CustomerQuery, CustomerRecord, Database, DbResult, Shop, Tier};
 use crate::loyalty::tier_name;
@@ -91,18 +90,11 @@ pub async fn customer_detail(
         .await?;
     // The customer's standing among all customers today.
     let rfm = if customer.purchases > 0 {
-        let all = db.customers_at(&shop.id, today).await?;
-        let values: Vec<Value> = all
-            .iter()
-            .map(|c| Value {
-                last_day: c.last_day.unwrap_or(today),
-                purchases: c.purchases,
-                total_cents: c.total_cents,
-            })
-            .collect();
-        all.iter()
-            .position(|c| c.customer_ref == customer_ref)
-            .map(|i| scores(&values, today)[i])
+        super::rfm::scored(db, shop, today)
+            .await?
+            .into_iter()
+            .find(|s| s.customer.customer_ref == customer_ref)
+            .map(|s| s.scores)
     } else {
         None
     };
