@@ -496,6 +496,27 @@ async fn purchase_from_the_back_office_shows_as_points_and_tier() -> Result<()> 
         .filter(|l| l.text.contains("loyalty status"))
         .collect();
     assert!(loyalty.is_empty(), "{loyalty:#?}");
+    // A customer's signature on a page that names no customer (its
+    // attribute left out): the page is told what is missing, by the rules
+    // the generic loader asks for.
+    let before = w.console().len();
+    w.goto(&env.shop_url(&[("customer-sig", &forged)])).await?;
+    w.wait_until(
+        "the loader to decide",
+        "document.querySelector('script[data-kept-due]') !== null",
+    )
+    .await?;
+    let console = w
+        .wait_for_console("the missing customer said", |l| {
+            l.text
+                .starts_with("[kept] data-customer-sig is given without data-customer")
+        })
+        .await?;
+    let said: Vec<_> = console[before..]
+        .iter()
+        .filter(|l| l.text.contains("data-customer"))
+        .collect();
+    assert_eq!(said.len(), 1, "{said:#?}");
     env.close().await;
     Ok(())
 }

@@ -114,8 +114,9 @@ pub async fn display_plan(
 /// The plan is served all the same: the surveys are still asked, but what
 /// only the server knows of that reference is not told, and the answers are
 /// unverified (refused where the shop takes only verified ones), which would
-/// otherwise show nowhere but in the owner's figures. A reference without a
-/// signature is the shop's choice, and no mistake.
+/// otherwise show nowhere but in the owner's figures. A signature without its
+/// reference is said too. A reference without a signature is the shop's
+/// choice, and no mistake.
 fn signature_warnings(
     shop: &Shop,
     request: &PlanRequest,
@@ -145,7 +146,15 @@ fn signature_warnings(
     ]
     .into_iter()
     .filter_map(|(name, reference, signature, signed, unknown)| {
-        let (reference, signature) = (reference.as_deref()?, signature.as_deref()?);
+        let signature = signature.as_deref()?;
+        let Some(reference) = reference.as_deref() else {
+            // Most likely the reference's attribute left out of the tag, or
+            // written otherwise: the page meant to name one.
+            return Some(format!(
+                "data-{name}-sig is given without data-{name}, so it signs nothing: \
+                 is data-{name} missing from the script tag, or empty?"
+            ));
+        };
         if signed {
             return None;
         }

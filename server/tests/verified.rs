@@ -287,8 +287,9 @@ on_both_engines!(
 /// reference, a template left unfilled) is a mistake of the shop's page: its
 /// plan says so in `warnings`, which the loader writes in the console, with
 /// what it costs; the plan is served all the same, without what only the
-/// server knows of that reference (as the test above shows). A reference
-/// without a signature is no mistake, and a right one none either.
+/// server knows of that reference (as the test above shows); so is a
+/// signature without its reference. A reference without a signature is no
+/// mistake, and a right one none either.
 async fn a_signature_that_does_not_match_is_a_warning_in_the_plan(app: TestApp) {
     let warnings = |query: String| {
         let app = &app;
@@ -356,6 +357,16 @@ async fn a_signature_that_does_not_match_is_a_warning_in_the_plan(app: TestApp) 
         said[1].starts_with("data-order-sig is not the shop's signature of data-order \"o-1\"")
             && said[1].contains("answered for this order elsewhere"),
         "{said:?}"
+    );
+    // A signature without its reference (the attribute left out, or empty):
+    // it signs nothing, and the page is told which is missing.
+    let said = warnings(format!("customer=&customer_sig={alice}&order_sig={o1}")).await;
+    assert_eq!(
+        said,
+        ["customer", "order"].map(|name| format!(
+            "data-{name}-sig is given without data-{name}, so it signs nothing: \
+             is data-{name} missing from the script tag, or empty?"
+        )),
     );
     // Where the shop takes only verified answers, the answers are refused.
     take_only_verified_answers(&app).await;

@@ -79,10 +79,12 @@ try {
   // (`AbortSignal.timeout`: Safari from 16).
   var ask = function (texts) {
     var locale = attrs.locale = attrs.locale || navigator.language || 'en';
+    // A signature is sent even without its reference: the plan's warnings
+    // then say the reference is missing.
     var visitor = '?locale=' + encodeURIComponent(locale) + param('customer', attrs.customer) +
-      param('customer_sig', attrs.customer && attrs['customer-sig']);
+      param('customer_sig', attrs['customer-sig']);
     return [visitor, quiet(fetch(api + '/api/v1/widget/' + encodeURIComponent(key) + '/plan' + visitor +
-      (order && mode != 'kiosk' ? param('order', order) + param('order_sig', attrs['order-sig']) : '') +
+      (mode != 'kiosk' ? param('order', order) + param('order_sig', attrs['order-sig']) : '') +
       (texts ? '' : '&texts=false'), { signal: AbortSignal.timeout && AbortSignal.timeout(15e3) }))];
   };
   // Kiosks, personal links and previews show whatever is due by the plan with
