@@ -418,6 +418,7 @@ async fn purchase_from_the_back_office_shows_as_points_and_tier() -> Result<()> 
     );
     assert_ne!(w.eval(&saved).await?, serde_json::Value::Null);
     let forged = "0f".repeat(32);
+    let before = w.console().len();
     w.goto(&env.shop_url(&[
         ("customer", "dave"),
         ("customer-sig", &forged),
@@ -437,8 +438,15 @@ async fn purchase_from_the_back_office_shows_as_points_and_tier() -> Result<()> 
                 .starts_with(&format!("[kept] data-{name}-sig is not "))
         }
     };
-    w.wait_for_console("the customer's signature said", wrong_sig("customer"))
+    let console = w
+        .wait_for_console("the customer's signature said", wrong_sig("customer"))
         .await?;
+    // Said once: the card's refusal (a 404) is that same mistake.
+    let loyalty: Vec<_> = console[before..]
+        .iter()
+        .filter(|l| l.text.contains("loyalty status"))
+        .collect();
+    assert!(loyalty.is_empty(), "{loyalty:#?}");
     // A page with the shop's rules in `kept.js?key=…` and a survey due for its
     // order, whose signature is a template left unfilled: the plan with the
     // texts says it is none; the survey is asked all the same, for anyone.

@@ -45,8 +45,10 @@ pub fn loyalty_card(ctx: &Rc<Ctx>, container: &El, customer: &str) {
                 replace_children(&place, None);
             }
             match e {
-                // The loader says it when the server refuses the widget.
-                e if e.refuses_the_widget() => {}
+                // The loader says it when the server refuses the widget, and
+                // a 404 (a signature not the shop's: a signed customer, known
+                // or not, has a card) in the plan's warning, which it says too.
+                e if e.refuses_the_widget() || matches!(e, FetchError::Status(404, _)) => {}
                 FetchError::Network(e) => browser::warn_unreachable(&ctx.cfg.api, &e),
                 e => browser::warn(
                     &(String::from("could not load the loyalty status: ") + &e.message()),
