@@ -14,6 +14,9 @@
 //! `cargo bench -p kept-server --bench analytics` (`KEPT_BENCH_ENGINES=sqlite`
 //! skips PostgreSQL; `KEPT_BENCH_SKIP_LARGE=1` skips the million purchases).
 
+#[path = "../tests/common/store.rs"]
+mod store;
+
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -25,38 +28,14 @@ use kept_server::{calendar, demo, owner};
 use kept_shared::{Period, api};
 use tower::ServiceExt;
 
+/// A store of its own: `engine` is `sqlite` or `postgres`.
 async fn fresh(engine: &str) -> (String, Option<tempfile::TempDir>) {
-    if engine == "sqlite" {
-        let dir = tempfile::tempdir().unwrap();
-        let url = dir.path().join("bench.db").to_string_lossy().into_owned();
-        return (url, Some(dir));
-    }
-    let out = std::process::Command::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../scripts/pg-test-cluster.sh"
-    ))
-    .arg("start")
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let admin = String::from_utf8(out.stdout).unwrap().trim().to_string();
-    let name = format!("kept_bench_{}", uuid::Uuid::new_v4().simple());
-    let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(conn);
-    client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    (
-        format!("{}/{name}", admin.rsplit_once('/').unwrap().0),
-        None,
-    )
+    let engine = if engine == "sqlite" {
+        store::Engine::Sqlite
+    } else {
+        store::Engine::Postgres
+    };
+    store::fresh_db_url(engine).await
 }
 
 fn median(mut runs: Vec<Duration>) -> Duration {

@@ -10,6 +10,9 @@
 //! scripts/pg-test-cluster.sh, started if needed; `KEPT_BENCH_ENGINES=sqlite` skips it).
 //! Prints a Markdown table for the README.
 
+#[path = "../tests/common/store.rs"]
+mod store;
+
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
@@ -59,47 +62,17 @@ struct Engine {
     _dir: Option<tempfile::TempDir>,
 }
 
+/// A store of its own: `engine` is `sqlite` or `postgres`.
 async fn fresh(engine: &'static str) -> Engine {
-    match engine {
-        "sqlite" => {
-            let dir = tempfile::tempdir().unwrap();
-            let url = dir.path().join("bench.db").to_string_lossy().into_owned();
-            Engine {
-                name: "SQLite",
-                url,
-                _dir: Some(dir),
-            }
-        }
-        _ => {
-            let admin = std::process::Command::new(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../scripts/pg-test-cluster.sh"
-            ))
-            .arg("start")
-            .output()
-            .unwrap();
-            assert!(
-                admin.status.success(),
-                "{}",
-                String::from_utf8_lossy(&admin.stderr)
-            );
-            let admin = String::from_utf8(admin.stdout).unwrap().trim().to_string();
-            let name = format!("kept_bench_{}", uuid::Uuid::new_v4().simple());
-            let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            tokio::spawn(conn);
-            client
-                .batch_execute(&format!("CREATE DATABASE {name}"))
-                .await
-                .unwrap();
-            let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
-            Engine {
-                name: "PostgreSQL",
-                url,
-                _dir: None,
-            }
-        }
+    let (kind, name) = match engine {
+        "sqlite" => (store::Engine::Sqlite, "SQLite"),
+        _ => (store::Engine::Postgres, "PostgreSQL"),
+    };
+    let (url, dir) = store::fresh_db_url(kind).await;
+    Engine {
+        name,
+        url,
+        _dir: dir,
     }
 }
 

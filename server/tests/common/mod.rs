@@ -9,7 +9,9 @@
 
 #![allow(dead_code)]
 
-use std::sync::OnceLock;
+mod store;
+
+pub use store::{Engine, fresh_db_url};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -25,12 +27,6 @@ use tower::ServiceExt;
 
 /// The shop site allowed to embed the demo shop's widget in these tests.
 pub const ORIGIN: &str = "https://shop.example.com";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Engine {
-    Sqlite,
-    Postgres,
-}
 
 /// Runs each named `async fn name(app: TestApp)` once per engine, as
 /// `sqlite::name` and `postgres::name`.
@@ -54,59 +50,6 @@ macro_rules! on_both_engines {
             )*
         }
     };
-}
-
-/// The URL of the test PostgreSQL cluster's admin database.
-fn postgres_admin_url() -> &'static str {
-    static URL: OnceLock<String> = OnceLock::new();
-    URL.get_or_init(|| {
-        if let Ok(url) = std::env::var("KEPT_TEST_POSTGRES") {
-            return url;
-        }
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/pg-test-cluster.sh");
-        let out = std::process::Command::new(script)
-            .arg("start")
-            .output()
-            .expect("running scripts/pg-test-cluster.sh");
-        assert!(
-            out.status.success(),
-            "could not start the test PostgreSQL cluster: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
-    })
-}
-
-/// A store of its own for one test: a SQLite file in a temporary directory, or a
-/// new database in the test cluster. Returns the `--db` value and the directory to
-/// keep alive.
-pub async fn fresh_db_url(engine: Engine) -> (String, Option<TempDir>) {
-    match engine {
-        Engine::Sqlite => {
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("kept.db").to_string_lossy().into_owned();
-            (path, Some(dir))
-        }
-        Engine::Postgres => {
-            let admin = postgres_admin_url();
-            let name = format!("kept_test_{}", uuid::Uuid::new_v4().simple());
-            let (client, conn) = tokio_postgres::connect(admin, tokio_postgres::NoTls)
-                .await
-                .expect("connecting to the test PostgreSQL cluster");
-            let conn = tokio::spawn(conn);
-            client
-                .batch_execute(&format!("CREATE DATABASE {name}"))
-                .await
-                .unwrap();
-            drop(client);
-            let _ = conn.await;
-            let url = match admin.rsplit_once('/') {
-                Some((base, _)) => format!("{base}/{name}"),
-                None => panic!("KEPT_TEST_POSTGRES must end in /DATABASE"),
-            };
-            (url, None)
-        }
-    }
 }
 
 /// The session cookie a dashboard sign-in set, checked for its attributes.
