@@ -690,6 +690,20 @@ impl Widget {
         }
     }
 
+    /// Every `console.*` line the page's scripts wrote before now, and none
+    /// still on its way: a mark written last, once it is in, says that all
+    /// before it are (a page's console calls arrive in order). For a test that
+    /// a line was *not* written, where waiting for another would miss it.
+    pub async fn console_until_now(&self) -> Result<Vec<ConsoleLine>> {
+        let mark = format!("[e2e] mark {}", uuid::Uuid::new_v4());
+        self.eval(&format!("console.debug({})", js_str(&mark)))
+            .await?;
+        let lines = self
+            .wait_for_console("the mark", |l| l.text == mark)
+            .await?;
+        Ok(lines.into_iter().take_while(|l| l.text != mark).collect())
+    }
+
     /// Sets the window's size in CSS pixels (narrow ones as a phone: mobile
     /// viewport, touch-sized layout).
     pub async fn set_viewport(&self, width: u32, height: u32) -> Result<()> {

@@ -438,10 +438,10 @@ async fn purchase_from_the_back_office_shows_as_points_and_tier() -> Result<()> 
                 .starts_with(&format!("[kept] data-{name}-sig is not "))
         }
     };
-    let console = w
-        .wait_for_console("the customer's signature said", wrong_sig("customer"))
+    w.wait_for_console("the customer's signature said", wrong_sig("customer"))
         .await?;
     // Said once: the card's refusal (a 404) is that same mistake.
+    let console = w.console_until_now().await?;
     let loyalty: Vec<_> = console[before..]
         .iter()
         .filter(|l| l.text.contains("loyalty status"))
@@ -514,12 +514,12 @@ async fn purchase_from_the_back_office_shows_as_points_and_tier() -> Result<()> 
         "document.querySelector('script[data-kept-due]') !== null",
     )
     .await?;
-    let console = w
-        .wait_for_console("the missing customer said", |l| {
-            l.text
-                .starts_with("[kept] data-customer-sig is given without data-customer")
-        })
-        .await?;
+    w.wait_for_console("the missing customer said", |l| {
+        l.text
+            .starts_with("[kept] data-customer-sig is given without data-customer")
+    })
+    .await?;
+    let console = w.console_until_now().await?;
     let said: Vec<_> = console[before..]
         .iter()
         .filter(|l| l.text.contains("data-customer"))

@@ -11,7 +11,9 @@
 //!   reference: the same listing read whole by the same engine (its count and
 //!   its rows, as the owner API's listing reads them), no CSV.
 //!
-//! `cargo bench -p kept-server --bench analytics` (`KEPT_BENCH_ENGINES=sqlite`
+//! `cargo bench -p kept-server --bench analytics` (PostgreSQL: the cluster
+//! `KEPT_TEST_POSTGRES` names, as for the tests, or else the test cluster of
+//! scripts/pg-test-cluster.sh, started if needed; `KEPT_BENCH_ENGINES=sqlite`
 //! skips PostgreSQL; `KEPT_BENCH_SKIP_LARGE=1` skips the million purchases).
 
 #[path = "../tests/common/store.rs"]

@@ -6,8 +6,10 @@
 //!   the same durability settings) measured in the same run;
 //! - the owner report over 1 000 000 answers spread over a year, from the rollups.
 //!
-//! `cargo bench -p kept-server --bench storage` (PostgreSQL: the test cluster of
-//! scripts/pg-test-cluster.sh, started if needed; `KEPT_BENCH_ENGINES=sqlite` skips it).
+//! `cargo bench -p kept-server --bench storage` (PostgreSQL: the cluster
+//! `KEPT_TEST_POSTGRES` names, as for the tests, or else the test cluster of
+//! scripts/pg-test-cluster.sh, started if needed; `KEPT_BENCH_ENGINES=sqlite`
+//! skips it).
 //! Prints a Markdown table for the README.
 
 #[path = "../tests/common/store.rs"]

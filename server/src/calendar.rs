@@ -38,7 +38,8 @@ pub fn report_range(
 /// default `default_from(to)`. Dates outside [`MIN_YEAR`]–[`MAX_YEAR`], a
 /// reversed range or one longer than [`MAX_REPORT_DAYS`] are refused with a
 /// sentence for the caller; nothing here can overflow, whatever the request
-/// says. Every range a report or a view of the owner reads is checked here.
+/// says. The range of every report and analytics view is checked here (a
+/// list's filter by dates, which sums nothing, has no span limit).
 pub fn checked_range(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
@@ -111,5 +112,20 @@ mod tests {
             report_range(None, Some(d(2000, 1, 5)), today),
             Ok((d(1999, 12, 7), d(2000, 1, 5)))
         );
+    }
+
+    #[test]
+    fn a_range_spans_at_most_the_longest_report() {
+        let to = d(2026, 11, 28);
+        let days_back = |n: i64| to - chrono::Duration::days(n);
+        let longest = days_back(MAX_REPORT_DAYS - 1);
+        assert_eq!(report_range(Some(longest), Some(to), to), Ok((longest, to)));
+        let e = report_range(Some(days_back(MAX_REPORT_DAYS)), Some(to), to).unwrap_err();
+        assert_eq!(
+            e,
+            format!("a report may span at most {MAX_REPORT_DAYS} days")
+        );
+        // Whatever the default of the view.
+        assert!(checked_range(None, Some(to), to, |_| days_back(MAX_REPORT_DAYS)).is_err());
     }
 }

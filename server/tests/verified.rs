@@ -36,7 +36,7 @@ async fn loyalty_needs_the_shops_signature_and_tells_nothing_without_it(app: Tes
                 ))
                 .await;
             assert_eq!(reply.status, StatusCode::NOT_FOUND, "{customer}{query}");
-            assert_eq!(reply.error().code, ErrorCode::NotFound);
+            assert_eq!(reply.error().code, ErrorCode::NotSigned);
             refusals.push(reply.body.clone());
         }
     }

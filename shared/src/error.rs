@@ -22,6 +22,10 @@ pub enum ErrorCode {
     Unauthorized,
     /// The shop, survey or customer does not exist.
     NotFound,
+    /// A customer's loyalty card asked for without the shop's signature of
+    /// the customer (`data-customer-sig` missing, or not the shop's): a 404,
+    /// the same whether the customer exists or not.
+    NotSigned,
     /// No shop has the public key the widget was given (`data-key`).
     UnknownKey,
     /// The page's origin is not one the shop allowed to embed its widget.

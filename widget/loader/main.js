@@ -80,7 +80,7 @@ try {
   var ask = function (texts) {
     var locale = attrs.locale = attrs.locale || navigator.language || 'en';
     // A signature is sent even without its reference: the plan's warnings
-    // then say the reference is missing.
+    // then say the reference is missing (wherever a plan is read).
     var visitor = '?locale=' + encodeURIComponent(locale) + param('customer', attrs.customer) +
       param('customer_sig', attrs['customer-sig']);
     return [visitor, quiet(fetch(api + '/api/v1/widget/' + encodeURIComponent(key) + '/plan' + visitor +

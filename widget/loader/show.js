@@ -34,10 +34,10 @@ function planText(loading) {
     // only without one: a widget that loads says it itself, once.
     var cached = read(key, 'plan');
     if (cached.q == visitor) {
-      if (cached.o == order) return cached.text;
       var plan = JSON.parse(cached.text);
-      plan.surveys.forEach(function (s) { s.answered = false; });
-      // Its warnings were of that page's signatures, said there.
+      if (cached.o != order) plan.surveys.forEach(function (s) { s.answered = false; });
+      // Its warnings were of the signatures of the page that asked for it
+      // (an order's is not in `visitor`), said there.
       plan.warnings = 0;
       return JSON.stringify(plan);
     }

@@ -203,7 +203,12 @@ pub enum FetchError {
 impl FetchError {
     /// The server refused this shop's widget altogether (unknown key, origin not allowed).
     pub fn refuses_the_widget(&self) -> bool {
-        matches!(self, FetchError::Status(_, Some((code, _))) if code == "unknown_key" || code == "origin_not_allowed")
+        self.is("unknown_key") || self.is("origin_not_allowed")
+    }
+
+    /// The server's refusal with the error code `code` (`shared/src/error.rs`).
+    pub fn is(&self, code: &str) -> bool {
+        matches!(self, FetchError::Status(_, Some((c, _))) if c == code)
     }
 
     /// What happened, for a console line.

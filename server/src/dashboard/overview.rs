@@ -5,7 +5,7 @@
 use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::{Days, NaiveDate};
-use kept_shared::{CohortReport, Period, Report, RetentionReport, Survey};
+use kept_shared::{CohortReport, Period, Report, RetentionReport};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -126,14 +126,13 @@ pub async fn page(
     let (now, before, surveys, scored, cohorts) = tokio::try_join!(
         figures(&db, shop, from, to, period, store.clone()),
         figures(&db, shop, prev_from, prev_to, period, store.clone()),
-        async { Ok::<_, Failure>(owner::settings::surveys(db.as_ref(), shop).await?) },
+        async { Ok::<_, Failure>(owner::settings::surveys_asked(db.as_ref(), shop).await?) },
         async { Ok::<_, Failure>(owner::rfm::scored(db.as_ref(), shop, to).await?) },
         async {
             Ok::<_, Failure>(owner::retention::cohort_report(db.as_ref(), shop, from, to).await?)
         },
     )?;
     let stores = db.stores(&shop.id).await?;
-    let surveys: Vec<Survey> = surveys.into_iter().map(|s| s.survey).collect();
     let rfm = owner::rfm::rfm_report(to, &scored);
     let compared = format!(
         "{} {}",

@@ -260,7 +260,9 @@ async fn loyalty_status(
         q.sig.as_deref(),
     );
     if signed.is_none() {
-        return Err(Failure::not_found(
+        return Err(Failure::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotSigned,
             "no loyalty status for this customer: the page must sign the customer reference (data-customer-sig)",
         ));
     }

@@ -36,19 +36,19 @@ pub fn loyalty_card(ctx: &Rc<Ctx>, container: &El, customer: &str) {
             show(&fresh, true);
         }
         Err(e) => {
-            // Refused (a signature that does not match, a customer unknown or
-            // erased, the widget refused): the saved card is neither shown nor
-            // kept on this device, which may be another person's. Out of
-            // reach or failing, the server leaves it shown as not current.
+            // Refused (a signature not the shop's, the widget refused): the
+            // saved card is neither shown nor kept on this device, which may
+            // be another person's. Out of reach or failing, the server leaves
+            // it shown as not current.
             if matches!(e, FetchError::Status(status, _) if (400..500).contains(&status)) {
                 ctx.forget(&key);
                 replace_children(&place, None);
             }
             match e {
                 // The loader says it when the server refuses the widget, and
-                // a 404 (a signature not the shop's: a signed customer, known
-                // or not, has a card) in the plan's warning, which it says too.
-                e if e.refuses_the_widget() || matches!(e, FetchError::Status(404, _)) => {}
+                // a signature not the shop's in the plan's warning, which it
+                // says too.
+                e if e.refuses_the_widget() || e.is("not_signed") => {}
                 FetchError::Network(e) => browser::warn_unreachable(&ctx.cfg.api, &e),
                 e => browser::warn(
                     &(String::from("could not load the loyalty status: ") + &e.message()),
