@@ -96,6 +96,7 @@ pub async fn create(db: &dyn Database, spec: ShopSpec) -> Result<ShopKeys> {
                 active: true,
                 position,
             },
+            kept_shared::limits::MAX_SURVEYS,
         )
         .await?;
     }

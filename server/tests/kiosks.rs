@@ -134,6 +134,35 @@ async fn stores_are_named_and_checked(app: TestApp) {
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
 }
 
+/// Stores made at the same moment cannot pass the limit together (an outside
+/// test made 530 with 35 at once): each counts what the others wrote; a store
+/// already there is still renamed at the limit.
+async fn the_store_limit_holds_for_requests_at_the_same_moment(app: TestApp) {
+    use kept_shared::limits::MAX_STORES;
+    let name = |n: &str| StoreName { name: n.into() };
+    let had = app.owner_reply("stores").await.json::<Vec<Store>>().len();
+    for i in 0..MAX_STORES - 5 - had {
+        let saved = put(&app, &format!("stores/s{i}"), &name("A store")).await;
+        assert_eq!(saved.status, StatusCode::OK);
+    }
+    let (new_one, renamed) = (name("New"), name("Renamed"));
+    let paths: Vec<String> = (0..35).map(|i| format!("stores/new{i}")).collect();
+    let mut requests: Vec<_> = paths.iter().map(|p| put(&app, p, &new_one)).collect();
+    requests.push(put(&app, "stores/s0", &renamed));
+    let replies = futures_util::future::join_all(requests).await;
+    let (renamed, new) = replies.split_last().unwrap();
+    assert_eq!(renamed.status, StatusCode::OK);
+    let saved = new.iter().filter(|r| r.status == StatusCode::OK).count();
+    assert_eq!(saved, 5);
+    for refused in new.iter().filter(|r| r.status != StatusCode::OK) {
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(refused.error().code, ErrorCode::Invalid);
+    }
+    let stores: Vec<Store> = app.owner_reply("stores").await.json();
+    assert_eq!(stores.len(), MAX_STORES);
+    assert!(stores.iter().any(|s| s.id == "s0" && s.name == "Renamed"));
+}
+
 async fn a_tablet_is_set_up_only_with_the_pin(app: TestApp) {
     // No PIN yet: the tablet is told the owner must set one.
     let none = set_up(&app, PIN, "tablet-1").await;
@@ -435,6 +464,7 @@ async fn the_dashboard_names_stores_sets_the_pin_and_flags_tablets(app: TestApp)
 on_both_engines!(
     the_dashboard_names_stores_sets_the_pin_and_flags_tablets,
     stores_are_named_and_checked,
+    the_store_limit_holds_for_requests_at_the_same_moment,
     a_tablet_is_set_up_only_with_the_pin,
     guessing_the_pin_is_cut_short,
     tablets_report_and_the_owner_sees_which_need_looking_at,

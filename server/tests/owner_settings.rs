@@ -25,6 +25,7 @@ on_both_engines!(
     a_key_is_replaced_only_once_confirmed,
     a_new_owner_token_ends_every_dashboard_session,
     the_survey_editor_sets_targeting_and_names_what_is_wrong,
+    a_shop_has_at_most_fifty_surveys_even_made_at_the_same_moment,
 );
 
 async fn owner(
@@ -317,6 +318,55 @@ async fn a_survey_edited_is_what_the_widget_gets_and_its_kind_cannot_change(app:
         "en question: How likely are you to recommend us to a friend? → Would you recommend us?"
     )));
     assert!(log.iter().any(|e| e.detail.contains("switched off")));
+}
+
+/// Every active survey is in the rules each page of the shop reads: a shop has
+/// at most [`MAX_SURVEYS`], and requests at the same moment cannot pass that
+/// together; one already there is still changed at the limit.
+async fn a_shop_has_at_most_fifty_surveys_even_made_at_the_same_moment(app: TestApp) {
+    use kept_shared::limits::MAX_SURVEYS;
+    let surveys: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
+    let numbered = |i: usize| {
+        let mut s = surveys[0].clone();
+        s.survey.id = format!("extra-{i}");
+        s.active = false;
+        s
+    };
+    let put = |s: SurveyDefinition| {
+        let app = &app;
+        async move {
+            let path = format!("surveys/{}", s.survey.id);
+            owner(
+                app,
+                Method::PUT,
+                &path,
+                Some(serde_json::to_value(&s).unwrap()),
+            )
+            .await
+        }
+    };
+    for i in 0..MAX_SURVEYS - 5 - surveys.len() {
+        put(numbered(i)).await.assert_ok();
+    }
+    let mut requests: Vec<_> = (100..110).map(|i| put(numbered(i))).collect();
+    let mut changed = surveys[0].clone();
+    changed.active = false;
+    requests.push(put(changed));
+    let replies = futures_util::future::join_all(requests).await;
+    let (changed, new) = replies.split_last().unwrap();
+    changed.assert_ok();
+    assert_eq!(new.iter().filter(|r| r.status.is_success()).count(), 5);
+    for refused in new.iter().filter(|r| !r.status.is_success()) {
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let error = refused.error();
+        assert_eq!(error.fields[0].field, "id");
+        assert_eq!(
+            error.fields[0].message,
+            format!("at most {MAX_SURVEYS} surveys")
+        );
+    }
+    let after: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
+    assert_eq!(after.len(), MAX_SURVEYS);
 }
 
 async fn a_new_secret_works_at_once_and_the_old_one_never_again(app: TestApp) {

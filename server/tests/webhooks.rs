@@ -321,6 +321,38 @@ async fn endpoints_are_checked_listed_and_removed(app: TestApp) {
     assert_eq!(again.status, StatusCode::NOT_FOUND);
 }
 
+/// Requests at the same moment cannot pass the limit together (an outside
+/// test made 22 endpoints with 20 at once): each counts what the others wrote.
+async fn the_endpoint_limit_holds_for_requests_at_the_same_moment(app: TestApp) {
+    use kept_shared::webhooks::MAX_WEBHOOKS;
+    let urls: Vec<String> = (0..MAX_WEBHOOKS + 10)
+        .map(|i| format!("https://hooks.example.com/k{i}"))
+        .collect();
+    let replies = futures_util::future::join_all(
+        urls.iter()
+            .map(|url| post_webhook(&app, url, vec![EventKind::LowCsat])),
+    )
+    .await;
+    let created = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, MAX_WEBHOOKS);
+    for refused in replies.iter().filter(|r| r.status != StatusCode::CREATED) {
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            matches!(
+                refused.error().fields[0].problem,
+                kept_shared::FieldProblem::AtMost { max, .. } if max == MAX_WEBHOOKS as u64
+            ),
+            "{:?}",
+            refused.error()
+        );
+    }
+    let listed: Vec<Webhook> = app.owner_reply("webhooks").await.json();
+    assert_eq!(listed.len(), MAX_WEBHOOKS);
+}
+
 async fn a_good_customer_entering_an_at_risk_segment_is_an_event_once(app: TestApp) {
     use chrono::{Duration as Days, Utc};
     use kept_shared::{CustomerDetail, RecordPurchase, Segment};
@@ -435,6 +467,7 @@ on_both_engines!(
     a_detractor_is_delivered_signed_after_two_failures,
     an_event_queued_while_no_deliverer_runs_survives_a_restart,
     endpoints_are_checked_listed_and_removed,
+    the_endpoint_limit_holds_for_requests_at_the_same_moment,
     webhooks_go_to_public_addresses_only_unless_the_server_allows_private_ones,
 );
 

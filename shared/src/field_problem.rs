@@ -28,6 +28,7 @@ pub enum Unit {
     PageRules,
     Reasons,
     Stores,
+    Surveys,
     Webhooks,
     Links,
 }
@@ -49,6 +50,7 @@ impl Unit {
             Unit::PageRules => " page rules",
             Unit::Reasons => " reasons",
             Unit::Stores => " stores",
+            Unit::Surveys => " surveys",
             Unit::Webhooks => " webhooks",
             Unit::Links => " links",
         }

@@ -73,6 +73,9 @@ pub const MIN_PIN_DIGITS: usize = 6;
 pub const MAX_PIN_DIGITS: usize = 12;
 /// Most stores a shop may have.
 pub const MAX_STORES: usize = 500;
+/// Most surveys a shop may have, switched on or off: the active ones are in
+/// the rules every page of the shop reads.
+pub const MAX_SURVEYS: usize = 50;
 /// Most characters of a kiosk app's version.
 pub const MAX_VERSION_CHARS: usize = 64;
 /// Hours without a sync after which a kiosk tablet is flagged, unless the owner asks otherwise.

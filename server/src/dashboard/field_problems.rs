@@ -44,6 +44,10 @@ fn units(unit: Unit) -> Option<(Forms, Forms)> {
             genitive("магазина", "магазинов"),
             genitive("магазину", "магазинів"),
         ),
+        Unit::Surveys => (
+            genitive("опроса", "опросов"),
+            genitive("опитування", "опитувань"),
+        ),
         Unit::Webhooks => (
             genitive("вебхука", "вебхуков"),
             genitive("вебхука", "вебхуків"),

@@ -97,7 +97,10 @@ pub trait Database: Send + Sync + 'static {
     // --- surveys ---
 
     /// Adds or replaces a survey of the shop.
-    async fn put_survey(&self, shop_id: &str, survey: SurveyRecord) -> DbResult<()>;
+    /// Adds the survey, or changes it; a new one only while the shop has fewer
+    /// than `most`: `false` otherwise, and nothing written. Counted and
+    /// written at once, as [`Database::create_webhook`].
+    async fn put_survey(&self, shop_id: &str, survey: SurveyRecord, most: usize) -> DbResult<bool>;
     /// The shop's surveys (all, or only active ones), in their order.
     async fn surveys(&self, shop_id: &str, only_active: bool) -> DbResult<Vec<SurveyRecord>>;
 
@@ -268,7 +271,15 @@ pub trait Database: Send + Sync + 'static {
 
     // --- webhooks ---
 
-    async fn create_webhook(&self, shop_id: &str, webhook: WebhookRecord) -> DbResult<()>;
+    /// Adds the endpoint unless the shop has `most` already: `false` then, and
+    /// nothing written. Counted and written at once, so that requests at the
+    /// same moment cannot pass the limit together.
+    async fn create_webhook(
+        &self,
+        shop_id: &str,
+        webhook: WebhookRecord,
+        most: usize,
+    ) -> DbResult<bool>;
     async fn webhooks(&self, shop_id: &str) -> DbResult<Vec<WebhookRecord>>;
     /// [`DbError::NotFound`] for an endpoint of another shop.
     async fn delete_webhook(&self, shop_id: &str, id: &str) -> DbResult<()>;
@@ -319,8 +330,10 @@ pub trait Database: Send + Sync + 'static {
 
     // --- stores, kiosks and their tablets ---
 
-    /// Adds the store, or renames it.
-    async fn put_store(&self, shop_id: &str, store: Store) -> DbResult<()>;
+    /// Adds the store, or renames it; a new one only while the shop has fewer
+    /// than `most`: `false` otherwise, and nothing written. Counted and
+    /// written at once, as [`Database::create_webhook`].
+    async fn put_store(&self, shop_id: &str, store: Store, most: usize) -> DbResult<bool>;
     /// The shop's stores, by id.
     async fn stores(&self, shop_id: &str) -> DbResult<Vec<Store>>;
     /// Sets the hash of the shop's kiosk PIN (`None` removes it).

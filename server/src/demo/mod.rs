@@ -60,6 +60,7 @@ pub async fn seed(db: &dyn Database, extra_origins: &[String]) -> Result<()> {
                                 id: id.into(),
                                 name: name.into(),
                             },
+                            kept_shared::limits::MAX_STORES,
                         )
                         .await?;
                     }
@@ -101,7 +102,8 @@ async fn ask_on_every_order(db: &dyn Database) -> Result<()> {
     for mut record in db.surveys(SHOP_ID, false).await? {
         if record.survey.targeting.audience == Audience::Everyone {
             record.survey.targeting.recontact_days = 0;
-            db.put_survey(SHOP_ID, record).await?;
+            db.put_survey(SHOP_ID, record, kept_shared::limits::MAX_SURVEYS)
+                .await?;
         }
     }
     Ok(())

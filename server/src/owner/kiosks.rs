@@ -30,8 +30,11 @@ pub async fn put_store(
     let (Ok(name), true) = (name, invalid.is_empty()) else {
         return Err(ChangeError::Invalid(invalid));
     };
-    let stores = db.stores(&shop.id).await?;
-    if stores.len() >= MAX_STORES && !stores.iter().any(|s| s.id == id) {
+    let store = Store {
+        id: id.to_string(),
+        name,
+    };
+    if !db.put_store(&shop.id, store.clone(), MAX_STORES).await? {
         return Err(ChangeError::field(
             "id",
             FieldProblem::AtMost {
@@ -40,11 +43,6 @@ pub async fn put_store(
             },
         ));
     }
-    let store = Store {
-        id: id.to_string(),
-        name,
-    };
-    db.put_store(&shop.id, store.clone()).await?;
     audit(
         db,
         &shop.id,

@@ -4,10 +4,11 @@
 
 use chrono::Utc;
 use chrono_tz::Tz;
+use kept_shared::limits::MAX_SURVEYS;
 use kept_shared::settings::validate_survey;
 use kept_shared::{
     AuditEntry, FieldError, FieldProblem, RotatedSecret, ShopSettings, ShopView, Survey,
-    SurveyDefinition, TierSetting,
+    SurveyDefinition, TierSetting, Unit,
 };
 
 use crate::db::{AuditRecord, Database, DbError, Shop, ShopUpdate, SurveyRecord, Tier};
@@ -269,15 +270,20 @@ pub async fn put_survey(
         Some(old) => describe_survey_change(old, &definition),
     };
     let id = definition.survey.id.clone();
-    db.put_survey(
-        &shop.id,
-        SurveyRecord {
-            survey: definition.survey,
-            active: definition.active,
-            position: definition.position,
-        },
-    )
-    .await?;
+    let record = SurveyRecord {
+        survey: definition.survey,
+        active: definition.active,
+        position: definition.position,
+    };
+    if !db.put_survey(&shop.id, record, MAX_SURVEYS).await? {
+        return Err(ChangeError::field(
+            "id",
+            FieldProblem::AtMost {
+                max: MAX_SURVEYS as u64,
+                unit: Unit::Surveys,
+            },
+        ));
+    }
     audit(db, &shop.id, actor, &format!("survey {id}"), detail).await?;
     Ok(())
 }

@@ -95,15 +95,6 @@ pub async fn create(
     if !errors.is_empty() {
         return Err(ChangeError::Invalid(errors));
     }
-    if db.webhooks(&shop.id).await?.len() >= MAX_WEBHOOKS {
-        return Err(ChangeError::field(
-            "url",
-            FieldProblem::AtMost {
-                max: MAX_WEBHOOKS as u64,
-                unit: Unit::Webhooks,
-            },
-        ));
-    }
     let mut id = [0u8; 8];
     rand::rng().fill_bytes(&mut id);
     let mut events = new.events;
@@ -116,7 +107,18 @@ pub async fn create(
         secret: generate_secret(),
         created_at: Utc::now(),
     };
-    db.create_webhook(&shop.id, record.clone()).await?;
+    if !db
+        .create_webhook(&shop.id, record.clone(), MAX_WEBHOOKS)
+        .await?
+    {
+        return Err(ChangeError::field(
+            "url",
+            FieldProblem::AtMost {
+                max: MAX_WEBHOOKS as u64,
+                unit: Unit::Webhooks,
+            },
+        ));
+    }
     audit(db, &shop.id, actor, "webhook added", record.url.clone()).await?;
     Ok(view(record, true))
 }

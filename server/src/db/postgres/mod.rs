@@ -171,6 +171,14 @@ fn unsigned(n: i64) -> DbResult<u64> {
     u64::try_from(n).map_err(DbError::internal)
 }
 
+/// Locks the shop's row until `tx` ends: a write that counts what the shop has
+/// before it adds one (a limit) takes its turn after any other such write.
+async fn lock_shop(tx: &tokio_postgres::Transaction<'_>, shop_id: &str) -> DbResult<()> {
+    tx.execute("SELECT 1 FROM shops WHERE id = $1 FOR UPDATE", &[&shop_id])
+        .await?;
+    Ok(())
+}
+
 #[async_trait]
 impl Database for PgDatabase {
     fn engine(&self) -> &'static str {
@@ -205,8 +213,8 @@ impl Database for PgDatabase {
         settings::replace_token(&mut self.client().await?, shop_id, kind, &hash, Utc::now()).await
     }
 
-    async fn put_store(&self, shop_id: &str, store: Store) -> DbResult<()> {
-        stores::put_store(&self.client().await?, shop_id, &store).await
+    async fn put_store(&self, shop_id: &str, store: Store, most: usize) -> DbResult<bool> {
+        stores::put_store(&mut self.client().await?, shop_id, &store, most).await
     }
 
     async fn stores(&self, shop_id: &str) -> DbResult<Vec<Store>> {
@@ -229,8 +237,13 @@ impl Database for PgDatabase {
         stores::devices(&self.client().await?, shop_id).await
     }
 
-    async fn create_webhook(&self, shop_id: &str, webhook: WebhookRecord) -> DbResult<()> {
-        webhooks::create(&self.client().await?, shop_id, &webhook).await
+    async fn create_webhook(
+        &self,
+        shop_id: &str,
+        webhook: WebhookRecord,
+        most: usize,
+    ) -> DbResult<bool> {
+        webhooks::create(&mut self.client().await?, shop_id, &webhook, most).await
     }
 
     async fn webhooks(&self, shop_id: &str) -> DbResult<Vec<WebhookRecord>> {
@@ -315,8 +328,8 @@ impl Database for PgDatabase {
         settings::delete_session(&self.client().await?, id_hash).await
     }
 
-    async fn put_survey(&self, shop_id: &str, survey: SurveyRecord) -> DbResult<()> {
-        surveys::put(&self.client().await?, shop_id, &survey).await
+    async fn put_survey(&self, shop_id: &str, survey: SurveyRecord, most: usize) -> DbResult<bool> {
+        surveys::put(&mut self.client().await?, shop_id, &survey, most).await
     }
 
     async fn surveys(&self, shop_id: &str, only_active: bool) -> DbResult<Vec<SurveyRecord>> {

@@ -4,10 +4,20 @@ use deadpool_postgres::Client;
 
 use crate::db::{DbResult, SurveyRecord};
 
-pub async fn put(client: &Client, shop_id: &str, r: &SurveyRecord) -> DbResult<()> {
-    client
+/// Counted and written with the shop's row locked, as a store is.
+pub async fn put(
+    client: &mut Client,
+    shop_id: &str,
+    r: &SurveyRecord,
+    most: usize,
+) -> DbResult<bool> {
+    let tx = client.transaction().await?;
+    super::lock_shop(&tx, shop_id).await?;
+    let written = tx
         .execute(
-            "INSERT INTO surveys (shop_id, id, definition, active, position) VALUES ($1, $2, $3, $4, $5)
+            "INSERT INTO surveys (shop_id, id, definition, active, position) SELECT $1, $2, $3, $4, $5
+             WHERE EXISTS (SELECT 1 FROM surveys WHERE shop_id = $1 AND id = $2)
+                OR (SELECT count(*) FROM surveys WHERE shop_id = $1) < $6
              ON CONFLICT (shop_id, id) DO UPDATE SET
                  definition = excluded.definition, active = excluded.active, position = excluded.position",
             &[
@@ -16,10 +26,12 @@ pub async fn put(client: &Client, shop_id: &str, r: &SurveyRecord) -> DbResult<(
                 &serde_json::to_value(&r.survey)?,
                 &r.active,
                 &r.position,
+                &(most as i64),
             ],
         )
         .await?;
-    Ok(())
+    tx.commit().await?;
+    Ok(written == 1)
 }
 
 pub async fn list(

@@ -272,10 +272,10 @@ impl Database for SqliteDatabase {
             .await
     }
 
-    async fn put_store(&self, shop_id: &str, store: Store) -> DbResult<()> {
+    async fn put_store(&self, shop_id: &str, store: Store, most: usize) -> DbResult<bool> {
         let id = shop_id.to_string();
         self.writer
-            .write(move |c| stores::put_store(c, &id, &store))
+            .write(move |c| stores::put_store(c, &id, &store, most))
             .await
     }
 
@@ -308,10 +308,15 @@ impl Database for SqliteDatabase {
         self.read(move |c| stores::devices(c, &id)).await
     }
 
-    async fn create_webhook(&self, shop_id: &str, webhook: WebhookRecord) -> DbResult<()> {
+    async fn create_webhook(
+        &self,
+        shop_id: &str,
+        webhook: WebhookRecord,
+        most: usize,
+    ) -> DbResult<bool> {
         let id = shop_id.to_string();
         self.writer
-            .write(move |c| webhooks::create(c, &id, &webhook))
+            .write(move |c| webhooks::create(c, &id, &webhook, most))
             .await
     }
 
@@ -431,10 +436,10 @@ impl Database for SqliteDatabase {
             .await
     }
 
-    async fn put_survey(&self, shop_id: &str, survey: SurveyRecord) -> DbResult<()> {
+    async fn put_survey(&self, shop_id: &str, survey: SurveyRecord, most: usize) -> DbResult<bool> {
         let id = shop_id.to_string();
         self.writer
-            .write(move |c| surveys::put(c, &id, &survey))
+            .write(move |c| surveys::put(c, &id, &survey, most))
             .await
     }
 

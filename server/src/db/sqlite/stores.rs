@@ -6,13 +6,16 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{instant, millis};
 use crate::db::{DbError, DbResult, DeviceRecord};
 
-pub fn put_store(c: &Connection, shop_id: &str, store: &Store) -> DbResult<()> {
-    c.execute(
-        "INSERT INTO stores (shop_id, id, name) VALUES (?1, ?2, ?3)
+/// One statement, on the one writer: counted and written at once.
+pub fn put_store(c: &Connection, shop_id: &str, store: &Store, most: usize) -> DbResult<bool> {
+    let written = c.execute(
+        "INSERT INTO stores (shop_id, id, name) SELECT ?1, ?2, ?3
+         WHERE EXISTS (SELECT 1 FROM stores WHERE shop_id = ?1 AND id = ?2)
+            OR (SELECT count(*) FROM stores WHERE shop_id = ?1) < ?4
          ON CONFLICT (shop_id, id) DO UPDATE SET name = excluded.name",
-        params![shop_id, store.id, store.name],
+        params![shop_id, store.id, store.name, most as i64],
     )?;
-    Ok(())
+    Ok(written == 1)
 }
 
 pub fn stores(c: &Connection, shop_id: &str) -> DbResult<Vec<Store>> {

@@ -4,9 +4,12 @@ use rusqlite::{Connection, params};
 
 use crate::db::{DbResult, SurveyRecord};
 
-pub fn put(c: &Connection, shop_id: &str, r: &SurveyRecord) -> DbResult<()> {
-    c.execute(
-        "INSERT INTO surveys (shop_id, id, definition, active, position) VALUES (?1, ?2, ?3, ?4, ?5)
+/// One statement, on the one writer: counted and written at once.
+pub fn put(c: &Connection, shop_id: &str, r: &SurveyRecord, most: usize) -> DbResult<bool> {
+    let written = c.execute(
+        "INSERT INTO surveys (shop_id, id, definition, active, position) SELECT ?1, ?2, ?3, ?4, ?5
+         WHERE EXISTS (SELECT 1 FROM surveys WHERE shop_id = ?1 AND id = ?2)
+            OR (SELECT count(*) FROM surveys WHERE shop_id = ?1) < ?6
          ON CONFLICT (shop_id, id) DO UPDATE SET
              definition = excluded.definition, active = excluded.active, position = excluded.position",
         params![
@@ -14,10 +17,11 @@ pub fn put(c: &Connection, shop_id: &str, r: &SurveyRecord) -> DbResult<()> {
             r.survey.id,
             serde_json::to_string(&r.survey)?,
             r.active,
-            r.position
+            r.position,
+            most as i64
         ],
     )?;
-    Ok(())
+    Ok(written == 1)
 }
 
 pub fn list(c: &Connection, shop_id: &str, only_active: bool) -> DbResult<Vec<SurveyRecord>> {

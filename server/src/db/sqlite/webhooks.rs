@@ -10,19 +10,23 @@ use crate::db::{
     delivery_state, encode_event_kinds,
 };
 
-pub fn create(c: &Connection, shop_id: &str, w: &WebhookRecord) -> DbResult<()> {
-    c.execute(
-        "INSERT INTO webhooks (id, shop_id, url, events, secret, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+/// One statement, on the one writer: counted and written at once.
+pub fn create(c: &Connection, shop_id: &str, w: &WebhookRecord, most: usize) -> DbResult<bool> {
+    let written = c.execute(
+        "INSERT INTO webhooks (id, shop_id, url, events, secret, created_at)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6
+         WHERE (SELECT count(*) FROM webhooks WHERE shop_id = ?2) < ?7",
         params![
             w.id,
             shop_id,
             w.url,
             encode_event_kinds(&w.events),
             w.secret,
-            millis(w.created_at)
+            millis(w.created_at),
+            most as i64
         ],
     )?;
-    Ok(())
+    Ok(written == 1)
 }
 
 pub fn list(c: &Connection, shop_id: &str) -> DbResult<Vec<WebhookRecord>> {
