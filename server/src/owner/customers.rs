@@ -34,7 +34,7 @@ impl Summaries {
             last_purchase: c.last_day,
             purchases: c.purchases,
             total_cents: c.total_cents,
-            average_check_cents: (c.purchases > 0).then(|| c.total_cents / c.purchases),
+            average_check_cents: average_check(c.total_cents, c.purchases),
             points: c.points,
             tier: tier_name(c.points, &self.tiers),
             active: c.last_day.is_some_and(|last| {
@@ -116,4 +116,28 @@ pub async fn customer_detail(
             .map(answer_item)
             .collect::<Vec<AnswerItem>>(),
     }))
+}
+
+/// The average check in cents, rounded to the nearest cent (half a cent up):
+/// three purchases of 2.00 in all are 0.67 each, not 0.66. None without a
+/// purchase.
+fn average_check(total_cents: u64, purchases: u64) -> Option<u64> {
+    (purchases > 0)
+        .then(|| total_cents / purchases + u64::from(total_cents % purchases * 2 >= purchases))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::average_check;
+
+    #[test]
+    fn the_average_check_is_rounded_to_the_nearest_cent() {
+        assert_eq!(average_check(200, 3), Some(67));
+        assert_eq!(average_check(100, 3), Some(33));
+        assert_eq!(average_check(5, 2), Some(3), "half a cent up");
+        assert_eq!(average_check(9000, 3), Some(3000));
+        assert_eq!(average_check(0, 0), None);
+        assert_eq!(average_check(u64::MAX, u64::MAX), Some(1));
+        assert_eq!(average_check(u64::MAX, 2), Some(u64::MAX / 2 + 1));
+    }
 }
