@@ -18,6 +18,7 @@ on_both_engines!(
     a_purchase_id_reused_for_another_purchase_is_a_conflict,
     points_never_overflow_and_a_purchase_past_the_limit_changes_nothing,
     concurrent_purchases_for_one_customer_and_ingest_give_exact_points_and_no_5xx,
+    a_purchase_in_a_store_not_set_up_is_kept_and_the_store_named,
 );
 
 async fn other_shop(app: &TestApp, points_per_unit: u64) -> shops::ShopKeys {
@@ -143,6 +144,39 @@ async fn purchases_earn_points_once_and_move_customers_up_tiers(app: TestApp) {
         app.db.customer_points(demo::SHOP_ID, "dave").await.unwrap(),
         Some(2550)
     );
+}
+
+/// A till's purchase is not lost for a store the shop has not set up yet: it
+/// is stored under that id, and the answer names the store (as an import does).
+async fn a_purchase_in_a_store_not_set_up_is_kept_and_the_store_named(app: TestApp) {
+    let mut known = RecordPurchase::new("erin", "order-s1", 1_000);
+    known.store = Some("old-town".into());
+    let receipt: PurchaseReceipt = app
+        .purchase(demo::SECRET_KEY, demo::SHOP_ID, &known)
+        .await
+        .json();
+    assert_eq!(receipt.unknown_store, None);
+    let mut unknown = RecordPurchase::new("erin", "order-s2", 1_000);
+    unknown.store = Some("nostore".into());
+    let reply = app
+        .purchase(demo::SECRET_KEY, demo::SHOP_ID, &unknown)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let receipt: PurchaseReceipt = reply.json();
+    assert_eq!(receipt.unknown_store.as_deref(), Some("nostore"));
+    assert_eq!(
+        receipt.status.points, 20,
+        "both purchases earned their points"
+    );
+    // Without a store, nothing to name: the field is left out.
+    let plain = app
+        .purchase(
+            demo::SECRET_KEY,
+            demo::SHOP_ID,
+            &RecordPurchase::new("erin", "order-s3", 1_000),
+        )
+        .await;
+    assert!(!String::from_utf8_lossy(&plain.body).contains("unknown_store"));
 }
 
 async fn a_purchase_id_reused_for_another_purchase_is_a_conflict(app: TestApp) {

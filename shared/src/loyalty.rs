@@ -112,6 +112,12 @@ pub struct PurchaseReceipt {
     /// The purchase was recorded before; nothing changed.
     pub duplicate: bool,
     pub status: LoyaltyStatus,
+    /// The store the purchase names, where the shop has not set it up: the
+    /// purchase is stored under that id all the same (a till's purchase is not
+    /// lost for a store not named yet, as in an import), and the reports show
+    /// the id until the store is given a name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unknown_store: Option<String>,
 }
 
 #[cfg(test)]

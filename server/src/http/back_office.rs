@@ -74,10 +74,15 @@ async fn record_purchase(
         )
         .await?;
     let tiers = db.tiers(&shop.id).await?;
+    let unknown_store = match p.store {
+        Some(store) if !db.stores(&shop.id).await?.iter().any(|s| s.id == store) => Some(store),
+        _ => None,
+    };
     Ok(Json(PurchaseReceipt {
         points_earned: if outcome.duplicate { 0 } else { points },
         duplicate: outcome.duplicate,
         status: loyalty::status(&p.customer_ref, outcome.points, &tiers, now),
+        unknown_store,
     }))
 }
 
