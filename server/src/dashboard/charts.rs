@@ -62,6 +62,13 @@ enum XLabel {
 
 /// Round tick values from `lo` to `hi`.
 pub fn ticks(lo: f64, hi: f64) -> Vec<f64> {
+    ticks_at_least(lo, hi, 0.0)
+}
+
+/// Round tick values from `lo` to `hi`, `min_step` apart at least: 1 for
+/// counts and whole amounts, whose axis would otherwise read 0, 0, 1, 2, 2
+/// for halves written as whole numbers.
+fn ticks_at_least(lo: f64, hi: f64, min_step: f64) -> Vec<f64> {
     let span = (hi - lo).max(1e-9);
     let raw = span / 4.0;
     let magnitude = 10f64.powf(raw.log10().floor());
@@ -69,7 +76,8 @@ pub fn ticks(lo: f64, hi: f64) -> Vec<f64> {
         .iter()
         .map(|m| m * magnitude)
         .find(|s| *s >= raw)
-        .unwrap_or(raw);
+        .unwrap_or(raw)
+        .max(min_step);
     let mut t = (lo / step).ceil() * step;
     let mut out = Vec::new();
     while t <= hi + step * 1e-9 {
@@ -170,6 +178,8 @@ pub struct ChartWords<'a> {
     pub table: &'a str,
     /// The x axis' heading in the table ("Period").
     pub x_head: &'a str,
+    /// Said in place of a chart with nothing to draw ("No data in this range yet.").
+    pub empty: &'a str,
 }
 
 /// Lines over periods (NPS, CSAT): points where there are values, gaps where none.
@@ -184,6 +194,9 @@ pub fn line_chart(
 ) -> Markup {
     let n = x_labels.len();
     let y_ticks = ticks(lo, hi);
+    if series.iter().all(|s| s.values.iter().all(Option::is_none)) {
+        return empty_chart(id, title, words.empty);
+    }
     html! {
         figure class="chart" {
             figcaption id=(id) { (title) }
@@ -231,9 +244,11 @@ pub fn bar_chart(
                 series.iter().map(|s| value(s, i)).fold(0.0, f64::max)
             }
         })
-        .fold(0.0, f64::max)
-        .max(1.0);
-    let y_ticks = ticks(0.0, hi);
+        .fold(0.0, f64::max);
+    if hi <= 0.0 {
+        return empty_chart(id, title, words.empty);
+    }
+    let y_ticks = ticks_at_least(0.0, hi, 1.0);
     let hi = y_ticks.last().copied().unwrap_or(hi).max(hi);
     let slot = bar_slot(n);
     let width = if stacked {
@@ -285,6 +300,17 @@ pub fn bar_chart(
     }
 }
 
+/// A chart with nothing to draw: its title and `empty` in words, rather than
+/// axes around nothing.
+fn empty_chart(id: &str, title: &str, empty: &str) -> Markup {
+    html! {
+        figure class="chart" {
+            figcaption id=(id) { (title) }
+            p class="chart-empty" { (empty) }
+        }
+    }
+}
+
 /// A bar's value, a count or an amount in whole units: "12 345".
 fn whole(v: f64) -> String {
     super::format::whole(v.round().max(0.0) as u64)
@@ -292,8 +318,17 @@ fn whole(v: f64) -> String {
 
 /// Horizontal bars with their labels and counts (churn reasons, the 0–10 spread,
 /// segments): readable on a phone, the numbers written beside each bar.
-pub fn ranked_bars(id: &str, title: &str, rows: &[(String, u64)], class: &str) -> Markup {
-    let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
+pub fn ranked_bars(
+    id: &str,
+    title: &str,
+    rows: &[(String, u64)],
+    class: &str,
+    empty: &str,
+) -> Markup {
+    let max = rows.iter().map(|r| r.1).max().unwrap_or(0);
+    if max == 0 {
+        return empty_chart(id, title, empty);
+    }
     html! {
         figure class="chart" {
             figcaption id=(id) { (title) }
@@ -350,6 +385,7 @@ mod tests {
         let words = ChartWords {
             table: "Show the numbers",
             x_head: "Week",
+            empty: "No data in this range yet.",
         };
         let svg = line_chart(
             "nps",
@@ -368,5 +404,44 @@ mod tests {
         assert!(svg.contains(r#"role="img" aria-labelledby="nps""#));
         assert!(svg.contains(">Nov 2<") && svg.contains(">-100<") && svg.contains(">100<"));
         assert!(svg.contains("<td>40</td>") && svg.contains("<td>—</td>"));
+    }
+
+    #[test]
+    fn counts_have_whole_ticks_and_a_chart_of_nothing_says_so() {
+        assert_eq!(ticks_at_least(0.0, 2.0, 1.0), [0.0, 1.0, 2.0]);
+        assert_eq!(ticks_at_least(0.0, 1.0, 1.0), [0.0, 1.0]);
+        assert_eq!(ticks_at_least(0.0, 7.0, 1.0), [0.0, 2.0, 4.0, 6.0]);
+        let words = ChartWords {
+            table: "Show the numbers",
+            x_head: "Score",
+            empty: "No data in this range yet.",
+        };
+        let bars = |values: Vec<Option<f64>>| {
+            bar_chart(
+                "spread",
+                "Scores",
+                &words,
+                &["9".into(), "10".into()],
+                &[Series {
+                    label: "Answers",
+                    class: "c1",
+                    values,
+                }],
+                false,
+                &|v| format!("{v}"),
+            )
+            .into_string()
+        };
+        let two = bars(vec![Some(1.0), Some(2.0)]);
+        let ticks: Vec<&str> = two
+            .split("text-anchor=\"end\">")
+            .skip(1)
+            .map(|t| t.split('<').next().unwrap())
+            .collect();
+        assert_eq!(ticks, ["0", "1", "2"]);
+        let nothing = bars(vec![Some(0.0), None]);
+        assert!(nothing.contains("No data in this range yet.") && !nothing.contains("<svg"));
+        let ranked = ranked_bars("r", "Reasons", &[], "c1", "No data in this range yet.");
+        assert!(ranked.into_string().contains("No data in this range yet."));
     }
 }

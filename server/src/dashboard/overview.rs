@@ -158,6 +158,7 @@ pub async fn page(
     let words = ChartWords {
         table: t.show_numbers,
         x_head: t.period,
+        empty: t.no_data,
     };
     // Counts and amounts on a bar chart's axis, short enough for a phone.
     let axis = |v: f64| format::compact(lang, v);
@@ -209,7 +210,7 @@ pub async fn page(
                 Series { label: t.passives, class: "c2", values: count_of(&|s| s.nps.passives) },
                 Series { label: t.detractors, class: "c3", values: count_of(&|s| s.nps.detractors) },
             ], true, &axis))
-            (bar_chart("c-spread", t.nps_spread, &ChartWords { table: t.show_numbers, x_head: t.score },
+            (bar_chart("c-spread", t.nps_spread, &ChartWords { table: t.show_numbers, x_head: t.score, empty: t.no_data },
                 &(0..=10).map(|s| s.to_string()).collect::<Vec<_>>(),
                 &[Series { label: t.nps_spread, class: "c1", values: total.nps.distribution.iter().map(|n| Some(*n as f64)).collect() }],
                 false, &axis))
@@ -217,7 +218,7 @@ pub async fn page(
                 &[Series { label: t.csat, class: "c4", values: by_start(&|s| s.csat.average) }],
                 (1.0, 5.0), &|v| format::number(lang, v, 1)))
             (ranked_bars("c-reasons", t.churn_reasons,
-                &total.churn.reasons.iter().map(|r| (format::reason(lang, &r.code, &surveys), r.count)).collect::<Vec<_>>(), "c3"))
+                &total.churn.reasons.iter().map(|r| (format::reason(lang, &r.code, &surveys), r.count)).collect::<Vec<_>>(), "c3", t.no_data))
             (bar_chart("c-customers", t.acquired_vs_lost, &words, &labels, &[
                 Series { label: t.acquired, class: "c1", values: now.retention.periods.iter().map(|p| Some(p.acquired as f64)).collect() },
                 Series { label: t.won_back, class: "c4", values: now.retention.periods.iter().map(|p| Some(p.won_back as f64)).collect() },
@@ -234,7 +235,7 @@ pub async fn page(
                 &rfm.segments.iter().map(|s| (
                     format!("{} ({} {})", format::segment(lang, s.segment), format::percent(lang, s.share_of_revenue, 1), t.revenue_share.to_lowercase()),
                     s.customers,
-                )).collect::<Vec<_>>(), "c1"))
+                )).collect::<Vec<_>>(), "c1", t.no_data))
         }
         (cohort_table(lang, &cohorts, store.is_some()))
         @if total.nps.responses + total.csat.responses + total.churn.responses == 0 && acquired == 0 {
