@@ -1,6 +1,6 @@
 //! A customer's privacy, on both engines: everything stored about them as JSON;
-//! erasing them (purchases, points, the link from their answers) while the
-//! shop's anonymous figures stay; free text deleted past the shop's retention,
+//! erasing them (purchases, points, the link from their answers: the figures
+//! of purchases as if they had never bought, the answers' figures unchanged); free text deleted past the shop's retention,
 //! by the running server too.
 
 #[macro_use]
@@ -89,10 +89,28 @@ async fn detractor_webhook(app: &TestApp) -> Webhook {
     .json()
 }
 
+/// What the shop's purchases make of its figures: who came and left, the
+/// cohorts, the loyalty figures.
+async fn purchase_figures(app: &TestApp) -> Vec<serde_json::Value> {
+    let mut figures = Vec::new();
+    for view in [
+        "analytics/retention",
+        "analytics/cohorts",
+        "analytics/loyalty",
+    ] {
+        let reply = owner(app, Method::GET, view, "").await;
+        assert_eq!(reply.status, StatusCode::OK, "{view}");
+        figures.push(reply.json());
+    }
+    figures
+}
+
 async fn an_erased_customer_is_gone_and_the_figures_stay(app: TestApp) {
     // Her detractor answer is queued for a webhook: the delivery carries her reference.
     let hook = detractor_webhook(&app).await;
+    let without_her = purchase_figures(&app).await;
     dana(&app).await;
+    assert_ne!(purchase_figures(&app).await, without_her);
     let deliveries = format!("webhooks/{}/deliveries", hook.id);
     let queued: Vec<Delivery> = owner(&app, Method::GET, &deliveries, "").await.json();
     assert_eq!(queued.len(), 1);
@@ -126,6 +144,10 @@ async fn an_erased_customer_is_gone_and_the_figures_stay(app: TestApp) {
     let queued: Vec<Delivery> = owner(&app, Method::GET, &deliveries, "").await.json();
     assert!(queued.is_empty(), "her webhook deliveries go with her");
     assert_eq!(app.report("").await, report_before);
+    // Her purchases leave every figure, as if never made: the cohorts (kept
+    // as rollups) agree with who came and left (read from the customers'
+    // spells), as a recount would.
+    assert_eq!(purchase_figures(&app).await, without_her);
     let export: CustomerExport = owner(&app, Method::GET, "customers/dana/export", "")
         .await
         .json();

@@ -54,6 +54,43 @@ pub async fn refresh_customers(
     store_facts(tx, shop_id, &refresh(&before, &after, window_days)).await
 }
 
+/// Takes every purchase of `customer` out of their facts and spells and the
+/// shop's revenue and cohort rollups, as if they had never bought (before an
+/// erasure deletes them). The customer's row is locked first, as a purchase
+/// of theirs locks it: one recorded meanwhile waits, then finds them erased.
+pub async fn forget_purchases(
+    tx: &Transaction<'_>,
+    shop_id: &str,
+    customer: &str,
+    window_days: u32,
+) -> DbResult<()> {
+    tx.execute(
+        "SELECT 1 FROM customers WHERE shop_id = $1 AND customer_ref = $2 FOR UPDATE",
+        &[&shop_id, &customer],
+    )
+    .await?;
+    let mut before: HashMap<String, Vec<Purchase>> = HashMap::new();
+    for r in tx
+        .query(
+            "SELECT day, amount_cents, points, store_id FROM purchases
+             WHERE shop_id = $1 AND customer_ref = $2",
+            &[&shop_id, &customer],
+        )
+        .await?
+    {
+        before
+            .entry(customer.to_string())
+            .or_default()
+            .push(Purchase {
+                day: r.try_get(0)?,
+                amount_cents: unsigned(r.try_get(1)?)?,
+                points: unsigned(r.try_get(2)?)?,
+                store: r.try_get(3)?,
+            });
+    }
+    store_facts(tx, shop_id, &refresh(&before, &HashMap::new(), window_days)).await
+}
+
 /// Recomputes every customer's facts and the shop's revenue and cohort rollups
 /// from its purchases (the churn window or the time zone changed).
 pub async fn refresh_all(tx: &Transaction<'_>, shop_id: &str, window_days: u32) -> DbResult<()> {

@@ -8,9 +8,10 @@ use crate::db::{DELIVERY_LOG_DAYS, DbResult};
 
 /// In one transaction: the customer's answers lose their link to them and to
 /// their orders, their text and the owner's notes on them (before the
-/// purchases that name those orders go), then their purchases, spells and
-/// balance are deleted. The rollups, which count no one,
-/// stay.
+/// purchases that name those orders go), then their purchases leave the
+/// revenue and cohort rollups, and their purchases, spells and balance are
+/// deleted: every figure is then as if they had never bought, as a recount
+/// from what is stored would have it. Their answers stay, anonymous.
 pub async fn erase_customer(
     client: &mut Client,
     shop_id: &str,
@@ -43,6 +44,20 @@ pub async fn erase_customer(
             &[&shop_id, &customer_ref],
         )
         .await?;
+    let window_days: i32 = tx
+        .query_one(
+            "SELECT churn_window_days FROM shops WHERE id = $1",
+            &[&shop_id],
+        )
+        .await?
+        .try_get(0)?;
+    super::customers::forget_purchases(
+        &tx,
+        shop_id,
+        customer_ref,
+        u32::try_from(window_days).map_err(crate::db::DbError::internal)?,
+    )
+    .await?;
     let purchases = tx
         .execute(
             "DELETE FROM purchases WHERE shop_id = $1 AND customer_ref = $2",

@@ -4,14 +4,20 @@ use chrono::{DateTime, Utc};
 use kept_shared::ErasedCustomer;
 use rusqlite::{Connection, params};
 
+use std::collections::HashMap;
+
+use super::customers::{purchases_by_customer, refresh_customers};
 use super::millis;
+use crate::analytics::facts::Purchase;
 use crate::db::{DELIVERY_LOG_DAYS, DbResult};
 
 /// Runs inside the writer's transaction: the customer's answers lose their
 /// link to them and to their orders, their text and the owner's notes on them
-/// (before the purchases that name those orders go), then their purchases,
-/// spells and balance are deleted. The
-/// rollups, which count no one, stay.
+/// (before the purchases that name those orders go), then their purchases
+/// leave the revenue and cohort rollups, and their purchases, spells and
+/// balance are deleted: every figure is then as if they had never bought, as
+/// a recount from what is stored would have it (the retention counts, read
+/// from the spells, and the cohorts agree). Their answers stay, anonymous.
 pub fn erase_customer(
     c: &Connection,
     shop_id: &str,
@@ -39,6 +45,19 @@ pub fn erase_customer(
                (SELECT purchase_id FROM purchases WHERE shop_id = ?1 AND customer_ref = ?2))",
         params![shop_id, customer_ref],
     )? as u64;
+    let window_days: u32 = c.query_row(
+        "SELECT churn_window_days FROM shops WHERE id = ?1",
+        [shop_id],
+        |r| r.get(0),
+    )?;
+    let bought: HashMap<String, Vec<Purchase>> =
+        purchases_by_customer(c, shop_id, [customer_ref.to_string()])?
+            .into_iter()
+            // One who never bought has nothing to take out (and no row to make).
+            .filter(|(_, list)| !list.is_empty())
+            .map(|(customer, list)| (customer, list.into_iter().map(|(_, p)| p).collect()))
+            .collect();
+    refresh_customers(c, shop_id, &bought, &HashMap::new(), window_days)?;
     let purchases = c.execute(
         "DELETE FROM purchases WHERE shop_id = ?1 AND customer_ref = ?2",
         params![shop_id, customer_ref],
