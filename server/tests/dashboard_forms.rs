@@ -31,17 +31,91 @@ async fn page(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
 
 async fn an_empty_or_mistyped_filter_is_not_given(app: TestApp) {
     let (cookie, _) = common::sign_in(&app).await;
-    // The filter form sends every field, the dates left empty among them.
+    // The filter form sends every field, the dates left empty among them:
+    // all used, nothing said.
     for path in [
         "/dashboard/responses?survey=&min_score=&max_score=&channel=&store=&from=&to=&q=coffee",
-        "/dashboard/responses?from=2026-13-01&offset=x",
         "/dashboard?from=&to=&period=month&store=",
         "/dashboard/customers?q=&offset=",
         "/dashboard/inbox?offset=&saved=",
     ] {
         let (status, html) = page(&app, &cookie, path).await;
         assert_eq!(status, StatusCode::OK, "{path}: {html}");
+        assert!(!html.contains("filters-not-used"), "{path}");
     }
+    // A hand-edited address: what cannot be read, or goes past a limit, is
+    // not used (the page shows its default), and the page says which.
+    for (path, not_used) in [
+        (
+            "/dashboard/responses?from=2026-13-01&offset=x",
+            &["<code>from</code> “2026-13-01”"][..],
+        ),
+        (
+            "/dashboard?from=abc&period=day&store=a%20b",
+            &[
+                "<code>from</code> “abc”",
+                "<code>period</code> “day”",
+                "<code>store</code> “a b”",
+            ],
+        ),
+        (
+            "/dashboard?from=2000-01-01&to=2100-12-31",
+            &[
+                "<code>from</code> “2000-01-01”",
+                "<code>to</code> “2100-12-31”",
+            ],
+        ),
+        (
+            "/dashboard?from=1999-01-01",
+            &["<code>from</code> “1999-01-01”"],
+        ),
+        (
+            "/dashboard/responses?min_score=eleven&channel=fax&q=%00",
+            &[
+                "<code>min_score</code> “eleven”",
+                "<code>channel</code> “fax”",
+                "<code>q</code> “”",
+            ],
+        ),
+        // A NUL in a search matched every customer (SQLite), or could not be
+        // asked at all (PostgreSQL).
+        ("/dashboard/customers?q=a%00b", &["<code>q</code> “ab”"]),
+    ] {
+        let (status, html) = page(&app, &cookie, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {html}");
+        let notice = html
+            .split("data-testid=\"filters-not-used\"")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{path}: nothing said"));
+        let notice = notice.split("</p>").next().unwrap();
+        for field in not_used {
+            assert!(notice.contains(field), "{path}: {notice}");
+        }
+    }
+    // Scores given the wrong way round are put in order, as dates are.
+    app.send_answers(&[kept_shared::testing::AnswerBuilder::nps(
+        demo::SHOP_ID,
+        demo::NPS_SURVEY,
+        5,
+    )
+    .build()])
+        .await;
+    let found = |html: String| html.split("role=\"status\">").nth(1).map(str::to_string);
+    let (_, swapped) = page(
+        &app,
+        &cookie,
+        "/dashboard/responses?min_score=9&max_score=2",
+    )
+    .await;
+    let (_, in_order) = page(
+        &app,
+        &cookie,
+        "/dashboard/responses?min_score=2&max_score=9",
+    )
+    .await;
+    assert!(!swapped.contains("filters-not-used"));
+    assert!(!in_order.contains("Nothing found"));
+    assert_eq!(found(swapped), found(in_order));
     // Ends given the wrong way round are put in order.
     let (status, html) = page(&app, &cookie, "/dashboard?from=2026-06-01&to=2026-01-01").await;
     assert_eq!(status, StatusCode::OK);

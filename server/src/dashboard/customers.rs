@@ -10,7 +10,7 @@ use kept_shared::FieldError;
 use maud::html;
 use serde::Deserialize;
 
-use super::form::Unread;
+use super::form::{NotUsed, Unread};
 use super::format;
 use super::i18n::Texts;
 use super::layout::{Section, aria_invalid, enc, errors, pagination, shell};
@@ -62,18 +62,24 @@ impl ListForm {
         }
     }
 
-    fn query(&self, offset: u64, limit: u64) -> CustomerQuery {
-        CustomerQuery {
-            search: self
-                .q
-                .clone()
-                .filter(|q| !q.trim().is_empty())
-                .map(|q| q.chars().take(128).collect()),
+    /// The query, with a search that cannot be read left out and noted (the
+    /// sort's own links are the page's, and an unknown one falls back to the
+    /// last purchase, as its heading shows).
+    fn query(&self, offset: u64, limit: u64) -> (CustomerQuery, NotUsed) {
+        let mut not_used = NotUsed::default();
+        let search = super::form::search(
+            &mut not_used,
+            self.q.as_deref(),
+            kept_shared::limits::MAX_REF_CHARS,
+        );
+        let query = CustomerQuery {
+            search,
             sort: self.sort().1,
             descending: self.descending(),
             offset,
             limit,
-        }
+        };
+        (query, not_used)
     }
 }
 
@@ -85,8 +91,8 @@ pub async fn list(
     let lang = session.lang;
     let t = lang.texts();
     let offset = f.offset.unwrap_or(0);
-    let found =
-        owner::customers::customer_list(db.as_ref(), &session.shop, f.query(offset, PAGE)).await?;
+    let (query, not_used) = f.query(offset, PAGE);
+    let found = owner::customers::customer_list(db.as_ref(), &session.shop, query).await?;
     let tiers = db.tiers(&session.shop.id).await?;
     let (sort, _) = f.sort();
     let desc = f.descending();
@@ -119,8 +125,9 @@ pub async fn list(
         enc(&q)
     );
     let content = html! {
+        (not_used.notice(lang))
         form class="filters" method="get" action="/dashboard/customers" role="search" {
-            label { (t.search) input type="search" name="q" value=(q); }
+            label { (t.search) input type="search" name="q" value=(super::form::shown_again(Some(&q))); }
             input type="hidden" name="sort" value=(sort);
             button type="submit" { (t.show) }
         }
@@ -171,7 +178,7 @@ pub async fn export(
     Query(f): Query<ListForm>,
 ) -> Result<Response, Failure> {
     let headers = owner::exports::csv_download(&format!("{}-customers.csv", session.shop.id));
-    let stream = owner::exports::customers_csv(db, session.shop, f.query(0, 0))
+    let stream = owner::exports::customers_csv(db, session.shop, f.query(0, 0).0)
         .await?
         .map_err(std::io::Error::other);
     Ok((headers, streaming::body(stream)).into_response())

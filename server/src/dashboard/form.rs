@@ -1,15 +1,94 @@
 //! How the dashboard reads the fields of its forms and links. A filter reads
 //! forgivingly: a field left empty (a filter form sends `from=` for a date not
-//! filled in), or a value a hand-edited address makes unreadable, counts as not
-//! given, so the page shows its default instead of a bare error. A form that
-//! saves says what did not read ([`Unread`]).
+//! filled in) counts as not given, and a value a hand-edited address makes
+//! unreadable (or past a limit) is not used: the page shows its default
+//! instead of a bare error, and says which it did not use ([`NotUsed`]). A
+//! form that saves says what did not read ([`Unread`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::str::FromStr;
 
 use kept_shared::{FieldError, FieldProblem};
+use maud::{Markup, html};
 use serde::{Deserialize, Deserializer};
+
+use super::i18n::Lang;
+
+/// The filters in a page's address that it did not use (a date that is no
+/// date, a range past the longest report, a period it does not know, a search
+/// with control characters): each is left at its default, and the page says
+/// which, as typed ([`NotUsed::notice`]), rather than a bare error or silence.
+#[derive(Debug, Default)]
+pub struct NotUsed(Vec<(&'static str, String)>);
+
+impl NotUsed {
+    /// Longest part of a value the notice repeats.
+    const SHOWN_CHARS: usize = 40;
+
+    /// The filter `field`, typed as `typed`, is not used.
+    pub fn add(&mut self, field: &'static str, typed: &str) {
+        let shown = typed
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(Self::SHOWN_CHARS)
+            .collect();
+        self.0.push((field, shown));
+    }
+
+    /// `typed` (the filter `field`) as `read` reads it; none where it is
+    /// empty, and none, noted, where it does not read.
+    pub fn read<T>(
+        &mut self,
+        field: &'static str,
+        typed: Option<&str>,
+        read: impl FnOnce(&str) -> Option<T>,
+    ) -> Option<T> {
+        let text = typed.map(str::trim).filter(|t| !t.is_empty())?;
+        let value = read(text);
+        if value.is_none() {
+            self.add(field, text);
+        }
+        value
+    }
+
+    /// The page's word on what it did not use, in `lang`; nothing when it used all.
+    pub fn notice(&self, lang: Lang) -> Markup {
+        html! {
+            @if !self.0.is_empty() {
+                p class="not-used" role="status" data-testid="filters-not-used" {
+                    (lang.texts().filters_not_used) " "
+                    @for (i, (field, typed)) in self.0.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        code { (field) } " “" (typed) "”"
+                    }
+                    "."
+                }
+            }
+        }
+    }
+}
+
+/// A filter's text as its field shows it again: as typed, without control
+/// characters (a NUL would show as �).
+pub fn shown_again(typed: Option<&str>) -> String {
+    typed
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect()
+}
+
+/// A search as typed, or none (and noted) where it holds a control character
+/// or bytes that were not UTF-8 text (no reference or answer holds one; the
+/// owner API refuses such a search with a 400).
+pub fn search(not_used: &mut NotUsed, typed: Option<&str>, max_chars: usize) -> Option<String> {
+    not_used.read("q", typed, |q| {
+        (!q.chars()
+            .any(|c| c.is_control() || c == char::REPLACEMENT_CHARACTER))
+        .then(|| q.chars().take(max_chars).collect())
+    })
+}
 
 /// The fields of a form that saves (settings, a survey) that do not read (a
 /// number that is none, labels that are no pairs): each the owner's to mend,

@@ -167,6 +167,8 @@ pub struct Texts {
     /// "Churn rate, average per period".
     pub churn_rate_average: &'static str,
     pub no_data: &'static str,
+    /// Before the filters of the address the page did not use.
+    pub filters_not_used: &'static str,
     pub show_numbers: &'static str,
     // Overview
     pub nps: &'static str,
@@ -430,6 +432,7 @@ const EN: Texts = Texts {
     than_before: "on the period before",
     churn_rate_average: "Churn rate (average per period)",
     no_data: "No data in this range yet.",
+    filters_not_used: "Shown without what the address asks for but cannot be read, or goes past a limit (the default is used instead):",
     show_numbers: "Show the numbers",
     nps: "NPS",
     csat: "Satisfaction (CSAT)",
@@ -689,6 +692,7 @@ const RU: Texts = Texts {
     than_before: "к предыдущему периоду",
     churn_rate_average: "Отток (в среднем за период)",
     no_data: "За этот период данных пока нет.",
+    filters_not_used: "Показано без того, что в адресе не читается или выходит за предел (вместо этого взято значение по умолчанию):",
     show_numbers: "Показать числа",
     nps: "NPS",
     csat: "Удовлетворённость (CSAT)",
@@ -948,6 +952,7 @@ const UK: Texts = Texts {
     than_before: "до попереднього періоду",
     churn_rate_average: "Відтік (у середньому за період)",
     no_data: "За цей період даних ще немає.",
+    filters_not_used: "Показано без того, що в адресі не читається або виходить за межу (замість цього взято типове значення):",
     show_numbers: "Показати числа",
     nps: "NPS",
     csat: "Задоволеність (CSAT)",

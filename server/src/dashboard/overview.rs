@@ -10,6 +10,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::charts::{ChartWords, Series, bar_chart, line_chart, ranked_bars};
+use super::form::NotUsed;
 use super::format;
 use super::i18n::{Lang, fill};
 use super::layout::{Section, shell};
@@ -20,40 +21,63 @@ use crate::http::Failure;
 use crate::owner::{self, analytics_range};
 use crate::report;
 
+/// The overview's filters as the address gives them.
 #[derive(Debug, Default, Deserialize)]
 pub struct RangeForm {
-    #[serde(default, deserialize_with = "super::form::optional")]
-    pub from: Option<NaiveDate>,
-    #[serde(default, deserialize_with = "super::form::optional")]
-    pub to: Option<NaiveDate>,
-    pub period: Option<String>,
-    pub store: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    period: Option<String>,
+    store: Option<String>,
+}
+
+/// What the overview shows: its range, period and store.
+struct Range {
+    from: NaiveDate,
+    to: NaiveDate,
+    period: Period,
+    store: Option<String>,
 }
 
 impl RangeForm {
-    pub fn period(&self) -> Period {
-        match self.period.as_deref() {
-            Some("week") => Period::Week,
-            _ => Period::Month,
-        }
-    }
-
-    pub fn store(&self) -> Option<String> {
-        self.store
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty() && kept_shared::validate::validate_ref("store", s).is_ok())
-            .map(str::to_string)
-    }
-
-    /// The range asked for (its ends put in order), or the last twelve months
-    /// when it makes no sense.
-    pub fn range(&self, shop: &Shop) -> (NaiveDate, NaiveDate) {
+    /// The range asked for (its ends put in order), by week or month, of a
+    /// store or all; what cannot be read, or a range the analytics refuse
+    /// (past the longest report, outside the supported years), is left at
+    /// its default (the last twelve months, by month, all stores) and noted.
+    fn read(&self, shop: &Shop) -> (Range, NotUsed) {
+        let mut not_used = NotUsed::default();
         let today = today(shop.time_zone);
-        let (from, to) = super::form::in_order(self.from, self.to);
-        analytics_range(from, to, today)
-            .or_else(|_| analytics_range(None, None, today))
-            .expect("the default range is valid")
+        let from = not_used.read("from", self.from.as_deref(), |d| d.parse().ok());
+        let to = not_used.read("to", self.to.as_deref(), |d| d.parse().ok());
+        let (from, to) = super::form::in_order(from, to);
+        let (from, to) = analytics_range(from, to, today).unwrap_or_else(|_| {
+            for (field, typed) in [("from", &self.from), ("to", &self.to)] {
+                if let Some(typed) = typed.as_deref().filter(|t| !t.trim().is_empty()) {
+                    not_used.add(field, typed.trim());
+                }
+            }
+            analytics_range(None, None, today).expect("the default range is valid")
+        });
+        let period = not_used
+            .read("period", self.period.as_deref(), |p| match p {
+                "week" => Some(Period::Week),
+                "month" => Some(Period::Month),
+                _ => None,
+            })
+            .unwrap_or(Period::Month);
+        let store = not_used.read("store", self.store.as_deref(), |s| {
+            kept_shared::validate::validate_ref("store", s)
+                .is_ok()
+                .then(|| s.to_string())
+        });
+        (
+            Range {
+                from,
+                to,
+                period,
+                store,
+            },
+            not_used,
+        )
     }
 }
 
@@ -119,9 +143,15 @@ pub async fn page(
     let lang = session.lang;
     let t = lang.texts();
     let shop = &session.shop;
-    let (from, to) = q.range(shop);
-    let period = q.period();
-    let store = q.store();
+    let (
+        Range {
+            from,
+            to,
+            period,
+            store,
+        },
+        not_used,
+    ) = q.read(shop);
     let (prev_from, prev_to) = previous(from, to);
     let (now, before, surveys, scored, cohorts) = tokio::try_join!(
         figures(&db, shop, from, to, period, store.clone()),
@@ -190,6 +220,7 @@ pub async fn page(
             @if let Some(s) = &store { " · " (t.store) ": " (s) }
             " · " (compared)
         }
+        (not_used.notice(lang))
         (range_form(lang, from, to, period, (store.as_deref(), &stores), "/dashboard"))
         div class="cards" {
             (card(t.nps, format::nps(total.nps.score), total.nps.score.zip(earlier.nps.score).map(|(a, b)| format::delta(lang, a, b, 0)), t.than_before))

@@ -10,6 +10,7 @@ use kept_shared::{AnswerItem, AnswerValue, Channel, Survey};
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::form::NotUsed;
 use super::format;
 use super::i18n::Lang;
 use super::layout::{Section, enc, pagination, shell};
@@ -28,10 +29,8 @@ pub struct Filters {
     max_score: Option<String>,
     channel: Option<String>,
     store: Option<String>,
-    #[serde(default, deserialize_with = "super::form::optional")]
-    from: Option<NaiveDate>,
-    #[serde(default, deserialize_with = "super::form::optional")]
-    to: Option<NaiveDate>,
+    from: Option<String>,
+    to: Option<String>,
     q: Option<String>,
     #[serde(default, deserialize_with = "super::form::optional")]
     offset: Option<u64>,
@@ -45,36 +44,58 @@ fn non_empty(s: &Option<String>) -> Option<String> {
 }
 
 impl Filters {
-    /// The query, with what makes no sense left out (a form is forgiving).
-    fn query(&self, offset: u64, limit: u64) -> AnswerQuery {
-        let score = |s: &Option<String>| {
-            non_empty(s)
-                .and_then(|s| s.parse::<u8>().ok())
-                .filter(|s| *s <= 10)
+    /// The query, with what cannot be read left out and noted (a form is
+    /// forgiving, and says what it did not use); ends given the wrong way
+    /// round (scores, dates) are put in order.
+    fn query(&self, offset: u64, limit: u64) -> (AnswerQuery, NotUsed) {
+        let mut not_used = NotUsed::default();
+        let mut score = |field, s: &Option<String>| {
+            not_used.read(field, s.as_deref(), |s| {
+                s.parse::<u8>().ok().filter(|s| *s <= 10)
+            })
         };
-        let valid_ref = |s: &Option<String>| {
-            non_empty(s).filter(|s| kept_shared::validate::validate_ref("x", s).is_ok())
+        let (min_score, max_score) = super::form::in_order(
+            score("min_score", &self.min_score),
+            score("max_score", &self.max_score),
+        );
+        let reference = |not_used: &mut NotUsed, field, s: &Option<String>| {
+            not_used.read(field, s.as_deref(), |s| {
+                kept_shared::validate::validate_ref(field, s)
+                    .is_ok()
+                    .then(|| s.to_string())
+            })
         };
-        let in_years = |d: Option<NaiveDate>| d.filter(|d| crate::calendar::in_supported_years(*d));
-        let (from, to) = super::form::in_order(in_years(self.from), in_years(self.to));
-        AnswerQuery {
-            survey: valid_ref(&self.survey),
-            min_score: score(&self.min_score),
-            max_score: score(&self.max_score),
-            channel: non_empty(&self.channel).and_then(|c| Channel::parse(&c)),
-            store: valid_ref(&self.store),
+        let survey = reference(&mut not_used, "survey", &self.survey);
+        let store = reference(&mut not_used, "store", &self.store);
+        let channel = not_used.read("channel", self.channel.as_deref(), Channel::parse);
+        let mut day = |field, d: &Option<String>| {
+            not_used.read(field, d.as_deref(), |d| {
+                d.parse::<NaiveDate>()
+                    .ok()
+                    .filter(|d| crate::calendar::in_supported_years(*d))
+            })
+        };
+        let (from, to) = super::form::in_order(day("from", &self.from), day("to", &self.to));
+        let text = super::form::search(
+            &mut not_used,
+            self.q.as_deref(),
+            kept_shared::limits::MAX_TEXT_CHARS,
+        );
+        let query = AnswerQuery {
+            survey,
+            min_score,
+            max_score,
+            channel,
+            store,
             from,
             to,
-            text: non_empty(&self.q).map(|q| {
-                q.chars()
-                    .take(kept_shared::limits::MAX_TEXT_CHARS)
-                    .collect()
-            }),
+            text,
             newest_first: true,
             offset,
             limit,
             ..Default::default()
-        }
+        };
+        (query, not_used)
     }
 
     fn pairs(&self) -> Vec<(String, String)> {
@@ -85,15 +106,12 @@ impl Filters {
             ("max_score", &self.max_score),
             ("channel", &self.channel),
             ("store", &self.store),
+            ("from", &self.from),
+            ("to", &self.to),
             ("q", &self.q),
         ] {
             if let Some(v) = non_empty(v) {
                 out.push((k.to_string(), v));
-            }
-        }
-        for (k, v) in [("from", self.from), ("to", self.to)] {
-            if let Some(v) = v {
-                out.push((k.to_string(), v.to_string()));
             }
         }
         out
@@ -165,12 +183,10 @@ pub async fn page(
     let lang = session.lang;
     let t = lang.texts();
     let offset = f.offset.unwrap_or(0);
+    let (query, not_used) = f.query(offset, PAGE);
     let (found, surveys) = tokio::try_join!(
         async {
-            Ok::<_, Failure>(
-                owner::inbox::answer_page(db.as_ref(), &session.shop.id, f.query(offset, PAGE))
-                    .await?,
-            )
+            Ok::<_, Failure>(owner::inbox::answer_page(db.as_ref(), &session.shop.id, query).await?)
         },
         async {
             Ok::<_, Failure>(owner::settings::surveys_asked(db.as_ref(), &session.shop).await?)
@@ -187,8 +203,9 @@ pub async fn page(
     );
     let selected = |v: &Option<String>, x: &str| non_empty(v).as_deref() == Some(x);
     let content = html! {
+        (not_used.notice(lang))
         form class="filters" method="get" action="/dashboard/responses" role="search" {
-            label { (t.search) input type="search" name="q" value=(f.q.clone().unwrap_or_default()); }
+            label { (t.search) input type="search" name="q" value=(super::form::shown_again(f.q.as_deref())); }
             label { (t.survey)
                 select name="survey" {
                     option value="" { (t.any) }
@@ -205,8 +222,8 @@ pub async fn page(
                 }
             }
             label { (t.store) input name="store" value=(f.store.clone().unwrap_or_default()); }
-            label { (t.from) input type="date" name="from" value=(f.from.map(|d| d.to_string()).unwrap_or_default()); }
-            label { (t.to) input type="date" name="to" value=(f.to.map(|d| d.to_string()).unwrap_or_default()); }
+            label { (t.from) input type="date" name="from" value=(f.from.clone().unwrap_or_default()); }
+            label { (t.to) input type="date" name="to" value=(f.to.clone().unwrap_or_default()); }
             button type="submit" { (t.show) }
         }
         p { a class="button secondary" href=(export) download { (t.download_csv) } }
@@ -226,7 +243,7 @@ pub async fn export(
     session: Session,
     Query(f): Query<Filters>,
 ) -> Result<Response, Failure> {
-    let stream = owner::exports::answers_csv(db, session.shop.id.clone(), f.query(0, 0))
+    let stream = owner::exports::answers_csv(db, session.shop.id.clone(), f.query(0, 0).0)
         .await?
         .map_err(std::io::Error::other);
     Ok((
