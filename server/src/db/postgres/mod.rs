@@ -171,12 +171,23 @@ fn unsigned(n: i64) -> DbResult<u64> {
     u64::try_from(n).map_err(DbError::internal)
 }
 
-/// Locks the shop's row until `tx` ends: a write that counts what the shop has
-/// before it adds one (a limit) takes its turn after any other such write.
-async fn lock_shop(tx: &tokio_postgres::Transaction<'_>, shop_id: &str) -> DbResult<()> {
+/// Runs `write`, a statement that writes its row only while the shop is under
+/// a limit (its `WHERE` counts what the shop has), with the shop's row locked:
+/// such writes of one shop take turns, each counting what the one before
+/// wrote, so that requests at the same moment cannot pass the limit
+/// together. Whether it wrote.
+async fn write_within_limit(
+    client: &mut deadpool_postgres::Client,
+    shop_id: &str,
+    write: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> DbResult<bool> {
+    let tx = client.transaction().await?;
     tx.execute("SELECT 1 FROM shops WHERE id = $1 FOR UPDATE", &[&shop_id])
         .await?;
-    Ok(())
+    let written = tx.execute(write, params).await?;
+    tx.commit().await?;
+    Ok(written == 1)
 }
 
 #[async_trait]

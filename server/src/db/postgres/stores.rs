@@ -5,27 +5,22 @@ use kept_shared::Store;
 
 use crate::db::{DbError, DbResult, DeviceRecord};
 
-/// Counted and written with the shop's row locked: requests at the same
-/// moment take turns, and each counts what the one before wrote.
 pub async fn put_store(
     client: &mut Client,
     shop_id: &str,
     store: &Store,
     most: usize,
 ) -> DbResult<bool> {
-    let tx = client.transaction().await?;
-    super::lock_shop(&tx, shop_id).await?;
-    let written = tx
-        .execute(
-            "INSERT INTO stores (shop_id, id, name) SELECT $1, $2, $3
-             WHERE EXISTS (SELECT 1 FROM stores WHERE shop_id = $1 AND id = $2)
-                OR (SELECT count(*) FROM stores WHERE shop_id = $1) < $4
-             ON CONFLICT (shop_id, id) DO UPDATE SET name = excluded.name",
-            &[&shop_id, &store.id, &store.name, &(most as i64)],
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(written == 1)
+    super::write_within_limit(
+        client,
+        shop_id,
+        "INSERT INTO stores (shop_id, id, name) SELECT $1, $2, $3
+         WHERE EXISTS (SELECT 1 FROM stores WHERE shop_id = $1 AND id = $2)
+            OR (SELECT count(*) FROM stores WHERE shop_id = $1) < $4
+         ON CONFLICT (shop_id, id) DO UPDATE SET name = excluded.name",
+        &[&shop_id, &store.id, &store.name, &(most as i64)],
+    )
+    .await
 }
 
 pub async fn stores(client: &Client, shop_id: &str) -> DbResult<Vec<Store>> {

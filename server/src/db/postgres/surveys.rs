@@ -4,34 +4,30 @@ use deadpool_postgres::Client;
 
 use crate::db::{DbResult, SurveyRecord};
 
-/// Counted and written with the shop's row locked, as a store is.
 pub async fn put(
     client: &mut Client,
     shop_id: &str,
     r: &SurveyRecord,
     most: usize,
 ) -> DbResult<bool> {
-    let tx = client.transaction().await?;
-    super::lock_shop(&tx, shop_id).await?;
-    let written = tx
-        .execute(
-            "INSERT INTO surveys (shop_id, id, definition, active, position) SELECT $1, $2, $3, $4, $5
-             WHERE EXISTS (SELECT 1 FROM surveys WHERE shop_id = $1 AND id = $2)
-                OR (SELECT count(*) FROM surveys WHERE shop_id = $1) < $6
-             ON CONFLICT (shop_id, id) DO UPDATE SET
-                 definition = excluded.definition, active = excluded.active, position = excluded.position",
-            &[
-                &shop_id,
-                &r.survey.id,
-                &serde_json::to_value(&r.survey)?,
-                &r.active,
-                &r.position,
-                &(most as i64),
-            ],
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(written == 1)
+    super::write_within_limit(
+        client,
+        shop_id,
+        "INSERT INTO surveys (shop_id, id, definition, active, position) SELECT $1, $2, $3, $4, $5
+         WHERE EXISTS (SELECT 1 FROM surveys WHERE shop_id = $1 AND id = $2)
+            OR (SELECT count(*) FROM surveys WHERE shop_id = $1) < $6
+         ON CONFLICT (shop_id, id) DO UPDATE SET
+             definition = excluded.definition, active = excluded.active, position = excluded.position",
+        &[
+            &shop_id,
+            &r.survey.id,
+            &serde_json::to_value(&r.survey)?,
+            &r.active,
+            &r.position,
+            &(most as i64),
+        ],
+    )
+    .await
 }
 
 pub async fn list(

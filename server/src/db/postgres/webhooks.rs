@@ -11,33 +11,29 @@ use crate::db::{
     delivery_state, encode_event_kinds,
 };
 
-/// Counted and written with the shop's row locked, as a store is.
 pub async fn create(
     client: &mut Client,
     shop_id: &str,
     w: &WebhookRecord,
     most: usize,
 ) -> DbResult<bool> {
-    let tx = client.transaction().await?;
-    super::lock_shop(&tx, shop_id).await?;
-    let written = tx
-        .execute(
-            "INSERT INTO webhooks (id, shop_id, url, events, secret, created_at)
-             SELECT $1, $2, $3, $4, $5, $6
-             WHERE (SELECT count(*) FROM webhooks WHERE shop_id = $2) < $7",
-            &[
-                &w.id,
-                &shop_id,
-                &w.url,
-                &encode_event_kinds(&w.events),
-                &w.secret,
-                &w.created_at,
-                &(most as i64),
-            ],
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(written == 1)
+    super::write_within_limit(
+        client,
+        shop_id,
+        "INSERT INTO webhooks (id, shop_id, url, events, secret, created_at)
+         SELECT $1, $2, $3, $4, $5, $6
+         WHERE (SELECT count(*) FROM webhooks WHERE shop_id = $2) < $7",
+        &[
+            &w.id,
+            &shop_id,
+            &w.url,
+            &encode_event_kinds(&w.events),
+            &w.secret,
+            &w.created_at,
+            &(most as i64),
+        ],
+    )
+    .await
 }
 
 pub async fn list(client: &Client, shop_id: &str) -> DbResult<Vec<WebhookRecord>> {
