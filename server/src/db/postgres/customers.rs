@@ -56,19 +56,14 @@ pub async fn refresh_customers(
 
 /// Takes every purchase of `customer` out of their facts and spells and the
 /// shop's revenue and cohort rollups, as if they had never bought (before an
-/// erasure deletes them). The customer's row is locked first, as a purchase
-/// of theirs locks it: one recorded meanwhile waits, then finds them erased.
+/// erasure deletes them), with the customer's row locked by `tx`: no
+/// purchase of theirs can come in between.
 pub async fn forget_purchases(
     tx: &Transaction<'_>,
     shop_id: &str,
     customer: &str,
     window_days: u32,
 ) -> DbResult<()> {
-    tx.execute(
-        "SELECT 1 FROM customers WHERE shop_id = $1 AND customer_ref = $2 FOR UPDATE",
-        &[&shop_id, &customer],
-    )
-    .await?;
     let mut before: HashMap<String, Vec<Purchase>> = HashMap::new();
     for r in tx
         .query(

@@ -59,18 +59,18 @@ pub async fn record_purchases(
     let mut customers: Vec<&str> = purchases.iter().map(|p| p.customer_ref.as_str()).collect();
     customers.sort_unstable();
     customers.dedup();
-    tx.execute(
-        "INSERT INTO customers (shop_id, customer_ref, points)
-         SELECT $1, c, 0 FROM unnest($2::text[]) AS c ORDER BY c
-         ON CONFLICT (shop_id, customer_ref) DO NOTHING",
-        &[&shop_id, &customers],
-    )
-    .await?;
+    // Each customer's row, made if new, and locked, in one statement (an
+    // upsert always ends with the row, even one an erasure deleted meanwhile:
+    // made anew, the customer buys as for the first time), in key order: the
+    // lock every writer of a customer's purchases, and an erasure, takes
+    // first, so they queue rather than deadlock.
     let mut balances: HashMap<String, u64> = HashMap::new();
     for r in tx
         .query(
-            "SELECT customer_ref, points FROM customers WHERE shop_id = $1 AND customer_ref = ANY($2)
-             ORDER BY customer_ref FOR UPDATE",
+            "INSERT INTO customers (shop_id, customer_ref, points)
+             SELECT $1, c, 0 FROM unnest($2::text[]) AS c ORDER BY c
+             ON CONFLICT (shop_id, customer_ref) DO UPDATE SET points = customers.points
+             RETURNING customer_ref, points",
             &[&shop_id, &customers],
         )
         .await?

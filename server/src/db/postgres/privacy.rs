@@ -18,6 +18,23 @@ pub async fn erase_customer(
     customer_ref: &str,
 ) -> DbResult<ErasedCustomer> {
     let tx = client.transaction().await?;
+    // The customer's row first, made if there is none, as every writer of
+    // their purchases makes and locks it first: a purchase recorded meanwhile
+    // is either in before this reads their purchases (and taken out with
+    // them), or waits, and then finds them erased; and the two queue rather
+    // than deadlock. (Without a row to lock, a purchase committed between two
+    // of the statements below would be deleted without being taken out.)
+    // (`xmax` is 0 on a row this statement inserted, and names the locker of
+    // one it found.)
+    let made: bool = tx
+        .query_one(
+            "INSERT INTO customers (shop_id, customer_ref, points) VALUES ($1, $2, 0)
+             ON CONFLICT (shop_id, customer_ref) DO UPDATE SET points = customers.points
+             RETURNING xmax = 0",
+            &[&shop_id, &customer_ref],
+        )
+        .await?
+        .try_get(0)?;
     // Webhook deliveries carry the answer, references included: they go (their
     // log with them).
     tx.execute(
@@ -80,7 +97,8 @@ pub async fn erase_customer(
             &[&shop_id, &customer_ref],
         )
         .await?
-        > 0;
+        > 0
+        && !made;
     tx.commit().await?;
     Ok(ErasedCustomer {
         purchases,
