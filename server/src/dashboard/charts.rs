@@ -60,24 +60,20 @@ enum XLabel {
     WideOnly,
 }
 
-/// Round tick values from `lo` to `hi`.
+/// Round tick values from `lo` to `hi`, whole numbers apart (every axis here
+/// writes whole numbers: counts, amounts, NPS, whole percents, CSAT's
+/// points), so that no label is a half rounded (0, 0, 1, 2, 2 for a count,
+/// 2 % for 2.5 %).
 pub fn ticks(lo: f64, hi: f64) -> Vec<f64> {
-    ticks_at_least(lo, hi, 0.0)
-}
-
-/// Round tick values from `lo` to `hi`, `min_step` apart at least: 1 for
-/// counts and whole amounts, whose axis would otherwise read 0, 0, 1, 2, 2
-/// for halves written as whole numbers.
-fn ticks_at_least(lo: f64, hi: f64, min_step: f64) -> Vec<f64> {
     let span = (hi - lo).max(1e-9);
     let raw = span / 4.0;
     let magnitude = 10f64.powf(raw.log10().floor());
     let step = [1.0, 2.0, 2.5, 5.0, 10.0]
         .iter()
         .map(|m| m * magnitude)
+        .filter(|s| *s >= 1.0 && s.fract() == 0.0)
         .find(|s| *s >= raw)
-        .unwrap_or(raw)
-        .max(min_step);
+        .unwrap_or_else(|| raw.ceil().max(1.0));
     let mut t = (lo / step).ceil() * step;
     let mut out = Vec::new();
     while t <= hi + step * 1e-9 {
@@ -248,7 +244,7 @@ pub fn bar_chart(
     if hi <= 0.0 {
         return empty_chart(id, title, words.empty);
     }
-    let y_ticks = ticks_at_least(0.0, hi, 1.0);
+    let y_ticks = ticks(0.0, hi);
     let hi = y_ticks.last().copied().unwrap_or(hi).max(hi);
     let slot = bar_slot(n);
     let width = if stacked {
@@ -408,9 +404,12 @@ mod tests {
 
     #[test]
     fn counts_have_whole_ticks_and_a_chart_of_nothing_says_so() {
-        assert_eq!(ticks_at_least(0.0, 2.0, 1.0), [0.0, 1.0, 2.0]);
-        assert_eq!(ticks_at_least(0.0, 1.0, 1.0), [0.0, 1.0]);
-        assert_eq!(ticks_at_least(0.0, 7.0, 1.0), [0.0, 2.0, 4.0, 6.0]);
+        assert_eq!(ticks(0.0, 2.0), [0.0, 1.0, 2.0]);
+        assert_eq!(ticks(0.0, 1.0), [0.0, 1.0]);
+        assert_eq!(ticks(0.0, 7.0), [0.0, 2.0, 4.0, 6.0]);
+        // A churn rate's 0–10 %: not 2.5 % written as 2 %.
+        assert_eq!(ticks(0.0, 10.0), [0.0, 5.0, 10.0]);
+        assert_eq!(ticks(0.0, 100.0), [0.0, 25.0, 50.0, 75.0, 100.0]);
         let words = ChartWords {
             table: "Show the numbers",
             x_head: "Score",

@@ -2,7 +2,7 @@
 //! customers to win back.
 
 use crate::http::streaming;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use futures_util::TryStreamExt;
@@ -10,7 +10,7 @@ use kept_shared::FieldError;
 use maud::html;
 use serde::Deserialize;
 
-use super::form::{NotUsed, Unread};
+use super::form::{Filters, NotUsed, Unread};
 use super::format;
 use super::i18n::Texts;
 use super::layout::{Section, aria_invalid, enc, errors, pagination, shell};
@@ -65,38 +65,38 @@ impl ListForm {
     /// The query, with a search that cannot be read left out and noted (the
     /// sort's own links are the page's, and an unknown one falls back to the
     /// last purchase, as its heading shows).
-    fn query(&self, offset: u64, limit: u64) -> (CustomerQuery, NotUsed) {
-        let mut not_used = NotUsed::default();
+    fn query(&self, offset: u64, limit: u64, not_used: &mut NotUsed) -> CustomerQuery {
         let search = super::form::search(
-            &mut not_used,
+            not_used,
             self.q.as_deref(),
             kept_shared::limits::MAX_REF_CHARS,
         );
-        let query = CustomerQuery {
+        CustomerQuery {
             search,
             sort: self.sort().1,
             descending: self.descending(),
             offset,
             limit,
-        };
-        (query, not_used)
+        }
     }
 }
 
 pub async fn list(
     State(db): State<Db>,
     session: Session,
-    Query(f): Query<ListForm>,
+    Filters { given: f, repeated }: Filters<ListForm>,
 ) -> Result<Response, Failure> {
     let lang = session.lang;
     let t = lang.texts();
     let offset = f.offset.unwrap_or(0);
-    let (query, not_used) = f.query(offset, PAGE);
+    let mut not_used = NotUsed::repeated(&repeated);
+    let query = f.query(offset, PAGE, &mut not_used);
+    // The search box, its links and the export say the search used.
+    let q = query.search.clone().unwrap_or_default();
     let found = owner::customers::customer_list(db.as_ref(), &session.shop, query).await?;
     let tiers = db.tiers(&session.shop.id).await?;
     let (sort, _) = f.sort();
     let desc = f.descending();
-    let q = f.q.clone().unwrap_or_default();
     let mut pairs = vec![
         ("sort".to_string(), sort.to_string()),
         ("order".into(), if desc { "desc" } else { "asc" }.into()),
@@ -127,7 +127,7 @@ pub async fn list(
     let content = html! {
         (not_used.notice(lang))
         form class="filters" method="get" action="/dashboard/customers" role="search" {
-            label { (t.search) input type="search" name="q" value=(super::form::shown_again(Some(&q))); }
+            label { (t.search) input type="search" name="q" value=(q); }
             input type="hidden" name="sort" value=(sort);
             button type="submit" { (t.show) }
         }
@@ -175,17 +175,18 @@ pub async fn list(
 pub async fn export(
     State(db): State<Db>,
     session: Session,
-    Query(f): Query<ListForm>,
+    Filters { given: f, .. }: Filters<ListForm>,
 ) -> Result<Response, Failure> {
     let headers = owner::exports::csv_download(&format!("{}-customers.csv", session.shop.id));
-    let stream = owner::exports::customers_csv(db, session.shop, f.query(0, 0).0)
+    let query = f.query(0, 0, &mut NotUsed::default());
+    let stream = owner::exports::customers_csv(db, session.shop, query)
         .await?
         .map_err(std::io::Error::other);
     Ok((headers, streaming::body(stream)).into_response())
 }
 
 /// Which of a customer's purchases their page shows.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct DetailForm {
     #[serde(default, deserialize_with = "super::form::optional")]
     offset: Option<u64>,
@@ -195,7 +196,7 @@ pub async fn detail(
     State(db): State<Db>,
     session: Session,
     Path(customer_ref): Path<String>,
-    Query(f): Query<DetailForm>,
+    Filters { given: f, .. }: Filters<DetailForm>,
 ) -> Result<Response, Failure> {
     let lang = session.lang;
     let t = lang.texts();

@@ -5,12 +5,17 @@
 //! instead of a bare error, and says which it did not use ([`NotUsed`]). A
 //! form that saves says what did not read ([`Unread`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::convert::Infallible;
 use std::fmt::Display;
 use std::str::FromStr;
 
+use axum::extract::{FromRequestParts, Query};
+use axum::http::Uri;
+use axum::http::request::Parts;
 use kept_shared::{FieldError, FieldProblem};
 use maud::{Markup, html};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
 use super::i18n::Lang;
@@ -20,18 +25,35 @@ use super::i18n::Lang;
 /// with control characters): each is left at its default, and the page says
 /// which, as typed ([`NotUsed::notice`]), rather than a bare error or silence.
 #[derive(Debug, Default)]
-pub struct NotUsed(Vec<(&'static str, String)>);
+pub struct NotUsed(Vec<(String, String)>);
 
 impl NotUsed {
     /// Longest part of a value the notice repeats.
     const SHOWN_CHARS: usize = 40;
 
-    /// The filter `field`, typed as `typed`, is not used.
-    pub fn add(&mut self, field: &'static str, typed: &str) {
+    /// Everything repeated in the address ([`Filters`]) is not used.
+    pub fn repeated(filters: &[(String, String)]) -> NotUsed {
+        let mut not_used = NotUsed::default();
+        for (field, typed) in filters {
+            not_used.add(field, typed);
+        }
+        not_used
+    }
+
+    /// The filter `field`, typed as `typed`, is not used. A control character
+    /// in it is shown as �, so that it is seen.
+    pub fn add(&mut self, field: &str, typed: &str) {
+        let field = field.chars().take(Self::SHOWN_CHARS).collect();
         let shown = typed
             .chars()
-            .filter(|c| !c.is_control())
             .take(Self::SHOWN_CHARS)
+            .map(|c| {
+                if c.is_control() {
+                    char::REPLACEMENT_CHARACTER
+                } else {
+                    c
+                }
+            })
             .collect();
         self.0.push((field, shown));
     }
@@ -40,7 +62,7 @@ impl NotUsed {
     /// empty, and none, noted, where it does not read.
     pub fn read<T>(
         &mut self,
-        field: &'static str,
+        field: &str,
         typed: Option<&str>,
         read: impl FnOnce(&str) -> Option<T>,
     ) -> Option<T> {
@@ -69,14 +91,39 @@ impl NotUsed {
     }
 }
 
-/// A filter's text as its field shows it again: as typed, without control
-/// characters (a NUL would show as �).
-pub fn shown_again(typed: Option<&str>) -> String {
-    typed
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect()
+/// A page's filters as its address gives them: the first value of each, the
+/// ones repeated after it apart (a hand-edited address may say `from` twice,
+/// which axum's `Query` refuses with a bare 400), for the page to say it did
+/// not use them ([`NotUsed::repeated`]). Never refused: an address whose
+/// filters do not read at all gets the page's defaults.
+pub struct Filters<T> {
+    pub given: T,
+    pub repeated: Vec<(String, String)>,
+}
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequestParts<S> for Filters<T> {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        let mut first = url::form_urlencoded::Serializer::new(String::new());
+        let mut seen = HashSet::new();
+        let mut repeated = Vec::new();
+        let query = parts.uri.query().unwrap_or_default();
+        for (field, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            if seen.insert(field.clone()) {
+                first.append_pair(&field, &value);
+            } else {
+                repeated.push((field.into_owned(), value.into_owned()));
+            }
+        }
+        let given = format!("/?{}", first.finish())
+            .parse::<Uri>()
+            .ok()
+            .and_then(|uri| Query::<T>::try_from_uri(&uri).ok())
+            .map(|Query(given)| given)
+            .unwrap_or_default();
+        Ok(Filters { given, repeated })
+    }
 }
 
 /// A search as typed, or none (and noted) where it holds a control character

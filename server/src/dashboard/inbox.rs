@@ -2,7 +2,7 @@
 //! status and note, changed in place (each item is its own small form; after
 //! saving, the page comes back to that item and says so).
 
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use kept_shared::{FieldError, FieldProblem, FollowUpStatus, FollowUpUpdate};
@@ -60,7 +60,7 @@ fn field_label(t: &Texts, key: &str) -> Option<&'static str> {
 pub async fn page(
     State(db): State<Db>,
     session: Session,
-    Query(filter): Query<Filter>,
+    super::form::Filters { given: filter, .. }: super::form::Filters<Filter>,
 ) -> Result<Response, Failure> {
     render(&db, &session, filter, None).await
 }

@@ -2,7 +2,7 @@
 //! left, who came and who was lost, the segments; each figure against the period
 //! before, and the range always stated.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::{Days, NaiveDate};
 use kept_shared::{CohortReport, Period, Report, RetentionReport};
@@ -10,7 +10,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::charts::{ChartWords, Series, bar_chart, line_chart, ranked_bars};
-use super::form::NotUsed;
+use super::form::{Filters, NotUsed};
 use super::format;
 use super::i18n::{Lang, fill};
 use super::layout::{Section, shell};
@@ -43,8 +43,7 @@ impl RangeForm {
     /// store or all; what cannot be read, or a range the analytics refuse
     /// (past the longest report, outside the supported years), is left at
     /// its default (the last twelve months, by month, all stores) and noted.
-    fn read(&self, shop: &Shop) -> (Range, NotUsed) {
-        let mut not_used = NotUsed::default();
+    fn read(&self, shop: &Shop, mut not_used: NotUsed) -> (Range, NotUsed) {
         let today = today(shop.time_zone);
         let from = not_used.read("from", self.from.as_deref(), |d| d.parse().ok());
         let to = not_used.read("to", self.to.as_deref(), |d| d.parse().ok());
@@ -138,7 +137,7 @@ fn card(title: &str, value: String, delta: Option<String>, than_before: &str) ->
 pub async fn page(
     State(db): State<Db>,
     session: Session,
-    Query(q): Query<RangeForm>,
+    Filters { given: q, repeated }: Filters<RangeForm>,
 ) -> Result<Response, Failure> {
     let lang = session.lang;
     let t = lang.texts();
@@ -151,7 +150,7 @@ pub async fn page(
             store,
         },
         not_used,
-    ) = q.read(shop);
+    ) = q.read(shop, NotUsed::repeated(&repeated));
     let (prev_from, prev_to) = previous(from, to);
     let (now, before, surveys, scored, cohorts) = tokio::try_join!(
         figures(&db, shop, from, to, period, store.clone()),
@@ -269,9 +268,6 @@ pub async fn page(
                 )).collect::<Vec<_>>(), "c1", t.no_data))
         }
         (cohort_table(lang, &cohorts, store.is_some()))
-        @if total.nps.responses + total.csat.responses + total.churn.responses == 0 && acquired == 0 {
-            p { (t.no_data) }
-        }
     };
     Ok(shell(&session, Section::Overview, t.overview, content))
 }

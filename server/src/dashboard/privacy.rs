@@ -2,7 +2,7 @@
 //! download (a subject access request), and erasing them, confirmed by typing
 //! their reference (`owner/privacy.rs` does both, as the API does).
 
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use kept_shared::validate::validate_ref;
@@ -97,7 +97,7 @@ pub async fn erase(
     .into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct Erased {
     #[serde(default, deserialize_with = "super::form::optional")]
     purchases: Option<u64>,
@@ -109,7 +109,7 @@ pub struct Erased {
 pub async fn erased(
     session: Session,
     Path(customer_ref): Path<String>,
-    Query(e): Query<Erased>,
+    super::form::Filters { given: e, .. }: super::form::Filters<Erased>,
 ) -> Response {
     let t = session.lang.texts();
     let content = html! {

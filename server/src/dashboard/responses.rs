@@ -2,7 +2,7 @@
 //! store and date, and searched by words.
 
 use crate::http::streaming;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
@@ -10,7 +10,7 @@ use kept_shared::{AnswerItem, AnswerValue, Channel, Survey};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::form::NotUsed;
+use super::form::{Filters, NotUsed};
 use super::format;
 use super::i18n::Lang;
 use super::layout::{Section, enc, pagination, shell};
@@ -23,7 +23,7 @@ use crate::owner;
 const PAGE: u64 = 50;
 
 #[derive(Debug, Default, Deserialize)]
-pub struct Filters {
+pub struct AnswerFilters {
     survey: Option<String>,
     min_score: Option<String>,
     max_score: Option<String>,
@@ -36,19 +36,11 @@ pub struct Filters {
     offset: Option<u64>,
 }
 
-fn non_empty(s: &Option<String>) -> Option<String> {
-    s.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-}
-
-impl Filters {
+impl AnswerFilters {
     /// The query, with what cannot be read left out and noted (a form is
     /// forgiving, and says what it did not use); ends given the wrong way
     /// round (scores, dates) are put in order.
-    fn query(&self, offset: u64, limit: u64) -> (AnswerQuery, NotUsed) {
-        let mut not_used = NotUsed::default();
+    fn query(&self, offset: u64, limit: u64, not_used: &mut NotUsed) -> AnswerQuery {
         let mut score = |field, s: &Option<String>| {
             not_used.read(field, s.as_deref(), |s| {
                 s.parse::<u8>().ok().filter(|s| *s <= 10)
@@ -65,8 +57,8 @@ impl Filters {
                     .then(|| s.to_string())
             })
         };
-        let survey = reference(&mut not_used, "survey", &self.survey);
-        let store = reference(&mut not_used, "store", &self.store);
+        let survey = reference(not_used, "survey", &self.survey);
+        let store = reference(not_used, "store", &self.store);
         let channel = not_used.read("channel", self.channel.as_deref(), Channel::parse);
         let mut day = |field, d: &Option<String>| {
             not_used.read(field, d.as_deref(), |d| {
@@ -77,11 +69,11 @@ impl Filters {
         };
         let (from, to) = super::form::in_order(day("from", &self.from), day("to", &self.to));
         let text = super::form::search(
-            &mut not_used,
+            not_used,
             self.q.as_deref(),
             kept_shared::limits::MAX_TEXT_CHARS,
         );
-        let query = AnswerQuery {
+        AnswerQuery {
             survey,
             min_score,
             max_score,
@@ -94,28 +86,26 @@ impl Filters {
             offset,
             limit,
             ..Default::default()
-        };
-        (query, not_used)
-    }
-
-    fn pairs(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        for (k, v) in [
-            ("survey", &self.survey),
-            ("min_score", &self.min_score),
-            ("max_score", &self.max_score),
-            ("channel", &self.channel),
-            ("store", &self.store),
-            ("from", &self.from),
-            ("to", &self.to),
-            ("q", &self.q),
-        ] {
-            if let Some(v) = non_empty(v) {
-                out.push((k.to_string(), v));
-            }
         }
-        out
     }
+}
+
+/// The filters `q` used, as an address gives them (its export and its pages
+/// link with these: what the page did not use is said once, not carried on).
+fn pairs(q: &AnswerQuery) -> Vec<(String, String)> {
+    [
+        ("survey", q.survey.clone()),
+        ("min_score", q.min_score.map(|s| s.to_string())),
+        ("max_score", q.max_score.map(|s| s.to_string())),
+        ("channel", q.channel.map(|c| c.as_str().to_string())),
+        ("store", q.store.clone()),
+        ("from", q.from.map(|d| d.to_string())),
+        ("to", q.to.map(|d| d.to_string())),
+        ("q", q.text.clone()),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| Some((k.to_string(), v?)))
+    .collect()
 }
 
 /// An answer's value in words: the score, the reasons picked, the text.
@@ -178,12 +168,15 @@ pub fn answers_table(
 pub async fn page(
     State(db): State<Db>,
     session: Session,
-    Query(f): Query<Filters>,
+    Filters { given: f, repeated }: Filters<AnswerFilters>,
 ) -> Result<Response, Failure> {
     let lang = session.lang;
     let t = lang.texts();
     let offset = f.offset.unwrap_or(0);
-    let (query, not_used) = f.query(offset, PAGE);
+    let mut not_used = NotUsed::repeated(&repeated);
+    let query = f.query(offset, PAGE, &mut not_used);
+    // The form shows what the page shows: the filters used.
+    let used = query.clone();
     let (found, surveys) = tokio::try_join!(
         async {
             Ok::<_, Failure>(owner::inbox::answer_page(db.as_ref(), &session.shop.id, query).await?)
@@ -192,7 +185,7 @@ pub async fn page(
             Ok::<_, Failure>(owner::settings::surveys_asked(db.as_ref(), &session.shop).await?)
         },
     )?;
-    let pairs = f.pairs();
+    let pairs = pairs(&used);
     let export = format!(
         "/dashboard/responses.csv?{}",
         pairs
@@ -201,29 +194,29 @@ pub async fn page(
             .collect::<Vec<_>>()
             .join("&")
     );
-    let selected = |v: &Option<String>, x: &str| non_empty(v).as_deref() == Some(x);
+    let shown = |v: Option<String>| v.unwrap_or_default();
     let content = html! {
         (not_used.notice(lang))
         form class="filters" method="get" action="/dashboard/responses" role="search" {
-            label { (t.search) input type="search" name="q" value=(super::form::shown_again(f.q.as_deref())); }
+            label { (t.search) input type="search" name="q" value=(shown(used.text.clone())); }
             label { (t.survey)
                 select name="survey" {
                     option value="" { (t.any) }
-                    @for s in &surveys { option value=(s.id) selected[selected(&f.survey, &s.id)] { (format::survey_name(lang, &s.id, &surveys)) } }
+                    @for s in &surveys { option value=(s.id) selected[used.survey.as_deref() == Some(s.id.as_str())] { (format::survey_name(lang, &s.id, &surveys)) } }
                 }
             }
-            label { (t.min_score) input type="number" name="min_score" min="0" max="10" value=(f.min_score.clone().unwrap_or_default()); }
-            label { (t.max_score) input type="number" name="max_score" min="0" max="10" value=(f.max_score.clone().unwrap_or_default()); }
+            label { (t.min_score) input type="number" name="min_score" min="0" max="10" value=(shown(used.min_score.map(|s| s.to_string()))); }
+            label { (t.max_score) input type="number" name="max_score" min="0" max="10" value=(shown(used.max_score.map(|s| s.to_string()))); }
             label { (t.channel)
                 select name="channel" {
                     option value="" { (t.any) }
-                    option value="web" selected[selected(&f.channel, "web")] { (t.web) }
-                    option value="kiosk" selected[selected(&f.channel, "kiosk")] { (t.kiosk) }
+                    option value="web" selected[used.channel == Some(Channel::Web)] { (t.web) }
+                    option value="kiosk" selected[used.channel == Some(Channel::Kiosk)] { (t.kiosk) }
                 }
             }
-            label { (t.store) input name="store" value=(f.store.clone().unwrap_or_default()); }
-            label { (t.from) input type="date" name="from" value=(f.from.clone().unwrap_or_default()); }
-            label { (t.to) input type="date" name="to" value=(f.to.clone().unwrap_or_default()); }
+            label { (t.store) input name="store" value=(shown(used.store.clone())); }
+            label { (t.from) input type="date" name="from" value=(shown(used.from.map(|d| d.to_string()))); }
+            label { (t.to) input type="date" name="to" value=(shown(used.to.map(|d| d.to_string()))); }
             button type="submit" { (t.show) }
         }
         p { a class="button secondary" href=(export) download { (t.download_csv) } }
@@ -241,11 +234,15 @@ pub async fn page(
 pub async fn export(
     State(db): State<Db>,
     session: Session,
-    Query(f): Query<Filters>,
+    Filters { given: f, .. }: Filters<AnswerFilters>,
 ) -> Result<Response, Failure> {
-    let stream = owner::exports::answers_csv(db, session.shop.id.clone(), f.query(0, 0).0)
-        .await?
-        .map_err(std::io::Error::other);
+    let stream = owner::exports::answers_csv(
+        db,
+        session.shop.id.clone(),
+        f.query(0, 0, &mut NotUsed::default()),
+    )
+    .await?
+    .map_err(std::io::Error::other);
     Ok((
         owner::exports::csv_download(&format!("{}-answers.csv", session.shop.id)),
         streaming::body(stream),
