@@ -30,6 +30,10 @@ export function write(key, name, value) {
   try { localStorage.setItem(stored(key, name), JSON.stringify(value)); } catch (e) {}
 }
 
+export function forget(key, name) {
+  try { localStorage.removeItem(stored(key, name)); } catch (e) {}
+}
+
 // The visitor's display history (shared/targeting.md), read afresh before each
 // change: another tab may have written it. Its seed, the visitor's draws, is
 // made on the first read.

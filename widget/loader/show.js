@@ -12,7 +12,7 @@
 // only the queue is sent), card, decide(plan) (main.js's decision by that
 // plan), remembers (whether this page keeps the visitor's history)}.
 import init, { mount } from 'kept-glue';
-import { read, refused, say, seen, write } from './common.js';
+import { forget, read, refused, say, seen, write } from './common.js';
 
 // The text of the plan with its texts (a promise; none: nothing to show it
 // with, and the queue is sent all the same), kept for when the server cannot
@@ -49,7 +49,7 @@ function planText(loading) {
 }
 
 export function show(loading) {
-  var key = loading.attrs.key, order = loading.attrs.order;
+  var key = loading.attrs.key, order = loading.attrs.order, card = loading.card;
   // The widget calls this when a visitor answers or skips a survey.
   var record = function (survey) {
     if (!loading.remembers) return;
@@ -73,7 +73,18 @@ export function show(loading) {
     // (offline, none kept), only the queue is sent.
     var decision = { show: [], delay_seconds: 0 };
     try {
-      if (text) decision = loading.decide(JSON.parse(text));
+      if (text) {
+        var plan = JSON.parse(text);
+        decision = loading.decide(plan);
+        // The plan says the customer's signature is not the shop's: no card,
+        // whose request would be refused (a line of the browser's own in the
+        // console, beside the plan's warning), and the card kept for them
+        // forgotten, as that refusal would have it.
+        if (card && /customer-sig/.test(plan.warnings)) {
+          card = false;
+          forget(key, 'loyalty:' + loading.attrs.customer);
+        }
+      }
     } catch (e) {
       // A plan kept that no longer reads: the queue is still sent.
       say('warn', e);
@@ -95,7 +106,7 @@ export function show(loading) {
         });
         write(key, 'seen', h);
       }
-      mount(loading.script, loading.attrs, text || null, shown, loading.card, record);
+      mount(loading.script, loading.attrs, text || null, shown, card, record);
       // What was shown, after the server's last word (for the shop's developer).
       loading.script.setAttribute('data-kept-shown', shown.join(' '));
     });
