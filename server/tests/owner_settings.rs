@@ -26,6 +26,7 @@ on_both_engines!(
     a_new_owner_token_ends_every_dashboard_session,
     the_survey_editor_sets_targeting_and_names_what_is_wrong,
     a_shop_has_at_most_fifty_surveys_even_made_at_the_same_moment,
+    a_survey_made_twice_at_once_keeps_one_kind,
 );
 
 async fn owner(
@@ -367,6 +368,57 @@ async fn a_shop_has_at_most_fifty_surveys_even_made_at_the_same_moment(app: Test
     }
     let after: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
     assert_eq!(after.len(), MAX_SURVEYS);
+}
+
+/// One survey made by requests at the same moment with two kinds (an outside
+/// test saw its kind flip from write to write): the first kind written is
+/// its kind, and each request of the other kind is refused as a change of
+/// kind.
+async fn a_survey_made_twice_at_once_keeps_one_kind(app: TestApp) {
+    let surveys: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
+    let nps = surveys
+        .iter()
+        .find(|s| s.survey.kind.name() == "nps")
+        .unwrap();
+    let of_kind = |csat: bool| {
+        let mut s = nps.clone();
+        s.survey.id = "twice".into();
+        if csat {
+            s.survey.kind = kept_shared::SurveyKind::Csat;
+        }
+        s
+    };
+    let replies = futures_util::future::join_all((0..20).map(|i| {
+        let s = of_kind(i % 2 == 1);
+        let app = &app;
+        async move {
+            let reply = owner(
+                app,
+                Method::PUT,
+                "surveys/twice",
+                Some(serde_json::to_value(&s).unwrap()),
+            )
+            .await;
+            (s.survey.kind.name(), reply)
+        }
+    }))
+    .await;
+    let after: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
+    let kept = after
+        .iter()
+        .find(|s| s.survey.id == "twice")
+        .unwrap()
+        .survey
+        .kind
+        .name();
+    for (kind, reply) in &replies {
+        if *kind == kept {
+            reply.assert_ok();
+        } else {
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{kind}");
+            assert_eq!(reply.error().fields[0].field, "kind");
+        }
+    }
 }
 
 async fn a_new_secret_works_at_once_and_the_old_one_never_again(app: TestApp) {

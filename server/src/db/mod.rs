@@ -97,9 +97,11 @@ pub trait Database: Send + Sync + 'static {
     // --- surveys ---
 
     /// Adds or replaces a survey of the shop.
-    /// Adds the survey, or changes it; a new one only while the shop has fewer
-    /// than `most`: `false` otherwise, and nothing written. Counted and
-    /// written at once, as [`Database::create_webhook`].
+    /// Adds the survey, or changes it, but not its kind (its answers keep
+    /// their meaning); a new one only while the shop has fewer than `most`:
+    /// `false` otherwise, and nothing written. Checked and written at once, as
+    /// [`Database::create_webhook`]: two requests making one survey with two
+    /// kinds at the same moment cannot both be taken.
     async fn put_survey(&self, shop_id: &str, survey: SurveyRecord, most: usize) -> DbResult<bool>;
     /// The shop's surveys (all, or only active ones), in their order.
     async fn surveys(&self, shop_id: &str, only_active: bool) -> DbResult<Vec<SurveyRecord>>;

@@ -270,19 +270,35 @@ pub async fn put_survey(
         Some(old) => describe_survey_change(old, &definition),
     };
     let id = definition.survey.id.clone();
+    let kind = definition.survey.kind.name();
     let record = SurveyRecord {
         survey: definition.survey,
         active: definition.active,
         position: definition.position,
     };
     if !db.put_survey(&shop.id, record, MAX_SURVEYS).await? {
-        return Err(ChangeError::field(
-            "id",
-            FieldProblem::AtMost {
+        // Not written: the shop is at its limit, or the survey was made
+        // meanwhile (another request at the same moment) with another kind.
+        let made = surveys(db, shop)
+            .await?
+            .into_iter()
+            .find(|s| s.survey.id == id);
+        let problem = match made {
+            Some(made) => FieldProblem::KindChanged {
+                from: made.survey.kind.name().to_string(),
+                to: kind.to_string(),
+            },
+            None => FieldProblem::AtMost {
                 max: MAX_SURVEYS as u64,
                 unit: Unit::Surveys,
             },
-        ));
+        };
+        let field = if matches!(problem, FieldProblem::KindChanged { .. }) {
+            "kind"
+        } else {
+            "id"
+        };
+        return Err(ChangeError::field(field, problem));
     }
     audit(db, &shop.id, actor, &format!("survey {id}"), detail).await?;
     Ok(())

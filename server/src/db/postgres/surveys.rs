@@ -17,7 +17,8 @@ pub async fn put(
          WHERE EXISTS (SELECT 1 FROM surveys WHERE shop_id = $1 AND id = $2)
             OR (SELECT count(*) FROM surveys WHERE shop_id = $1) < $6
          ON CONFLICT (shop_id, id) DO UPDATE SET
-             definition = excluded.definition, active = excluded.active, position = excluded.position",
+             definition = excluded.definition, active = excluded.active, position = excluded.position
+           WHERE surveys.definition->>'kind' = excluded.definition->>'kind'",
         &[
             &shop_id,
             &r.survey.id,

@@ -11,7 +11,8 @@ pub fn put(c: &Connection, shop_id: &str, r: &SurveyRecord, most: usize) -> DbRe
          WHERE EXISTS (SELECT 1 FROM surveys WHERE shop_id = ?1 AND id = ?2)
             OR (SELECT count(*) FROM surveys WHERE shop_id = ?1) < ?6
          ON CONFLICT (shop_id, id) DO UPDATE SET
-             definition = excluded.definition, active = excluded.active, position = excluded.position",
+             definition = excluded.definition, active = excluded.active, position = excluded.position
+           WHERE json_extract(surveys.definition, '$.kind') = json_extract(excluded.definition, '$.kind')",
         params![
             shop_id,
             r.survey.id,
