@@ -211,25 +211,47 @@ async fn purchases_while_their_customer_is_erased_leave_the_figures_whole(app: T
             p
         })
         .collect();
-    let (bought, erased) = tokio::join!(
-        futures_util::future::join_all(purchases.iter().map(|p| app.purchase(
-            demo::SECRET_KEY,
-            demo::SHOP_ID,
-            p
-        )),),
-        futures_util::future::join_all((0..6).map(|_| owner(
-            &app,
-            Method::DELETE,
-            "customers/zed",
-            ""
-        )),),
+    // With changes of the churn window among them, which recount every
+    // customer: all take the shop's row first, so none deadlocks.
+    let view: serde_json::Value = owner(&app, Method::GET, "settings", "").await.json();
+    let settings: ShopSettings = serde_json::from_value(view["settings"].clone()).unwrap();
+    let windows: Vec<String> = [60, 90]
+        .into_iter()
+        .map(|days| {
+            let mut s = settings.clone();
+            s.churn_window_days = days;
+            serde_json::to_string(&s).unwrap()
+        })
+        .collect();
+    let bought = futures_util::future::join_all(
+        purchases
+            .iter()
+            .map(|p| app.purchase(demo::SECRET_KEY, demo::SHOP_ID, p)),
     );
-    for reply in bought.iter().chain(&erased) {
+    let erased = futures_util::future::join_all(
+        (0..6).map(|_| owner(&app, Method::DELETE, "customers/zed", "")),
+    );
+    let recounted = futures_util::future::join_all(
+        windows
+            .iter()
+            .map(|w| owner(&app, Method::PUT, "settings", w)),
+    );
+    let (bought, erased, recounted) = tokio::join!(bought, erased, recounted);
+    for reply in bought.iter().chain(&erased).chain(&recounted) {
         assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
     }
     owner(&app, Method::DELETE, "customers/zed", "")
         .await
         .assert_ok();
+    // The figures compared with the window they were made with.
+    owner(
+        &app,
+        Method::PUT,
+        "settings",
+        &serde_json::to_string(&settings).unwrap(),
+    )
+    .await
+    .assert_ok();
     assert_eq!(purchase_figures(&app).await, without_him);
 }
 

@@ -80,7 +80,7 @@ export function show(loading) {
         // whose request would be refused (a line of the browser's own in the
         // console, beside the plan's warning), and the card kept for them
         // forgotten, as that refusal would have it.
-        if (card && /customer-sig/.test(plan.warnings)) {
+        if (card && (plan.warnings || []).some(function (w) { return !w.indexOf('data-customer-sig '); })) {
           card = false;
           forget(key, 'loyalty:' + loading.attrs.customer);
         }

@@ -110,6 +110,11 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequestParts<S> for Filt
         let mut repeated = Vec::new();
         let query = parts.uri.query().unwrap_or_default();
         for (field, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            // An empty field is one not given (a filter form sends `from=`
+            // for a date not filled in): the first value given is used.
+            if value.trim().is_empty() {
+                continue;
+            }
             if seen.insert(field.clone()) {
                 first.append_pair(&field, &value);
             } else {
@@ -127,8 +132,8 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequestParts<S> for Filt
 }
 
 /// A search as typed, or none (and noted) where it holds a control character
-/// or bytes that were not UTF-8 text (no reference or answer holds one; the
-/// owner API refuses such a search with a 400).
+/// (a tab, a line break, a NUL) or bytes that were not UTF-8 text, as the
+/// owner API refuses such a search with a 400.
 pub fn search(not_used: &mut NotUsed, typed: Option<&str>, max_chars: usize) -> Option<String> {
     not_used.read("q", typed, |q| {
         (!q.chars()

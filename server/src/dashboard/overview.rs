@@ -49,8 +49,10 @@ impl RangeForm {
         let to = not_used.read("to", self.to.as_deref(), |d| d.parse().ok());
         let (from, to) = super::form::in_order(from, to);
         let (from, to) = analytics_range(from, to, today).unwrap_or_else(|_| {
-            for (field, typed) in [("from", &self.from), ("to", &self.to)] {
-                if let Some(typed) = typed.as_deref().filter(|t| !t.trim().is_empty()) {
+            // The dates that read, refused together (one that did not read
+            // is noted already).
+            for (field, read, typed) in [("from", from, &self.from), ("to", to, &self.to)] {
+                if let (Some(_), Some(typed)) = (read, typed.as_deref()) {
                     not_used.add(field, typed.trim());
                 }
             }

@@ -74,8 +74,14 @@ async fn record_purchase(
         )
         .await?;
     let tiers = db.tiers(&shop.id).await?;
+    // Said of a purchase recorded now: a duplicate's store is the one it was
+    // recorded with.
     let unknown_store = match p.store {
-        Some(store) if !db.stores(&shop.id).await?.iter().any(|s| s.id == store) => Some(store),
+        Some(store)
+            if !outcome.duplicate && !db.stores(&shop.id).await?.iter().any(|s| s.id == store) =>
+        {
+            Some(store)
+        }
         _ => None,
     };
     Ok(Json(PurchaseReceipt {

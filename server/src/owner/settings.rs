@@ -284,11 +284,11 @@ pub async fn put_survey(
             .into_iter()
             .find(|s| s.survey.id == id);
         let problem = match made {
-            Some(made) => FieldProblem::KindChanged {
+            Some(made) if made.survey.kind.name() != kind => FieldProblem::KindChanged {
                 from: made.survey.kind.name().to_string(),
                 to: kind.to_string(),
             },
-            None => FieldProblem::AtMost {
+            _ => FieldProblem::AtMost {
                 max: MAX_SURVEYS as u64,
                 unit: Unit::Surveys,
             },

@@ -1,6 +1,7 @@
 //! Tiers, points and purchases. Instances may record purchases for one customer
-//! at once: the customer's row is locked (`FOR UPDATE`) before the balance is
-//! read, so the increments serialise and none is lost.
+//! at once: the customer's row is locked (by an upsert that always ends
+//! holding it) before the balance is read, so the increments serialise and
+//! none is lost.
 
 use std::collections::{HashMap, HashSet};
 
@@ -52,10 +53,15 @@ pub async fn record_purchases(
     client: &mut Client,
     shop_id: &str,
     purchases: &[NewPurchase],
-    window_days: u32,
+    _window_as_read: u32,
     now: DateTime<Utc>,
 ) -> DbResult<(Vec<PurchaseOutcome>, ImportOutcome)> {
     let tx = client.transaction().await?;
+    // The shop's row first, shared (a change of its settings, which recounts
+    // every customer, locks it whole, so the two take turns in the one order
+    // every writer keeps: the shop, its customers, their rows), and its churn
+    // window as it is now, not as the caller read it before.
+    let window_days = super::lock_shop_shared(&tx, shop_id).await?;
     let mut customers: Vec<&str> = purchases.iter().map(|p| p.customer_ref.as_str()).collect();
     customers.sort_unstable();
     customers.dedup();
@@ -63,7 +69,7 @@ pub async fn record_purchases(
     // upsert always ends with the row, even one an erasure deleted meanwhile:
     // made anew, the customer buys as for the first time), in key order: the
     // lock every writer of a customer's purchases, and an erasure, takes
-    // first, so they queue rather than deadlock.
+    // after the shop's, so they queue rather than deadlock.
     let mut balances: HashMap<String, u64> = HashMap::new();
     for r in tx
         .query(

@@ -11,8 +11,10 @@
 //!
 //! Durability and concurrency: every connection runs with `synchronous_commit =
 //! on`; writes are single transactions whose row locks are taken in a fixed order
-//! (answers by id, rollups by key), so instances writing at once never deadlock,
-//! and a customer's balance is read `FOR UPDATE` before it changes.
+//! (the shop's row, shared, first where customers are written; then customers
+//! and answers by key, rollups by key), so instances writing at once never
+//! deadlock, and a customer's balance is read with their row locked before it
+//! changes.
 
 mod answers;
 mod customers;
@@ -171,8 +173,25 @@ fn unsigned(n: i64) -> DbResult<u64> {
     u64::try_from(n).map_err(DbError::internal)
 }
 
+/// Takes the shop's row shared until `tx` ends, and reads its churn window:
+/// the first lock of every write of a customer's purchases, and of an
+/// erasure. A change of the shop's settings (which recounts every customer)
+/// takes the row whole, so they take turns, in the one order every writer
+/// keeps, and each reads the window the other left.
+async fn lock_shop_shared(tx: &tokio_postgres::Transaction<'_>, shop_id: &str) -> DbResult<u32> {
+    let days: i32 = tx
+        .query_one(
+            "SELECT churn_window_days FROM shops WHERE id = $1 FOR KEY SHARE",
+            &[&shop_id],
+        )
+        .await?
+        .try_get(0)?;
+    u32::try_from(days).map_err(DbError::internal)
+}
+
 /// Runs `write`, a statement that writes its row only while the shop is under
-/// a limit (its `WHERE` counts what the shop has), with the shop's row locked:
+/// a limit (its `WHERE` counts what the shop has), with the shop's row locked
+/// against other such writes:
 /// such writes of one shop take turns, each counting what the one before
 /// wrote, so that requests at the same moment cannot pass the limit
 /// together. Whether it wrote.
@@ -183,8 +202,14 @@ async fn write_within_limit(
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
 ) -> DbResult<bool> {
     let tx = client.transaction().await?;
-    tx.execute("SELECT 1 FROM shops WHERE id = $1 FOR UPDATE", &[&shop_id])
-        .await?;
+    // Not `FOR UPDATE`: that would also wait for every purchase, answer or
+    // import of the shop in progress (their references to it take the row
+    // shared); these writes only take turns among themselves.
+    tx.execute(
+        "SELECT 1 FROM shops WHERE id = $1 FOR NO KEY UPDATE",
+        &[&shop_id],
+    )
+    .await?;
     let written = tx.execute(write, params).await?;
     tx.commit().await?;
     Ok(written == 1)

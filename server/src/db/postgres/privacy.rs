@@ -18,7 +18,10 @@ pub async fn erase_customer(
     customer_ref: &str,
 ) -> DbResult<ErasedCustomer> {
     let tx = client.transaction().await?;
-    // The customer's row first, made if there is none, as every writer of
+    // The shop's row, shared, then the customer's, in the order every writer
+    // of a customer's purchases keeps (`super::lock_shop_shared`).
+    let window_days = super::lock_shop_shared(&tx, shop_id).await?;
+    // The customer's row, made if there is none, as every writer of
     // their purchases makes and locks it first: a purchase recorded meanwhile
     // is either in before this reads their purchases (and taken out with
     // them), or waits, and then finds them erased; and the two queue rather
@@ -61,20 +64,7 @@ pub async fn erase_customer(
             &[&shop_id, &customer_ref],
         )
         .await?;
-    let window_days: i32 = tx
-        .query_one(
-            "SELECT churn_window_days FROM shops WHERE id = $1",
-            &[&shop_id],
-        )
-        .await?
-        .try_get(0)?;
-    super::customers::forget_purchases(
-        &tx,
-        shop_id,
-        customer_ref,
-        u32::try_from(window_days).map_err(crate::db::DbError::internal)?,
-    )
-    .await?;
+    super::customers::forget_purchases(&tx, shop_id, customer_ref, window_days).await?;
     let purchases = tx
         .execute(
             "DELETE FROM purchases WHERE shop_id = $1 AND customer_ref = $2",
