@@ -353,6 +353,48 @@ async fn the_endpoint_limit_holds_for_requests_at_the_same_moment(app: TestApp) 
     assert_eq!(listed.len(), MAX_WEBHOOKS);
 }
 
+/// The at-risk look reads the customers, then writes what it found: a
+/// customer erased in between is left out then, so that neither their
+/// reference nor an event of theirs comes back after the erasure.
+async fn a_customer_erased_after_the_at_risk_look_is_not_brought_back(app: TestApp) {
+    use kept_server::db::{NewEvent, RiskChange};
+    let hook = register(
+        &app,
+        "https://hooks.example.com/risk",
+        vec![EventKind::AtRisk],
+    )
+    .await;
+    let event = |who: &str| NewEvent {
+        answer_id: uuid::Uuid::nil(),
+        event_id: format!("evt_risk_{who}"),
+        kind: EventKind::AtRisk,
+        payload: format!(r#"{{"customer":"{who}"}}"#),
+    };
+    // Alice is stored; Ghost was erased after the look saw them.
+    app.db
+        .mark_at_risk(
+            demo::SHOP_ID,
+            RiskChange {
+                day: chrono::Utc::now().date_naive(),
+                entered: vec!["alice".into(), "ghost".into()],
+                left: Vec::new(),
+                events: vec![event("alice"), event("ghost")],
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        app.db.customers_at_risk(demo::SHOP_ID).await.unwrap(),
+        ["alice"]
+    );
+    let queued: Vec<String> = log(&app, &hook.id)
+        .await
+        .into_iter()
+        .map(|d| d.event_id)
+        .collect();
+    assert_eq!(queued, ["evt_risk_alice"]);
+}
+
 async fn a_good_customer_entering_an_at_risk_segment_is_an_event_once(app: TestApp) {
     use chrono::{Duration as Days, Utc};
     use kept_shared::{CustomerDetail, RecordPurchase, Segment};
@@ -464,6 +506,7 @@ async fn a_delivery_that_keeps_failing_is_given_up_in_time(app: TestApp) {
 on_both_engines!(
     a_delivery_that_keeps_failing_is_given_up_in_time,
     a_good_customer_entering_an_at_risk_segment_is_an_event_once,
+    a_customer_erased_after_the_at_risk_look_is_not_brought_back,
     a_detractor_is_delivered_signed_after_two_failures,
     an_event_queued_while_no_deliverer_runs_survives_a_restart,
     endpoints_are_checked_listed_and_removed,

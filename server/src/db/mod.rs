@@ -316,15 +316,17 @@ pub trait Database: Send + Sync + 'static {
     /// The customers last seen at risk.
     async fn customers_at_risk(&self, shop_id: &str) -> DbResult<Vec<String>>;
     /// Records who entered and left the at-risk segments, and queues the
-    /// events of those who entered, in one transaction.
+    /// events of those who entered, in one transaction. A customer erased
+    /// since they were looked at is left out, with their event: neither their
+    /// reference nor their figures come back.
     async fn mark_at_risk(&self, shop_id: &str, change: RiskChange) -> DbResult<()>;
 
     // --- privacy ---
 
-    /// Erases a customer in one transaction: their purchases, balance and
-    /// facts, and the link from their answers (and their orders' answers) to
-    /// them. The anonymous rollups stay. Erasing an unknown customer removes
-    /// nothing and is not an error.
+    /// Erases a customer in one transaction: their purchases (taken out of
+    /// the rollups first, as if never made), balance and facts, and the link
+    /// from their answers (and their orders' answers) to them. Erasing an
+    /// unknown customer removes nothing and is not an error.
     async fn erase_customer(&self, shop_id: &str, customer_ref: &str) -> DbResult<ErasedCustomer>;
     /// Deletes the free text of answers older than their shop's retention at
     /// `now` (shops that keep texts are left alone); returns how many.

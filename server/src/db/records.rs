@@ -366,7 +366,24 @@ pub struct RiskChange {
     pub day: NaiveDate,
     pub entered: Vec<String>,
     pub left: Vec<String>,
+    /// One per customer of `entered`, in the same order.
     pub events: Vec<NewEvent>,
+}
+
+impl RiskChange {
+    /// Those who entered, each with their event, kept where `still_there`
+    /// says the customer is still stored.
+    pub fn entered_still_there(
+        &self,
+        still_there: impl Fn(&str) -> bool,
+    ) -> Vec<(&str, &NewEvent)> {
+        self.entered
+            .iter()
+            .zip(&self.events)
+            .filter(|(c, _)| still_there(c))
+            .map(|(c, e)| (c.as_str(), e))
+            .collect()
+    }
 }
 
 /// Days a settled webhook delivery (delivered, or given up) stays in its

@@ -255,11 +255,28 @@ pub async fn mark_at_risk(
     now: DateTime<Utc>,
 ) -> DbResult<()> {
     let tx = client.transaction().await?;
+    // The shop's row, then those who entered, shared, in the order an erasure
+    // takes them: one erased since the look is not stored any more, and left
+    // out; one being erased is waited for.
+    super::lock_shop_shared(&tx, shop_id).await?;
+    let mut still_there = std::collections::HashSet::new();
+    for r in tx
+        .query(
+            "SELECT customer_ref FROM customers WHERE shop_id = $1 AND customer_ref = ANY($2)
+             ORDER BY customer_ref FOR SHARE",
+            &[&shop_id, &change.entered],
+        )
+        .await?
+    {
+        still_there.insert(r.try_get::<_, String>(0)?);
+    }
+    let entered = change.entered_still_there(|c| still_there.contains(c));
+    let customers: Vec<&str> = entered.iter().map(|(c, _)| *c).collect();
     tx.execute(
         "INSERT INTO customers_at_risk (shop_id, customer_ref, since)
          SELECT $1, c, $3 FROM unnest($2::text[]) AS c
          ON CONFLICT DO NOTHING",
-        &[&shop_id, &change.entered, &change.day],
+        &[&shop_id, &customers, &change.day],
     )
     .await?;
     tx.execute(
@@ -267,7 +284,7 @@ pub async fn mark_at_risk(
         &[&shop_id, &change.left],
     )
     .await?;
-    let events: Vec<&NewEvent> = change.events.iter().collect();
+    let events: Vec<&NewEvent> = entered.into_iter().map(|(_, e)| e).collect();
     enqueue(&tx, shop_id, &events, now).await?;
     tx.commit().await?;
     Ok(())

@@ -244,11 +244,23 @@ pub fn mark_at_risk(
     change: &crate::db::RiskChange,
     now: DateTime<Utc>,
 ) -> DbResult<()> {
+    // On the one writer, after any erasure before it: one erased since the
+    // look is not stored any more, and left out.
+    let mut stored = c.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM customers WHERE shop_id = ?1 AND customer_ref = ?2)",
+    )?;
+    let mut still_there = std::collections::HashSet::new();
+    for customer in &change.entered {
+        if stored.query_row(params![shop_id, customer], |r| r.get::<_, bool>(0))? {
+            still_there.insert(customer.as_str());
+        }
+    }
+    let entered = change.entered_still_there(|c| still_there.contains(c));
     let mut enter = c.prepare_cached(
         "INSERT INTO customers_at_risk (shop_id, customer_ref, since) VALUES (?1, ?2, ?3)
          ON CONFLICT DO NOTHING",
     )?;
-    for customer in &change.entered {
+    for (customer, _) in &entered {
         enter.execute(params![shop_id, customer, change.day.to_string()])?;
     }
     let mut leave =
@@ -256,7 +268,7 @@ pub fn mark_at_risk(
     for customer in &change.left {
         leave.execute(params![shop_id, customer])?;
     }
-    for event in &change.events {
+    for (_, event) in entered {
         enqueue(c, shop_id, event, now)?;
     }
     Ok(())
