@@ -94,6 +94,14 @@ async fn an_empty_or_mistyped_filter_is_not_given(app: TestApp) {
             &["<code>q</code> “tea”"],
         ),
         ("/dashboard/customers?q=a&q=b", &["<code>q</code> “b”"]),
+        (
+            "/dashboard/inbox?status=done",
+            &["<code>status</code> “done”"],
+        ),
+        (
+            "/dashboard/inbox?status=new&status=resolved",
+            &["<code>status</code> “resolved”"],
+        ),
     ] {
         let (status, html) = page(&app, &cookie, path).await;
         assert_eq!(status, StatusCode::OK, "{path}: {html}");

@@ -60,9 +60,15 @@ fn field_label(t: &Texts, key: &str) -> Option<&'static str> {
 pub async fn page(
     State(db): State<Db>,
     session: Session,
-    super::form::Filters { given: filter, .. }: super::form::Filters<Filter>,
+    super::form::Filters {
+        given: filter,
+        repeated,
+    }: super::form::Filters<Filter>,
 ) -> Result<Response, Failure> {
-    render(&db, &session, filter, None).await
+    // A tab the inbox does not have shows them all, and says so.
+    let mut not_used = super::form::NotUsed::repeated(&repeated);
+    not_used.read("status", filter.status.as_deref(), FollowUpStatus::parse);
+    render(&db, &session, filter, None, &not_used).await
 }
 
 async fn render(
@@ -70,6 +76,7 @@ async fn render(
     session: &Session,
     filter: Filter,
     refused: Option<Refused>,
+    not_used: &super::form::NotUsed,
 ) -> Result<Response, Failure> {
     let lang = session.lang;
     let t = lang.texts();
@@ -95,6 +102,7 @@ async fn render(
         .unwrap_or_default();
     let content = html! {
         p class="intro" { (t.inbox_intro) }
+        (not_used.notice(lang))
         @if let Some(id) = saved {
             p class="status-message" role="status" data-testid="saved" {
                 (t.saved) " " a href={"/dashboard/inbox#a-" (id)} { (t.inbox) }
@@ -196,7 +204,7 @@ pub async fn save(
             value: f.status.clone(),
         };
         let refused = refuse(vec![FieldError::new("status", unknown)]);
-        return render(&db, &session, filter(), Some(refused)).await;
+        return render(&db, &session, filter(), Some(refused), &Default::default()).await;
     };
     match owner::inbox::follow_up(
         db.as_ref(),
@@ -211,7 +219,14 @@ pub async fn save(
     {
         Ok(()) => {}
         Err(ChangeError::Invalid(errors)) => {
-            return render(&db, &session, filter(), Some(refuse(errors))).await;
+            return render(
+                &db,
+                &session,
+                filter(),
+                Some(refuse(errors)),
+                &Default::default(),
+            )
+            .await;
         }
         Err(ChangeError::Store(e)) => return Err(e.into()),
     }
