@@ -126,9 +126,7 @@ async fn walk_in(db: &Db) {
             }
         })
         .collect();
-    db.import_purchases(demo::SHOP_ID, purchases, shop.churn_window_days)
-        .await
-        .unwrap();
+    db.import_purchases(demo::SHOP_ID, purchases).await.unwrap();
 }
 
 /// The medians over 100 000 customers, and how long loading them took.
@@ -173,9 +171,7 @@ async fn large(engine: &str) -> Large {
                 });
             }
         }
-        db.import_purchases(demo::SHOP_ID, purchases, shop.churn_window_days)
-            .await
-            .unwrap();
+        db.import_purchases(demo::SHOP_ID, purchases).await.unwrap();
     }
     let load = loading.elapsed();
     eprintln!(

@@ -101,7 +101,7 @@ async fn a_load_cut_short_is_finished_by_the_next_start(app: TestApp) {
         p.points = kept_server::loyalty::points_earned(p.amount_cents, 1).unwrap();
     }
     let purchases = h.purchases.len() as u64;
-    db.import_purchases(demo::SHOP_ID, h.purchases, 90)
+    db.import_purchases(demo::SHOP_ID, h.purchases)
         .await
         .unwrap();
     let shop = db.shop(demo::SHOP_ID).await.unwrap().unwrap();

@@ -131,6 +131,16 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequestParts<S> for Filt
     }
 }
 
+/// A reference (a survey's, a store's) as typed, or none (and noted) where
+/// the shared rule refuses it.
+pub fn reference(not_used: &mut NotUsed, field: &str, typed: Option<&str>) -> Option<String> {
+    not_used.read(field, typed, |s| {
+        kept_shared::validate::validate_ref(field, s)
+            .is_ok()
+            .then(|| s.to_string())
+    })
+}
+
 /// A search as typed, or none (and noted) where it holds a control character
 /// (a tab, a line break, a NUL) or bytes that were not UTF-8 text, as the
 /// owner API refuses such a search with a 400.

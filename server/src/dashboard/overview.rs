@@ -43,7 +43,7 @@ impl RangeForm {
     /// store or all; what cannot be read, or a range the analytics refuse
     /// (past the longest report, outside the supported years), is left at
     /// its default (the last twelve months, by month, all stores) and noted.
-    fn read(&self, shop: &Shop, mut not_used: NotUsed) -> (Range, NotUsed) {
+    fn read(&self, shop: &Shop, not_used: &mut NotUsed) -> Range {
         let today = today(shop.time_zone);
         let from = not_used.read("from", self.from.as_deref(), |d| d.parse().ok());
         let to = not_used.read("to", self.to.as_deref(), |d| d.parse().ok());
@@ -65,20 +65,13 @@ impl RangeForm {
                 _ => None,
             })
             .unwrap_or(Period::Month);
-        let store = not_used.read("store", self.store.as_deref(), |s| {
-            kept_shared::validate::validate_ref("store", s)
-                .is_ok()
-                .then(|| s.to_string())
-        });
-        (
-            Range {
-                from,
-                to,
-                period,
-                store,
-            },
-            not_used,
-        )
+        let store = super::form::reference(not_used, "store", self.store.as_deref());
+        Range {
+            from,
+            to,
+            period,
+            store,
+        }
     }
 }
 
@@ -144,15 +137,13 @@ pub async fn page(
     let lang = session.lang;
     let t = lang.texts();
     let shop = &session.shop;
-    let (
-        Range {
-            from,
-            to,
-            period,
-            store,
-        },
-        not_used,
-    ) = q.read(shop, NotUsed::repeated(&repeated));
+    let mut not_used = NotUsed::repeated(&repeated);
+    let Range {
+        from,
+        to,
+        period,
+        store,
+    } = q.read(shop, &mut not_used);
     let (prev_from, prev_to) = previous(from, to);
     let (now, before, surveys, scored, cohorts) = tokio::try_join!(
         figures(&db, shop, from, to, period, store.clone()),

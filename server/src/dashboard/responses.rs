@@ -50,15 +50,8 @@ impl AnswerFilters {
             score("min_score", &self.min_score),
             score("max_score", &self.max_score),
         );
-        let reference = |not_used: &mut NotUsed, field, s: &Option<String>| {
-            not_used.read(field, s.as_deref(), |s| {
-                kept_shared::validate::validate_ref(field, s)
-                    .is_ok()
-                    .then(|| s.to_string())
-            })
-        };
-        let survey = reference(not_used, "survey", &self.survey);
-        let store = reference(not_used, "store", &self.store);
+        let survey = super::form::reference(not_used, "survey", self.survey.as_deref());
+        let store = super::form::reference(not_used, "store", self.store.as_deref());
         let channel = not_used.read("channel", self.channel.as_deref(), Channel::parse);
         let mut day = |field, d: &Option<String>| {
             not_used.read(field, d.as_deref(), |d| {

@@ -150,14 +150,15 @@ pub trait Database: Send + Sync + 'static {
     /// A customer's points (`None` for a customer the shop never credited).
     async fn customer_points(&self, shop_id: &str, customer_ref: &str) -> DbResult<Option<u64>>;
     /// Records a purchase once per purchase id and credits its points, and brings
-    /// the customer's facts and the shop's rollups up to date (`window_days`: the
-    /// shop's churn window). [`DbError::Conflict`] when the id is known with other
-    /// details; [`DbError::LimitExceeded`] when the balance would pass `MAX_POINTS`.
+    /// the customer's facts and the shop's rollups up to date (by the shop's
+    /// churn window as stored when the write runs: a change of settings
+    /// committed since the caller read the shop is not undone).
+    /// [`DbError::Conflict`] when the id is known with other details;
+    /// [`DbError::LimitExceeded`] when the balance would pass `MAX_POINTS`.
     async fn record_purchase(
         &self,
         shop_id: &str,
         purchase: NewPurchase,
-        window_days: u32,
     ) -> DbResult<PurchaseOutcome>;
     /// Records many purchases (one chunk of an import, `owner::import`) in one
     /// transaction, all or none: each new purchase id is stored and credited, a
@@ -167,7 +168,6 @@ pub trait Database: Send + Sync + 'static {
         &self,
         shop_id: &str,
         purchases: Vec<NewPurchase>,
-        window_days: u32,
     ) -> DbResult<ImportOutcome>;
     /// Which of `purchase_ids` the shop has recorded, with the customer and amount
     /// of each (an import checks its whole file against them before it writes).

@@ -167,8 +167,7 @@ pub async fn seed_history(db: &dyn Database) -> Result<()> {
     for p in &mut h.purchases {
         p.points = loyalty::points_earned(p.amount_cents, shop.points_per_unit).unwrap_or(0);
     }
-    db.import_purchases(SHOP_ID, h.purchases, shop.churn_window_days)
-        .await?;
+    db.import_purchases(SHOP_ID, h.purchases).await?;
     for chunk in h.answers.chunks(kept_shared::limits::MAX_BATCH_ANSWERS) {
         ingest::ingest(db, &shop, chunk.to_vec(), now).await?;
     }

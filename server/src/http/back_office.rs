@@ -70,7 +70,6 @@ async fn record_purchase(
                 day: local_day(purchased_at, shop.time_zone),
                 store: p.store.clone(),
             },
-            shop.churn_window_days,
         )
         .await?;
     let tiers = db.tiers(&shop.id).await?;

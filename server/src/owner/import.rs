@@ -773,9 +773,7 @@ async fn import(
                 )
             })
             .collect();
-        let written = db
-            .import_purchases(&shop.id, chunk, shop.churn_window_days)
-            .await;
+        let written = db.import_purchases(&shop.id, chunk).await;
         match written {
             Ok(outcome) => {
                 report.imported += outcome.imported;

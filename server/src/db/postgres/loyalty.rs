@@ -53,7 +53,6 @@ pub async fn record_purchases(
     client: &mut Client,
     shop_id: &str,
     purchases: &[NewPurchase],
-    _window_as_read: u32,
     now: DateTime<Utc>,
 ) -> DbResult<(Vec<PurchaseOutcome>, ImportOutcome)> {
     let tx = client.transaction().await?;

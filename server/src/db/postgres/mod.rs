@@ -191,10 +191,9 @@ async fn lock_shop_shared(tx: &tokio_postgres::Transaction<'_>, shop_id: &str) -
 
 /// Runs `write`, a statement that writes its row only while the shop is under
 /// a limit (its `WHERE` counts what the shop has), with the shop's row locked
-/// against other such writes:
-/// such writes of one shop take turns, each counting what the one before
-/// wrote, so that requests at the same moment cannot pass the limit
-/// together. Whether it wrote.
+/// against other such writes: such writes of one shop take turns, each
+/// counting what the one before wrote, so that requests at the same moment
+/// cannot pass the limit together. Whether it wrote.
 async fn write_within_limit(
     client: &mut deadpool_postgres::Client,
     shop_id: &str,
@@ -543,13 +542,11 @@ impl Database for PgDatabase {
         &self,
         shop_id: &str,
         purchase: NewPurchase,
-        window_days: u32,
     ) -> DbResult<PurchaseOutcome> {
         let (mut outcomes, _) = loyalty::record_purchases(
             &mut self.client().await?,
             shop_id,
             std::slice::from_ref(&purchase),
-            window_days,
             Utc::now(),
         )
         .await?;
@@ -560,16 +557,10 @@ impl Database for PgDatabase {
         &self,
         shop_id: &str,
         purchases: Vec<NewPurchase>,
-        window_days: u32,
     ) -> DbResult<ImportOutcome> {
-        let (_, summary) = loyalty::record_purchases(
-            &mut self.client().await?,
-            shop_id,
-            &purchases,
-            window_days,
-            Utc::now(),
-        )
-        .await?;
+        let (_, summary) =
+            loyalty::record_purchases(&mut self.client().await?, shop_id, &purchases, Utc::now())
+                .await?;
         Ok(summary)
     }
 

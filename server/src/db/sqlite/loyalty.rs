@@ -50,9 +50,11 @@ pub fn record_purchases(
     c: &Connection,
     shop_id: &str,
     purchases: &[NewPurchase],
-    window_days: u32,
     now: DateTime<Utc>,
 ) -> DbResult<(Vec<PurchaseOutcome>, ImportOutcome)> {
+    // The churn window as stored now, on the one writer: a change of settings
+    // queued before this write has recounted every customer by its own.
+    let window_days = super::churn_window(c, shop_id)?;
     let mut known = c.prepare_cached(
         "SELECT customer_ref, amount_cents FROM purchases WHERE shop_id = ?1 AND purchase_id = ?2",
     )?;

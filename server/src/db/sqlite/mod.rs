@@ -224,6 +224,17 @@ fn instant(ms: i64) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::from_timestamp_millis(ms).ok_or(rusqlite::Error::IntegralValueOutOfRange(0, ms))
 }
 
+/// The shop's churn window as stored: what a write of a customer's purchases,
+/// or an erasure, on the writer counts by (as PostgreSQL's
+/// `lock_shop_shared` reads it).
+fn churn_window(c: &Connection, shop_id: &str) -> DbResult<u32> {
+    Ok(c.query_row(
+        "SELECT churn_window_days FROM shops WHERE id = ?1",
+        [shop_id],
+        |r| r.get(0),
+    )?)
+}
+
 #[async_trait]
 impl Database for SqliteDatabase {
     fn engine(&self) -> &'static str {
@@ -640,18 +651,12 @@ impl Database for SqliteDatabase {
         &self,
         shop_id: &str,
         purchase: NewPurchase,
-        window_days: u32,
     ) -> DbResult<PurchaseOutcome> {
         let id = shop_id.to_string();
         self.writer
             .write(move |c| {
-                let (mut outcomes, _) = loyalty::record_purchases(
-                    c,
-                    &id,
-                    std::slice::from_ref(&purchase),
-                    window_days,
-                    Utc::now(),
-                )?;
+                let (mut outcomes, _) =
+                    loyalty::record_purchases(c, &id, std::slice::from_ref(&purchase), Utc::now())?;
                 Ok(outcomes.remove(0))
             })
             .await
@@ -661,12 +666,11 @@ impl Database for SqliteDatabase {
         &self,
         shop_id: &str,
         purchases: Vec<NewPurchase>,
-        window_days: u32,
     ) -> DbResult<ImportOutcome> {
         let id = shop_id.to_string();
         self.writer
             .write(move |c| {
-                loyalty::record_purchases(c, &id, &purchases, window_days, Utc::now())
+                loyalty::record_purchases(c, &id, &purchases, Utc::now())
                     .map(|(_, summary)| summary)
             })
             .await

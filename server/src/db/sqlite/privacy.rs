@@ -45,11 +45,7 @@ pub fn erase_customer(
                (SELECT purchase_id FROM purchases WHERE shop_id = ?1 AND customer_ref = ?2))",
         params![shop_id, customer_ref],
     )? as u64;
-    let window_days: u32 = c.query_row(
-        "SELECT churn_window_days FROM shops WHERE id = ?1",
-        [shop_id],
-        |r| r.get(0),
-    )?;
+    let window_days = super::churn_window(c, shop_id)?;
     let bought: HashMap<String, Vec<Purchase>> =
         purchases_by_customer(c, shop_id, [customer_ref.to_string()])?
             .into_iter()
