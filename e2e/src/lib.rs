@@ -720,6 +720,14 @@ impl Widget {
     }
 
     /// Opens another URL in this tab.
+    /// Brings this tab to the front, as a person does before using it: a tab
+    /// behind another is hidden, and Chromium takes seconds to deliver a
+    /// click to it.
+    pub async fn bring_to_front(&self) -> Result<()> {
+        self.page.bring_to_front().await?;
+        Ok(())
+    }
+
     pub async fn goto(&self, url: &str) -> Result<()> {
         self.page
             .goto(url)

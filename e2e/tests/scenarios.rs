@@ -648,6 +648,7 @@ async fn two_tabs_of_one_shop_share_the_queue_without_losing_or_doubling_answers
 
     env.stop_api().await;
     for (n, tab, score) in [(1, &tab1, 4), (2, &tab2, 5), (3, &tab1, 3), (4, &tab2, 2)] {
+        tab.bring_to_front().await?;
         answer_csat(tab, score).await?;
         tab.wait_for(".kept-thanks").await?;
         // The next order in the same tab (the first two tabs are open already).

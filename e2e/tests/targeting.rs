@@ -427,6 +427,84 @@ async fn a_customers_page_decides_offline_by_the_plan_kept_for_them() -> Result<
     Ok(())
 }
 
+/// Two tabs of one visitor, opened together, each with a survey due: each
+/// decision is made with the time and the history as they are when it is
+/// made. Where the shop asks every time (the demo shop: no recontact, no
+/// cooldown), the other tab's display, written while this tab waited for its
+/// rules, is not in its future: both show the survey. With a cooldown, a
+/// display the other tab made while this one waited for its texts holds this
+/// one back: the visitor is asked once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_survey_due_in_two_tabs_at_once_is_decided_with_the_time_and_history_of_each_decision()
+-> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    let slow = env.open(&env.shop_url(&[("page", "bare")])).await?;
+    let fast = env.open(&env.shop_url(&[("page", "bare")])).await?;
+    // Every plan request of the slow tab waits for the test to let it go.
+    let mut paused = slow.hold_requests("*/plan?*").await?;
+    let (plan_asked, mut asked) = tokio::sync::mpsc::unbounded_channel();
+    let holder = tokio::spawn(async move {
+        while let Some(event) = paused.next().await {
+            let rules = event.request.url.contains("texts=false");
+            let _ = plan_asked.send((rules, event.request_id.clone()));
+        }
+    });
+    let mut next_plan_request =
+        async || match tokio::time::timeout(kept_e2e::WAIT, asked.recv()).await {
+            Ok(Some(request)) => Ok(request),
+            _ => anyhow::bail!("the slow tab asked for no plan"),
+        };
+    let let_go = |id| ContinueRequestParams::new(id);
+    let shown = r#".kept-survey[data-survey="csat-after-purchase"]"#;
+
+    // Asked every time: the other tab shows the survey while this one waits for its rules.
+    slow.goto(&env.shop_url(&[("survey", CSAT), ("order", "o-slow")]))
+        .await?;
+    let (rules, held) = next_plan_request().await?;
+    assert!(rules);
+    fast.goto(&env.shop_url(&[("survey", CSAT), ("order", "o-fast")]))
+        .await?;
+    fast.wait_for(shown).await?;
+    slow.page.execute(let_go(held)).await?;
+    assert_eq!(slow.decision().await?, [CSAT]);
+    let (rules, texts) = next_plan_request().await?;
+    assert!(!rules);
+    slow.page.execute(let_go(texts)).await?;
+    slow.wait_for(shown).await?;
+
+    // With a week's cooldown, a new visitor: the other tab shows it while this
+    // one, the rules' decision made, waits for its texts.
+    env.edit_settings(|s| s.survey_cooldown_days = 7).await?;
+    new_visitor(&slow).await?;
+    slow.goto(&env.shop_url(&[("survey", CSAT), ("order", "o-slow-2")]))
+        .await?;
+    let (rules, held) = next_plan_request().await?;
+    assert!(rules);
+    slow.page.execute(let_go(held)).await?;
+    assert_eq!(slow.decision().await?, [CSAT]);
+    let (rules, texts) = next_plan_request().await?;
+    assert!(!rules);
+    fast.goto(&env.shop_url(&[("survey", CSAT), ("order", "o-fast-2")]))
+        .await?;
+    fast.wait_for(shown).await?;
+    slow.page.execute(let_go(texts)).await?;
+    slow.wait_until(
+        "the widget's last word",
+        "document.querySelector('script[data-kept-shown]') !== null",
+    )
+    .await?;
+    assert_eq!(
+        slow.eval("document.querySelector('script[data-kept-shown]').dataset.keptShown")
+            .await?,
+        ""
+    );
+    assert!(!slow.exists(".kept-survey").await?);
+    holder.abort();
+    env.close().await;
+    Ok(())
+}
+
 /// The rules say a survey is due, but its texts cannot be had (the server
 /// refuses them, as at its rate limit): the page gets nothing, empty or not,
 /// the visitor's history records nothing as shown, and what waits in the queue

@@ -94,9 +94,9 @@ try {
   // (known, lapsed: only the server can say). A signed order can only make a
   // survey answered, not due: the plan fetched with the texts says so.
   var inFile = !always && !attrs.customer && SHOP.key == key;
-  var now = Date.now(), history;
   // The history only once a survey could be due: a page with nothing for
   // this visitor reads none.
+  var history;
   var recall = function () { return history = history || (remembers ? seen(key) : { surveys: {} }); };
   var named = attrs.survey && attrs.survey.split(',').map(function (s) { return s.trim(); }).filter(Boolean);
   var page = { path: location.pathname, order: order, named: named, mode: preview ? 'preview' : mode };
@@ -104,10 +104,15 @@ try {
   // shop's: what only it knows of that reference untold, the answers
   // unverified), said once, from the first plan that says it, whichever half
   // reads it.
+  // Each decision with the history and the time as they are then: another
+  // tab may have shown a survey since this page began (or since the rules
+  // decided, before the texts came), and its display is neither to be missed
+  // nor in this page's future.
   var warned;
   var decideBy = function (plan) {
     if (!warned && (warned = plan.warnings)) warned.forEach(say.bind(0, 'warn'));
-    return decide(plan, page, recall, now, function (id) { return draw(recall().seed, id); });
+    history = 0;
+    return decide(plan, page, recall, Date.now(), function (id) { return draw(recall().seed, id); });
   };
   var card = attrs.customer && attrs.loyalty != null && attrs.loyalty != 'false';
   if (card && !attrs['customer-sig']) {
