@@ -31,6 +31,13 @@ async fn page(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
 
 async fn an_empty_or_mistyped_filter_is_not_given(app: TestApp) {
     let (cookie, _) = common::sign_in(&app).await;
+    app.purchase(
+        demo::SECRET_KEY,
+        demo::SHOP_ID,
+        &kept_shared::RecordPurchase::new("alice", "p-1", 1200),
+    )
+    .await
+    .assert_ok();
     // The filter form sends every field, the dates left empty among them:
     // all used, nothing said.
     for path in [
@@ -48,7 +55,29 @@ async fn an_empty_or_mistyped_filter_is_not_given(app: TestApp) {
     for (path, not_used) in [
         (
             "/dashboard/responses?from=2026-13-01&offset=x",
-            &["<code>from</code> “2026-13-01”"][..],
+            &["<code>from</code> “2026-13-01”", "<code>offset</code> “x”"][..],
+        ),
+        // A page number that is no count, a sort or an order the list
+        // does not have: its first page, by last purchase, newest first.
+        (
+            "/dashboard/customers?offset=-1&sort=name&order=up",
+            &[
+                "<code>offset</code> “-1”",
+                "<code>sort</code> “name”",
+                "<code>order</code> “up”",
+            ],
+        ),
+        (
+            "/dashboard/inbox?offset=99999999999999999999",
+            &["<code>offset</code> “99999999999999999999”"],
+        ),
+        (
+            "/dashboard/customers/alice?offset=many",
+            &["<code>offset</code> “many”"],
+        ),
+        (
+            "/dashboard/customers/alice?offset=0&offset=50",
+            &["<code>offset</code> “50”"],
         ),
         (
             "/dashboard?from=abc&period=day&store=a%20b",

@@ -32,8 +32,7 @@ pub struct ListForm {
     q: Option<String>,
     sort: Option<String>,
     order: Option<String>,
-    #[serde(default, deserialize_with = "super::form::optional")]
-    offset: Option<u64>,
+    offset: Option<String>,
 }
 
 const SORTS: [(&str, CustomerSort); 6] = [
@@ -45,12 +44,16 @@ const SORTS: [(&str, CustomerSort); 6] = [
     ("points", CustomerSort::Points),
 ];
 
+/// The sort a list's address names (`sort=total`), if the list has it.
+fn sort_named(name: &str) -> Option<(&'static str, CustomerSort)> {
+    SORTS.iter().find(|(known, _)| *known == name).copied()
+}
+
 impl ListForm {
     fn sort(&self) -> (&'static str, CustomerSort) {
-        SORTS
-            .iter()
-            .find(|(name, _)| Some(*name) == self.sort.as_deref())
-            .copied()
+        self.sort
+            .as_deref()
+            .and_then(sort_named)
             .unwrap_or(SORTS[1])
     }
 
@@ -62,9 +65,16 @@ impl ListForm {
         }
     }
 
-    /// The query, with a search that cannot be read left out and noted (the
-    /// sort's own links are the page's, and an unknown one falls back to the
-    /// last purchase, as its heading shows).
+    /// Notes the sort and the order the page does not know (it falls back
+    /// to the last purchase, newest first, as its heading shows).
+    fn note_unknown(&self, not_used: &mut NotUsed) {
+        not_used.read("sort", self.sort.as_deref(), sort_named);
+        not_used.read("order", self.order.as_deref(), |o| {
+            ["asc", "desc"].contains(&o).then_some(())
+        });
+    }
+
+    /// The query, with a search that cannot be read left out and noted.
     fn query(&self, offset: u64, limit: u64, not_used: &mut NotUsed) -> CustomerQuery {
         let search = super::form::search(
             not_used,
@@ -88,8 +98,9 @@ pub async fn list(
 ) -> Result<Response, Failure> {
     let lang = session.lang;
     let t = lang.texts();
-    let offset = f.offset.unwrap_or(0);
     let mut not_used = NotUsed::repeated(&repeated);
+    f.note_unknown(&mut not_used);
+    let offset = super::form::offset(&mut not_used, f.offset.as_deref());
     let query = f.query(offset, PAGE, &mut not_used);
     // The search box, its links and the export say the search used.
     let q = query.search.clone().unwrap_or_default();
@@ -188,20 +199,20 @@ pub async fn export(
 /// Which of a customer's purchases their page shows.
 #[derive(Debug, Default, Deserialize)]
 pub struct DetailForm {
-    #[serde(default, deserialize_with = "super::form::optional")]
-    offset: Option<u64>,
+    offset: Option<String>,
 }
 
 pub async fn detail(
     State(db): State<Db>,
     session: Session,
     Path(customer_ref): Path<String>,
-    Filters { given: f, .. }: Filters<DetailForm>,
+    Filters { given: f, repeated }: Filters<DetailForm>,
 ) -> Result<Response, Failure> {
     let lang = session.lang;
     let t = lang.texts();
     let valid = kept_shared::validate::validate_ref("customer", &customer_ref).is_ok();
-    let offset = f.offset.unwrap_or(0);
+    let mut not_used = NotUsed::repeated(&repeated);
+    let offset = super::form::offset(&mut not_used, f.offset.as_deref());
     let found = if valid {
         owner::customers::customer_detail(db.as_ref(), &session.shop, &customer_ref, offset, PAGE)
             .await?
@@ -237,6 +248,7 @@ pub async fn detail(
             }
         }
         h2 id="purchases" { (t.purchases) }
+        (not_used.notice(lang))
         @if c.purchases.is_empty() { p { (t.nothing_found) } } @else {
             div class="table-wrap" { table {
                 thead { tr { th scope="col" { (t.when) } th scope="col" { (t.purchase) } th scope="col" class="num" { (t.amount) } th scope="col" class="num" { (t.points) } th scope="col" { (t.store) } } }

@@ -141,6 +141,14 @@ pub fn reference(not_used: &mut NotUsed, field: &str, typed: Option<&str>) -> Op
     })
 }
 
+/// Where a list's page starts (`offset`, a count of rows): the first page
+/// where none is given, and where what is given is no count (noted).
+pub fn offset(not_used: &mut NotUsed, typed: Option<&str>) -> u64 {
+    not_used
+        .read("offset", typed, |t| t.parse().ok())
+        .unwrap_or(0)
+}
+
 /// A search as typed, or none (and noted) where it holds a control character
 /// (a tab, a line break, a NUL) or bytes that were not UTF-8 text, as the
 /// owner API refuses such a search with a 400.

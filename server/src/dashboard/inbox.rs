@@ -10,6 +10,7 @@ use maud::html;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::form::{Filters, NotUsed};
 use super::format;
 use super::i18n::Texts;
 use super::layout::{Section, aria_invalid, enc, errors, pagination, shell};
@@ -26,8 +27,7 @@ const PAGE: u64 = 30;
 #[derive(Debug, Default, Deserialize)]
 pub struct Filter {
     status: Option<String>,
-    #[serde(default, deserialize_with = "super::form::optional")]
-    offset: Option<u64>,
+    offset: Option<String>,
     #[serde(default, deserialize_with = "super::form::optional")]
     saved: Option<Uuid>,
 }
@@ -60,14 +60,15 @@ fn field_label(t: &Texts, key: &str) -> Option<&'static str> {
 pub async fn page(
     State(db): State<Db>,
     session: Session,
-    super::form::Filters {
+    Filters {
         given: filter,
         repeated,
-    }: super::form::Filters<Filter>,
+    }: Filters<Filter>,
 ) -> Result<Response, Failure> {
     // A tab the inbox does not have shows them all, and says so.
-    let mut not_used = super::form::NotUsed::repeated(&repeated);
+    let mut not_used = NotUsed::repeated(&repeated);
     not_used.read("status", filter.status.as_deref(), FollowUpStatus::parse);
+    super::form::offset(&mut not_used, filter.offset.as_deref());
     render(&db, &session, filter, None, &not_used).await
 }
 
@@ -76,12 +77,13 @@ async fn render(
     session: &Session,
     filter: Filter,
     refused: Option<Refused>,
-    not_used: &super::form::NotUsed,
+    not_used: &NotUsed,
 ) -> Result<Response, Failure> {
     let lang = session.lang;
     let t = lang.texts();
     let status = filter.status.as_deref().and_then(FollowUpStatus::parse);
-    let offset = filter.offset.unwrap_or(0);
+    // Noted by the page where it does not read; a save's is the form's own.
+    let offset = super::form::offset(&mut NotUsed::default(), filter.offset.as_deref());
     let saved = filter.saved;
     let query = AnswerQuery {
         inbox: true,
@@ -196,7 +198,7 @@ pub async fn save(
     };
     let filter = || Filter {
         status: back.map(|s| s.as_str().to_string()),
-        offset: f.offset,
+        offset: f.offset.map(|o| o.to_string()),
         ..Default::default()
     };
     let Some(status) = FollowUpStatus::parse(&f.status) else {

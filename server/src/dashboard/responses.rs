@@ -32,8 +32,7 @@ pub struct AnswerFilters {
     from: Option<String>,
     to: Option<String>,
     q: Option<String>,
-    #[serde(default, deserialize_with = "super::form::optional")]
-    offset: Option<u64>,
+    offset: Option<String>,
 }
 
 impl AnswerFilters {
@@ -165,8 +164,8 @@ pub async fn page(
 ) -> Result<Response, Failure> {
     let lang = session.lang;
     let t = lang.texts();
-    let offset = f.offset.unwrap_or(0);
     let mut not_used = NotUsed::repeated(&repeated);
+    let offset = super::form::offset(&mut not_used, f.offset.as_deref());
     let query = f.query(offset, PAGE, &mut not_used);
     // The form shows what the page shows: the filters used.
     let used = query.clone();
