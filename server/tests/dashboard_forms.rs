@@ -15,6 +15,7 @@ on_both_engines!(
     too_many_lapsed_customers_for_one_download_are_said_on_the_page,
     an_address_that_is_no_page_is_said_in_the_dashboard,
     a_customer_is_exported_and_erased_from_their_page,
+    a_respondent_who_never_bought_has_a_page_to_export_and_erase_them_from,
     a_refused_form_names_its_fields_in_the_owner_s_language,
     a_refused_follow_up_is_said_beside_its_answer,
     a_stale_form_and_a_form_s_address_lead_somewhere,
@@ -329,6 +330,52 @@ async fn a_customer_is_exported_and_erased_from_their_page(app: TestApp) {
     assert!(html.contains("Purchases deleted: 1;"), "{html}");
     let gone = app.owner_reply("customers/ann").await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
+}
+
+/// An answer that names a customer the shop has no purchase of: the
+/// responses link to their page, which shows the answer and what the shop
+/// must be able to do for them (a data download, the erasure).
+async fn a_respondent_who_never_bought_has_a_page_to_export_and_erase_them_from(app: TestApp) {
+    let answer = kept_shared::testing::AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 3)
+        .customer("walk-in-7")
+        .build();
+    app.send_answers(std::slice::from_ref(&answer)).await;
+    let detail: kept_shared::CustomerDetail = app.owner_get("customers/walk-in-7").await;
+    assert_eq!(detail.summary.purchases, 0);
+    assert_eq!(detail.summary.first_purchase, None);
+    assert!(!detail.summary.active);
+    assert_eq!(detail.rfm, None);
+    assert_eq!(detail.answers.len(), 1);
+    let (cookie, csrf) = common::sign_in(&app).await;
+    let (_, responses) = page(&app, &cookie, "/dashboard/responses").await;
+    assert!(responses.contains("href=\"/dashboard/customers/walk-in-7\""));
+    let (status, html) = page(&app, &cookie, "/dashboard/customers/walk-in-7").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("data-testid=\"erase-form\""));
+    assert!(!html.contains("Lapsed"), "never bought: not lapsed");
+    let reply = app
+        .get_with(
+            "/dashboard/customers/walk-in-7/export.json",
+            &[("cookie", &cookie)],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let export: kept_shared::CustomerExport = reply.json();
+    assert_eq!(export.answers.len(), 1);
+    let reply = common::dashboard_post(
+        &app,
+        &cookie,
+        "/dashboard/customers/walk-in-7/erase",
+        format!("csrf={csrf}&confirm=walk-in-7"),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    // Their answer stays, anonymous: no page names them any more.
+    let gone = app.owner_reply("customers/walk-in-7").await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    let (status, _) = page(&app, &cookie, "/dashboard/customers/walk-in-7").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(app.stored().await.len(), 1);
 }
 
 async fn a_refused_form_names_its_fields_in_the_owner_s_language(app: TestApp) {

@@ -241,7 +241,8 @@ pub async fn detail(
             dt { (t.average_check) } dd { (s.average_check_cents.map(|m| format::money(lang, m)).unwrap_or_else(|| "—".into())) }
             dt { (t.points) } dd { (format::whole(s.points)) }
             dt { (t.tier) } dd { (format::tier(lang, &tiers, &s.tier)) }
-            dt { (t.status) } dd { (if s.active { t.active } else { t.lapsed }) }
+            // Lapsed is for a customer who bought; a respondent who never did is neither.
+            dt { (t.status) } dd { (if s.active { t.active } else if s.purchases > 0 { t.lapsed } else { "—" }) }
             @if let Some(r) = &c.rfm {
                 dt { (t.segment) } dd { (format::segment(lang, r.segment)) }
                 dt { (t.rfm) } dd { (r.r) " " (r.f) " " (r.m) }

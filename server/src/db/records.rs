@@ -106,7 +106,7 @@ pub struct PurchaseOutcome {
 }
 
 /// A customer of the base: the loyalty balance and the facts of their purchases.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CustomerRecord {
     pub customer_ref: String,
     pub points: u64,

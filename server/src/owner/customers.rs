@@ -62,7 +62,8 @@ pub async fn customer_list(
 
 /// One customer's page, with `limit` of their purchases from `offset`, newest
 /// first (the summary counts them all); `None` for a customer the shop does
-/// not know.
+/// not know. A respondent who never bought, known by the answers that name
+/// them, has a page too (no purchases): theirs is the data to export or erase.
 pub async fn customer_detail(
     db: &dyn Database,
     shop: &Shop,
@@ -70,14 +71,6 @@ pub async fn customer_detail(
     offset: u64,
     limit: u64,
 ) -> DbResult<Option<CustomerDetail>> {
-    let Some(customer) = db.customer(&shop.id, customer_ref).await? else {
-        return Ok(None);
-    };
-    let summaries = Summaries::of(db, shop).await?;
-    let today = summaries.today;
-    let purchases = db
-        .purchases_of(&shop.id, customer_ref, offset, limit)
-        .await?;
     let (answers, _) = db
         .find_answers(
             &shop.id,
@@ -87,6 +80,19 @@ pub async fn customer_detail(
                 ..Default::default()
             },
         )
+        .await?;
+    let customer = match db.customer(&shop.id, customer_ref).await? {
+        Some(customer) => customer,
+        None if !answers.is_empty() => CustomerRecord {
+            customer_ref: customer_ref.to_string(),
+            ..CustomerRecord::default()
+        },
+        None => return Ok(None),
+    };
+    let summaries = Summaries::of(db, shop).await?;
+    let today = summaries.today;
+    let purchases = db
+        .purchases_of(&shop.id, customer_ref, offset, limit)
         .await?;
     // The customer's standing among all customers today.
     let rfm = if customer.purchases > 0 {

@@ -38,8 +38,11 @@ pub async fn export(
     shop: &Shop,
     customer_ref: &str,
 ) -> Result<CustomerExport, DbError> {
-    // Every purchase: the export is all that is stored.
-    let customer = customer_detail(db, shop, customer_ref, 0, u64::MAX).await?;
+    // Every purchase: the export is all that is stored. A respondent who
+    // never bought has a page, but nothing stored but their answers.
+    let customer = customer_detail(db, shop, customer_ref, 0, u64::MAX)
+        .await?
+        .filter(|c| c.summary.purchases > 0 || c.summary.points > 0);
     let (answers, _) = db
         .find_answers(
             &shop.id,
