@@ -448,6 +448,10 @@ impl Env {
 /// local storage (the references of the page-load benchmark).
 /// `csp=nonce` gives the page a strict Content-Security-Policy that allows
 /// inline styles by nonce only.
+/// `style=hostile` makes the page a right-to-left one (Arabic) whose CSS
+/// reaches for every `div` and every element, important, shrinks its root
+/// font size and spaces and capitalises its text (the widget's look must not
+/// follow).
 /// `loader=shop` loads `kept.js?key=…` from the Kept server, the loader with the
 /// shop's rules in it, instead of the generic `kept.js` the shop hosts.
 /// As a shop's server does, the page signs its customer and order with the demo
@@ -471,6 +475,14 @@ async fn shop_page(
 <style nonce="shop">body {{ font-family: serif; }}</style>"#
         ),
         _ => String::new(),
+    };
+    let (html, style) = match attrs.remove("style").as_deref() {
+        Some("hostile") => (
+            r#"<html lang="ar" dir="rtl">"#,
+            "<style>html { font-size: 62.5%; } body { letter-spacing: 3px; text-transform: uppercase; } \
+             div { display: flex !important; padding: 30px !important; } * { margin: 2px !important; }</style>",
+        ),
+        _ => (r#"<html lang="en">"#, ""),
     };
     if attrs.remove("sign").as_deref() != Some("no") {
         for (name, what) in [("customer", Signed::Customer), ("order", Signed::Order)] {
@@ -497,8 +509,8 @@ async fn shop_page(
         ),
     };
     Html(format!(
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Order confirmed</title>{policy}</head>
+        r#"<!doctype html>{html}<head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Order confirmed</title>{policy}{style}</head>
 <body><main><h1>Thank you for your order!</h1><p>Order #1001 is on its way.</p>
 {widget}
 <p id="after-widget">Questions? Write to us.</p></main>
@@ -725,6 +737,15 @@ impl Widget {
     /// click to it.
     pub async fn bring_to_front(&self) -> Result<()> {
         self.page.bring_to_front().await?;
+        Ok(())
+    }
+
+    /// Sets this tab's time zone (an IANA name), as the visitor's device has it.
+    pub async fn set_time_zone(&self, zone: &str) -> Result<()> {
+        use chromiumoxide::cdp::browser_protocol::emulation::SetTimezoneOverrideParams;
+        self.page
+            .execute(SetTimezoneOverrideParams::new(zone))
+            .await?;
         Ok(())
     }
 

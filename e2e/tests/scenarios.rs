@@ -183,6 +183,8 @@ async fn answers_given_offline_survive_a_reload_and_sync_once_when_back() -> Res
         .await?;
     w.wait_for(&survey_screen(NPS)).await?;
     w.wait_for(".kept-loyalty").await?;
+    // The visitor's clock: 5:45 ahead of UTC (the server's time is in UTC).
+    w.set_time_zone("Asia/Kathmandu").await?;
 
     env.stop_api().await;
     answer_nps(&w, 3, "Coffee arrived stale").await?;
@@ -232,6 +234,30 @@ async fn answers_given_offline_survive_a_reload_and_sync_once_when_back() -> Res
     assert!(!w.exists(".kept-survey").await?);
     let after = w.storage_keys("pending").await?;
     assert_eq!(after, before, "the queue survives the reload");
+    // As of when, on the visitor's clock, as their language writes it.
+    let saved_at = "JSON.parse(localStorage.getItem('kept:v1:pk_demo:loyalty:bob')).as_of";
+    let as_of = w.text(".kept-stale").await?;
+    let local = w
+        .eval(&format!(
+            "new Date({saved_at}).toLocaleString('en', {{ timeZone: 'Asia/Kathmandu' }})"
+        ))
+        .await?;
+    assert_eq!(
+        as_of,
+        format!("as of {}", local.as_str().unwrap_or_default())
+    );
+    // In another language (a shop's language switch), the saved card still
+    // shows, in that language; the surveys' texts kept are the other one's.
+    w.goto(&env.shop_url(&[
+        ("customer", "bob"),
+        ("order", "o-offline-2"),
+        ("loyalty", "card"),
+        ("locale", "uk"),
+    ]))
+    .await?;
+    w.wait_for(r#".kept-loyalty[data-current="false"]"#).await?;
+    assert!(w.text(".kept-stale").await?.starts_with("станом на "));
+    assert!(!w.exists(".kept-survey").await?);
 
     env.restart_api().await?;
     let stored = env.wait_for_answers(3).await?;
@@ -1013,6 +1039,97 @@ async fn send_is_reachable_on_tablets_and_phones_in_the_kiosk_and_inline() -> Re
         }
     }
     env.wait_for_answers(2 * 2 * Viewport::ALL.len()).await?;
+    env.close().await;
+    Ok(())
+}
+
+/// A shop page written right to left, whose CSS reaches for every `div` and
+/// every element (important) and shrinks its root font size, on a 320 px
+/// phone, with a question holding a word and an address longer than the
+/// screen: the widget keeps its own direction, layout and size, and the page
+/// does not scroll sideways.
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_hostile_page_a_long_question_keeps_the_widget_in_its_place() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    let long_word =
+        "Donaudampfschifffahrtselektrizitätenhauptbetriebswerkbauunterbeamtengesellschaft";
+    let address = format!("https://shop.example/{}", "a".repeat(100));
+    env.edit_survey(NPS, |s| {
+        let en = s.survey.texts.get_mut("en").expect("English texts");
+        en.question = format!("Would you recommend the {long_word} to a friend? {address}");
+        en.follow_up = Some(format!("Why? {long_word}{long_word}"));
+    })
+    .await?;
+    let w = env.open("about:blank").await?;
+    w.set_viewport(320, 568).await?;
+    w.goto(&env.shop_url(&[
+        ("style", "hostile"),
+        ("survey", NPS),
+        ("order", "o-hostile"),
+        ("locale", "en"),
+    ]))
+    .await?;
+    w.wait_for(&survey_screen(NPS)).await?;
+    w.click(r#"[data-score="7"]"#).await?;
+    w.wait_for(r#"textarea[name="reason"]"#).await?;
+    w.screenshot("14-hostile-page-phone").await?;
+    let in_widget = |js: &str| {
+        format!(
+            "(() => {{ const root = document.querySelector('.kept-host').shadowRoot; return {js}; }})()"
+        )
+    };
+    assert_eq!(
+        w.eval("document.documentElement.scrollWidth").await?,
+        serde_json::json!(320),
+        "the page does not scroll sideways"
+    );
+    // The card takes the width the page gives its element (its margins are
+    // the page's), no less.
+    let widths = w
+        .eval(&in_widget(
+            "[root.host.clientWidth, root.querySelector('.kept-survey').getBoundingClientRect().width]",
+        ))
+        .await?;
+    assert_eq!(widths[0], widths[1], "{widths}");
+    assert_eq!(
+        w.eval(&in_widget(
+            "getComputedStyle(root.querySelector('.kept')).direction"
+        ))
+        .await?,
+        "ltr"
+    );
+    assert_eq!(
+        w.eval(&in_widget(
+            "getComputedStyle(root.querySelector('.kept')).fontSize"
+        ))
+        .await?,
+        "16px",
+        "the page's root font size does not reach in"
+    );
+    // 0 on the left, 10 on the right; each score wide enough to tap.
+    let boxes: Vec<[f64; 2]> = serde_json::from_value(
+        w.eval(&in_widget(
+            "[...root.querySelectorAll('.kept-score')].map(b => { const r = b.getBoundingClientRect(); return [r.x, r.width]; })",
+        ))
+        .await?,
+    )?;
+    assert!(boxes[0][0] < boxes[10][0], "{boxes:?}");
+    assert!(boxes.iter().all(|b| b[1] >= 20.0), "{boxes:?}");
+    // A long word breaks where it must; a button's words (10, Skip, Send) do not.
+    let lines = w
+        .eval(&in_widget(
+            "[...root.querySelectorAll('button')].filter(b => b.textContent.trim()).map(b => { \
+               const range = document.createRange(); range.selectNodeContents(b); \
+               return b.textContent.trim() + ':' + new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; })",
+        ))
+        .await?;
+    assert!(
+        lines.as_array().is_some_and(|all| all
+            .iter()
+            .all(|l| l.as_str().is_some_and(|l| l.ends_with(":1")))),
+        "{lines}"
+    );
     env.close().await;
     Ok(())
 }

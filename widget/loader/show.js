@@ -32,9 +32,13 @@ function planText(loading) {
     // another order, without the server's word on what that order answered;
     // this browser's history still keeps each order to one answer). Said here
     // only without one: a widget that loads says it itself, once.
-    var cached = read(key, 'plan');
-    if (cached.q == visitor) {
+    var cached = read(key, 'plan'), q = cached.q || '';
+    // Kept for this customer in another language (a shop's language switch):
+    // its surveys' texts are not this page's, but the card needs none.
+    var card = loading.card && q.slice(q.indexOf('&')) == visitor.slice(visitor.indexOf('&'));
+    if (q == visitor || card) {
       var plan = JSON.parse(cached.text);
+      if (q != visitor) plan.surveys = [];
       if (cached.o != order) plan.surveys.forEach(function (s) { s.answered = false; });
       // Its warnings were of the signatures of the page that asked for it
       // (an order's is not in `visitor`), said there.

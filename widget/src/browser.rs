@@ -80,6 +80,14 @@ pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
+/// A timestamp (RFC 3339) as the visitor's clock and language write a date
+/// and time: the browser's, which knows their time zone.
+pub fn local_time(timestamp: &str, locale: &str) -> String {
+    js_sys::Date::new(&JsValue::from_str(timestamp))
+        .to_locale_string(locale, &JsValue::UNDEFINED)
+        .into()
+}
+
 /// Now, to the millisecond (what an answer records).
 pub fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(now_ms() as i64).unwrap_or_default()

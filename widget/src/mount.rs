@@ -151,17 +151,12 @@ fn start(
     });
     // A signature not written as one was dropped (config.rs): no card, which
     // the plan's warning has said, rather than a request sure to be refused.
-    if card
-        && ctx.cfg.customer_sig.is_some()
-        && let Some(customer) = customer
-    {
-        view::loyalty_card(&ctx, &container, &customer);
-    }
+    // Below what is asked (in a kiosk too): a card the server sends after the
+    // question is shown would move the question under the visitor's finger.
+    let card_of = customer.filter(|_| card && ctx.cfg.customer_sig.is_some());
     if kiosk {
         view::kiosk(&ctx, &container, surveys);
-        return Ok(());
-    }
-    if answered_here {
+    } else if answered_here {
         let listeners = Listeners::default();
         let (thanks, _) = view::closing_screen(Closing::Thanks, ctx.texts, &listeners, None);
         container.clone().child(&thanks);
@@ -171,14 +166,18 @@ fn start(
         // The flow lives as long as the page.
         std::mem::forget(view::flow(&ctx, &stage, Rc::new(surveys), None));
     }
+    if let Some(customer) = card_of {
+        view::loyalty_card(&ctx, &container, &customer);
+    }
     Ok(())
 }
 
 /// The widget's element, where the page asked: in `data-target` (a CSS
-/// selector), else right after the script tag. Kiosk styles key on its
+/// selector), else right after the script tag. An element of its own name,
+/// which no `div` rule of the shop's reaches. Kiosk styles key on its
 /// `data-mode`.
 fn place_host(script: &HtmlElement, target: Option<&str>, kiosk: bool) -> HtmlElement {
-    let host = el("div").class("kept-host");
+    let host = el("kept-widget").class("kept-host");
     if kiosk {
         host.set_attr("data-mode", "kiosk");
     }

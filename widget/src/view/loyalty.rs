@@ -20,7 +20,15 @@ pub fn loyalty_card(ctx: &Rc<Ctx>, container: &El, customer: &str) {
     let show = {
         let (ctx, place) = (ctx.clone(), place.clone());
         move |text: &str, current: bool| match LoyaltyView::read(text, &ctx.cfg.locale) {
-            Ok(view) => replace_children(&place, Some(&card(&view, current, ctx.texts))),
+            Ok(view) => replace_children(
+                &place,
+                Some(&card(
+                    &view,
+                    current,
+                    ctx.texts,
+                    i18n::language(&ctx.cfg.locale),
+                )),
+            ),
             Err(e) => browser::warn(&(String::from("unexpected loyalty status: ") + &e.0)),
         }
     };
@@ -59,7 +67,7 @@ pub fn loyalty_card(ctx: &Rc<Ctx>, container: &El, customer: &str) {
     browser::get_text(&url, Box::new(shown));
 }
 
-fn card(s: &LoyaltyView, current: bool, t: &'static Texts) -> El {
+fn card(s: &LoyaltyView, current: bool, t: &'static Texts, locale: &str) -> El {
     let next = match &s.next {
         Some((name, needed)) => t.points_to_next(*needed, name),
         None => t.top_tier.to_string(),
@@ -105,8 +113,9 @@ fn card(s: &LoyaltyView, current: bool, t: &'static Texts) -> El {
         )
         .child(&el("p").class("kept-next-tier").text(&next));
     if !current {
-        // "2026-11-25 10:00" (UTC): the timestamp without its seconds.
-        let date = s.as_of.get(..16).unwrap_or(&s.as_of).replace('T', " ");
+        // The time on the visitor's clock, as the widget's language writes
+        // it (the server writes it in UTC): "25.11.2026, 12:00:00".
+        let date = browser::local_time(&s.as_of, locale);
         aside.clone().child(
             &el("p")
                 .class("kept-stale")
