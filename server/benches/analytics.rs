@@ -123,6 +123,7 @@ async fn walk_in(db: &Db) {
                 purchased_at: Utc.from_utc_datetime(&day.and_hms_opt(12, 0, 0).unwrap()),
                 day,
                 store: Some("old-town".into()),
+                time_given: true,
             }
         })
         .collect();
@@ -168,6 +169,7 @@ async fn large(engine: &str) -> Large {
                     purchased_at: Utc.from_utc_datetime(&day.and_hms_opt(12, 0, 0).unwrap()),
                     day,
                     store: None,
+                    time_given: true,
                 });
             }
         }

@@ -21,6 +21,13 @@ pub fn in_supported_years(day: NaiveDate) -> bool {
     (MIN_YEAR..=MAX_YEAR).contains(&day.year())
 }
 
+/// Whether a purchase may be recorded at `at`: on a day of the shop (in its
+/// time zone, as every report counts it) within the supported years, and at
+/// most a day after `now` (a till's clock a little ahead).
+pub fn purchase_time_allowed(at: DateTime<Utc>, now: DateTime<Utc>, zone: Tz) -> bool {
+    in_supported_years(local_day(at, zone)) && at <= now + chrono::Duration::days(1)
+}
+
 /// The range a report covers: `from..=to` as given, defaulting to the 30 days up
 /// to `today`.
 pub fn report_range(
@@ -74,6 +81,30 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn a_purchase_may_fall_on_any_day_of_the_shop_in_the_supported_years() {
+        let now = Utc::now();
+        let kyiv: Tz = "Europe/Kyiv".parse().unwrap();
+        let new_york: Tz = "America/New_York".parse().unwrap();
+        // 00:30 on 2000-01-01 in Kyiv is still 1999 in UTC: the shop's day counts.
+        let first_day_in_kyiv = Utc.with_ymd_and_hms(1999, 12, 31, 22, 30, 0).unwrap();
+        assert!(purchase_time_allowed(first_day_in_kyiv, now, kyiv));
+        assert!(!purchase_time_allowed(first_day_in_kyiv, now, Tz::UTC));
+        // 2000 in UTC, still 1999 in New York.
+        let last_day_in_new_york = Utc.with_ymd_and_hms(2000, 1, 1, 3, 0, 0).unwrap();
+        assert!(!purchase_time_allowed(last_day_in_new_york, now, new_york));
+        assert!(purchase_time_allowed(
+            now + chrono::Duration::hours(23),
+            now,
+            kyiv
+        ));
+        assert!(!purchase_time_allowed(
+            now + chrono::Duration::hours(25),
+            now,
+            kyiv
+        ));
     }
 
     #[test]

@@ -30,11 +30,12 @@ pub fn add_points(balance: u64, points: u64) -> Result<u64, DbError> {
         })
 }
 
-/// The error for a purchase id recorded before with another customer or amount:
+/// The error for a purchase id recorded before with another customer, amount,
+/// time or store:
 /// a reused id is a mistake the back office must hear of, not a silent duplicate.
 pub fn conflicting_purchase(purchase_id: &str) -> DbError {
     DbError::Conflict(format!(
-        "purchase {purchase_id:?} is recorded already, with another customer or amount"
+        "purchase {purchase_id:?} is recorded already, with another customer, amount, time or store"
     ))
 }
 
@@ -45,7 +46,7 @@ pub fn repeated_purchase(
     p: &NewPurchase,
     balance: u64,
 ) -> Result<PurchaseOutcome, DbError> {
-    if known.is_same(&p.customer_ref, p.amount_cents) {
+    if known.is_same(&p.into(), p.time_given) {
         Ok(PurchaseOutcome {
             duplicate: true,
             points: balance,

@@ -139,6 +139,16 @@ impl Buckets {
         table.insert(key.to_string(), after);
         Ok(())
     }
+
+    /// Gives back one request [`Buckets::spend`] allowed `key`: a later check
+    /// refused the request it was spent for, which is then to cost nothing.
+    pub fn refund(&self, key: &str) {
+        let interval = self.quota.interval();
+        let mut table = self.full_at.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(full_at) = table.get_mut(key) {
+            *full_at = full_at.checked_sub(interval).unwrap_or(*full_at);
+        }
+    }
 }
 
 /// Every bucket the server keeps, built from its [`RateLimits`].
@@ -184,6 +194,19 @@ mod tests {
             assert_eq!(b.spend("a", t2), Ok(()));
         }
         assert!(b.spend("a", t2).is_err());
+    }
+
+    #[test]
+    fn a_refunded_request_costs_nothing() {
+        let b = Buckets::new(Quota::new(60, 2));
+        let t0 = Instant::now();
+        assert_eq!(b.spend("a", t0), Ok(()));
+        b.refund("a");
+        b.refund("never spent");
+        // Both of the burst are still there.
+        assert_eq!(b.spend("a", t0), Ok(()));
+        assert_eq!(b.spend("a", t0), Ok(()));
+        assert!(b.spend("a", t0).is_err());
     }
 
     #[test]

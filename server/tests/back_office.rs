@@ -5,6 +5,7 @@
 mod common;
 
 use axum::http::StatusCode;
+use chrono::TimeZone;
 use common::TestApp;
 use kept_server::demo;
 use kept_server::shops::{self, ShopSpec};
@@ -208,6 +209,43 @@ async fn a_purchase_id_reused_for_another_purchase_is_a_conflict(app: TestApp) {
             .unwrap(),
         None
     );
+    // With its time and store: the same again (the time written otherwise, or
+    // left out, as a retry may) is a duplicate; a correction of either is
+    // refused, not dropped in silence as a duplicate.
+    let at = chrono::Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap();
+    let mut p = RecordPurchase::new("gail", "order-2", 1500);
+    p.purchased_at = Some(at);
+    p.store = Some("old-town".into());
+    app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &p)
+        .await
+        .assert_ok();
+    let same_instant = chrono::DateTime::parse_from_rfc3339("2026-03-01T12:00:00+02:00")
+        .unwrap()
+        .to_utc();
+    for again in [Some(at), Some(same_instant), None] {
+        let mut retry = p.clone();
+        retry.purchased_at = again;
+        let reply = app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &retry).await;
+        assert_eq!(reply.status, StatusCode::OK, "{again:?}");
+        let receipt: kept_shared::PurchaseReceipt = reply.json();
+        assert!(receipt.duplicate, "{again:?}");
+    }
+    let mut later = p.clone();
+    later.purchased_at = Some(at + chrono::Duration::hours(1));
+    let mut elsewhere = p.clone();
+    elsewhere.store = Some("harbour".into());
+    let mut nowhere = p.clone();
+    nowhere.store = None;
+    for correction in [later, elsewhere, nowhere] {
+        let reply = app
+            .purchase(demo::SECRET_KEY, demo::SHOP_ID, &correction)
+            .await;
+        assert_eq!(
+            (reply.status, reply.error().code),
+            (StatusCode::CONFLICT, ErrorCode::Conflict),
+            "{correction:?}"
+        );
+    }
 }
 
 async fn points_never_overflow_and_a_purchase_past_the_limit_changes_nothing(app: TestApp) {

@@ -78,9 +78,13 @@ pub enum ImportProblem {
         min_year: i32,
         max_year: i32,
     },
-    #[error("purchase {purchase_id:?} is on row {first_row} with another customer or amount")]
+    #[error(
+        "purchase {purchase_id:?} is on row {first_row} with another customer, amount, time or store"
+    )]
     RepeatedPurchase { purchase_id: String, first_row: u64 },
-    #[error("purchase {purchase_id:?} is recorded already with another customer or amount")]
+    #[error(
+        "purchase {purchase_id:?} is recorded already with another customer, amount, time or store"
+    )]
     RecordedOtherwise { purchase_id: String },
     #[error(
         "the import stopped after storing {stored} of its {total_rows} rows: {why}. What is \

@@ -94,6 +94,10 @@ pub struct NewPurchase {
     /// The shop's local day of `purchased_at`.
     pub day: NaiveDate,
     pub store: Option<String>,
+    /// Whether the sender gave `purchased_at` (else it is when the purchase
+    /// came): only a time given names the purchase, so that a retry without
+    /// one is the same purchase again.
+    pub time_given: bool,
 }
 
 /// What recording a purchase did.
@@ -240,13 +244,45 @@ impl ImportOutcome {
 pub struct KnownPurchase {
     pub customer_ref: String,
     pub amount_cents: u64,
+    pub purchased_at: DateTime<Utc>,
+    pub store: Option<String>,
 }
 
 impl KnownPurchase {
-    /// Whether `p` is this purchase again (the same id with other details is
-    /// another purchase, which the id cannot name twice).
-    pub fn is_same(&self, customer_ref: &str, amount_cents: u64) -> bool {
-        self.customer_ref == customer_ref && self.amount_cents == amount_cents
+    /// Whether `again`, sent under this purchase's id, is this purchase again:
+    /// the same customer, amount and store, and, where its sender gave a time
+    /// (`time_given`), the same time to the millisecond (what the stores
+    /// keep). The same id with other details is another purchase, or a
+    /// correction, which the id cannot name twice: a conflict, never a
+    /// duplicate dropped in silence.
+    pub fn is_same(&self, again: &KnownPurchase, time_given: bool) -> bool {
+        self.customer_ref == again.customer_ref
+            && self.amount_cents == again.amount_cents
+            && self.store == again.store
+            && (!time_given
+                || self.purchased_at.timestamp_millis() == again.purchased_at.timestamp_millis())
+    }
+}
+
+impl From<&NewPurchase> for KnownPurchase {
+    fn from(p: &NewPurchase) -> KnownPurchase {
+        KnownPurchase {
+            customer_ref: p.customer_ref.clone(),
+            amount_cents: p.amount_cents,
+            purchased_at: p.purchased_at,
+            store: p.store.clone(),
+        }
+    }
+}
+
+impl From<&kept_shared::ImportRow> for KnownPurchase {
+    fn from(r: &kept_shared::ImportRow) -> KnownPurchase {
+        KnownPurchase {
+            customer_ref: r.customer_ref.clone(),
+            amount_cents: r.amount_cents,
+            purchased_at: r.purchased_at,
+            store: r.store.clone(),
+        }
     }
 }
 

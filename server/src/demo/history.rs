@@ -221,6 +221,7 @@ pub fn history(shop: &str, today: NaiveDate) -> History {
                 purchased_at: at(*day, &mut dice),
                 day: *day,
                 store: store.map(str::to_string),
+                time_given: true,
             });
         }
 

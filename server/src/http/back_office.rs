@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use super::auth::require_token;
 use super::error::{ApiResult, Failure};
-use crate::calendar::{in_supported_years, local_day};
+use crate::calendar::{local_day, purchase_time_allowed};
 use crate::db::{Db, NewPurchase, Shop};
 use crate::loyalty;
 use crate::tokens::TokenKind;
@@ -48,9 +48,7 @@ async fn record_purchase(
     }
     let now = Utc::now();
     let purchased_at = p.purchased_at.unwrap_or(now);
-    if !in_supported_years(purchased_at.date_naive())
-        || purchased_at > now + chrono::Duration::days(1)
-    {
+    if !purchase_time_allowed(purchased_at, now, shop.time_zone) {
         return Err(Failure::bad_request(format!(
             "purchased_at must lie between {MIN_YEAR}-01-01 and tomorrow (at most {MAX_YEAR})"
         )));
@@ -69,6 +67,7 @@ async fn record_purchase(
                 purchased_at,
                 day: local_day(purchased_at, shop.time_zone),
                 store: p.store.clone(),
+                time_given: p.purchased_at.is_some(),
             },
         )
         .await?;

@@ -155,14 +155,23 @@ impl Throttle {
     /// Spends one widget request of the client's bucket, then of the shop's
     /// (`public_key`; one that cannot be a key shares one bucket): the widget's
     /// routes and the loader with a shop's rules (`shop_loader.rs`).
+    /// A request the shop's bucket refuses costs the client nothing.
     pub fn spend_widget(&self, req: &Request, public_key: &str) -> Result<(), Duration> {
-        self.spend_client(&self.limiter.widget_per_client, req)?;
+        let clients = &self.limiter.widget_per_client;
+        let client = self.client(req).map(client_key);
+        if let Some(client) = &client {
+            spend(clients, client)?;
+        }
         let shop = if validate_ref("public_key", public_key).is_ok() {
             public_key
         } else {
             "(not a key)"
         };
-        spend(&self.limiter.widget_per_shop, shop)
+        spend(&self.limiter.widget_per_shop, shop).inspect_err(|_| {
+            if let Some(client) = &client {
+                clients.refund(client);
+            }
+        })
     }
 }
 

@@ -13,8 +13,8 @@ use kept_shared::validate::validate_ref;
 use kept_shared::{IgnoredField, ImportProblem, ImportReport, ImportRow, ImportRowError};
 use serde_json::Value;
 
-use crate::calendar::{in_supported_years, local_day};
-use crate::db::{Database, Db, DbError, ImportOutcome, NewPurchase, Progress, Shop};
+use crate::calendar::{local_day, purchase_time_allowed};
+use crate::db::{Database, Db, DbError, ImportOutcome, KnownPurchase, NewPurchase, Progress, Shop};
 use crate::loyalty::points_earned;
 
 /// Largest import file, in bytes (a million purchases of CSV fit).
@@ -495,7 +495,7 @@ fn purchase_time(
     now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, ImportProblem> {
     let at = parse_time(text, shop)?;
-    if !in_supported_years(at.date_naive()) || at > now + Duration::days(1) {
+    if !purchase_time_allowed(at, now, shop.time_zone) {
         return Err(ImportProblem::TimeOutOfRange {
             value: text.to_string(),
             min_year: MIN_YEAR,
@@ -612,8 +612,7 @@ fn check_repeated_ids(parsed: &mut Parsed) {
     for (row, r) in &parsed.rows {
         match seen.get(r.purchase_id.as_str()) {
             Some((first, earlier))
-                if (earlier.customer_ref.as_str(), earlier.amount_cents)
-                    != (r.customer_ref.as_str(), r.amount_cents) =>
+                if !KnownPurchase::from(*earlier).is_same(&KnownPurchase::from(r), true) =>
             {
                 errors.push(ImportRowError::new(
                     *row,
@@ -643,7 +642,7 @@ pub const IMPORT_CHUNK: usize = 5_000;
 
 /// Imports a checked file into the shop; `progress` hears how many purchases are
 /// written. Refuses the whole file if any row is bad, or if a purchase id is
-/// recorded already with another customer or amount (the report lists them).
+/// recorded already with other details (the report lists them).
 ///
 /// A clean file is written in chunks of [`IMPORT_CHUNK`] purchases, one
 /// transaction each, a customer's purchases in one or (more of them than a
@@ -708,7 +707,7 @@ async fn import(
         .filter(|(_, r)| {
             known
                 .get(&r.purchase_id)
-                .is_some_and(|k| !k.is_same(&r.customer_ref, r.amount_cents))
+                .is_some_and(|k| !k.is_same(&KnownPurchase::from(r), true))
         })
         .map(|(row, r)| {
             ImportRowError::new(
@@ -747,6 +746,7 @@ async fn import(
             points,
             purchased_at: r.purchased_at,
             store: r.store,
+            time_given: true,
         });
     }
     // A customer's purchases in following chunks: each chunk brings their
@@ -763,15 +763,9 @@ async fn import(
     // Progress is told as each chunk commits: what it says is stored.
     for chunk in chunks(purchases, IMPORT_CHUNK) {
         let ends = Ends::of(&chunk);
-        let sent: Vec<(String, String, u64)> = chunk
+        let sent: Vec<(String, KnownPurchase)> = chunk
             .iter()
-            .map(|p| {
-                (
-                    p.purchase_id.clone(),
-                    p.customer_ref.clone(),
-                    p.amount_cents,
-                )
-            })
+            .map(|p| (p.purchase_id.clone(), KnownPurchase::from(p)))
             .collect();
         let written = db.import_purchases(&shop.id, chunk).await;
         match written {
@@ -829,25 +823,23 @@ async fn not_set_up(
         .collect())
 }
 
-/// The rows of `sent` (purchase id, customer, amount) whose id the shop now
-/// holds with another customer or amount.
+/// The rows of `sent` (purchase id, details) whose id the shop now holds
+/// with other details.
 async fn recorded_meanwhile(
     db: &dyn Database,
     shop: &Shop,
-    sent: &[(String, String, u64)],
+    sent: &[(String, KnownPurchase)],
     row_of: &HashMap<String, u64>,
 ) -> Vec<ImportRowError> {
-    let ids = sent.iter().map(|(id, _, _)| id.clone()).collect();
+    let ids = sent.iter().map(|(id, _)| id.clone()).collect();
     // Unreadable now: the store's error says enough on its own.
     let Ok(known) = db.known_purchases(&shop.id, ids).await else {
         return Vec::new();
     };
     let mut rows: Vec<ImportRowError> = sent
         .iter()
-        .filter(|(id, customer, amount)| {
-            known.get(id).is_some_and(|k| !k.is_same(customer, *amount))
-        })
-        .map(|(id, _, _)| {
+        .filter(|(id, details)| known.get(id).is_some_and(|k| !k.is_same(details, true)))
+        .map(|(id, _)| {
             ImportRowError::new(
                 row_of.get(id).copied().unwrap_or(0),
                 Some(PURCHASE_ID),
@@ -948,7 +940,7 @@ impl ImportFailure {
 pub enum ImportFailure {
     /// Bad rows, nothing stored: the report lists them.
     Rows(ImportReport),
-    /// Purchase ids the shop has recorded with another customer or amount,
+    /// Purchase ids the shop has recorded with other details,
     /// nothing stored: the report lists the rows.
     Conflicts(ImportReport),
     /// The store refused or failed before anything was stored.
@@ -1324,6 +1316,7 @@ mod tests {
             points: 1,
             purchased_at: Utc::now(),
             store: None,
+            time_given: true,
         }
     }
 

@@ -96,13 +96,7 @@ pub async fn record_purchases(
         }
         let total = add_points(balance, p.points)?;
         balances.insert(p.customer_ref.clone(), total);
-        known.insert(
-            p.purchase_id.clone(),
-            KnownPurchase {
-                customer_ref: p.customer_ref.clone(),
-                amount_cents: p.amount_cents,
-            },
-        );
+        known.insert(p.purchase_id.clone(), KnownPurchase::from(p));
         fresh.push(p);
         outcomes.push(PurchaseOutcome {
             duplicate: false,
@@ -175,11 +169,13 @@ pub async fn record_purchases(
 /// Purchases written per statement.
 const INSERT_CHUNK: usize = 5_000;
 
-/// The customer and amount read from columns `at` and `at + 1`.
+/// The customer, amount, time and store read from columns `at` to `at + 3`.
 fn known_purchase(r: &tokio_postgres::Row, at: usize) -> DbResult<KnownPurchase> {
     Ok(KnownPurchase {
         customer_ref: r.try_get(at)?,
         amount_cents: unsigned(r.try_get(at + 1)?)?,
+        purchased_at: r.try_get(at + 2)?,
+        store: r.try_get(at + 3)?,
     })
 }
 
@@ -192,7 +188,7 @@ pub async fn known_purchases<Id: tokio_postgres::types::ToSql + Sync>(
     let mut known = HashMap::new();
     for r in client
         .query(
-            "SELECT purchase_id, customer_ref, amount_cents FROM purchases
+            "SELECT purchase_id, customer_ref, amount_cents, purchased_at, store_id FROM purchases
              WHERE shop_id = $1 AND purchase_id = ANY($2)",
             &[&shop_id, &ids],
         )
