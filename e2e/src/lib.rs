@@ -449,9 +449,10 @@ impl Env {
 /// `csp=nonce` gives the page a strict Content-Security-Policy that allows
 /// inline styles by nonce only.
 /// `style=hostile` makes the page a right-to-left one (Arabic) whose CSS
-/// reaches for every `div` and every element, important, shrinks its root
-/// font size and spaces and capitalises its text (the widget's look must not
-/// follow).
+/// reaches for every `div` and every element, important, lays out every
+/// child of its `main` as a flex row, hides elements not defined (as
+/// web-component libraries advise), shrinks its root font size and spaces
+/// and capitalises its text (the widget's look must not follow).
 /// `loader=shop` loads `kept.js?key=…` from the Kept server, the loader with the
 /// shop's rules in it, instead of the generic `kept.js` the shop hosts.
 /// As a shop's server does, the page signs its customer and order with the demo
@@ -480,7 +481,8 @@ async fn shop_page(
         Some("hostile") => (
             r#"<html lang="ar" dir="rtl">"#,
             "<style>html { font-size: 62.5%; } body { letter-spacing: 3px; text-transform: uppercase; } \
-             div { display: flex !important; padding: 30px !important; } * { margin: 2px !important; }</style>",
+             div { display: flex !important; padding: 30px !important; } * { margin: 2px !important; } \
+             main > * { display: flex !important; } :not(:defined) { visibility: hidden; }</style>",
         ),
         _ => (r#"<html lang="en">"#, ""),
     };
@@ -731,7 +733,6 @@ impl Widget {
         Ok(())
     }
 
-    /// Opens another URL in this tab.
     /// Brings this tab to the front, as a person does before using it: a tab
     /// behind another is hidden, and Chromium takes seconds to deliver a
     /// click to it.
@@ -749,6 +750,7 @@ impl Widget {
         Ok(())
     }
 
+    /// Opens another URL in this tab.
     pub async fn goto(&self, url: &str) -> Result<()> {
         self.page
             .goto(url)

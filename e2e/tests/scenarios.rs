@@ -1084,8 +1084,13 @@ async fn on_a_hostile_page_a_long_question_keeps_the_widget_in_its_place() -> Re
         serde_json::json!(320),
         "the page does not scroll sideways"
     );
+    assert_eq!(
+        w.eval(&in_widget("getComputedStyle(root.host).visibility"))
+            .await?,
+        "visible"
+    );
     // The card takes the width the page gives its element (its margins are
-    // the page's), no less.
+    // the page's, and its display: a flex row), no less.
     let widths = w
         .eval(&in_widget(
             "[root.host.clientWidth, root.querySelector('.kept-survey').getBoundingClientRect().width]",

@@ -31,11 +31,11 @@ pub fn add_points(balance: u64, points: u64) -> Result<u64, DbError> {
 }
 
 /// The error for a purchase id recorded before with another customer, amount,
-/// time or store:
+/// day or store:
 /// a reused id is a mistake the back office must hear of, not a silent duplicate.
 pub fn conflicting_purchase(purchase_id: &str) -> DbError {
     DbError::Conflict(format!(
-        "purchase {purchase_id:?} is recorded already, with another customer, amount, time or store"
+        "purchase {purchase_id:?} is recorded already, with another customer, amount, day or store"
     ))
 }
 

@@ -209,9 +209,10 @@ async fn a_purchase_id_reused_for_another_purchase_is_a_conflict(app: TestApp) {
             .unwrap(),
         None
     );
-    // With its time and store: the same again (the time written otherwise, or
-    // left out, as a retry may) is a duplicate; a correction of either is
-    // refused, not dropped in silence as a duplicate.
+    // With its time and store: the same purchase again (its time written
+    // otherwise, another time of the same day as a till's export has it, or
+    // left out, as a retry may; its store left out) is a duplicate; another
+    // day or another store is a correction, refused, not dropped in silence.
     let at = chrono::Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap();
     let mut p = RecordPurchase::new("gail", "order-2", 1500);
     p.purchased_at = Some(at);
@@ -219,31 +220,47 @@ async fn a_purchase_id_reused_for_another_purchase_is_a_conflict(app: TestApp) {
     app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &p)
         .await
         .assert_ok();
-    let same_instant = chrono::DateTime::parse_from_rfc3339("2026-03-01T12:00:00+02:00")
-        .unwrap()
-        .to_utc();
-    for again in [Some(at), Some(same_instant), None] {
-        let mut retry = p.clone();
-        retry.purchased_at = again;
-        let reply = app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &retry).await;
-        assert_eq!(reply.status, StatusCode::OK, "{again:?}");
-        let receipt: kept_shared::PurchaseReceipt = reply.json();
-        assert!(receipt.duplicate, "{again:?}");
+    let sent = |purchased_at: Option<&str>, store: Option<&str>| {
+        let mut body = serde_json::json!({
+            "customer_ref": "gail", "purchase_id": "order-2", "amount_cents": 1500,
+        });
+        if let Some(at) = purchased_at {
+            body["purchased_at"] = at.into();
+        }
+        if let Some(store) = store {
+            body["store"] = store.into();
+        }
+        let app = &app;
+        async move {
+            app.post_json(
+                &api::purchases(demo::SHOP_ID),
+                Some(demo::SECRET_KEY),
+                &body,
+            )
+            .await
+        }
+    };
+    for (again, store) in [
+        (Some("2026-03-01T10:00:00Z"), Some("old-town")),
+        (Some("2026-03-01T12:00:00+02:00"), Some("old-town")),
+        (Some("2026-03-01T10:47:00Z"), Some("old-town")),
+        (None, Some("old-town")),
+        (Some("2026-03-01T10:00:00Z"), None),
+    ] {
+        let reply = sent(again, store).await;
+        assert_eq!(reply.status, StatusCode::OK, "{again:?} {store:?}");
+        let receipt: PurchaseReceipt = reply.json();
+        assert!(receipt.duplicate, "{again:?} {store:?}");
     }
-    let mut later = p.clone();
-    later.purchased_at = Some(at + chrono::Duration::hours(1));
-    let mut elsewhere = p.clone();
-    elsewhere.store = Some("harbour".into());
-    let mut nowhere = p.clone();
-    nowhere.store = None;
-    for correction in [later, elsewhere, nowhere] {
-        let reply = app
-            .purchase(demo::SECRET_KEY, demo::SHOP_ID, &correction)
-            .await;
+    for (correction, store) in [
+        (Some("2026-03-02T10:00:00Z"), Some("old-town")),
+        (Some("2026-03-01T10:00:00Z"), Some("harbour")),
+    ] {
+        let reply = sent(correction, store).await;
         assert_eq!(
             (reply.status, reply.error().code),
             (StatusCode::CONFLICT, ErrorCode::Conflict),
-            "{correction:?}"
+            "{correction:?} {store:?}"
         );
     }
 }

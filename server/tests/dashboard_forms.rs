@@ -45,6 +45,7 @@ async fn an_empty_or_mistyped_filter_is_not_given(app: TestApp) {
         "/dashboard/responses?survey=&min_score=&max_score=&channel=&store=&from=&to=&q=coffee",
         "/dashboard?from=&to=&period=month&store=",
         "/dashboard/customers?q=&offset=",
+        "/dashboard/customers?sort=%20total&order=asc%20",
         "/dashboard/inbox?offset=&saved=",
     ] {
         let (status, html) = page(&app, &cookie, path).await;
@@ -362,6 +363,10 @@ async fn a_respondent_who_never_bought_has_a_page_to_export_and_erase_them_from(
     assert_eq!(reply.status, StatusCode::OK);
     let export: kept_shared::CustomerExport = reply.json();
     assert_eq!(export.answers.len(), 1);
+    assert!(
+        export.customer.is_none(),
+        "no customer record: only answers"
+    );
     let reply = common::dashboard_post(
         &app,
         &cookie,

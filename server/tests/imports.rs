@@ -156,21 +156,27 @@ async fn a_clean_import_stores_once_reports_progress_and_re_imports_as_duplicate
     );
     assert!(conflict.message.contains("\"p0\""), "{}", conflict.message);
     assert_eq!(app.db.customer("demo", "new").await.unwrap(), None);
-    // A file that corrects a purchase's time or store is refused the same
-    // way, not counted as duplicates and dropped.
+    // A file that moves a purchase to another day or store is refused the
+    // same way, not counted as a duplicate and dropped; the same purchase by
+    // its date alone, at another time of its day, or without its store, is
+    // a duplicate.
     for corrected in [
-        "customer_ref,purchase_id,amount_cents,purchased_at,store\nc0,p0,1000,2026-01-10T11:00:00Z,old-town\n",
+        "customer_ref,purchase_id,amount_cents,purchased_at,store\nc0,p0,1000,2026-01-11T10:00:00Z,old-town\n",
         "customer_ref,purchase_id,amount_cents,purchased_at,store\nc0,p0,1000,2026-01-10T10:00:00Z,harbour\n",
-        "customer_ref,purchase_id,amount_cents,purchased_at\nc0,p0,1000,2026-01-10T10:00:00Z\n",
     ] {
         let reply = app.import(corrected).await;
         assert_eq!(reply.status, StatusCode::CONFLICT, "{corrected}");
         let report: ImportReport = reply.json();
         assert_eq!(report.errors[0].row, 2, "{corrected}");
     }
-    let unchanged = "customer_ref,purchase_id,amount_cents,purchased_at,store\nc0,p0,1000,2026-01-10T12:00:00+02:00,old-town\n";
-    let report: ImportReport = app.import(unchanged).await.json();
-    assert_eq!((report.imported, report.duplicates), (0, 1));
+    for unchanged in [
+        "customer_ref,purchase_id,amount_cents,purchased_at,store\nc0,p0,1000,2026-01-10T12:00:00+02:00,old-town\n",
+        "customer_ref,purchase_id,amount_cents,purchased_at,store\nc0,p0,1000,2026-01-10,old-town\n",
+        "customer_ref,purchase_id,amount_cents,purchased_at\nc0,p0,1000,2026-01-10 16:45\n",
+    ] {
+        let report: ImportReport = app.import(unchanged).await.json();
+        assert_eq!((report.imported, report.duplicates), (0, 1), "{unchanged}");
+    }
 }
 
 /// `rows` purchases of `customers` customers, as CSV.

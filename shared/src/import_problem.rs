@@ -72,18 +72,20 @@ pub enum ImportProblem {
     NotATime { value: String },
     #[error("{value:?} has no noon in the shop's time zone")]
     NoNoon { value: String },
-    #[error("{value} is not between {min_year}-01-01 and tomorrow (at most {max_year})")]
+    #[error(
+        "{value} is not between {min_year}-01-01 and tomorrow (at most {max_year}) in the shop's time zone"
+    )]
     TimeOutOfRange {
         value: String,
         min_year: i32,
         max_year: i32,
     },
     #[error(
-        "purchase {purchase_id:?} is on row {first_row} with another customer, amount, time or store"
+        "purchase {purchase_id:?} is on row {first_row} with another customer, amount, day or store"
     )]
     RepeatedPurchase { purchase_id: String, first_row: u64 },
     #[error(
-        "purchase {purchase_id:?} is recorded already with another customer, amount, time or store"
+        "purchase {purchase_id:?} is recorded already with another customer, amount, day or store"
     )]
     RecordedOtherwise { purchase_id: String },
     #[error(

@@ -12,8 +12,8 @@ pub struct CustomerExport {
     pub shop: String,
     pub customer_ref: String,
     pub exported_at: DateTime<Utc>,
-    /// Their purchases, points, tier and figures (none when they never bought
-    /// and hold no points: a respondent, of whom only answers are stored).
+    /// Their purchases, points, tier and figures (none for a respondent who
+    /// never bought, of whom only answers are stored).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<CustomerDetail>,
     /// Every answer linked to them, with its text and the owner's follow-up.

@@ -108,11 +108,15 @@ try {
   // tab may have shown a survey since this page began (or since the rules
   // decided, before the texts came), and its display is neither to be missed
   // nor in this page's future.
-  var warned;
+  // The visitor's draws by the seed this page read first: where storage
+  // keeps nothing, each read makes a new one.
+  var warned, seed;
   var decideBy = function (plan) {
     if (!warned && (warned = plan.warnings)) warned.forEach(say.bind(0, 'warn'));
     history = 0;
-    return decide(plan, page, recall, Date.now(), function (id) { return draw(recall().seed, id); });
+    return decide(plan, page, recall, Date.now(), function (id) {
+      return draw(seed == null ? seed = recall().seed : seed, id);
+    });
   };
   var card = attrs.customer && attrs.loyalty != null && attrs.loyalty != 'false';
   if (card && !attrs['customer-sig']) {

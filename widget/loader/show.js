@@ -110,6 +110,11 @@ export function show(loading) {
         });
         write(key, 'seen', h);
       }
+      // The widget's element, defined: a page that hides elements not yet
+      // defined (`:not(:defined)`, as web-component libraries advise) would
+      // hide it for good.
+      var name = 'kept-widget';
+      customElements.get(name) || customElements.define(name, class extends HTMLElement {});
       mount(loading.script, loading.attrs, text || null, shown, card, record);
       // What was shown, after the server's last word (for the shop's developer).
       loading.script.setAttribute('data-kept-shown', shown.join(' '));

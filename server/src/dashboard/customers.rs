@@ -50,41 +50,30 @@ fn sort_named(name: &str) -> Option<(&'static str, CustomerSort)> {
 }
 
 impl ListForm {
-    fn sort(&self) -> (&'static str, CustomerSort) {
-        self.sort
-            .as_deref()
-            .and_then(sort_named)
-            .unwrap_or(SORTS[1])
-    }
-
-    fn descending(&self) -> bool {
-        match self.order.as_deref() {
-            Some("asc") => false,
-            Some("desc") => true,
-            _ => self.sort().1 != CustomerSort::Reference,
-        }
-    }
-
-    /// Notes the sort and the order the page does not know (it falls back
-    /// to the last purchase, newest first, as its heading shows).
-    fn note_unknown(&self, not_used: &mut NotUsed) {
-        not_used.read("sort", self.sort.as_deref(), sort_named);
-        not_used.read("order", self.order.as_deref(), |o| {
-            ["asc", "desc"].contains(&o).then_some(())
-        });
-    }
-
-    /// The query, with a search that cannot be read left out and noted.
+    /// The query, with what cannot be read left out and noted: a search; a
+    /// sort the list does not have (the last purchase instead, as its heading
+    /// shows); an order other than `asc` or `desc` (the sort's own: newest or
+    /// largest first, references from A).
     fn query(&self, offset: u64, limit: u64, not_used: &mut NotUsed) -> CustomerQuery {
         let search = super::form::search(
             not_used,
             self.q.as_deref(),
             kept_shared::limits::MAX_REF_CHARS,
         );
+        let (_, sort) = not_used
+            .read("sort", self.sort.as_deref(), sort_named)
+            .unwrap_or(SORTS[1]);
+        let descending = not_used
+            .read("order", self.order.as_deref(), |o| match o {
+                "asc" => Some(false),
+                "desc" => Some(true),
+                _ => None,
+            })
+            .unwrap_or(sort != CustomerSort::Reference);
         CustomerQuery {
             search,
-            sort: self.sort().1,
-            descending: self.descending(),
+            sort,
+            descending,
             offset,
             limit,
         }
@@ -99,15 +88,17 @@ pub async fn list(
     let lang = session.lang;
     let t = lang.texts();
     let mut not_used = NotUsed::repeated(&repeated);
-    f.note_unknown(&mut not_used);
     let offset = super::form::offset(&mut not_used, f.offset.as_deref());
     let query = f.query(offset, PAGE, &mut not_used);
-    // The search box, its links and the export say the search used.
+    // The search box, its links and the export say the search and the sort used.
     let q = query.search.clone().unwrap_or_default();
+    let desc = query.descending;
+    let sort = SORTS
+        .iter()
+        .find(|(_, s)| *s == query.sort)
+        .map_or(SORTS[1].0, |(name, _)| name);
     let found = owner::customers::customer_list(db.as_ref(), &session.shop, query).await?;
     let tiers = db.tiers(&session.shop.id).await?;
-    let (sort, _) = f.sort();
-    let desc = f.descending();
     let mut pairs = vec![
         ("sort".to_string(), sort.to_string()),
         ("order".into(), if desc { "desc" } else { "asc" }.into()),

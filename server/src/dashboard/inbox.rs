@@ -68,22 +68,21 @@ pub async fn page(
     // A tab the inbox does not have shows them all, and says so.
     let mut not_used = NotUsed::repeated(&repeated);
     not_used.read("status", filter.status.as_deref(), FollowUpStatus::parse);
-    super::form::offset(&mut not_used, filter.offset.as_deref());
-    render(&db, &session, filter, None, &not_used).await
+    let offset = super::form::offset(&mut not_used, filter.offset.as_deref());
+    render(&db, &session, filter, offset, None, &not_used).await
 }
 
 async fn render(
     db: &Db,
     session: &Session,
     filter: Filter,
+    offset: u64,
     refused: Option<Refused>,
     not_used: &NotUsed,
 ) -> Result<Response, Failure> {
     let lang = session.lang;
     let t = lang.texts();
     let status = filter.status.as_deref().and_then(FollowUpStatus::parse);
-    // Noted by the page where it does not read; a save's is the form's own.
-    let offset = super::form::offset(&mut NotUsed::default(), filter.offset.as_deref());
     let saved = filter.saved;
     let query = AnswerQuery {
         inbox: true,
@@ -196,9 +195,10 @@ pub async fn save(
         errors,
         note: f.note.clone(),
     };
+    // The page of the list the answer was on (the form's own field).
+    let offset = f.offset.unwrap_or(0);
     let filter = || Filter {
         status: back.map(|s| s.as_str().to_string()),
-        offset: f.offset.map(|o| o.to_string()),
         ..Default::default()
     };
     let Some(status) = FollowUpStatus::parse(&f.status) else {
@@ -206,7 +206,15 @@ pub async fn save(
             value: f.status.clone(),
         };
         let refused = refuse(vec![FieldError::new("status", unknown)]);
-        return render(&db, &session, filter(), Some(refused), &Default::default()).await;
+        return render(
+            &db,
+            &session,
+            filter(),
+            offset,
+            Some(refused),
+            &NotUsed::default(),
+        )
+        .await;
     };
     match owner::inbox::follow_up(
         db.as_ref(),
@@ -225,8 +233,9 @@ pub async fn save(
                 &db,
                 &session,
                 filter(),
+                offset,
                 Some(refuse(errors)),
-                &Default::default(),
+                &NotUsed::default(),
             )
             .await;
         }

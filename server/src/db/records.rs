@@ -95,8 +95,8 @@ pub struct NewPurchase {
     pub day: NaiveDate,
     pub store: Option<String>,
     /// Whether the sender gave `purchased_at` (else it is when the purchase
-    /// came): only a time given names the purchase, so that a retry without
-    /// one is the same purchase again.
+    /// came): only a time given names the purchase's day, so that a retry
+    /// without one is the same purchase again.
     pub time_given: bool,
 }
 
@@ -244,23 +244,25 @@ impl ImportOutcome {
 pub struct KnownPurchase {
     pub customer_ref: String,
     pub amount_cents: u64,
-    pub purchased_at: DateTime<Utc>,
+    /// The shop's local day of the purchase (what every figure counts it by).
+    pub day: NaiveDate,
     pub store: Option<String>,
 }
 
 impl KnownPurchase {
     /// Whether `again`, sent under this purchase's id, is this purchase again:
-    /// the same customer, amount and store, and, where its sender gave a time
-    /// (`time_given`), the same time to the millisecond (what the stores
-    /// keep). The same id with other details is another purchase, or a
-    /// correction, which the id cannot name twice: a conflict, never a
-    /// duplicate dropped in silence.
+    /// the same customer and amount, the same store where `again` names one,
+    /// and the same day in the shop's time zone where its sender gave a time
+    /// (`time_given`). A day, not an instant: the same purchase comes from a
+    /// back office at the moment it arrived, from a till's export to the
+    /// minute, or from a file by its date alone (noon). The same id with other
+    /// details is another purchase, or a correction, which the id cannot name
+    /// twice: a conflict, never a duplicate dropped in silence.
     pub fn is_same(&self, again: &KnownPurchase, time_given: bool) -> bool {
         self.customer_ref == again.customer_ref
             && self.amount_cents == again.amount_cents
-            && self.store == again.store
-            && (!time_given
-                || self.purchased_at.timestamp_millis() == again.purchased_at.timestamp_millis())
+            && (again.store.is_none() || self.store == again.store)
+            && (!time_given || self.day == again.day)
     }
 }
 
@@ -269,19 +271,8 @@ impl From<&NewPurchase> for KnownPurchase {
         KnownPurchase {
             customer_ref: p.customer_ref.clone(),
             amount_cents: p.amount_cents,
-            purchased_at: p.purchased_at,
+            day: p.day,
             store: p.store.clone(),
-        }
-    }
-}
-
-impl From<&kept_shared::ImportRow> for KnownPurchase {
-    fn from(r: &kept_shared::ImportRow) -> KnownPurchase {
-        KnownPurchase {
-            customer_ref: r.customer_ref.clone(),
-            amount_cents: r.amount_cents,
-            purchased_at: r.purchased_at,
-            store: r.store.clone(),
         }
     }
 }

@@ -50,7 +50,7 @@ async fn record_purchase(
     let purchased_at = p.purchased_at.unwrap_or(now);
     if !purchase_time_allowed(purchased_at, now, shop.time_zone) {
         return Err(Failure::bad_request(format!(
-            "purchased_at must lie between {MIN_YEAR}-01-01 and tomorrow (at most {MAX_YEAR})"
+            "purchased_at must lie between {MIN_YEAR}-01-01 and tomorrow (at most {MAX_YEAR}) in the shop's time zone"
         )));
     }
     let points = loyalty::points_earned(p.amount_cents, shop.points_per_unit).ok_or_else(|| {

@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use axum::body::Bytes;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
 use kept_shared::limits::{MAX_PURCHASE_CENTS, MAX_YEAR, MIN_YEAR};
 use kept_shared::validate::validate_ref;
 use kept_shared::{IgnoredField, ImportProblem, ImportReport, ImportRow, ImportRowError};
@@ -183,7 +184,7 @@ pub fn parse(body: &[u8], format: Format, shop: &Shop, now: DateTime<Utc>) -> Pa
             ),
         );
     }
-    check_repeated_ids(&mut parsed);
+    check_repeated_ids(&mut parsed, shop.time_zone);
     parsed
 }
 
@@ -605,15 +606,24 @@ fn check_row(row: u64, fields: Fields, out: &mut Parsed) {
     ));
 }
 
+/// A row's purchase in what makes it the same purchase when its id comes
+/// again (its time's day in the shop's `zone`).
+fn details(r: &ImportRow, zone: Tz) -> KnownPurchase {
+    KnownPurchase {
+        customer_ref: r.customer_ref.clone(),
+        amount_cents: r.amount_cents,
+        day: local_day(r.purchased_at, zone),
+        store: r.store.clone(),
+    }
+}
+
 /// A purchase id twice in one file must be the same purchase both times.
-fn check_repeated_ids(parsed: &mut Parsed) {
+fn check_repeated_ids(parsed: &mut Parsed, zone: Tz) {
     let mut seen: HashMap<&str, (u64, &ImportRow)> = HashMap::new();
     let mut errors = Vec::new();
     for (row, r) in &parsed.rows {
         match seen.get(r.purchase_id.as_str()) {
-            Some((first, earlier))
-                if !KnownPurchase::from(*earlier).is_same(&KnownPurchase::from(r), true) =>
-            {
+            Some((first, earlier)) if !details(earlier, zone).is_same(&details(r, zone), true) => {
                 errors.push(ImportRowError::new(
                     *row,
                     Some(PURCHASE_ID),
@@ -707,7 +717,7 @@ async fn import(
         .filter(|(_, r)| {
             known
                 .get(&r.purchase_id)
-                .is_some_and(|k| !k.is_same(&KnownPurchase::from(r), true))
+                .is_some_and(|k| !k.is_same(&details(r, shop.time_zone), true))
         })
         .map(|(row, r)| {
             ImportRowError::new(

@@ -39,10 +39,11 @@ pub async fn export(
     customer_ref: &str,
 ) -> Result<CustomerExport, DbError> {
     // Every purchase: the export is all that is stored. A respondent who
-    // never bought has a page, but nothing stored but their answers.
-    let customer = customer_detail(db, shop, customer_ref, 0, u64::MAX)
-        .await?
-        .filter(|c| c.summary.purchases > 0 || c.summary.points > 0);
+    // never bought has a page, but no customer record: only their answers.
+    let customer = match db.customer(&shop.id, customer_ref).await? {
+        Some(_) => customer_detail(db, shop, customer_ref, 0, u64::MAX).await?,
+        None => None,
+    };
     let (answers, _) = db
         .find_answers(
             &shop.id,

@@ -169,12 +169,12 @@ pub async fn record_purchases(
 /// Purchases written per statement.
 const INSERT_CHUNK: usize = 5_000;
 
-/// The customer, amount, time and store read from columns `at` to `at + 3`.
+/// The customer, amount, day and store read from columns `at` to `at + 3`.
 fn known_purchase(r: &tokio_postgres::Row, at: usize) -> DbResult<KnownPurchase> {
     Ok(KnownPurchase {
         customer_ref: r.try_get(at)?,
         amount_cents: unsigned(r.try_get(at + 1)?)?,
-        purchased_at: r.try_get(at + 2)?,
+        day: r.try_get(at + 2)?,
         store: r.try_get(at + 3)?,
     })
 }
@@ -188,7 +188,7 @@ pub async fn known_purchases<Id: tokio_postgres::types::ToSql + Sync>(
     let mut known = HashMap::new();
     for r in client
         .query(
-            "SELECT purchase_id, customer_ref, amount_cents, purchased_at, store_id FROM purchases
+            "SELECT purchase_id, customer_ref, amount_cents, day, store_id FROM purchases
              WHERE shop_id = $1 AND purchase_id = ANY($2)",
             &[&shop_id, &ids],
         )

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::customers::{purchases_by_customer, refresh_customers};
-use super::{instant, millis};
+use super::millis;
 use crate::db::{DbResult, ImportOutcome, KnownPurchase, NewPurchase, PurchaseOutcome, Tier};
 use crate::loyalty::{add_points, repeated_purchase};
 
@@ -56,7 +56,7 @@ pub fn record_purchases(
     // queued before this write has recounted every customer by its own.
     let window_days = super::churn_window(c, shop_id)?;
     let mut known = c.prepare_cached(
-        "SELECT customer_ref, amount_cents, purchased_at, store_id FROM purchases
+        "SELECT customer_ref, amount_cents, day, store_id FROM purchases
          WHERE shop_id = ?1 AND purchase_id = ?2",
     )?;
     let mut insert = c.prepare_cached(
@@ -126,12 +126,12 @@ pub fn record_purchases(
     Ok((outcomes, summary))
 }
 
-/// The customer, amount, time and store read from columns `at` to `at + 3`.
+/// The customer, amount, day and store read from columns `at` to `at + 3`.
 fn known_purchase(r: &rusqlite::Row, at: usize) -> rusqlite::Result<KnownPurchase> {
     Ok(KnownPurchase {
         customer_ref: r.get(at)?,
         amount_cents: r.get(at + 1)?,
-        purchased_at: instant(r.get(at + 2)?)?,
+        day: r.get(at + 2)?,
         store: r.get(at + 3)?,
     })
 }
@@ -144,7 +144,7 @@ pub fn known_purchases(
     ids: &[String],
 ) -> DbResult<HashMap<String, KnownPurchase>> {
     let mut st = c.prepare_cached(
-        "SELECT purchase_id, customer_ref, amount_cents, purchased_at, store_id FROM purchases
+        "SELECT purchase_id, customer_ref, amount_cents, day, store_id FROM purchases
          WHERE shop_id = ?1 AND purchase_id IN (SELECT value FROM json_each(?2))",
     )?;
     let mut known = HashMap::new();
