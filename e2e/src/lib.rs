@@ -451,8 +451,10 @@ impl Env {
 /// `style=hostile` makes the page a right-to-left one (Arabic) whose CSS
 /// reaches for every `div` and every element, important, lays out every
 /// child of its `main` as a flex row, hides elements not defined (as
-/// web-component libraries advise), shrinks its root font size and spaces
-/// and capitalises its text (the widget's look must not follow).
+/// web-component libraries advise), gives the widget's own element text
+/// rules that its content would inherit (as a `*` rule does), shrinks its root
+/// font size and spaces and capitalises its text (the widget's look must not
+/// follow).
 /// `loader=shop` loads `kept.js?key=…` from the Kept server, the loader with the
 /// shop's rules in it, instead of the generic `kept.js` the shop hosts.
 /// As a shop's server does, the page signs its customer and order with the demo
@@ -482,7 +484,8 @@ async fn shop_page(
             r#"<html lang="ar" dir="rtl">"#,
             "<style>html { font-size: 62.5%; } body { letter-spacing: 3px; text-transform: uppercase; } \
              div { display: flex !important; padding: 30px !important; } * { margin: 2px !important; } \
-             main > * { display: flex !important; } :not(:defined) { visibility: hidden; }</style>",
+             main > * { display: flex !important; } :not(:defined) { visibility: hidden; } \
+             kept-widget { white-space: nowrap; letter-spacing: 4px; text-align: right; text-indent: 3em; }</style>",
         ),
         _ => (r#"<html lang="en">"#, ""),
     };

@@ -1097,13 +1097,22 @@ async fn on_a_hostile_page_a_long_question_keeps_the_widget_in_its_place() -> Re
         ))
         .await?;
     assert_eq!(widths[0], widths[1], "{widths}");
-    assert_eq!(
-        w.eval(&in_widget(
-            "getComputedStyle(root.querySelector('.kept')).direction"
-        ))
-        .await?,
-        "ltr"
-    );
+    for (property, value) in [
+        ("direction", "ltr"),
+        ("whiteSpace", "normal"),
+        ("letterSpacing", "normal"),
+        ("textAlign", "start"),
+        ("textIndent", "0px"),
+    ] {
+        assert_eq!(
+            w.eval(&in_widget(&format!(
+                "getComputedStyle(root.querySelector('.kept-question')).{property}"
+            )))
+            .await?,
+            value,
+            "{property}"
+        );
+    }
     assert_eq!(
         w.eval(&in_widget(
             "getComputedStyle(root.querySelector('.kept')).fontSize"
@@ -1135,6 +1144,44 @@ async fn on_a_hostile_page_a_long_question_keeps_the_widget_in_its_place() -> Re
             .all(|l| l.as_str().is_some_and(|l| l.ends_with(":1")))),
         "{lines}"
     );
+    env.close().await;
+    Ok(())
+}
+
+/// A loyalty card the server sends after the question is shown does not move
+/// the question (under the visitor's finger), on a shop's page or in a kiosk.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_loyalty_card_arriving_late_leaves_the_question_where_it_is() -> Result<()> {
+    use chromiumoxide::cdp::browser_protocol::fetch::ContinueRequestParams;
+    use futures::StreamExt;
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    let question_top = "document.querySelector('.kept-host').shadowRoot.querySelector('.kept-question').getBoundingClientRect().top";
+    for (n, mode) in ["inline", "kiosk"].into_iter().enumerate() {
+        let w = env.open("about:blank").await?;
+        w.set_viewport(1024, 768).await?;
+        let mut held = w.hold_requests("*/loyalty*").await?;
+        let customer = format!("late-{n}");
+        w.goto(&env.shop_url(&[
+            ("mode", mode),
+            ("customer", &customer),
+            ("loyalty", "card"),
+            ("survey", NPS),
+            ("order", &format!("o-late-{n}")),
+        ]))
+        .await?;
+        let Ok(Some(card)) = tokio::time::timeout(kept_e2e::WAIT, held.next()).await else {
+            anyhow::bail!("{mode}: no loyalty request");
+        };
+        w.wait_for(&survey_screen(NPS)).await?;
+        let before = w.eval(question_top).await?;
+        w.page
+            .execute(ContinueRequestParams::new(card.request_id.clone()))
+            .await?;
+        w.wait_for(".kept-loyalty").await?;
+        assert_eq!(w.eval(question_top).await?, before, "{mode}");
+        w.screenshot(&format!("15-late-card-{mode}")).await?;
+    }
     env.close().await;
     Ok(())
 }
