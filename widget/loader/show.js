@@ -35,8 +35,8 @@ function planText(loading) {
     var cached = read(key, 'plan'), q = cached.q || '';
     // Kept for this customer in another language (a shop's language switch):
     // its surveys' texts are not this page's, but the card needs none.
-    var card = loading.card && q.slice(q.indexOf('&')) == visitor.slice(visitor.indexOf('&'));
-    if (q == visitor || card) {
+    var cardOnly = loading.card && q.slice(q.indexOf('&')) == visitor.slice(visitor.indexOf('&'));
+    if (q == visitor || cardOnly) {
       var plan = JSON.parse(cached.text);
       if (q != visitor) plan.surveys = [];
       if (cached.o != order) plan.surveys.forEach(function (s) { s.answered = false; });

@@ -283,20 +283,21 @@ pub async fn put_survey(
             .await?
             .into_iter()
             .find(|s| s.survey.id == id);
-        let problem = match made {
-            Some(made) if made.survey.kind.name() != kind => FieldProblem::KindChanged {
-                from: made.survey.kind.name().to_string(),
-                to: kind.to_string(),
-            },
-            _ => FieldProblem::AtMost {
-                max: MAX_SURVEYS as u64,
-                unit: Unit::Surveys,
-            },
-        };
-        let field = if matches!(problem, FieldProblem::KindChanged { .. }) {
-            "kind"
-        } else {
-            "id"
+        let (field, problem) = match made {
+            Some(made) if made.survey.kind.name() != kind => (
+                "kind",
+                FieldProblem::KindChanged {
+                    from: made.survey.kind.name().to_string(),
+                    to: kind.to_string(),
+                },
+            ),
+            _ => (
+                "id",
+                FieldProblem::AtMost {
+                    max: MAX_SURVEYS as u64,
+                    unit: Unit::Surveys,
+                },
+            ),
         };
         return Err(ChangeError::field(field, problem));
     }
