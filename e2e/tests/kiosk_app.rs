@@ -188,6 +188,97 @@ async fn leaving_the_kiosk_takes_the_pin() -> Result<()> {
     Ok(())
 }
 
+/// Whether the staff's setup form is on screen.
+const SETUP_FORM_SHOWN: &str = "document.getElementById('setup-form').checkVisibility()";
+
+/// A tablet whose setup the staff leave half-way (a reload, a power cut) asks
+/// for the PIN again, not a kiosk without its settings; the setup form of a
+/// set-up tablet is open only right after the PIN, never after a reload nor
+/// once the kiosk's idle time has passed without a touch; and the waits after
+/// wrong PINs hold across the kiosk's reloads.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_setup_is_only_ever_open_to_the_staff() -> Result<()> {
+    let env = Env::start().await?;
+    owner_prepares(&env).await?;
+    let w = env
+        .open(&format!("{}/kiosk/{}", env.api_url(), demo::PUBLIC_KEY))
+        .await?;
+    w.set_viewport(768, 1024).await?;
+    w.type_in_page("#pin", PIN).await?;
+    w.click_in_page("[data-testid=kiosk-pin-submit]").await?;
+    w.wait_for_in_page("#store").await?;
+    // No way back from a first setup: there is no kiosk yet.
+    assert_eq!(
+        w.eval("document.getElementById('setup-back').checkVisibility()")
+            .await?,
+        false
+    );
+    w.reload().await?;
+    w.wait_for_in_page("#pin").await?;
+    assert_eq!(w.eval(SETUP_FORM_SHOWN).await?, false);
+    assert!(!w.exists(&survey_screen(NPS)).await?);
+
+    set_up(&w, 5, "en").await?;
+    w.wait_for(&survey_screen(NPS)).await?;
+    let unlock = async || -> Result<()> {
+        w.click_in_page("[data-testid=kiosk-unlock-open]").await?;
+        w.type_in_page("[data-testid=kiosk-unlock-pin]", PIN)
+            .await?;
+        w.click_in_page("[data-testid=kiosk-unlock]").await?;
+        w.wait_for_in_page("[data-testid=kiosk-setup-back]").await
+    };
+    // Unlocked, then reloaded: the kiosk, locked.
+    unlock().await?;
+    w.screenshot("14-kiosk-setup-again").await?;
+    w.reload().await?;
+    w.wait_for(&survey_screen(NPS)).await?;
+    assert_eq!(w.eval(SETUP_FORM_SHOWN).await?, false);
+    // Unlocked, then left alone: the kiosk again after the idle time (5 s).
+    unlock().await?;
+    let opened = Instant::now();
+    w.wait_for(&survey_screen(NPS)).await?;
+    assert_eq!(w.eval(SETUP_FORM_SHOWN).await?, false);
+    assert!(
+        opened.elapsed() >= Duration::from_millis(4_500),
+        "closed after {:?}",
+        opened.elapsed()
+    );
+    // Unlocked, and back to the kiosk by the staff's own button.
+    unlock().await?;
+    w.click_in_page("[data-testid=kiosk-setup-back]").await?;
+    w.wait_for(&survey_screen(NPS)).await?;
+
+    // Three wrong PINs: the next try waits, and still after the kiosk reloads
+    // (as it does after each respondent identified by a receipt).
+    w.click_in_page("[data-testid=kiosk-unlock-open]").await?;
+    for _ in 0..3 {
+        w.type_in_page("[data-testid=kiosk-unlock-pin]", "000000")
+            .await?;
+        w.eval("document.getElementById('unlock-error').textContent = ''")
+            .await?;
+        w.click_in_page("[data-testid=kiosk-unlock]").await?;
+        w.wait_until(
+            "the wrong PIN to be refused",
+            "document.getElementById('unlock-error').textContent.startsWith('Wrong PIN')",
+        )
+        .await?;
+    }
+    w.reload().await?;
+    w.wait_for(&survey_screen(NPS)).await?;
+    w.click_in_page("[data-testid=kiosk-unlock-open]").await?;
+    w.type_in_page("[data-testid=kiosk-unlock-pin]", PIN)
+        .await?;
+    w.click_in_page("[data-testid=kiosk-unlock]").await?;
+    w.wait_until(
+        "the try to wait, after the reload too",
+        "document.getElementById('unlock-error').textContent.startsWith('Too many wrong PINs')",
+    )
+    .await?;
+    assert_eq!(w.eval(SETUP_FORM_SHOWN).await?, false);
+    env.close().await;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_receipt_identifies_the_respondent_for_their_answer_only() -> Result<()> {
     let env = Env::start().await?;
@@ -244,6 +335,15 @@ async fn a_receipt_identifies_the_respondent_for_their_answer_only() -> Result<(
     )
     .await?;
     assert!(!w.exists(".kept-loyalty").await?);
+    // Nor in the page's storage: her card and her plan, kept for a reload
+    // offline, went with her.
+    assert_eq!(w.storage_keys("loyalty").await?, Vec::<String>::new());
+    assert!(
+        !w.storage_get(&format!("kept:v1:{}:plan", demo::PUBLIC_KEY))
+            .await?
+            .unwrap_or_default()
+            .contains("carol"),
+    );
     // Her receipt again: answered already, so no second survey for it.
     w.click_in_page("[data-testid=kiosk-scan-open]").await?;
     w.type_in_page("#scan-code", &link.url).await?;

@@ -3,9 +3,12 @@
 // behind the owner's PIN (store, surveys, language, idle times), keeps the screen
 // on and full, reports the device's state to the owner, and starts the widget.
 //
-// What a tablet keeps, in localStorage["kept-kiosk:v1:{public_key}"]:
+// What a tablet keeps, in localStorage["kept-kiosk:v1:{public_key}"], once the
+// staff start it (a setup left half-way keeps nothing: the PIN is asked again):
 //   {device, device_sig, pin: {salt, hash}, store, surveys, locale, idle, thanks,
 //    choices: {stores, surveys}}
+// and under "…:tries" the wrong PINs typed to leave it, {tries, notBefore}, so
+// that a reload does not start the count afresh.
 // The PIN is kept only as a salted PBKDF2 hash, so that leaving the kiosk can be
 // checked offline.
 //
@@ -33,19 +36,19 @@
     en: { title: 'Set up this kiosk', ownerPin: 'The owner\'s kiosk PIN', next: 'Continue', store: 'Store',
       surveys: 'Surveys to ask', language: 'Language', idle: 'Seconds without a touch before the next respondent',
       thanks: 'Seconds the thank-you screen stays', start: 'Start the kiosk', leave: 'Leave full screen',
-      settings: 'Kiosk settings (staff)', pin: 'Kiosk PIN', unlock: 'Unlock', cancel: 'Cancel',
+      settings: 'Kiosk settings (staff)', pin: 'Kiosk PIN', unlock: 'Unlock', cancel: 'Cancel', back: 'Back to the kiosk',
       wrongPin: 'Wrong PIN. Try again: the shop owner sets it under Stores & kiosks in the dashboard.', wait: 'Too many wrong PINs: try again in {s} s.',
       offline: 'The server cannot be reached: the first setup needs the network.' },
     ru: { title: 'Настройка киоска', ownerPin: 'PIN-код киоска от владельца', next: 'Продолжить', store: 'Магазин',
       surveys: 'Какие опросы задавать', language: 'Язык', idle: 'Секунд без касания до следующего посетителя',
       thanks: 'Секунд показывать благодарность', start: 'Запустить киоск', leave: 'Выйти из полноэкранного режима',
-      settings: 'Настройки киоска (для сотрудников)', pin: 'PIN-код киоска', unlock: 'Открыть', cancel: 'Отмена',
+      settings: 'Настройки киоска (для сотрудников)', pin: 'PIN-код киоска', unlock: 'Открыть', cancel: 'Отмена', back: 'Вернуться к киоску',
       wrongPin: 'Неверный PIN-код. Попробуйте ещё раз: его задаёт владелец магазина в панели, в разделе «Магазины и киоски».', wait: 'Слишком много неверных PIN-кодов: попробуйте через {s} с.',
       offline: 'Сервер недоступен: для первой настройки нужна сеть.' },
     uk: { title: 'Налаштування кіоску', ownerPin: 'PIN-код кіоску від власника', next: 'Продовжити', store: 'Магазин',
       surveys: 'Які опитування ставити', language: 'Мова', idle: 'Секунд без дотику до наступного відвідувача',
       thanks: 'Секунд показувати подяку', start: 'Запустити кіоск', leave: 'Вийти з повноекранного режиму',
-      settings: 'Налаштування кіоску (для працівників)', pin: 'PIN-код кіоску', unlock: 'Відкрити', cancel: 'Скасувати',
+      settings: 'Налаштування кіоску (для працівників)', pin: 'PIN-код кіоску', unlock: 'Відкрити', cancel: 'Скасувати', back: 'Повернутися до кіоску',
       wrongPin: 'Неправильний PIN-код. Спробуйте ще раз: його задає власник магазину в панелі, у розділі «Магазини та кіоски».', wait: 'Забагато неправильних PIN-кодів: спробуйте за {s} с.',
       offline: 'Сервер недоступний: для першого налаштування потрібна мережа.' },
   };
@@ -69,6 +72,11 @@
   }
   function save(setup) {
     try { localStorage.setItem(storeKey, JSON.stringify(setup)); } catch (e) {}
+  }
+  // A tablet is set up once the staff have started it: a device signed by the
+  // server, and the setup's times (the widget needs them).
+  function isSetUp(setup) {
+    return !!(setup.device_sig && setup.idle && setup.thanks);
   }
 
   if ('serviceWorker' in navigator) {
@@ -98,7 +106,14 @@
   }
 
   // --- Setup -----------------------------------------------------------------
+  // The setup the staff are making: kept in this page alone until they start
+  // the kiosk, so that one left half-way (a reload, a power cut, staff called
+  // away) leaves a tablet that asks for the PIN, not one without its settings.
+  var draft = null;
+
   function showPinForm() {
+    draft = null;
+    $('pin').value = '';
     $('setup').hidden = false;
     $('pin-form').hidden = false;
     $('setup-form').hidden = true;
@@ -125,7 +140,6 @@
           setup.device_sig = body.device_sig;
           setup.pin = { salt: salt, hash: hash };
           setup.choices = { stores: body.stores, surveys: body.surveys };
-          save(setup);
           showSetupForm(setup);
         });
       });
@@ -142,7 +156,13 @@
     return o;
   }
 
+  // The setup form, for the staff alone: it goes back (to the kiosk as it was
+  // set up, or to the PIN) after the kiosk's idle time without a touch, as the
+  // PIN dialog closes, so that a customer never finds it open.
   function showSetupForm(setup) {
+    draft = setup;
+    $('setup-back').hidden = !isSetUp(load());
+    watchIdle(setup.idle || 60);
     $('setup').hidden = false;
     $('pin-form').hidden = true;
     $('setup-form').hidden = false;
@@ -167,9 +187,17 @@
     $('store').focus();
   }
 
+  // Back to the kiosk as it was: a fresh page, the widget with it.
+  function leaveSetup() {
+    if (isSetUp(load())) location.reload();
+    else showPinForm();
+  }
+  $('setup-back').addEventListener('click', leaveSetup);
+
   $('setup-form').addEventListener('submit', function (event) {
     event.preventDefault();
-    var setup = load();
+    var setup = draft;
+    draft = null;
     setup.store = $('store').value || null;
     setup.surveys = [].filter.call(document.querySelectorAll('#surveys-list input'), function (b) { return b.checked; })
       .map(function (b) { return b.value; });
@@ -177,7 +205,6 @@
     setup.idle = Math.min(3600, Math.max(1, +$('idle').value || 60));
     setup.thanks = Math.min(3600, Math.max(1, +$('thanks').value || 6));
     save(setup);
-    sessionStorage.removeItem(storeKey + ':unlocked');
     fullScreen();
     $('setup').hidden = true;
     start(setup);
@@ -304,11 +331,28 @@
     });
   }
 
+  // What the widget keeps of an identified respondent for a page that reloads
+  // offline, their loyalty card and their plan, is not for the kiosk's next
+  // one: gone whenever the kiosk starts anonymous. (Their answer, while it waits
+  // to be sent, stays in the queue: it is never lost.)
+  function forgetRespondents() {
+    try {
+      for (var i = localStorage.length - 1; i >= 0; i--) {
+        var name = localStorage.key(i);
+        if (!name.indexOf(queuePrefix + 'loyalty:')) localStorage.removeItem(name);
+      }
+      var plan = JSON.parse(localStorage.getItem(queuePrefix + 'plan'));
+      if (plan && (plan.q || '').indexOf('&customer=') >= 0) localStorage.removeItem(queuePrefix + 'plan');
+    } catch (e) {}
+  }
+
   // The identified respondent is done (answered, skipped, or away for the idle
   // time: the widget ends their turn): nothing of theirs stays for the next one.
   // (Only a widget on the page says so: the one taken off for them cannot.)
   document.addEventListener('kept:next', function () {
-    if (identified) location.reload();
+    if (!identified) return;
+    forgetRespondents();
+    location.reload();
   });
 
   // --- Running -----------------------------------------------------------------
@@ -372,23 +416,31 @@
     return attrs;
   }
 
-  // A dialog left open (a receipt's code typed, a PIN begun) closes, emptied,
-  // after the kiosk's idle time without a touch (or a new code read),
-  // as the widget's screens start afresh: the next respondent finds nothing of
-  // the last one's.
-  function closeDialogsWhenIdle(idleSeconds) {
-    ['pointerdown', 'keydown', 'input'].forEach(function (type) {
-      document.addEventListener(type, touched, true);
-    });
-    setInterval(function () {
-      if ((!$('scan').hidden || !$('unlock').hidden) && Date.now() - lastTouch > idleSeconds * 1e3) {
-        closeScan();
-        closeUnlock();
-      }
-    }, 1e3);
+  // What is left open after the kiosk's idle time without a touch (or a new
+  // code read) closes, emptied, as the widget's screens start afresh: a
+  // dialog (a receipt's code typed, a PIN begun), so that the next respondent
+  // finds nothing of the last one's, and the staff's setup form.
+  var idleSeconds = 0;
+  function watchIdle(seconds) {
+    if (!idleSeconds) {
+      ['pointerdown', 'keydown', 'input'].forEach(function (type) {
+        document.addEventListener(type, touched, true);
+      });
+      setInterval(function () {
+        if (Date.now() - lastTouch <= idleSeconds * 1e3) return;
+        if (!$('scan').hidden || !$('unlock').hidden) {
+          closeScan();
+          closeUnlock();
+        }
+        if (!$('setup-form').hidden) leaveSetup();
+      }, 1e3);
+    }
+    idleSeconds = seconds;
+    touched();
   }
 
   function start(setup) {
+    forgetRespondents();
     var attrs = startWidget(setup), locale = attrs.locale || navigator.language;
     showScanTexts(locale);
     showStaffTexts(locale);
@@ -398,7 +450,7 @@
     // After a reload the browser leaves full screen; the next touch restores it.
     document.addEventListener('pointerdown', fullScreen);
     if (setup.device_sig) {
-      closeDialogsWhenIdle(+attrs['kiosk-idle-seconds'] || 60);
+      watchIdle(+attrs['kiosk-idle-seconds'] || 60);
       $('unlock-open').hidden = false;
       $('scan-open').hidden = false;
       document.body.classList.add('scannable');
@@ -421,31 +473,39 @@
     $('unlock').hidden = true;
   }
   $('unlock-cancel').addEventListener('click', closeUnlock);
-  // After three wrong PINs, each further try waits twice as long (from 30 s).
-  var wrongTries = 0, notBefore = 0;
+  // After three wrong PINs, each further try waits twice as long (from 30 s),
+  // counted on the tablet: the kiosk's own reloads (after each identified
+  // respondent) do not start it again.
+  var triesKey = storeKey + ':tries';
   $('unlock').addEventListener('submit', function (event) {
     event.preventDefault();
-    var setup = load(), wait = Math.ceil((notBefore - Date.now()) / 1e3);
+    var setup = load(), tries = {};
+    try { tries = JSON.parse(localStorage.getItem(triesKey)) || {}; } catch (e) {}
+    var wait = Math.ceil(((tries.notBefore || 0) - Date.now()) / 1e3);
     if (wait > 0) {
       $('unlock-error').textContent = staff.wait.replace('{s}', wait);
       return;
     }
     pinHash(setup.pin.salt, $('unlock-pin').value.trim()).then(function (hash) {
       if (hash != setup.pin.hash) {
-        wrongTries++;
-        if (wrongTries >= 3) notBefore = Date.now() + 30e3 * Math.pow(2, wrongTries - 3);
+        tries.tries = (tries.tries || 0) + 1;
+        if (tries.tries >= 3) tries.notBefore = Date.now() + 30e3 * Math.pow(2, tries.tries - 3);
+        try { localStorage.setItem(triesKey, JSON.stringify(tries)); } catch (e) {}
         $('unlock-error').textContent = staff.wrongPin;
         return;
       }
-      // The widget goes with the page: the settings open on a fresh one.
+      try { localStorage.removeItem(triesKey); } catch (e) {}
+      // The widget goes with the page: the settings open on a fresh one, once
+      // (a reload of the form is the kiosk again).
       sessionStorage.setItem(storeKey + ':unlocked', '1');
       location.reload();
     });
   });
 
   var setup = load(), unlocked = sessionStorage.getItem(storeKey + ':unlocked');
+  sessionStorage.removeItem(storeKey + ':unlocked');
   showStaffTexts(setup.locale || navigator.language);
-  if (unlocked && setup.choices) showSetupForm(setup);
-  else if (pinSet && !setup.device_sig) showPinForm();
+  if (pinSet && !isSetUp(setup)) showPinForm();
+  else if (unlocked && isSetUp(setup)) showSetupForm(setup);
   else start(setup);
 })();

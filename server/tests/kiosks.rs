@@ -122,6 +122,35 @@ async fn stores_are_named_and_checked(app: TestApp) {
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
         assert_eq!(refused.error().code, ErrorCode::Invalid);
     }
+    // A kiosk whose address names a store the shop lacks (a typo in the
+    // tablet's bookmark) does not run, thanking respondents whose answers the
+    // server refuses: it says so to the staff, in the kiosk's language, with
+    // the stores there are (their names escaped).
+    put(
+        &app,
+        "stores/harbour",
+        &StoreName {
+            name: "The <b>harbour</b>".into(),
+        },
+    )
+    .await;
+    for (query, words) in [
+        ("?store=old-twn", "This shop has no store"),
+        ("?store=old-twn&locale=uk-UA", "У магазину немає точки"),
+        ("?store=%3Cscript%3E", "This shop has no store"),
+    ] {
+        let page = app.get(&format!("/kiosk/pk_demo{query}")).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{query}");
+        let html = String::from_utf8_lossy(&page.body).into_owned();
+        assert!(html.contains(words), "{query}: {html}");
+        assert!(html.contains("<code>old-town</code> — Old town"), "{html}");
+        assert!(html.contains("The &lt;b&gt;harbour&lt;/b&gt;"), "{html}");
+        assert!(!html.contains("<script>"), "{html}");
+    }
+    for query in ["?store=old-town", ""] {
+        let page = app.get(&format!("/kiosk/pk_demo{query}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{query}");
+    }
     // Without the owner token: nothing.
     let anonymous = app
         .raw(

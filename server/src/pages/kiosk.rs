@@ -7,14 +7,17 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
+use kept_shared::Store;
 use kept_shared::validate::validate_ref;
+use maud::{DOCTYPE, html};
 use serde_json::json;
 
 use super::{PAGE_CSP, page_attributes};
+use crate::dashboard::Lang;
 use crate::db::{Db, Shop};
 use crate::kiosk::{HEARTBEAT_SECONDS, KioskBuild};
 
@@ -80,15 +83,83 @@ fn not_found() -> Response {
         .into_response()
 }
 
+/// A kiosk whose address names a store the shop does not have: said to the
+/// staff at once, in the kiosk's language, with the shop's stores. Run, it
+/// would thank each respondent while the server refused every answer.
+fn unknown_store(lang: Lang, store: &str, stores: &[Store]) -> Response {
+    let (title, text, known) = match lang {
+        Lang::En => (
+            "Unknown store",
+            "This shop has no store with the id given in the kiosk's address (?store=):",
+            "Its stores:",
+        ),
+        Lang::Ru => (
+            "Неизвестный магазин",
+            "У магазина нет точки с кодом из адреса киоска (?store=):",
+            "Его точки:",
+        ),
+        Lang::Uk => (
+            "Невідомий магазин",
+            "У магазину немає точки з кодом з адреси кіоску (?store=):",
+            "Його точки:",
+        ),
+    };
+    let page = html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head { meta charset="utf-8"; title { (title) } }
+            body {
+                h1 { (title) }
+                p data-testid="kiosk-unknown-store" { (text) " " code { (store) } }
+                @if !stores.is_empty() {
+                    p { (known) }
+                    ul { @for s in stores { li { code { (s.id) } " — " (s.name) } } }
+                }
+            }
+        }
+    };
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_SECURITY_POLICY, PAGE_CSP)],
+        page,
+    )
+        .into_response()
+}
+
+/// The kiosk's language for its staff: `?locale=`, else the browser's.
+fn staff_language(query: &BTreeMap<String, String>, headers: &HeaderMap) -> Lang {
+    query
+        .get("locale")
+        .and_then(|l| Lang::parse(&l.get(..2)?.to_ascii_lowercase()))
+        .unwrap_or_else(|| {
+            Lang::from_accept_language(
+                headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|h| h.to_str().ok())
+                    .unwrap_or(""),
+            )
+        })
+}
+
 async fn page(
     State(db): State<Db>,
     Extension(build): Extension<Arc<KioskBuild>>,
     Path(public_key): Path<String>,
     Query(query): Query<BTreeMap<String, String>>,
+    headers: HeaderMap,
 ) -> Response {
     let Some(shop) = shop_of(&db, &public_key).await else {
         return not_found();
     };
+    if let Some(store) = query.get("store") {
+        let stores = match db.stores(&shop.id).await {
+            Ok(stores) => stores,
+            Err(e) => return crate::http::Failure::from(e).into_response(),
+        };
+        if !stores.iter().any(|s| &s.id == store) {
+            return unknown_store(staff_language(&query, &headers), store, &stores);
+        }
+    }
     let pin_set = matches!(db.kiosk_pin(&shop.id).await, Ok(Some(_)));
     // The page's own settings (a kiosk without a PIN runs with them).
     let attrs: BTreeMap<String, String> = page_attributes(&query, &["survey", "locale", "store"])
