@@ -87,6 +87,12 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (first & 0xffc0) == 0xfec0
         // Documentation, 2001:db8::/32.
         || (first == 0x2001 && ip.segments()[1] == 0x0db8)
+        // IETF protocol assignments, 2001::/23, with Teredo (2001::/32: an
+        // IPv4 address inside, through a relay).
+        || (first == 0x2001 && ip.segments()[1] < 0x0200)
+        // IPv4-translated, ::ffff:0:0/96 (SIIT): an IPv4 address inside,
+        // which the translator is to say, so none.
+        || ip.segments()[..6] == [0, 0, 0, 0, 0xffff, 0]
         // 6to4, 2002::/16: an IPv4 address inside, through a relay.
         || first == 0x2002
         // Discard-only, 100::/64.
@@ -193,6 +199,10 @@ mod tests {
             "2002:a00:1::1",
             "fec0::1",
             "100::1",
+            "::ffff:0:7f00:1",
+            "::ffff:0:808:808",
+            "2001:0:4136:e378:8000:63bf:80ff:fffe",
+            "2001:1::1",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }

@@ -57,6 +57,14 @@ pub fn default_tiers() -> Vec<Tier> {
 /// Creates the shop with its keys and the three standard surveys; returns the keys.
 pub async fn create(db: &dyn Database, spec: ShopSpec) -> Result<ShopKeys> {
     validate_ref("id", &spec.id).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The demo's page signs for the shop with this id (with the demo's
+    // published secret alone, but a real shop is better kept apart from it).
+    if spec.keys.is_none() && spec.id == crate::demo::SHOP_ID {
+        bail!(
+            "the id {:?} is the demo shop's (--demo): choose another",
+            spec.id
+        );
+    }
     if spec.name.trim().is_empty() {
         bail!("the shop needs a name");
     }

@@ -230,6 +230,13 @@ async fn a_shop_can_take_only_verified_answers_and_make_a_new_secret(app: TestAp
         sign(&rotated.secret, Signed::Customer, "alice")
     );
     assert_eq!(app.get(&fresh).await.status, StatusCode::OK);
+    // The demo page signs with the demo's published secret alone: once the
+    // shop's secret is its own, the page signs no customer asked for (it had
+    // signed them with the new secret, for anyone).
+    let page = app.get("/demo?customer=alice&order=o-9").await;
+    let page = String::from_utf8_lossy(&page.body).to_string();
+    assert!(page.contains(r#"data-customer="alice""#), "{page}");
+    assert!(!page.contains("-sig="), "{page}");
     let log = owner(&app, Method::GET, "audit", None).await;
     let log = String::from_utf8_lossy(&log.body).to_string();
     assert!(

@@ -132,11 +132,16 @@ async fn demo(State(db): State<Db>, Query(query): Query<BTreeMap<String, String>
         .entry("order".into())
         .or_insert_with(|| format!("order-{}", Utc::now().timestamp_millis()));
     let mut attrs = snippet_attributes(&query, &["customer", "order", "survey", "locale"]);
-    let secret = match db.shop(crate::demo::SHOP_ID).await {
-        Ok(Some(shop)) => shop.widget_secret,
-        _ => String::new(),
-    };
-    attrs += &signatures(&secret, &query, &attrs);
+    // Signed only for the demo shop `--demo` makes, whose secret is in the
+    // source for all to read: never with the secret of a real shop that has
+    // the id `demo`, or of the demo shop once its owner replaced the secret
+    // (a page signing any customer asked for would hand out their loyalty
+    // card and a verified answer for their order).
+    if let Ok(Some(shop)) = db.shop(crate::demo::SHOP_ID).await
+        && shop.widget_secret == crate::demo::WIDGET_SECRET
+    {
+        attrs += &signatures(crate::demo::WIDGET_SECRET, &query, &attrs);
+    }
     widget_page(
         DEMO.replace("{{public_key}}", crate::demo::PUBLIC_KEY)
             .replace("{{snippet_attributes}}", &attrs),
