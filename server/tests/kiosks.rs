@@ -392,6 +392,27 @@ async fn kiosk_answers_carry_their_store_into_the_report(app: TestApp) {
     assert_eq!(report.by_store["old-town"].nps.score, Some(100.0));
     assert_eq!(report.by_store["harbour"].nps.score, Some(-100.0));
     assert_eq!(report.by_channel[&Channel::Kiosk].nps.responses, 4);
+    // The dashboard's overview of one store: its answers alone (its NPS had
+    // been the whole shop's under the store's name), the store by its name.
+    let (cookie, _) = common::sign_in(&app).await;
+    let stores: Vec<Store> = app.owner_reply("stores").await.json();
+    for (query, nps, answers) in [
+        ("", "+25", "4 answers"),
+        ("?store=old-town", "+100", "2 answers"),
+        ("?store=harbour", "−100", "1 answer"),
+    ] {
+        let page = app
+            .get_with(&format!("/dashboard{query}"), &[("cookie", &cookie)])
+            .await;
+        let html = String::from_utf8_lossy(&page.body).to_string();
+        let card = format!(r#"<h2>NPS</h2><div class="big">{nps}</div>"#);
+        assert!(html.contains(&card), "{query}: {card} in {html}");
+        assert!(html.contains(answers), "{query}: {answers}");
+        if let Some(id) = query.strip_prefix("?store=") {
+            let name = &stores.iter().find(|s| s.id == id).unwrap().name;
+            assert!(html.contains(&format!("Store: {name}")), "{html}");
+        }
+    }
     // A store that is not a reference is refused with the answer's reason.
     let bad = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 7)
         .store("old town")

@@ -98,11 +98,16 @@ async fn figures(
     period: Period,
     store: Option<String>,
 ) -> Result<Figures, Failure> {
-    let (rollups, reasons, retention) = tokio::try_join!(
+    let (mut rollups, mut reasons, retention) = tokio::try_join!(
         db.rollups(&shop.id, from, to),
         db.reason_rollups(&shop.id, from, to),
-        owner::retention::retention_report(db.as_ref(), shop, from, to, period, store),
+        owner::retention::retention_report(db.as_ref(), shop, from, to, period, store.clone()),
     )?;
+    // One store's page: its answers alone, as its customers are.
+    if let Some(store) = &store {
+        rollups.retain(|r| &r.key.store == store);
+        reasons.retain(|r| &r.store == store);
+    }
     Ok(Figures {
         report: report::build(from, to, period, &rollups, &reasons),
         retention,
@@ -209,7 +214,9 @@ pub async fn page(
         p class="range" {
             (fill(t.range, &[("from", &format::date(lang, from)), ("to", &format::date(lang, to))]))
             " · " (if period == Period::Week { t.week } else { t.month })
-            @if let Some(s) = &store { " · " (t.store) ": " (s) }
+            @if let Some(s) = &store {
+                " · " (t.store) ": " (stores.iter().find(|known| &known.id == s).map_or(s.as_str(), |known| known.name.as_str()))
+            }
             " · " (compared)
         }
         (not_used.notice(lang))
@@ -254,7 +261,8 @@ pub async fn page(
                 Series { label: t.revenue_new, class: "c1", values: now.retention.periods.iter().map(|p| Some(p.revenue_new_cents as f64 / 100.0)).collect() },
                 Series { label: t.revenue_returning, class: "c2", values: now.retention.periods.iter().map(|p| Some(p.revenue_returning_cents as f64 / 100.0)).collect() },
             ], true, &axis))
-            (ranked_bars("c-segments", t.segments,
+            // Customers by their purchases in every store, a store's page too.
+            (ranked_bars("c-segments", &if store.is_some() { format!("{} · {}", t.segments, t.all_stores) } else { t.segments.to_string() },
                 &rfm.segments.iter().map(|s| (
                     format!("{} ({} {})", format::segment(lang, s.segment), format::percent(lang, s.share_of_revenue, 1), t.revenue_share.to_lowercase()),
                     s.customers,
