@@ -618,6 +618,10 @@ async fn a_refused_follow_up_is_said_beside_its_answer(app: TestApp) {
         "{article}"
     );
     assert!(article.contains(&long), "the note as typed");
+    assert!(
+        article.contains(r#"<option value="contacted" selected>"#),
+        "the status as chosen: {article}"
+    );
     every_error_leads_to_its_field(&html);
     // Nothing was saved.
     let again: kept_shared::Page<kept_shared::AnswerItem> = app.owner_get("inbox").await;

@@ -678,9 +678,28 @@ async fn the_dashboard_adds_shows_and_removes_webhooks() {
     )
     .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    let removed = form(
+    // The list's button asks first, naming the address; nothing is removed yet.
+    let asked = form(
         &format!("/dashboard/webhooks/{id}/delete"),
         format!("csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(asked.status, StatusCode::OK);
+    let html = String::from_utf8_lossy(&asked.body).to_string();
+    assert!(
+        html.contains("data-testid=\"confirm-removal\"")
+            && html.contains("https://hooks.example.com/kept")
+            && html.contains("new signing secret")
+            && html.contains(r#"name="confirm" value="yes""#),
+        "{html}"
+    );
+    let page = app
+        .get_with("/dashboard/webhooks", &[("cookie", &cookie)])
+        .await;
+    assert!(String::from_utf8_lossy(&page.body).contains("hooks.example.com"));
+    let removed = form(
+        &format!("/dashboard/webhooks/{id}/delete"),
+        format!("csrf={csrf}&confirm=yes"),
     )
     .await;
     assert_eq!(removed.status, StatusCode::SEE_OTHER);

@@ -46,6 +46,8 @@ struct Refused {
     answer: Uuid,
     errors: Vec<FieldError>,
     note: String,
+    /// The status chosen, when it is one.
+    status: Option<FollowUpStatus>,
 }
 
 /// The follow-up form's labels, by field (see `field_problems`).
@@ -141,7 +143,7 @@ async fn render(
                                 label { (t.status)
                                     select name="status" id=(field_id("status")) {
                                         @for s in FollowUpStatus::ALL {
-                                            option value=(s.as_str()) selected[s == fu.status] { (status_name(t, s)) }
+                                            option value=(s.as_str()) selected[s == mine.and_then(|r| r.status).unwrap_or(fu.status)] { (status_name(t, s)) }
                                         }
                                     }
                                 }
@@ -189,11 +191,12 @@ pub async fn save(
     }
     let back = f.back.as_deref().and_then(FollowUpStatus::parse);
     // Refused: the same page, the reason beside this answer's form, its note
-    // as typed.
+    // as typed and its status as chosen.
     let refuse = |errors: Vec<FieldError>| Refused {
         answer: answer_id,
         errors,
         note: f.note.clone(),
+        status: FollowUpStatus::parse(&f.status),
     };
     // The page of the list the answer was on (the form's own field).
     let offset = f.offset.unwrap_or(0);

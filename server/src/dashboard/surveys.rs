@@ -78,7 +78,8 @@ pub async fn list(State(db): State<Db>, session: Session) -> Result<Response, Fa
                             input type="hidden" name="csrf" value=(session.csrf);
                             @if i > 0 { button type="submit" class="secondary" name="move" value="up" aria-label={(t.move_up) ": " (question)} { "↑ " (t.move_up) } }
                             @if i + 1 < n { button type="submit" class="secondary" name="move" value="down" aria-label={(t.move_down) ": " (question)} { "↓ " (t.move_down) } }
-                            button type="submit" class="secondary" name="move" value="toggle" { (if s.active { "⏸ " } else { "▶ " }) (t.active_survey) }
+                            // What the click does, in words (a pause glyph was a box in some fonts).
+                            button type="submit" class="secondary" name="move" value="toggle" aria-label={(if s.active { t.turn_off } else { t.turn_on }) ": " (question)} { (if s.active { t.turn_off } else { t.turn_on }) }
                         }
                     }
                 }

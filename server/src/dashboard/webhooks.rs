@@ -6,7 +6,7 @@ use axum::extract::{Form, Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use kept_shared::FieldError;
-use kept_shared::webhooks::{DeliveryState, EventKind, NewWebhook};
+use kept_shared::webhooks::{DeliveryState, EventKind, NewWebhook, Webhook};
 use maud::{Markup, html};
 
 use super::format;
@@ -168,20 +168,50 @@ pub async fn add(
 }
 
 #[derive(Debug, serde::Deserialize)]
-pub struct CsrfOnly {
+pub struct RemoveForm {
     csrf: String,
+    /// "yes" from the page that asks first.
+    confirm: Option<String>,
 }
 
+/// Removes a webhook once the owner has confirmed it: the list's button asks
+/// first, on a page of its own, as a key's replacement does, since its
+/// delivery log goes with it and, added again, it gets a new signing secret.
 pub async fn remove(
     State(db): State<Db>,
     session: Session,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(f): Form<CsrfOnly>,
+    Form(f): Form<RemoveForm>,
 ) -> Result<Response, Failure> {
     if !form_allowed(&session, &headers, &f.csrf) {
         return Ok(expired(&session));
     }
+    if f.confirm.as_deref() != Some("yes") {
+        let hooks = webhooks::list(db.as_ref(), &session.shop).await?;
+        let Some(hook) = hooks.iter().find(|h| h.id == id) else {
+            return Ok(Redirect::to("/dashboard/webhooks").into_response());
+        };
+        return Ok(confirm_removal(&session, hook));
+    }
     webhooks::remove(db.as_ref(), &session.shop, &id, &dashboard_actor(&session)).await?;
     Ok(Redirect::to("/dashboard/webhooks").into_response())
+}
+
+/// The page that asks before a webhook is removed, saying what goes with it.
+fn confirm_removal(session: &Session, hook: &Webhook) -> Response {
+    let t = session.lang.texts();
+    let content = html! {
+        section class="card" aria-labelledby="confirm-removal" data-testid="confirm-removal" {
+            h2 id="confirm-removal" { code { (hook.url) } }
+            p { (t.remove_webhook_warning) }
+            form method="post" action={"/dashboard/webhooks/" (hook.id) "/delete"} class="actions" {
+                input type="hidden" name="csrf" value=(session.csrf);
+                input type="hidden" name="confirm" value="yes";
+                button type="submit" class="danger" { (t.remove_webhook_confirm) }
+                a href="/dashboard/webhooks" { (t.cancel) }
+            }
+        }
+    };
+    shell(session, Section::Webhooks, t.remove_webhook_title, content)
 }
