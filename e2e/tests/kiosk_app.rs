@@ -200,13 +200,25 @@ const SETUP_FORM_SHOWN: &str = "document.getElementById('setup-form').checkVisib
 async fn the_setup_is_only_ever_open_to_the_staff() -> Result<()> {
     let env = Env::start().await?;
     owner_prepares(&env).await?;
+    // The address's language is the staff's until the setup names one.
     let w = env
-        .open(&format!("{}/kiosk/{}", env.api_url(), demo::PUBLIC_KEY))
+        .open(&format!(
+            "{}/kiosk/{}?locale=uk",
+            env.api_url(),
+            demo::PUBLIC_KEY
+        ))
         .await?;
     w.set_viewport(768, 1024).await?;
+    w.wait_for_in_page("#pin").await?;
+    assert_eq!(
+        w.eval("document.querySelector('[data-t=ownerPin]').textContent")
+            .await?,
+        "PIN-код кіоску від власника"
+    );
     w.type_in_page("#pin", PIN).await?;
     w.click_in_page("[data-testid=kiosk-pin-submit]").await?;
     w.wait_for_in_page("#store").await?;
+    assert_eq!(w.eval("document.getElementById('locale').value").await?, "uk");
     // No way back from a first setup: there is no kiosk yet.
     assert_eq!(
         w.eval("document.getElementById('setup-back').checkVisibility()")
@@ -218,6 +230,8 @@ async fn the_setup_is_only_ever_open_to_the_staff() -> Result<()> {
     assert_eq!(w.eval(SETUP_FORM_SHOWN).await?, false);
     assert!(!w.exists(&survey_screen(NPS)).await?);
 
+    w.goto(&format!("{}/kiosk/{}", env.api_url(), demo::PUBLIC_KEY))
+        .await?;
     set_up(&w, 5, "en").await?;
     w.wait_for(&survey_screen(NPS)).await?;
     let unlock = async || -> Result<()> {

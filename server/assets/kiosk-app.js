@@ -128,7 +128,7 @@
     fetch(api + '/kiosk', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ pin: pin, device: setup.device, locale: navigator.language }),
+      body: JSON.stringify({ pin: pin, device: setup.device, locale: page.locale || navigator.language }),
     }).then(function (response) {
       return response.json().then(function (body) {
         // The staff's own words for what they can act on; the server's for the rest.
@@ -181,7 +181,7 @@
       label.appendChild(document.createTextNode(' ' + s.title));
       surveys.appendChild(label);
     });
-    if (setup.locale) $('locale').value = setup.locale;
+    $('locale').value = setup.locale || language(page.locale || navigator.language);
     $('idle').value = setup.idle || 60;
     $('thanks').value = setup.thanks || 6;
     $('store').focus();
@@ -504,7 +504,8 @@
 
   var setup = load(), unlocked = sessionStorage.getItem(storeKey + ':unlocked');
   sessionStorage.removeItem(storeKey + ':unlocked');
-  showStaffTexts(setup.locale || navigator.language);
+  // The staff's language: the tablet's setup, else its address's (?locale=), else the browser's.
+  showStaffTexts(setup.locale || page.locale || navigator.language);
   if (pinSet && !isSetUp(setup)) showPinForm();
   else if (unlocked && isSetUp(setup)) showSetupForm(setup);
   else start(setup);
