@@ -314,6 +314,15 @@ async fn kiosk_serves_three_respondents_each_with_a_fresh_survey() -> Result<()>
             !w.exists(".kept-loyalty").await?,
             "a kiosk shows no loyalty card"
         );
+        if i == 0 {
+            // The follow-up opening below a score does not move the scale
+            // under the finger (a second tap had landed in the text field).
+            let scale_top = "document.querySelector('.kept-host').shadowRoot.querySelector('.kept-scale').getBoundingClientRect().top";
+            let before = w.eval(scale_top).await?;
+            w.click(&format!(r#"[data-score="{score}"]"#)).await?;
+            w.wait_for(r#"textarea[name="reason"]"#).await?;
+            assert_eq!(w.eval(scale_top).await?, before);
+        }
 
         answer_nps(&w, score, &format!("respondent {i}")).await?;
         w.wait_for(".kept-thanks").await?;
