@@ -218,7 +218,10 @@ async fn the_setup_is_only_ever_open_to_the_staff() -> Result<()> {
     w.type_in_page("#pin", PIN).await?;
     w.click_in_page("[data-testid=kiosk-pin-submit]").await?;
     w.wait_for_in_page("#store").await?;
-    assert_eq!(w.eval("document.getElementById('locale').value").await?, "uk");
+    assert_eq!(
+        w.eval("document.getElementById('locale').value").await?,
+        "uk"
+    );
     // No way back from a first setup: there is no kiosk yet.
     assert_eq!(
         w.eval("document.getElementById('setup-back').checkVisibility()")

@@ -288,7 +288,82 @@ on_both_engines!(
     a_shop_can_take_only_verified_answers_and_make_a_new_secret,
     the_plan_tells_what_only_the_server_knows_only_of_signed_references,
     a_signature_that_does_not_match_is_a_warning_in_the_plan,
+    an_answer_naming_a_customer_unsigned_is_marked_unverified_for_the_owner,
 );
+
+/// Anyone with the public key may send an answer naming any customer: stored
+/// unverified, it says so wherever the owner meets it (the inbox and the
+/// answers, in the API, the CSV and the dashboard, the customer's page), so
+/// that a claim is not taken for the customer's word.
+async fn an_answer_naming_a_customer_unsigned_is_marked_unverified_for_the_owner(app: TestApp) {
+    let claimed = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 0)
+        .customer("claimed-carol")
+        .build();
+    let signed = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 1)
+        .customer("signed-sam")
+        .customer_sig(&sig(Signed::Customer, "signed-sam"))
+        .order("o-sam")
+        .order_sig(&sig(Signed::Order, "o-sam"))
+        .build();
+    let anonymous = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 2).build();
+    let receipt = app
+        .send_answers(&[claimed.clone(), signed.clone(), anonymous.clone()])
+        .await;
+    assert_eq!(receipt.stored.len(), 3);
+    let inbox: kept_shared::Page<kept_shared::AnswerItem> = app.owner_get("inbox").await;
+    let verified = |id| inbox.items.iter().find(|a| a.id == id).unwrap().verified;
+    assert_eq!(
+        (
+            verified(claimed.id),
+            verified(signed.id),
+            verified(anonymous.id)
+        ),
+        (false, true, false)
+    );
+    let csv = app.owner_reply("answers.csv").await;
+    let csv = String::from_utf8_lossy(&csv.body).to_string();
+    assert!(
+        csv.lines().next().unwrap().contains(",order_ref,verified,"),
+        "{csv}"
+    );
+    let row = |id: uuid::Uuid| {
+        csv.lines()
+            .find(|l| l.ends_with(&id.to_string()))
+            .unwrap()
+            .to_string()
+    };
+    assert!(row(claimed.id).contains(",claimed-carol,,false,"), "{csv}");
+    assert!(row(signed.id).contains(",signed-sam,o-sam,true,"), "{csv}");
+
+    let (cookie, _) = common::sign_in(&app).await;
+    let html = |path: &str| {
+        let (app, cookie, path) = (&app, cookie.clone(), path.to_string());
+        async move {
+            let page = app.get_with(&path, &[("cookie", &cookie)]).await;
+            assert_eq!(page.status, StatusCode::OK, "{path}");
+            String::from_utf8_lossy(&page.body).to_string()
+        }
+    };
+    for path in ["/dashboard/responses", "/dashboard/inbox"] {
+        let page = html(path).await;
+        // Only the claimed customer's answer is marked (the anonymous one
+        // names nobody).
+        assert_eq!(
+            page.matches(r#"data-testid="unverified""#).count(),
+            1,
+            "{path}"
+        );
+        let marked = page.split(r#"data-testid="unverified""#).next().unwrap();
+        assert!(
+            marked.rfind("claimed-carol") > marked.rfind("signed-sam"),
+            "{path}: the mark is not beside claimed-carol"
+        );
+    }
+    let page = html("/dashboard/customers/claimed-carol").await;
+    assert_eq!(page.matches(r#"data-testid="unverified""#).count(), 1);
+    let page = html("/dashboard/customers/signed-sam").await;
+    assert_eq!(page.matches(r#"data-testid="unverified""#).count(), 0);
+}
 
 /// A signature given that is not the shop's (another widget secret, another
 /// reference, a template left unfilled) is a mistake of the shop's page: its

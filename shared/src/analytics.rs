@@ -177,6 +177,11 @@ pub struct AnswerItem {
     pub customer_ref: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_ref: Option<String>,
+    /// Whether the shop's page signed the customer or order reference. An
+    /// answer that names a customer unsigned may have been sent by anyone
+    /// with the shop's public key: its customer is a claim.
+    #[serde(default)]
+    pub verified: bool,
     pub answered_at: DateTime<Utc>,
     pub value: AnswerValue,
     /// The owner's follow-up (detractors and churn answers).

@@ -210,6 +210,9 @@ pub struct Texts {
     pub max_score: &'static str,
     pub channel: &'static str,
     pub web: &'static str,
+    /// An answer naming a customer or order its page did not sign.
+    pub unverified: &'static str,
+    pub unverified_hint: &'static str,
     pub kiosk: &'static str,
     pub when: &'static str,
     pub answer: &'static str,
@@ -489,6 +492,9 @@ const EN: Texts = Texts {
     max_score: "Highest score",
     channel: "Channel",
     web: "Website",
+    unverified: "unverified",
+    unverified_hint: "The shop's page did not sign this answer's order (and its customer): anyone with the \
+        shop's public key could have sent it in their name, or more than once.",
     kiosk: "Kiosk",
     when: "When",
     answer: "Answer",
@@ -755,6 +761,9 @@ const RU: Texts = Texts {
     max_score: "Наибольшая оценка",
     channel: "Канал",
     web: "Сайт",
+    unverified: "не подтверждён",
+    unverified_hint: "Страница магазина не подписала заказ этого ответа (и его клиента): такой ответ от их \
+        имени, и не один раз, мог отправить любой, у кого есть публичный ключ магазина.",
     kiosk: "Киоск",
     when: "Когда",
     answer: "Ответ",
@@ -1021,6 +1030,9 @@ const UK: Texts = Texts {
     max_score: "Найвища оцінка",
     channel: "Канал",
     web: "Сайт",
+    unverified: "не підтверджено",
+    unverified_hint: "Сторінка магазину не підписала замовлення цієї відповіді (і її клієнта): таку відповідь \
+        від їхнього імені, і не один раз, міг надіслати будь-хто, хто має публічний ключ магазину.",
     kiosk: "Кіоск",
     when: "Коли",
     answer: "Відповідь",

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::form::{Filters, NotUsed};
 use super::format;
 use super::i18n::Texts;
-use super::layout::{Section, aria_invalid, enc, errors, pagination, shell};
+use super::layout::{Section, aria_invalid, enc, errors, pagination, shell, unverified_mark};
 use super::responses::value;
 use super::session::Session;
 use super::{expired, form_allowed};
@@ -133,6 +133,7 @@ async fn render(
                             p {
                                 (format::date_time(lang, a.answered_at, session.shop.time_zone)) " · "
                                 @if let Some(c) = &a.customer_ref { a href={"/dashboard/customers/" (enc(c))} { (c) } } @else { "—" }
+                                (unverified_mark(t, a))
                             }
                             p { (value(lang, &a.value, &surveys)) }
                             @if let Some(r) = mine { (errors(lang, &r.errors, field_id, field_label)) }

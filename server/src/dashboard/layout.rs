@@ -270,6 +270,18 @@ pub fn enc(s: &str) -> String {
         .collect()
 }
 
+/// The mark of an answer that names a customer or an order and is not
+/// verified (its page did not sign its order, and its customer where named):
+/// anyone with the shop's public key could have sent it in their name, so the
+/// owner is told before acting on it (nothing for an anonymous one).
+pub fn unverified_mark(t: &Texts, a: &kept_shared::AnswerItem) -> Markup {
+    html! {
+        @if !a.verified && (a.customer_ref.is_some() || a.order_ref.is_some()) {
+            " " span class="tag" title=(t.unverified_hint) data-testid="unverified" { (t.unverified) }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

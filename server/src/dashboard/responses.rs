@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::form::{Filters, NotUsed};
 use super::format;
 use super::i18n::Lang;
-use super::layout::{Section, enc, pagination, shell};
+use super::layout::{Section, enc, pagination, shell, unverified_mark};
 use super::session::Session;
 use crate::db::{AnswerQuery, Db};
 use crate::http::Failure;
@@ -145,9 +145,12 @@ pub fn answers_table(
                             td { (format::date_time(lang, a.answered_at, session.shop.time_zone)) }
                             td { (format::survey_name(lang, &a.survey, surveys)) }
                             td { (value(lang, &a.value, surveys)) }
-                            td { (if a.channel == Channel::Kiosk { t.kiosk } else { t.web }) @if let Some(s) = &a.store { " · " (s) } }
+                            td {
+                                (if a.channel == Channel::Kiosk { t.kiosk } else { t.web }) @if let Some(s) = &a.store { " · " (s) }
+                                @if !with_customer { (unverified_mark(t, a)) }
+                            }
                             @if with_customer {
-                                td { @if let Some(c) = &a.customer_ref { a href={"/dashboard/customers/" (enc(c))} { (c) } } @else { "—" } }
+                                td { @if let Some(c) = &a.customer_ref { a href={"/dashboard/customers/" (enc(c))} { (c) } } @else { "—" } (unverified_mark(t, a)) }
                             }
                         }
                     }

@@ -83,7 +83,7 @@ pub fn customer_row(c: &CustomerSummary) -> Vec<String> {
     ]
 }
 
-pub const ANSWER_HEADER: [&str; 13] = [
+pub const ANSWER_HEADER: [&str; 14] = [
     "answered_at",
     "survey",
     "kind",
@@ -94,6 +94,7 @@ pub const ANSWER_HEADER: [&str; 13] = [
     "store",
     "customer_ref",
     "order_ref",
+    "verified",
     "follow_up",
     "note",
     "id",
@@ -118,6 +119,7 @@ pub fn answer_row(a: &AnswerItem) -> Vec<String> {
         cell(a.store.as_deref().unwrap_or("")),
         cell(a.customer_ref.as_deref().unwrap_or("")),
         cell(a.order_ref.as_deref().unwrap_or("")),
+        a.verified.to_string(),
         a.follow_up
             .as_ref()
             .map(|f| f.status.as_str().to_string())

@@ -22,6 +22,7 @@ pub fn answer_item(a: StoredAnswer) -> AnswerItem {
         store: r.store,
         customer_ref: r.answer.customer_ref,
         order_ref: r.answer.order_ref,
+        verified: r.verified,
         answered_at: r.answer.answered_at,
         value: r.answer.value,
         follow_up: a.follow_up.or_else(|| {
