@@ -14,7 +14,8 @@
 //! HMAC-SHA256 of "<t>.<body>" under the endpoint's secret>`; the receiver
 //! recomputes it and refuses old timestamps.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -58,8 +59,12 @@ impl Default for DeliveryTiming {
     }
 }
 
-/// Deliveries one look takes.
-const BATCH: u32 = 20;
+/// Deliveries in flight at once, of every shop: what one look may take at most.
+const IN_FLIGHT: usize = 64;
+/// Deliveries of one endpoint in flight at once: a shop's endpoints (at most
+/// `MAX_WEBHOOKS`) take a share of [`IN_FLIGHT`], not all of it, and a slow or
+/// flooded receiver holds up only its own deliveries.
+const PER_ENDPOINT: u32 = 4;
 
 /// What kind of event an answer is, if any: a detractor (NPS 0–6), a low CSAT
 /// (1–2), any churn answer.
@@ -136,23 +141,80 @@ pub async fn deliver_forever(db: Db, timing: DeliveryTiming, receivers: Receiver
     let lease = timing.request_timeout * 2;
     let mut tick = tokio::time::interval(timing.poll);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The attempts under way, each a task of this one (they end with it), and
+    // how many each endpoint has. Each look takes what is due into the free
+    // places at once, without waiting for the attempts before: an outside test
+    // flooded one shop's endpoints with slow receivers, and as each look
+    // waited for its slowest, another shop's event waited past 200 s.
+    let mut running = tokio::task::JoinSet::new();
+    let per_endpoint = Arc::new(std::sync::Mutex::new(HashMap::<String, u32>::new()));
     loop {
         tick.tick().await;
+        while running.try_join_next().is_some() {}
+        let free = IN_FLIGHT - running.len();
+        if free == 0 {
+            continue;
+        }
+        let busy: Vec<String> = lock(&per_endpoint)
+            .iter()
+            .filter(|(_, n)| **n >= PER_ENDPOINT)
+            .map(|(id, _)| id.clone())
+            .collect();
         let now = Utc::now();
-        let due = match db.take_due_deliveries(now, now + lease, BATCH).await {
+        let due = match db
+            .take_due_deliveries(now, now + lease, free as u32, PER_ENDPOINT, busy)
+            .await
+        {
             Ok(due) => due,
             Err(e) => {
                 tracing::warn!("looking for webhook deliveries failed: {e}");
                 continue;
             }
         };
-        // All at once: each attempt ends within the request timeout, well
-        // inside the lease, and one slow receiver holds up no other.
-        futures_util::future::join_all(
-            due.into_iter()
-                .map(|delivery| attempt(&db, &http, &timing, receivers, delivery)),
-        )
-        .await;
+        for delivery in due {
+            let place = InFlight::take(&per_endpoint, &delivery.webhook_id);
+            let (db, http, timing) = (db.clone(), http.clone(), timing.clone());
+            // Each attempt ends within the request timeout, well inside the lease.
+            running.spawn(async move {
+                attempt(&db, &http, &timing, receivers, delivery).await;
+                drop(place);
+            });
+        }
+    }
+}
+
+fn lock(counts: &Mutex<HashMap<String, u32>>) -> std::sync::MutexGuard<'_, HashMap<String, u32>> {
+    counts
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// An attempt's place among its endpoint's: given back when the attempt ends,
+/// however it ends (a panic, the server stopping).
+struct InFlight {
+    counts: Arc<Mutex<HashMap<String, u32>>>,
+    endpoint: String,
+}
+
+impl InFlight {
+    fn take(counts: &Arc<Mutex<HashMap<String, u32>>>, endpoint: &str) -> InFlight {
+        *lock(counts).entry(endpoint.to_string()).or_default() += 1;
+        InFlight {
+            counts: counts.clone(),
+            endpoint: endpoint.to_string(),
+        }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut counts = lock(&self.counts);
+        if let Some(n) = counts.get_mut(&self.endpoint) {
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(&self.endpoint);
+            }
+        }
     }
 }
 

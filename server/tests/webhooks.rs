@@ -503,7 +503,65 @@ async fn a_delivery_that_keeps_failing_is_given_up_in_time(app: TestApp) {
     );
 }
 
+/// A receiver that never answers, counting the requests it holds.
+async fn silent_receiver() -> (String, Arc<Mutex<usize>>, tokio::task::JoinHandle<()>) {
+    let held: Arc<Mutex<usize>> = Arc::default();
+    let app = Router::new()
+        .route(
+            "/hook",
+            post(|State(held): State<Arc<Mutex<usize>>>| async move {
+                *held.lock().unwrap() += 1;
+                std::future::pending::<StatusCode>().await
+            }),
+        )
+        .with_state(held.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    (url, held, task)
+}
+
+/// A backlog at a receiver that never answers holds up no other endpoint's
+/// delivery, and has at most four attempts in flight: an outside test flooded
+/// one shop's endpoints and another shop's event waited past 200 s, as each
+/// look for due deliveries took the oldest twenty and waited for the slowest.
+async fn a_flooded_silent_endpoint_holds_up_no_other(app: TestApp) {
+    let (silent_url, held, silent_task) = silent_receiver().await;
+    let silent = register(&app, &silent_url, vec![EventKind::Detractor]).await;
+    let flood: Vec<_> = (0..60)
+        .map(|_| AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 0).build())
+        .collect();
+    assert_eq!(app.send_answers(&flood).await.stored.len(), 60);
+    let other = receiver(0).await;
+    let hook = register(&app, &other.url, vec![EventKind::Detractor]).await;
+    app.send_answers(&[AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 1).build()])
+        .await;
+    let server = serve(&app).await;
+    wait_for("the other endpoint's delivery", async || {
+        log(&app, &hook.id)
+            .await
+            .first()
+            .is_some_and(|d| d.state == DeliveryState::Delivered)
+    })
+    .await;
+    // Delivered while the silent receiver still holds its first attempts
+    // (they end only at the 10 s request timeout), four of them at most.
+    let attempted: usize = log(&app, &silent.id)
+        .await
+        .iter()
+        .map(|d| d.attempts.len())
+        .sum();
+    assert_eq!(attempted, 0);
+    assert!(*held.lock().unwrap() <= 4, "{} held", held.lock().unwrap());
+    server.stop().await;
+    silent_task.abort();
+    other.task.abort();
+}
+
 on_both_engines!(
+    a_flooded_silent_endpoint_holds_up_no_other,
     a_delivery_that_keeps_failing_is_given_up_in_time,
     a_good_customer_entering_an_at_risk_segment_is_an_event_once,
     a_customer_erased_after_the_at_risk_look_is_not_brought_back,

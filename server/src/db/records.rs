@@ -352,6 +352,8 @@ pub struct NewEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueDelivery {
     pub id: String,
+    /// Its endpoint.
+    pub webhook_id: String,
     pub url: String,
     pub secret: String,
     pub event_id: String,

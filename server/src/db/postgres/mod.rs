@@ -294,8 +294,18 @@ impl Database for PgDatabase {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: u32,
+        per_endpoint: u32,
+        busy: Vec<String>,
     ) -> DbResult<Vec<DueDelivery>> {
-        webhooks::take_due(&self.client().await?, now, lease_until, limit).await
+        webhooks::take_due(
+            &self.client().await?,
+            now,
+            lease_until,
+            limit,
+            per_endpoint,
+            &busy,
+        )
+        .await
     }
 
     async fn record_delivery_attempt(

@@ -101,29 +101,47 @@ pub async fn take_due(
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
     limit: u32,
+    per_endpoint: u32,
+    busy: &[String],
 ) -> DbResult<Vec<DueDelivery>> {
+    // Locked as they are taken (another instance skips them); the turns
+    // counted among the rows not locked elsewhere.
     let rows = client
         .query(
-            "UPDATE webhook_deliveries d SET next_attempt_at = $2
+            "WITH due AS (
+                 SELECT id, webhook_id, next_attempt_at FROM webhook_deliveries
+                 WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $1
+                   AND webhook_id <> ALL($5)
+                 FOR UPDATE SKIP LOCKED),
+             turns AS (
+                 SELECT id, next_attempt_at, ROW_NUMBER() OVER (
+                     PARTITION BY webhook_id ORDER BY next_attempt_at, id) AS turn
+                 FROM due)
+             UPDATE webhook_deliveries d SET next_attempt_at = $2
              FROM webhooks w
              WHERE w.id = d.webhook_id AND d.id IN (
-                 SELECT id FROM webhook_deliveries
-                 WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $1
-                 ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-             RETURNING d.id, w.url, w.secret, d.event_id, d.payload, d.attempts, d.created_at",
-            &[&now, &lease_until, &i64::from(limit)],
+                 SELECT id FROM turns WHERE turn <= $4 ORDER BY turn, next_attempt_at LIMIT $3)
+             RETURNING d.id, d.webhook_id, w.url, w.secret, d.event_id, d.payload, d.attempts, d.created_at",
+            &[
+                &now,
+                &lease_until,
+                &i64::from(limit),
+                &i64::from(per_endpoint),
+                &busy,
+            ],
         )
         .await?;
     rows.iter()
         .map(|r| {
             Ok(DueDelivery {
                 id: r.try_get(0)?,
-                url: r.try_get(1)?,
-                secret: r.try_get(2)?,
-                event_id: r.try_get(3)?,
-                payload: r.try_get(4)?,
-                attempts: u32::try_from(r.try_get::<_, i32>(5)?).map_err(DbError::internal)?,
-                created_at: r.try_get(6)?,
+                webhook_id: r.try_get(1)?,
+                url: r.try_get(2)?,
+                secret: r.try_get(3)?,
+                event_id: r.try_get(4)?,
+                payload: r.try_get(5)?,
+                attempts: u32::try_from(r.try_get::<_, i32>(6)?).map_err(DbError::internal)?,
+                created_at: r.try_get(7)?,
             })
         })
         .collect()

@@ -348,9 +348,11 @@ impl Database for SqliteDatabase {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: u32,
+        per_endpoint: u32,
+        busy: Vec<String>,
     ) -> DbResult<Vec<DueDelivery>> {
         self.writer
-            .write(move |c| webhooks::take_due(c, now, lease_until, limit))
+            .write(move |c| webhooks::take_due(c, now, lease_until, limit, per_endpoint, &busy))
             .await
     }
 

@@ -86,25 +86,35 @@ pub fn take_due(
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
     limit: u32,
+    per_endpoint: u32,
+    busy: &[String],
 ) -> DbResult<Vec<DueDelivery>> {
     let mut st = c.prepare_cached(
         "UPDATE webhook_deliveries SET next_attempt_at = ?2
-         WHERE id IN (SELECT id FROM webhook_deliveries
-                      WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ?1
-                      ORDER BY next_attempt_at LIMIT ?3)
+         WHERE id IN (SELECT id FROM (
+                          SELECT id, next_attempt_at, ROW_NUMBER() OVER (
+                              PARTITION BY webhook_id ORDER BY next_attempt_at, id) AS turn
+                          FROM webhook_deliveries
+                          WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ?1
+                            AND webhook_id NOT IN (SELECT value FROM json_each(?5)))
+                      WHERE turn <= ?4 ORDER BY turn, next_attempt_at LIMIT ?3)
          RETURNING id, webhook_id, event_id, payload, attempts, created_at",
     )?;
+    let busy = serde_json::to_string(busy).map_err(DbError::internal)?;
     let taken = st
-        .query_map(params![millis(now), millis(lease_until), limit], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, u32>(4)?,
-                instant(r.get(5)?)?,
-            ))
-        })?
+        .query_map(
+            params![millis(now), millis(lease_until), limit, per_endpoint, busy],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, u32>(4)?,
+                    instant(r.get(5)?)?,
+                ))
+            },
+        )?
         .collect::<Result<Vec<_>, _>>()?;
     let mut endpoint = c.prepare_cached("SELECT url, secret FROM webhooks WHERE id = ?1")?;
     let mut due = Vec::with_capacity(taken.len());
@@ -117,6 +127,7 @@ pub fn take_due(
         };
         due.push(DueDelivery {
             id,
+            webhook_id: webhook,
             url,
             secret,
             event_id,
