@@ -173,7 +173,7 @@ pub async fn deliver_forever(db: Db, timing: DeliveryTiming, receivers: Receiver
         };
         for delivery in due {
             let place = InFlight::take(&per_endpoint, &delivery.webhook_id);
-            let (db, http, timing) = (db.clone(), http.clone(), timing.clone());
+            let (db, http) = (db.clone(), http.clone());
             // Each attempt ends within the request timeout, well inside the lease.
             running.spawn(async move {
                 attempt(&db, &http, &timing, receivers, delivery).await;
