@@ -110,11 +110,18 @@ impl RunningServer {
             .with_context(|| format!("listening on {listen}"))?;
         let addr = listener.local_addr()?;
         let (timing, receivers) = (config.webhook_timing, config.webhook_receivers);
+        let connections = serve::Connections::trusting(config.trusted_proxies.clone());
         let app = http::app_with(db.clone(), config);
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve::serve(listener, app, header_read, async move {
-            let _ = stopped.await;
-        }));
+        let task = tokio::spawn(serve::serve(
+            listener,
+            app,
+            header_read,
+            connections,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
         tracing::info!(%addr, engine = db.engine(), "kept-server listening");
         let sweeper = tokio::spawn(owner::privacy::sweep_expired_texts(db.clone()));
         let deliverer = tokio::spawn(webhooks::deliver_forever(db.clone(), timing, receivers));

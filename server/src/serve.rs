@@ -4,8 +4,10 @@
 //! a client that opens a connection and never sends, or never finishes, its first
 //! request's headers would otherwise hold it, and a task, forever.
 
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::pin::pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -23,6 +25,59 @@ use tower::ServiceExt;
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often an idle HTTP/2 connection is pinged, and how long a ping may go unanswered.
 const HTTP2_KEEP_ALIVE: Duration = Duration::from_secs(30);
+/// Most connections one client address may hold open at once: a browser opens
+/// six to a server, a busy office behind one address a few dozen. One client
+/// opening thousands (an outside test held 28 000) would otherwise take the
+/// server's file descriptors from everyone.
+pub const CONNECTIONS_PER_CLIENT: usize = 256;
+
+/// The open connections of each client address; the reverse proxies the
+/// server trusts (every client's connections come from them) are not counted.
+#[derive(Clone, Default)]
+pub struct Connections {
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    proxies: Arc<Vec<IpAddr>>,
+}
+
+impl Connections {
+    pub fn trusting(proxies: Vec<IpAddr>) -> Connections {
+        Connections {
+            proxies: Arc::new(proxies),
+            ..Connections::default()
+        }
+    }
+
+    /// A place for a new connection of `client`, or none when it holds its most.
+    fn admit(&self, client: IpAddr) -> Option<Admitted> {
+        if self.proxies.contains(&client) {
+            return Some(Admitted(None));
+        }
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let n = open.entry(client).or_default();
+        if *n >= CONNECTIONS_PER_CLIENT {
+            return None;
+        }
+        *n += 1;
+        Some(Admitted(Some((self.clone(), client))))
+    }
+}
+
+/// A connection's place, given back when it ends.
+struct Admitted(Option<(Connections, IpAddr)>);
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        if let Some((connections, client)) = &self.0 {
+            let mut open = connections.open.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(n) = open.get_mut(client) {
+                *n -= 1;
+                if *n == 0 {
+                    open.remove(client);
+                }
+            }
+        }
+    }
+}
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets the requests in
 /// flight finish (the caller bounds how long it waits for that).
@@ -30,6 +85,7 @@ pub async fn serve(
     listener: TcpListener,
     app: Router,
     header_read_timeout: Duration,
+    connections: Connections,
     shutdown: impl Future<Output = ()>,
 ) {
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -47,10 +103,16 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        // Closed at once: the client holds its most already.
+        let Some(admitted) = connections.admit(remote.ip()) else {
+            tracing::debug!(%remote, "refused: {CONNECTIONS_PER_CLIENT} connections open");
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
         let mut stop = stop_rx.clone();
         tokio::spawn(async move {
+            let _admitted = admitted;
             // The first request must arrive within the header timeout. hyper's
             // own timeout guards HTTP/1 headers once it reads them, but not the
             // step before, where the connection's first bytes are read to tell
@@ -118,9 +180,15 @@ mod tests {
             let addr = listener.local_addr().unwrap();
             let app = Router::new().route("/", axum::routing::get(|| async { "ok" }));
             let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-            let served = tokio::spawn(serve(listener, app, HEADER_READ_TIMEOUT, async {
-                let _ = stopped.await;
-            }));
+            let served = tokio::spawn(serve(
+                listener,
+                app,
+                HEADER_READ_TIMEOUT,
+                Connections::default(),
+                async {
+                    let _ = stopped.await;
+                },
+            ));
             let mut kept_alive = None;
             if idle_connection {
                 let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -139,5 +207,74 @@ mod tests {
                 .unwrap();
             drop(kept_alive);
         }
+    }
+
+    /// One client holds at most its share of connections: the next one is
+    /// closed at once, and a place comes back as one of its connections ends;
+    /// a trusted proxy (everyone's connections) is not counted.
+    #[tokio::test]
+    async fn one_client_holds_at_most_its_share_of_connections() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = Router::new().route("/", axum::routing::get(|| async { "ok" }));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let connections = Connections::default();
+        let served = tokio::spawn(serve(
+            listener,
+            app,
+            HEADER_READ_TIMEOUT,
+            connections.clone(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        let ask = async |c: &mut tokio::net::TcpStream| -> bool {
+            if c.write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
+                .await
+                .is_err()
+            {
+                return false;
+            }
+            let mut answer = [0u8; 12];
+            c.read_exact(&mut answer).await.is_ok() && &answer == b"HTTP/1.1 200"
+        };
+        let mut held = Vec::new();
+        for _ in 0..CONNECTIONS_PER_CLIENT {
+            let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+            assert!(ask(&mut c).await);
+            held.push(c);
+        }
+        let mut one_more = tokio::net::TcpStream::connect(addr).await.unwrap();
+        assert!(
+            !ask(&mut one_more).await,
+            "a connection past the share was served"
+        );
+        // One ends: its place is free again (once the server has seen it end).
+        drop(held.pop());
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+            if ask(&mut c).await {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the place never came back"
+            );
+            tokio::task::yield_now().await;
+        }
+        // A proxy the server trusts is not counted.
+        let proxy = Connections::trusting(vec!["127.0.0.1".parse().unwrap()]);
+        let places: Vec<_> = (0..CONNECTIONS_PER_CLIENT + 1)
+            .map(|_| proxy.admit("127.0.0.1".parse().unwrap()))
+            .collect();
+        assert!(places.iter().all(Option::is_some));
+        stop.send(()).unwrap();
+        drop(held);
+        drop(one_more);
+        tokio::time::timeout(Duration::from_secs(60), served)
+            .await
+            .expect("the loop ended")
+            .unwrap();
     }
 }
