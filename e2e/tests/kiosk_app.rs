@@ -296,6 +296,57 @@ async fn the_setup_is_only_ever_open_to_the_staff() -> Result<()> {
     Ok(())
 }
 
+/// A tablet the owner removes (lost, stolen, given away), or whose widget
+/// secret the owner replaced, asks for the PIN once nobody is answering, and
+/// the PIN sets it up again with its settings as they were.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_removed_tablet_asks_for_the_pin_again() -> Result<()> {
+    let env = Env::start().await?;
+    owner_prepares(&env).await?;
+    let w = env
+        .open(&format!(
+            "{}/kiosk/{}?heartbeat=1",
+            env.api_url(),
+            demo::PUBLIC_KEY
+        ))
+        .await?;
+    set_up(&w, 3, "en").await?;
+    w.wait_for(&survey_screen(NPS)).await?;
+    let device = loop {
+        let devices: Devices = env.owner_get("devices").await?;
+        if let [d] = &devices.devices[..] {
+            break d.id.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    env.owner_send(
+        reqwest::Method::DELETE,
+        &format!("devices/{device}"),
+        &serde_json::json!(null),
+    )
+    .await?;
+    w.wait_for_in_page("#pin").await?;
+    assert!(!w.exists(&survey_screen(NPS)).await?);
+    // The staff are told why.
+    w.wait_until(
+        "the reason to be said",
+        r#"document.getElementById('pin-error').textContent.startsWith("The shop's owner removed this tablet")"#,
+    )
+    .await?;
+    w.screenshot("14-kiosk-removed").await?;
+    w.type_in_page("#pin", PIN).await?;
+    w.click_in_page("[data-testid=kiosk-pin-submit]").await?;
+    w.wait_for_in_page("#store").await?;
+    assert_eq!(
+        w.eval("document.getElementById('store').value").await?,
+        "old-town"
+    );
+    w.click_in_page("[data-testid=kiosk-start]").await?;
+    w.wait_for(&survey_screen(NPS)).await?;
+    env.close().await;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_receipt_identifies_the_respondent_for_their_answer_only() -> Result<()> {
     let env = Env::start().await?;

@@ -38,19 +38,22 @@
       thanks: 'Seconds the thank-you screen stays', start: 'Start the kiosk', leave: 'Leave full screen',
       settings: 'Kiosk settings (staff)', pin: 'Kiosk PIN', unlock: 'Unlock', cancel: 'Cancel', back: 'Back to the kiosk',
       wrongPin: 'Wrong PIN. Try again: the shop owner sets it under Stores & kiosks in the dashboard.', wait: 'Too many wrong PINs: try again in {s} s.',
-      offline: 'The server cannot be reached: the first setup needs the network.' },
+      offline: 'The server cannot be reached: the first setup needs the network.',
+      removed: 'The shop\'s owner removed this tablet, or replaced the shop\'s keys: set it up again with the kiosk PIN.' },
     ru: { title: 'Настройка киоска', ownerPin: 'PIN-код киоска от владельца', next: 'Продолжить', store: 'Магазин',
       surveys: 'Какие опросы задавать', language: 'Язык', idle: 'Секунд без касания до следующего посетителя',
       thanks: 'Секунд показывать благодарность', start: 'Запустить киоск', leave: 'Выйти из полноэкранного режима',
       settings: 'Настройки киоска (для сотрудников)', pin: 'PIN-код киоска', unlock: 'Открыть', cancel: 'Отмена', back: 'Вернуться к киоску',
       wrongPin: 'Неверный PIN-код. Попробуйте ещё раз: его задаёт владелец магазина в панели, в разделе «Магазины и киоски».', wait: 'Слишком много неверных PIN-кодов: попробуйте через {s} с.',
-      offline: 'Сервер недоступен: для первой настройки нужна сеть.' },
+      offline: 'Сервер недоступен: для первой настройки нужна сеть.',
+      removed: 'Владелец магазина удалил этот планшет или заменил ключи магазина: настройте его заново с PIN-кодом киоска.' },
     uk: { title: 'Налаштування кіоску', ownerPin: 'PIN-код кіоску від власника', next: 'Продовжити', store: 'Магазин',
       surveys: 'Які опитування ставити', language: 'Мова', idle: 'Секунд без дотику до наступного відвідувача',
       thanks: 'Секунд показувати подяку', start: 'Запустити кіоск', leave: 'Вийти з повноекранного режиму',
       settings: 'Налаштування кіоску (для працівників)', pin: 'PIN-код кіоску', unlock: 'Відкрити', cancel: 'Скасувати', back: 'Повернутися до кіоску',
       wrongPin: 'Неправильний PIN-код. Спробуйте ще раз: його задає власник магазину в панелі, у розділі «Магазини та кіоски».', wait: 'Забагато неправильних PIN-кодів: спробуйте за {s} с.',
-      offline: 'Сервер недоступний: для першого налаштування потрібна мережа.' },
+      offline: 'Сервер недоступний: для першого налаштування потрібна мережа.',
+      removed: 'Власник магазину видалив цей планшет або замінив ключі магазину: налаштуйте його знову з PIN-кодом кіоску.' },
   };
   var staff = STAFF_TEXTS.en;
   // Which of the kiosk's languages `locale` is (English for any other).
@@ -114,6 +117,8 @@
   function showPinForm() {
     draft = null;
     $('pin').value = '';
+    // Why a tablet that was set up asks again.
+    $('pin-error').textContent = load().removed ? staff.removed : '';
     $('setup').hidden = false;
     $('pin-form').hidden = false;
     $('setup-form').hidden = true;
@@ -198,6 +203,7 @@
     event.preventDefault();
     var setup = draft;
     draft = null;
+    delete setup.removed;
     setup.store = $('store').value || null;
     setup.surveys = [].filter.call(document.querySelectorAll('#surveys-list input'), function (b) { return b.checked; })
       .map(function (b) { return b.value; });
@@ -378,6 +384,11 @@
     return n;
   }
 
+  // The server no longer knows this tablet (the owner removed it, or made a
+  // new widget secret): it is set up again with the PIN, once nobody is
+  // answering (the idle time without a touch).
+  var removed = false;
+
   function heartbeat(setup) {
     var synced = null;
     try { synced = +localStorage.getItem(queuePrefix + 'synced') || null; } catch (e) {}
@@ -388,6 +399,8 @@
         sig: setup.device_sig, version: version, store: setup.store || null,
         pending: pending(), last_sync_ms: synced,
       }),
+    }).then(function (response) {
+      if (response.status == 401) removed = true;
     }).catch(function () {});
   }
 
@@ -428,6 +441,14 @@
       });
       setInterval(function () {
         if (Date.now() - lastTouch <= idleSeconds * 1e3) return;
+        if (removed) {
+          var setup = load();
+          delete setup.device_sig;
+          setup.removed = true;
+          save(setup);
+          location.reload();
+          return;
+        }
         if (!$('scan').hidden || !$('unlock').hidden) {
           closeScan();
           closeUnlock();

@@ -285,6 +285,64 @@ async fn guessing_the_pin_is_cut_short(app: TestApp) {
     assert!(right.header("retry-after").is_some());
 }
 
+/// The owner removes a tablet (lost, stolen, given away): it leaves the list,
+/// its reports are refused (the kiosk app then asks for the PIN), and the PIN
+/// sets it up again; the owner's dashboard does the same.
+async fn a_removed_tablet_is_refused_until_set_up_again(app: TestApp) {
+    set_pin(&app, Some(PIN)).await;
+    let setup: KioskSetup = set_up(&app, PIN, "tablet-9").await.json();
+    let body = report(&setup.device_sig, None, 0, None);
+    let send = || app.post_json("/api/v1/widget/pk_demo/devices/tablet-9", None, &body);
+    assert_eq!(send().await.status, StatusCode::NO_CONTENT);
+    let listed = async || -> Vec<String> {
+        let devices: Devices = app.owner_reply("devices").await.json();
+        devices.devices.into_iter().map(|d| d.id).collect()
+    };
+    assert_eq!(listed().await, ["tablet-9"]);
+    let bearer = format!("Bearer {}", demo::OWNER_TOKEN);
+    let remove = async |device: &str| {
+        app.raw(
+            Method::DELETE,
+            &format!("/api/v1/shops/demo/devices/{device}"),
+            &[(header::AUTHORIZATION.as_str(), &bearer)],
+            axum::body::Body::empty(),
+        )
+        .await
+    };
+    assert_eq!(remove("tablet-9").await.status, StatusCode::NO_CONTENT);
+    assert_eq!(remove("no-such-tablet").await.status, StatusCode::NOT_FOUND);
+    assert!(listed().await.is_empty());
+    let refused = send().await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        refused.error().message.contains("removed this tablet"),
+        "{:?}",
+        refused.error()
+    );
+    // Set up again with the PIN: back.
+    let again: KioskSetup = set_up(&app, PIN, "tablet-9").await.json();
+    assert_eq!(again.device_sig, setup.device_sig);
+    assert_eq!(send().await.status, StatusCode::NO_CONTENT);
+    assert_eq!(listed().await, ["tablet-9"]);
+    let audit = app.owner_reply("audit").await;
+    assert!(String::from_utf8_lossy(&audit.body).contains("tablet removed"));
+
+    // From the dashboard: the list's button, and the page says what follows.
+    let (cookie, csrf) = common::sign_in(&app).await;
+    let page = common::dashboard_post(
+        &app,
+        &cookie,
+        "/dashboard/kiosks/tablets/tablet-9/remove",
+        format!("csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = String::from_utf8_lossy(&page.body).to_string();
+    assert!(html.contains(r#"data-testid="tablet-removed""#), "{html}");
+    assert!(!html.contains(r#"data-testid="tablet""#), "{html}");
+    assert_eq!(send().await.status, StatusCode::UNAUTHORIZED);
+}
+
 async fn tablets_report_and_the_owner_sees_which_need_looking_at(app: TestApp) {
     set_pin(&app, Some(PIN)).await;
     let one: KioskSetup = set_up(&app, PIN, "tablet-1").await.json();
@@ -518,5 +576,6 @@ on_both_engines!(
     a_tablet_is_set_up_only_with_the_pin,
     guessing_the_pin_is_cut_short,
     tablets_report_and_the_owner_sees_which_need_looking_at,
+    a_removed_tablet_is_refused_until_set_up_again,
     kiosk_answers_carry_their_store_into_the_report,
 );

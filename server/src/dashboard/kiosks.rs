@@ -2,7 +2,7 @@
 //! kiosk PIN, and every tablet with its store, when it was last seen, what waits
 //! in its queue, and a warning when it has not synced.
 
-use axum::extract::{Form, State};
+use axum::extract::{Form, Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use kept_shared::FieldError;
@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::format;
 use super::i18n::{Texts, fill};
-use super::layout::{Section, aria_invalid, errors, shell};
+use super::layout::{Section, aria_invalid, enc, errors, shell};
 use super::session::Session;
 use super::surveys::dashboard_actor;
 use super::{expired, form_allowed, refused};
@@ -72,6 +72,7 @@ async fn render(
                 thead { tr {
                     th scope="col" { "ID" } th scope="col" { (t.tablet_store) } th scope="col" { (t.tablet_last_seen) }
                     th scope="col" { (t.tablet_synced) } th scope="col" class="num" { (t.tablet_pending) } th scope="col" { (t.tablet_version) }
+                    th scope="col" { span class="sr-only" { (t.remove_tablet) } }
                 } }
                 tbody { @for d in &devices.devices { tr data-testid="tablet" data-stale=(d.stale) {
                     td { code { (d.id.chars().take(8).collect::<String>()) } }
@@ -83,8 +84,15 @@ async fn render(
                     }
                     td class="num" { (format::whole(u64::from(d.pending))) }
                     td { code { (d.version) } }
+                    td {
+                        form method="post" action={"/dashboard/kiosks/tablets/" (enc(&d.id)) "/remove"} class="actions" {
+                            input type="hidden" name="csrf" value=(session.csrf);
+                            button type="submit" class="danger" aria-label={(t.remove_tablet) ": " (d.id)} { (t.remove_tablet) }
+                        }
+                    }
                 } } }
             } }
+            p class="intro" { (t.remove_tablet_hint) }
         }
 
         h2 { (t.stores) }
@@ -177,6 +185,36 @@ pub struct PinForm {
     /// The "Remove the PIN" button.
     #[serde(default)]
     remove: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// A tablet removed (`owner::kiosks::remove_device`): nothing is lost, and
+/// the PIN sets it up again, so the page says so instead of asking first.
+pub async fn remove_tablet(
+    State(db): State<Db>,
+    session: Session,
+    headers: HeaderMap,
+    Path(device): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, Failure> {
+    if !form_allowed(&session, &headers, &f.csrf) {
+        return Ok(expired(&session));
+    }
+    kiosks::remove_device(
+        db.as_ref(),
+        &session.shop,
+        &device,
+        &dashboard_actor(&session),
+    )
+    .await?;
+    let t = session.lang.texts();
+    let notice =
+        html! { p role="status" class="card" data-testid="tablet-removed" { (t.tablet_removed) } };
+    render(&db, &session, &[], None, Some(notice)).await
 }
 
 pub async fn set_pin(

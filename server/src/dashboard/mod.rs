@@ -88,6 +88,10 @@ pub fn router() -> Router<Db> {
             "/dashboard/kiosks/pin",
             back_to("/dashboard/kiosks").post(kiosks::set_pin),
         )
+        .route(
+            "/dashboard/kiosks/tablets/{device}/remove",
+            back_to("/dashboard/kiosks").post(kiosks::remove_tablet),
+        )
         .route("/dashboard/inbox", get(inbox::page))
         .route(
             "/dashboard/inbox/{answer_id}",

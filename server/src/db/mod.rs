@@ -349,10 +349,15 @@ pub trait Database: Send + Sync + 'static {
     /// Sets the hash of the shop's kiosk PIN (`None` removes it).
     async fn set_kiosk_pin(&self, shop_id: &str, hash: Option<Vec<u8>>) -> DbResult<()>;
     async fn kiosk_pin(&self, shop_id: &str) -> DbResult<Option<Vec<u8>>>;
-    /// Records a tablet's report; its `synced_at` never goes back.
-    async fn record_device(&self, shop_id: &str, device: DeviceRecord) -> DbResult<()>;
-    /// The shop's tablets, by id.
+    /// Records a tablet's report; its `synced_at` never goes back. Whether it
+    /// was recorded: a tablet the owner removed is not, until it is set up again.
+    async fn record_device(&self, shop_id: &str, device: DeviceRecord) -> DbResult<bool>;
+    /// The shop's tablets, by id (not the ones removed).
     async fn devices(&self, shop_id: &str) -> DbResult<Vec<DeviceRecord>>;
+    /// Removes a tablet (`removed`), or takes it back once it is set up again
+    /// with the PIN. Removing one the shop has no record of is
+    /// [`DbError::NotFound`]; taking back one never removed changes nothing.
+    async fn set_device_removed(&self, shop_id: &str, device: &str, removed: bool) -> DbResult<()>;
 
     // --- reports ---
 

@@ -55,6 +55,8 @@ pub async fn setup(
     if validate_pin(&req.pin).is_err() || !pin_matches(&shop.id, &req.pin, &stored) {
         return Err(wrong("wrong PIN"));
     }
+    // Set up again with the PIN: a tablet the owner removed is taken back.
+    db.set_device_removed(&shop.id, &req.device, false).await?;
     let stores = db.stores(&shop.id).await?;
     let surveys = db
         .surveys(&shop.id, true)
@@ -113,18 +115,24 @@ pub async fn report(
         .map(|t| t.min(now));
     // With nothing waiting, the queue is sent as of this report.
     let synced_at = if r.pending == 0 { Some(now) } else { last_sync };
-    db.record_device(
-        &shop.id,
-        DeviceRecord {
-            id: device,
-            store: r.store,
-            version: r.version,
-            pending: r.pending,
-            synced_at,
-            last_seen_at: now,
-        },
-    )
-    .await?;
+    let recorded = db
+        .record_device(
+            &shop.id,
+            DeviceRecord {
+                id: device,
+                store: r.store,
+                version: r.version,
+                pending: r.pending,
+                synced_at,
+                last_seen_at: now,
+            },
+        )
+        .await?;
+    if !recorded {
+        return Err(wrong(
+            "the shop's owner removed this tablet: set it up again with the kiosk PIN",
+        ));
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -76,6 +76,21 @@ pub async fn set_pin(
     Ok(())
 }
 
+/// Removes a tablet (a lost or stolen one, one given to another store): its
+/// reports are refused, and the kiosk app, told so, asks for the PIN before
+/// it takes the next respondent. Setting it up again with the PIN takes it back.
+/// The answers it queued are still taken (nothing is lost; they were the
+/// shop's customers').
+pub async fn remove_device(
+    db: &dyn Database,
+    shop: &Shop,
+    device: &str,
+    actor: &Actor,
+) -> Result<(), DbError> {
+    db.set_device_removed(&shop.id, device, true).await?;
+    audit(db, &shop.id, actor, "tablet removed", device.to_string()).await
+}
+
 /// The hours after which a tablet that has not synced is flagged: the owner's
 /// choice within bounds, else the default.
 pub fn stale_hours(asked: Option<u32>) -> Result<u32, String> {

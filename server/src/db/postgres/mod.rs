@@ -264,7 +264,11 @@ impl Database for PgDatabase {
         stores::kiosk_pin(&self.client().await?, shop_id).await
     }
 
-    async fn record_device(&self, shop_id: &str, device: DeviceRecord) -> DbResult<()> {
+    async fn set_device_removed(&self, shop_id: &str, device: &str, removed: bool) -> DbResult<()> {
+        stores::set_device_removed(&self.client().await?, shop_id, device, removed).await
+    }
+
+    async fn record_device(&self, shop_id: &str, device: DeviceRecord) -> DbResult<bool> {
         stores::record_device(&self.client().await?, shop_id, &device).await
     }
 

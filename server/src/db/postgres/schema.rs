@@ -19,7 +19,13 @@ const MIGRATIONS: &[&str] = &[
     V4_TEXT_RETENTION,
     V5_WEBHOOKS,
     V6_STORES_AND_KIOSKS,
+    V7_DEVICES_REMOVED,
 ];
+
+/// A tablet the owner removed: its reports are refused until it is set up again.
+const V7_DEVICES_REMOVED: &str = r#"
+ALTER TABLE devices ADD COLUMN removed BOOLEAN NOT NULL DEFAULT FALSE;
+"#;
 
 /// Survey targeting: the shop's cooldown between any two surveys, and the
 /// lookup of what was answered for an order (the display plan's "answered").

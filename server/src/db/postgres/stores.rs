@@ -66,16 +66,17 @@ pub async fn kiosk_pin(client: &Client, shop_id: &str) -> DbResult<Option<Vec<u8
     })
 }
 
-pub async fn record_device(client: &Client, shop_id: &str, d: &DeviceRecord) -> DbResult<()> {
+pub async fn record_device(client: &Client, shop_id: &str, d: &DeviceRecord) -> DbResult<bool> {
     // GREATEST ignores NULLs: the later of the two sync times, or the one known.
-    client
+    let changed = client
         .execute(
             "INSERT INTO devices (shop_id, id, store_id, version, pending, synced_at, last_seen_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (shop_id, id) DO UPDATE SET
                  store_id = excluded.store_id, version = excluded.version,
                  pending = excluded.pending, last_seen_at = excluded.last_seen_at,
-                 synced_at = GREATEST(devices.synced_at, excluded.synced_at)",
+                 synced_at = GREATEST(devices.synced_at, excluded.synced_at)
+             WHERE NOT devices.removed",
             &[
                 &shop_id,
                 &d.id,
@@ -87,6 +88,26 @@ pub async fn record_device(client: &Client, shop_id: &str, d: &DeviceRecord) -> 
             ],
         )
         .await?;
+    Ok(changed == 1)
+}
+
+pub async fn set_device_removed(
+    client: &Client,
+    shop_id: &str,
+    device: &str,
+    removed: bool,
+) -> DbResult<()> {
+    let changed = client
+        .execute(
+            "UPDATE devices SET removed = $3 WHERE shop_id = $1 AND id = $2",
+            &[&shop_id, &device, &removed],
+        )
+        .await?;
+    if changed == 0 && removed {
+        return Err(DbError::NotFound(format!(
+            "the shop has no tablet {device:?}"
+        )));
+    }
     Ok(())
 }
 
@@ -94,7 +115,7 @@ pub async fn devices(client: &Client, shop_id: &str) -> DbResult<Vec<DeviceRecor
     let rows = client
         .query(
             "SELECT id, store_id, version, pending, synced_at, last_seen_at
-             FROM devices WHERE shop_id = $1 ORDER BY id",
+             FROM devices WHERE shop_id = $1 AND NOT removed ORDER BY id",
             &[&shop_id],
         )
         .await?;

@@ -307,7 +307,14 @@ impl Database for SqliteDatabase {
         self.read(move |c| stores::kiosk_pin(c, &id)).await
     }
 
-    async fn record_device(&self, shop_id: &str, device: DeviceRecord) -> DbResult<()> {
+    async fn set_device_removed(&self, shop_id: &str, device: &str, removed: bool) -> DbResult<()> {
+        let (id, device) = (shop_id.to_string(), device.to_string());
+        self.writer
+            .write(move |c| stores::set_device_removed(c, &id, &device, removed))
+            .await
+    }
+
+    async fn record_device(&self, shop_id: &str, device: DeviceRecord) -> DbResult<bool> {
         let id = shop_id.to_string();
         self.writer
             .write(move |c| stores::record_device(c, &id, &device))

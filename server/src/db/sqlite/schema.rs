@@ -24,8 +24,14 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(V5_TEXT_RETENTION),
         M::up(V6_WEBHOOKS),
         M::up(V7_STORES_AND_KIOSKS),
+        M::up(V8_DEVICES_REMOVED),
     ])
 });
+
+/// A tablet the owner removed: its reports are refused until it is set up again.
+const V8_DEVICES_REMOVED: &str = r#"
+ALTER TABLE devices ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
+"#;
 
 /// Survey targeting: the shop's cooldown between any two surveys, and the
 /// lookup of what was answered for an order (the display plan's "answered").

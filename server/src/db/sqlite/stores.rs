@@ -51,8 +51,8 @@ pub fn kiosk_pin(c: &Connection, shop_id: &str) -> DbResult<Option<Vec<u8>>> {
     .flatten())
 }
 
-pub fn record_device(c: &Connection, shop_id: &str, d: &DeviceRecord) -> DbResult<()> {
-    c.execute(
+pub fn record_device(c: &Connection, shop_id: &str, d: &DeviceRecord) -> DbResult<bool> {
+    let changed = c.execute(
         "INSERT INTO devices (shop_id, id, store_id, version, pending, synced_at, last_seen_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (shop_id, id) DO UPDATE SET
@@ -61,7 +61,8 @@ pub fn record_device(c: &Connection, shop_id: &str, d: &DeviceRecord) -> DbResul
              synced_at = CASE
                  WHEN devices.synced_at IS NULL THEN excluded.synced_at
                  WHEN excluded.synced_at IS NULL THEN devices.synced_at
-                 ELSE max(devices.synced_at, excluded.synced_at) END",
+                 ELSE max(devices.synced_at, excluded.synced_at) END
+             WHERE devices.removed = 0",
         params![
             shop_id,
             d.id,
@@ -72,13 +73,31 @@ pub fn record_device(c: &Connection, shop_id: &str, d: &DeviceRecord) -> DbResul
             millis(d.last_seen_at)
         ],
     )?;
+    Ok(changed == 1)
+}
+
+pub fn set_device_removed(
+    c: &Connection,
+    shop_id: &str,
+    device: &str,
+    removed: bool,
+) -> DbResult<()> {
+    let changed = c.execute(
+        "UPDATE devices SET removed = ?3 WHERE shop_id = ?1 AND id = ?2",
+        params![shop_id, device, removed],
+    )?;
+    if changed == 0 && removed {
+        return Err(DbError::NotFound(format!(
+            "the shop has no tablet {device:?}"
+        )));
+    }
     Ok(())
 }
 
 pub fn devices(c: &Connection, shop_id: &str) -> DbResult<Vec<DeviceRecord>> {
     let mut stmt = c.prepare_cached(
         "SELECT id, store_id, version, pending, synced_at, last_seen_at
-         FROM devices WHERE shop_id = ?1 ORDER BY id",
+         FROM devices WHERE shop_id = ?1 AND removed = 0 ORDER BY id",
     )?;
     let rows = stmt.query_map([shop_id], |r| {
         Ok(DeviceRecord {

@@ -50,6 +50,18 @@ pub async fn set_pin(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `DELETE …/devices/{device}`: the tablet removed (`owner::kiosks::remove_device`).
+pub async fn remove_device(
+    State(db): State<Db>,
+    Extension(shop): Extension<Shop>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    parts: Parts,
+) -> Result<StatusCode, Failure> {
+    let Path((_, device)) = path?;
+    kiosks::remove_device(db.as_ref(), &shop, &device, &api_actor(&parts)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[derive(Debug, Deserialize)]
 // A misspelt parameter is refused, not silently ignored.
 #[serde(deny_unknown_fields)]

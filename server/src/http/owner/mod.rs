@@ -88,6 +88,7 @@ pub fn router(db: Db) -> Router<Db> {
         .route("/{shop_id}/stores/{store_id}", put(kiosks::put_store))
         .route("/{shop_id}/kiosk-pin", put(kiosks::set_pin))
         .route("/{shop_id}/devices", get(kiosks::devices))
+        .route("/{shop_id}/devices/{device}", delete(kiosks::remove_device))
         .route("/{shop_id}/links.csv", post(kiosks::bulk_links))
         .route(
             "/{shop_id}/import",
