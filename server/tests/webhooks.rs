@@ -633,6 +633,17 @@ async fn webhooks_go_to_public_addresses_only_unless_the_server_allows_private_o
         let body = String::from_utf8_lossy(&reply.body);
         assert!(body.contains("private address"), "{url}: {body}");
     }
+    // A public receiver over plain HTTP: refused too, the events carrying
+    // customers' answers (allowed only beside a server that allows private
+    // receivers, such as the fixture's above).
+    let plain = post_webhook(
+        &app,
+        "http://hooks.example.com/kept",
+        vec![EventKind::Detractor],
+    )
+    .await;
+    assert_eq!(plain.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(String::from_utf8_lossy(&plain.body).contains("an https:// address"));
     let server = RunningServer::serve_with(
         app.db.clone(),
         "127.0.0.1:0".parse().unwrap(),

@@ -126,6 +126,11 @@ pub enum FieldProblem {
     CredentialsInAddress,
     #[error("{host} is a private address: Kept delivers only to public ones")]
     PrivateAddress { host: String },
+    #[error(
+        "an https:// address: the events carry customers' answers, which must not cross the \
+         internet unencrypted"
+    )]
+    NotHttps,
     #[error("at least one event")]
     NoEvents,
     #[error("the shop has no survey {survey:?}")]

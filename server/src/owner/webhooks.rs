@@ -75,6 +75,10 @@ fn check(new: &NewWebhook, receivers: Receivers) -> Vec<FieldError> {
                     "url",
                     FieldProblem::PrivateAddress { host: refused.0 },
                 ));
+            } else if receivers == Receivers::Public && u.scheme() != "https" {
+                // Plain HTTP only to the receivers of a server allowing
+                // private ones (a test rig, a receiver beside the server).
+                errors.push(field("url", FieldProblem::NotHttps));
             }
         }
     }
