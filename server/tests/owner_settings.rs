@@ -736,6 +736,30 @@ async fn the_survey_editor_sets_targeting_and_names_what_is_wrong(app: TestApp) 
              &q.en=How+was+it%3F&q.ru=%D0%9A%D0%B0%D0%BA%3F&q.uk=%D0%AF%D0%BA%3F"
         )
     };
+    // A language added, then removed (the box beside it, on Save): the
+    // default language has no such box.
+    let with_de = format!("{}&q.de=Wie+war+es%3F", form("0", "100", ""));
+    assert_eq!(post(with_de.clone()).await.status, StatusCode::OK);
+    let locales = async || -> Vec<String> {
+        let surveys: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
+        let csat = surveys
+            .into_iter()
+            .find(|s| s.survey.id == demo::CSAT_SURVEY)
+            .unwrap();
+        csat.survey.texts.into_keys().collect()
+    };
+    assert_eq!(locales().await, ["de", "en", "ru", "uk"]);
+    let page = app.get_with(&url, &[("cookie", &cookie)]).await;
+    let html = String::from_utf8(page.body.to_vec()).unwrap();
+    assert!(html.contains(r#"name="drop.de""#) && !html.contains(r#"name="drop.en""#));
+    let dropped = post(format!("{with_de}&drop.de=on&drop.en=on")).await;
+    assert_eq!(dropped.status, StatusCode::OK);
+    assert_eq!(
+        locales().await,
+        ["en", "ru", "uk"],
+        "de gone, the default kept"
+    );
+
     let saved = post(form("3", "25", "%2Forders%2F*%2Fdone")).await;
     assert_eq!(saved.status, StatusCode::OK);
     let surveys: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();

@@ -214,6 +214,10 @@ fn edit_form(
                 @let texts = &s.texts[*l];
                 fieldset id=(field_id(&format!("texts.{l}"))) {
                     legend { (l) }
+                    // Any but the default (the survey's fallback) may go, on Save.
+                    @if **l != s.default_locale {
+                        label class="check" { input type="checkbox" name={"drop." (l)} data-testid={"drop-" (l)}; (t.remove_locale) }
+                    }
                     label { (t.question)
                         input id=(field_id(&format!("texts.{l}.question"))) name={"q." (l)} value=(texts.question) maxlength="300"
                             aria-invalid=[aria_invalid(errs, &format!("texts.{l}.question"))];
@@ -442,6 +446,22 @@ fn from_form(
                 .collect();
         }
         SurveyKind::Csat => {}
+    }
+    // A language the owner removes (not the default: the survey's fallback),
+    // with its reasons' labels.
+    let dropped: Vec<String> = fields
+        .iter()
+        .filter_map(|(k, _)| k.strip_prefix("drop."))
+        .filter(|l| *l != d.survey.default_locale)
+        .map(str::to_string)
+        .collect();
+    for l in &dropped {
+        d.survey.texts.remove(l);
+        if let SurveyKind::ChurnReason { reasons, .. } = &mut d.survey.kind {
+            for r in reasons.iter_mut() {
+                r.labels.remove(l);
+            }
+        }
     }
     (d, adding, unread)
 }
