@@ -785,6 +785,18 @@ async fn the_survey_editor_sets_targeting_and_names_what_is_wrong(app: TestApp) 
             path: "/orders/*/done".into()
         }]
     );
+    // The change log says which rules changed, each from and to (it had said
+    // "audience changed" for any of them, the audience too when it had not).
+    let log: Vec<AuditEntry> = owner(&app, Method::GET, "audit", None).await.json();
+    let last = &log[0].detail;
+    for change in [
+        "pages: every page → glob /orders/*/done",
+        "delay: 0 s → 3 s",
+        "share of visitors: 100 % → 25 %",
+    ] {
+        assert!(last.contains(change), "{change} in {last}");
+    }
+    assert!(!last.contains("audience"), "{last}");
     // Wrong values: each named by its label, linked to its field, nothing saved.
     let refused = post(form("601", "abc", "orders")).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);

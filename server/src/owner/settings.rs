@@ -6,6 +6,7 @@ use chrono::Utc;
 use chrono_tz::Tz;
 use kept_shared::limits::MAX_SURVEYS;
 use kept_shared::settings::validate_survey;
+use kept_shared::{Audience, PageMatch, PageRule, Targeting};
 use kept_shared::{
     AuditEntry, FieldError, FieldProblem, RotatedSecret, ShopSettings, ShopView, Survey,
     SurveyDefinition, TierSetting, Unit,
@@ -349,14 +350,71 @@ fn describe_survey_change(old: &SurveyDefinition, new: &SurveyDefinition) -> Str
     if old.survey.kind != new.survey.kind {
         changes.push("options changed".into());
     }
-    if old.survey.targeting != new.survey.targeting {
-        changes.push("audience changed".into());
-    }
+    changes.extend(describe_targeting_change(
+        &old.survey.targeting,
+        &new.survey.targeting,
+    ));
     if changes.is_empty() {
         "saved unchanged".into()
     } else {
         changes.join("\n")
     }
+}
+
+/// What changed in a survey's targeting, each rule in words ("audience
+/// changed" had stood for any of them).
+fn describe_targeting_change(old: &Targeting, new: &Targeting) -> Vec<String> {
+    let audience = |a: &Audience| match a {
+        Audience::Everyone => "everyone".to_string(),
+        Audience::KnownCustomers => "known customers".to_string(),
+        Audience::Lapsed { days } => format!("lapsed {days} days"),
+    };
+    let pages = |p: &[PageRule]| {
+        if p.is_empty() {
+            return "every page".to_string();
+        }
+        p.iter()
+            .map(|r| {
+                let how = match r.kind {
+                    PageMatch::Exact => "",
+                    PageMatch::Prefix => "starts with ",
+                    PageMatch::Glob => "glob ",
+                };
+                format!("{how}{}", r.path)
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let on = |b: bool| if b { "on" } else { "off" };
+    let mut changes = Vec::new();
+    let mut changed = |what: &str, before: String, after: String| {
+        if before != after {
+            changes.push(format!("{what}: {before} → {after}"));
+        }
+    };
+    changed("audience", audience(&old.audience), audience(&new.audience));
+    changed("pages", pages(&old.pages), pages(&new.pages));
+    changed(
+        "delay",
+        format!("{} s", old.delay_seconds),
+        format!("{} s", new.delay_seconds),
+    );
+    changed(
+        "share of visitors",
+        format!("{} %", old.sample_percent),
+        format!("{} %", new.sample_percent),
+    );
+    changed(
+        "recontact",
+        format!("{} days", old.recontact_days),
+        format!("{} days", new.recontact_days),
+    );
+    changed(
+        "once per order",
+        on(old.once_per_order).into(),
+        on(new.once_per_order).into(),
+    );
+    changes
 }
 
 /// A secret of the shop that its owner can replace.
