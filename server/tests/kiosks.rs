@@ -466,6 +466,8 @@ async fn kiosk_answers_carry_their_store_into_the_report(app: TestApp) {
         let card = format!(r#"<h2>NPS</h2><div class="big">{nps}</div>"#);
         assert!(html.contains(&card), "{query}: {card} in {html}");
         assert!(html.contains(answers), "{query}: {answers}");
+        // What the figure "lost" counts, beside the segments' own.
+        assert!(html.contains("the churn window (90 days without one)"), "{html}");
         if let Some(id) = query.strip_prefix("?store=") {
             let name = &stores.iter().find(|s| s.id == id).unwrap().name;
             assert!(html.contains(&format!("Store: {name}")), "{html}");

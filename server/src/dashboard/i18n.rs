@@ -243,6 +243,8 @@ pub struct Texts {
     pub no_customer: &'static str,
     // Win-back
     pub win_back_intro: &'static str,
+    /// What the overview's "lost" counts, beside the segments' (`{days}`).
+    pub lost_hint: &'static str,
     pub days_since: &'static str,
     pub last_answers: &'static str,
     // Inbox
@@ -525,7 +527,8 @@ const EN: Texts = Texts {
     purchase: "Purchase",
     amount: "Amount",
     no_customer: "The shop has no customer with this reference.",
-    win_back_intro: "Customers who bought often or much and have not come back lately: can't lose first, then at risk, most valuable first.",
+    win_back_intro: "Customers who bought often or much and have not come back lately: can't lose first, then at risk, most valuable first. Ranked against the other customers, not by the churn window: some may be past it already, the ones most worth winning back.",
+    lost_hint: "Lost: customers whose last purchase passed the churn window ({days} days without one) in the range. The customer segments rank everyone against each other by how recently, how often and how much they bought: their Lost are the ones who bought longest ago and least, whatever the window.",
     days_since: "Days since",
     last_answers: "Last answers",
     inbox_intro: "Every detractor (NPS 0–6) and every answer about leaving, newest first. Note what you did, and mark it.",
@@ -798,7 +801,8 @@ const RU: Texts = Texts {
     purchase: "Покупка",
     amount: "Сумма",
     no_customer: "У магазина нет клиента с таким идентификатором.",
-    win_back_intro: "Клиенты, которые покупали часто или много и давно не возвращались: сначала «нельзя потерять», затем «под угрозой», самые ценные первыми.",
+    win_back_intro: "Клиенты, которые покупали часто или много и давно не возвращались: сначала «нельзя потерять», затем «под угрозой», самые ценные первыми. По сравнению с другими клиентами, а не по окну ухода: кто-то из них уже за ним — их-то и стоит вернуть в первую очередь.",
+    lost_hint: "Ушли: клиенты, чья последняя покупка в этом периоде перешла окно ухода ({days} дн. без покупок). Сегменты клиентов сравнивают всех между собой по давности, частоте и сумме покупок: их «Ушедшие» — те, кто покупал давнее и меньше всех, независимо от окна.",
     days_since: "Дней прошло",
     last_answers: "Последние ответы",
     inbox_intro: "Все критики (NPS 0–6) и все ответы об уходе, сначала новые. Запишите, что вы сделали, и отметьте.",
@@ -1071,7 +1075,8 @@ const UK: Texts = Texts {
     purchase: "Покупка",
     amount: "Сума",
     no_customer: "У магазину немає клієнта з таким ідентифікатором.",
-    win_back_intro: "Клієнти, які купували часто або багато і давно не поверталися: спершу «не можна втратити», далі «під загрозою», найцінніші першими.",
+    win_back_intro: "Клієнти, які купували часто або багато і давно не поверталися: спершу «не можна втратити», далі «під загрозою», найцінніші першими. У порівнянні з іншими клієнтами, а не за вікном відходу: дехто з них уже за ним — саме їх і варто повернути насамперед.",
+    lost_hint: "Пішли: клієнти, чия остання покупка в цьому періоді перейшла вікно відходу ({days} дн. без покупок). Сегменти клієнтів порівнюють усіх між собою за давністю, частотою й сумою покупок: їхні «Втрачені» — ті, хто купував найдавніше й найменше, незалежно від вікна.",
     days_since: "Днів минуло",
     last_answers: "Останні відповіді",
     inbox_intro: "Усі критики (NPS 0–6) і всі відповіді про відхід, спершу нові. Запишіть, що ви зробили, і позначте.",

@@ -230,6 +230,7 @@ pub async fn page(
             (card(t.active_at_start, format::whole(active), Some(format::delta(lang, active as f64, active0 as f64, 0)), t.than_before))
             (card(t.churn_rate_average, format::percent(lang, churn(&now.retention), 1), churn(&now.retention).zip(churn(&before.retention)).map(|(a, b)| format::delta(lang, a * 100.0, b * 100.0, 1)), t.than_before))
         }
+        p class="intro" data-testid="lost-hint" { (fill(t.lost_hint, &[("days", &shop.churn_window_days.to_string())])) }
         p class="range" { (lang.count(total.nps.responses + total.csat.responses + total.churn.responses, &t.answers)) }
         div class="charts" {
             (line_chart("c-nps", t.nps_trend, &words, &labels,
