@@ -467,12 +467,29 @@ async fn kiosk_answers_carry_their_store_into_the_report(app: TestApp) {
         assert!(html.contains(&card), "{query}: {card} in {html}");
         assert!(html.contains(answers), "{query}: {answers}");
         // What the figure "lost" counts, beside the segments' own.
-        assert!(html.contains("the churn window (90 days without one)"), "{html}");
+        assert!(
+            html.contains("the churn window (90 days without one)"),
+            "{html}"
+        );
         if let Some(id) = query.strip_prefix("?store=") {
             let name = &stores.iter().find(|s| s.id == id).unwrap().name;
             assert!(html.contains(&format!("Store: {name}")), "{html}");
         }
     }
+    // The responses name each answer's store by its name too, and filter by a
+    // list of the stores (it had been an id to type).
+    let page = app
+        .get_with("/dashboard/responses?store=harbour", &[("cookie", &cookie)])
+        .await;
+    let html = String::from_utf8_lossy(&page.body).to_string();
+    let harbour = &stores.iter().find(|s| s.id == "harbour").unwrap().name;
+    assert!(html.contains(&format!("Kiosk · {harbour}")), "{html}");
+    assert!(
+        html.contains(&format!(
+            r#"<option value="harbour" selected>{harbour}</option>"#
+        )),
+        "{html}"
+    );
     // A store that is not a reference is refused with the answer's reason.
     let bad = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 7)
         .store("old town")

@@ -222,6 +222,7 @@ pub async fn detail(
     };
     let tiers = db.tiers(&session.shop.id).await?;
     let surveys = owner::settings::surveys_asked(db.as_ref(), &session.shop).await?;
+    let stores = db.stores(&session.shop.id).await?;
     let s = &c.summary;
     let content = html! {
         dl class="facts" {
@@ -249,7 +250,7 @@ pub async fn detail(
                     td { (p.purchase_id) }
                     td class="num" { (format::money(lang, p.amount_cents)) }
                     td class="num" { (format::whole(p.points)) }
-                    td { (p.store.as_deref().unwrap_or("—")) }
+                    td { (p.store.as_deref().map_or("—", |s| format::store_name(&stores, s))) }
                 } } }
             } }
         }
@@ -259,7 +260,7 @@ pub async fn detail(
         }
         h2 { (t.responses) }
         @if c.answers.is_empty() { p { (t.nothing_found) } } @else {
-            (answers_table(&session, &c.answers, &surveys, false))
+            (answers_table(&session, &c.answers, &surveys, &stores, false))
         }
         (super::privacy::section(&session, &s.customer_ref, false))
     };

@@ -245,6 +245,15 @@ pub fn survey_name(lang: Lang, id: &str, surveys: &[Survey]) -> String {
         .unwrap_or_else(|| id.to_string())
 }
 
+/// A store by its name, where the shop has named it; else (a store only
+/// answers or purchases name) by its id.
+pub fn store_name<'a>(stores: &'a [kept_shared::Store], id: &'a str) -> &'a str {
+    stores
+        .iter()
+        .find(|s| s.id == id)
+        .map_or(id, |s| s.name.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

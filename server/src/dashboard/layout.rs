@@ -270,6 +270,22 @@ pub fn enc(s: &str) -> String {
         .collect()
 }
 
+/// The store filter of a form: the shop's stores by name; a store only its
+/// answers name (or one typed in the address), by its id.
+pub fn store_select(t: &Texts, store: Option<&str>, stores: &[kept_shared::Store]) -> Markup {
+    html! {
+        label { (t.store)
+            select name="store" {
+                option value="" selected[store.is_none()] { (t.all_stores) }
+                @for s in stores { option value=(s.id) selected[store == Some(s.id.as_str())] { (s.name) } }
+                @if let Some(other) = store.filter(|id| !stores.iter().any(|s| s.id == *id)) {
+                    option value=(other) selected { (other) }
+                }
+            }
+        }
+    }
+}
+
 /// The mark of an answer that names a customer or an order and is not
 /// verified (its page did not sign its order, and its customer where named):
 /// anyone with the shop's public key could have sent it in their name, so the

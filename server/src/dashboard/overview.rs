@@ -13,7 +13,7 @@ use super::charts::{ChartWords, Series, bar_chart, line_chart, ranked_bars};
 use super::form::{Filters, NotUsed};
 use super::format;
 use super::i18n::{Lang, fill};
-use super::layout::{Section, shell};
+use super::layout::{Section, shell, store_select};
 use super::session::Session;
 use crate::calendar::today;
 use crate::db::{Db, Shop};
@@ -215,7 +215,7 @@ pub async fn page(
             (fill(t.range, &[("from", &format::date(lang, from)), ("to", &format::date(lang, to))]))
             " · " (if period == Period::Week { t.week } else { t.month })
             @if let Some(s) = &store {
-                " · " (t.store) ": " (stores.iter().find(|known| &known.id == s).map_or(s.as_str(), |known| known.name.as_str()))
+                " · " (t.store) ": " (format::store_name(&stores, s))
             }
             " · " (compared)
         }
@@ -344,16 +344,7 @@ pub fn range_form(
                     option value="week" selected[period == Period::Week] { (t.week) }
                 }
             }
-            // The shop's stores by name; a store only its answers name, by its id.
-            label { (t.store)
-                select name="store" {
-                    option value="" selected[store.is_none()] { (t.all_stores) }
-                    @for s in stores { option value=(s.id) selected[store == Some(s.id.as_str())] { (s.name) } }
-                    @if let Some(other) = store.filter(|id| !stores.iter().any(|s| s.id == *id)) {
-                        option value=(other) selected { (other) }
-                    }
-                }
-            }
+            (store_select(t, store, stores))
             button type="submit" { (t.show) }
         }
     }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::form::{Filters, NotUsed};
 use super::format;
 use super::i18n::Lang;
-use super::layout::{Section, enc, pagination, shell, unverified_mark};
+use super::layout::{Section, enc, pagination, shell, store_select, unverified_mark};
 use super::session::Session;
 use crate::db::{AnswerQuery, Db};
 use crate::http::Failure;
@@ -125,6 +125,7 @@ pub fn answers_table(
     session: &Session,
     items: &[AnswerItem],
     surveys: &[Survey],
+    stores: &[kept_shared::Store],
     with_customer: bool,
 ) -> Markup {
     let lang = session.lang;
@@ -146,7 +147,7 @@ pub fn answers_table(
                             td { (format::survey_name(lang, &a.survey, surveys)) }
                             td { (value(lang, &a.value, surveys)) }
                             td {
-                                (if a.channel == Channel::Kiosk { t.kiosk } else { t.web }) @if let Some(s) = &a.store { " · " (s) }
+                                (if a.channel == Channel::Kiosk { t.kiosk } else { t.web }) @if let Some(s) = &a.store { " · " (format::store_name(stores, s)) }
                                 @if !with_customer { (unverified_mark(t, a)) }
                             }
                             @if with_customer {
@@ -172,13 +173,14 @@ pub async fn page(
     let query = f.query(offset, PAGE, &mut not_used);
     // The form shows what the page shows: the filters used.
     let used = query.clone();
-    let (found, surveys) = tokio::try_join!(
+    let (found, surveys, stores) = tokio::try_join!(
         async {
             Ok::<_, Failure>(owner::inbox::answer_page(db.as_ref(), &session.shop.id, query).await?)
         },
         async {
             Ok::<_, Failure>(owner::settings::surveys_asked(db.as_ref(), &session.shop).await?)
         },
+        async { Ok::<_, Failure>(db.stores(&session.shop.id).await?) },
     )?;
     let pairs = pairs(&used);
     let export = format!(
@@ -209,7 +211,7 @@ pub async fn page(
                     option value="kiosk" selected[used.channel == Some(Channel::Kiosk)] { (t.kiosk) }
                 }
             }
-            label { (t.store) input name="store" value=(shown(used.store.clone())); }
+            (store_select(t, used.store.as_deref(), &stores))
             label { (t.from) input type="date" name="from" value=(shown(used.from.map(|d| d.to_string()))); }
             label { (t.to) input type="date" name="to" value=(shown(used.to.map(|d| d.to_string()))); }
             button type="submit" { (t.show) }
@@ -219,7 +221,7 @@ pub async fn page(
             p role="status" { (t.nothing_found) }
         } @else {
             p role="status" { (lang.count(found.total, &t.answers)) }
-            (answers_table(&session, &found.items, &surveys, true))
+            (answers_table(&session, &found.items, &surveys, &stores, true))
             (pagination(t, "/dashboard/responses", &pairs, offset, PAGE, found.total))
         }
     };
