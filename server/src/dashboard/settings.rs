@@ -128,13 +128,14 @@ async fn render(
                     }
                 }
                 label { (t.points_per_unit) input id=(field_id("points_per_unit")) name="points_per_unit" type=(unread.number_type("points_per_unit")) inputmode="numeric" min="0" max="1000" value=(unread.shown("points_per_unit", s.points_per_unit)) aria-invalid=[aria_invalid(errs, "points_per_unit")]; }
-                label { (t.churn_window) input id=(field_id("churn_window_days")) name="churn_window_days" type=(unread.number_type("churn_window_days")) inputmode="numeric" min="7" max="730" value=(unread.shown("churn_window_days", s.churn_window_days)) aria-describedby="churn-hint" aria-invalid=[aria_invalid(errs, "churn_window_days")]; }
-                label { (t.survey_cooldown) input id=(field_id("survey_cooldown_days")) name="survey_cooldown_days" type=(unread.number_type("survey_cooldown_days")) inputmode="numeric" min="0" max="365" value=(unread.shown("survey_cooldown_days", s.survey_cooldown_days)) aria-describedby="cooldown-hint" aria-invalid=[aria_invalid(errs, "survey_cooldown_days")]; }
-                label { (t.text_retention) input id=(field_id("text_retention_days")) name="text_retention_days" type=(unread.number_type("text_retention_days")) inputmode="numeric" min="0" max="3650" value=(unread.shown("text_retention_days", s.text_retention_days)) aria-describedby="retention-hint" aria-invalid=[aria_invalid(errs, "text_retention_days")]; }
+                // Each hint under its own field.
+                label { (t.churn_window) input id=(field_id("churn_window_days")) name="churn_window_days" type=(unread.number_type("churn_window_days")) inputmode="numeric" min="7" max="730" value=(unread.shown("churn_window_days", s.churn_window_days)) aria-describedby="churn-hint" aria-invalid=[aria_invalid(errs, "churn_window_days")];
+                    span class="hint" id="churn-hint" { (t.churn_window_hint) } }
+                label { (t.survey_cooldown) input id=(field_id("survey_cooldown_days")) name="survey_cooldown_days" type=(unread.number_type("survey_cooldown_days")) inputmode="numeric" min="0" max="365" value=(unread.shown("survey_cooldown_days", s.survey_cooldown_days)) aria-describedby="cooldown-hint" aria-invalid=[aria_invalid(errs, "survey_cooldown_days")];
+                    span class="hint" id="cooldown-hint" { (t.survey_cooldown_hint) } }
+                label { (t.text_retention) input id=(field_id("text_retention_days")) name="text_retention_days" type=(unread.number_type("text_retention_days")) inputmode="numeric" min="0" max="3650" value=(unread.shown("text_retention_days", s.text_retention_days)) aria-describedby="retention-hint" aria-invalid=[aria_invalid(errs, "text_retention_days")];
+                    span class="hint" id="retention-hint" { (t.text_retention_hint) } }
             }
-            p class="intro" id="churn-hint" { (t.churn_window_hint) }
-            p class="intro" id="cooldown-hint" { (t.survey_cooldown_hint) }
-            p class="intro" id="retention-hint" { (t.text_retention_hint) }
             label class="check" { input id=(field_id("require_verified")) name="require_verified" type="checkbox" value="on" checked[s.require_verified] aria-describedby="verified-hint"; (t.require_verified) }
             p class="intro" id="verified-hint" { (t.require_verified_hint) }
             label { (t.allowed_origins)
@@ -149,7 +150,7 @@ async fn render(
                         @for (i, tier) in s.tiers.iter().chain(std::iter::once(&TierSetting { name: String::new(), min_points: 0, labels: BTreeMap::new() })).enumerate() {
                             @let blank = i == s.tiers.len();
                             tr {
-                                td { input id=(field_id(&format!("tiers[{i}].name"))) name={"tier." (i) ".name"} value=(tier.name) aria-label={(t.tier_name) " " (i + 1)} aria-invalid=[aria_invalid(errs, &format!("tiers[{i}]"))]; }
+                                td { input id=(field_id(&format!("tiers[{i}].name"))) name={"tier." (i) ".name"} value=(tier.name) placeholder=[blank.then_some(t.new_tier)] aria-label={(t.tier_name) " " (i + 1)} aria-invalid=[aria_invalid(errs, &format!("tiers[{i}]"))]; }
                                 td { input id=(field_id(&format!("tiers[{i}].min_points"))) name={"tier." (i) ".min_points"} type=(unread.number_type(&format!("tiers[{i}].min_points"))) inputmode="numeric" min="0" value=(if blank { String::new() } else { unread.shown(&format!("tiers[{i}].min_points"), tier.min_points) }) aria-label={(t.min_points) " " (i + 1)} aria-invalid=[aria_invalid(errs, &format!("tiers[{i}].min_points"))]; }
                                 td { input id=(field_id(&format!("tiers[{i}].labels"))) name={"tier." (i) ".labels"} value=(unread.shown(&format!("tiers[{i}].labels"), labels_text(&tier.labels))) aria-invalid=[aria_invalid(errs, &format!("tiers[{i}].labels"))] aria-label={(t.tier_labels_hint) " " (i + 1)}; }
                             }
