@@ -145,6 +145,14 @@ async fn an_empty_or_mistyped_filter_is_not_given(app: TestApp) {
             assert!(notice.contains(field), "{path}: {notice}");
         }
     }
+    // In Russian and Ukrainian, in their quotation marks.
+    let (_, html) = page(
+        &app,
+        &format!("{cookie}; kept_lang=ru"),
+        "/dashboard?from=abc",
+    )
+    .await;
+    assert!(html.contains("<code>from</code> «abc»"), "{html}");
     // The form shows what the page used, not what it did not.
     let (_, html) = page(&app, &cookie, "/dashboard/customers?q=a%00b").await;
     assert!(

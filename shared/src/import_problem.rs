@@ -61,6 +61,10 @@ pub enum ImportProblem {
     NotAnAmount { value: String },
     #[error("{value:?} is not a whole number of cents")]
     NotCents { value: String },
+    #[error(
+        "{value:?} is below zero: an amount is what the customer paid (a refund is no purchase)"
+    )]
+    NegativeAmount { value: String },
     #[error("the amount is over the limit of {max_cents} cents")]
     AmountTooLarge { max_cents: u64 },
     #[error("the purchase's points cannot be computed within the limits")]

@@ -154,7 +154,7 @@ pub async fn list(
                     tbody {
                         @for c in &found.items {
                             tr {
-                                td { a href={"/dashboard/customers/" (enc(&c.customer_ref))} { (c.customer_ref) } }
+                                td class="ref" { a href={"/dashboard/customers/" (enc(&c.customer_ref))} { (c.customer_ref) } }
                                 td { (c.first_purchase.map(|d| format::date(lang, d)).unwrap_or_else(|| "—".into())) }
                                 td { (c.last_purchase.map(|d| format::date(lang, d)).unwrap_or_else(|| "—".into())) }
                                 td class="num" { (format::whole(c.purchases)) }
@@ -312,7 +312,7 @@ async fn render_win_back(
                     th scope="col" { (t.last_answers) }
                 } }
                 tbody { @for w in &list { tr {
-                    td { a href={"/dashboard/customers/" (enc(&w.customer_ref))} { (w.customer_ref) } }
+                    td class="ref" { a href={"/dashboard/customers/" (enc(&w.customer_ref))} { (w.customer_ref) } }
                     td { (format::segment(lang, w.segment)) }
                     td { (format::date(lang, w.last_purchase)) }
                     td class="num" { (format::whole(u64::from(w.rfm.recency_days))) }

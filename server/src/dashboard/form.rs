@@ -82,7 +82,7 @@ impl NotUsed {
                     (lang.texts().filters_not_used) " "
                     @for (i, (field, typed)) in self.0.iter().enumerate() {
                         @if i > 0 { ", " }
-                        code { (field) } " “" (typed) "”"
+                        code { (field) } " " (lang.quoted(typed))
                     }
                     "."
                 }

@@ -10,6 +10,14 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// `text` in the language's quotation marks.
+    pub fn quoted(self, text: &str) -> String {
+        match self {
+            Lang::En => format!("“{text}”"),
+            Lang::Ru | Lang::Uk => format!("«{text}»"),
+        }
+    }
+
     pub const ALL: [Lang; 3] = [Lang::En, Lang::Ru, Lang::Uk];
 
     pub fn code(self) -> &'static str {
@@ -635,7 +643,7 @@ const EN: Texts = Texts {
     erase_customer: "Erase this customer",
     erase_mismatch: "The reference typed is not this customer's, so nothing was erased.",
     erased: "Customer erased. Purchases deleted: {purchases}; answers unlinked: {answers}.",
-    no_such_page: "The dashboard has no page at this address. Its sections are listed above.",
+    no_such_page: "The dashboard has no page at this address. Its sections are in the menu at the top.",
     form_expired_title: "The form was not sent",
     form_expired: "Nothing was changed: the form came from a page opened before you last signed in (another tab), or from another site. Open the page again and send the form from there.",
     import_interrupted: "The import stopped part-way, for the reason below. The purchases stored so far stay; once that is dealt with, import the same file again to finish it: those are only counted as known.",
@@ -910,7 +918,7 @@ const RU: Texts = Texts {
     erase_customer: "Удалить этого клиента",
     erase_mismatch: "Введённый идентификатор — не этого клиента, поэтому ничего не удалено.",
     erased: "Клиент удалён: покупок удалено — {purchases}, ответов отвязано — {answers}.",
-    no_such_page: "По этому адресу в панели нет страницы. Её разделы перечислены выше.",
+    no_such_page: "По этому адресу в панели нет страницы. Её разделы — в меню вверху.",
     form_expired_title: "Форма не отправлена",
     form_expired: "Ничего не изменено: форма пришла со страницы, открытой до вашего последнего входа (в другой вкладке), или с другого сайта. Откройте страницу заново и отправьте форму оттуда.",
     import_interrupted: "Импорт остановился на полпути по причине ниже. Уже сохранённые покупки остаются; когда причина устранена, импортируйте тот же файл ещё раз, чтобы закончить: они будут только отмечены как известные.",
@@ -1185,7 +1193,7 @@ const UK: Texts = Texts {
     erase_customer: "Видалити цього клієнта",
     erase_mismatch: "Введений ідентифікатор — не цього клієнта, тому нічого не видалено.",
     erased: "Клієнта видалено: покупок видалено — {purchases}, відповідей відв'язано — {answers}.",
-    no_such_page: "За цією адресою в панелі немає сторінки. Її розділи перелічено вище.",
+    no_such_page: "За цією адресою в панелі немає сторінки. Її розділи — у меню вгорі.",
     form_expired_title: "Форму не надіслано",
     form_expired: "Нічого не змінено: форма надійшла зі сторінки, відкритої до вашого останнього входу (в іншій вкладці), або з іншого сайту. Відкрийте сторінку знову й надішліть форму звідти.",
     import_interrupted: "Імпорт зупинився на півдорозі з причини нижче. Уже збережені покупки залишаються; коли причину усунуто, імпортуйте той самий файл ще раз, щоб завершити: їх буде лише позначено як відомі.",

@@ -138,6 +138,14 @@ pub fn describe(lang: Lang, problem: &ImportProblem) -> String {
             format!("«{value}» — не целое число центов (копеек)"),
             format!("«{value}» — не ціле число центів (копійок)"),
         ),
+        P::NegativeAmount { value } => (
+            format!(
+                "«{value}» меньше нуля: сумма — это то, что заплатил клиент (возврат — не покупка)"
+            ),
+            format!(
+                "«{value}» менше нуля: сума — це те, що заплатив клієнт (повернення — не покупка)"
+            ),
+        ),
         P::AmountTooLarge { max_cents } => (
             format!(
                 "Сумма больше допустимой: не больше {}",

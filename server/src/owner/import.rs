@@ -331,11 +331,7 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
         // One of the two columns (the header check refused both).
         let amount_cents = match (amount, cents) {
             (Some(i), _) if !get(Some(i)).is_empty() => parse_amount(&get(Some(i))),
-            (None, Some(i)) => get(Some(i))
-                .parse::<u64>()
-                .map_err(|_| ImportProblem::NotCents {
-                    value: get(Some(i)),
-                }),
+            (None, Some(i)) => parse_cents(&get(Some(i))),
             _ => Err(ImportProblem::AmountMissing),
         };
         check_row(
@@ -433,9 +429,9 @@ fn json_fields(item: &Value, shop: &Shop, now: DateTime<Utc>) -> Option<Fields> 
         // In cents, or in currency units as CSV gives it (`"12.50"`, `12.5`).
         amount_cents: match (present(AMOUNT_IN_CENTS), present(AMOUNT_IN_UNITS)) {
             (None, None) => Err(ImportProblem::AmountMissing),
-            (Some(v), None) => v
-                .as_u64()
-                .ok_or_else(|| ImportProblem::NotCents { value: shown(v) }),
+            (Some(v), None) => v.as_u64().ok_or_else(|| {
+                below_zero(&shown(v)).unwrap_or_else(|| ImportProblem::NotCents { value: shown(v) })
+            }),
             (None, Some(v)) => parse_amount(&shown(v)),
             (Some(_), Some(_)) => Err(ImportProblem::AmountTwice),
         },
@@ -454,8 +450,30 @@ fn json_fields(item: &Value, shop: &Shop, now: DateTime<Utc>) -> Option<Fields> 
     })
 }
 
+/// An amount below zero (a refund in a till's export) said as such: it had
+/// been "not an amount like 12.50".
+fn below_zero(text: &str) -> Option<ImportProblem> {
+    text.trim_start()
+        .starts_with('-')
+        .then(|| ImportProblem::NegativeAmount {
+            value: text.to_string(),
+        })
+}
+
+/// A whole number of cents, as typed.
+fn parse_cents(text: &str) -> Result<u64, ImportProblem> {
+    text.parse::<u64>().map_err(|_| {
+        below_zero(text).unwrap_or_else(|| ImportProblem::NotCents {
+            value: text.to_string(),
+        })
+    })
+}
+
 /// `12.50` (or `12,50`) currency units as cents.
 fn parse_amount(text: &str) -> Result<u64, ImportProblem> {
+    if let Some(negative) = below_zero(text) {
+        return Err(negative);
+    }
     let bad = || ImportProblem::NotAnAmount {
         value: text.to_string(),
     };
@@ -1261,7 +1279,7 @@ mod tests {
         );
         assert_eq!(
             p.errors[0].problem,
-            ImportProblem::NotCents { value: "-5".into() }
+            ImportProblem::NegativeAmount { value: "-5".into() }
         );
         let p = parse(b"{\"nope\": 1}", Format::Json, &shop(), Utc::now());
         assert_eq!(p.errors.len(), 1);
@@ -1534,5 +1552,26 @@ mod tests {
         ] {
             assert!(parse_amount(bad).is_err(), "{bad}");
         }
+        // A refund in a till's export is said to be below zero.
+        for negative in ["-5.00", " -1", "-0,50"] {
+            assert_eq!(
+                parse_amount(negative),
+                Err(ImportProblem::NegativeAmount {
+                    value: negative.into()
+                })
+            );
+        }
+        assert_eq!(
+            parse_cents("-500"),
+            Err(ImportProblem::NegativeAmount {
+                value: "-500".into()
+            })
+        );
+        assert_eq!(
+            parse_cents("5.00"),
+            Err(ImportProblem::NotCents {
+                value: "5.00".into()
+            })
+        );
     }
 }
