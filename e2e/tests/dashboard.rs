@@ -240,7 +240,7 @@ async fn the_owner_reads_the_year_acts_on_it_and_changes_the_shop() -> Result<()
     // The NPS question, edited here, is what the widget asks on its next load.
     let question = "How likely are you to recommend Northwind to a friend?";
     d.visit("/dashboard/surveys/nps-after-purchase").await?;
-    d.fill("input[name='q.en']", question).await?;
+    d.fill("textarea[name='q.en']", question).await?;
     d.submit("button[value=save]").await?;
     assert!(d.text("[role=status]").await?.contains("Saved"));
     let shop = env
@@ -255,7 +255,7 @@ async fn the_owner_reads_the_year_acts_on_it_and_changes_the_shop() -> Result<()
     )
     .await?;
     // A rule broken is named by its field's label, and nothing is saved.
-    d.fill("input[name='q.en']", " ").await?;
+    d.fill("textarea[name='q.en']", " ").await?;
     d.submit("button[value=save]").await?;
     let errors = d.text("#errors").await?;
     assert!(

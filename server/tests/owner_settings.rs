@@ -28,7 +28,78 @@ on_both_engines!(
     the_survey_editor_sets_targeting_and_names_what_is_wrong,
     a_shop_has_at_most_fifty_surveys_even_made_at_the_same_moment,
     a_survey_made_twice_at_once_keeps_one_kind,
+    the_dashboard_makes_a_new_survey_from_the_standard_one_of_its_kind,
 );
+
+/// A new survey from the dashboard (it had only the three a shop starts
+/// with): the standard survey of its kind under the id given, off, last; its
+/// editor next. An id taken or malformed, or a kind there is not, is refused
+/// beside the form, as typed.
+async fn the_dashboard_makes_a_new_survey_from_the_standard_one_of_its_kind(app: TestApp) {
+    let (cookie, csrf) = common::sign_in(&app).await;
+    let made = common::dashboard_post(
+        &app,
+        &cookie,
+        "/dashboard/surveys",
+        format!("csrf={csrf}&kind=nps&id=nps-delivery"),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        made.header("location"),
+        Some("/dashboard/surveys/nps-delivery")
+    );
+    let surveys: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
+    let new = surveys
+        .iter()
+        .find(|s| s.survey.id == "nps-delivery")
+        .unwrap();
+    assert!(!new.active);
+    assert_eq!(new.survey.kind.name(), "nps");
+    assert_eq!(
+        new.survey.texts.keys().collect::<Vec<_>>(),
+        ["en", "ru", "uk"]
+    );
+    assert!(surveys.iter().all(|s| s.position <= new.position));
+    for (body, says) in [
+        (
+            format!("csrf={csrf}&kind=nps&id=nps-delivery"),
+            "has a survey \"nps-delivery\" already",
+        ),
+        (
+            format!("csrf={csrf}&kind=nps&id=a+b"),
+            "ay hold only letters",
+        ),
+        (
+            format!("csrf={csrf}&kind=poll&id=poll-1"),
+            "\"poll\" is not one of the choices",
+        ),
+    ] {
+        let refused =
+            common::dashboard_post(&app, &cookie, "/dashboard/surveys", body.clone()).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let html = String::from_utf8_lossy(&refused.body).to_string();
+        assert!(
+            html.contains(&says.replace('"', "&quot;")) || html.contains(says),
+            "{body}: {html}"
+        );
+    }
+    let ru = common::dashboard_post(
+        &app,
+        &format!("{cookie}; kept_lang=ru"),
+        "/dashboard/surveys",
+        format!("csrf={csrf}&kind=csat&id=nps-delivery"),
+    )
+    .await;
+    let html = String::from_utf8_lossy(&ru.body).to_string();
+    assert!(html.contains("Опрос «nps-delivery» уже есть"), "{html}");
+    assert!(html.contains(r#"value="nps-delivery""#), "the id as typed");
+    let log: Vec<AuditEntry> = owner(&app, Method::GET, "audit", None).await.json();
+    assert!(
+        log.iter()
+            .any(|e| e.action == "survey nps-delivery" && e.detail == "created")
+    );
+}
 
 async fn owner(
     app: &TestApp,

@@ -109,6 +109,8 @@ pub enum FieldProblem {
     NoLabel,
     #[error("a {from} survey cannot become a {to} survey: create a new survey instead")]
     KindChanged { from: String, to: String },
+    #[error("the shop has a survey {survey:?} already: edit it, or give the new one another id")]
+    SurveyExists { survey: String },
     #[error("a path starts with / (like /thank-you)")]
     PathNotAbsolute,
     #[error("no spaces or control characters")]

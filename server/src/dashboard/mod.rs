@@ -108,7 +108,10 @@ pub fn router() -> Router<Db> {
             "/dashboard/webhooks/{id}/delete",
             back_to("/dashboard/webhooks").post(webhooks::remove),
         )
-        .route("/dashboard/surveys", get(surveys::list))
+        .route(
+            "/dashboard/surveys",
+            get(surveys::list).post(surveys::create),
+        )
         .route(
             "/dashboard/surveys/{survey_id}",
             get(surveys::edit).post(surveys::save),

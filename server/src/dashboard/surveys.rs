@@ -14,12 +14,13 @@ use kept_shared::{
     SurveyKind, SurveyTexts, Targeting,
 };
 use maud::{DOCTYPE, Markup, html};
+use serde::Deserialize;
 
 use super::form::{self, Unread};
 use super::i18n::Texts;
-use super::layout::{Section, aria_invalid, errors, shell};
+use super::layout::{Section, aria_invalid, enc, errors, shell};
 use super::session::Session;
-use super::{expired, fields_allowed, refused};
+use super::{expired, fields_allowed, form_allowed, refused};
 use crate::db::Db;
 use crate::http::Failure;
 use crate::owner::settings::{self as owner_settings, Actor, ChangeError};
@@ -56,9 +57,63 @@ fn audience_name(t: &Texts, a: &Audience) -> String {
 }
 
 pub async fn list(State(db): State<Db>, session: Session) -> Result<Response, Failure> {
+    render_list(&db, &session, &[], None).await
+}
+
+/// The new survey's form as typed: its id and kind.
+#[derive(Debug, Deserialize)]
+pub struct NewSurveyForm {
+    csrf: String,
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    kind: String,
+}
+
+/// A new survey (`owner::settings::create_survey`), then its editor; refused,
+/// the list again with what was wrong beside the form, as typed.
+pub async fn create(
+    State(db): State<Db>,
+    session: Session,
+    headers: HeaderMap,
+    Form(f): Form<NewSurveyForm>,
+) -> Result<Response, Failure> {
+    if !form_allowed(&session, &headers, &f.csrf) {
+        return Ok(expired(&session));
+    }
+    let id = f.id.trim();
+    match owner_settings::create_survey(
+        db.as_ref(),
+        &session.shop,
+        id,
+        &f.kind,
+        &dashboard_actor(&session),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/dashboard/surveys/{}", enc(id))).into_response()),
+        Err(ChangeError::Invalid(errs)) => {
+            Ok(refused(render_list(&db, &session, &errs, Some(&f)).await?))
+        }
+        Err(ChangeError::Store(e)) => Err(e.into()),
+    }
+}
+
+async fn render_list(
+    db: &Db,
+    session: &Session,
+    errs: &[FieldError],
+    draft: Option<&NewSurveyForm>,
+) -> Result<Response, Failure> {
     let t = session.lang.texts();
     let surveys = owner_settings::surveys(db.as_ref(), &session.shop).await?;
     let n = surveys.len();
+    let new_id = |f: &str| format!("new-{f}");
+    let new_label = |t: &Texts, key: &str| match key {
+        "id" => Some(t.survey_id),
+        "kind" => Some(t.survey_kind),
+        _ => None,
+    };
     let content = html! {
         p class="intro" { (t.surveys_intro) }
         div class="table-wrap" { table {
@@ -85,8 +140,25 @@ pub async fn list(State(db): State<Db>, session: Session) -> Result<Response, Fa
                 }
             } }
         } }
+        h2 { (t.new_survey) }
+        (errors(session.lang, errs, new_id, new_label))
+        form method="post" action="/dashboard/surveys" class="card" data-testid="new-survey" {
+            input type="hidden" name="csrf" value=(session.csrf);
+            p class="intro" { (t.new_survey_hint) }
+            label { (t.survey_kind)
+                select name="kind" id=(new_id("kind")) aria-invalid=[aria_invalid(errs, "kind")] {
+                    @for (code, name) in [("nps", t.nps), ("csat", t.csat), ("churn_reason", t.churn_reasons)] {
+                        option value=(code) selected[draft.is_some_and(|d| d.kind == code)] { (name) }
+                    }
+                }
+            }
+            label { (t.survey_id)
+                input name="id" id=(new_id("id")) required maxlength="128" pattern="[A-Za-z0-9_.:@\\-]+" value=[draft.map(|d| d.id.as_str())] aria-invalid=[aria_invalid(errs, "id")];
+            }
+            div class="actions" { button type="submit" { (t.create_survey) } }
+        }
     };
-    Ok(shell(&session, Section::Surveys, t.surveys, content))
+    Ok(shell(session, Section::Surveys, t.surveys, content))
 }
 
 /// Each field's label, by its path (`reasons.code`; see `field_problems`).
@@ -184,7 +256,8 @@ fn edit_form(
                     caption { (t.pages) }
                     thead { tr { th scope="col" { (t.page_match) } th scope="col" { (t.page_path) } } }
                     tbody {
-                        @for (i, rule) in s.targeting.pages.iter().chain(std::iter::once(&PageRule { kind: PageMatch::Exact, path: String::new() })).enumerate() {
+                        // Three empty rows to add rules in (an empty one is no rule).
+                        @for (i, rule) in s.targeting.pages.iter().chain(std::iter::repeat_n(&PageRule { kind: PageMatch::Exact, path: String::new() }, 3)).enumerate() {
                             tr {
                                 td { select name={"page." (i) ".match"} id=(field_id(&format!("targeting.pages[{i}].match"))) aria-label={(t.page_match) " " (i + 1)}
                                     aria-invalid=[aria_invalid(errs, &format!("targeting.pages[{i}].match"))] {
@@ -218,13 +291,15 @@ fn edit_form(
                     @if **l != s.default_locale {
                         label class="check" { input type="checkbox" name={"drop." (l)} data-testid={"drop-" (l)}; (t.remove_locale) }
                     }
+                    // Text boxes, so that a long question is read whole on a phone
+                    // (a line of it, in a field, was cut off); its lines are joined.
                     label { (t.question)
-                        input id=(field_id(&format!("texts.{l}.question"))) name={"q." (l)} value=(texts.question) maxlength="300"
-                            aria-invalid=[aria_invalid(errs, &format!("texts.{l}.question"))];
+                        textarea id=(field_id(&format!("texts.{l}.question"))) name={"q." (l)} rows="2" maxlength="300"
+                            aria-invalid=[aria_invalid(errs, &format!("texts.{l}.question"))] { (texts.question) }
                     }
                     @if !matches!(s.kind, SurveyKind::Csat) {
                         label { (t.follow_up)
-                            input id=(field_id(&format!("texts.{l}.follow_up"))) name={"f." (l)} value=(texts.follow_up.clone().unwrap_or_default()) maxlength="300";
+                            textarea id=(field_id(&format!("texts.{l}.follow_up"))) name={"f." (l)} rows="2" maxlength="300" { (texts.follow_up.clone().unwrap_or_default()) }
                         }
                     }
                 }
@@ -304,17 +379,18 @@ fn from_form(
     if let Some(l) = get("default_locale") {
         d.survey.default_locale = l.to_string();
     }
+    // A text box's lines (an Enter typed) joined into one: a question is one line.
+    let one_line = |v: &str| v.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut texts = BTreeMap::new();
     for (k, v) in fields {
         if let Some(l) = k.strip_prefix("q.") {
             let follow_up = get(&format!("f.{l}"))
-                .map(str::trim)
-                .filter(|f| !f.is_empty())
-                .map(str::to_string);
+                .map(one_line)
+                .filter(|f| !f.is_empty());
             texts.insert(
                 l.to_string(),
                 SurveyTexts {
-                    question: v.trim().to_string(),
+                    question: one_line(v),
                     follow_up,
                 },
             );

@@ -306,6 +306,54 @@ pub async fn put_survey(
     Ok(())
 }
 
+/// A new survey of `kind` (its code: `nps`, `csat` or `churn_reason`) with
+/// the id `id`: the standard survey of that kind (its questions and reasons in
+/// English, Russian and Ukrainian, its targeting), last in order and off, for
+/// the owner to edit and switch on.
+pub async fn create_survey(
+    db: &dyn Database,
+    shop: &Shop,
+    id: &str,
+    kind: &str,
+    actor: &Actor,
+) -> Result<SurveyDefinition, ChangeError> {
+    let mut invalid = Vec::new();
+    if let Err(e) = kept_shared::validate::validate_ref("id", id) {
+        invalid.push(FieldError::new("id", FieldProblem::of_reference(e)));
+    }
+    let template = crate::shops::standard_surveys()
+        .into_iter()
+        .find(|s| s.kind.name() == kind);
+    if template.is_none() {
+        invalid.push(FieldError::new(
+            "kind",
+            FieldProblem::NotAChoice {
+                value: kind.to_string(),
+            },
+        ));
+    }
+    let existing = surveys(db, shop).await?;
+    if existing.iter().any(|s| s.survey.id == id) {
+        invalid.push(FieldError::new(
+            "id",
+            FieldProblem::SurveyExists {
+                survey: id.to_string(),
+            },
+        ));
+    }
+    let (Some(mut survey), true) = (template, invalid.is_empty()) else {
+        return Err(ChangeError::Invalid(invalid));
+    };
+    survey.id = id.to_string();
+    let definition = SurveyDefinition {
+        survey,
+        active: false,
+        position: existing.iter().map(|s| s.position).max().unwrap_or(0) + 1,
+    };
+    put_survey(db, shop, definition.clone(), actor).await?;
+    Ok(definition)
+}
+
 /// What changed in a survey, in words.
 fn describe_survey_change(old: &SurveyDefinition, new: &SurveyDefinition) -> String {
     let mut changes = Vec::new();
