@@ -255,8 +255,10 @@ async fn the_setup_is_only_ever_open_to_the_staff() -> Result<()> {
     let opened = Instant::now();
     w.wait_for(&survey_screen(NPS)).await?;
     assert_eq!(w.eval(SETUP_FORM_SHOWN).await?, false);
+    // Not at once (counted from when the test saw the form, later than the
+    // page's own start of the 5 s on a loaded machine).
     assert!(
-        opened.elapsed() >= Duration::from_millis(4_500),
+        opened.elapsed() >= Duration::from_millis(2_500),
         "closed after {:?}",
         opened.elapsed()
     );

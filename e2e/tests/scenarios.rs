@@ -199,9 +199,15 @@ async fn answers_given_offline_survive_a_reload_and_sync_once_when_back() -> Res
         "three answers wait in the queue: {before:?}"
     );
     // Three sends failed (one per answer, then retries): the console says so once,
-    // in words, without a Rust dump.
+    // in words, without a Rust dump (waited for: a failed send's line arrives a
+    // moment after the queue is written, later under a loaded machine).
+    w.wait_for_console("the server said unreachable", |l| {
+        l.from_script() && l.text.starts_with("[kept] could not reach")
+    })
+    .await?;
     let script_lines: Vec<String> = w
-        .console()
+        .console_until_now()
+        .await?
         .into_iter()
         .filter(|l| l.from_script())
         .map(|l| l.text)

@@ -27,6 +27,8 @@
   var heartbeatSeconds = +root.getAttribute('data-heartbeat-seconds') || 60;
   var api = location.origin + '/api/v1/widget/' + encodeURIComponent(key);
   var storeKey = 'kept-kiosk:v1:' + key;
+  // The wrong PINs typed to leave the kiosk (below).
+  var triesKey = storeKey + ':tries';
   var queuePrefix = 'kept:v1:' + key + ':';
   var $ = function (id) { return document.getElementById(id); };
 
@@ -145,6 +147,8 @@
           setup.device_sig = body.device_sig;
           setup.pin = { salt: salt, hash: hash };
           setup.choices = { stores: body.stores, surveys: body.surveys };
+          // The server took the PIN: the waits of wrong ones typed to leave end.
+          try { localStorage.removeItem(triesKey); } catch (e) {}
           showSetupForm(setup);
         });
       });
@@ -497,7 +501,6 @@
   // After three wrong PINs, each further try waits twice as long (from 30 s),
   // counted on the tablet: the kiosk's own reloads (after each identified
   // respondent) do not start it again.
-  var triesKey = storeKey + ':tries';
   $('unlock').addEventListener('submit', function (event) {
     event.preventDefault();
     var setup = load(), tries = {};
@@ -510,7 +513,8 @@
     pinHash(setup.pin.salt, $('unlock-pin').value.trim()).then(function (hash) {
       if (hash != setup.pin.hash) {
         tries.tries = (tries.tries || 0) + 1;
-        if (tries.tries >= 3) tries.notBefore = Date.now() + 30e3 * Math.pow(2, tries.tries - 3);
+        // At most an hour: the owner's PIN, set up again, ends it anyway.
+        if (tries.tries >= 3) tries.notBefore = Date.now() + Math.min(3600e3, 30e3 * Math.pow(2, tries.tries - 3));
         try { localStorage.setItem(triesKey, JSON.stringify(tries)); } catch (e) {}
         $('unlock-error').textContent = staff.wrongPin;
         return;
@@ -527,7 +531,9 @@
   sessionStorage.removeItem(storeKey + ':unlocked');
   // The staff's language: the tablet's setup, else its address's (?locale=), else the browser's.
   showStaffTexts(setup.locale || page.locale || navigator.language);
-  if (pinSet && !isSetUp(setup)) showPinForm();
+  // A removed tablet asks for the PIN even where the shop has none now: the
+  // server's answer then says the owner must set one.
+  if ((pinSet || setup.removed) && !isSetUp(setup)) showPinForm();
   else if (unlocked && isSetUp(setup)) showSetupForm(setup);
   else start(setup);
 })();

@@ -17,6 +17,7 @@ pub mod loyalty;
 pub mod outbound;
 pub mod owner;
 mod pages;
+mod places;
 pub mod plan;
 pub mod qr;
 pub mod rate_limit;

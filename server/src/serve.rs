@@ -4,10 +4,9 @@
 //! a client that opens a connection and never sends, or never finishes, its first
 //! request's headers would otherwise hold it, and a task, forever.
 
-use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::pin::pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -20,62 +19,58 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tower::ServiceExt;
 
+use crate::places::{Place, Places};
+
 /// Longest a client may take to send a request's headers (on a new connection, or
 /// between requests on a kept-alive one).
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often an idle HTTP/2 connection is pinged, and how long a ping may go unanswered.
 const HTTP2_KEEP_ALIVE: Duration = Duration::from_secs(30);
-/// Most connections one client address may hold open at once: a browser opens
-/// six to a server, a busy office behind one address a few dozen. One client
-/// opening thousands (an outside test held 28 000) would otherwise take the
-/// server's file descriptors from everyone.
-pub const CONNECTIONS_PER_CLIENT: usize = 256;
+/// Most connections one client may hold open at once: a browser opens six to
+/// a server, a busy office behind one address a few dozen. One client opening
+/// thousands (an outside test held 28 000) would otherwise take the server's
+/// file descriptors from everyone.
+pub const CONNECTIONS_PER_CLIENT: u32 = 256;
 
-/// The open connections of each client address; the reverse proxies the
-/// server trusts (every client's connections come from them) are not counted.
+/// The open connections of each client; the reverse proxies the server
+/// trusts (every client's connections come from them) are not counted.
 #[derive(Clone, Default)]
 pub struct Connections {
-    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    open: Places<IpAddr>,
     proxies: Arc<Vec<IpAddr>>,
+}
+
+/// Who a peer address is, for counting: an IPv4 address as itself (also as
+/// a dual-stack listener sees it, `::ffff:a.b.c.d`), an IPv6 address by its
+/// /64, which one client (one home, one host) holds whole.
+fn client_of(peer: IpAddr) -> IpAddr {
+    match peer.to_canonical() {
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(Ipv6Addr::from(prefix))
+        }
+        v4 => v4,
+    }
 }
 
 impl Connections {
     pub fn trusting(proxies: Vec<IpAddr>) -> Connections {
         Connections {
-            proxies: Arc::new(proxies),
+            proxies: Arc::new(proxies.into_iter().map(|p| p.to_canonical()).collect()),
             ..Connections::default()
         }
     }
 
-    /// A place for a new connection of `client`, or none when it holds its most.
-    fn admit(&self, client: IpAddr) -> Option<Admitted> {
-        if self.proxies.contains(&client) {
-            return Some(Admitted(None));
+    /// A place for a new connection from `peer` (none needed for a trusted
+    /// proxy), or `Err` when its client holds its most.
+    fn admit(&self, peer: IpAddr) -> Result<Option<Place<IpAddr>>, ()> {
+        if self.proxies.contains(&peer.to_canonical()) {
+            return Ok(None);
         }
-        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-        let n = open.entry(client).or_default();
-        if *n >= CONNECTIONS_PER_CLIENT {
-            return None;
-        }
-        *n += 1;
-        Some(Admitted(Some((self.clone(), client))))
-    }
-}
-
-/// A connection's place, given back when it ends.
-struct Admitted(Option<(Connections, IpAddr)>);
-
-impl Drop for Admitted {
-    fn drop(&mut self) {
-        if let Some((connections, client)) = &self.0 {
-            let mut open = connections.open.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(n) = open.get_mut(client) {
-                *n -= 1;
-                if *n == 0 {
-                    open.remove(client);
-                }
-            }
-        }
+        self.open
+            .take(&client_of(peer), CONNECTIONS_PER_CLIENT)
+            .map(Some)
+            .ok_or(())
     }
 }
 
@@ -104,7 +99,7 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         // Closed at once: the client holds its most already.
-        let Some(admitted) = connections.admit(remote.ip()) else {
+        let Ok(admitted) = connections.admit(remote.ip()) else {
             tracing::debug!(%remote, "refused: {CONNECTIONS_PER_CLIENT} connections open");
             continue;
         };
@@ -261,14 +256,32 @@ mod tests {
                 std::time::Instant::now() < deadline,
                 "the place never came back"
             );
-            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
         // A proxy the server trusts is not counted.
-        let proxy = Connections::trusting(vec!["127.0.0.1".parse().unwrap()]);
-        let places: Vec<_> = (0..CONNECTIONS_PER_CLIENT + 1)
-            .map(|_| proxy.admit("127.0.0.1".parse().unwrap()))
+        // As a dual-stack listener sees it too.
+        let proxy = Connections::trusting(vec!["10.0.0.1".parse().unwrap()]);
+        for peer in ["10.0.0.1", "::ffff:10.0.0.1"] {
+            let places: Vec<_> = (0..CONNECTIONS_PER_CLIENT + 1)
+                .map(|_| proxy.admit(peer.parse().unwrap()))
+                .collect();
+            assert!(places.iter().all(Result::is_ok), "{peer}");
+        }
+        // An IPv6 client is its /64: another address of it is no new client.
+        let v6 = Connections::default();
+        let places: Vec<_> = (0..CONNECTIONS_PER_CLIENT)
+            .map(|i| v6.admit(format!("2001:db8:1:2::{i:x}").parse().unwrap()))
             .collect();
-        assert!(places.iter().all(Option::is_some));
+        assert!(places.iter().all(Result::is_ok));
+        assert!(v6.admit("2001:db8:1:2:ffff::1".parse().unwrap()).is_err());
+        assert!(v6.admit("2001:db8:1:3::1".parse().unwrap()).is_ok());
+        // An IPv4 client counted alike however the listener writes it.
+        let v4 = Connections::default();
+        let places: Vec<_> = (0..CONNECTIONS_PER_CLIENT)
+            .map(|_| v4.admit("192.0.2.7".parse().unwrap()))
+            .collect();
+        assert!(places.iter().all(Result::is_ok));
+        assert!(v4.admit("::ffff:192.0.2.7".parse().unwrap()).is_err());
         stop.send(()).unwrap();
         drop(held);
         drop(one_more);

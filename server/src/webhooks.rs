@@ -14,8 +14,7 @@
 //! HMAC-SHA256 of "<t>.<body>" under the endpoint's secret>`; the receiver
 //! recomputes it and refuses old timestamps.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -25,6 +24,7 @@ use kept_shared::webhooks::{DeliveryAttempt, EventKind, WebhookEvent};
 
 use crate::db::{AnswerRecord, AttemptOutcome, Db, DueDelivery, NewEvent, Shop, StoredAnswer};
 use crate::outbound::{self, PublicOnly, Receivers};
+use crate::places::Places;
 use crate::signatures::hmac_sha256;
 
 /// The header that carries the signature.
@@ -138,7 +138,10 @@ pub async fn deliver_forever(db: Db, timing: DeliveryTiming, receivers: Receiver
         Receivers::Any => http,
     };
     let http = http.build().expect("an HTTP client");
-    let lease = timing.request_timeout * 2;
+    // An attempt is its request, then its record, which may wait for a store
+    // connection (PostgreSQL's pool, shared with the requests served): a
+    // delivery whose lease ran out would be sent again (same event id).
+    let lease = timing.request_timeout * 3;
     let mut tick = tokio::time::interval(timing.poll);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // The attempts under way, each a task of this one (they end with it), and
@@ -147,7 +150,7 @@ pub async fn deliver_forever(db: Db, timing: DeliveryTiming, receivers: Receiver
     // flooded one shop's endpoints with slow receivers, and as each look
     // waited for its slowest, another shop's event waited past 200 s.
     let mut running = tokio::task::JoinSet::new();
-    let per_endpoint = Arc::new(std::sync::Mutex::new(HashMap::<String, u32>::new()));
+    let endpoints: Places<String> = Places::default();
     loop {
         tick.tick().await;
         while running.try_join_next().is_some() {}
@@ -155,14 +158,15 @@ pub async fn deliver_forever(db: Db, timing: DeliveryTiming, receivers: Receiver
         if free == 0 {
             continue;
         }
-        let busy: Vec<String> = lock(&per_endpoint)
-            .iter()
-            .filter(|(_, n)| **n >= PER_ENDPOINT)
-            .map(|(id, _)| id.clone())
-            .collect();
         let now = Utc::now();
         let due = match db
-            .take_due_deliveries(now, now + lease, free as u32, PER_ENDPOINT, busy)
+            .take_due_deliveries(
+                now,
+                now + lease,
+                free as u32,
+                PER_ENDPOINT,
+                endpoints.held(),
+            )
             .await
         {
             Ok(due) => due,
@@ -172,48 +176,14 @@ pub async fn deliver_forever(db: Db, timing: DeliveryTiming, receivers: Receiver
             }
         };
         for delivery in due {
-            let place = InFlight::take(&per_endpoint, &delivery.webhook_id);
-            let (db, http) = (db.clone(), http.clone());
-            // Each attempt ends within the request timeout, well inside the lease.
+            // The store gave the endpoint no more than its places left.
+            let place = endpoints.take(&delivery.webhook_id, u32::MAX);
+            let db = db.clone();
+            let http = http.clone();
             running.spawn(async move {
                 attempt(&db, &http, &timing, receivers, delivery).await;
                 drop(place);
             });
-        }
-    }
-}
-
-fn lock(counts: &Mutex<HashMap<String, u32>>) -> std::sync::MutexGuard<'_, HashMap<String, u32>> {
-    counts
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// An attempt's place among its endpoint's: given back when the attempt ends,
-/// however it ends (a panic, the server stopping).
-struct InFlight {
-    counts: Arc<Mutex<HashMap<String, u32>>>,
-    endpoint: String,
-}
-
-impl InFlight {
-    fn take(counts: &Arc<Mutex<HashMap<String, u32>>>, endpoint: &str) -> InFlight {
-        *lock(counts).entry(endpoint.to_string()).or_default() += 1;
-        InFlight {
-            counts: counts.clone(),
-            endpoint: endpoint.to_string(),
-        }
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        let mut counts = lock(&self.counts);
-        if let Some(n) = counts.get_mut(&self.endpoint) {
-            *n -= 1;
-            if *n == 0 {
-                counts.remove(&self.endpoint);
-            }
         }
     }
 }
@@ -228,11 +198,17 @@ async fn attempt(
     let at = Utc::now();
     // An address written as an IP is never resolved: checked here (an endpoint
     // registered before the check, or with the server allowing any).
-    let refused = reqwest::Url::parse(&d.url)
-        .ok()
-        .and_then(|u| receivers.refusal(&u));
+    let url = reqwest::Url::parse(&d.url).ok();
+    let refused = url.as_ref().and_then(|u| receivers.refusal(u));
+    // Plain HTTP to a public receiver (an endpoint registered before that was
+    // refused): customers' answers do not cross the internet unencrypted.
+    let plain = receivers == Receivers::Public && url.is_some_and(|u| u.scheme() != "https");
     let sent = match refused {
         Some(why) => Err(why.to_string()),
+        None if plain => Err(format!(
+            "{} is not an https:// address: Kept sends customers' answers encrypted only",
+            d.url
+        )),
         None => http
             .post(&d.url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")

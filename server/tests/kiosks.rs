@@ -147,10 +147,21 @@ async fn stores_are_named_and_checked(app: TestApp) {
         assert!(html.contains("The &lt;b&gt;harbour&lt;/b&gt;"), "{html}");
         assert!(!html.contains("<script>"), "{html}");
     }
-    for query in ["?store=old-town", ""] {
+    for query in ["?store=old-town", "", "?survey=&locale=&store="] {
         let page = app.get(&format!("/kiosk/pk_demo{query}")).await;
         assert_eq!(page.status, StatusCode::OK, "{query}");
     }
+    // Behind a PIN, the page names the store refused but lists none: the
+    // public key is on every page of the shop, the setup lists them to staff.
+    set_pin(&app, Some(PIN)).await;
+    let page = app.get("/kiosk/pk_demo?store=old-twn").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    let html = String::from_utf8_lossy(&page.body).to_string();
+    assert!(
+        html.contains("old-twn") && !html.contains("Old town"),
+        "{html}"
+    );
+    set_pin(&app, None).await;
     // Without the owner token: nothing.
     let anonymous = app
         .raw(

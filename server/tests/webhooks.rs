@@ -503,14 +503,32 @@ async fn a_delivery_that_keeps_failing_is_given_up_in_time(app: TestApp) {
     );
 }
 
-/// A receiver that never answers, counting the requests it holds.
-async fn silent_receiver() -> (String, Arc<Mutex<usize>>, tokio::task::JoinHandle<()>) {
-    let held: Arc<Mutex<usize>> = Arc::default();
+/// What a slow receiver has seen: the requests it answered, the ones it
+/// holds now, and the most it held at once.
+#[derive(Default)]
+struct Held {
+    answered: usize,
+    now: usize,
+    most: usize,
+}
+
+/// A receiver that answers its first `answered` requests at once and then
+/// never answers.
+async fn slow_receiver(answered: usize) -> (String, Arc<Mutex<Held>>, tokio::task::JoinHandle<()>) {
+    let held: Arc<Mutex<Held>> = Arc::default();
     let app = Router::new()
         .route(
             "/hook",
-            post(|State(held): State<Arc<Mutex<usize>>>| async move {
-                *held.lock().unwrap() += 1;
+            post(move |State(held): State<Arc<Mutex<Held>>>| async move {
+                {
+                    let mut h = held.lock().unwrap();
+                    if h.answered < answered {
+                        h.answered += 1;
+                        return StatusCode::OK;
+                    }
+                    h.now += 1;
+                    h.most = h.most.max(h.now);
+                }
                 std::future::pending::<StatusCode>().await
             }),
         )
@@ -523,40 +541,58 @@ async fn silent_receiver() -> (String, Arc<Mutex<usize>>, tokio::task::JoinHandl
     (url, held, task)
 }
 
-/// A backlog at a receiver that never answers holds up no other endpoint's
-/// delivery, and has at most four attempts in flight: an outside test flooded
-/// one shop's endpoints and another shop's event waited past 200 s, as each
-/// look for due deliveries took the oldest twenty and waited for the slowest.
+/// A backlog at a receiver that answers slowly holds up no other endpoint's
+/// delivery, and has at most four attempts in flight, also once some of them
+/// have ended: an outside test flooded one shop's endpoints and another
+/// shop's event waited past 200 s, as each look for due deliveries took the
+/// oldest twenty and waited for the slowest.
 async fn a_flooded_silent_endpoint_holds_up_no_other(app: TestApp) {
-    let (silent_url, held, silent_task) = silent_receiver().await;
-    let silent = register(&app, &silent_url, vec![EventKind::Detractor]).await;
+    let (slow_url, held, slow_task) = slow_receiver(2).await;
+    let slow = register(&app, &slow_url, vec![EventKind::Detractor]).await;
     let flood: Vec<_> = (0..60)
         .map(|_| AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 0).build())
         .collect();
     assert_eq!(app.send_answers(&flood).await.stored.len(), 60);
     let other = receiver(0).await;
     let hook = register(&app, &other.url, vec![EventKind::Detractor]).await;
+    let delivered = |n: usize| {
+        let (app, hook) = (&app, hook.id.clone());
+        async move {
+            log(app, &hook)
+                .await
+                .iter()
+                .filter(|d| d.state == DeliveryState::Delivered)
+                .count()
+                >= n
+        }
+    };
     app.send_answers(&[AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 1).build()])
         .await;
     let server = serve(&app).await;
-    wait_for("the other endpoint's delivery", async || {
-        log(&app, &hook.id)
-            .await
-            .first()
-            .is_some_and(|d| d.state == DeliveryState::Delivered)
-    })
-    .await;
-    // Delivered while the silent receiver still holds its first attempts
-    // (they end only at the 10 s request timeout), four of them at most.
-    let attempted: usize = log(&app, &silent.id)
+    wait_for("the other endpoint's delivery", async || delivered(1).await).await;
+    // Delivered while the slow receiver still holds its attempts (they end
+    // only at the 10 s request timeout), but the two it answered at once.
+    let attempted: usize = log(&app, &slow.id)
         .await
         .iter()
         .map(|d| d.attempts.len())
         .sum();
-    assert_eq!(attempted, 0);
-    assert!(*held.lock().unwrap() <= 4, "{} held", held.lock().unwrap());
+    assert!(attempted <= 2, "{attempted} attempts ended");
+    // The two answered at once freed their places, and the next looks took
+    // two more, not four: one more event, once its delivery to the other
+    // endpoint is in, marks a look past that.
+    wait_for("the slow receiver's first two", async || {
+        held.lock().unwrap().answered == 2
+    })
+    .await;
+    app.send_answers(&[AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 2).build()])
+        .await;
+    wait_for("the mark's delivery", async || delivered(2).await).await;
+    let most = held.lock().unwrap().most;
+    assert!(most <= 4, "{most} held at once");
+    assert_eq!(held.lock().unwrap().now, 4, "the places left taken");
     server.stop().await;
-    silent_task.abort();
+    slow_task.abort();
     other.task.abort();
 }
 
@@ -613,8 +649,16 @@ async fn webhooks_go_to_public_addresses_only_unless_the_server_allows_private_o
         }
         Err(_) => false,
     };
+    // Plain HTTP to a public name, registered while the server allowed it.
+    let plain_http = register(
+        &app,
+        "http://hooks.example.com/kept",
+        vec![EventKind::Detractor],
+    )
+    .await;
     let resolved = if private_name {
-        let url = format!("http://{host}:{port}/hook");
+        // https: a plain http:// one would be refused before its name is looked up.
+        let url = format!("https://{host}:{port}/hook");
         Some(register(&app, &url, vec![EventKind::Detractor]).await)
     } else {
         None
@@ -672,10 +716,18 @@ async fn webhooks_go_to_public_addresses_only_unless_the_server_allows_private_o
             Some(hook) => error(hook).await.is_some(),
             None => true,
         };
-        error(&literal).await.is_some() && error(&named).await.is_some() && resolved_tried
+        error(&literal).await.is_some()
+            && error(&named).await.is_some()
+            && error(&plain_http).await.is_some()
+            && resolved_tried
     })
     .await;
     server.stop().await;
+    // Never sent: the answers would have crossed the internet unencrypted.
+    assert_eq!(
+        error(&plain_http).await.unwrap(),
+        "http://hooks.example.com/kept is not an https:// address: Kept sends customers' answers encrypted only"
+    );
     assert_eq!(
         error(&literal).await.unwrap(),
         "127.0.0.1 is a private address: Kept delivers only to public ones"

@@ -153,7 +153,7 @@ async fn render_list(
                 }
             }
             label { (t.survey_id)
-                input name="id" id=(new_id("id")) required maxlength="128" pattern="[A-Za-z0-9_.:@\\-]+" value=[draft.map(|d| d.id.as_str())] aria-invalid=[aria_invalid(errs, "id")];
+                input name="id" id=(new_id("id")) required maxlength="64" pattern="[A-Za-z0-9_.:@\\-]+" value=[draft.map(|d| d.id.as_str())] aria-invalid=[aria_invalid(errs, "id")];
             }
             div class="actions" { button type="submit" { (t.create_survey) } }
         }

@@ -94,10 +94,10 @@ pub const ANSWER_HEADER: [&str; 14] = [
     "store",
     "customer_ref",
     "order_ref",
-    "verified",
     "follow_up",
     "note",
     "id",
+    "verified",
 ];
 
 pub fn answer_row(a: &AnswerItem) -> Vec<String> {
@@ -119,13 +119,14 @@ pub fn answer_row(a: &AnswerItem) -> Vec<String> {
         cell(a.store.as_deref().unwrap_or("")),
         cell(a.customer_ref.as_deref().unwrap_or("")),
         cell(a.order_ref.as_deref().unwrap_or("")),
-        a.verified.to_string(),
         a.follow_up
             .as_ref()
             .map(|f| f.status.as_str().to_string())
             .unwrap_or_default(),
         cell(a.follow_up.as_ref().map_or("", |f| f.note.as_str())),
         a.id.to_string(),
+        // Last: a column added after the others (a reader by position keeps its place).
+        a.verified.to_string(),
     ]
 }
 

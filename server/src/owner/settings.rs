@@ -317,13 +317,13 @@ pub async fn create_survey(
     kind: &str,
     actor: &Actor,
 ) -> Result<SurveyDefinition, ChangeError> {
-    let mut invalid = Vec::new();
-    if let Err(e) = kept_shared::validate::validate_ref("id", id) {
-        invalid.push(FieldError::new("id", FieldProblem::of_reference(e)));
-    }
-    let template = crate::shops::standard_surveys()
-        .into_iter()
-        .find(|s| s.kind.name() == kind);
+    let standard = crate::shops::standard_surveys();
+    let template = standard.iter().find(|s| s.kind.name() == kind);
+    // The id checked as every survey's is (by the first standard survey's
+    // rules where the kind is none), both fields' problems at once.
+    let mut survey = template.unwrap_or(&standard[0]).clone();
+    survey.id = id.to_string();
+    let mut invalid = validate_survey(&survey).err().unwrap_or_default();
     if template.is_none() {
         invalid.push(FieldError::new(
             "kind",
@@ -341,10 +341,9 @@ pub async fn create_survey(
             },
         ));
     }
-    let (Some(mut survey), true) = (template, invalid.is_empty()) else {
+    if !invalid.is_empty() {
         return Err(ChangeError::Invalid(invalid));
-    };
-    survey.id = id.to_string();
+    }
     let definition = SurveyDefinition {
         survey,
         active: false,
@@ -462,6 +461,10 @@ fn describe_targeting_change(old: &Targeting, new: &Targeting) -> Vec<String> {
         on(old.once_per_order).into(),
         on(new.once_per_order).into(),
     );
+    // A rule not named above (one added later): said all the same.
+    if changes.is_empty() && old != new {
+        changes.push("targeting changed".into());
+    }
     changes
 }
 

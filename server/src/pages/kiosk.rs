@@ -151,16 +151,20 @@ async fn page(
     let Some(shop) = shop_of(&db, &public_key).await else {
         return not_found();
     };
-    if let Some(store) = query.get("store") {
+    let pin_set = matches!(db.kiosk_pin(&shop.id).await, Ok(Some(_)));
+    // `?store=` empty names no store (the kiosk runs without one).
+    if let Some(store) = query.get("store").filter(|s| !s.is_empty()) {
         let stores = match db.stores(&shop.id).await {
             Ok(stores) => stores,
             Err(e) => return crate::http::Failure::from(e).into_response(),
         };
         if !stores.iter().any(|s| &s.id == store) {
-            return unknown_store(staff_language(&query, &headers), store, &stores);
+            // The shop's stores only where no PIN keeps them (setup lists
+            // them behind it): the public key is on every page of the shop.
+            let listed: &[Store] = if pin_set { &[] } else { &stores };
+            return unknown_store(staff_language(&query, &headers), store, listed);
         }
     }
-    let pin_set = matches!(db.kiosk_pin(&shop.id).await, Ok(Some(_)));
     // The page's own settings (a kiosk without a PIN runs with them).
     let attrs: BTreeMap<String, String> = page_attributes(&query, &["survey", "locale", "store"])
         .into_iter()

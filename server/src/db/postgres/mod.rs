@@ -299,7 +299,7 @@ impl Database for PgDatabase {
         lease_until: DateTime<Utc>,
         limit: u32,
         per_endpoint: u32,
-        busy: Vec<String>,
+        in_flight: Vec<(String, u32)>,
     ) -> DbResult<Vec<DueDelivery>> {
         webhooks::take_due(
             &self.client().await?,
@@ -307,7 +307,7 @@ impl Database for PgDatabase {
             lease_until,
             limit,
             per_endpoint,
-            &busy,
+            &in_flight,
         )
         .await
     }

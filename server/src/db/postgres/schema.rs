@@ -19,12 +19,15 @@ const MIGRATIONS: &[&str] = &[
     V4_TEXT_RETENTION,
     V5_WEBHOOKS,
     V6_STORES_AND_KIOSKS,
-    V7_DEVICES_REMOVED,
+    V7_TABLETS_REMOVED_AND_DELIVERY_TURNS,
 ];
 
-/// A tablet the owner removed: its reports are refused until it is set up again.
-const V7_DEVICES_REMOVED: &str = r#"
+/// A tablet the owner removed: its reports are refused until it is set up
+/// again. Each webhook endpoint's due deliveries in order, taken in turns.
+const V7_TABLETS_REMOVED_AND_DELIVERY_TURNS: &str = r#"
 ALTER TABLE devices ADD COLUMN removed BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE INDEX deliveries_due_by_webhook ON webhook_deliveries (webhook_id, next_attempt_at)
+    WHERE next_attempt_at IS NOT NULL;
 "#;
 
 /// Survey targeting: the shop's cooldown between any two surveys, and the

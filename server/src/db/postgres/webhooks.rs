@@ -102,32 +102,41 @@ pub async fn take_due(
     lease_until: DateTime<Utc>,
     limit: u32,
     per_endpoint: u32,
-    busy: &[String],
+    in_flight: &[(String, u32)],
 ) -> DbResult<Vec<DueDelivery>> {
-    // Locked as they are taken (another instance skips them); the turns
-    // counted among the rows not locked elsewhere.
+    // Each endpoint's oldest due, as many as it has places left, locked as
+    // they are taken (another instance skips them) through the index on
+    // (webhook_id, next_attempt_at): a backlog is neither read nor locked
+    // whole at each look.
+    let (ids, counts): (Vec<&str>, Vec<i64>) = in_flight
+        .iter()
+        .map(|(id, n)| (id.as_str(), i64::from(*n)))
+        .unzip();
     let rows = client
         .query(
-            "WITH due AS (
-                 SELECT id, webhook_id, next_attempt_at FROM webhook_deliveries
-                 WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $1
-                   AND webhook_id <> ALL($5)
-                 FOR UPDATE SKIP LOCKED),
-             turns AS (
-                 SELECT id, next_attempt_at, ROW_NUMBER() OVER (
-                     PARTITION BY webhook_id ORDER BY next_attempt_at, id) AS turn
-                 FROM due)
+            "WITH taken AS (
+                 SELECT d.id, d.next_attempt_at, ROW_NUMBER() OVER (
+                     PARTITION BY w.id ORDER BY d.next_attempt_at, d.id) AS turn
+                 FROM webhooks w
+                 LEFT JOIN unnest($5::text[], $6::int8[]) AS f(webhook_id, n) ON f.webhook_id = w.id
+                 CROSS JOIN LATERAL (
+                     SELECT id, next_attempt_at FROM webhook_deliveries
+                     WHERE webhook_id = w.id AND next_attempt_at IS NOT NULL AND next_attempt_at <= $1
+                     ORDER BY next_attempt_at, id
+                     LIMIT GREATEST($4 - COALESCE(f.n, 0), 0)
+                     FOR UPDATE SKIP LOCKED) d)
              UPDATE webhook_deliveries d SET next_attempt_at = $2
              FROM webhooks w
              WHERE w.id = d.webhook_id AND d.id IN (
-                 SELECT id FROM turns WHERE turn <= $4 ORDER BY turn, next_attempt_at LIMIT $3)
+                 SELECT id FROM taken ORDER BY turn, next_attempt_at LIMIT $3)
              RETURNING d.id, d.webhook_id, w.url, w.secret, d.event_id, d.payload, d.attempts, d.created_at",
             &[
                 &now,
                 &lease_until,
                 &i64::from(limit),
                 &i64::from(per_endpoint),
-                &busy,
+                &ids,
+                &counts,
             ],
         )
         .await?;

@@ -356,10 +356,12 @@ impl Database for SqliteDatabase {
         lease_until: DateTime<Utc>,
         limit: u32,
         per_endpoint: u32,
-        busy: Vec<String>,
+        in_flight: Vec<(String, u32)>,
     ) -> DbResult<Vec<DueDelivery>> {
         self.writer
-            .write(move |c| webhooks::take_due(c, now, lease_until, limit, per_endpoint, &busy))
+            .write(move |c| {
+                webhooks::take_due(c, now, lease_until, limit, per_endpoint, &in_flight)
+            })
             .await
     }
 

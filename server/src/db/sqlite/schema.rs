@@ -24,13 +24,16 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(V5_TEXT_RETENTION),
         M::up(V6_WEBHOOKS),
         M::up(V7_STORES_AND_KIOSKS),
-        M::up(V8_DEVICES_REMOVED),
+        M::up(V8_TABLETS_REMOVED_AND_DELIVERY_TURNS),
     ])
 });
 
-/// A tablet the owner removed: its reports are refused until it is set up again.
-const V8_DEVICES_REMOVED: &str = r#"
+/// A tablet the owner removed: its reports are refused until it is set up
+/// again. Each webhook endpoint's due deliveries in order, taken in turns.
+const V8_TABLETS_REMOVED_AND_DELIVERY_TURNS: &str = r#"
 ALTER TABLE devices ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX deliveries_due_by_webhook ON webhook_deliveries (webhook_id, next_attempt_at)
+    WHERE next_attempt_at IS NOT NULL;
 "#;
 
 /// Survey targeting: the shop's cooldown between any two surveys, and the

@@ -87,20 +87,24 @@ pub fn take_due(
     lease_until: DateTime<Utc>,
     limit: u32,
     per_endpoint: u32,
-    busy: &[String],
+    in_flight: &[(String, u32)],
 ) -> DbResult<Vec<DueDelivery>> {
+    // An endpoint's turns count on from those it has in flight.
     let mut st = c.prepare_cached(
         "UPDATE webhook_deliveries SET next_attempt_at = ?2
          WHERE id IN (SELECT id FROM (
                           SELECT id, next_attempt_at, ROW_NUMBER() OVER (
-                              PARTITION BY webhook_id ORDER BY next_attempt_at, id) AS turn
+                              PARTITION BY webhook_id ORDER BY next_attempt_at, id)
+                              + COALESCE((SELECT value FROM json_each(?5) WHERE key = webhook_id), 0)
+                              AS turn
                           FROM webhook_deliveries
-                          WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ?1
-                            AND webhook_id NOT IN (SELECT value FROM json_each(?5)))
+                          WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ?1)
                       WHERE turn <= ?4 ORDER BY turn, next_attempt_at LIMIT ?3)
          RETURNING id, webhook_id, event_id, payload, attempts, created_at",
     )?;
-    let busy = serde_json::to_string(busy).map_err(DbError::internal)?;
+    let in_flight: std::collections::BTreeMap<&str, u32> =
+        in_flight.iter().map(|(id, n)| (id.as_str(), *n)).collect();
+    let busy = serde_json::to_string(&in_flight).map_err(DbError::internal)?;
     let taken = st
         .query_map(
             params![millis(now), millis(lease_until), limit, per_endpoint, busy],
