@@ -123,11 +123,7 @@ pub async fn update_settings(
     let zone = check_settings(&mut settings).map_err(ChangeError::Invalid)?;
     let before = view(db, shop).await?.settings;
     let mut changes = Vec::new();
-    let mut note = |name: &str, old: String, new: String| {
-        if old != new {
-            changes.push(format!("{name}: {old} → {new}"));
-        }
-    };
+    let mut note = |name: &str, old: String, new: String| note_change(&mut changes, name, old, new);
     note("name", before.name.clone(), settings.name.clone());
     note(
         "origins",
@@ -408,6 +404,14 @@ fn describe_survey_change(old: &SurveyDefinition, new: &SurveyDefinition) -> Str
     }
 }
 
+/// `what: before → after` in `changes`, when they differ: how the audit log
+/// says one value's change (the settings', a survey's targeting).
+fn note_change(changes: &mut Vec<String>, what: &str, before: String, after: String) {
+    if before != after {
+        changes.push(format!("{what}: {before} → {after}"));
+    }
+}
+
 /// What changed in a survey's targeting, each rule in words ("audience
 /// changed" had stood for any of them).
 fn describe_targeting_change(old: &Targeting, new: &Targeting) -> Vec<String> {
@@ -434,11 +438,8 @@ fn describe_targeting_change(old: &Targeting, new: &Targeting) -> Vec<String> {
     };
     let on = |b: bool| if b { "on" } else { "off" };
     let mut changes = Vec::new();
-    let mut changed = |what: &str, before: String, after: String| {
-        if before != after {
-            changes.push(format!("{what}: {before} → {after}"));
-        }
-    };
+    let mut changed =
+        |what: &str, before: String, after: String| note_change(&mut changes, what, before, after);
     changed("audience", audience(&old.audience), audience(&new.audience));
     changed("pages", pages(&old.pages), pages(&new.pages));
     changed(
