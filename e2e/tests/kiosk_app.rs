@@ -345,6 +345,25 @@ async fn a_removed_tablet_asks_for_the_pin_again() -> Result<()> {
     );
     w.click_in_page("[data-testid=kiosk-start]").await?;
     w.wait_for(&survey_screen(NPS)).await?;
+
+    // Removed again, once the shop has no PIN any more: it still asks, and
+    // the staff are told, in the kiosk's words, that the owner must set one.
+    env.owner_send(reqwest::Method::PUT, "kiosk-pin", &KioskPin { pin: None })
+        .await?;
+    env.owner_send(
+        reqwest::Method::DELETE,
+        &format!("devices/{device}"),
+        &serde_json::json!(null),
+    )
+    .await?;
+    w.wait_for_in_page("#pin").await?;
+    w.type_in_page("#pin", PIN).await?;
+    w.click_in_page("[data-testid=kiosk-pin-submit]").await?;
+    w.wait_until(
+        "the staff to be told the shop has no PIN",
+        "document.getElementById('pin-error').textContent.startsWith('The shop has no kiosk PIN')",
+    )
+    .await?;
     env.close().await;
     Ok(())
 }

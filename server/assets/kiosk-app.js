@@ -41,21 +41,24 @@
       settings: 'Kiosk settings (staff)', pin: 'Kiosk PIN', unlock: 'Unlock', cancel: 'Cancel', back: 'Back to the kiosk',
       wrongPin: 'Wrong PIN. Try again: the shop owner sets it under Stores & kiosks in the dashboard.', wait: 'Too many wrong PINs: try again in {s} s.',
       offline: 'The server cannot be reached: the first setup needs the network.',
-      removed: 'The shop\'s owner removed this tablet, or replaced the shop\'s keys: set it up again with the kiosk PIN.' },
+      removed: 'The shop\'s owner removed this tablet, or replaced the shop\'s keys: set it up again with the kiosk PIN.',
+      noPin: 'The shop has no kiosk PIN: its owner sets one in the dashboard, under Stores & kiosks.' },
     ru: { title: 'Настройка киоска', ownerPin: 'PIN-код киоска от владельца', next: 'Продолжить', store: 'Магазин',
       surveys: 'Какие опросы задавать', language: 'Язык', idle: 'Секунд без касания до следующего посетителя',
       thanks: 'Секунд показывать благодарность', start: 'Запустить киоск', leave: 'Выйти из полноэкранного режима',
       settings: 'Настройки киоска (для сотрудников)', pin: 'PIN-код киоска', unlock: 'Открыть', cancel: 'Отмена', back: 'Вернуться к киоску',
       wrongPin: 'Неверный PIN-код. Попробуйте ещё раз: его задаёт владелец магазина в панели, в разделе «Магазины и киоски».', wait: 'Слишком много неверных PIN-кодов: попробуйте через {s} с.',
       offline: 'Сервер недоступен: для первой настройки нужна сеть.',
-      removed: 'Владелец магазина удалил этот планшет или заменил ключи магазина: настройте его заново с PIN-кодом киоска.' },
+      removed: 'Владелец магазина удалил этот планшет или заменил ключи магазина: настройте его заново с PIN-кодом киоска.',
+      noPin: 'У магазина нет PIN-кода киоска: владелец задаёт его в панели, в разделе «Магазины и киоски».' },
     uk: { title: 'Налаштування кіоску', ownerPin: 'PIN-код кіоску від власника', next: 'Продовжити', store: 'Магазин',
       surveys: 'Які опитування ставити', language: 'Мова', idle: 'Секунд без дотику до наступного відвідувача',
       thanks: 'Секунд показувати подяку', start: 'Запустити кіоск', leave: 'Вийти з повноекранного режиму',
       settings: 'Налаштування кіоску (для працівників)', pin: 'PIN-код кіоску', unlock: 'Відкрити', cancel: 'Скасувати', back: 'Повернутися до кіоску',
       wrongPin: 'Неправильний PIN-код. Спробуйте ще раз: його задає власник магазину в панелі, у розділі «Магазини та кіоски».', wait: 'Забагато неправильних PIN-кодів: спробуйте за {s} с.',
       offline: 'Сервер недоступний: для першого налаштування потрібна мережа.',
-      removed: 'Власник магазину видалив цей планшет або замінив ключі магазину: налаштуйте його знову з PIN-кодом кіоску.' },
+      removed: 'Власник магазину видалив цей планшет або замінив ключі магазину: налаштуйте його знову з PIN-кодом кіоску.',
+      noPin: 'У магазину немає PIN-коду кіоску: власник задає його в панелі, у розділі «Магазини та кіоски».' },
   };
   var staff = STAFF_TEXTS.en;
   // Which of the kiosk's languages `locale` is (English for any other).
@@ -140,6 +143,7 @@
       return response.json().then(function (body) {
         // The staff's own words for what they can act on; the server's for the rest.
         if (response.status == 401) throw staff.wrongPin;
+        if (response.status == 409) throw staff.noPin;
         if (response.status == 429) throw staff.wait.replace('{s}', response.headers.get('retry-after') || 60);
         if (!response.ok) throw body.message || response.statusText;
         var salt = hex(crypto.getRandomValues(new Uint8Array(16)));

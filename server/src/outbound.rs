@@ -37,6 +37,14 @@ impl Receivers {
             Receivers::Any => None,
         }
     }
+
+    /// Whether `url` may be called over plain HTTP: only a receiver on the
+    /// server's own network (a private address or `localhost`), where these
+    /// receivers allow them. Anything else carries customers' answers across
+    /// networks, so encrypted: `https://`.
+    pub fn plain_http_allowed(self, url: &reqwest::Url) -> bool {
+        self == Receivers::Any && refused_host(url).is_some()
+    }
 }
 
 /// Whether an address is on the public internet: not loopback, private,

@@ -200,9 +200,12 @@ async fn attempt(
     // registered before the check, or with the server allowing any).
     let url = reqwest::Url::parse(&d.url).ok();
     let refused = url.as_ref().and_then(|u| receivers.refusal(u));
-    // Plain HTTP to a public receiver (an endpoint registered before that was
-    // refused): customers' answers do not cross the internet unencrypted.
-    let plain = receivers == Receivers::Public && url.is_some_and(|u| u.scheme() != "https");
+    // Plain HTTP to a receiver off the server's own network (an endpoint
+    // registered before that was refused): customers' answers do not cross
+    // the internet unencrypted.
+    let plain = url
+        .as_ref()
+        .is_some_and(|u| u.scheme() != "https" && !receivers.plain_http_allowed(u));
     let sent = match refused {
         Some(why) => Err(why.to_string()),
         None if plain => Err(format!(

@@ -61,6 +61,22 @@ async fn the_dashboard_makes_a_new_survey_from_the_standard_one_of_its_kind(app:
         ["en", "ru", "uk"]
     );
     assert!(surveys.iter().all(|s| s.position <= new.position));
+    // Asking what the standard NPS asks, each is named with its id where the
+    // dashboard lists surveys (the responses' filter had shown two alike).
+    let page = app
+        .get_with("/dashboard/responses", &[("cookie", &cookie)])
+        .await;
+    let html = String::from_utf8_lossy(&page.body).to_string();
+    assert!(
+        html.contains("How likely are you to recommend us to a friend? (nps-delivery)")
+            && html
+                .contains("How likely are you to recommend us to a friend? (nps-after-purchase)"),
+        "{html}"
+    );
+    assert!(
+        html.contains("How satisfied are you with your purchase?<"),
+        "a survey alone keeps its question"
+    );
     for (body, says) in [
         (
             format!("csrf={csrf}&kind=nps&id=nps-delivery"),

@@ -649,13 +649,33 @@ async fn webhooks_go_to_public_addresses_only_unless_the_server_allows_private_o
         }
         Err(_) => false,
     };
-    // Plain HTTP to a public name, registered while the server allowed it.
-    let plain_http = register(
+    // Plain HTTP to a public name: refused even where private receivers are
+    // allowed (plain HTTP is for those alone); one stored before that rule
+    // (written here as the store had it) is not sent to.
+    let refused_plain = post_webhook(
         &app,
         "http://hooks.example.com/kept",
         vec![EventKind::Detractor],
     )
     .await;
+    assert_eq!(refused_plain.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let plain_http = "wh_plain_http_before".to_string();
+    assert!(
+        app.db
+            .create_webhook(
+                demo::SHOP_ID,
+                kept_server::db::WebhookRecord {
+                    id: plain_http.clone(),
+                    url: "http://hooks.example.com/kept".into(),
+                    events: vec![EventKind::Detractor],
+                    secret: "whsec_test".into(),
+                    created_at: chrono::Utc::now(),
+                },
+                10,
+            )
+            .await
+            .unwrap()
+    );
     let resolved = if private_name {
         // https: a plain http:// one would be refused before its name is looked up.
         let url = format!("https://{host}:{port}/hook");
@@ -704,8 +724,8 @@ async fn webhooks_go_to_public_addresses_only_unless_the_server_allows_private_o
     .unwrap();
     app.send_answers(&[AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 2).build()])
         .await;
-    let error = async |hook: &Webhook| {
-        log(&app, &hook.id)
+    let error = async |hook: &str| {
+        log(&app, hook)
             .await
             .first()
             .and_then(|d| d.attempts.first())
@@ -713,11 +733,11 @@ async fn webhooks_go_to_public_addresses_only_unless_the_server_allows_private_o
     };
     wait_for("every attempt", async || {
         let resolved_tried = match &resolved {
-            Some(hook) => error(hook).await.is_some(),
+            Some(hook) => error(&hook.id).await.is_some(),
             None => true,
         };
-        error(&literal).await.is_some()
-            && error(&named).await.is_some()
+        error(&literal.id).await.is_some()
+            && error(&named.id).await.is_some()
             && error(&plain_http).await.is_some()
             && resolved_tried
     })
@@ -729,16 +749,16 @@ async fn webhooks_go_to_public_addresses_only_unless_the_server_allows_private_o
         "http://hooks.example.com/kept is not an https:// address: Kept sends customers' answers encrypted only"
     );
     assert_eq!(
-        error(&literal).await.unwrap(),
+        error(&literal.id).await.unwrap(),
         "127.0.0.1 is a private address: Kept delivers only to public ones"
     );
     assert_eq!(
-        error(&named).await.unwrap(),
+        error(&named.id).await.unwrap(),
         "localhost is a private address: Kept delivers only to public ones"
     );
     if let Some(hook) = &resolved {
         assert_eq!(
-            error(hook).await.unwrap(),
+            error(&hook.id).await.unwrap(),
             format!("{host} is a private address: Kept delivers only to public ones")
         );
     }

@@ -238,11 +238,21 @@ pub fn reason(lang: Lang, code: &str, surveys: &[Survey]) -> String {
 
 /// A survey's question in the reader's language, or its id.
 pub fn survey_name(lang: Lang, id: &str, surveys: &[Survey]) -> String {
-    surveys
+    let question = |s: &Survey| s.texts_for(lang.code()).map(|t| t.question.clone());
+    let Some(asked) = surveys.iter().find(|s| s.id == id).and_then(question) else {
+        return id.to_string();
+    };
+    // Two surveys asking the same (a new one starts as the standard one of
+    // its kind) are told apart by their ids.
+    let twins = surveys
         .iter()
-        .find(|s| s.id == id)
-        .and_then(|s| s.texts_for(lang.code()).map(|t| t.question.clone()))
-        .unwrap_or_else(|| id.to_string())
+        .filter(|s| question(s).as_deref() == Some(asked.as_str()))
+        .count();
+    if twins > 1 {
+        format!("{asked} ({id})")
+    } else {
+        asked
+    }
 }
 
 /// A store by its name, where the shop has named it; else (a store only

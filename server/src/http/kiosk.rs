@@ -49,7 +49,7 @@ pub async fn setup(
         return Err(Failure::new(
             StatusCode::CONFLICT,
             ErrorCode::Conflict,
-            "the shop has no kiosk PIN: the owner sets one in the dashboard (Kiosks)",
+            "the shop has no kiosk PIN: the owner sets one in the dashboard (Stores & kiosks)",
         ));
     };
     if validate_pin(&req.pin).is_err() || !pin_matches(&shop.id, &req.pin, &stored) {

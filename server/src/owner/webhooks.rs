@@ -75,9 +75,7 @@ fn check(new: &NewWebhook, receivers: Receivers) -> Vec<FieldError> {
                     "url",
                     FieldProblem::PrivateAddress { host: refused.0 },
                 ));
-            } else if receivers == Receivers::Public && u.scheme() != "https" {
-                // Plain HTTP only to the receivers of a server allowing
-                // private ones (a test rig, a receiver beside the server).
+            } else if u.scheme() != "https" && !receivers.plain_http_allowed(&u) {
                 errors.push(field("url", FieldProblem::NotHttps));
             }
         }
