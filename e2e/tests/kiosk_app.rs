@@ -368,6 +368,67 @@ async fn a_removed_tablet_asks_for_the_pin_again() -> Result<()> {
     Ok(())
 }
 
+/// A removed tablet that still holds an answer (its sends held here, as a
+/// network gone would) sends it while it waits for the PIN: the answer is
+/// stored once, not left on the tablet until someone sets it up again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_removed_tablet_sends_the_answers_it_holds() -> Result<()> {
+    use chromiumoxide::cdp::browser_protocol::fetch::ContinueRequestParams;
+    use futures::StreamExt;
+    let env = Env::start().await?;
+    owner_prepares(&env).await?;
+    let w = env
+        .open(&format!(
+            "{}/kiosk/{}?heartbeat=1",
+            env.api_url(),
+            demo::PUBLIC_KEY
+        ))
+        .await?;
+    set_up(&w, 3, "en").await?;
+    w.wait_for(&survey_screen(NPS)).await?;
+    let device = loop {
+        let devices: Devices = env.owner_get("devices").await?;
+        if let [d] = &devices.devices[..] {
+            break d.id.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let mut held = w.hold_requests("*/answers").await?;
+    answer_nps(&w, 9).await?;
+    w.wait_until(
+        "the answer to wait in the queue",
+        "Object.keys(localStorage).some(k => k.startsWith('kept:v1:pk_demo:pending:'))",
+    )
+    .await?;
+    env.owner_send(
+        reqwest::Method::DELETE,
+        &format!("devices/{device}"),
+        &serde_json::json!(null),
+    )
+    .await?;
+    w.wait_for_in_page("#pin").await?;
+    // From now on the sends go through: the old page's are gone with it, so
+    // only the page asking for the PIN can send the answer.
+    let page = w.page.clone();
+    let releasing = tokio::spawn(async move {
+        while let Some(paused) = held.next().await {
+            let _ = page
+                .execute(ContinueRequestParams::new(paused.request_id.clone()))
+                .await;
+        }
+    });
+    let answers = env.wait_for_answers(1).await?;
+    assert_eq!(answers[0].store.as_deref(), Some("old-town"));
+    w.wait_until(
+        "the queue to be empty",
+        "!Object.keys(localStorage).some(k => k.startsWith('kept:v1:pk_demo:pending:'))",
+    )
+    .await?;
+    releasing.abort();
+    env.close().await;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_receipt_identifies_the_respondent_for_their_answer_only() -> Result<()> {
     let env = Env::start().await?;

@@ -128,6 +128,20 @@
     $('pin-form').hidden = false;
     $('setup-form').hidden = true;
     $('pin').focus();
+    sendWaiting();
+  }
+
+  // Answers this tablet still holds (it was removed, or its setup lost) are
+  // sent while it waits for the PIN: the widget, asked for a survey no shop
+  // has (`-`), shows nothing and loads only to send its queue.
+  function sendWaiting() {
+    if (!pending() || document.querySelector('script[data-send-only]')) return;
+    var script = document.createElement('script');
+    script.src = '/widget/kept.js';
+    script.setAttribute('data-key', key);
+    script.setAttribute('data-survey', '-');
+    script.setAttribute('data-send-only', '');
+    document.body.appendChild(script);
   }
 
   $('pin-form').addEventListener('submit', function (event) {
