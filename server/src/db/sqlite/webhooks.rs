@@ -89,16 +89,21 @@ pub fn take_due(
     per_endpoint: u32,
     in_flight: &[(String, u32)],
 ) -> DbResult<Vec<DueDelivery>> {
-    // An endpoint's turns count on from those it has in flight.
+    // Each endpoint's oldest due, at most as many as its places, through the
+    // index on (webhook_id, next_attempt_at): a backlog is not read whole at
+    // each look. An endpoint's turns count on from those it has in flight.
     let mut st = c.prepare_cached(
         "UPDATE webhook_deliveries SET next_attempt_at = ?2
          WHERE id IN (SELECT id FROM (
-                          SELECT id, next_attempt_at, ROW_NUMBER() OVER (
-                              PARTITION BY webhook_id ORDER BY next_attempt_at, id)
-                              + COALESCE((SELECT value FROM json_each(?5) WHERE key = webhook_id), 0)
+                          SELECT d.id, d.next_attempt_at, ROW_NUMBER() OVER (
+                              PARTITION BY d.webhook_id ORDER BY d.next_attempt_at, d.id)
+                              + COALESCE((SELECT value FROM json_each(?5) WHERE key = d.webhook_id), 0)
                               AS turn
-                          FROM webhook_deliveries
-                          WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ?1)
+                          FROM webhooks w JOIN webhook_deliveries d ON d.id IN (
+                              SELECT id FROM webhook_deliveries
+                              WHERE webhook_id = w.id AND next_attempt_at IS NOT NULL
+                                AND next_attempt_at <= ?1
+                              ORDER BY next_attempt_at, id LIMIT ?4))
                       WHERE turn <= ?4 ORDER BY turn, next_attempt_at LIMIT ?3)
          RETURNING id, webhook_id, event_id, payload, attempts, created_at",
     )?;
