@@ -298,13 +298,10 @@ async fn the_setup_is_only_ever_open_to_the_staff() -> Result<()> {
     Ok(())
 }
 
-/// A tablet the owner removes (lost, stolen, given away), or whose widget
-/// secret the owner replaced, asks for the PIN once nobody is answering, and
-/// the PIN sets it up again with its settings as they were.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_removed_tablet_asks_for_the_pin_again() -> Result<()> {
-    let env = Env::start().await?;
-    owner_prepares(&env).await?;
+/// A tablet set up by the staff (idle time 3 s) that reports every second,
+/// and its device id once the owner's list shows it.
+async fn a_reporting_tablet(env: &Env) -> Result<(Widget, String)> {
+    owner_prepares(env).await?;
     let w = env
         .open(&format!(
             "{}/kiosk/{}?heartbeat=1",
@@ -314,19 +311,37 @@ async fn a_removed_tablet_asks_for_the_pin_again() -> Result<()> {
         .await?;
     set_up(&w, 3, "en").await?;
     w.wait_for(&survey_screen(NPS)).await?;
-    let device = loop {
+    let deadline = Instant::now() + WAIT;
+    loop {
         let devices: Devices = env.owner_get("devices").await?;
         if let [d] = &devices.devices[..] {
-            break d.id.clone();
+            return Ok((w, d.id.clone()));
+        }
+        if Instant::now() > deadline {
+            bail!("the tablet never reported: {devices:#?}");
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    }
+}
+
+/// The owner removes the tablet `device` (`DELETE devices/{device}`).
+async fn remove_tablet(env: &Env, device: &str) -> Result<()> {
     env.owner_send(
         reqwest::Method::DELETE,
         &format!("devices/{device}"),
         &serde_json::json!(null),
     )
-    .await?;
+    .await
+}
+
+/// A tablet the owner removes (lost, stolen, given away), or whose widget
+/// secret the owner replaced, asks for the PIN once nobody is answering, and
+/// the PIN sets it up again with its settings as they were.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_removed_tablet_asks_for_the_pin_again() -> Result<()> {
+    let env = Env::start().await?;
+    let (w, device) = a_reporting_tablet(&env).await?;
+    remove_tablet(&env, &device).await?;
     w.wait_for_in_page("#pin").await?;
     assert!(!w.exists(&survey_screen(NPS)).await?);
     // The staff are told why.
@@ -350,12 +365,7 @@ async fn a_removed_tablet_asks_for_the_pin_again() -> Result<()> {
     // the staff are told, in the kiosk's words, that the owner must set one.
     env.owner_send(reqwest::Method::PUT, "kiosk-pin", &KioskPin { pin: None })
         .await?;
-    env.owner_send(
-        reqwest::Method::DELETE,
-        &format!("devices/{device}"),
-        &serde_json::json!(null),
-    )
-    .await?;
+    remove_tablet(&env, &device).await?;
     w.wait_for_in_page("#pin").await?;
     w.type_in_page("#pin", PIN).await?;
     w.click_in_page("[data-testid=kiosk-pin-submit]").await?;
@@ -376,23 +386,7 @@ async fn a_removed_tablet_sends_the_answers_it_holds() -> Result<()> {
     use chromiumoxide::cdp::browser_protocol::fetch::ContinueRequestParams;
     use futures::StreamExt;
     let env = Env::start().await?;
-    owner_prepares(&env).await?;
-    let w = env
-        .open(&format!(
-            "{}/kiosk/{}?heartbeat=1",
-            env.api_url(),
-            demo::PUBLIC_KEY
-        ))
-        .await?;
-    set_up(&w, 3, "en").await?;
-    w.wait_for(&survey_screen(NPS)).await?;
-    let device = loop {
-        let devices: Devices = env.owner_get("devices").await?;
-        if let [d] = &devices.devices[..] {
-            break d.id.clone();
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let (w, device) = a_reporting_tablet(&env).await?;
     let mut held = w.hold_requests("*/answers").await?;
     answer_nps(&w, 9).await?;
     w.wait_until(
@@ -400,12 +394,7 @@ async fn a_removed_tablet_sends_the_answers_it_holds() -> Result<()> {
         "Object.keys(localStorage).some(k => k.startsWith('kept:v1:pk_demo:pending:'))",
     )
     .await?;
-    env.owner_send(
-        reqwest::Method::DELETE,
-        &format!("devices/{device}"),
-        &serde_json::json!(null),
-    )
-    .await?;
+    remove_tablet(&env, &device).await?;
     w.wait_for_in_page("#pin").await?;
     // From now on the sends go through: the old page's are gone with it, so
     // only the page asking for the PIN can send the answer.
