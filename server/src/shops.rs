@@ -105,6 +105,7 @@ pub async fn create(db: &dyn Database, spec: ShopSpec) -> Result<ShopKeys> {
                 position,
             },
             kept_shared::limits::MAX_SURVEYS,
+            crate::db::SurveyWrite::New,
         )
         .await?;
     }

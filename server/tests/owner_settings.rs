@@ -29,7 +29,99 @@ on_both_engines!(
     a_shop_has_at_most_fifty_surveys_even_made_at_the_same_moment,
     a_survey_made_twice_at_once_keeps_one_kind,
     the_dashboard_makes_a_new_survey_from_the_standard_one_of_its_kind,
+    a_new_survey_is_made_once_and_never_beside_its_twin_in_case,
 );
+
+/// Twenty "Create" clicks of one new survey at the same moment make it once:
+/// one goes to its editor, the others are told it exists, and the log says
+/// "created" once (the id was checked, then written: each had passed the
+/// check, and a later one could write over an edit made meanwhile). Nor is
+/// an id made that differs from a survey's only in case, by the dashboard or
+/// the owner API (`NPS-After-Purchase` had become a second survey beside
+/// `nps-after-purchase`); the survey of that id itself is still changed.
+/// Each request a task of its own, so that they overlap on the runtime's threads.
+async fn a_new_survey_is_made_once_and_never_beside_its_twin_in_case(app: TestApp) {
+    let (cookie, csrf) = common::sign_in(&app).await;
+    let replies = futures_util::future::join_all((0..20).map(|_| {
+        let app = app.app.clone();
+        let (cookie, csrf) = (cookie.clone(), csrf.clone());
+        tokio::spawn(async move {
+            let req = axum::http::Request::post("/dashboard/surveys")
+                .header("host", "kept.test")
+                .header("origin", "http://kept.test")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("cookie", cookie)
+                .body(axum::body::Body::from(format!(
+                    "csrf={csrf}&kind=csat&id=csat-delivery"
+                )))
+                .unwrap();
+            tower::ServiceExt::oneshot(app, req).await.unwrap().status()
+        })
+    }))
+    .await;
+    let made = replies
+        .iter()
+        .filter(|r| *r.as_ref().unwrap() == StatusCode::SEE_OTHER)
+        .count();
+    assert_eq!(made, 1, "{replies:?}");
+    assert!(replies.iter().all(|r| matches!(
+        *r.as_ref().unwrap(),
+        StatusCode::SEE_OTHER | StatusCode::UNPROCESSABLE_ENTITY
+    )));
+    let log: Vec<AuditEntry> = owner(&app, Method::GET, "audit", None).await.json();
+    let created = log
+        .iter()
+        .filter(|e| e.action == "survey csat-delivery" && e.detail == "created")
+        .count();
+    assert_eq!(created, 1);
+
+    let twin = common::dashboard_post(
+        &app,
+        &cookie,
+        "/dashboard/surveys",
+        format!("csrf={csrf}&kind=csat&id=CSAT-Delivery"),
+    )
+    .await;
+    assert_eq!(twin.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = String::from_utf8_lossy(&twin.body).to_string();
+    assert!(
+        html.contains("has a survey &quot;csat-delivery&quot; already"),
+        "{html}"
+    );
+    let surveys: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
+    let nps = surveys
+        .iter()
+        .find(|s| s.survey.id == "nps-after-purchase")
+        .unwrap();
+    let mut twin = nps.clone();
+    twin.survey.id = "NPS-After-Purchase".into();
+    let refused = owner(
+        &app,
+        Method::PUT,
+        "surveys/NPS-After-Purchase",
+        Some(serde_json::to_value(&twin).unwrap()),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let error = refused.error();
+    assert_eq!(error.fields[0].field, "id");
+    assert_eq!(
+        error.fields[0].message,
+        "the shop has a survey \"nps-after-purchase\" already: edit it, or give the new one another id"
+    );
+    let mut changed = nps.clone();
+    changed.active = false;
+    owner(
+        &app,
+        Method::PUT,
+        "surveys/nps-after-purchase",
+        Some(serde_json::to_value(&changed).unwrap()),
+    )
+    .await
+    .assert_ok();
+    let after: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
+    assert_eq!(after.len(), surveys.len());
+}
 
 /// A new survey from the dashboard (it had only the three a shop starts
 /// with): the standard survey of its kind under the id given, off, last; its

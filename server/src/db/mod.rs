@@ -96,13 +96,20 @@ pub trait Database: Send + Sync + 'static {
 
     // --- surveys ---
 
-    /// Adds or replaces a survey of the shop.
-    /// Adds the survey, or changes it, but not its kind (its answers keep
-    /// their meaning); a new one only while the shop has fewer than `most`:
-    /// `false` otherwise, and nothing written. Checked and written at once, as
-    /// [`Database::create_webhook`]: two requests making one survey with two
-    /// kinds at the same moment cannot both be taken.
-    async fn put_survey(&self, shop_id: &str, survey: SurveyRecord, most: usize) -> DbResult<bool>;
+    /// Adds the survey, or (as `write` allows) changes it, but not its kind
+    /// (its answers keep their meaning); a new one only while the shop has
+    /// fewer than `most`, and none whose id differs from another's only in
+    /// case (`Nps` beside `nps`: two surveys to the owner's eye): `false`
+    /// otherwise, and nothing written. Checked and written at once, as
+    /// [`Database::create_webhook`]: two requests making one survey at the
+    /// same moment cannot both be taken as new, nor with two kinds.
+    async fn put_survey(
+        &self,
+        shop_id: &str,
+        survey: SurveyRecord,
+        most: usize,
+        write: SurveyWrite,
+    ) -> DbResult<bool>;
     /// The shop's surveys (all, or only active ones), in their order.
     async fn surveys(&self, shop_id: &str, only_active: bool) -> DbResult<Vec<SurveyRecord>>;
 
@@ -371,6 +378,15 @@ pub trait Database: Send + Sync + 'static {
         from: NaiveDate,
         to: NaiveDate,
     ) -> DbResult<Vec<ReasonRollup>>;
+}
+
+/// What [`Database::put_survey`] may do with a survey of that id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SurveyWrite {
+    /// Make it: nothing is written where the shop has it already.
+    New,
+    /// Make it, or change the one there.
+    NewOrChange,
 }
 
 /// Surveys as stored, with the shop's choices about them.

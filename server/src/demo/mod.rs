@@ -102,8 +102,13 @@ async fn ask_on_every_order(db: &dyn Database) -> Result<()> {
     for mut record in db.surveys(SHOP_ID, false).await? {
         if record.survey.targeting.audience == Audience::Everyone {
             record.survey.targeting.recontact_days = 0;
-            db.put_survey(SHOP_ID, record, kept_shared::limits::MAX_SURVEYS)
-                .await?;
+            db.put_survey(
+                SHOP_ID,
+                record,
+                kept_shared::limits::MAX_SURVEYS,
+                crate::db::SurveyWrite::NewOrChange,
+            )
+            .await?;
         }
     }
     Ok(())

@@ -12,7 +12,9 @@ use kept_shared::{
     SurveyDefinition, TierSetting, Unit,
 };
 
-use crate::db::{AuditRecord, Database, DbError, Shop, ShopUpdate, SurveyRecord, Tier};
+use crate::db::{
+    AuditRecord, Database, DbError, Shop, ShopUpdate, SurveyRecord, SurveyWrite, Tier,
+};
 use crate::tokens::{TokenKind, generate_token, hash_token};
 
 /// Who is making a change, as the audit log says it: "dashboard" or "owner API",
@@ -241,6 +243,17 @@ pub async fn put_survey(
     definition: SurveyDefinition,
     actor: &Actor,
 ) -> Result<(), ChangeError> {
+    store_survey(db, shop, definition, actor, SurveyWrite::NewOrChange).await
+}
+
+/// Checks and stores a survey as `write` allows.
+async fn store_survey(
+    db: &dyn Database,
+    shop: &Shop,
+    definition: SurveyDefinition,
+    actor: &Actor,
+    write: SurveyWrite,
+) -> Result<(), ChangeError> {
     let mut errors = validate_survey(&definition.survey)
         .err()
         .unwrap_or_default();
@@ -273,19 +286,32 @@ pub async fn put_survey(
         active: definition.active,
         position: definition.position,
     };
-    if !db.put_survey(&shop.id, record, MAX_SURVEYS).await? {
-        // Not written: the shop is at its limit, or the survey was made
-        // meanwhile (another request at the same moment) with another kind.
-        let made = surveys(db, shop)
-            .await?
-            .into_iter()
-            .find(|s| s.survey.id == id);
-        let (field, problem) = match made {
-            Some(made) if made.survey.kind.name() != kind => (
+    if !db.put_survey(&shop.id, record, MAX_SURVEYS, write).await? {
+        // Not written: the survey was made meanwhile (another request at the
+        // same moment) with another kind, or as this one where only a new one
+        // may be; another differs from it in case alone; or the shop is at
+        // its limit.
+        let there = surveys(db, shop).await?;
+        let made = there.iter().find(|s| s.survey.id == id);
+        let twin = there.iter().find(|s| s.survey.id.eq_ignore_ascii_case(&id));
+        let (field, problem) = match (made, twin) {
+            (Some(made), _) if made.survey.kind.name() != kind => (
                 "kind",
                 FieldProblem::KindChanged {
                     from: made.survey.kind.name().to_string(),
                     to: kind.to_string(),
+                },
+            ),
+            (Some(_), Some(other)) if write == SurveyWrite::New => (
+                "id",
+                FieldProblem::SurveyExists {
+                    survey: other.survey.id.clone(),
+                },
+            ),
+            (None, Some(other)) => (
+                "id",
+                FieldProblem::SurveyExists {
+                    survey: other.survey.id.clone(),
                 },
             ),
             _ => (
@@ -328,12 +354,17 @@ pub async fn create_survey(
             },
         ));
     }
+    // Said here with the other problems; the store checks it again as it
+    // writes (another request may make it meanwhile).
     let existing = surveys(db, shop).await?;
-    if existing.iter().any(|s| s.survey.id == id) {
+    if let Some(other) = existing
+        .iter()
+        .find(|s| s.survey.id.eq_ignore_ascii_case(id))
+    {
         invalid.push(FieldError::new(
             "id",
             FieldProblem::SurveyExists {
-                survey: id.to_string(),
+                survey: other.survey.id.clone(),
             },
         ));
     }
@@ -345,7 +376,7 @@ pub async fn create_survey(
         active: false,
         position: existing.iter().map(|s| s.position).max().unwrap_or(0) + 1,
     };
-    put_survey(db, shop, definition.clone(), actor).await?;
+    store_survey(db, shop, definition.clone(), actor, SurveyWrite::New).await?;
     Ok(definition)
 }
 

@@ -377,8 +377,14 @@ impl Database for PgDatabase {
         settings::delete_session(&self.client().await?, id_hash).await
     }
 
-    async fn put_survey(&self, shop_id: &str, survey: SurveyRecord, most: usize) -> DbResult<bool> {
-        surveys::put(&mut self.client().await?, shop_id, &survey, most).await
+    async fn put_survey(
+        &self,
+        shop_id: &str,
+        survey: SurveyRecord,
+        most: usize,
+        write: SurveyWrite,
+    ) -> DbResult<bool> {
+        surveys::put(&mut self.client().await?, shop_id, &survey, most, write).await
     }
 
     async fn surveys(&self, shop_id: &str, only_active: bool) -> DbResult<Vec<SurveyRecord>> {

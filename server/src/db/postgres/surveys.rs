@@ -2,20 +2,23 @@
 
 use deadpool_postgres::Client;
 
-use crate::db::{DbResult, SurveyRecord};
+use crate::db::{DbResult, SurveyRecord, SurveyWrite};
 
 pub async fn put(
     client: &mut Client,
     shop_id: &str,
     r: &SurveyRecord,
     most: usize,
+    write: SurveyWrite,
 ) -> DbResult<bool> {
+    // As on SQLite (sqlite/surveys.rs), taking turns on the shop's row.
     super::write_within_limit(
         client,
         shop_id,
         "INSERT INTO surveys (shop_id, id, definition, active, position) SELECT $1, $2, $3, $4, $5
-         WHERE EXISTS (SELECT 1 FROM surveys WHERE shop_id = $1 AND id = $2)
-            OR (SELECT count(*) FROM surveys WHERE shop_id = $1) < $6
+         WHERE ($7 AND EXISTS (SELECT 1 FROM surveys WHERE shop_id = $1 AND id = $2))
+            OR ((SELECT count(*) FROM surveys WHERE shop_id = $1) < $6
+                AND NOT EXISTS (SELECT 1 FROM surveys WHERE shop_id = $1 AND lower(id) = lower($2)))
          ON CONFLICT (shop_id, id) DO UPDATE SET
              definition = excluded.definition, active = excluded.active, position = excluded.position
            WHERE surveys.definition->>'kind' = excluded.definition->>'kind'",
@@ -26,6 +29,7 @@ pub async fn put(
             &r.active,
             &r.position,
             &(most as i64),
+            &(write == SurveyWrite::NewOrChange),
         ],
     )
     .await

@@ -458,10 +458,16 @@ impl Database for SqliteDatabase {
             .await
     }
 
-    async fn put_survey(&self, shop_id: &str, survey: SurveyRecord, most: usize) -> DbResult<bool> {
+    async fn put_survey(
+        &self,
+        shop_id: &str,
+        survey: SurveyRecord,
+        most: usize,
+        write: SurveyWrite,
+    ) -> DbResult<bool> {
         let id = shop_id.to_string();
         self.writer
-            .write(move |c| surveys::put(c, &id, &survey, most))
+            .write(move |c| surveys::put(c, &id, &survey, most, write))
             .await
     }
 

@@ -2,14 +2,24 @@
 
 use rusqlite::{Connection, params};
 
-use crate::db::{DbResult, SurveyRecord};
+use crate::db::{DbResult, SurveyRecord, SurveyWrite};
 
 /// One statement, on the one writer: counted and written at once.
-pub fn put(c: &Connection, shop_id: &str, r: &SurveyRecord, most: usize) -> DbResult<bool> {
+pub fn put(
+    c: &Connection,
+    shop_id: &str,
+    r: &SurveyRecord,
+    most: usize,
+    write: SurveyWrite,
+) -> DbResult<bool> {
+    // A change where one is there and changes are allowed (?7), else a new
+    // one under the limit whose id no other has in any case (ids are ASCII:
+    // `lower` is enough).
     let written = c.execute(
         "INSERT INTO surveys (shop_id, id, definition, active, position) SELECT ?1, ?2, ?3, ?4, ?5
-         WHERE EXISTS (SELECT 1 FROM surveys WHERE shop_id = ?1 AND id = ?2)
-            OR (SELECT count(*) FROM surveys WHERE shop_id = ?1) < ?6
+         WHERE (?7 AND EXISTS (SELECT 1 FROM surveys WHERE shop_id = ?1 AND id = ?2))
+            OR ((SELECT count(*) FROM surveys WHERE shop_id = ?1) < ?6
+                AND NOT EXISTS (SELECT 1 FROM surveys WHERE shop_id = ?1 AND lower(id) = lower(?2)))
          ON CONFLICT (shop_id, id) DO UPDATE SET
              definition = excluded.definition, active = excluded.active, position = excluded.position
            WHERE json_extract(surveys.definition, '$.kind') = json_extract(excluded.definition, '$.kind')",
@@ -19,7 +29,8 @@ pub fn put(c: &Connection, shop_id: &str, r: &SurveyRecord, most: usize) -> DbRe
             serde_json::to_string(&r.survey)?,
             r.active,
             r.position,
-            most as i64
+            most as i64,
+            write == SurveyWrite::NewOrChange,
         ],
     )?;
     Ok(written == 1)
