@@ -22,7 +22,9 @@ use hmac::Mac;
 use kept_shared::AnswerValue;
 use kept_shared::webhooks::{DeliveryAttempt, EventKind, WebhookEvent};
 
-use crate::db::{AnswerRecord, AttemptOutcome, Db, DueDelivery, NewEvent, Shop, StoredAnswer};
+use crate::db::{
+    AnswerRecord, AttemptOutcome, Db, DeliveryPlaces, DueDelivery, NewEvent, Shop, StoredAnswer,
+};
 use crate::outbound::{self, PublicOnly, Receivers};
 use crate::places::Places;
 use crate::signatures::hmac_sha256;
@@ -61,10 +63,15 @@ impl Default for DeliveryTiming {
 
 /// Deliveries in flight at once, of every shop: what one look may take at most.
 const IN_FLIGHT: usize = 64;
-/// Deliveries of one endpoint in flight at once: a shop's endpoints (at most
-/// `MAX_WEBHOOKS`) take a share of [`IN_FLIGHT`], not all of it, and a slow or
-/// flooded receiver holds up only its own deliveries.
+/// Deliveries of one endpoint in flight at once: a slow or flooded receiver
+/// holds up only its own deliveries.
 const PER_ENDPOINT: u32 = 4;
+/// Deliveries of one shop in flight at once, whatever its endpoints (at most
+/// `MAX_WEBHOOKS`, 40 places by [`PER_ENDPOINT`]): a quarter of
+/// [`IN_FLIGHT`], so that a shop whose receivers are slow, or two, leave the
+/// other shops places (the outside attacker's test of the first fair
+/// deliverer: two shops with ten endpoints each filled every place).
+const PER_SHOP: u32 = 16;
 
 /// What kind of event an answer is, if any: a detractor (NPS 0–6), a low CSAT
 /// (1–2), any churn answer.
@@ -145,12 +152,13 @@ pub async fn deliver_forever(db: Db, timing: DeliveryTiming, receivers: Receiver
     let mut tick = tokio::time::interval(timing.poll);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // The attempts under way, each a task of this one (they end with it), and
-    // how many each endpoint has. Each look takes what is due into the free
+    // how many each endpoint and each shop has. Each look takes what is due into the free
     // places at once, without waiting for the attempts before: an outside test
     // flooded one shop's endpoints with slow receivers, and as each look
     // waited for its slowest, another shop's event waited past 200 s.
     let mut running = tokio::task::JoinSet::new();
     let endpoints: Places<String> = Places::default();
+    let shops: Places<String> = Places::default();
     loop {
         tick.tick().await;
         while running.try_join_next().is_some() {}
@@ -163,9 +171,13 @@ pub async fn deliver_forever(db: Db, timing: DeliveryTiming, receivers: Receiver
             .take_due_deliveries(
                 now,
                 now + lease,
-                free as u32,
-                PER_ENDPOINT,
-                endpoints.held(),
+                DeliveryPlaces {
+                    free: free as u32,
+                    per_endpoint: PER_ENDPOINT,
+                    per_shop: PER_SHOP,
+                    endpoints_in_flight: endpoints.held(),
+                    shops_in_flight: shops.held(),
+                },
             )
             .await
         {
@@ -176,13 +188,17 @@ pub async fn deliver_forever(db: Db, timing: DeliveryTiming, receivers: Receiver
             }
         };
         for delivery in due {
-            // The store gave the endpoint no more than its places left.
-            let place = endpoints.take(&delivery.webhook_id, u32::MAX);
+            // The store gave the endpoint and the shop no more than their
+            // places left.
+            let places = (
+                endpoints.take(&delivery.webhook_id, u32::MAX),
+                shops.take(&delivery.shop_id, u32::MAX),
+            );
             let db = db.clone();
             let http = http.clone();
             running.spawn(async move {
                 attempt(&db, &http, &timing, receivers, delivery).await;
-                drop(place);
+                drop(places);
             });
         }
     }

@@ -596,7 +596,94 @@ async fn a_flooded_silent_endpoint_holds_up_no_other(app: TestApp) {
     other.task.abort();
 }
 
+/// One shop's deliveries take at most 16 of the deliverer's 64 places,
+/// whatever its endpoints: the outside attacker's test of the first fair
+/// deliverer had two shops with ten silent endpoints each fill every place
+/// (four each), and every other shop's events then waited for the 10 s
+/// request timeouts. Here one shop's ten silent endpoints hold 16 requests,
+/// not 40, and another shop's events are delivered at once.
+async fn a_shop_with_many_silent_endpoints_takes_a_quarter_of_the_places(app: TestApp) {
+    let (slow_url, held, slow_task) = slow_receiver(0).await;
+    for i in 0..10 {
+        register(
+            &app,
+            &format!("{slow_url}?n={i}"),
+            vec![EventKind::Detractor],
+        )
+        .await;
+    }
+    let flood: Vec<_> = (0..60)
+        .map(|_| AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 0).build())
+        .collect();
+    assert_eq!(app.send_answers(&flood).await.stored.len(), 60);
+
+    let other = kept_server::shops::create(
+        app.db.as_ref(),
+        kept_server::shops::ShopSpec {
+            id: "other".into(),
+            name: "Other".into(),
+            origins: vec![],
+            tiers: vec![kept_server::db::Tier::new("Base", 0)],
+            points_per_unit: 1,
+            time_zone: chrono_tz::UTC,
+            keys: None,
+        },
+    )
+    .await
+    .unwrap();
+    let fast = receiver(0).await;
+    let registered = app
+        .raw(
+            Method::POST,
+            "/api/v1/shops/other/webhooks",
+            &[
+                ("authorization", &format!("Bearer {}", other.owner_token)),
+                ("content-type", "application/json"),
+            ],
+            serde_json::to_string(&NewWebhook {
+                url: fast.url.clone(),
+                events: vec![EventKind::Detractor],
+            })
+            .unwrap(),
+        )
+        .await;
+    assert_eq!(registered.status, StatusCode::CREATED);
+    let detractor_of_other = || {
+        let (app, key) = (&app, other.public_key.clone());
+        async move {
+            app.post_json(
+                &kept_shared::api::answers(&key),
+                None,
+                &kept_shared::SyncBatch {
+                    answers: vec![AnswerBuilder::nps("other", demo::NPS_SURVEY, 0).build()],
+                },
+            )
+            .await
+            .assert_ok();
+        }
+    };
+    detractor_of_other().await;
+
+    let server = serve(&app).await;
+    let received = |n: usize| fast.received.lock().unwrap().len() >= n;
+    wait_for("the other shop's event", async || received(1)).await;
+    wait_for("the silent endpoints' places taken", async || {
+        held.lock().unwrap().now >= 16
+    })
+    .await;
+    // One more event of the other shop, once delivered, marks a look past
+    // the one that filled the silent shop's places.
+    detractor_of_other().await;
+    wait_for("the mark's delivery", async || received(2)).await;
+    let most = held.lock().unwrap().most;
+    assert_eq!(most, 16, "held at once by one shop's endpoints");
+    server.stop().await;
+    slow_task.abort();
+    fast.task.abort();
+}
+
 on_both_engines!(
+    a_shop_with_many_silent_endpoints_takes_a_quarter_of_the_places,
     a_flooded_silent_endpoint_holds_up_no_other,
     a_delivery_that_keeps_failing_is_given_up_in_time,
     a_good_customer_entering_an_at_risk_segment_is_an_event_once,

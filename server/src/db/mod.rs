@@ -292,19 +292,16 @@ pub trait Database: Send + Sync + 'static {
     async fn webhooks(&self, shop_id: &str) -> DbResult<Vec<WebhookRecord>>;
     /// [`DbError::NotFound`] for an endpoint of another shop.
     async fn delete_webhook(&self, shop_id: &str, id: &str) -> DbResult<()>;
-    /// Takes up to `limit` deliveries due at `now` (of every shop), of each
-    /// endpoint as many as bring it to `per_endpoint` with those it has
-    /// `in_flight` already, leased until `lease_until`: no deliverer (of any
-    /// instance) takes them again before. Taken in turns: each endpoint's
-    /// oldest due first, then each one's second, and so on, so that a backlog
-    /// of one endpoint does not keep another's waiting.
+    /// Takes deliveries due at `now` (of every shop) into the free `places`,
+    /// leased until `lease_until`: no deliverer (of any instance) takes them
+    /// again before. Taken in turns: each endpoint's oldest due first, then
+    /// each one's second, and so on, so that a backlog of one endpoint does
+    /// not keep another's waiting.
     async fn take_due_deliveries(
         &self,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
-        limit: u32,
-        per_endpoint: u32,
-        in_flight: Vec<(String, u32)>,
+        places: DeliveryPlaces,
     ) -> DbResult<Vec<DueDelivery>>;
     /// Logs an attempt and settles what becomes of its delivery.
     async fn record_delivery_attempt(

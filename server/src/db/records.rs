@@ -347,11 +347,25 @@ pub struct NewEvent {
     pub payload: String,
 }
 
+/// The places a look for due deliveries may fill: `free` in all, and of each
+/// endpoint and each shop as many as bring it to its most with those it has in
+/// flight already (`(id, count)`; an id not named has none).
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryPlaces {
+    pub free: u32,
+    pub per_endpoint: u32,
+    pub per_shop: u32,
+    pub endpoints_in_flight: Vec<(String, u32)>,
+    pub shops_in_flight: Vec<(String, u32)>,
+}
+
 /// A delivery taken for an attempt: no other deliverer takes it until the
 /// attempt is recorded or its lease ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueDelivery {
     pub id: String,
+    /// Its shop.
+    pub shop_id: String,
     /// Its endpoint.
     pub webhook_id: String,
     pub url: String,

@@ -297,19 +297,9 @@ impl Database for PgDatabase {
         &self,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
-        limit: u32,
-        per_endpoint: u32,
-        in_flight: Vec<(String, u32)>,
+        places: DeliveryPlaces,
     ) -> DbResult<Vec<DueDelivery>> {
-        webhooks::take_due(
-            &self.client().await?,
-            now,
-            lease_until,
-            limit,
-            per_endpoint,
-            &in_flight,
-        )
-        .await
+        webhooks::take_due(&self.client().await?, now, lease_until, &places).await
     }
 
     async fn record_delivery_attempt(

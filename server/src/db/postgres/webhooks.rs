@@ -7,8 +7,8 @@ use deadpool_postgres::{Client, Transaction};
 use kept_shared::webhooks::{Delivery, DeliveryAttempt, EventKind};
 
 use crate::db::{
-    AttemptOutcome, DbError, DbResult, DueDelivery, NewEvent, WebhookRecord, decode_event_kinds,
-    delivery_state, encode_event_kinds,
+    AttemptOutcome, DbError, DbResult, DeliveryPlaces, DueDelivery, NewEvent, WebhookRecord,
+    decode_event_kinds, delivery_state, encode_event_kinds,
 };
 
 pub async fn create(
@@ -100,22 +100,25 @@ pub async fn take_due(
     client: &Client,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
-    limit: u32,
-    per_endpoint: u32,
-    in_flight: &[(String, u32)],
+    places: &DeliveryPlaces,
 ) -> DbResult<Vec<DueDelivery>> {
     // Each endpoint's oldest due, as many as it has places left, locked as
     // they are taken (another instance skips them) through the index on
     // (webhook_id, next_attempt_at): a backlog is neither read nor locked
-    // whole at each look.
-    let (ids, counts): (Vec<&str>, Vec<i64>) = in_flight
-        .iter()
-        .map(|(id, n)| (id.as_str(), i64::from(*n)))
-        .unzip();
+    // whole at each look. Then a shop's turns, over its endpoints' turns,
+    // count on from those its endpoints have in flight.
+    let unzip = |in_flight: &[(String, u32)]| -> (Vec<String>, Vec<i64>) {
+        in_flight
+            .iter()
+            .map(|(id, n)| (id.clone(), i64::from(*n)))
+            .unzip()
+    };
+    let (endpoints, endpoint_counts) = unzip(&places.endpoints_in_flight);
+    let (shops, shop_counts) = unzip(&places.shops_in_flight);
     let rows = client
         .query(
             "WITH taken AS (
-                 SELECT d.id, d.next_attempt_at, ROW_NUMBER() OVER (
+                 SELECT d.id, w.shop_id, d.next_attempt_at, ROW_NUMBER() OVER (
                      PARTITION BY w.id ORDER BY d.next_attempt_at, d.id) AS turn
                  FROM webhooks w
                  LEFT JOIN unnest($5::text[], $6::int8[]) AS f(webhook_id, n) ON f.webhook_id = w.id
@@ -124,19 +127,30 @@ pub async fn take_due(
                      WHERE webhook_id = w.id AND next_attempt_at IS NOT NULL AND next_attempt_at <= $1
                      ORDER BY next_attempt_at, id
                      LIMIT GREATEST($4 - COALESCE(f.n, 0), 0)
-                     FOR UPDATE SKIP LOCKED) d)
+                     FOR UPDATE SKIP LOCKED) d),
+             by_shop AS (
+                 SELECT t.id, t.turn, t.next_attempt_at, ROW_NUMBER() OVER (
+                     PARTITION BY t.shop_id ORDER BY t.turn, t.next_attempt_at, t.id)
+                     + COALESCE(s.n, 0) AS shop_turn
+                 FROM taken t
+                 LEFT JOIN unnest($7::text[], $8::int8[]) AS s(shop_id, n) ON s.shop_id = t.shop_id)
              UPDATE webhook_deliveries d SET next_attempt_at = $2
              FROM webhooks w
              WHERE w.id = d.webhook_id AND d.id IN (
-                 SELECT id FROM taken ORDER BY turn, next_attempt_at LIMIT $3)
-             RETURNING d.id, d.webhook_id, w.url, w.secret, d.event_id, d.payload, d.attempts, d.created_at",
+                 SELECT id FROM by_shop WHERE shop_turn <= $9
+                 ORDER BY turn, next_attempt_at LIMIT $3)
+             RETURNING d.id, d.shop_id, d.webhook_id, w.url, w.secret, d.event_id, d.payload,
+                       d.attempts, d.created_at",
             &[
                 &now,
                 &lease_until,
-                &i64::from(limit),
-                &i64::from(per_endpoint),
-                &ids,
-                &counts,
+                &i64::from(places.free),
+                &i64::from(places.per_endpoint),
+                &endpoints,
+                &endpoint_counts,
+                &shops,
+                &shop_counts,
+                &i64::from(places.per_shop),
             ],
         )
         .await?;
@@ -144,13 +158,14 @@ pub async fn take_due(
         .map(|r| {
             Ok(DueDelivery {
                 id: r.try_get(0)?,
-                webhook_id: r.try_get(1)?,
-                url: r.try_get(2)?,
-                secret: r.try_get(3)?,
-                event_id: r.try_get(4)?,
-                payload: r.try_get(5)?,
-                attempts: u32::try_from(r.try_get::<_, i32>(6)?).map_err(DbError::internal)?,
-                created_at: r.try_get(7)?,
+                shop_id: r.try_get(1)?,
+                webhook_id: r.try_get(2)?,
+                url: r.try_get(3)?,
+                secret: r.try_get(4)?,
+                event_id: r.try_get(5)?,
+                payload: r.try_get(6)?,
+                attempts: u32::try_from(r.try_get::<_, i32>(7)?).map_err(DbError::internal)?,
+                created_at: r.try_get(8)?,
             })
         })
         .collect()

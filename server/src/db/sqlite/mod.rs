@@ -354,14 +354,10 @@ impl Database for SqliteDatabase {
         &self,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
-        limit: u32,
-        per_endpoint: u32,
-        in_flight: Vec<(String, u32)>,
+        places: DeliveryPlaces,
     ) -> DbResult<Vec<DueDelivery>> {
         self.writer
-            .write(move |c| {
-                webhooks::take_due(c, now, lease_until, limit, per_endpoint, &in_flight)
-            })
+            .write(move |c| webhooks::take_due(c, now, lease_until, &places))
             .await
     }
 

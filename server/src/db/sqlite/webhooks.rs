@@ -6,8 +6,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{instant, millis};
 use crate::db::{
-    AttemptOutcome, DbError, DbResult, DueDelivery, NewEvent, WebhookRecord, decode_event_kinds,
-    delivery_state, encode_event_kinds,
+    AttemptOutcome, DbError, DbResult, DeliveryPlaces, DueDelivery, NewEvent, WebhookRecord,
+    decode_event_kinds, delivery_state, encode_event_kinds,
 };
 
 /// One statement, on the one writer: counted and written at once.
@@ -80,54 +80,71 @@ pub fn enqueue(
     Ok(())
 }
 
-/// Takes up to `limit` deliveries due at `now`, leasing them until `lease_until`.
+/// Takes deliveries due at `now` into the free `places`, leasing them until
+/// `lease_until`.
 pub fn take_due(
     c: &Connection,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
-    limit: u32,
-    per_endpoint: u32,
-    in_flight: &[(String, u32)],
+    places: &DeliveryPlaces,
 ) -> DbResult<Vec<DueDelivery>> {
     // Each endpoint's oldest due, at most as many as its places, through the
     // index on (webhook_id, next_attempt_at): a backlog is not read whole at
-    // each look. An endpoint's turns count on from those it has in flight.
+    // each look. An endpoint's turns count on from those it has in flight;
+    // then a shop's, over its endpoints' turns, from those its endpoints have.
     let mut st = c.prepare_cached(
         "UPDATE webhook_deliveries SET next_attempt_at = ?2
          WHERE id IN (SELECT id FROM (
-                          SELECT d.id, d.next_attempt_at, ROW_NUMBER() OVER (
-                              PARTITION BY d.webhook_id ORDER BY d.next_attempt_at, d.id)
-                              + COALESCE((SELECT value FROM json_each(?5) WHERE key = d.webhook_id), 0)
-                              AS turn
-                          FROM webhooks w JOIN webhook_deliveries d ON d.id IN (
-                              SELECT id FROM webhook_deliveries
-                              WHERE webhook_id = w.id AND next_attempt_at IS NOT NULL
-                                AND next_attempt_at <= ?1
-                              ORDER BY next_attempt_at, id LIMIT ?4))
-                      WHERE turn <= ?4 ORDER BY turn, next_attempt_at LIMIT ?3)
-         RETURNING id, webhook_id, event_id, payload, attempts, created_at",
+                          SELECT id, turn, next_attempt_at, ROW_NUMBER() OVER (
+                              PARTITION BY shop_id ORDER BY turn, next_attempt_at, id)
+                              + COALESCE((SELECT value FROM json_each(?7) WHERE key = shop_id), 0)
+                              AS shop_turn
+                          FROM (
+                              SELECT d.id, d.shop_id, d.next_attempt_at, ROW_NUMBER() OVER (
+                                  PARTITION BY d.webhook_id ORDER BY d.next_attempt_at, d.id)
+                                  + COALESCE((SELECT value FROM json_each(?5) WHERE key = d.webhook_id), 0)
+                                  AS turn
+                              FROM webhooks w JOIN webhook_deliveries d ON d.id IN (
+                                  SELECT id FROM webhook_deliveries
+                                  WHERE webhook_id = w.id AND next_attempt_at IS NOT NULL
+                                    AND next_attempt_at <= ?1
+                                  ORDER BY next_attempt_at, id LIMIT ?4))
+                          WHERE turn <= ?4)
+                      WHERE shop_turn <= ?6 ORDER BY turn, next_attempt_at LIMIT ?3)
+         RETURNING id, shop_id, webhook_id, event_id, payload, attempts, created_at",
     )?;
-    let in_flight: std::collections::BTreeMap<&str, u32> =
-        in_flight.iter().map(|(id, n)| (id.as_str(), *n)).collect();
-    let busy = serde_json::to_string(&in_flight).map_err(DbError::internal)?;
+    let counts = |in_flight: &[(String, u32)]| {
+        let map: std::collections::BTreeMap<&str, u32> =
+            in_flight.iter().map(|(id, n)| (id.as_str(), *n)).collect();
+        serde_json::to_string(&map).map_err(DbError::internal)
+    };
     let taken = st
         .query_map(
-            params![millis(now), millis(lease_until), limit, per_endpoint, busy],
+            params![
+                millis(now),
+                millis(lease_until),
+                places.free,
+                places.per_endpoint,
+                counts(&places.endpoints_in_flight)?,
+                places.per_shop,
+                counts(&places.shops_in_flight)?,
+            ],
             |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,
                     r.get::<_, String>(3)?,
-                    r.get::<_, u32>(4)?,
-                    instant(r.get(5)?)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, u32>(5)?,
+                    instant(r.get(6)?)?,
                 ))
             },
         )?
         .collect::<Result<Vec<_>, _>>()?;
     let mut endpoint = c.prepare_cached("SELECT url, secret FROM webhooks WHERE id = ?1")?;
     let mut due = Vec::with_capacity(taken.len());
-    for (id, webhook, event_id, payload, attempts, created_at) in taken {
+    for (id, shop_id, webhook, event_id, payload, attempts, created_at) in taken {
         let Some((url, secret)) = endpoint
             .query_row([&webhook], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?
@@ -136,6 +153,7 @@ pub fn take_due(
         };
         due.push(DueDelivery {
             id,
+            shop_id,
             webhook_id: webhook,
             url,
             secret,
