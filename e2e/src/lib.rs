@@ -455,6 +455,8 @@ impl Env {
 /// rules that its content would inherit (as a `*` rule does), shrinks its root
 /// font size and spaces and capitalises its text (the widget's look must not
 /// follow).
+/// `style=row` lays out its `main` as a flex row, as many a shop's product
+/// page does, the widget's element one of its items.
 /// `loader=shop` loads `kept.js?key=…` from the Kept server, the loader with the
 /// shop's rules in it, instead of the generic `kept.js` the shop hosts.
 /// As a shop's server does, the page signs its customer and order with the demo
@@ -486,6 +488,10 @@ async fn shop_page(
              div { display: flex !important; padding: 30px !important; } * { margin: 2px !important; } \
              main > * { display: flex !important; } :not(:defined) { visibility: hidden; } \
              kept-widget { white-space: nowrap; letter-spacing: 4px; text-align: right; text-indent: 3em; }</style>",
+        ),
+        Some("row") => (
+            r#"<html lang="en">"#,
+            "<style>main { display: flex; gap: 16px; padding: 8px; }</style>",
         ),
         _ => (r#"<html lang="en">"#, ""),
     };

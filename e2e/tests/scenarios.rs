@@ -1163,6 +1163,41 @@ async fn on_a_hostile_page_a_long_question_keeps_the_widget_in_its_place() -> Re
     Ok(())
 }
 
+/// In a shop's flex row (its `main` lays out the title, the text and the
+/// widget side by side), the question is as wide as a phone, on the page:
+/// it had been 0 px wide, its card past the page's right edge, and the page
+/// scrolled sideways.
+#[tokio::test(flavor = "multi_thread")]
+async fn in_a_shops_flex_row_the_question_keeps_a_phones_width() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    let w = env.open("about:blank").await?;
+    w.set_viewport(1280, 800).await?;
+    w.goto(&env.shop_url(&[("style", "row"), ("survey", NPS), ("locale", "en")]))
+        .await?;
+    w.wait_for(&survey_screen(NPS)).await?;
+    w.screenshot("14b-flex-row-desktop").await?;
+    let card = w
+        .eval(
+            "(() => { const r = document.querySelector('.kept-host').shadowRoot \
+               .querySelector('.kept-survey').getBoundingClientRect(); \
+               return [r.left, r.right, r.width]; })()",
+        )
+        .await?;
+    assert_eq!(card[2], serde_json::json!(320), "{card}");
+    assert!(
+        card[1].as_f64().is_some_and(|right| right <= 1280.0),
+        "{card}"
+    );
+    assert_eq!(
+        w.eval("document.documentElement.scrollWidth").await?,
+        serde_json::json!(1280),
+        "the page does not scroll sideways"
+    );
+    env.close().await;
+    Ok(())
+}
+
 /// A loyalty card the server sends after the question is shown does not move
 /// the question (under the visitor's finger), on a shop's page or in a kiosk.
 #[tokio::test(flavor = "multi_thread")]
