@@ -29,7 +29,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 
 use crate::db::{Database, DbResult, Shop};
-use crate::signatures::{Signed, hmac_sha256, sign};
+use crate::signatures::{Signed, hmac_sha256, sign_until};
 
 /// Bytes of the MAC kept in a token: 128 bits, as many as a random token's.
 const MAC_BYTES: usize = 16;
@@ -214,13 +214,21 @@ pub enum Standing {
     Closed,
 }
 
+/// How long past a link's expiry its page's signatures hold: an answer given
+/// before it, held in the offline queue, is still verified when it is sent.
+pub const SIGNATURES_OUTLIVE_LINK_DAYS: i64 = 30;
+
 impl Resolved {
-    /// The customer's and the order's signatures, as the shop's server signs them.
+    /// The customer's and the order's signatures for the page: Kept's, which
+    /// hold until [`SIGNATURES_OUTLIVE_LINK_DAYS`] past the link's expiry (a
+    /// forwarded or copied page had spoken for the customer for good: their
+    /// loyalty card, their verified answers).
     pub fn signatures(&self) -> (String, String) {
         let secret = &self.shop.widget_secret;
+        let until = self.link.expires_at + chrono::Duration::days(SIGNATURES_OUTLIVE_LINK_DAYS);
         (
-            sign(secret, Signed::Customer, &self.link.customer),
-            sign(secret, Signed::Order, &self.link.order),
+            sign_until(secret, Signed::Customer, &self.link.customer, until),
+            sign_until(secret, Signed::Order, &self.link.order, until),
         )
     }
 }

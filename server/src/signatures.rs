@@ -8,7 +8,15 @@
 //! The signature is HMAC-SHA256 in hex (lowercase; capitals read the same) of
 //! `customer:{ref}` or `order:{ref}`: the prefix keeps a customer's signature
 //! from passing as an order's where the two references happen to be equal.
+//!
+//! Kept signs too, for the pages it serves for a while (a personal link's),
+//! with a signature that holds until a time ([`sign_until`]): of the same shape
+//! (64 hex digits, so the widget and the API take it as any), its first 8 the
+//! time in Unix seconds and the other 56 the first 224 bits of HMAC-SHA256 of
+//! `{prefix}{ref}\nuntil:{time}`. A page copied from a link, or forwarded, then
+//! stops speaking for the customer once its time is past.
 
+use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -51,8 +59,38 @@ pub fn sign(secret: &str, what: Signed, reference: &str) -> String {
     hex::encode(mac(secret, what, reference).finalize().into_bytes())
 }
 
-/// Whether `signature` is the shop's for `reference`, compared in constant
-/// time. A shop without a secret verifies nothing.
+/// Hex digits of a signature's time, in [`sign_until`]'s: Unix seconds as a
+/// `u32`, until 2106.
+const UNTIL_HEX: usize = 8;
+
+fn mac_until(secret: &str, what: Signed, reference: &str, until: &str) -> Hmac<Sha256> {
+    hmac_sha256(
+        secret,
+        &[
+            what.prefix().as_bytes(),
+            reference.as_bytes(),
+            b"\nuntil:",
+            until.as_bytes(),
+        ],
+    )
+}
+
+/// A signature of `reference` by Kept that holds until `until` (module doc).
+pub fn sign_until(secret: &str, what: Signed, reference: &str, until: DateTime<Utc>) -> String {
+    let until = format!(
+        "{:08x}",
+        u32::try_from(until.timestamp().max(0)).unwrap_or(u32::MAX)
+    );
+    let mac = mac_until(secret, what, reference, &until)
+        .finalize()
+        .into_bytes();
+    let kept = (kept_shared::limits::SIGNATURE_HEX_CHARS - UNTIL_HEX) / 2;
+    format!("{until}{}", hex::encode(&mac[..kept]))
+}
+
+/// Whether `signature` is the shop's for `reference`, or Kept's that holds
+/// now ([`sign_until`]), compared in constant time. A shop without a secret
+/// verifies nothing.
 pub fn verify(secret: &str, what: Signed, reference: &str, signature: &str) -> bool {
     if secret.is_empty() {
         return false;
@@ -60,7 +98,20 @@ pub fn verify(secret: &str, what: Signed, reference: &str, signature: &str) -> b
     let Ok(bytes) = hex::decode(signature) else {
         return false;
     };
-    mac(secret, what, reference).verify_slice(&bytes).is_ok()
+    if mac(secret, what, reference).verify_slice(&bytes).is_ok() {
+        return true;
+    }
+    // Read as one that holds until a time (the odds that the shop's own
+    // signature of a reference reads so are 2^-224).
+    let Some(until) = signature.get(..UNTIL_HEX) else {
+        return false;
+    };
+    let holds =
+        u32::from_str_radix(until, 16).is_ok_and(|t| i64::from(t) >= Utc::now().timestamp());
+    holds
+        && mac_until(secret, what, reference, &until.to_ascii_lowercase())
+            .verify_truncated_left(&bytes[UNTIL_HEX / 2..])
+            .is_ok()
 }
 
 /// `reference` when it comes with the shop's signature of it, else `None`: the
@@ -94,6 +145,38 @@ mod tests {
             sign("ws_example", Signed::Customer, "cust-42"),
             "774b2a3a95d031cc71cd361c5f5ab1724d1552204f34becb970a4428261df338"
         );
+    }
+
+    /// Kept's signature for a while (a personal link's page): of the shape
+    /// of any, it verifies for its reference and kind until its time, and
+    /// not after; the shop's own never stops.
+    #[test]
+    fn a_signature_until_a_time_holds_until_then() {
+        let secret = generate_widget_secret();
+        let later = Utc::now() + chrono::Duration::minutes(5);
+        let sig = sign_until(&secret, Signed::Customer, "cust-42", later);
+        assert!(kept_shared::validate::validate_signature("customer_sig", &sig).is_ok());
+        assert!(verify(&secret, Signed::Customer, "cust-42", &sig));
+        assert!(verify(
+            &secret,
+            Signed::Customer,
+            "cust-42",
+            &sig.to_uppercase()
+        ));
+        assert!(!verify(&secret, Signed::Customer, "cust-43", &sig));
+        assert!(!verify(&secret, Signed::Order, "cust-42", &sig));
+        assert!(!verify(
+            &generate_widget_secret(),
+            Signed::Customer,
+            "cust-42",
+            &sig
+        ));
+        // Another time written in its place is not the signature.
+        let moved = format!("{:08x}{}", later.timestamp() + 86_400, &sig[8..]);
+        assert!(!verify(&secret, Signed::Customer, "cust-42", &moved));
+        let past = Utc::now() - chrono::Duration::seconds(2);
+        let expired = sign_until(&secret, Signed::Customer, "cust-42", past);
+        assert!(!verify(&secret, Signed::Customer, "cust-42", &expired));
     }
 
     #[test]

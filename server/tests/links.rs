@@ -101,6 +101,28 @@ async fn a_link_is_answered_once_and_verified(app: TestApp) {
         Some(demo::NPS_SURVEY)
     );
     assert_eq!(attribute(&html, "data-order").as_deref(), Some("o-2001"));
+    // The page's signatures are Kept's for the link's time and 30 days more
+    // (an answer held offline still verified), not the shop's for good: a
+    // forwarded page had spoken for the customer for ever.
+    use kept_server::signatures::{Signed, sign, verify};
+    let customer_sig = attribute(&html, "data-customer-sig").unwrap();
+    assert_ne!(
+        customer_sig,
+        sign(demo::WIDGET_SECRET, Signed::Customer, "alice")
+    );
+    assert!(verify(
+        demo::WIDGET_SECRET,
+        Signed::Customer,
+        "alice",
+        &customer_sig
+    ));
+    let until = i64::from_str_radix(&customer_sig[..8], 16).unwrap();
+    assert_eq!(
+        until,
+        (link.expires_at
+            + chrono::Duration::days(kept_server::links::SIGNATURES_OUTLIVE_LINK_DAYS))
+        .timestamp()
+    );
     // One language for the page and its widget: the one the visitor prefers.
     let ru = app
         .get_with(&path_of(&link), &[("accept-language", "ru-RU,ru;q=0.9")])
