@@ -30,7 +30,43 @@ on_both_engines!(
     a_survey_made_twice_at_once_keeps_one_kind,
     the_dashboard_makes_a_new_survey_from_the_standard_one_of_its_kind,
     a_new_survey_is_made_once_and_never_beside_its_twin_in_case,
+    a_site_named_in_another_script_is_shown_in_it,
 );
+
+/// A Ukrainian shop's site (`магазин.укр`) is shown in the settings as its
+/// owner wrote it, and kept in the form browsers send (`xn--…`): the form had
+/// shown the owner a name they would not know for theirs.
+async fn a_site_named_in_another_script_is_shown_in_it(app: TestApp) {
+    let (cookie, csrf) = common::sign_in(&app).await;
+    let saved = common::dashboard_post(
+        &app,
+        &cookie,
+        "/dashboard/settings",
+        format!(
+            "csrf={csrf}&name=Shop&time_zone=UTC&points_per_unit=1&churn_window_days=90\
+             &survey_cooldown_days=7&allowed_origins=https%3A%2F%2F%D0%BC%D0%B0%D0%B3%D0%B0%D0%B7%D0%B8%D0%BD.%D1%83%D0%BA%D1%80%0Ahttps%3A%2F%2Fshop.example%3A8443\
+             &tier.0.name=Base&tier.0.min_points=0&tier.0.labels="
+        ),
+    )
+    .await;
+    saved.assert_ok();
+    let stored = app.db.shop(demo::SHOP_ID).await.unwrap().unwrap();
+    assert_eq!(
+        stored.allowed_origins,
+        [
+            "https://xn--80aairftm.xn--j1amh",
+            "https://shop.example:8443"
+        ]
+    );
+    let page = app
+        .get_with("/dashboard/settings", &[("cookie", &cookie)])
+        .await;
+    let html = String::from_utf8_lossy(&page.body).to_string();
+    assert!(
+        html.contains("https://магазин.укр\nhttps://shop.example:8443</textarea>"),
+        "{html}"
+    );
+}
 
 /// Twenty "Create" clicks of one new survey at the same moment make it once:
 /// one goes to its editor, the others are told it exists, and the log says

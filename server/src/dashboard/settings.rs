@@ -99,6 +99,28 @@ fn parse_labels(unread: &mut Unread, path: &str, text: &str) -> BTreeMap<String,
     labels
 }
 
+/// An origin as its owner writes it: a name in another script in its own
+/// letters (`https://магазин.укр`), not in the `xn--` form browsers send and
+/// Kept stores it in (`https://xn--80aairftm.xn--j1amh`), which no owner
+/// would know for theirs; saved again, it is that form again. Anything else
+/// as it is.
+fn readable_origin(origin: &str) -> String {
+    let Ok(url) = url::Url::parse(origin) else {
+        return origin.to_string();
+    };
+    match url.host() {
+        Some(url::Host::Domain(name)) if name.contains("xn--") => {
+            let (readable, problems) = idna::domain_to_unicode(name);
+            if problems.is_err() {
+                return origin.to_string();
+            }
+            let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+            format!("{}://{readable}{port}", url.scheme())
+        }
+        _ => origin.to_string(),
+    }
+}
+
 async fn render(
     db: &Db,
     session: &Session,
@@ -139,7 +161,7 @@ async fn render(
             label class="check" { input id=(field_id("require_verified")) name="require_verified" type="checkbox" value="on" checked[s.require_verified] aria-describedby="verified-hint"; (t.require_verified) }
             p class="intro" id="verified-hint" { (t.require_verified_hint) }
             label { (t.allowed_origins)
-                textarea id=(field_id("allowed_origins")) name="allowed_origins" rows="3" aria-describedby="origins-hint" aria-invalid=[aria_invalid(errs, "allowed_origins")] { (s.allowed_origins.join("\n")) }
+                textarea id=(field_id("allowed_origins")) name="allowed_origins" rows="3" aria-describedby="origins-hint" aria-invalid=[aria_invalid(errs, "allowed_origins")] { (s.allowed_origins.iter().map(|o| readable_origin(o)).collect::<Vec<_>>().join("\n")) }
             }
             p class="intro" id="origins-hint" { (t.allowed_origins_hint) }
             fieldset id=(field_id("tiers")) {
