@@ -144,20 +144,7 @@ async fn a_purchase_on_the_churn_window_boundary_keeps_the_customer(app: TestApp
 }
 
 async fn the_shops_time_zone_decides_the_day_of_a_purchase(app: TestApp) {
-    let keys = kept_server::shops::create(
-        app.db.as_ref(),
-        kept_server::shops::ShopSpec {
-            id: "kyiv".into(),
-            name: "Kyiv".into(),
-            origins: vec![],
-            tiers: kept_server::shops::default_tiers(),
-            points_per_unit: 1,
-            time_zone: chrono_tz::Europe::Kyiv,
-            keys: None,
-        },
-    )
-    .await
-    .unwrap();
+    let keys = app.add_shop("kyiv", chrono_tz::Europe::Kyiv).await;
     // 22:30 UTC on Jan 31 is Feb 1 in Kyiv: a February acquisition there.
     let mut p = RecordPurchase::new("zoe", "z-1", 100);
     p.purchased_at = Some(Utc.with_ymd_and_hms(2026, 1, 31, 22, 30, 0).unwrap());
@@ -688,20 +675,7 @@ async fn loyalty_members_per_tier_and_points_issued(app: TestApp) {
 }
 
 async fn another_shops_owner_gets_nothing_and_bad_input_is_a_4xx(app: TestApp) {
-    let other = kept_server::shops::create(
-        app.db.as_ref(),
-        kept_server::shops::ShopSpec {
-            id: "other".into(),
-            name: "Other".into(),
-            origins: vec![],
-            tiers: kept_server::shops::default_tiers(),
-            points_per_unit: 1,
-            time_zone: chrono_tz::UTC,
-            keys: None,
-        },
-    )
-    .await
-    .unwrap();
+    let other = app.add_shop("other", chrono_tz::UTC).await;
     for rest in [
         "analytics/retention",
         "analytics/cohorts",

@@ -140,20 +140,7 @@ async fn report_numbers_match_hand_computed_values(app: TestApp) {
 }
 
 async fn the_shops_time_zone_decides_which_day_an_answer_counts_on(app: TestApp) {
-    let kyiv = kept_server::shops::create(
-        app.db.as_ref(),
-        kept_server::shops::ShopSpec {
-            id: "kyiv".into(),
-            name: "Kyiv coffee".into(),
-            origins: vec![],
-            tiers: kept_server::shops::default_tiers(),
-            points_per_unit: 1,
-            time_zone: chrono_tz::Europe::Kyiv,
-            keys: None,
-        },
-    )
-    .await
-    .unwrap();
+    let kyiv = app.add_shop("kyiv", chrono_tz::Europe::Kyiv).await;
     let shop = app.db.shop("kyiv").await.unwrap().unwrap();
     // 22:30 UTC on 1 Mar is 00:30 on 2 Mar in Kyiv (UTC+2 in winter).
     let late = Utc.with_ymd_and_hms(2026, 3, 1, 22, 30, 0).unwrap();

@@ -617,20 +617,7 @@ async fn a_shop_with_many_silent_endpoints_takes_a_quarter_of_the_places(app: Te
         .collect();
     assert_eq!(app.send_answers(&flood).await.stored.len(), 60);
 
-    let other = kept_server::shops::create(
-        app.db.as_ref(),
-        kept_server::shops::ShopSpec {
-            id: "other".into(),
-            name: "Other".into(),
-            origins: vec![],
-            tiers: vec![kept_server::db::Tier::new("Base", 0)],
-            points_per_unit: 1,
-            time_zone: chrono_tz::UTC,
-            keys: None,
-        },
-    )
-    .await
-    .unwrap();
+    let other = app.add_shop("other", chrono_tz::UTC).await;
     let fast = receiver(0).await;
     let registered = app
         .raw(

@@ -206,6 +206,30 @@ impl TestApp {
         }
     }
 
+    /// A second shop beside the demo, `id` in `time_zone`, named as its id
+    /// is, with the standard tiers and surveys; its keys.
+    #[allow(dead_code)]
+    pub async fn add_shop(
+        &self,
+        id: &str,
+        time_zone: chrono_tz::Tz,
+    ) -> kept_server::shops::ShopKeys {
+        kept_server::shops::create(
+            self.db.as_ref(),
+            kept_server::shops::ShopSpec {
+                id: id.into(),
+                name: id.into(),
+                origins: vec![],
+                tiers: kept_server::shops::default_tiers(),
+                points_per_unit: 1,
+                time_zone,
+                keys: None,
+            },
+        )
+        .await
+        .unwrap()
+    }
+
     /// Sends `req` to the app in-process.
     pub async fn send(&self, req: Request<Body>) -> Reply {
         let resp = self.app.clone().oneshot(req).await.unwrap();
