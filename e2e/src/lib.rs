@@ -457,6 +457,8 @@ impl Env {
 /// follow).
 /// `style=row` lays out its `main` as a flex row, as many a shop's product
 /// page does, the widget's element one of its items.
+/// `twice=yes` puts the snippet on the page twice (as a shop's template and
+/// its theme each may).
 /// `loader=shop` loads `kept.js?key=…` from the Kept server, the loader with the
 /// shop's rules in it, instead of the generic `kept.js` the shop hosts.
 /// As a shop's server does, the page signs its customer and order with the demo
@@ -471,6 +473,7 @@ async fn shop_page(
         .unwrap_or_else(|| demo::PUBLIC_KEY.to_string());
     let page = attrs.remove("page");
     let loader = attrs.remove("loader");
+    let twice = attrs.remove("twice").is_some();
     // `csp=nonce`: the page's own policy, strict as many shops write it: its
     // inline styles by nonce (so `'unsafe-inline'` counts for nothing), and
     // what README asks for Kept.
@@ -518,6 +521,11 @@ async fn shop_page(
         _ => format!(
             r#"<script src="/kept/kept.js" defer data-api="{api}" data-key="{key}"{attrs}></script>"#
         ),
+    };
+    let widget = if twice {
+        format!("{widget}\n{widget}")
+    } else {
+        widget
     };
     Html(format!(
         r#"<!doctype html>{html}<head><meta charset="utf-8">

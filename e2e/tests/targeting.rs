@@ -195,6 +195,91 @@ async fn the_loader_with_the_shops_rules_asks_for_nothing_more_where_nothing_is_
     Ok(())
 }
 
+/// The snippet twice on a page (a shop's template and its theme each put it
+/// there) asks each survey due once: it had shown two cards of the same
+/// question, and kept both answers for one order.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_snippet_twice_on_a_page_asks_once() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    only_on_thanks(&env).await?;
+    let w = env.open("about:blank").await?;
+    for loader in [("loader", "shop"), ("loader", "generic")] {
+        w.goto(&env.shop_url_at("/thanks", &[loader, ("twice", "yes"), ("order", "o-2")]))
+            .await?;
+        w.wait_until(
+            "both snippets' decisions",
+            "document.querySelectorAll('script[data-kept-due]').length === 2",
+        )
+        .await?;
+        let due = w
+            .eval("[...document.querySelectorAll('script[data-kept-due]')].map(s => s.dataset.keptDue)")
+            .await?;
+        assert_eq!(
+            due,
+            serde_json::json!([format!("{NPS} {CSAT}"), ""]),
+            "{loader:?}"
+        );
+        w.wait_for(&format!(r#".kept-survey[data-survey="{NPS}"]"#))
+            .await?;
+        assert_eq!(
+            w.eval("document.querySelectorAll('kept-widget').length")
+                .await?,
+            serde_json::json!(1),
+            "{loader:?}"
+        );
+        assert_eq!(
+            widget_code(&w.downloads().await?).len(),
+            2,
+            "glue and wasm, once"
+        );
+        new_visitor(&w).await?;
+    }
+    env.close().await;
+    Ok(())
+}
+
+/// What a page's `Object.prototype` holds (an old library's additions, or a
+/// polluted prototype: `?__proto__[key]=…` in a careless query parser) is not
+/// read as the snippet's: a `key` there had become the shop's key on every
+/// page, and a `customer`, `order` or `survey` chose who answered what; an
+/// `api` would send the answers elsewhere.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_polluted_prototype_is_not_read_as_the_snippets_attributes() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    only_on_thanks(&env).await?;
+    let w = env.open("about:blank").await?;
+    w.run_before_each_page(
+        "Object.assign(Object.prototype, { key: 'pk_elsewhere', api: 'http://127.0.0.1:9',          customer: 'mallory', order: 'o-evil', survey: 'churn-why-left', rules: { surveys: [] } })",
+    )
+    .await?;
+    for loader in [("loader", "shop"), ("loader", "generic")] {
+        w.goto(&env.shop_url_at("/thanks", &[loader, ("order", "o-3")]))
+            .await?;
+        assert_eq!(w.decision().await?, [NPS, CSAT], "{loader:?}");
+        w.wait_for(&format!(r#".kept-survey[data-survey="{NPS}"]"#))
+            .await?;
+        let asked: Vec<String> = w
+            .downloads()
+            .await?
+            .into_iter()
+            .map(|(url, _)| url)
+            .filter(|u| u.contains("/api/"))
+            .collect();
+        assert!(
+            asked.iter().all(|u| u.starts_with(&env.api_url())
+                && u.contains(demo::PUBLIC_KEY)
+                && !u.contains("mallory")
+                && !u.contains("evil")),
+            "{loader:?}: {asked:#?}"
+        );
+        new_visitor(&w).await?;
+    }
+    env.close().await;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_due_survey_appears_after_its_delay_and_only_on_its_pages() -> Result<()> {
     let _serial = ONE_AT_A_TIME.lock().await;

@@ -17,6 +17,14 @@ export function refused(text) {
   say('error', 'the widget is not shown: ' + message);
 }
 
+// Of `ids`, the surveys of the shop whose public key is `key` that no other
+// kept.js on this page has claimed, claimed now: a survey shows once on a
+// page, whatever its snippets.
+export function claim(key, ids) {
+  var claimed = window.__keptShown || (window.__keptShown = Object.create(null));
+  return ids.filter(function (id) { return !claimed[key + ' ' + id] && (claimed[key + ' ' + id] = 1); });
+}
+
 // The storage key of `name` for the shop whose public key is `key`.
 export function stored(key, name) {
   return 'kept:v1:' + key + ':' + name;

@@ -25,7 +25,7 @@
 // It never throws into the shop's page: whatever goes wrong is said in one console
 // line starting with "[kept] ", and nothing empty is left on the page.
 import { decide, draw } from './decide.js';
-import { read, refused, say, seen, stored } from './common.js';
+import { claim, read, refused, say, seen, stored } from './common.js';
 
 // scripts/build-widget.sh writes the content-hashed names of the glue and the
 // wasm here; they may be cached for a year.
@@ -35,9 +35,17 @@ var WASM = '__KEPT_WASM__';
 // kept.js?key=… (server/src/http/shop_loader.rs): {key, rules}, the plan of a
 // visitor it knows nothing of. Left as it is, a string: no rules in this file.
 var SHOP = '__KEPT_SHOP__';
+// Nothing this file reads of its own is looked up past it in the page's
+// `Object.prototype` (an old library's, or a page's polluted one: a `key` there
+// had become the shop's key, an `api` would send the visitor's answers
+// elsewhere): the rules only where the server wrote them, the attributes in
+// an object of no prototype. (Not `typeof SHOP`: the minifier would settle
+// that, on this file as built, for good. A string has `charAt`; the rules have
+// it only from a polluted prototype, and are then not read.)
+var inFile = SHOP.charAt ? Object.create(null) : SHOP;
 
 try {
-  var script = document.currentScript, attrs = {};
+  var script = document.currentScript, attrs = Object.create(null);
   if (!script || !script.src) throw 'kept.js needs a plain <script src> tag';
   var base = new URL('.', script.src);
   [].forEach.call(script.attributes, function (a) {
@@ -45,7 +53,7 @@ try {
   });
   // The key: data-key, or the one the server wrote in with the rules, or (the
   // server sent this file without them: unknown key, limits) the src's ?key=.
-  var key = attrs.key = attrs.key || SHOP.key || new URL(script.src).searchParams.get('key');
+  var key = attrs.key = attrs.key || inFile.key || new URL(script.src).searchParams.get('key');
   var order = attrs.order, mode = attrs.mode;
   if (!key) throw 'the shop\'s public key is missing: kept.js?key=... or data-key';
   // No regular expressions on every page: the first one costs a page
@@ -93,7 +101,7 @@ try {
   // The rules in this file are this visitor's unless the page names a customer
   // (known, lapsed: only the server can say). A signed order can only make a
   // survey answered, not due: the plan fetched with the texts says so.
-  var inFile = !always && !attrs.customer && SHOP.key == key;
+  var rules = !always && !attrs.customer && inFile.key == key && inFile.rules;
   // The history only once a survey could be due: a page with nothing for
   // this visitor reads none.
   var history;
@@ -145,7 +153,9 @@ try {
   // file (a promise's turn costs a slow phone a millisecond), else once the
   // server's are here.
   var settle = function (rules) {
-    var decision = decideBy(rules), show = decision.show;
+    // Of the due, those no other kept.js of the shop on this page shows (the
+    // snippet twice on a page had asked twice, and both answers were kept).
+    var decision = decideBy(rules), show = claim(key, decision.show);
     // What was decided, on the script tag: for the shop's developer (and the tests).
     script.setAttribute('data-kept-due', show.join(' '));
     // The texts only for something to show; for answers waiting alone, the
@@ -154,7 +164,7 @@ try {
     if (shown || pending) return load(show, decision.delay_seconds, shown && ask(1));
   };
   var asked;
-  if (inFile) settle(SHOP.rules);
+  if (rules) settle(rules);
   else if (always) load(null, 0, ask(1));
   else (asked = ask())[1].then(function (response) {
     return response.text().then(function (text) {

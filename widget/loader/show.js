@@ -12,7 +12,7 @@
 // only the queue is sent), card, decide(plan) (main.js's decision by that
 // plan), remembers (whether this page keeps the visitor's history)}.
 import init, { mount } from 'kept-glue';
-import { forget, read, refused, say, seen, write } from './common.js';
+import { claim, forget, read, refused, say, seen, write } from './common.js';
 
 // The text of the plan with its texts (a promise; none: nothing to show it
 // with, and the queue is sent all the same), kept for when the server cannot
@@ -94,7 +94,7 @@ export function show(loading) {
       say('warn', e);
       text = null;
     }
-    var shown = loading.show ? loading.show.filter(function (id) { return decision.show.indexOf(id) >= 0; }) : decision.show;
+    var shown = loading.show ? loading.show.filter(function (id) { return decision.show.indexOf(id) >= 0; }) : claim(key, decision.show);
     // Decided here (kiosks, links, previews, the server out of reach), it is
     // written on the script tag here, as kept.js writes what it decides.
     if (!loading.show) loading.script.setAttribute('data-kept-due', shown.join(' '));
