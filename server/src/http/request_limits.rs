@@ -116,11 +116,22 @@ fn compression(req: &Request) -> Option<String> {
 
 /// A refusal the connection cannot outlive: the rest of the request is never read.
 fn refused(status: StatusCode, message: String) -> Response {
-    let mut refused = (status, message).into_response();
+    let mut refused = readable_by_any_origin((status, message).into_response());
     refused
         .headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
     refused
+}
+
+/// A refusal of this layer's, readable by the page that sent the request,
+/// whatever its origin: it says nothing of a shop, and a widget that could not
+/// read it saw a network error (its batch never halved on a 413).
+fn readable_by_any_origin(mut resp: Response) -> Response {
+    resp.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    resp
 }
 
 pub async fn request_limits(
@@ -174,7 +185,7 @@ pub async fn request_limits(
         Ok(Ok(resp)) => resp,
         Ok(Err(never)) => match never {},
         // The body (or the work) took too long: the JSON layer says so.
-        Err(_) => StatusCode::REQUEST_TIMEOUT.into_response(),
+        Err(_) => readable_by_any_origin(StatusCode::REQUEST_TIMEOUT.into_response()),
     }
 }
 
