@@ -280,6 +280,30 @@ async fn a_polluted_prototype_is_not_read_as_the_snippets_attributes() -> Result
     Ok(())
 }
 
+/// A page rule written in the shop's own script matches its pages, whose
+/// path the browser gives percent-encoded: `/замовлення/**` had matched none.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_rule_in_cyrillic_matches_its_pages() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    env.edit_survey(CSAT, |s| {
+        s.survey.targeting.pages = vec![rule(PageMatch::Glob, "/замовлення/**")]
+    })
+    .await?;
+    env.edit_survey(NPS, |s| s.active = false).await?;
+    for loader in [("loader", "shop"), ("loader", "generic")] {
+        let w = env
+            .open(&env.shop_url_at("/замовлення/1001", &[loader, ("order", "o-1001")]))
+            .await?;
+        assert_eq!(w.decision().await?, [CSAT], "{loader:?}");
+        w.goto(&env.shop_url_at("/orders/1001", &[loader, ("order", "o-1002")]))
+            .await?;
+        assert!(w.decision().await?.is_empty(), "{loader:?}");
+    }
+    env.close().await;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_due_survey_appears_after_its_delay_and_only_on_its_pages() -> Result<()> {
     let _serial = ONE_AT_A_TIME.lock().await;

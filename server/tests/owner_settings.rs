@@ -31,7 +31,66 @@ on_both_engines!(
     the_dashboard_makes_a_new_survey_from_the_standard_one_of_its_kind,
     a_new_survey_is_made_once_and_never_beside_its_twin_in_case,
     a_site_named_in_another_script_is_shown_in_it,
+    a_page_rule_in_another_script_is_kept_as_browsers_write_paths,
 );
+
+/// A page rule written in Ukrainian (`/замовлення/**`) is kept as browsers
+/// write `location.pathname`, which it is compared with (it had matched no
+/// page), in the rules every page reads; the editor and the change log show
+/// it as written.
+async fn a_page_rule_in_another_script_is_kept_as_browsers_write_paths(app: TestApp) {
+    let surveys: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
+    let mut csat = surveys
+        .iter()
+        .find(|s| s.survey.id == demo::CSAT_SURVEY)
+        .unwrap()
+        .clone();
+    csat.survey.targeting.pages = vec![kept_shared::PageRule {
+        kind: kept_shared::PageMatch::Glob,
+        path: "/замовлення/**".into(),
+    }];
+    let path = format!("surveys/{}", demo::CSAT_SURVEY);
+    owner(
+        &app,
+        Method::PUT,
+        &path,
+        Some(serde_json::to_value(&csat).unwrap()),
+    )
+    .await
+    .assert_ok();
+    let encoded = "/%D0%B7%D0%B0%D0%BC%D0%BE%D0%B2%D0%BB%D0%B5%D0%BD%D0%BD%D1%8F/**";
+    let saved: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
+    let rule = &saved
+        .iter()
+        .find(|s| s.survey.id == demo::CSAT_SURVEY)
+        .unwrap()
+        .survey
+        .targeting
+        .pages[0];
+    assert_eq!(rule.path, encoded);
+    let rules = app
+        .get(&format!("{}?texts=false", api::plan(demo::PUBLIC_KEY)))
+        .await;
+    assert!(
+        String::from_utf8_lossy(&rules.body).contains(encoded),
+        "{:?}",
+        rules.body
+    );
+    let (cookie, _) = common::sign_in(&app).await;
+    let editor = app
+        .get_with(
+            &format!("/dashboard/surveys/{}", demo::CSAT_SURVEY),
+            &[("cookie", &cookie)],
+        )
+        .await;
+    let html = String::from_utf8_lossy(&editor.body).to_string();
+    assert!(html.contains(r#"value="/замовлення/**""#), "{html}");
+    let log: Vec<AuditEntry> = owner(&app, Method::GET, "audit", None).await.json();
+    assert!(
+        log.iter().any(|e| e.detail.contains("glob /замовлення/**")),
+        "{log:?}"
+    );
+}
 
 /// A Ukrainian shop's site (`магазин.укр`) is shown in the settings as its
 /// owner wrote it, and kept in the form browsers send (`xn--…`): the form had

@@ -114,6 +114,83 @@ impl PageMatch {
 }
 
 /// Checks a survey's targeting; the errors name the fields (`targeting.pages[2].path`).
+/// A page rule's path as browsers write `location.pathname`, which it is
+/// compared with: a character past ASCII as the percent-encoding of its UTF-8
+/// bytes (`/замовлення` is `/%D0%B7%D0%B0…`), every percent-encoding in
+/// capitals, as browsers write them; the rest as written. A rule is saved so
+/// (a rule written `/замовлення/**` had matched no page).
+pub fn path_as_browsers_write(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut chars = path.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '%' {
+            out.push('%');
+            // An encoding's two hex digits, in capitals.
+            for _ in 0..2 {
+                match chars.peek() {
+                    Some(d) if d.is_ascii_hexdigit() => {
+                        out.push(d.to_ascii_uppercase());
+                        chars.next();
+                    }
+                    _ => break,
+                }
+            }
+        } else if c.is_ascii() {
+            out.push(c);
+        } else {
+            for byte in c.encode_utf8(&mut [0; 4]).bytes() {
+                out.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+    out
+}
+
+/// A path as its owner reads it: the percent-encodings of characters past
+/// ASCII as those characters; an encoded ASCII character (`%20`, `%2F`),
+/// and anything that decodes to no character, as written.
+pub fn readable_path(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let escaped = |i: usize| -> Option<u8> {
+        let hex = path.get(i + 1..i + 3)?;
+        (bytes[i] == b'%' && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| u8::from_str_radix(hex, 16).ok())
+            .flatten()
+    };
+    let mut out = String::with_capacity(path.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        // A run of encoded bytes from `i` that is one character past ASCII.
+        let lead = escaped(i).filter(|b| *b >= 0x80);
+        let width = lead.map_or(0, |b| match b {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF7 => 4,
+            _ => 0,
+        });
+        let decoded = (width > 0)
+            .then(|| {
+                (0..width)
+                    .map(|k| escaped(i + 3 * k))
+                    .collect::<Option<Vec<u8>>>()
+            })
+            .flatten()
+            .and_then(|utf8| String::from_utf8(utf8).ok());
+        if let Some(c) = decoded {
+            out.push_str(&c);
+            i += 3 * width;
+        } else {
+            let c = path[i..]
+                .chars()
+                .next()
+                .expect("a character at a char boundary");
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
 pub fn validate_targeting(t: &Targeting, errors: &mut Vec<FieldError>) {
     let mut err =
         |field: String, problem: FieldProblem| errors.push(FieldError::new(field, problem));
@@ -300,6 +377,46 @@ pub fn verdict(
 
 #[cfg(test)]
 mod tests {
+
+    /// A rule's path is saved as the browser's `location.pathname` reads, and
+    /// shown to its owner as they wrote it.
+    #[test]
+    fn a_path_is_saved_as_browsers_write_it_and_read_as_written() {
+        for (typed, saved) in [
+            (
+                "/замовлення/**",
+                "/%D0%B7%D0%B0%D0%BC%D0%BE%D0%B2%D0%BB%D0%B5%D0%BD%D0%BD%D1%8F/**",
+            ),
+            ("/caf%c3%a9", "/caf%C3%A9"),
+            ("/café", "/caf%C3%A9"),
+            ("/Cart%20Done", "/Cart%20Done"),
+            ("/a%2fb/🛒", "/a%2Fb/%F0%9F%9B%92"),
+            ("/100%", "/100%"),
+            ("/50%x", "/50%x"),
+        ] {
+            assert_eq!(path_as_browsers_write(typed), saved, "{typed}");
+        }
+        for (saved, shown) in [
+            (
+                "/%D0%B7%D0%B0%D0%BC%D0%BE%D0%B2%D0%BB%D0%B5%D0%BD%D0%BD%D1%8F/**",
+                "/замовлення/**",
+            ),
+            ("/caf%C3%A9", "/café"),
+            ("/Cart%20Done", "/Cart%20Done"),
+            ("/a%2Fb/%F0%9F%9B%92", "/a%2Fb/🛒"),
+            ("/%C3", "/%C3"),
+            ("/%C3%28", "/%C3%28"),
+            ("/100%", "/100%"),
+        ] {
+            assert_eq!(readable_path(saved), shown, "{saved}");
+            assert_eq!(
+                path_as_browsers_write(&readable_path(saved)),
+                saved,
+                "{saved}"
+            );
+        }
+    }
+
     use chrono::Duration;
 
     use super::*;

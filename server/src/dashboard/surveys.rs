@@ -265,7 +265,7 @@ fn edit_form(
                                         option value=(m.as_str()) selected[rule.kind == m] { (name) }
                                     }
                                 } }
-                                td { input id=(field_id(&format!("targeting.pages[{i}].path"))) name={"page." (i) ".path"} value=(rule.path) placeholder="/thank-you"
+                                td { input id=(field_id(&format!("targeting.pages[{i}].path"))) name={"page." (i) ".path"} value=(kept_shared::targeting::readable_path(&rule.path)) placeholder="/thank-you"
                                     aria-label={(t.page_path) " " (i + 1)} aria-describedby="pages-hint"
                                     aria-invalid=[aria_invalid(errs, &format!("targeting.pages[{i}].path"))]; }
                             }

@@ -6,6 +6,7 @@ use chrono::Utc;
 use chrono_tz::Tz;
 use kept_shared::limits::MAX_SURVEYS;
 use kept_shared::settings::validate_survey;
+use kept_shared::targeting::{path_as_browsers_write, readable_path};
 use kept_shared::{Audience, PageMatch, PageRule, Targeting};
 use kept_shared::{
     AuditEntry, FieldError, FieldProblem, RotatedSecret, ShopSettings, ShopView, Survey,
@@ -275,6 +276,11 @@ async fn store_survey(
     if !errors.is_empty() {
         return Err(ChangeError::Invalid(errors));
     }
+    // Checked as typed (its length the owner's), kept as pages' paths read.
+    let mut definition = definition;
+    for rule in &mut definition.survey.targeting.pages {
+        rule.path = path_as_browsers_write(&rule.path);
+    }
     let detail = match &existing {
         None => "created".to_string(),
         Some(old) => describe_survey_change(old, &definition),
@@ -462,7 +468,7 @@ fn describe_targeting_change(old: &Targeting, new: &Targeting) -> Vec<String> {
                     PageMatch::Prefix => "starts with ",
                     PageMatch::Glob => "glob ",
                 };
-                format!("{how}{}", r.path)
+                format!("{how}{}", readable_path(&r.path))
             })
             .collect::<Vec<_>>()
             .join(", ")
