@@ -5,10 +5,13 @@
 
 use chrono::{DateTime, Utc};
 use kept_shared::validate::{ValidationError, sanitize_answer, validate_answer};
-use kept_shared::{Answer, RejectedAnswer, Survey, SyncReceipt};
+use std::collections::{HashMap, HashSet};
+
+use kept_shared::{Answer, AnswerValue, RejectedAnswer, Survey, SyncReceipt};
+use uuid::Uuid;
 
 use crate::calendar::local_day;
-use crate::db::{AnswerRecord, Database, DbResult, Shop};
+use crate::db::{AnswerRecord, Database, DbResult, KnownAnswer, Shop};
 use crate::signatures::{Signed, signed};
 
 /// Whether `answer` is verified: the shop signed its order (so it counts once
@@ -56,7 +59,7 @@ pub async fn ingest(
     };
     let mut receipt = SyncReceipt::default();
     let mut valid = Vec::with_capacity(answers.len());
-    for mut answer in answers {
+    for mut answer in one_per_id(answers, &mut receipt) {
         sanitize_answer(&mut answer);
         let checked = validate_answer(&shop.id, &surveys, &answer, now)
             .and_then(|()| match &answer.store {
@@ -84,15 +87,84 @@ pub async fn ingest(
     if valid.is_empty() {
         return Ok(receipt);
     }
-    let ids: Vec<_> = valid.iter().map(|r| r.answer.id).collect();
+    let sent: Vec<Answer> = valid.iter().map(|r| r.answer.clone()).collect();
     let events = crate::webhooks::events_of(shop, &valid, now);
     let inserted = db.insert_answers(&shop.id, valid, now, events).await?;
-    for (id, new) in ids.into_iter().zip(inserted) {
+    let known: Vec<Uuid> = sent
+        .iter()
+        .zip(&inserted)
+        .filter(|(_, new)| !**new)
+        .map(|(a, _)| a.id)
+        .collect();
+    let known = if known.is_empty() {
+        Vec::new()
+    } else {
+        db.answers_known_by_id(known).await?
+    };
+    for (answer, new) in sent.into_iter().zip(inserted) {
+        let under_its_id = known.iter().find(|k| k.id == answer.id);
         if new {
-            receipt.stored.push(id);
+            receipt.stored.push(answer.id);
+        } else if under_its_id.is_some_and(|k| !the_same_answer(&shop.id, k, &answer)) {
+            receipt.rejected.push(RejectedAnswer::new(
+                answer.id,
+                ValidationError::IdTaken {
+                    id: answer.id.to_string(),
+                },
+            ));
         } else {
-            receipt.duplicates.push(id);
+            // Sent again; or, verified, another id's answer for its order.
+            receipt.duplicates.push(answer.id);
         }
     }
     Ok(receipt)
+}
+
+/// Each id of the batch once: an answer sent twice in it is one (a client's
+/// retry folded into the batch); an id holding two different answers is
+/// rejected, neither of them stored (which would be the one meant?). The
+/// receipt would otherwise have listed the id twice, stored and duplicate.
+fn one_per_id(answers: Vec<Answer>, receipt: &mut SyncReceipt) -> Vec<Answer> {
+    let mut first: HashMap<Uuid, usize> = HashMap::new();
+    let mut twice_differently = HashSet::new();
+    for (i, a) in answers.iter().enumerate() {
+        match first.get(&a.id) {
+            Some(&j) if answers[j] != *a => {
+                if twice_differently.insert(a.id) {
+                    receipt.rejected.push(RejectedAnswer::new(
+                        a.id,
+                        ValidationError::IdTaken {
+                            id: a.id.to_string(),
+                        },
+                    ));
+                }
+            }
+            Some(_) => {}
+            None => {
+                first.insert(a.id, i);
+            }
+        }
+    }
+    answers
+        .into_iter()
+        .enumerate()
+        .filter(|(i, a)| first.get(&a.id) == Some(i) && !twice_differently.contains(&a.id))
+        .map(|(_, a)| a)
+        .collect()
+}
+
+/// Whether what is stored under an answer's id is that answer, sent again: the
+/// same shop, survey and score, and the same customer and order (or neither
+/// left: erased since, which leaves no reference). Its texts are not
+/// compared: kept only for a while, they may be gone.
+fn the_same_answer(shop_id: &str, known: &KnownAnswer, answer: &Answer) -> bool {
+    let score = match &answer.value {
+        AnswerValue::Nps { score, .. } | AnswerValue::Csat { score } => Some(*score),
+        AnswerValue::ChurnReason { .. } => None,
+    };
+    known.shop_id == shop_id
+        && known.survey == answer.survey
+        && known.score == score
+        && ((known.customer_ref.is_none() && known.order_ref.is_none())
+            || (known.customer_ref == answer.customer_ref && known.order_ref == answer.order_ref))
 }

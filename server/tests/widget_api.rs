@@ -31,7 +31,7 @@ fn churn(reasons: &[&str], other: Option<&str>) -> AnswerBuilder {
 on_both_engines!(
     surveys_are_served_by_public_key_with_their_targeting,
     resending_a_batch_stores_each_answer_once_and_says_so,
-    the_same_id_twice_in_one_batch_is_stored_once,
+    an_answer_id_holds_one_answer,
     every_answer_comes_back_as_it_was_sent,
     bad_answers_are_rejected_with_reasons_and_good_ones_still_stored,
     oversized_empty_and_malformed_batches_get_a_clear_4xx_and_store_nothing,
@@ -97,14 +97,58 @@ async fn resending_a_batch_stores_each_answer_once_and_says_so(app: TestApp) {
     assert_eq!(app.stored().await.len(), 2);
 }
 
-async fn the_same_id_twice_in_one_batch_is_stored_once(app: TestApp) {
+/// An answer twice in a batch is one answer, its id in the receipt once (it
+/// had been both stored and a duplicate, against the receipt's own rule).
+/// An id holding two different answers, in one batch or across two, is
+/// rejected (`id_taken`), nothing stored in place of the first: another score
+/// under a stored answer's id had been a "duplicate", dropped in silence.
+async fn an_answer_id_holds_one_answer(app: TestApp) {
     let a = nps(7).build();
     let receipt = app.send_answers(&[a.clone(), a.clone()]).await;
     assert_eq!(
-        (receipt.stored, receipt.duplicates),
-        (vec![a.id], vec![a.id])
+        (receipt.stored, receipt.duplicates, receipt.rejected.len()),
+        (vec![a.id], vec![], 0)
     );
-    assert_eq!(app.stored().await, vec![a]);
+    assert_eq!(app.stored().await, vec![a.clone()]);
+
+    let mut other_score = a.clone();
+    other_score.value = AnswerValue::Nps {
+        score: 2,
+        reason: None,
+    };
+    let mut other_survey = csat(4).build();
+    other_survey.id = a.id;
+    for taken in [other_score.clone(), other_survey] {
+        let receipt = app.send_answers(std::slice::from_ref(&taken)).await;
+        assert!(receipt.stored.is_empty() && receipt.duplicates.is_empty());
+        assert_eq!(receipt.rejected.len(), 1);
+        assert_eq!(receipt.rejected[0].id, a.id);
+        assert_eq!(
+            receipt.rejected[0].reason,
+            ValidationError::IdTaken {
+                id: a.id.to_string()
+            }
+        );
+    }
+    // Sent again as it was, it is a duplicate still.
+    let again = app.send_answers(std::slice::from_ref(&a)).await;
+    assert_eq!(again.duplicates, vec![a.id]);
+
+    let b = nps(9).build();
+    let mut b_changed = b.clone();
+    b_changed.value = AnswerValue::Nps {
+        score: 1,
+        reason: None,
+    };
+    let c = csat(5).build();
+    let receipt = app.send_answers(&[b.clone(), c.clone(), b_changed]).await;
+    assert_eq!(receipt.stored, vec![c.id]);
+    assert!(receipt.duplicates.is_empty());
+    assert_eq!(
+        receipt.rejected.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![b.id]
+    );
+    assert_eq!(app.stored().await.len(), 2, "the first answer and c");
 }
 
 async fn every_answer_comes_back_as_it_was_sent(app: TestApp) {

@@ -21,12 +21,16 @@ pub struct SyncBatch {
 }
 
 /// What the server says of a batch, per answer id. Every id of the batch is in
-/// exactly one of the three lists.
+/// exactly one of the three lists, once: an answer sent twice in a batch is
+/// one answer; an id that holds two answers (twice in the batch, differently,
+/// or stored already for another) is rejected (`id_taken`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SyncReceipt {
     /// Stored now.
     pub stored: Vec<Uuid>,
-    /// Already stored by an earlier batch: not an error, the client may forget them.
+    /// Already stored by an earlier batch (the same survey, score, customer
+    /// and order under that id; or, verified, an answer to the same survey for
+    /// the same order): not an error, the client may forget them.
     pub duplicates: Vec<Uuid>,
     /// Refused for good: resending will not help.
     pub rejected: Vec<RejectedAnswer>,

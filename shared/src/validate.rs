@@ -71,6 +71,10 @@ pub enum ValidationError {
     NotVerified,
     #[error("store {store:?} is not one of the shop's stores")]
     UnknownStore { store: String },
+    /// Another answer holds the id (another survey, score, customer or order,
+    /// or another shop's), or the batch holds it twice, differently.
+    #[error("the answer id {id} is taken by another answer")]
+    IdTaken { id: String },
 }
 
 use ValidationError as E;

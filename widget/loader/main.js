@@ -143,7 +143,7 @@ try {
     return import(base + GLUE).then(function (m) {
       return m.show({
         script: script, attrs: attrs, wasm: wasm, show: show, card: card, delay: delay, texts: texts,
-        remembers: remembers, decide: decideBy
+        remembers: remembers, decide: decideBy, claim: claim
       });
     }).catch(function (e) {
       say('error', 'the widget could not load: ' + (e.message || e));

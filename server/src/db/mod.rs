@@ -132,6 +132,9 @@ pub trait Database: Send + Sync + 'static {
     ) -> DbResult<Vec<bool>>;
     /// The surveys with an answer stored for `order_ref` (the display plan's
     /// "answered", `shared/targeting.md`).
+    /// What is stored under each of `ids` that is an answer's id, of any shop:
+    /// enough to tell the same answer sent again from another under its id.
+    async fn answers_known_by_id(&self, ids: Vec<uuid::Uuid>) -> DbResult<Vec<KnownAnswer>>;
     async fn surveys_answered_for_order(
         &self,
         shop_id: &str,
@@ -375,6 +378,17 @@ pub trait Database: Send + Sync + 'static {
         from: NaiveDate,
         to: NaiveDate,
     ) -> DbResult<Vec<ReasonRollup>>;
+}
+
+/// An answer stored, as [`Database::answers_known_by_id`] tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownAnswer {
+    pub id: uuid::Uuid,
+    pub shop_id: String,
+    pub survey: String,
+    pub score: Option<u8>,
+    pub customer_ref: Option<String>,
+    pub order_ref: Option<String>,
 }
 
 /// What [`Database::put_survey`] may do with a survey of that id.

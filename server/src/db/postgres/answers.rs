@@ -16,8 +16,8 @@ use crate::db::columns::{
 };
 use crate::db::snapshot::PageSender;
 use crate::db::{
-    AnswerQuery, AnswerRecord, DbError, DbResult, NewEvent, ReasonRollup, Rollup, StoredAnswer,
-    WidgetEventCount, events_of_new, rollups_of,
+    AnswerQuery, AnswerRecord, DbError, DbResult, KnownAnswer, NewEvent, ReasonRollup, Rollup,
+    StoredAnswer, WidgetEventCount, events_of_new, rollups_of,
 };
 
 pub async fn insert(
@@ -371,6 +371,33 @@ pub async fn widget_events(
 }
 
 /// The surveys with an answer for `order_ref`.
+pub async fn known_by_id(client: &Client, ids: &[Uuid]) -> DbResult<Vec<KnownAnswer>> {
+    let st = client
+        .prepare_cached(
+            "SELECT id, shop_id, survey_id, score, customer_ref, order_ref FROM answers
+             WHERE id = ANY($1::uuid[])",
+        )
+        .await?;
+    client
+        .query(&st, &[&ids])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(KnownAnswer {
+                id: r.try_get(0)?,
+                shop_id: r.try_get(1)?,
+                survey: r.try_get(2)?,
+                score: r
+                    .try_get::<_, Option<i16>>(3)?
+                    .map(|s| u8::try_from(s).map_err(DbError::internal))
+                    .transpose()?,
+                customer_ref: r.try_get(4)?,
+                order_ref: r.try_get(5)?,
+            })
+        })
+        .collect()
+}
+
 pub async fn answered_for_order(
     client: &Client,
     shop_id: &str,

@@ -398,6 +398,10 @@ impl Database for PgDatabase {
         .await
     }
 
+    async fn answers_known_by_id(&self, ids: Vec<uuid::Uuid>) -> DbResult<Vec<KnownAnswer>> {
+        answers::known_by_id(&self.client().await?, &ids).await
+    }
+
     async fn surveys_answered_for_order(
         &self,
         shop_id: &str,

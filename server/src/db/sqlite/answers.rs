@@ -15,7 +15,7 @@ use crate::db::columns::{
 };
 use crate::db::snapshot::PageSender;
 use crate::db::{
-    AnswerQuery, AnswerRecord, DbError, DbResult, ReasonRollup, Rollup, StoredAnswer,
+    AnswerQuery, AnswerRecord, DbError, DbResult, KnownAnswer, ReasonRollup, Rollup, StoredAnswer,
     WidgetEventCount, rollups_of,
 };
 
@@ -394,6 +394,29 @@ pub fn fold_all_texts(c: &Connection) -> DbResult<()> {
 }
 
 /// The surveys with an answer for `order_ref`.
+pub fn known_by_id(c: &Connection, ids: &[uuid::Uuid]) -> DbResult<Vec<KnownAnswer>> {
+    let mut st = c.prepare_cached(
+        "SELECT shop_id, survey_id, score, customer_ref, order_ref FROM answers WHERE id = ?1",
+    )?;
+    let mut known = Vec::new();
+    for id in ids {
+        let found = st
+            .query_row([id], |r| {
+                Ok(KnownAnswer {
+                    id: *id,
+                    shop_id: r.get(0)?,
+                    survey: r.get(1)?,
+                    score: r.get(2)?,
+                    customer_ref: r.get(3)?,
+                    order_ref: r.get(4)?,
+                })
+            })
+            .optional()?;
+        known.extend(found);
+    }
+    Ok(known)
+}
+
 pub fn answered_for_order(c: &Connection, shop_id: &str, order_ref: &str) -> DbResult<Vec<String>> {
     let mut st = c.prepare_cached(
         "SELECT DISTINCT survey_id FROM answers WHERE shop_id = ?1 AND order_ref = ?2",

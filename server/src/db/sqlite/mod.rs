@@ -491,6 +491,10 @@ impl Database for SqliteDatabase {
             .await
     }
 
+    async fn answers_known_by_id(&self, ids: Vec<uuid::Uuid>) -> DbResult<Vec<KnownAnswer>> {
+        self.read(move |c| answers::known_by_id(c, &ids)).await
+    }
+
     async fn surveys_answered_for_order(
         &self,
         shop_id: &str,
