@@ -24,6 +24,7 @@ pub mod rate_limit;
 pub mod report;
 mod serve;
 pub mod shops;
+mod shortened;
 pub mod signatures;
 pub mod tokens;
 pub mod webhooks;

@@ -261,6 +261,16 @@ async fn bad_plan_requests_get_a_clear_400(app: TestApp) {
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}");
         assert_eq!(reply.error().code, ErrorCode::BadRequest, "{query}");
     }
+    // A long value is named, not repeated whole (5000 characters had come back).
+    let reply = app
+        .get(&plan_url(&format!("locale={}", "x".repeat(5000))))
+        .await;
+    let message = reply.error().message;
+    assert!(message.chars().count() < 120, "{message}");
+    assert!(
+        message.contains(&format!("{}…", "x".repeat(40))),
+        "{message}"
+    );
     let reply = app.get(&api::plan("pk_nope")).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert_eq!(reply.error().code, ErrorCode::UnknownKey);

@@ -339,6 +339,22 @@ async fn free_text_is_stored_without_control_or_bidi_override_characters(app: Te
             reason: Some("slow gnippihs\nand\ttepid".into())
         }
     );
+    // Nothing left but what is removed, or spaces: no reason at all (it had
+    // been stored as "").
+    for nothing in ["\u{202E}\u{202C}\u{2066}", " \n\t "] {
+        let a = nps(4).reason(nothing).build();
+        app.send_answers(std::slice::from_ref(&a)).await;
+        let stored = app.stored().await;
+        let got = stored.iter().find(|s| s.id == a.id).unwrap();
+        assert_eq!(
+            got.value,
+            AnswerValue::Nps {
+                score: 4,
+                reason: None
+            },
+            "{nothing:?}"
+        );
+    }
 }
 
 async fn loyalty_of_an_unknown_customer_is_zero_at_the_first_tier_and_refs_are_checked(

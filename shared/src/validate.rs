@@ -302,13 +302,15 @@ fn is_bidi_control(c: char) -> bool {
 pub fn sanitize_answer(answer: &mut Answer) {
     answer.answered_at = to_millis(answer.answered_at);
     match &mut answer.value {
-        AnswerValue::Nps {
-            reason: Some(text), ..
+        AnswerValue::Nps { reason: text, .. } | AnswerValue::ChurnReason { other: text, .. } => {
+            // A text of nothing but spaces, or of what is removed (bidi
+            // overrides alone), is no text: it had been stored as "".
+            *text = text
+                .as_deref()
+                .map(sanitize_text)
+                .filter(|t| !t.trim().is_empty());
         }
-        | AnswerValue::ChurnReason {
-            other: Some(text), ..
-        } => *text = sanitize_text(text),
-        _ => {}
+        AnswerValue::Csat { .. } => {}
     }
 }
 

@@ -119,7 +119,8 @@ async fn plan(
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
     {
         return Err(Failure::bad_request(format!(
-            "locale {l:?} is not a language tag like en or pt-BR"
+            "locale {:?} is not a language tag like en or pt-BR",
+            crate::shortened::shortened(l)
         )));
     }
     // A signature that is not the shop's, even one not written as one (a

@@ -3,7 +3,7 @@
 //! and the report says which rows and why. A clean file is written in chunks,
 //! idempotent on purchase id (a re-import stores nothing twice).
 
-use std::borrow::Cow;
+use crate::shortened::{SHOWN_CHARS, shortened};
 use std::collections::{HashMap, HashSet};
 
 use axum::body::Bytes;
@@ -95,19 +95,6 @@ impl Parsed {
             name: name_shown.into_owned(),
             like: nearest(name, &absent),
         });
-    }
-}
-
-/// Most characters of a value or a column's name a report repeats.
-const SHOWN_CHARS: usize = 40;
-
-/// `text` as a report repeats it: at most [`SHOWN_CHARS`] characters, then
-/// an ellipsis; borrowed when it is that short (the common case, read for
-/// each key of each purchase).
-fn shortened(text: &str) -> Cow<'_, str> {
-    match text.char_indices().nth(SHOWN_CHARS) {
-        Some((end, _)) => Cow::Owned(format!("{}…", &text[..end])),
-        None => Cow::Borrowed(text),
     }
 }
 
