@@ -5,6 +5,7 @@
 
 pub mod analytics;
 pub mod at_risk;
+mod audit_words;
 pub mod calendar;
 mod dashboard;
 pub mod db;

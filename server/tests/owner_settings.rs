@@ -32,7 +32,89 @@ on_both_engines!(
     a_new_survey_is_made_once_and_never_beside_its_twin_in_case,
     a_site_named_in_another_script_is_shown_in_it,
     a_page_rule_in_another_script_is_kept_as_browsers_write_paths,
+    the_change_log_is_said_in_the_owners_language,
 );
+
+/// The change log is stored in English (the owner API gives it so); the
+/// dashboard says its words in the owner's language, and leaves what the
+/// owner wrote as written (it had shown a Russian owner English throughout).
+async fn the_change_log_is_said_in_the_owners_language(app: TestApp) {
+    let view: ShopView = owner(&app, Method::GET, "settings", None).await.json();
+    let mut s = view.settings;
+    s.churn_window_days = 60;
+    s.require_verified = true;
+    owner(
+        &app,
+        Method::PUT,
+        "settings",
+        Some(serde_json::to_value(&s).unwrap()),
+    )
+    .await
+    .assert_ok();
+    let surveys: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
+    let mut nps = surveys
+        .iter()
+        .find(|s| s.survey.id == demo::NPS_SURVEY)
+        .unwrap()
+        .clone();
+    nps.active = false;
+    nps.survey.targeting.audience = kept_shared::Audience::Lapsed { days: 90 };
+    nps.survey.texts.get_mut("ru").unwrap().question = "Порекомендуете нас?".into();
+    owner(
+        &app,
+        Method::PUT,
+        &format!("surveys/{}", demo::NPS_SURVEY),
+        Some(serde_json::to_value(&nps).unwrap()),
+    )
+    .await
+    .assert_ok();
+    let log: Vec<AuditEntry> = owner(&app, Method::GET, "audit", None).await.json();
+    assert!(
+        log.iter()
+            .any(|e| e.detail.contains("churn window: 90 days → 60 days")),
+        "stored in English: {log:?}"
+    );
+
+    let (cookie, _) = common::sign_in(&app).await;
+    for (lang, says) in [
+        (
+            "ru",
+            [
+                "окно оттока: 90 дн. → 60 дн.",
+                "хранятся ответы: все → только подтверждённые",
+                "опрос nps-after-purchase",
+                "выключен",
+                "аудитория: все → без покупок 90 дн.",
+                "вопрос (ru): Насколько вероятно, что вы порекомендуете нас другу? → Порекомендуете нас?",
+                "API владельца",
+            ],
+        ),
+        (
+            "uk",
+            [
+                "вікно відтоку: 90 дн. → 60 дн.",
+                "зберігаються відповіді: усі → лише підтверджені",
+                "опитування nps-after-purchase",
+                "вимкнено",
+                "аудиторія: усі → без покупок 90 дн.",
+                "питання (ru): Насколько вероятно, что вы порекомендуете нас другу? → Порекомендуете нас?",
+                "API власника",
+            ],
+        ),
+    ] {
+        let page = app
+            .get_with(
+                "/dashboard/settings",
+                &[("cookie", &format!("{cookie}; kept_lang={lang}"))],
+            )
+            .await;
+        let html = String::from_utf8_lossy(&page.body).to_string();
+        for said in says {
+            assert!(html.contains(said), "{lang}: {said}: {html}");
+        }
+        assert!(!html.contains("churn window"), "{lang}: {html}");
+    }
+}
 
 /// A page rule written in Ukrainian (`/замовлення/**`) is kept as browsers
 /// write `location.pathname`, which it is compared with (it had matched no

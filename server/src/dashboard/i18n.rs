@@ -9,6 +9,16 @@ pub enum Lang {
     Uk,
 }
 
+impl From<Lang> for crate::audit_words::In {
+    fn from(lang: Lang) -> Self {
+        match lang {
+            Lang::En => crate::audit_words::In::En,
+            Lang::Ru => crate::audit_words::In::Ru,
+            Lang::Uk => crate::audit_words::In::Uk,
+        }
+    }
+}
+
 impl Lang {
     /// `text` in the language's quotation marks.
     pub fn quoted(self, text: &str) -> String {

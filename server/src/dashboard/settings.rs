@@ -3,6 +3,7 @@
 //! the snippet for the shop's pages; the keys (the public one shown, the secret ones made anew and shown once); and
 //! who changed what, when.
 
+use crate::audit_words::said;
 use std::collections::BTreeMap;
 
 use axum::extract::{Form, Path, State};
@@ -203,8 +204,8 @@ async fn render(
                 thead { tr { th scope="col" { (t.when) } th scope="col" { (t.who) } th scope="col" { (t.what) } } }
                 tbody { @for a in &audit { tr {
                     td { (format::date_time(lang, a.at, session.shop.time_zone)) }
-                    td { (a.actor) }
-                    td { strong { (a.action) } br; span class="answer-text" { (a.detail) } }
+                    td { (said(&a.actor, lang.into())) }
+                    td { strong { (said(&a.action, lang.into())) } br; span class="answer-text" { (said(&a.detail, lang.into())) } }
                 } } }
             } }
         }

@@ -27,8 +27,11 @@ use crate::owner::settings::{self as owner_settings, Actor, ChangeError};
 
 /// The dashboard as the audit log names it, with the session.
 pub fn dashboard_actor(session: &Session) -> Actor {
+    use crate::audit_words as W;
     Actor(format!(
-        "dashboard (session {})",
+        "{} ({} {})",
+        W::DASHBOARD.en,
+        W::SESSION.en,
         &hex::encode(&session.id_hash)[..8]
     ))
 }

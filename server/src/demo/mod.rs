@@ -116,8 +116,8 @@ async fn ask_on_every_order(db: &dyn Database) -> Result<()> {
 
 /// The audit log's marks of the demo year: begun (with the year's last day as
 /// its detail), then done.
-const YEAR_LOADING: &str = "demo year loading";
-const YEAR_LOADED: &str = "demo year loaded";
+const YEAR_LOADING: &str = crate::audit_words::YEAR_LOADING.en;
+const YEAR_LOADED: &str = crate::audit_words::YEAR_LOADED.en;
 /// Who loads it, as the audit log says.
 const LOADER: &str = "kept-server --demo";
 

@@ -47,7 +47,7 @@ pub async fn put_store(
         db,
         &shop.id,
         actor,
-        "store saved",
+        crate::audit_words::STORE_SAVED.en,
         format!("{}: {}", store.id, store.name),
     )
     .await?;
@@ -68,10 +68,11 @@ pub async fn set_pin(
     db.set_kiosk_pin(&shop.id, pin.map(|p| pin_hash(&shop.id, p)))
         .await?;
     let what = if pin.is_some() {
-        "kiosk PIN set"
+        crate::audit_words::PIN_SET
     } else {
-        "kiosk PIN removed"
-    };
+        crate::audit_words::PIN_REMOVED
+    }
+    .en;
     audit(db, &shop.id, actor, what, String::new()).await?;
     Ok(())
 }
@@ -88,7 +89,14 @@ pub async fn remove_device(
     actor: &Actor,
 ) -> Result<(), DbError> {
     db.set_device_removed(&shop.id, device, true).await?;
-    audit(db, &shop.id, actor, "tablet removed", device.to_string()).await
+    audit(
+        db,
+        &shop.id,
+        actor,
+        crate::audit_words::TABLET_REMOVED.en,
+        device.to_string(),
+    )
+    .await
 }
 
 /// The hours after which a tablet that has not synced is flagged: the owner's

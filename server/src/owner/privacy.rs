@@ -76,10 +76,13 @@ pub async fn erase(
         db,
         &shop.id,
         actor,
-        "customer erased",
+        crate::audit_words::CUSTOMER_ERASED.en,
         format!(
-            "{} purchases deleted, {} answers unlinked",
-            erased.purchases, erased.answers_unlinked
+            "{} {}, {} {}",
+            erased.purchases,
+            crate::audit_words::PURCHASES_DELETED.en,
+            erased.answers_unlinked,
+            crate::audit_words::ANSWERS_UNLINKED.en
         ),
     )
     .await?;

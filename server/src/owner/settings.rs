@@ -2,6 +2,7 @@
 //! Every change is checked by the shared rules, and written to the audit log
 //! with who made it and what changed (never a secret).
 
+use crate::audit_words as W;
 use chrono::Utc;
 use chrono_tz::Tz;
 use kept_shared::limits::MAX_SURVEYS;
@@ -127,9 +128,9 @@ pub async fn update_settings(
     let before = view(db, shop).await?.settings;
     let mut changes = Vec::new();
     let mut note = |name: &str, old: String, new: String| note_change(&mut changes, name, old, new);
-    note("name", before.name.clone(), settings.name.clone());
+    note(W::NAME.en, before.name.clone(), settings.name.clone());
     note(
-        "origins",
+        W::ORIGINS.en,
         before.allowed_origins.join(" "),
         settings.allowed_origins.join(" "),
     );
@@ -143,42 +144,47 @@ pub async fn update_settings(
             .collect::<Vec<_>>()
             .join("; ")
     };
-    note("tiers", tiers(&before.tiers), tiers(&settings.tiers));
+    note(W::TIERS.en, tiers(&before.tiers), tiers(&settings.tiers));
     note(
-        "points per unit",
+        W::POINTS_PER_UNIT.en,
         before.points_per_unit.to_string(),
         settings.points_per_unit.to_string(),
     );
+    let days = |n: u32| format!("{n} {}", W::DAYS.en);
     note(
-        "churn window",
-        format!("{} days", before.churn_window_days),
-        format!("{} days", settings.churn_window_days),
+        W::CHURN_WINDOW.en,
+        days(before.churn_window_days),
+        days(settings.churn_window_days),
     );
     note(
-        "survey cooldown",
-        format!("{} days", before.survey_cooldown_days),
-        format!("{} days", settings.survey_cooldown_days),
+        W::SURVEY_COOLDOWN.en,
+        days(before.survey_cooldown_days),
+        days(settings.survey_cooldown_days),
     );
-    let only = |v: bool| if v { "verified only" } else { "all" }.to_string();
+    let only = |v: bool| {
+        if v { W::VERIFIED_ONLY } else { W::ALL_ANSWERS }
+            .en
+            .to_string()
+    };
     note(
-        "answers stored",
+        W::ANSWERS_STORED.en,
         only(before.require_verified),
         only(settings.require_verified),
     );
     let kept = |d: u32| {
         if d == 0 {
-            "always".to_string()
+            W::ALWAYS.en.to_string()
         } else {
-            format!("{d} days")
+            days(d)
         }
     };
     note(
-        "free text kept",
+        W::FREE_TEXT_KEPT.en,
         kept(before.text_retention_days),
         kept(settings.text_retention_days),
     );
     note(
-        "time zone",
+        W::TIME_ZONE.en,
         before.time_zone.clone(),
         zone.name().to_string(),
     );
@@ -206,7 +212,7 @@ pub async fn update_settings(
     )
     .await?;
     if !changes.is_empty() {
-        audit(db, &shop.id, actor, "settings", changes.join("\n")).await?;
+        audit(db, &shop.id, actor, W::SETTINGS.en, changes.join("\n")).await?;
     }
     Ok(())
 }
@@ -282,7 +288,7 @@ async fn store_survey(
         rule.path = path_as_browsers_write(&rule.path);
     }
     let detail = match &existing {
-        None => "created".to_string(),
+        None => W::CREATED.en.to_string(),
         Some(old) => describe_survey_change(old, &definition),
     };
     let id = definition.survey.id.clone();
@@ -330,7 +336,14 @@ async fn store_survey(
         };
         return Err(ChangeError::field(field, problem));
     }
-    audit(db, &shop.id, actor, &format!("survey {id}"), detail).await?;
+    audit(
+        db,
+        &shop.id,
+        actor,
+        &format!("{} {id}", W::SURVEY.en),
+        detail,
+    )
+    .await?;
     Ok(())
 }
 
@@ -392,28 +405,36 @@ fn describe_survey_change(old: &SurveyDefinition, new: &SurveyDefinition) -> Str
     if old.active != new.active {
         changes.push(
             if new.active {
-                "switched on"
+                W::SWITCHED_ON
             } else {
-                "switched off"
+                W::SWITCHED_OFF
             }
+            .en
             .to_string(),
         );
     }
     if old.position != new.position {
-        changes.push(format!("order: {} → {}", old.position, new.position));
+        changes.push(format!(
+            "{}: {} → {}",
+            W::ORDER.en,
+            old.position,
+            new.position
+        ));
     }
     for (locale, texts) in &new.survey.texts {
         match old.survey.texts.get(locale) {
-            None => changes.push(format!("{locale}: added")),
+            None => changes.push(format!("{locale}: {}", W::ADDED.en)),
             Some(before) if before != texts => {
                 if before.question != texts.question {
                     changes.push(format!(
-                        "{locale} question: {} → {}",
-                        before.question, texts.question
+                        "{locale} {}: {} → {}",
+                        W::QUESTION.en,
+                        before.question,
+                        texts.question
                     ));
                 }
                 if before.follow_up != texts.follow_up {
-                    changes.push(format!("{locale} follow-up changed"));
+                    changes.push(format!("{locale} {}", W::FOLLOW_UP_CHANGED.en));
                 }
             }
             Some(_) => {}
@@ -425,17 +446,17 @@ fn describe_survey_change(old: &SurveyDefinition, new: &SurveyDefinition) -> Str
         .keys()
         .filter(|l| !new.survey.texts.contains_key(*l))
     {
-        changes.push(format!("{locale}: removed"));
+        changes.push(format!("{locale}: {}", W::REMOVED.en));
     }
     if old.survey.kind != new.survey.kind {
-        changes.push("options changed".into());
+        changes.push(W::OPTIONS_CHANGED.en.into());
     }
     changes.extend(describe_targeting_change(
         &old.survey.targeting,
         &new.survey.targeting,
     ));
     if changes.is_empty() {
-        "saved unchanged".into()
+        W::SAVED_UNCHANGED.en.into()
     } else {
         changes.join("\n")
     }
@@ -453,55 +474,59 @@ fn note_change(changes: &mut Vec<String>, what: &str, before: String, after: Str
 /// changed" had stood for any of them).
 fn describe_targeting_change(old: &Targeting, new: &Targeting) -> Vec<String> {
     let audience = |a: &Audience| match a {
-        Audience::Everyone => "everyone".to_string(),
-        Audience::KnownCustomers => "known customers".to_string(),
-        Audience::Lapsed { days } => format!("lapsed {days} days"),
+        Audience::Everyone => W::EVERYONE.en.to_string(),
+        Audience::KnownCustomers => W::KNOWN_CUSTOMERS.en.to_string(),
+        Audience::Lapsed { days } => format!("{} {days} {}", W::LAPSED.en, W::DAYS.en),
     };
     let pages = |p: &[PageRule]| {
         if p.is_empty() {
-            return "every page".to_string();
+            return W::EVERY_PAGE.en.to_string();
         }
         p.iter()
             .map(|r| {
-                let how = match r.kind {
-                    PageMatch::Exact => "",
-                    PageMatch::Prefix => "starts with ",
-                    PageMatch::Glob => "glob ",
-                };
-                format!("{how}{}", readable_path(&r.path))
+                let path = readable_path(&r.path);
+                match r.kind {
+                    PageMatch::Exact => path,
+                    PageMatch::Prefix => format!("{} {path}", W::STARTS_WITH.en),
+                    PageMatch::Glob => format!("{} {path}", W::GLOB.en),
+                }
             })
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let on = |b: bool| if b { "on" } else { "off" };
+    let on = |b: bool| if b { W::ON } else { W::OFF }.en;
     let mut changes = Vec::new();
     let mut changed =
         |what: &str, before: String, after: String| note_change(&mut changes, what, before, after);
-    changed("audience", audience(&old.audience), audience(&new.audience));
-    changed("pages", pages(&old.pages), pages(&new.pages));
     changed(
-        "delay",
-        format!("{} s", old.delay_seconds),
-        format!("{} s", new.delay_seconds),
+        W::AUDIENCE.en,
+        audience(&old.audience),
+        audience(&new.audience),
+    );
+    changed(W::PAGES.en, pages(&old.pages), pages(&new.pages));
+    changed(
+        W::DELAY.en,
+        format!("{} {}", old.delay_seconds, W::SECONDS.en),
+        format!("{} {}", new.delay_seconds, W::SECONDS.en),
     );
     changed(
-        "share of visitors",
+        W::SHARE_OF_VISITORS.en,
         format!("{} %", old.sample_percent),
         format!("{} %", new.sample_percent),
     );
     changed(
-        "recontact",
-        format!("{} days", old.recontact_days),
-        format!("{} days", new.recontact_days),
+        W::RECONTACT.en,
+        format!("{} {}", old.recontact_days, W::DAYS.en),
+        format!("{} {}", new.recontact_days, W::DAYS.en),
     );
     changed(
-        "once per order",
+        W::ONCE_PER_ORDER.en,
         on(old.once_per_order).into(),
         on(new.once_per_order).into(),
     );
     // A rule not named above (one added later): said all the same.
     if changes.is_empty() && old != new {
-        changes.push("targeting changed".into());
+        changes.push(W::TARGETING_CHANGED.en.into());
     }
     changes
 }
@@ -543,25 +568,18 @@ pub async fn rotate(
             db.replace_token(&shop.id, token, hash_token(&secret))
                 .await?;
             let what = match token {
-                TokenKind::BackOffice => "back-office key",
-                TokenKind::Owner => "owner token",
+                TokenKind::BackOffice => W::BACK_OFFICE_KEY.en,
+                TokenKind::Owner => W::OWNER_TOKEN.en,
             };
             (secret, what, token.as_str())
         }
         Secret::Widget => {
             let secret = crate::signatures::generate_widget_secret();
             db.set_widget_secret(&shop.id, secret.clone()).await?;
-            (secret, "widget secret", "widget")
+            (secret, W::WIDGET_SECRET.en, "widget")
         }
     };
-    audit(
-        db,
-        &shop.id,
-        actor,
-        what,
-        "replaced (the old one no longer works)".into(),
-    )
-    .await?;
+    audit(db, &shop.id, actor, what, W::REPLACED.en.into()).await?;
     Ok(RotatedSecret {
         kind: name.to_string(),
         secret,

@@ -121,7 +121,14 @@ pub async fn create(
             },
         ));
     }
-    audit(db, &shop.id, actor, "webhook added", record.url.clone()).await?;
+    audit(
+        db,
+        &shop.id,
+        actor,
+        crate::audit_words::WEBHOOK_ADDED.en,
+        record.url.clone(),
+    )
+    .await?;
     Ok(view(record, true))
 }
 
@@ -148,7 +155,14 @@ pub async fn remove(
         .map(|w| w.url)
         .ok_or_else(|| DbError::NotFound(format!("the shop has no webhook {id:?}")))?;
     db.delete_webhook(&shop.id, id).await?;
-    audit(db, &shop.id, actor, "webhook removed", url).await
+    audit(
+        db,
+        &shop.id,
+        actor,
+        crate::audit_words::WEBHOOK_REMOVED.en,
+        url,
+    )
+    .await
 }
 
 pub async fn deliveries(

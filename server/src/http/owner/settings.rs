@@ -8,6 +8,7 @@ use axum::http::request::Parts;
 use axum::{Extension, Json};
 use kept_shared::{AuditEntry, ErrorCode, RotatedSecret, ShopSettings, ShopView, SurveyDefinition};
 
+use crate::audit_words as W;
 use crate::db::{Db, Shop};
 use crate::http::error::{ApiResult, Failure};
 use crate::owner::settings::{self, Actor, ChangeError};
@@ -18,8 +19,10 @@ const AUDIT_PAGE: u64 = 200;
 /// "owner API", with the client's address where known.
 pub fn api_actor(parts: &Parts) -> Actor {
     match parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>() {
-        Some(ConnectInfo(addr)) => Actor(format!("owner API from {}", addr.ip())),
-        None => Actor("owner API".into()),
+        Some(ConnectInfo(addr)) => {
+            Actor(format!("{} {} {}", W::OWNER_API.en, W::FROM.en, addr.ip()))
+        }
+        None => Actor(W::OWNER_API.en.into()),
     }
 }
 

@@ -1,0 +1,296 @@
+//! The change log's words, in one table: the log is stored in English (the
+//! owner API gives it so), written with these phrases' English, and the
+//! dashboard says each phrase it finds there in its owner's language. What the
+//! owner wrote (a name, a question, an address) is left as it is.
+//!
+//! A line of the log is a phrase (`switched on`), or `label: value` and
+//! `label: before → after`, where the label and each value may be phrases
+//! (`churn window: 90 days → 60 days`), or the action `survey {id}`.
+
+/// One phrase in the dashboard's three languages.
+#[derive(Debug, Clone, Copy)]
+pub struct Words {
+    pub en: &'static str,
+    pub ru: &'static str,
+    pub uk: &'static str,
+}
+
+macro_rules! words {
+    ($($(#[$doc:meta])* $name:ident = $en:literal, $ru:literal, $uk:literal;)*) => {
+        $($(#[$doc])* pub const $name: Words = Words { en: $en, ru: $ru, uk: $uk };)*
+        /// Every phrase, for the dashboard to find the ones a line holds.
+        const ALL: &[Words] = &[$($name),*];
+    };
+}
+
+words! {
+    // What was done.
+    SETTINGS = "settings", "настройки", "налаштування";
+    /// `survey {id}`.
+    SURVEY = "survey", "опрос", "опитування";
+    WEBHOOK_ADDED = "webhook added", "вебхук добавлен", "вебхук додано";
+    WEBHOOK_REMOVED = "webhook removed", "вебхук удалён", "вебхук видалено";
+    STORE_SAVED = "store saved", "магазин сохранён", "магазин збережено";
+    PIN_SET = "kiosk PIN set", "PIN киоска задан", "PIN кіоску задано";
+    PIN_REMOVED = "kiosk PIN removed", "PIN киоска снят", "PIN кіоску знято";
+    TABLET_REMOVED = "tablet removed", "планшет удалён", "планшет видалено";
+    CUSTOMER_ERASED = "customer erased", "клиент стёрт", "клієнта стерто";
+    BACK_OFFICE_KEY = "back-office key", "ключ бэк-офиса", "ключ бек-офісу";
+    OWNER_TOKEN = "owner token", "токен владельца", "токен власника";
+    WIDGET_SECRET = "widget secret", "секрет виджета", "секрет віджета";
+    REPLACED = "replaced (the old one no longer works)", "заменён (старый больше не действует)",
+        "замінено (старий більше не діє)";
+    YEAR_LOADING = "demo year loading", "загрузка демо-года", "завантаження демо-року";
+    YEAR_LOADED = "demo year loaded", "демо-год загружен", "демо-рік завантажено";
+    // The settings.
+    NAME = "name", "название", "назва";
+    ORIGINS = "origins", "сайты", "сайти";
+    TIERS = "tiers", "уровни", "рівні";
+    POINTS_PER_UNIT = "points per unit", "баллов за единицу", "балів за одиницю";
+    CHURN_WINDOW = "churn window", "окно оттока", "вікно відтоку";
+    SURVEY_COOLDOWN = "survey cooldown", "пауза между опросами", "пауза між опитуваннями";
+    ANSWERS_STORED = "answers stored", "хранятся ответы", "зберігаються відповіді";
+    VERIFIED_ONLY = "verified only", "только подтверждённые", "лише підтверджені";
+    ALL_ANSWERS = "all", "все", "усі";
+    FREE_TEXT_KEPT = "free text kept", "свободный текст хранится", "вільний текст зберігається";
+    ALWAYS = "always", "всегда", "завжди";
+    TIME_ZONE = "time zone", "часовой пояс", "часовий пояс";
+    // A survey.
+    CREATED = "created", "создан", "створено";
+    SWITCHED_ON = "switched on", "включён", "увімкнено";
+    SWITCHED_OFF = "switched off", "выключен", "вимкнено";
+    ORDER = "order", "порядок", "порядок";
+    /// `{locale} question`.
+    QUESTION = "question", "вопрос", "питання";
+    /// `{locale} follow-up changed`.
+    FOLLOW_UP_CHANGED = "follow-up changed", "уточняющий вопрос изменён", "уточнювальне питання змінено";
+    ADDED = "added", "добавлен", "додано";
+    REMOVED = "removed", "удалён", "видалено";
+    OPTIONS_CHANGED = "options changed", "варианты изменены", "варіанти змінено";
+    SAVED_UNCHANGED = "saved unchanged", "сохранён без изменений", "збережено без змін";
+    // A survey's targeting.
+    AUDIENCE = "audience", "аудитория", "аудиторія";
+    EVERYONE = "everyone", "все", "усі";
+    KNOWN_CUSTOMERS = "known customers", "известные клиенты", "відомі клієнти";
+    /// `lapsed {n} days`.
+    LAPSED = "lapsed", "без покупок", "без покупок";
+    PAGES = "pages", "страницы", "сторінки";
+    EVERY_PAGE = "every page", "все страницы", "усі сторінки";
+    /// `starts with {path}`.
+    STARTS_WITH = "starts with", "начинается с", "починається з";
+    /// `glob {path}`.
+    GLOB = "glob", "шаблон", "шаблон";
+    DELAY = "delay", "задержка", "затримка";
+    SHARE_OF_VISITORS = "share of visitors", "доля посетителей", "частка відвідувачів";
+    RECONTACT = "recontact", "повторно не спрашивать", "повторно не питати";
+    ONCE_PER_ORDER = "once per order", "раз на заказ", "раз на замовлення";
+    ON = "on", "да", "так";
+    OFF = "off", "нет", "ні";
+    TARGETING_CHANGED = "targeting changed", "показ изменён", "показ змінено";
+    // Units and counts.
+    /// `{n} days`.
+    DAYS = "days", "дн.", "дн.";
+    /// `{n} s`.
+    SECONDS = "s", "с", "с";
+    /// `{n} purchases deleted, {n} answers unlinked`.
+    PURCHASES_DELETED = "purchases deleted", "покупок удалено", "покупок видалено";
+    ANSWERS_UNLINKED = "answers unlinked", "ответов отвязано", "відповідей відв'язано";
+    // Who did it.
+    OWNER_API = "owner API", "API владельца", "API власника";
+    /// `owner API from {ip}`.
+    FROM = "from", "с адреса", "з адреси";
+    /// `dashboard (session {id})`.
+    DASHBOARD = "dashboard", "панель", "панель";
+    SESSION = "session", "сеанс", "сеанс";
+}
+
+/// Which of a phrase's languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum In {
+    En,
+    Ru,
+    Uk,
+}
+
+impl Words {
+    pub fn in_(self, lang: In) -> &'static str {
+        match lang {
+            In::En => self.en,
+            In::Ru => self.ru,
+            In::Uk => self.uk,
+        }
+    }
+}
+
+/// `text` of the log (an action, a detail, who), each phrase in `lang`.
+pub fn said(text: &str, lang: In) -> String {
+    if lang == In::En {
+        return text.to_string();
+    }
+    text.split('\n')
+        .map(|line| line_said(line, lang))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn line_said(line: &str, lang: In) -> String {
+    if let Some(w) = phrase(line) {
+        return w.in_(lang).to_string();
+    }
+    // `label: before → after`, `label: value`.
+    if let Some((label, rest)) = line.split_once(": ")
+        && let Some(label) = label_said(label, lang)
+    {
+        let values: Vec<String> = rest.split(" → ").map(|v| value_said(v, lang)).collect();
+        return format!("{label}: {}", values.join(" → "));
+    }
+    // `{locale} follow-up changed`, `survey {id}`, `dashboard (session …)`,
+    // `owner API from {ip}`, `{n} purchases deleted, {n} answers unlinked`.
+    if let Some(locale) = line
+        .strip_suffix(FOLLOW_UP_CHANGED.en)
+        .and_then(|l| l.strip_suffix(' '))
+    {
+        return format!("{} ({locale})", FOLLOW_UP_CHANGED.in_(lang));
+    }
+    if let Some(id) = line.strip_prefix("survey ") {
+        return format!("{} {id}", SURVEY.in_(lang));
+    }
+    if let Some(session) = line
+        .strip_prefix("dashboard (session ")
+        .and_then(|s| s.strip_suffix(')'))
+    {
+        return format!("{} ({} {session})", DASHBOARD.in_(lang), SESSION.in_(lang));
+    }
+    if let Some(ip) = line.strip_prefix("owner API from ") {
+        return format!("{} {} {ip}", OWNER_API.in_(lang), FROM.in_(lang));
+    }
+    if let Some((purchases, answers)) = line.split_once(", ")
+        && let Some(p) = purchases.strip_suffix(" purchases deleted")
+        && let Some(a) = answers.strip_suffix(" answers unlinked")
+    {
+        return format!(
+            "{} {p}, {} {a}",
+            PURCHASES_DELETED.in_(lang),
+            ANSWERS_UNLINKED.in_(lang)
+        );
+    }
+    line.to_string()
+}
+
+fn phrase(text: &str) -> Option<Words> {
+    ALL.iter().find(|w| w.en == text).copied()
+}
+
+/// A line's label: a phrase, or `{locale} question`, or a locale alone (`uk:
+/// added`).
+fn label_said(label: &str, lang: In) -> Option<String> {
+    if let Some(w) = phrase(label) {
+        return Some(w.in_(lang).to_string());
+    }
+    if let Some(locale) = label.strip_suffix(" question") {
+        return Some(format!("{} ({locale})", QUESTION.in_(lang)));
+    }
+    kept_shared::settings::valid_locale(label).then(|| label.to_string())
+}
+
+/// A value: a phrase, `{n} days`, `lapsed {n} days`, or pages
+/// (`starts with /a, glob /b/**`); anything else, as the owner wrote it.
+fn value_said(value: &str, lang: In) -> String {
+    if let Some(w) = phrase(value) {
+        return w.in_(lang).to_string();
+    }
+    if let Some(n) = value.strip_suffix(" days")
+        && n.parse::<u32>().is_ok()
+    {
+        return format!("{n} {}", DAYS.in_(lang));
+    }
+    if let Some(n) = value.strip_suffix(" s")
+        && n.parse::<u32>().is_ok()
+    {
+        return format!("{n} {}", SECONDS.in_(lang));
+    }
+    if let Some(n) = value
+        .strip_prefix("lapsed ")
+        .and_then(|v| v.strip_suffix(" days"))
+    {
+        return format!("{} {n} {}", LAPSED.in_(lang), DAYS.in_(lang));
+    }
+    if value.starts_with('/') || value.starts_with("starts with ") || value.starts_with("glob ") {
+        return value
+            .split(", ")
+            .map(|rule| {
+                for how in [STARTS_WITH, GLOB] {
+                    if let Some(path) = rule.strip_prefix(how.en).and_then(|r| r.strip_prefix(' '))
+                    {
+                        return format!("{} {path}", how.in_(lang));
+                    }
+                }
+                rule.to_string()
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+    }
+    value.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_phrase_once() {
+        for (i, w) in ALL.iter().enumerate() {
+            assert!(ALL[..i].iter().all(|o| o.en != w.en), "{:?} twice", w.en);
+        }
+    }
+
+    #[test]
+    fn a_line_is_said_phrase_by_phrase_and_what_the_owner_wrote_is_left() {
+        for (stored, ru) in [
+            ("switched off", "выключен"),
+            (
+                "churn window: 90 days → 60 days",
+                "окно оттока: 90 дн. → 60 дн.",
+            ),
+            (
+                "answers stored: all → verified only",
+                "хранятся ответы: все → только подтверждённые",
+            ),
+            ("name: Old Shop → New Shop", "название: Old Shop → New Shop"),
+            (
+                "en question: Why? → Why not?",
+                "вопрос (en): Why? → Why not?",
+            ),
+            ("uk follow-up changed", "уточняющий вопрос изменён (uk)"),
+            ("uk: added", "uk: добавлен"),
+            (
+                "audience: everyone → lapsed 90 days",
+                "аудитория: все → без покупок 90 дн.",
+            ),
+            (
+                "pages: every page → starts with /orders, glob /замовлення/**",
+                "страницы: все страницы → начинается с /orders, шаблон /замовлення/**",
+            ),
+            ("once per order: on → off", "раз на заказ: да → нет"),
+            ("survey nps-after-purchase", "опрос nps-after-purchase"),
+            ("dashboard (session 1a2b3c4d)", "панель (сеанс 1a2b3c4d)"),
+            (
+                "owner API from 127.0.0.1",
+                "API владельца с адреса 127.0.0.1",
+            ),
+            (
+                "3 purchases deleted, 2 answers unlinked",
+                "покупок удалено 3, ответов отвязано 2",
+            ),
+            ("https://hooks.example/kept", "https://hooks.example/kept"),
+            ("delay: 0 s → 5 s", "задержка: 0 с → 5 с"),
+        ] {
+            assert_eq!(said(stored, In::Ru), ru, "{stored}");
+            assert_eq!(said(stored, In::En), stored);
+        }
+        assert_eq!(
+            said("switched on\norder: 1 → 2", In::Uk),
+            "увімкнено\nпорядок: 1 → 2"
+        );
+    }
+}
