@@ -10,8 +10,10 @@
 // with the texts), delay (seconds from the page's start, with `show`), texts
 // ([visitor, the promise of the response] of the plan with its texts; none:
 // only the queue is sent), card, decide(plan) (main.js's decision by that
-// plan), claim (common.js's, handed over: this bundle need not carry it),
-// remembers (whether this page keeps the visitor's history)}.
+// plan), claim (common.js's, handed over: this bundle need not carry it; not
+// in a kiosk or a preview, which show each survey again on one page, to each
+// respondent or after each save), remembers (whether this page keeps the
+// visitor's history)}.
 import init, { mount } from 'kept-glue';
 import { forget, read, refused, say, seen, write } from './common.js';
 
@@ -95,7 +97,7 @@ export function show(loading) {
       say('warn', e);
       text = null;
     }
-    var shown = loading.show ? loading.show.filter(function (id) { return decision.show.indexOf(id) >= 0; }) : loading.claim(key, decision.show);
+    var shown = loading.show ? loading.show.filter(function (id) { return decision.show.indexOf(id) >= 0; }) : loading.remembers ? loading.claim(key, decision.show) : decision.show;
     // Decided here (kiosks, links, previews, the server out of reach), it is
     // written on the script tag here, as kept.js writes what it decides.
     if (!loading.show) loading.script.setAttribute('data-kept-due', shown.join(' '));
