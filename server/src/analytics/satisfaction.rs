@@ -33,9 +33,18 @@ pub struct CustomerAt {
 
 fn add(s: &mut Satisfaction, value: &AnswerValue) {
     match value {
-        AnswerValue::Nps { score, .. } => s.nps.add(*score, 1),
+        AnswerValue::Nps { score, reason } => add_nps(&mut s.nps, *score, reason.as_deref()),
         AnswerValue::Csat { score } => s.csat.add(*score, 1),
         AnswerValue::ChurnReason { .. } => {}
+    }
+}
+
+/// One NPS answer, its reason in words counted as the report's rollups count
+/// it (`with_text` had stayed 0 in every group here).
+fn add_nps(summary: &mut NpsSummary, score: u8, reason: Option<&str>) {
+    summary.add(score, 1);
+    if reason.is_some_and(|t| !t.trim().is_empty()) {
+        summary.with_text += 1;
     }
 }
 
@@ -73,14 +82,14 @@ pub fn report(
         add(r.by_tier.entry(c.tier.clone()).or_default(), &a.value);
         add(r.by_segment.entry(c.segment).or_default(), &a.value);
         match &a.value {
-            AnswerValue::Nps { score, .. } => {
+            AnswerValue::Nps { score, reason } => {
                 let left_after = c.loss_days.iter().any(|l| *l > a.day && *l <= to);
                 let group = if left_after {
                     &mut r.later_lost
                 } else {
                     &mut r.stayed
                 };
-                group.add(*score, 1);
+                add_nps(group, *score, reason.as_deref());
             }
             AnswerValue::ChurnReason { reasons, .. } if c.lost_now => {
                 for reason in reasons {
@@ -156,6 +165,10 @@ mod tests {
             },
         ];
         answers[1].store = Some("riga".into());
+        answers[1].value = AnswerValue::Nps {
+            score: 2,
+            reason: Some("too slow".into()),
+        };
         let r = report(d(5, 1), d(12, 31), &answers, &customers);
         assert_eq!(r.total.nps.responses, 4);
         assert_eq!(r.by_tier["Gold"].nps.score, Some(100.0));
@@ -164,6 +177,11 @@ mod tests {
         assert_eq!(r.by_store["riga"].nps.responses, 1);
         // Bob's May answer came before his June loss; his June 2 answer after it.
         assert_eq!((r.later_lost.responses, r.later_lost.detractors), (1, 1));
+        // Bob's reason in words, counted wherever his answer is.
+        assert_eq!(r.total.nps.with_text, 1);
+        assert_eq!(r.by_store["riga"].nps.with_text, 1);
+        assert_eq!(r.later_lost.with_text, 1);
+        assert_eq!(r.stayed.with_text, 0);
         assert_eq!(
             r.stayed.responses, 2,
             "ann's and bob's answer after his loss"
