@@ -75,15 +75,25 @@ impl Parsed {
     /// `fields` (each field's names), once, up to [`MAX_LISTED_NAMES`] of
     /// them, with the field it may be a slip for among those the file (this
     /// purchase) does not have: `present(n)` says whether it has the name `n`.
-    fn ignore(&mut self, name: &str, fields: &[&[&str]], present: impl Fn(&str) -> bool) {
+    fn ignore(
+        &mut self,
+        name: &str,
+        as_written: &str,
+        fields: &[&[&str]],
+        present: impl Fn(&str) -> bool,
+    ) {
         if name.is_empty()
             || self.ignored.len() >= MAX_LISTED_NAMES
             || fields.iter().any(|names| names.contains(&name))
         {
             return;
         }
-        let name_shown = shortened(name);
-        if self.ignored.iter().any(|f| f.name == name_shown) {
+        let name_shown = shortened(as_written);
+        if self
+            .ignored
+            .iter()
+            .any(|f| f.name.to_lowercase() == name_shown.to_lowercase())
+        {
             return;
         }
         let absent: Vec<&str> = fields
@@ -175,13 +185,18 @@ pub fn parse(body: &[u8], format: Format, shop: &Shop, now: DateTime<Utc>) -> Pa
     parsed
 }
 
-/// The separator of a CSV file's columns: a comma, or a semicolon where the
+/// The separator of a CSV file's columns: a comma; a semicolon where the
 /// header has semicolons and no comma (Excel's "CSV" where a comma is the
-/// decimal mark, as in Russian and Ukrainian).
+/// decimal mark, as in Russian and Ukrainian); a tab where it has tabs and
+/// neither (Excel's "Unicode text", which the import had read as one column).
 fn separator(body: &[u8]) -> u8 {
     let header = body.split(|&b| b == b'\n').next().unwrap_or_default();
-    if header.contains(&b';') && !header.contains(&b',') {
+    if header.contains(&b',') {
+        b','
+    } else if header.contains(&b';') {
         b';'
+    } else if header.contains(&b'\t') {
+        b'\t'
     } else {
         b','
     }
@@ -213,10 +228,11 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
         .trim(csv::Trim::All)
         .delimiter(separator(body))
         .from_reader(body);
-    let headers: Vec<String> = match reader.headers() {
+    // As written (reported so), and as matched.
+    let written: Vec<String> = match reader.headers() {
         Ok(h) => h
             .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').to_lowercase())
+            .map(|h| h.trim_start_matches('\u{feff}').to_string())
             .collect(),
         Err(e) => {
             return out.errors.push(ImportRowError::new(
@@ -228,9 +244,10 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
             ));
         }
     };
+    let headers: Vec<String> = written.iter().map(|h| h.to_lowercase()).collect();
     let named: HashSet<&str> = headers.iter().map(String::as_str).collect();
-    for header in &headers {
-        out.ignore(header, CSV_COLUMNS, |n| named.contains(n));
+    for (header, as_written) in headers.iter().zip(&written) {
+        out.ignore(header, as_written, CSV_COLUMNS, |n| named.contains(n));
     }
     let column = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
     // A field named by two columns (twice, by two of its names, or as both
@@ -300,6 +317,12 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
                 continue;
             }
         };
+        // A row of empty values (`;;;`: Excel writes one for each formatted
+        // empty row under the data) is no purchase, and no problem: skipped.
+        if record.iter().all(str::is_empty) {
+            out.read -= 1;
+            continue;
+        }
         // More values than the header names: one value was cut in two (a
         // decimal comma, `12,50`, in a comma-separated file), so which is which
         // cannot be known.
@@ -375,7 +398,7 @@ fn parse_json(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
         if let Some(object) = item.as_object() {
             for key in object.keys() {
                 // A key given as null is one the purchase does not have.
-                out.ignore(key, JSON_FIELDS, |n| {
+                out.ignore(key, key, JSON_FIELDS, |n| {
                     object.get(n).is_some_and(|v| !v.is_null())
                 });
             }
@@ -519,6 +542,17 @@ fn parse_time(text: &str, shop: &Shop) -> Result<DateTime<Utc>, ImportProblem> {
         return Ok(t.with_timezone(&Utc));
     }
     let value = || text.to_string();
+    // Its year in four digits: `01.02.26` had read as the year 26, and was
+    // refused as out of range, which said nothing of the cause.
+    let date = text.split(' ').next().unwrap_or_default();
+    let year = if date.contains('.') {
+        date.rsplit('.').next()
+    } else {
+        date.split('-').next()
+    };
+    if !year.is_some_and(|y| y.len() == 4) {
+        return Err(ImportProblem::NotATime { value: value() });
+    }
     const LOCAL: [&str; 4] = [
         "%Y-%m-%d %H:%M",
         "%Y-%m-%d %H:%M:%S",
@@ -1005,6 +1039,10 @@ mod tests {
             ignored(&p),
             [("stor", Some("store")), ("name", None), ("x", None)]
         );
+        // Named as the file writes them (they had come back lower-cased).
+        let csv = "Customer_Ref;Purchase_ID;Amount;Purchased_At;Имя клиента\n";
+        let p = parse(csv.as_bytes(), Format::Csv, &shop(), Utc::now());
+        assert_eq!(ignored(&p), [("Имя клиента", None)]);
         // A field the file has is not what another column meant.
         let csv = "customer_ref,customer_nam,purchase_id,amount,purchased_at,stroe,store\n";
         let p = parse(csv.as_bytes(), Format::Csv, &shop(), Utc::now());
@@ -1047,7 +1085,7 @@ mod tests {
                 ("customers", None),
                 ("amounts", None),
                 ("score", Some("store")),
-                ("имя", None)
+                ("Имя", None)
             ]
         );
     }
@@ -1424,6 +1462,16 @@ mod tests {
         utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
         let p = parse(&utf16, Format::Csv, &shop(), Utc::now());
         assert_eq!(p.rows.len(), 1, "{:?}", p.errors);
+        // As Excel writes it: its columns separated by tabs (the import had
+        // read the header as one column).
+        let text =
+            "customer_ref\tpurchase_id\tamount\tpurchased_at\r\nc\to-1\t1 234,50\t01.02.2026\r\n";
+        let mut utf16 = vec![0xff, 0xfe];
+        utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let p = parse(&utf16, Format::Csv, &shop(), Utc::now());
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!(p.rows.len(), 1);
+        assert_eq!(p.rows[0].1.amount_cents, 123_450);
         // Neither UTF-8 nor readable columns: the encoding is said first.
         let p = parse(
             b"\xca\xeb\xe8\xe5\xed\xf2;\xd1\xf3\xec\xec\xe0\n",
@@ -1454,6 +1502,30 @@ mod tests {
                 (123_456, "2026-01-05T10:00:00+00:00".to_string()),
                 (100_000, "2026-01-07T08:00:00+00:00".to_string()),
                 (700, "2026-01-07T08:00:30+00:00".to_string()),
+            ]
+        );
+        // Excel writes a row of empty values for each formatted empty row
+        // under the data: no purchase, no problem (it had refused the file).
+        let csv = "customer_ref;purchase_id;amount;purchased_at\na;o-1;1;05.01.2026\n;;;\n;;;\n";
+        let p = parse(csv.as_bytes(), Format::Csv, &shop(), Utc::now());
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!((p.rows.len(), p.read), (1, 1));
+    }
+
+    #[test]
+    fn a_year_in_two_digits_is_no_date() {
+        let csv = "customer_ref;purchase_id;amount;purchased_at\nx-12;n-12;10;01.02.26\ny;n-13;1;26-02-01\n";
+        let p = parse(csv.as_bytes(), Format::Csv, &shop(), Utc::now());
+        let problems: Vec<&ImportProblem> = p.errors.iter().map(|e| &e.problem).collect();
+        assert_eq!(
+            problems,
+            [
+                &ImportProblem::NotATime {
+                    value: "01.02.26".into()
+                },
+                &ImportProblem::NotATime {
+                    value: "26-02-01".into()
+                }
             ]
         );
     }
