@@ -550,7 +550,7 @@ fn parse_time(text: &str, shop: &Shop) -> Result<DateTime<Utc>, ImportProblem> {
     } else {
         date.split('-').next()
     };
-    if !year.is_some_and(|y| y.len() == 4) {
+    if year.is_none_or(|y| y.len() != 4) {
         return Err(ImportProblem::NotATime { value: value() });
     }
     const LOCAL: [&str; 4] = [
