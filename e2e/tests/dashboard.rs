@@ -431,3 +431,41 @@ async fn the_owner_reads_the_year_acts_on_it_and_changes_the_shop() -> Result<()
     env.close().await;
     Ok(())
 }
+
+/// A survey that is off, as every new one starts, shows in the editor's
+/// preview, as saved: the preview asked the widget's public plan, which has
+/// only the surveys that are on, and stayed empty until the survey was.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_survey_that_is_off_shows_in_its_preview() -> Result<()> {
+    let env = Env::start().await?;
+    env.edit_survey(demo::CSAT_SURVEY, |s| {
+        s.active = false;
+        s.survey.texts.get_mut("en").expect("English").question = "How was the new blend?".into();
+    })
+    .await?;
+    let d = Dashboard::new(
+        env.open(&format!("{}/dashboard", env.api_url())).await?,
+        &env.api_url(),
+    );
+    d.sign_in("demo", demo::OWNER_TOKEN).await?;
+    d.visit(&format!("/dashboard/surveys/{}/preview", demo::CSAT_SURVEY))
+        .await?;
+    let question = format!(
+        r#".kept-survey[data-survey="{}"] .kept-question"#,
+        demo::CSAT_SURVEY
+    );
+    d.tab.wait_for(&question).await?;
+    assert_eq!(d.tab.text(&question).await?, "How was the new blend?");
+    d.tab
+        .screenshot("11-dashboard-preview-of-a-survey-off")
+        .await?;
+    // The survey stays off for visitors.
+    let plan: serde_json::Value =
+        reqwest::get(format!("{}{}", env.api_url(), api::plan(demo::PUBLIC_KEY)))
+            .await?
+            .json()
+            .await?;
+    assert!(!plan.to_string().contains(demo::CSAT_SURVEY), "{plan}");
+    env.close().await;
+    Ok(())
+}

@@ -28,6 +28,10 @@ pub struct PlanRequest {
     /// The shop's signatures of them (`signatures.rs`).
     pub customer_sig: Option<String>,
     pub order_sig: Option<String>,
+    /// A survey shown in the owner's preview, switched on or off (a new survey
+    /// starts off, and its preview had been empty): never from a visitor's
+    /// request, only the dashboard's.
+    pub preview_of: Option<String>,
 }
 
 /// A visitor's plan, and what their page got wrong in asking for it.
@@ -74,10 +78,12 @@ pub async fn display_plan(
     };
     let warnings = signature_warnings(shop, request, customer.is_some(), order.is_some());
     let today = calendar::today(shop.time_zone);
+    let previewed = request.preview_of.as_deref();
     let surveys = db
-        .surveys(&shop.id, true)
+        .surveys(&shop.id, previewed.is_none())
         .await?
         .into_iter()
+        .filter(|record| record.active || Some(record.survey.id.as_str()) == previewed)
         .map(|record| {
             let survey = record.survey;
             let verdict = targeting::verdict(

@@ -33,7 +33,60 @@ on_both_engines!(
     a_site_named_in_another_script_is_shown_in_it,
     a_page_rule_in_another_script_is_kept_as_browsers_write_paths,
     the_change_log_is_said_in_the_owners_language,
+    a_surveys_preview_plan_is_the_signed_in_owners_only,
 );
+
+/// The editor's preview asks the dashboard for its plan, which holds the
+/// survey previewed even while it is off: only with the owner's session,
+/// and only for their shop's key.
+async fn a_surveys_preview_plan_is_the_signed_in_owners_only(app: TestApp) {
+    let surveys: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
+    let mut csat = surveys
+        .iter()
+        .find(|s| s.survey.id == demo::CSAT_SURVEY)
+        .unwrap()
+        .clone();
+    csat.active = false;
+    owner(
+        &app,
+        Method::PUT,
+        &format!("surveys/{}", demo::CSAT_SURVEY),
+        Some(serde_json::to_value(&csat).unwrap()),
+    )
+    .await
+    .assert_ok();
+    let path = |key: &str| {
+        format!(
+            "/dashboard/surveys/{}/preview/api/v1/widget/{key}/plan?locale=en",
+            demo::CSAT_SURVEY
+        )
+    };
+    let anonymous = app.get(&path(demo::PUBLIC_KEY)).await;
+    assert!(!anonymous.status.is_success(), "{:?}", anonymous.status);
+    let (cookie, _) = common::sign_in(&app).await;
+    let other = app
+        .get_with(&path("pk_other"), &[("cookie", &cookie)])
+        .await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+    let plan = app
+        .get_with(&path(demo::PUBLIC_KEY), &[("cookie", &cookie)])
+        .await;
+    plan.assert_ok();
+    let plan: kept_shared::DisplayPlan = plan.json();
+    assert!(
+        plan.surveys
+            .iter()
+            .any(|s| s.survey.id == demo::CSAT_SURVEY)
+    );
+    // Visitors' plans keep it out.
+    let public: kept_shared::DisplayPlan = app.get(&api::plan(demo::PUBLIC_KEY)).await.json();
+    assert!(
+        public
+            .surveys
+            .iter()
+            .all(|s| s.survey.id != demo::CSAT_SURVEY)
+    );
+}
 
 /// The change log is stored in English (the owner API gives it so); the
 /// dashboard says its words in the owner's language, and leaves what the

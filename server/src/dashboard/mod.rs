@@ -125,6 +125,10 @@ pub fn router() -> Router<Db> {
             get(surveys::preview),
         )
         .route(
+            "/dashboard/surveys/{survey_id}/preview/api/v1/widget/{key}/plan",
+            get(surveys::preview_plan),
+        )
+        .route(
             "/dashboard/settings",
             get(settings::page).post(settings::save),
         )

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kept_shared::settings::{valid_locale, validate_survey};
@@ -23,6 +23,7 @@ use super::session::Session;
 use super::{expired, fields_allowed, form_allowed, refused};
 use crate::db::Db;
 use crate::http::Failure;
+use crate::links::PublicBase;
 use crate::owner::settings::{self as owner_settings, Actor, ChangeError};
 
 /// The dashboard as the audit log names it, with the session.
@@ -669,11 +670,19 @@ pub async fn arrange(
 }
 
 /// The widget as visitors see it, showing this survey, in preview mode: nothing
-/// answered here is stored or counted.
-pub async fn preview(session: Session, Path(survey_id): Path<String>) -> Response {
+/// answered here is stored or counted. Its plan comes from the dashboard
+/// ([`preview_plan`]), which shows the survey whether it is on or off.
+pub async fn preview(
+    session: Session,
+    PublicBase(base): PublicBase,
+    Path(survey_id): Path<String>,
+) -> Response {
     if kept_shared::validate::validate_ref("survey", &survey_id).is_err() {
         return StatusCode::NOT_FOUND.into_response();
     }
+    // The loader asks `{data-api}/api/v1/widget/{key}/plan`: here, with the
+    // session's cookie.
+    let api = format!("{base}/dashboard/surveys/{survey_id}/preview");
     let t = session.lang.texts();
     let markup = html! {
         (DOCTYPE)
@@ -688,7 +697,7 @@ pub async fn preview(session: Session, Path(survey_id): Path<String>) -> Respons
                 main {
                     h1 class="sr-only" { (t.preview) }
                     script src="/widget/kept.js" defer data-key=(session.shop.public_key) data-survey=(survey_id)
-                        data-locale=(session.lang.code()) data-preview="true" {}
+                        data-locale=(session.lang.code()) data-preview="true" data-api=(api) {}
                 }
             }
         }
@@ -708,4 +717,32 @@ pub async fn preview(session: Session, Path(survey_id): Path<String>) -> Respons
         markup.into_string(),
     )
         .into_response()
+}
+
+#[derive(serde::Deserialize)]
+pub struct PreviewPlanQuery {
+    locale: Option<String>,
+}
+
+/// The preview's plan: the shop's, with the survey previewed in it even
+/// while it is off. The signed-in owner's only (the session), for their shop's
+/// key.
+pub async fn preview_plan(
+    State(db): State<Db>,
+    session: Session,
+    Path((survey_id, key)): Path<(String, String)>,
+    Query(q): Query<PreviewPlanQuery>,
+) -> Result<Response, Failure> {
+    if key != session.shop.public_key {
+        return Err(Failure::not_found("no such preview"));
+    }
+    let request = crate::plan::PlanRequest {
+        locale: q.locale.filter(|l| valid_locale(l)),
+        preview_of: Some(survey_id),
+        ..Default::default()
+    };
+    let plan = crate::plan::display_plan(db.as_ref(), &session.shop, &request)
+        .await?
+        .plan;
+    Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(plan)).into_response())
 }

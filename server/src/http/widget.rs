@@ -133,6 +133,7 @@ async fn plan(
         order: reference("order", q.order)?,
         customer_sig: q.customer_sig.filter(|v| !v.is_empty()),
         order_sig: q.order_sig.filter(|v| !v.is_empty()),
+        preview_of: None,
     };
     let PlanFor { plan, warnings } = display_plan(db.as_ref(), &shop, &request).await?;
     let body = if q.texts == Some(false) {
