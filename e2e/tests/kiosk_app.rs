@@ -58,6 +58,18 @@ async fn set_up(w: &Widget, idle_seconds: u32, locale: &str) -> Result<()> {
     ))
     .await?;
     w.select_in_page("#locale", locale).await?;
+    // The form, and the surveys' questions in it, in the language chosen there
+    // (the questions had stayed in the browser's).
+    assert_eq!(w.eval("document.documentElement.lang").await?, locale);
+    let titles = w
+        .eval("[...document.querySelectorAll('#surveys-list [data-titles]')].map(e => e.textContent).join(' | ')")
+        .await?;
+    if locale == "uk" {
+        assert!(
+            titles.to_string().contains("Наскільки ймовірно"),
+            "{titles}"
+        );
+    }
     w.type_in_page("#idle", &idle_seconds.to_string()).await?;
     w.screenshot("14-kiosk-setup").await?;
     w.click_in_page("[data-testid=kiosk-start]").await

@@ -152,7 +152,9 @@
     fetch(api + '/kiosk', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ pin: pin, device: setup.device, locale: page.locale || navigator.language }),
+      // The tablet's language once set up (the staff's choice), before the
+      // address's and the browser's.
+      body: JSON.stringify({ pin: pin, device: setup.device, locale: setup.locale || page.locale || navigator.language }),
     }).then(function (response) {
       return response.json().then(function (body) {
         // The staff's own words for what they can act on; the server's for the rest.
@@ -205,14 +207,31 @@
       box.name = 'survey';
       box.checked = setup.surveys ? setup.surveys.indexOf(s.id) >= 0 : s.kind != 'churn_reason';
       label.appendChild(box);
-      label.appendChild(document.createTextNode(' ' + s.title));
+      label.appendChild(document.createTextNode(' '));
+      var title = document.createElement('span');
+      title.setAttribute('data-titles', JSON.stringify(s.titles || {}));
+      title.textContent = s.title;
+      label.appendChild(title);
       surveys.appendChild(label);
     });
     $('locale').value = setup.locale || language(page.locale || navigator.language);
+    sayInChosenLanguage();
     $('idle').value = setup.idle || 60;
     $('thanks').value = setup.thanks || 6;
     $('store').focus();
   }
+
+  // The form in the language the staff choose in it, the surveys' questions
+  // too (where a survey has that language): it had stayed in the browser's.
+  function sayInChosenLanguage() {
+    var chosen = $('locale').value;
+    showStaffTexts(chosen);
+    [].forEach.call(document.querySelectorAll('#surveys-list [data-titles]'), function (e) {
+      var titles = JSON.parse(e.getAttribute('data-titles'));
+      if (titles[chosen]) e.textContent = titles[chosen];
+    });
+  }
+  $('locale').addEventListener('change', sayInChosenLanguage);
 
   // Back to the kiosk as it was: a fresh page, the widget with it.
   function leaveSetup() {

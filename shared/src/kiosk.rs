@@ -56,8 +56,12 @@ pub struct KioskSurveyChoice {
     pub id: String,
     /// "nps", "csat" or "churn_reason".
     pub kind: String,
-    /// The question, in English where the survey has it.
+    /// The question, in the staff's language where the survey has it.
     pub title: String,
+    /// The question in each of the survey's languages: the setup form says
+    /// it in the one the staff choose there.
+    #[serde(default)]
+    pub titles: std::collections::BTreeMap<String, String>,
 }
 
 /// `GET /api/v1/widget/{public_key}/links/{token}`: the respondent a kiosk

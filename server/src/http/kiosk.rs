@@ -68,10 +68,16 @@ pub async fn setup(
                 .texts_for(req.locale.as_deref().unwrap_or("en"))
                 .map(|t| t.question.clone())
                 .unwrap_or_else(|| s.id.clone());
+            let titles = s
+                .texts
+                .iter()
+                .map(|(locale, t)| (locale.clone(), t.question.clone()))
+                .collect();
             KioskSurveyChoice {
                 kind: s.kind.name().to_string(),
                 id: s.id,
                 title,
+                titles,
             }
         })
         .collect();
