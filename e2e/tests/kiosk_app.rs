@@ -430,6 +430,62 @@ async fn a_removed_tablet_sends_the_answers_it_holds() -> Result<()> {
     Ok(())
 }
 
+/// The owner's list follows a tablet's queue within seconds, not at its next
+/// report a minute later: an outside test saw two answers reported waiting
+/// long after they were sent (the report had gone out as the network came
+/// back, just before the queue was sent).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tablets_waiting_answers_are_reported_as_they_come_and_go() -> Result<()> {
+    use chromiumoxide::cdp::browser_protocol::fetch::ContinueRequestParams;
+    use futures::StreamExt;
+    let env = Env::start().await?;
+    owner_prepares(&env).await?;
+    // No report of its own for an hour after the first.
+    let w = env
+        .open(&format!(
+            "{}/kiosk/{}?heartbeat=3600",
+            env.api_url(),
+            demo::PUBLIC_KEY
+        ))
+        .await?;
+    set_up(&w, 60, "en").await?;
+    let pending_reported = |n: u32| {
+        let env = &env;
+        async move {
+            let deadline = Instant::now() + WAIT;
+            loop {
+                let devices: Devices = env.owner_get("devices").await?;
+                if let [d] = &devices.devices[..]
+                    && d.pending == n
+                {
+                    return Ok::<_, anyhow::Error>(());
+                }
+                if Instant::now() > deadline {
+                    bail!("the tablet never reported {n} waiting: {devices:#?}");
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+    };
+    pending_reported(0).await?;
+    let mut held = w.hold_requests("*/answers").await?;
+    answer_nps(&w, 8).await?;
+    pending_reported(1).await?;
+    let page = w.page.clone();
+    let releasing = tokio::spawn(async move {
+        while let Some(paused) = held.next().await {
+            let _ = page
+                .execute(ContinueRequestParams::new(paused.request_id.clone()))
+                .await;
+        }
+    });
+    env.wait_for_answers(1).await?;
+    pending_reported(0).await?;
+    releasing.abort();
+    env.close().await;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_receipt_identifies_the_respondent_for_their_answer_only() -> Result<()> {
     let env = Env::start().await?;

@@ -429,21 +429,35 @@
   // new widget secret): it is set up again with the PIN, once nobody is
   // answering (the idle time without a touch).
   var removed = false;
+  // The queue's length the server last heard of.
+  var reported = null;
 
   function heartbeat(setup) {
-    var synced = null;
+    var synced = null, waiting = pending();
     try { synced = +localStorage.getItem(queuePrefix + 'synced') || null; } catch (e) {}
     fetch(api + '/devices/' + encodeURIComponent(setup.device), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         sig: setup.device_sig, version: version, store: setup.store || null,
-        pending: pending(), last_sync_ms: synced,
+        pending: waiting, last_sync_ms: synced,
       }),
     }).then(function (response) {
       if (response.status == 401) removed = true;
+      if (response.ok) reported = waiting;
     }).catch(function () {});
   }
+
+  // Between reports, the queue is looked at every few seconds, and a change
+  // reported at once: a report sent as the network came back, just before the
+  // queue was sent, had left the owner's list saying answers were waiting
+  // until the next report, a minute later.
+  function reportChanges(setup) {
+    setInterval(function () {
+      if (reported != null && pending() != reported) heartbeat(setup);
+    }, QUEUE_LOOK_MS);
+  }
+  var QUEUE_LOOK_MS = 2000;
 
   // Starts the widget (again) in kiosk mode with the tablet's setup, and for an
   // identified respondent their references (`person`).
@@ -518,6 +532,7 @@
       document.body.classList.add('scannable');
       heartbeat(setup);
       setInterval(function () { heartbeat(setup); }, heartbeatSeconds * 1e3);
+      reportChanges(setup);
       addEventListener('online', function () { heartbeat(setup); });
     }
   }
