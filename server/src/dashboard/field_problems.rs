@@ -359,7 +359,9 @@ mod tests {
             from: "csat".into(),
             to: "ces".into(),
         };
-        assert!(describe(Lang::Ru, &unknown).contains("(«Удовлетворённость (CSAT)» → «ces»)"));
+        assert!(
+            describe(Lang::Ru, &unknown).contains("(«Удовлетво\u{ad}рённость (CSAT)» → «ces»)")
+        );
         assert_eq!(
             describe(Lang::En, &changed),
             "A survey's kind cannot change (\"NPS\" → \"Why customers left\"): create a new survey"

@@ -157,12 +157,18 @@ pub fn percent(lang: Lang, share: Option<f64>, decimals: usize) -> String {
     )
 }
 
-/// A chart axis' amount, short enough for the axis: "950", "12k", "1.2M"
-/// ("1,2M" in Russian and Ukrainian).
+/// A chart axis' amount, short enough for the axis: "950", "12k", "1.2M";
+/// in Russian and Ukrainian with their own abbreviations, "12 тыс.",
+/// "1,2 млн" ("k" and "M" had stood on their pages).
 pub fn compact(lang: Lang, value: f64) -> String {
+    let (thousand, million) = match lang {
+        Lang::En => ("k", "M"),
+        Lang::Ru => ("\u{a0}тыс.", "\u{a0}млн"),
+        Lang::Uk => ("\u{a0}тис.", "\u{a0}млн"),
+    };
     match value.abs() {
-        v if v >= 1_000_000.0 => format!("{}M", number(lang, value / 1_000_000.0, 1)),
-        v if v >= 10_000.0 => format!("{}k", number(lang, value / 1_000.0, 0)),
+        v if v >= 1_000_000.0 => format!("{}{million}", number(lang, value / 1_000_000.0, 1)),
+        v if v >= 10_000.0 => format!("{}{thousand}", number(lang, value / 1_000.0, 0)),
         _ => number(lang, value, 0),
     }
 }
@@ -204,7 +210,8 @@ pub fn segment(lang: Lang, s: Segment) -> &'static str {
         (Lang::En, Lost) => "Lost",
         (Lang::Ru, Champions) => "Чемпионы",
         (Lang::Ru, Loyal) => "Лояльные",
-        (Lang::Ru, Promising) => "Перспективные",
+        // A soft hyphen, as for the CSAT card (i18n.rs).
+        (Lang::Ru, Promising) => "Перспек\u{ad}тивные",
         (Lang::Ru, New) => "Новые",
         (Lang::Ru, Hibernating) => "Спящие",
         (Lang::Ru, AtRisk) => "Под угрозой",
@@ -288,7 +295,11 @@ mod tests {
                 compact(Lang::En, 120_400.0),
                 compact(Lang::Ru, 1_250_000.0)
             ),
-            ("950".into(), "120k".into(), "1,2M".into())
+            ("950".into(), "120k".into(), "1,2\u{a0}млн".into())
+        );
+        assert_eq!(
+            (compact(Lang::Uk, 40_000.0), compact(Lang::Ru, 40_000.0)),
+            ("40\u{a0}тис.".into(), "40\u{a0}тыс.".into())
         );
         assert_eq!(
             (nps(Some(38.2)), nps(Some(-12.0)), nps(Some(0.2)), nps(None)),

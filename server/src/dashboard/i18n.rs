@@ -761,7 +761,9 @@ const RU: Texts = Texts {
     filters_not_used: "Показано без того, что в адресе не читается или выходит за предел (вместо этого взято значение по умолчанию):",
     show_numbers: "Показать числа",
     nps: "NPS",
-    csat: "Удовлетворённость (CSAT)",
+    // A soft hyphen where a phone's narrow card breaks it (with a hyphen,
+    // not mid-syllable: browsers without a Russian dictionary cut it anywhere).
+    csat: "Удовлетво\u{ad}рённость (CSAT)",
     promoters: "Промоутеры (9–10)",
     passives: "Нейтральные (7–8)",
     detractors: "Критики (0–6)",
