@@ -95,9 +95,15 @@ pub fn verify(secret: &str, what: Signed, reference: &str, signature: &str) -> b
     if secret.is_empty() {
         return false;
     }
+    // Whole signatures only: a short one, read as one that holds until a
+    // time, would be a tag of a byte or two, found by trying them all (the
+    // loyalty and plan routes take a signature of any length).
     let Ok(bytes) = hex::decode(signature) else {
         return false;
     };
+    if bytes.len() != kept_shared::limits::SIGNATURE_HEX_CHARS / 2 {
+        return false;
+    }
     if mac(secret, what, reference).verify_slice(&bytes).is_ok() {
         return true;
     }
@@ -174,6 +180,27 @@ mod tests {
         // Another time written in its place is not the signature.
         let moved = format!("{:08x}{}", later.timestamp() + 86_400, &sig[8..]);
         assert!(!verify(&secret, Signed::Customer, "cust-42", &moved));
+        // Cut short, or longer: not a signature, whatever its bytes (a tag of
+        // one byte had verified once in 256 tries).
+        let until = &sig[..8];
+        let forged_by_trying = (0..=255u8)
+            .filter(|b| {
+                verify(
+                    &secret,
+                    Signed::Customer,
+                    "cust-42",
+                    &format!("{until}{b:02x}"),
+                )
+            })
+            .count();
+        assert_eq!(forged_by_trying, 0);
+        assert!(!verify(&secret, Signed::Customer, "cust-42", &sig[..62]));
+        assert!(!verify(
+            &secret,
+            Signed::Customer,
+            "cust-42",
+            &format!("{sig}00")
+        ));
         let past = Utc::now() - chrono::Duration::seconds(2);
         let expired = sign_until(&secret, Signed::Customer, "cust-42", past);
         assert!(!verify(&secret, Signed::Customer, "cust-42", &expired));
