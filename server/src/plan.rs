@@ -85,7 +85,11 @@ pub async fn display_plan(
         .into_iter()
         .filter(|record| record.active || Some(record.survey.id.as_str()) == previewed)
         .map(|record| {
-            let survey = record.survey;
+            let mut survey = record.survey;
+            // As the page's path reads (rules are kept as the owner wrote them).
+            for rule in &mut survey.targeting.pages {
+                rule.path = kept_shared::targeting::path_as_browsers_write(&rule.path);
+            }
             let verdict = targeting::verdict(
                 survey.targeting.audience,
                 visitor,

@@ -115,10 +115,12 @@ impl PageMatch {
 
 /// Checks a survey's targeting; the errors name the fields (`targeting.pages[2].path`).
 /// A page rule's path as browsers write `location.pathname`, which it is
-/// compared with: a character past ASCII as the percent-encoding of its UTF-8
-/// bytes (`/замовлення` is `/%D0%B7%D0%B0…`), every percent-encoding in
-/// capitals, as browsers write them; the rest as written. A rule is saved so
-/// (a rule written `/замовлення/**` had matched no page).
+/// compared with: a character past ASCII (or one of `"<>`{}`) as the
+/// percent-encoding of its UTF-8 bytes (`/замовлення` is `/%D0%B7%D0%B0…`),
+/// every percent-encoding in capitals (the loader compares the page's path
+/// with its encodings in capitals: a link may write them small); the rest as
+/// written. The plan gives rules so (a rule written `/замовлення/**` had
+/// matched no page); they are kept as the owner wrote them.
 pub fn path_as_browsers_write(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     let mut chars = path.chars().peekable();
@@ -135,7 +137,7 @@ pub fn path_as_browsers_write(path: &str) -> String {
                     _ => break,
                 }
             }
-        } else if c.is_ascii() {
+        } else if c.is_ascii() && !matches!(c, '"' | '<' | '>' | '`' | '{' | '}') {
             out.push(c);
         } else {
             for byte in c.encode_utf8(&mut [0; 4]).bytes() {
@@ -393,6 +395,7 @@ mod tests {
             ("/a%2fb/🛒", "/a%2Fb/%F0%9F%9B%92"),
             ("/100%", "/100%"),
             ("/50%x", "/50%x"),
+            ("/a{b}/\"q\"", "/a%7Bb%7D/%22q%22"),
         ] {
             assert_eq!(path_as_browsers_write(typed), saved, "{typed}");
         }

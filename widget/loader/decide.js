@@ -28,7 +28,10 @@ export function draw(seed, survey) {
 // README, Performance); now: ms;
 // drawFor(id): the visitor's draw. Returns {show: [ids], delay_seconds}.
 export function decide(plan, page, recall, now, drawFor) {
-  var all = plan.surveys, order = page.order, named = page.named, history;
+  var all = plan.surveys, order = page.order, named = page.named, history, path = page.path;
+  // Its escapes in capitals, as the rules' (shared/targeting.md): a link may
+  // write them small (a shop's Cyrillic addresses, as WordPress writes them).
+  if (path.indexOf('%') >= 0) path = path.replace(/%[\da-f]{2}/gi, function (e) { return e.toUpperCase(); });
   var picked = named
     ? named.map(function (id) { return all.filter(function (s) { return s.id == id; })[0]; }).filter(Boolean)
     : all;
@@ -37,7 +40,7 @@ export function decide(plan, page, recall, now, drawFor) {
     var t = s.targeting, h;
     if (!named && !s.audience_match) return false;
     if (free) return true;
-    if (!named && t.pages.length && !t.pages.some(function (r) { return pageMatches(r, page.path); })) return false;
+    if (!named && t.pages.length && !t.pages.some(function (r) { return pageMatches(r, path); })) return false;
     history = history || recall();
     h = (history.surveys || {})[s.id];
     if (order && t.once_per_order && (s.answered || (h && h.orders.indexOf(order) >= 0))) return false;

@@ -7,7 +7,7 @@ use chrono::Utc;
 use chrono_tz::Tz;
 use kept_shared::limits::MAX_SURVEYS;
 use kept_shared::settings::validate_survey;
-use kept_shared::targeting::{path_as_browsers_write, readable_path};
+use kept_shared::targeting::readable_path;
 use kept_shared::{Audience, PageMatch, PageRule, Targeting};
 use kept_shared::{
     AuditEntry, FieldError, FieldProblem, RotatedSecret, ShopSettings, ShopView, Survey,
@@ -281,11 +281,6 @@ async fn store_survey(
     }
     if !errors.is_empty() {
         return Err(ChangeError::Invalid(errors));
-    }
-    // Checked as typed (its length the owner's), kept as pages' paths read.
-    let mut definition = definition;
-    for rule in &mut definition.survey.targeting.pages {
-        rule.path = path_as_browsers_write(&rule.path);
     }
     let detail = match &existing {
         None => W::CREATED.en.to_string(),
