@@ -235,6 +235,28 @@ async fn the_snippet_twice_on_a_page_asks_once() -> Result<()> {
         );
         new_visitor(&w).await?;
     }
+    // A single-page shop moves to its next page (another order's thank-you)
+    // and puts the snippet in again: asked again there, not claimed for good.
+    let again = r#"(() => {
+        history.pushState(null, '', '/thanks?order=o-3');
+        const first = document.querySelector('script[data-kept-due]');
+        const s = document.createElement('script');
+        for (const a of first.attributes) if (a.name != 'data-kept-due' && a.name != 'data-kept-shown') s.setAttribute(a.name, a.value);
+        s.setAttribute('data-order', 'o-3');
+        s.id = 'next-page';
+        document.body.appendChild(s);
+    })()"#;
+    w.eval(again).await?;
+    w.wait_until(
+        "the next page's decision",
+        "document.getElementById('next-page').hasAttribute('data-kept-due')",
+    )
+    .await?;
+    assert_eq!(
+        w.eval("document.getElementById('next-page').dataset.keptDue")
+            .await?,
+        format!("{NPS} {CSAT}")
+    );
     env.close().await;
     Ok(())
 }

@@ -228,7 +228,8 @@
     showStaffTexts(chosen);
     [].forEach.call(document.querySelectorAll('#surveys-list [data-titles]'), function (e) {
       var titles = JSON.parse(e.getAttribute('data-titles'));
-      if (titles[chosen]) e.textContent = titles[chosen];
+      // A survey without that language: its English, as the widget would ask it.
+      e.textContent = titles[chosen] || titles.en || e.textContent;
     });
   }
   $('locale').addEventListener('change', sayInChosenLanguage);
@@ -429,10 +430,14 @@
   // new widget secret): it is set up again with the PIN, once nobody is
   // answering (the idle time without a touch).
   var removed = false;
-  // The queue's length the server last heard of.
-  var reported = null;
+  // The queue's length last reported (or tried: a tablet out of reach tries
+  // again when it changes, or at the next report), and whether a report is
+  // on its way: one at a time, so that two cannot arrive out of order.
+  var reported = null, reporting = false;
 
   function heartbeat(setup) {
+    if (reporting) return;
+    reporting = true;
     var synced = null, waiting = pending();
     try { synced = +localStorage.getItem(queuePrefix + 'synced') || null; } catch (e) {}
     fetch(api + '/devices/' + encodeURIComponent(setup.device), {
@@ -444,8 +449,10 @@
       }),
     }).then(function (response) {
       if (response.status == 401) removed = true;
-      if (response.ok) reported = waiting;
-    }).catch(function () {});
+    }).catch(function () {}).then(function () {
+      reported = waiting;
+      reporting = false;
+    });
   }
 
   // Between reports, the queue is looked at every few seconds, and a change

@@ -18,11 +18,18 @@ export function refused(text) {
 }
 
 // Of `ids`, the surveys of the shop whose public key is `key` that no other
-// kept.js on this page has claimed, claimed now: a survey shows once on a
-// page, whatever its snippets.
+// kept.js on this page view has claimed, claimed now: a survey shows once on
+// a page, whatever its snippets. By the page's address: a single-page shop
+// that puts the snippet in again on its next page (the next order's
+// thank-you) asks again. Under a symbol, which no element of the page's
+// (`<form name=...>`) can stand in for.
 export function claim(key, ids) {
-  var claimed = window.__keptShown || (window.__keptShown = Object.create(null));
-  return ids.filter(function (id) { return !claimed[key + ' ' + id] && (claimed[key + ' ' + id] = 1); });
+  var shown = Symbol.for('kept.shown');
+  var claimed = window[shown] || (window[shown] = Object.create(null));
+  return ids.filter(function (id) {
+    var k = [key, id, location.href].join(' ');
+    return !claimed[k] && (claimed[k] = 1);
+  });
 }
 
 // The storage key of `name` for the shop whose public key is `key`.

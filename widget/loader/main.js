@@ -1,7 +1,7 @@
 // kept.js, the one script a shop embeds on every page:
 //   <script src="https://kept.example.com/widget/kept.js?key=pk_..." defer></script>
 // Attributes: data-key (the shop's public key, when the src does not name it),
-// data-api (default: the origin of this script),
+// data-api (default: the origin of this script; a path is read against its address),
 // data-customer, data-order, data-customer-sig and data-order-sig (the shop's
 // signatures of them: the loyalty card and what only the server knows of them
 // need these), data-locale (default: navigator.language),
@@ -58,7 +58,10 @@ try {
   if (!key) throw 'the shop\'s public key is missing: kept.js?key=... or data-key';
   // No regular expressions on every page: the first one costs a page
   // milliseconds of setup on a slow phone (README, Performance).
-  var api = attrs.api || base.origin;
+  // A path (the editor's preview: its plan comes from the dashboard) is read
+  // against this script's address: the page's scheme and host, whatever a
+  // proxy in front of Kept calls them.
+  var api = attrs.api ? new URL(attrs.api, base).href : base.origin;
   while (api.slice(-1) == '/') api = api.slice(0, -1);
   attrs.api = api;
   var preview = attrs.preview == 'true';

@@ -23,7 +23,6 @@ use super::session::Session;
 use super::{expired, fields_allowed, form_allowed, refused};
 use crate::db::Db;
 use crate::http::Failure;
-use crate::links::PublicBase;
 use crate::owner::settings::{self as owner_settings, Actor, ChangeError};
 
 /// The dashboard as the audit log names it, with the session.
@@ -672,17 +671,14 @@ pub async fn arrange(
 /// The widget as visitors see it, showing this survey, in preview mode: nothing
 /// answered here is stored or counted. Its plan comes from the dashboard
 /// ([`preview_plan`]), which shows the survey whether it is on or off.
-pub async fn preview(
-    session: Session,
-    PublicBase(base): PublicBase,
-    Path(survey_id): Path<String>,
-) -> Response {
+pub async fn preview(session: Session, Path(survey_id): Path<String>) -> Response {
     if kept_shared::validate::validate_ref("survey", &survey_id).is_err() {
         return StatusCode::NOT_FOUND.into_response();
     }
     // The loader asks `{data-api}/api/v1/widget/{key}/plan`: here, with the
-    // session's cookie.
-    let api = format!("{base}/dashboard/surveys/{survey_id}/preview");
+    // session's cookie. A path, read against the loader's own address: the
+    // page's scheme and host, whatever a proxy in front calls them.
+    let api = format!("/dashboard/surveys/{survey_id}/preview");
     let t = session.lang.texts();
     let markup = html! {
         (DOCTYPE)
