@@ -98,6 +98,7 @@ pub fn events_of(shop: &Shop, records: &[AnswerRecord], now: DateTime<Utc>) -> V
                 answer: Some(crate::owner::inbox::answer_item(StoredAnswer {
                     record: r.clone(),
                     follow_up: None,
+                    in_words: crate::db::rollup::answered_in_words(&r.answer.value),
                 })),
                 customer: None,
             };

@@ -297,6 +297,12 @@ async fn free_text_is_deleted_past_the_shops_retention(app: TestApp) {
         Utc::now().date_naive()
     );
     let report_before = app.report(&range).await;
+    let satisfaction = async |app: &TestApp| {
+        let path = format!("analytics/satisfaction?{range}");
+        let r: kept_shared::SatisfactionReport = owner(app, Method::GET, &path, "").await.json();
+        r.total.nps.with_text
+    };
+    assert_eq!(satisfaction(&app).await, 2);
     set_retention(&app, 30).await;
     // The running server sweeps at start.
     let server = app.serve().await;
@@ -310,8 +316,10 @@ async fn free_text_is_deleted_past_the_shops_retention(app: TestApp) {
         tokio::time::sleep(StdDuration::from_millis(50)).await;
     }
     server.stop().await;
-    // The scores and the counts of answers with text stay.
+    // The scores and the counts of answers with text stay, in the report and
+    // in the satisfaction report (which had counted only the words kept).
     assert_eq!(app.report(&range).await, report_before);
+    assert_eq!(satisfaction(&app).await, 2);
     assert_eq!(app.db.purge_expired_texts(Utc::now()).await.unwrap(), 0);
     // Webhook deliveries carry the text: they go once as old as the retention.
     let hook = detractor_webhook(&app).await;

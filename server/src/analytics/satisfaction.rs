@@ -18,6 +18,8 @@ pub struct AnswerFact {
     pub store: Option<String>,
     pub day: NaiveDate,
     pub value: AnswerValue,
+    /// It came with words, kept or deleted since (`StoredAnswer::in_words`).
+    pub in_words: bool,
 }
 
 /// A customer as of the report's end day.
@@ -31,19 +33,20 @@ pub struct CustomerAt {
     pub lost_now: bool,
 }
 
-fn add(s: &mut Satisfaction, value: &AnswerValue) {
-    match value {
-        AnswerValue::Nps { score, reason } => add_nps(&mut s.nps, *score, reason.as_deref()),
+fn add(s: &mut Satisfaction, a: &AnswerFact) {
+    match &a.value {
+        AnswerValue::Nps { score, .. } => add_nps(&mut s.nps, *score, a.in_words),
         AnswerValue::Csat { score } => s.csat.add(*score, 1),
         AnswerValue::ChurnReason { .. } => {}
     }
 }
 
 /// One NPS answer, its reason in words counted as the report's rollups count
-/// it (`with_text` had stayed 0 in every group here).
-fn add_nps(summary: &mut NpsSummary, score: u8, reason: Option<&str>) {
+/// it, whether the words are kept or not (`with_text` had stayed 0 in every
+/// group here).
+fn add_nps(summary: &mut NpsSummary, score: u8, in_words: bool) {
     summary.add(score, 1);
-    if reason.is_some_and(|t| !t.trim().is_empty()) {
+    if in_words {
         summary.with_text += 1;
     }
 }
@@ -71,25 +74,25 @@ pub fn report(
     };
     let mut churn_of_lost = ChurnSummary::default();
     for a in answers {
-        add(&mut r.total, &a.value);
-        add(r.by_channel.entry(a.channel).or_default(), &a.value);
+        add(&mut r.total, a);
+        add(r.by_channel.entry(a.channel).or_default(), a);
         if let Some(store) = &a.store {
-            add(r.by_store.entry(store.clone()).or_default(), &a.value);
+            add(r.by_store.entry(store.clone()).or_default(), a);
         }
         let Some(c) = a.customer.as_ref().and_then(|c| customers.get(c)) else {
             continue;
         };
-        add(r.by_tier.entry(c.tier.clone()).or_default(), &a.value);
-        add(r.by_segment.entry(c.segment).or_default(), &a.value);
+        add(r.by_tier.entry(c.tier.clone()).or_default(), a);
+        add(r.by_segment.entry(c.segment).or_default(), a);
         match &a.value {
-            AnswerValue::Nps { score, reason } => {
+            AnswerValue::Nps { score, .. } => {
                 let left_after = c.loss_days.iter().any(|l| *l > a.day && *l <= to);
                 let group = if left_after {
                     &mut r.later_lost
                 } else {
                     &mut r.stayed
                 };
-                add_nps(group, *score, reason.as_deref());
+                add_nps(group, *score, a.in_words);
             }
             AnswerValue::ChurnReason { reasons, .. } if c.lost_now => {
                 for reason in reasons {
@@ -121,6 +124,7 @@ mod tests {
                 score,
                 reason: None,
             },
+            in_words: false,
         }
     }
 
@@ -162,13 +166,12 @@ mod tests {
                     reasons: vec!["price".into()],
                     other: None,
                 },
+                in_words: false,
             },
         ];
         answers[1].store = Some("riga".into());
-        answers[1].value = AnswerValue::Nps {
-            score: 2,
-            reason: Some("too slow".into()),
-        };
+        // Bob's May answer gave a reason (its words deleted since: counted).
+        answers[1].in_words = true;
         let r = report(d(5, 1), d(12, 31), &answers, &customers);
         assert_eq!(r.total.nps.responses, 4);
         assert_eq!(r.by_tier["Gold"].nps.score, Some(100.0));

@@ -214,6 +214,9 @@ pub struct AnswerQuery {
 pub struct StoredAnswer {
     pub record: AnswerRecord,
     pub follow_up: Option<kept_shared::FollowUp>,
+    /// It came with words (`rollup::answered_in_words`), which may since
+    /// have been deleted (the shop keeps free text for a while only).
+    pub in_words: bool,
 }
 
 /// What an import did.

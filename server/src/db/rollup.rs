@@ -50,11 +50,11 @@ pub struct ReasonRollup {
 
 impl RollupKey {
     pub fn of(r: &AnswerRecord) -> RollupKey {
-        let (score, with_text) = match &r.answer.value {
-            AnswerValue::Nps { score, reason } => (i16::from(*score), has_text(reason)),
-            AnswerValue::Csat { score } => (i16::from(*score), false),
-            AnswerValue::ChurnReason { other, .. } => (NO_SCORE, has_text(other)),
+        let score = match &r.answer.value {
+            AnswerValue::Nps { score, .. } | AnswerValue::Csat { score } => i16::from(*score),
+            AnswerValue::ChurnReason { .. } => NO_SCORE,
         };
+        let with_text = answered_in_words(&r.answer.value);
         RollupKey {
             day: r.day,
             channel: r.answer.channel,
@@ -70,6 +70,17 @@ impl RollupKey {
 
 fn has_text(text: &Option<String>) -> bool {
     text.as_deref().is_some_and(|t| !t.trim().is_empty())
+}
+
+/// Whether an answer came with words (an NPS reason, a churn answer's
+/// "other"): as the rollups count it, and the stores keep it (`has_text`)
+/// after the words themselves are deleted.
+pub fn answered_in_words(value: &AnswerValue) -> bool {
+    match value {
+        AnswerValue::Nps { reason, .. } => has_text(reason),
+        AnswerValue::Csat { .. } => false,
+        AnswerValue::ChurnReason { other, .. } => has_text(other),
+    }
 }
 
 /// The increments that storing `records` adds, merged by key and sorted: every

@@ -77,6 +77,7 @@ pub async fn satisfaction_report(
             store: a.record.store,
             day: a.record.day,
             value: a.record.answer.value,
+            in_words: a.in_words,
         })
         .collect();
     Ok(report(from, to, &facts, &customers))

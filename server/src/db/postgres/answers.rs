@@ -209,7 +209,7 @@ const ANSWER_COLUMNS: &str = "a.id, a.survey_id, a.kind, a.channel, a.store_id, 
     a.customer_ref, a.order_ref, a.verified, a.answered_at, a.day,
     coalesce((SELECT array_agg(r.reason ORDER BY r.position)
               FROM answer_reasons r WHERE r.answer_id = a.id), '{}'),
-    f.status, f.note, f.updated_at";
+    f.status, f.note, f.updated_at, a.has_text";
 
 /// The answers `q` selects, with their follow-ups, and how many match in all.
 pub async fn find(
@@ -279,6 +279,7 @@ fn answer_of(r: &Row, shop_id: &str) -> DbResult<StoredAnswer> {
             verified: r.try_get(9)?,
             store: r.try_get(4)?,
         },
+        in_words: r.try_get(16)?,
         follow_up: status
             .map(|status| -> DbResult<FollowUp> {
                 Ok(FollowUp {

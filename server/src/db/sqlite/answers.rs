@@ -145,7 +145,8 @@ fn listing(shop_id: &str, q: &AnswerQuery) -> (String, &'static str, Vec<Box<dyn
 
 /// The columns [`Listed::read`] reads.
 const ANSWER_COLUMNS: &str = "a.id, a.survey_id, a.kind, a.channel, a.store_id, a.score, a.text,
-    a.customer_ref, a.order_ref, a.verified, a.answered_at, a.day, f.status, f.note, f.updated_at";
+    a.customer_ref, a.order_ref, a.verified, a.answered_at, a.day, f.status, f.note, f.updated_at,
+    a.has_text";
 
 /// An answer's row of the listing, before its churn reasons are read.
 struct Listed {
@@ -162,6 +163,7 @@ struct Listed {
     answered_at: DateTime<Utc>,
     day: NaiveDate,
     follow_up: (Option<String>, Option<String>, Option<i64>),
+    in_words: bool,
 }
 
 impl Listed {
@@ -180,6 +182,7 @@ impl Listed {
             answered_at: instant(r.get(10)?)?,
             day: r.get(11)?,
             follow_up: (r.get(12)?, r.get(13)?, r.get(14)?),
+            in_words: r.get(15)?,
         })
     }
 }
@@ -246,6 +249,7 @@ fn stored(
                 verified: row.verified,
                 store: row.store,
             },
+            in_words: row.in_words,
             follow_up: match row.follow_up {
                 (Some(status), note, at) => Some(FollowUp {
                     status: FollowUpStatus::parse(&status).unwrap_or_default(),
