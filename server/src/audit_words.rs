@@ -122,51 +122,59 @@ impl Words {
     }
 }
 
-/// `text` of the log (an action, a detail, who), each phrase in `lang`.
-pub fn said(text: &str, lang: In) -> String {
-    if lang == In::En {
-        return text.to_string();
-    }
-    text.split('\n')
-        .map(|line| line_said(line, lang))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn line_said(line: &str, lang: In) -> String {
-    if let Some(w) = phrase(line) {
+/// An entry's action in `lang`: a phrase, or `survey {id}`.
+pub fn action_said(action: &str, lang: In) -> String {
+    if let Some(w) = phrase(action) {
         return w.in_(lang).to_string();
     }
-    // `label: before → after`, `label: value`.
-    if let Some((label, rest)) = line.split_once(": ")
-        && let Some(label) = label_said(label, lang)
+    match action
+        .strip_prefix(SURVEY.en)
+        .and_then(|id| id.strip_prefix(' '))
     {
-        let values: Vec<String> = rest.split(" → ").map(|v| value_said(v, lang)).collect();
-        return format!("{label}: {}", values.join(" → "));
+        Some(id) => format!("{} {id}", SURVEY.in_(lang)),
+        None => action.to_string(),
     }
-    // `{locale} follow-up changed`, `survey {id}`, `dashboard (session …)`,
-    // `owner API from {ip}`, `{n} purchases deleted, {n} answers unlinked`.
-    if let Some(locale) = line
-        .strip_suffix(FOLLOW_UP_CHANGED.en)
-        .and_then(|l| l.strip_suffix(' '))
-    {
-        return format!("{} ({locale})", FOLLOW_UP_CHANGED.in_(lang));
+}
+
+/// Who made an entry, in `lang`: the owner API (from an address), the
+/// dashboard (a session), or a name as it is (`kept-server --demo`).
+pub fn actor_said(actor: &str, lang: In) -> String {
+    if actor == OWNER_API.en {
+        return OWNER_API.in_(lang).to_string();
     }
-    if let Some(id) = line.strip_prefix("survey ") {
-        return format!("{} {id}", SURVEY.in_(lang));
+    let from = format!("{} {} ", OWNER_API.en, FROM.en);
+    if let Some(ip) = actor.strip_prefix(&from) {
+        return format!("{} {} {ip}", OWNER_API.in_(lang), FROM.in_(lang));
     }
-    if let Some(session) = line
-        .strip_prefix("dashboard (session ")
+    let dashboard = format!("{} ({} ", DASHBOARD.en, SESSION.en);
+    if let Some(session) = actor
+        .strip_prefix(&dashboard)
         .and_then(|s| s.strip_suffix(')'))
     {
         return format!("{} ({} {session})", DASHBOARD.in_(lang), SESSION.in_(lang));
     }
-    if let Some(ip) = line.strip_prefix("owner API from ") {
-        return format!("{} {} {ip}", OWNER_API.in_(lang), FROM.in_(lang));
+    actor.to_string()
+}
+
+/// An entry's detail in `lang`, as its action wrote it: the changes of the
+/// settings or a survey line by line, an erasure's counts, a key's
+/// replacement; any other detail (an address, a store, a tablet, a day) is
+/// the owner's or the server's own, as it is.
+pub fn detail_said(action: &str, detail: &str, lang: In) -> String {
+    if lang == In::En {
+        return detail.to_string();
     }
-    if let Some((purchases, answers)) = line.split_once(", ")
-        && let Some(p) = purchases.strip_suffix(" purchases deleted")
-        && let Some(a) = answers.strip_suffix(" answers unlinked")
+    if action == SETTINGS.en || action.starts_with(&format!("{} ", SURVEY.en)) {
+        return detail
+            .split('\n')
+            .map(|line| change_said(line, lang))
+            .collect::<Vec<_>>()
+            .join("\n");
+    }
+    if action == CUSTOMER_ERASED.en
+        && let Some((purchases, answers)) = detail.split_once(", ")
+        && let Some(p) = purchases.strip_suffix(&format!(" {}", PURCHASES_DELETED.en))
+        && let Some(a) = answers.strip_suffix(&format!(" {}", ANSWERS_UNLINKED.en))
     {
         return format!(
             "{} {p}, {} {a}",
@@ -174,63 +182,109 @@ fn line_said(line: &str, lang: In) -> String {
             ANSWERS_UNLINKED.in_(lang)
         );
     }
-    line.to_string()
+    if detail == REPLACED.en {
+        return REPLACED.in_(lang).to_string();
+    }
+    detail.to_string()
+}
+
+/// The labels whose values are the log's own words (`90 days`, `verified
+/// only`, `every page`): any other label's values are the owner's (a name, a
+/// question, a tier), as written.
+const WORDED: &[Words] = &[
+    ANSWERS_STORED,
+    FREE_TEXT_KEPT,
+    CHURN_WINDOW,
+    SURVEY_COOLDOWN,
+    AUDIENCE,
+    PAGES,
+    DELAY,
+    SHARE_OF_VISITORS,
+    RECONTACT,
+    ONCE_PER_ORDER,
+];
+
+/// One line of a settings' or a survey's change: a phrase (`switched on`),
+/// `{locale} follow-up changed`, `{locale}: added`, or `label: value` and
+/// `label: before → after`.
+fn change_said(line: &str, lang: In) -> String {
+    if let Some(w) = phrase(line) {
+        return w.in_(lang).to_string();
+    }
+    if let Some(locale) = line
+        .strip_suffix(FOLLOW_UP_CHANGED.en)
+        .and_then(|l| l.strip_suffix(' '))
+    {
+        return format!("{} ({locale})", FOLLOW_UP_CHANGED.in_(lang));
+    }
+    let Some((label, rest)) = line.split_once(": ") else {
+        return line.to_string();
+    };
+    if kept_shared::settings::valid_locale(label)
+        && let Some(w) = [ADDED, REMOVED].into_iter().find(|w| w.en == rest)
+    {
+        return format!("{label}: {}", w.in_(lang));
+    }
+    if let Some(locale) = label
+        .strip_suffix(QUESTION.en)
+        .and_then(|l| l.strip_suffix(' '))
+    {
+        return format!("{} ({locale}): {rest}", QUESTION.in_(lang));
+    }
+    let Some(w) = phrase(label) else {
+        return line.to_string();
+    };
+    let rest = if WORDED.iter().any(|v| v.en == w.en) {
+        rest.split(" → ")
+            .map(|v| value_said(v, lang))
+            .collect::<Vec<_>>()
+            .join(" → ")
+    } else {
+        rest.to_string()
+    };
+    format!("{}: {rest}", w.in_(lang))
 }
 
 fn phrase(text: &str) -> Option<Words> {
     ALL.iter().find(|w| w.en == text).copied()
 }
 
-/// A line's label: a phrase, or `{locale} question`, or a locale alone (`uk:
-/// added`).
-fn label_said(label: &str, lang: In) -> Option<String> {
-    if let Some(w) = phrase(label) {
-        return Some(w.in_(lang).to_string());
-    }
-    if let Some(locale) = label.strip_suffix(" question") {
-        return Some(format!("{} ({locale})", QUESTION.in_(lang)));
-    }
-    kept_shared::settings::valid_locale(label).then(|| label.to_string())
-}
-
-/// A value: a phrase, `{n} days`, `lapsed {n} days`, or pages
-/// (`starts with /a, glob /b/**`); anything else, as the owner wrote it.
+/// A worded value: a phrase, `{n} days`, `{n} s`, `lapsed {n} days`, or
+/// pages (`starts with /a, glob /b/**`); anything else as it is.
 fn value_said(value: &str, lang: In) -> String {
     if let Some(w) = phrase(value) {
         return w.in_(lang).to_string();
     }
-    if let Some(n) = value.strip_suffix(" days")
+    let days = format!(" {}", DAYS.en);
+    if let Some(n) = value.strip_suffix(&days)
         && n.parse::<u32>().is_ok()
     {
         return format!("{n} {}", DAYS.in_(lang));
     }
-    if let Some(n) = value.strip_suffix(" s")
-        && n.parse::<u32>().is_ok()
+    if let Some(n) = value
+        .strip_suffix(&format!(" {}", SECONDS.en))
+        .filter(|n| n.parse::<u32>().is_ok())
     {
         return format!("{n} {}", SECONDS.in_(lang));
     }
     if let Some(n) = value
-        .strip_prefix("lapsed ")
-        .and_then(|v| v.strip_suffix(" days"))
+        .strip_prefix(&format!("{} ", LAPSED.en))
+        .and_then(|v| v.strip_suffix(&days))
     {
         return format!("{} {n} {}", LAPSED.in_(lang), DAYS.in_(lang));
     }
-    if value.starts_with('/') || value.starts_with("starts with ") || value.starts_with("glob ") {
-        return value
-            .split(", ")
-            .map(|rule| {
-                for how in [STARTS_WITH, GLOB] {
-                    if let Some(path) = rule.strip_prefix(how.en).and_then(|r| r.strip_prefix(' '))
-                    {
-                        return format!("{} {path}", how.in_(lang));
-                    }
+    value
+        .split(", ")
+        .map(|rule| {
+            for how in [STARTS_WITH, GLOB] {
+                if let Some(path) = rule.strip_prefix(how.en).and_then(|r| r.strip_prefix(' ')) {
+                    return format!("{} {path}", how.in_(lang));
                 }
-                rule.to_string()
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-    }
-    value.to_string()
+            }
+            rule.to_string()
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -245,7 +299,8 @@ mod tests {
     }
 
     #[test]
-    fn a_line_is_said_phrase_by_phrase_and_what_the_owner_wrote_is_left() {
+    fn a_change_is_said_phrase_by_phrase_and_what_the_owner_wrote_is_left() {
+        let settings = |line: &str| detail_said(SETTINGS.en, line, In::Ru);
         for (stored, ru) in [
             ("switched off", "выключен"),
             (
@@ -256,11 +311,7 @@ mod tests {
                 "answers stored: all → verified only",
                 "хранятся ответы: все → только подтверждённые",
             ),
-            ("name: Old Shop → New Shop", "название: Old Shop → New Shop"),
-            (
-                "en question: Why? → Why not?",
-                "вопрос (en): Why? → Why not?",
-            ),
+            ("en question: Why? → on", "вопрос (en): Why? → on"),
             ("uk follow-up changed", "уточняющий вопрос изменён (uk)"),
             ("uk: added", "uk: добавлен"),
             (
@@ -272,25 +323,55 @@ mod tests {
                 "страницы: все страницы → начинается с /orders, шаблон /замовлення/**",
             ),
             ("once per order: on → off", "раз на заказ: да → нет"),
-            ("survey nps-after-purchase", "опрос nps-after-purchase"),
-            ("dashboard (session 1a2b3c4d)", "панель (сеанс 1a2b3c4d)"),
-            (
-                "owner API from 127.0.0.1",
-                "API владельца с адреса 127.0.0.1",
-            ),
-            (
-                "3 purchases deleted, 2 answers unlinked",
-                "покупок удалено 3, ответов отвязано 2",
-            ),
-            ("https://hooks.example/kept", "https://hooks.example/kept"),
             ("delay: 0 s → 5 s", "задержка: 0 с → 5 с"),
+            ("order: 1 → 2", "порядок: 1 → 2"),
+            // The owner's words, though they read as the log's own.
+            (
+                "name: Old Shop → starts with love",
+                "название: Old Shop → starts with love",
+            ),
+            ("name: always → 30 days", "название: always → 30 days"),
         ] {
-            assert_eq!(said(stored, In::Ru), ru, "{stored}");
-            assert_eq!(said(stored, In::En), stored);
+            assert_eq!(settings(stored), ru, "{stored}");
+            assert_eq!(detail_said(SETTINGS.en, stored, In::En), stored);
         }
         assert_eq!(
-            said("switched on\norder: 1 → 2", In::Uk),
+            detail_said("survey nps", "switched on\norder: 1 → 2", In::Uk),
             "увімкнено\nпорядок: 1 → 2"
+        );
+        // Details that are the owner's: a store named as a phrase, an address.
+        assert_eq!(
+            detail_said(STORE_SAVED.en, "all: always", In::Ru),
+            "all: always"
+        );
+        assert_eq!(
+            detail_said(WEBHOOK_ADDED.en, "https://hooks.example/kept", In::Ru),
+            "https://hooks.example/kept"
+        );
+        assert_eq!(
+            detail_said(
+                CUSTOMER_ERASED.en,
+                "3 purchases deleted, 2 answers unlinked",
+                In::Ru
+            ),
+            "покупок удалено 3, ответов отвязано 2"
+        );
+        assert_eq!(
+            action_said("survey nps-after-purchase", In::Ru),
+            "опрос nps-after-purchase"
+        );
+        assert_eq!(action_said(SETTINGS.en, In::Uk), "налаштування");
+        assert_eq!(
+            actor_said("dashboard (session 1a2b3c4d)", In::Ru),
+            "панель (сеанс 1a2b3c4d)"
+        );
+        assert_eq!(
+            actor_said("owner API from 127.0.0.1", In::Ru),
+            "API владельца с адреса 127.0.0.1"
+        );
+        assert_eq!(
+            actor_said("kept-server --demo", In::Ru),
+            "kept-server --demo"
         );
     }
 }

@@ -59,8 +59,10 @@ pub async fn ingest(
     };
     let mut receipt = SyncReceipt::default();
     let mut valid = Vec::with_capacity(answers.len());
-    for mut answer in one_per_id(answers, &mut receipt) {
-        sanitize_answer(&mut answer);
+    // Sanitised first: two copies that differ only in what is removed are one.
+    let mut answers = answers;
+    answers.iter_mut().for_each(sanitize_answer);
+    for answer in one_per_id(answers, &mut receipt) {
         let checked = validate_answer(&shop.id, &surveys, &answer, now)
             .and_then(|()| match &answer.store {
                 Some(store) if !stores.contains(store) => Err(ValidationError::UnknownStore {
@@ -154,9 +156,10 @@ fn one_per_id(answers: Vec<Answer>, receipt: &mut SyncReceipt) -> Vec<Answer> {
 }
 
 /// Whether what is stored under an answer's id is that answer, sent again: the
-/// same shop, survey and score, and the same customer and order (or neither
-/// left: erased since, which leaves no reference). Its texts are not
-/// compared: kept only for a while, they may be gone.
+/// same shop, survey and score, and the same customer and order, unless the
+/// stored one names neither (erased since, which leaves no reference; or, as
+/// the store cannot tell, never named any). Its texts are not compared: kept
+/// only for a while, they may be gone.
 fn the_same_answer(shop_id: &str, known: &KnownAnswer, answer: &Answer) -> bool {
     let score = match &answer.value {
         AnswerValue::Nps { score, .. } | AnswerValue::Csat { score } => Some(*score),

@@ -113,7 +113,6 @@ impl PageMatch {
     }
 }
 
-/// Checks a survey's targeting; the errors name the fields (`targeting.pages[2].path`).
 /// A page rule's path as browsers write `location.pathname`, which it is
 /// compared with: a character past ASCII (or one of `"<>`{}`) as the
 /// percent-encoding of its UTF-8 bytes (`/замовлення` is `/%D0%B7%D0%B0…`),
@@ -193,6 +192,7 @@ pub fn readable_path(path: &str) -> String {
     out
 }
 
+/// Checks a survey's targeting; the errors name the fields (`targeting.pages[2].path`).
 pub fn validate_targeting(t: &Targeting, errors: &mut Vec<FieldError>) {
     let mut err =
         |field: String, problem: FieldProblem| errors.push(FieldError::new(field, problem));

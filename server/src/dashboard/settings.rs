@@ -3,7 +3,7 @@
 //! the snippet for the shop's pages; the keys (the public one shown, the secret ones made anew and shown once); and
 //! who changed what, when.
 
-use crate::audit_words::said;
+use crate::audit_words::{action_said, actor_said, detail_said};
 use std::collections::BTreeMap;
 
 use axum::extract::{Form, Path, State};
@@ -204,8 +204,8 @@ async fn render(
                 thead { tr { th scope="col" { (t.when) } th scope="col" { (t.who) } th scope="col" { (t.what) } } }
                 tbody { @for a in &audit { tr {
                     td { (format::date_time(lang, a.at, session.shop.time_zone)) }
-                    td { (said(&a.actor, lang.into())) }
-                    td { strong { (said(&a.action, lang.into())) } br; span class="answer-text" { (said(&a.detail, lang.into())) } }
+                    td { (actor_said(&a.actor, lang.into())) }
+                    td { strong { (action_said(&a.action, lang.into())) } br; span class="answer-text" { (detail_said(&a.action, &a.detail, lang.into())) } }
                 } } }
             } }
         }

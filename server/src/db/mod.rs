@@ -130,11 +130,11 @@ pub trait Database: Send + Sync + 'static {
         received_at: DateTime<Utc>,
         events: Vec<NewEvent>,
     ) -> DbResult<Vec<bool>>;
-    /// The surveys with an answer stored for `order_ref` (the display plan's
-    /// "answered", `shared/targeting.md`).
     /// What is stored under each of `ids` that is an answer's id, of any shop:
     /// enough to tell the same answer sent again from another under its id.
     async fn answers_known_by_id(&self, ids: Vec<uuid::Uuid>) -> DbResult<Vec<KnownAnswer>>;
+    /// The surveys with an answer stored for `order_ref` (the display plan's
+    /// "answered", `shared/targeting.md`).
     async fn surveys_answered_for_order(
         &self,
         shop_id: &str,

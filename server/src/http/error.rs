@@ -40,13 +40,18 @@ impl Failure {
     /// The response of an error that tells nothing about a shop, readable by any
     /// origin (so a misconfigured or throttled embed can say what is wrong).
     pub fn readable_by_any_origin(self) -> Response {
-        let mut resp = self.into_response();
-        resp.headers_mut().insert(
-            header::ACCESS_CONTROL_ALLOW_ORIGIN,
-            HeaderValue::from_static("*"),
-        );
-        resp
+        readable_by_any_origin(self.into_response())
     }
+}
+
+/// `resp`, readable by a page of any origin: for answers that tell nothing
+/// about a shop (a refusal of the request's size or time, an unknown key).
+pub fn readable_by_any_origin(mut resp: Response) -> Response {
+    resp.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    resp
 }
 
 /// The `Retry-After` of a 503: the store or the exports are busy for now.

@@ -29,7 +29,7 @@ use kept_shared::ErrorCode;
 use kept_shared::limits::MAX_BODY_BYTES;
 use tower::{Layer, ServiceExt};
 
-use super::error::Failure;
+use super::error::{Failure, readable_by_any_origin};
 use crate::owner::import::MAX_IMPORT_BYTES;
 
 /// The longest request target (path and query) taken.
@@ -115,23 +115,15 @@ fn compression(req: &Request) -> Option<String> {
 }
 
 /// A refusal the connection cannot outlive: the rest of the request is never read.
+/// Readable by the page that sent the request, whatever its origin: a widget
+/// that could not read it saw a network error (its batch never halved on a
+/// 413).
 fn refused(status: StatusCode, message: String) -> Response {
     let mut refused = readable_by_any_origin((status, message).into_response());
     refused
         .headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
     refused
-}
-
-/// A refusal of this layer's, readable by the page that sent the request,
-/// whatever its origin: it says nothing of a shop, and a widget that could not
-/// read it saw a network error (its batch never halved on a 413).
-fn readable_by_any_origin(mut resp: Response) -> Response {
-    resp.headers_mut().insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    resp
 }
 
 pub async fn request_limits(

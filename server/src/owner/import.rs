@@ -185,18 +185,17 @@ pub fn parse(body: &[u8], format: Format, shop: &Shop, now: DateTime<Utc>) -> Pa
     parsed
 }
 
-/// The separator of a CSV file's columns: a comma; a semicolon where the
-/// header has semicolons and no comma (Excel's "CSV" where a comma is the
-/// decimal mark, as in Russian and Ukrainian); a tab where it has tabs and
-/// neither (Excel's "Unicode text", which the import had read as one column).
+/// The separator of a CSV file's columns: a tab where the header has one
+/// (Excel's "Unicode text", which the import had read as one column; its
+/// column names may hold a comma, `Сумма, грн`); else a semicolon where it has
+/// semicolons and no comma (Excel's "CSV" where a comma is the decimal mark,
+/// as in Russian and Ukrainian); else a comma.
 fn separator(body: &[u8]) -> u8 {
     let header = body.split(|&b| b == b'\n').next().unwrap_or_default();
-    if header.contains(&b',') {
-        b','
-    } else if header.contains(&b';') {
-        b';'
-    } else if header.contains(&b'\t') {
+    if header.contains(&b'\t') {
         b'\t'
+    } else if header.contains(&b';') && !header.contains(&b',') {
+        b';'
     } else {
         b','
     }
@@ -544,7 +543,7 @@ fn parse_time(text: &str, shop: &Shop) -> Result<DateTime<Utc>, ImportProblem> {
     let value = || text.to_string();
     // Its year in four digits: `01.02.26` had read as the year 26, and was
     // refused as out of range, which said nothing of the cause.
-    let date = text.split(' ').next().unwrap_or_default();
+    let date = text.split(char::is_whitespace).next().unwrap_or_default();
     let year = if date.contains('.') {
         date.rsplit('.').next()
     } else {
@@ -1464,8 +1463,7 @@ mod tests {
         assert_eq!(p.rows.len(), 1, "{:?}", p.errors);
         // As Excel writes it: its columns separated by tabs (the import had
         // read the header as one column).
-        let text =
-            "customer_ref\tpurchase_id\tamount\tpurchased_at\r\nc\to-1\t1 234,50\t01.02.2026\r\n";
+        let text = "customer_ref\tpurchase_id\tamount\tpurchased_at\tСумма, грн\r\nc\to-1\t1 234,50\t01.02.2026\t1 234,50\r\n";
         let mut utf16 = vec![0xff, 0xfe];
         utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
         let p = parse(&utf16, Format::Csv, &shop(), Utc::now());

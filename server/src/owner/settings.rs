@@ -301,24 +301,19 @@ async fn store_survey(
         let there = surveys(db, shop).await?;
         let made = there.iter().find(|s| s.survey.id == id);
         let twin = there.iter().find(|s| s.survey.id.eq_ignore_ascii_case(&id));
+        // A new survey whose id is taken is told so, whatever the kind taken.
         let (field, problem) = match (made, twin) {
+            (made, Some(other)) if made.is_none() || write == SurveyWrite::New => (
+                "id",
+                FieldProblem::SurveyExists {
+                    survey: other.survey.id.clone(),
+                },
+            ),
             (Some(made), _) if made.survey.kind.name() != kind => (
                 "kind",
                 FieldProblem::KindChanged {
                     from: made.survey.kind.name().to_string(),
                     to: kind.to_string(),
-                },
-            ),
-            (Some(_), Some(other)) if write == SurveyWrite::New => (
-                "id",
-                FieldProblem::SurveyExists {
-                    survey: other.survey.id.clone(),
-                },
-            ),
-            (None, Some(other)) => (
-                "id",
-                FieldProblem::SurveyExists {
-                    survey: other.survey.id.clone(),
                 },
             ),
             _ => (

@@ -371,7 +371,7 @@ pub async fn widget_events(
         .collect()
 }
 
-/// The surveys with an answer for `order_ref`.
+/// What is stored under each of `ids` ([`crate::db::Database::answers_known_by_id`]).
 pub async fn known_by_id(client: &Client, ids: &[Uuid]) -> DbResult<Vec<KnownAnswer>> {
     let st = client
         .prepare_cached(
@@ -399,6 +399,7 @@ pub async fn known_by_id(client: &Client, ids: &[Uuid]) -> DbResult<Vec<KnownAns
         .collect()
 }
 
+/// The surveys with an answer for `order_ref`.
 pub async fn answered_for_order(
     client: &Client,
     shop_id: &str,

@@ -397,7 +397,7 @@ pub fn fold_all_texts(c: &Connection) -> DbResult<()> {
     Ok(())
 }
 
-/// The surveys with an answer for `order_ref`.
+/// What is stored under each of `ids` ([`crate::db::Database::answers_known_by_id`]).
 pub fn known_by_id(c: &Connection, ids: &[uuid::Uuid]) -> DbResult<Vec<KnownAnswer>> {
     let mut st = c.prepare_cached(
         "SELECT shop_id, survey_id, score, customer_ref, order_ref FROM answers WHERE id = ?1",
@@ -421,6 +421,7 @@ pub fn known_by_id(c: &Connection, ids: &[uuid::Uuid]) -> DbResult<Vec<KnownAnsw
     Ok(known)
 }
 
+/// The surveys with an answer for `order_ref`.
 pub fn answered_for_order(c: &Connection, shop_id: &str, order_ref: &str) -> DbResult<Vec<String>> {
     let mut st = c.prepare_cached(
         "SELECT DISTINCT survey_id FROM answers WHERE shop_id = ?1 AND order_ref = ?2",
