@@ -105,8 +105,9 @@ pub async fn take_due(
     // Each endpoint's oldest due, as many as it has places left, locked as
     // they are taken (another instance skips them) through the index on
     // (webhook_id, next_attempt_at): a backlog is neither read nor locked
-    // whole at each look. Then a shop's turns, over its endpoints' turns,
-    // count on from those its endpoints have in flight.
+    // whole at each look. An endpoint's turns count on from those it has in
+    // flight, as on SQLite; then a shop's, over its endpoints' turns, from
+    // those its endpoints have.
     let unzip = |in_flight: &[(String, u32)]| -> (Vec<String>, Vec<i64>) {
         in_flight
             .iter()
@@ -119,7 +120,7 @@ pub async fn take_due(
         .query(
             "WITH taken AS (
                  SELECT d.id, w.shop_id, d.next_attempt_at, ROW_NUMBER() OVER (
-                     PARTITION BY w.id ORDER BY d.next_attempt_at, d.id) AS turn
+                     PARTITION BY w.id ORDER BY d.next_attempt_at, d.id) + COALESCE(f.n, 0) AS turn
                  FROM webhooks w
                  LEFT JOIN unnest($5::text[], $6::int8[]) AS f(webhook_id, n) ON f.webhook_id = w.id
                  CROSS JOIN LATERAL (
