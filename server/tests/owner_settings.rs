@@ -47,14 +47,7 @@ async fn a_surveys_preview_plan_is_the_signed_in_owners_only(app: TestApp) {
         .unwrap()
         .clone();
     csat.active = false;
-    owner(
-        &app,
-        Method::PUT,
-        &format!("surveys/{}", demo::CSAT_SURVEY),
-        Some(serde_json::to_value(&csat).unwrap()),
-    )
-    .await
-    .assert_ok();
+    put_survey(&app, &csat).await.assert_ok();
     let path = |key: &str| {
         format!(
             "/dashboard/surveys/{}/preview/api/v1/widget/{key}/plan?locale=en",
@@ -96,14 +89,7 @@ async fn the_change_log_is_said_in_the_owners_language(app: TestApp) {
     let mut s = view.settings;
     s.churn_window_days = 60;
     s.require_verified = true;
-    owner(
-        &app,
-        Method::PUT,
-        "settings",
-        Some(serde_json::to_value(&s).unwrap()),
-    )
-    .await
-    .assert_ok();
+    put_settings(&app, &s).await.assert_ok();
     let surveys: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
     let mut nps = surveys
         .iter()
@@ -113,14 +99,7 @@ async fn the_change_log_is_said_in_the_owners_language(app: TestApp) {
     nps.active = false;
     nps.survey.targeting.audience = kept_shared::Audience::Lapsed { days: 90 };
     nps.survey.texts.get_mut("ru").unwrap().question = "Порекомендуете нас?".into();
-    owner(
-        &app,
-        Method::PUT,
-        &format!("surveys/{}", demo::NPS_SURVEY),
-        Some(serde_json::to_value(&nps).unwrap()),
-    )
-    .await
-    .assert_ok();
+    put_survey(&app, &nps).await.assert_ok();
     let log: Vec<AuditEntry> = owner(&app, Method::GET, "audit", None).await.json();
     assert!(
         log.iter()
@@ -185,15 +164,7 @@ async fn a_page_rule_in_another_script_is_given_to_pages_as_browsers_write_paths
         kind: kept_shared::PageMatch::Glob,
         path: "/замовлення/**".into(),
     }];
-    let path = format!("surveys/{}", demo::CSAT_SURVEY);
-    owner(
-        &app,
-        Method::PUT,
-        &path,
-        Some(serde_json::to_value(&csat).unwrap()),
-    )
-    .await
-    .assert_ok();
+    put_survey(&app, &csat).await.assert_ok();
     let encoded = "/%D0%B7%D0%B0%D0%BC%D0%BE%D0%B2%D0%BB%D0%B5%D0%BD%D0%BD%D1%8F/**";
     let saved: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
     let rule = &saved
@@ -326,13 +297,7 @@ async fn a_new_survey_is_made_once_and_never_beside_its_twin_in_case(app: TestAp
         .unwrap();
     let mut twin = nps.clone();
     twin.survey.id = "NPS-After-Purchase".into();
-    let refused = owner(
-        &app,
-        Method::PUT,
-        "surveys/NPS-After-Purchase",
-        Some(serde_json::to_value(&twin).unwrap()),
-    )
-    .await;
+    let refused = put_survey(&app, &twin).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     let error = refused.error();
     assert_eq!(error.fields[0].field, "id");
@@ -342,14 +307,7 @@ async fn a_new_survey_is_made_once_and_never_beside_its_twin_in_case(app: TestAp
     );
     let mut changed = nps.clone();
     changed.active = false;
-    owner(
-        &app,
-        Method::PUT,
-        "surveys/nps-after-purchase",
-        Some(serde_json::to_value(&changed).unwrap()),
-    )
-    .await
-    .assert_ok();
+    put_survey(&app, &changed).await.assert_ok();
     let after: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
     assert_eq!(after.len(), surveys.len());
 }
@@ -460,6 +418,29 @@ async fn owner(
     .await
 }
 
+/// `definition` sent as its survey's new state, as the owner API takes it.
+async fn put_survey(app: &TestApp, definition: &SurveyDefinition) -> common::Reply {
+    let path = format!("surveys/{}", definition.survey.id);
+    owner(
+        app,
+        Method::PUT,
+        &path,
+        Some(serde_json::to_value(definition).unwrap()),
+    )
+    .await
+}
+
+/// `settings` sent as the shop's new settings.
+async fn put_settings(app: &TestApp, settings: &kept_shared::ShopSettings) -> common::Reply {
+    owner(
+        app,
+        Method::PUT,
+        "settings",
+        Some(serde_json::to_value(settings).unwrap()),
+    )
+    .await
+}
+
 async fn settings_are_checked_saved_and_logged(app: TestApp) {
     let view: ShopView = owner(&app, Method::GET, "settings", None).await.json();
     assert_eq!(view.public_key, demo::PUBLIC_KEY);
@@ -469,13 +450,7 @@ async fn settings_are_checked_saved_and_logged(app: TestApp) {
     s.allowed_origins
         .push("https://Northwind.Example:443".into());
     s.tiers[1].labels.insert("de".into(), "Silber".into());
-    let reply = owner(
-        &app,
-        Method::PUT,
-        "settings",
-        Some(serde_json::to_value(&s).unwrap()),
-    )
-    .await;
+    let reply = put_settings(&app, &s).await;
     reply.assert_ok();
     let saved: ShopView = reply.json();
     assert_eq!(saved.settings.name, "Northwind Roasters");
@@ -516,13 +491,7 @@ async fn settings_are_checked_saved_and_logged(app: TestApp) {
     bad.time_zone = "Mars/Olympus".into();
     bad.churn_window_days = 3;
     bad.tiers.retain(|t| t.min_points > 0);
-    let reply = owner(
-        &app,
-        Method::PUT,
-        "settings",
-        Some(serde_json::to_value(&bad).unwrap()),
-    )
-    .await;
+    let reply = put_settings(&app, &bad).await;
     assert_eq!(
         (reply.status, reply.error().code),
         (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::Invalid)
