@@ -889,6 +889,20 @@ impl Widget {
         Ok(self.page.event_listener::<EventRequestPaused>().await?)
     }
 
+    /// Lets every request `held` holds, and each it holds from now on, go on
+    /// to the server (until the task returned is aborted).
+    pub fn let_held_go(&self, mut held: EventStream<EventRequestPaused>) -> JoinHandle<()> {
+        use chromiumoxide::cdp::browser_protocol::fetch::ContinueRequestParams;
+        let page = self.page.clone();
+        tokio::spawn(async move {
+            while let Some(paused) = held.next().await {
+                let _ = page
+                    .execute(ContinueRequestParams::new(paused.request_id.clone()))
+                    .await;
+            }
+        })
+    }
+
     /// What this page downloaded (its resource timing entries): URL and bytes
     /// over the network (header and body).
     pub async fn downloads(&self) -> Result<Vec<(String, u64)>> {

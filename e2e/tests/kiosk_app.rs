@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail};
 use kept_e2e::{Env, WAIT, Widget};
 use kept_server::demo;
-use kept_shared::{AnswerValue, Channel, Devices, KioskPin, StoreName};
+use kept_shared::{AnswerValue, Channel, Device, Devices, KioskPin, StoreName};
 
 const NPS: &str = demo::NPS_SURVEY;
 const PIN: &str = "246810";
@@ -141,21 +141,10 @@ async fn an_installed_kiosk_reloads_offline_and_keeps_every_answer() -> Result<(
     assert_eq!(env.report().await?.by_store["old-town"].nps.responses, 3);
 
     // The tablet reports itself: seen, in its store, nothing pending, not stale.
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let devices: Devices = env.owner_get("devices").await?;
-        if let [d] = &devices.devices[..]
-            && d.pending == 0
-            && !d.stale
-            && d.store.as_deref() == Some("old-town")
-        {
-            break;
-        }
-        if Instant::now() > deadline {
-            bail!("the tablet never showed as synced: {devices:#?}");
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    the_tablet(&env, "showed as synced", |d| {
+        d.pending == 0 && !d.stale && d.store.as_deref() == Some("old-town")
+    })
+    .await?;
     env.close().await;
     Ok(())
 }
@@ -323,14 +312,23 @@ async fn a_reporting_tablet(env: &Env) -> Result<(Widget, String)> {
         .await?;
     set_up(&w, 3, "en").await?;
     w.wait_for(&survey_screen(NPS)).await?;
+    let tablet = the_tablet(env, "reported", |_| true).await?;
+    Ok((w, tablet.id))
+}
+
+/// The shop's one tablet, once the owner's list shows it as `is` says
+/// (`what`, for the failure's words).
+async fn the_tablet(env: &Env, what: &str, is: impl Fn(&Device) -> bool) -> Result<Device> {
     let deadline = Instant::now() + WAIT;
     loop {
         let devices: Devices = env.owner_get("devices").await?;
-        if let [d] = &devices.devices[..] {
-            return Ok((w, d.id.clone()));
+        if let [d] = &devices.devices[..]
+            && is(d)
+        {
+            return Ok(d.clone());
         }
         if Instant::now() > deadline {
-            bail!("the tablet never reported: {devices:#?}");
+            bail!("the tablet never {what}: {devices:#?}");
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -395,11 +393,9 @@ async fn a_removed_tablet_asks_for_the_pin_again() -> Result<()> {
 /// stored once, not left on the tablet until someone sets it up again.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_removed_tablet_sends_the_answers_it_holds() -> Result<()> {
-    use chromiumoxide::cdp::browser_protocol::fetch::ContinueRequestParams;
-    use futures::StreamExt;
     let env = Env::start().await?;
     let (w, device) = a_reporting_tablet(&env).await?;
-    let mut held = w.hold_requests("*/answers").await?;
+    let held = w.hold_requests("*/answers").await?;
     answer_nps(&w, 9).await?;
     w.wait_until(
         "the answer to wait in the queue",
@@ -410,14 +406,7 @@ async fn a_removed_tablet_sends_the_answers_it_holds() -> Result<()> {
     w.wait_for_in_page("#pin").await?;
     // From now on the sends go through: the old page's are gone with it, so
     // only the page asking for the PIN can send the answer.
-    let page = w.page.clone();
-    let releasing = tokio::spawn(async move {
-        while let Some(paused) = held.next().await {
-            let _ = page
-                .execute(ContinueRequestParams::new(paused.request_id.clone()))
-                .await;
-        }
-    });
+    let releasing = w.let_held_go(held);
     let answers = env.wait_for_answers(1).await?;
     assert_eq!(answers[0].store.as_deref(), Some("old-town"));
     w.wait_until(
@@ -436,8 +425,6 @@ async fn a_removed_tablet_sends_the_answers_it_holds() -> Result<()> {
 /// back, just before the queue was sent).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_tablets_waiting_answers_are_reported_as_they_come_and_go() -> Result<()> {
-    use chromiumoxide::cdp::browser_protocol::fetch::ContinueRequestParams;
-    use futures::StreamExt;
     let env = Env::start().await?;
     owner_prepares(&env).await?;
     // No report of its own for an hour after the first.
@@ -449,36 +436,13 @@ async fn a_tablets_waiting_answers_are_reported_as_they_come_and_go() -> Result<
         ))
         .await?;
     set_up(&w, 60, "en").await?;
-    let pending_reported = |n: u32| {
-        let env = &env;
-        async move {
-            let deadline = Instant::now() + WAIT;
-            loop {
-                let devices: Devices = env.owner_get("devices").await?;
-                if let [d] = &devices.devices[..]
-                    && d.pending == n
-                {
-                    return Ok::<_, anyhow::Error>(());
-                }
-                if Instant::now() > deadline {
-                    bail!("the tablet never reported {n} waiting: {devices:#?}");
-                }
-                tokio::time::sleep(Duration::from_millis(250)).await;
-            }
-        }
-    };
+    let pending_reported =
+        async |n: u32| the_tablet(&env, &format!("reported {n} waiting"), |d| d.pending == n).await;
     pending_reported(0).await?;
-    let mut held = w.hold_requests("*/answers").await?;
+    let held = w.hold_requests("*/answers").await?;
     answer_nps(&w, 8).await?;
     pending_reported(1).await?;
-    let page = w.page.clone();
-    let releasing = tokio::spawn(async move {
-        while let Some(paused) = held.next().await {
-            let _ = page
-                .execute(ContinueRequestParams::new(paused.request_id.clone()))
-                .await;
-        }
-    });
+    let releasing = w.let_held_go(held);
     env.wait_for_answers(1).await?;
     pending_reported(0).await?;
     releasing.abort();
