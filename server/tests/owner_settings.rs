@@ -40,12 +40,7 @@ on_both_engines!(
 /// survey previewed even while it is off: only with the owner's session,
 /// and only for their shop's key.
 async fn a_surveys_preview_plan_is_the_signed_in_owners_only(app: TestApp) {
-    let surveys: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
-    let mut csat = surveys
-        .iter()
-        .find(|s| s.survey.id == demo::CSAT_SURVEY)
-        .unwrap()
-        .clone();
+    let mut csat = survey(&app, demo::CSAT_SURVEY).await;
     csat.active = false;
     put_survey(&app, &csat).await.assert_ok();
     let path = |key: &str| {
@@ -90,12 +85,7 @@ async fn the_change_log_is_said_in_the_owners_language(app: TestApp) {
     s.churn_window_days = 60;
     s.require_verified = true;
     put_settings(&app, &s).await.assert_ok();
-    let surveys: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
-    let mut nps = surveys
-        .iter()
-        .find(|s| s.survey.id == demo::NPS_SURVEY)
-        .unwrap()
-        .clone();
+    let mut nps = survey(&app, demo::NPS_SURVEY).await;
     nps.active = false;
     nps.survey.targeting.audience = kept_shared::Audience::Lapsed { days: 90 };
     nps.survey.texts.get_mut("ru").unwrap().question = "Порекомендуете нас?".into();
@@ -154,12 +144,7 @@ async fn the_change_log_is_said_in_the_owners_language(app: TestApp) {
 /// as written (the owner API gives back what it took: a long rule, kept
 /// encoded, had been refused when sent back unchanged).
 async fn a_page_rule_in_another_script_is_given_to_pages_as_browsers_write_paths(app: TestApp) {
-    let surveys: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
-    let mut csat = surveys
-        .iter()
-        .find(|s| s.survey.id == demo::CSAT_SURVEY)
-        .unwrap()
-        .clone();
+    let mut csat = survey(&app, demo::CSAT_SURVEY).await;
     csat.survey.targeting.pages = vec![kept_shared::PageRule {
         kind: kept_shared::PageMatch::Glob,
         path: "/замовлення/**".into(),
@@ -416,6 +401,15 @@ async fn owner(
             .unwrap_or_default(),
     )
     .await
+}
+
+/// The survey `id` as the owner API gives it.
+async fn survey(app: &TestApp, id: &str) -> SurveyDefinition {
+    let surveys: Vec<SurveyDefinition> = owner(app, Method::GET, "surveys", None).await.json();
+    surveys
+        .into_iter()
+        .find(|s| s.survey.id == id)
+        .unwrap_or_else(|| panic!("no survey {id}"))
 }
 
 /// `definition` sent as its survey's new state, as the owner API takes it.
@@ -1120,11 +1114,7 @@ async fn the_survey_editor_sets_targeting_and_names_what_is_wrong(app: TestApp) 
     let with_de = format!("{}&q.de=Wie+war+es%3F", form("0", "100", ""));
     assert_eq!(post(with_de.clone()).await.status, StatusCode::OK);
     let locales = async || -> Vec<String> {
-        let surveys: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
-        let csat = surveys
-            .into_iter()
-            .find(|s| s.survey.id == demo::CSAT_SURVEY)
-            .unwrap();
+        let csat = survey(&app, demo::CSAT_SURVEY).await;
         csat.survey.texts.into_keys().collect()
     };
     assert_eq!(locales().await, ["de", "en", "ru", "uk"]);
@@ -1141,11 +1131,7 @@ async fn the_survey_editor_sets_targeting_and_names_what_is_wrong(app: TestApp) 
 
     let saved = post(form("3", "25", "%2Forders%2F*%2Fdone")).await;
     assert_eq!(saved.status, StatusCode::OK);
-    let surveys: Vec<SurveyDefinition> = owner(&app, Method::GET, "surveys", None).await.json();
-    let csat = surveys
-        .iter()
-        .find(|s| s.survey.id == demo::CSAT_SURVEY)
-        .unwrap();
+    let csat = survey(&app, demo::CSAT_SURVEY).await;
     let t = &csat.survey.targeting;
     assert_eq!(
         (
