@@ -459,12 +459,12 @@
   // reported at once: a report sent as the network came back, just before the
   // queue was sent, had left the owner's list saying answers were waiting
   // until the next report, a minute later.
+  var QUEUE_LOOK_MS = 2000;
   function reportChanges(setup) {
     setInterval(function () {
       if (reported != null && pending() != reported) heartbeat(setup);
     }, QUEUE_LOOK_MS);
   }
-  var QUEUE_LOOK_MS = 2000;
 
   // Starts the widget (again) in kiosk mode with the tablet's setup, and for an
   // identified respondent their references (`person`).

@@ -104,6 +104,16 @@ words! {
     SESSION = "session", "сеанс", "сеанс";
 }
 
+/// `{n} days` as the log writes it (and [`detail_said`] reads it back).
+pub fn days(n: u32) -> String {
+    format!("{n} {}", DAYS.en)
+}
+
+/// `{n} s` as the log writes it.
+pub fn seconds(n: u32) -> String {
+    format!("{n} {}", SECONDS.en)
+}
+
 /// Which of a phrase's languages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum In {

@@ -150,16 +150,15 @@ pub async fn update_settings(
         before.points_per_unit.to_string(),
         settings.points_per_unit.to_string(),
     );
-    let days = |n: u32| format!("{n} {}", W::DAYS.en);
     note(
         W::CHURN_WINDOW.en,
-        days(before.churn_window_days),
-        days(settings.churn_window_days),
+        W::days(before.churn_window_days),
+        W::days(settings.churn_window_days),
     );
     note(
         W::SURVEY_COOLDOWN.en,
-        days(before.survey_cooldown_days),
-        days(settings.survey_cooldown_days),
+        W::days(before.survey_cooldown_days),
+        W::days(settings.survey_cooldown_days),
     );
     let only = |v: bool| {
         if v { W::VERIFIED_ONLY } else { W::ALL_ANSWERS }
@@ -175,7 +174,7 @@ pub async fn update_settings(
         if d == 0 {
             W::ALWAYS.en.to_string()
         } else {
-            days(d)
+            W::days(d)
         }
     };
     note(
@@ -466,7 +465,7 @@ fn describe_targeting_change(old: &Targeting, new: &Targeting) -> Vec<String> {
     let audience = |a: &Audience| match a {
         Audience::Everyone => W::EVERYONE.en.to_string(),
         Audience::KnownCustomers => W::KNOWN_CUSTOMERS.en.to_string(),
-        Audience::Lapsed { days } => format!("{} {days} {}", W::LAPSED.en, W::DAYS.en),
+        Audience::Lapsed { days } => format!("{} {}", W::LAPSED.en, W::days(*days)),
     };
     let pages = |p: &[PageRule]| {
         if p.is_empty() {
@@ -496,8 +495,8 @@ fn describe_targeting_change(old: &Targeting, new: &Targeting) -> Vec<String> {
     changed(W::PAGES.en, pages(&old.pages), pages(&new.pages));
     changed(
         W::DELAY.en,
-        format!("{} {}", old.delay_seconds, W::SECONDS.en),
-        format!("{} {}", new.delay_seconds, W::SECONDS.en),
+        W::seconds(old.delay_seconds),
+        W::seconds(new.delay_seconds),
     );
     changed(
         W::SHARE_OF_VISITORS.en,
@@ -506,8 +505,8 @@ fn describe_targeting_change(old: &Targeting, new: &Targeting) -> Vec<String> {
     );
     changed(
         W::RECONTACT.en,
-        format!("{} {}", old.recontact_days, W::DAYS.en),
-        format!("{} {}", new.recontact_days, W::DAYS.en),
+        W::days(old.recontact_days),
+        W::days(new.recontact_days),
     );
     changed(
         W::ONCE_PER_ORDER.en,
