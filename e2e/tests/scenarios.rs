@@ -1237,7 +1237,8 @@ async fn a_loyalty_card_arriving_late_leaves_the_question_where_it_is() -> Resul
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn on_a_phone_the_nps_scale_and_skip_and_send_each_keep_one_row() -> Result<()> {
+async fn on_a_phone_the_nps_scale_keeps_one_row_and_skip_and_send_their_words_whole() -> Result<()>
+{
     let _serial = ONE_AT_A_TIME.lock().await;
     let env = Env::start().await?;
     let w = env.open("about:blank").await?;
@@ -1279,12 +1280,23 @@ async fn on_a_phone_the_nps_scale_and_skip_and_send_each_keep_one_row() -> Resul
                 );
             }
             assert!(boxes.iter().all(|b| b[3] >= 24.0), "{what}: {boxes:?}");
-            let tops = w
-                .eval(
-                    "['.kept-skip', '.kept-submit'].map(s => document.querySelector('.kept-host').shadowRoot.querySelector(s).getBoundingClientRect().top)",
+            // Skip's and Send's words each on one line (side by side at 320
+            // px, "Пропустить" had broken before its last letter): the lines
+            // each word's characters lie on.
+            let words: Vec<(String, usize)> = serde_json::from_value(
+                w.eval(
+                    "[...document.querySelector('.kept-host').shadowRoot.querySelectorAll('.kept-skip, .kept-submit')]\
+                     .flatMap(b => { const t = b.firstChild; let at = 0; return t.data.split(' ').map(word => { \
+                       const r = document.createRange(); r.setStart(t, at); r.setEnd(t, at += word.length); at += 1; \
+                       return [word, new Set([...r.getClientRects()].map(c => c.top)).size]; }); })",
                 )
-                .await?;
-            assert_eq!(tops[0], tops[1], "{what}: Skip and Send side by side");
+                .await?,
+            )?;
+            assert_eq!(
+                words.iter().filter(|(_, lines)| *lines == 1).count(),
+                words.len(),
+                "{what}: a word of Skip or Send broken: {words:?}"
+            );
             let widths = w
                 .eval("[document.documentElement.scrollWidth, innerWidth, document.querySelector('.kept-host').getBoundingClientRect().right]")
                 .await?;
