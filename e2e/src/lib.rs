@@ -161,8 +161,11 @@ impl Env {
 
     /// The same page at another path of the shop's site (targeting matches paths).
     pub fn shop_url_at(&self, path: &str, attrs: &[(&str, &str)]) -> String {
-        let query: Vec<String> = attrs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        format!("http://{}{path}?{}", self.shop, query.join("&"))
+        // Encoded: a value may hold `#` (a `data-target`) or `&`.
+        let mut url = reqwest::Url::parse(&format!("http://{}{path}", self.shop))
+            .expect("the shop's address is an address");
+        url.query_pairs_mut().extend_pairs(attrs);
+        url.into()
     }
 
     /// The same page on an origin the shop never listed: `localhost` instead of
@@ -457,6 +460,10 @@ impl Env {
 /// follow).
 /// `style=row` lays out its `main` as a flex row, as many a shop's product
 /// page does, the widget's element one of its items.
+/// `box=flex-row` puts before the snippet a flex row `#slot` with one item;
+/// `box=flex-item|inline-block|float|grid-auto` an empty `#slot` sized by its
+/// content: the second item of a flex row, an inline-block, a float, or the
+/// second auto column of a grid (for `target=#slot`).
 /// `twice=yes` puts the snippet on the page twice (as a shop's template and
 /// its theme each may).
 /// `loader=shop` loads `kept.js?key=…` from the Kept server, the loader with the
@@ -474,6 +481,20 @@ async fn shop_page(
     let page = attrs.remove("page");
     let loader = attrs.remove("loader");
     let twice = attrs.remove("twice").is_some();
+    let slot = match attrs.remove("box").as_deref() {
+        Some("flex-row") => {
+            r#"<div id="slot" style="display: flex; gap: 8px"><div>Order summary</div></div>"#
+        }
+        Some("flex-item") => {
+            r#"<div style="display: flex; gap: 8px"><div>Order summary</div><div id="slot"></div></div>"#
+        }
+        Some("inline-block") => r#"<div id="slot" style="display: inline-block"></div>"#,
+        Some("float") => r#"<div id="slot" style="float: left"></div>"#,
+        Some("grid-auto") => {
+            r#"<div style="display: grid; grid-template-columns: auto auto"><div>Order</div><div id="slot"></div></div>"#
+        }
+        _ => "",
+    };
     // `csp=nonce`: the page's own policy, strict as many shops write it: its
     // inline styles by nonce (so `'unsafe-inline'` counts for nothing), and
     // what README asks for Kept.
@@ -531,7 +552,7 @@ async fn shop_page(
         r#"<!doctype html>{html}<head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Order confirmed</title>{policy}{style}</head>
 <body><main><h1>Thank you for your order!</h1><p>Order #1001 is on its way.</p>
-{widget}
+{slot}{widget}
 <p id="after-widget">Questions? Write to us.</p></main>
 </body></html>"#
     ))
@@ -847,6 +868,39 @@ impl Widget {
                 .context("injecting axe-core")?;
         }
         let js = "axe.run(document, { resultTypes: ['violations'] }).then(r => r.violations.map(v =>                   v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.map(n => JSON.stringify(n.target)).join(', ')))";
+        Ok(serde_json::from_value(self.eval(js).await?)?)
+    }
+
+    /// The words the page breaks across lines where a reader would not: inside
+    /// the word, not at a space, a soft hyphen, a hyphen or a dash (Russian
+    /// "Пропустить" broken before its last letter, Ukrainian "Перспективні"
+    /// after its ninth); each as "tag.class: word". The whole document, the
+    /// widget's open shadow root included; not code (a snippet, an address),
+    /// which is meant to break anywhere.
+    pub async fn broken_words(&self) -> Result<Vec<String>> {
+        let js = r#"(() => {
+            const broken = [];
+            const look = root => {
+                const texts = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+                for (let t; (t = texts.nextNode()); ) {
+                    const e = t.parentElement;
+                    if (!e || e.closest('code, pre') || !e.getClientRects().length) continue;
+                    // The line a character is on (its box's bottom).
+                    const line = i => {
+                        const r = document.createRange();
+                        r.setStart(t, i);
+                        r.setEnd(t, i + 1);
+                        return Math.round(r.getBoundingClientRect().bottom);
+                    };
+                    for (const w of t.data.matchAll(/[^\s\u00ad\u2010-\u2014-]{2,}/g)) {
+                        if (line(w.index) != line(w.index + w[0].length - 1)) broken.push(e.localName + '.' + e.className + ': ' + w[0]);
+                    }
+                }
+                for (const e of root.querySelectorAll('*')) if (e.shadowRoot) look(e.shadowRoot);
+            };
+            look(document.body);
+            return broken;
+        })()"#;
         Ok(serde_json::from_value(self.eval(js).await?)?)
     }
 

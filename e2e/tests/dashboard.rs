@@ -469,3 +469,42 @@ async fn a_survey_that_is_off_shows_in_its_preview() -> Result<()> {
     env.close().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_small_phone_every_page_keeps_its_words_whole_in_each_language() -> Result<()> {
+    let env = Env::start().await?;
+    demo::seed_history(env.api().db().as_ref()).await?;
+    let d = Dashboard::new(
+        env.open(&format!("{}/dashboard", env.api_url())).await?,
+        &env.api_url(),
+    );
+    d.sign_in("demo", demo::OWNER_TOKEN).await?;
+    d.tab.set_viewport(320, 640).await?;
+    for language in ["en", "ru", "uk"] {
+        d.visit(&format!("/dashboard/language/{language}")).await?;
+        for (path, _) in PAGES {
+            d.visit(path).await?;
+            d.tab
+                .wait_until(
+                    "the tables fitted to the width",
+                    "document.documentElement.dataset.tablesFitted === String(innerWidth)",
+                )
+                .await?;
+            // The segments' labels beside their bars had broken Ukrainian
+            // "Перспективні" after its ninth letter.
+            let broken = d.tab.broken_words().await?;
+            assert!(broken.is_empty(), "{path} in {language}: {broken:?}");
+            let overflow = d
+                .tab
+                .eval("document.documentElement.scrollWidth > innerWidth + 1")
+                .await?;
+            assert_eq!(
+                overflow,
+                serde_json::Value::Bool(false),
+                "{path} in {language} scrolls sideways"
+            );
+        }
+    }
+    env.close().await;
+    Ok(())
+}

@@ -139,6 +139,8 @@ fn start(
         })
         .attr("lang", i18n::language(&cfg.locale));
     adopt_styles(&root);
+    // Its width where the page sizes it by its content (widget.css).
+    let _ = root.append_child(&el("b").0);
     let _ = root.append_child(&container.0);
     let customer = cfg.customer.clone();
     let ctx = Rc::new(Ctx {

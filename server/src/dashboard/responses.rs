@@ -151,7 +151,7 @@ pub fn answers_table(
                                 @if !with_customer { (unverified_mark(t, a)) }
                             }
                             @if with_customer {
-                                td { @if let Some(c) = &a.customer_ref { a href={"/dashboard/customers/" (enc(c))} { (c) } } @else { "—" } (unverified_mark(t, a)) }
+                                td class="ref" { @if let Some(c) = &a.customer_ref { a href={"/dashboard/customers/" (enc(c))} { (c) } } @else { "—" } (unverified_mark(t, a)) }
                             }
                         }
                     }
