@@ -265,7 +265,9 @@ async fn the_snippet_twice_on_a_page_asks_once() -> Result<()> {
 /// polluted prototype: `?__proto__[key]=…` in a careless query parser) is not
 /// read as the snippet's: a `key` there had become the shop's key on every
 /// page, and a `customer`, `order` or `survey` chose who answered what; an
-/// `api` would send the answers elsewhere.
+/// `api` would send the answers elsewhere. Nor as a request's options (a
+/// `method`, `credentials`, a `cache`: the plan had not been had, no answer
+/// sent) or the plan's warnings (said in the console as the server's).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_polluted_prototype_is_not_read_as_the_snippets_attributes() -> Result<()> {
     let _serial = ONE_AT_A_TIME.lock().await;
@@ -273,11 +275,17 @@ async fn a_polluted_prototype_is_not_read_as_the_snippets_attributes() -> Result
     only_on_thanks(&env).await?;
     let w = env.open("about:blank").await?;
     w.run_before_each_page(
-        "Object.assign(Object.prototype, { key: 'pk_elsewhere', api: 'http://127.0.0.1:9',          customer: 'mallory', order: 'o-evil', survey: 'churn-why-left', rules: { surveys: [] } })",
+        "Object.assign(Object.prototype, { key: 'pk_elsewhere', api: 'http://127.0.0.1:9', \
+         customer: 'mallory', order: 'o-evil', survey: 'churn-why-left', rules: { surveys: [] }, \
+         method: 'PUT', credentials: 'include', cache: 'only-if-cached', \
+         redirect: 'error', warnings: ['said by the prototype'] })",
     )
     .await?;
-    for loader in [("loader", "shop"), ("loader", "generic")] {
-        w.goto(&env.shop_url_at("/thanks", &[loader, ("order", "o-3")]))
+    for (answers, loader, order) in [
+        (1, ("loader", "shop"), "o-3"),
+        (2, ("loader", "generic"), "o-4"),
+    ] {
+        w.goto(&env.shop_url_at("/thanks", &[loader, ("order", order)]))
             .await?;
         assert_eq!(w.decision().await?, [NPS, CSAT], "{loader:?}");
         w.wait_for(&format!(r#".kept-survey[data-survey="{NPS}"]"#))
@@ -295,6 +303,15 @@ async fn a_polluted_prototype_is_not_read_as_the_snippets_attributes() -> Result
                 && !u.contains("mallory")
                 && !u.contains("evil")),
             "{loader:?}: {asked:#?}"
+        );
+        // The widget's own requests too: the answer is sent.
+        w.click(r#"[data-score="9"]"#).await?;
+        w.click(".kept-submit").await?;
+        env.wait_for_answers(answers).await?;
+        let said = w.console_until_now().await?;
+        assert!(
+            !said.iter().any(|l| l.text.contains("prototype")),
+            "{loader:?}: {said:#?}"
         );
         new_visitor(&w).await?;
     }

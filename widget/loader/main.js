@@ -94,9 +94,14 @@ try {
     // then say the reference is missing (wherever a plan is read).
     var visitor = '?locale=' + encodeURIComponent(locale) + param('customer', attrs.customer) +
       param('customer_sig', attrs['customer-sig']);
+    // Its options in an object of no prototype: a page's polluted
+    // `Object.prototype` (a `method`, a `mode`, `credentials`) had become
+    // the request's, and the plan was not had.
+    var options = Object.create(null);
+    options.signal = AbortSignal.timeout && AbortSignal.timeout(15e3);
     return [visitor, quiet(fetch(api + '/api/v1/widget/' + encodeURIComponent(key) + '/plan' + visitor +
       (mode != 'kiosk' ? param('order', order) + param('order_sig', attrs['order-sig']) : '') +
-      (texts ? '' : '&texts=false'), { signal: AbortSignal.timeout && AbortSignal.timeout(15e3) }))];
+      (texts ? '' : '&texts=false'), options))];
   };
   // Kiosks, personal links and previews show whatever is due by the plan with
   // its texts, which this file asks for at once and the second half reads.
@@ -123,7 +128,8 @@ try {
   // keeps nothing, each read makes a new one.
   var warned, seed;
   var decideBy = function (plan) {
-    if (!warned && (warned = plan.warnings)) warned.forEach(say.bind(0, 'warn'));
+    // The plan's own (a polluted prototype's `warnings` had been said).
+    if (!warned && {}.hasOwnProperty.call(plan, 'warnings') && (warned = plan.warnings)) warned.forEach(say.bind(0, 'warn'));
     history = 0;
     return decide(plan, page, recall, Date.now(), function (id) {
       return draw(seed == null ? seed = recall().seed : seed, id);

@@ -8,7 +8,7 @@ use kept_shared::json::{FromJson, Json};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{AbortController, RequestInit, RequestMode, Response};
+use web_sys::{AbortController, RequestInit, Response};
 
 use crate::queue::{KeyValueStore, StorageError};
 
@@ -233,11 +233,17 @@ impl FetchError {
     }
 }
 
-/// The options of a JSON request.
+/// The options of a JSON request, in an object of no prototype: a page's
+/// polluted `Object.prototype` (a `credentials`, a `method`, a `cache`)
+/// would otherwise be read as the request's, and had stopped every answer
+/// being sent. (The Web Lock's options are still an ordinary object: a
+/// `mode`, `steal` or `signal` there stops the sending, and the answers wait
+/// in the queue for a page without them; the README says so.)
 fn request(method: &str, body: Option<&str>, keepalive: bool) -> RequestInit {
-    let init = RequestInit::new();
+    let init: RequestInit =
+        js_sys::Object::create(JsValue::NULL.unchecked_ref::<js_sys::Object>()).unchecked_into();
+    // Its mode is a request's by default, "cors".
     init.set_method(method);
-    init.set_mode(RequestMode::Cors);
     if let Some(body) = body {
         if let Ok(headers) = web_sys::Headers::new() {
             let _ = headers.set("content-type", "application/json");
