@@ -31,6 +31,7 @@ on_both_engines!(
     the_funnel_counts_shown_answered_and_skipped,
     loyalty_members_per_tier_and_points_issued,
     another_shops_owner_gets_nothing_and_bad_input_is_a_4xx,
+    a_stores_new_revenue_is_its_newly_acquired_customers,
 );
 
 fn d(m: u32, day: u32) -> NaiveDate {
@@ -43,6 +44,45 @@ async fn buy(app: &TestApp, customer: &str, id: &str, day: NaiveDate, cents: u64
     p.purchased_at = Some(Utc.from_utc_datetime(&day.and_hms_opt(12, 0, 0).unwrap()));
     let reply = app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &p).await;
     reply.assert_ok();
+}
+
+/// Records a purchase at noon UTC of `day` (2026) in `store`.
+async fn buy_in(app: &TestApp, store: &str, customer: &str, id: &str, day: NaiveDate, cents: u64) {
+    let mut p = RecordPurchase::new(customer, id, cents);
+    p.purchased_at = Some(Utc.from_utc_datetime(&day.and_hms_opt(12, 0, 0).unwrap()));
+    p.store = Some(store.into());
+    let reply = app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &p).await;
+    reply.assert_ok();
+}
+
+/// A store's figures are over its purchases alone: a customer whose first
+/// purchase in the store is this month is acquired by it, and what they
+/// spend there this month is its new revenue, whatever they bought
+/// elsewhere before (the revenue had counted from their first purchase
+/// anywhere: acquired 1, new revenue 0).
+async fn a_stores_new_revenue_is_its_newly_acquired_customers(app: TestApp) {
+    // Solo bought online in January, then in the store in February, twice.
+    buy(&app, "solo", "s-1", d(1, 5), 1000).await;
+    buy_in(&app, "s9", "solo", "s-2", d(2, 10), 5000).await;
+    buy_in(&app, "s9", "solo", "s-3", d(2, 20), 300).await;
+    // Regular first bought in the store in January.
+    buy_in(&app, "s9", "regular", "r-1", d(1, 15), 800).await;
+    buy_in(&app, "s9", "regular", "r-2", d(2, 12), 700).await;
+    let figures = |r: RetentionReport| -> Vec<(u64, u64, u64)> {
+        r.periods
+            .iter()
+            .map(|p| (p.acquired, p.revenue_new_cents, p.revenue_returning_cents))
+            .collect()
+    };
+    let store: RetentionReport = app
+        .owner_get("analytics/retention?from=2026-01-01&to=2026-02-28&period=month&store=s9")
+        .await;
+    assert_eq!(figures(store), [(1, 800, 0), (1, 5300, 700)]);
+    // The whole shop: solo was acquired in January, online.
+    let shop: RetentionReport = app
+        .owner_get("analytics/retention?from=2026-01-01&to=2026-02-28&period=month")
+        .await;
+    assert_eq!(figures(shop), [(2, 1800, 0), (0, 0, 6000)]);
 }
 
 /// Purchases on Jan 1 and Mar 1 with W = 90: active Jan 1 – May 29, lost May 30.

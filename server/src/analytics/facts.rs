@@ -54,6 +54,12 @@ pub struct RevenueCell {
     pub points: i64,
 }
 
+/// The age bucket of a purchase on `day` by a customer whose first purchase
+/// was on `first_day`: days between, capped at [`AGE_CAP_DAYS`].
+pub fn age_of(day: NaiveDate, first_day: NaiveDate) -> i16 {
+    (day - first_day).num_days().min(AGE_CAP_DAYS) as i16
+}
+
 /// The first day of `day`'s month.
 pub fn month_of(day: NaiveDate) -> NaiveDate {
     day.with_day(1).unwrap_or(day)
@@ -65,7 +71,7 @@ pub fn facts(purchases: &[Purchase], window_days: u32) -> Option<Facts> {
     let last_day = purchases.iter().map(|p| p.day).max()?;
     let mut revenue: BTreeMap<RevenueKey, RevenueCell> = BTreeMap::new();
     for p in purchases {
-        let age = (p.day - first_day).num_days().min(AGE_CAP_DAYS) as i16;
+        let age = age_of(p.day, first_day);
         let cell = revenue
             .entry(RevenueKey {
                 day: p.day,

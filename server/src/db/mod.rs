@@ -228,12 +228,14 @@ pub trait Database: Send + Sync + 'static {
     ) -> DbResult<Vec<PurchaseRecord>>;
     /// The shop's spells of customer activity (for its churn window).
     async fn spells(&self, shop_id: &str) -> DbResult<Vec<SpellRecord>>;
-    /// The days on which each customer bought in `store` (spells of one store).
-    async fn store_purchase_days(
+    /// What each customer spent in `store` on each day they bought there, by
+    /// customer and day: `(customer, day, amount in cents)` (one store's spells
+    /// and revenue, over its purchases alone).
+    async fn store_days(
         &self,
         shop_id: &str,
         store: &str,
-    ) -> DbResult<Vec<(String, NaiveDate)>>;
+    ) -> DbResult<Vec<(String, NaiveDate, u64)>>;
     /// The revenue rollups of days `from..=to` (of one store, or all stores summed).
     async fn revenue(
         &self,

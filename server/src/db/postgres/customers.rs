@@ -422,20 +422,20 @@ pub async fn spells(client: &Client, shop_id: &str) -> DbResult<Vec<SpellRecord>
         .collect()
 }
 
-pub async fn store_purchase_days(
+pub async fn store_days(
     client: &Client,
     shop_id: &str,
     store: &str,
-) -> DbResult<Vec<(String, NaiveDate)>> {
+) -> DbResult<Vec<(String, NaiveDate, u64)>> {
     client
         .query(
-            "SELECT DISTINCT customer_ref, day FROM purchases WHERE shop_id = $1 AND store_id = $2
-             ORDER BY customer_ref, day",
+            "SELECT customer_ref, day, sum(amount_cents)::BIGINT FROM purchases
+             WHERE shop_id = $1 AND store_id = $2 GROUP BY customer_ref, day ORDER BY customer_ref, day",
             &[&shop_id, &store],
         )
         .await?
         .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get::<_, i64>(2)? as u64)))
         .collect()
 }
 

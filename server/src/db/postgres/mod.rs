@@ -517,12 +517,12 @@ impl Database for PgDatabase {
         customers::spells(&self.client().await?, shop_id).await
     }
 
-    async fn store_purchase_days(
+    async fn store_days(
         &self,
         shop_id: &str,
         store: &str,
-    ) -> DbResult<Vec<(String, NaiveDate)>> {
-        customers::store_purchase_days(&self.client().await?, shop_id, store).await
+    ) -> DbResult<Vec<(String, NaiveDate, u64)>> {
+        customers::store_days(&self.client().await?, shop_id, store).await
     }
 
     async fn revenue(

@@ -362,17 +362,19 @@ pub fn spells(c: &Connection, shop_id: &str) -> DbResult<Vec<SpellRecord>> {
     Ok(rows)
 }
 
-pub fn store_purchase_days(
+pub fn store_days(
     c: &Connection,
     shop_id: &str,
     store: &str,
-) -> DbResult<Vec<(String, NaiveDate)>> {
+) -> DbResult<Vec<(String, NaiveDate, u64)>> {
     let mut st = c.prepare_cached(
-        "SELECT DISTINCT customer_ref, day FROM purchases WHERE shop_id = ?1 AND store_id = ?2
-         ORDER BY customer_ref, day",
+        "SELECT customer_ref, day, sum(amount_cents) FROM purchases WHERE shop_id = ?1 AND store_id = ?2
+         GROUP BY customer_ref, day ORDER BY customer_ref, day",
     )?;
     let rows = st
-        .query_map(params![shop_id, store], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map(params![shop_id, store], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
         .collect::<Result<_, _>>()?;
     Ok(rows)
 }

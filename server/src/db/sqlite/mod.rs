@@ -621,13 +621,13 @@ impl Database for SqliteDatabase {
         self.read(move |c| customers::spells(c, &id)).await
     }
 
-    async fn store_purchase_days(
+    async fn store_days(
         &self,
         shop_id: &str,
         store: &str,
-    ) -> DbResult<Vec<(String, NaiveDate)>> {
+    ) -> DbResult<Vec<(String, NaiveDate, u64)>> {
         let (id, store) = (shop_id.to_string(), store.to_string());
-        self.read(move |c| customers::store_purchase_days(c, &id, &store))
+        self.read(move |c| customers::store_days(c, &id, &store))
             .await
     }
 
