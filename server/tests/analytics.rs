@@ -246,7 +246,9 @@ async fn rfm_scores_ties_segments_and_the_win_back_order(app: TestApp) {
         seg(Segment::CantLose).share_of_revenue,
         Some(9000.0 / 11_600.0)
     );
-    let list: Vec<WinBackEntry> = app.owner_get("win-back?to=2026-11-21").await;
+    let page: Page<WinBackEntry> = app.owner_get("win-back?to=2026-11-21").await;
+    assert_eq!((page.total, page.offset, page.limit), (2, 0, 50));
+    let list = page.items;
     let order: Vec<_> = list
         .iter()
         .map(|w| {
@@ -270,6 +272,23 @@ async fn rfm_scores_ties_segments_and_the_win_back_order(app: TestApp) {
     );
     let ann: CustomerDetail = app.owner_get("customers/ann").await;
     assert!(ann.rfm.is_some());
+    // A page of the list (a shop's whole list had been one answer).
+    let second: Page<WinBackEntry> = app
+        .owner_get("win-back?to=2026-11-21&offset=1&limit=1")
+        .await;
+    assert_eq!(second.total, 2);
+    assert_eq!(
+        second
+            .items
+            .iter()
+            .map(|w| w.customer_ref.as_str())
+            .collect::<Vec<_>>(),
+        ["dan"]
+    );
+    for bad in ["win-back?limit=0", "win-back?limit=501", "win-back?page=2"] {
+        let reply = app.owner_reply(bad).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
 }
 
 async fn cohorts_share_of_each_month_buying_again(app: TestApp) {

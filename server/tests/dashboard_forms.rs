@@ -20,6 +20,7 @@ on_both_engines!(
     a_refused_follow_up_is_said_beside_its_answer,
     a_stale_form_and_a_form_s_address_lead_somewhere,
     a_tier_is_named_in_the_owner_s_language,
+    the_win_back_list_is_paged,
 );
 
 async fn page(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
@@ -688,4 +689,59 @@ async fn a_tier_is_named_in_the_owner_s_language(app: TestApp) {
         assert_eq!(status, StatusCode::OK, "{path}");
         assert!(html.contains("Бронза"), "{path}: {html}");
     }
+}
+
+/// The win-back page lists 50 customers at a time, with the count of all and
+/// the way to the rest (a shop of 50 000 customers had 7 755 rows on one
+/// page, 2 MB).
+async fn the_win_back_list_is_paged(app: TestApp) {
+    let (cookie, _) = common::sign_in(&app).await;
+    let long_ago = chrono::Utc::now() - chrono::Days::new(200);
+    let buy = |customer: String, id: String, cents: u64, at| {
+        let mut p = kept_shared::RecordPurchase::new(&customer, &id, cents);
+        p.purchased_at = Some(at);
+        p
+    };
+    // Sixty who bought twice, much, long ago (at risk); sixty new, little.
+    for i in 0..60 {
+        for n in 0..2 {
+            let p = buy(
+                format!("gone-{i:02}"),
+                format!("g-{i}-{n}"),
+                10_000,
+                long_ago,
+            );
+            app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &p)
+                .await
+                .assert_ok();
+        }
+        let p = buy(
+            format!("new-{i:02}"),
+            format!("n-{i}"),
+            100,
+            chrono::Utc::now(),
+        );
+        app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &p)
+            .await
+            .assert_ok();
+    }
+    let all: kept_shared::Page<kept_shared::WinBackEntry> = app.owner_get("win-back").await;
+    assert_eq!(all.total, 60);
+    let (status, first) = page(&app, &cookie, "/dashboard/win-back").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        first.matches("<tr>").count(),
+        1 + 50,
+        "the heading and 50 rows"
+    );
+    assert!(first.contains("60 customers"), "{first}");
+    assert!(
+        first.contains("1–50 of 60")
+            && first.contains(r#"href="/dashboard/win-back?offset=50" rel="next""#)
+    );
+    let (_, second) = page(&app, &cookie, "/dashboard/win-back?offset=50").await;
+    assert_eq!(second.matches("<tr>").count(), 1 + 10);
+    assert!(second.contains("51–60 of 60") && second.contains(r#"rel="prev""#));
+    let (_, typed) = page(&app, &cookie, "/dashboard/win-back?offset=x").await;
+    assert!(typed.contains("<code>offset</code> “x”"), "{typed}");
 }

@@ -282,6 +282,24 @@ pub struct Page<T> {
     pub limit: u64,
 }
 
+impl<T> Page<T> {
+    /// The page of `all` from `offset`, at most `limit` long.
+    pub fn of(all: Vec<T>, offset: u64, limit: u64) -> Page<T> {
+        let total = all.len() as u64;
+        let items = all
+            .into_iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect();
+        Page {
+            items,
+            total,
+            offset,
+            limit,
+        }
+    }
+}
+
 /// A customer to win back: at risk or can't lose, most valuable first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WinBackEntry {

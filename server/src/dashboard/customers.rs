@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use futures_util::TryStreamExt;
-use kept_shared::FieldError;
+use kept_shared::{FieldError, Page};
 use maud::html;
 use serde::Deserialize;
 
@@ -272,8 +272,20 @@ pub async fn detail(
     ))
 }
 
-pub async fn win_back(State(db): State<Db>, session: Session) -> Result<Response, Failure> {
-    render_win_back(&db, &session, &[], None).await
+/// The win-back page's address: which page of the list.
+#[derive(Debug, Default, Deserialize)]
+pub struct WinBackForm {
+    offset: Option<String>,
+}
+
+pub async fn win_back(
+    State(db): State<Db>,
+    session: Session,
+    Filters { given: f, repeated }: Filters<WinBackForm>,
+) -> Result<Response, Failure> {
+    let mut not_used = NotUsed::repeated(&repeated);
+    let offset = super::form::offset(&mut not_used, f.offset.as_deref());
+    render_win_back(&db, &session, &[], None, offset, not_used).await
 }
 
 /// The win-back links form's labels, by field (see `field_problems`).
@@ -285,25 +297,34 @@ fn links_label(t: &Texts, key: &str) -> Option<&'static str> {
     })
 }
 
-/// The win-back page; `invalid` says what the links form (`asked`) got wrong.
+/// The win-back page, the list from `offset` (a page of 50: a shop of 50 000
+/// customers had 7 755 rows on one page, 2 MB); `invalid` says what the links
+/// form (`asked`) got wrong.
 async fn render_win_back(
     db: &Db,
     session: &Session,
     invalid: &[FieldError],
     asked: Option<&LinksQuery>,
+    offset: u64,
+    not_used: NotUsed,
 ) -> Result<Response, Failure> {
     let lang = session.lang;
     let t = lang.texts();
     let at = today(session.shop.time_zone);
-    let list = owner::rfm::win_back(db.as_ref(), &session.shop, at).await?;
+    let list = Page::of(
+        owner::rfm::win_back(db.as_ref(), &session.shop, at).await?,
+        offset,
+        PAGE,
+    );
     let tiers = db.tiers(&session.shop.id).await?;
     let surveys = owner::settings::surveys_asked(db.as_ref(), &session.shop).await?;
     let content = html! {
         p class="intro" { (t.win_back_intro) }
         (errors(lang, invalid, |f| format!("links-{f}"), links_label))
         p { a class="button secondary" href="/dashboard/win-back.csv" download { (t.download_csv) } }
-        @if list.is_empty() { p role="status" { (t.nothing_found) } } @else {
-            p role="status" { (lang.count(list.len() as u64, &t.customers_count)) }
+        (not_used.notice(lang))
+        @if list.items.is_empty() && list.total == 0 { p role="status" { (t.nothing_found) } } @else {
+            p role="status" { (lang.count(list.total, &t.customers_count)) }
             div class="table-wrap" { table {
                 thead { tr {
                     th scope="col" { (t.customer) } th scope="col" { (t.segment) } th scope="col" { (t.last_purchase) }
@@ -311,7 +332,7 @@ async fn render_win_back(
                     th scope="col" class="num" { (t.total) } th scope="col" { (t.tier) } th scope="col" class="num" { (t.points) }
                     th scope="col" { (t.last_answers) }
                 } }
-                tbody { @for w in &list { tr {
+                tbody { @for w in &list.items { tr {
                     td class="ref" { a href={"/dashboard/customers/" (enc(&w.customer_ref))} { (w.customer_ref) } }
                     td { (format::segment(lang, w.segment)) }
                     td { (format::date(lang, w.last_purchase)) }
@@ -327,6 +348,7 @@ async fn render_win_back(
                     }
                 } } }
             } }
+            (pagination(t, "/dashboard/win-back", &[], list.offset, PAGE, list.total))
         }
         h2 { (t.links_title) }
         form method="get" action="/dashboard/win-back/links.csv" class="card" data-testid="links-form" {
@@ -367,7 +389,15 @@ pub async fn win_back_links(
     let lapsed_days = unread.number("lapsed_days", &q.lapsed_days, 0);
     if !unread.errors.is_empty() {
         return Ok(refused(
-            render_win_back(&db, &session, &unread.errors, Some(&q)).await?,
+            render_win_back(
+                &db,
+                &session,
+                &unread.errors,
+                Some(&q),
+                0,
+                NotUsed::default(),
+            )
+            .await?,
         ));
     }
     let req = kept_shared::BulkLinksRequest {
@@ -382,7 +412,7 @@ pub async fn win_back_links(
         // Said on the page, beside the form, rather than as the API's JSON.
         Err(ChangeError::Invalid(invalid)) => {
             return Ok(refused(
-                render_win_back(&db, &session, &invalid, Some(&q)).await?,
+                render_win_back(&db, &session, &invalid, Some(&q), 0, NotUsed::default()).await?,
             ));
         }
         Err(ChangeError::Store(e)) => return Err(e.into()),

@@ -5,12 +5,14 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
+use chrono::NaiveDate;
 use kept_shared::{
-    CohortReport, FunnelReport, LoyaltyReport, Period, RetentionReport, RfmReport,
+    CohortReport, FunnelReport, LoyaltyReport, Page, Period, RetentionReport, RfmReport,
     SatisfactionReport, WinBackEntry,
 };
+use serde::Deserialize;
 
-use super::RangeQuery;
+use super::{RangeQuery, paging};
 use crate::db::{Db, Shop};
 use crate::http::error::{ApiResult, Failure};
 use crate::owner;
@@ -91,14 +93,35 @@ pub async fn loyalty(
     ))
 }
 
+/// The win-back list's query: the day it is drawn up at (`to`), and a page.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WinBackQuery {
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    offset: Option<u64>,
+    limit: Option<u64>,
+}
+
+/// A page of the win-back list (a shop of 50 000 customers had one of 7 755,
+/// 2 MB, in one answer).
 pub async fn win_back(
     State(db): State<Db>,
     Extension(shop): Extension<Shop>,
-    query: Result<Query<RangeQuery>, QueryRejection>,
-) -> ApiResult<Vec<WinBackEntry>> {
+    query: Result<Query<WinBackQuery>, QueryRejection>,
+) -> ApiResult<Page<WinBackEntry>> {
     let Query(q) = query?;
-    let (_, at) = q.range(&shop)?;
-    Ok(Json(owner::rfm::win_back(db.as_ref(), &shop, at).await?))
+    let range = RangeQuery {
+        from: q.from,
+        to: q.to,
+        period: None,
+        store: None,
+        verified: false,
+    };
+    let (_, at) = range.range(&shop)?;
+    let (offset, limit) = paging(q.offset, q.limit)?;
+    let list = owner::rfm::win_back(db.as_ref(), &shop, at).await?;
+    Ok(Json(Page::of(list, offset, limit)))
 }
 
 pub async fn win_back_csv(
