@@ -874,9 +874,10 @@ impl Widget {
     /// The words the page breaks across lines where a reader would not: inside
     /// the word, not at a space, a soft hyphen, a hyphen or a dash (Russian
     /// "Пропустить" broken before its last letter, Ukrainian "Перспективні"
-    /// after its ninth); each as "tag.class: word". The whole document, the
-    /// widget's open shadow root included; not code (a snippet, an address),
-    /// which is meant to break anywhere.
+    /// after its ninth), though it would fit its line whole; each as
+    /// "tag.class: word". The whole document, the widget's open shadow root
+    /// included; not code (a snippet, an address), which is meant to break
+    /// anywhere.
     pub async fn broken_words(&self) -> Result<Vec<String>> {
         let js = r#"(() => {
             const broken = [];
@@ -885,6 +886,10 @@ impl Widget {
                 for (let t; (t = texts.nextNode()); ) {
                     const e = t.parentElement;
                     if (!e || e.closest('code, pre') || !e.getClientRects().length) continue;
+                    // The width of the lines the text is laid on: its block's.
+                    let block = e;
+                    while (getComputedStyle(block).display.startsWith('inline') && block.parentElement) block = block.parentElement;
+                    const room = block.clientWidth;
                     // The line a character is on (its box's bottom).
                     const line = i => {
                         const r = document.createRange();
@@ -893,7 +898,12 @@ impl Widget {
                         return Math.round(r.getBoundingClientRect().bottom);
                     };
                     for (const w of t.data.matchAll(/[^\s\u00ad\u2010-\u2014-]{2,}/g)) {
-                        if (line(w.index) != line(w.index + w[0].length - 1)) broken.push(e.localName + '.' + e.className + ': ' + w[0]);
+                        if (line(w.index) == line(w.index + w[0].length - 1)) continue;
+                        const r = document.createRange();
+                        r.setStart(t, w.index);
+                        r.setEnd(t, w.index + w[0].length);
+                        const width = [...r.getClientRects()].reduce((sum, c) => sum + c.width, 0);
+                        if (width <= room) broken.push(e.localName + '.' + e.className + ': ' + w[0]);
                     }
                 }
                 for (const e of root.querySelectorAll('*')) if (e.shadowRoot) look(e.shadowRoot);
