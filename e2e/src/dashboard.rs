@@ -163,6 +163,18 @@ impl Dashboard {
         }
     }
 
+    /// The charts' labels that do not fit inside their drawing, each as "the
+    /// chart's title: the label" ("40 тыс." had lost its first digit on a
+    /// phone).
+    pub async fn clipped_chart_labels(&self) -> Result<Vec<String>> {
+        let js = "[...document.querySelectorAll('figure.chart svg')].flatMap(svg => { \
+                    const box = svg.getBoundingClientRect(); \
+                    return [...svg.querySelectorAll('text')].filter(t => { const r = t.getBoundingClientRect(); \
+                      return r.width && (r.left < box.left - 0.5 || r.right > box.right + 0.5); }) \
+                      .map(t => svg.closest('figure').querySelector('figcaption').textContent + ': ' + t.textContent); })";
+        Ok(serde_json::from_value(self.tab.eval(js).await?)?)
+    }
+
     /// Fetches a dashboard URL from the page, with its session (a download).
     pub async fn download(&self, path: &str) -> Result<String> {
         let v = self

@@ -511,7 +511,7 @@ async fn on_a_small_phone_every_page_fits_and_keeps_its_words_whole_in_each_lang
     let pages = PAGES
         .iter()
         .map(|(path, _)| *path)
-        .chain([hashed_page.as_str()]);
+        .chain([hashed_page.as_str(), "/dashboard?period=week"]);
     for language in ["en", "ru", "uk"] {
         d.visit(&format!("/dashboard/language/{language}")).await?;
         for path in pages.clone() {
@@ -526,6 +526,8 @@ async fn on_a_small_phone_every_page_fits_and_keeps_its_words_whole_in_each_lang
             // "Перспективні" after its ninth letter.
             let broken = d.tab.broken_words().await?;
             assert!(broken.is_empty(), "{path} in {language}: {broken:?}");
+            let clipped = d.clipped_chart_labels().await?;
+            assert!(clipped.is_empty(), "{path} in {language}: {clipped:?}");
             let overflow = d
                 .tab
                 .eval("document.documentElement.scrollWidth > innerWidth + 1")

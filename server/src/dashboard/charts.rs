@@ -22,6 +22,27 @@ pub struct Series<'a> {
     pub values: Vec<Option<f64>>,
 }
 
+/// The chart's viewBox: the drawing, and left of it the room its longest y
+/// label takes at a phone's size (22 units, dashboard.css), where that is more
+/// than `LEFT` ("40 тыс." had lost its first digit on a phone, in Russian and
+/// Ukrainian). By an estimate of the label's width: digits and letters about
+/// 0.62 of the size, spaces and points about half that.
+fn view_box(y_ticks: &[f64], y_format: &dyn Fn(f64) -> String) -> String {
+    const PHONE_SIZE: f64 = 22.0;
+    let widest = y_ticks
+        .iter()
+        .map(|t| {
+            y_format(*t)
+                .chars()
+                .map(|c| if c.is_alphanumeric() { 0.62 } else { 0.32 })
+                .sum::<f64>()
+                * PHONE_SIZE
+        })
+        .fold(0.0, f64::max);
+    let extra = (widest + 10.0 - LEFT).max(0.0).ceil();
+    format!("{} 0 {} {H}", -extra, W + extra)
+}
+
 fn x_of(i: usize, n: usize) -> f64 {
     if n <= 1 {
         LEFT + (W - LEFT - RIGHT) / 2.0
@@ -95,12 +116,14 @@ fn axes(
     let n = x_labels.len();
     let x_at = |i: usize| if bars { bar_center(i, n) } else { x_of(i, n) };
     // Labels are centred under their point, where the drawing has room for
-    // them; on a phone, where they are larger, a line's first and last start
-    // or end at the drawing's edges instead (dashboard.css), so they stay
-    // inside. (Ended there at every size, the last ran into the one before.)
-    let edge = |i: usize| match (bars, i) {
-        (false, 0) if n > 1 => Some("x-first"),
-        (false, i) if i + 1 == n && n > 1 => Some("x-last"),
+    // them; on a phone, where they are larger, the first and last start or
+    // end at their point instead (dashboard.css), so they stay inside: a
+    // line's at the drawing's edges, a bar's at its centre ("30 нояб." under
+    // the last of a year's weekly bars had lost its end). (Ended there at
+    // every size, the last ran into the one before.)
+    let edge = |i: usize| match i {
+        0 if n > 1 => Some("x-first"),
+        i if i + 1 == n && n > 1 => Some("x-last"),
         _ => None,
     };
     html! {
@@ -197,7 +220,7 @@ pub fn line_chart(
     html! {
         figure class="chart" {
             figcaption id=(id) { (title) }
-            svg viewBox={"0 0 " (W) " " (H)} role="img" aria-labelledby=(id) preserveAspectRatio="xMidYMid meet" {
+            svg viewBox=(view_box(&y_ticks, y_format)) role="img" aria-labelledby=(id) preserveAspectRatio="xMidYMid meet" {
                 (axes(x_labels, &y_ticks, lo, hi, y_format, false))
                 @for s in series {
                     @let points: Vec<String> = s.values.iter().enumerate()
@@ -283,7 +306,7 @@ pub fn bar_chart(
     html! {
         figure class="chart" {
             figcaption id=(id) { (title) }
-            svg viewBox={"0 0 " (W) " " (H)} role="img" aria-labelledby=(id) preserveAspectRatio="xMidYMid meet" {
+            svg viewBox=(view_box(&y_ticks, y_format)) role="img" aria-labelledby=(id) preserveAspectRatio="xMidYMid meet" {
                 (axes(x_labels, &y_ticks, 0.0, hi, y_format, true))
                 @for (x, top, height, class, hint) in &rects {
                     rect class={"chart-bar " (class)} x=(x) width=(width) y=(top) height=(height) { title { (hint) } }
