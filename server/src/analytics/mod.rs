@@ -1,5 +1,5 @@
 //! The retention analytics: pure computations over what the store keeps, each
-//! following one definition of `retention-definitions.md` and tested against small
+//! following one definition of `docs/retention-definitions.md` and tested against small
 //! hand-computed fixtures. The store keeps per-customer facts and rollups current
 //! (see [`facts`]); these modules turn them into the owner's figures.
 

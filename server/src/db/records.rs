@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use kept_shared::Answer;
 
 /// Days without a purchase after which a customer counts as lost, unless the shop
-/// sets its own (see `retention-definitions.md`).
+/// sets its own (see `docs/retention-definitions.md`).
 pub const DEFAULT_CHURN_WINDOW_DAYS: u32 = 90;
 
 /// A shop and the settings every request may need.
