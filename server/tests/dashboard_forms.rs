@@ -500,6 +500,23 @@ async fn a_refused_form_names_its_fields_in_the_owner_s_language(app: TestApp) {
     );
     assert!(!uk.contains("4294967295"), "{uk}");
     every_error_leads_to_its_field(&uk);
+    // The language made the default in the same Save cannot be removed in
+    // it: refused and said (it had been kept, in silence).
+    let ru = post(
+        "ru",
+        &survey,
+        format!(
+            "csrf={csrf}&position=1&active=on&default_locale=ru&audience=everyone\
+             &delay_seconds=0&sample_percent=100&recontact_days=14\
+             &q.en=How%3F&q.ru=%D0%9A%D0%B0%D0%BA%3F&q.uk=%D0%AF%D0%BA%3F&drop.ru=on"
+        ),
+    )
+    .await;
+    says(
+        &ru,
+        &["Язык по умолчанию нельзя удалить: сначала сделайте языком по умолчанию другой"],
+    );
+    every_error_leads_to_its_field(&ru);
     // A choice the form does not offer is refused, not read as the first.
     let ru = post(
         "ru",

@@ -105,6 +105,8 @@ pub enum FieldProblem {
     Repeated { value: String },
     #[error("the default locale needs its texts")]
     DefaultLocaleWithoutTexts,
+    #[error("the default language cannot be removed: make another the default first")]
+    DefaultLocaleRemoved,
     #[error("a reason needs a label")]
     NoLabel,
     #[error("a {from} survey cannot become a {to} survey: create a new survey instead")]

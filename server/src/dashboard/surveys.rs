@@ -527,13 +527,19 @@ fn from_form(
         SurveyKind::Csat => {}
     }
     // A language the owner removes (not the default: the survey's fallback),
-    // with its reasons' labels.
-    let dropped: Vec<String> = fields
+    // with its reasons' labels. The default ticked too (made the default in
+    // the same Save) is refused, not kept in silence.
+    let (dropped, kept): (Vec<String>, Vec<String>) = fields
         .iter()
         .filter_map(|(k, _)| k.strip_prefix("drop."))
-        .filter(|l| *l != d.survey.default_locale)
         .map(str::to_string)
-        .collect();
+        .partition(|l| *l != d.survey.default_locale);
+    if let Some(default) = kept.first() {
+        unread.errors.push(FieldError::new(
+            format!("texts.{default}"),
+            FieldProblem::DefaultLocaleRemoved,
+        ));
+    }
     for l in &dropped {
         d.survey.texts.remove(l);
         if let SurveyKind::ChurnReason { reasons, .. } = &mut d.survey.kind {
