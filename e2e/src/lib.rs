@@ -872,9 +872,9 @@ impl Widget {
     }
 
     /// The words the page breaks across lines where a reader would not: inside
-    /// the word, not at a space, a soft hyphen, a hyphen or a dash (Russian
+    /// the word, not at a space, a soft hyphen, a hyphen, a dash or a slash (Russian
     /// "Пропустить" broken before its last letter, Ukrainian "Перспективні"
-    /// after its ninth), though it would fit its line whole; each as
+    /// after its ninth), though it is narrower than the page; each as
     /// "tag.class: word". The whole document, the widget's open shadow root
     /// included; not code (a snippet, an address), which is meant to break
     /// anywhere.
@@ -886,10 +886,11 @@ impl Widget {
                 for (let t; (t = texts.nextNode()); ) {
                     const e = t.parentElement;
                     if (!e || e.closest('code, pre') || !e.getClientRects().length) continue;
-                    // The width of the lines the text is laid on: its block's.
-                    let block = e;
-                    while (getComputedStyle(block).display.startsWith('inline') && block.parentElement) block = block.parentElement;
-                    const room = block.clientWidth;
+                    // A word wider than the page's width less its margins
+                    // fits no line: broken, it is where it must be. (Not its
+                    // own box's width: a box squeezed narrower than its
+                    // words is what breaks them.)
+                    const room = document.documentElement.clientWidth - 32;
                     // The line a character is on (its box's bottom).
                     const line = i => {
                         const r = document.createRange();
@@ -897,7 +898,7 @@ impl Widget {
                         r.setEnd(t, i + 1);
                         return Math.round(r.getBoundingClientRect().bottom);
                     };
-                    for (const w of t.data.matchAll(/[^\s\u00ad\u2010-\u2014-]{2,}/g)) {
+                    for (const w of t.data.matchAll(/[^\s\u00ad\u2010-\u2014/-]{2,}/g)) {
                         if (line(w.index) == line(w.index + w[0].length - 1)) continue;
                         const r = document.createRange();
                         r.setStart(t, w.index);

@@ -507,7 +507,7 @@ async fn purchase_from_the_back_office_shows_as_points_and_tier() -> Result<()> 
     w.goto(&env.shop_url(&[
         ("loader", "shop"),
         ("order", "o-unsigned"),
-        ("order-sig", "%7B%7Bsig%7D%7D"),
+        ("order-sig", "{{sig}}"),
         ("survey", NPS),
     ]))
     .await?;
@@ -537,7 +537,7 @@ async fn purchase_from_the_back_office_shows_as_points_and_tier() -> Result<()> 
     let before = w.console().len();
     w.goto(&env.shop_url(&[
         ("customer", "dave"),
-        ("customer-sig", "%7B%7Bsig%7D%7D"),
+        ("customer-sig", "{{sig}}"),
         ("loyalty", "card"),
     ]))
     .await?;
@@ -1338,6 +1338,15 @@ async fn on_a_phone_the_nps_scale_keeps_one_row_and_skip_and_send_their_words_wh
             // before its last letter.
             let broken = w.broken_words().await?;
             assert!(broken.is_empty(), "{what}: words broken: {broken:?}");
+            // Where both fit (a 375 px phone, in each language), side by side.
+            if width == 375 {
+                let tops = w
+                    .eval(
+                        "['.kept-skip', '.kept-submit'].map(s => document.querySelector('.kept-host').shadowRoot.querySelector(s).getBoundingClientRect().top)",
+                    )
+                    .await?;
+                assert_eq!(tops[0], tops[1], "{what}: Skip and Send side by side");
+            }
             let widths = w
                 .eval("[document.documentElement.scrollWidth, innerWidth, document.querySelector('.kept-host').getBoundingClientRect().right]")
                 .await?;

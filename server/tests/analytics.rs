@@ -285,7 +285,13 @@ async fn rfm_scores_ties_segments_and_the_win_back_order(app: TestApp) {
             .collect::<Vec<_>>(),
         ["dan"]
     );
-    for bad in ["win-back?limit=0", "win-back?limit=501", "win-back?page=2"] {
+    for bad in [
+        "win-back?limit=0",
+        "win-back?limit=501",
+        "win-back?page=2",
+        "win-back?store=s1",
+        "win-back.csv?offset=50",
+    ] {
         let reply = app.owner_reply(bad).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");
     }

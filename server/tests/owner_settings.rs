@@ -1121,13 +1121,19 @@ async fn the_survey_editor_sets_targeting_and_names_what_is_wrong(app: TestApp) 
     let page = app.get_with(&url, &[("cookie", &cookie)]).await;
     let html = String::from_utf8(page.body.to_vec()).unwrap();
     assert!(html.contains(r#"name="drop.de""#) && !html.contains(r#"name="drop.en""#));
-    let dropped = post(format!("{with_de}&drop.de=on&drop.en=on")).await;
-    assert_eq!(dropped.status, StatusCode::OK);
-    assert_eq!(
-        locales().await,
-        ["en", "ru", "uk"],
-        "de gone, the default kept"
+    // The default too (a form that offers no such box): refused, and said,
+    // nothing removed.
+    let refused = post(format!("{with_de}&drop.de=on&drop.en=on")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        String::from_utf8(refused.body.to_vec())
+            .unwrap()
+            .contains("The default language cannot be removed")
     );
+    assert_eq!(locales().await, ["de", "en", "ru", "uk"]);
+    let dropped = post(format!("{with_de}&drop.de=on")).await;
+    assert_eq!(dropped.status, StatusCode::OK);
+    assert_eq!(locales().await, ["en", "ru", "uk"], "de gone");
 
     let saved = post(form("3", "25", "%2Forders%2F*%2Fdone")).await;
     assert_eq!(saved.status, StatusCode::OK);

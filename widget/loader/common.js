@@ -37,8 +37,11 @@ export function stored(key, name) {
   return 'kept:v1:' + key + ':' + name;
 }
 
+// In an object of no prototype: what it does not hold (a history's `last`,
+// its `seed`) is not looked up in a page's polluted `Object.prototype`.
 export function read(key, name) {
-  try { return JSON.parse(localStorage.getItem(stored(key, name))) || {}; } catch (e) { return {}; }
+  var kept = Object.create(null);
+  try { return Object.assign(kept, JSON.parse(localStorage.getItem(stored(key, name)))); } catch (e) { return kept; }
 }
 
 export function write(key, name, value) {

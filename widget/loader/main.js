@@ -128,8 +128,10 @@ try {
   // keeps nothing, each read makes a new one.
   var warned, seed;
   var decideBy = function (plan) {
-    // The plan's own (a polluted prototype's `warnings` had been said).
-    if (!warned && {}.hasOwnProperty.call(plan, 'warnings') && (warned = plan.warnings)) warned.forEach(say.bind(0, 'warn'));
+    // The plan's own (a polluted prototype's `warnings` had been said), read
+    // by `Object`'s own function: a prototype's `hasOwnProperty` may be anything.
+    var own = Object.getOwnPropertyDescriptor(plan, 'warnings');
+    if (!warned && own && (warned = own.value)) warned.forEach(say.bind(0, 'warn'));
     history = 0;
     return decide(plan, page, recall, Date.now(), function (id) {
       return draw(seed == null ? seed = recall().seed : seed, id);

@@ -40,7 +40,8 @@ fn view_box(y_ticks: &[f64], y_format: &dyn Fn(f64) -> String) -> String {
         })
         .fold(0.0, f64::max);
     let extra = (widest + 10.0 - LEFT).max(0.0).ceil();
-    format!("{} 0 {} {H}", -extra, W + extra)
+    // (`0.0 - 0.0` is 0, where `-0.0` writes "-0".)
+    format!("{} 0 {} {H}", 0.0 - extra, W + extra)
 }
 
 fn x_of(i: usize, n: usize) -> f64 {

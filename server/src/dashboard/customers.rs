@@ -323,7 +323,7 @@ async fn render_win_back(
         (errors(lang, invalid, |f| format!("links-{f}"), links_label))
         p { a class="button secondary" href="/dashboard/win-back.csv" download { (t.download_csv) } }
         (not_used.notice(lang))
-        @if list.items.is_empty() && list.total == 0 { p role="status" { (t.nothing_found) } } @else {
+        @if list.total == 0 { p role="status" { (t.nothing_found) } } @else {
             p role="status" { (lang.count(list.total, &t.customers_count)) }
             div class="table-wrap" { table {
                 thead { tr {

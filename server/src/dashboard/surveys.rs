@@ -529,12 +529,12 @@ fn from_form(
     // A language the owner removes (not the default: the survey's fallback),
     // with its reasons' labels. The default ticked too (made the default in
     // the same Save) is refused, not kept in silence.
-    let (dropped, kept): (Vec<String>, Vec<String>) = fields
+    let (dropped, refused_default): (Vec<String>, Vec<String>) = fields
         .iter()
         .filter_map(|(k, _)| k.strip_prefix("drop."))
         .map(str::to_string)
         .partition(|l| *l != d.survey.default_locale);
-    if let Some(default) = kept.first() {
+    if let Some(default) = refused_default.first() {
         unread.errors.push(FieldError::new(
             format!("texts.{default}"),
             FieldProblem::DefaultLocaleRemoved,

@@ -236,13 +236,13 @@ pub trait Database: Send + Sync + 'static {
         shop_id: &str,
         store: &str,
     ) -> DbResult<Vec<(String, NaiveDate, u64)>>;
-    /// The revenue rollups of days `from..=to` (of one store, or all stores summed).
+    /// The revenue rollups of days `from..=to`, all stores summed (one
+    /// store's revenue is aged from its own first purchases: `store_days`).
     async fn revenue(
         &self,
         shop_id: &str,
         from: NaiveDate,
         to: NaiveDate,
-        store: Option<String>,
     ) -> DbResult<Vec<RevenueRecord>>;
     /// Cohort rollup cells `(cohort month, month, customers)` of cohorts from
     /// `from_month` to `to_month`.

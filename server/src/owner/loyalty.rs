@@ -26,7 +26,7 @@ pub async fn loyalty_report(
             members[i].customers += 1;
         }
     }
-    let revenue = db.revenue(&shop.id, from, to, None).await?;
+    let revenue = db.revenue(&shop.id, from, to).await?;
     Ok(LoyaltyReport {
         from,
         to,

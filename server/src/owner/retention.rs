@@ -33,7 +33,7 @@ pub async fn retention_report(
                     first: s.first,
                 })
                 .collect(),
-            db.revenue(&shop.id, from, to, None)
+            db.revenue(&shop.id, from, to)
                 .await?
                 .into_iter()
                 .map(|r| RevenueDay {

@@ -435,7 +435,7 @@ pub async fn store_days(
         )
         .await?
         .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get::<_, i64>(2)? as u64)))
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, unsigned(r.try_get(2)?)?)))
         .collect()
 }
 
@@ -444,18 +444,17 @@ pub async fn revenue(
     shop_id: &str,
     from: NaiveDate,
     to: NaiveDate,
-    store: Option<&str>,
 ) -> DbResult<Vec<RevenueRecord>> {
     let st = client
         .prepare_cached(
             "SELECT day, age, sum(purchases)::bigint, sum(amount_cents)::bigint, sum(points)::bigint
              FROM revenue_rollups
-             WHERE shop_id = $1 AND day BETWEEN $2 AND $3 AND ($4::text IS NULL OR store_id = $4)
+             WHERE shop_id = $1 AND day BETWEEN $2 AND $3
              GROUP BY day, age ORDER BY day, age",
         )
         .await?;
     client
-        .query(&st, &[&shop_id, &from, &to, &store])
+        .query(&st, &[&shop_id, &from, &to])
         .await?
         .iter()
         .map(|r| {

@@ -530,9 +530,8 @@ impl Database for PgDatabase {
         shop_id: &str,
         from: NaiveDate,
         to: NaiveDate,
-        store: Option<String>,
     ) -> DbResult<Vec<RevenueRecord>> {
-        customers::revenue(&self.client().await?, shop_id, from, to, store.as_deref()).await
+        customers::revenue(&self.client().await?, shop_id, from, to).await
     }
 
     async fn cohort_cells(

@@ -384,15 +384,14 @@ pub fn revenue(
     shop_id: &str,
     from: NaiveDate,
     to: NaiveDate,
-    store: Option<&str>,
 ) -> DbResult<Vec<RevenueRecord>> {
     let mut st = c.prepare_cached(
         "SELECT day, age, sum(purchases), sum(amount_cents), sum(points) FROM revenue_rollups
-         WHERE shop_id = ?1 AND day BETWEEN ?2 AND ?3 AND (?4 IS NULL OR store_id = ?4)
+         WHERE shop_id = ?1 AND day BETWEEN ?2 AND ?3
          GROUP BY day, age ORDER BY day, age",
     )?;
     let rows = st
-        .query_map(params![shop_id, from, to, store], |r| {
+        .query_map(params![shop_id, from, to], |r| {
             Ok(RevenueRecord {
                 day: r.get(0)?,
                 age: r.get(1)?,

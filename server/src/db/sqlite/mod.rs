@@ -636,10 +636,9 @@ impl Database for SqliteDatabase {
         shop_id: &str,
         from: NaiveDate,
         to: NaiveDate,
-        store: Option<String>,
     ) -> DbResult<Vec<RevenueRecord>> {
         let id = shop_id.to_string();
-        self.read(move |c| customers::revenue(c, &id, from, to, store.as_deref()))
+        self.read(move |c| customers::revenue(c, &id, from, to))
             .await
     }
 

@@ -13,9 +13,11 @@ use kept_shared::{
 use serde::Deserialize;
 
 use super::{RangeQuery, paging};
+use crate::calendar::today;
 use crate::db::{Db, Shop};
 use crate::http::error::{ApiResult, Failure};
 use crate::owner;
+use crate::owner::analytics_range;
 
 pub async fn retention(
     State(db): State<Db>,
@@ -93,14 +95,28 @@ pub async fn loyalty(
     ))
 }
 
-/// The win-back list's query: the day it is drawn up at (`to`), and a page.
+/// The win-back list's query: the day it is drawn up at (`to`, default today),
+/// and a page of it.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WinBackQuery {
-    from: Option<NaiveDate>,
     to: Option<NaiveDate>,
     offset: Option<u64>,
     limit: Option<u64>,
+}
+
+/// The win-back CSV's query: the day (the file holds the whole list).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WinBackCsvQuery {
+    to: Option<NaiveDate>,
+}
+
+/// The day a win-back list is drawn up at: `to`, checked as every range's end.
+fn drawn_up_at(to: Option<NaiveDate>, shop: &Shop) -> Result<NaiveDate, Failure> {
+    analytics_range(None, to, today(shop.time_zone))
+        .map(|(_, at)| at)
+        .map_err(Failure::bad_request)
 }
 
 /// A page of the win-back list (a shop of 50 000 customers had one of 7 755,
@@ -111,14 +127,7 @@ pub async fn win_back(
     query: Result<Query<WinBackQuery>, QueryRejection>,
 ) -> ApiResult<Page<WinBackEntry>> {
     let Query(q) = query?;
-    let range = RangeQuery {
-        from: q.from,
-        to: q.to,
-        period: None,
-        store: None,
-        verified: false,
-    };
-    let (_, at) = range.range(&shop)?;
+    let at = drawn_up_at(q.to, &shop)?;
     let (offset, limit) = paging(q.offset, q.limit)?;
     let list = owner::rfm::win_back(db.as_ref(), &shop, at).await?;
     Ok(Json(Page::of(list, offset, limit)))
@@ -127,10 +136,10 @@ pub async fn win_back(
 pub async fn win_back_csv(
     State(db): State<Db>,
     Extension(shop): Extension<Shop>,
-    query: Result<Query<RangeQuery>, QueryRejection>,
+    query: Result<Query<WinBackCsvQuery>, QueryRejection>,
 ) -> Result<impl IntoResponse, Failure> {
     let Query(q) = query?;
-    let (_, at) = q.range(&shop)?;
+    let at = drawn_up_at(q.to, &shop)?;
     let list = owner::rfm::win_back(db.as_ref(), &shop, at).await?;
     Ok((
         owner::exports::csv_download(&format!("{}-win-back-{at}.csv", shop.id)),
