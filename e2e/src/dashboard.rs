@@ -163,6 +163,26 @@ impl Dashboard {
         }
     }
 
+    /// Waits until the page's tables are fitted to the window's width (the
+    /// dashboard's script marks it, after a resize too).
+    pub async fn wait_for_tables_fitted(&self) -> Result<()> {
+        self.tab
+            .wait_until(
+                "the tables fitted to the width",
+                "document.documentElement.dataset.tablesFitted === String(innerWidth)",
+            )
+            .await
+    }
+
+    /// Whether the page is wider than the window (it scrolls sideways).
+    pub async fn scrolls_sideways(&self) -> Result<bool> {
+        let wider = self
+            .tab
+            .eval("document.documentElement.scrollWidth > innerWidth + 1")
+            .await?;
+        Ok(wider.as_bool() == Some(true))
+    }
+
     /// The charts' labels that do not fit inside their drawing, each as "the
     /// chart's title: the label" ("40 тыс." had lost its first digit on a
     /// phone).

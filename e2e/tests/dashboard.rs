@@ -71,19 +71,10 @@ async fn a_webhook_that_fails(env: &Env) -> Result<()> {
 async fn refused_page(d: &Dashboard, name: &str) -> Result<()> {
     for (size, (w, h)) in [("desktop", DESKTOP), ("phone", PHONE)] {
         d.tab.set_viewport(w, h).await?;
-        d.tab
-            .wait_until(
-                "the tables fitted to the new width",
-                "document.documentElement.dataset.tablesFitted === String(innerWidth)",
-            )
-            .await?;
+        d.wait_for_tables_fitted().await?;
         let violations = d.tab.axe_violations().await?;
         assert!(violations.is_empty(), "{name} at {size}: {violations:#?}");
-        let overflow = d
-            .tab
-            .eval("document.documentElement.scrollWidth > innerWidth + 1")
-            .await?;
-        assert_eq!(overflow, serde_json::Value::Bool(false), "{name} at {size}");
+        assert!(!d.scrolls_sideways().await?, "{name} at {size}");
         d.tab
             .screenshot(&format!("11-dashboard-{name}-{size}"))
             .await?;
@@ -174,13 +165,8 @@ async fn the_owner_reads_the_year_acts_on_it_and_changes_the_shop() -> Result<()
             d.visit(path).await?;
             let violations = d.tab.axe_violations().await?;
             assert!(violations.is_empty(), "{path} at {size}: {violations:#?}");
-            let overflow = d
-                .tab
-                .eval("document.documentElement.scrollWidth > innerWidth + 1")
-                .await?;
-            assert_eq!(
-                overflow,
-                serde_json::Value::Bool(false),
+            assert!(
+                !d.scrolls_sideways().await?,
                 "{path} scrolls sideways at {size}"
             );
             d.tab
@@ -195,15 +181,12 @@ async fn the_owner_reads_the_year_acts_on_it_and_changes_the_shop() -> Result<()
     d.visit("/dashboard/customers").await?;
     let region = "(() => { const w = document.querySelector('main .table-wrap'); \
                   return [w.getAttribute('tabindex'), w.getAttribute('role'), w.getAttribute('aria-label')]; })()";
-    let fitted = "document.documentElement.dataset.tablesFitted === String(innerWidth)";
     assert_eq!(
         d.tab.eval(region).await?,
         serde_json::json!([null, null, null])
     );
     d.tab.set_viewport(PHONE.0, PHONE.1).await?;
-    d.tab
-        .wait_until("the tables fitted to a phone", fitted)
-        .await?;
+    d.wait_for_tables_fitted().await?;
     let at_phone = d.tab.eval(region).await?;
     assert_eq!(
         (&at_phone[0], &at_phone[1]),
@@ -214,7 +197,7 @@ async fn the_owner_reads_the_year_acts_on_it_and_changes_the_shop() -> Result<()
         "{at_phone}"
     );
     d.tab.set_viewport(DESKTOP.0, DESKTOP.1).await?;
-    d.tab.wait_until("the tables fitted again", fitted).await?;
+    d.wait_for_tables_fitted().await?;
     assert_eq!(
         d.tab.eval(region).await?,
         serde_json::json!([null, null, null])
@@ -516,25 +499,15 @@ async fn on_a_small_phone_every_page_fits_and_keeps_its_words_whole_in_each_lang
         d.visit(&format!("/dashboard/language/{language}")).await?;
         for path in pages.clone() {
             d.visit(path).await?;
-            d.tab
-                .wait_until(
-                    "the tables fitted to the width",
-                    "document.documentElement.dataset.tablesFitted === String(innerWidth)",
-                )
-                .await?;
+            d.wait_for_tables_fitted().await?;
             // The segments' labels beside their bars had broken Ukrainian
             // "Перспективні" after its ninth letter.
             let broken = d.tab.broken_words().await?;
             assert!(broken.is_empty(), "{path} in {language}: {broken:?}");
             let clipped = d.clipped_chart_labels().await?;
             assert!(clipped.is_empty(), "{path} in {language}: {clipped:?}");
-            let overflow = d
-                .tab
-                .eval("document.documentElement.scrollWidth > innerWidth + 1")
-                .await?;
-            assert_eq!(
-                overflow,
-                serde_json::Value::Bool(false),
+            assert!(
+                !d.scrolls_sideways().await?,
                 "{path} in {language} scrolls sideways"
             );
         }
