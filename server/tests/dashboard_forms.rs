@@ -759,6 +759,16 @@ async fn the_win_back_list_is_paged(app: TestApp) {
     let (_, second) = page(&app, &cookie, "/dashboard/win-back?offset=50").await;
     assert_eq!(second.matches("<tr>").count(), 1 + 10);
     assert!(second.contains("51–60 of 60") && second.contains(r#"rel="prev""#));
+    for past_the_end in ["60", "99999"] {
+        let (_, last) = page(
+            &app,
+            &cookie,
+            &format!("/dashboard/win-back?offset={past_the_end}"),
+        )
+        .await;
+        assert!(last.contains("51–60 of 60"), "{past_the_end}: {last}");
+        assert_eq!(last.matches("<tr>").count(), 1 + 10, "{past_the_end}");
+    }
     let (_, typed) = page(&app, &cookie, "/dashboard/win-back?offset=x").await;
     assert!(typed.contains("<code>offset</code> “x”"), "{typed}");
 }

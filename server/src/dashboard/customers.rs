@@ -311,11 +311,11 @@ async fn render_win_back(
     let lang = session.lang;
     let t = lang.texts();
     let at = today(session.shop.time_zone);
-    let list = Page::of(
-        owner::rfm::win_back(db.as_ref(), &session.shop, at).await?,
-        offset,
-        PAGE,
-    );
+    let all = owner::rfm::win_back(db.as_ref(), &session.shop, at).await?;
+    // An offset at or past the end (typed by hand, or the list shorter since):
+    // the last page, not an empty table under "217–217 of 217".
+    let last_page = (all.len() as u64).saturating_sub(1) / PAGE * PAGE;
+    let list = Page::of(all, offset.min(last_page), PAGE);
     let tiers = db.tiers(&session.shop.id).await?;
     let surveys = owner::settings::surveys_asked(db.as_ref(), &session.shop).await?;
     let content = html! {
