@@ -21,6 +21,7 @@ on_both_engines!(
     a_stale_form_and_a_form_s_address_lead_somewhere,
     a_tier_is_named_in_the_owner_s_language,
     the_win_back_list_is_paged,
+    a_page_past_the_end_of_a_list_shows_its_last_page,
 );
 
 async fn page(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
@@ -771,4 +772,38 @@ async fn the_win_back_list_is_paged(app: TestApp) {
     }
     let (_, typed) = page(&app, &cookie, "/dashboard/win-back?offset=x").await;
     assert!(typed.contains("<code>offset</code> “x”"), "{typed}");
+}
+
+/// A page address past the end of a list (typed by hand, or the list shorter
+/// since) shows the list's last page, not an empty table under "3–3 of 3".
+async fn a_page_past_the_end_of_a_list_shows_its_last_page(app: TestApp) {
+    let (cookie, _) = common::sign_in(&app).await;
+    app.purchase(
+        demo::SECRET_KEY,
+        demo::SHOP_ID,
+        &kept_shared::RecordPurchase::new("alice", "p-1", 1200),
+    )
+    .await
+    .assert_ok();
+    app.send_answers(&[kept_shared::testing::AnswerBuilder::nps(
+        demo::SHOP_ID,
+        demo::NPS_SURVEY,
+        2,
+    )
+    .reason("Too slow")
+    .build()])
+        .await;
+    for (path, shown) in [
+        ("/dashboard/customers?offset=100", "alice"),
+        ("/dashboard/responses?offset=100", "Too slow"),
+        ("/dashboard/inbox?offset=100", "Too slow"),
+    ] {
+        let (status, html) = page(&app, &cookie, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        // The first page, the only one: its rows, counted from 1.
+        assert!(
+            html.contains(shown) && html.contains("<span>1–"),
+            "{path}: {html}"
+        );
+    }
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::form::{Filters, NotUsed, Unread};
 use super::format;
 use super::i18n::Texts;
-use super::layout::{Section, aria_invalid, enc, errors, pagination, shell};
+use super::layout::{Section, aria_invalid, enc, errors, last_page_start, pagination, shell};
 use super::refused;
 use super::responses::answers_table;
 use super::session::Session;
@@ -97,7 +97,19 @@ pub async fn list(
         .iter()
         .find(|(_, s)| *s == query.sort)
         .map_or(SORTS[1].0, |(name, _)| name);
-    let found = owner::customers::customer_list(db.as_ref(), &session.shop, query).await?;
+    let mut found =
+        owner::customers::customer_list(db.as_ref(), &session.shop, query.clone()).await?;
+    let offset = if found.items.is_empty() && offset > 0 && found.total > 0 {
+        let last = last_page_start(found.total, PAGE);
+        let query = CustomerQuery {
+            offset: last,
+            ..query
+        };
+        found = owner::customers::customer_list(db.as_ref(), &session.shop, query).await?;
+        last
+    } else {
+        offset
+    };
     let tiers = db.tiers(&session.shop.id).await?;
     let mut pairs = vec![
         ("sort".to_string(), sort.to_string()),
@@ -312,10 +324,8 @@ async fn render_win_back(
     let t = lang.texts();
     let at = today(session.shop.time_zone);
     let all = owner::rfm::win_back(db.as_ref(), &session.shop, at).await?;
-    // An offset at or past the end (typed by hand, or the list shorter since):
-    // the last page, not an empty table under "217–217 of 217".
-    let last_page = (all.len() as u64).saturating_sub(1) / PAGE * PAGE;
-    let list = Page::of(all, offset.min(last_page), PAGE);
+    let last = last_page_start(all.len() as u64, PAGE);
+    let list = Page::of(all, offset.min(last), PAGE);
     let tiers = db.tiers(&session.shop.id).await?;
     let surveys = owner::settings::surveys_asked(db.as_ref(), &session.shop).await?;
     let content = html! {

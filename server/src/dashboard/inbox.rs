@@ -13,7 +13,9 @@ use uuid::Uuid;
 use super::form::{Filters, NotUsed};
 use super::format;
 use super::i18n::Texts;
-use super::layout::{Section, aria_invalid, enc, errors, pagination, shell, unverified_mark};
+use super::layout::{
+    Section, aria_invalid, enc, errors, last_page_start, pagination, shell, unverified_mark,
+};
 use super::responses::value;
 use super::session::Session;
 use super::{expired, form_allowed};
@@ -94,7 +96,18 @@ async fn render(
         limit: PAGE,
         ..Default::default()
     };
-    let found = owner::inbox::answer_page(db.as_ref(), &session.shop.id, query).await?;
+    let mut found = owner::inbox::answer_page(db.as_ref(), &session.shop.id, query.clone()).await?;
+    let offset = if found.items.is_empty() && offset > 0 && found.total > 0 {
+        let last = last_page_start(found.total, PAGE);
+        let query = AnswerQuery {
+            offset: last,
+            ..query
+        };
+        found = owner::inbox::answer_page(db.as_ref(), &session.shop.id, query).await?;
+        last
+    } else {
+        offset
+    };
     let surveys = owner::settings::surveys_asked(db.as_ref(), &session.shop).await?;
     let here = |s: Option<FollowUpStatus>| match s {
         Some(s) => format!("/dashboard/inbox?status={}", s.as_str()),

@@ -222,6 +222,13 @@ pub fn errors(
 }
 
 /// "1–50 of 312", Previous and Next, keeping the other query parameters.
+/// The first row of a list's last page of `page` rows: where an offset at or
+/// past its end (typed by hand, or the list shorter since) shows instead of
+/// an empty table under "217–217 of 217".
+pub fn last_page_start(total: u64, page: u64) -> u64 {
+    total.saturating_sub(1) / page * page
+}
+
 pub fn pagination(
     t: &Texts,
     base: &str,

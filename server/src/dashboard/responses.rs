@@ -13,7 +13,9 @@ use serde::Deserialize;
 use super::form::{Filters, NotUsed};
 use super::format;
 use super::i18n::Lang;
-use super::layout::{Section, enc, pagination, shell, store_select, unverified_mark};
+use super::layout::{
+    Section, enc, last_page_start, pagination, shell, store_select, unverified_mark,
+};
 use super::session::Session;
 use crate::db::{AnswerQuery, Db};
 use crate::http::Failure;
@@ -173,7 +175,7 @@ pub async fn page(
     let query = f.query(offset, PAGE, &mut not_used);
     // The form shows what the page shows: the filters used.
     let used = query.clone();
-    let (found, surveys, stores) = tokio::try_join!(
+    let (mut found, surveys, stores) = tokio::try_join!(
         async {
             Ok::<_, Failure>(owner::inbox::answer_page(db.as_ref(), &session.shop.id, query).await?)
         },
@@ -182,6 +184,17 @@ pub async fn page(
         },
         async { Ok::<_, Failure>(db.stores(&session.shop.id).await?) },
     )?;
+    let offset = if found.items.is_empty() && offset > 0 && found.total > 0 {
+        let last = last_page_start(found.total, PAGE);
+        let query = AnswerQuery {
+            offset: last,
+            ..used.clone()
+        };
+        found = owner::inbox::answer_page(db.as_ref(), &session.shop.id, query).await?;
+        last
+    } else {
+        offset
+    };
     let pairs = pairs(&used);
     let export = format!(
         "/dashboard/responses.csv?{}",
