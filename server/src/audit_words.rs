@@ -92,7 +92,8 @@ words! {
     DAYS = "days", "дн.", "дн.";
     /// `{n} s`.
     SECONDS = "s", "с", "с";
-    /// `{n} purchases deleted, {n} answers unlinked`.
+    /// `purchases deleted: {n}, answers unlinked: {n}` (before 2026-11-30,
+    /// `{n} purchases deleted, {n} answers unlinked`).
     PURCHASES_DELETED = "purchases deleted", "покупок удалено", "покупок видалено";
     ANSWERS_UNLINKED = "answers unlinked", "ответов отвязано", "відповідей відв'язано";
     // Who did it.
@@ -183,14 +184,23 @@ pub fn detail_said(action: &str, detail: &str, lang: In) -> String {
     }
     if action == CUSTOMER_ERASED.en
         && let Some((purchases, answers)) = detail.split_once(", ")
-        && let Some(p) = purchases.strip_suffix(&format!(" {}", PURCHASES_DELETED.en))
-        && let Some(a) = answers.strip_suffix(&format!(" {}", ANSWERS_UNLINKED.en))
     {
-        return format!(
-            "{} {p}, {} {a}",
-            PURCHASES_DELETED.in_(lang),
-            ANSWERS_UNLINKED.in_(lang)
-        );
+        // As written now (`label: count`), or before (`count label`).
+        let count = |part: &str, words: Words| {
+            part.strip_prefix(&format!("{}: ", words.en))
+                .or_else(|| part.strip_suffix(&format!(" {}", words.en)))
+                .map(str::to_string)
+        };
+        if let (Some(p), Some(a)) = (
+            count(purchases, PURCHASES_DELETED),
+            count(answers, ANSWERS_UNLINKED),
+        ) {
+            return format!(
+                "{}: {p}, {}: {a}",
+                PURCHASES_DELETED.in_(lang),
+                ANSWERS_UNLINKED.in_(lang)
+            );
+        }
     }
     if detail == REPLACED.en {
         return REPLACED.in_(lang).to_string();
@@ -358,13 +368,23 @@ mod tests {
             detail_said(WEBHOOK_ADDED.en, "https://hooks.example/kept", In::Ru),
             "https://hooks.example/kept"
         );
+        for written in [
+            "purchases deleted: 3, answers unlinked: 2",
+            "3 purchases deleted, 2 answers unlinked",
+        ] {
+            assert_eq!(
+                detail_said(CUSTOMER_ERASED.en, written, In::Ru),
+                "покупок удалено: 3, ответов отвязано: 2",
+                "{written}"
+            );
+        }
         assert_eq!(
             detail_said(
                 CUSTOMER_ERASED.en,
-                "3 purchases deleted, 2 answers unlinked",
-                In::Ru
+                "purchases deleted: 1, answers unlinked: 1",
+                In::En
             ),
-            "покупок удалено 3, ответов отвязано 2"
+            "purchases deleted: 1, answers unlinked: 1"
         );
         assert_eq!(
             action_said("survey nps-after-purchase", In::Ru),

@@ -77,12 +77,13 @@ pub async fn erase(
         &shop.id,
         actor,
         crate::audit_words::CUSTOMER_ERASED.en,
+        // `label: count`: no plural to get wrong ("1 answers unlinked").
         format!(
-            "{} {}, {} {}",
-            erased.purchases,
+            "{}: {}, {}: {}",
             crate::audit_words::PURCHASES_DELETED.en,
-            erased.answers_unlinked,
-            crate::audit_words::ANSWERS_UNLINKED.en
+            erased.purchases,
+            crate::audit_words::ANSWERS_UNLINKED.en,
+            erased.answers_unlinked
         ),
     )
     .await?;
