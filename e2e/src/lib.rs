@@ -463,7 +463,8 @@ impl Env {
 /// `box=flex-row` puts before the snippet a flex row `#slot` with one item;
 /// `box=flex-item|inline-block|float|grid-auto` an empty `#slot` sized by its
 /// content: the second item of a flex row, an inline-block, a float, or the
-/// second auto column of a grid (for `target=#slot`).
+/// second auto column of a grid (for `target=#slot`); `box=narrow` a
+/// `#slot` 240 px wide.
 /// `twice=yes` puts the snippet on the page twice (as a shop's template and
 /// its theme each may).
 /// `loader=shop` loads `kept.js?key=…` from the Kept server, the loader with the
@@ -493,6 +494,7 @@ async fn shop_page(
         Some("grid-auto") => {
             r#"<div style="display: grid; grid-template-columns: auto auto"><div>Order</div><div id="slot"></div></div>"#
         }
+        Some("narrow") => r#"<div id="slot" style="width: 240px"></div>"#,
         _ => "",
     };
     // `csp=nonce`: the page's own policy, strict as many shops write it: its

@@ -1252,6 +1252,47 @@ async fn in_a_box_sized_by_its_content_the_question_keeps_a_phones_width() -> Re
     Ok(())
 }
 
+/// In a box the shop made narrower than the scale's 24 px spacing allows
+/// (240 px), the 0–10 scale takes two rows, 0–5 over 6–10: on one, its
+/// buttons had been 14 px wide and "10" broken in two.
+#[tokio::test(flavor = "multi_thread")]
+async fn in_a_narrow_box_the_scale_takes_two_rows() -> Result<()> {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    let w = env.open("about:blank").await?;
+    w.set_viewport(390, 844).await?;
+    w.goto(&env.shop_url(&[
+        ("box", "narrow"),
+        ("target", "#slot"),
+        ("survey", NPS),
+        ("locale", "en"),
+        ("order", "narrow-box"),
+    ]))
+    .await?;
+    w.wait_for(&survey_screen(NPS)).await?;
+    w.screenshot("14b-narrow-box").await?;
+    // Each score's box: [top, centre x].
+    let boxes: Vec<[f64; 2]> = serde_json::from_value(
+        w.eval(
+            "[...document.querySelector('.kept-host').shadowRoot.querySelectorAll('.kept-score')]\
+             .map(b => { const r = b.getBoundingClientRect(); return [r.top, r.x + r.width / 2]; })",
+        )
+        .await?,
+    )?;
+    let rows: Vec<usize> = [boxes[0][0], boxes[6][0]]
+        .iter()
+        .map(|top| boxes.iter().filter(|b| b[0] == *top).count())
+        .collect();
+    assert_eq!(rows, [6, 5], "0–5 over 6–10: {boxes:?}");
+    for pair in boxes[..6].windows(2).chain(boxes[6..].windows(2)) {
+        assert!(pair[1][1] - pair[0][1] >= 24.0, "{pair:?}");
+    }
+    let broken = w.broken_words().await?;
+    assert!(broken.is_empty(), "words broken: {broken:?}");
+    env.close().await;
+    Ok(())
+}
+
 /// A loyalty card the server sends after the question is shown does not move
 /// the question (under the visitor's finger), on a shop's page or in a kiosk.
 #[tokio::test(flavor = "multi_thread")]
