@@ -13,7 +13,9 @@ use serde::Deserialize;
 use super::form::{Filters, NotUsed, Unread};
 use super::format;
 use super::i18n::Texts;
-use super::layout::{Section, aria_invalid, enc, errors, last_page_start, pagination, shell};
+use super::layout::{
+    Section, aria_invalid, enc, errors, last_page_start, page_from, pagination, shell,
+};
 use super::refused;
 use super::responses::answers_table;
 use super::session::Session;
@@ -97,19 +99,14 @@ pub async fn list(
         .iter()
         .find(|(_, s)| *s == query.sort)
         .map_or(SORTS[1].0, |(name, _)| name);
-    let mut found =
-        owner::customers::customer_list(db.as_ref(), &session.shop, query.clone()).await?;
-    let offset = if found.items.is_empty() && offset > 0 && found.total > 0 {
-        let last = last_page_start(found.total, PAGE);
+    let (found, offset) = page_from(offset, PAGE, |offset| {
         let query = CustomerQuery {
-            offset: last,
-            ..query
+            offset,
+            ..query.clone()
         };
-        found = owner::customers::customer_list(db.as_ref(), &session.shop, query).await?;
-        last
-    } else {
-        offset
-    };
+        owner::customers::customer_list(db.as_ref(), &session.shop, query)
+    })
+    .await?;
     let tiers = db.tiers(&session.shop.id).await?;
     let mut pairs = vec![
         ("sort".to_string(), sort.to_string()),

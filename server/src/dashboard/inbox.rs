@@ -14,7 +14,7 @@ use super::form::{Filters, NotUsed};
 use super::format;
 use super::i18n::Texts;
 use super::layout::{
-    Section, aria_invalid, enc, errors, last_page_start, pagination, shell, unverified_mark,
+    Section, aria_invalid, enc, errors, page_from, pagination, shell, unverified_mark,
 };
 use super::responses::value;
 use super::session::Session;
@@ -96,18 +96,14 @@ async fn render(
         limit: PAGE,
         ..Default::default()
     };
-    let mut found = owner::inbox::answer_page(db.as_ref(), &session.shop.id, query.clone()).await?;
-    let offset = if found.items.is_empty() && offset > 0 && found.total > 0 {
-        let last = last_page_start(found.total, PAGE);
+    let (found, offset) = page_from(offset, PAGE, |offset| {
         let query = AnswerQuery {
-            offset: last,
-            ..query
+            offset,
+            ..query.clone()
         };
-        found = owner::inbox::answer_page(db.as_ref(), &session.shop.id, query).await?;
-        last
-    } else {
-        offset
-    };
+        owner::inbox::answer_page(db.as_ref(), &session.shop.id, query)
+    })
+    .await?;
     let surveys = owner::settings::surveys_asked(db.as_ref(), &session.shop).await?;
     let here = |s: Option<FollowUpStatus>| match s {
         Some(s) => format!("/dashboard/inbox?status={}", s.as_str()),

@@ -3,13 +3,14 @@
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use kept_shared::FieldError;
+use kept_shared::{FieldError, Page};
 use maud::{DOCTYPE, Markup, html};
 
 use super::field_problems;
 use super::format::whole;
 use super::i18n::{Lang, Texts, fill};
 use super::session::Session;
+use crate::db::DbResult;
 
 /// The dashboard's stylesheet and its one script (progressive: every page works
 /// without it).
@@ -221,7 +222,6 @@ pub fn errors(
     }
 }
 
-/// "1–50 of 312", Previous and Next, keeping the other query parameters.
 /// The first row of a list's last page of `page` rows: where an offset at or
 /// past its end (typed by hand, or the list shorter since) shows instead of
 /// an empty table under "217–217 of 217".
@@ -229,6 +229,27 @@ pub fn last_page_start(total: u64, page: u64) -> u64 {
     total.saturating_sub(1) / page * page
 }
 
+/// The page of a list that `read` gives from an offset, from `offset`; where
+/// that is at or past the end of a list that has rows, its last page
+/// (`page` rows a page). With the offset the page starts at.
+pub async fn page_from<T, Read, Reading>(
+    offset: u64,
+    page: u64,
+    read: Read,
+) -> DbResult<(Page<T>, u64)>
+where
+    Read: Fn(u64) -> Reading,
+    Reading: Future<Output = DbResult<Page<T>>>,
+{
+    let found = read(offset).await?;
+    if found.items.is_empty() && offset > 0 && found.total > 0 {
+        let last = last_page_start(found.total, page);
+        return Ok((read(last).await?, last));
+    }
+    Ok((found, offset))
+}
+
+/// "1–50 of 312", Previous and Next, keeping the other query parameters.
 pub fn pagination(
     t: &Texts,
     base: &str,
@@ -259,7 +280,7 @@ pub fn pagination(
         nav class="pager" aria-label=(shown) {
             span { (shown) }
             // From past the end (an address typed by hand): back to the last page.
-            @if offset > 0 { a href=(link(offset.saturating_sub(limit).min(total.saturating_sub(1) / limit * limit))) rel="prev" { (t.previous) } }
+            @if offset > 0 { a href=(link(offset.saturating_sub(limit).min(last_page_start(total, limit)))) rel="prev" { (t.previous) } }
             @if offset.saturating_add(limit) < total { a href=(link(offset + limit)) rel="next" { (t.next) } }
         }
     }

@@ -13,9 +13,7 @@ use serde::Deserialize;
 use super::form::{Filters, NotUsed};
 use super::format;
 use super::i18n::Lang;
-use super::layout::{
-    Section, enc, last_page_start, pagination, shell, store_select, unverified_mark,
-};
+use super::layout::{Section, enc, page_from, pagination, shell, store_select, unverified_mark};
 use super::session::Session;
 use crate::db::{AnswerQuery, Db};
 use crate::http::Failure;
@@ -172,29 +170,24 @@ pub async fn page(
     let t = lang.texts();
     let mut not_used = NotUsed::repeated(&repeated);
     let offset = super::form::offset(&mut not_used, f.offset.as_deref());
-    let query = f.query(offset, PAGE, &mut not_used);
     // The form shows what the page shows: the filters used.
-    let used = query.clone();
-    let (mut found, surveys, stores) = tokio::try_join!(
+    let used = f.query(offset, PAGE, &mut not_used);
+    let ((found, offset), surveys, stores) = tokio::try_join!(
         async {
-            Ok::<_, Failure>(owner::inbox::answer_page(db.as_ref(), &session.shop.id, query).await?)
+            let read = |offset| {
+                let query = AnswerQuery {
+                    offset,
+                    ..used.clone()
+                };
+                owner::inbox::answer_page(db.as_ref(), &session.shop.id, query)
+            };
+            Ok::<_, Failure>(page_from(offset, PAGE, read).await?)
         },
         async {
             Ok::<_, Failure>(owner::settings::surveys_asked(db.as_ref(), &session.shop).await?)
         },
         async { Ok::<_, Failure>(db.stores(&session.shop.id).await?) },
     )?;
-    let offset = if found.items.is_empty() && offset > 0 && found.total > 0 {
-        let last = last_page_start(found.total, PAGE);
-        let query = AnswerQuery {
-            offset: last,
-            ..used.clone()
-        };
-        found = owner::inbox::answer_page(db.as_ref(), &session.shop.id, query).await?;
-        last
-    } else {
-        offset
-    };
     let pairs = pairs(&used);
     let export = format!(
         "/dashboard/responses.csv?{}",
