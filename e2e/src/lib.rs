@@ -883,29 +883,28 @@ impl Widget {
     pub async fn broken_words(&self) -> Result<Vec<String>> {
         let js = r#"(() => {
             const broken = [];
+            // A word wider than the page's width less its margins fits no
+            // line: broken, it is where it must be. (Not its own box's
+            // width: a box squeezed narrower than its words is what breaks
+            // them.)
+            const room = document.documentElement.clientWidth - 32;
+            const span = (t, from, to) => {
+                const r = document.createRange();
+                r.setStart(t, from);
+                r.setEnd(t, to);
+                return r;
+            };
             const look = root => {
                 const texts = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
                 for (let t; (t = texts.nextNode()); ) {
                     const e = t.parentElement;
                     if (!e || e.closest('code, pre') || !e.getClientRects().length) continue;
-                    // A word wider than the page's width less its margins
-                    // fits no line: broken, it is where it must be. (Not its
-                    // own box's width: a box squeezed narrower than its
-                    // words is what breaks them.)
-                    const room = document.documentElement.clientWidth - 32;
                     // The line a character is on (its box's bottom).
-                    const line = i => {
-                        const r = document.createRange();
-                        r.setStart(t, i);
-                        r.setEnd(t, i + 1);
-                        return Math.round(r.getBoundingClientRect().bottom);
-                    };
+                    const line = i => Math.round(span(t, i, i + 1).getBoundingClientRect().bottom);
                     for (const w of t.data.matchAll(/[^\s\u00ad\u2010-\u2014/-]{2,}/g)) {
-                        if (line(w.index) == line(w.index + w[0].length - 1)) continue;
-                        const r = document.createRange();
-                        r.setStart(t, w.index);
-                        r.setEnd(t, w.index + w[0].length);
-                        const width = [...r.getClientRects()].reduce((sum, c) => sum + c.width, 0);
+                        const end = w.index + w[0].length;
+                        if (line(w.index) == line(end - 1)) continue;
+                        const width = [...span(t, w.index, end).getClientRects()].reduce((sum, c) => sum + c.width, 0);
                         if (width <= room) broken.push(e.localName + '.' + e.className + ': ' + w[0]);
                     }
                 }
