@@ -267,9 +267,10 @@ async fn the_snippet_twice_on_a_page_asks_once() -> Result<()> {
 /// page, and a `customer`, `order` or `survey` chose who answered what; an
 /// `api` would send the answers elsewhere. Nor as a request's options (a
 /// `method`, `credentials`, a `cache`: the plan had not been had, no answer
-/// sent), the plan's warnings (said in the console as the server's), or
-/// what the visitor's history does not hold (a `last` display in the
-/// future had stopped every survey).
+/// sent; a Web Lock's `steal` or `signal`: the lock was refused, and the
+/// answers waited in the queue), the plan's warnings (said in the console as
+/// the server's), or what the visitor's history does not hold (a `last`
+/// display in the future had stopped every survey).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_polluted_prototype_is_not_read_as_the_snippets_attributes() -> Result<()> {
     let _serial = ONE_AT_A_TIME.lock().await;
@@ -281,7 +282,7 @@ async fn a_polluted_prototype_is_not_read_as_the_snippets_attributes() -> Result
          customer: 'mallory', order: 'o-evil', survey: 'churn-why-left', rules: { surveys: [] }, \
          method: 'PUT', credentials: 'include', cache: 'only-if-cached', \
          redirect: 'error', warnings: ['said by the prototype'], last: 1e15, seed: 5, \
-         q: '?locale=en', hasOwnProperty: 1 })",
+         q: '?locale=en', hasOwnProperty: 1, steal: true, signal: 1 })",
     )
     .await?;
     for (answers, loader, order) in [

@@ -30,9 +30,17 @@ impl Channel {
     }
 }
 
-/// One respondent's answer to one survey.
+/// An instant as milliseconds since 1970-01-01 UTC: how the widget holds the
+/// time it writes into an answer, without chrono's calendar (README, "Where
+/// the widget's bytes go"). Written as a `DateTime` of the same instant is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnixMillis(pub i64);
+
+/// One respondent's answer to one survey. `At`, how its time is held: a
+/// `DateTime` wherever answers are read or checked, [`UnixMillis`] in the
+/// widget, which only writes them; the two are written alike.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Answer {
+pub struct Answer<At = DateTime<Utc>> {
     /// Generated once by the client when the answer is given: the idempotency key.
     pub id: Uuid,
     /// The shop's id (not its public key).
@@ -55,7 +63,7 @@ pub struct Answer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<String>,
     /// When the respondent answered, by the client's clock.
-    pub answered_at: DateTime<Utc>,
+    pub answered_at: At,
     pub value: AnswerValue,
 }
 

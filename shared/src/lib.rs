@@ -33,7 +33,7 @@ pub use analytics::{
     Satisfaction, SatisfactionReport, Segment, SegmentSummary, TierMembers, WidgetEvent,
     WidgetEventKind, WidgetEvents, WinBackEntry,
 };
-pub use answer::{Answer, AnswerValue, Channel};
+pub use answer::{Answer, AnswerValue, Channel, UnixMillis};
 pub use error::{ApiError, ErrorCode};
 pub use field_problem::{FieldProblem, Unit};
 pub use import_problem::ImportProblem;

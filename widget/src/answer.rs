@@ -7,8 +7,7 @@
 //! That the screens give only answers the rules take is held by this module's
 //! test, over every value the screens offer (`view/survey.rs`).
 
-use chrono::{DateTime, Utc};
-use kept_shared::{Answer, AnswerValue};
+use kept_shared::{Answer, AnswerValue, UnixMillis};
 use uuid::Uuid;
 
 use crate::config::WidgetConfig;
@@ -21,8 +20,8 @@ pub fn new_answer(
     survey: &str,
     value: AnswerValue,
     id: Uuid,
-    answered_at: DateTime<Utc>,
-) -> Answer {
+    answered_at: UnixMillis,
+) -> Answer<UnixMillis> {
     Answer {
         id,
         shop: shop_id.to_string(),
@@ -40,6 +39,7 @@ pub fn new_answer(
 
 #[cfg(test)]
 mod tests {
+    use kept_shared::json::ToJson;
     use kept_shared::limits::MAX_TEXT_CHARS;
     use kept_shared::validate::validate_answer;
 
@@ -168,14 +168,17 @@ mod tests {
             ),
         ];
         let rules: Vec<_> = surveys.iter().map(SurveyView::rules).collect();
-        let now = Utc::now();
+        let now = chrono::Utc::now();
         let mut checked = 0;
         for cfg in &configs {
             for s in &surveys {
                 for value in values(&s.kind) {
                     checked += 1;
                     let id = Uuid::from_u128(checked);
-                    let answer = new_answer(cfg, "demo", &s.id, value, id, now);
+                    let given = UnixMillis(now.timestamp_millis());
+                    let written = new_answer(cfg, "demo", &s.id, value, id, given).to_json();
+                    // As the server reads it.
+                    let answer: Answer = serde_json::from_str(&written).unwrap();
                     assert_eq!(
                         validate_answer("demo", &rules, &answer, now),
                         Ok(()),

@@ -3,7 +3,7 @@
 
 use std::cell::Cell;
 
-use chrono::{DateTime, Utc};
+use kept_shared::UnixMillis;
 use kept_shared::json::{FromJson, Json};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -89,8 +89,8 @@ pub fn local_time(timestamp: &str, locale: &str) -> String {
 }
 
 /// Now, to the millisecond (what an answer records).
-pub fn now() -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(now_ms() as i64).unwrap_or_default()
+pub fn now() -> UnixMillis {
+    UnixMillis(now_ms() as i64)
 }
 
 fn console(error: bool, message: &str) {
@@ -233,15 +233,18 @@ impl FetchError {
     }
 }
 
-/// The options of a JSON request, in an object of no prototype: a page's
-/// polluted `Object.prototype` (a `credentials`, a `method`, a `cache`)
-/// would otherwise be read as the request's, and had stopped every answer
-/// being sent. (The Web Lock's options are still an ordinary object: a
-/// `mode`, `steal` or `signal` there stops the sending, and the answers wait
-/// in the queue for a page without them; the README says so.)
+/// An object of no prototype, for the options the widget hands the browser:
+/// in an ordinary one, what a page's polluted `Object.prototype` holds (a
+/// request's `credentials`, `method` or `cache`, a Web Lock's `mode`, `steal`
+/// or `signal`) is read as an option the widget never set, and had stopped
+/// every answer being sent.
+pub fn options_object() -> js_sys::Object {
+    js_sys::Object::create(JsValue::NULL.unchecked_ref::<js_sys::Object>())
+}
+
+/// The options of a JSON request ([`options_object`]).
 fn request(method: &str, body: Option<&str>, keepalive: bool) -> RequestInit {
-    let init: RequestInit =
-        js_sys::Object::create(JsValue::NULL.unchecked_ref::<js_sys::Object>()).unchecked_into();
+    let init: RequestInit = options_object().unchecked_into();
     // Its mode is a request's by default, "cors".
     init.set_method(method);
     if let Some(body) = body {

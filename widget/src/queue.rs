@@ -269,7 +269,7 @@ impl<S: KeyValueStore> Queue<S> {
     }
 
     /// Queues an answer; it stays until a receipt accounts for it.
-    pub fn enqueue(&self, answer: &Answer) -> Kept {
+    pub fn enqueue(&self, answer: &Answer<impl ToJson>) -> Kept {
         let key = self.keys.pending(&uuid_text(&answer.id));
         let value = answer.to_json();
         if let Some(d) = &self.durable

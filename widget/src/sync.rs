@@ -204,7 +204,7 @@ impl Syncer {
                 }
             })
         });
-        let options = js_sys::Object::new();
+        let options = browser::options_object();
         let _ = js_sys::Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE);
         // The lock is held until the callback's promise settles: the whole turn.
         let request = locks.request(&self.lock_name, &options, &callback);

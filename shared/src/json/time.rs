@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{FromJson, Json, JsonError, JsonWriter, ToJson};
+use crate::answer::UnixMillis;
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
@@ -42,8 +43,14 @@ fn push_digits(out: &mut String, n: i64, width: usize) {
 
 /// Appends `t` as serde's chrono would (years 0000–9999).
 pub fn write_timestamp(out: &mut String, t: &DateTime<Utc>) {
-    let secs = t.timestamp();
-    let nanos = i64::from(t.timestamp_subsec_nanos());
+    write_instant(out, t.timestamp(), i64::from(t.timestamp_subsec_nanos()));
+}
+
+/// Appends the instant `secs` and `nanos` after 1970 as serde's chrono writes
+/// it: by the arithmetic above, without chrono's calendar (its tables and
+/// date code are 0.4 kB of the widget's brotli, which writes times only as
+/// [`UnixMillis`]).
+fn write_instant(out: &mut String, secs: i64, nanos: i64) {
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     let s = secs.rem_euclid(86_400);
     push_digits(out, y, 4);
@@ -145,6 +152,15 @@ impl ToJson for DateTime<Utc> {
     }
 }
 
+impl ToJson for UnixMillis {
+    fn write_json(&self, w: &mut JsonWriter) {
+        let mut s = String::with_capacity(32);
+        let (secs, ms) = (self.0.div_euclid(1000), self.0.rem_euclid(1000));
+        write_instant(&mut s, secs, ms * 1_000_000);
+        w.string(&s);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::{Duration, TimeZone};
@@ -172,6 +188,23 @@ mod tests {
             t = Utc
                 .timestamp_opt(t.timestamp() + 7 * 86_400 + 13 * 3600 + k % 60, nanos)
                 .unwrap();
+        }
+    }
+
+    /// The widget's answers hold their time as milliseconds: written, they
+    /// must read as the instant they name, as a `DateTime` of it is written.
+    #[test]
+    fn milliseconds_are_written_as_the_datetime_of_the_same_instant() {
+        // Every 3 days, 5 hours and some milliseconds from before 1970 to past
+        // 2100, with and without a fraction.
+        let mut ms = -400_000_000_000i64;
+        let mut k = 0i64;
+        while ms < 4_200_000_000_000 {
+            let t = DateTime::from_timestamp_millis(ms).unwrap();
+            assert_eq!(UnixMillis(ms).to_json(), t.to_json(), "{t}");
+            assert_eq!(UnixMillis(ms).to_json(), serde_json::to_string(&t).unwrap());
+            k += 1;
+            ms += 3 * 86_400_000 + 5 * 3_600_000 + [0, 1, 120, 999][k as usize % 4];
         }
     }
 

@@ -98,7 +98,7 @@ impl FromJson for Answer {
     }
 }
 
-impl ToJson for Answer {
+impl<At: ToJson> ToJson for Answer<At> {
     fn write_json(&self, w: &mut JsonWriter) {
         w.begin_object();
         w.member("id", &self.id);
