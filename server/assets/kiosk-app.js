@@ -35,7 +35,7 @@
   // --- The staff's words: in the kiosk's language once it has one, before that
   // in the browser's. (The respondents' are the widget's, and the receipt's below.)
   var STAFF_TEXTS = {
-    en: { title: 'Set up this kiosk', ownerPin: 'The owner\'s kiosk PIN', next: 'Continue', store: 'Store',
+    en: { page: 'Kept kiosk', title: 'Set up this kiosk', ownerPin: 'The owner\'s kiosk PIN', next: 'Continue', store: 'Store',
       surveys: 'Surveys to ask', language: 'Language', idle: 'Seconds without a touch before the next respondent',
       thanks: 'Seconds the thank-you screen stays', start: 'Start the kiosk', leave: 'Leave full screen',
       settings: 'Kiosk settings (staff)', pin: 'Kiosk PIN', unlock: 'Unlock', cancel: 'Cancel', back: 'Back to the kiosk',
@@ -43,7 +43,7 @@
       offline: 'The server cannot be reached: the first setup needs the network.',
       removed: 'The shop\'s owner removed this tablet, or replaced the shop\'s keys: set it up again with the kiosk PIN.',
       noPin: 'The shop has no kiosk PIN: its owner sets one in the dashboard, under Stores & kiosks.' },
-    ru: { title: 'Настройка киоска', ownerPin: 'PIN-код киоска от владельца', next: 'Продолжить', store: 'Магазин',
+    ru: { page: 'Киоск Kept', title: 'Настройка киоска', ownerPin: 'PIN-код киоска от владельца', next: 'Продолжить', store: 'Магазин',
       surveys: 'Какие опросы задавать', language: 'Язык', idle: 'Секунд без касания до следующего посетителя',
       thanks: 'Секунд показывать благодарность', start: 'Запустить киоск', leave: 'Выйти из полноэкранного режима',
       settings: 'Настройки киоска (для сотрудников)', pin: 'PIN-код киоска', unlock: 'Открыть', cancel: 'Отмена', back: 'Вернуться к киоску',
@@ -51,7 +51,7 @@
       offline: 'Сервер недоступен: для первой настройки нужна сеть.',
       removed: 'Владелец магазина удалил этот планшет или заменил ключи магазина: настройте его заново с PIN-кодом киоска.',
       noPin: 'У магазина нет PIN-кода киоска: владелец задаёт его в панели, в разделе «Магазины и киоски».' },
-    uk: { title: 'Налаштування кіоску', ownerPin: 'PIN-код кіоску від власника', next: 'Продовжити', store: 'Магазин',
+    uk: { page: 'Кіоск Kept', title: 'Налаштування кіоску', ownerPin: 'PIN-код кіоску від власника', next: 'Продовжити', store: 'Магазин',
       surveys: 'Які опитування ставити', language: 'Мова', idle: 'Секунд без дотику до наступного відвідувача',
       thanks: 'Секунд показувати подяку', start: 'Запустити кіоск', leave: 'Вийти з повноекранного режиму',
       settings: 'Налаштування кіоску (для працівників)', pin: 'PIN-код кіоску', unlock: 'Відкрити', cancel: 'Скасувати', back: 'Повернутися до кіоску',
@@ -69,6 +69,7 @@
   function showStaffTexts(locale) {
     staff = STAFF_TEXTS[language(locale)];
     document.documentElement.lang = language(locale);
+    document.title = staff.page;
     [].forEach.call(document.querySelectorAll('[data-t]'), function (e) { e.textContent = staff[e.getAttribute('data-t')]; });
     [].forEach.call(document.querySelectorAll('[data-t-label]'), function (e) {
       e.setAttribute('aria-label', staff[e.getAttribute('data-t-label')]);
@@ -119,11 +120,19 @@
   // away) leaves a tablet that asks for the PIN, not one without its settings.
   var draft = null;
 
+  // A PIN field's error, said in the element that describes it (its
+  // `aria-describedby`) and marked on it for a screen reader; none, to clear it.
+  function pinError(field, message) {
+    $($(field).getAttribute('aria-describedby')).textContent = message || '';
+    if (message) $(field).setAttribute('aria-invalid', 'true');
+    else $(field).removeAttribute('aria-invalid');
+  }
+
   function showPinForm() {
     draft = null;
     $('pin').value = '';
     // Why a tablet that was set up asks again.
-    $('pin-error').textContent = load().removed ? staff.removed : '';
+    pinError('pin', load().removed ? staff.removed : '');
     $('setup').hidden = false;
     $('pin-form').hidden = false;
     $('setup-form').hidden = true;
@@ -148,7 +157,7 @@
     event.preventDefault();
     var pin = $('pin').value.trim(), setup = load();
     setup.device = setup.device || crypto.randomUUID();
-    $('pin-error').textContent = '';
+    pinError('pin');
     fetch(api + '/kiosk', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -173,7 +182,7 @@
         });
       });
     }).catch(function (e) {
-      $('pin-error').textContent = typeof e == 'string' ? e : staff.offline;
+      pinError('pin', typeof e == 'string' ? e : staff.offline);
     });
   });
 
@@ -298,6 +307,33 @@
     $('scan-cancel').textContent = scanTexts.cancel;
   }
 
+  // A dialog over the kiosk (the receipt's scan, the staff's PIN): while it is
+  // open, the rest of the page is inert (Tab stays in it, a screen reader
+  // reads it alone), Escape closes it, and focus goes back to the button that
+  // opened it.
+  var inert = [];
+  function openDialog(dialog, field) {
+    for (var e = dialog; e != document.body; e = e.parentElement) {
+      [].forEach.call(e.parentElement.children, function (other) {
+        if (other != e && !other.inert) { other.inert = true; inert.push(other); }
+      });
+    }
+    dialog.hidden = false;
+    field.focus();
+  }
+  function closeDialog(dialog, opener) {
+    if (dialog.hidden) return;
+    dialog.hidden = true;
+    inert.forEach(function (e) { e.inert = false; });
+    inert = [];
+    opener.focus();
+  }
+  document.addEventListener('keydown', function (event) {
+    if (event.key != 'Escape') return;
+    closeScan();
+    closeUnlock();
+  });
+
   // Closed, it keeps nothing typed: a receipt's code is the respondent's link.
   function closeScan() {
     scanning = false;
@@ -306,7 +342,7 @@
     $('scan-video').hidden = true;
     $('scan-code').value = '';
     $('scan-error').textContent = '';
-    $('scan').hidden = true;
+    closeDialog($('scan'), $('scan-open'));
   }
 
   // The camera, where the browser can read QR codes itself.
@@ -339,9 +375,8 @@
   $('scan-open').addEventListener('click', function () {
     $('scan-code').value = '';
     $('scan-error').textContent = '';
-    $('scan').hidden = false;
+    openDialog($('scan'), $('scan-code'));
     scanning = true;
-    $('scan-code').focus();
     watchCamera();
   });
   $('scan-cancel').addEventListener('click', closeScan);
@@ -547,14 +582,13 @@
   // --- Leaving: the PIN, checked on the tablet (it works offline) --------------
   $('unlock-open').addEventListener('click', function () {
     $('unlock-pin').value = '';
-    $('unlock-error').textContent = '';
-    $('unlock').hidden = false;
-    $('unlock-pin').focus();
+    pinError('unlock-pin');
+    openDialog($('unlock'), $('unlock-pin'));
   });
   function closeUnlock() {
     $('unlock-pin').value = '';
-    $('unlock-error').textContent = '';
-    $('unlock').hidden = true;
+    pinError('unlock-pin');
+    closeDialog($('unlock'), $('unlock-open'));
   }
   $('unlock-cancel').addEventListener('click', closeUnlock);
   // After three wrong PINs, each further try waits twice as long (from 30 s),
@@ -566,7 +600,7 @@
     try { tries = JSON.parse(localStorage.getItem(triesKey)) || {}; } catch (e) {}
     var wait = Math.ceil(((tries.notBefore || 0) - Date.now()) / 1e3);
     if (wait > 0) {
-      $('unlock-error').textContent = staff.wait.replace('{s}', wait);
+      pinError('unlock-pin', staff.wait.replace('{s}', wait));
       return;
     }
     pinHash(setup.pin.salt, $('unlock-pin').value.trim()).then(function (hash) {
@@ -575,7 +609,7 @@
         // At most an hour: the owner's PIN, set up again, ends it anyway.
         if (tries.tries >= 3) tries.notBefore = Date.now() + Math.min(3600e3, 30e3 * Math.pow(2, tries.tries - 3));
         try { localStorage.setItem(triesKey, JSON.stringify(tries)); } catch (e) {}
-        $('unlock-error').textContent = staff.wrongPin;
+        pinError('unlock-pin', staff.wrongPin);
         return;
       }
       try { localStorage.removeItem(triesKey); } catch (e) {}
