@@ -420,6 +420,120 @@ async fn the_owner_reads_the_year_acts_on_it_and_changes_the_shop() -> Result<()
 /// A survey that is off, as every new one starts, shows in the editor's
 /// preview, as saved: the preview asked the widget's public plan, which has
 /// only the surveys that are on, and stayed empty until the survey was.
+/// What the owner just did is said where focus goes, so that a screen reader
+/// reads it and the owner's eyes find it (an outside test with the keyboard
+/// found messages already on the page that no screen reader read, one off the
+/// screen, a field's error it did not tie to the field, and Enter in the
+/// survey editor pressing "Add a language"): a refused sign-in, the shop's id
+/// kept; Enter in the editor saves; a refused field described by its error;
+/// an inbox item's "Saved." beside it; a wrong reference typed to erase a
+/// customer. And the focus ring on the dark header is white.
+#[tokio::test(flavor = "multi_thread")]
+async fn what_the_owner_just_did_is_said_where_focus_goes() -> Result<()> {
+    let env = Env::start().await?;
+    demo::seed_history(env.api().db().as_ref()).await?;
+    let d = Dashboard::new(
+        env.open(&format!("{}/dashboard", env.api_url())).await?,
+        &env.api_url(),
+    );
+    let focus_is = async |what: &str, condition: &str| {
+        d.tab
+            .wait_until(
+                what,
+                &format!("(e => !!e && ({condition}))(document.activeElement)"),
+            )
+            .await
+    };
+    d.visit("/dashboard/login").await?;
+    d.fill("input[name=shop]", "demo").await?;
+    d.fill("input[name=token]", "ot_not_the_token").await?;
+    d.submit("form button[type=submit]").await?;
+    focus_is("the refused sign-in", "e.id == 'sign-in-failed'").await?;
+    assert_eq!(
+        d.tab
+            .eval("document.querySelector('input[name=shop]').value")
+            .await?,
+        "demo"
+    );
+    assert_eq!(
+        d.tab
+            .eval("document.querySelector('input[name=token]').getAttribute('aria-invalid')")
+            .await?,
+        "true"
+    );
+    d.sign_in("demo", demo::OWNER_TOKEN).await?;
+
+    d.tab.press("Tab").await?;
+    d.tab.press("Tab").await?;
+    focus_is("a link of the header", "!!e.closest('.top')").await?;
+    assert_eq!(
+        d.tab
+            .eval("getComputedStyle(document.activeElement).outlineColor")
+            .await?,
+        "rgb(255, 255, 255)"
+    );
+
+    let editor = format!("/dashboard/surveys/{}", demo::NPS_SURVEY);
+    d.visit(&editor).await?;
+    d.fill("input[name=delay_seconds]", "5").await?;
+    d.tab.press("Enter").await?;
+    focus_is(
+        "Saved. after Enter",
+        "e.classList.contains('status-message')",
+    )
+    .await?;
+    assert_eq!(
+        d.tab
+            .eval("document.querySelector('input[name=delay_seconds]').value")
+            .await?,
+        "5"
+    );
+
+    d.fill("#f-texts-en-question", "").await?;
+    d.submit("button[value=save]:not([hidden])").await?;
+    focus_is("the refused form's errors", "e.id == 'errors'").await?;
+    let described = d
+        .tab
+        .eval(
+            "(by => by.split(' ').map(id => document.getElementById(id)?.textContent ?? '').join(' '))\
+             (document.getElementById('f-texts-en-question').getAttribute('aria-describedby') ?? '')",
+        )
+        .await?;
+    assert!(
+        described
+            .as_str()
+            .is_some_and(|s| s.contains("Question") || s.len() > 10),
+        "{described}"
+    );
+
+    d.visit("/dashboard/inbox").await?;
+    let id = d
+        .tab
+        .eval("document.querySelector('ol.inbox article').id")
+        .await?;
+    let id = id.as_str().context("an inbox item")?;
+    d.fill(&format!("#{id} textarea[name=note]"), "Called back")
+        .await?;
+    d.submit(&format!("#{id} button[type=submit]")).await?;
+    focus_is(
+        "Saved. beside the item",
+        &format!("e.closest('article')?.id == '{id}' && e.dataset.testid == 'saved'"),
+    )
+    .await?;
+    d.tab
+        .screenshot("11-dashboard-inbox-saved-in-place")
+        .await?;
+
+    d.visit("/dashboard/customers/cust-0001").await?;
+    d.fill("[data-testid=erase-form] input[name=confirm]", "not-them")
+        .await?;
+    d.submit("[data-testid=erase-form] button[type=submit]")
+        .await?;
+    focus_is("the refused erasure", "e.id == 'erase-error'").await?;
+    env.close().await;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_survey_that_is_off_shows_in_its_preview() -> Result<()> {
     let env = Env::start().await?;

@@ -7,13 +7,26 @@
   // On a phone the sections scroll sideways: the current one is brought into view.
   var current = document.querySelector('.sections [aria-current="page"]');
   if (current && current.scrollIntoView) current.scrollIntoView({ block: 'nearest', inline: 'center' });
-  // A refused form's errors are where the owner's eyes and a screen reader go
-  // first, wherever on the page they are (beside one item of the inbox).
-  var refusedErrors = document.getElementById('errors');
-  if (refusedErrors) {
-    refusedErrors.focus();
-    if (refusedErrors.scrollIntoView) refusedErrors.scrollIntoView({ block: 'start' });
+  // What the page says of what the owner just did (a refused form's errors,
+  // "Saved.", a sign-in refused) is where their eyes and a screen reader go
+  // first, wherever on the page it is (beside one item of the inbox): a
+  // message already on the page as it loads is read by no screen reader
+  // unless focused.
+  var said = document.querySelector('[data-focus-on-load]');
+  if (said) {
+    said.focus();
+    if (said.scrollIntoView) said.scrollIntoView({ block: 'center' });
   }
+  // Each field an error names is described by it: a screen reader on the
+  // field says why it is invalid, not only that it is.
+  [].forEach.call(document.querySelectorAll('#errors li'), function (item, i) {
+    var link = item.querySelector('a[href^="#"]');
+    var field = link && document.getElementById(link.getAttribute('href').slice(1));
+    if (!field) return;
+    item.id = 'error-' + i;
+    var by = field.getAttribute('aria-describedby');
+    field.setAttribute('aria-describedby', (by ? by + ' ' : '') + item.id);
+  });
   // A table wider than its box is a named region a keyboard can focus and
   // scroll, while it is wider (WCAG 2.1.1): a tab stop on every table that fits
   // would only be noise. It is named by what the server says

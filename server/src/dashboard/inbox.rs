@@ -115,8 +115,10 @@ async fn render(
     let content = html! {
         p class="intro" { (t.inbox_intro) }
         (not_used.notice(lang))
-        @if let Some(id) = saved {
-            p class="status-message" role="status" data-testid="saved" {
+        // "Saved." beside the item saved, where the page opens; at the top
+        // when the item is no longer in this list (its status changed).
+        @if let Some(id) = saved.filter(|id| !found.items.iter().any(|a| a.id == *id)) {
+            p class="status-message" role="status" tabindex="-1" data-focus-on-load data-testid="saved" id="saved" {
                 (t.saved) " " a href={"/dashboard/inbox#a-" (id)} { (t.inbox) }
             }
         }
@@ -160,6 +162,9 @@ async fn render(
                                 label { (t.note) textarea name="note" id=(field_id("note")) rows="2" maxlength="1000"
                                     aria-invalid=[mine.and_then(|r| aria_invalid(&r.errors, "note"))] { (mine.map_or(fu.note.as_str(), |r| r.note.as_str())) } }
                                 button type="submit" { (t.save) }
+                            }
+                            @if saved == Some(a.id) {
+                                p class="status-message" role="status" tabindex="-1" data-focus-on-load data-testid="saved" id="saved" { (t.saved) }
                             }
                             @if let Some(at) = fu.updated_at {
                                 p class="intro" { (status_name(t, fu.status)) " · " (format::date_time(lang, at, session.shop.time_zone)) }
@@ -258,6 +263,8 @@ pub async fn save(
     if let Some(b) = back {
         to.push_str(&format!("status={}&", b.as_str()));
     }
-    to.push_str(&format!("saved={answer_id}#a-{answer_id}"));
+    // To its "Saved.", beside it (a fragment that is not the element focused
+    // had the browser drop the focus the dashboard's script gave it).
+    to.push_str(&format!("saved={answer_id}#saved"));
     Ok(Redirect::to(&to).into_response())
 }

@@ -139,7 +139,7 @@ async fn after(
     match outcome {
         Ok(()) => {
             let t = session.lang.texts();
-            let notice = html! { p role="status" class="card" { (t.saved) } };
+            let notice = html! { p role="status" class="card" tabindex="-1" data-focus-on-load { (t.saved) } };
             render(db, session, &[], None, Some(notice)).await
         }
         Err(ChangeError::Invalid(invalid)) => {
@@ -212,8 +212,7 @@ pub async fn remove_tablet(
     )
     .await?;
     let t = session.lang.texts();
-    let notice =
-        html! { p role="status" class="card" data-testid="tablet-removed" { (t.tablet_removed) } };
+    let notice = html! { p role="status" class="card" tabindex="-1" data-focus-on-load data-testid="tablet-removed" { (t.tablet_removed) } };
     render(&db, &session, &[], None, Some(notice)).await
 }
 

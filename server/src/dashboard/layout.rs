@@ -205,7 +205,7 @@ pub fn errors(
             // itself: both on one element are read out twice by some screen
             // readers, and neither on its own by all (GOV.UK's error summary,
             // alphagov/govuk-frontend#2677).
-            div class="errors" tabindex="-1" id="errors" {
+            div class="errors" tabindex="-1" id="errors" data-focus-on-load {
                 div role="alert" {
                     h2 { (t.errors_title) }
                     ul {
@@ -321,7 +321,9 @@ pub fn store_select(t: &Texts, store: Option<&str>, stores: &[kept_shared::Store
 pub fn unverified_mark(t: &Texts, a: &kept_shared::AnswerItem) -> Markup {
     html! {
         @if !a.verified && (a.customer_ref.is_some() || a.order_ref.is_some()) {
-            " " span class="tag" title=(t.unverified_hint) data-testid="unverified" { (t.unverified) }
+            // Its explanation in its text too: a title is read by no
+            // keyboard and by few screen readers.
+            " " span class="tag" title=(t.unverified_hint) data-testid="unverified" { (t.unverified) span class="sr-only" { ": " (t.unverified_hint) } }
         }
     }
 }

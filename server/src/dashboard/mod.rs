@@ -178,6 +178,8 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
 struct Next {
     next: Option<String>,
     failed: Option<String>,
+    /// The shop id of a refused sign-in, typed again for the owner.
+    shop: Option<String>,
 }
 
 /// Only a path of the dashboard itself may follow signing in (no open redirect),
@@ -207,24 +209,33 @@ async fn login_form(
     }
     let lang = language(&headers);
     let t = lang.texts();
+    let failed = q.failed.is_some();
     bare_page(
         lang,
         t.sign_in,
         html! {
             p class="intro" { (t.sign_in_intro) }
-            @if q.failed.is_some() {
-                p class="errors" role="alert" { (t.sign_in_failed) }
+            @if failed {
+                p class="errors" role="alert" id="sign-in-failed" tabindex="-1" data-focus-on-load { (t.sign_in_failed) }
             }
             form method="post" action="/dashboard/login" {
                 input type="hidden" name="next" value=(safe_next(q.next.as_deref()));
-                p { label { (t.shop_id) input name="shop" required autocomplete="username" autocapitalize="none" spellcheck="false"; } }
-                p { label { (t.owner_token) input name="token" type="password" required autocomplete="current-password"; } }
+                // After a refusal the shop's id is kept, and both fields said
+                // wrong (which one, a sign-in does not tell).
+                p { label { (t.shop_id) input name="shop" value=[q.shop.as_deref()] required autocomplete="username" autocapitalize="none" spellcheck="false"
+                    aria-invalid=[failed.then_some("true")] aria-describedby=[failed.then_some("sign-in-failed")]; } }
+                p { label { (t.owner_token) input name="token" type="password" required autocomplete="current-password"
+                    aria-invalid=[failed.then_some("true")] aria-describedby=[failed.then_some("sign-in-failed")]; } }
                 p { button type="submit" { (t.sign_in) } }
             }
             p class="intro" { (t.demo_hint) }
             nav aria-label=(t.language) class="langs" {
                 @for l in Lang::ALL {
-                    a href={"/dashboard/language/" (l.code())} lang=(l.code()) hreflang=(l.code()) { (l.name()) } " "
+                    @if l == lang {
+                        span aria-current="true" lang=(l.code()) { (l.name()) } " "
+                    } @else {
+                        a href={"/dashboard/language/" (l.code())} lang=(l.code()) hreflang=(l.code()) { (l.name()) } " "
+                    }
                 }
             }
         },
@@ -248,7 +259,8 @@ async fn login(State(db): State<Db>, headers: HeaderMap, Form(f): Form<LoginForm
     match sign_in(&db, &f.shop, &f.token, &headers).await {
         Some((cookie, _)) => ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response(),
         None => Redirect::to(&format!(
-            "/dashboard/login?failed=1&next={}",
+            "/dashboard/login?failed=1&shop={}&next={}",
+            layout::enc(f.shop.trim()),
             layout::enc(&next)
         ))
         .into_response(),
@@ -284,7 +296,7 @@ pub fn fields_allowed(session: &Session, headers: &HeaderMap, fields: &[(String,
 pub fn expired(session: &Session) -> Response {
     let t = session.lang.texts();
     let content = maud::html! {
-        p role="alert" { (t.form_expired) }
+        p role="alert" tabindex="-1" data-focus-on-load { (t.form_expired) }
         p { a href="/dashboard" { (t.overview) } }
     };
     let mut page = layout::outside_sections(session, t.form_expired_title, content);

@@ -330,7 +330,7 @@ pub async fn save(
             if let Some(shop) = db.shop(&session.shop.id).await? {
                 session.shop = shop;
             }
-            let saved = html! { p class="status-message" role="status" { (t.saved) } };
+            let saved = html! { p class="status-message" role="status" tabindex="-1" data-focus-on-load { (t.saved) } };
             render_stored(&db, &session, &base, Some(saved)).await
         }
         Err(ChangeError::Invalid(errs)) => Ok(refused(

@@ -220,8 +220,12 @@ fn edit_form(
     };
     html! {
         (errors(session.lang, errs, field_id, field_label))
-        @if saved { p class="status-message" role="status" { (t.saved) } }
+        @if saved { p class="status-message" role="status" tabindex="-1" data-focus-on-load { (t.saved) } }
         form method="post" action={"/dashboard/surveys/" (id)} {
+            // Enter in a field saves: a form's first submit button is the one
+            // Enter presses, and "Add a language" comes before Save (it had
+            // answered a delay typed and entered with "not a locale code").
+            button type="submit" name="action" value="save" hidden tabindex="-1" {}
             input type="hidden" name="csrf" value=(session.csrf);
             input type="hidden" name="position" value=(d.position);
             div class="grid2" {
@@ -297,12 +301,12 @@ fn edit_form(
                     // Text boxes, so that a long question is read whole on a phone
                     // (a line of it, in a field, was cut off); its lines are joined.
                     label { (t.question)
-                        textarea id=(field_id(&format!("texts.{l}.question"))) name={"q." (l)} rows="2" maxlength="300"
+                        textarea id=(field_id(&format!("texts.{l}.question"))) name={"q." (l)} rows="2" maxlength="300" lang=(l)
                             aria-invalid=[aria_invalid(errs, &format!("texts.{l}.question"))] { (texts.question) }
                     }
                     @if !matches!(s.kind, SurveyKind::Csat) {
                         label { (t.follow_up)
-                            textarea id=(field_id(&format!("texts.{l}.follow_up"))) name={"f." (l)} rows="2" maxlength="300" { (texts.follow_up.clone().unwrap_or_default()) }
+                            textarea id=(field_id(&format!("texts.{l}.follow_up"))) name={"f." (l)} rows="2" maxlength="300" lang=(l) { (texts.follow_up.clone().unwrap_or_default()) }
                         }
                     }
                 }
