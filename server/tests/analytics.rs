@@ -566,6 +566,53 @@ async fn the_inbox_keeps_follow_ups_and_filters_by_status(app: TestApp) {
         new.items.iter().map(|a| a.id).collect::<Vec<_>>(),
         [churn.id]
     );
+    // A status alone keeps the note (it had been erased); a note given, even
+    // empty, replaces it; a first follow-up without one has none.
+    for (body, status, note) in [
+        (
+            r#"{"status":"resolved"}"#,
+            "resolved",
+            "Called, sending a fresh bag",
+        ),
+        (r#"{"status":"contacted","note":""}"#, "contacted", ""),
+    ] {
+        let reply = app
+            .owner_send(
+                Method::PATCH,
+                &format!("inbox/{}", detractor.id),
+                "application/json",
+                body.as_bytes().to_vec(),
+                "application/json",
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT, "{body}");
+        let listed: Page<AnswerItem> = app.owner_get(&format!("inbox?status={status}")).await;
+        let f = listed.items[0].follow_up.as_ref().unwrap();
+        assert_eq!(
+            (listed.items[0].id, f.note.as_str()),
+            (detractor.id, note),
+            "{body}"
+        );
+    }
+    let reply = app
+        .owner_send(
+            Method::PATCH,
+            &format!("inbox/{}", churn.id),
+            "application/json",
+            br#"{"status":"resolved"}"#.to_vec(),
+            "application/json",
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    let resolved: Page<AnswerItem> = app.owner_get("inbox?status=resolved").await;
+    assert_eq!(
+        resolved
+            .items
+            .iter()
+            .map(|a| (a.id, a.follow_up.as_ref().unwrap().note.as_str()))
+            .collect::<Vec<_>>(),
+        [(churn.id, "")]
+    );
 
     // A promoter is not in the inbox; an unknown answer neither.
     for id in [promoter.id, uuid::Uuid::new_v4()] {

@@ -232,8 +232,10 @@ pub struct FollowUp {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FollowUpUpdate {
     pub status: FollowUpStatus,
-    #[serde(default)]
-    pub note: String,
+    /// The note; left out, the one there is stays (it had been erased by a
+    /// change of status alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// A customer in the base: purchases, value, loyalty.

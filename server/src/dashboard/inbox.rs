@@ -240,7 +240,7 @@ pub async fn save(
         answer_id,
         FollowUpUpdate {
             status,
-            note: f.note.clone(),
+            note: Some(f.note.clone()),
         },
     )
     .await

@@ -261,13 +261,14 @@ pub trait Database: Send + Sync + 'static {
         shop_id: &str,
         query: AnswerQuery,
     ) -> DbResult<(Vec<StoredAnswer>, u64)>;
-    /// Sets the follow-up of an inbox answer. [`DbError::NotFound`] for an answer
-    /// of another shop or one that is not in the inbox.
+    /// Sets the follow-up of an inbox answer (its note only when the update
+    /// has one). [`DbError::NotFound`] for an answer of another shop or one
+    /// that is not in the inbox.
     async fn set_follow_up(
         &self,
         shop_id: &str,
         answer_id: uuid::Uuid,
-        follow_up: kept_shared::FollowUp,
+        update: kept_shared::FollowUpUpdate,
     ) -> DbResult<()>;
     /// Adds to the counts of what the widget did.
     async fn record_widget_events(

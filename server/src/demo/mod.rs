@@ -177,7 +177,11 @@ pub async fn seed_history(db: &dyn Database) -> Result<()> {
         ingest::ingest(db, &shop, chunk.to_vec(), now).await?;
     }
     for (id, follow_up) in h.follow_ups {
-        db.set_follow_up(SHOP_ID, id, follow_up).await?;
+        let update = kept_shared::FollowUpUpdate {
+            status: follow_up.status,
+            note: Some(follow_up.note),
+        };
+        db.set_follow_up(SHOP_ID, id, update).await?;
     }
     // Counts add up, so they are written once, in one write; a visitor's own
     // are dated today or later, after the year.

@@ -58,14 +58,20 @@ pub async fn follow_up(
     answer_id: Uuid,
     update: FollowUpUpdate,
 ) -> Result<(), ChangeError> {
-    let note = kept_shared::validate::sanitize_text(update.note.trim());
+    let note = update
+        .note
+        .map(|n| kept_shared::validate::sanitize_text(n.trim()));
     // Refused, not cut: the owner's words are kept whole or not at all.
     let max = kept_shared::limits::MAX_TEXT_CHARS;
-    if note.chars().count() > max {
+    if let Some(len) = note
+        .as_ref()
+        .map(|n| n.chars().count())
+        .filter(|&l| l > max)
+    {
         return Err(ChangeError::field(
             "note",
             kept_shared::FieldProblem::TooLong {
-                len: note.chars().count() as u64,
+                len: len as u64,
                 max: max as u64,
             },
         ));
@@ -73,10 +79,9 @@ pub async fn follow_up(
     db.set_follow_up(
         shop_id,
         answer_id,
-        FollowUp {
+        FollowUpUpdate {
             status: update.status,
             note,
-            updated_at: None,
         },
     )
     .await

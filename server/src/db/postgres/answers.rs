@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::Client;
-use kept_shared::{Answer, FollowUp, FollowUpStatus};
+use kept_shared::{Answer, FollowUp, FollowUpStatus, FollowUpUpdate};
 use tokio_postgres::Row;
 use uuid::Uuid;
 
@@ -297,17 +297,17 @@ pub async fn set_follow_up(
     client: &Client,
     shop_id: &str,
     answer_id: Uuid,
-    follow_up: &FollowUp,
+    update: &FollowUpUpdate,
     now: DateTime<Utc>,
 ) -> DbResult<()> {
     let changed = client
         .execute(
             "INSERT INTO answer_follow_ups (answer_id, status, note, updated_at)
-             SELECT id, $3, $4, $5 FROM answers
+             SELECT id, $3, COALESCE($4::text, ''), $5 FROM answers
              WHERE id = $1 AND shop_id = $2 AND ((kind = 'nps' AND score <= 6) OR kind = 'churn_reason')
-             ON CONFLICT (answer_id) DO UPDATE SET status = excluded.status, note = excluded.note,
-                 updated_at = excluded.updated_at",
-            &[&answer_id, &shop_id, &follow_up.status.as_str(), &follow_up.note, &now],
+             ON CONFLICT (answer_id) DO UPDATE SET status = excluded.status,
+                 note = COALESCE($4::text, answer_follow_ups.note), updated_at = excluded.updated_at",
+            &[&answer_id, &shop_id, &update.status.as_str(), &update.note, &now],
         )
         .await?;
     if changed == 0 {

@@ -434,13 +434,13 @@ impl Database for PgDatabase {
         &self,
         shop_id: &str,
         answer_id: uuid::Uuid,
-        follow_up: kept_shared::FollowUp,
+        update: kept_shared::FollowUpUpdate,
     ) -> DbResult<()> {
         answers::set_follow_up(
             &self.client().await?,
             shop_id,
             answer_id,
-            &follow_up,
+            &update,
             Utc::now(),
         )
         .await

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use kept_shared::{Answer, FollowUp, FollowUpStatus};
+use kept_shared::{Answer, FollowUp, FollowUpStatus, FollowUpUpdate};
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use uuid::Uuid;
@@ -302,7 +302,7 @@ pub fn set_follow_up(
     c: &Connection,
     shop_id: &str,
     answer_id: Uuid,
-    follow_up: &FollowUp,
+    update: &FollowUpUpdate,
     now: DateTime<Utc>,
 ) -> DbResult<()> {
     let in_inbox: bool = c
@@ -320,10 +320,11 @@ pub fn set_follow_up(
         )));
     }
     c.execute(
-        "INSERT INTO answer_follow_ups (answer_id, status, note, updated_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (answer_id) DO UPDATE SET status = excluded.status, note = excluded.note,
-             updated_at = excluded.updated_at",
-        params![answer_id, follow_up.status.as_str(), follow_up.note, millis(now)],
+        "INSERT INTO answer_follow_ups (answer_id, status, note, updated_at)
+         VALUES (?1, ?2, COALESCE(?3, ''), ?4)
+         ON CONFLICT (answer_id) DO UPDATE SET status = excluded.status,
+             note = COALESCE(?3, answer_follow_ups.note), updated_at = excluded.updated_at",
+        params![answer_id, update.status.as_str(), update.note, millis(now)],
     )?;
     Ok(())
 }

@@ -528,11 +528,11 @@ impl Database for SqliteDatabase {
         &self,
         shop_id: &str,
         answer_id: uuid::Uuid,
-        follow_up: kept_shared::FollowUp,
+        update: kept_shared::FollowUpUpdate,
     ) -> DbResult<()> {
         let id = shop_id.to_string();
         self.writer
-            .write(move |c| answers::set_follow_up(c, &id, answer_id, &follow_up, Utc::now()))
+            .write(move |c| answers::set_follow_up(c, &id, answer_id, &update, Utc::now()))
             .await
     }
 
