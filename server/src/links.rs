@@ -139,6 +139,28 @@ pub fn open(token: &str, secret: &str, now: DateTime<Utc>) -> Result<Link, LinkE
 #[derive(Debug, Clone, Default)]
 pub struct PublicUrl(pub Option<String>);
 
+/// `--public-url` as the links' base: an absolute `http` or `https` address
+/// of a host, with a path or none, and nothing else (a `kept.example.com`
+/// without its scheme had written links no phone could open).
+pub fn parse_public_url(text: &str) -> Result<String, String> {
+    let url = url::Url::parse(text).map_err(|e| format!("{text:?} is not an address: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!(
+            "{text:?} is not an http or https address of a host (as https://kept.example.com)"
+        ));
+    }
+    if url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return Err(format!(
+            "{text:?} has a query, a fragment or a user: the base of a link has none"
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
 /// [`PublicUrl::base`] for this request, as a handler's argument (the app
 /// holds the `PublicUrl` as an extension).
 pub struct PublicBase(pub String);
@@ -273,6 +295,29 @@ pub async fn resolve(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_public_url_is_an_http_address_of_a_host_and_nothing_more() {
+        for (given, base) in [
+            ("https://kept.example.com", "https://kept.example.com"),
+            ("https://kept.example.com/", "https://kept.example.com"),
+            ("http://10.0.0.5:8080/kept/", "http://10.0.0.5:8080/kept"),
+            ("HTTPS://Kept.Example.com", "https://kept.example.com"),
+        ] {
+            assert_eq!(parse_public_url(given).as_deref(), Ok(base), "{given}");
+        }
+        for bad in [
+            "kept.example.com",
+            "ftp://x",
+            "https://",
+            "mailto:owner@example.com",
+            "https://kept.example.com/?a=1",
+            "https://kept.example.com/#top",
+            "https://user:pw@kept.example.com",
+        ] {
+            assert!(parse_public_url(bad).is_err(), "{bad}");
+        }
+    }
     use chrono::Duration;
 
     fn link(expires_at: DateTime<Utc>) -> Link {

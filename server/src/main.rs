@@ -53,7 +53,7 @@ struct ServeArgs {
     trusted_proxies: Vec<IpAddr>,
     /// Where the server is reached from outside (https://kept.example.com): the
     /// base of the personal survey links it writes. Default: the request's host.
-    #[arg(long, env = "KEPT_PUBLIC_URL")]
+    #[arg(long, env = "KEPT_PUBLIC_URL", value_parser = kept_server::links::parse_public_url)]
     public_url: Option<String>,
     /// Let webhooks go to private networks and loopback too (a server on a
     /// shop's own network). Default: public addresses only.
