@@ -77,7 +77,7 @@ impl RunningServer {
     pub async fn start(opts: ServerOptions) -> anyhow::Result<RunningServer> {
         let db = db::open(&opts.db)
             .await
-            .with_context(|| format!("opening the database {}", opts.db))?;
+            .with_context(|| format!("opening the database {}", db::shown(&opts.db)))?;
         let config = AppConfig {
             widget_dir: opts.widget_dir,
             webhook_receivers: opts.webhook_receivers,

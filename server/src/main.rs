@@ -135,7 +135,7 @@ async fn main() -> Result<()> {
     }
     let db = kept_server::db::open(&cli.db)
         .await
-        .with_context(|| format!("opening the database {}", cli.db))?;
+        .with_context(|| format!("opening the database {}", kept_server::db::shown(&cli.db)))?;
     match cli.command {
         None => serve(db, cli.serve).await,
         Some(Command::AddShop {

@@ -65,7 +65,10 @@ impl From<tokio_postgres::Error> for DbError {
                     || *c == SqlState::T_R_DEADLOCK_DETECTED
                     || *c == SqlState::TOO_MANY_CONNECTIONS
                     || *c == SqlState::ADMIN_SHUTDOWN
-                    || *c == SqlState::CANNOT_CONNECT_NOW =>
+                    || *c == SqlState::CANNOT_CONNECT_NOW
+                    // The statement timeout: a lock held elsewhere, a store
+                    // too slow to answer in time.
+                    || *c == SqlState::QUERY_CANCELED =>
             {
                 DbError::Unavailable(e.into())
             }

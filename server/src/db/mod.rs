@@ -35,14 +35,44 @@ pub type DbResult<T> = Result<T, DbError>;
 /// A shared handle on the store, as the HTTP layer, pages, demo and CLI hold it.
 pub type Db = Arc<dyn Database>;
 
-/// Opens the store named by `url`: `postgres://…` (or `postgresql://…`) for
-/// PostgreSQL, anything else is a SQLite file path (created if missing). Either is
-/// migrated to the current schema before this returns.
 /// Whether `--db` names a PostgreSQL database; anything else is a SQLite file.
 pub fn is_postgres_url(db: &str) -> bool {
     db.starts_with("postgres://") || db.starts_with("postgresql://")
 }
 
+/// `--db` as it may be shown (an error, a log): a PostgreSQL URL with its
+/// password, in the user part or as `?password=`, masked (a typo in a host had
+/// printed it in clear for the journal).
+pub fn shown(db: &str) -> String {
+    if !is_postgres_url(db) {
+        return db.to_string();
+    }
+    let Ok(mut url) = url::Url::parse(db) else {
+        return "a PostgreSQL URL that does not read".to_string();
+    };
+    if url.password().is_some() {
+        let _ = url.set_password(Some("***"));
+    }
+    if url.query_pairs().any(|(k, _)| k == "password") {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if k == "password" {
+                    "***".into()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    url.to_string()
+}
+
+/// Opens the store named by `url`: `postgres://…` (or `postgresql://…`) for
+/// PostgreSQL, anything else is a SQLite file path (created if missing). Either is
+/// migrated to the current schema before this returns.
 pub async fn open(url: &str) -> anyhow::Result<Db> {
     if is_postgres_url(url) {
         Ok(Arc::new(postgres::PgDatabase::connect(url).await?))

@@ -49,7 +49,8 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
         }
         StatusCode::REQUEST_TIMEOUT => (
             ErrorCode::RequestTimeout,
-            "the request took too long to arrive; send it again".to_string(),
+            // The body's arrival or the answer's making: either may be the slow one.
+            "the request was not answered within 30 s (its body too slow to arrive, or the server to answer it); send it again".to_string(),
         ),
         StatusCode::PAYLOAD_TOO_LARGE => (
             ErrorCode::PayloadTooLarge,

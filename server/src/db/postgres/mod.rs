@@ -45,6 +45,13 @@ use super::*;
 const POOL_SIZE: usize = 16;
 /// How long a request waits for a free connection, and for a new one to open.
 const POOL_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one statement may run, waiting for locks included, before
+/// PostgreSQL gives it up (503 `busy`): with the wait for a connection, within
+/// the request's 30 s. Without it, a table locked by someone else had held every
+/// connection of an instance, and every route with them, for as long as the
+/// lock lasted; the request's own timeout leaves its statement running. The
+/// schema's migration, at start, has none.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(20);
 
 pub struct PgDatabase {
     pool: Pool,
@@ -97,7 +104,16 @@ impl PgDatabase {
     /// Connects to `url` (a libpq-style `postgres://user:pass@host:port/db`),
     /// checks that the server answers, and migrates the schema.
     pub async fn connect(url: &str) -> anyhow::Result<PgDatabase> {
+        Self::connect_with(url, STATEMENT_TIMEOUT).await
+    }
+
+    /// [`PgDatabase::connect`], each statement given up after `statement_timeout`.
+    pub async fn connect_with(
+        url: &str,
+        statement_timeout: Duration,
+    ) -> anyhow::Result<PgDatabase> {
         let config = tokio_postgres::Config::from_str(url).context("reading the PostgreSQL URL")?;
+        let bounded = format!("SET statement_timeout = {}", statement_timeout.as_millis());
         let manager = Manager::from_config(
             config,
             NoTls,
@@ -110,22 +126,32 @@ impl PgDatabase {
             .runtime(Runtime::Tokio1)
             .wait_timeout(Some(POOL_TIMEOUT))
             .create_timeout(Some(POOL_TIMEOUT))
-            .post_create(Hook::async_fn(|client, _| {
-                Box::pin(async move {
-                    // Acknowledged means durable, whatever the server's default; and
-                    // instants are read and written as UTC.
-                    client
-                        .batch_execute("SET synchronous_commit = on; SET TIME ZONE 'UTC'")
-                        .await
-                        .map_err(HookError::Backend)
-                })
+            .post_create(Hook::async_fn({
+                let bounded = bounded.clone();
+                move |client, _| {
+                    let bounded = bounded.clone();
+                    Box::pin(async move {
+                        // Acknowledged means durable, whatever the server's default; and
+                        // instants are read and written as UTC.
+                        client
+                            .batch_execute(&format!(
+                                "SET synchronous_commit = on; SET TIME ZONE 'UTC'; {bounded}"
+                            ))
+                            .await
+                            .map_err(HookError::Backend)
+                    })
+                }
             }))
             .build()
             .context("building the PostgreSQL pool")?;
         let mut client = pool.get().await.context("connecting to PostgreSQL")?;
+        // A migration of a large store (an index built) may take longer than
+        // any request's statement.
+        client.batch_execute("SET statement_timeout = 0").await?;
         schema::migrate(&mut client)
             .await
             .context("migrating the PostgreSQL schema")?;
+        client.batch_execute(&bounded).await?;
         drop(client);
         Ok(PgDatabase {
             pool,
