@@ -6,9 +6,14 @@ use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, bail};
 use chrono_tz::Tz;
-use kept_shared::limits::{MAX_ORIGINS, MAX_POINTS, MAX_POINTS_PER_UNIT};
+use kept_shared::limits::{MAX_ID_CHARS, MAX_ORIGINS};
 use kept_shared::validate::validate_ref;
-use kept_shared::{Audience, ChurnReasonChoice, Survey, SurveyKind, SurveyTexts, Targeting};
+use kept_shared::{
+    Audience, ChurnReasonChoice, ShopSettings, Survey, SurveyKind, SurveyTexts, Targeting,
+    TierSetting,
+};
+
+use crate::owner::settings::check_settings;
 
 use crate::db::{DEFAULT_CHURN_WINDOW_DAYS, Database, NewShop, Shop, SurveyRecord, Tier};
 use crate::tokens::{TokenKind, generate_public_key, generate_token, hash_token};
@@ -57,6 +62,9 @@ pub fn default_tiers() -> Vec<Tier> {
 /// Creates the shop with its keys and the three standard surveys; returns the keys.
 pub async fn create(db: &dyn Database, spec: ShopSpec) -> Result<ShopKeys> {
     validate_ref("id", &spec.id).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if spec.id.chars().count() > MAX_ID_CHARS {
+        bail!("the shop's id may be at most {MAX_ID_CHARS} characters");
+    }
     // The demo's page signs for the shop with this id (with the demo's
     // published secret alone, but a real shop is better kept apart from it).
     if spec.keys.is_none() && spec.id == crate::demo::SHOP_ID {
@@ -65,12 +73,27 @@ pub async fn create(db: &dyn Database, spec: ShopSpec) -> Result<ShopKeys> {
             spec.id
         );
     }
-    if spec.name.trim().is_empty() {
-        bail!("the shop needs a name");
-    }
-    let origins = edit_origins(&[], Some(&spec.origins), &[], &[])?.origins;
-    check_tiers(&spec.tiers)?;
-    check_points_per_unit(spec.points_per_unit)?;
+    // The rules the owner's settings follow, all of them: a shop made past
+    // them (a name of 101 characters, 11 tiers, a label in no language) could
+    // not save its own settings, unchanged, from the dashboard or the API.
+    let mut settings = ShopSettings {
+        name: spec.name,
+        allowed_origins: spec.origins,
+        tiers: spec.tiers.iter().map(TierSetting::from).collect(),
+        points_per_unit: spec.points_per_unit,
+        churn_window_days: DEFAULT_CHURN_WINDOW_DAYS,
+        time_zone: spec.time_zone.name().to_string(),
+        survey_cooldown_days: kept_shared::targeting::DEFAULT_COOLDOWN_DAYS,
+        require_verified: false,
+        text_retention_days: 0,
+    };
+    check_settings(&mut settings).map_err(|errors| {
+        let said: Vec<String> = errors
+            .iter()
+            .map(|e| format!("  {}: {}", e.field, e.message))
+            .collect();
+        anyhow::anyhow!("the shop's settings break its rules:\n{}", said.join("\n"))
+    })?;
     let keys = spec.keys.unwrap_or_else(|| ShopKeys {
         public_key: generate_public_key(),
         back_office_token: generate_token(TokenKind::BackOffice),
@@ -80,18 +103,18 @@ pub async fn create(db: &dyn Database, spec: ShopSpec) -> Result<ShopKeys> {
     db.create_shop(NewShop {
         shop: Shop {
             id: spec.id.clone(),
-            name: spec.name.trim().to_string(),
+            name: settings.name,
             public_key: keys.public_key.clone(),
-            allowed_origins: origins,
-            points_per_unit: spec.points_per_unit,
+            allowed_origins: settings.allowed_origins,
+            points_per_unit: settings.points_per_unit,
             time_zone: spec.time_zone,
-            churn_window_days: DEFAULT_CHURN_WINDOW_DAYS,
-            survey_cooldown_days: kept_shared::targeting::DEFAULT_COOLDOWN_DAYS,
+            churn_window_days: settings.churn_window_days,
+            survey_cooldown_days: settings.survey_cooldown_days,
             widget_secret: keys.widget_secret.clone(),
-            require_verified: false,
-            text_retention_days: 0,
+            require_verified: settings.require_verified,
+            text_retention_days: settings.text_retention_days,
         },
-        tiers: spec.tiers,
+        tiers: settings.tiers.into_iter().map(Tier::from).collect(),
         back_office_token_hash: hash_token(&keys.back_office_token),
         owner_token_hash: hash_token(&keys.owner_token),
     })
@@ -120,36 +143,6 @@ pub fn normalize_origin(origin: &str) -> Result<String> {
             "origin {origin:?} must look like https://shop.example.com (scheme, host and an optional port; no path, no *: each site listed on its own)"
         )
     })
-}
-
-/// Tiers have names, distinct ones, one starts at 0 points, none past the most points.
-pub fn check_tiers(tiers: &[Tier]) -> Result<()> {
-    if !tiers.iter().any(|t| t.min_points == 0) {
-        bail!("one tier must start at 0 points");
-    }
-    let mut names = BTreeMap::new();
-    for t in tiers {
-        if t.name.trim().is_empty() {
-            bail!("a tier needs a name");
-        }
-        if t.min_points > MAX_POINTS {
-            bail!(
-                "tier {:?} starts past the most points a customer may hold ({MAX_POINTS})",
-                t.name
-            );
-        }
-        if names.insert(t.name.clone(), ()).is_some() {
-            bail!("two tiers are named {:?}", t.name);
-        }
-    }
-    Ok(())
-}
-
-pub fn check_points_per_unit(points: u64) -> Result<()> {
-    if points > MAX_POINTS_PER_UNIT {
-        bail!("points per currency unit may be at most {MAX_POINTS_PER_UNIT}");
-    }
-    Ok(())
 }
 
 /// A tier as the CLI takes it: `Silver=500`.
@@ -402,12 +395,7 @@ mod tests {
     }
 
     #[test]
-    fn tiers_need_a_zero_tier_distinct_names_and_sane_points() {
-        assert!(check_tiers(&default_tiers()).is_ok());
-        assert!(check_tiers(&[Tier::new("Silver", 500)]).is_err());
-        assert!(check_tiers(&[Tier::new("A", 0), Tier::new("A", 5)]).is_err());
-        assert!(check_tiers(&[Tier::new("A", 0), Tier::new("B", MAX_POINTS + 1)]).is_err());
-        assert!(check_tiers(&[Tier::new(" ", 0)]).is_err());
+    fn tiers_are_read_as_the_command_line_writes_them() {
         let mut tiers = vec![
             parse_tier("Silver = 500").unwrap(),
             parse_tier("Base=0").unwrap(),
@@ -417,12 +405,6 @@ mod tests {
         assert!(add_tier_label(&mut tiers, "Gold:uk=Золото").is_err());
         assert!(parse_tier("Silver").is_err());
         assert!(parse_tier("Silver=-1").is_err());
-    }
-
-    #[test]
-    fn points_per_unit_is_bounded() {
-        assert!(check_points_per_unit(MAX_POINTS_PER_UNIT).is_ok());
-        assert!(check_points_per_unit(10_000_000_000_000).is_err());
     }
 
     #[test]

@@ -47,6 +47,56 @@ fn a_database_that_cannot_be_opened_is_named_without_its_password() {
     }
 }
 
+/// A shop is made by the rules its owner's settings follow, all of them: one
+/// made past them (a name of 101 characters, 11 tiers, a label in no
+/// language, an id of 65 characters) could not then save its own settings.
+#[test]
+fn add_shop_keeps_to_the_settings_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kept.db");
+    let long_name = "n".repeat(101);
+    let eleven: Vec<String> = (0..11).map(|i| format!("T{i}={}", i * 100)).collect();
+    let long_id = "s".repeat(65);
+    let mut too_many = vec!["add-shop", "--id", "many", "--name", "Many"];
+    for t in &eleven {
+        too_many.extend(["--tier", t.as_str()]);
+    }
+    for (args, said_of) in [
+        (
+            vec!["add-shop", "--id", "big", "--name", long_name.as_str()],
+            "name:",
+        ),
+        (too_many, "tiers:"),
+        (
+            vec![
+                "add-shop",
+                "--id",
+                "lbl",
+                "--name",
+                "L",
+                "--tier",
+                "Base=0",
+                "--tier-label",
+                "Base:zz-bogus=X",
+            ],
+            "tiers[0].labels.zz-bogus:",
+        ),
+        (
+            vec!["add-shop", "--id", long_id.as_str(), "--name", "Long"],
+            "at most 64 characters",
+        ),
+    ] {
+        let out = kept(&db, &args);
+        assert!(!out.status.success(), "{args:?}: {}", said(&out));
+        assert!(said(&out).contains(said_of), "{args:?}: {}", said(&out));
+    }
+    let out = kept(
+        &db,
+        &["add-shop", "--id", "fine", "--name", &"n".repeat(100)],
+    );
+    assert!(out.status.success(), "{}", said(&out));
+}
+
 /// `--public-url` is the base of every personal link: one without its scheme
 /// is refused at the start, not written into links no phone opens.
 #[test]

@@ -13,7 +13,7 @@ pub const MAX_TEXT_RETENTION_DAYS: u32 = 3650;
 /// Characters of a reference's signature: HMAC-SHA256 in hex (written in
 /// lowercase; read in either case).
 pub const SIGNATURE_HEX_CHARS: usize = 64;
-/// Most characters of a survey id, shop id or reason code.
+/// Most characters of a survey id or a shop id (reason codes are references: 128).
 pub const MAX_ID_CHARS: usize = 64;
 /// Largest request body the server reads, in bytes. A full batch of maximal
 /// answers (100 × two 1000-character texts of up to 4 bytes a character) fits.

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use kept_shared::Answer;
+use kept_shared::{Answer, TierSetting};
 
 /// Days without a purchase after which a customer counts as lost, unless the shop
 /// sets its own (see `docs/retention-definitions.md`).
@@ -67,6 +67,27 @@ impl Tier {
     pub fn with_label(mut self, locale: &str, name: &str) -> Tier {
         self.labels.insert(locale.into(), name.into());
         self
+    }
+}
+
+/// A tier as the owner sets it, and as it is stored.
+impl From<TierSetting> for Tier {
+    fn from(t: TierSetting) -> Tier {
+        Tier {
+            name: t.name,
+            min_points: t.min_points,
+            labels: t.labels,
+        }
+    }
+}
+
+impl From<&Tier> for TierSetting {
+    fn from(t: &Tier) -> TierSetting {
+        TierSetting {
+            name: t.name.clone(),
+            min_points: t.min_points,
+            labels: t.labels.clone(),
+        }
     }
 }
 

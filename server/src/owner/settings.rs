@@ -51,14 +51,6 @@ impl From<DbError> for ChangeError {
     }
 }
 
-fn tier_setting(t: &Tier) -> TierSetting {
-    TierSetting {
-        name: t.name.clone(),
-        min_points: t.min_points,
-        labels: t.labels.clone(),
-    }
-}
-
 /// The shop as its owner sees its settings.
 pub async fn view(db: &dyn Database, shop: &Shop) -> Result<ShopView, DbError> {
     let tiers = db.tiers(&shop.id).await?;
@@ -68,7 +60,7 @@ pub async fn view(db: &dyn Database, shop: &Shop) -> Result<ShopView, DbError> {
         settings: ShopSettings {
             name: shop.name.clone(),
             allowed_origins: shop.allowed_origins.clone(),
-            tiers: tiers.iter().map(tier_setting).collect(),
+            tiers: tiers.iter().map(TierSetting::from).collect(),
             points_per_unit: shop.points_per_unit,
             churn_window_days: shop.churn_window_days,
             time_zone: shop.time_zone.name().to_string(),
@@ -198,15 +190,7 @@ pub async fn update_settings(
             require_verified: settings.require_verified,
             text_retention_days: settings.text_retention_days,
             time_zone: zone,
-            tiers: settings
-                .tiers
-                .into_iter()
-                .map(|t| Tier {
-                    name: t.name,
-                    min_points: t.min_points,
-                    labels: t.labels,
-                })
-                .collect(),
+            tiers: settings.tiers.into_iter().map(Tier::from).collect(),
         },
     )
     .await?;
