@@ -444,6 +444,24 @@ async fn settings_are_checked_saved_and_logged(app: TestApp) {
     s.allowed_origins
         .push("https://Northwind.Example:443".into());
     s.tiers[1].labels.insert("de".into(), "Silber".into());
+    // A member the settings do not have (misspelt), at the top or in a tier,
+    // is refused and changes nothing: it had been answered 200.
+    for misspelt in ["/text_retention_day", "/tiers/0/min_point"] {
+        let mut body = serde_json::to_value(&s).unwrap();
+        let (parent, member) = misspelt.rsplit_once('/').unwrap();
+        body.pointer_mut(if parent.is_empty() { "" } else { parent })
+            .unwrap()
+            .as_object_mut()
+            .unwrap()
+            .insert(member.into(), serde_json::json!(30));
+        let refused = owner(&app, Method::PUT, "settings", Some(body)).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{misspelt}");
+        assert!(
+            refused.error().message.contains(member),
+            "{misspelt}: {}",
+            refused.error().message
+        );
+    }
     let reply = put_settings(&app, &s).await;
     reply.assert_ok();
     let saved: ShopView = reply.json();
