@@ -13,7 +13,7 @@ use kept_shared::{AnswerItem, Channel, FollowUpStatus, FollowUpUpdate, Page};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{paging, search};
+use super::{paging, search, unpaged};
 use crate::calendar::in_supported_years;
 use crate::db::{AnswerQuery, Db, Shop};
 use crate::http::error::{ApiResult, Failure};
@@ -94,7 +94,7 @@ impl ListQuery {
         let (offset, limit) = if paged {
             paging(self.offset, self.limit)?
         } else {
-            (0, 0)
+            unpaged(self.offset, self.limit)?
         };
         Ok(AnswerQuery {
             survey: self.survey,

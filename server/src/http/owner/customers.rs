@@ -10,7 +10,7 @@ use kept_shared::validate::validate_lookup_ref;
 use kept_shared::{CustomerDetail, CustomerSummary, ErasedCustomer, Page};
 use serde::Deserialize;
 
-use super::{paging, search};
+use super::{paging, search, unpaged};
 use crate::db::{CustomerQuery, CustomerSort, Db, Shop};
 use crate::http::error::{ApiResult, Failure};
 use crate::owner;
@@ -54,7 +54,7 @@ impl ListQuery {
         let (offset, limit) = if paged {
             paging(self.offset, self.limit)?
         } else {
-            (0, 0)
+            unpaged(self.offset, self.limit)?
         };
         Ok(CustomerQuery {
             search: search(self.q.clone(), MAX_REF_CHARS)?,

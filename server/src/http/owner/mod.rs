@@ -188,3 +188,14 @@ pub fn paging(offset: Option<u64>, limit: Option<u64>) -> Result<(u64, u64), Fai
     }
     Ok((offset.unwrap_or(0), limit))
 }
+
+/// The paging of a list whose export is asked for: none (an export has every
+/// row; an `offset` or a `limit` had been taken and done nothing).
+pub fn unpaged(offset: Option<u64>, limit: Option<u64>) -> Result<(u64, u64), Failure> {
+    if offset.is_some() || limit.is_some() {
+        return Err(Failure::bad_request(
+            "an export has every row the filters give: offset and limit page the list, not its export; leave them out",
+        ));
+    }
+    Ok((0, 0))
+}
