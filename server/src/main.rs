@@ -32,7 +32,8 @@ struct ServeArgs {
     #[arg(long, env = "KEPT_WIDGET_DIR", default_value = "widget/dist")]
     widget_dir: PathBuf,
     /// Create the demo shop (with sample answers) if missing, and say how to try it.
-    #[arg(long, env = "KEPT_DEMO")]
+    /// (Its variable, as each switch's, takes 1, yes, on or true, and 0, no, off or false.)
+    #[arg(long, env = "KEPT_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
     demo: bool,
     /// The widget's routes, per client address: RATE/min[,burst=N].
     #[arg(long, env = "KEPT_RATE_WIDGET_CLIENT", default_value_t = RateLimits::default().widget_per_client)]
@@ -57,7 +58,7 @@ struct ServeArgs {
     public_url: Option<String>,
     /// Let webhooks go to private networks and loopback too (a server on a
     /// shop's own network). Default: public addresses only.
-    #[arg(long, env = "KEPT_WEBHOOKS_TO_PRIVATE_NETWORKS")]
+    #[arg(long, env = "KEPT_WEBHOOKS_TO_PRIVATE_NETWORKS", value_parser = clap::builder::BoolishValueParser::new())]
     webhooks_to_private_networks: bool,
 }
 

@@ -97,6 +97,33 @@ fn add_shop_keeps_to_the_settings_rules() {
     assert!(out.status.success(), "{}", said(&out));
 }
 
+/// A switch set in the environment reads as shells and compose files write it
+/// (`KEPT_DEMO=1`, `yes`): only `true` had been taken, and the server did not start.
+#[test]
+fn a_switch_in_the_environment_takes_one_and_yes() {
+    let dir = tempfile::tempdir().unwrap();
+    for value in ["1", "yes", "on", "true", "0", "no", "off", "false"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_kept-server"))
+            .args([
+                "--db",
+                &dir.path().join("none.db").to_string_lossy(),
+                "shop",
+                "show",
+                "demo",
+            ])
+            .env("KEPT_DEMO", value)
+            .env("KEPT_WEBHOOKS_TO_PRIVATE_NETWORKS", value)
+            .output()
+            .unwrap();
+        // Read, then refused for the missing database: not for the switch.
+        assert!(
+            said(&out).contains("no database at"),
+            "{value}: {}",
+            said(&out)
+        );
+    }
+}
+
 /// `--public-url` is the base of every personal link: one without its scheme
 /// is refused at the start, not written into links no phone opens.
 #[test]

@@ -455,7 +455,11 @@ async fn settings_are_checked_saved_and_logged(app: TestApp) {
             .unwrap()
             .insert(member.into(), serde_json::json!(30));
         let refused = owner(&app, Method::PUT, "settings", Some(body)).await;
-        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{misspelt}");
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{misspelt}"
+        );
         assert!(
             refused.error().message.contains(member),
             "{misspelt}: {}",

@@ -127,8 +127,8 @@ async fn whatever_stands_in_the_way_gets_the_generic_loader(app: TestApp) {
     generic(&app.get("/widget/kept.js?key=pk_nope").await);
     generic(&app.get("/widget/kept.js?key=%3Cscript%3E").await);
     generic(&app.get("/widget/kept.js?key=").await);
-    let doubled = app.get("/widget/kept.js?key=pk_demo&key=pk_other").await;
-    assert_eq!(&doubled.body[..], LOADER.as_bytes(), "not a key");
+    // Two keys: which shop is not for the server to guess.
+    generic(&app.get("/widget/kept.js?key=pk_demo&key=pk_other").await);
     // Only GET (and HEAD) have the rules, and only they spend from the limits.
     let posted = app
         .raw(Method::POST, "/widget/kept.js?key=pk_demo", &[], "")

@@ -27,13 +27,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::extract::{Query, Request, State};
+use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use kept_shared::DecisionRules;
-use serde::Deserialize;
 
 use super::throttle::Throttle;
 use crate::db::{Db, DbError};
@@ -58,18 +57,25 @@ pub struct ShopLoader {
     pub loader: PathBuf,
 }
 
-#[derive(Deserialize)]
-struct LoaderQuery {
-    key: Option<String>,
-}
-
 /// In front of the widget's files: `GET /kept.js?key=…` with the shop's
 /// rules, anything else as the files are.
 pub async fn with_rules(State(s): State<Arc<ShopLoader>>, req: Request, next: Next) -> Response {
     let key = match (req.method(), req.uri().path()) {
-        (&Method::GET | &Method::HEAD, "/kept.js") => Query::<LoaderQuery>::try_from_uri(req.uri())
-            .ok()
-            .and_then(|q| q.0.key),
+        (&Method::GET | &Method::HEAD, "/kept.js") => {
+            let keys: Vec<String> =
+                url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+                    .filter(|(name, _)| name == "key")
+                    .map(|(_, key)| key.into_owned())
+                    .collect();
+            match keys.as_slice() {
+                [key] => Some(key.clone()),
+                [] => None,
+                // Which shop it names is not for the server to guess: the
+                // generic file, asked for again next time (it had been cached
+                // for minutes, as the plain `kept.js` is).
+                _ => return generic(req, next).await,
+            }
+        }
         _ => None,
     };
     let Some(key) = key else {

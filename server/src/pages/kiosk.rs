@@ -78,6 +78,8 @@ async fn shop_of(db: &Db, public_key: &str) -> Option<Shop> {
 fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
+        // The kiosk's own policy on every page of it (this one had none).
+        [(header::CONTENT_SECURITY_POLICY, PAGE_CSP)],
         Html("<!doctype html><title>Kiosk not found</title><h1>No shop has this key.</h1>"),
     )
         .into_response()
