@@ -506,6 +506,24 @@ async fn what_the_owner_just_did_is_said_where_focus_goes() -> Result<()> {
         "{described}"
     );
 
+    // A language the survey has, added again: said, not taken in silence.
+    d.visit(&editor).await?;
+    d.fill("#f-new_locale", "en").await?;
+    d.submit("button[value=add_locale]").await?;
+    focus_is(
+        "the language there refused",
+        "e.id == 'errors' && e.textContent.includes('en')",
+    )
+    .await?;
+    // A survey moved: "Saved." in its row, where focus is.
+    d.visit("/dashboard/surveys").await?;
+    d.submit("button[name=move][value=down]").await?;
+    focus_is(
+        "Saved. in the row moved",
+        "e.id == 'arranged' && !!e.closest('tr')",
+    )
+    .await?;
+
     d.visit("/dashboard/inbox").await?;
     let id = d
         .tab

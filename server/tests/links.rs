@@ -95,6 +95,8 @@ async fn a_link_is_answered_once_and_verified(app: TestApp) {
 
     let (status, html) = page(&app, &path_of(&link)).await;
     assert_eq!(status, StatusCode::OK);
+    // Its title says why it is there, not only whose it is.
+    assert!(html.contains(": a question for you</title>"), "{html}");
     assert_eq!(attribute(&html, "data-mode").as_deref(), Some("link"));
     assert_eq!(
         attribute(&html, "data-survey").as_deref(),

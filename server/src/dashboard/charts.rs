@@ -178,7 +178,8 @@ fn data_table(
 ) -> Markup {
     html! {
         details class="chart-data" {
-            summary { (caption) }
+            // Which chart's numbers: a page has one such toggle per chart.
+            summary aria-describedby=(chart_id) { (caption) }
             // A region a keyboard scrolls, named by its chart's title;
             // dashboard.js takes the tab stop off while it fits its box.
             div class="table-wrap" tabindex="0" role="region" aria-labelledby=(chart_id) data-labelledby=(chart_id) { table {

@@ -141,7 +141,7 @@ async fn render(
                             h2 id={"h-" (id)} class="inline" {
                                 (format::survey_name(lang, &a.survey, &surveys))
                             }
-                            p {
+                            p id={"w-" (id)} {
                                 (format::date_time(lang, a.answered_at, session.shop.time_zone)) " · "
                                 @if let Some(c) = &a.customer_ref { a href={"/dashboard/customers/" (enc(c))} { (c) } } @else { "—" }
                                 (unverified_mark(t, a))
@@ -153,15 +153,17 @@ async fn render(
                                 input type="hidden" name="back" value=(status.map(|s| s.as_str()).unwrap_or(""));
                                 input type="hidden" name="offset" value=(offset);
                                 label { (t.status)
-                                    select name="status" id=(field_id("status")) {
+                                    select name="status" id=(field_id("status")) aria-describedby={"h-" (id) " w-" (id)} {
                                         @for s in FollowUpStatus::ALL {
                                             option value=(s.as_str()) selected[s == mine.and_then(|r| r.status).unwrap_or(fu.status)] { (status_name(t, s)) }
                                         }
                                     }
                                 }
-                                label { (t.note) textarea name="note" id=(field_id("note")) rows="2" maxlength="1000"
+                                label { (t.note) textarea name="note" id=(field_id("note")) rows="2" maxlength="1000" aria-describedby={"h-" (id) " w-" (id)}
                                     aria-invalid=[mine.and_then(|r| aria_invalid(&r.errors, "note"))] { (mine.map_or(fu.note.as_str(), |r| r.note.as_str())) } }
-                                button type="submit" { (t.save) }
+                                // Each item's controls say whose they are: a
+                                // page of them had thirty alike.
+                                button type="submit" aria-describedby={"h-" (id) " w-" (id)} { (t.save) }
                             }
                             @if saved == Some(a.id) {
                                 p class="status-message" role="status" tabindex="-1" data-focus-on-load data-testid="saved" id="saved" { (t.saved) }

@@ -59,8 +59,18 @@ fn audience_name(t: &Texts, a: &Audience) -> String {
     }
 }
 
-pub async fn list(State(db): State<Db>, session: Session) -> Result<Response, Failure> {
-    render_list(&db, &session, &[], None).await
+/// The list's address after a survey was moved or switched: which one.
+#[derive(Debug, Default, Deserialize)]
+pub struct Arranged {
+    arranged: Option<String>,
+}
+
+pub async fn list(
+    State(db): State<Db>,
+    session: Session,
+    form::Filters { given, .. }: form::Filters<Arranged>,
+) -> Result<Response, Failure> {
+    render_list(&db, &session, &[], None, given.arranged.as_deref()).await
 }
 
 /// The new survey's form as typed: its id and kind.
@@ -95,9 +105,9 @@ pub async fn create(
     .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/dashboard/surveys/{}", enc(id))).into_response()),
-        Err(ChangeError::Invalid(errs)) => {
-            Ok(refused(render_list(&db, &session, &errs, Some(&f)).await?))
-        }
+        Err(ChangeError::Invalid(errs)) => Ok(refused(
+            render_list(&db, &session, &errs, Some(&f), None).await?,
+        )),
         Err(ChangeError::Store(e)) => Err(e.into()),
     }
 }
@@ -107,6 +117,7 @@ async fn render_list(
     session: &Session,
     errs: &[FieldError],
     draft: Option<&NewSurveyForm>,
+    arranged: Option<&str>,
 ) -> Result<Response, Failure> {
     let t = session.lang.texts();
     let surveys = owner_settings::surveys(db.as_ref(), &session.shop).await?;
@@ -138,6 +149,11 @@ async fn render_list(
                             @if i + 1 < n { button type="submit" class="secondary" name="move" value="down" aria-label={(t.move_down) ": " (question)} { "↓ " (t.move_down) } }
                             // What the click does, in words (a pause glyph was a box in some fonts).
                             button type="submit" class="secondary" name="move" value="toggle" aria-label={(if s.active { t.turn_off } else { t.turn_on }) ": " (question)} { (if s.active { t.turn_off } else { t.turn_on }) }
+                        }
+                        // Said in the row moved or switched, where focus then
+                        // is: the page had opened at its top, saying nothing.
+                        @if arranged == Some(s.survey.id.as_str()) {
+                            p class="status-message" role="status" tabindex="-1" data-focus-on-load id="arranged" { (t.saved) }
                         }
                     }
                 }
@@ -293,7 +309,9 @@ fn edit_form(
             @for l in &locales {
                 @let texts = &s.texts[*l];
                 fieldset id=(field_id(&format!("texts.{l}"))) {
-                    legend { (l) }
+                    // The language's name where the dashboard has it: a code
+                    // alone ("uk") is read as a word.
+                    legend { (super::i18n::Lang::ALL.into_iter().find(|x| x.code() == l.as_str()).map_or(l.to_string(), |x| format!("{} ({l})", x.name()))) }
                     // Any but the default (the survey's fallback) may go, on Save.
                     @if **l != s.default_locale {
                         label class="check" { input type="checkbox" name={"drop." (l)} data-testid={"drop-" (l)}; (t.remove_locale) }
@@ -404,7 +422,10 @@ fn from_form(
         }
     }
     let adding = get("action") == Some("add_locale");
-    if let Some(new) = get("new_locale").map(str::trim).filter(|l| !l.is_empty()) {
+    let new_locale = get("new_locale").map(str::trim).filter(|l| !l.is_empty());
+    // A language the survey has: said, where it had been taken in silence.
+    let had = new_locale.filter(|l| texts.contains_key(*l));
+    if let Some(new) = new_locale {
         texts.entry(new.to_string()).or_insert(SurveyTexts {
             question: String::new(),
             follow_up: None,
@@ -412,6 +433,15 @@ fn from_form(
     }
     d.survey.texts = texts;
     let mut unread = Unread::default();
+    if let Some(had) = had {
+        unread.refuse(
+            "new_locale",
+            had,
+            FieldProblem::Repeated {
+                value: had.to_string(),
+            },
+        );
+    }
     // A choice the form does not offer (only a hand-made request sends one)
     // is refused, not read as the first.
     let choice = |unread: &mut Unread, path: &str, typed: &str| {
@@ -578,12 +608,18 @@ pub async fn save(
     if adding_locale {
         let new = form::field(&fields, "new_locale").unwrap_or("").trim();
         if valid_locale(new) {
-            return Ok(shell(
+            // With what did not read said (a language the survey has).
+            let page = shell(
                 &session,
                 Section::Surveys,
                 &title,
-                edit_form(&session, &draft, &[], &unread, false),
-            ));
+                edit_form(&session, &draft, &unread.errors, &unread, false),
+            );
+            return Ok(if unread.errors.is_empty() {
+                page
+            } else {
+                refused(page)
+            });
         }
         // Refused: the form without the new language, the code shown as typed.
         let (shown, _, mut unread) = from_form(
@@ -660,6 +696,7 @@ pub async fn arrange(
         "down" if i + 1 < surveys.len() => surveys.swap(i, i + 1),
         _ => return Ok(Redirect::to("/dashboard/surveys").into_response()),
     }
+    let back = format!("/dashboard/surveys?arranged={}#arranged", enc(&survey_id));
     // Positions follow the list's order; only surveys whose place or state changed are written.
     let before = owner_settings::surveys(db.as_ref(), &session.shop).await?;
     for (position, mut d) in surveys.into_iter().enumerate() {
@@ -675,7 +712,7 @@ pub async fn arrange(
                 })?;
         }
     }
-    Ok(Redirect::to("/dashboard/surveys").into_response())
+    Ok(Redirect::to(&back).into_response())
 }
 
 /// The widget as visitors see it, showing this survey, in preview mode: nothing

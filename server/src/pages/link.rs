@@ -37,6 +37,9 @@ struct Texts {
     expired: &'static str,
     answered: &'static str,
     closed: &'static str,
+    /// After the shop's name in the survey page's title (a tab, a screen
+    /// reader's first words): the shop's name alone said nothing of why.
+    asks: &'static str,
 }
 
 const EN: Texts = Texts {
@@ -45,6 +48,7 @@ const EN: Texts = Texts {
     expired: "This link has expired. Please ask the shop for a new one.",
     answered: "You have already answered this survey. Thank you!",
     closed: "This survey is closed. Thank you for your interest.",
+    asks: "a question for you",
 };
 const RU: Texts = Texts {
     lang: "ru",
@@ -52,6 +56,7 @@ const RU: Texts = Texts {
     expired: "Срок действия ссылки истёк. Попросите у магазина новую.",
     answered: "Вы уже ответили на этот опрос. Спасибо!",
     closed: "Этот опрос закрыт. Спасибо за интерес.",
+    asks: "вопрос для вас",
 };
 const UK: Texts = Texts {
     lang: "uk",
@@ -59,6 +64,7 @@ const UK: Texts = Texts {
     expired: "Термін дії посилання минув. Попросіть у магазину нове.",
     answered: "Ви вже відповіли на це опитування. Дякуємо!",
     closed: "Це опитування закрито. Дякуємо за інтерес.",
+    asks: "питання для вас",
 };
 
 /// The page's language: `?locale=`, else the browser's first choice, else English.
@@ -77,7 +83,7 @@ fn texts(query: &PageQuery, headers: &HeaderMap) -> &'static Texts {
     }
 }
 
-fn layout(t: &Texts, title: &str, body: Markup) -> Markup {
+fn layout(t: &Texts, title: &str, heading: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(t.lang) {
@@ -90,7 +96,7 @@ fn layout(t: &Texts, title: &str, body: Markup) -> Markup {
             }
             body {
                 main {
-                    h1 { (title) }
+                    h1 { (heading) }
                     (body)
                 }
             }
@@ -106,6 +112,7 @@ h1{font:600 1.4rem/1.3 Georgia,'DejaVu Serif',serif;margin:0 0 1rem}\
 fn message(status: StatusCode, t: &Texts, title: &str, text: &str) -> Response {
     let page = layout(
         t,
+        title,
         title,
         html! { p.note data-testid="link-message" { (text) } },
     );
@@ -151,7 +158,7 @@ async fn page(
             // the language the visitor prefers for pages.
             data-locale=(t.lang) {}
     };
-    let page = layout(t, name, widget);
+    let page = layout(t, &format!("{name}: {}", t.asks), name, widget);
     (
         [
             (header::CONTENT_SECURITY_POLICY, PAGE_CSP),
