@@ -506,6 +506,18 @@ async fn exports_parse_back_to_the_rows_expected(app: TestApp) {
     assert!(String::from_utf8_lossy(&reply.body).starts_with("\u{feff}customer_ref,segment,"));
 }
 
+/// `body` sent as the follow-up of the inbox answer `id`.
+async fn follow_up(app: &TestApp, id: uuid::Uuid, body: &[u8]) -> common::Reply {
+    app.owner_send(
+        Method::PATCH,
+        &format!("inbox/{id}"),
+        "application/json",
+        body.to_vec(),
+        "application/json",
+    )
+    .await
+}
+
 async fn the_inbox_keeps_follow_ups_and_filters_by_status(app: TestApp) {
     let detractor = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 4)
         .customer("bob")
@@ -529,27 +541,11 @@ async fn the_inbox_keeps_follow_ups_and_filters_by_status(app: TestApp) {
     );
 
     let update = serde_json::json!({"status": "contacted", "note": "Called, sending a fresh bag"});
-    let reply = app
-        .owner_send(
-            Method::PATCH,
-            &format!("inbox/{}", detractor.id),
-            "application/json",
-            serde_json::to_vec(&update).unwrap(),
-            "application/json",
-        )
-        .await;
+    let reply = follow_up(&app, detractor.id, &serde_json::to_vec(&update).unwrap()).await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
     // A note past the limit is refused, not cut, and changes nothing.
     let long = serde_json::json!({"status": "resolved", "note": "я".repeat(1001)});
-    let refused = app
-        .owner_send(
-            Method::PATCH,
-            &format!("inbox/{}", detractor.id),
-            "application/json",
-            serde_json::to_vec(&long).unwrap(),
-            "application/json",
-        )
-        .await;
+    let refused = follow_up(&app, detractor.id, &serde_json::to_vec(&long).unwrap()).await;
     assert_eq!(
         (refused.status, refused.error().code),
         (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::Invalid)
@@ -576,15 +572,7 @@ async fn the_inbox_keeps_follow_ups_and_filters_by_status(app: TestApp) {
         ),
         (r#"{"status":"contacted","note":""}"#, "contacted", ""),
     ] {
-        let reply = app
-            .owner_send(
-                Method::PATCH,
-                &format!("inbox/{}", detractor.id),
-                "application/json",
-                body.as_bytes().to_vec(),
-                "application/json",
-            )
-            .await;
+        let reply = follow_up(&app, detractor.id, body.as_bytes()).await;
         assert_eq!(reply.status, StatusCode::NO_CONTENT, "{body}");
         let listed: Page<AnswerItem> = app.owner_get(&format!("inbox?status={status}")).await;
         let f = listed.items[0].follow_up.as_ref().unwrap();
@@ -594,15 +582,7 @@ async fn the_inbox_keeps_follow_ups_and_filters_by_status(app: TestApp) {
             "{body}"
         );
     }
-    let reply = app
-        .owner_send(
-            Method::PATCH,
-            &format!("inbox/{}", churn.id),
-            "application/json",
-            br#"{"status":"resolved"}"#.to_vec(),
-            "application/json",
-        )
-        .await;
+    let reply = follow_up(&app, churn.id, br#"{"status":"resolved"}"#).await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
     let resolved: Page<AnswerItem> = app.owner_get("inbox?status=resolved").await;
     assert_eq!(
@@ -616,26 +596,10 @@ async fn the_inbox_keeps_follow_ups_and_filters_by_status(app: TestApp) {
 
     // A promoter is not in the inbox; an unknown answer neither.
     for id in [promoter.id, uuid::Uuid::new_v4()] {
-        let reply = app
-            .owner_send(
-                Method::PATCH,
-                &format!("inbox/{id}"),
-                "application/json",
-                serde_json::to_vec(&update).unwrap(),
-                "application/json",
-            )
-            .await;
+        let reply = follow_up(&app, id, &serde_json::to_vec(&update).unwrap()).await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND);
     }
-    let reply = app
-        .owner_send(
-            Method::PATCH,
-            &format!("inbox/{}", churn.id),
-            "application/json",
-            br#"{"status":"lost"}"#.to_vec(),
-            "application/json",
-        )
-        .await;
+    let reply = follow_up(&app, churn.id, br#"{"status":"lost"}"#).await;
     assert!(reply.status.is_client_error());
     // Free-text search finds the detractor's words, whatever their case.
     let found: Page<AnswerItem> = app.owner_get("answers?q=BURNT").await;
