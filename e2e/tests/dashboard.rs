@@ -224,7 +224,7 @@ async fn the_owner_reads_the_year_acts_on_it_and_changes_the_shop() -> Result<()
     let question = "How likely are you to recommend Northwind to a friend?";
     d.visit("/dashboard/surveys/nps-after-purchase").await?;
     d.fill("textarea[name='q.en']", question).await?;
-    d.submit("button[value=save]").await?;
+    d.submit(".actions button[value=save]").await?;
     assert!(d.text("[role=status]").await?.contains("Saved"));
     let shop = env
         .open(&env.shop_url(&[("survey", demo::NPS_SURVEY)]))
@@ -239,7 +239,7 @@ async fn the_owner_reads_the_year_acts_on_it_and_changes_the_shop() -> Result<()
     .await?;
     // A rule broken is named by its field's label, and nothing is saved.
     d.fill("textarea[name='q.en']", " ").await?;
-    d.submit("button[value=save]").await?;
+    d.submit(".actions button[value=save]").await?;
     let errors = d.text("#errors").await?;
     assert!(
         errors.contains("Question (en): Must not be empty"),
@@ -448,7 +448,12 @@ async fn what_the_owner_just_did_is_said_where_focus_goes() -> Result<()> {
     d.fill("input[name=shop]", "demo").await?;
     d.fill("input[name=token]", "ot_not_the_token").await?;
     d.submit("form button[type=submit]").await?;
-    focus_is("the refused sign-in", "e.id == 'sign-in-failed'").await?;
+    // Focused: the message's wrapper, its live role inside.
+    focus_is(
+        "the refused sign-in",
+        "!!e.querySelector('#sign-in-failed')",
+    )
+    .await?;
     assert_eq!(
         d.tab
             .eval("document.querySelector('input[name=shop]').value")
@@ -477,11 +482,7 @@ async fn what_the_owner_just_did_is_said_where_focus_goes() -> Result<()> {
     d.visit(&editor).await?;
     d.fill("input[name=delay_seconds]", "5").await?;
     d.tab.press("Enter").await?;
-    focus_is(
-        "Saved. after Enter",
-        "e.classList.contains('status-message')",
-    )
-    .await?;
+    focus_is("Saved. after Enter", "!!e.querySelector('.status-message')").await?;
     assert_eq!(
         d.tab
             .eval("document.querySelector('input[name=delay_seconds]').value")
@@ -490,7 +491,7 @@ async fn what_the_owner_just_did_is_said_where_focus_goes() -> Result<()> {
     );
 
     d.fill("#f-texts-en-question", "").await?;
-    d.submit("button[value=save]:not([hidden])").await?;
+    d.submit(".actions button[value=save]").await?;
     focus_is("the refused form's errors", "e.id == 'errors'").await?;
     // What describes the field holds the error that links to it.
     let described = d
@@ -514,6 +515,11 @@ async fn what_the_owner_just_did_is_said_where_focus_goes() -> Result<()> {
         "e.id == 'errors' && e.textContent.includes('en')",
     )
     .await?;
+    // A code typed to add, then Enter (which presses Save, the form's
+    // first button): the language is added, as "Add a language" does.
+    d.fill("#f-new_locale", "de").await?;
+    d.tab.press("Enter").await?;
+    d.wait_for("#f-texts-de").await?;
     // A survey moved: "Saved." in its row, where focus is.
     d.visit("/dashboard/surveys").await?;
     d.submit("button[name=move][value=down]").await?;
@@ -534,7 +540,7 @@ async fn what_the_owner_just_did_is_said_where_focus_goes() -> Result<()> {
     d.submit(&format!("#{id} button[type=submit]")).await?;
     focus_is(
         "Saved. beside the item",
-        &format!("e.closest('article')?.id == '{id}' && e.dataset.testid == 'saved'"),
+        &format!("e.closest('article')?.id == '{id}' && !!e.querySelector('[data-testid=saved]')"),
     )
     .await?;
     d.tab
@@ -546,7 +552,7 @@ async fn what_the_owner_just_did_is_said_where_focus_goes() -> Result<()> {
         .await?;
     d.submit("[data-testid=erase-form] button[type=submit]")
         .await?;
-    focus_is("the refused erasure", "e.id == 'erase-error'").await?;
+    focus_is("the refused erasure", "!!e.querySelector('#erase-error')").await?;
     env.close().await;
     Ok(())
 }

@@ -141,8 +141,12 @@ pub struct PublicUrl(pub Option<String>);
 
 /// `--public-url` as the links' base: an absolute `http` or `https` address
 /// of a host, with a path or none, and nothing else (a `kept.example.com`
-/// without its scheme had written links no phone could open).
-pub fn parse_public_url(text: &str) -> Result<String, String> {
+/// without its scheme had written links no phone could open); empty, none (as
+/// a compose file writes a variable it leaves unset).
+pub fn parse_public_url(text: &str) -> Result<PublicUrl, String> {
+    if text.trim().is_empty() {
+        return Ok(PublicUrl(None));
+    }
     let url = url::Url::parse(text).map_err(|e| format!("{text:?} is not an address: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(format!(
@@ -158,7 +162,9 @@ pub fn parse_public_url(text: &str) -> Result<String, String> {
             "{text:?} has a query, a fragment or a user: the base of a link has none"
         ));
     }
-    Ok(url.as_str().trim_end_matches('/').to_string())
+    Ok(PublicUrl(Some(
+        url.as_str().trim_end_matches('/').to_string(),
+    )))
 }
 
 /// [`PublicUrl::base`] for this request, as a handler's argument (the app
@@ -304,8 +310,13 @@ mod tests {
             ("http://10.0.0.5:8080/kept/", "http://10.0.0.5:8080/kept"),
             ("HTTPS://Kept.Example.com", "https://kept.example.com"),
         ] {
-            assert_eq!(parse_public_url(given).as_deref(), Ok(base), "{given}");
+            assert_eq!(
+                parse_public_url(given).map(|u| u.0),
+                Ok(Some(base.to_string())),
+                "{given}"
+            );
         }
+        assert_eq!(parse_public_url("").map(|u| u.0), Ok(None));
         for bad in [
             "kept.example.com",
             "ftp://x",

@@ -55,7 +55,7 @@ struct ServeArgs {
     /// Where the server is reached from outside (https://kept.example.com): the
     /// base of the personal survey links it writes. Default: the request's host.
     #[arg(long, env = "KEPT_PUBLIC_URL", value_parser = kept_server::links::parse_public_url)]
-    public_url: Option<String>,
+    public_url: Option<kept_server::links::PublicUrl>,
     /// Let webhooks go to private networks and loopback too (a server on a
     /// shop's own network). Default: public addresses only.
     #[arg(long, env = "KEPT_WEBHOOKS_TO_PRIVATE_NETWORKS", value_parser = clap::builder::BoolishValueParser::new())]
@@ -212,7 +212,7 @@ async fn serve(db: Db, args: ServeArgs) -> Result<()> {
             per_token: args.rate_token,
         },
         trusted_proxies: args.trusted_proxies,
-        public_url: args.public_url,
+        public_url: args.public_url.and_then(|u| u.0),
         webhook_receivers: if args.webhooks_to_private_networks {
             Receivers::Any
         } else {

@@ -14,7 +14,7 @@ use super::form::{Filters, NotUsed};
 use super::format;
 use super::i18n::Texts;
 use super::layout::{
-    Section, aria_invalid, enc, errors, page_from, pagination, shell, unverified_mark,
+    Section, aria_invalid, enc, errors, page_from, pagination, said_on_load, shell, unverified_mark,
 };
 use super::responses::value;
 use super::session::Session;
@@ -118,9 +118,9 @@ async fn render(
         // "Saved." beside the item saved, where the page opens; at the top
         // when the item is no longer in this list (its status changed).
         @if let Some(id) = saved.filter(|id| !found.items.iter().any(|a| a.id == *id)) {
-            p class="status-message" role="status" tabindex="-1" data-focus-on-load data-testid="saved" id="saved" {
+            (said_on_load(Some("saved"), html! { p class="status-message" role="status" data-testid="saved" {
                 (t.saved) " " a href={"/dashboard/inbox#a-" (id)} { (t.inbox) }
-            }
+            } }))
         }
         ul class="tabs" {
             li { a href=(here(None)) aria-current=[status.is_none().then_some("page")] { (t.any) } }
@@ -166,7 +166,7 @@ async fn render(
                                 button type="submit" aria-describedby={"h-" (id) " w-" (id)} { (t.save) }
                             }
                             @if saved == Some(a.id) {
-                                p class="status-message" role="status" tabindex="-1" data-focus-on-load data-testid="saved" id="saved" { (t.saved) }
+                                (said_on_load(Some("saved"), html! { p class="status-message" role="status" data-testid="saved" { (t.saved) } }))
                             }
                             @if let Some(at) = fu.updated_at {
                                 p class="intro" { (status_name(t, fu.status)) " · " (format::date_time(lang, at, session.shop.time_zone)) }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::format;
 use super::i18n::{Texts, fill};
-use super::layout::{Section, aria_invalid, enc, errors, shell};
+use super::layout::{Section, aria_invalid, enc, errors, said_on_load, shell};
 use super::session::Session;
 use super::surveys::dashboard_actor;
 use super::{expired, form_allowed, refused};
@@ -139,7 +139,7 @@ async fn after(
     match outcome {
         Ok(()) => {
             let t = session.lang.texts();
-            let notice = html! { p role="status" class="card" tabindex="-1" data-focus-on-load { (t.saved) } };
+            let notice = said_on_load(None, html! { p role="status" class="card" { (t.saved) } });
             render(db, session, &[], None, Some(notice)).await
         }
         Err(ChangeError::Invalid(invalid)) => {
@@ -212,7 +212,10 @@ pub async fn remove_tablet(
     )
     .await?;
     let t = session.lang.texts();
-    let notice = html! { p role="status" class="card" tabindex="-1" data-focus-on-load data-testid="tablet-removed" { (t.tablet_removed) } };
+    let notice = said_on_load(
+        None,
+        html! { p role="status" class="card" data-testid="tablet-removed" { (t.tablet_removed) } },
+    );
     render(&db, &session, &[], None, Some(notice)).await
 }
 

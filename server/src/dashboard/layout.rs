@@ -190,6 +190,16 @@ pub fn aria_invalid(errors: &[FieldError], field: &str) -> Option<&'static str> 
         .then_some("true")
 }
 
+/// What the page says of what the owner just did (saved, erased, refused),
+/// `message` (its live role inside): where focus goes as the page loads
+/// (dashboard.js), so that a screen reader reads it and the owner's eyes find
+/// it, wherever on the page it is. Focused in a wrapper, as the errors below
+/// are, for the same reason: a live role on the element focused is read twice
+/// by some screen readers. `id`: the wrapper's, for an address to point at.
+pub fn said_on_load(id: Option<&str>, message: Markup) -> Markup {
+    html! { div class="said" tabindex="-1" id=[id] data-focus-on-load { (message) } }
+}
+
 /// A refused form's errors, each linking to its field, named by the form's
 /// `label`s (see [`field_problems::field_name`]) and said in `lang`.
 pub fn errors(

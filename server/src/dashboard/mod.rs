@@ -216,7 +216,7 @@ async fn login_form(
         html! {
             p class="intro" { (t.sign_in_intro) }
             @if failed {
-                p class="errors" role="alert" id="sign-in-failed" tabindex="-1" data-focus-on-load { (t.sign_in_failed) }
+                (layout::said_on_load(None, html! { p class="errors" role="alert" id="sign-in-failed" { (t.sign_in_failed) } }))
             }
             form method="post" action="/dashboard/login" {
                 input type="hidden" name="next" value=(safe_next(q.next.as_deref()));
@@ -296,7 +296,7 @@ pub fn fields_allowed(session: &Session, headers: &HeaderMap, fields: &[(String,
 pub fn expired(session: &Session) -> Response {
     let t = session.lang.texts();
     let content = maud::html! {
-        p role="alert" tabindex="-1" data-focus-on-load { (t.form_expired) }
+        (layout::said_on_load(None, maud::html! { p role="alert" { (t.form_expired) } }))
         p { a href="/dashboard" { (t.overview) } }
     };
     let mut page = layout::outside_sections(session, t.form_expired_title, content);

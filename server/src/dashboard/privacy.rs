@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::format::whole;
 use super::i18n::fill;
-use super::layout::{Section, enc, shell};
+use super::layout::{Section, enc, said_on_load, shell};
 use super::session::Session;
 use super::surveys::dashboard_actor;
 use super::{expired, form_allowed};
@@ -31,7 +31,7 @@ pub fn section(session: &Session, customer_ref: &str, mismatch: bool) -> Markup 
             form method="post" action={(path) "/erase"} data-testid="erase-form" {
                 input type="hidden" name="csrf" value=(session.csrf);
                 p class="intro" { (t.erase_hint) }
-                @if mismatch { p role="alert" class="error" id="erase-error" tabindex="-1" data-focus-on-load { (t.erase_mismatch) } }
+                @if mismatch { (said_on_load(None, html! { p role="alert" class="error" id="erase-error" { (t.erase_mismatch) } })) }
                 label { (t.erase_confirm) input name="confirm" autocomplete="off" required aria-invalid=[mismatch.then_some("true")] aria-describedby=[mismatch.then_some("erase-error")]; }
                 div class="actions" { button type="submit" class="danger" { (t.erase_customer) } }
             }
@@ -113,12 +113,12 @@ pub async fn erased(
 ) -> Response {
     let t = session.lang.texts();
     let content = html! {
-        p role="status" class="status-message" tabindex="-1" data-focus-on-load data-testid="erased" {
+        (said_on_load(None, html! { p role="status" class="status-message" data-testid="erased" {
             (fill(t.erased, &[
                 ("purchases", &whole(e.purchases.unwrap_or(0))),
                 ("answers", &whole(e.answers.unwrap_or(0))),
             ]))
-        }
+        } }))
         p { a href="/dashboard/customers" { (t.customers) } }
     };
     let title = format!("{}: {customer_ref}", t.customer);

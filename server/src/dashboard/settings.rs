@@ -16,7 +16,7 @@ use maud::{Markup, html};
 use super::form::{self, Unread};
 use super::format;
 use super::i18n::Texts;
-use super::layout::{Section, aria_invalid, errors, shell};
+use super::layout::{Section, aria_invalid, errors, said_on_load, shell};
 use super::session::{Session, sign_in};
 use super::surveys::dashboard_actor;
 use super::{expired, fields_allowed, refused};
@@ -330,7 +330,10 @@ pub async fn save(
             if let Some(shop) = db.shop(&session.shop.id).await? {
                 session.shop = shop;
             }
-            let saved = html! { p class="status-message" role="status" tabindex="-1" data-focus-on-load { (t.saved) } };
+            let saved = said_on_load(
+                None,
+                html! { p class="status-message" role="status" { (t.saved) } },
+            );
             render_stored(&db, &session, &base, Some(saved)).await
         }
         Err(ChangeError::Invalid(errs)) => Ok(refused(

@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use super::form::{self, Unread};
 use super::i18n::Texts;
-use super::layout::{Section, aria_invalid, enc, errors, shell};
+use super::layout::{Section, aria_invalid, enc, errors, said_on_load, shell};
 use super::session::Session;
 use super::{expired, fields_allowed, form_allowed, refused};
 use crate::db::Db;
@@ -153,7 +153,7 @@ async fn render_list(
                         // Said in the row moved or switched, where focus then
                         // is: the page had opened at its top, saying nothing.
                         @if arranged == Some(s.survey.id.as_str()) {
-                            p class="status-message" role="status" tabindex="-1" data-focus-on-load id="arranged" { (t.saved) }
+                            (said_on_load(Some("arranged"), html! { p class="status-message" role="status" { (t.saved) } }))
                         }
                     }
                 }
@@ -236,7 +236,7 @@ fn edit_form(
     };
     html! {
         (errors(session.lang, errs, field_id, field_label))
-        @if saved { p class="status-message" role="status" tabindex="-1" data-focus-on-load { (t.saved) } }
+        @if saved { (said_on_load(None, html! { p class="status-message" role="status" { (t.saved) } })) }
         form method="post" action={"/dashboard/surveys/" (id)} {
             // Enter in a field saves: a form's first submit button is the one
             // Enter presses, and "Add a language" comes before Save (it had
@@ -421,8 +421,11 @@ fn from_form(
             );
         }
     }
-    let adding = get("action") == Some("add_locale");
     let new_locale = get("new_locale").map(str::trim).filter(|l| !l.is_empty());
+    // A code typed to add, then Enter (which presses the form's first
+    // button, Save) or Save: the language is added, its texts to write, as
+    // "Add a language" does (saved, it had been refused for its empty question).
+    let adding = get("action") == Some("add_locale") || new_locale.is_some();
     // A language the survey has: said, where it had been taken in silence.
     let had = new_locale.filter(|l| texts.contains_key(*l));
     if let Some(new) = new_locale {

@@ -50,7 +50,7 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
         StatusCode::REQUEST_TIMEOUT => (
             ErrorCode::RequestTimeout,
             // The body's arrival or the answer's making: either may be the slow one.
-            "the request was not answered within 30 s (its body too slow to arrive, or the server to answer it); send it again".to_string(),
+            "the request was not answered in time (its body too slow to arrive, or the server to answer it); send it again".to_string(),
         ),
         StatusCode::PAYLOAD_TOO_LARGE => (
             ErrorCode::PayloadTooLarge,

@@ -152,10 +152,19 @@ impl ToJson for DateTime<Utc> {
     }
 }
 
+/// The last millisecond of year 9999: the last instant four digits of year
+/// write.
+const LAST_WRITTEN_MS: i64 = 253_402_300_799_999;
+
 impl ToJson for UnixMillis {
+    /// As a `DateTime` of the same instant is written, from 1970 to 9999: a
+    /// clock outside them is written as their first or last instant, which
+    /// the server refuses as too old or too far ahead (a year 12026 had been
+    /// written as 2026, and taken).
     fn write_json(&self, w: &mut JsonWriter) {
         let mut s = String::with_capacity(32);
-        let (secs, ms) = (self.0.div_euclid(1000), self.0.rem_euclid(1000));
+        let ms = self.0.clamp(0, LAST_WRITTEN_MS);
+        let (secs, ms) = (ms.div_euclid(1000), ms.rem_euclid(1000));
         write_instant(&mut s, secs, ms * 1_000_000);
         w.string(&s);
     }
@@ -195,9 +204,9 @@ mod tests {
     /// must read as the instant they name, as a `DateTime` of it is written.
     #[test]
     fn milliseconds_are_written_as_the_datetime_of_the_same_instant() {
-        // Every 3 days, 5 hours and some milliseconds from before 1970 to past
-        // 2100, with and without a fraction.
-        let mut ms = -400_000_000_000i64;
+        // Every 3 days, 5 hours and some milliseconds from 1970 to past 2100,
+        // with and without a fraction.
+        let mut ms = 0i64;
         let mut k = 0i64;
         while ms < 4_200_000_000_000 {
             let t = DateTime::from_timestamp_millis(ms).unwrap();
@@ -205,6 +214,19 @@ mod tests {
             assert_eq!(UnixMillis(ms).to_json(), serde_json::to_string(&t).unwrap());
             k += 1;
             ms += 3 * 86_400_000 + 5 * 3_600_000 + [0, 1, 120, 999][k as usize % 4];
+        }
+    }
+
+    #[test]
+    fn a_clock_past_the_years_written_is_written_as_their_end() {
+        for (ms, written) in [
+            (-1, "\"1970-01-01T00:00:00Z\""),
+            (i64::MIN, "\"1970-01-01T00:00:00Z\""),
+            (LAST_WRITTEN_MS, "\"9999-12-31T23:59:59.999Z\""),
+            (LAST_WRITTEN_MS + 1, "\"9999-12-31T23:59:59.999Z\""),
+            (i64::MAX, "\"9999-12-31T23:59:59.999Z\""),
+        ] {
+            assert_eq!(UnixMillis(ms).to_json(), written, "{ms}");
         }
     }
 

@@ -54,8 +54,10 @@ pub async fn record_purchases(
     shop_id: &str,
     purchases: &[NewPurchase],
     now: DateTime<Utc>,
+    runs: super::Runs,
 ) -> DbResult<(Vec<PurchaseOutcome>, ImportOutcome)> {
     let tx = client.transaction().await?;
+    runs.begin(&tx).await?;
     // The shop's row first, shared (a change of its settings, which recounts
     // every customer, locks it whole, so the two take turns in the one order
     // every writer keeps: the shop, its customers, their rows), and its churn

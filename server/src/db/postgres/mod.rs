@@ -45,13 +45,33 @@ use super::*;
 const POOL_SIZE: usize = 16;
 /// How long a request waits for a free connection, and for a new one to open.
 const POOL_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long one statement may run, waiting for locks included, before
-/// PostgreSQL gives it up (503 `busy`): with the wait for a connection, within
-/// the request's 30 s. Without it, a table locked by someone else had held every
-/// connection of an instance, and every route with them, for as long as the
-/// lock lasted; the request's own timeout leaves its statement running. The
-/// schema's migration, at start, has none.
+/// How long one statement of a request may run, waiting for locks included,
+/// before PostgreSQL gives it up (503 `busy`). Without it, a table locked by
+/// someone else had held every connection of an instance, and every route with
+/// them, for as long as the lock lasted; a request's own timeout leaves its
+/// statement running. The jobs that may rightly run long have none: the
+/// schema's migration at start, an import's batches, a settings change's
+/// recount of every customer, the retention purge ([`Runs::AsJob`]).
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How long a transaction's statements may run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runs {
+    /// A request's: each statement given up after [`STATEMENT_TIMEOUT`].
+    AsRequest,
+    /// A job's, which takes as long as its data: no limit.
+    AsJob,
+}
+
+impl Runs {
+    /// Lifts the statement timeout for the rest of `tx`, for a job.
+    async fn begin(self, tx: &tokio_postgres::Transaction<'_>) -> DbResult<()> {
+        if self == Runs::AsJob {
+            tx.batch_execute("SET LOCAL statement_timeout = 0").await?;
+        }
+        Ok(())
+    }
+}
 
 pub struct PgDatabase {
     pool: Pool,
@@ -366,7 +386,7 @@ impl Database for PgDatabase {
     }
 
     async fn purge_expired_texts(&self, now: DateTime<Utc>) -> DbResult<u64> {
-        privacy::purge_expired_texts(&self.client().await?, now).await
+        privacy::purge_expired_texts(&mut self.client().await?, now).await
     }
 
     async fn set_widget_secret(&self, shop_id: &str, secret: String) -> DbResult<()> {
@@ -587,6 +607,7 @@ impl Database for PgDatabase {
             shop_id,
             std::slice::from_ref(&purchase),
             Utc::now(),
+            Runs::AsRequest,
         )
         .await?;
         Ok(outcomes.remove(0))
@@ -597,9 +618,14 @@ impl Database for PgDatabase {
         shop_id: &str,
         purchases: Vec<NewPurchase>,
     ) -> DbResult<ImportOutcome> {
-        let (_, summary) =
-            loyalty::record_purchases(&mut self.client().await?, shop_id, &purchases, Utc::now())
-                .await?;
+        let (_, summary) = loyalty::record_purchases(
+            &mut self.client().await?,
+            shop_id,
+            &purchases,
+            Utc::now(),
+            Runs::AsJob,
+        )
+        .await?;
         Ok(summary)
     }
 

@@ -101,8 +101,11 @@ pub async fn erase_customer(
 /// retention at `now`, and the webhook deliveries as old (they carry the text);
 /// the scores, reasons and the "with text" counts stay. Settled deliveries go
 /// after [`DELIVERY_LOG_DAYS`] whatever the shop keeps.
-pub async fn purge_expired_texts(client: &Client, now: DateTime<Utc>) -> DbResult<u64> {
-    let texts = client
+pub async fn purge_expired_texts(client: &mut Client, now: DateTime<Utc>) -> DbResult<u64> {
+    // Years of answers, the first time a shop keeps texts for less: a job.
+    let tx = client.transaction().await?;
+    super::Runs::AsJob.begin(&tx).await?;
+    let texts = tx
         .execute(
             "UPDATE answers a SET text = NULL, text_folded = NULL
              FROM shops s
@@ -111,8 +114,7 @@ pub async fn purge_expired_texts(client: &Client, now: DateTime<Utc>) -> DbResul
             &[&now],
         )
         .await?;
-    client
-        .execute(
+    tx.execute(
             "DELETE FROM webhook_deliveries d USING shops s
              WHERE s.id = d.shop_id
                AND ((s.text_retention_days > 0
@@ -122,5 +124,6 @@ pub async fn purge_expired_texts(client: &Client, now: DateTime<Utc>) -> DbResul
             &[&now, &(DELIVERY_LOG_DAYS as i32)],
         )
         .await?;
+    tx.commit().await?;
     Ok(texts)
 }

@@ -16,6 +16,8 @@ use crate::tokens::TokenKind;
 
 pub async fn update_shop(client: &mut Client, shop_id: &str, u: &ShopUpdate) -> DbResult<()> {
     let tx = client.transaction().await?;
+    // A new time zone or churn window recounts every customer of the shop.
+    super::Runs::AsJob.begin(&tx).await?;
     let row = tx
         .query_opt(
             "SELECT time_zone, churn_window_days FROM shops WHERE id = $1 FOR UPDATE",
