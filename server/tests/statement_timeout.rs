@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::{Engine, fresh_db_url};
 use kept_server::db::postgres::PgDatabase;
-use kept_server::db::{Database, DbError};
+use kept_server::db::{Database, DbError, NewPurchase};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_statement_held_by_a_lock_is_given_up_as_busy() {
@@ -36,4 +36,75 @@ async fn a_statement_held_by_a_lock_is_given_up_as_busy() {
     locker.batch_execute("ROLLBACK").await.unwrap();
     // Its connection back in the pool, and working.
     assert!(matches!(db.shop("demo").await, Ok(None)));
+}
+
+/// A job runs as long as its data needs: an import's batch waiting behind a
+/// lock longer than a request's statement may is not given up (an import of a
+/// large file, a recount behind it, had been cut short at 20 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_waits_past_the_statement_timeout() {
+    let (url, _) = fresh_db_url(Engine::Postgres).await;
+    let db = PgDatabase::connect_with(&url, Duration::from_millis(300))
+        .await
+        .unwrap();
+    kept_server::demo::seed(&db, &[]).await.unwrap();
+    let (locker, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    locker
+        .batch_execute("BEGIN; LOCK TABLE shops IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let now = chrono::Utc::now();
+    let purchase = NewPurchase {
+        purchase_id: "p-1".into(),
+        customer_ref: "ann".into(),
+        amount_cents: 1250,
+        points: 12,
+        purchased_at: now,
+        day: now.date_naive(),
+        store: None,
+        time_given: true,
+    };
+    let db = std::sync::Arc::new(db);
+    let import = tokio::spawn({
+        let db = db.clone();
+        async move {
+            db.import_purchases(kept_server::demo::SHOP_ID, vec![purchase])
+                .await
+        }
+    });
+    // Until it has waited for the lock well past the statement timeout.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let waited: bool = locker
+            .query_one(
+                "SELECT count(*) > 0 FROM pg_stat_activity
+                 WHERE wait_event_type = 'Lock' AND clock_timestamp() - query_start > interval '1 second'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if waited {
+            break;
+        }
+        assert!(
+            !import.is_finished(),
+            "the import ended before the lock was let go: {:?}",
+            import.await
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the import never waited for the lock"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    locker.batch_execute("ROLLBACK").await.unwrap();
+    let outcome = import
+        .await
+        .unwrap()
+        .expect("the import waited, and stored its purchase");
+    assert_eq!(outcome.imported, 1);
 }
