@@ -1293,6 +1293,39 @@ async fn in_a_narrow_box_the_scale_takes_two_rows() -> Result<()> {
     Ok(())
 }
 
+/// A visitor who set their browser's default font to 32 px on a 320 px phone
+/// gets the 0–10 scale in two rows with its digits near their size, not the
+/// 12 px of one row's room (an outside test found them at a third of it).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_scores_digits_follow_the_visitors_large_font() -> Result<()> {
+    use chromiumoxide::cdp::browser_protocol::page::{FontSizes, SetFontSizesParams};
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let env = Env::start().await?;
+    let w = env.open("about:blank").await?;
+    w.set_viewport(320, 640).await?;
+    w.page
+        .execute(SetFontSizesParams::new(
+            FontSizes::builder().standard(32).fixed(32).build(),
+        ))
+        .await?;
+    w.goto(&env.shop_url(&[("survey", NPS), ("locale", "ru"), ("order", "large-font")]))
+        .await?;
+    w.wait_for(&survey_screen(NPS)).await?;
+    w.screenshot("14c-large-default-font").await?;
+    let digits: Vec<f64> = serde_json::from_value(
+        w.eval(
+            "[...document.querySelector('.kept-host').shadowRoot.querySelectorAll('.kept-score')]\
+             .map(b => parseFloat(getComputedStyle(b).fontSize))",
+        )
+        .await?,
+    )?;
+    assert!(digits.iter().all(|px| *px >= 18.0), "{digits:?}");
+    let broken = w.broken_words().await?;
+    assert!(broken.is_empty(), "words broken: {broken:?}");
+    env.close().await;
+    Ok(())
+}
+
 /// A loyalty card the server sends after the question is shown does not move
 /// the question (under the visitor's finger), on a shop's page or in a kiosk.
 #[tokio::test(flavor = "multi_thread")]

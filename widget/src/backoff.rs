@@ -28,8 +28,31 @@ pub fn delay_ms(attempt: u32, random: f64) -> u64 {
     ((ceiling as f64 * r) as u64).min(ceiling)
 }
 
+/// What is left of the server's "too many requests: wait `for_ms`", heard at
+/// `since`, at `now` (ms by the browser's clock): none once it has passed, and
+/// none when the clock reads before `since`, set back since or before 1970
+/// (a wait measured by it had held every answer for weeks); the server says
+/// so again if it must.
+pub fn throttled_for(since: f64, for_ms: u32, now: f64) -> Option<u32> {
+    let elapsed = now - since;
+    (elapsed >= 0.0 && elapsed < f64::from(for_ms)).then(|| for_ms - elapsed as u32)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_servers_wait_holds_only_as_long_as_the_clock_says() {
+        let at = 1_764_331_200_000.0;
+        assert_eq!(throttled_for(at, 30_000, at), Some(30_000));
+        assert_eq!(throttled_for(at, 30_000, at + 29_000.0), Some(1_000));
+        assert_eq!(throttled_for(at, 30_000, at + 30_000.0), None);
+        // Never throttled: a clock before 1970 had read as a wait of weeks.
+        assert_eq!(throttled_for(0.0, 0, -160_000_000_000.0), None);
+        assert_eq!(throttled_for(0.0, 0, at), None);
+        // The clock set back after a 429: not held by it.
+        assert_eq!(throttled_for(at, 30_000, at - 86_400_000.0), None);
+    }
+
     use super::*;
 
     #[test]

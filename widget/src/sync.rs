@@ -62,9 +62,10 @@ pub struct Syncer {
     /// Smaller than the API's maximum while a batch the server refused is
     /// being split (`batch_size.rs`).
     batch_size: Cell<BatchSize>,
-    /// After a 429, nothing is sent before this time (ms since the epoch), not
-    /// even for a new answer.
-    not_before: Cell<f64>,
+    /// The last 429: when (ms since the epoch), and how long the server asked
+    /// to wait; nothing is sent meanwhile, not even a new answer
+    /// ([`backoff::throttled_for`]).
+    throttled: Cell<(f64, u32)>,
 }
 
 /// What is called with how a turn ended.
@@ -100,7 +101,7 @@ impl Syncer {
             failures: Cell::new(0),
             retry: RefCell::new(None),
             batch_size: Cell::new(BatchSize::default()),
-            not_before: Cell::new(0.0),
+            throttled: Cell::new((0.0, 0)),
         });
         let weak = Rc::downgrade(&syncer);
         browser::on_window_event("online", move || {
@@ -172,9 +173,9 @@ impl Syncer {
         if self.queue.pending_count() == 0 {
             return then(Turn::Done);
         }
-        let wait = self.not_before.get() - browser::now_ms();
-        if wait > 0.0 {
-            return then(Turn::Throttled(wait as u32));
+        let (since, for_ms) = self.throttled.get();
+        if let Some(wait) = backoff::throttled_for(since, for_ms, browser::now_ms()) {
+            return then(Turn::Throttled(wait));
         }
         let Some(locks) = lock_manager() else {
             if !self.take_lease() {
@@ -255,7 +256,7 @@ impl Syncer {
                 Some(Turn::Done)
             }
             Err(FetchError::Throttled(wait_ms)) => {
-                self.not_before.set(browser::now_ms() + f64::from(wait_ms));
+                self.throttled.set((browser::now_ms(), wait_ms));
                 Some(Turn::Throttled(wait_ms))
             }
             Err(e @ FetchError::Status(status, _)) if batch_size::refuses_the_batch(status) => {
