@@ -558,7 +558,10 @@ async fn a_receipt_identifies_the_respondent_for_their_answer_only() -> Result<(
     .await?;
     w.type_in_page("#scan-code", &link.url).await?;
     w.click_in_page("[data-testid=kiosk-scan-use]").await?;
-    // Carol's card shows, and her answer goes with her order.
+    // Carol's card shows, and her answer goes with her order; focus is on
+    // the kiosk, not dropped to the page with the button that went.
+    w.wait_until("focus on the kiosk", "document.activeElement.id == 'kiosk'")
+        .await?;
     w.wait_for(".kept-loyalty").await?;
     w.wait_for(&survey_screen(NPS)).await?;
     w.screenshot("14-kiosk-identified").await?;

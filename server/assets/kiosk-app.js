@@ -326,7 +326,7 @@
     dialog.hidden = true;
     inert.forEach(function (e) { e.inert = false; });
     inert = [];
-    opener.focus();
+    (opener.hidden ? $('kiosk') : opener).focus();
   }
   document.addEventListener('keydown', function (event) {
     if (event.key != 'Escape') return;
@@ -402,13 +402,15 @@
       return response.json();
     }, function () { throw scanTexts.offline; }).then(function (who) {
       if (who.answered) throw scanTexts.answered;
+      // Hidden before the dialog closes: focus goes to the kiosk, not to a
+      // button that is gone (it had dropped to the page).
+      $('scan-open').hidden = true;
       closeScan();
       startWidget(load(), {
         customer: who.customer, 'customer-sig': who.customer_sig,
         order: who.order, 'order-sig': who.order_sig, survey: who.survey, loyalty: 'card',
       });
       identified = true;
-      $('scan-open').hidden = true;
     }).catch(function (message) {
       $('scan-error').textContent = typeof message == 'string' ? message : scanTexts.offline;
     });
