@@ -13,12 +13,17 @@ use common::{Engine, fresh_db_url};
 use kept_server::db::postgres::PgDatabase;
 use kept_server::db::{Database, DbError, NewPurchase};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_statement_held_by_a_lock_is_given_up_as_busy() {
+/// A new store whose requests' statements are given up after 300 ms (the
+/// demo shop in it when `demo`), and another session, which holds its shops
+/// table locked until it rolls back.
+async fn a_store_and_a_lock_on_it(demo: bool) -> (PgDatabase, tokio_postgres::Client) {
     let (url, _) = fresh_db_url(Engine::Postgres).await;
     let db = PgDatabase::connect_with(&url, Duration::from_millis(300))
         .await
         .unwrap();
+    if demo {
+        kept_server::demo::seed(&db, &[]).await.unwrap();
+    }
     let (locker, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
         .await
         .unwrap();
@@ -27,6 +32,12 @@ async fn a_statement_held_by_a_lock_is_given_up_as_busy() {
         .batch_execute("BEGIN; LOCK TABLE shops IN ACCESS EXCLUSIVE MODE")
         .await
         .unwrap();
+    (db, locker)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_statement_held_by_a_lock_is_given_up_as_busy() {
+    let (db, locker) = a_store_and_a_lock_on_it(false).await;
     // Well past the statement timeout: a read that waits for the lock fails
     // this, rather than hanging the test.
     let read = tokio::time::timeout(Duration::from_secs(15), db.shop("demo"))
@@ -43,19 +54,7 @@ async fn a_statement_held_by_a_lock_is_given_up_as_busy() {
 /// large file, a recount behind it, had been cut short at 20 s).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_import_waits_past_the_statement_timeout() {
-    let (url, _) = fresh_db_url(Engine::Postgres).await;
-    let db = PgDatabase::connect_with(&url, Duration::from_millis(300))
-        .await
-        .unwrap();
-    kept_server::demo::seed(&db, &[]).await.unwrap();
-    let (locker, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(conn);
-    locker
-        .batch_execute("BEGIN; LOCK TABLE shops IN ACCESS EXCLUSIVE MODE")
-        .await
-        .unwrap();
+    let (db, locker) = a_store_and_a_lock_on_it(true).await;
     let now = chrono::Utc::now();
     let purchase = NewPurchase {
         purchase_id: "p-1".into(),
