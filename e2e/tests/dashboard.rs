@@ -520,6 +520,12 @@ async fn what_the_owner_just_did_is_said_where_focus_goes() -> Result<()> {
     d.fill("#f-new_locale", "de").await?;
     d.tab.press("Enter").await?;
     d.wait_for("#f-texts-de").await?;
+    // Its question, to write, has focus (it had been left on the page).
+    focus_is(
+        "the new language's question",
+        "e.id == 'f-texts-de-question'",
+    )
+    .await?;
     // A survey moved: "Saved." in its row, where focus is.
     d.visit("/dashboard/surveys").await?;
     d.submit("button[name=move][value=down]").await?;

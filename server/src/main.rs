@@ -33,7 +33,7 @@ struct ServeArgs {
     widget_dir: PathBuf,
     /// Create the demo shop (with sample answers) if missing, and say how to try it.
     /// (Its variable, as each switch's, takes 1, yes, on or true, and 0, no, off or false.)
-    #[arg(long, env = "KEPT_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
+    #[arg(long, env = "KEPT_DEMO", value_parser = switch)]
     demo: bool,
     /// The widget's routes, per client address: RATE/min[,burst=N].
     #[arg(long, env = "KEPT_RATE_WIDGET_CLIENT", default_value_t = RateLimits::default().widget_per_client)]
@@ -58,8 +58,21 @@ struct ServeArgs {
     public_url: Option<kept_server::links::PublicUrl>,
     /// Let webhooks go to private networks and loopback too (a server on a
     /// shop's own network). Default: public addresses only.
-    #[arg(long, env = "KEPT_WEBHOOKS_TO_PRIVATE_NETWORKS", value_parser = clap::builder::BoolishValueParser::new())]
+    #[arg(long, env = "KEPT_WEBHOOKS_TO_PRIVATE_NETWORKS", value_parser = switch)]
     webhooks_to_private_networks: bool,
+}
+
+/// A switch's value, as shells and compose files write it: `1`, `yes`, `on`
+/// or `true`, and `0`, `no`, `off`, `false` or nothing (a variable left
+/// empty), in any case.
+fn switch(text: &str) -> std::result::Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "yes" | "on" | "true" => Ok(true),
+        "" | "0" | "no" | "off" | "false" => Ok(false),
+        other => Err(format!(
+            "{other:?} is not on (1, yes, on, true) nor off (0, no, off, false)"
+        )),
+    }
 }
 
 #[derive(Subcommand)]

@@ -35,15 +35,18 @@ fn a_database_that_cannot_be_opened_is_named_without_its_password() {
     for url in [
         "postgres://kept:s3cret-pw@127.0.0.1:1/kept",
         "postgresql://kept@127.0.0.1:1/kept?password=s3cret-pw&connect_timeout=2",
+        // libpq's form, which had been taken for a SQLite file named after it.
+        "host=127.0.0.1 port=1 user=kept password=s3cret-pw dbname=kept",
     ] {
         let out = kept(std::path::Path::new(url), &["shop", "show", "demo"]);
         assert!(!out.status.success());
         let said = said(&out);
-        assert!(said.contains("opening the database postgres"), "{said}");
+        assert!(said.contains("opening the database"), "{said}");
         assert!(
             said.contains("***") && !said.contains("s3cret-pw"),
             "{said}"
         );
+        assert!(!std::path::Path::new(url).exists(), "a file named {url}");
     }
 }
 
@@ -102,7 +105,7 @@ fn add_shop_keeps_to_the_settings_rules() {
 #[test]
 fn a_switch_in_the_environment_takes_one_and_yes() {
     let dir = tempfile::tempdir().unwrap();
-    for value in ["1", "yes", "on", "true", "0", "no", "off", "false"] {
+    for value in ["1", "yes", "On", "true", "", "0", "no", "off", "FALSE"] {
         let out = Command::new(env!("CARGO_BIN_EXE_kept-server"))
             .args([
                 "--db",

@@ -210,12 +210,22 @@ fn field_id(path: &str) -> String {
     )
 }
 
+/// What the editor just did, said where focus goes as the page loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Done<'a> {
+    Nothing,
+    Saved,
+    /// A language added: its question, to write, takes focus (it had been
+    /// left on the page).
+    Added(&'a str),
+}
+
 fn edit_form(
     session: &Session,
     d: &SurveyDefinition,
     errs: &[FieldError],
     unread: &Unread,
-    saved: bool,
+    done: Done,
 ) -> Markup {
     let t = session.lang.texts();
     let s = &d.survey;
@@ -236,7 +246,7 @@ fn edit_form(
     };
     html! {
         (errors(session.lang, errs, field_id, field_label))
-        @if saved { (said_on_load(None, html! { p class="status-message" role="status" { (t.saved) } })) }
+        @if done == Done::Saved { (said_on_load(None, html! { p class="status-message" role="status" { (t.saved) } })) }
         form method="post" action={"/dashboard/surveys/" (id)} {
             // Enter in a field saves: a form's first submit button is the one
             // Enter presses, and "Add a language" comes before Save (it had
@@ -320,6 +330,7 @@ fn edit_form(
                     // (a line of it, in a field, was cut off); its lines are joined.
                     label { (t.question)
                         textarea id=(field_id(&format!("texts.{l}.question"))) name={"q." (l)} rows="2" maxlength="300" lang=(l)
+                            data-focus-on-load[done == Done::Added(l.as_str())]
                             aria-invalid=[aria_invalid(errs, &format!("texts.{l}.question"))] { (texts.question) }
                     }
                     @if !matches!(s.kind, SurveyKind::Csat) {
@@ -386,7 +397,7 @@ pub async fn edit(
         &session,
         Section::Surveys,
         &format!("{}: {}", t.edit, d.survey.id),
-        edit_form(&session, &d, &[], &Unread::default(), false),
+        edit_form(&session, &d, &[], &Unread::default(), Done::Nothing),
     ))
 }
 
@@ -616,7 +627,7 @@ pub async fn save(
                 &session,
                 Section::Surveys,
                 &title,
-                edit_form(&session, &draft, &unread.errors, &unread, false),
+                edit_form(&session, &draft, &unread.errors, &unread, Done::Added(new)),
             );
             return Ok(if unread.errors.is_empty() {
                 page
@@ -644,7 +655,7 @@ pub async fn save(
             &session,
             Section::Surveys,
             &title,
-            edit_form(&session, &shown, &unread.errors, &unread, false),
+            edit_form(&session, &shown, &unread.errors, &unread, Done::Nothing),
         )));
     }
     let outcome = if unread.errors.is_empty() {
@@ -664,13 +675,13 @@ pub async fn save(
             &session,
             Section::Surveys,
             &title,
-            edit_form(&session, &draft, &[], &Unread::default(), true),
+            edit_form(&session, &draft, &[], &Unread::default(), Done::Saved),
         )),
         Err(ChangeError::Invalid(errs)) => Ok(refused(shell(
             &session,
             Section::Surveys,
             &title,
-            edit_form(&session, &draft, &errs, &unread, false),
+            edit_form(&session, &draft, &errs, &unread, Done::Nothing),
         ))),
         Err(ChangeError::Store(e)) => Err(e.into()),
     }

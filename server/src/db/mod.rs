@@ -35,9 +35,16 @@ pub type DbResult<T> = Result<T, DbError>;
 /// A shared handle on the store, as the HTTP layer, pages, demo and CLI hold it.
 pub type Db = Arc<dyn Database>;
 
-/// Whether `--db` names a PostgreSQL database; anything else is a SQLite file.
+/// Whether `--db` names a PostgreSQL database: a `postgres://` URL, or libpq's
+/// `key=value` form (`host=db dbname=kept`, which had been taken for a SQLite
+/// file's name, the password in it); anything else is a SQLite file.
 pub fn is_postgres_url(db: &str) -> bool {
-    db.starts_with("postgres://") || db.starts_with("postgresql://")
+    db.starts_with("postgres://")
+        || db.starts_with("postgresql://")
+        || db.split_whitespace().next().is_some_and(|_| {
+            db.split_whitespace()
+                .all(|pair| pair.split_once('=').is_some_and(|(k, _)| !k.is_empty()))
+        }) && ["host=", "dbname=", "user="].iter().any(|k| db.contains(k))
 }
 
 /// `--db` as it may be shown (an error, a log): a PostgreSQL URL with its
@@ -46,6 +53,17 @@ pub fn is_postgres_url(db: &str) -> bool {
 pub fn shown(db: &str) -> String {
     if !is_postgres_url(db) {
         return db.to_string();
+    }
+    if !db.contains("://") {
+        // libpq's `key=value` form.
+        return db
+            .split_whitespace()
+            .map(|pair| match pair.split_once('=') {
+                Some(("password", _)) => "password=***".to_string(),
+                _ => pair.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
     }
     let Ok(mut url) = url::Url::parse(db) else {
         return "a PostgreSQL URL that does not read".to_string();

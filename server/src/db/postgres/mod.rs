@@ -634,7 +634,14 @@ impl Database for PgDatabase {
         shop_id: &str,
         purchase_ids: Vec<String>,
     ) -> DbResult<HashMap<String, KnownPurchase>> {
-        loyalty::known_purchases(&self.client().await?, shop_id, &purchase_ids).await
+        // An import's first read of its file's purchases: a job, as its
+        // batches are (it had been given up behind a lock at 20 s).
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        Runs::AsJob.begin(&tx).await?;
+        let known = loyalty::known_purchases(&tx, shop_id, &purchase_ids).await?;
+        tx.commit().await?;
+        Ok(known)
     }
 
     async fn set_points(&self, shop_id: &str, customer_ref: &str, points: u64) -> DbResult<()> {
