@@ -301,6 +301,7 @@ pub async fn resolve(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Duration;
 
     #[test]
     fn a_public_url_is_an_http_address_of_a_host_and_nothing_more() {
@@ -329,7 +330,6 @@ mod tests {
             assert!(parse_public_url(bad).is_err(), "{bad}");
         }
     }
-    use chrono::Duration;
 
     fn link(expires_at: DateTime<Utc>) -> Link {
         Link {

@@ -32,7 +32,7 @@ struct ServeArgs {
     #[arg(long, env = "KEPT_WIDGET_DIR", default_value = "widget/dist")]
     widget_dir: PathBuf,
     /// Create the demo shop (with sample answers) if missing, and say how to try it.
-    /// (Its variable, as each switch's, takes 1, yes, on or true, and 0, no, off or false.)
+    /// (Its variable, as each switch's, takes 1, yes, on or true, and 0, no, off, false or nothing.)
     #[arg(long, env = "KEPT_DEMO", value_parser = switch)]
     demo: bool,
     /// The widget's routes, per client address: RATE/min[,burst=N].

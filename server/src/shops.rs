@@ -13,9 +13,8 @@ use kept_shared::{
     TierSetting,
 };
 
-use crate::owner::settings::check_settings;
-
 use crate::db::{DEFAULT_CHURN_WINDOW_DAYS, Database, NewShop, Shop, SurveyRecord, Tier};
+use crate::owner::settings::check_settings;
 use crate::tokens::{TokenKind, generate_public_key, generate_token, hash_token};
 
 pub const NPS_SURVEY: &str = "nps-after-purchase";

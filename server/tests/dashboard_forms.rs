@@ -32,8 +32,10 @@ async fn page(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
     )
 }
 
-async fn an_empty_or_mistyped_filter_is_not_given(app: TestApp) {
-    let (cookie, _) = common::sign_in(&app).await;
+/// The owner's session cookie, once the demo shop has one customer, alice,
+/// with one purchase.
+async fn signed_in_after_alices_purchase(app: &TestApp) -> String {
+    let (cookie, _) = common::sign_in(app).await;
     app.purchase(
         demo::SECRET_KEY,
         demo::SHOP_ID,
@@ -41,6 +43,11 @@ async fn an_empty_or_mistyped_filter_is_not_given(app: TestApp) {
     )
     .await
     .assert_ok();
+    cookie
+}
+
+async fn an_empty_or_mistyped_filter_is_not_given(app: TestApp) {
+    let cookie = signed_in_after_alices_purchase(&app).await;
     // The filter form sends every field, the dates left empty among them:
     // all used, nothing said.
     for path in [
@@ -777,14 +784,7 @@ async fn the_win_back_list_is_paged(app: TestApp) {
 /// A page address past the end of a list (typed by hand, or the list shorter
 /// since) shows the list's last page, not an empty table under "3–3 of 3".
 async fn a_page_past_the_end_of_a_list_shows_its_last_page(app: TestApp) {
-    let (cookie, _) = common::sign_in(&app).await;
-    app.purchase(
-        demo::SECRET_KEY,
-        demo::SHOP_ID,
-        &kept_shared::RecordPurchase::new("alice", "p-1", 1200),
-    )
-    .await
-    .assert_ok();
+    let cookie = signed_in_after_alices_purchase(&app).await;
     app.send_answers(&[kept_shared::testing::AnswerBuilder::nps(
         demo::SHOP_ID,
         demo::NPS_SURVEY,

@@ -40,6 +40,8 @@ pub fn throttled_for(since: f64, for_ms: u32, now: f64) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn a_servers_wait_holds_only_as_long_as_the_clock_says() {
         let at = 1_764_331_200_000.0;
@@ -52,8 +54,6 @@ mod tests {
         // The clock set back after a 429: not held by it.
         assert_eq!(throttled_for(at, 30_000, at - 86_400_000.0), None);
     }
-
-    use super::*;
 
     #[test]
     fn ceilings_double_from_one_second_up_to_five_minutes() {

@@ -321,7 +321,7 @@ fn edit_form(
                 fieldset id=(field_id(&format!("texts.{l}"))) {
                     // The language's name where the dashboard has it: a code
                     // alone ("uk") is read as a word.
-                    legend { (super::i18n::Lang::ALL.into_iter().find(|x| x.code() == l.as_str()).map_or(l.to_string(), |x| format!("{} ({l})", x.name()))) }
+                    legend { (super::i18n::Lang::parse(l).map_or(l.to_string(), |x| format!("{} ({l})", x.name()))) }
                     // Any but the default (the survey's fallback) may go, on Save.
                     @if **l != s.default_locale {
                         label class="check" { input type="checkbox" name={"drop." (l)} data-testid={"drop-" (l)}; (t.remove_locale) }

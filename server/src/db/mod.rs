@@ -41,10 +41,10 @@ pub type Db = Arc<dyn Database>;
 pub fn is_postgres_url(db: &str) -> bool {
     db.starts_with("postgres://")
         || db.starts_with("postgresql://")
-        || db.split_whitespace().next().is_some_and(|_| {
-            db.split_whitespace()
+        || ["host=", "dbname=", "user="].iter().any(|k| db.contains(k))
+            && db
+                .split_whitespace()
                 .all(|pair| pair.split_once('=').is_some_and(|(k, _)| !k.is_empty()))
-        }) && ["host=", "dbname=", "user="].iter().any(|k| db.contains(k))
 }
 
 /// `--db` as it may be shown (an error, a log): a PostgreSQL URL with its
