@@ -14,7 +14,13 @@
 //! - (d″) the same as (d), as the visitor's next page (the reference for (a″));
 //! - (e) the same as (d) with one inline script that reads local storage: the
 //!   part of (a)'s script time any script that keeps answers in the visitor's
-//!   browser pays (the loader must look for answers waiting to be sent).
+//!   browser pays (the loader must look for answers waiting to be sent);
+//! - (f) the same as (d) with one external script that only reads local
+//!   storage: the floor of what (a) can cost, for any loader that must find
+//!   answers queued on an earlier page (the issue's own requirement);
+//! - (g) the same as (c) with the plain form written by one external script:
+//!   the floor of (b), for any survey delivered by a script rather than written
+//!   in the shop's page.
 //!
 //! For each: bytes over the network (everything, and from Kept: headers and
 //! bodies as Chromium received them, from its network events, since resource
@@ -331,6 +337,24 @@ async fn main() -> Result<()> {
         None,
     )
     .await?;
+    let storage_floor = measure(
+        &env,
+        "(f) no Kept, one external script reading local storage",
+        |_| env.shop_url_at("/products", &[("page", "floor-storage")]),
+        false,
+        loaded,
+        None,
+    )
+    .await?;
+    let form_floor = measure(
+        &env,
+        "(g) plain HTML form written by one external script",
+        |_| env.shop_url_at("/thanks", &[("page", "floor-form")]),
+        true,
+        shown,
+        None,
+    )
+    .await?;
 
     println!(
         "Headless Chromium, CPU {CPU_SLOWDOWN}× slower, {LATENCY_MS} ms round trip and {} kbit/s, cache off; each page watched {} s; median of {RUNS} loads.\n",
@@ -350,6 +374,8 @@ async fn main() -> Result<()> {
         &bare,
         &bare_next,
         &storage,
+        &storage_floor,
+        &form_floor,
     ] {
         println!(
             "| {} | {:.0} B | {:.0} B | {} | {:.1} ms | {:.1} ms |",
@@ -403,6 +429,12 @@ async fn main() -> Result<()> {
     println!(
         "- (b) ÷ (c): the question on screen {:.2}× as late as the plain form's (goal: ≤ 1.5×).",
         q_due / q_plain
+    );
+    println!(
+        "- The floors: (f) − (d), {:.0} B more and {:+.1} ms of script; (g) ÷ (c), the question on screen {:.2}× as late.",
+        storage_floor.bytes - bare.bytes,
+        storage_floor.script_ms - bare.script_ms,
+        form_floor.question_ms.unwrap_or(f64::NAN) / q_plain
     );
     env.close().await;
     Ok(())

@@ -108,6 +108,7 @@ impl Env {
                 "/kept",
                 ServeDir::new(dist).precompressed_br().precompressed_gzip(),
             )
+            .route("/floor/{script}", axum::routing::get(floor_script))
             // Any other path is the same page: targeting rules match paths.
             .fallback(shop_page)
             .with_state(api.url());
@@ -448,7 +449,10 @@ impl Env {
 /// `key` are the real server's and the demo shop's unless the query says otherwise).
 /// `page=bare` leaves the widget out; `page=plain` puts in its place the same NPS
 /// question as a plain HTML form; `page=storage` one inline script that reads
-/// local storage (the references of the page-load benchmark).
+/// local storage (the references of the page-load benchmark);
+/// `page=floor-storage` and `page=floor-form` the benchmark's floors: one
+/// external script (`/floor/…`, see [`floor_script`]) that only reads local
+/// storage, or only writes the plain form into the page.
 /// `csp=nonce` gives the page a strict Content-Security-Policy that allows
 /// inline styles by nonce only.
 /// `style=hostile` makes the page a right-to-left one (Arabic) whose CSS
@@ -538,6 +542,8 @@ async fn shop_page(
         Some("bare") => String::new(),
         Some("plain") => PLAIN_FORM.to_string(),
         Some("storage") => STORAGE_TOUCH.to_string(),
+        Some("floor-storage") => r#"<script src="/floor/storage.js" defer></script>"#.to_string(),
+        Some("floor-form") => r#"<script src="/floor/form.js" defer></script>"#.to_string(),
         _ if loader.as_deref() == Some("shop") => {
             format!(r#"<script src="{api}/widget/kept.js?key={key}" defer{attrs}></script>"#)
         }
@@ -578,6 +584,26 @@ const PLAIN_FORM: &str = r#"<form class="plain-survey" method="post" action="/an
 /// page: its first touch of local storage, which opens the origin's storage
 /// (the benchmark's floor for a loader that must look for queued answers).
 const STORAGE_TOUCH: &str = "<script>localStorage.length</script>";
+
+/// The page-load benchmark's floors, each the least an external script can be
+/// for its part of what the loader does: `storage.js` only reads local storage
+/// (what any loader that must find answers queued on an earlier page pays on a
+/// page with nothing due), `form.js` only writes the plain form after its tag
+/// (the soonest a question delivered by a script, rather than written in the
+/// shop's page, can be on screen: one round trip after the page).
+async fn floor_script(
+    axum::extract::Path(script): axum::extract::Path<String>,
+) -> axum::response::Response {
+    let body = match script.as_str() {
+        "storage.js" => "localStorage.length".to_string(),
+        "form.js" => format!(
+            "document.currentScript.insertAdjacentHTML('afterend',{})",
+            serde_json::to_string(PLAIN_FORM).expect("a string is JSON")
+        ),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    ([(header::CONTENT_TYPE, "text/javascript")], body).into_response()
+}
 
 /// See [`Env::refusing_api_url`].
 async fn refusing_api(
