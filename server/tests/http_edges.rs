@@ -611,4 +611,12 @@ async fn pages_icons_and_widget_files_are_served_with_their_caching() {
         b"brotli bytes",
         "the precompressed file, not compressed again"
     );
+    // A directory is no file, and no redirect: ServeDir's had been built from
+    // the path without its prefix (`/widget///.` to `//./`, another host).
+    std::fs::create_dir(dist.path().join("sub")).unwrap();
+    for path in ["/widget/.", "/widget///.", "/widget/sub", "/widget/sub/"] {
+        let reply = get(path, "identity").await.unwrap();
+        assert_eq!(reply.status(), StatusCode::NOT_FOUND, "{path}");
+        assert!(reply.headers().get("location").is_none(), "{path}");
+    }
 }

@@ -607,6 +607,21 @@ async fn a_new_time_zone_moves_answers_and_purchases_to_their_new_days(app: Test
         (0, 1),
         "so did the purchase's"
     );
+    // The export chosen by the new day writes the answer on it, with the
+    // shop's offset (it had written the UTC time, a day earlier).
+    let csv = owner(
+        &app,
+        Method::GET,
+        "answers.csv?from=2026-04-01&to=2026-04-01",
+        None,
+    )
+    .await;
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(&csv.body[..])
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][0], "2026-04-01T02:30:00+03:00");
 }
 
 async fn a_new_churn_window_recomputes_who_was_lost(app: TestApp) {

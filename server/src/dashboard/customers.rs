@@ -430,7 +430,7 @@ pub async fn win_back_links(
             &req.survey,
             today(session.shop.time_zone),
         )),
-        owner::exports::links_csv(&rows),
+        owner::exports::links_csv(&rows, session.shop.time_zone),
     )
         .into_response())
 }

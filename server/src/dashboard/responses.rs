@@ -239,13 +239,10 @@ pub async fn export(
     session: Session,
     Filters { given: f, .. }: Filters<AnswerFilters>,
 ) -> Result<Response, Failure> {
-    let stream = owner::exports::answers_csv(
-        db,
-        session.shop.id.clone(),
-        f.query(0, 0, &mut NotUsed::default()),
-    )
-    .await?
-    .map_err(std::io::Error::other);
+    let stream =
+        owner::exports::answers_csv(db, &session.shop, f.query(0, 0, &mut NotUsed::default()))
+            .await?
+            .map_err(std::io::Error::other);
     Ok((
         owner::exports::csv_download(&format!("{}-answers.csv", session.shop.id)),
         streaming::body(stream),

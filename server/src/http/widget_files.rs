@@ -35,7 +35,15 @@ pub fn router(dir: Option<PathBuf>, db: Db, throttle: Arc<Throttle>) -> Router<D
                 loader: dir.join("kept.js"),
             };
             Router::new()
-                .fallback_service(ServeDir::new(dir).precompressed_br().precompressed_gzip())
+                // A directory is not a file (ServeDir would redirect `/widget/.`
+                // to a `Location` built from the path without its prefix:
+                // `/widget///.` to `//./`, another host's address).
+                .fallback_service(
+                    ServeDir::new(dir)
+                        .append_index_html_on_directories(false)
+                        .precompressed_br()
+                        .precompressed_gzip(),
+                )
                 .layer(middleware::from_fn_with_state(
                     Arc::new(loader),
                     shop_loader::with_rules,

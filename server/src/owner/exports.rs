@@ -8,6 +8,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use chrono_tz::Tz;
 use futures_util::{Stream, StreamExt};
 use kept_shared::{AnswerItem, AnswerValue, CustomerSummary, WinBackEntry};
 
@@ -100,7 +101,11 @@ pub const ANSWER_HEADER: [&str; 14] = [
     "verified",
 ];
 
-pub fn answer_row(a: &AnswerItem) -> Vec<String> {
+/// An answer's row, its time in the shop's time zone (with its offset): the
+/// day a row says is the day the dashboard shows and the export's `from` and
+/// `to` chose it by (an answer at 00:30 on the 1st in Kyiv had been written on
+/// the 31st, in UTC).
+pub fn answer_row(a: &AnswerItem, zone: Tz) -> Vec<String> {
     let (kind, score, reasons, text) = match &a.value {
         AnswerValue::Nps { score, reason } => ("nps", Some(*score), String::new(), reason.clone()),
         AnswerValue::Csat { score } => ("csat", Some(*score), String::new(), None),
@@ -109,7 +114,7 @@ pub fn answer_row(a: &AnswerItem) -> Vec<String> {
         }
     };
     vec![
-        a.answered_at.to_rfc3339(),
+        a.answered_at.with_timezone(&zone).to_rfc3339(),
         cell(&a.survey),
         kind.into(),
         score.map(|s| s.to_string()).unwrap_or_default(),
@@ -211,12 +216,13 @@ pub async fn customers_csv(
 /// snapshot of the store.
 pub async fn answers_csv(
     db: Arc<dyn Database>,
-    shop_id: String,
+    shop: &Shop,
     query: AnswerQuery,
-) -> Result<impl Stream<Item = Result<Bytes, DbError>>, DbError> {
-    let pages = db.export_answers(&shop_id, query).await?;
-    Ok(csv_pages(header(&ANSWER_HEADER), pages, |a| {
-        answer_row(&answer_item(a))
+) -> Result<impl Stream<Item = Result<Bytes, DbError>> + use<>, DbError> {
+    let pages = db.export_answers(&shop.id, query).await?;
+    let zone = shop.time_zone;
+    Ok(csv_pages(header(&ANSWER_HEADER), pages, move |a| {
+        answer_row(&answer_item(a), zone)
     }))
 }
 
@@ -250,7 +256,8 @@ pub const LINK_HEADER: [&str; 6] = [
     "error",
 ];
 
-pub fn links_csv(rows: &[LinkRow]) -> Vec<u8> {
+/// The links' rows, their expiry in the shop's time zone (as an answer's time).
+pub fn links_csv(rows: &[LinkRow], zone: Tz) -> Vec<u8> {
     let mut out = header(&LINK_HEADER).to_vec();
     for r in rows {
         out.extend(csv_line(&[
@@ -258,7 +265,9 @@ pub fn links_csv(rows: &[LinkRow]) -> Vec<u8> {
             r.order_ref.as_deref().map(cell).unwrap_or_default(),
             r.last_purchase.map(|d| d.to_string()).unwrap_or_default(),
             r.url.clone().unwrap_or_default(),
-            r.expires_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            r.expires_at
+                .map(|t| t.with_timezone(&zone).to_rfc3339())
+                .unwrap_or_default(),
             r.error.clone().unwrap_or_default(),
         ]));
     }

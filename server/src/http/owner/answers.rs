@@ -148,7 +148,7 @@ pub async fn export(
 ) -> Result<impl IntoResponse, Failure> {
     let Query(q) = query?;
     let headers = owner::exports::csv_download(&format!("{}-answers.csv", shop.id));
-    let stream = owner::exports::answers_csv(db, shop.id, q.query(false, false)?)
+    let stream = owner::exports::answers_csv(db, &shop, q.query(false, false)?)
         .await?
         .map_err(std::io::Error::other);
     Ok((headers, streaming::body(stream)))

@@ -95,6 +95,6 @@ pub async fn bulk_links(
             &req.survey,
             today(shop.time_zone),
         )),
-        owner::exports::links_csv(&rows),
+        owner::exports::links_csv(&rows, shop.time_zone),
     ))
 }
