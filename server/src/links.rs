@@ -21,7 +21,6 @@ use chrono::{DateTime, TimeZone, Utc};
 use kept_shared::validate::validate_ref;
 use subtle::ConstantTimeEq;
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
@@ -29,6 +28,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 
 use crate::db::{Database, DbResult, Shop};
+use crate::http::Failure;
 use crate::signatures::{Signed, hmac_sha256, sign_until};
 
 /// Bytes of the MAC kept in a token: 128 bits, as many as a random token's.
@@ -172,36 +172,75 @@ pub fn parse_public_url(text: &str) -> Result<PublicUrl, String> {
 pub struct PublicBase(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for PublicBase {
-    type Rejection = Infallible;
+    type Rejection = Failure;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Failure> {
         let url = parts
             .extensions
             .get::<Arc<PublicUrl>>()
             .map(|u| u.as_ref().clone())
             .unwrap_or_default();
-        Ok(PublicBase(url.base(&parts.headers)))
+        Ok(PublicBase(url.base(&parts.headers)?))
+    }
+}
+
+/// A request's `Host` that is not a host and port alone, which no link is
+/// written with (without `--public-url`, links take the request's host).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotAHost(pub String);
+
+impl From<NotAHost> for Failure {
+    fn from(NotAHost(given): NotAHost) -> Self {
+        Failure::bad_request(format!(
+            "the request's Host {given:?} is not a host name and port: links are written \
+             with it (start the server with --public-url to name its address)"
+        ))
     }
 }
 
 impl PublicUrl {
-    pub fn base(&self, headers: &HeaderMap) -> String {
-        match &self.0 {
-            Some(url) => url.trim_end_matches('/').to_string(),
-            None => format!(
-                "http://{}",
-                headers
-                    .get(header::HOST)
-                    .and_then(|h| h.to_str().ok())
-                    .unwrap_or("localhost")
-            ),
+    /// The links' base: `--public-url`, or `http://` and the request's
+    /// `Host`, when that is a host and a port and nothing else. A `Host`
+    /// passed on by a proxy is the client's: `shop.example@evil.com` had
+    /// written links to evil.com, and a quote or a path went into them as given.
+    pub fn base(&self, headers: &HeaderMap) -> Result<String, NotAHost> {
+        if let Some(url) = &self.0 {
+            return Ok(url.trim_end_matches('/').to_string());
         }
+        let Some(host) = headers.get(header::HOST) else {
+            return Ok("http://localhost".into());
+        };
+        let given = String::from_utf8_lossy(host.as_bytes()).into_owned();
+        host_alone(&given)
+            .map(|host| format!("http://{host}"))
+            .ok_or(NotAHost(given))
     }
 
     /// The link of `token`, as the request's server is reached.
-    pub fn link(&self, headers: &HeaderMap, token: &str) -> String {
-        url(&self.base(headers), token)
+    pub fn link(&self, headers: &HeaderMap, token: &str) -> Result<String, NotAHost> {
+        Ok(url(&self.base(headers)?, token))
     }
+}
+
+/// `given` as a host and an optional port (in lower case), if it is that and
+/// nothing more: no user, path, query or fragment, no character a URL would
+/// escape or drop.
+fn host_alone(given: &str) -> Option<String> {
+    let url = url::Url::parse(&format!("http://{given}/")).ok()?;
+    let host = url.host_str()?;
+    let alone = match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    };
+    let plain = url.username().is_empty()
+        && url.password().is_none()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none();
+    // The URL drops http's own port 80: as given, it is the same host.
+    let same =
+        given.eq_ignore_ascii_case(&alone) || given.eq_ignore_ascii_case(&format!("{alone}:80"));
+    (plain && same).then_some(alone)
 }
 
 /// The link of `token` on the server at `base`.

@@ -246,6 +246,44 @@ async fn bad_link_requests_are_refused_by_field(app: TestApp) {
         )
         .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+
+    // Without --public-url a link is written with the request's Host, when it
+    // is a host and a port alone: one a proxy passes on from a client is not
+    // (`shop.example@evil.com` had written links to evil.com).
+    let app = &app;
+    let with_host = |host: &'static str| async move {
+        let bearer = format!("Bearer {}", demo::SECRET_KEY);
+        app.raw(
+            Method::POST,
+            "/api/v1/shops/demo/links",
+            &[
+                ("authorization", bearer.as_str()),
+                ("content-type", "application/json"),
+                ("host", host),
+            ],
+            serde_json::to_vec(&request("alice", "o-1", demo::NPS_SURVEY)).unwrap(),
+        )
+        .await
+    };
+    for host in [
+        "shop.example@evil.com",
+        "evil.com/x?",
+        "evil.com#",
+        "a\"><svg onload=alert(1)>",
+        "EVIL.com:99999",
+    ] {
+        let refused = with_host(host).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{host}");
+        assert!(refused.error().message.contains("--public-url"), "{host}");
+    }
+    for (host, base) in [
+        ("Kept.Example:8080", "http://kept.example:8080/s/"),
+        ("kept.example:80", "http://kept.example/s/"),
+        ("[::1]:3000", "http://[::1]:3000/s/"),
+    ] {
+        let link: PersonalLink = with_host(host).await.json();
+        assert!(link.url.starts_with(base), "{host}: {}", link.url);
+    }
 }
 
 async fn the_qr_code_decodes_to_the_link(app: TestApp) {

@@ -413,7 +413,7 @@ pub async fn win_back_links(
         lapsed_days: Some(lapsed_days),
         expires_in_days: None,
     };
-    let base = public_url.base(&headers);
+    let base = public_url.base(&headers)?;
     let rows = match owner::links::bulk(db.as_ref(), &session.shop, &req, &base).await {
         Ok(rows) => rows,
         // Said on the page, beside the form, rather than as the API's JSON.

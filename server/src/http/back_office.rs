@@ -101,7 +101,7 @@ async fn personal_link(
 ) -> Result<(StatusCode, Json<PersonalLink>), Failure> {
     let Json(req) = body?;
     let link =
-        crate::owner::links::personal_link(db.as_ref(), &shop, &req, &public_url.base(&headers))
+        crate::owner::links::personal_link(db.as_ref(), &shop, &req, &public_url.base(&headers)?)
             .await?;
     Ok((StatusCode::CREATED, Json(link)))
 }

@@ -179,7 +179,9 @@ async fn link_url(
     token: &str,
 ) -> Result<String, Response> {
     match open_stored(db.as_ref(), token).await {
-        Ok(Ok(_)) => Ok(public_url.link(headers, token)),
+        Ok(Ok(_)) => public_url
+            .link(headers, token)
+            .map_err(|e| crate::http::Failure::from(e).into_response()),
         Ok(Err(LinkError::Invalid)) => {
             Err((StatusCode::NOT_FOUND, "not a valid link").into_response())
         }

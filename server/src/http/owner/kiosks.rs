@@ -88,7 +88,7 @@ pub async fn bulk_links(
     body: Result<Json<BulkLinksRequest>, JsonRejection>,
 ) -> Result<impl IntoResponse, Failure> {
     let Json(req) = body?;
-    let rows = owner::links::bulk(db.as_ref(), &shop, &req, &public_url.base(&headers)).await?;
+    let rows = owner::links::bulk(db.as_ref(), &shop, &req, &public_url.base(&headers)?).await?;
     Ok((
         owner::exports::csv_download(&owner::exports::links_file_name(
             &shop.id,
