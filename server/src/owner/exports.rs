@@ -20,17 +20,31 @@ use crate::db::{AnswerQuery, CustomerQuery, Database, DbError, Shop};
 /// A cell as written: text a spreadsheet would take for a formula (`=`, `+`, `-`,
 /// `@`, tab, carriage return first, or any of them after leading spaces or line
 /// breaks, which some spreadsheets trim) gets a leading `'` (OWASP's CSV
-/// injection advice).
+/// injection advice). So does a formula's first character where a cell could
+/// begin inside the text for a spreadsheet that splits the file otherwise:
+/// after a `;` or a tab (Excel opens a CSV by its list separator, `;` where a
+/// comma is the decimal mark, as in Russian and Ukrainian; then neither our
+/// commas nor our quotes count, `ok;=1+1` had been a cell `=1+1`) or a line
+/// break (a new row there).
 pub fn cell(text: &str) -> String {
     const TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
-    if text.starts_with(TRIGGERS) || text.trim_start().starts_with(TRIGGERS) {
-        format!("'{text}")
-    } else {
-        text.to_string()
+    let body = text.trim_start();
+    let mut out = String::with_capacity(text.len() + 1);
+    if text.starts_with(TRIGGERS) || body.starts_with(TRIGGERS) {
+        out.push('\'');
     }
+    out.push_str(&text[..text.len() - body.len()]);
+    let mut cell_begins = false;
+    for c in body.chars() {
+        if cell_begins && matches!(c, '=' | '+' | '-' | '@') {
+            out.push('\'');
+        }
+        cell_begins = matches!(c, ';' | '\t' | '\n' | '\r') || (cell_begins && c == ' ');
+        out.push(c);
+    }
+    out
 }
 
-/// The headers of a CSV file the browser downloads as `name`.
 pub fn csv_download(name: &str) -> [(HeaderName, String); 3] {
     [
         (CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -285,6 +299,13 @@ mod tests {
         assert_eq!(cell("  =1+1"), "'  =1+1");
         assert_eq!(cell("\n@SUM(A1)"), "'\n@SUM(A1)");
         assert_eq!(cell("great coffee"), "great coffee");
+        // Where a spreadsheet splitting by `;` or tabs, or a line break, would
+        // begin a cell.
+        assert_eq!(cell("ok;=1+1"), "ok;'=1+1");
+        assert_eq!(cell("a;  -5\tb\t@x"), "a;  '-5\tb\t'@x");
+        assert_eq!(cell("Pros:\n- fast\r\n+ cheap"), "Pros:\n'- fast\r\n'+ cheap");
+        assert_eq!(cell("\n=1;=2"), "'\n=1;'=2", "one mark each");
+        assert_eq!(cell("1-2; 3 = 3"), "1-2; 3 = 3");
         assert_eq!(money(1205), "12.05");
         assert_eq!(
             String::from_utf8(csv_line(&["a,b".into(), "c\"d".into()])).unwrap(),
