@@ -41,6 +41,10 @@ struct ServeArgs {
     /// The widget's routes, per shop over all its clients.
     #[arg(long, env = "KEPT_RATE_WIDGET_SHOP", default_value_t = RateLimits::default().widget_per_shop)]
     rate_widget_shop: Quota,
+    /// The widget's routes, per client address and shop, let through where
+    /// the shop's limit is spent.
+    #[arg(long, env = "KEPT_RATE_WIDGET_FAIR_SHARE", default_value_t = RateLimits::default().widget_fair_share)]
+    rate_widget_fair_share: Quota,
     /// The owner and back-office routes and the dashboard, per token or session.
     #[arg(long, env = "KEPT_RATE_TOKEN", default_value_t = RateLimits::default().per_token)]
     rate_token: Quota,
@@ -222,6 +226,7 @@ async fn serve(db: Db, args: ServeArgs) -> Result<()> {
         rate_limits: RateLimits {
             widget_per_client: args.rate_widget_client,
             widget_per_shop: args.rate_widget_shop,
+            widget_fair_share: args.rate_widget_fair_share,
             per_token: args.rate_token,
         },
         trusted_proxies: args.trusted_proxies,

@@ -74,6 +74,11 @@ pub struct RateLimits {
     pub widget_per_client: Quota,
     /// The widget's routes, per shop (public key), over all clients.
     pub widget_per_shop: Quota,
+    /// The widget's requests of one client a shop's spent limit still lets
+    /// through: its visitors' own few, whoever else spent the shop's (many
+    /// addresses, each within its own limit, had spent it and shut the widget
+    /// for every visitor).
+    pub widget_fair_share: Quota,
     /// The owner and back-office routes and the dashboard, per presented token or
     /// session (per client address for requests without one).
     pub per_token: Quota,
@@ -84,6 +89,7 @@ impl Default for RateLimits {
         RateLimits {
             widget_per_client: Quota::new(120, 240),
             widget_per_shop: Quota::new(6_000, 12_000),
+            widget_fair_share: Quota::new(30, 30),
             per_token: Quota::new(1_200, 2_400),
         }
     }
@@ -96,6 +102,7 @@ impl RateLimits {
         RateLimits {
             widget_per_client: q,
             widget_per_shop: q,
+            widget_fair_share: q,
             per_token: q,
         }
     }
@@ -156,6 +163,7 @@ impl Buckets {
 pub struct Limiter {
     pub widget_per_client: Buckets,
     pub widget_per_shop: Buckets,
+    pub widget_fair_share: Buckets,
     pub per_token: Buckets,
 }
 
@@ -164,6 +172,7 @@ impl Limiter {
         Limiter {
             widget_per_client: Buckets::new(limits.widget_per_client),
             widget_per_shop: Buckets::new(limits.widget_per_shop),
+            widget_fair_share: Buckets::new(limits.widget_fair_share),
             per_token: Buckets::new(limits.per_token),
         }
     }

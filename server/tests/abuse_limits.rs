@@ -148,27 +148,40 @@ async fn behind_a_trusted_proxy_the_forwarded_address_is_the_client() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_shop_has_a_limit_over_all_its_clients() {
+async fn a_shop_has_a_limit_over_all_its_clients_that_leaves_each_its_fair_share() {
     let app = TestApp::new(Engine::Sqlite).await;
-    // The shop's bucket refills every 30 s, a client's every minute.
+    // The shop's bucket refills every 30 s, a client's and its fair share every minute.
     let limits = RateLimits {
         widget_per_shop: Quota::new(2, 6),
         widget_per_client: Quota::new(1, 3),
+        widget_fair_share: Quota::new(1, 1),
         ..RateLimits::default()
     };
     let server = serve(&app, limits, Vec::new()).await;
     let url = plan_url(&server);
-    let mut statuses = Vec::new();
-    for n in 2..10 {
-        let (s, _) = flood(&client_from(&format!("127.0.0.{n}")), &url, 1, None).await;
-        statuses.extend(s);
+    // Two addresses, each within its own limit, spend the shop's.
+    for n in 2..4 {
+        let (statuses, _) = flood(&client_from(&format!("127.0.0.{n}")), &url, 3, None).await;
+        assert_eq!(count(&statuses, StatusCode::OK), 3, "{statuses:?}");
     }
-    assert_eq!(count(&statuses, StatusCode::OK), 6, "{statuses:?}");
-    assert_eq!(count(&statuses, StatusCode::TOO_MANY_REQUESTS), 2);
-    // A request the shop's limit refuses costs its client nothing: past the
-    // client's own burst of 3, each refusal is still the shop's, whose wait
-    // is at most its 30 s (a client's would be a minute).
+    // A third gets its fair share, and no more.
+    let (statuses, _) = flood(&client_from("127.0.0.4"), &url, 3, None).await;
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::OK,
+            StatusCode::TOO_MANY_REQUESTS,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
+    // A visitor who comes now is let through all the same (it had been
+    // refused: 60 addresses had shut the widget for every visitor). Past its
+    // fair share, a request the shop's limit refuses costs its client nothing:
+    // each refusal is still the shop's, whose wait is at most its 30 s (a
+    // client's would be a minute).
     let late = client_from("127.0.0.20");
+    let (statuses, _) = flood(&late, &url, 1, None).await;
+    assert_eq!(statuses, [StatusCode::OK]);
     for _ in 0..5 {
         let (statuses, refusal) = flood(&late, &url, 1, None).await;
         assert_eq!(statuses, [StatusCode::TOO_MANY_REQUESTS]);

@@ -154,8 +154,10 @@ pub async fn widget(State(t): State<Arc<Throttle>>, req: Request, next: Next) ->
 impl Throttle {
     /// Spends one widget request of the client's bucket, then of the shop's
     /// (`public_key`; one that cannot be a key shares one bucket): the widget's
-    /// routes and the loader with a shop's rules (`shop_loader.rs`).
-    /// A request the shop's bucket refuses costs the client nothing.
+    /// routes and the loader with a shop's rules (`shop_loader.rs`). Where the
+    /// shop's is spent, the client's fair share still lets its request
+    /// through: others spending the shop's limit do not shut out a visitor
+    /// who asks as visitors do. A request refused costs the client nothing.
     pub fn spend_widget(&self, req: &Request, public_key: &str) -> Result<(), Duration> {
         let clients = &self.limiter.widget_per_client;
         let client = self.client(req).map(client_key);
@@ -167,10 +169,17 @@ impl Throttle {
         } else {
             "(not a key)"
         };
-        spend(&self.limiter.widget_per_shop, shop).inspect_err(|_| {
-            if let Some(client) = &client {
-                clients.refund(client);
-            }
+        let Err(wait) = spend(&self.limiter.widget_per_shop, shop) else {
+            return Ok(());
+        };
+        let Some(client) = &client else {
+            return Err(wait);
+        };
+        // One fair share per client and shop: a visitor of two shops is two
+        // shops' visitor.
+        spend(&self.limiter.widget_fair_share, &format!("{client} {shop}")).map_err(|_| {
+            clients.refund(client);
+            wait
         })
     }
 }

@@ -303,7 +303,10 @@ mod tests {
         // begin a cell.
         assert_eq!(cell("ok;=1+1"), "ok;'=1+1");
         assert_eq!(cell("a;  -5\tb\t@x"), "a;  '-5\tb\t'@x");
-        assert_eq!(cell("Pros:\n- fast\r\n+ cheap"), "Pros:\n'- fast\r\n'+ cheap");
+        assert_eq!(
+            cell("Pros:\n- fast\r\n+ cheap"),
+            "Pros:\n'- fast\r\n'+ cheap"
+        );
         assert_eq!(cell("\n=1;=2"), "'\n=1;'=2", "one mark each");
         assert_eq!(cell("1-2; 3 = 3"), "1-2; 3 = 3");
         assert_eq!(money(1205), "12.05");
