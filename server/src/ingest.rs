@@ -89,6 +89,7 @@ pub async fn ingest(
     if valid.is_empty() {
         return Ok(receipt);
     }
+    forget_erased(db, shop, &mut valid).await?;
     let sent: Vec<Answer> = valid.iter().map(|r| r.answer.clone()).collect();
     let events = crate::webhooks::events_of(shop, &valid, now);
     let inserted = db.insert_answers(&shop.id, valid, now, events).await?;
@@ -120,6 +121,43 @@ pub async fn ingest(
         }
     }
     Ok(receipt)
+}
+
+/// An answer given before its customer was erased (queued in a browser or a
+/// kiosk while offline, sent since) is stored as the erasure left their
+/// others: with no reference to them or to their order, and without its text
+/// (it had linked itself to the customer again). An erasure that commits
+/// between this read and the answer's write unlinks it there.
+async fn forget_erased(db: &dyn Database, shop: &Shop, valid: &mut [AnswerRecord]) -> DbResult<()> {
+    let customers: HashSet<String> = valid
+        .iter()
+        .filter_map(|r| r.answer.customer_ref.clone())
+        .collect();
+    if customers.is_empty() {
+        return Ok(());
+    }
+    let erased = db
+        .erasures(&shop.id, customers.into_iter().collect())
+        .await?;
+    for r in valid.iter_mut() {
+        let a = &mut r.answer;
+        let before_erasure = a
+            .customer_ref
+            .as_ref()
+            .and_then(|c| erased.get(c))
+            .is_some_and(|at| *at >= a.answered_at);
+        if before_erasure {
+            a.customer_ref = None;
+            a.order_ref = None;
+            match &mut a.value {
+                AnswerValue::Nps { reason, .. } => *reason = None,
+                AnswerValue::ChurnReason { other, .. } => *other = None,
+                AnswerValue::Csat { .. } => {}
+            }
+            r.verified = false;
+        }
+    }
+    Ok(())
 }
 
 /// Each id of the batch once: an answer sent twice in it is one (a client's

@@ -49,6 +49,7 @@ pub fn repeated_purchase(
     if known.is_same(&p.into(), p.time_given) {
         Ok(PurchaseOutcome {
             duplicate: true,
+            erased: false,
             points: balance,
         })
     } else {

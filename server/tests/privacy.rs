@@ -239,8 +239,17 @@ async fn purchases_while_their_customer_is_erased_leave_the_figures_whole(app: T
             .map(|w| owner(&app, Method::PUT, "settings", w)),
     );
     let (bought, erased, recounted) = tokio::join!(bought, erased, recounted);
-    for reply in bought.iter().chain(&erased).chain(&recounted) {
+    for reply in erased.iter().chain(&recounted) {
         assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    }
+    // A purchase made before an erasure that came first is refused (not
+    // recorded again); any other is recorded.
+    for reply in &bought {
+        assert!(
+            [StatusCode::OK, StatusCode::CONFLICT].contains(&reply.status),
+            "{:?}",
+            reply.body
+        );
     }
     owner(&app, Method::DELETE, "customers/zed", "")
         .await
@@ -255,6 +264,97 @@ async fn purchases_while_their_customer_is_erased_leave_the_figures_whole(app: T
     .await
     .assert_ok();
     assert_eq!(purchase_figures(&app).await, without_him);
+}
+
+/// An erased customer is not brought back by what they did before the
+/// erasure and reaches Kept after it: an old till file imported again (it had
+/// made them anew, purchases, points and figures), a purchase of theirs from
+/// before posted late, an answer queued offline before. What they do after it
+/// is theirs again.
+async fn an_erased_customer_is_not_brought_back_by_what_they_did_before(app: TestApp) {
+    let without_her = purchase_figures(&app).await;
+    dana(&app).await;
+    let before = Utc::now() - Duration::hours(1);
+    let mut finn = RecordPurchase::new("finn", "f-1", 900);
+    finn.purchased_at = Some(before);
+    app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &finn)
+        .await
+        .assert_ok();
+    for customer in ["dana", "finn"] {
+        owner(&app, Method::DELETE, &format!("customers/{customer}"), "")
+            .await
+            .assert_ok();
+    }
+    let after = Utc::now() + Duration::seconds(1);
+    let when = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let file = format!(
+        "customer_ref,purchase_id,amount_cents,purchased_at\n\
+         dana,p-1,4200,{old}\ndana,p-2,4200,{old}\nfinn,f-1,900,{old}\nfinn,f-2,700,{new}\n",
+        old = when(before),
+        new = when(after),
+    );
+    let report: kept_shared::ImportReport = app.import(file).await.json();
+    assert_eq!(
+        (report.imported, report.erased, report.customers),
+        (1, 3, 1),
+        "{report:?}"
+    );
+    assert_eq!(
+        owner(&app, Method::GET, "customers/dana", "").await.status,
+        StatusCode::NOT_FOUND,
+        "no record of her is made"
+    );
+    let finn: kept_shared::CustomerDetail =
+        owner(&app, Method::GET, "customers/finn", "").await.json();
+    assert_eq!(finn.summary.purchases, 1, "only what he bought since");
+    owner(&app, Method::DELETE, "customers/finn", "")
+        .await
+        .assert_ok();
+    assert_eq!(purchase_figures(&app).await, without_her);
+
+    // Posted late by the back office: refused, saying why; one made now is hers.
+    let mut late = RecordPurchase::new("dana", "p-9", 4_200);
+    late.purchased_at = Some(before);
+    let refused = app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &late).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(
+        refused.error().message.contains("erased"),
+        "{:?}",
+        refused.error()
+    );
+    // An answer of hers from before, queued offline: stored as her others
+    // were left, without her, her order or its text; one given since is hers.
+    let queued = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 2)
+        .customer("dana")
+        .order("p-1")
+        .reason("Call me back on 555-0100")
+        .at(before)
+        .build();
+    let since = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 9)
+        .customer("dana")
+        .build();
+    let receipt = app.send_answers(&[queued.clone(), since.clone()]).await;
+    assert_eq!(receipt.stored.len(), 2, "{receipt:?}");
+    let stored = app.stored().await;
+    let find = |id| stored.iter().find(|a| a.id == id).unwrap();
+    let old = find(queued.id);
+    assert_eq!((&old.customer_ref, &old.order_ref), (&None, &None));
+    assert!(matches!(
+        old.value,
+        kept_shared::AnswerValue::Nps {
+            score: 2,
+            reason: None
+        }
+    ));
+    assert_eq!(find(since.id).customer_ref.as_deref(), Some("dana"));
+    // Sent again, the old one is the same answer, not another.
+    let again = app.send_answers(&[queued]).await;
+    assert!(again.rejected.is_empty(), "{again:?}");
+    let mut now = RecordPurchase::new("dana", "p-10", 4_200);
+    now.purchased_at = None;
+    app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &now)
+        .await
+        .assert_ok();
 }
 
 async fn set_retention(app: &TestApp, days: u32) {
@@ -354,5 +454,6 @@ on_both_engines!(
     everything_about_a_customer_exports_as_json,
     an_erased_customer_is_gone_and_the_figures_stay,
     purchases_while_their_customer_is_erased_leave_the_figures_whole,
+    an_erased_customer_is_not_brought_back_by_what_they_did_before,
     free_text_is_deleted_past_the_shops_retention,
 );

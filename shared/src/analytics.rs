@@ -452,6 +452,10 @@ pub struct ImportReport {
     pub imported: u64,
     /// Purchases known already with the same details (idempotent re-import).
     pub duplicates: u64,
+    /// Purchases of customers erased after they were made, not stored: an
+    /// erased customer is not brought back by an old file.
+    #[serde(default)]
+    pub erased: u64,
     /// Customers this import stored purchases for.
     pub customers: u64,
     /// Why nothing was imported: every bad row (up to a limit), with the total count.

@@ -393,6 +393,8 @@ pub struct Texts {
     pub problem: &'static str,
     pub imported: &'static str,
     pub duplicates: &'static str,
+    pub import_erased: &'static str,
+    pub import_erased_why: &'static str,
 }
 
 const EN: Texts = Texts {
@@ -673,6 +675,8 @@ const EN: Texts = Texts {
     problem: "Problem",
     imported: "Imported",
     duplicates: "Already known",
+    import_erased: "Of erased customers, not imported",
+    import_erased_why: "These purchases are of customers erased after they were made: an erased customer is not brought back by an old file. A purchase they made since is imported.",
 };
 
 const RU: Texts = Texts {
@@ -955,6 +959,8 @@ const RU: Texts = Texts {
     problem: "Ошибка",
     imported: "Импортировано",
     duplicates: "Уже были",
+    import_erased: "Удалённых клиентов, не импортированы",
+    import_erased_why: "Эти покупки — клиентов, удалённых после того, как покупки были сделаны: старый файл не возвращает удалённого клиента. Покупка, сделанная им после удаления, импортируется.",
 };
 
 const UK: Texts = Texts {
@@ -1235,6 +1241,8 @@ const UK: Texts = Texts {
     problem: "Помилка",
     imported: "Імпортовано",
     duplicates: "Вже були",
+    import_erased: "Видалених клієнтів, не імпортовано",
+    import_erased_why: "Ці покупки — клієнтів, видалених після того, як покупки було зроблено: старий файл не повертає видаленого клієнта. Покупку, зроблену ним після видалення, імпортовано.",
 };
 
 /// Fills `{name}` placeholders.

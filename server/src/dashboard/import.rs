@@ -65,13 +65,17 @@ fn outcome(session: &Session, result: &Result<ImportReport, Failed>) -> Markup {
             Ok(r) => {
                 div role="status" {
                     p class="status-message" {
-                        @if r.imported == 0 && r.duplicates > 0 { (t.import_nothing_new) } @else { (t.import_done) }
+                        @if r.imported == 0 && r.duplicates + r.erased > 0 { (t.import_nothing_new) } @else { (t.import_done) }
                     }
                     dl class="facts" {
                         dt { (t.imported) } dd data-testid="imported" { (format::whole(r.imported)) }
                         dt { (t.duplicates) } dd data-testid="import-duplicates" { (format::whole(r.duplicates)) }
+                        @if r.erased > 0 {
+                            dt { (t.import_erased) } dd data-testid="import-erased" { (format::whole(r.erased)) }
+                        }
                         dt { (t.customers) } dd { (format::whole(r.customers)) }
                     }
+                    @if r.erased > 0 { p { (t.import_erased_why) } }
                     (not_read(session, &r.ignored))
                     (not_set_up(session, &r.unknown_stores))
                 }

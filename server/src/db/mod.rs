@@ -35,6 +35,15 @@ pub type DbResult<T> = Result<T, DbError>;
 /// A shared handle on the store, as the HTTP layer, pages, demo and CLI hold it.
 pub type Db = Arc<dyn Database>;
 
+/// How an erased customer is remembered (`erased_customers`): a hash of their
+/// reference in their shop, so that the list of who asked to be forgotten does
+/// not itself name them, yet an old till file's purchases of theirs, or an
+/// answer queued offline before the erasure, is known as theirs.
+pub fn erased_key(shop_id: &str, customer_ref: &str) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(format!("erased:{shop_id}\n{customer_ref}")).to_vec()
+}
+
 /// Whether `--db` names a PostgreSQL database: a `postgres://` URL, or libpq's
 /// `key=value` form (`host=db dbname=kept`, which had been taken for a SQLite
 /// file's name, the password in it); anything else is a SQLite file.
@@ -392,6 +401,12 @@ pub trait Database: Send + Sync + 'static {
     /// from their answers (and their orders' answers) to them. Erasing an
     /// unknown customer removes nothing and is not an error.
     async fn erase_customer(&self, shop_id: &str, customer_ref: &str) -> DbResult<ErasedCustomer>;
+    /// When each of `customer_refs` that was erased was erased last.
+    async fn erasures(
+        &self,
+        shop_id: &str,
+        customer_refs: Vec<String>,
+    ) -> DbResult<HashMap<String, DateTime<Utc>>>;
     /// Deletes the free text of answers older than their shop's retention at
     /// `now` (shops that keep texts are left alone); returns how many.
     async fn purge_expired_texts(&self, now: DateTime<Utc>) -> DbResult<u64>;

@@ -126,6 +126,9 @@ pub struct NewPurchase {
 pub struct PurchaseOutcome {
     /// The purchase id was recorded before (with the same details): nothing changed.
     pub duplicate: bool,
+    /// The customer was erased after the purchase was made: it is not
+    /// recorded (an erased customer is not brought back by their old purchases).
+    pub erased: bool,
     /// The customer's balance afterwards.
     pub points: u64,
 }
@@ -245,6 +248,8 @@ pub struct StoredAnswer {
 pub struct ImportOutcome {
     pub imported: u64,
     pub duplicates: u64,
+    /// Purchases of customers erased after they were made: not recorded.
+    pub erased: u64,
     /// The customers it stored purchases for.
     pub customers: u64,
     /// Whether the first and the last customer of the purchases written got

@@ -10,7 +10,7 @@ use axum::{Extension, Json, Router, middleware};
 use chrono::Utc;
 use kept_shared::limits::{MAX_PURCHASE_CENTS, MAX_YEAR, MIN_YEAR};
 use kept_shared::validate::validate_ref;
-use kept_shared::{LinkRequest, PersonalLink, PurchaseReceipt, RecordPurchase};
+use kept_shared::{ErrorCode, LinkRequest, PersonalLink, PurchaseReceipt, RecordPurchase};
 use std::sync::Arc;
 
 use super::auth::require_token;
@@ -71,6 +71,17 @@ async fn record_purchase(
             },
         )
         .await?;
+    if outcome.erased {
+        return Err(Failure::new(
+            StatusCode::CONFLICT,
+            ErrorCode::Conflict,
+            format!(
+                "customer {} was erased after this purchase was made: their purchases from \
+                 before the erasure are not recorded again (one made since is)",
+                p.customer_ref
+            ),
+        ));
+    }
     let tiers = db.tiers(&shop.id).await?;
     // Said of a purchase recorded now: a duplicate's store is the one it was
     // recorded with.

@@ -820,6 +820,7 @@ async fn import(
             Ok(outcome) => {
                 report.imported += outcome.imported;
                 report.duplicates += outcome.duplicates;
+                report.erased += outcome.erased;
                 report.customers +=
                     outcome.customers - u64::from(straddling.counted_again(&ends, &outcome));
                 progress(report.imported);

@@ -10,7 +10,9 @@ use deadpool_postgres::Client;
 
 use super::customers::refresh_customers;
 use super::{signed, unsigned};
-use crate::db::{DbResult, ImportOutcome, KnownPurchase, NewPurchase, PurchaseOutcome, Tier};
+use crate::db::{
+    DbResult, ImportOutcome, KnownPurchase, NewPurchase, PurchaseOutcome, Tier, erased_key,
+};
 use crate::loyalty::{add_points, conflicting_purchase, repeated_purchase};
 
 pub async fn tiers(client: &Client, shop_id: &str) -> DbResult<Vec<Tier>> {
@@ -84,6 +86,9 @@ pub async fn record_purchases(
     {
         balances.insert(r.try_get(0)?, unsigned(r.try_get(1)?)?);
     }
+    // Read with their rows locked: an erasure of one of them waits for this
+    // write, or this one for it.
+    let erased = super::privacy::erasures(&tx, shop_id, &customers).await?;
     let ids: Vec<&str> = purchases.iter().map(|p| p.purchase_id.as_str()).collect();
     let mut known = known_purchases(&tx, shop_id, &ids).await?;
     let mut outcomes = Vec::with_capacity(purchases.len());
@@ -96,12 +101,25 @@ pub async fn record_purchases(
             summary.duplicates += 1;
             continue;
         }
+        if erased
+            .get(&erased_key(shop_id, &p.customer_ref))
+            .is_some_and(|at| *at >= p.purchased_at)
+        {
+            outcomes.push(PurchaseOutcome {
+                duplicate: false,
+                erased: true,
+                points: balance,
+            });
+            summary.erased += 1;
+            continue;
+        }
         let total = add_points(balance, p.points)?;
         balances.insert(p.customer_ref.clone(), total);
         known.insert(p.purchase_id.clone(), KnownPurchase::from(p));
         fresh.push(p);
         outcomes.push(PurchaseOutcome {
             duplicate: false,
+            erased: false,
             points: total,
         });
     }
@@ -161,6 +179,17 @@ pub async fn record_purchases(
         ],
     )
     .await?;
+    // The rows made above for erased customers who bought nothing since
+    // (their old purchases were not recorded): none is left to name them.
+    if summary.erased > 0 {
+        tx.execute(
+            "DELETE FROM customers c WHERE c.shop_id = $1 AND c.customer_ref = ANY($2) AND c.points = 0
+               AND NOT EXISTS (SELECT 1 FROM purchases p
+                               WHERE p.shop_id = $1 AND p.customer_ref = c.customer_ref)",
+            &[&shop_id, &customers],
+        )
+        .await?;
+    }
     let new_ids: HashSet<&str> = fresh.iter().map(|p| p.purchase_id.as_str()).collect();
     refresh_customers(&tx, shop_id, &touched, &new_ids, window_days).await?;
     let summary = summary.ends(purchases, |c| touched.binary_search(&c).is_ok());

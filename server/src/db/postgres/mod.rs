@@ -385,6 +385,22 @@ impl Database for PgDatabase {
         privacy::erase_customer(&mut self.client().await?, shop_id, customer_ref).await
     }
 
+    async fn erasures(
+        &self,
+        shop_id: &str,
+        customer_refs: Vec<String>,
+    ) -> DbResult<HashMap<String, DateTime<Utc>>> {
+        let refs: Vec<&str> = customer_refs.iter().map(String::as_str).collect();
+        let by_key = privacy::erasures(&self.client().await?, shop_id, &refs).await?;
+        Ok(customer_refs
+            .into_iter()
+            .filter_map(|c| {
+                let at = by_key.get(&crate::db::erased_key(shop_id, &c)).copied()?;
+                Some((c, at))
+            })
+            .collect())
+    }
+
     async fn purge_expired_texts(&self, now: DateTime<Utc>) -> DbResult<u64> {
         privacy::purge_expired_texts(&mut self.client().await?, now).await
     }

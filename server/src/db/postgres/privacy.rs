@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::Client;
 use kept_shared::ErasedCustomer;
 
-use crate::db::{DELIVERY_LOG_DAYS, DbResult};
+use std::collections::HashMap;
+
+use crate::db::{DELIVERY_LOG_DAYS, DbResult, erased_key};
 
 /// In one transaction: the customer's answers lose their link to them and to
 /// their orders, their text and the owner's notes on them (before the
@@ -89,12 +91,42 @@ pub async fn erase_customer(
         .await?
         > 0
         && !made;
+    tx.execute(
+        "INSERT INTO erased_customers (shop_id, ref_hash, erased_at) VALUES ($1, $2, now())
+         ON CONFLICT (shop_id, ref_hash) DO UPDATE SET erased_at = excluded.erased_at",
+        &[&shop_id, &erased_key(shop_id, customer_ref)],
+    )
+    .await?;
     tx.commit().await?;
     Ok(ErasedCustomer {
         purchases,
         customer,
         answers_unlinked,
     })
+}
+
+/// When each of `customer_refs` that was erased was erased, by their
+/// [`erased_key`] (see `erased_customers`).
+pub async fn erasures(
+    client: &impl deadpool_postgres::GenericClient,
+    shop_id: &str,
+    customer_refs: &[&str],
+) -> DbResult<HashMap<Vec<u8>, DateTime<Utc>>> {
+    let keys: Vec<Vec<u8>> = customer_refs
+        .iter()
+        .map(|c| erased_key(shop_id, c))
+        .collect();
+    let mut found = HashMap::new();
+    for r in client
+        .query(
+            "SELECT ref_hash, erased_at FROM erased_customers WHERE shop_id = $1 AND ref_hash = ANY($2)",
+            &[&shop_id, &keys],
+        )
+        .await?
+    {
+        found.insert(r.try_get(0)?, r.try_get(1)?);
+    }
+    Ok(found)
 }
 
 /// Deletes the text (and its folded copy) of every answer older than its shop's

@@ -20,7 +20,21 @@ const MIGRATIONS: &[&str] = &[
     V5_WEBHOOKS,
     V6_STORES_AND_KIOSKS,
     V7_TABLETS_REMOVED_AND_DELIVERY_TURNS,
+    V8_ERASED_CUSTOMERS,
 ];
+
+/// Customers erased, by a hash of their reference (`db::erased_key`), and
+/// when: their purchases from before then are not recorded again (an old till
+/// file imported anew had brought an erased customer back), nor their answers
+/// from before then linked to them.
+const V8_ERASED_CUSTOMERS: &str = r#"
+CREATE TABLE erased_customers (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    ref_hash BYTEA NOT NULL,
+    erased_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (shop_id, ref_hash)
+);
+"#;
 
 /// A tablet the owner removed: its reports are refused until it is set up
 /// again. Each webhook endpoint's due deliveries in order, taken in turns.

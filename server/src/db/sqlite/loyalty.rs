@@ -80,6 +80,15 @@ pub fn record_purchases(
             summary.duplicates += 1;
             continue;
         }
+        if super::privacy::erased_after(c, shop_id, &p.customer_ref, p.purchased_at)? {
+            outcomes.push(PurchaseOutcome {
+                duplicate: false,
+                erased: true,
+                points: balance,
+            });
+            summary.erased += 1;
+            continue;
+        }
         let total = add_points(balance, p.points)?;
         insert.execute(params![
             shop_id,
@@ -99,6 +108,7 @@ pub fn record_purchases(
             .insert(p.purchase_id.clone());
         outcomes.push(PurchaseOutcome {
             duplicate: false,
+            erased: false,
             points: total,
         });
         summary.imported += 1;

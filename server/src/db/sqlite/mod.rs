@@ -411,6 +411,16 @@ impl Database for SqliteDatabase {
             .await
     }
 
+    async fn erasures(
+        &self,
+        shop_id: &str,
+        customer_refs: Vec<String>,
+    ) -> DbResult<HashMap<String, DateTime<Utc>>> {
+        let id = shop_id.to_string();
+        self.read(move |c| privacy::erasures(c, &id, customer_refs))
+            .await
+    }
+
     async fn purge_expired_texts(&self, now: DateTime<Utc>) -> DbResult<u64> {
         self.writer
             .write(move |c| privacy::purge_expired_texts(c, now))

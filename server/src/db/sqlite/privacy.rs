@@ -2,14 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use kept_shared::ErasedCustomer;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use std::collections::HashMap;
 
 use super::customers::{purchases_by_customer, refresh_customers};
 use super::millis;
 use crate::analytics::facts::Purchase;
-use crate::db::{DELIVERY_LOG_DAYS, DbResult};
+use crate::db::{DELIVERY_LOG_DAYS, DbResult, erased_key};
 
 /// Runs inside the writer's transaction: the customer's answers lose their
 /// link to them and to their orders, their text and the owner's notes on them
@@ -70,11 +70,60 @@ pub fn erase_customer(
         "DELETE FROM customers WHERE shop_id = ?1 AND customer_ref = ?2",
         params![shop_id, customer_ref],
     )? > 0;
+    c.execute(
+        "INSERT INTO erased_customers (shop_id, ref_hash, erased_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (shop_id, ref_hash) DO UPDATE SET erased_at = excluded.erased_at",
+        params![
+            shop_id,
+            erased_key(shop_id, customer_ref),
+            millis(Utc::now())
+        ],
+    )?;
     Ok(ErasedCustomer {
         purchases,
         customer,
         answers_unlinked,
     })
+}
+
+/// When each of `customer_refs` that was erased was erased last.
+pub fn erasures(
+    c: &Connection,
+    shop_id: &str,
+    customer_refs: Vec<String>,
+) -> DbResult<HashMap<String, DateTime<Utc>>> {
+    let mut st = c.prepare_cached(
+        "SELECT erased_at FROM erased_customers WHERE shop_id = ?1 AND ref_hash = ?2",
+    )?;
+    let mut found = HashMap::new();
+    for customer in customer_refs {
+        let at: Option<i64> = st
+            .query_row(params![shop_id, erased_key(shop_id, &customer)], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if let Some(at) = at {
+            found.insert(customer, super::instant(at)?);
+        }
+    }
+    Ok(found)
+}
+
+/// Whether `customer_ref` was erased at or after `at` (see `erased_customers`).
+pub fn erased_after(
+    c: &Connection,
+    shop_id: &str,
+    customer_ref: &str,
+    at: DateTime<Utc>,
+) -> DbResult<bool> {
+    let mut st = c.prepare_cached(
+        "SELECT 1 FROM erased_customers WHERE shop_id = ?1 AND ref_hash = ?2 AND erased_at >= ?3",
+    )?;
+    Ok(st.exists(params![
+        shop_id,
+        erased_key(shop_id, customer_ref),
+        millis(at)
+    ])?)
 }
 
 /// Deletes the text (and its folded copy) of every answer older than its shop's

@@ -25,8 +25,22 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(V6_WEBHOOKS),
         M::up(V7_STORES_AND_KIOSKS),
         M::up(V8_TABLETS_REMOVED_AND_DELIVERY_TURNS),
+        M::up(V9_ERASED_CUSTOMERS),
     ])
 });
+
+/// Customers erased, by a hash of their reference (`db::erased_key`), and
+/// when: their purchases from before then are not recorded again (an old till
+/// file imported anew had brought an erased customer back), nor their answers
+/// from before then linked to them.
+const V9_ERASED_CUSTOMERS: &str = r#"
+CREATE TABLE erased_customers (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    ref_hash BLOB NOT NULL,
+    erased_at INTEGER NOT NULL,
+    PRIMARY KEY (shop_id, ref_hash)
+) STRICT, WITHOUT ROWID;
+"#;
 
 /// A tablet the owner removed: its reports are refused until it is set up
 /// again. Each webhook endpoint's due deliveries in order, taken in turns.
