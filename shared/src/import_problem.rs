@@ -25,11 +25,22 @@ pub enum ImportProblem {
     ColumnMissing { names: Vec<String> },
     #[error("the row cannot be read: {detail}")]
     RowUnreadable { detail: String },
+    /// `separator`: the file's, as read (`,`, `;` or a tab): the advice
+    /// is its own for each (a file separated by semicolons had been advised
+    /// to be one).
     #[error(
-        "the row has {values} values for the header's {columns} columns: a value with a comma \
-         (12,50) needs quotes (\"12,50\"), or a file separated by semicolons"
+        "the row has {values} values for the header's {columns} columns: {}",
+        match separator.as_str() {
+            "," => "a value with a comma (12,50) needs quotes (\"12,50\"), or a file separated by semicolons",
+            "\t" => "a value with a tab in it needs quotes",
+            _ => "a value with a semicolon in it needs quotes",
+        }
     )]
-    TooManyValues { values: u64, columns: u64 },
+    TooManyValues {
+        values: u64,
+        columns: u64,
+        separator: String,
+    },
     /// Where the reader stopped: line and column count from 1.
     #[error("the file is not JSON: {detail}")]
     NotJson {

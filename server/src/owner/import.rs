@@ -222,10 +222,11 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
         },
     };
     let body = text.as_bytes();
+    let separator = separator(body);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
-        .delimiter(separator(body))
+        .delimiter(separator)
         .from_reader(body);
     // As written (reported so), and as matched.
     let written: Vec<String> = match reader.headers() {
@@ -332,6 +333,7 @@ fn parse_csv(body: &[u8], shop: &Shop, now: DateTime<Utc>, out: &mut Parsed) {
                 ImportProblem::TooManyValues {
                     values: record.len() as u64,
                     columns: headers.len() as u64,
+                    separator: char::from(separator).to_string(),
                 },
             ));
             continue;
@@ -1436,9 +1438,19 @@ mod tests {
                 2,
                 &ImportProblem::TooManyValues {
                     values: 5,
-                    columns: 4
+                    columns: 4,
+                    separator: ",".into(),
                 }
             )
+        );
+        assert!(p.errors[0].problem.to_string().contains("\"12,50\""));
+        // A file separated by semicolons is not told to be one.
+        let csv = "customer_ref;purchase_id;purchased_at;amount\nc;o-1;2026-01-01;12,50;x\n";
+        let p = parse(csv.as_bytes(), Format::Csv, &shop(), Utc::now());
+        let said = p.errors[0].problem.to_string();
+        assert!(
+            said.contains("a semicolon in it needs quotes") && !said.contains("separated by"),
+            "{said}"
         );
     }
 
