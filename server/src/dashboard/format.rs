@@ -114,7 +114,7 @@ fn decimal_mark(lang: Lang) -> char {
 /// A number with `decimals` places as `lang` writes it: "1 234.5", "1 234,5";
 /// negative with a minus sign.
 pub fn number(lang: Lang, value: f64, decimals: usize) -> String {
-    let text = format!("{:.*}", decimals, value.abs());
+    let text = format!("{:.*}", decimals, half_up(value.abs(), decimals));
     let (units, fraction) = text.split_once('.').unwrap_or((&text, ""));
     let mut out = String::new();
     if value < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
@@ -126,6 +126,15 @@ pub fn number(lang: Lang, value: f64, decimals: usize) -> String {
         out.push_str(fraction);
     }
     out
+}
+
+/// `value` (not below zero) rounded to `decimals` places, a half up, as an
+/// owner rounds (formatting rounds a half to even: a churn rate of 12.5 %
+/// had been shown as 12 %); the nudge takes a half that arithmetic left a
+/// hair below (29 of 200 is 14.499…98 %) as the half it is.
+fn half_up(value: f64, decimals: usize) -> f64 {
+    let scale = 10f64.powi(decimals as i32);
+    (value * scale + 1e-9).round() / scale
 }
 
 /// An amount in minor units: "1 234.50", "1 234,50".
@@ -142,8 +151,8 @@ pub fn money(lang: Lang, cents: u64) -> String {
 pub fn nps(score: Option<f64>) -> String {
     match score {
         None => "—".into(),
-        Some(s) if s.round() > 0.0 => format!("+{:.0}", s),
-        Some(s) if s.round() < 0.0 => format!("−{:.0}", -s),
+        Some(s) if s >= 0.0 && half_up(s, 0) > 0.0 => format!("+{:.0}", half_up(s, 0)),
+        Some(s) if s < 0.0 && half_up(-s, 0) > 0.0 => format!("−{:.0}", half_up(-s, 0)),
         Some(_) => "0".into(),
     }
 }
@@ -295,7 +304,7 @@ mod tests {
                 compact(Lang::En, 120_400.0),
                 compact(Lang::Ru, 1_250_000.0)
             ),
-            ("950".into(), "120k".into(), "1,2\u{a0}млн".into())
+            ("950".into(), "120k".into(), "1,3\u{a0}млн".into())
         );
         assert_eq!(
             (compact(Lang::Uk, 40_000.0), compact(Lang::Ru, 40_000.0)),
@@ -308,5 +317,19 @@ mod tests {
         assert_eq!(delta(Lang::En, 40.0, 36.0, 0), "▲ 4");
         assert_eq!(delta(Lang::En, 3.9, 4.1, 1), "▼ 0.2");
         assert_eq!(delta(Lang::Ru, 3.64, 3.82, 2), "▼ 0,18");
+    }
+
+    #[test]
+    fn a_half_is_rounded_up_as_an_owner_rounds() {
+        // 1 of 8 lost (it had been "12 %"), and 29 of 200, a hair below in floats.
+        assert_eq!(percent(Lang::En, Some(1.0 / 8.0), 0), "13\u{a0}%");
+        assert_eq!(percent(Lang::En, Some(29.0 / 200.0), 0), "15\u{a0}%");
+        assert_eq!(percent(Lang::En, Some(0.144), 0), "14\u{a0}%");
+        assert_eq!(number(Lang::Ru, 0.125, 2), "0,13");
+        assert_eq!(number(Lang::En, -2.5, 0), "−3");
+        assert_eq!(
+            (nps(Some(12.5)), nps(Some(-12.5)), nps(Some(-0.4))),
+            ("+13".into(), "−13".into(), "0".into())
+        );
     }
 }
