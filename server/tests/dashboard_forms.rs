@@ -22,6 +22,7 @@ on_both_engines!(
     a_tier_is_named_in_the_owner_s_language,
     the_win_back_list_is_paged,
     a_page_past_the_end_of_a_list_shows_its_last_page,
+    a_personal_links_answer_is_said_and_found_as_one,
 );
 
 async fn page(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String) {
@@ -806,4 +807,31 @@ async fn a_page_past_the_end_of_a_list_shows_its_last_page(app: TestApp) {
             "{path}: {html}"
         );
     }
+}
+
+/// An answer given through a personal link is said to be one on the
+/// responses page (it had been called the website's), and the channel filter
+/// offers the links (it had offered the website and the kiosk only).
+async fn a_personal_links_answer_is_said_and_found_as_one(app: TestApp) {
+    let (cookie, _) = common::sign_in(&app).await;
+    let shop = app.db.shop(demo::SHOP_ID).await.unwrap().unwrap();
+    let now = chrono::Utc::now();
+    let answer = kept_shared::testing::AnswerBuilder::csat(demo::SHOP_ID, demo::CSAT_SURVEY, 2)
+        .channel(kept_shared::Channel::Link)
+        .build();
+    kept_server::ingest::ingest(app.db.as_ref(), &shop, vec![answer], now)
+        .await
+        .unwrap();
+    let (_, all) = page(&app, &cookie, "/dashboard/responses").await;
+    assert!(
+        all.contains(r#"<option value="link">Personal link</option>"#),
+        "{all}"
+    );
+    let (status, links) = page(&app, &cookie, "/dashboard/responses?channel=link").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(links.contains("<td>Personal link</td>"), "{links}");
+    assert!(
+        links.contains(r#"<option value="link" selected>"#),
+        "{links}"
+    );
 }

@@ -235,6 +235,8 @@ pub struct Texts {
     pub unverified: &'static str,
     pub unverified_hint: &'static str,
     pub kiosk: &'static str,
+    /// The channel of a personal link's answers.
+    pub by_link: &'static str,
     pub when: &'static str,
     pub answer: &'static str,
     pub customer: &'static str,
@@ -531,6 +533,7 @@ const EN: Texts = Texts {
     unverified_hint: "The shop's page did not sign this answer's order (and its customer): anyone with the \
         shop's public key could have sent it in their name, or more than once.",
     kiosk: "Kiosk",
+    by_link: "Personal link",
     when: "When",
     answer: "Answer",
     customer: "Customer",
@@ -815,6 +818,7 @@ const RU: Texts = Texts {
     unverified_hint: "Страница магазина не подписала заказ этого ответа (и его клиента): такой ответ от их \
         имени, и не один раз, мог отправить любой, у кого есть публичный ключ магазина.",
     kiosk: "Киоск",
+    by_link: "Персональная ссылка",
     when: "Когда",
     answer: "Ответ",
     customer: "Клиент",
@@ -1097,6 +1101,7 @@ const UK: Texts = Texts {
     unverified_hint: "Сторінка магазину не підписала замовлення цієї відповіді (і її клієнта): таку відповідь \
         від їхнього імені, і не один раз, міг надіслати будь-хто, хто має публічний ключ магазину.",
     kiosk: "Кіоск",
+    by_link: "Персональне посилання",
     when: "Коли",
     answer: "Відповідь",
     customer: "Клієнт",

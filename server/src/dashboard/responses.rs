@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::form::{Filters, NotUsed};
 use super::format;
-use super::i18n::Lang;
+use super::i18n::{Lang, Texts};
 use super::layout::{Section, enc, page_from, pagination, shell, store_select, unverified_mark};
 use super::session::Session;
 use crate::db::{AnswerQuery, Db};
@@ -120,6 +120,16 @@ pub fn value(lang: Lang, v: &AnswerValue, surveys: &[Survey]) -> Markup {
     }
 }
 
+/// Where an answer was given, in the owner's words (a personal link's had
+/// been called the website's).
+fn channel_name(t: &Texts, channel: Channel) -> &'static str {
+    match channel {
+        Channel::Web => t.web,
+        Channel::Kiosk => t.kiosk,
+        Channel::Link => t.by_link,
+    }
+}
+
 /// A table of answers (responses, a customer's page).
 pub fn answers_table(
     session: &Session,
@@ -147,7 +157,7 @@ pub fn answers_table(
                             td { (format::survey_name(lang, &a.survey, surveys)) }
                             td { (value(lang, &a.value, surveys)) }
                             td {
-                                (if a.channel == Channel::Kiosk { t.kiosk } else { t.web }) @if let Some(s) = &a.store { " · " (format::store_name(stores, s)) }
+                                (channel_name(t, a.channel)) @if let Some(s) = &a.store { " · " (format::store_name(stores, s)) }
                                 @if !with_customer { (unverified_mark(t, a)) }
                             }
                             @if with_customer {
@@ -213,8 +223,9 @@ pub async fn page(
             label { (t.channel)
                 select name="channel" {
                     option value="" { (t.any) }
-                    option value="web" selected[used.channel == Some(Channel::Web)] { (t.web) }
-                    option value="kiosk" selected[used.channel == Some(Channel::Kiosk)] { (t.kiosk) }
+                    @for c in Channel::ALL {
+                        option value=(c.as_str()) selected[used.channel == Some(c)] { (channel_name(t, c)) }
+                    }
                 }
             }
             (store_select(t, used.store.as_deref(), &stores))
