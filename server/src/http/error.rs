@@ -127,14 +127,56 @@ impl From<JsonRejection> for Failure {
         }
         // 415 without a JSON content type, 422 for JSON of the wrong shape, 400 for
         // broken JSON: the rejection's own status, with the API's body.
-        Failure::new(r.status(), ErrorCode::BadRequest, r.body_text())
+        Failure::new(
+            r.status(),
+            ErrorCode::BadRequest,
+            in_plain_words(&r.body_text()),
+        )
     }
 }
 
 impl From<QueryRejection> for Failure {
     fn from(r: QueryRejection) -> Self {
-        Failure::bad_request(r.body_text())
+        Failure::bad_request(in_plain_words(&r.body_text()))
     }
+}
+
+/// A reader's message with Rust's names of number types said as what they
+/// hold (`amount_cents: -6000` had been told it "expected u64").
+fn in_plain_words(message: &str) -> String {
+    const TYPES: [(&str, &str); 10] = [
+        ("expected u8", "expected a whole number from 0 to 255"),
+        ("expected u16", "expected a whole number from 0 to 65535"),
+        (
+            "expected u32",
+            "expected a whole number from 0 to 4294967295",
+        ),
+        ("expected u64", "expected a whole number not below 0"),
+        ("expected usize", "expected a whole number not below 0"),
+        ("expected i8", "expected a whole number from -128 to 127"),
+        (
+            "expected i16",
+            "expected a whole number from -32768 to 32767",
+        ),
+        ("expected i32", "expected a whole number"),
+        ("expected i64", "expected a whole number"),
+        ("expected f64", "expected a number"),
+    ];
+    let mut out = message.to_string();
+    for (rust, plain) in TYPES {
+        // Whole words only: `u8` is no prefix of `u16`'s message, but `u6` would be of `u64`.
+        let mut from = 0;
+        while let Some(i) = out[from..].find(rust).map(|i| i + from) {
+            let end = i + rust.len();
+            if out[end..].starts_with(|c: char| c.is_ascii_alphanumeric()) {
+                from = end;
+                continue;
+            }
+            out.replace_range(i..end, plain);
+            from = i + plain.len();
+        }
+    }
+    out
 }
 
 /// A value that breaks one of the shared rules: 400, in the rule's words.
@@ -153,6 +195,19 @@ impl From<PathRejection> for Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn number_types_are_said_as_what_they_hold() {
+        assert_eq!(
+            in_plain_words("amount_cents: invalid value: integer `-6000`, expected u64 at line 1"),
+            "amount_cents: invalid value: integer `-6000`, expected a whole number not below 0 at line 1"
+        );
+        assert_eq!(
+            in_plain_words("score: expected u8; n: expected u16"),
+            "score: expected a whole number from 0 to 255; n: expected a whole number from 0 to 65535"
+        );
+        assert_eq!(in_plain_words("expected u64x"), "expected u64x");
+    }
 
     #[test]
     fn a_full_disk_and_a_server_limit_say_what_they_are() {
