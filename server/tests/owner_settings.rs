@@ -683,6 +683,37 @@ async fn a_survey_edited_is_what_the_widget_gets_and_its_kind_cannot_change(app:
         "Würden Sie uns empfehlen?"
     );
 
+    // A churn reason needs a label in each of its survey's languages (one in
+    // English alone had been shown in English to Ukrainian visitors).
+    let mut churn = surveys
+        .iter()
+        .find(|s| s.survey.id == demo::CHURN_SURVEY)
+        .unwrap()
+        .clone();
+    if let kept_shared::SurveyKind::ChurnReason { reasons, .. } = &mut churn.survey.kind {
+        reasons.push(kept_shared::ChurnReasonChoice {
+            code: "moved".into(),
+            labels: [("en".to_string(), "I moved away".to_string())].into(),
+        });
+    }
+    let reply = owner(
+        &app,
+        Method::PUT,
+        &format!("surveys/{}", demo::CHURN_SURVEY),
+        Some(serde_json::to_value(&churn).unwrap()),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = reply.error().fields.into_iter().map(|f| f.field).collect();
+    let last = churn_reasons_len(&churn) - 1;
+    assert_eq!(
+        fields,
+        [
+            format!("reasons[{last}].labels.ru"),
+            format!("reasons[{last}].labels.uk")
+        ]
+    );
+
     let mut changed_kind = nps.clone();
     changed_kind.survey.kind = kept_shared::SurveyKind::Csat;
     let reply = owner(
@@ -1245,4 +1276,11 @@ async fn the_survey_editor_sets_targeting_and_names_what_is_wrong(app: TestApp) 
             .delay_seconds,
         3
     );
+}
+
+fn churn_reasons_len(d: &SurveyDefinition) -> usize {
+    match &d.survey.kind {
+        kept_shared::SurveyKind::ChurnReason { reasons, .. } => reasons.len(),
+        _ => 0,
+    }
 }

@@ -109,6 +109,10 @@ pub enum FieldProblem {
     DefaultLocaleRemoved,
     #[error("a reason needs a label")]
     NoLabel,
+    /// A reason without a label in one of its survey's languages: the
+    /// survey's visitors in that language would read it in another.
+    #[error("a reason needs a label in each of the survey's languages ({locale})")]
+    NoLabelIn { locale: String },
     #[error("a {from} survey cannot become a {to} survey: create a new survey instead")]
     KindChanged { from: String, to: String },
     #[error("the shop has a survey {survey:?} already: edit it, or give the new one another id")]

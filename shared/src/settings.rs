@@ -422,6 +422,17 @@ pub fn validate_survey(s: &Survey) -> Result<(), Vec<FieldError>> {
             }
             if r.labels.is_empty() {
                 errors.push(err(format!("reasons[{i}].labels"), FieldProblem::NoLabel));
+            } else {
+                // In each language the survey asks in (a reason labelled in
+                // English alone had been shown in English to Ukrainian visitors).
+                for locale in s.texts.keys().filter(|l| !r.labels.contains_key(*l)) {
+                    errors.push(err(
+                        format!("reasons[{i}].labels.{locale}"),
+                        FieldProblem::NoLabelIn {
+                            locale: locale.clone(),
+                        },
+                    ));
+                }
             }
             check_labels(
                 &format!("reasons[{i}].labels"),
@@ -563,6 +574,9 @@ mod tests {
                 "texts.en",
                 "texts.xx-?",
                 "texts.xx-?.question",
+                // Its label in English only, the survey asking in Ukrainian too.
+                "reasons[0].labels.uk",
+                "reasons[0].labels.xx-?",
                 "reasons[1].code",
                 "reasons[1].labels"
             ]

@@ -173,6 +173,10 @@ pub fn describe(lang: Lang, problem: &FieldProblem) -> String {
             "У причины должна быть подпись".into(),
             "Причина повинна мати підпис".into(),
         ),
+        P::NoLabelIn { locale } => (
+            format!("У причины должна быть подпись на каждом языке опроса ({locale})"),
+            format!("Причина повинна мати підпис кожною мовою опитування ({locale})"),
+        ),
         P::KindChanged { from, to } => {
             // Named as the dashboard names the kinds, in every language
             // (the API's own words name them by their codes).

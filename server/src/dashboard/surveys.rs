@@ -355,7 +355,8 @@ fn edit_form(
                                         aria-invalid=[aria_invalid(errs, &format!("reasons[{i}].code"))]; }
                                     @for l in &reason_locales {
                                         td { input id=(field_id(&format!("reasons[{i}].labels.{l}"))) name={"reason." (i) ".label." (l)} value=(r.labels.get(l).cloned().unwrap_or_default())
-                                            aria-label={(t.label) " " (i + 1) " (" (l) ")"}; }
+                                            aria-label={(t.label) " " (i + 1) " (" (l) ")"}
+                                            aria-invalid=[aria_invalid(errs, &format!("reasons[{i}].labels.{l}"))]; }
                                     }
                                 }
                             }
