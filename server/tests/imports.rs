@@ -518,13 +518,13 @@ async fn the_dashboard_says_each_problem_in_the_owners_language(app: TestApp) {
     assert_eq!(rows.len(), 100, "the first 100 problems are listed");
     // Both problems of row 2, each in its own line, in Ukrainian.
     assert!(
-        rows[0].contains("<td>2</td><td class=\"field\">customer_ref</td>")
+        rows[0].contains("<td>2</td><td><span class=\"field\">customer_ref</span>: ")
             && rows[0].contains("Значення може містити лише латинські літери"),
         "{}",
         rows[0]
     );
     assert!(
-        rows[1].contains("<td>2</td><td class=\"field\">amount</td>")
+        rows[1].contains("<td>2</td><td><span class=\"field\">amount</span>: ")
             && rows[1].contains("«12.345» — не сума на кшталт 12.50"),
         "{}",
         rows[1]

@@ -101,11 +101,17 @@ fn outcome(session: &Session, result: &Result<ImportReport, Failed>) -> Markup {
                                 ]))
                             }
                         }
-                        div class="table-wrap" { table {
-                            thead { tr { th scope="col" { (t.row) } th scope="col" { (t.field) } th scope="col" { (t.problem) } } }
+                        // Two columns, the field named in its problem: a phone's
+                        // width left a third column too narrow for its words
+                        // (Ukrainian "роздільником" had broken after its tenth letter).
+                        div class="table-wrap" { table class="problems" {
+                            thead { tr { th scope="col" { (t.row) } th scope="col" { (t.problem) } } }
                             tbody { @for e in &failed.report.errors { tr data-testid="import-error" {
-                                td { (e.row) } td class="field" { (e.field.as_deref().unwrap_or("—")) }
-                                td { (import_problems::describe(session.lang, &e.problem)) }
+                                td { (e.row) }
+                                td {
+                                    @if let Some(field) = &e.field { span class="field" { (field) } ": " }
+                                    (import_problems::describe(session.lang, &e.problem))
+                                }
                             } } }
                         } }
                     }
