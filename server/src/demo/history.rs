@@ -1,5 +1,5 @@
 //! A year of made-up but plausible history for the demo shop, so every figure of
-//! the dashboard means something at first start: about 2 000 customers, 15 000
+//! the dashboard means something at first start: about 2 000 customers, 13 000
 //! purchases and 4 000 answers, with the seasons of a coffee roaster (a summer
 //! dip, a busy November and December) and customers who left after a bad
 //! experience, whose low scores and churn reasons say so. Deterministic: the same
@@ -167,10 +167,12 @@ pub fn history(shop: &str, today: NaiveDate) -> History {
             80..=94 => Kind::LeftUnhappy,
             _ => Kind::CameBack,
         };
-        // The first purchase: a day of the year, weighted by the season.
+        // The first purchase: a day of the year up to today, weighted by the
+        // season (up to a month before, the overview's month had acquired
+        // no one); those who left unhappy early enough to have left.
         let first = loop {
             let d =
-                start + Days::new(dice.below(if kind == Kind::LeftUnhappy { 200 } else { 330 }));
+                start + Days::new(dice.below(if kind == Kind::LeftUnhappy { 200 } else { 364 }));
             if dice.below(14) < u64::from(SEASON[d.month0() as usize]) {
                 break d;
             }
@@ -412,7 +414,7 @@ mod tests {
             h.purchases.iter().map(|p| &p.customer_ref).collect();
         assert_eq!(customers.len(), CUSTOMERS);
         assert!(
-            (13_000..=17_000).contains(&h.purchases.len()),
+            (12_000..=16_000).contains(&h.purchases.len()),
             "{} purchases",
             h.purchases.len()
         );
@@ -426,6 +428,15 @@ mod tests {
                 .iter()
                 .all(|p| p.day <= today && p.day > today - Days::new(365))
         );
+        // Customers are acquired up to the last days, this month too.
+        let mut first: std::collections::HashMap<&str, NaiveDate> = Default::default();
+        for p in &h.purchases {
+            let d = first.entry(p.customer_ref.as_str()).or_insert(p.day);
+            *d = (*d).min(p.day);
+        }
+        let this_month = today.with_day(1).unwrap();
+        let new_this_month = first.values().filter(|d| **d >= this_month).count();
+        assert!(new_this_month >= 50, "{new_this_month} acquired this month");
         // Nothing after its last day (the seed ends it yesterday: nothing later than now).
         assert!(
             h.answers
