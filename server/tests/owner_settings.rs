@@ -19,6 +19,7 @@ on_both_engines!(
     settings_are_checked_saved_and_logged,
     a_new_time_zone_moves_answers_and_purchases_to_their_new_days,
     a_new_churn_window_recomputes_who_was_lost,
+    a_settings_change_gets_through_while_purchases_keep_coming,
     a_survey_edited_is_what_the_widget_gets_and_its_kind_cannot_change,
     a_new_secret_works_at_once_and_the_old_one_never_again,
     keys_replaced_at_the_same_moment_leave_one_valid,
@@ -1283,4 +1284,48 @@ fn churn_reasons_len(d: &SurveyDefinition) -> usize {
         kept_shared::SurveyKind::ChurnReason { reasons, .. } => reasons.len(),
         _ => 0,
     }
+}
+
+/// A change of settings waits for the purchases being written, and the ones
+/// that come after it wait for it: on PostgreSQL it had waited for as long as
+/// purchases kept coming (each took the shop's row shared while others held
+/// it, and a row's lockers are not queued), then answered 408, the change lost.
+async fn a_settings_change_gets_through_while_purchases_keep_coming(app: TestApp) {
+    // Purchases as fast as the store takes them (the token's limit would pace
+    // them), and a change that waits longer than a few seconds failed.
+    let app = app.with_config(kept_server::AppConfig {
+        rate_limits: kept_server::rate_limit::RateLimits::unlimited(),
+        request_timeout: std::time::Duration::from_secs(5),
+        ..kept_server::AppConfig::default()
+    });
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let buying = |buyer: usize| {
+        let (app, done) = (&app, &done);
+        async move {
+            let mut n = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let p =
+                    RecordPurchase::new(&format!("buyer-{buyer}"), &format!("b{buyer}-{n}"), 500);
+                app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &p)
+                    .await
+                    .assert_ok();
+                n += 1;
+            }
+            n
+        }
+    };
+    let change = async {
+        // Once purchases are under way.
+        tokio::task::yield_now().await;
+        let mut s: ShopView = owner(&app, Method::GET, "settings", None).await.json();
+        s.settings.name = "Renamed while busy".into();
+        let reply = put_settings(&app, &s.settings).await;
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        reply
+    };
+    let (reply, bought) = tokio::join!(change, futures_util::future::join_all((0..32).map(buying)));
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    let after: ShopView = owner(&app, Method::GET, "settings", None).await.json();
+    assert_eq!(after.settings.name, "Renamed while busy");
+    assert!(bought.iter().sum::<usize>() > 0);
 }

@@ -219,20 +219,44 @@ fn unsigned(n: i64) -> DbResult<u64> {
     u64::try_from(n).map_err(DbError::internal)
 }
 
-/// Takes the shop's row shared until `tx` ends, and reads its churn window:
-/// the first lock of every write of a customer's purchases, and of an
-/// erasure. A change of the shop's settings (which recounts every customer)
-/// takes the row whole, so they take turns, in the one order every writer
-/// keeps, and each reads the window the other left.
+/// The shop's lock, which every write of its customers' purchases (and an
+/// erasure) takes shared and a change of its settings (which recounts every
+/// customer) takes whole ([`lock_shop_whole`]), so they take turns, in the one
+/// order every writer keeps (the shop, then its customers' rows), and each
+/// reads the window the other left. An advisory lock, not the shop's row: a
+/// row's lockers are not queued, so a shop's purchases, each taking the row
+/// shared while others held it, had kept a settings change waiting for as
+/// long as they came (a 408, the change lost); a lock's waiters are served in
+/// turn. Keyed by the shop's id (two shops sharing a key only take turns).
+const SHOP_LOCK: &str = "hashtextextended('kept shop ' || $1, 0)";
+
+/// Takes the shop's lock shared until `tx` ends ([`SHOP_LOCK`]), and reads
+/// its churn window as it is then.
 async fn lock_shop_shared(tx: &tokio_postgres::Transaction<'_>, shop_id: &str) -> DbResult<u32> {
+    tx.execute(
+        &format!("SELECT pg_advisory_xact_lock_shared({SHOP_LOCK})"),
+        &[&shop_id],
+    )
+    .await?;
     let days: i32 = tx
         .query_one(
-            "SELECT churn_window_days FROM shops WHERE id = $1 FOR KEY SHARE",
+            "SELECT churn_window_days FROM shops WHERE id = $1",
             &[&shop_id],
         )
         .await?
         .try_get(0)?;
     u32::try_from(days).map_err(DbError::internal)
+}
+
+/// Takes the shop's lock whole until `tx` ends ([`SHOP_LOCK`]): once it
+/// waits, the shop's writes that come after it wait for it.
+async fn lock_shop_whole(tx: &tokio_postgres::Transaction<'_>, shop_id: &str) -> DbResult<()> {
+    tx.execute(
+        &format!("SELECT pg_advisory_xact_lock({SHOP_LOCK})"),
+        &[&shop_id],
+    )
+    .await?;
+    Ok(())
 }
 
 /// Runs `write`, a statement that writes its row only while the shop is under

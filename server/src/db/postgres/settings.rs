@@ -18,9 +18,10 @@ pub async fn update_shop(client: &mut Client, shop_id: &str, u: &ShopUpdate) -> 
     let tx = client.transaction().await?;
     // A new time zone or churn window recounts every customer of the shop.
     super::Runs::AsJob.begin(&tx).await?;
+    super::lock_shop_whole(&tx, shop_id).await?;
     let row = tx
         .query_opt(
-            "SELECT time_zone, churn_window_days FROM shops WHERE id = $1 FOR UPDATE",
+            "SELECT time_zone, churn_window_days FROM shops WHERE id = $1 FOR NO KEY UPDATE",
             &[&shop_id],
         )
         .await?
