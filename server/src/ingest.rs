@@ -194,18 +194,26 @@ fn one_per_id(answers: Vec<Answer>, receipt: &mut SyncReceipt) -> Vec<Answer> {
 }
 
 /// Whether what is stored under an answer's id is that answer, sent again: the
-/// same shop, survey and score, and the same customer and order, unless the
+/// same shop, survey, score or reasons, channel, store and time (to the
+/// millisecond, as stored), and the same customer and order, unless the
 /// stored one names neither (erased since, which leaves no reference; or, as
 /// the store cannot tell, never named any). Its texts are not compared: kept
 /// only for a while, they may be gone.
 fn the_same_answer(shop_id: &str, known: &KnownAnswer, answer: &Answer) -> bool {
-    let score = match &answer.value {
-        AnswerValue::Nps { score, .. } | AnswerValue::Csat { score } => Some(*score),
-        AnswerValue::ChurnReason { .. } => None,
+    let (score, reasons) = match &answer.value {
+        AnswerValue::Nps { score, .. } | AnswerValue::Csat { score } => (Some(*score), &[][..]),
+        AnswerValue::ChurnReason { reasons, .. } => (None, &reasons[..]),
     };
     known.shop_id == shop_id
         && known.survey == answer.survey
         && known.score == score
+        // A churn answer's reasons are what its score is to the others (other
+        // reasons under a known id had been acknowledged as a duplicate, and
+        // dropped); where and when it was given, as the store keeps them.
+        && known.reasons == reasons
+        && known.channel == answer.channel.as_str()
+        && known.store == answer.store
+        && known.answered_at.timestamp_millis() == answer.answered_at.timestamp_millis()
         && ((known.customer_ref.is_none() && known.order_ref.is_none())
             || (known.customer_ref == answer.customer_ref && known.order_ref == answer.order_ref))
 }

@@ -118,7 +118,11 @@ async fn an_answer_id_holds_one_answer(app: TestApp) {
     };
     let mut other_survey = csat(4).build();
     other_survey.id = a.id;
-    for taken in [other_score.clone(), other_survey] {
+    let mut other_channel = a.clone();
+    other_channel.channel = kept_shared::Channel::Kiosk;
+    let mut other_time = a.clone();
+    other_time.answered_at -= chrono::Duration::seconds(5);
+    for taken in [other_score.clone(), other_survey, other_channel, other_time] {
         let receipt = app.send_answers(std::slice::from_ref(&taken)).await;
         assert!(receipt.stored.is_empty() && receipt.duplicates.is_empty());
         assert_eq!(receipt.rejected.len(), 1);
@@ -133,6 +137,25 @@ async fn an_answer_id_holds_one_answer(app: TestApp) {
     // Sent again as it was, it is a duplicate still.
     let again = app.send_answers(std::slice::from_ref(&a)).await;
     assert_eq!(again.duplicates, vec![a.id]);
+    // A churn answer's reasons are what a score is to the others (other
+    // reasons had been a "duplicate", dropped); its text is not compared (a
+    // shop may keep texts only for a while).
+    let why = churn(&["price", "quality"], Some("too dear")).build();
+    app.send_answers(std::slice::from_ref(&why)).await;
+    let mut other_reasons = why.clone();
+    other_reasons.value = AnswerValue::ChurnReason {
+        reasons: vec!["quality".into(), "price".into()],
+        other: Some("too dear".into()),
+    };
+    let receipt = app.send_answers(std::slice::from_ref(&other_reasons)).await;
+    assert_eq!(receipt.rejected.len(), 1, "{receipt:?}");
+    let mut other_text = why.clone();
+    other_text.value = AnswerValue::ChurnReason {
+        reasons: vec!["price".into(), "quality".into()],
+        other: Some("far too dear".into()),
+    };
+    let receipt = app.send_answers(std::slice::from_ref(&other_text)).await;
+    assert_eq!(receipt.duplicates, vec![why.id]);
 
     let b = nps(9).build();
     let mut b_changed = b.clone();
@@ -148,7 +171,11 @@ async fn an_answer_id_holds_one_answer(app: TestApp) {
         receipt.rejected.iter().map(|r| r.id).collect::<Vec<_>>(),
         vec![b.id]
     );
-    assert_eq!(app.stored().await.len(), 2, "the first answer and c");
+    assert_eq!(
+        app.stored().await.len(),
+        3,
+        "the first answer, the churn answer and c"
+    );
 }
 
 async fn every_answer_comes_back_as_it_was_sent(app: TestApp) {

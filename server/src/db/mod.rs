@@ -453,6 +453,11 @@ pub struct KnownAnswer {
     pub shop_id: String,
     pub survey: String,
     pub score: Option<u8>,
+    /// A churn answer's reasons, in the order picked.
+    pub reasons: Vec<String>,
+    pub channel: String,
+    pub store: Option<String>,
+    pub answered_at: DateTime<Utc>,
     pub customer_ref: Option<String>,
     pub order_ref: Option<String>,
 }

@@ -375,8 +375,10 @@ pub async fn widget_events(
 pub async fn known_by_id(client: &Client, ids: &[Uuid]) -> DbResult<Vec<KnownAnswer>> {
     let st = client
         .prepare_cached(
-            "SELECT id, shop_id, survey_id, score, customer_ref, order_ref FROM answers
-             WHERE id = ANY($1::uuid[])",
+            "SELECT id, shop_id, survey_id, score, customer_ref, order_ref, channel, store_id,
+                    answered_at,
+                    ARRAY(SELECT reason FROM answer_reasons WHERE answer_id = a.id ORDER BY position)
+             FROM answers a WHERE id = ANY($1::uuid[])",
         )
         .await?;
     client
@@ -394,6 +396,10 @@ pub async fn known_by_id(client: &Client, ids: &[Uuid]) -> DbResult<Vec<KnownAns
                     .transpose()?,
                 customer_ref: r.try_get(4)?,
                 order_ref: r.try_get(5)?,
+                channel: r.try_get(6)?,
+                store: r.try_get(7)?,
+                answered_at: r.try_get(8)?,
+                reasons: r.try_get(9)?,
             })
         })
         .collect()

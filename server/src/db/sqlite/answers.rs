@@ -401,12 +401,16 @@ pub fn fold_all_texts(c: &Connection) -> DbResult<()> {
 /// What is stored under each of `ids` ([`crate::db::Database::answers_known_by_id`]).
 pub fn known_by_id(c: &Connection, ids: &[uuid::Uuid]) -> DbResult<Vec<KnownAnswer>> {
     let mut st = c.prepare_cached(
-        "SELECT shop_id, survey_id, score, customer_ref, order_ref FROM answers WHERE id = ?1",
+        "SELECT shop_id, survey_id, score, customer_ref, order_ref, channel, store_id, answered_at,
+                (SELECT group_concat(reason, ' ') FROM
+                   (SELECT reason FROM answer_reasons WHERE answer_id = a.id ORDER BY position))
+         FROM answers a WHERE id = ?1",
     )?;
     let mut known = Vec::new();
     for id in ids {
         let found = st
             .query_row([id], |r| {
+                let reasons: Option<String> = r.get(8)?;
                 Ok(KnownAnswer {
                     id: *id,
                     shop_id: r.get(0)?,
@@ -414,6 +418,13 @@ pub fn known_by_id(c: &Connection, ids: &[uuid::Uuid]) -> DbResult<Vec<KnownAnsw
                     score: r.get(2)?,
                     customer_ref: r.get(3)?,
                     order_ref: r.get(4)?,
+                    channel: r.get(5)?,
+                    store: r.get(6)?,
+                    answered_at: super::instant(r.get(7)?)?,
+                    // Codes, which hold no space.
+                    reasons: reasons
+                        .map(|r| r.split(' ').map(str::to_string).collect())
+                        .unwrap_or_default(),
                 })
             })
             .optional()?;
