@@ -322,6 +322,14 @@ async fn an_erased_customer_is_not_brought_back_by_what_they_did_before(app: Tes
         "{:?}",
         refused.error()
     );
+    // Nor one of her purchases sent again without its time (a till retrying
+    // late: it had been recorded anew, its points earned twice).
+    let mut retried = RecordPurchase::new("dana", "p-1", 4_200);
+    retried.purchased_at = None;
+    let refused = app
+        .purchase(demo::SECRET_KEY, demo::SHOP_ID, &retried)
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
     // An answer of hers from before, queued offline: stored as her others
     // were left, without her, her order or its text; one given since is hers.
     let queued = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 2)

@@ -44,6 +44,14 @@ pub fn erased_key(shop_id: &str, customer_ref: &str) -> Vec<u8> {
     Sha256::digest(format!("erased:{shop_id}\n{customer_ref}")).to_vec()
 }
 
+/// How a purchase of an erased customer is remembered (`erased_purchases`),
+/// as [`erased_key`]: its id sent again, without a time (a till retrying
+/// late), is not recorded anew, nor its points earned twice.
+pub fn erased_purchase_key(shop_id: &str, purchase_id: &str) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(format!("erased purchase:{shop_id}\n{purchase_id}")).to_vec()
+}
+
 /// Whether `--db` names a PostgreSQL database: a `postgres://` URL, or libpq's
 /// `key=value` form (`host=db dbname=kept`, which had been taken for a SQLite
 /// file's name, the password in it); anything else is a SQLite file.

@@ -126,8 +126,9 @@ pub struct NewPurchase {
 pub struct PurchaseOutcome {
     /// The purchase id was recorded before (with the same details): nothing changed.
     pub duplicate: bool,
-    /// The customer was erased after the purchase was made: it is not
-    /// recorded (an erased customer is not brought back by their old purchases).
+    /// The purchase is an erased customer's (its id was theirs, or the
+    /// customer was erased after it was made): it is not recorded (an erased
+    /// customer is not brought back by their old purchases).
     pub erased: bool,
     /// The customer's balance afterwards.
     pub points: u64,

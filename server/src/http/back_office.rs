@@ -75,11 +75,8 @@ async fn record_purchase(
         return Err(Failure::new(
             StatusCode::CONFLICT,
             ErrorCode::Conflict,
-            format!(
-                "customer {} was erased after this purchase was made: their purchases from \
-                 before the erasure are not recorded again (one made since is)",
-                p.customer_ref
-            ),
+            "this purchase is of a customer erased since (its id was theirs, or it was made \
+             before their erasure): it is not recorded again; one they make after the erasure is",
         ));
     }
     let tiers = db.tiers(&shop.id).await?;

@@ -12,6 +12,7 @@ use super::customers::refresh_customers;
 use super::{signed, unsigned};
 use crate::db::{
     DbResult, ImportOutcome, KnownPurchase, NewPurchase, PurchaseOutcome, Tier, erased_key,
+    erased_purchase_key,
 };
 use crate::loyalty::{add_points, conflicting_purchase, repeated_purchase};
 
@@ -90,6 +91,7 @@ pub async fn record_purchases(
     // write, or this one for it.
     let erased = super::privacy::erasures(&tx, shop_id, &customers).await?;
     let ids: Vec<&str> = purchases.iter().map(|p| p.purchase_id.as_str()).collect();
+    let erased_ids = super::privacy::erased_purchases(&tx, shop_id, &ids).await?;
     let mut known = known_purchases(&tx, shop_id, &ids).await?;
     let mut outcomes = Vec::with_capacity(purchases.len());
     let mut summary = ImportOutcome::default();
@@ -101,9 +103,12 @@ pub async fn record_purchases(
             summary.duplicates += 1;
             continue;
         }
-        if erased
-            .get(&erased_key(shop_id, &p.customer_ref))
-            .is_some_and(|at| *at >= p.purchased_at)
+        // An erased customer's: its id was theirs, or it was made before
+        // they were erased.
+        if erased_ids.contains(&erased_purchase_key(shop_id, &p.purchase_id))
+            || erased
+                .get(&erased_key(shop_id, &p.customer_ref))
+                .is_some_and(|at| *at >= p.purchased_at)
         {
             outcomes.push(PurchaseOutcome {
                 duplicate: false,

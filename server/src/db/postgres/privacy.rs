@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::Client;
 use kept_shared::ErasedCustomer;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use crate::db::{DELIVERY_LOG_DAYS, DbResult, erased_key};
+use crate::db::{DELIVERY_LOG_DAYS, DbResult, erased_key, erased_purchase_key};
 
 /// In one transaction: the customer's answers lose their link to them and to
 /// their orders, their text and the owner's notes on them (before the
@@ -67,6 +67,21 @@ pub async fn erase_customer(
         )
         .await?;
     super::customers::forget_purchases(&tx, shop_id, customer_ref, window_days).await?;
+    let ids: Vec<Vec<u8>> = tx
+        .query(
+            "SELECT purchase_id FROM purchases WHERE shop_id = $1 AND customer_ref = $2",
+            &[&shop_id, &customer_ref],
+        )
+        .await?
+        .iter()
+        .map(|r| Ok(erased_purchase_key(shop_id, r.try_get(0)?)))
+        .collect::<DbResult<_>>()?;
+    tx.execute(
+        "INSERT INTO erased_purchases (shop_id, id_hash) SELECT $1, h FROM unnest($2::bytea[]) AS h
+         ON CONFLICT DO NOTHING",
+        &[&shop_id, &ids],
+    )
+    .await?;
     let purchases = tx
         .execute(
             "DELETE FROM purchases WHERE shop_id = $1 AND customer_ref = $2",
@@ -103,6 +118,30 @@ pub async fn erase_customer(
         customer,
         answers_unlinked,
     })
+}
+
+/// Which of `purchase_ids` were an erased customer's, by their
+/// [`erased_purchase_key`] (see `erased_purchases`).
+pub async fn erased_purchases(
+    client: &impl deadpool_postgres::GenericClient,
+    shop_id: &str,
+    purchase_ids: &[&str],
+) -> DbResult<HashSet<Vec<u8>>> {
+    let keys: Vec<Vec<u8>> = purchase_ids
+        .iter()
+        .map(|id| erased_purchase_key(shop_id, id))
+        .collect();
+    let mut found = HashSet::new();
+    for r in client
+        .query(
+            "SELECT id_hash FROM erased_purchases WHERE shop_id = $1 AND id_hash = ANY($2)",
+            &[&shop_id, &keys],
+        )
+        .await?
+    {
+        found.insert(r.try_get(0)?);
+    }
+    Ok(found)
 }
 
 /// When each of `customer_refs` that was erased was erased, by their

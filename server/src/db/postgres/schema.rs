@@ -26,13 +26,19 @@ const MIGRATIONS: &[&str] = &[
 /// Customers erased, by a hash of their reference (`db::erased_key`), and
 /// when: their purchases from before then are not recorded again (an old till
 /// file imported anew had brought an erased customer back), nor their answers
-/// from before then linked to them.
+/// from before then linked to them; and their purchases' ids, by a hash
+/// (`db::erased_purchase_key`), which are not recorded again at any time.
 const V8_ERASED_CUSTOMERS: &str = r#"
 CREATE TABLE erased_customers (
     shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
     ref_hash BYTEA NOT NULL,
     erased_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (shop_id, ref_hash)
+);
+CREATE TABLE erased_purchases (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    id_hash BYTEA NOT NULL,
+    PRIMARY KEY (shop_id, id_hash)
 );
 "#;
 

@@ -80,7 +80,7 @@ pub fn record_purchases(
             summary.duplicates += 1;
             continue;
         }
-        if super::privacy::erased_after(c, shop_id, &p.customer_ref, p.purchased_at)? {
+        if super::privacy::of_the_erased(c, shop_id, p)? {
             outcomes.push(PurchaseOutcome {
                 duplicate: false,
                 erased: true,

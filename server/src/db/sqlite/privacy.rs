@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use super::customers::{purchases_by_customer, refresh_customers};
 use super::millis;
 use crate::analytics::facts::Purchase;
-use crate::db::{DELIVERY_LOG_DAYS, DbResult, erased_key};
+use crate::db::{DELIVERY_LOG_DAYS, DbResult, NewPurchase, erased_key, erased_purchase_key};
 
 /// Runs inside the writer's transaction: the customer's answers lose their
 /// link to them and to their orders, their text and the owner's notes on them
@@ -54,6 +54,20 @@ pub fn erase_customer(
             .map(|(customer, list)| (customer, list.into_iter().map(|(_, p)| p).collect()))
             .collect();
     refresh_customers(c, shop_id, &bought, &HashMap::new(), window_days)?;
+    {
+        let mut ids = c.prepare_cached(
+            "SELECT purchase_id FROM purchases WHERE shop_id = ?1 AND customer_ref = ?2",
+        )?;
+        let ids: Vec<String> = ids
+            .query_map(params![shop_id, customer_ref], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut remember = c.prepare_cached(
+            "INSERT OR IGNORE INTO erased_purchases (shop_id, id_hash) VALUES (?1, ?2)",
+        )?;
+        for id in ids {
+            remember.execute(params![shop_id, erased_purchase_key(shop_id, &id)])?;
+        }
+    }
     let purchases = c.execute(
         "DELETE FROM purchases WHERE shop_id = ?1 AND customer_ref = ?2",
         params![shop_id, customer_ref],
@@ -109,20 +123,21 @@ pub fn erasures(
     Ok(found)
 }
 
-/// Whether `customer_ref` was erased at or after `at` (see `erased_customers`).
-pub fn erased_after(
-    c: &Connection,
-    shop_id: &str,
-    customer_ref: &str,
-    at: DateTime<Utc>,
-) -> DbResult<bool> {
-    let mut st = c.prepare_cached(
+/// Whether `p` is a purchase of an erased customer: its id was theirs, or it
+/// was made before they were erased (see `erased_customers`).
+pub fn of_the_erased(c: &Connection, shop_id: &str, p: &NewPurchase) -> DbResult<bool> {
+    let mut id =
+        c.prepare_cached("SELECT 1 FROM erased_purchases WHERE shop_id = ?1 AND id_hash = ?2")?;
+    let mut customer = c.prepare_cached(
         "SELECT 1 FROM erased_customers WHERE shop_id = ?1 AND ref_hash = ?2 AND erased_at >= ?3",
     )?;
-    Ok(st.exists(params![
+    Ok(id.exists(params![
         shop_id,
-        erased_key(shop_id, customer_ref),
-        millis(at)
+        erased_purchase_key(shop_id, &p.purchase_id)
+    ])? || customer.exists(params![
+        shop_id,
+        erased_key(shop_id, &p.customer_ref),
+        millis(p.purchased_at)
     ])?)
 }
 

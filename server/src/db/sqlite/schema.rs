@@ -32,13 +32,19 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
 /// Customers erased, by a hash of their reference (`db::erased_key`), and
 /// when: their purchases from before then are not recorded again (an old till
 /// file imported anew had brought an erased customer back), nor their answers
-/// from before then linked to them.
+/// from before then linked to them; and their purchases' ids, by a hash
+/// (`db::erased_purchase_key`), which are not recorded again at any time.
 const V9_ERASED_CUSTOMERS: &str = r#"
 CREATE TABLE erased_customers (
     shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
     ref_hash BLOB NOT NULL,
     erased_at INTEGER NOT NULL,
     PRIMARY KEY (shop_id, ref_hash)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE erased_purchases (
+    shop_id TEXT NOT NULL REFERENCES shops(id) ON DELETE CASCADE,
+    id_hash BLOB NOT NULL,
+    PRIMARY KEY (shop_id, id_hash)
 ) STRICT, WITHOUT ROWID;
 "#;
 
