@@ -161,7 +161,14 @@ pub async fn deliver_forever(db: Db, timing: DeliveryTiming, receivers: Receiver
     let endpoints: Places<String> = Places::default();
     let shops: Places<String> = Places::default();
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            // A place freed: what is due is taken into it at once (a look a
+            // second had held an endpoint to its 4 places a second, however
+            // fast its receiver answered: a backlog of a busy shop's events
+            // that never shrank).
+            Some(_) = running.join_next() => {}
+        }
         while running.try_join_next().is_some() {}
         let free = IN_FLIGHT - running.len();
         if free == 0 {

@@ -219,6 +219,39 @@ async fn a_detractor_is_delivered_signed_after_two_failures(app: TestApp) {
     receiver.task.abort();
 }
 
+/// An endpoint's deliveries follow each other as fast as its receiver
+/// answers: each place freed is taken at once, not at the next look for due
+/// deliveries (one a second had let an endpoint take 4 a second). With no
+/// look after the first, more events than an endpoint's places all arrive.
+async fn a_freed_place_is_taken_without_waiting_for_the_next_look(app: TestApp) {
+    let receiver = receiver(0).await;
+    let hook = register(&app, &receiver.url, vec![EventKind::Detractor]).await;
+    let detractors: Vec<_> = (0..12)
+        .map(|_| AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 1).build())
+        .collect();
+    app.send_answers(&detractors).await;
+    let server = serve_with(
+        &app,
+        DeliveryTiming {
+            poll: Duration::from_secs(3600),
+            ..DeliveryTiming::default()
+        },
+    )
+    .await;
+    wait_for("every delivery", async || {
+        log(&app, &hook.id)
+            .await
+            .iter()
+            .filter(|d| d.state == DeliveryState::Delivered)
+            .count()
+            == detractors.len()
+    })
+    .await;
+    server.stop().await;
+    assert_eq!(receiver.received.lock().unwrap().len(), detractors.len());
+    receiver.task.abort();
+}
+
 async fn an_event_queued_while_no_deliverer_runs_survives_a_restart(app: TestApp) {
     let receiver = receiver(0).await;
     let hook = register(&app, &receiver.url, vec![EventKind::Churn]).await;
@@ -670,6 +703,7 @@ async fn a_shop_with_many_silent_endpoints_takes_a_quarter_of_the_places(app: Te
 }
 
 on_both_engines!(
+    a_freed_place_is_taken_without_waiting_for_the_next_look,
     a_shop_with_many_silent_endpoints_takes_a_quarter_of_the_places,
     a_flooded_silent_endpoint_holds_up_no_other,
     a_delivery_that_keeps_failing_is_given_up_in_time,
