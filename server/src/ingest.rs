@@ -11,7 +11,7 @@ use kept_shared::{Answer, AnswerValue, RejectedAnswer, Survey, SyncReceipt};
 use uuid::Uuid;
 
 use crate::calendar::local_day;
-use crate::db::{AnswerRecord, Database, DbResult, KnownAnswer, Shop};
+use crate::db::{AnswerRecord, Database, DbResult, Erased, KnownAnswer, Shop};
 use crate::signatures::{Signed, signed};
 
 /// Whether `answer` is verified: the shop signed its order (so it counts once
@@ -123,38 +123,28 @@ pub async fn ingest(
     Ok(receipt)
 }
 
-/// An answer given before its customer was erased (queued in a browser or a
-/// kiosk while offline, sent since) is stored as the erasure left their
-/// others: with no reference to them or to their order, and without its text
-/// (it had linked itself to the customer again). An erasure that commits
-/// between this read and the answer's write unlinks it there.
+/// An answer that names an erased customer — given before the erasure
+/// (queued in a browser or a kiosk while offline, sent since), or for one of
+/// their orders (a personal link given out before it) — is stored as the
+/// erasure left their others: with no reference to them or to their order,
+/// and without its text (it had linked itself to the customer again). Its
+/// webhook event, made from it after this, names neither. An erasure written
+/// between this read and the batch's write is found by the write, which is
+/// then refused for the batch to be sent again ([`crate::db::ERASED_MEANWHILE`]).
 async fn forget_erased(db: &dyn Database, shop: &Shop, valid: &mut [AnswerRecord]) -> DbResult<()> {
-    let customers: HashSet<String> = valid
-        .iter()
-        .filter_map(|r| r.answer.customer_ref.clone())
-        .collect();
-    if customers.is_empty() {
+    let (customers, orders) = Erased::asked_of(valid);
+    if customers.is_empty() && orders.is_empty() {
         return Ok(());
     }
-    let erased = db
-        .erasures(&shop.id, customers.into_iter().collect())
-        .await?;
-    for r in valid.iter_mut() {
+    let erased = db.erased(&shop.id, customers, orders).await?;
+    for r in valid.iter_mut().filter(|r| erased.named_in(&r.answer)) {
         let a = &mut r.answer;
-        let before_erasure = a
-            .customer_ref
-            .as_ref()
-            .and_then(|c| erased.get(c))
-            .is_some_and(|at| *at >= a.answered_at);
-        if before_erasure {
-            a.customer_ref = None;
-            a.order_ref = None;
-            match &mut a.value {
-                AnswerValue::Nps { reason, .. } => *reason = None,
-                AnswerValue::ChurnReason { other, .. } => *other = None,
-                AnswerValue::Csat { .. } => {}
-            }
-            r.verified = false;
+        a.customer_ref = None;
+        a.order_ref = None;
+        match &mut a.value {
+            AnswerValue::Nps { reason, .. } => *reason = None,
+            AnswerValue::ChurnReason { other, .. } => *other = None,
+            AnswerValue::Csat { .. } => {}
         }
     }
     Ok(())

@@ -608,6 +608,25 @@ async fn a_new_time_zone_moves_answers_and_purchases_to_their_new_days(app: Test
         (0, 1),
         "so did the purchase's"
     );
+    // A batch read in the old zone, written after the change: its day is
+    // the new zone's (it had kept the old zone's, the recount done before it).
+    let late = Utc.with_ymd_and_hms(2026, 4, 30, 22, 30, 0).unwrap();
+    let record = kept_server::db::AnswerRecord {
+        answer: AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 9)
+            .at(late)
+            .build(),
+        day: late.date_naive(),
+        verified: false,
+        store: None,
+    };
+    app.db
+        .insert_answers(demo::SHOP_ID, vec![record], Utc::now(), vec![])
+        .await
+        .unwrap();
+    let may = app
+        .report("from=2026-05-01&to=2026-05-31&period=month")
+        .await;
+    assert_eq!(month(&may), ["2026-05-01"], "May 1 in Kyiv");
     // The export chosen by the new day writes the answer on it, with the
     // shop's offset (it had written the UTC time, a day earlier).
     let csv = owner(

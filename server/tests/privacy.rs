@@ -358,6 +358,38 @@ async fn an_erased_customer_is_not_brought_back_by_what_they_did_before(app: Tes
     // Sent again, the old one is the same answer, not another.
     let again = app.send_answers(&[queued]).await;
     assert!(again.rejected.is_empty(), "{again:?}");
+    // One for an order of hers, given since (a personal link handed out
+    // before the erasure): without her order either.
+    let by_order = AnswerBuilder::csat(demo::SHOP_ID, demo::CSAT_SURVEY, 5)
+        .order("p-2")
+        .build();
+    app.send_answers(std::slice::from_ref(&by_order)).await;
+    let stored = app.stored().await;
+    let linked = stored.iter().find(|a| a.id == by_order.id).unwrap();
+    assert_eq!(linked.order_ref, None);
+
+    // An erasure written between ingest's look and the batch's write: the
+    // write finds it, and refuses the batch, to be sent again and read anew
+    // (it had been stored naming her).
+    let shop = app.db.shop(demo::SHOP_ID).await.unwrap().unwrap();
+    let raced = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 4)
+        .customer("dana")
+        .at(before)
+        .build();
+    let record = kept_server::db::AnswerRecord {
+        day: before.date_naive(),
+        answer: raced,
+        verified: false,
+        store: None,
+    };
+    let written = app
+        .db
+        .insert_answers(&shop.id, vec![record], Utc::now(), vec![])
+        .await;
+    assert!(
+        matches!(written, Err(kept_server::db::DbError::AtCapacity(_))),
+        "{written:?}"
+    );
     let mut now = RecordPurchase::new("dana", "p-10", 4_200);
     now.purchased_at = None;
     app.purchase(demo::SECRET_KEY, demo::SHOP_ID, &now)

@@ -44,6 +44,80 @@ pub fn erased_key(shop_id: &str, customer_ref: &str) -> Vec<u8> {
     Sha256::digest(format!("erased:{shop_id}\n{customer_ref}")).to_vec()
 }
 
+/// Why a batch of answers was not written: a customer it names was erased
+/// between its check and its write (ingest's `forget_erased`); sent again, it
+/// is checked anew, and stored without them.
+pub const ERASED_MEANWHILE: &str =
+    "a customer these answers name was erased while they were being stored: send them again";
+
+/// Each record's day in the shop's time zone as stored now (`zone`): a
+/// change of time zone committed since the batch was read moves every
+/// answer's day, and one written after it in the old zone had kept its old day.
+pub fn in_zone(records: Vec<AnswerRecord>, zone: chrono_tz::Tz) -> Vec<AnswerRecord> {
+    records
+        .into_iter()
+        .map(|mut r| {
+            r.day = crate::calendar::local_day(r.answer.answered_at, zone);
+            r
+        })
+        .collect()
+}
+
+/// What the shop remembers of its erased customers, of the references and
+/// purchase ids asked about ([`Database::erased`]): the one judge of what
+/// belongs to an erased customer, for purchases and answers alike, both
+/// before a write and inside it.
+#[derive(Debug, Clone, Default)]
+pub struct Erased {
+    /// When each customer asked about that was erased was erased last.
+    pub customers: HashMap<String, DateTime<Utc>>,
+    /// The purchase ids asked about that were an erased customer's.
+    pub purchases: std::collections::HashSet<String>,
+}
+
+impl Erased {
+    /// Whether `p` is an erased customer's: its id was theirs, or it was made
+    /// before they were erased (an old till file, a till retrying late).
+    pub fn bought(&self, p: &NewPurchase) -> bool {
+        self.purchases.contains(&p.purchase_id)
+            || self
+                .customers
+                .get(&p.customer_ref)
+                .is_some_and(|at| *at >= p.purchased_at)
+    }
+
+    /// Whether `a` names an erased customer: given before they were erased
+    /// (queued offline), or for one of their orders (a personal link given out
+    /// before the erasure).
+    pub fn named_in(&self, a: &kept_shared::Answer) -> bool {
+        a.customer_ref
+            .as_ref()
+            .and_then(|c| self.customers.get(c))
+            .is_some_and(|at| *at >= a.answered_at)
+            || a.order_ref
+                .as_ref()
+                .is_some_and(|o| self.purchases.contains(o))
+    }
+
+    /// The customers and orders `answers` name, as [`Database::erased`] asks.
+    pub fn asked_of(answers: &[AnswerRecord]) -> (Vec<String>, Vec<String>) {
+        let distinct = |refs: &mut dyn Iterator<Item = &String>| {
+            refs.cloned()
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
+        (
+            distinct(
+                &mut answers
+                    .iter()
+                    .filter_map(|r| r.answer.customer_ref.as_ref()),
+            ),
+            distinct(&mut answers.iter().filter_map(|r| r.answer.order_ref.as_ref())),
+        )
+    }
+}
+
 /// How a purchase of an erased customer is remembered (`erased_purchases`),
 /// as [`erased_key`]: its id sent again, without a time (a till retrying
 /// late), is not recorded anew, nor its points earned twice.
@@ -409,12 +483,14 @@ pub trait Database: Send + Sync + 'static {
     /// from their answers (and their orders' answers) to them. Erasing an
     /// unknown customer removes nothing and is not an error.
     async fn erase_customer(&self, shop_id: &str, customer_ref: &str) -> DbResult<ErasedCustomer>;
-    /// When each of `customer_refs` that was erased was erased last.
-    async fn erasures(
+    /// Which of `customer_refs` were erased, and when last, and which of
+    /// `purchase_ids` were an erased customer's.
+    async fn erased(
         &self,
         shop_id: &str,
         customer_refs: Vec<String>,
-    ) -> DbResult<HashMap<String, DateTime<Utc>>>;
+        purchase_ids: Vec<String>,
+    ) -> DbResult<Erased>;
     /// Deletes the free text of answers older than their shop's retention at
     /// `now` (shops that keep texts are left alone); returns how many.
     async fn purge_expired_texts(&self, now: DateTime<Utc>) -> DbResult<u64>;

@@ -16,8 +16,8 @@ use crate::db::columns::{
 };
 use crate::db::snapshot::PageSender;
 use crate::db::{
-    AnswerQuery, AnswerRecord, DbError, DbResult, KnownAnswer, NewEvent, ReasonRollup, Rollup,
-    StoredAnswer, WidgetEventCount, events_of_new, rollups_of,
+    AnswerQuery, AnswerRecord, DbError, DbResult, ERASED_MEANWHILE, Erased, KnownAnswer, NewEvent,
+    ReasonRollup, Rollup, StoredAnswer, WidgetEventCount, events_of_new, in_zone, rollups_of,
 };
 
 pub async fn insert(
@@ -27,6 +27,26 @@ pub async fn insert(
     received_at: DateTime<Utc>,
     events: &[NewEvent],
 ) -> DbResult<Vec<bool>> {
+    let tx = client.transaction().await?;
+    // The shop's lock, shared (`super::SHOP_LOCK`), which a change of its time
+    // zone (every answer's day moves) and an erasure take whole: the batch is
+    // written before either, or after, with the days and the erasures as
+    // they left them.
+    super::lock_shop_shared(&tx, shop_id).await?;
+    let (customers, orders) = Erased::asked_of(records);
+    fn as_str(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+    let erased =
+        super::privacy::erased(&tx, shop_id, &as_str(&customers), &as_str(&orders)).await?;
+    if records.iter().any(|r| erased.named_in(&r.answer)) {
+        // Erased since ingest read it (`forget_erased`): sent again, read anew.
+        return Err(DbError::AtCapacity(ERASED_MEANWHILE.into()));
+    }
+    let records = &in_zone(
+        records.to_vec(),
+        super::settings::time_zone(&tx, shop_id).await?,
+    );
     // Rows are inserted, and their index entries locked, in one order every
     // batch follows, so batches that meet queue behind each other instead of
     // deadlocking. They meet on an answer's id (the same batch sent to two
@@ -70,7 +90,6 @@ pub async fn insert(
     let days: Vec<NaiveDate> = rows.iter().map(|r| r.day).collect();
     let folded: Vec<Option<String>> = texts.iter().map(|t| t.map(fold_text)).collect();
 
-    let tx = client.transaction().await?;
     let stored: HashSet<Uuid> = tx
         .query(
             "INSERT INTO answers (shop_id, received_at, id, survey_id, kind, channel, store_id, score, text,

@@ -10,10 +10,7 @@ use deadpool_postgres::Client;
 
 use super::customers::refresh_customers;
 use super::{signed, unsigned};
-use crate::db::{
-    DbResult, ImportOutcome, KnownPurchase, NewPurchase, PurchaseOutcome, Tier, erased_key,
-    erased_purchase_key,
-};
+use crate::db::{DbResult, ImportOutcome, KnownPurchase, NewPurchase, PurchaseOutcome, Tier};
 use crate::loyalty::{add_points, conflicting_purchase, repeated_purchase};
 
 pub async fn tiers(client: &Client, shop_id: &str) -> DbResult<Vec<Tier>> {
@@ -87,11 +84,10 @@ pub async fn record_purchases(
     {
         balances.insert(r.try_get(0)?, unsigned(r.try_get(1)?)?);
     }
-    // Read with their rows locked: an erasure of one of them waits for this
-    // write, or this one for it.
-    let erased = super::privacy::erasures(&tx, shop_id, &customers).await?;
     let ids: Vec<&str> = purchases.iter().map(|p| p.purchase_id.as_str()).collect();
-    let erased_ids = super::privacy::erased_purchases(&tx, shop_id, &ids).await?;
+    // Read under the shop's lock: an erasure, which takes it whole, is
+    // either before this write (and read here) or after it.
+    let erased = super::privacy::erased(&tx, shop_id, &customers, &ids).await?;
     let mut known = known_purchases(&tx, shop_id, &ids).await?;
     let mut outcomes = Vec::with_capacity(purchases.len());
     let mut summary = ImportOutcome::default();
@@ -103,13 +99,7 @@ pub async fn record_purchases(
             summary.duplicates += 1;
             continue;
         }
-        // An erased customer's: its id was theirs, or it was made before
-        // they were erased.
-        if erased_ids.contains(&erased_purchase_key(shop_id, &p.purchase_id))
-            || erased
-                .get(&erased_key(shop_id, &p.customer_ref))
-                .is_some_and(|at| *at >= p.purchased_at)
-        {
+        if erased.bought(p) {
             outcomes.push(PurchaseOutcome {
                 duplicate: false,
                 erased: true,

@@ -238,6 +238,23 @@ async fn lock_shop_shared(tx: &tokio_postgres::Transaction<'_>, shop_id: &str) -
         &[&shop_id],
     )
     .await?;
+    churn_window(tx, shop_id).await
+}
+
+/// Takes the shop's lock whole until `tx` ends ([`SHOP_LOCK`]): once it
+/// waits, the shop's writes that come after it wait for it. Reads its churn
+/// window as it is then.
+async fn lock_shop_whole(tx: &tokio_postgres::Transaction<'_>, shop_id: &str) -> DbResult<u32> {
+    tx.execute(
+        &format!("SELECT pg_advisory_xact_lock({SHOP_LOCK})"),
+        &[&shop_id],
+    )
+    .await?;
+    churn_window(tx, shop_id).await
+}
+
+/// The shop's churn window as stored.
+async fn churn_window(tx: &tokio_postgres::Transaction<'_>, shop_id: &str) -> DbResult<u32> {
     let days: i32 = tx
         .query_one(
             "SELECT churn_window_days FROM shops WHERE id = $1",
@@ -246,17 +263,6 @@ async fn lock_shop_shared(tx: &tokio_postgres::Transaction<'_>, shop_id: &str) -
         .await?
         .try_get(0)?;
     u32::try_from(days).map_err(DbError::internal)
-}
-
-/// Takes the shop's lock whole until `tx` ends ([`SHOP_LOCK`]): once it
-/// waits, the shop's writes that come after it wait for it.
-async fn lock_shop_whole(tx: &tokio_postgres::Transaction<'_>, shop_id: &str) -> DbResult<()> {
-    tx.execute(
-        &format!("SELECT pg_advisory_xact_lock({SHOP_LOCK})"),
-        &[&shop_id],
-    )
-    .await?;
-    Ok(())
 }
 
 /// Runs `write`, a statement that writes its row only while the shop is under
@@ -409,20 +415,15 @@ impl Database for PgDatabase {
         privacy::erase_customer(&mut self.client().await?, shop_id, customer_ref).await
     }
 
-    async fn erasures(
+    async fn erased(
         &self,
         shop_id: &str,
         customer_refs: Vec<String>,
-    ) -> DbResult<HashMap<String, DateTime<Utc>>> {
+        purchase_ids: Vec<String>,
+    ) -> DbResult<Erased> {
         let refs: Vec<&str> = customer_refs.iter().map(String::as_str).collect();
-        let by_key = privacy::erasures(&self.client().await?, shop_id, &refs).await?;
-        Ok(customer_refs
-            .into_iter()
-            .filter_map(|c| {
-                let at = by_key.get(&crate::db::erased_key(shop_id, &c)).copied()?;
-                Some((c, at))
-            })
-            .collect())
+        let ids: Vec<&str> = purchase_ids.iter().map(String::as_str).collect();
+        privacy::erased(&self.client().await?, shop_id, &refs, &ids).await
     }
 
     async fn purge_expired_texts(&self, now: DateTime<Utc>) -> DbResult<u64> {

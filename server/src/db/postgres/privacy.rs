@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::Client;
 use kept_shared::ErasedCustomer;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use crate::db::{DELIVERY_LOG_DAYS, DbResult, erased_key, erased_purchase_key};
+use crate::db::{DELIVERY_LOG_DAYS, DbResult, Erased, erased_key, erased_purchase_key};
 
 /// In one transaction: the customer's answers lose their link to them and to
 /// their orders, their text and the owner's notes on them (before the
@@ -20,9 +20,13 @@ pub async fn erase_customer(
     customer_ref: &str,
 ) -> DbResult<ErasedCustomer> {
     let tx = client.transaction().await?;
-    // The shop's row, shared, then the customer's, in the order every writer
-    // of a customer's purchases keeps (`super::lock_shop_shared`).
-    let window_days = super::lock_shop_shared(&tx, shop_id).await?;
+    // The shop's lock whole (`super::SHOP_LOCK`): the shop's purchases and
+    // answers, which take it shared and read what is erased under it, are
+    // either written before this (and taken out by it) or after (and find
+    // the customer erased); an answer read before had been written after,
+    // the customer named in it. Then the customer's row, in the order every
+    // writer of a customer's purchases keeps.
+    let window_days = super::lock_shop_whole(&tx, shop_id).await?;
     // The customer's row, made if there is none, as every writer of
     // their purchases makes and locks it first: a purchase recorded meanwhile
     // is either in before this reads their purchases (and taken out with
@@ -107,9 +111,11 @@ pub async fn erase_customer(
         > 0
         && !made;
     tx.execute(
-        "INSERT INTO erased_customers (shop_id, ref_hash, erased_at) VALUES ($1, $2, now())
+        "INSERT INTO erased_customers (shop_id, ref_hash, erased_at) VALUES ($1, $2, $3)
          ON CONFLICT (shop_id, ref_hash) DO UPDATE SET erased_at = excluded.erased_at",
-        &[&shop_id, &erased_key(shop_id, customer_ref)],
+        // The server's clock, as the purchases' times it is compared with
+        // (the database's `now()` is its own, and the transaction's start).
+        &[&shop_id, &erased_key(shop_id, customer_ref), &Utc::now()],
     )
     .await?;
     tx.commit().await?;
@@ -120,42 +126,20 @@ pub async fn erase_customer(
     })
 }
 
-/// Which of `purchase_ids` were an erased customer's, by their
-/// [`erased_purchase_key`] (see `erased_purchases`).
-pub async fn erased_purchases(
-    client: &impl deadpool_postgres::GenericClient,
-    shop_id: &str,
-    purchase_ids: &[&str],
-) -> DbResult<HashSet<Vec<u8>>> {
-    let keys: Vec<Vec<u8>> = purchase_ids
-        .iter()
-        .map(|id| erased_purchase_key(shop_id, id))
-        .collect();
-    let mut found = HashSet::new();
-    for r in client
-        .query(
-            "SELECT id_hash FROM erased_purchases WHERE shop_id = $1 AND id_hash = ANY($2)",
-            &[&shop_id, &keys],
-        )
-        .await?
-    {
-        found.insert(r.try_get(0)?);
-    }
-    Ok(found)
-}
-
-/// When each of `customer_refs` that was erased was erased, by their
-/// [`erased_key`] (see `erased_customers`).
-pub async fn erasures(
+/// What the shop remembers of `customer_refs` and `purchase_ids` as erased
+/// ([`Erased`]), by their hashes.
+pub async fn erased(
     client: &impl deadpool_postgres::GenericClient,
     shop_id: &str,
     customer_refs: &[&str],
-) -> DbResult<HashMap<Vec<u8>, DateTime<Utc>>> {
-    let keys: Vec<Vec<u8>> = customer_refs
+    purchase_ids: &[&str],
+) -> DbResult<Erased> {
+    let by_key: HashMap<Vec<u8>, &str> = customer_refs
         .iter()
-        .map(|c| erased_key(shop_id, c))
+        .map(|c| (erased_key(shop_id, c), *c))
         .collect();
-    let mut found = HashMap::new();
+    let keys: Vec<&Vec<u8>> = by_key.keys().collect();
+    let mut erased = Erased::default();
     for r in client
         .query(
             "SELECT ref_hash, erased_at FROM erased_customers WHERE shop_id = $1 AND ref_hash = ANY($2)",
@@ -163,9 +147,29 @@ pub async fn erasures(
         )
         .await?
     {
-        found.insert(r.try_get(0)?, r.try_get(1)?);
+        let key: Vec<u8> = r.try_get(0)?;
+        if let Some(customer) = by_key.get(&key) {
+            erased.customers.insert(customer.to_string(), r.try_get(1)?);
+        }
     }
-    Ok(found)
+    let by_key: HashMap<Vec<u8>, &str> = purchase_ids
+        .iter()
+        .map(|id| (erased_purchase_key(shop_id, id), *id))
+        .collect();
+    let keys: Vec<&Vec<u8>> = by_key.keys().collect();
+    for r in client
+        .query(
+            "SELECT id_hash FROM erased_purchases WHERE shop_id = $1 AND id_hash = ANY($2)",
+            &[&shop_id, &keys],
+        )
+        .await?
+    {
+        let key: Vec<u8> = r.try_get(0)?;
+        if let Some(id) = by_key.get(&key) {
+            erased.purchases.insert(id.to_string());
+        }
+    }
+    Ok(erased)
 }
 
 /// Deletes the text (and its folded copy) of every answer older than its shop's

@@ -238,3 +238,13 @@ pub async fn delete_session(client: &Client, id_hash: &[u8]) -> DbResult<()> {
         .await?;
     Ok(())
 }
+
+/// The shop's time zone as stored.
+pub async fn time_zone(tx: &Transaction<'_>, shop_id: &str) -> DbResult<Tz> {
+    let name: String = tx
+        .query_one("SELECT time_zone FROM shops WHERE id = $1", &[&shop_id])
+        .await?
+        .try_get(0)?;
+    name.parse()
+        .map_err(|e: chrono_tz::ParseError| DbError::internal(anyhow::anyhow!("{e}")))
+}

@@ -63,6 +63,18 @@ pub fn record_purchases(
         "INSERT INTO purchases (shop_id, purchase_id, customer_ref, amount_cents, points, purchased_at, day, store_id, recorded_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
+    // On the one writer: an erasure is either before this write (and read
+    // here) or after it (and takes out what it wrote).
+    let erased = {
+        let customers: Vec<String> = purchases
+            .iter()
+            .map(|p| p.customer_ref.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let ids: Vec<String> = purchases.iter().map(|p| p.purchase_id.clone()).collect();
+        super::privacy::erased(c, shop_id, &customers, &ids)?
+    };
     let mut balances: HashMap<String, u64> = HashMap::new();
     let mut new_ids: HashMap<String, HashSet<String>> = HashMap::new();
     let mut outcomes = Vec::with_capacity(purchases.len());
@@ -80,7 +92,7 @@ pub fn record_purchases(
             summary.duplicates += 1;
             continue;
         }
-        if super::privacy::of_the_erased(c, shop_id, p)? {
+        if erased.bought(p) {
             outcomes.push(PurchaseOutcome {
                 duplicate: false,
                 erased: true,

@@ -411,13 +411,14 @@ impl Database for SqliteDatabase {
             .await
     }
 
-    async fn erasures(
+    async fn erased(
         &self,
         shop_id: &str,
         customer_refs: Vec<String>,
-    ) -> DbResult<HashMap<String, DateTime<Utc>>> {
+        purchase_ids: Vec<String>,
+    ) -> DbResult<Erased> {
         let id = shop_id.to_string();
-        self.read(move |c| privacy::erasures(c, &id, customer_refs))
+        self.read(move |c| privacy::erased(c, &id, &customer_refs, &purchase_ids))
             .await
     }
 
@@ -492,6 +493,14 @@ impl Database for SqliteDatabase {
         let id = shop_id.to_string();
         self.writer
             .write(move |c| {
+                // An erasure written since the batch was read for it (ingest's
+                // `forget_erased`): the batch is sent again, and read anew.
+                let (customers, orders) = Erased::asked_of(&answers);
+                let erased = privacy::erased(c, &id, &customers, &orders)?;
+                if answers.iter().any(|r| erased.named_in(&r.answer)) {
+                    return Err(DbError::AtCapacity(ERASED_MEANWHILE.into()));
+                }
+                let answers = in_zone(answers, settings::time_zone(c, &id)?);
                 let inserted = answers::insert(c, &id, &answers, received_at)?;
                 for event in events_of_new(&answers, &inserted, &events) {
                     webhooks::enqueue(c, &id, event, received_at)?;

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use super::customers::{purchases_by_customer, refresh_customers};
 use super::millis;
 use crate::analytics::facts::Purchase;
-use crate::db::{DELIVERY_LOG_DAYS, DbResult, NewPurchase, erased_key, erased_purchase_key};
+use crate::db::{DELIVERY_LOG_DAYS, DbResult, Erased, erased_key, erased_purchase_key};
 
 /// Runs inside the writer's transaction: the customer's answers lose their
 /// link to them and to their orders, their text and the owner's notes on them
@@ -100,45 +100,38 @@ pub fn erase_customer(
     })
 }
 
-/// When each of `customer_refs` that was erased was erased last.
-pub fn erasures(
+/// What the shop remembers of `customer_refs` and `purchase_ids` as erased
+/// ([`Erased`]).
+pub fn erased(
     c: &Connection,
     shop_id: &str,
-    customer_refs: Vec<String>,
-) -> DbResult<HashMap<String, DateTime<Utc>>> {
-    let mut st = c.prepare_cached(
+    customer_refs: &[String],
+    purchase_ids: &[String],
+) -> DbResult<Erased> {
+    let mut when = c.prepare_cached(
         "SELECT erased_at FROM erased_customers WHERE shop_id = ?1 AND ref_hash = ?2",
     )?;
-    let mut found = HashMap::new();
+    let mut theirs =
+        c.prepare_cached("SELECT 1 FROM erased_purchases WHERE shop_id = ?1 AND id_hash = ?2")?;
+    let mut erased = Erased::default();
     for customer in customer_refs {
-        let at: Option<i64> = st
-            .query_row(params![shop_id, erased_key(shop_id, &customer)], |r| {
+        let at: Option<i64> = when
+            .query_row(params![shop_id, erased_key(shop_id, customer)], |r| {
                 r.get(0)
             })
             .optional()?;
         if let Some(at) = at {
-            found.insert(customer, super::instant(at)?);
+            erased
+                .customers
+                .insert(customer.clone(), super::instant(at)?);
         }
     }
-    Ok(found)
-}
-
-/// Whether `p` is a purchase of an erased customer: its id was theirs, or it
-/// was made before they were erased (see `erased_customers`).
-pub fn of_the_erased(c: &Connection, shop_id: &str, p: &NewPurchase) -> DbResult<bool> {
-    let mut id =
-        c.prepare_cached("SELECT 1 FROM erased_purchases WHERE shop_id = ?1 AND id_hash = ?2")?;
-    let mut customer = c.prepare_cached(
-        "SELECT 1 FROM erased_customers WHERE shop_id = ?1 AND ref_hash = ?2 AND erased_at >= ?3",
-    )?;
-    Ok(id.exists(params![
-        shop_id,
-        erased_purchase_key(shop_id, &p.purchase_id)
-    ])? || customer.exists(params![
-        shop_id,
-        erased_key(shop_id, &p.customer_ref),
-        millis(p.purchased_at)
-    ])?)
+    for id in purchase_ids {
+        if theirs.exists(params![shop_id, erased_purchase_key(shop_id, id)])? {
+            erased.purchases.insert(id.clone());
+        }
+    }
+    Ok(erased)
 }
 
 /// Deletes the text (and its folded copy) of every answer older than its shop's
