@@ -734,6 +734,41 @@ async fn a_survey_edited_is_what_the_widget_gets_and_its_kind_cannot_change(app:
         ]
     );
 
+    // Stored before that rule (written past the checks here), it is still
+    // switched off and on as it is; a change of its content is judged.
+    app.db
+        .put_survey(
+            demo::SHOP_ID,
+            kept_server::db::SurveyRecord {
+                survey: churn.survey.clone(),
+                active: churn.active,
+                position: churn.position,
+            },
+            50,
+            kept_server::db::SurveyWrite::NewOrChange,
+        )
+        .await
+        .unwrap();
+    let mut off = churn.clone();
+    off.active = !off.active;
+    owner(
+        &app,
+        Method::PUT,
+        &format!("surveys/{}", demo::CHURN_SURVEY),
+        Some(serde_json::to_value(&off).unwrap()),
+    )
+    .await
+    .assert_ok();
+    off.survey.default_locale = "ru".into();
+    let reply = owner(
+        &app,
+        Method::PUT,
+        &format!("surveys/{}", demo::CHURN_SURVEY),
+        Some(serde_json::to_value(&off).unwrap()),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+
     let mut changed_kind = nps.clone();
     changed_kind.survey.kind = kept_shared::SurveyKind::Csat;
     let reply = owner(

@@ -244,13 +244,24 @@ async fn store_survey(
     actor: &Actor,
     write: SurveyWrite,
 ) -> Result<(), ChangeError> {
-    let mut errors = validate_survey(&definition.survey)
-        .err()
-        .unwrap_or_default();
     let existing = surveys(db, shop)
         .await?
         .into_iter()
         .find(|s| s.survey.id == definition.survey.id);
+    // A survey switched on or off, or moved, as it is stored: its content is
+    // judged when it changes, not by rules that came after it (a churn
+    // survey saved before its reasons needed a label in each language could
+    // no longer be switched off, nor its neighbours moved).
+    let as_stored = existing
+        .as_ref()
+        .is_some_and(|old| old.survey == definition.survey);
+    let mut errors = if as_stored {
+        Vec::new()
+    } else {
+        validate_survey(&definition.survey)
+            .err()
+            .unwrap_or_default()
+    };
     if let Some(old) = &existing
         && old.survey.kind.name() != definition.survey.kind.name()
     {
