@@ -77,7 +77,8 @@ pub struct RateLimits {
     /// The widget's requests of one client a shop's spent limit still lets
     /// through: its visitors' own few, whoever else spent the shop's (many
     /// addresses, each within its own limit, had spent it and shut the widget
-    /// for every visitor).
+    /// for every visitor). All of a shop's together at most its own limit
+    /// again: its load stays bounded.
     pub widget_fair_share: Quota,
     /// The owner and back-office routes and the dashboard, per presented token or
     /// session (per client address for requests without one).
@@ -164,6 +165,8 @@ pub struct Limiter {
     pub widget_per_client: Buckets,
     pub widget_per_shop: Buckets,
     pub widget_fair_share: Buckets,
+    /// All of a shop's fair shares together: as many as its own limit.
+    pub widget_fair_shares_per_shop: Buckets,
     pub per_token: Buckets,
 }
 
@@ -173,6 +176,7 @@ impl Limiter {
             widget_per_client: Buckets::new(limits.widget_per_client),
             widget_per_shop: Buckets::new(limits.widget_per_shop),
             widget_fair_share: Buckets::new(limits.widget_fair_share),
+            widget_fair_shares_per_shop: Buckets::new(limits.widget_per_shop),
             per_token: Buckets::new(limits.per_token),
         }
     }

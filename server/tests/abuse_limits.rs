@@ -192,6 +192,15 @@ async fn a_shop_has_a_limit_over_all_its_clients_that_leaves_each_its_fair_share
             .unwrap();
         assert!(wait <= 30, "the client's own wait: {wait} s");
     }
+    // All of the shop's fair shares together are as many as its own limit
+    // (a burst of 6, two taken above): its load stays bounded however many
+    // addresses ask.
+    let mut statuses = Vec::new();
+    for n in 30..36 {
+        let (s, _) = flood(&client_from(&format!("127.0.0.{n}")), &url, 1, None).await;
+        statuses.extend(s);
+    }
+    assert_eq!(count(&statuses, StatusCode::OK), 4, "{statuses:?}");
     server.stop().await;
 }
 

@@ -175,12 +175,21 @@ impl Throttle {
         let Some(client) = &client else {
             return Err(wait);
         };
-        // One fair share per client and shop: a visitor of two shops is two
-        // shops' visitor.
-        spend(&self.limiter.widget_fair_share, &format!("{client} {shop}")).map_err(|_| {
-            clients.refund(client);
-            wait
-        })
+        // One fair share per client and shop (a visitor of two shops is two
+        // shops' visitor); all of a shop's fair shares together as many
+        // requests again as its own limit, so that the shop's load stays
+        // bounded, however many addresses ask.
+        let fair = &self.limiter.widget_fair_share;
+        let key = format!("{client} {shop}");
+        spend(fair, &key)
+            .and_then(|()| {
+                spend(&self.limiter.widget_fair_shares_per_shop, shop)
+                    .inspect_err(|_| fair.refund(&key))
+            })
+            .map_err(|_| {
+                clients.refund(client);
+                wait
+            })
     }
 }
 
