@@ -811,4 +811,12 @@ async fn another_shops_owner_gets_nothing_and_bad_input_is_a_4xx(app: TestApp) {
             "{rest}"
         );
     }
+    // A number that does not read is said to be one, not in Rust's words.
+    let reply = app.owner_reply("customers?limit=-1").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply.error().message.contains("limit: not a whole number"),
+        "{}",
+        reply.error().message
+    );
 }

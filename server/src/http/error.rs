@@ -142,8 +142,34 @@ impl From<QueryRejection> for Failure {
 }
 
 /// A reader's message with Rust's names of number types said as what they
-/// hold (`amount_cents: -6000` had been told it "expected u64").
+/// hold (`amount_cents: -6000` had been told it "expected u64"), and a query
+/// string's number that does not read said so (its reader gives the
+/// standard library's parse errors, without the type).
 fn in_plain_words(message: &str) -> String {
+    const PARSED: [(&str, &str); 5] = [
+        (
+            "invalid digit found in string",
+            "not a whole number (digits only, none below 0 where counts go)",
+        ),
+        (
+            "number too large to fit in target type",
+            "a number too large",
+        ),
+        (
+            "number too small to fit in target type",
+            "a number too small",
+        ),
+        (
+            "cannot parse integer from empty string",
+            "empty where a whole number belongs",
+        ),
+        ("invalid float literal", "not a number"),
+    ];
+    let mut message = message.to_string();
+    for (std, plain) in PARSED {
+        message = message.replace(std, plain);
+    }
+    let message = message.as_str();
     const TYPES: [(&str, &str); 10] = [
         ("expected u8", "expected a whole number from 0 to 255"),
         ("expected u16", "expected a whole number from 0 to 65535"),
@@ -207,6 +233,12 @@ mod tests {
             "score: expected a whole number from 0 to 255; n: expected a whole number from 0 to 65535"
         );
         assert_eq!(in_plain_words("expected u64x"), "expected u64x");
+        assert_eq!(
+            in_plain_words(
+                "Failed to deserialize query string: limit: invalid digit found in string"
+            ),
+            "Failed to deserialize query string: limit: not a whole number (digits only, none below 0 where counts go)"
+        );
     }
 
     #[test]
