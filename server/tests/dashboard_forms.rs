@@ -816,10 +816,12 @@ async fn a_personal_links_answer_is_said_and_found_as_one(app: TestApp) {
     let (cookie, _) = common::sign_in(&app).await;
     let shop = app.db.shop(demo::SHOP_ID).await.unwrap().unwrap();
     let now = chrono::Utc::now();
-    let answer = kept_shared::testing::AnswerBuilder::csat(demo::SHOP_ID, demo::CSAT_SURVEY, 2)
+    let by_link = kept_shared::testing::AnswerBuilder::csat(demo::SHOP_ID, demo::CSAT_SURVEY, 2)
         .channel(kept_shared::Channel::Link)
         .build();
-    kept_server::ingest::ingest(app.db.as_ref(), &shop, vec![answer], now)
+    let on_the_site =
+        kept_shared::testing::AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, 9).build();
+    kept_server::ingest::ingest(app.db.as_ref(), &shop, vec![by_link, on_the_site], now)
         .await
         .unwrap();
     let (_, all) = page(&app, &cookie, "/dashboard/responses").await;
@@ -830,6 +832,10 @@ async fn a_personal_links_answer_is_said_and_found_as_one(app: TestApp) {
     let (status, links) = page(&app, &cookie, "/dashboard/responses?channel=link").await;
     assert_eq!(status, StatusCode::OK);
     assert!(links.contains("<td>Personal link</td>"), "{links}");
+    assert!(
+        !links.contains("<td>Website</td>") && links.contains("1 answer<"),
+        "{links}"
+    );
     assert!(
         links.contains(r#"<option value="link" selected>"#),
         "{links}"

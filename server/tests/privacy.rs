@@ -214,7 +214,7 @@ async fn purchases_while_their_customer_is_erased_leave_the_figures_whole(app: T
         })
         .collect();
     // With changes of the churn window among them, which recount every
-    // customer: all take the shop's row first, so none deadlocks.
+    // customer: all take the shop's lock first, so none deadlocks.
     let view: serde_json::Value = owner(&app, Method::GET, "settings", "").await.json();
     let settings: ShopSettings = serde_json::from_value(view["settings"].clone()).unwrap();
     let windows: Vec<String> = [60, 90]

@@ -186,7 +186,7 @@ pub fn compact(lang: Lang, value: f64) -> String {
 /// screen readers inside the text.
 pub fn delta(lang: Lang, now: f64, before: f64, decimals: usize) -> String {
     let d = now - before;
-    if d.abs() < 0.5 * 10f64.powi(-(decimals as i32)) {
+    if half_up(d.abs(), decimals) == 0.0 {
         "±0".into()
     } else if d > 0.0 {
         format!("▲ {}", number(lang, d, decimals))

@@ -87,6 +87,9 @@ fn outcome(session: &Session, result: &Result<ImportReport, Failed>) -> Markup {
                         dl class="facts" {
                             dt { (t.imported) } dd data-testid="imported" { (format::whole(failed.report.imported)) }
                             dt { (t.duplicates) } dd data-testid="import-duplicates" { (format::whole(failed.report.duplicates)) }
+                            @if failed.report.erased > 0 {
+                                dt { (t.import_erased) } dd data-testid="import-erased" { (format::whole(failed.report.erased)) }
+                            }
                         }
                     } @else {
                         h2 { (t.import_failed) }

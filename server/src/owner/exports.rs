@@ -45,6 +45,7 @@ pub fn cell(text: &str) -> String {
     out
 }
 
+/// The headers of a CSV file the browser downloads as `name`.
 pub fn csv_download(name: &str) -> [(HeaderName, String); 3] {
     [
         (CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

@@ -58,19 +58,19 @@ pub async fn record_purchases(
 ) -> DbResult<(Vec<PurchaseOutcome>, ImportOutcome)> {
     let tx = client.transaction().await?;
     runs.begin(&tx).await?;
-    // The shop's row first, shared (a change of its settings, which recounts
-    // every customer, locks it whole, so the two take turns in the one order
-    // every writer keeps: the shop, its customers, their rows), and its churn
-    // window as it is now, not as the caller read it before.
+    // The shop's lock first, shared (a change of its settings, which recounts
+    // every customer, and an erasure take it whole, so they take turns in the
+    // one order every writer keeps: the shop, its customers, their rows), and
+    // its churn window as it is now, not as the caller read it before.
     let window_days = super::lock_shop_shared(&tx, shop_id).await?;
     let mut customers: Vec<&str> = purchases.iter().map(|p| p.customer_ref.as_str()).collect();
     customers.sort_unstable();
     customers.dedup();
     // Each customer's row, made if new, and locked, in one statement (an
-    // upsert always ends with the row, even one an erasure deleted meanwhile:
-    // made anew, the customer buys as for the first time), in key order: the
-    // lock every writer of a customer's purchases, and an erasure, takes
-    // after the shop's, so they queue rather than deadlock.
+    // upsert always ends with the row), in key order: the lock every writer
+    // of a customer's purchases takes after the shop's, so they queue rather
+    // than deadlock. (An erased customer's old purchases are left out below,
+    // and the row made for them with them.)
     let mut balances: HashMap<String, u64> = HashMap::new();
     for r in tx
         .query(

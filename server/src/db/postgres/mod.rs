@@ -10,11 +10,12 @@
 //! self-contained.
 //!
 //! Durability and concurrency: every connection runs with `synchronous_commit =
-//! on`; writes are single transactions whose row locks are taken in a fixed order
-//! (the shop's row, shared, first where customers are written; then customers
-//! and answers by key, rollups by key), so instances writing at once never
-//! deadlock, and a customer's balance is read with their row locked before it
-//! changes.
+//! on`; writes are single transactions whose locks are taken in a fixed order
+//! (the shop's advisory lock first, `SHOP_LOCK`: shared where purchases or
+//! answers are written, whole for a change of settings or an erasure; then
+//! customers and answers by key, rollups by key), so instances writing at once
+//! never deadlock, and a customer's balance is read with their row locked
+//! before it changes.
 
 mod answers;
 mod customers;

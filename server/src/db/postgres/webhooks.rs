@@ -298,8 +298,8 @@ pub async fn mark_at_risk(
     now: DateTime<Utc>,
 ) -> DbResult<()> {
     let tx = client.transaction().await?;
-    // The shop's row, then those who entered, shared, in the order an erasure
-    // takes them: one erased since the look is not stored any more, and left
+    // The shop's lock, shared, which an erasure takes whole, then those who
+    // entered: one erased since the look is not stored any more, and left
     // out; one being erased is waited for.
     super::lock_shop_shared(&tx, shop_id).await?;
     let mut still_there = std::collections::HashSet::new();

@@ -402,8 +402,8 @@ pub fn fold_all_texts(c: &Connection) -> DbResult<()> {
 pub fn known_by_id(c: &Connection, ids: &[uuid::Uuid]) -> DbResult<Vec<KnownAnswer>> {
     let mut st = c.prepare_cached(
         "SELECT shop_id, survey_id, score, customer_ref, order_ref, channel, store_id, answered_at,
-                (SELECT group_concat(reason, ' ') FROM
-                   (SELECT reason FROM answer_reasons WHERE answer_id = a.id ORDER BY position))
+                (SELECT group_concat(reason, ' ' ORDER BY position)
+                   FROM answer_reasons WHERE answer_id = a.id)
          FROM answers a WHERE id = ?1",
     )?;
     let mut known = Vec::new();
