@@ -1,6 +1,6 @@
 //! Owner-view benchmarks, both engines, in one run:
 //!
-//! - every owner API view over the demo year (2 000 customers, ~15 000 purchases,
+//! - every owner API view over the demo year (2 000 customers, ~13 000 purchases,
 //!   ~4 000 answers), through the in-process app with the owner token, median of
 //!   15 requests each; the goal is 100 ms; with them, the page and the data
 //!   export of one customer with 3 000 purchases (a till's walk-in customer):

@@ -627,6 +627,36 @@ async fn a_new_time_zone_moves_answers_and_purchases_to_their_new_days(app: Test
         .report("from=2026-05-01&to=2026-05-31&period=month")
         .await;
     assert_eq!(month(&may), ["2026-05-01"], "May 1 in Kyiv");
+    // So a purchase's.
+    app.db
+        .record_purchase(
+            demo::SHOP_ID,
+            kept_server::db::NewPurchase {
+                purchase_id: "late-1".into(),
+                customer_ref: "late".into(),
+                amount_cents: 100,
+                points: 1,
+                purchased_at: late,
+                day: late.date_naive(),
+                store: None,
+                time_given: true,
+            },
+        )
+        .await
+        .unwrap();
+    let r: RetentionReport = owner(
+        &app,
+        Method::GET,
+        "analytics/retention?from=2026-04-01&to=2026-05-31",
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(
+        (r.periods[0].acquired, r.periods[1].acquired),
+        (1, 1),
+        "acquired on May 1 in Kyiv"
+    );
     // The export chosen by the new day writes the answer on it, with the
     // shop's offset (it had written the UTC time, a day earlier).
     let csv = owner(

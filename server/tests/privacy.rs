@@ -144,6 +144,23 @@ async fn an_erased_customer_is_gone_and_the_figures_stay(app: TestApp) {
     let queued: Vec<Delivery> = owner(&app, Method::GET, &deliveries, "").await.json();
     assert!(queued.is_empty(), "her webhook deliveries go with her");
     assert_eq!(app.report("").await, report_before);
+    // And after a recount (a change of time zone, and back): her answer came
+    // with words, though they are gone (it had been recounted as without).
+    let view: serde_json::Value = owner(&app, Method::GET, "settings", "").await.json();
+    let settings: ShopSettings = serde_json::from_value(view["settings"].clone()).unwrap();
+    let mut elsewhere = settings.clone();
+    elsewhere.time_zone = "Pacific/Kiritimati".into();
+    for s in [&elsewhere, &settings] {
+        owner(
+            &app,
+            Method::PUT,
+            "settings",
+            &serde_json::to_string(s).unwrap(),
+        )
+        .await
+        .assert_ok();
+    }
+    assert_eq!(app.report("").await, report_before);
     // Her purchases leave every figure, as if never made: the cohorts (kept
     // as rollups) agree with who came and left (read from the customers'
     // spells), as a recount would.

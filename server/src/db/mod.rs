@@ -25,7 +25,7 @@ use kept_shared::{ErasedCustomer, Store, Survey};
 
 pub use error::DbError;
 pub use records::*;
-pub use rollup::{ReasonRollup, Rollup, RollupKey, rollups_of};
+pub use rollup::{ReasonRollup, Rollup, RollupKey, rollups_of, rollups_of_stored};
 
 use crate::tokens::TokenKind;
 
@@ -59,6 +59,19 @@ pub fn in_zone(records: Vec<AnswerRecord>, zone: chrono_tz::Tz) -> Vec<AnswerRec
         .map(|mut r| {
             r.day = crate::calendar::local_day(r.answer.answered_at, zone);
             r
+        })
+        .collect()
+}
+
+/// Each purchase's day in the shop's time zone as stored now (`zone`), as
+/// [`in_zone`] does for answers.
+pub fn purchases_in_zone(purchases: &[NewPurchase], zone: chrono_tz::Tz) -> Vec<NewPurchase> {
+    purchases
+        .iter()
+        .cloned()
+        .map(|mut p| {
+            p.day = crate::calendar::local_day(p.purchased_at, zone);
+            p
         })
         .collect()
 }

@@ -50,11 +50,16 @@ pub struct ReasonRollup {
 
 impl RollupKey {
     pub fn of(r: &AnswerRecord) -> RollupKey {
+        RollupKey::with_words(r, answered_in_words(&r.answer.value))
+    }
+
+    /// Its key, `with_text` as given: a stored answer's words may be gone
+    /// (erased, or past the shop's retention) and still count as given.
+    fn with_words(r: &AnswerRecord, with_text: bool) -> RollupKey {
         let score = match &r.answer.value {
             AnswerValue::Nps { score, .. } | AnswerValue::Csat { score } => i16::from(*score),
             AnswerValue::ChurnReason { .. } => NO_SCORE,
         };
-        let with_text = answered_in_words(&r.answer.value);
         RollupKey {
             day: r.day,
             channel: r.answer.channel,
@@ -89,10 +94,31 @@ pub fn answered_in_words(value: &AnswerValue) -> bool {
 pub fn rollups_of<'a>(
     records: impl IntoIterator<Item = &'a AnswerRecord>,
 ) -> (Vec<Rollup>, Vec<ReasonRollup>) {
+    rollups_by(
+        records
+            .into_iter()
+            .map(|r| (r, answered_in_words(&r.answer.value))),
+    )
+}
+
+/// [`rollups_of`] stored answers, recounted: each counted with words if it
+/// came with them (`in_words`, kept when the words go), as when it was stored
+/// (a recount had counted an erased customer's answers, and those past the
+/// shop's retention, as without words: its `with_text` fell at a change of
+/// time zone).
+pub fn rollups_of_stored<'a>(
+    stored: impl IntoIterator<Item = &'a super::StoredAnswer>,
+) -> (Vec<Rollup>, Vec<ReasonRollup>) {
+    rollups_by(stored.into_iter().map(|s| (&s.record, s.in_words)))
+}
+
+fn rollups_by<'a>(
+    records: impl IntoIterator<Item = (&'a AnswerRecord, bool)>,
+) -> (Vec<Rollup>, Vec<ReasonRollup>) {
     let mut counts: BTreeMap<RollupKey, u64> = BTreeMap::new();
     let mut reasons: BTreeMap<ReasonRollup, u64> = BTreeMap::new();
-    for r in records {
-        let key = RollupKey::of(r);
+    for (r, in_words) in records {
+        let key = RollupKey::with_words(r, in_words);
         if let AnswerValue::ChurnReason {
             reasons: picked, ..
         } = &r.answer.value

@@ -32,21 +32,20 @@ pub async fn insert(
     // zone (every answer's day moves) and an erasure take whole: the batch is
     // written before either, or after, with the days and the erasures as
     // they left them.
-    super::lock_shop_shared(&tx, shop_id).await?;
+    let shop = super::lock_shop_shared(&tx, shop_id).await?;
     let (customers, orders) = Erased::asked_of(records);
-    fn as_str(v: &[String]) -> Vec<&str> {
-        v.iter().map(String::as_str).collect()
+    if !customers.is_empty() || !orders.is_empty() {
+        fn as_str(v: &[String]) -> Vec<&str> {
+            v.iter().map(String::as_str).collect()
+        }
+        let erased =
+            super::privacy::erased(&tx, shop_id, &as_str(&customers), &as_str(&orders)).await?;
+        if records.iter().any(|r| erased.named_in(&r.answer)) {
+            // Erased since ingest read it (`forget_erased`): sent again, read anew.
+            return Err(DbError::AtCapacity(ERASED_MEANWHILE.into()));
+        }
     }
-    let erased =
-        super::privacy::erased(&tx, shop_id, &as_str(&customers), &as_str(&orders)).await?;
-    if records.iter().any(|r| erased.named_in(&r.answer)) {
-        // Erased since ingest read it (`forget_erased`): sent again, read anew.
-        return Err(DbError::AtCapacity(ERASED_MEANWHILE.into()));
-    }
-    let records = &in_zone(
-        records.to_vec(),
-        super::settings::time_zone(&tx, shop_id).await?,
-    );
+    let records = &in_zone(records.to_vec(), shop.time_zone);
     // Rows are inserted, and their index entries locked, in one order every
     // batch follows, so batches that meet queue behind each other instead of
     // deadlocking. They meet on an answer's id (the same batch sent to two

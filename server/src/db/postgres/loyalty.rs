@@ -62,7 +62,12 @@ pub async fn record_purchases(
     // every customer, and an erasure take it whole, so they take turns in the
     // one order every writer keeps: the shop, its customers, their rows), and
     // its churn window as it is now, not as the caller read it before.
-    let window_days = super::lock_shop_shared(&tx, shop_id).await?;
+    let shop = super::lock_shop_shared(&tx, shop_id).await?;
+    let window_days = shop.churn_window_days;
+    // Each purchase's day in the shop's time zone as it is now (a change of
+    // zone between the caller's read and this write had left it on the old
+    // zone's day, and the figures off a recount).
+    let purchases = &crate::db::purchases_in_zone(purchases, shop.time_zone);
     let mut customers: Vec<&str> = purchases.iter().map(|p| p.customer_ref.as_str()).collect();
     customers.sort_unstable();
     customers.dedup();

@@ -231,39 +231,53 @@ fn unsigned(n: i64) -> DbResult<u64> {
 /// turn. Keyed by the shop's id (two shops sharing a key only take turns).
 const SHOP_LOCK: &str = "hashtextextended('kept shop ' || $1, 0)";
 
-/// Takes the shop's lock shared until `tx` ends ([`SHOP_LOCK`]), and reads
-/// its churn window as it is then.
-async fn lock_shop_shared(tx: &tokio_postgres::Transaction<'_>, shop_id: &str) -> DbResult<u32> {
+/// What a write under the shop's lock counts by: its churn window and time
+/// zone as stored once the lock is held (read by a statement of their own
+/// after it: a statement's snapshot is taken as it starts, before a lock it
+/// waits for inside).
+struct ShopNow {
+    churn_window_days: u32,
+    time_zone: chrono_tz::Tz,
+}
+
+/// Takes the shop's lock shared until `tx` ends ([`SHOP_LOCK`]).
+async fn lock_shop_shared(
+    tx: &tokio_postgres::Transaction<'_>,
+    shop_id: &str,
+) -> DbResult<ShopNow> {
     tx.execute(
         &format!("SELECT pg_advisory_xact_lock_shared({SHOP_LOCK})"),
         &[&shop_id],
     )
     .await?;
-    churn_window(tx, shop_id).await
+    shop_now(tx, shop_id).await
 }
 
 /// Takes the shop's lock whole until `tx` ends ([`SHOP_LOCK`]): once it
-/// waits, the shop's writes that come after it wait for it. Reads its churn
-/// window as it is then.
-async fn lock_shop_whole(tx: &tokio_postgres::Transaction<'_>, shop_id: &str) -> DbResult<u32> {
+/// waits, the shop's writes that come after it wait for it.
+async fn lock_shop_whole(tx: &tokio_postgres::Transaction<'_>, shop_id: &str) -> DbResult<ShopNow> {
     tx.execute(
         &format!("SELECT pg_advisory_xact_lock({SHOP_LOCK})"),
         &[&shop_id],
     )
     .await?;
-    churn_window(tx, shop_id).await
+    shop_now(tx, shop_id).await
 }
 
-/// The shop's churn window as stored.
-async fn churn_window(tx: &tokio_postgres::Transaction<'_>, shop_id: &str) -> DbResult<u32> {
-    let days: i32 = tx
+async fn shop_now(tx: &tokio_postgres::Transaction<'_>, shop_id: &str) -> DbResult<ShopNow> {
+    let row = tx
         .query_one(
-            "SELECT churn_window_days FROM shops WHERE id = $1",
+            "SELECT churn_window_days, time_zone FROM shops WHERE id = $1",
             &[&shop_id],
         )
-        .await?
-        .try_get(0)?;
-    u32::try_from(days).map_err(DbError::internal)
+        .await?;
+    let zone: String = row.try_get(1)?;
+    Ok(ShopNow {
+        churn_window_days: u32::try_from(row.try_get::<_, i32>(0)?).map_err(DbError::internal)?,
+        time_zone: zone
+            .parse()
+            .map_err(|e: chrono_tz::ParseError| DbError::internal(anyhow::anyhow!("{e}")))?,
+    })
 }
 
 /// Runs `write`, a statement that writes its row only while the shop is under

@@ -26,7 +26,9 @@ pub async fn erase_customer(
     // the customer erased); an answer read before had been written after,
     // the customer named in it. Then the customer's row, in the order every
     // writer of a customer's purchases keeps.
-    let window_days = super::lock_shop_whole(&tx, shop_id).await?;
+    let window_days = super::lock_shop_whole(&tx, shop_id)
+        .await?
+        .churn_window_days;
     // The customer's row, made if there is none, as every writer of
     // their purchases makes and locks it first: a purchase recorded meanwhile
     // is either in before this reads their purchases (and taken out with
@@ -134,39 +136,39 @@ pub async fn erased(
     customer_refs: &[&str],
     purchase_ids: &[&str],
 ) -> DbResult<Erased> {
-    let by_key: HashMap<Vec<u8>, &str> = customer_refs
+    let customers: HashMap<Vec<u8>, &str> = customer_refs
         .iter()
         .map(|c| (erased_key(shop_id, c), *c))
         .collect();
-    let keys: Vec<&Vec<u8>> = by_key.keys().collect();
-    let mut erased = Erased::default();
-    for r in client
-        .query(
-            "SELECT ref_hash, erased_at FROM erased_customers WHERE shop_id = $1 AND ref_hash = ANY($2)",
-            &[&shop_id, &keys],
-        )
-        .await?
-    {
-        let key: Vec<u8> = r.try_get(0)?;
-        if let Some(customer) = by_key.get(&key) {
-            erased.customers.insert(customer.to_string(), r.try_get(1)?);
-        }
-    }
-    let by_key: HashMap<Vec<u8>, &str> = purchase_ids
+    let purchases: HashMap<Vec<u8>, &str> = purchase_ids
         .iter()
         .map(|id| (erased_purchase_key(shop_id, id), *id))
         .collect();
-    let keys: Vec<&Vec<u8>> = by_key.keys().collect();
+    let (customer_keys, purchase_keys): (Vec<&Vec<u8>>, Vec<&Vec<u8>>) =
+        (customers.keys().collect(), purchases.keys().collect());
+    let mut erased = Erased::default();
+    // One statement for both: it is read on every batch of answers that names anyone.
     for r in client
         .query(
-            "SELECT id_hash FROM erased_purchases WHERE shop_id = $1 AND id_hash = ANY($2)",
-            &[&shop_id, &keys],
+            "SELECT ref_hash, erased_at FROM erased_customers WHERE shop_id = $1 AND ref_hash = ANY($2)
+             UNION ALL
+             SELECT id_hash, NULL FROM erased_purchases WHERE shop_id = $1 AND id_hash = ANY($3)",
+            &[&shop_id, &customer_keys, &purchase_keys],
         )
         .await?
     {
         let key: Vec<u8> = r.try_get(0)?;
-        if let Some(id) = by_key.get(&key) {
-            erased.purchases.insert(id.to_string());
+        match r.try_get::<_, Option<DateTime<Utc>>>(1)? {
+            Some(at) => {
+                if let Some(customer) = customers.get(&key) {
+                    erased.customers.insert(customer.to_string(), at);
+                }
+            }
+            None => {
+                if let Some(id) = purchases.get(&key) {
+                    erased.purchases.insert(id.to_string());
+                }
+            }
         }
     }
     Ok(erased)

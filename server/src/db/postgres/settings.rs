@@ -10,7 +10,7 @@ use super::customers::refresh_all;
 use super::{answers, signed};
 use crate::calendar::local_day;
 use crate::db::{
-    AnswerQuery, AuditRecord, DbError, DbResult, SessionRecord, ShopUpdate, rollups_of,
+    AnswerQuery, AuditRecord, DbError, DbResult, SessionRecord, ShopUpdate, rollups_of_stored,
 };
 use crate::tokens::TokenKind;
 
@@ -111,7 +111,7 @@ async fn redo_days(tx: &Transaction<'_>, shop_id: &str, zone: Tz) -> DbResult<()
     tx.execute("DELETE FROM reason_rollups WHERE shop_id = $1", &[&shop_id])
         .await?;
     let (stored, _) = answers::find(tx, shop_id, &AnswerQuery::default()).await?;
-    let (rollups, reasons) = rollups_of(stored.iter().map(|a| &a.record));
+    let (rollups, reasons) = rollups_of_stored(&stored);
     answers::add_rollups(tx, shop_id, &rollups, &reasons).await
 }
 
@@ -237,14 +237,4 @@ pub async fn delete_session(client: &Client, id_hash: &[u8]) -> DbResult<()> {
         .execute("DELETE FROM owner_sessions WHERE id_hash = $1", &[&id_hash])
         .await?;
     Ok(())
-}
-
-/// The shop's time zone as stored.
-pub async fn time_zone(tx: &Transaction<'_>, shop_id: &str) -> DbResult<Tz> {
-    let name: String = tx
-        .query_one("SELECT time_zone FROM shops WHERE id = $1", &[&shop_id])
-        .await?
-        .try_get(0)?;
-    name.parse()
-        .map_err(|e: chrono_tz::ParseError| DbError::internal(anyhow::anyhow!("{e}")))
 }

@@ -55,6 +55,11 @@ pub fn record_purchases(
     // The churn window as stored now, on the one writer: a change of settings
     // queued before this write has recounted every customer by its own.
     let window_days = super::churn_window(c, shop_id)?;
+    // Each purchase's day in the shop's time zone as it is now, on the one
+    // writer (a change of zone between the caller's read and this write had
+    // left it on the old zone's day, and the figures off a recount).
+    let purchases =
+        &crate::db::purchases_in_zone(purchases, super::settings::time_zone(c, shop_id)?);
     let mut known = c.prepare_cached(
         "SELECT customer_ref, amount_cents, day, store_id FROM purchases
          WHERE shop_id = ?1 AND purchase_id = ?2",

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::{answers, customers, instant, millis};
 use crate::calendar::local_day;
 use crate::db::{
-    AnswerQuery, AuditRecord, DbError, DbResult, SessionRecord, ShopUpdate, rollups_of,
+    AnswerQuery, AuditRecord, DbError, DbResult, SessionRecord, ShopUpdate, rollups_of_stored,
 };
 use crate::tokens::TokenKind;
 
@@ -83,7 +83,7 @@ fn redo_days(c: &Connection, shop_id: &str, zone: Tz) -> DbResult<()> {
     c.execute("DELETE FROM answer_rollups WHERE shop_id = ?1", [shop_id])?;
     c.execute("DELETE FROM reason_rollups WHERE shop_id = ?1", [shop_id])?;
     let (stored, _) = answers::find(c, shop_id, &AnswerQuery::default())?;
-    let (rollups, reasons) = rollups_of(stored.iter().map(|a| &a.record));
+    let (rollups, reasons) = rollups_of_stored(&stored);
     answers::add_rollups(c, shop_id, &rollups, &reasons)
 }
 
