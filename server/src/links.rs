@@ -227,6 +227,17 @@ impl PublicUrl {
 /// escape or drop.
 fn host_alone(given: &str) -> Option<String> {
     let url = url::Url::parse(&format!("http://{given}/")).ok()?;
+    // A name of letters, digits, hyphens and dots (as IDNA leaves it), or an
+    // address: the URL reader lets `sh"op`, `a,b` or `a$b` through as names.
+    let name_or_address = match url.host()? {
+        url::Host::Domain(name) => name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'),
+        url::Host::Ipv4(_) | url::Host::Ipv6(_) => true,
+    };
+    if !name_or_address || url.port() == Some(0) {
+        return None;
+    }
     let host = url.host_str()?;
     let alone = match url.port() {
         Some(port) => format!("{host}:{port}"),

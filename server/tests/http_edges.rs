@@ -614,7 +614,15 @@ async fn pages_icons_and_widget_files_are_served_with_their_caching() {
     // A directory is no file, and no redirect: ServeDir's had been built from
     // the path without its prefix (`/widget///.` to `//./`, another host).
     std::fs::create_dir(dist.path().join("sub")).unwrap();
-    for path in ["/widget/.", "/widget///.", "/widget/sub", "/widget/sub/"] {
+    for path in [
+        "/widget/.",
+        "/widget///.",
+        "/widget/sub",
+        "/widget/sub/",
+        "/widget/kept.js/",
+        "/widget/kept.js/.",
+        "/widget/kept-widget-0123456789abcdef.js.br",
+    ] {
         let reply = get(path, "identity").await.unwrap();
         assert_eq!(reply.status(), StatusCode::NOT_FOUND, "{path}");
         assert!(reply.headers().get("location").is_none(), "{path}");

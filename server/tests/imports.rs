@@ -28,6 +28,7 @@ on_both_engines!(
     the_dashboards_streamed_import_counts_against_the_rows,
     columns_not_read_are_named_done_or_refused,
     stores_not_set_up_are_named,
+    the_dashboard_says_an_erased_customers_purchases_were_left_out,
 );
 
 const BAD_CSV: &str = "customer_ref,purchase_id,amount,purchased_at\n\
@@ -702,5 +703,32 @@ async fn stores_not_set_up_are_named(app: TestApp) {
             && listed.contains("<li><code>north</code></li><li><code>01</code></li>")
             && listed.contains("href=\"/dashboard/kiosks\""),
         "{listed}"
+    );
+}
+
+/// A file whose only new purchases are an erased customer's: nothing is
+/// imported, and the page says why (it had said every purchase was imported
+/// before, beside "already known: 0").
+async fn the_dashboard_says_an_erased_customers_purchases_were_left_out(app: TestApp) {
+    app.import_csv(
+        "customer_ref,purchase_id,amount,purchased_at\neve,e-1,15.00,2026-02-01\n".into(),
+    )
+    .await;
+    app.owner_send(
+        Method::DELETE,
+        "customers/eve",
+        "application/json",
+        vec![],
+        "application/json",
+    )
+    .await
+    .assert_ok();
+    let csv = "customer_ref,purchase_id,amount,purchased_at\neve,e-5,15.00,2026-02-02\n";
+    let (status, html) = dashboard_upload(&app, csv, "uk").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Нічого не імпортовано: покупки з файлу вже було імпортовано або вони належать видаленим клієнтам.")
+            && html.contains(r#"data-testid="import-erased">1<"#),
+        "{html}"
     );
 }

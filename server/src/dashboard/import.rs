@@ -65,7 +65,9 @@ fn outcome(session: &Session, result: &Result<ImportReport, Failed>) -> Markup {
             Ok(r) => {
                 div role="status" {
                     p class="status-message" {
-                        @if r.imported == 0 && r.duplicates + r.erased > 0 { (t.import_nothing_new) } @else { (t.import_done) }
+                        @if r.imported == 0 && r.erased > 0 { (t.import_nothing_new_erased) }
+                        @else if r.imported == 0 && r.duplicates > 0 { (t.import_nothing_new) }
+                        @else { (t.import_done) }
                     }
                     dl class="facts" {
                         dt { (t.imported) } dd data-testid="imported" { (format::whole(r.imported)) }

@@ -14,7 +14,7 @@ use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::http::header::{self, HeaderValue};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -72,9 +72,21 @@ pub fn router(dir: Option<PathBuf>, db: Db, throttle: Arc<Throttle>) -> Router<D
 }
 
 /// The `Cache-Control` of a file by its name, unless the response has its own
-/// (the loader with a shop's rules).
+/// (the loader with a shop's rules). Only the files themselves are served: a
+/// file's compressed twin is what a browser gets by asking for the file (it
+/// had been served as itself, `application/octet-stream`), and a file is no
+/// directory (`kept.js/` and `kept.js/.` had been `kept.js`): a name, with
+/// no empty or dot segment.
 async fn cache_by_name(req: Request, next: Next) -> Response {
-    let policy = cache_policy(req.uri().path());
+    let path = req.uri().path();
+    let odd_segment = path
+        .trim_start_matches('/')
+        .split('/')
+        .any(|s| s.is_empty() || s == "." || s == "..");
+    if odd_segment || path.ends_with(".br") || path.ends_with(".gz") {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let policy = cache_policy(path);
     let mut resp = next.run(req).await;
     let decided = resp.headers().contains_key(header::CACHE_CONTROL);
     if !decided && (resp.status().is_success() || resp.status() == StatusCode::NOT_MODIFIED) {
