@@ -242,35 +242,36 @@ struct ShopNow {
 
 /// Takes the shop's lock shared until `tx` ends ([`SHOP_LOCK`]).
 async fn lock_shop_shared(
-    tx: &tokio_postgres::Transaction<'_>,
+    tx: &deadpool_postgres::Transaction<'_>,
     shop_id: &str,
 ) -> DbResult<ShopNow> {
-    tx.execute(
-        &format!("SELECT pg_advisory_xact_lock_shared({SHOP_LOCK})"),
-        &[&shop_id],
-    )
-    .await?;
-    shop_now(tx, shop_id).await
+    lock_shop(tx, shop_id, "pg_advisory_xact_lock_shared").await
 }
 
 /// Takes the shop's lock whole until `tx` ends ([`SHOP_LOCK`]): once it
 /// waits, the shop's writes that come after it wait for it.
-async fn lock_shop_whole(tx: &tokio_postgres::Transaction<'_>, shop_id: &str) -> DbResult<ShopNow> {
-    tx.execute(
-        &format!("SELECT pg_advisory_xact_lock({SHOP_LOCK})"),
-        &[&shop_id],
-    )
-    .await?;
-    shop_now(tx, shop_id).await
+async fn lock_shop_whole(
+    tx: &deadpool_postgres::Transaction<'_>,
+    shop_id: &str,
+) -> DbResult<ShopNow> {
+    lock_shop(tx, shop_id, "pg_advisory_xact_lock").await
 }
 
-async fn shop_now(tx: &tokio_postgres::Transaction<'_>, shop_id: &str) -> DbResult<ShopNow> {
-    let row = tx
-        .query_one(
-            "SELECT churn_window_days, time_zone FROM shops WHERE id = $1",
-            &[&shop_id],
-        )
+/// The lock by `function`, then the shop as it is: each a statement prepared
+/// once per connection (every batch of answers and every purchase takes them).
+async fn lock_shop(
+    tx: &deadpool_postgres::Transaction<'_>,
+    shop_id: &str,
+    function: &str,
+) -> DbResult<ShopNow> {
+    let lock = tx
+        .prepare_cached(&format!("SELECT {function}({SHOP_LOCK})"))
         .await?;
+    tx.execute(&lock, &[&shop_id]).await?;
+    let read = tx
+        .prepare_cached("SELECT churn_window_days, time_zone FROM shops WHERE id = $1")
+        .await?;
+    let row = tx.query_one(&read, &[&shop_id]).await?;
     let zone: String = row.try_get(1)?;
     Ok(ShopNow {
         churn_window_days: u32::try_from(row.try_get::<_, i32>(0)?).map_err(DbError::internal)?,

@@ -148,13 +148,15 @@ pub async fn erased(
         (customers.keys().collect(), purchases.keys().collect());
     let mut erased = Erased::default();
     // One statement for both: it is read on every batch of answers that names anyone.
-    for r in client
-        .query(
+    let read = client
+        .prepare_cached(
             "SELECT ref_hash, erased_at FROM erased_customers WHERE shop_id = $1 AND ref_hash = ANY($2)
              UNION ALL
              SELECT id_hash, NULL FROM erased_purchases WHERE shop_id = $1 AND id_hash = ANY($3)",
-            &[&shop_id, &customer_keys, &purchase_keys],
         )
+        .await?;
+    for r in client
+        .query(&read, &[&shop_id, &customer_keys, &purchase_keys])
         .await?
     {
         let key: Vec<u8> = r.try_get(0)?;
