@@ -133,7 +133,7 @@ pub async fn ingest(
 /// then refused for the batch to be sent again ([`crate::db::ERASED_MEANWHILE`]).
 async fn forget_erased(db: &dyn Database, shop: &Shop, valid: &mut [AnswerRecord]) -> DbResult<()> {
     let (customers, orders) = Erased::asked_of(valid);
-    if customers.is_empty() && orders.is_empty() {
+    if !shop.has_erased_customers || customers.is_empty() && orders.is_empty() {
         return Ok(());
     }
     let erased = db.erased(&shop.id, customers, orders).await?;

@@ -112,6 +112,7 @@ pub async fn create(db: &dyn Database, spec: ShopSpec) -> Result<ShopKeys> {
             widget_secret: keys.widget_secret.clone(),
             require_verified: settings.require_verified,
             text_retention_days: settings.text_retention_days,
+            has_erased_customers: false,
         },
         tiers: settings.tiers.into_iter().map(Tier::from).collect(),
         back_office_token_hash: hash_token(&keys.back_office_token),

@@ -34,6 +34,10 @@ pub struct Shop {
     pub require_verified: bool,
     /// Days after which free-text answers are deleted; 0 keeps them.
     pub text_retention_days: u32,
+    /// Whether the shop has ever erased a customer: what is erased is looked
+    /// up for a write only then (most shops never have; the writes of those
+    /// that have read it again under their lock, in case one was erased since).
+    pub has_erased_customers: bool,
 }
 
 /// A shop to create, with its tiers and the hashes of its first tokens.

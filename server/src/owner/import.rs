@@ -1018,6 +1018,7 @@ mod tests {
             widget_secret: String::new(),
             require_verified: false,
             text_retention_days: 0,
+            has_erased_customers: false,
         }
     }
 

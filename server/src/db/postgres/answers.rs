@@ -34,7 +34,7 @@ pub async fn insert(
     // they left them.
     let shop = super::lock_shop_shared(&tx, shop_id).await?;
     let (customers, orders) = Erased::asked_of(records);
-    if !customers.is_empty() || !orders.is_empty() {
+    if shop.has_erased_customers && (!customers.is_empty() || !orders.is_empty()) {
         fn as_str(v: &[String]) -> Vec<&str> {
             v.iter().map(String::as_str).collect()
         }

@@ -92,7 +92,11 @@ pub async fn record_purchases(
     let ids: Vec<&str> = purchases.iter().map(|p| p.purchase_id.as_str()).collect();
     // Read under the shop's lock: an erasure, which takes it whole, is
     // either before this write (and read here) or after it.
-    let erased = super::privacy::erased(&tx, shop_id, &customers, &ids).await?;
+    let erased = if shop.has_erased_customers {
+        super::privacy::erased(&tx, shop_id, &customers, &ids).await?
+    } else {
+        crate::db::Erased::default()
+    };
     let mut known = known_purchases(&tx, shop_id, &ids).await?;
     let mut outcomes = Vec::with_capacity(purchases.len());
     let mut summary = ImportOutcome::default();

@@ -238,6 +238,8 @@ const SHOP_LOCK: &str = "hashtextextended('kept shop ' || $1, 0)";
 struct ShopNow {
     churn_window_days: u32,
     time_zone: chrono_tz::Tz,
+    /// Whether it has erased anyone (`Shop::has_erased_customers`).
+    has_erased_customers: bool,
 }
 
 /// Takes the shop's lock shared until `tx` ends ([`SHOP_LOCK`]).
@@ -269,7 +271,11 @@ async fn lock_shop(
         .await?;
     tx.execute(&lock, &[&shop_id]).await?;
     let read = tx
-        .prepare_cached("SELECT churn_window_days, time_zone FROM shops WHERE id = $1")
+        .prepare_cached(
+            "SELECT churn_window_days, time_zone,
+                    EXISTS (SELECT 1 FROM erased_customers e WHERE e.shop_id = shops.id)
+             FROM shops WHERE id = $1",
+        )
         .await?;
     let row = tx.query_one(&read, &[&shop_id]).await?;
     let zone: String = row.try_get(1)?;
@@ -278,6 +284,7 @@ async fn lock_shop(
         time_zone: zone
             .parse()
             .map_err(|e: chrono_tz::ParseError| DbError::internal(anyhow::anyhow!("{e}")))?,
+        has_erased_customers: row.try_get(2)?,
     })
 }
 

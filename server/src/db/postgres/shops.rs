@@ -10,6 +10,8 @@ use crate::db::{DbError, DbResult, NewShop, Shop};
 use crate::tokens::TokenKind;
 
 const SHOP_COLUMNS: &str = "id, name, public_key, allowed_origins, points_per_unit, time_zone, churn_window_days, survey_cooldown_days, widget_secret, require_verified, text_retention_days";
+/// Read beside the columns: whether the shop has erased anyone.
+const HAS_ERASED: &str = "EXISTS (SELECT 1 FROM erased_customers e WHERE e.shop_id = shops.id)";
 
 fn shop_of(r: &Row) -> DbResult<Shop> {
     let origins: serde_json::Value = r.try_get(3)?;
@@ -30,6 +32,7 @@ fn shop_of(r: &Row) -> DbResult<Shop> {
         widget_secret: r.try_get(8)?,
         require_verified: r.try_get(9)?,
         text_retention_days: u32::try_from(r.try_get::<_, i32>(10)?).map_err(DbError::internal)?,
+        has_erased_customers: r.try_get(11)?,
     })
 }
 
@@ -98,7 +101,7 @@ pub async fn by_column(client: &Client, column: &str, value: &str) -> DbResult<O
     debug_assert!(matches!(column, "id" | "public_key"));
     let st = client
         .prepare_cached(&format!(
-            "SELECT {SHOP_COLUMNS} FROM shops WHERE {column} = $1"
+            "SELECT {SHOP_COLUMNS}, {HAS_ERASED} FROM shops WHERE {column} = $1"
         ))
         .await?;
     client

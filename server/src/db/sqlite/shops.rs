@@ -8,6 +8,8 @@ use crate::db::{DbError, DbResult, NewShop, Shop};
 use crate::tokens::TokenKind;
 
 const SHOP_COLUMNS: &str = "id, name, public_key, allowed_origins, points_per_unit, time_zone, churn_window_days, survey_cooldown_days, widget_secret, require_verified, text_retention_days";
+/// Read beside the columns: whether the shop has erased anyone.
+const HAS_ERASED: &str = "EXISTS (SELECT 1 FROM erased_customers e WHERE e.shop_id = shops.id)";
 
 fn shop_of(r: &Row) -> rusqlite::Result<Shop> {
     let origins: String = r.get(3)?;
@@ -29,6 +31,7 @@ fn shop_of(r: &Row) -> rusqlite::Result<Shop> {
         widget_secret: r.get(8)?,
         require_verified: r.get(9)?,
         text_retention_days: r.get(10)?,
+        has_erased_customers: r.get(11)?,
     })
 }
 
@@ -91,13 +94,15 @@ pub fn create(c: &Connection, new: &NewShop, now: DateTime<Utc>) -> DbResult<()>
 }
 
 pub fn by_id(c: &Connection, id: &str) -> DbResult<Option<Shop>> {
-    let mut st = c.prepare_cached(&format!("SELECT {SHOP_COLUMNS} FROM shops WHERE id = ?1"))?;
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {SHOP_COLUMNS}, {HAS_ERASED} FROM shops WHERE id = ?1"
+    ))?;
     Ok(st.query_row([id], shop_of).optional()?)
 }
 
 pub fn by_public_key(c: &Connection, key: &str) -> DbResult<Option<Shop>> {
     let mut st = c.prepare_cached(&format!(
-        "SELECT {SHOP_COLUMNS} FROM shops WHERE public_key = ?1"
+        "SELECT {SHOP_COLUMNS}, {HAS_ERASED} FROM shops WHERE public_key = ?1"
     ))?;
     Ok(st.query_row([key], shop_of).optional()?)
 }
