@@ -138,6 +138,17 @@ pub struct PurchaseOutcome {
     pub points: u64,
 }
 
+impl PurchaseOutcome {
+    /// An erased customer's purchase, left out (`Erased::bought`): `balance` stands.
+    pub fn not_recorded_as_erased(balance: u64) -> PurchaseOutcome {
+        PurchaseOutcome {
+            duplicate: false,
+            erased: true,
+            points: balance,
+        }
+    }
+}
+
 /// A customer of the base: the loyalty balance and the facts of their purchases.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CustomerRecord {

@@ -109,11 +109,7 @@ pub async fn record_purchases(
             continue;
         }
         if erased.bought(p) {
-            outcomes.push(PurchaseOutcome {
-                duplicate: false,
-                erased: true,
-                points: balance,
-            });
+            outcomes.push(PurchaseOutcome::not_recorded_as_erased(balance));
             summary.erased += 1;
             continue;
         }

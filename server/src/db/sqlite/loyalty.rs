@@ -98,11 +98,7 @@ pub fn record_purchases(
             continue;
         }
         if erased.bought(p) {
-            outcomes.push(PurchaseOutcome {
-                duplicate: false,
-                erased: true,
-                points: balance,
-            });
+            outcomes.push(PurchaseOutcome::not_recorded_as_erased(balance));
             summary.erased += 1;
             continue;
         }
