@@ -40,8 +40,13 @@ pub type Db = Arc<dyn Database>;
 /// not itself name them, yet an old till file's purchases of theirs, or an
 /// answer queued offline before the erasure, is known as theirs.
 pub fn erased_key(shop_id: &str, customer_ref: &str) -> Vec<u8> {
+    hashed("erased", shop_id, customer_ref)
+}
+
+/// SHA-256 of what is remembered of an erased customer, under `kind`.
+fn hashed(kind: &str, shop_id: &str, value: &str) -> Vec<u8> {
     use sha2::{Digest, Sha256};
-    Sha256::digest(format!("erased:{shop_id}\n{customer_ref}")).to_vec()
+    Sha256::digest(format!("{kind}:{shop_id}\n{value}")).to_vec()
 }
 
 /// Why a batch of answers was not written: a customer it names was erased
@@ -49,6 +54,27 @@ pub fn erased_key(shop_id: &str, customer_ref: &str) -> Vec<u8> {
 /// is checked anew, and stored without them.
 pub const ERASED_MEANWHILE: &str =
     "a customer these answers name was erased while they were being stored: send them again";
+
+/// What a write of a shop's purchases or answers counts by, read as the write
+/// begins (on SQLite's one writer; on PostgreSQL under the shop's lock): its
+/// churn window and time zone as stored then, and whether it has erased anyone
+/// (`Shop::has_erased_customers`: what is erased is looked up only then).
+pub(crate) struct ShopNow {
+    pub churn_window_days: u32,
+    pub time_zone: chrono_tz::Tz,
+    pub has_erased_customers: bool,
+}
+
+/// Whether the shop has erased anyone, as a column read `FROM shops` (both
+/// engines: [`Shop::has_erased_customers`], [`ShopNow`]).
+pub(crate) const HAS_ERASED: &str =
+    "EXISTS (SELECT 1 FROM erased_customers e WHERE e.shop_id = shops.id)";
+
+/// A stored time zone's name as the zone.
+pub(crate) fn zone_named(name: &str) -> DbResult<chrono_tz::Tz> {
+    name.parse()
+        .map_err(|e: chrono_tz::ParseError| DbError::internal(anyhow::anyhow!("{e}")))
+}
 
 /// Each record's day in the shop's time zone as stored now (`zone`): a
 /// change of time zone committed since the batch was read moves every
@@ -135,8 +161,7 @@ impl Erased {
 /// as [`erased_key`]: its id sent again, without a time (a till retrying
 /// late), is not recorded anew, nor its points earned twice.
 pub fn erased_purchase_key(shop_id: &str, purchase_id: &str) -> Vec<u8> {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(format!("erased purchase:{shop_id}\n{purchase_id}")).to_vec()
+    hashed("erased purchase", shop_id, purchase_id)
 }
 
 /// Whether `--db` names a PostgreSQL database: a `postgres://` URL, or libpq's

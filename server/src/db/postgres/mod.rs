@@ -231,17 +231,9 @@ fn unsigned(n: i64) -> DbResult<u64> {
 /// turn. Keyed by the shop's id (two shops sharing a key only take turns).
 const SHOP_LOCK: &str = "hashtextextended('kept shop ' || $1, 0)";
 
-/// What a write under the shop's lock counts by: its churn window and time
-/// zone as stored once the lock is held (read by a statement of their own
-/// after it: a statement's snapshot is taken as it starts, before a lock it
-/// waits for inside).
-struct ShopNow {
-    churn_window_days: u32,
-    time_zone: chrono_tz::Tz,
-    /// Whether it has erased anyone (`Shop::has_erased_customers`).
-    has_erased_customers: bool,
-}
-
+/// [`ShopNow`] as stored once the lock is held: read by a statement of its
+/// own after it (a statement's snapshot is taken as it starts, before a lock
+/// it waits for inside).
 /// Takes the shop's lock shared until `tx` ends ([`SHOP_LOCK`]).
 async fn lock_shop_shared(
     tx: &deadpool_postgres::Transaction<'_>,
@@ -271,19 +263,14 @@ async fn lock_shop(
         .await?;
     tx.execute(&lock, &[&shop_id]).await?;
     let read = tx
-        .prepare_cached(
-            "SELECT churn_window_days, time_zone,
-                    EXISTS (SELECT 1 FROM erased_customers e WHERE e.shop_id = shops.id)
-             FROM shops WHERE id = $1",
-        )
+        .prepare_cached(&format!(
+            "SELECT churn_window_days, time_zone, {HAS_ERASED} FROM shops WHERE id = $1"
+        ))
         .await?;
     let row = tx.query_one(&read, &[&shop_id]).await?;
-    let zone: String = row.try_get(1)?;
     Ok(ShopNow {
         churn_window_days: u32::try_from(row.try_get::<_, i32>(0)?).map_err(DbError::internal)?,
-        time_zone: zone
-            .parse()
-            .map_err(|e: chrono_tz::ParseError| DbError::internal(anyhow::anyhow!("{e}")))?,
+        time_zone: zone_named(row.try_get(1)?)?,
         has_erased_customers: row.try_get(2)?,
     })
 }

@@ -6,12 +6,10 @@ use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
 
 use super::{signed, unsigned};
-use crate::db::{DbError, DbResult, NewShop, Shop};
+use crate::db::{DbError, DbResult, HAS_ERASED, NewShop, Shop};
 use crate::tokens::TokenKind;
 
 const SHOP_COLUMNS: &str = "id, name, public_key, allowed_origins, points_per_unit, time_zone, churn_window_days, survey_cooldown_days, widget_secret, require_verified, text_retention_days";
-/// Read beside the columns: whether the shop has erased anyone.
-const HAS_ERASED: &str = "EXISTS (SELECT 1 FROM erased_customers e WHERE e.shop_id = shops.id)";
 
 fn shop_of(r: &Row) -> DbResult<Shop> {
     let origins: serde_json::Value = r.try_get(3)?;
@@ -24,9 +22,7 @@ fn shop_of(r: &Row) -> DbResult<Shop> {
         public_key: r.try_get(2)?,
         allowed_origins: serde_json::from_value(origins)?,
         points_per_unit: unsigned(r.try_get(4)?)?,
-        time_zone: zone
-            .parse()
-            .map_err(|e: chrono_tz::ParseError| DbError::internal(anyhow::anyhow!("{e}")))?,
+        time_zone: crate::db::zone_named(&zone)?,
         churn_window_days: u32::try_from(window).map_err(DbError::internal)?,
         survey_cooldown_days: u32::try_from(cooldown).map_err(DbError::internal)?,
         widget_secret: r.try_get(8)?,

@@ -54,12 +54,12 @@ pub fn record_purchases(
 ) -> DbResult<(Vec<PurchaseOutcome>, ImportOutcome)> {
     // The churn window as stored now, on the one writer: a change of settings
     // queued before this write has recounted every customer by its own.
-    let window_days = super::churn_window(c, shop_id)?;
+    let shop = super::shop_now(c, shop_id)?;
+    let window_days = shop.churn_window_days;
     // Each purchase's day in the shop's time zone as it is now, on the one
     // writer (a change of zone between the caller's read and this write had
     // left it on the old zone's day, and the figures off a recount).
-    let purchases =
-        &crate::db::purchases_in_zone(purchases, super::settings::time_zone(c, shop_id)?);
+    let purchases = &crate::db::purchases_in_zone(purchases, shop.time_zone);
     let mut known = c.prepare_cached(
         "SELECT customer_ref, amount_cents, day, store_id FROM purchases
          WHERE shop_id = ?1 AND purchase_id = ?2",
@@ -70,7 +70,9 @@ pub fn record_purchases(
     )?;
     // On the one writer: an erasure is either before this write (and read
     // here) or after it (and takes out what it wrote).
-    let erased = {
+    let erased = if !shop.has_erased_customers {
+        crate::db::Erased::default()
+    } else {
         let customers: Vec<String> = purchases
             .iter()
             .map(|p| p.customer_ref.clone())

@@ -224,15 +224,20 @@ fn instant(ms: i64) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::from_timestamp_millis(ms).ok_or(rusqlite::Error::IntegralValueOutOfRange(0, ms))
 }
 
-/// The shop's churn window as stored: what a write of a customer's purchases,
-/// or an erasure, on the writer counts by (as PostgreSQL's
-/// `lock_shop_shared` reads it).
-fn churn_window(c: &Connection, shop_id: &str) -> DbResult<u32> {
-    Ok(c.query_row(
-        "SELECT churn_window_days FROM shops WHERE id = ?1",
-        [shop_id],
-        |r| r.get(0),
-    )?)
+/// The shop as a write of its customers' purchases or answers, or an
+/// erasure, on the writer counts by ([`ShopNow`], as PostgreSQL's
+/// `lock_shop_shared` reads it): one statement, prepared once.
+fn shop_now(c: &Connection, shop_id: &str) -> DbResult<ShopNow> {
+    let mut read = c.prepare_cached(&format!(
+        "SELECT churn_window_days, time_zone, {HAS_ERASED} FROM shops WHERE id = ?1"
+    ))?;
+    let (window, zone, has_erased_customers): (u32, String, bool) =
+        read.query_row([shop_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(ShopNow {
+        churn_window_days: window,
+        time_zone: zone_named(&zone)?,
+        has_erased_customers,
+    })
 }
 
 #[async_trait]
@@ -495,12 +500,15 @@ impl Database for SqliteDatabase {
             .write(move |c| {
                 // An erasure written since the batch was read for it (ingest's
                 // `forget_erased`): the batch is sent again, and read anew.
-                let (customers, orders) = Erased::asked_of(&answers);
-                let erased = privacy::erased(c, &id, &customers, &orders)?;
-                if answers.iter().any(|r| erased.named_in(&r.answer)) {
-                    return Err(DbError::AtCapacity(ERASED_MEANWHILE.into()));
+                let shop = shop_now(c, &id)?;
+                if shop.has_erased_customers {
+                    let (customers, orders) = Erased::asked_of(&answers);
+                    let erased = privacy::erased(c, &id, &customers, &orders)?;
+                    if answers.iter().any(|r| erased.named_in(&r.answer)) {
+                        return Err(DbError::AtCapacity(ERASED_MEANWHILE.into()));
+                    }
                 }
-                let answers = in_zone(answers, settings::time_zone(c, &id)?);
+                let answers = in_zone(answers, shop.time_zone);
                 let inserted = answers::insert(c, &id, &answers, received_at)?;
                 for event in events_of_new(&answers, &inserted, &events) {
                     webhooks::enqueue(c, &id, event, received_at)?;

@@ -182,14 +182,3 @@ pub fn delete_session(c: &Connection, id_hash: &[u8]) -> DbResult<()> {
     c.execute("DELETE FROM owner_sessions WHERE id_hash = ?1", [id_hash])?;
     Ok(())
 }
-
-/// The shop's time zone as stored.
-pub fn time_zone(c: &Connection, shop_id: &str) -> DbResult<Tz> {
-    let name: String = c.query_row(
-        "SELECT time_zone FROM shops WHERE id = ?1",
-        [shop_id],
-        |r| r.get(0),
-    )?;
-    name.parse()
-        .map_err(|e: chrono_tz::ParseError| DbError::internal(anyhow::anyhow!("{e}")))
-}

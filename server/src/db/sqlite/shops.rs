@@ -4,12 +4,10 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::millis;
-use crate::db::{DbError, DbResult, NewShop, Shop};
+use crate::db::{DbError, DbResult, HAS_ERASED, NewShop, Shop};
 use crate::tokens::TokenKind;
 
 const SHOP_COLUMNS: &str = "id, name, public_key, allowed_origins, points_per_unit, time_zone, churn_window_days, survey_cooldown_days, widget_secret, require_verified, text_retention_days";
-/// Read beside the columns: whether the shop has erased anyone.
-const HAS_ERASED: &str = "EXISTS (SELECT 1 FROM erased_customers e WHERE e.shop_id = shops.id)";
 
 fn shop_of(r: &Row) -> rusqlite::Result<Shop> {
     let origins: String = r.get(3)?;
