@@ -46,7 +46,7 @@ impl KioskBuild {
             .into_iter()
             .flatten()
             .filter_map(|e| e.ok()?.file_name().into_string().ok())
-            .filter(|n| !n.ends_with(".br") && !n.ends_with(".gz"))
+            .filter(|n| !crate::http::widget_files::is_compressed_twin(n))
             .filter(|n| n.ends_with(".js") || n.ends_with(".wasm"))
             .collect();
         names.sort();

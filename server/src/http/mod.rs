@@ -15,7 +15,7 @@ mod shop_loader;
 pub(crate) mod streaming;
 mod throttle;
 mod widget;
-mod widget_files;
+pub(crate) mod widget_files;
 
 use std::net::IpAddr;
 use std::path::PathBuf;

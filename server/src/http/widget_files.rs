@@ -58,6 +58,7 @@ pub fn router(dir: Option<PathBuf>, db: Db, throttle: Arc<Throttle>) -> Router<D
     };
     files
         .layer(middleware::from_fn(cache_by_name))
+        .layer(middleware::from_fn(files_by_name))
         // The file sent (brotli, gzip or plain) depends on what the browser
         // accepts; ServeDir does not say so, and a CDN would otherwise give
         // brotli to a browser that cannot read it.
@@ -71,22 +72,32 @@ pub fn router(dir: Option<PathBuf>, db: Db, throttle: Arc<Throttle>) -> Router<D
         ))
 }
 
-/// The `Cache-Control` of a file by its name, unless the response has its own
-/// (the loader with a shop's rules). Only the files themselves are served: a
-/// file's compressed twin is what a browser gets by asking for the file (it
-/// had been served as itself, `application/octet-stream`), and a file is no
-/// directory (`kept.js/` and `kept.js/.` had been `kept.js`): a name, with
-/// no empty or dot segment.
-async fn cache_by_name(req: Request, next: Next) -> Response {
+/// Only the files themselves, by their names: a file's compressed twin is
+/// what a browser gets by asking for the file (it had been served as itself,
+/// `application/octet-stream`), and a file is no directory (`kept.js/` and
+/// `kept.js/.` had been `kept.js`): no empty or dot segment.
+async fn files_by_name(req: Request, next: Next) -> Response {
     let path = req.uri().path();
     let odd_segment = path
         .trim_start_matches('/')
         .split('/')
         .any(|s| s.is_empty() || s == "." || s == "..");
-    if odd_segment || path.ends_with(".br") || path.ends_with(".gz") {
+    if odd_segment || is_compressed_twin(path) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let policy = cache_policy(path);
+    next.run(req).await
+}
+
+/// Whether `name` is the brotli or gzip twin scripts/build-widget.sh writes
+/// beside each file.
+pub fn is_compressed_twin(name: &str) -> bool {
+    name.ends_with(".br") || name.ends_with(".gz")
+}
+
+/// The `Cache-Control` of a file by its name, unless the response has its own
+/// (the loader with a shop's rules).
+async fn cache_by_name(req: Request, next: Next) -> Response {
+    let policy = cache_policy(req.uri().path());
     let mut resp = next.run(req).await;
     let decided = resp.headers().contains_key(header::CACHE_CONTROL);
     if !decided && (resp.status().is_success() || resp.status() == StatusCode::NOT_MODIFIED) {

@@ -35,11 +35,7 @@ pub async fn insert(
     let shop = super::lock_shop_shared(&tx, shop_id).await?;
     let (customers, orders) = Erased::asked_of(records);
     if shop.has_erased_customers && (!customers.is_empty() || !orders.is_empty()) {
-        fn as_str(v: &[String]) -> Vec<&str> {
-            v.iter().map(String::as_str).collect()
-        }
-        let erased =
-            super::privacy::erased(&tx, shop_id, &as_str(&customers), &as_str(&orders)).await?;
+        let erased = super::privacy::erased(&tx, shop_id, &customers, &orders).await?;
         if records.iter().any(|r| erased.named_in(&r.answer)) {
             // Erased since ingest read it (`forget_erased`): sent again, read anew.
             return Err(DbError::AtCapacity(ERASED_MEANWHILE.into()));

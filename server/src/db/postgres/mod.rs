@@ -231,9 +231,6 @@ fn unsigned(n: i64) -> DbResult<u64> {
 /// turn. Keyed by the shop's id (two shops sharing a key only take turns).
 const SHOP_LOCK: &str = "hashtextextended('kept shop ' || $1, 0)";
 
-/// [`ShopNow`] as stored once the lock is held: read by a statement of its
-/// own after it (a statement's snapshot is taken as it starts, before a lock
-/// it waits for inside).
 /// Takes the shop's lock shared until `tx` ends ([`SHOP_LOCK`]).
 async fn lock_shop_shared(
     tx: &deadpool_postgres::Transaction<'_>,
@@ -251,8 +248,11 @@ async fn lock_shop_whole(
     lock_shop(tx, shop_id, "pg_advisory_xact_lock").await
 }
 
-/// The lock by `function`, then the shop as it is: each a statement prepared
-/// once per connection (every batch of answers and every purchase takes them).
+/// The lock by `function`, then [`ShopNow`] as stored once the lock is held,
+/// read by a statement of its own after it (a statement's snapshot is taken
+/// as it starts, before a lock it waits for inside): each a statement
+/// prepared once per connection (every batch of answers and every purchase
+/// takes them).
 async fn lock_shop(
     tx: &deadpool_postgres::Transaction<'_>,
     shop_id: &str,
@@ -431,9 +431,13 @@ impl Database for PgDatabase {
         customer_refs: Vec<String>,
         purchase_ids: Vec<String>,
     ) -> DbResult<Erased> {
-        let refs: Vec<&str> = customer_refs.iter().map(String::as_str).collect();
-        let ids: Vec<&str> = purchase_ids.iter().map(String::as_str).collect();
-        privacy::erased(&self.client().await?, shop_id, &refs, &ids).await
+        privacy::erased(
+            &self.client().await?,
+            shop_id,
+            &customer_refs,
+            &purchase_ids,
+        )
+        .await
     }
 
     async fn purge_expired_texts(&self, now: DateTime<Utc>) -> DbResult<u64> {

@@ -133,16 +133,16 @@ pub async fn erase_customer(
 pub async fn erased(
     client: &impl deadpool_postgres::GenericClient,
     shop_id: &str,
-    customer_refs: &[&str],
-    purchase_ids: &[&str],
+    customer_refs: &[impl AsRef<str>],
+    purchase_ids: &[impl AsRef<str>],
 ) -> DbResult<Erased> {
     let customers: HashMap<Vec<u8>, &str> = customer_refs
         .iter()
-        .map(|c| (erased_key(shop_id, c), *c))
+        .map(|c| (erased_key(shop_id, c.as_ref()), c.as_ref()))
         .collect();
     let purchases: HashMap<Vec<u8>, &str> = purchase_ids
         .iter()
-        .map(|id| (erased_purchase_key(shop_id, id), *id))
+        .map(|id| (erased_purchase_key(shop_id, id.as_ref()), id.as_ref()))
         .collect();
     let (customer_keys, purchase_keys): (Vec<&Vec<u8>>, Vec<&Vec<u8>>) =
         (customers.keys().collect(), purchases.keys().collect());
