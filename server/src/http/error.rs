@@ -165,11 +165,10 @@ fn in_plain_words(message: &str) -> String {
         ),
         ("invalid float literal", "not a number"),
     ];
-    let mut message = message.to_string();
+    let mut out = message.to_string();
     for (std, plain) in PARSED {
-        message = message.replace(std, plain);
+        out = out.replace(std, plain);
     }
-    let message = message.as_str();
     // Not the type's bounds: the field's own rule (a score's 0–10, a churn
     // window's 7–730) is checked once the value reads.
     const TYPES: [(&str, &str); 10] = [
@@ -184,9 +183,8 @@ fn in_plain_words(message: &str) -> String {
         ("expected i64", "expected a whole number"),
         ("expected f64", "expected a number"),
     ];
-    let mut out = message.to_string();
     for (rust, plain) in TYPES {
-        // Whole words only: `u8` is no prefix of `u16`'s message, but `u6` would be of `u64`.
+        // Whole words only (`expected u64x` is no number type's).
         let mut from = 0;
         while let Some(i) = out[from..].find(rust).map(|i| i + from) {
             let end = i + rust.len();
