@@ -8,8 +8,10 @@
 #   4. esbuild bundles the glue with the loader's second half (widget/loader/show.js)
 #      and minifies it; it and the wasm get content-hashed names (cached for a
 #      year by browsers and CDNs);
-#   5. esbuild bundles the loader (widget/loader/main.js) and terser minifies it into
-#      kept.js, the one stable name, which learns the hashed names;
+#   5. esbuild bundles the loader and terser minifies it: the whole loader
+#      (main.js) as a content-hashed module, the generic kept.js, and
+#      kept-shop.js (shop.js), into which the server writes a shop's rules;
+#      each learns the hashed names of what it loads;
 #   6. every file gets a brotli (.br, quality 11) and a gzip (.gz) twin next to it,
 #      for a server that sends precompressed files.
 # setup.sh installs rust-src, wasm-bindgen (the version in Cargo.lock), and
@@ -66,14 +68,30 @@ WASM="kept-widget_bg.$(hash "$STAGE/kept-widget_bg.opt.wasm").wasm"
 rm -rf "$DIST" && mkdir -p "$DIST"
 cp "$STAGE/kept-widget.min.js" "$DIST/$GLUE"
 cp "$STAGE/kept-widget_bg.opt.wasm" "$DIST/$WASM"
-"$ESBUILD" widget/loader/main.js --bundle --format=iife --target=es2017 \
-  --log-level=warning --outfile="$STAGE/kept.bundle.js"
-# terser, not esbuild, minifies what every page runs: 4 % smaller after brotli.
-"$TERSER" "$STAGE/kept.bundle.js" --compress passes=3 --mangle toplevel --format ascii_only=true --output "$STAGE/kept.js"
-sed -e "s/__KEPT_GLUE__/$GLUE/" -e "s/__KEPT_WASM__/$WASM/" "$STAGE/kept.js" > "$DIST/kept.js"
-grep -q "$WASM" "$DIST/kept.js" || { echo "kept.js has no __KEPT_WASM__ placeholder" >&2; exit 1; }
+# The loader, minified by terser, not esbuild, which every page runs: 4 %
+# smaller after brotli. Three files of it, each learning the hashed names of
+# what it loads: the whole loader as a module (main.js, content-hashed, which
+# the shop's loader hands pages it does not settle alone over to); kept.js,
+# the generic loader (the whole loader run on its script tag); and
+# kept-shop.js, the loader of a shop's snippet, into which the server writes
+# the shop's rules for kept.js?key=… (server/src/http/shop_loader.rs).
+minify() { # entry, format, output
+  "$ESBUILD" "widget/loader/$1" --bundle --format="$2" --target=es2017 \
+    --log-level=warning --outfile="$STAGE/bundle.js"
+  "$TERSER" "$STAGE/bundle.js" $([[ $2 == esm ]] && echo --module) --compress passes=3 \
+    --mangle toplevel --format ascii_only=true --output "$STAGE/min.js"
+  sed -e "s/__KEPT_GLUE__/$GLUE/" -e "s/__KEPT_WASM__/$WASM/" -e "s/__KEPT_FULL__/${FULL:-}/" \
+    "$STAGE/min.js" > "$3"
+  ! grep -q "__KEPT_GLUE__\|__KEPT_WASM__\|__KEPT_FULL__" "$3" || { echo "$3: a hashed name left unwritten" >&2; exit 1; }
+}
+minify main.js esm "$STAGE/kept-full.js"
+FULL="kept-full.$(hash "$STAGE/kept-full.js").js"
+cp "$STAGE/kept-full.js" "$DIST/$FULL"
+minify generic.js iife "$DIST/kept.js"
+minify shop.js iife "$DIST/kept-shop.js"
+grep -q "$WASM" "$DIST/kept.js" && grep -q "$FULL" "$DIST/kept-shop.js" || { echo "kept.js or kept-shop.js misses a hashed name" >&2; exit 1; }
 # The server writes a shop's rules in place of this string (server/src/http/shop_loader.rs).
-[[ $(grep -o '"__KEPT_SHOP__"' "$DIST/kept.js" | wc -l) == 1 ]] || { echo "kept.js must have one \"__KEPT_SHOP__\" slot" >&2; exit 1; }
+[[ $(grep -o '"__KEPT_SHOP__"' "$DIST/kept-shop.js" | wc -l) == 1 ]] || { echo "kept-shop.js must have one \"__KEPT_SHOP__\" slot" >&2; exit 1; }
 
 # Node's zlib has brotli: no extra tool. Text mode for JS, generic for wasm.
 node - "$DIST" <<'JS'

@@ -86,10 +86,11 @@ async fn nps_answer_with_reason_is_stored_once_and_reported() -> Result<()> {
     w.wait_for(&survey_screen(NPS)).await?;
     assert_eq!(w.decision().await?, [NPS]);
     // The demo page names a customer (alice, for her loyalty card): only the
-    // server knows her plan, so kept.js asked for its rules once, even with
-    // the shop's rules in the file; then the glue, the wasm and the plan's texts
-    // downloaded side by side, and the widget asked for nothing more before
-    // showing the question.
+    // server knows her plan, so the shop's kept.js handed the page over to
+    // the whole loader, which asked for her rules once; then the glue and the
+    // wasm downloaded side by side, the glue's second half asked for the
+    // plan's texts while the wasm came, and the widget asked for nothing
+    // more before showing the question.
     let timing = w
         .eval(
             "(() => { const r = performance.getEntriesByType('resource'); \
@@ -99,13 +100,13 @@ async fn nps_answer_with_reason_is_stored_once_and_reported() -> Result<()> {
              const wasm = r.find(e => e.name.endsWith('.wasm')); \
              const surveys = r.filter(e => e.name.endsWith('/surveys')); \
              return [rules.length, texts.length, surveys.length, !!glue && !!wasm \
-               && wasm.startTime < glue.responseEnd && texts[0].startTime < glue.responseEnd]; })()",
+               && wasm.startTime < glue.responseEnd && texts[0].startTime >= glue.responseEnd]; })()",
         )
         .await?;
     assert_eq!(
         timing,
         serde_json::json!([1, 1, 0, true]),
-        "one request for the rules, then the texts and the wasm alongside the glue"
+        "one request for the rules, then the wasm alongside the glue, the texts from it"
     );
     // The characters left count as the field's limit does: an emoji is two.
     let reason = "Fast delivery, great beans ☕😀";

@@ -149,6 +149,24 @@ async fn the_loader_with_the_shops_rules_asks_for_nothing_more_where_nothing_is_
         )],
         "the loader with the rules, nothing else"
     );
+    // A page that names a customer (whose plan only the server knows) is
+    // handed over to the whole loader, which asks for the customer's rules:
+    // with nothing due, nothing more.
+    w.goto(&env.shop_url_at("/products", &[("loader", "shop"), ("customer", "newcomer")]))
+        .await?;
+    assert!(w.decision().await?.is_empty());
+    let asked = from_kept(&w.downloads().await?);
+    assert_eq!(asked.len(), 3, "{asked:#?}");
+    assert!(asked[0].ends_with(&format!("/widget/kept.js?key={}", demo::PUBLIC_KEY)));
+    assert!(
+        asked[1].contains("/widget/kept-full.") && asked[1].ends_with(".js"),
+        "{asked:#?}"
+    );
+    assert!(
+        asked[2].contains("/plan?") && asked[2].contains("customer=newcomer"),
+        "{asked:#?}"
+    );
+    assert!(asked[2].ends_with("&texts=false"), "{asked:#?}");
 
     w.goto(&env.shop_url_at("/thanks", &[("loader", "shop"), ("order", "o-1")]))
         .await?;

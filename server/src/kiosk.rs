@@ -50,8 +50,9 @@ impl KioskBuild {
             .filter(|n| n.ends_with(".js") || n.ends_with(".wasm"))
             .collect();
         names.sort();
-        // The hashed names change with the widget's content, kept.js with its
-        // own; the server's version with each release.
+        // The hashed names change with the widget's content, the loaders
+        // that keep their names (kept.js, kept-shop.js) with their own; the
+        // server's version with each release.
         let mut hash = Sha256::new();
         hash.update(env!("CARGO_PKG_VERSION"));
         for asset in crate::pages::kiosk::ASSETS {
@@ -59,7 +60,7 @@ impl KioskBuild {
         }
         for n in &names {
             hash.update(n);
-            if n == "kept.js"
+            if !crate::http::widget_files::has_content_hash(n)
                 && let Some(bytes) = dir.and_then(|d| std::fs::read(d.join(n)).ok())
             {
                 hash.update(bytes);

@@ -1,4 +1,4 @@
-//! `kept.js?key=…`: the loader with the shop's rules written into it
+//! `kept.js?key=…`: the shop's loader with the shop's rules written into it
 //! (`server/src/http/shop_loader.rs`), on both engines: what it carries, how it
 //! is cached and compressed, and the generic loader whenever something stands in
 //! the way.
@@ -23,14 +23,18 @@ on_both_engines!(
     a_page_on_an_origin_the_shop_did_not_list_gets_the_generic_loader,
 );
 
-/// A built loader, as `scripts/build-widget.sh` leaves it: the slot for the
-/// rules is a string literal.
+/// A built shop's loader (`kept-shop.js`), as `scripts/build-widget.sh` leaves
+/// it: the slot for the rules is a string literal.
 const LOADER: &str = r#"(()=>{var S="__KEPT_SHOP__";run(S)})();"#;
+/// The built generic loader (`kept.js`).
+const GENERIC: &str = "/* the generic loader */";
 
-/// `app` serving a widget directory whose `kept.js` is `loader`.
+/// `app` serving a widget directory whose shop's loader is `loader`, beside
+/// the generic one.
 fn with_loader(app: TestApp, loader: &str, limits: RateLimits) -> (TestApp, TempDir) {
     let dist = tempfile::tempdir().unwrap();
-    std::fs::write(dist.path().join("kept.js"), loader).unwrap();
+    std::fs::write(dist.path().join("kept-shop.js"), loader).unwrap();
+    std::fs::write(dist.path().join("kept.js"), GENERIC).unwrap();
     let app = app.with_config(AppConfig {
         widget_dir: Some(dist.path().to_path_buf()),
         rate_limits: limits,
@@ -114,7 +118,7 @@ async fn whatever_stands_in_the_way_gets_the_generic_loader(app: TestApp) {
     let generic = |reply: &Reply| {
         assert_eq!(reply.status, StatusCode::OK);
         assert_eq!(reply.header("cache-control"), Some("no-cache"));
-        assert_eq!(&reply.body[..], LOADER.as_bytes());
+        assert_eq!(&reply.body[..], GENERIC.as_bytes());
     };
     let one_a_minute = RateLimits {
         widget_per_shop: Quota::new(1, 1),
@@ -123,7 +127,7 @@ async fn whatever_stands_in_the_way_gets_the_generic_loader(app: TestApp) {
     let (app, _dist) = with_loader(app, LOADER, one_a_minute);
     let plain = app.get("/widget/kept.js").await;
     assert_eq!(plain.header("cache-control"), Some("public, max-age=300"));
-    assert_eq!(&plain.body[..], LOADER.as_bytes());
+    assert_eq!(&plain.body[..], GENERIC.as_bytes());
     generic(&app.get("/widget/kept.js?key=pk_nope").await);
     generic(&app.get("/widget/kept.js?key=%3Cscript%3E").await);
     generic(&app.get("/widget/kept.js?key=").await);
@@ -146,14 +150,13 @@ async fn whatever_stands_in_the_way_gets_the_generic_loader(app: TestApp) {
     );
     generic(&app.get("/widget/kept.js?key=pk_demo").await);
 
-    // A loader built without the slot is served as it is.
+    // A shop's loader built without the slot: the generic one.
     let (app, _dist) = with_loader(
         TestApp::new(app.engine).await,
         "/* an older loader */",
         RateLimits::default(),
     );
-    let old = app.get("/widget/kept.js?key=pk_demo").await;
-    assert_eq!(&old.body[..], b"/* an older loader */");
+    generic(&app.get("/widget/kept.js?key=pk_demo").await);
 
     // No widget built: nothing to write the rules into.
     let unbuilt = TestApp::new(app.engine).await;
@@ -186,7 +189,7 @@ async fn a_page_on_an_origin_the_shop_did_not_list_gets_the_generic_loader(app: 
     ] {
         let loader = from(elsewhere).await;
         assert_eq!(loader.status, StatusCode::OK, "{elsewhere}");
-        assert_eq!(&loader.body[..], LOADER.as_bytes(), "{elsewhere}");
+        assert_eq!(&loader.body[..], GENERIC.as_bytes(), "{elsewhere}");
         assert_eq!(
             loader.header("cache-control"),
             Some("no-cache"),

@@ -1,11 +1,31 @@
-// What both halves of the loader use (main.js in kept.js, show.js with the
-// glue; each bundle has its copy of this one file): their one way of
-// speaking, and what they keep in this browser's local storage, under
-// `kept:v1:<shop's key>:` (where the widget keeps its queue too).
+// What every part of the loader uses (shop.js, main.js, show.js with the
+// glue; each bundle has its copy of what it takes of this file): their one
+// way of speaking, the script tag's attributes, and what they keep in this
+// browser's local storage, under `kept:v1:<shop's key>:` (where the widget
+// keeps its queue too).
 
 // `what`: words, or an error (its message).
 export function say(how, what) {
   console[how]('[kept] ' + (what.message || what));
+}
+
+// The second half (the widget's glue, or main.js for shop.js) did not load.
+export function unloaded(e) {
+  say('error', 'the widget could not load: ' + (e.message || e));
+}
+
+// The script tag's `data-` attributes, by name without the prefix, in an
+// object of no prototype: nothing read of them is looked up past it in the
+// page's `Object.prototype` (an old library's, or a page's polluted one: a
+// `key` there had become the shop's key, an `api` would send the visitor's
+// answers elsewhere).
+export function attributes(script) {
+  var attrs = Object.create(null);
+  if (!script || !script.src) throw 'kept.js needs a plain <script src> tag';
+  [].forEach.call(script.attributes, function (a) {
+    if (!a.name.indexOf('data-')) attrs[a.name.slice(5)] = a.value.trim();
+  });
+  return attrs;
 }
 
 // The server will not serve this widget (unknown key, origin not allowed,
@@ -35,6 +55,16 @@ export function claim(key, ids) {
 // The storage key of `name` for the shop whose public key is `key`.
 export function stored(key, name) {
   return 'kept:v1:' + key + ':' + name;
+}
+
+// Whether answers queued on an earlier page wait in this browser to be sent
+// (from this page, whatever it shows).
+export function pendingAnswers(key) {
+  var waiting = stored(key, 'pending:');
+  try {
+    for (var i = 0; i < localStorage.length; i++) if (!localStorage.key(i).indexOf(waiting)) return true;
+  } catch (e) {}
+  return false;
 }
 
 // In an object of no prototype: what it does not hold (a history's `last`,

@@ -5,17 +5,19 @@
 // So what is done with the plan's texts, and when the server cannot be
 // reached (with a plan kept for this visitor, or answers to send), is here.
 //
-// `loading`, from kept.js (main.js): {script, attrs, wasm (the promise of its
-// response), show (the ids due by the rules; none: decide here, by the plan
-// with the texts), delay (seconds from the page's start, with `show`), texts
-// ([visitor, the promise of the response] of the plan with its texts; none:
-// only the queue is sent), card, decide(plan) (main.js's decision by that
-// plan), claim (common.js's, handed over: this bundle need not carry it; not
-// in a kiosk or a preview, which show each survey again on one page, to each
-// respondent or after each save), remembers (whether this page keeps the
-// visitor's history)}.
+// `loading`, from the loader (settle.js says what it holds): {script, attrs,
+// base, wasm (the promise of its response), show (the ids due by the rules;
+// none: decide here, by the plan with the texts), delay (seconds from the
+// page's start, with `show`), card, decide(plan) (the loader's decision by
+// that plan), claim (common.js's, handed over: this bundle need not carry it;
+// not in a kiosk or a preview, which show each survey again on one page, to
+// each respondent or after each save), remembers (whether this page keeps
+// the visitor's history)}. The plan with the texts is asked for here, for
+// something to show (none due by the rules: to decide by it), while the wasm
+// downloads: the loader every page runs need not carry the asking.
 import init, { mount } from 'kept-glue';
 import { forget, read, refused, say, seen, write } from './common.js';
+import { apiOf, ask } from './plan.js';
 
 // The text of the plan with its texts (a promise; none: nothing to show it
 // with, and the queue is sent all the same), kept for when the server cannot
@@ -56,7 +58,12 @@ function planText(loading) {
 }
 
 export function show(loading) {
-  var key = loading.attrs.key, order = loading.attrs.order, card = loading.card;
+  var attrs = loading.attrs, key = attrs.key, order = attrs.order, card = loading.card;
+  // The widget sends to it: the loader's reading of data-api.
+  attrs.api = apiOf(attrs, loading.base);
+  // [visitor, the promise of the response] of the plan with its texts; none:
+  // only the queue is sent.
+  loading.texts = (!loading.show || loading.show.length || card) && ask(attrs, attrs.api, 1);
   // The widget calls this when a visitor answers or skips a survey.
   var record = function (survey) {
     if (!loading.remembers) return;

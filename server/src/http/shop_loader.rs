@@ -1,4 +1,5 @@
-//! `kept.js?key=pk_…`: the loader with the shop's rules written into it.
+//! `kept.js?key=pk_…`: the shop's loader (`kept-shop.js`, built from
+//! `widget/loader/shop.js`) with the shop's rules written into it.
 //!
 //! Every page of a shop runs the loader, and the loader decides with the
 //! shop's rules (`shared/targeting.md`). Asked for by the generic `kept.js`,
@@ -8,7 +9,12 @@
 //! carries the rules a visitor the server knows nothing of gets (no customer,
 //! no signed order: `plan::display_plan`, as `DecisionRules`), so a page with
 //! nothing due costs one response, as analytics snippets do
-//! (`…/c/hotjar-<site>.js`).
+//! (`…/c/hotjar-<site>.js`). It is a loader of its own, holding only what
+//! such a visitor's page needs (the queue's check, the decision, the second
+//! half loaded when something is due): a page that asks for more (names a
+//! customer or a survey; a kiosk, a personal link, a preview) is handed over
+//! to the whole loader, a content-hashed file cached for a year, which costs
+//! the browser's first such page one request more.
 //!
 //! Whatever stands in the way (an unknown key, the widget's rate limits, the
 //! store not answering, a page on an origin the shop did not list) serves the
@@ -38,8 +44,13 @@ use super::throttle::Throttle;
 use crate::db::{Db, DbError};
 use crate::plan::{PlanRequest, display_plan};
 
-/// What `scripts/build-widget.sh` leaves in `kept.js` for the server to fill:
-/// a string literal, which the generic loader reads as "no rules here".
+/// The built file the rules are written into: the loader of a page whose
+/// visitor the server knows nothing of, which hands any other page over to
+/// the whole loader (the one the generic `kept.js` runs).
+pub const TEMPLATE: &str = "kept-shop.js";
+
+/// What `scripts/build-widget.sh` leaves in [`TEMPLATE`] for the server to
+/// fill: a string literal, which the loader reads as "no rules here".
 pub const RULES_SLOT: &str = "\"__KEPT_SHOP__\"";
 
 /// How long a browser may run the loader with its rules before asking again
@@ -53,7 +64,7 @@ pub const STALE_SECONDS: u32 = super::widget_files::LOADER_MAX_AGE_SECONDS;
 pub struct ShopLoader {
     pub db: Db,
     pub throttle: Arc<Throttle>,
-    /// The built `kept.js`.
+    /// The built [`TEMPLATE`].
     pub loader: PathBuf,
 }
 

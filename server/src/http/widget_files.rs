@@ -3,8 +3,8 @@
 //! another origin loads them in CORS mode), and cached by name: files named by
 //! their content hash never change, so browsers keep them for a year; the loader
 //! `kept.js` keeps its name, so it is cached briefly and revalidated; asked for
-//! with a shop's key (`kept.js?key=…`), it carries the shop's rules
-//! (`shop_loader.rs`).
+//! with a shop's key (`kept.js?key=…`), it is the shop's loader with the shop's
+//! rules (`shop_loader.rs`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -32,7 +32,7 @@ pub fn router(dir: Option<PathBuf>, db: Db, throttle: Arc<Throttle>) -> Router<D
             let loader = ShopLoader {
                 db,
                 throttle,
-                loader: dir.join("kept.js"),
+                loader: dir.join(shop_loader::TEMPLATE),
             };
             Router::new()
                 // A directory is not a file (ServeDir would redirect `/widget/.`
@@ -123,7 +123,7 @@ pub fn cache_policy(path: &str) -> String {
 
 /// A name with a part of at least 8 hex digits between `-`, `_` or `.`:
 /// `kept-widget-3f2a9c41d0e5b6a7.js`, `kept-widget-3f2a9c41d0e5b6a7_bg.wasm`.
-fn has_content_hash(name: &str) -> bool {
+pub fn has_content_hash(name: &str) -> bool {
     name.split(['-', '_', '.'])
         .any(|part| part.len() >= 8 && part.chars().all(|c| c.is_ascii_hexdigit()))
 }
