@@ -89,7 +89,17 @@ FULL="kept-full.$(hash "$STAGE/kept-full.js").js"
 cp "$STAGE/kept-full.js" "$DIST/$FULL"
 minify generic.js iife "$DIST/kept.js"
 minify shop.js iife "$DIST/kept-shop.js"
-grep -q "$WASM" "$DIST/kept.js" && grep -q "$FULL" "$DIST/kept-shop.js" || { echo "kept.js or kept-shop.js misses a hashed name" >&2; exit 1; }
+# Each loader names what it loads (a placeholder the minifier had dropped
+# would leave none).
+names() { # file, the hashed names it must hold
+  local file=$1; shift
+  for name in "$@"; do
+    grep -q "$name" "$DIST/$file" || { echo "$file does not name $name" >&2; exit 1; }
+  done
+}
+names "$FULL" "$GLUE" "$WASM"
+names kept.js "$GLUE" "$WASM"
+names kept-shop.js "$GLUE" "$WASM" "$FULL"
 # The server writes a shop's rules in place of this string (server/src/http/shop_loader.rs).
 [[ $(grep -o '"__KEPT_SHOP__"' "$DIST/kept-shop.js" | wc -l) == 1 ]] || { echo "kept-shop.js must have one \"__KEPT_SHOP__\" slot" >&2; exit 1; }
 

@@ -72,11 +72,8 @@ pub struct Env {
 impl Env {
     pub async fn start() -> Result<Env> {
         let dist = widget_dist();
-        if !dist.join("kept.js").exists() {
-            bail!(
-                "the widget is not built at {}: run scripts/build-widget.sh first",
-                dist.display()
-            );
+        if let Some(problem) = kept_server::widget_dir_problem(&dist) {
+            bail!("{problem}");
         }
         let dir = tempfile::tempdir()?;
         let db = dir.path().join("kept.db");

@@ -513,6 +513,15 @@ async fn purchase_from_the_back_office_shows_as_points_and_tier() -> Result<()> 
     ]))
     .await?;
     w.wait_for(&survey_screen(NPS)).await?;
+    // Handed over to the whole loader (a survey named), with the rules of
+    // the file: no request for them.
+    let rules_asked: Vec<_> = w
+        .downloads()
+        .await?
+        .into_iter()
+        .filter(|(url, _)| url.contains("texts=false"))
+        .collect();
+    assert!(rules_asked.is_empty(), "{rules_asked:?}");
     let console = w
         .wait_for_console("the order's signature said", wrong_sig("order"))
         .await?;

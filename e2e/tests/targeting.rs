@@ -288,7 +288,9 @@ async fn the_snippet_twice_on_a_page_asks_once() -> Result<()> {
 /// sent; a Web Lock's `steal` or `signal`: the lock was refused, and the
 /// answers waited in the queue), the plan's warnings (said in the console as
 /// the server's), or what the visitor's history does not hold (a `last`
-/// display in the future had stopped every survey).
+/// display in the future had stopped every survey), or what the loader's
+/// own objects do not hold (a `mode` had made every survey due on every page
+/// of the shop's loader, a `card` had loaded the widget on each).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_polluted_prototype_is_not_read_as_the_snippets_attributes() -> Result<()> {
     let _serial = ONE_AT_A_TIME.lock().await;
@@ -300,13 +302,17 @@ async fn a_polluted_prototype_is_not_read_as_the_snippets_attributes() -> Result
          customer: 'mallory', order: 'o-evil', survey: 'churn-why-left', rules: { surveys: [] }, \
          method: 'PUT', credentials: 'include', cache: 'only-if-cached', \
          redirect: 'error', warnings: ['said by the prototype'], last: 1e15, seed: 5, \
-         q: '?locale=en', hasOwnProperty: 1, steal: true, signal: 1 })",
+         q: '?locale=en', hasOwnProperty: 1, steal: true, signal: 1, mode: 'link', card: 1 })",
     )
     .await?;
     for (answers, loader, order) in [
         (1, ("loader", "shop"), "o-3"),
         (2, ("loader", "generic"), "o-4"),
     ] {
+        // A page where nothing is due: nothing is, and nothing more loads.
+        w.goto(&env.shop_url_at("/products", &[loader])).await?;
+        assert!(w.decision().await?.is_empty(), "{loader:?}");
+        assert!(widget_code(&w.downloads().await?).is_empty(), "{loader:?}");
         w.goto(&env.shop_url_at("/thanks", &[loader, ("order", order)]))
             .await?;
         assert_eq!(w.decision().await?, [NPS, CSAT], "{loader:?}");
@@ -556,6 +562,31 @@ async fn answers_queued_offline_are_sent_from_a_later_page_with_nothing_to_show(
     let stored = env.wait_for_answers(1).await?;
     assert_eq!(stored[0].order_ref.as_deref(), Some("o-1"));
     w.wait_for_empty_queue().await?;
+    assert_eq!(
+        w.eval("document.querySelector('.kept-host')").await?,
+        serde_json::Value::Null
+    );
+
+    // The shop's loader (`kept.js?key=…`, which cannot load while the server
+    // is down) does the same for what waits: sent from a page with nothing
+    // due, without asking for any plan.
+    let waiting = AnswerBuilder::nps(demo::SHOP_ID, NPS, 7)
+        .order("o-2")
+        .build();
+    let key = format!("kept:v1:{}:pending:{}", demo::PUBLIC_KEY, waiting.id);
+    w.storage_set(&key, &serde_json::to_string(&waiting)?)
+        .await?;
+    w.goto(&env.shop_url_at("/products", &[("loader", "shop")]))
+        .await?;
+    assert!(w.decision().await?.is_empty());
+    let stored = env.wait_for_answers(2).await?;
+    assert!(stored.iter().any(|a| a.id == waiting.id));
+    w.wait_for_empty_queue().await?;
+    let asked = w.downloads().await?;
+    assert!(
+        !asked.iter().any(|(u, _)| u.contains("/plan?")),
+        "{asked:#?}"
+    );
     assert_eq!(
         w.eval("document.querySelector('.kept-host')").await?,
         serde_json::Value::Null

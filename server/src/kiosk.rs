@@ -39,7 +39,8 @@ pub struct KioskBuild {
 }
 
 impl KioskBuild {
-    /// Reads the names of the built widget's files in `dir` (compressed copies left out).
+    /// Reads the names of the built widget's files in `dir` a kiosk runs
+    /// (compressed copies and what only a shop's snippet loads left out).
     pub fn of_widget_dir(dir: Option<&Path>) -> KioskBuild {
         let mut names: Vec<String> = dir
             .and_then(|d| std::fs::read_dir(d).ok())
@@ -48,11 +49,11 @@ impl KioskBuild {
             .filter_map(|e| e.ok()?.file_name().into_string().ok())
             .filter(|n| !crate::http::widget_files::is_compressed_twin(n))
             .filter(|n| n.ends_with(".js") || n.ends_with(".wasm"))
+            .filter(|n| !crate::http::widget_files::only_for_shop_snippets(n))
             .collect();
         names.sort();
-        // The hashed names change with the widget's content, the loaders
-        // that keep their names (kept.js, kept-shop.js) with their own; the
-        // server's version with each release.
+        // The hashed names change with the widget's content, kept.js with
+        // its own; the server's version with each release.
         let mut hash = Sha256::new();
         hash.update(env!("CARGO_PKG_VERSION"));
         for asset in crate::pages::kiosk::ASSETS {
@@ -111,6 +112,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         for (name, body) in [
             ("kept.js", "loader"),
+            ("kept-shop.js", "the shop's loader"),
+            ("kept-full.0123456789abcdef.js", "the whole loader, for it"),
             ("kept-widget.0123456789abcdef.js", "glue"),
             ("kept-widget_bg.0123456789abcdef.wasm", "wasm"),
             ("kept-widget_bg.0123456789abcdef.wasm.br", "compressed"),

@@ -40,7 +40,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use db::{Database, Db};
-pub use http::{AppConfig, REQUEST_TIMEOUT, app, app_with};
+pub use http::{AppConfig, REQUEST_TIMEOUT, app, app_with, widget_dir_problem};
 pub use serve::HEADER_READ_TIMEOUT;
 
 /// How long `stop` waits for requests in flight before it cuts them off.

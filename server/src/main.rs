@@ -215,11 +215,8 @@ async fn main() -> Result<()> {
 }
 
 async fn serve(db: Db, args: ServeArgs) -> Result<()> {
-    if !args.widget_dir.join("kept.js").exists() {
-        tracing::warn!(
-            "no widget at {}: run scripts/build-widget.sh (the API works without it)",
-            args.widget_dir.display()
-        );
+    if let Some(problem) = kept_server::widget_dir_problem(&args.widget_dir) {
+        tracing::warn!("{problem}");
     }
     let config = AppConfig {
         widget_dir: Some(args.widget_dir),

@@ -22,8 +22,9 @@
 // reach, a plan kept in this browser for this visitor. With the rules of the
 // file kept.js?key=… it decides by them; otherwise (or for a page that names a
 // customer, whose plan only the server knows) it asks the server for this
-// visitor's display plan. A page with nothing due costs the loader, and at
-// most one small, cacheable request.
+// visitor's display plan. A page with nothing due costs the loader (and,
+// handed over by the shop's, this file, cached a year), and at most one
+// small, cacheable request.
 //
 // It never throws into the shop's page: whatever goes wrong is said in one console
 // line starting with "[kept] ", and nothing empty is left on the page.

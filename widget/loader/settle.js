@@ -1,5 +1,6 @@
 // What a loader does with a visitor's rules, whichever loader has them
-// (shop.js, with the shop's rules in its file; main.js, with the server's):
+// (shop.js, with the shop's rules in its file; main.js, with the server's or
+// with those the file handed it):
 // it decides what is due on this page, claims it, and loads the second half
 // (show.js with the widget's glue, and the wasm) only when something is to be
 // shown or sent.

@@ -5,8 +5,9 @@
 // holds only what the page of such a visitor needs: find answers waiting to
 // be sent, decide by the rules what is due, and load the second half (show.js
 // with the widget's glue) only when something is to be shown or sent. A page
-// that asks for more (names a customer, a survey, or is a kiosk, a personal
-// link or a preview: main.js says what each attribute means) is handed over
+// that asks for more (names a customer, a survey, another shop's key, or is a
+// kiosk, a personal link or a preview: main.js says what each attribute
+// means) is handed over
 // to the whole loader (main.js, content-hashed, cached for a year), which the
 // file's rules go with.
 import { attributes, pendingAnswers, say, unloaded } from './common.js';
@@ -30,9 +31,12 @@ try {
     import(base + FULL).then(function (m) { m.run(script, inFile); }).catch(unloaded);
   } else {
     attrs.key = key;
+    // Every member the decision and the second half read is its own (none
+    // looked up in a polluted `Object.prototype`: a `mode` there had made
+    // every survey due on every page, a `card` had loaded the widget on each).
     settle({
-      script: script, attrs: attrs, base: base, remembers: true,
-      decide: decider(key, { path: location.pathname, order: attrs.order }, true)
+      script: script, attrs: attrs, base: base, remembers: true, card: false,
+      decide: decider(key, { path: location.pathname, order: attrs.order, named: null, mode: null }, true)
     }, inFile.rules, pendingAnswers(key));
   }
 } catch (e) {

@@ -31,6 +31,7 @@ use crate::links::PublicUrl;
 use crate::pages;
 use crate::rate_limit::RateLimits;
 pub use error::Failure;
+pub use widget_files::widget_dir_problem;
 
 /// Longest a request may take, its body included, before the server answers 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);

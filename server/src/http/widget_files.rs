@@ -6,7 +6,7 @@
 //! with a shop's key (`kept.js?key=…`), it is the shop's loader with the shop's
 //! rules (`shop_loader.rs`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::Router;
@@ -72,6 +72,33 @@ pub fn router(dir: Option<PathBuf>, db: Db, throttle: Arc<Throttle>) -> Router<D
         ))
 }
 
+/// What the widget directory `dir` lacks, in words for whoever runs the
+/// server: `None` when it has both loaders.
+pub fn widget_dir_problem(dir: &Path) -> Option<String> {
+    if !dir.join("kept.js").exists() {
+        return Some(format!(
+            "no widget at {}: run scripts/build-widget.sh (the API works without it)",
+            dir.display()
+        ));
+    }
+    if !dir.join(shop_loader::TEMPLATE).exists() {
+        return Some(format!(
+            "{} has no {} (a widget built by an older release): kept.js?key=… is the generic loader, without the shop's rules; run scripts/build-widget.sh",
+            dir.display(),
+            shop_loader::TEMPLATE
+        ));
+    }
+    None
+}
+
+/// Whether `name` is a loader only a shop's snippet (`kept.js?key=…`) loads:
+/// its template, and the whole loader it hands pages over to (as
+/// scripts/build-widget.sh names them). The generic `kept.js`, which kiosks
+/// and personal links run, holds the whole loader itself.
+pub fn only_for_shop_snippets(name: &str) -> bool {
+    name == shop_loader::TEMPLATE || name.starts_with("kept-full.")
+}
+
 /// Only the files themselves, by their names: a file's compressed twin is
 /// what a browser gets by asking for the file (it had been served as itself,
 /// `application/octet-stream`), and a file is no directory (`kept.js/` and
@@ -131,6 +158,18 @@ pub fn has_content_hash(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_widget_dir_without_either_loader_is_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let problem = widget_dir_problem(dir.path()).unwrap();
+        assert!(problem.starts_with("no widget at"), "{problem}");
+        std::fs::write(dir.path().join("kept.js"), "generic").unwrap();
+        let problem = widget_dir_problem(dir.path()).unwrap();
+        assert!(problem.contains("has no kept-shop.js"), "{problem}");
+        std::fs::write(dir.path().join("kept-shop.js"), "shop").unwrap();
+        assert_eq!(widget_dir_problem(dir.path()), None);
+    }
 
     #[test]
     fn hashed_files_are_immutable_the_loader_is_short_lived_the_rest_revalidated() {
