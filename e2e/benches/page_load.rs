@@ -18,6 +18,10 @@
 //! - (f) the same as (d) with one external script that only reads local
 //!   storage: the floor of what (a) can cost, for any loader that must find
 //!   answers queued on an earlier page (the issue's own requirement);
+//! - (h) the same as (f), the script reading its own tag's attributes too:
+//!   the floor of (a) for any loader that reads what the page asks of it on
+//!   its tag (the order, for once per order; a loyalty card placed there; a
+//!   customer), as the requirements need;
 //! - (g) the same as (c) with the plain form written by one external script:
 //!   the floor of (b), for any survey delivered by a script rather than written
 //!   in the shop's page.
@@ -346,6 +350,15 @@ async fn main() -> Result<()> {
         None,
     )
     .await?;
+    let tag_floor = measure(
+        &env,
+        "(h) no Kept, one external script reading its tag's attributes and local storage",
+        |_| env.shop_url_at("/products", &[("page", "floor-tag")]),
+        false,
+        loaded,
+        None,
+    )
+    .await?;
     let form_floor = measure(
         &env,
         "(g) plain HTML form written by one external script",
@@ -375,6 +388,7 @@ async fn main() -> Result<()> {
         &bare_next,
         &storage,
         &storage_floor,
+        &tag_floor,
         &form_floor,
     ] {
         println!(
@@ -431,9 +445,11 @@ async fn main() -> Result<()> {
         q_due / q_plain
     );
     println!(
-        "- The floors: (f) − (d), {:.0} B more and {:+.1} ms of script; (g) ÷ (c), the question on screen {:.2}× as late.",
+        "- The floors: (f) − (d), {:.0} B more and {:+.1} ms of script; (h) − (d), {:.0} B more and {:+.1} ms of script; (g) ÷ (c), the question on screen {:.2}× as late.",
         storage_floor.bytes - bare.bytes,
         storage_floor.script_ms - bare.script_ms,
+        tag_floor.bytes - bare.bytes,
+        tag_floor.script_ms - bare.script_ms,
         form_floor.question_ms.unwrap_or(f64::NAN) / q_plain
     );
     env.close().await;

@@ -447,8 +447,9 @@ impl Env {
 /// `page=bare` leaves the widget out; `page=plain` puts in its place the same NPS
 /// question as a plain HTML form; `page=storage` one inline script that reads
 /// local storage (the references of the page-load benchmark);
-/// `page=floor-storage` and `page=floor-form` the benchmark's floors: one
-/// external script (`/floor/…`, see [`floor_script`]) that only reads local
+/// `page=floor-storage`, `page=floor-tag` and `page=floor-form` the
+/// benchmark's floors: one external script (`/floor/…`, see [`floor_script`])
+/// that only reads local storage, or its own tag's attributes and local
 /// storage, or only writes the plain form into the page.
 /// `csp=nonce` gives the page a strict Content-Security-Policy that allows
 /// inline styles by nonce only.
@@ -540,6 +541,7 @@ async fn shop_page(
         Some("plain") => PLAIN_FORM.to_string(),
         Some("storage") => STORAGE_TOUCH.to_string(),
         Some("floor-storage") => r#"<script src="/floor/storage.js" defer></script>"#.to_string(),
+        Some("floor-tag") => r#"<script src="/floor/tag.js" defer></script>"#.to_string(),
         Some("floor-form") => r#"<script src="/floor/form.js" defer></script>"#.to_string(),
         _ if loader.as_deref() == Some("shop") => {
             format!(r#"<script src="{api}/widget/kept.js?key={key}" defer{attrs}></script>"#)
@@ -585,7 +587,9 @@ const STORAGE_TOUCH: &str = "<script>localStorage.length</script>";
 /// The page-load benchmark's floors, each the least an external script can be
 /// for its part of what the loader does: `storage.js` only reads local storage
 /// (what any loader that must find answers queued on an earlier page pays on a
-/// page with nothing due), `form.js` only writes the plain form after its tag
+/// page with nothing due), `tag.js` reads its own script tag's attributes too
+/// (what the page asks of a loader: its order, once per order; a loyalty card
+/// placed there; a customer), `form.js` only writes the plain form after its tag
 /// (the soonest a question delivered by a script, rather than written in the
 /// shop's page, can be on screen: one round trip after the page).
 async fn floor_script(
@@ -593,6 +597,7 @@ async fn floor_script(
 ) -> axum::response::Response {
     let body = match script.as_str() {
         "storage.js" => "localStorage.length".to_string(),
+        "tag.js" => "[].forEach.call(document.currentScript.attributes,function(a){a.value});localStorage.length".to_string(),
         "form.js" => format!(
             "document.currentScript.insertAdjacentHTML('afterend',{})",
             serde_json::to_string(PLAIN_FORM).expect("a string is JSON")
