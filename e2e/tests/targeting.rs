@@ -167,6 +167,17 @@ async fn the_loader_with_the_shops_rules_asks_for_nothing_more_where_nothing_is_
         "{asked:#?}"
     );
     assert!(asked[2].ends_with("&texts=false"), "{asked:#?}");
+    // A snippet that names two shops gets the generic loader, which says so.
+    w.goto(&env.shop_url_at(
+        "/products",
+        &[("loader", "shop"), ("key", "pk_demo&key=pk_nope")],
+    ))
+    .await?;
+    assert!(w.decision().await?.is_empty());
+    w.wait_for_console("the two keys said", |l| {
+        l.text == "[kept] the snippet names more than one shop's key: pk_demo is used, not pk_nope"
+    })
+    .await?;
 
     w.goto(&env.shop_url_at("/thanks", &[("loader", "shop"), ("order", "o-1")]))
         .await?;
@@ -301,7 +312,7 @@ async fn a_polluted_prototype_is_not_read_as_the_snippets_attributes() -> Result
         "Object.assign(Object.prototype, { key: 'pk_elsewhere', api: 'http://127.0.0.1:9', \
          customer: 'mallory', order: 'o-evil', survey: 'churn-why-left', rules: { surveys: [] }, \
          method: 'PUT', credentials: 'include', cache: 'only-if-cached', \
-         redirect: 'error', warnings: ['said by the prototype'], last: 1e15, seed: 5, \
+         redirect: 'error', warnings: ['data-customer-sig said by the prototype'], last: 1e15, seed: 5, \
          q: '?locale=en', hasOwnProperty: 1, steal: true, signal: 1, mode: 'link', card: 1 })",
     )
     .await?;
@@ -343,6 +354,18 @@ async fn a_polluted_prototype_is_not_read_as_the_snippets_attributes() -> Result
         );
         new_visitor(&w).await?;
     }
+    // A signed customer's card: the prototype's warnings (one naming the
+    // customer's signature) are not the plan's, which had taken the card away.
+    w.goto(&env.shop_url_at(
+        "/products",
+        &[
+            ("loader", "shop"),
+            ("customer", "alice"),
+            ("loyalty", "card"),
+        ],
+    ))
+    .await?;
+    w.wait_for(".kept-loyalty").await?;
     env.close().await;
     Ok(())
 }

@@ -82,12 +82,22 @@ export function forget(key, name) {
   try { localStorage.removeItem(stored(key, name)); } catch (e) {}
 }
 
+// `object`'s own `name` (a polluted prototype's is not read; by `Object`'s
+// own function: a prototype's `hasOwnProperty` may be anything).
+export function own(object, name) {
+  var d = Object.getOwnPropertyDescriptor(object, name);
+  return d && d.value;
+}
+
 // The visitor's display history (shared/targeting.md), read afresh before each
 // change: another tab may have written it. Its seed, the visitor's draws, is
 // made on the first read.
 export function seen(key) {
   var h = read(key, 'seen');
-  h.surveys = h.surveys || {};
+  // By survey id, in an object of no prototype too: a polluted prototype's
+  // member named as a survey had been read as its display on this order,
+  // and made it due past its sample.
+  h.surveys = Object.assign(Object.create(null), h.surveys);
   if (h.seed == null) { h.seed = Math.random() * 1e9 | 0; write(key, 'seen', h); }
   return h;
 }

@@ -40,9 +40,14 @@ export function run(script, inFile) {
     var attrs = attributes(script), base = new URL('.', script.src);
     // The key: data-key, or the one the server wrote in with the rules, or
     // (the server sent the generic file: unknown key, limits) the src's ?key=.
-    var key = attrs.key = attrs.key || inFile.key || new URL(script.src).searchParams.get('key');
+    var keys = new URL(script.src).searchParams.getAll('key');
+    var key = attrs.key = attrs.key || inFile.key || keys[0];
     var mode = attrs.mode;
     if (!key) throw 'the shop\'s public key is missing: kept.js?key=... or data-key';
+    // A snippet that names more than one shop (kept.js?key=… twice, or
+    // beside another data-key) had gone on with one of them unsaid.
+    var others = keys.filter(function (k) { return k != key; });
+    if (others.length) say('warn', 'the snippet names more than one shop\'s key: ' + key + ' is used, not ' + others.join(', '));
     var api = apiOf(attrs, base);
     var preview = attrs.preview == 'true';
     var remembers = !preview && mode != 'kiosk';

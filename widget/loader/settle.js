@@ -9,7 +9,7 @@
 // {script, attrs, base (the script's directory), remembers (whether this page
 // keeps the visitor's history), card, decide (below)}; `load` adds the rest.
 import { decide, draw } from './decide.js';
-import { claim, say, seen, unloaded } from './common.js';
+import { claim, own, say, seen, unloaded } from './common.js';
 
 // scripts/build-widget.sh writes the content-hashed names of the glue and the
 // wasm here; they may be cached for a year.
@@ -28,12 +28,10 @@ var WASM = '__KEPT_WASM__';
 // plan that says it, whichever half reads it.
 export function decider(key, page, remembers) {
   var history, seed, warned;
-  var recall = function () { return history = history || (remembers ? seen(key) : { surveys: {} }); };
+  var recall = function () { return history = history || (remembers ? seen(key) : { surveys: Object.create(null) }); };
   return function (plan) {
-    // The plan's own (a polluted prototype's `warnings` had been said), read
-    // by `Object`'s own function: a prototype's `hasOwnProperty` may be anything.
-    var own = Object.getOwnPropertyDescriptor(plan, 'warnings');
-    if (!warned && own && (warned = own.value)) warned.forEach(say.bind(0, 'warn'));
+    // The plan's own (a polluted prototype's `warnings` had been said).
+    if (!warned && (warned = own(plan, 'warnings'))) warned.forEach(say.bind(0, 'warn'));
     history = 0;
     return decide(plan, page, recall, Date.now(), function (id) {
       return draw(seed == null ? seed = recall().seed : seed, id);

@@ -16,7 +16,7 @@
 // something to show (none due by the rules: to decide by it), while the wasm
 // downloads: the loader every page runs need not carry the asking.
 import init, { mount } from 'kept-glue';
-import { forget, read, refused, say, seen, write } from './common.js';
+import { forget, own, read, refused, say, seen, write } from './common.js';
 import { apiOf, ask } from './plan.js';
 
 // The text of the plan with its texts (a promise; none: nothing to show it
@@ -94,7 +94,9 @@ export function show(loading) {
         // whose request would be refused (a line of the browser's own in the
         // console, beside the plan's warning), and the card kept for them
         // forgotten, as that refusal would have it.
-        if (card && (plan.warnings || []).some(function (w) { return !w.indexOf('data-customer-sig '); })) {
+        // The plan's own warnings: a polluted prototype's had taken a signed
+        // customer's card away.
+        if (card && (own(plan, 'warnings') || []).some(function (w) { return !w.indexOf('data-customer-sig '); })) {
           card = false;
           forget(key, 'loyalty:' + loading.attrs.customer);
         }
