@@ -83,6 +83,16 @@ async fn an_unknown_key_is_a_404_any_page_can_read(app: TestApp) {
         );
         assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
     }
+    // A key of kilobytes is said by a glance of it, not whole.
+    let long = "k".repeat(5_000);
+    let reply = app.get(&api::surveys(&long)).await;
+    assert_eq!(reply.error().code, ErrorCode::UnknownKey);
+    let message = reply.error().message;
+    assert!(
+        message.starts_with(r#"no shop has the key "kkkk"#),
+        "{message}"
+    );
+    assert!(message.chars().count() < 200, "{message}");
 }
 
 async fn resending_a_batch_stores_each_answer_once_and_says_so(app: TestApp) {

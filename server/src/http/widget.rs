@@ -316,8 +316,11 @@ async fn widget_shop(State(db): State<Db>, mut req: Request, next: Next) -> Resp
         return Failure::new(
             StatusCode::NOT_FOUND,
             ErrorCode::UnknownKey,
+            // A glance of it: a page's key of kilobytes had been said whole in
+            // the visitor's console.
             format!(
-                "no shop has the key {public_key:?}: check the key of the kept.js script tag (kept.js?key=… or data-key)"
+                "no shop has the key {:?}: check the key of the kept.js script tag (kept.js?key=… or data-key)",
+                crate::shortened::shortened(&public_key)
             ),
         )
         .readable_by_any_origin();
