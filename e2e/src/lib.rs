@@ -1171,6 +1171,20 @@ impl Widget {
         Ok(serde_json::from_value(self.eval(&js).await?)?)
     }
 
+    /// Puts `answer` in this browser's queue of the demo shop as the widget
+    /// queues one (`value`: what is stored for it, the answer as JSON unless
+    /// given), to be sent by a later page.
+    pub async fn queue_answer(&self, answer: &Answer, value: Option<&str>) -> Result<()> {
+        let key = format!("kept:v1:{}:pending:{}", demo::PUBLIC_KEY, answer.id);
+        match value {
+            Some(value) => self.storage_set(&key, value).await,
+            None => {
+                self.storage_set(&key, &serde_json::to_string(answer)?)
+                    .await
+            }
+        }
+    }
+
     pub async fn storage_get(&self, key: &str) -> Result<Option<String>> {
         let v = self
             .eval(&format!("localStorage.getItem({})", js_str(key)))

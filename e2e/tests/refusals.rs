@@ -34,9 +34,7 @@ async fn queue_answers(w: &Widget, n: usize) -> Result<Vec<Answer>> {
         let answer = AnswerBuilder::nps(demo::SHOP_ID, demo::NPS_SURVEY, (i % 11) as u8)
             .at(Utc::now() - Duration::minutes((n - i) as i64))
             .build();
-        let key = format!("kept:v1:{}:pending:{}", demo::PUBLIC_KEY, answer.id);
-        w.storage_set(&key, &serde_json::to_string(&answer)?)
-            .await?;
+        w.queue_answer(&answer, None).await?;
         answers.push(answer);
     }
     Ok(answers)

@@ -632,8 +632,7 @@ async fn tampered_answer_is_rejected_with_a_reason_and_does_not_block_the_queue(
     };
     let (tampered, good) = (answer(11, 10), answer(7, 5));
     for a in [&tampered, &good] {
-        let key = format!("kept:v1:{}:pending:{}", demo::PUBLIC_KEY, a.id);
-        w.storage_set(&key, &serde_json::to_string(a)?).await?;
+        w.queue_answer(a, None).await?;
     }
     // And one the server cannot even read (a score of 300 is no score): the
     // widget sends it as it was stored, the server refuses the batch holding
@@ -641,8 +640,7 @@ async fn tampered_answer_is_rejected_with_a_reason_and_does_not_block_the_queue(
     let unreadable = answer(3, 8);
     let mut score_300 = serde_json::to_value(&unreadable)?;
     score_300["value"]["score"] = serde_json::json!(300);
-    let unreadable_key = format!("kept:v1:{}:pending:{}", demo::PUBLIC_KEY, unreadable.id);
-    w.storage_set(&unreadable_key, &score_300.to_string())
+    w.queue_answer(&unreadable, Some(&score_300.to_string()))
         .await?;
 
     // The visitor answers; the sync sends the whole queue.

@@ -596,9 +596,7 @@ async fn answers_queued_offline_are_sent_from_a_later_page_with_nothing_to_show(
     let waiting = AnswerBuilder::nps(demo::SHOP_ID, NPS, 7)
         .order("o-2")
         .build();
-    let key = format!("kept:v1:{}:pending:{}", demo::PUBLIC_KEY, waiting.id);
-    w.storage_set(&key, &serde_json::to_string(&waiting)?)
-        .await?;
+    w.queue_answer(&waiting, None).await?;
     w.goto(&env.shop_url_at("/products", &[("loader", "shop")]))
         .await?;
     assert!(w.decision().await?.is_empty());
@@ -751,9 +749,7 @@ async fn a_due_survey_whose_texts_are_refused_leaves_nothing_and_still_sends_the
     let waiting = AnswerBuilder::nps(demo::SHOP_ID, NPS, 8)
         .order("o-0")
         .build();
-    let key = format!("kept:v1:{}:pending:{}", demo::PUBLIC_KEY, waiting.id);
-    w.storage_set(&key, &serde_json::to_string(&waiting)?)
-        .await?;
+    w.queue_answer(&waiting, None).await?;
     let mut paused = w.hold_requests("*/plan?*").await?;
     let page = w.page.clone();
     let refuser = tokio::spawn(async move {
